@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages a make target needs, or, when not root,
+# prints the exact apt-get line to run. Usage: scripts/deps.sh build|test|demo|bench
+set -euo pipefail
+
+build_pkgs=(
+	build-essential pkg-config
+	libmupdf-dev libmujs-dev libgumbo-dev libopenjp2-7-dev libjbig2dec0-dev
+	libjpeg-dev libharfbuzz-dev libfreetype-dev zlib1g-dev libbrotli-dev
+	libsqlite3-dev libstemmer-dev libutf8proc-dev libyaml-dev
+	libjansson-dev libcmark-dev libssl-dev
+)
+test_pkgs=(libcmocka-dev sqlite3 poppler-utils qpdf)
+bench_pkgs=(poppler-utils)
+
+want=("${build_pkgs[@]}")
+case "${1:-build}" in
+	build|demo) ;;
+	test) want+=("${test_pkgs[@]}") ;;
+	bench) want+=("${bench_pkgs[@]}") ;;
+	*) echo "usage: $0 build|test|demo|bench" >&2; exit 2 ;;
+esac
+
+missing=()
+for p in "${want[@]}"; do
+	status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+	[[ "$status" == "install ok installed" ]] || missing+=("$p")
+done
+[[ ${#missing[@]} -eq 0 ]] && exit 0
+
+line="apt-get install -y ${missing[*]}"
+if [[ $(id -u) -ne 0 ]]; then
+	echo "ragops needs these Debian packages; as root run:" >&2
+	echo "  $line" >&2
+	exit 1
+fi
+echo "installing: ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+# A fresh machine has empty package lists: update once, then install.
+if ! apt-get install -y -q "${missing[@]}" >/dev/null 2>&1; then
+	apt-get update -q
+	apt-get install -y -q "${missing[@]}"
+fi

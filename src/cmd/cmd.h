@@ -1,0 +1,54 @@
+/*
+ * The command table (after tmux's cmd_entry): one file per subcommand,
+ * each exporting a `struct cmd_entry`.  Commands are thin: parse options,
+ * call the library, print.
+ */
+#ifndef CMD_CMD_H
+#define CMD_CMD_H
+
+#include "core/config.h"
+#include "store/store.h"
+
+enum cmd_flags {
+	CMD_NEEDS_STORE = 1 << 0, /* open (and migrate) the store before running */
+};
+
+struct app {
+	struct config cfg;
+	struct store *store;	/* open when the command asked for it */
+	int verbose;
+};
+
+struct cmd_entry {
+	const char *name;
+	const char *summary;	/* one line for `ragops help` */
+	const char *usage;	/* full text for `ragops CMD --help` */
+	unsigned flags;
+	int (*run)(int argc, char **argv, struct app *app);
+};
+
+extern const struct cmd_entry cmd_run_entry;
+extern const struct cmd_entry cmd_search_entry;
+extern const struct cmd_entry cmd_runs_entry;
+extern const struct cmd_entry cmd_config_entry;
+extern const struct cmd_entry cmd_check_entry;
+extern const struct cmd_entry cmd_help_entry;
+extern const struct cmd_entry cmd_version_entry;
+
+/* NULL-terminated, in the order `ragops help` lists them. */
+extern const struct cmd_entry *const cmd_table[];
+const struct cmd_entry *cmd_find(const char *name);
+
+/* Print `ragops help` (all commands) to stdout. */
+void cmd_print_overview(void);
+
+/* Reset getopt for a command's own argv. */
+void cmd_reset_getopt(void);
+
+/* Whether stdout is a terminal that understands ANSI styles. */
+int cmd_stdout_styled(void);
+
+/* "2026-11-26 13:04:05" in local time, for people. */
+void cmd_format_time(long long ms, char *out, size_t len);
+
+#endif

@@ -1,0 +1,140 @@
+/*
+ * ragops run: the pipeline flow over the inbox folders.
+ */
+#include <getopt.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd/cmd.h"
+#include "core/error.h"
+#include "core/xalloc.h"
+#include "pipeline/run.h"
+
+static const char usage[] =
+	"usage: ragops run [--inbox DIR]... [--json]\n\n"
+	"Collect, extract, clean, chunk and index the documents of the inbox folders.\n"
+	"Unchanged documents (same content hash and settings) are cached, changed ones\n"
+	"replaced, deleted ones removed.  Every run is recorded: see 'ragops runs'.\n\n"
+	"   --inbox DIR     a folder to ingest (repeatable); default: 'inbox' from the\n"
+	"                   configuration, else the folders of the last run\n"
+	"   --trigger NAME  what started the run, recorded with it (default: cli)\n"
+	"   --json          print the outcome as JSON\n\n"
+	"Exit codes: 0 completed, 1 completed but some documents failed (see the run's\n"
+	"tasks), 3 configuration error, 4 the run could not start.\n";
+
+static void print_outcome(const struct run_outcome *o, struct app *app)
+{
+	const struct run_stats *s = &o->stats;
+	printf("run %lld %s in %.2f s\n", o->run_id,
+	       strcmp(o->state, "completed") ? "completed with failures" : "completed", o->seconds);
+	printf("  documents  %lld seen: %lld new, %lld changed, %lld unchanged, %lld renamed, "
+	       "%lld deleted, %lld failed\n", s->docs_seen, s->docs_new, s->docs_changed,
+	       s->docs_unchanged, s->docs_renamed, s->docs_deleted, s->docs_failed);
+	printf("  pages      %lld read", s->pages);
+	if (s->pages_needing_ocr)
+		printf(", %lld without a text layer (need OCR, not indexed yet)", s->pages_needing_ocr);
+	printf("\n  chunks     %lld written, %lld characters\n", s->chunks, s->chars);
+	if (o->metrics_path)
+		printf("  metrics    %s\n", o->metrics_path);
+	if (s->docs_failed)
+		printf("  failures:  ragops runs show %lld --state failed\n", o->run_id);
+}
+
+static void print_outcome_json(const struct run_outcome *o)
+{
+	const struct run_stats *s = &o->stats;
+	json_t *j = json_pack("{s:I, s:s, s:f, s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I}, s:I, s:I, s:I, s:I, s:s?}",
+			      "run_id", (json_int_t)o->run_id, "state", o->state, "duration_s", o->seconds,
+			      "documents", "seen", (json_int_t)s->docs_seen, "new", (json_int_t)s->docs_new,
+			      "changed", (json_int_t)s->docs_changed, "unchanged", (json_int_t)s->docs_unchanged,
+			      "renamed", (json_int_t)s->docs_renamed, "deleted", (json_int_t)s->docs_deleted,
+			      "failed", (json_int_t)s->docs_failed, "pages", (json_int_t)s->pages,
+			      "pages_needing_ocr", (json_int_t)s->pages_needing_ocr,
+			      "chunks", (json_int_t)s->chunks, "characters", (json_int_t)s->chars,
+			      "metrics", o->metrics_path);
+	json_dumpf(j, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	putchar('\n');
+	json_decref(j);
+}
+
+static int run_run(int argc, char **argv, struct app *app)
+{
+	static const struct option opts[] = {
+		{ "inbox", required_argument, NULL, 'i' },
+		{ "trigger", required_argument, NULL, 't' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	char **inbox = NULL, **last = NULL;
+	size_t ninbox = 0;
+	int json = 0, c, ret = EXIT_FATAL;
+	const char *trigger = "cli";
+	struct strbuf err = STRBUF_INIT;
+	struct run_outcome out = { 0 };
+
+	cmd_reset_getopt();
+	while ((c = getopt_long(argc, argv, "i:t:jh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'i':
+			inbox = xrealloc(inbox, (ninbox + 1) * sizeof(char *));
+			inbox[ninbox++] = optarg;
+			break;
+		case 't': trigger = optarg; break;
+		case 'j': json = 1; break;
+		case 'h': fputs(usage, stdout); free(inbox); return EXIT_OK;
+		default: fputs(usage, stderr); free(inbox); return EXIT_USAGE;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "ragops run: unexpected argument '%s' (folders go after --inbox)\n",
+			argv[optind]);
+		free(inbox);
+		return EXIT_USAGE;
+	}
+	if (!ninbox && app->cfg.inbox_nr) {
+		inbox = xmalloc(app->cfg.inbox_nr * sizeof(char *));
+		for (size_t i = 0; i < app->cfg.inbox_nr; i++)
+			inbox[ninbox++] = app->cfg.inbox[i];
+	}
+	if (!ninbox && (last = store_last_inbox(app->store))) {
+		for (char **p = last; *p; p++) {
+			inbox = xrealloc(inbox, (ninbox + 1) * sizeof(char *));
+			inbox[ninbox++] = *p;
+		}
+	}
+	if (!ninbox) {
+		fprintf(stderr, "ragops run: no inbox: give --inbox DIR, or set 'inbox' in ragops.yaml\n");
+		ret = EXIT_USAGE;
+		goto cleanup;
+	}
+	struct run_options ro = { trigger, inbox, ninbox };
+	if (pipeline_run(app->store, &app->cfg, &ro, &out, &err)) {
+		fprintf(stderr, "ragops run: %s\n", err.buf);
+		goto cleanup;
+	}
+	if (json)
+		print_outcome_json(&out);
+	else
+		print_outcome(&out, app);
+	ret = strcmp(out.state, "completed") ? EXIT_PARTIAL : EXIT_OK;
+cleanup:
+	if (last)
+		for (char **p = last; *p; p++)
+			free(*p);
+	free(last);
+	free(inbox);
+	free(out.metrics_path);
+	strbuf_release(&err);
+	return ret;
+}
+
+const struct cmd_entry cmd_run_entry = {
+	.name = "run",
+	.summary = "ingest the inbox folders into the index (incremental)",
+	.usage = usage,
+	.flags = CMD_NEEDS_STORE,
+	.run = run_run,
+};

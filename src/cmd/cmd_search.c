@@ -1,0 +1,154 @@
+/*
+ * ragops search: BM25-ranked chunks for people and scripts.
+ */
+#include <getopt.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd/cmd.h"
+#include "core/error.h"
+#include "core/strutil.h"
+#include "core/xalloc.h"
+
+static const char usage[] =
+	"usage: ragops search [--limit N] [--lang fr|en] [--json] WORDS...\n\n"
+	"Full-text search of the index: chunks ranked by BM25, with the document, page,\n"
+	"heading path and a snippet with the matching words highlighted.  Accents, case,\n"
+	"French elisions (l', d', qu'...) and word endings (Snowball stemming) do not\n"
+	"matter: 'balance des blancs' finds 'Balance du blanc'.\n\n"
+	"   -n, --limit N   how many results (default: search.limit, 10)\n"
+	"   --lang CODE     only chunks of documents in this language (fr, en)\n"
+	"   --json          results as JSON (snippet matches between ** **)\n\n"
+	"Exit codes: 0 success (even with no result), 2 usage error, 5 the index is empty.\n";
+
+static void print_pages(const struct search_hit *h, char *out, size_t n)
+{
+	if (h->page_start == h->page_end)
+		snprintf(out, n, "p. %d", h->page_start);
+	else
+		snprintf(out, n, "p. %d-%d", h->page_start, h->page_end);
+}
+
+static void print_human(const char *query, const struct search_hit *hits, size_t n, int styled)
+{
+	if (!n) {
+		printf("no results for '%s'\n", query);
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		const struct search_hit *h = &hits[i];
+		char pages[32];
+		print_pages(h, pages, sizeof(pages));
+		printf("%s%zu. %s%s  %s", styled ? "\033[1m" : "", i + 1, h->doc_path,
+		       styled ? "\033[0m" : "", pages);
+		if (h->heading && *h->heading)
+			printf("  %s", h->heading);
+		printf("  (%.2f)\n", h->score);
+		printf("   %s\n\n", h->snippet ? h->snippet : "");
+	}
+}
+
+static void print_json(const char *query, const struct search_hit *hits, size_t n)
+{
+	json_t *results = json_array();
+	for (size_t i = 0; i < n; i++) {
+		const struct search_hit *h = &hits[i];
+		json_array_append_new(results,
+			json_pack("{s:I, s:s, s:s?, s:i, s:i, s:s, s:s, s:f, s:s}",
+				  "rank", (json_int_t)(i + 1), "document", h->doc_path, "title", h->title,
+				  "page_start", h->page_start, "page_end", h->page_end,
+				  "heading", h->heading ? h->heading : "", "language", h->language,
+				  "score", h->score, "snippet", h->snippet ? h->snippet : ""));
+	}
+	json_t *j = json_pack("{s:s, s:o}", "query", query, "results", results);
+	json_dumpf(j, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	putchar('\n');
+	json_decref(j);
+}
+
+static int run_search(int argc, char **argv, struct app *app)
+{
+	static const struct option opts[] = {
+		{ "limit", required_argument, NULL, 'n' },
+		{ "lang", required_argument, NULL, 'l' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct search_opts so = { .limit = app->cfg.search.limit };
+	struct strbuf query = STRBUF_INIT, err = STRBUF_INIT;
+	struct search_hit *hits = NULL;
+	size_t nhits = 0;
+	int json = 0, c, ret = EXIT_FATAL;
+	long long v;
+
+	cmd_reset_getopt();
+	while ((c = getopt_long(argc, argv, "n:l:jh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'n':
+			if (parse_ll(optarg, &v) || v < 1 || v > 1000) {
+				fprintf(stderr, "ragops search: --limit must be a number from 1 to 1000, not '%s'\n", optarg);
+				return EXIT_USAGE;
+			}
+			so.limit = (unsigned)v;
+			break;
+		case 'l':
+			if (strcmp(optarg, "fr") && strcmp(optarg, "en")) {
+				fprintf(stderr, "ragops search: --lang must be 'fr' or 'en', not '%s'\n", optarg);
+				return EXIT_USAGE;
+			}
+			so.language = optarg;
+			break;
+		case 'j': json = 1; break;
+		case 'h': fputs(usage, stdout); return EXIT_OK;
+		default: fputs(usage, stderr); return EXIT_USAGE;
+		}
+	}
+	for (int i = optind; i < argc; i++)
+		strbuf_addf(&query, "%s%s", query.len ? " " : "", argv[i]);
+	if (!query.len) {
+		fprintf(stderr, "ragops search: what should I look for? usage: ragops search WORDS...\n");
+		strbuf_release(&query);
+		return EXIT_USAGE;
+	}
+	struct store_totals tot;
+	if (store_totals(app->store, &tot, &err))
+		goto fail;
+	if (!tot.chunks) {
+		fprintf(stderr, "ragops search: the index is empty: run 'ragops run --inbox DIR' first\n");
+		ret = EXIT_NOT_FOUND;
+		goto cleanup;
+	}
+	int styled = !json && cmd_stdout_styled();
+	so.query = query.buf;
+	so.mark_open = styled ? "\033[1;33m" : "**";
+	so.mark_close = styled ? "\033[0m" : "**";
+	if (store_search(app->store, &so, &hits, &nhits, &err)) {
+		fprintf(stderr, "ragops search: %s\n", err.buf);
+		ret = EXIT_USAGE;
+		goto cleanup;
+	}
+	if (json)
+		print_json(query.buf, hits, nhits);
+	else
+		print_human(query.buf, hits, nhits, styled);
+	ret = EXIT_OK;
+	goto cleanup;
+fail:
+	fprintf(stderr, "ragops search: %s\n", err.buf);
+cleanup:
+	search_hits_free(hits, nhits);
+	strbuf_release(&query);
+	strbuf_release(&err);
+	return ret;
+}
+
+const struct cmd_entry cmd_search_entry = {
+	.name = "search",
+	.summary = "full-text search of the index (BM25, highlighted snippets)",
+	.usage = usage,
+	.flags = CMD_NEEDS_STORE,
+	.run = run_search,
+};

@@ -1,0 +1,494 @@
+/*
+ * Table-driven configuration over libyaml's event parser.  We walk the
+ * events ourselves rather than map them with libcyaml because the table
+ * also drives environment variables, -c overrides and `ragops config`, and
+ * because every error, range errors included, must carry a line number.
+ */
+#include "core/config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <jansson.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <yaml.h>
+
+#include "core/error.h"
+#include "core/strutil.h"
+#include "core/xalloc.h"
+
+enum field_type { F_STRING, F_UINT, F_DOUBLE, F_LIST, F_LEVEL, F_SIZE };
+
+struct field {
+	const char *key;
+	enum field_type type;
+	size_t offset;
+	const char *def;
+	double min, max;
+};
+
+#define OFF(member) offsetof(struct config, member)
+static const struct field fields[] = {
+	{ "data_dir", F_STRING, OFF(data_dir), "./ragops-data", 0, 0 },
+	{ "inbox", F_LIST, OFF(inbox), "", 0, 0 },
+	{ "collect.max_file_size", F_SIZE, OFF(collect.max_file_size), "200M", 1, 1e12 },
+	{ "collect.max_pages", F_UINT, OFF(collect.max_pages), "2000", 1, 1000000 },
+	{ "extract.heading_ratio", F_DOUBLE, OFF(extract.heading_ratio), "1.15", 1.0, 5.0 },
+	{ "extract.min_page_chars", F_UINT, OFF(extract.min_page_chars), "20", 0, 100000 },
+	{ "clean.repeated_line_ratio", F_DOUBLE, OFF(clean.repeated_line_ratio), "0.6", 0.1, 1.0 },
+	{ "chunk.target_chars", F_UINT, OFF(chunk.target_chars), "900", 100, 100000 },
+	{ "chunk.overlap_chars", F_UINT, OFF(chunk.overlap_chars), "150", 0, 50000 },
+	{ "chunk.min_chars", F_UINT, OFF(chunk.min_chars), "200", 0, 100000 },
+	{ "search.limit", F_UINT, OFF(search.limit), "10", 1, 1000 },
+	{ "log.level", F_LEVEL, OFF(log_level), "info", 0, 0 },
+};
+#define NFIELDS (sizeof(fields) / sizeof(fields[0]))
+
+static const char *const levels[] = { "debug", "info", "warning", "error", NULL };
+
+static const struct field *find_field(const char *key)
+{
+	for (size_t i = 0; i < NFIELDS; i++)
+		if (!strcmp(fields[i].key, key))
+			return &fields[i];
+	return NULL;
+}
+
+static int is_section(const char *key)
+{
+	size_t n = strlen(key);
+	for (size_t i = 0; i < NFIELDS; i++)
+		if (!strncmp(fields[i].key, key, n) && fields[i].key[n] == '.')
+			return 1;
+	return 0;
+}
+
+static void suggest_key(const char *key, struct strbuf *err)
+{
+	const char *names[NFIELDS + 1];
+	for (size_t i = 0; i < NFIELDS; i++)
+		names[i] = fields[i].key;
+	names[NFIELDS] = NULL;
+	const char *best = closest_word(key, names);
+	if (best)
+		strbuf_addf(err, " (did you mean '%s'?)", best);
+}
+
+static void list_clear(struct config *cfg)
+{
+	for (size_t i = 0; i < cfg->inbox_nr; i++)
+		free(cfg->inbox[i]);
+	free(cfg->inbox);
+	cfg->inbox = NULL;
+	cfg->inbox_nr = 0;
+}
+
+static void list_add(struct config *cfg, const char *item)
+{
+	cfg->inbox = xrealloc(cfg->inbox, (cfg->inbox_nr + 1) * sizeof(char *));
+	cfg->inbox[cfg->inbox_nr++] = xstrdup(item);
+}
+
+/* Set a scalar field from text; `where` prefixes the error ("file:line:col"). */
+static int set_value(struct config *cfg, const struct field *f, const char *value,
+		     const char *where, struct strbuf *err)
+{
+	char *base = (char *)cfg + f->offset;
+	switch (f->type) {
+	case F_STRING: {
+		char **slot = (char **)base;
+		if (!*value) {
+			strbuf_addf(err, "%s: '%s' must not be empty", where, f->key);
+			return -1;
+		}
+		free(*slot);
+		*slot = xstrdup(value);
+		return 0;
+	}
+	case F_LEVEL: {
+		for (const char *const *l = levels; *l; l++) {
+			if (!strcmp(*l, value)) {
+				char **slot = (char **)base;
+				free(*slot);
+				*slot = xstrdup(value);
+				return 0;
+			}
+		}
+		strbuf_addf(err, "%s: '%s' must be one of debug, info, warning, error, not '%s'",
+			    where, f->key, value);
+		return -1;
+	}
+	case F_UINT: {
+		long long v;
+		if (parse_ll(value, &v)) {
+			strbuf_addf(err, "%s: '%s' must be a whole number, not '%s'", where, f->key, value);
+			return -1;
+		}
+		if (v < f->min || v > f->max) {
+			strbuf_addf(err, "%s: '%s' must be between %.0f and %.0f, not %lld", where,
+				    f->key, f->min, f->max, v);
+			return -1;
+		}
+		*(unsigned *)base = (unsigned)v;
+		return 0;
+	}
+	case F_SIZE: {
+		char *end;
+		errno = 0;
+		double v = strtod(value, &end);
+		double unit = 1;
+		switch (*end) {
+		case 'k': case 'K': unit = 1024.0; end++; break;
+		case 'm': case 'M': unit = 1024.0 * 1024; end++; break;
+		case 'g': case 'G': unit = 1024.0 * 1024 * 1024; end++; break;
+		default: break;
+		}
+		if (*end == 'B' || *end == 'b')
+			end++;
+		if (errno || end == value || *end || !isfinite(v) || v * unit < f->min ||
+		    v * unit > f->max) {
+			strbuf_addf(err, "%s: '%s' must be a size such as 500K, 200M or 2G, not '%s'",
+				    where, f->key, value);
+			return -1;
+		}
+		*(unsigned long long *)base = (unsigned long long)(v * unit);
+		return 0;
+	}
+	case F_DOUBLE: {
+		char *end;
+		errno = 0;
+		double v = strtod(value, &end);
+		if (errno || end == value || *end || !isfinite(v)) {
+			strbuf_addf(err, "%s: '%s' must be a number, not '%s'", where, f->key, value);
+			return -1;
+		}
+		if (v < f->min || v > f->max) {
+			strbuf_addf(err, "%s: '%s' must be between %g and %g, not %g", where, f->key,
+				    f->min, f->max, v);
+			return -1;
+		}
+		*(double *)base = v;
+		return 0;
+	}
+	case F_LIST:
+		/* A scalar given for a list: a colon-separated path list. */
+		list_clear(cfg);
+		for (const char *p = value; *p;) {
+			const char *colon = strchr(p, ':');
+			size_t n = colon ? (size_t)(colon - p) : strlen(p);
+			if (n) {
+				char *item = xstrndup(p, n);
+				list_add(cfg, item);
+				free(item);
+			}
+			p += n + (colon ? 1 : 0);
+		}
+		return 0;
+	}
+	return 0;
+}
+
+void config_init(struct config *cfg)
+{
+	struct strbuf err = STRBUF_INIT;
+	memset(cfg, 0, sizeof(*cfg));
+	for (size_t i = 0; i < NFIELDS; i++)
+		if (set_value(cfg, &fields[i], fields[i].def, "default", &err))
+			BUG("bad default for '%s': %s", fields[i].key, err.buf);
+	strbuf_release(&err);
+}
+
+void config_release(struct config *cfg)
+{
+	list_clear(cfg);
+	for (size_t i = 0; i < NFIELDS; i++)
+		if (fields[i].type == F_STRING || fields[i].type == F_LEVEL)
+			free(*(char **)((char *)cfg + fields[i].offset));
+	free(cfg->file);
+	memset(cfg, 0, sizeof(*cfg));
+}
+
+/* --- YAML ---------------------------------------------------------------- */
+
+struct yaml_walk {
+	yaml_parser_t parser;
+	const char *path;
+	struct config *cfg;
+	struct strbuf *err;
+};
+
+static void where_at(const struct yaml_walk *w, const yaml_mark_t *m, char *out, size_t n)
+{
+	snprintf(out, n, "%s:%zu:%zu", w->path, m->line + 1, m->column + 1);
+}
+
+static int next_event(struct yaml_walk *w, yaml_event_t *ev)
+{
+	if (yaml_parser_parse(&w->parser, ev))
+		return 0;
+	strbuf_addf(w->err, "%s:%zu:%zu: invalid YAML: %s", w->path,
+		    w->parser.problem_mark.line + 1, w->parser.problem_mark.column + 1,
+		    w->parser.problem ? w->parser.problem : "syntax error");
+	return -1;
+}
+
+static int walk_mapping(struct yaml_walk *w, const char *prefix);
+
+static int walk_list(struct yaml_walk *w, const struct field *f)
+{
+	list_clear(w->cfg);
+	for (;;) {
+		yaml_event_t ev;
+		if (next_event(w, &ev))
+			return -1;
+		if (ev.type == YAML_SEQUENCE_END_EVENT) {
+			yaml_event_delete(&ev);
+			return 0;
+		}
+		if (ev.type != YAML_SCALAR_EVENT) {
+			char where[512];
+			where_at(w, &ev.start_mark, where, sizeof(where));
+			strbuf_addf(w->err, "%s: '%s' must be a list of paths", where, f->key);
+			yaml_event_delete(&ev);
+			return -1;
+		}
+		list_add(w->cfg, (const char *)ev.data.scalar.value);
+		yaml_event_delete(&ev);
+	}
+}
+
+static int walk_value(struct yaml_walk *w, const char *key, const yaml_mark_t *key_mark)
+{
+	char where[512];
+	yaml_event_t ev;
+	int ret = -1;
+	const struct field *f = find_field(key);
+
+	where_at(w, key_mark, where, sizeof(where));
+	if (!f && !is_section(key)) {
+		strbuf_addf(w->err, "%s: unknown key '%s'", where, key);
+		suggest_key(key, w->err);
+		return -1;
+	}
+	if (next_event(w, &ev))
+		return -1;
+	if (ev.type == YAML_MAPPING_START_EVENT && !f) {
+		ret = walk_mapping(w, key);
+	} else if (ev.type == YAML_SEQUENCE_START_EVENT && f && f->type == F_LIST) {
+		ret = walk_list(w, f);
+	} else if (ev.type == YAML_SCALAR_EVENT && f) {
+		ret = set_value(w->cfg, f, (const char *)ev.data.scalar.value, where, w->err);
+	} else if (!f) {
+		strbuf_addf(w->err, "%s: '%s' is a section and needs keys under it", where, key);
+	} else {
+		strbuf_addf(w->err, "%s: '%s' needs a %s", where, key,
+			    f->type == F_LIST ? "list" : "single value");
+	}
+	yaml_event_delete(&ev);
+	return ret;
+}
+
+static int walk_mapping(struct yaml_walk *w, const char *prefix)
+{
+	for (;;) {
+		yaml_event_t ev;
+		if (next_event(w, &ev))
+			return -1;
+		if (ev.type == YAML_MAPPING_END_EVENT) {
+			yaml_event_delete(&ev);
+			return 0;
+		}
+		if (ev.type != YAML_SCALAR_EVENT) {
+			char where[512];
+			where_at(w, &ev.start_mark, where, sizeof(where));
+			strbuf_addf(w->err, "%s: expected a key", where);
+			yaml_event_delete(&ev);
+			return -1;
+		}
+		char *key = prefix ? xasprintf("%s.%s", prefix, (char *)ev.data.scalar.value)
+				   : xstrdup((char *)ev.data.scalar.value);
+		yaml_mark_t mark = ev.start_mark;
+		yaml_event_delete(&ev);
+		int ret = walk_value(w, key, &mark);
+		free(key);
+		if (ret)
+			return -1;
+	}
+}
+
+int config_load_file(struct config *cfg, const char *path, struct strbuf *err)
+{
+	struct yaml_walk w = { .path = path, .cfg = cfg, .err = err };
+	int ret = -1;
+	FILE *fp = fopen(path, "rb");
+	if (!fp) {
+		strbuf_addf(err, "cannot open config '%s': %s", path, strerror(errno));
+		return -1;
+	}
+	yaml_parser_initialize(&w.parser);
+	yaml_parser_set_input_file(&w.parser, fp);
+	for (int done = 0; !done;) {
+		yaml_event_t ev;
+		if (next_event(&w, &ev))
+			goto cleanup;
+		switch (ev.type) {
+		case YAML_STREAM_END_EVENT:
+			done = 1;
+			break;
+		case YAML_MAPPING_START_EVENT:
+			yaml_event_delete(&ev);
+			if (walk_mapping(&w, NULL))
+				goto cleanup;
+			continue;
+		case YAML_SCALAR_EVENT:
+		case YAML_SEQUENCE_START_EVENT: {
+			char where[512];
+			where_at(&w, &ev.start_mark, where, sizeof(where));
+			strbuf_addf(err, "%s: the file must be a mapping of keys", where);
+			yaml_event_delete(&ev);
+			goto cleanup;
+		}
+		default:
+			break;
+		}
+		yaml_event_delete(&ev);
+	}
+	free(cfg->file);
+	cfg->file = xstrdup(path);
+	ret = 0;
+cleanup:
+	yaml_parser_delete(&w.parser);
+	fclose(fp);
+	return ret;
+}
+
+static char *env_name(const char *key)
+{
+	char *name = xasprintf("RAGOPS_%s", key);
+	for (char *p = name; *p; p++)
+		*p = *p == '.' ? '_' : (char)toupper((unsigned char)*p);
+	return name;
+}
+
+int config_load_env(struct config *cfg, struct strbuf *err)
+{
+	for (size_t i = 0; i < NFIELDS; i++) {
+		char *name = env_name(fields[i].key);
+		const char *value = getenv(name);
+		int ret = 0;
+		if (value) {
+			char *where = xasprintf("environment %s", name);
+			ret = set_value(cfg, &fields[i], value, where, err);
+			free(where);
+		}
+		free(name);
+		if (ret)
+			return -1;
+	}
+	return 0;
+}
+
+int config_set(struct config *cfg, const char *key, const char *value, const char *origin,
+	       struct strbuf *err)
+{
+	const struct field *f = find_field(key);
+	if (!f) {
+		strbuf_addf(err, "%s: unknown key '%s'", origin, key);
+		suggest_key(key, err);
+		return -1;
+	}
+	return set_value(cfg, f, value, origin, err);
+}
+
+int config_validate(const struct config *cfg, struct strbuf *err)
+{
+	const char *src = cfg->file ? cfg->file : "configuration";
+	if (cfg->chunk.overlap_chars * 2 > cfg->chunk.target_chars) {
+		strbuf_addf(err, "%s: 'chunk.overlap_chars' (%u) must be at most half of "
+			    "'chunk.target_chars' (%u)", src, cfg->chunk.overlap_chars,
+			    cfg->chunk.target_chars);
+		return -1;
+	}
+	if (cfg->chunk.min_chars > cfg->chunk.target_chars) {
+		strbuf_addf(err, "%s: 'chunk.min_chars' (%u) must not exceed 'chunk.target_chars' (%u)",
+			    src, cfg->chunk.min_chars, cfg->chunk.target_chars);
+		return -1;
+	}
+	return 0;
+}
+
+static void format_value(const struct config *cfg, const struct field *f, struct strbuf *out)
+{
+	const char *base = (const char *)cfg + f->offset;
+	switch (f->type) {
+	case F_STRING:
+	case F_LEVEL:
+		strbuf_addstr(out, *(char *const *)base);
+		break;
+	case F_UINT:
+		strbuf_addf(out, "%u", *(const unsigned *)base);
+		break;
+	case F_SIZE:
+		strbuf_addf(out, "%llu", *(const unsigned long long *)base);
+		break;
+	case F_DOUBLE:
+		strbuf_addf(out, "%g", *(const double *)base);
+		break;
+	case F_LIST:
+		for (size_t i = 0; i < cfg->inbox_nr; i++)
+			strbuf_addf(out, "%s%s", i ? ":" : "", cfg->inbox[i]);
+		break;
+	}
+}
+
+void config_dump(const struct config *cfg, struct strbuf *out)
+{
+	for (size_t i = 0; i < NFIELDS; i++) {
+		strbuf_addf(out, "%s = ", fields[i].key);
+		format_value(cfg, &fields[i], out);
+		strbuf_addch(out, '\n');
+	}
+}
+
+char *config_to_json(const struct config *cfg)
+{
+	json_t *obj = json_object();
+	struct strbuf v = STRBUF_INIT;
+	for (size_t i = 0; i < NFIELDS; i++) {
+		const char *base = (const char *)cfg + fields[i].offset;
+		json_t *val;
+		if (fields[i].type == F_UINT) {
+			val = json_integer(*(const unsigned *)base);
+		} else if (fields[i].type == F_SIZE) {
+			val = json_integer((json_int_t)*(const unsigned long long *)base);
+		} else if (fields[i].type == F_DOUBLE) {
+			val = json_real(*(const double *)base);
+		} else if (fields[i].type == F_LIST) {
+			val = json_array();
+			for (size_t j = 0; j < cfg->inbox_nr; j++)
+				json_array_append_new(val, json_string(cfg->inbox[j]));
+		} else {
+			strbuf_reset(&v);
+			format_value(cfg, &fields[i], &v);
+			val = json_string(v.buf);
+		}
+		json_object_set_new(obj, fields[i].key, val);
+	}
+	strbuf_release(&v);
+	char *s = json_dumps(obj, JSON_COMPACT | JSON_SORT_KEYS);
+	json_decref(obj);
+	return s;
+}
+
+void config_section_fingerprint(const struct config *cfg, const char *prefix, struct strbuf *out)
+{
+	for (size_t i = 0; i < NFIELDS; i++) {
+		if (!starts_with(fields[i].key, prefix))
+			continue;
+		strbuf_addf(out, "%s=", fields[i].key);
+		format_value(cfg, &fields[i], out);
+		strbuf_addch(out, ';');
+	}
+}

@@ -1,0 +1,66 @@
+/*
+ * Configuration: built-in defaults, then ragops.yaml, then RAGOPS_*
+ * environment variables, then command-line overrides (-c key=value and
+ * the flags each command maps onto keys).  One table of fields drives all
+ * four, so a key is spelled the same everywhere: `chunk.target_chars` in
+ * YAML is RAGOPS_CHUNK_TARGET_CHARS in the environment.
+ */
+#ifndef CORE_CONFIG_H
+#define CORE_CONFIG_H
+
+#include <stddef.h>
+
+#include "core/strbuf.h"
+
+struct config {
+	char *file;		/* the YAML file read, or NULL */
+	char *data_dir;
+	char **inbox;
+	size_t inbox_nr;
+	struct {
+		unsigned long long max_file_size; /* bytes */
+		unsigned max_pages;
+	} collect;
+	struct {
+		double heading_ratio;
+		unsigned min_page_chars;
+	} extract;
+	struct {
+		double repeated_line_ratio;
+	} clean;
+	struct {
+		unsigned target_chars;
+		unsigned overlap_chars;
+		unsigned min_chars;
+	} chunk;
+	struct {
+		unsigned limit;
+	} search;
+	char *log_level;
+};
+
+/* Fill every field with its default. */
+void config_init(struct config *cfg);
+void config_release(struct config *cfg);
+
+/*
+ * Read a YAML file over the current values.  Errors name the file, line,
+ * column and key: "ragops.yaml:4:3: unknown key 'chunk.size'".
+ */
+int config_load_file(struct config *cfg, const char *path, struct strbuf *err);
+/* Apply RAGOPS_* variables from the environment. */
+int config_load_env(struct config *cfg, struct strbuf *err);
+/* Apply one "key=value" override, as given to -c. */
+int config_set(struct config *cfg, const char *key, const char *value, const char *origin,
+	       struct strbuf *err);
+/* Cross-field rules (overlap below target, ...), checked once at the end. */
+int config_validate(const struct config *cfg, struct strbuf *err);
+
+/* Print "key = value" lines (for `ragops config`). */
+void config_dump(const struct config *cfg, struct strbuf *out);
+/* A JSON object with every key, for run parameters; caller frees. */
+char *config_to_json(const struct config *cfg);
+/* A stable fingerprint of the keys a stage depends on (prefix "chunk."). */
+void config_section_fingerprint(const struct config *cfg, const char *prefix, struct strbuf *out);
+
+#endif

@@ -1,0 +1,23 @@
+/*
+ * Small filesystem helpers: whole-file reads, atomic writes, mkdir -p.
+ */
+#ifndef CORE_FSUTIL_H
+#define CORE_FSUTIL_H
+
+#include <stddef.h>
+
+#include "core/strbuf.h"
+
+/* Create `path` and its parents (mode 0755); 0 if it exists already. */
+int mkdir_p(const char *path);
+/*
+ * Read the whole file into `out`, failing with a reason in `err` when it
+ * is larger than `max_bytes` (0 = no limit).
+ */
+int read_file(const char *path, struct strbuf *out, size_t max_bytes, struct strbuf *err);
+/* Write via a temporary file + fsync + rename: readers see old or new, never half. */
+int write_file_atomic(const char *path, const void *data, size_t len, struct strbuf *err);
+/* "12.3 KB", "4.0 MB": for messages. */
+void format_size(char *out, size_t outlen, double bytes);
+
+#endif

@@ -1,0 +1,165 @@
+/*
+ * ragops: one binary, git-style subcommands.  main() reads the global
+ * options (anywhere on the line), builds the configuration, opens what
+ * the command needs and dispatches through the command table.
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cmd/cmd.h"
+#include "core/error.h"
+#include "core/fsutil.h"
+#include "core/log.h"
+#include "core/strutil.h"
+#include "core/xalloc.h"
+
+struct globals {
+	const char *data_dir;
+	const char *config_file;
+	const char **overrides; /* "key=value" from -c */
+	size_t noverrides;
+	int verbose;
+};
+
+/* Take the global options out of argv, wherever they are; returns the new argc. */
+static int take_globals(int argc, char **argv, struct globals *g)
+{
+	int out = 1;
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		const char *value = NULL;
+		if (!strcmp(a, "--")) {
+			while (i < argc)
+				argv[out++] = argv[i++];
+			break;
+		}
+		if (!strcmp(a, "--data") || !strcmp(a, "--config") || !strcmp(a, "-c")) {
+			if (i + 1 >= argc)
+				die(EXIT_USAGE, "option '%s' needs a value", a);
+			value = argv[++i];
+		} else if (starts_with(a, "--data=") || starts_with(a, "--config=")) {
+			value = strchr(a, '=') + 1;
+		}
+		if (starts_with(a, "--data"))
+			g->data_dir = value;
+		else if (starts_with(a, "--config"))
+			g->config_file = value;
+		else if (!strcmp(a, "-c")) {
+			g->overrides = xrealloc(g->overrides, (g->noverrides + 1) * sizeof(char *));
+			g->overrides[g->noverrides++] = value;
+		} else if (!strcmp(a, "-v") || !strcmp(a, "--verbose"))
+			g->verbose = 1;
+		else
+			argv[out++] = argv[i];
+	}
+	argv[out] = NULL;
+	return out;
+}
+
+static void load_config(struct config *cfg, const struct globals *g)
+{
+	struct strbuf err = STRBUF_INIT;
+	const char *file = g->config_file ? g->config_file : getenv("RAGOPS_CONFIG");
+	config_init(cfg);
+	if (!file && access("ragops.yaml", F_OK) == 0)
+		file = "ragops.yaml";
+	if (file && config_load_file(cfg, file, &err))
+		die(EXIT_CONFIG, "%s", err.buf);
+	if (config_load_env(cfg, &err))
+		die(EXIT_CONFIG, "%s", err.buf);
+	for (size_t i = 0; i < g->noverrides; i++) {
+		const char *kv = g->overrides[i];
+		const char *eq = strchr(kv, '=');
+		if (!eq)
+			die(EXIT_USAGE, "-c needs KEY=VALUE, not '%s'", kv);
+		char *key = xstrndup(kv, (size_t)(eq - kv));
+		char *origin = xasprintf("-c %s", kv);
+		int rc = config_set(cfg, key, eq + 1, origin, &err);
+		free(key);
+		free(origin);
+		if (rc)
+			die(EXIT_CONFIG, "%s", err.buf);
+	}
+	if (g->data_dir && config_set(cfg, "data_dir", g->data_dir, "--data", &err))
+		die(EXIT_CONFIG, "%s", err.buf);
+	if (config_validate(cfg, &err))
+		die(EXIT_CONFIG, "%s", err.buf);
+	strbuf_release(&err);
+}
+
+static void unknown_command(const char *name)
+{
+	const char *names[32];
+	size_t n = 0;
+	for (const struct cmd_entry *const *c = cmd_table; *c && n < 31; c++)
+		names[n++] = (*c)->name;
+	names[n] = NULL;
+	fprintf(stderr, "ragops: '%s' is not a ragops command. See 'ragops help'.\n", name);
+	const char *best = closest_word(name, names);
+	if (best)
+		fprintf(stderr, "\nThe most similar command is\n\t%s\n", best);
+	exit(EXIT_USAGE);
+}
+
+static int wants_help(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++)
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
+			return 1;
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct globals g = { 0 };
+	struct app app = { 0 };
+	struct strbuf err = STRBUF_INIT;
+
+	signal(SIGPIPE, SIG_IGN);
+	argc = take_globals(argc, argv, &g);
+	if (argc < 2) {
+		cmd_print_overview();
+		free(g.overrides);
+		return EXIT_USAGE;
+	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))
+		argv[1] = "help";
+	if (!strcmp(argv[1], "--version"))
+		argv[1] = "version";
+	const struct cmd_entry *cmd = cmd_find(argv[1]);
+	if (!cmd)
+		unknown_command(argv[1]);
+	if (strcmp(cmd->name, "help") && wants_help(argc - 1, argv + 1)) {
+		fputs(cmd->usage, stdout);
+		free(g.overrides);
+		return EXIT_OK;
+	}
+
+	load_config(&app.cfg, &g);
+	app.verbose = g.verbose;
+	if (cmd->flags & CMD_NEEDS_STORE) {
+		if (store_open(&app.store, app.cfg.data_dir, &err))
+			die(EXIT_FATAL, "%s", err.buf);
+		char *logs = xasprintf("%s/logs", app.cfg.data_dir);
+		char *logfile = xasprintf("%s/pipeline.log", logs);
+		if (mkdir_p(logs) || log_open(logfile, app.cfg.log_level))
+			warning("cannot write the log '%s'", logfile);
+		free(logs);
+		free(logfile);
+	} else {
+		log_open(NULL, app.cfg.log_level);
+	}
+	log_set_verbose(g.verbose);
+
+	int ret = cmd->run(argc - 1, argv + 1, &app);
+
+	log_close();
+	store_close(&app.store);
+	config_release(&app.cfg);
+	strbuf_release(&err);
+	free(g.overrides);
+	return ret;
+}

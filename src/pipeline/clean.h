@@ -1,0 +1,22 @@
+/*
+ * The clean stage, in place on an extracted document: Unicode NFC and
+ * ligatures, running headers/footers repeated on most pages removed,
+ * words hyphenated across line breaks rejoined, lines of a paragraph
+ * joined, whitespace collapsed, garbage lines (mostly symbols) dropped.
+ */
+#ifndef PIPELINE_CLEAN_H
+#define PIPELINE_CLEAN_H
+
+#include "core/config.h"
+#include "pipeline/document.h"
+
+struct clean_stats {
+	size_t repeated_removed, hyphens_joined, garbage_dropped;
+};
+
+void clean_document(struct extracted *doc, const struct config *cfg, struct clean_stats *stats);
+
+/* One block's text: join lines, rejoin hyphenated words, collapse spaces. */
+char *clean_block_text(const char *text, size_t *hyphens_joined);
+
+#endif

@@ -1,0 +1,180 @@
+/*
+ * The collect stage; see collect.h.
+ */
+#include "pipeline/collect.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "core/fsutil.h"
+#include "core/log.h"
+#include "core/strutil.h"
+#include "core/timeutil.h"
+#include "core/xalloc.h"
+
+static int ends_with(const char *s, const char *suffix)
+{
+	size_t a = strlen(s), b = strlen(suffix);
+	return a >= b && !strcmp(s + a - b, suffix);
+}
+
+int collect_is_ignored_name(const char *name)
+{
+	static const char *const temp_suffixes[] = { "~", ".tmp", ".temp", ".part", ".partial",
+						     ".crdownload", ".swp", ".swx", ".bak", NULL };
+	if (name[0] == '.' || name[0] == '~' || name[0] == '#')
+		return 1; /* hidden, Office "~$x.docx" locks, Emacs "#x#" */
+	for (const char *const *s = temp_suffixes; *s; s++)
+		if (ends_with(name, *s))
+			return 1;
+	return 0;
+}
+
+struct walk {
+	const struct config *cfg;
+	const char *exclude;
+	struct scan *scan;
+	size_t root_index;
+	const char *root;
+};
+
+static int cmp_names(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void add_file(struct walk *w, const char *relpath, const struct stat *st)
+{
+	struct scan *scan = w->scan;
+	ALLOC_GROW(scan->files, scan->n + 1, scan->alloc);
+	struct found_file *f = &scan->files[scan->n++];
+	memset(f, 0, sizeof(*f));
+	f->root = xstrdup(w->root);
+	f->relpath = xstrdup(relpath);
+	f->path = xasprintf("%s/%s", w->root, relpath);
+	f->size = st->st_size;
+	f->mtime = st->st_mtime;
+	unsigned long long limit = w->cfg->collect.max_file_size;
+	if ((unsigned long long)st->st_size > limit) {
+		char have[32], max[32];
+		format_size(have, sizeof(have), (double)st->st_size);
+		format_size(max, sizeof(max), (double)limit);
+		f->refused = xasprintf("the file is %s, over collect.max_file_size (%s)", have, max);
+		return;
+	}
+	struct strbuf err = STRBUF_INIT;
+	if (sha256_file(f->path, f->sha256, &f->size, &err))
+		f->refused = strbuf_detach(&err, NULL);
+	strbuf_release(&err);
+}
+
+static void walk_dir(struct walk *w, const char *rel)
+{
+	char *dirpath = *rel ? xasprintf("%s/%s", w->root, rel) : xstrdup(w->root);
+	DIR *dir = opendir(dirpath);
+	if (!dir) {
+		log_event(LOG_WARNING, 0, dirpath, "collect", "cannot read folder: %s; files under it "
+			  "are left as they were", strerror(errno));
+		w->scan->root_complete[w->root_index] = 0;
+		free(dirpath);
+		return;
+	}
+	char **names = NULL;
+	size_t n = 0, alloc = 0;
+	struct dirent *de;
+	while ((de = readdir(dir))) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		ALLOC_GROW(names, n + 1, alloc);
+		names[n++] = xstrdup(de->d_name);
+	}
+	closedir(dir);
+	qsort(names, n, sizeof(*names), cmp_names);
+
+	for (size_t i = 0; i < n; i++) {
+		char *child_rel = *rel ? xasprintf("%s/%s", rel, names[i]) : xstrdup(names[i]);
+		char *child = xasprintf("%s/%s", dirpath, names[i]);
+		struct stat st;
+		if (collect_is_ignored_name(names[i])) {
+			w->scan->skipped++;
+		} else if (stat(child, &st)) {
+			log_event(LOG_WARNING, 0, child, "collect", "cannot stat: %s", strerror(errno));
+			w->scan->root_complete[w->root_index] = 0;
+		} else if (S_ISDIR(st.st_mode)) {
+			char real[PATH_MAX];
+			struct stat lst;
+			/* Symlinked folders could loop; the data folder holds our own files. */
+			if (lstat(child, &lst) == 0 && S_ISLNK(lst.st_mode))
+				w->scan->skipped++;
+			else if (w->exclude && realpath(child, real) && !strcmp(real, w->exclude))
+				w->scan->skipped++;
+			else
+				walk_dir(w, child_rel);
+		} else if (S_ISREG(st.st_mode)) {
+			add_file(w, child_rel, &st);
+		}
+		free(child);
+		free(child_rel);
+		free(names[i]);
+	}
+	free(names);
+	free(dirpath);
+}
+
+int collect_scan(char *const *inbox, size_t ninbox, const char *exclude, const struct config *cfg,
+		 struct scan *out, struct strbuf *err)
+{
+	double t0 = time_mono();
+	char real_exclude[PATH_MAX];
+	memset(out, 0, sizeof(*out));
+	if (exclude && !realpath(exclude, real_exclude))
+		exclude = NULL;
+	else if (exclude)
+		exclude = real_exclude;
+	out->roots = xcalloc(ninbox + 1, sizeof(char *));
+	out->root_complete = xcalloc(ninbox + 1, 1);
+	for (size_t i = 0; i < ninbox; i++) {
+		char real[PATH_MAX];
+		struct stat st;
+		if (!realpath(inbox[i], real) || stat(real, &st)) {
+			strbuf_addf(err, "inbox '%s' cannot be read: %s", inbox[i], strerror(errno));
+			return -1;
+		}
+		if (!S_ISDIR(st.st_mode)) {
+			strbuf_addf(err, "inbox '%s' is not a folder", inbox[i]);
+			return -1;
+		}
+		int dup = 0;
+		for (size_t j = 0; j < out->nroots; j++)
+			dup |= !strcmp(out->roots[j], real);
+		if (dup)
+			continue;
+		out->roots[out->nroots] = xstrdup(real);
+		out->root_complete[out->nroots] = 1;
+		struct walk w = { cfg, exclude, out, out->nroots, out->roots[out->nroots] };
+		out->nroots++;
+		walk_dir(&w, "");
+	}
+	out->seconds = time_mono() - t0;
+	return 0;
+}
+
+void scan_release(struct scan *scan)
+{
+	for (size_t i = 0; i < scan->n; i++) {
+		free(scan->files[i].root);
+		free(scan->files[i].relpath);
+		free(scan->files[i].path);
+		free(scan->files[i].refused);
+	}
+	free(scan->files);
+	for (size_t i = 0; i < scan->nroots; i++)
+		free(scan->roots[i]);
+	free(scan->roots);
+	free(scan->root_complete);
+	memset(scan, 0, sizeof(*scan));
+}

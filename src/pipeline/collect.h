@@ -1,0 +1,46 @@
+/*
+ * The collect stage: walk the inbox folders, skip hidden and temporary
+ * files, refuse oversized ones, and hash the rest (SHA-256 of content:
+ * that, not the name or the date, decides what is new or changed).
+ */
+#ifndef PIPELINE_COLLECT_H
+#define PIPELINE_COLLECT_H
+
+#include <stddef.h>
+
+#include "core/config.h"
+#include "core/hash.h"
+#include "core/strbuf.h"
+
+struct found_file {
+	char *root;	/* canonical inbox folder */
+	char *relpath;	/* path under it */
+	char *path;	/* root/relpath */
+	long long size, mtime;
+	char sha256[SHA256_HEX_LEN + 1];
+	char *refused;	/* why the file cannot be taken, or NULL */
+};
+
+struct scan {
+	struct found_file *files; /* sorted by root, then relpath */
+	size_t n, alloc;
+	char **roots;		  /* canonical inbox folders */
+	unsigned char *root_complete; /* 0 when a folder could not be read: no deletions there */
+	size_t nroots;
+	size_t skipped;		  /* hidden and temporary files */
+	double seconds;
+};
+
+/* Temporary and hidden names a person's editor or sync tool leaves around. */
+int collect_is_ignored_name(const char *name);
+
+/*
+ * Scan the folders.  A folder that does not exist is an error; an
+ * unreadable sub-folder is a warning that marks its root incomplete.
+ * `exclude` (the data folder) is never entered.
+ */
+int collect_scan(char *const *inbox, size_t ninbox, const char *exclude, const struct config *cfg,
+		 struct scan *out, struct strbuf *err);
+void scan_release(struct scan *scan);
+
+#endif

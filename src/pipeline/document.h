@@ -1,0 +1,45 @@
+/*
+ * A document between stages: what extraction found (pages and blocks of
+ * text, headings marked), cleaned in place, then cut into chunks.
+ */
+#ifndef PIPELINE_DOCUMENT_H
+#define PIPELINE_DOCUMENT_H
+
+#include <stddef.h>
+
+#include "store/store.h"
+
+enum block_kind { BLOCK_PARAGRAPH, BLOCK_HEADING };
+
+struct block {
+	enum block_kind kind;
+	int level;	/* heading level, 1 = top */
+	int page;	/* 1-based */
+	char *text;
+};
+
+struct extracted {
+	struct block *blocks;
+	size_t nblocks, blocks_alloc;
+	struct page_record *pages;
+	size_t npages, pages_alloc;
+	char *title;
+	const char *encoding;	/* static name, NULL for binary formats */
+	size_t repaired;	/* invalid UTF-8 sequences replaced */
+};
+
+void extracted_add_block(struct extracted *doc, enum block_kind kind, int level, int page,
+			 const char *text, size_t len);
+void extracted_add_page(struct extracted *doc, int page_no, enum page_method method, int chars);
+void extracted_release(struct extracted *doc);
+
+struct chunk {
+	int page_start, page_end;
+	char *heading;		/* heading path, " › " between levels */
+	size_t char_start, char_end; /* byte offsets in the cleaned document text */
+	char *text;
+};
+
+void chunks_free(struct chunk *chunks, size_t n);
+
+#endif

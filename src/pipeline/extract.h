@@ -1,0 +1,34 @@
+/*
+ * The extract stage: a file on disk becomes pages of text blocks with
+ * headings marked.  PDFs and page images go through MuPDF; text, Markdown
+ * and HTML are read natively.
+ */
+#ifndef PIPELINE_EXTRACT_H
+#define PIPELINE_EXTRACT_H
+
+#include "core/config.h"
+#include "core/strbuf.h"
+#include "pipeline/detect.h"
+#include "pipeline/document.h"
+
+/* Per-run extraction state (a MuPDF context); one per thread. */
+struct extractor;
+
+struct extractor *extractor_new(const struct config *cfg);
+void extractor_free(struct extractor *ex);
+
+/*
+ * Extract `path` of the given type into `out`.  On failure returns -1 with
+ * the cause in `err` ("PDF is encrypted: a password is required").
+ */
+int extract_document(struct extractor *ex, const char *path, enum doc_type type,
+		     struct extracted *out, struct strbuf *err);
+
+/* The format-specific parts, for extract_document and tests. */
+int extract_mupdf(struct extractor *ex, const char *path, enum doc_type type,
+		  struct extracted *out, struct strbuf *err);
+int extract_plain_text(const char *text, size_t len, struct extracted *out);
+int extract_markdown(const char *text, size_t len, struct extracted *out);
+int extract_html(const char *text, size_t len, struct extracted *out);
+
+#endif

@@ -1,0 +1,339 @@
+/*
+ * PDF text layers and page images through MuPDF.  Headings are found from
+ * font sizes: the size carrying most characters is body text, and blocks
+ * set clearly larger (extract.heading_ratio), or short bold lines, are
+ * headings, ranked by size.  Pages without a usable text layer are marked
+ * "needs OCR" rather than dropped.
+ */
+#include <math.h>
+#include <mupdf/fitz.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/error.h"
+#include "core/log.h"
+#include "core/xalloc.h"
+#include "pipeline/extract.h"
+
+struct extractor {
+	fz_context *ctx;
+	const struct config *cfg;
+	const char *current_path;
+};
+
+static void on_warning(void *user, const char *message)
+{
+	struct extractor *ex = user;
+	log_event(LOG_DEBUG, 0, ex->current_path, "extract", "mupdf: %s", message);
+}
+
+struct extractor *extractor_new(const struct config *cfg)
+{
+	struct extractor *ex = xcalloc(1, sizeof(*ex));
+	ex->cfg = cfg;
+	ex->ctx = fz_new_context(NULL, NULL, FZ_STORE_DEFAULT);
+	if (!ex->ctx)
+		BUG("cannot create a MuPDF context");
+	fz_set_warning_callback(ex->ctx, on_warning, ex);
+	fz_set_error_callback(ex->ctx, on_warning, ex);
+	fz_register_document_handlers(ex->ctx);
+	return ex;
+}
+
+void extractor_free(struct extractor *ex)
+{
+	if (!ex)
+		return;
+	fz_drop_context(ex->ctx);
+	free(ex);
+}
+
+/* A text block as MuPDF laid it out, before we know the body font size. */
+struct raw_block {
+	int page;
+	char *text;
+	float size;	/* dominant font size of its characters */
+	int bold;	/* every character bold */
+	int lines;
+};
+
+struct raw_doc {
+	struct raw_block *blocks;
+	size_t n, alloc;
+	/* characters per font size (tenths of a point), to find the body size */
+	long long *size_chars;
+	size_t nsizes;
+};
+
+static void add_size(struct raw_doc *raw, float size, long long chars)
+{
+	size_t slot = (size_t)lrintf(size * 10);
+	if (slot > 5000)
+		slot = 5000;
+	if (slot >= raw->nsizes) {
+		raw->size_chars = xrealloc(raw->size_chars, (slot + 1) * sizeof(long long));
+		memset(raw->size_chars + raw->nsizes, 0, (slot + 1 - raw->nsizes) * sizeof(long long));
+		raw->nsizes = slot + 1;
+	}
+	raw->size_chars[slot] += chars;
+}
+
+static void append_utf8(struct strbuf *sb, int c)
+{
+	char buf[8];
+	int n = fz_runetochar(buf, c);
+	strbuf_add(sb, buf, (size_t)n);
+}
+
+struct page_scan {
+	int chars;	 /* non-space characters of the text layer */
+	int letters;	 /* of which letters */
+	double image_area, page_area;
+};
+
+/* Read one page's text blocks into `raw`; count what a page classifier needs. */
+static void scan_page(fz_context *ctx, fz_stext_page *tp, int page_no, struct raw_doc *raw,
+		      struct page_scan *scan)
+{
+	struct strbuf text = STRBUF_INIT;
+	for (fz_stext_block *b = tp->first_block; b; b = b->next) {
+		if (b->type == FZ_STEXT_BLOCK_IMAGE) {
+			fz_rect r = fz_intersect_rect(b->bbox, tp->mediabox);
+			if (!fz_is_empty_rect(r))
+				scan->image_area += (double)(r.x1 - r.x0) * (r.y1 - r.y0);
+			continue;
+		}
+		if (b->type != FZ_STEXT_BLOCK_TEXT)
+			continue;
+		strbuf_reset(&text);
+		int lines = 0, all_bold = 1, nchars = 0;
+		float sizes[64] = { 0 };
+		int size_counts[64] = { 0 };
+		for (fz_stext_line *l = b->u.t.first_line; l; l = l->next) {
+			if (lines++)
+				strbuf_addch(&text, '\n');
+			for (fz_stext_char *ch = l->first_char; ch; ch = ch->next) {
+				append_utf8(&text, ch->c);
+				if (ch->c == ' ' || ch->c == '\t')
+					continue;
+				nchars++;
+				scan->chars++;
+				if ((ch->c >= 'A' && ch->c <= 'Z') || (ch->c >= 'a' && ch->c <= 'z') ||
+				    (ch->c >= 0xC0 && ch->c <= 0x24F))
+					scan->letters++;
+				if (!ch->font || !fz_font_is_bold(ctx, ch->font))
+					all_bold = 0;
+				for (int k = 0; k < 64; k++) {
+					if (size_counts[k] == 0 || fabsf(sizes[k] - ch->size) < 0.05f) {
+						sizes[k] = ch->size;
+						size_counts[k]++;
+						break;
+					}
+				}
+			}
+		}
+		if (!nchars)
+			continue;
+		int best = 0;
+		for (int k = 1; k < 64; k++)
+			if (size_counts[k] > size_counts[best])
+				best = k;
+		for (int k = 0; k < 64 && size_counts[k]; k++)
+			add_size(raw, sizes[k], size_counts[k]);
+		ALLOC_GROW(raw->blocks, raw->n + 1, raw->alloc);
+		struct raw_block *rb = &raw->blocks[raw->n++];
+		rb->page = page_no;
+		rb->text = strbuf_detach(&text, NULL);
+		rb->size = sizes[best];
+		rb->bold = all_bold;
+		rb->lines = lines;
+	}
+	strbuf_release(&text);
+}
+
+/* Whether anything at all is drawn on the page (a blank page needs no OCR). */
+static int page_has_marks(fz_context *ctx, fz_page *page)
+{
+	fz_rect box = fz_empty_rect;
+	fz_device *dev = fz_new_bbox_device(ctx, &box);
+	fz_try(ctx) {
+		fz_run_page(ctx, page, dev, fz_identity, NULL);
+		fz_close_device(ctx, dev);
+	}
+	fz_always(ctx)
+		fz_drop_device(ctx, dev);
+	fz_catch(ctx)
+		fz_rethrow(ctx);
+	return !fz_is_empty_rect(box);
+}
+
+/*
+ * A page whose text layer is missing, too short, or mostly non-letters (the
+ * invisible text of a bad earlier OCR) needs OCR, unless nothing is drawn
+ * on it at all.
+ */
+static enum page_method classify_page(fz_context *ctx, fz_page *page, const struct page_scan *s,
+				      unsigned min_chars)
+{
+	int garbage = s->chars > 0 && s->letters * 2 < s->chars;
+	if (s->chars >= (int)min_chars && !garbage)
+		return PAGE_TEXT;
+	if (garbage || s->image_area > 0)
+		return PAGE_NEEDS_OCR;
+	return page_has_marks(ctx, page) ? PAGE_NEEDS_OCR : PAGE_EMPTY;
+}
+
+/* Turn raw blocks into paragraphs and ranked headings. */
+static void classify_blocks(struct raw_doc *raw, const struct config *cfg,
+			    const unsigned char *page_has_text, struct extracted *out)
+{
+	size_t body_slot = 0;
+	for (size_t s = 0; s < raw->nsizes; s++)
+		if (raw->size_chars[s] > raw->size_chars[body_slot])
+			body_slot = s;
+	float body = (float)body_slot / 10.0f;
+	float threshold = body * (float)cfg->extract.heading_ratio;
+
+	/* Distinct heading sizes, largest first, give the levels. */
+	float levels[6];
+	int nlevels = 0;
+	for (size_t i = 0; i < raw->n; i++) {
+		float sz = raw->blocks[i].size;
+		if (sz < threshold || raw->blocks[i].lines > 3)
+			continue;
+		int known = 0;
+		for (int k = 0; k < nlevels; k++)
+			known |= fabsf(levels[k] - sz) < 0.5f;
+		if (!known && nlevels < 6)
+			levels[nlevels++] = sz;
+	}
+	for (int i = 0; i < nlevels; i++)
+		for (int j = i + 1; j < nlevels; j++)
+			if (levels[j] > levels[i]) {
+				float t = levels[i];
+				levels[i] = levels[j];
+				levels[j] = t;
+			}
+
+	for (size_t i = 0; i < raw->n; i++) {
+		struct raw_block *rb = &raw->blocks[i];
+		if (!page_has_text[rb->page - 1])
+			continue;
+		size_t len = strlen(rb->text);
+		int level = 0;
+		if (rb->size >= threshold && rb->lines <= 3 && len < 200) {
+			level = nlevels;
+			for (int k = 0; k < nlevels; k++)
+				if (fabsf(levels[k] - rb->size) < 0.5f) {
+					level = k + 1;
+					break;
+				}
+		} else if (rb->bold && rb->lines == 1 && len < 100 && rb->text[len - 1] != '.') {
+			level = nlevels + 1;
+		}
+		extracted_add_block(out, level ? BLOCK_HEADING : BLOCK_PARAGRAPH, level, rb->page,
+				    rb->text, len);
+	}
+}
+
+static const char *magic_of(enum doc_type type)
+{
+	switch (type) {
+	case TYPE_PDF: return "application/pdf";
+	case TYPE_PNG: return "image/png";
+	case TYPE_JPEG: return "image/jpeg";
+	case TYPE_TIFF: return "image/tiff";
+	default: return NULL;
+	}
+}
+
+int extract_mupdf(struct extractor *ex, const char *path, enum doc_type type,
+		  struct extracted *out, struct strbuf *err)
+{
+	fz_context *ctx = ex->ctx;
+	fz_stream *volatile stm = NULL;
+	fz_document *volatile doc = NULL;
+	fz_page *volatile page = NULL;
+	fz_stext_page *volatile tp = NULL;
+	fz_pixmap *volatile pix = NULL;
+	struct raw_doc raw = { 0 };
+	unsigned char *volatile has_text = NULL;
+	int is_image = type != TYPE_PDF;
+	volatile int ret = -1;
+	const char *what = is_image ? "image" : "PDF";
+
+	ex->current_path = path;
+	fz_try(ctx) {
+		stm = fz_open_file(ctx, path);
+		doc = fz_open_document_with_stream(ctx, magic_of(type), stm);
+		if (fz_needs_password(ctx, doc) && !fz_authenticate_password(ctx, doc, ""))
+			fz_throw(ctx, FZ_ERROR_GENERIC, "the %s is encrypted: a password is required", what);
+		int npages = fz_count_pages(ctx, doc);
+		if (npages <= 0)
+			fz_throw(ctx, FZ_ERROR_GENERIC, "the %s has no pages", what);
+		if ((unsigned)npages > ex->cfg->collect.max_pages)
+			fz_throw(ctx, FZ_ERROR_GENERIC,
+				 "the %s has %d pages, over collect.max_pages (%u)", what, npages,
+				 ex->cfg->collect.max_pages);
+		char title[512];
+		if (!is_image && fz_lookup_metadata(ctx, doc, FZ_META_INFO_TITLE, title, sizeof(title)) > 1)
+			out->title = xstrdup(title);
+		has_text = xcalloc((size_t)npages, 1);
+		fz_stext_options opts = { .flags = FZ_STEXT_PRESERVE_LIGATURES |
+						   FZ_STEXT_PRESERVE_IMAGES | FZ_STEXT_MEDIABOX_CLIP };
+		for (int i = 0; i < npages; i++) {
+			page = fz_load_page(ctx, doc, i);
+			struct page_scan scan = { 0 };
+			fz_rect box = fz_bound_page(ctx, page);
+			scan.page_area = (double)(box.x1 - box.x0) * (box.y1 - box.y0);
+			enum page_method method;
+			if (is_image) {
+				/* Decode now so a truncated image fails here, not at OCR. */
+				pix = fz_new_pixmap_from_page(ctx, page, fz_scale(0.25f, 0.25f),
+							      fz_device_gray(ctx), 0);
+				fz_drop_pixmap(ctx, pix);
+				pix = NULL;
+				method = PAGE_NEEDS_OCR;
+			} else {
+				tp = fz_new_stext_page_from_page(ctx, page, &opts);
+				scan_page(ctx, tp, i + 1, &raw, &scan);
+				fz_drop_stext_page(ctx, tp);
+				tp = NULL;
+				method = classify_page(ctx, page, &scan, ex->cfg->extract.min_page_chars);
+				if (method == PAGE_NEEDS_OCR)
+					scan.chars = 0;
+				has_text[i] = method == PAGE_TEXT;
+			}
+			extracted_add_page(out, i + 1, method, scan.chars);
+			fz_drop_page(ctx, page);
+			page = NULL;
+		}
+		classify_blocks(&raw, ex->cfg, has_text, out);
+		ret = 0;
+	}
+	fz_always(ctx) {
+		fz_drop_pixmap(ctx, pix);
+		fz_drop_stext_page(ctx, tp);
+		fz_drop_page(ctx, page);
+		fz_drop_document(ctx, doc);
+		fz_drop_stream(ctx, stm);
+	}
+	fz_catch(ctx) {
+		const char *msg = fz_caught_message(ctx);
+		if (strstr(msg, "cannot recognize version marker") || strstr(msg, "no objects found") ||
+		    strstr(msg, "startxref") || strstr(msg, "trailer"))
+			strbuf_addf(err, "the %s is damaged and cannot be repaired: %s", what, msg);
+		else if (!strncmp(msg, "the ", 4))
+			strbuf_addstr(err, msg);
+		else
+			strbuf_addf(err, "cannot read the %s: %s", what, msg);
+		ret = -1;
+	}
+	for (size_t i = 0; i < raw.n; i++)
+		free(raw.blocks[i].text);
+	free(raw.blocks);
+	free(raw.size_chars);
+	free(has_text);
+	ex->current_path = NULL;
+	return ret;
+}

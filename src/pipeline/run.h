@@ -1,0 +1,38 @@
+/*
+ * The pipeline flow: collect -> extract -> clean -> chunk -> index, run
+ * incrementally over the inbox folders and recorded like a workflow
+ * engine records a flow run: a run row, a task row per document and
+ * stage, a structured log, and metrics/run-<id>.json.
+ */
+#ifndef PIPELINE_RUN_H
+#define PIPELINE_RUN_H
+
+#include "core/config.h"
+#include "core/strbuf.h"
+#include "store/store.h"
+
+/* Bump when a stage's output changes for the same input: it invalidates the cache. */
+#define PIPELINE_STAGE_VERSIONS "extract=1;clean=1;chunk=1;index=1"
+
+struct run_options {
+	const char *trigger;	/* "cli", "schedule", "watch", ... */
+	char *const *inbox;
+	size_t ninbox;
+};
+
+struct run_outcome {
+	long long run_id;
+	const char *state;	/* "completed" or "completed_with_failures" */
+	struct run_stats stats;
+	double seconds;
+	char *metrics_path;	/* caller frees */
+};
+
+/*
+ * Run the flow.  Returns 0 when the run finished (some documents may have
+ * failed: see outcome->state), -1 when it could not run at all.
+ */
+int pipeline_run(struct store *st, const struct config *cfg, const struct run_options *opts,
+		 struct run_outcome *out, struct strbuf *err);
+
+#endif

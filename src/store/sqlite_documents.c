@@ -1,0 +1,291 @@
+/*
+ * SQLite backend: documents, pages and chunks.  Each document is saved in
+ * one transaction, so a crash leaves either its old version or its new
+ * one, never a mix.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/timeutil.h"
+#include "core/xalloc.h"
+#include "store/sqlite_internal.h"
+#include "store/store.h"
+
+static const char *const status_names[] = { "indexed", "needs_ocr", "failed", "deleted" };
+
+const char *doc_status_name(enum doc_status status)
+{
+	return status_names[status];
+}
+
+static enum doc_status parse_status(const char *s)
+{
+	for (int i = 0; i < 4; i++)
+		if (s && !strcmp(s, status_names[i]))
+			return (enum doc_status)i;
+	return DOC_FAILED;
+}
+
+void doc_record_release(struct doc_record *d)
+{
+	free(d->root);
+	free(d->relpath);
+	free(d->sha256);
+	free(d->seen_sha256);
+	free(d->type);
+	free(d->language);
+	free(d->title);
+	free(d->encoding);
+	free(d->cache_key);
+	free(d->error);
+	memset(d, 0, sizeof(*d));
+}
+
+void doc_records_free(struct doc_record *docs, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		doc_record_release(&docs[i]);
+	free(docs);
+}
+
+int store_docs_load(struct store *st, struct doc_record **out, size_t *n, struct strbuf *err)
+{
+	sqlite3_stmt *stmt = NULL;
+	size_t alloc = 0;
+	*out = NULL;
+	*n = 0;
+	if (sql_prepare(st, "SELECT id, root, relpath, sha256, seen_sha256, type, language, title,"
+			    " encoding, cache_key, error, status, size, mtime, pages,"
+			    " pages_needing_ocr, chunks, chars FROM documents ORDER BY id", &stmt, err))
+		return -1;
+	while (sqlite3_step(stmt) == SQLITE_ROW) {
+		ALLOC_GROW(*out, *n + 1, alloc);
+		struct doc_record *d = &(*out)[(*n)++];
+		d->id = sqlite3_column_int64(stmt, 0);
+		d->root = sql_column_dup(stmt, 1);
+		d->relpath = sql_column_dup(stmt, 2);
+		d->sha256 = sql_column_dup(stmt, 3);
+		d->seen_sha256 = sql_column_dup(stmt, 4);
+		d->type = sql_column_dup(stmt, 5);
+		d->language = sql_column_dup(stmt, 6);
+		d->title = sql_column_dup(stmt, 7);
+		d->encoding = sql_column_dup(stmt, 8);
+		d->cache_key = sql_column_dup(stmt, 9);
+		d->error = sql_column_dup(stmt, 10);
+		d->status = parse_status((const char *)sqlite3_column_text(stmt, 11));
+		d->size = sqlite3_column_int64(stmt, 12);
+		d->mtime = sqlite3_column_int64(stmt, 13);
+		d->pages = sqlite3_column_int(stmt, 14);
+		d->pages_needing_ocr = sqlite3_column_int(stmt, 15);
+		d->chunks = sqlite3_column_int(stmt, 16);
+		d->chars = sqlite3_column_int64(stmt, 17);
+	}
+	sqlite3_finalize(stmt);
+	return 0;
+}
+
+static int upsert_doc(struct store *st, struct doc_record *d, struct strbuf *err)
+{
+	sqlite3_stmt *stmt = NULL;
+	long long now = time_now_ms();
+	const char *sql = d->id
+		? "UPDATE documents SET root = ?1, relpath = ?2, sha256 = ?3, seen_sha256 = ?4,"
+		  " type = ?5, language = ?6, title = ?7, encoding = ?8, cache_key = ?9, error = ?10,"
+		  " status = ?11, size = ?12, mtime = ?13, pages = ?14, pages_needing_ocr = ?15,"
+		  " chunks = ?16, chars = ?17, updated_at = ?18 WHERE id = ?19"
+		: "INSERT INTO documents (root, relpath, sha256, seen_sha256, type, language, title,"
+		  " encoding, cache_key, error, status, size, mtime, pages, pages_needing_ocr, chunks,"
+		  " chars, updated_at, first_seen_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9,"
+		  " ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?18)";
+	if (sql_prepare(st, sql, &stmt, err))
+		return -1;
+	const char *texts[] = { d->root, d->relpath, d->sha256, d->seen_sha256, d->type,
+				d->language, d->title, d->encoding, d->cache_key, d->error,
+				doc_status_name(d->status) };
+	for (int i = 0; i < 11; i++)
+		sqlite3_bind_text(stmt, i + 1, texts[i], -1, SQLITE_STATIC);
+	sqlite3_bind_int64(stmt, 12, d->size);
+	sqlite3_bind_int64(stmt, 13, d->mtime);
+	sqlite3_bind_int(stmt, 14, d->pages);
+	sqlite3_bind_int(stmt, 15, d->pages_needing_ocr);
+	sqlite3_bind_int(stmt, 16, d->chunks);
+	sqlite3_bind_int64(stmt, 17, d->chars);
+	sqlite3_bind_int64(stmt, 18, now);
+	if (d->id)
+		sqlite3_bind_int64(stmt, 19, d->id);
+	int rc = sqlite3_step(stmt);
+	sqlite3_finalize(stmt);
+	if (rc != SQLITE_DONE)
+		return sql_fail(st, "cannot save the document", err);
+	if (!d->id)
+		d->id = sqlite3_last_insert_rowid(st->db);
+	return 0;
+}
+
+static int delete_content(struct store *st, long long doc_id, struct strbuf *err)
+{
+	sqlite3_stmt *stmt = NULL;
+	const char *sqls[] = { "DELETE FROM chunks WHERE doc_id = ?", "DELETE FROM pages WHERE doc_id = ?" };
+	for (int i = 0; i < 2; i++) {
+		if (sql_prepare(st, sqls[i], &stmt, err))
+			return -1;
+		sqlite3_bind_int64(stmt, 1, doc_id);
+		int rc = sqlite3_step(stmt);
+		sqlite3_finalize(stmt);
+		if (rc != SQLITE_DONE)
+			return sql_fail(st, "cannot remove old content", err);
+	}
+	return 0;
+}
+
+static int insert_pages(struct store *st, long long doc_id, const struct page_record *pages,
+			size_t n, struct strbuf *err)
+{
+	static const char *const methods[] = { "text", "needs_ocr", "empty" };
+	sqlite3_stmt *stmt = NULL;
+	if (sql_prepare(st, "INSERT INTO pages (doc_id, page_no, method, chars) VALUES (?,?,?,?)",
+			&stmt, err))
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		sqlite3_reset(stmt);
+		sqlite3_bind_int64(stmt, 1, doc_id);
+		sqlite3_bind_int(stmt, 2, pages[i].page_no);
+		sqlite3_bind_text(stmt, 3, methods[pages[i].method], -1, SQLITE_STATIC);
+		sqlite3_bind_int(stmt, 4, pages[i].chars);
+		if (sqlite3_step(stmt) != SQLITE_DONE) {
+			sqlite3_finalize(stmt);
+			return sql_fail(st, "cannot save a page", err);
+		}
+	}
+	sqlite3_finalize(stmt);
+	return 0;
+}
+
+static int insert_chunks(struct store *st, const struct doc_record *d,
+			 const struct chunk_record *chunks, size_t n, struct strbuf *err)
+{
+	sqlite3_stmt *stmt = NULL;
+	if (sql_prepare(st, "INSERT INTO chunks (doc_id, seq, page_start, page_end, heading,"
+			    " char_start, char_end, language, text) VALUES (?,?,?,?,?,?,?,?,?)",
+			&stmt, err))
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		const struct chunk_record *c = &chunks[i];
+		sqlite3_reset(stmt);
+		sqlite3_bind_int64(stmt, 1, d->id);
+		sqlite3_bind_int(stmt, 2, c->seq);
+		sqlite3_bind_int(stmt, 3, c->page_start);
+		sqlite3_bind_int(stmt, 4, c->page_end);
+		sqlite3_bind_text(stmt, 5, c->heading ? c->heading : "", -1, SQLITE_STATIC);
+		sqlite3_bind_int64(stmt, 6, (long long)c->char_start);
+		sqlite3_bind_int64(stmt, 7, (long long)c->char_end);
+		sqlite3_bind_text(stmt, 8, d->language ? d->language : "und", -1, SQLITE_STATIC);
+		sqlite3_bind_text(stmt, 9, c->text, -1, SQLITE_STATIC);
+		if (sqlite3_step(stmt) != SQLITE_DONE) {
+			sqlite3_finalize(stmt);
+			return sql_fail(st, "cannot save a chunk", err);
+		}
+	}
+	sqlite3_finalize(stmt);
+	return 0;
+}
+
+int store_doc_save(struct store *st, struct doc_record *doc, const struct page_record *pages,
+		   size_t npages, const struct chunk_record *chunks, size_t nchunks, int replace_content,
+		   const struct task_record *tasks, size_t ntasks, struct strbuf *err)
+{
+	long long id_before = doc->id;
+	double t0 = time_mono();
+	if (sql_begin(st, err))
+		return -1;
+	if (upsert_doc(st, doc, err))
+		goto fail;
+	if (replace_content &&
+	    (delete_content(st, doc->id, err) || insert_pages(st, doc->id, pages, npages, err) ||
+	     insert_chunks(st, doc, chunks, nchunks, err)))
+		goto fail;
+	if (ntasks) {
+		/* Tasks were built before the document had an id. */
+		struct task_record *t = xmalloc(ntasks * sizeof(*t));
+		memcpy(t, tasks, ntasks * sizeof(*t));
+		for (size_t i = 0; i < ntasks; i++) {
+			t[i].doc_id = doc->id;
+			if (t[i].duration_ms < 0)
+				t[i].duration_ms = (time_mono() - t0) * 1000;
+		}
+		int rc = store_tasks_add(st, t, ntasks, err);
+		free(t);
+		if (rc)
+			goto fail;
+	}
+	if (sql_commit(st, err))
+		goto fail;
+	return 0;
+fail:
+	sql_rollback(st);
+	doc->id = id_before;
+	return -1;
+}
+
+int store_doc_move(struct store *st, long long doc_id, const char *root, const char *relpath,
+		   long long mtime, struct strbuf *err)
+{
+	sqlite3_stmt *stmt = NULL;
+	if (sql_prepare(st, "UPDATE documents SET root = ?, relpath = ?, mtime = ?, updated_at = ?,"
+			    " status = CASE WHEN status = 'deleted' THEN"
+			    "   (CASE WHEN chunks > 0 OR pages_needing_ocr = 0 THEN 'indexed' ELSE 'needs_ocr' END)"
+			    " ELSE status END WHERE id = ?", &stmt, err))
+		return -1;
+	sqlite3_bind_text(stmt, 1, root, -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 2, relpath, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(stmt, 3, mtime);
+	sqlite3_bind_int64(stmt, 4, time_now_ms());
+	sqlite3_bind_int64(stmt, 5, doc_id);
+	int rc = sqlite3_step(stmt);
+	sqlite3_finalize(stmt);
+	return rc == SQLITE_DONE ? 0 : sql_fail(st, "cannot record a rename", err);
+}
+
+int store_doc_delete(struct store *st, long long doc_id, struct strbuf *err)
+{
+	sqlite3_stmt *stmt = NULL;
+	if (sql_begin(st, err))
+		return -1;
+	if (delete_content(st, doc_id, err) ||
+	    sql_prepare(st, "UPDATE documents SET status = 'deleted', sha256 = NULL, chunks = 0,"
+			    " pages = 0, pages_needing_ocr = 0, chars = 0, updated_at = ? WHERE id = ?",
+			&stmt, err))
+		goto fail;
+	sqlite3_bind_int64(stmt, 1, time_now_ms());
+	sqlite3_bind_int64(stmt, 2, doc_id);
+	if (sqlite3_step(stmt) != SQLITE_DONE) {
+		sql_fail(st, "cannot mark the document deleted", err);
+		goto fail;
+	}
+	sqlite3_finalize(stmt);
+	return sql_commit(st, err);
+fail:
+	sqlite3_finalize(stmt);
+	sql_rollback(st);
+	return -1;
+}
+
+int store_totals(struct store *st, struct store_totals *out, struct strbuf *err)
+{
+	sqlite3_stmt *stmt = NULL;
+	memset(out, 0, sizeof(*out));
+	if (sql_prepare(st, "SELECT count(*) FILTER (WHERE status != 'deleted'),"
+			    " coalesce(sum(chunks), 0), coalesce(sum(pages), 0),"
+			    " coalesce(sum(pages_needing_ocr), 0),"
+			    " count(*) FILTER (WHERE status = 'failed') FROM documents", &stmt, err))
+		return -1;
+	if (sqlite3_step(stmt) == SQLITE_ROW) {
+		out->documents = sqlite3_column_int64(stmt, 0);
+		out->chunks = sqlite3_column_int64(stmt, 1);
+		out->pages = sqlite3_column_int64(stmt, 2);
+		out->pages_needing_ocr = sqlite3_column_int64(stmt, 3);
+		out->failed = sqlite3_column_int64(stmt, 4);
+	}
+	sqlite3_finalize(stmt);
+	return 0;
+}

@@ -1,0 +1,35 @@
+/*
+ * Shared by the SQLite backend's files; not part of the store interface.
+ */
+#ifndef STORE_SQLITE_INTERNAL_H
+#define STORE_SQLITE_INTERNAL_H
+
+#include <sqlite3.h>
+
+#include "core/strbuf.h"
+
+struct store {
+	sqlite3 *db;
+	char *path;
+};
+
+/* The migrations, applied in order; the schema version is PRAGMA user_version. */
+int sqlite_migrate(sqlite3 *db, struct strbuf *err);
+/* Register the "ragops" FTS5 tokenizer on a connection. */
+int sqlite_register_tokenizer(sqlite3 *db, struct strbuf *err);
+
+/* Run SQL without results; the error names the statement's purpose. */
+int sql_exec(struct store *st, const char *sql, struct strbuf *err);
+int sql_prepare(struct store *st, const char *sql, sqlite3_stmt **stmt, struct strbuf *err);
+/* Record the connection's last error in err and return -1. */
+int sql_fail(struct store *st, const char *what, struct strbuf *err);
+/* A column as a fresh string (NULL stays NULL). */
+char *sql_column_dup(sqlite3_stmt *stmt, int col);
+int sql_begin(struct store *st, struct strbuf *err);
+int sql_commit(struct store *st, struct strbuf *err);
+void sql_rollback(struct store *st);
+
+/* The language marker that prefixes indexed text so the tokenizer knows how to stem. */
+#define LANG_MARK '\x1f'
+
+#endif

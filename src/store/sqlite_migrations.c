@@ -1,0 +1,146 @@
+/*
+ * Numbered schema migrations.  Each runs in its own transaction and bumps
+ * PRAGMA user_version; never edit a released one, add the next.
+ */
+#include <stddef.h>
+#include <stdio.h>
+
+#include "store/sqlite_internal.h"
+
+static const char *const migrations[] = {
+	/* 1: documents, pages, chunks + full-text index, runs, tasks */
+	"CREATE TABLE documents ("
+	"  id INTEGER PRIMARY KEY,"
+	"  root TEXT NOT NULL,"
+	"  relpath TEXT NOT NULL,"
+	"  sha256 TEXT,"
+	"  seen_sha256 TEXT NOT NULL,"
+	"  size INTEGER NOT NULL,"
+	"  mtime INTEGER NOT NULL,"
+	"  type TEXT NOT NULL,"
+	"  language TEXT,"
+	"  title TEXT,"
+	"  encoding TEXT,"
+	"  status TEXT NOT NULL CHECK (status IN ('indexed','needs_ocr','failed','deleted')),"
+	"  error TEXT,"
+	"  cache_key TEXT,"
+	"  pages INTEGER NOT NULL DEFAULT 0,"
+	"  pages_needing_ocr INTEGER NOT NULL DEFAULT 0,"
+	"  chunks INTEGER NOT NULL DEFAULT 0,"
+	"  chars INTEGER NOT NULL DEFAULT 0,"
+	"  first_seen_at INTEGER NOT NULL,"
+	"  updated_at INTEGER NOT NULL,"
+	"  UNIQUE (root, relpath)"
+	");"
+	"CREATE INDEX documents_seen_sha256 ON documents(seen_sha256);"
+	"CREATE TABLE pages ("
+	"  doc_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,"
+	"  page_no INTEGER NOT NULL,"
+	"  method TEXT NOT NULL CHECK (method IN ('text','needs_ocr','empty')),"
+	"  chars INTEGER NOT NULL,"
+	"  PRIMARY KEY (doc_id, page_no)"
+	") WITHOUT ROWID;"
+	"CREATE TABLE chunks ("
+	"  id INTEGER PRIMARY KEY,"
+	"  doc_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,"
+	"  seq INTEGER NOT NULL,"
+	"  page_start INTEGER NOT NULL,"
+	"  page_end INTEGER NOT NULL,"
+	"  heading TEXT NOT NULL,"
+	"  char_start INTEGER NOT NULL,"
+	"  char_end INTEGER NOT NULL,"
+	"  language TEXT NOT NULL,"
+	"  text TEXT NOT NULL,"
+	"  UNIQUE (doc_id, seq)"
+	");"
+	/*
+	 * The index reads its text through this view, which prefixes the
+	 * chunk's language (\x1f fr \x1f) for the tokenizer to stem by.
+	 */
+	"CREATE VIEW chunks_fts_source AS"
+	"  SELECT id, char(31) || language || char(31) || text AS body,"
+	"         char(31) || language || char(31) || heading AS heading FROM chunks;"
+	"CREATE VIRTUAL TABLE chunks_fts USING fts5(body, heading,"
+	"  content='chunks_fts_source', content_rowid='id', tokenize='ragops');"
+	"CREATE TRIGGER chunks_fts_insert AFTER INSERT ON chunks BEGIN"
+	"  INSERT INTO chunks_fts(rowid, body, heading) VALUES (new.id,"
+	"    char(31) || new.language || char(31) || new.text,"
+	"    char(31) || new.language || char(31) || new.heading);"
+	"END;"
+	"CREATE TRIGGER chunks_fts_delete AFTER DELETE ON chunks BEGIN"
+	"  INSERT INTO chunks_fts(chunks_fts, rowid, body, heading) VALUES ('delete', old.id,"
+	"    char(31) || old.language || char(31) || old.text,"
+	"    char(31) || old.language || char(31) || old.heading);"
+	"END;"
+	"CREATE TABLE runs ("
+	"  id INTEGER PRIMARY KEY,"
+	"  trigger TEXT NOT NULL,"
+	"  params TEXT NOT NULL,"
+	"  state TEXT NOT NULL CHECK (state IN"
+	"    ('running','completed','completed_with_failures','failed','crashed')),"
+	"  pid INTEGER NOT NULL,"
+	"  host TEXT NOT NULL,"
+	"  started_at INTEGER NOT NULL,"
+	"  ended_at INTEGER,"
+	"  docs_seen INTEGER NOT NULL DEFAULT 0,"
+	"  docs_new INTEGER NOT NULL DEFAULT 0,"
+	"  docs_changed INTEGER NOT NULL DEFAULT 0,"
+	"  docs_unchanged INTEGER NOT NULL DEFAULT 0,"
+	"  docs_renamed INTEGER NOT NULL DEFAULT 0,"
+	"  docs_deleted INTEGER NOT NULL DEFAULT 0,"
+	"  docs_failed INTEGER NOT NULL DEFAULT 0,"
+	"  pages INTEGER NOT NULL DEFAULT 0,"
+	"  pages_needing_ocr INTEGER NOT NULL DEFAULT 0,"
+	"  chunks INTEGER NOT NULL DEFAULT 0,"
+	"  chars INTEGER NOT NULL DEFAULT 0,"
+	"  error TEXT"
+	");"
+	"CREATE TABLE tasks ("
+	"  id INTEGER PRIMARY KEY,"
+	"  run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,"
+	"  doc_id INTEGER REFERENCES documents(id) ON DELETE SET NULL,"
+	"  doc_path TEXT NOT NULL,"
+	"  stage TEXT NOT NULL,"
+	"  state TEXT NOT NULL CHECK (state IN"
+	"    ('pending','running','completed','cached','failed','retrying')),"
+	"  attempts INTEGER NOT NULL,"
+	"  started_at INTEGER NOT NULL,"
+	"  duration_ms REAL NOT NULL,"
+	"  cache_key TEXT,"
+	"  error TEXT"
+	");"
+	"CREATE INDEX tasks_run ON tasks(run_id);"
+	"CREATE INDEX tasks_doc ON tasks(doc_id);",
+};
+
+int sqlite_migrate(sqlite3 *db, struct strbuf *err)
+{
+	sqlite3_stmt *st = NULL;
+	int version = 0;
+	if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW)
+		version = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+
+	int latest = (int)(sizeof(migrations) / sizeof(migrations[0]));
+	if (version > latest) {
+		strbuf_addf(err, "the store has schema version %d, newer than this ragops (%d): "
+			    "upgrade ragops", version, latest);
+		return -1;
+	}
+	for (int v = version; v < latest; v++) {
+		char *msg = NULL;
+		char bump[64];
+		snprintf(bump, sizeof(bump), "PRAGMA user_version = %d;", v + 1);
+		if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, &msg) != SQLITE_OK ||
+		    sqlite3_exec(db, migrations[v], NULL, NULL, &msg) != SQLITE_OK ||
+		    sqlite3_exec(db, bump, NULL, NULL, &msg) != SQLITE_OK ||
+		    sqlite3_exec(db, "COMMIT", NULL, NULL, &msg) != SQLITE_OK) {
+			strbuf_addf(err, "migration %d failed: %s", v + 1, msg ? msg : "?");
+			sqlite3_free(msg);
+			sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+			return -1;
+		}
+	}
+	return 0;
+}

@@ -1,0 +1,446 @@
+/*
+ * SQLite backend: opening, checking, helpers, runs and tasks.
+ * One connection per process, WAL, foreign keys on; writers wait up to
+ * 10 s for the lock rather than fail.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/fsutil.h"
+#include "core/timeutil.h"
+#include "core/xalloc.h"
+#include "store/sqlite_internal.h"
+#include "store/store.h"
+
+int sql_fail(struct store *st, const char *what, struct strbuf *err)
+{
+	strbuf_addf(err, "store: %s: %s", what, sqlite3_errmsg(st->db));
+	return -1;
+}
+
+int sql_exec(struct store *st, const char *sql, struct strbuf *err)
+{
+	char *msg = NULL;
+	if (sqlite3_exec(st->db, sql, NULL, NULL, &msg) == SQLITE_OK)
+		return 0;
+	strbuf_addf(err, "store: %s", msg ? msg : sqlite3_errmsg(st->db));
+	sqlite3_free(msg);
+	return -1;
+}
+
+int sql_prepare(struct store *st, const char *sql, sqlite3_stmt **stmt, struct strbuf *err)
+{
+	if (sqlite3_prepare_v2(st->db, sql, -1, stmt, NULL) == SQLITE_OK)
+		return 0;
+	return sql_fail(st, "cannot prepare a statement", err);
+}
+
+char *sql_column_dup(sqlite3_stmt *stmt, int col)
+{
+	const unsigned char *s = sqlite3_column_text(stmt, col);
+	return s ? xstrdup((const char *)s) : NULL;
+}
+
+int sql_begin(struct store *st, struct strbuf *err)
+{
+	return sql_exec(st, "BEGIN IMMEDIATE", err);
+}
+
+int sql_commit(struct store *st, struct strbuf *err)
+{
+	return sql_exec(st, "COMMIT", err);
+}
+
+void sql_rollback(struct store *st)
+{
+	if (!sqlite3_get_autocommit(st->db))
+		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+int store_open(struct store **out, const char *data_dir, struct strbuf *err)
+{
+	struct store *st = xcalloc(1, sizeof(*st));
+	*out = NULL;
+	if (mkdir_p(data_dir)) {
+		strbuf_addf(err, "cannot create data folder '%s': %s", data_dir, strerror(errno));
+		free(st);
+		return -1;
+	}
+	st->path = xasprintf("%s/ragops.db", data_dir);
+	if (sqlite3_open_v2(st->path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
+	    SQLITE_OK) {
+		strbuf_addf(err, "cannot open store '%s': %s", st->path,
+			    st->db ? sqlite3_errmsg(st->db) : "out of memory");
+		goto fail;
+	}
+	sqlite3_busy_timeout(st->db, 10000);
+	if (sql_exec(st, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;"
+			 "PRAGMA foreign_keys = ON;", err) ||
+	    sqlite_register_tokenizer(st->db, err) || sqlite_migrate(st->db, err)) {
+		strbuf_addf(err, " (store '%s')", st->path);
+		goto fail;
+	}
+	*out = st;
+	return 0;
+fail:
+	store_close(&st);
+	return -1;
+}
+
+void store_close(struct store **pst)
+{
+	struct store *st = *pst;
+	if (!st)
+		return;
+	sqlite3_close(st->db);
+	free(st->path);
+	free(st);
+	*pst = NULL;
+}
+
+int store_schema_version(struct store *st)
+{
+	sqlite3_stmt *stmt = NULL;
+	int v = -1;
+	if (sqlite3_prepare_v2(st->db, "PRAGMA user_version", -1, &stmt, NULL) == SQLITE_OK &&
+	    sqlite3_step(stmt) == SQLITE_ROW)
+		v = sqlite3_column_int(stmt, 0);
+	sqlite3_finalize(stmt);
+	return v;
+}
+
+/* Append each row of a check query; returns how many rows reported trouble. */
+static int collect_rows(struct store *st, const char *sql, const char *ok, struct strbuf *report)
+{
+	sqlite3_stmt *stmt = NULL;
+	int bad = 0;
+	if (sqlite3_prepare_v2(st->db, sql, -1, &stmt, NULL) != SQLITE_OK) {
+		strbuf_addf(report, "%s: %s\n", sql, sqlite3_errmsg(st->db));
+		return 1;
+	}
+	int rc;
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		const char *v = (const char *)sqlite3_column_text(stmt, 0);
+		if (ok && v && !strcmp(v, ok))
+			continue;
+		strbuf_addf(report, "%s: %s\n", sql, v ? v : "(row)");
+		bad++;
+	}
+	if (rc != SQLITE_DONE) {
+		strbuf_addf(report, "%s: %s\n", sql, sqlite3_errmsg(st->db));
+		bad++;
+	}
+	sqlite3_finalize(stmt);
+	return bad;
+}
+
+int store_check(struct store *st, struct strbuf *report)
+{
+	int bad = collect_rows(st, "PRAGMA integrity_check", "ok", report);
+	bad += collect_rows(st, "PRAGMA foreign_key_check", NULL, report);
+	/* FTS5 reports a mismatch between index and content as an error. */
+	char *msg = NULL;
+	if (sqlite3_exec(st->db,
+			 "INSERT INTO chunks_fts(chunks_fts, rank) VALUES('integrity-check', 1)",
+			 NULL, NULL, &msg) != SQLITE_OK) {
+		strbuf_addf(report, "full-text index: %s\n", msg ? msg : "?");
+		bad++;
+	}
+	sqlite3_free(msg);
+	bad += collect_rows(st,
+			    "SELECT 'document ' || d.id || ' counts ' || d.chunks || ' chunks, has ' ||"
+			    " (SELECT count(*) FROM chunks c WHERE c.doc_id = d.id) FROM documents d"
+			    " WHERE d.chunks != (SELECT count(*) FROM chunks c WHERE c.doc_id = d.id)",
+			    NULL, report);
+	return bad ? -1 : 0;
+}
+
+/* --- runs ---------------------------------------------------------------- */
+
+const char *task_state_name(enum task_state state)
+{
+	static const char *const names[] = { "pending", "running", "completed",
+					     "cached", "failed", "retrying" };
+	return names[state];
+}
+
+long long store_run_begin(struct store *st, const char *trigger, const char *params_json,
+			  struct strbuf *err)
+{
+	sqlite3_stmt *stmt = NULL;
+	char host[256] = "";
+	long long id = -1;
+	gethostname(host, sizeof(host) - 1);
+	if (sql_prepare(st, "INSERT INTO runs (trigger, params, state, pid, host, started_at)"
+			    " VALUES (?, ?, 'running', ?, ?, ?)", &stmt, err))
+		return -1;
+	sqlite3_bind_text(stmt, 1, trigger, -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 2, params_json, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(stmt, 3, getpid());
+	sqlite3_bind_text(stmt, 4, host, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(stmt, 5, time_now_ms());
+	if (sqlite3_step(stmt) == SQLITE_DONE)
+		id = sqlite3_last_insert_rowid(st->db);
+	else
+		sql_fail(st, "cannot record the run", err);
+	sqlite3_finalize(stmt);
+	return id;
+}
+
+int store_run_finish(struct store *st, long long run_id, const char *state,
+		     const struct run_stats *s, const char *error, struct strbuf *err)
+{
+	sqlite3_stmt *stmt = NULL;
+	int ret = -1;
+	if (sql_prepare(st, "UPDATE runs SET state = ?, ended_at = ?, error = ?,"
+			    " docs_seen = ?, docs_new = ?, docs_changed = ?, docs_unchanged = ?,"
+			    " docs_renamed = ?, docs_deleted = ?, docs_failed = ?, pages = ?,"
+			    " pages_needing_ocr = ?, chunks = ?, chars = ? WHERE id = ?", &stmt, err))
+		return -1;
+	sqlite3_bind_text(stmt, 1, state, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(stmt, 2, time_now_ms());
+	sqlite3_bind_text(stmt, 3, error, -1, SQLITE_STATIC);
+	const long long v[] = { s->docs_seen, s->docs_new, s->docs_changed, s->docs_unchanged,
+				s->docs_renamed, s->docs_deleted, s->docs_failed, s->pages,
+				s->pages_needing_ocr, s->chunks, s->chars };
+	for (int i = 0; i < 11; i++)
+		sqlite3_bind_int64(stmt, 4 + i, v[i]);
+	sqlite3_bind_int64(stmt, 15, run_id);
+	if (sqlite3_step(stmt) == SQLITE_DONE)
+		ret = 0;
+	else
+		sql_fail(st, "cannot finish the run record", err);
+	sqlite3_finalize(stmt);
+	return ret;
+}
+
+int store_runs_reap(struct store *st, struct strbuf *err)
+{
+	sqlite3_stmt *stmt = NULL;
+	char host[256] = "";
+	int reaped = 0;
+	gethostname(host, sizeof(host) - 1);
+	if (sql_prepare(st, "SELECT id, pid FROM runs WHERE state = 'running' AND host = ?",
+			&stmt, err))
+		return -1;
+	sqlite3_bind_text(stmt, 1, host, -1, SQLITE_STATIC);
+	long long dead[64];
+	int ndead = 0;
+	while (sqlite3_step(stmt) == SQLITE_ROW && ndead < 64) {
+		pid_t pid = (pid_t)sqlite3_column_int64(stmt, 1);
+		if (pid != getpid() && kill(pid, 0) && errno == ESRCH)
+			dead[ndead++] = sqlite3_column_int64(stmt, 0);
+	}
+	sqlite3_finalize(stmt);
+	for (int i = 0; i < ndead; i++) {
+		if (sql_prepare(st, "UPDATE runs SET state = 'crashed', ended_at = ?,"
+				    " error = 'the process running it stopped before the end' WHERE id = ?",
+				&stmt, err))
+			return -1;
+		sqlite3_bind_int64(stmt, 1, time_now_ms());
+		sqlite3_bind_int64(stmt, 2, dead[i]);
+		if (sqlite3_step(stmt) == SQLITE_DONE)
+			reaped++;
+		sqlite3_finalize(stmt);
+	}
+	return reaped;
+}
+
+#define RUN_COLUMNS                                                                        \
+	"id, trigger, params, state, error, host, pid, started_at, coalesce(ended_at, 0),"   \
+	" docs_seen, docs_new, docs_changed, docs_unchanged, docs_renamed, docs_deleted,"   \
+	" docs_failed, pages, pages_needing_ocr, chunks, chars"
+
+static void read_run(sqlite3_stmt *stmt, struct run_record *r)
+{
+	r->id = sqlite3_column_int64(stmt, 0);
+	r->trigger = sql_column_dup(stmt, 1);
+	r->params = sql_column_dup(stmt, 2);
+	r->state = sql_column_dup(stmt, 3);
+	r->error = sql_column_dup(stmt, 4);
+	r->host = sql_column_dup(stmt, 5);
+	r->pid = sqlite3_column_int64(stmt, 6);
+	r->started_at = sqlite3_column_int64(stmt, 7);
+	r->ended_at = sqlite3_column_int64(stmt, 8);
+	long long *v[] = { &r->stats.docs_seen, &r->stats.docs_new, &r->stats.docs_changed,
+			   &r->stats.docs_unchanged, &r->stats.docs_renamed, &r->stats.docs_deleted,
+			   &r->stats.docs_failed, &r->stats.pages, &r->stats.pages_needing_ocr,
+			   &r->stats.chunks, &r->stats.chars };
+	for (int i = 0; i < 11; i++)
+		*v[i] = sqlite3_column_int64(stmt, 9 + i);
+}
+
+void run_record_release(struct run_record *r)
+{
+	free(r->trigger);
+	free(r->params);
+	free(r->state);
+	free(r->error);
+	free(r->host);
+	memset(r, 0, sizeof(*r));
+}
+
+void run_records_free(struct run_record *runs, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		run_record_release(&runs[i]);
+	free(runs);
+}
+
+int store_runs_list(struct store *st, int limit, struct run_record **out, size_t *n,
+		    struct strbuf *err)
+{
+	sqlite3_stmt *stmt = NULL;
+	size_t alloc = 0;
+	*out = NULL;
+	*n = 0;
+	if (sql_prepare(st, "SELECT " RUN_COLUMNS " FROM runs ORDER BY id DESC LIMIT ?", &stmt, err))
+		return -1;
+	sqlite3_bind_int(stmt, 1, limit);
+	while (sqlite3_step(stmt) == SQLITE_ROW) {
+		ALLOC_GROW(*out, *n + 1, alloc);
+		memset(&(*out)[*n], 0, sizeof(**out));
+		read_run(stmt, &(*out)[(*n)++]);
+	}
+	sqlite3_finalize(stmt);
+	return 0;
+}
+
+int store_run_get(struct store *st, long long id, struct run_record *out, struct strbuf *err)
+{
+	sqlite3_stmt *stmt = NULL;
+	int ret = 1;
+	memset(out, 0, sizeof(*out));
+	if (sql_prepare(st, "SELECT " RUN_COLUMNS " FROM runs WHERE id = ?", &stmt, err))
+		return -1;
+	sqlite3_bind_int64(stmt, 1, id);
+	if (sqlite3_step(stmt) == SQLITE_ROW) {
+		read_run(stmt, out);
+		ret = 0;
+	}
+	sqlite3_finalize(stmt);
+	return ret;
+}
+
+char **store_last_inbox(struct store *st)
+{
+	sqlite3_stmt *stmt = NULL;
+	char **list = NULL;
+	if (sqlite3_prepare_v2(st->db,
+			       "SELECT j.value FROM runs, json_each(runs.params, '$.inbox') AS j"
+			       " WHERE runs.id = (SELECT max(id) FROM runs"
+			       "   WHERE json_array_length(params, '$.inbox') > 0)",
+			       -1, &stmt, NULL) != SQLITE_OK)
+		return NULL;
+	size_t n = 0;
+	while (sqlite3_step(stmt) == SQLITE_ROW) {
+		list = xrealloc(list, (n + 2) * sizeof(char *));
+		list[n++] = sql_column_dup(stmt, 0);
+		list[n] = NULL;
+	}
+	sqlite3_finalize(stmt);
+	return list;
+}
+
+/* --- tasks --------------------------------------------------------------- */
+
+int store_tasks_add(struct store *st, const struct task_record *tasks, size_t n,
+		    struct strbuf *err)
+{
+	sqlite3_stmt *stmt = NULL;
+	int own_tx = sqlite3_get_autocommit(st->db);
+	if (own_tx && sql_begin(st, err))
+		return -1;
+	if (sql_prepare(st, "INSERT INTO tasks (run_id, doc_id, doc_path, stage, state, attempts,"
+			    " started_at, duration_ms, cache_key, error) VALUES (?,?,?,?,?,?,?,?,?,?)",
+			&stmt, err))
+		goto fail;
+	for (size_t i = 0; i < n; i++) {
+		const struct task_record *t = &tasks[i];
+		sqlite3_reset(stmt);
+		sqlite3_bind_int64(stmt, 1, t->run_id);
+		if (t->doc_id > 0)
+			sqlite3_bind_int64(stmt, 2, t->doc_id);
+		else
+			sqlite3_bind_null(stmt, 2);
+		sqlite3_bind_text(stmt, 3, t->doc_path, -1, SQLITE_STATIC);
+		sqlite3_bind_text(stmt, 4, t->stage, -1, SQLITE_STATIC);
+		sqlite3_bind_text(stmt, 5, task_state_name(t->state), -1, SQLITE_STATIC);
+		sqlite3_bind_int(stmt, 6, t->attempts);
+		sqlite3_bind_int64(stmt, 7, t->started_at);
+		sqlite3_bind_double(stmt, 8, t->duration_ms);
+		sqlite3_bind_text(stmt, 9, t->cache_key, -1, SQLITE_STATIC);
+		sqlite3_bind_text(stmt, 10, t->error, -1, SQLITE_STATIC);
+		if (sqlite3_step(stmt) != SQLITE_DONE) {
+			sql_fail(st, "cannot record a task", err);
+			goto fail;
+		}
+	}
+	sqlite3_finalize(stmt);
+	return own_tx ? sql_commit(st, err) : 0;
+fail:
+	sqlite3_finalize(stmt);
+	if (own_tx)
+		sql_rollback(st);
+	return -1;
+}
+
+static const char *keep(struct task_list *list, char *s)
+{
+	if (!s)
+		return NULL;
+	list->strings = xrealloc(list->strings, (list->nstrings + 1) * sizeof(char *));
+	list->strings[list->nstrings++] = s;
+	return s;
+}
+
+static enum task_state parse_task_state(const char *s)
+{
+	for (int i = TASK_PENDING; i <= TASK_RETRYING; i++)
+		if (s && !strcmp(s, task_state_name((enum task_state)i)))
+			return (enum task_state)i;
+	return TASK_FAILED;
+}
+
+int store_tasks_of_run(struct store *st, long long run_id, struct task_list *out,
+		       struct strbuf *err)
+{
+	sqlite3_stmt *stmt = NULL;
+	size_t alloc = 0;
+	memset(out, 0, sizeof(*out));
+	if (sql_prepare(st, "SELECT id, coalesce(doc_id, 0), doc_path, stage, state, attempts,"
+			    " started_at, duration_ms, cache_key, error FROM tasks WHERE run_id = ?"
+			    " ORDER BY id", &stmt, err))
+		return -1;
+	sqlite3_bind_int64(stmt, 1, run_id);
+	while (sqlite3_step(stmt) == SQLITE_ROW) {
+		ALLOC_GROW(out->items, out->n + 1, alloc);
+		struct task_record *t = &out->items[out->n++];
+		memset(t, 0, sizeof(*t));
+		t->id = sqlite3_column_int64(stmt, 0);
+		t->run_id = run_id;
+		t->doc_id = sqlite3_column_int64(stmt, 1);
+		t->doc_path = keep(out, sql_column_dup(stmt, 2));
+		t->stage = keep(out, sql_column_dup(stmt, 3));
+		t->state = parse_task_state((const char *)sqlite3_column_text(stmt, 4));
+		t->attempts = sqlite3_column_int(stmt, 5);
+		t->started_at = sqlite3_column_int64(stmt, 6);
+		t->duration_ms = sqlite3_column_double(stmt, 7);
+		t->cache_key = keep(out, sql_column_dup(stmt, 8));
+		t->error = keep(out, sql_column_dup(stmt, 9));
+	}
+	sqlite3_finalize(stmt);
+	return 0;
+}
+
+void task_list_release(struct task_list *list)
+{
+	for (size_t i = 0; i < list->nstrings; i++)
+		free(list->strings[i]);
+	free(list->strings);
+	free(list->items);
+	memset(list, 0, sizeof(*list));
+}

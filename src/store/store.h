@@ -1,0 +1,160 @@
+/*
+ * The store: every record ragops keeps (documents, pages, chunks and their
+ * full-text index, runs and tasks), behind one interface.  All SQL lives
+ * under src/store/; nothing else knows which database it talks to.
+ * Today the backend is one SQLite file in WAL mode (<data>/ragops.db).
+ */
+#ifndef STORE_STORE_H
+#define STORE_STORE_H
+
+#include <stddef.h>
+
+#include "core/strbuf.h"
+
+struct store;
+
+/* Open (creating and migrating as needed) the store under data_dir. */
+int store_open(struct store **out, const char *data_dir, struct strbuf *err);
+/* Close and clear *st; NULL is fine. */
+void store_close(struct store **st);
+/* PRAGMA integrity_check + foreign_key_check + FTS integrity; 0 when clean. */
+int store_check(struct store *st, struct strbuf *report);
+int store_schema_version(struct store *st);
+
+/* --- runs and tasks ------------------------------------------------------ */
+
+struct run_stats {
+	long long docs_seen, docs_new, docs_changed, docs_unchanged, docs_renamed;
+	long long docs_deleted, docs_failed, pages, pages_needing_ocr, chunks, chars;
+};
+
+struct run_record {
+	long long id;
+	char *trigger, *params, *state, *error, *host;
+	long long pid, started_at, ended_at; /* epoch ms; ended_at 0 while running */
+	struct run_stats stats;
+};
+
+enum task_state { TASK_PENDING, TASK_RUNNING, TASK_COMPLETED, TASK_CACHED, TASK_FAILED, TASK_RETRYING };
+const char *task_state_name(enum task_state state);
+
+struct task_record {
+	long long id, run_id, doc_id; /* doc_id 0 for a task on no document */
+	const char *doc_path;
+	const char *stage;
+	enum task_state state;
+	int attempts;
+	long long started_at;
+	double duration_ms;
+	const char *cache_key, *error;
+};
+
+/* Record a new run in state "running"; returns its id or -1. */
+long long store_run_begin(struct store *st, const char *trigger, const char *params_json,
+			  struct strbuf *err);
+int store_run_finish(struct store *st, long long run_id, const char *state,
+		     const struct run_stats *stats, const char *error, struct strbuf *err);
+/* Runs left "running" by a process that is gone become "crashed"; returns how many. */
+int store_runs_reap(struct store *st, struct strbuf *err);
+int store_runs_list(struct store *st, int limit, struct run_record **out, size_t *n,
+		    struct strbuf *err);
+/* 0 found, 1 not found, -1 error. */
+int store_run_get(struct store *st, long long id, struct run_record *out, struct strbuf *err);
+void run_record_release(struct run_record *run);
+void run_records_free(struct run_record *runs, size_t n);
+/* Inbox folders of the most recent run that had any, as a NULL-terminated array. */
+char **store_last_inbox(struct store *st);
+
+/* Insert task records in one transaction. */
+int store_tasks_add(struct store *st, const struct task_record *tasks, size_t n,
+		    struct strbuf *err);
+/* Tasks of one run, owned strings in `strings` (free with task_list_release). */
+struct task_list {
+	struct task_record *items;
+	size_t n;
+	char **strings;
+	size_t nstrings;
+};
+int store_tasks_of_run(struct store *st, long long run_id, struct task_list *out,
+		       struct strbuf *err);
+void task_list_release(struct task_list *list);
+
+/* --- documents ----------------------------------------------------------- */
+
+enum doc_status { DOC_INDEXED, DOC_NEEDS_OCR, DOC_FAILED, DOC_DELETED };
+const char *doc_status_name(enum doc_status status);
+
+struct doc_record {
+	long long id;		/* 0 for a document the store has not seen */
+	char *root, *relpath;
+	char *sha256;		/* content now indexed (NULL when none) */
+	char *seen_sha256;	/* content last seen on disk */
+	char *type, *language, *title, *encoding, *cache_key, *error;
+	enum doc_status status;
+	long long size, mtime;
+	int pages, pages_needing_ocr, chunks;
+	long long chars;
+};
+void doc_record_release(struct doc_record *doc);
+
+enum page_method { PAGE_TEXT, PAGE_NEEDS_OCR, PAGE_EMPTY };
+struct page_record {
+	int page_no;
+	enum page_method method;
+	int chars;
+};
+
+struct chunk_record {
+	int seq, page_start, page_end;
+	const char *heading;	/* " › "-joined heading path */
+	size_t char_start, char_end;
+	const char *text;
+};
+
+/* Every document the store knows, deleted ones included (to revive renames). */
+int store_docs_load(struct store *st, struct doc_record **out, size_t *n, struct strbuf *err);
+void doc_records_free(struct doc_record *docs, size_t n);
+
+/*
+ * Save one processed document in a single transaction: the document row
+ * (inserted or updated; doc->id is set), its pages and chunks replacing
+ * the old ones, and its task records.  A document that failed keeps the
+ * chunks of its last good version (pages/chunks NULL and n = 0).
+ * A task given with duration_ms < 0 is the saving itself: its duration is
+ * measured up to the moment the task rows are written.
+ */
+int store_doc_save(struct store *st, struct doc_record *doc, const struct page_record *pages,
+		   size_t npages, const struct chunk_record *chunks, size_t nchunks, int replace_content,
+		   const struct task_record *tasks, size_t ntasks, struct strbuf *err);
+/* A renamed file: same content, new path. */
+int store_doc_move(struct store *st, long long doc_id, const char *root, const char *relpath,
+		   long long mtime, struct strbuf *err);
+/* A file gone from the inbox: its chunks go, its row stays as "deleted". */
+int store_doc_delete(struct store *st, long long doc_id, struct strbuf *err);
+
+/* --- search -------------------------------------------------------------- */
+
+struct search_opts {
+	const char *query;
+	unsigned limit;
+	const char *mark_open, *mark_close; /* around matched words in snippets */
+	const char *language;		     /* filter, or NULL */
+};
+
+struct search_hit {
+	long long chunk_id;
+	char *doc_path, *title, *heading, *snippet, *language;
+	int page_start, page_end;
+	double score; /* higher is better */
+};
+
+int store_search(struct store *st, const struct search_opts *opts, struct search_hit **out,
+		 size_t *n, struct strbuf *err);
+void search_hits_free(struct search_hit *hits, size_t n);
+
+struct store_totals {
+	long long documents, chunks, pages, pages_needing_ocr, failed;
+};
+int store_totals(struct store *st, struct store_totals *out, struct strbuf *err);
+
+#endif

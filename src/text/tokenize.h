@@ -1,0 +1,50 @@
+/*
+ * The word tokenizer shared by indexing, querying and language detection:
+ * words are runs of letters, digits and combining marks; apostrophes and
+ * hyphens split them, so French elisions ("l'", "qu'") fall out as stop
+ * words.  Each word is case folded, checked against the stop words,
+ * stemmed with Snowball in its language (stemming sees the accents), then
+ * stripped of accents.  Queries get the French stem, the English stem and
+ * the unstemmed form as colocated alternatives, so a query matches a
+ * document whatever language either is in.
+ */
+#ifndef TEXT_TOKENIZE_H
+#define TEXT_TOKENIZE_H
+
+#include <stddef.h>
+
+#include "text/stopwords.h"
+
+#define TOKEN_MAX_BYTES 64
+
+enum tokenize_flags {
+	TOKENIZE_QUERY = 1 << 0,  /* emit alternatives in every language */
+	TOKENIZE_NO_STEM = 1 << 1, /* prefix queries: fold only */
+};
+
+/*
+ * Receives each token; `start`/`end` are byte offsets of the source word.
+ * `colocated` is set for an alternative at the same position as the last
+ * token.  Returning non-zero stops tokenizing and is passed back.
+ */
+typedef int (*token_fn)(void *ctx, const char *token, size_t len, size_t start, size_t end,
+			int colocated);
+
+/* Not thread-safe (Snowball stemmers keep state): one per thread. */
+struct tokenizer;
+
+struct tokenizer *tokenizer_new(void);
+void tokenizer_free(struct tokenizer *tok);
+int tokenizer_run(struct tokenizer *tok, enum lang lang, unsigned flags, const char *text,
+		  size_t len, token_fn fn, void *ctx);
+
+/*
+ * Step to the next word in `text` from *pos; returns 0 and the word's
+ * bounds, or -1 at the end.  Exposed for language detection and snippets.
+ */
+int text_next_word(const char *text, size_t len, size_t *pos, size_t *start, size_t *end);
+
+/* Most likely language of a text, from stop word statistics. */
+enum lang lang_detect(const char *text, size_t len);
+
+#endif

@@ -1,0 +1,139 @@
+/*
+ * UTF-8 validation, repair and legacy decoding; see utf8.h.
+ */
+#include "text/utf8.h"
+
+#include <string.h>
+#include <utf8proc.h>
+
+static const char replacement[] = "\xEF\xBF\xBD";
+
+size_t utf8_repair(const char *in, size_t len, struct strbuf *out)
+{
+	size_t bad = 0, i = 0;
+	strbuf_grow(out, len);
+	while (i < len) {
+		unsigned char c = (unsigned char)in[i];
+		if (c < 0x80) {
+			strbuf_addch(out, c);
+			i++;
+			continue;
+		}
+		utf8proc_int32_t cp;
+		utf8proc_ssize_t n = utf8proc_iterate((const utf8proc_uint8_t *)in + i,
+						      (utf8proc_ssize_t)(len - i), &cp);
+		if (n > 0) {
+			strbuf_add(out, in + i, (size_t)n);
+			i += (size_t)n;
+		} else {
+			strbuf_addstr(out, replacement);
+			bad++;
+			i++;
+			/* One replacement per broken sequence, not per byte. */
+			while (i < len && ((unsigned char)in[i] & 0xC0) == 0x80)
+				i++;
+		}
+	}
+	return bad;
+}
+
+size_t utf8_clip(const char *s, size_t max)
+{
+	size_t n = strnlen(s, max);
+	if (n < max)
+		return n;
+	while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
+		n--;
+	return n;
+}
+
+/* Windows-1252 0x80..0x9F; 0 marks the five undefined bytes. */
+static const unsigned short cp1252_high[32] = {
+	0x20AC, 0, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021,
+	0x02C6, 0x2030, 0x0160, 0x2039, 0x0152, 0, 0x017D, 0,
+	0, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013, 0x2014,
+	0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0, 0x017E, 0x0178,
+};
+
+static int is_binary_byte(unsigned char c)
+{
+	return c == 0 || (c < 0x20 && c != '\t' && c != '\n' && c != '\r' && c != '\f');
+}
+
+static int decode_cp1252(const char *in, size_t len, struct strbuf *out)
+{
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)in[i];
+		utf8proc_int32_t cp = c;
+		if (c >= 0x80 && c < 0xA0) {
+			cp = cp1252_high[c - 0x80];
+			if (!cp)
+				return -1;
+		}
+		utf8proc_uint8_t enc[4];
+		utf8proc_ssize_t n = utf8proc_encode_char(cp, enc);
+		strbuf_add(out, enc, (size_t)n);
+	}
+	return 0;
+}
+
+enum text_encoding text_decode(const char *in, size_t len, struct strbuf *out, size_t *repaired)
+{
+	size_t control = 0, invalid = 0, multibyte = 0;
+	*repaired = 0;
+	if (len >= 3 && !memcmp(in, "\xEF\xBB\xBF", 3)) {
+		in += 3;
+		len -= 3;
+	}
+	for (size_t i = 0; i < len;) {
+		unsigned char c = (unsigned char)in[i];
+		if (c < 0x80) {
+			control += is_binary_byte(c);
+			i++;
+			continue;
+		}
+		utf8proc_int32_t cp;
+		utf8proc_ssize_t n = utf8proc_iterate((const utf8proc_uint8_t *)in + i,
+						      (utf8proc_ssize_t)(len - i), &cp);
+		if (n > 0) {
+			i += (size_t)n;
+			multibyte++;
+		} else {
+			invalid++;
+			i++;
+		}
+	}
+	/* Text has no NULs and almost no control bytes. */
+	if (control > 0 && control * 100 > len)
+		return ENC_BINARY;
+	if (memchr(in, 0, len))
+		return ENC_BINARY;
+	if (!invalid) {
+		strbuf_add(out, in, len);
+		return ENC_UTF8;
+	}
+	/*
+	 * Legacy 8-bit text almost never forms a valid UTF-8 sequence by
+	 * chance, so any valid one means damaged UTF-8 rather than Latin-1.
+	 */
+	if (multibyte >= invalid) {
+		*repaired = utf8_repair(in, len, out);
+		return ENC_UTF8_REPAIRED;
+	}
+	size_t before = out->len;
+	if (decode_cp1252(in, len, out) == 0)
+		return ENC_CP1252;
+	strbuf_setlen(out, before);
+	return ENC_BINARY;
+}
+
+const char *text_encoding_name(enum text_encoding enc)
+{
+	switch (enc) {
+	case ENC_UTF8: return "utf-8";
+	case ENC_UTF8_REPAIRED: return "utf-8 (repaired)";
+	case ENC_CP1252: return "windows-1252";
+	case ENC_BINARY: return "binary";
+	}
+	return "?";
+}
