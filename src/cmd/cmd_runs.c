@@ -30,7 +30,7 @@ static json_t *run_json(const struct run_record *r)
 {
 	const struct run_stats *s = &r->stats;
 	json_t *params = r->params ? json_loads(r->params, 0, NULL) : NULL;
-	return json_pack("{s:I, s:s, s:s, s:I, s:I?, s:f, s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I},"
+	return json_pack("{s:I, s:s, s:s, s:I, s:o?, s:f, s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I},"
 			 " s:I, s:I, s:I, s:I, s:s?, s:o?}",
 			 "id", (json_int_t)r->id, "state", r->state, "trigger", r->trigger,
 			 "started_at_ms", (json_int_t)r->started_at,

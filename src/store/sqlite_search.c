@@ -52,7 +52,11 @@ static char *strip_markers(char *s)
 			r++;
 			continue;
 		}
-		*w++ = *r++;
+		/* Line and paragraph breaks read as spaces in a one-line snippet. */
+		char c = *r++ == '\n' ? ' ' : r[-1];
+		if (c == ' ' && w > s && w[-1] == ' ')
+			continue;
+		*w++ = c;
 	}
 	*w = '\0';
 	return s;

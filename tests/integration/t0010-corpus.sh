@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# The sample corpus end to end: ingest, re-run (all cached), search, runs, metrics, log.
+. "$(dirname "$0")/lib.sh"
+d=$(new_data corpus)
+corpus="$TOP/samples/corpus"
+nfiles=$(find "$corpus" -type f ! -name '.*' | wc -l)
+
+out=$(rg "$d" run --inbox "$corpus" --json 2>"$scratch/err"); rc=$?
+equals "first run exits 0" "$rc" "0"
+equals "every file is seen" "$(jq_py "$out" 'j["documents"]["seen"]')" "$nfiles"
+equals "every file is new" "$(jq_py "$out" 'j["documents"]["new"]')" "$nfiles"
+equals "no document fails" "$(jq_py "$out" 'j["documents"]["failed"]')" "0"
+check "pages without a text layer are reported, not dropped" \
+	test "$(jq_py "$out" 'j["pages_needing_ocr"]')" -ge 10
+contains "pages needing OCR are named on stderr" "$(cat "$scratch/err")" "scans/magazine-pose-longue.pdf"
+check "chunks were written" test "$(jq_py "$out" 'j["chunks"]')" -gt 50
+
+out=$(rg "$d" run --json); rc=$?
+equals "second run (inbox of the last run) exits 0" "$rc" "0"
+equals "second run: every document unchanged" "$(jq_py "$out" 'j["documents"]["unchanged"]')" "$nfiles"
+equals "second run: nothing written" "$(jq_py "$out" 'j["chunks"]')" "0"
+tasks=$(rg "$d" runs show 2 --json)
+equals "second run: every task cached" \
+	"$(jq_py "$tasks" 'sorted(set(t["state"] for t in j["tasks"]))')" "['cached']"
+equals "second run: a task per document and stage" "$(jq_py "$tasks" 'len(j["tasks"])')" "$((nfiles * 4))"
+
+out=$(rg "$d" search "balance des blancs" --json)
+equals "white balance: the right document first" \
+	"$(jq_py "$out" 'j["results"][0]["document"]')" "pdf/balance-des-blancs.pdf"
+contains "snippets highlight the matched words" "$(jq_py "$out" 'j["results"][0]["snippet"]')" "**"
+equals "results carry page numbers" "$(jq_py "$out" 'j["results"][0]["page_start"] >= 1')" "True"
+out=$(rg "$d" search "l'ouverture du diaphragme")
+contains "elisions and stemming: ouverture" "$out" "pdf/ouverture-diaphragme.pdf"
+out=$(rg "$d" search --json "PROFONDEUR de Champ")
+equals "case folding: depth of field" "$(jq_py "$out" 'j["results"][0]["document"]')" \
+	"pdf/profondeur-de-champ.pdf"
+out=$(rg "$d" search --json --lang en "colour spaces")
+equals "English document, English stemming" "$(jq_py "$out" 'j["results"][0]["document"]')" \
+	"pdf/colour-spaces.pdf"
+equals "--lang keeps one language" "$(jq_py "$out" 'set(r["language"] for r in j["results"])')" "{'en'}"
+out=$(rg "$d" search "flash cobra nombre guide")
+contains "HTML documents are indexed" "$out" "web/flash-cobra.html"
+out=$(rg "$d" search "fichier RAW")
+contains "Markdown documents are indexed" "$out" "md/raw-vs-jpeg.md"
+out=$(rg "$d" search --json "window.dataLayer function")
+lacks "HTML scripts are not indexed" "$(jq_py "$out" '[r["document"] for r in j["results"]]')" "web/"
+
+out=$(sql "$d" "SELECT count(*) FROM chunks c JOIN documents d ON d.id=c.doc_id WHERE d.relpath LIKE 'pdf/%' AND c.text LIKE '%Cours de photographie — Module%'")
+equals "running headers are removed from PDF chunks" "$out" "0"
+out=$(sql "$d" "SELECT count(*) FROM chunks WHERE text LIKE '%' || char(65533) || '%' OR text LIKE '%' || char(64257) || '%'")
+equals "no replacement characters or ligatures left" "$out" "0"
+out=$(sql "$d" "SELECT count(*) FROM documents WHERE relpath LIKE 'pdf/%' AND language NOT IN ('fr','en')")
+equals "every text PDF has a detected language" "$out" "0"
+out=$(sql "$d" "SELECT language FROM documents WHERE relpath = 'pdf/colour-spaces.pdf'")
+equals "an English PDF is detected as English" "$out" "en"
+out=$(sql "$d" "SELECT count(*) FROM chunks WHERE heading LIKE '% › %'")
+check "PDF headings become heading paths" test "$out" -gt 5
+
+out=$(rg "$d" runs)
+contains "runs lists both runs" "$out" "completed"
+out=$(rg "$d" runs --json)
+equals "runs --json has two runs, newest first" "$(jq_py "$out" '[r["id"] for r in j]')" "[2, 1]"
+check "metrics of run 1 written" test -s "$d/metrics/run-1.json"
+m=$(cat "$d/metrics/run-1.json")
+equals "metrics count documents" "$(jq_py "$m" 'j["documents"]["seen"]')" "$nfiles"
+equals "metrics have stage durations" \
+	"$(jq_py "$m" 'sorted(j["stage_seconds"])')" "['chunk', 'clean', 'collect', 'extract', 'index']"
+check "metrics count pages needing OCR" test "$(jq_py "$m" 'j["pages_needing_ocr"]')" -ge 10
+log=$(tail -n 1 "$d/logs/pipeline.log")
+equals "log lines are JSON with time, level, run, msg" \
+	"$(jq_py "$log" 'all(k in j for k in ("time","level","run","msg"))')" "True"
+out=$(grep -c '"stage":"index"' "$d/logs/pipeline.log")
+check "log has a line per indexed document" test "$out" -ge 10
+finish

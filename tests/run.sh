@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Runs every test: the cmocka unit tests in BUILD/tests/ and the integration
+# scripts tests/integration/t*.sh against BUILD/ragops.  Ends with the line
+# "N passed, N failed" and exits non-zero when anything failed.
+# Usage: tests/run.sh BUILD [pattern]
+set -uo pipefail
+build=${1:?usage: tests/run.sh BUILD [pattern]}
+pattern=${2:-}
+top=$(cd "$(dirname "$0")/.." && pwd)
+build=$(cd "$top" && cd "$build" && pwd)
+export RAGOPS="$build/ragops" TOP="$top"
+# Leaks are failures; a sanitizer report stops the program at once.
+export ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=1:detect_leaks=1}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+
+passed=0 failed=0
+failures=()
+log=$(mktemp -d)
+trap 'rm -rf "$log"' EXIT
+
+for t in "$build"/tests/test_*; do
+	[[ -x "$t" ]] || continue
+	name=$(basename "$t")
+	[[ -n "$pattern" && "$name" != *$pattern* ]] && continue
+	"$t" >"$log/$name" 2>&1
+	rc=$?
+	p=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' "$log/$name" | tail -1)
+	f=$(sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p' "$log/$name" | tail -1)
+	p=${p:-0} f=${f:-0}
+	if [[ $rc -ne 0 && $f -eq 0 ]]; then f=1; fi # crashed before its summary
+	passed=$((passed + p)) failed=$((failed + f))
+	if [[ $f -ne 0 ]]; then
+		failures+=("$name")
+		echo "FAIL $name"; sed 's/^/    /' "$log/$name"
+	else
+		echo "ok   $name ($p tests)"
+	fi
+done
+
+for t in "$top"/tests/integration/t[0-9]*.sh; do
+	name=$(basename "$t" .sh)
+	[[ -n "$pattern" && "$name" != *$pattern* ]] && continue
+	start=$(date +%s)
+	bash "$t" >"$log/$name" 2>&1
+	rc=$?
+	p=$(grep -c '^ok ' "$log/$name")
+	f=$(grep -c '^not ok ' "$log/$name")
+	if [[ $rc -ne 0 && $f -eq 0 ]]; then f=1; fi
+	passed=$((passed + p)) failed=$((failed + f))
+	if [[ $f -ne 0 ]]; then
+		failures+=("$name")
+		echo "FAIL $name"; sed 's/^/    /' "$log/$name"
+	else
+		echo "ok   $name ($p checks, $(( $(date +%s) - start )) s)"
+	fi
+done
+
+echo
+[[ ${#failures[@]} -gt 0 ]] && echo "failed: ${failures[*]}"
+echo "$passed passed, $failed failed"
+[[ $failed -eq 0 && $passed -gt 0 ]]
