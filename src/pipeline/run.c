@@ -448,7 +448,9 @@ int pipeline_run(struct store *st, const struct config *cfg, const struct run_op
 			  "%d earlier run(s) stopped before the end; this run finishes their work", reaped);
 
 	/* The run's parameters: the whole configuration with the inbox used. */
-	json_t *params = json_loads(config_to_json(cfg), 0, NULL);
+	char *config_json = config_to_json(cfg);
+	json_t *params = json_loads(config_json, 0, NULL);
+	free(config_json);
 	json_t *inbox = json_array();
 	for (size_t i = 0; i < opts->ninbox; i++)
 		json_array_append_new(inbox, json_string(opts->inbox[i]));
