@@ -9,7 +9,7 @@
 #ifndef CORE_ERROR_H
 #define CORE_ERROR_H
 
-/* Exit codes of the ragops binary; docs/exit-codes.md explains them. */
+/* Exit codes of the ragops binary; the README lists them for users. */
 enum exit_code {
 	EXIT_OK = 0,        /* success */
 	EXIT_PARTIAL = 1,   /* completed, but some documents failed */
