@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -110,6 +111,30 @@ int write_file_atomic(const char *path, const void *data, size_t len, struct str
 cleanup:
 	free(tmp);
 	return ret;
+}
+
+int lock_file(const char *path, struct strbuf *err)
+{
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		strbuf_addf(err, "cannot open lock '%s': %s", path, strerror(errno));
+		return -1;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB)) {
+		if (errno == EWOULDBLOCK)
+			strbuf_addf(err, "another run holds '%s': wait for it to finish", path);
+		else
+			strbuf_addf(err, "cannot lock '%s': %s", path, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+void unlock_file(int fd)
+{
+	if (fd >= 0)
+		close(fd);
 }
 
 void format_size(char *out, size_t outlen, double bytes)

@@ -17,6 +17,14 @@ int mkdir_p(const char *path);
 int read_file(const char *path, struct strbuf *out, size_t max_bytes, struct strbuf *err);
 /* Write via a temporary file + fsync + rename: readers see old or new, never half. */
 int write_file_atomic(const char *path, const void *data, size_t len, struct strbuf *err);
+/*
+ * Take an exclusive lock on `path` (created if needed) without waiting;
+ * returns the descriptor to keep open while the lock is needed, or -1 with
+ * the reason in err.  The kernel drops the lock when the process dies, so
+ * a killed holder never blocks the next one.
+ */
+int lock_file(const char *path, struct strbuf *err);
+void unlock_file(int fd);
 /* "12.3 KB", "4.0 MB": for messages. */
 void format_size(char *out, size_t outlen, double bytes);
 

@@ -4,6 +4,7 @@
  * point leaves every document either as it was or fully updated; the next
  * run finds the rest by hash and finishes the job.
  */
+#define _GNU_SOURCE /* qsort_r */
 #include "pipeline/run.h"
 
 #include <jansson.h>
@@ -284,12 +285,11 @@ struct known {
 	size_t *by_path;	/* indexes sorted by root, relpath */
 };
 
-static struct known *known_sort_ctx;
-
-static int cmp_path(const void *a, const void *b)
+static int cmp_path(const void *a, const void *b, void *ctx)
 {
-	const struct doc_record *x = &known_sort_ctx->docs[*(const size_t *)a];
-	const struct doc_record *y = &known_sort_ctx->docs[*(const size_t *)b];
+	const struct known *k = ctx;
+	const struct doc_record *x = &k->docs[*(const size_t *)a];
+	const struct doc_record *y = &k->docs[*(const size_t *)b];
 	int c = strcmp(x->root, y->root);
 	return c ? c : strcmp(x->relpath, y->relpath);
 }
@@ -299,8 +299,7 @@ static void known_index(struct known *k)
 	k->by_path = xmalloc((k->n + 1) * sizeof(size_t));
 	for (size_t i = 0; i < k->n; i++)
 		k->by_path[i] = i;
-	known_sort_ctx = k;
-	qsort(k->by_path, k->n, sizeof(size_t), cmp_path);
+	qsort_r(k->by_path, k->n, sizeof(size_t), cmp_path, k);
 	k->seen = xcalloc(k->n + 1, 1);
 }
 
@@ -442,6 +441,12 @@ int pipeline_run(struct store *st, const struct config *cfg, const struct run_op
 	int ret = -1;
 
 	memset(out, 0, sizeof(*out));
+	/* One run at a time per data folder: two would race on the same documents. */
+	char *lock_path = xasprintf("%s/run.lock", cfg->data_dir);
+	int lock = lock_file(lock_path, err);
+	free(lock_path);
+	if (lock < 0)
+		return -1;
 	int reaped = store_runs_reap(st, err);
 	if (reaped > 0)
 		log_event(LOG_WARNING, 0, NULL, NULL,
@@ -459,8 +464,10 @@ int pipeline_run(struct store *st, const struct config *cfg, const struct run_op
 	json_decref(params);
 	fl.run_id = store_run_begin(st, opts->trigger, params_text, err);
 	free(params_text);
-	if (fl.run_id < 0)
+	if (fl.run_id < 0) {
+		unlock_file(lock);
 		return -1;
+	}
 	out->run_id = fl.run_id;
 	log_event(LOG_INFO, fl.run_id, NULL, NULL, "run started (%s)", opts->trigger);
 
@@ -561,6 +568,7 @@ int pipeline_run(struct store *st, const struct config *cfg, const struct run_op
 	log_event(LOG_INFO, fl.run_id, NULL, NULL, "run %s in %.3f s", out->state, out->seconds);
 	ret = 0;
 cleanup:
+	unlock_file(lock);
 	flow_release(&fl);
 	scan_release(&scan);
 	doc_records_free(known.docs, known.n);

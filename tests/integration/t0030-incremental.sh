@@ -59,4 +59,11 @@ equals "no duplicate chunk" "$(sql "$d" "SELECT count(*) FROM (SELECT doc_id, se
 equals "no chunk of a deleted or failed document" \
 	"$(sql "$d" "SELECT count(*) FROM chunks c JOIN documents d ON d.id = c.doc_id WHERE d.status NOT IN ('indexed')")" "0"
 equals "chunk counts agree" "$(sql "$d" "SELECT sum(chunks) FROM documents")" "$(sql "$d" "SELECT count(*) FROM chunks")"
+
+flock "$d/run.lock" sleep 3 &
+sleep 0.3
+out=$(rg "$d" run 2>&1); rc=$?
+equals "a second run while one holds the data folder exits 4" "$rc" "4"
+contains "and says why" "$out" "another run holds"
+wait
 finish
