@@ -43,7 +43,8 @@ $(BUILD)/ragops: $(BUILD)/src/main.o $(BUILD)/libragops.a
 
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libragops.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(shell pkg-config --cflags cmocka) $(LDFLAGS) -o $@ $< $(BUILD)/libragops.a \
+	@echo "  TEST    $@"
+	@$(CC) $(CFLAGS) $(shell pkg-config --cflags cmocka) $(LDFLAGS) -o $@ $< $(BUILD)/libragops.a \
 		$(LDLIBS) $(shell pkg-config --libs cmocka)
 
 demo:

@@ -65,15 +65,25 @@ static int is_section(const char *key)
 	return 0;
 }
 
+/* Suggest a key, or a section ("chunks" -> "chunk"), close to a mistyped one. */
 static void suggest_key(const char *key, struct strbuf *err)
 {
-	const char *names[NFIELDS + 1];
-	for (size_t i = 0; i < NFIELDS; i++)
-		names[i] = fields[i].key;
-	names[NFIELDS] = NULL;
+	const char *names[2 * NFIELDS + 1];
+	char *sections[NFIELDS];
+	size_t n = 0, nsections = 0;
+	for (size_t i = 0; i < NFIELDS; i++) {
+		names[n++] = fields[i].key;
+		const char *dot = strchr(fields[i].key, '.');
+		if (dot && !strchr(key, '.'))
+			names[n++] = sections[nsections++] =
+				xstrndup(fields[i].key, (size_t)(dot - fields[i].key));
+	}
+	names[n] = NULL;
 	const char *best = closest_word(key, names);
 	if (best)
 		strbuf_addf(err, " (did you mean '%s'?)", best);
+	for (size_t i = 0; i < nsections; i++)
+		free(sections[i]);
 }
 
 static void list_clear(struct config *cfg)

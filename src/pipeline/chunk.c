@@ -258,19 +258,14 @@ int chunk_document(const struct extracted *doc, const struct config *cfg, struct
 			}
 		}
 		if (cur->heading) {
+			/* A chunk still open here continues into this section: it is filed under it. */
 			push_heading(&hs, cur->level, text + cur->start, cur->end - cur->start);
-			if (!open) {
-				free(path);
-				path = heading_path(&hs);
-			}
+			free(path);
+			path = heading_path(&hs);
 		}
 		if (!open) {
 			first = i;
 			open = 1;
-			if (!cur->heading) {
-				free(path);
-				path = heading_path(&hs);
-			}
 		}
 	}
 	if (open && u.n)

@@ -44,12 +44,17 @@ char *clean_block_text(const char *text, size_t *hyphens_joined)
 			size_t next = i + 1;
 			while (next < len && (text[next] == ' ' || text[next] == '\t'))
 				next++;
-			/* "expo-\nsition" -> "exposition": a word cut at a line end. */
+			/*
+			 * "expo-\nsition" -> "exposition": a word cut at a line end.
+			 * "Jean-\nPierre" -> "Jean-Pierre": a compound keeps its hyphen.
+			 */
 			if (out.len && out.buf[out.len - 1] == '-' && prev_is_letter(out.buf, out.len - 1) &&
-			    next < len && starts_lowercase(text + next)) {
-				strbuf_setlen(&out, out.len - 1);
-				if (hyphens_joined)
-					(*hyphens_joined)++;
+			    next < len) {
+				if (starts_lowercase(text + next)) {
+					strbuf_setlen(&out, out.len - 1);
+					if (hyphens_joined)
+						(*hyphens_joined)++;
+				}
 				i = next - 1;
 				continue;
 			}

@@ -54,8 +54,15 @@ void text_normalize(const char *in, size_t len, struct strbuf *out)
 		i += (size_t)n;
 		const char *lig = ligature(cp);
 		utf8proc_category_t cat = utf8proc_category(cp);
-		if (lig) {
+		if (cp == 0x00AD && i < len && in[i] == '\n') {
+			/* A soft hyphen where a line breaks: the word continues on the next line. */
+			i++;
+			while (i < len && (in[i] == ' ' || in[i] == '\t'))
+				i++;
+		} else if (lig) {
 			strbuf_addstr(&tmp, lig);
+		} else if (cp == 0x2010 || cp == 0x2011) {
+			strbuf_addch(&tmp, '-'); /* so that line-end hyphenation is seen */
 		} else if (cp == '\n' || cp == '\t') {
 			strbuf_addch(&tmp, (int)cp);
 		} else if (cp == '\r' || cp == '\f' || cp == 0x0B || cp == 0x2028 || cp == 0x2029) {

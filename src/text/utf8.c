@@ -101,6 +101,8 @@ enum text_encoding text_decode(const char *in, size_t len, struct strbuf *out, s
 		} else {
 			invalid++;
 			i++;
+			while (i < len && ((unsigned char)in[i] & 0xC0) == 0x80)
+				i++;
 		}
 	}
 	/* Text has no NULs and almost no control bytes. */
@@ -113,10 +115,11 @@ enum text_encoding text_decode(const char *in, size_t len, struct strbuf *out, s
 		return ENC_UTF8;
 	}
 	/*
-	 * Legacy 8-bit text almost never forms a valid UTF-8 sequence by
-	 * chance, so any valid one means damaged UTF-8 rather than Latin-1.
+	 * Legacy 8-bit text seldom forms a valid UTF-8 sequence by chance
+	 * ("Ã©" would), so valid sequences mean damaged UTF-8 rather than
+	 * Latin-1, unless broken ones far outnumber them.
 	 */
-	if (multibyte >= invalid) {
+	if (multibyte && invalid <= 20 * multibyte) {
 		*repaired = utf8_repair(in, len, out);
 		return ENC_UTF8_REPAIRED;
 	}

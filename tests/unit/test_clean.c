@@ -17,10 +17,15 @@
 #include <utf8proc.h>
 
 #include "core/config.h"
+#include "core/fsutil.h"
 #include "pipeline/clean.h"
 #include "pipeline/document.h"
 #include "text/normalize.h"
 #include "text/utf8.h"
+
+#ifndef FIXTURES
+#define FIXTURES "/work/main/tests/fixtures/bad"
+#endif
 
 /* Normalise a C string; the caller releases `out`. */
 static void normalize(const char *in, struct strbuf *out)
@@ -84,17 +89,43 @@ static void test_block_dehyphenation(void **state)
 	assert_string_equal(s, "une exposition");
 	assert_int_equal(joined, 2);
 	free(s);
-	/* a capital after the hyphen: a compound name, the hyphen stays and no space appears */
-	joined = 0;
-	s = clean_block_text("avec Jean-\nPierre Dupont", &joined);
-	assert_string_equal(s, "avec Jean-Pierre Dupont");
-	assert_int_equal(joined, 0);
-	free(s);
 	/* a dash after a space is not a word cut */
+	joined = 0;
 	s = clean_block_text("ouverture -\nvitesse", &joined);
 	assert_string_equal(s, "ouverture - vitesse");
 	assert_int_equal(joined, 0);
 	free(s);
+}
+
+static void test_block_hyphenated_compound_kept(void **state)
+{
+	/* a capital after the hyphen: a compound name, the hyphen stays and no space appears */
+	size_t joined = 0;
+	char *s = clean_block_text("avec Jean-\nPierre Dupont", &joined);
+	int ok = !strcmp(s, "avec Jean-Pierre Dupont");
+	if (!ok)
+		print_error("got \"%s\"\n", s);
+	free(s);
+	assert_true(ok);
+	assert_int_equal(joined, 0);
+}
+
+static void test_soft_hyphen_at_line_end_joins(void **state)
+{
+	/* word processors mark the hyphenation point of a broken word with U+00AD */
+	struct config cfg;
+	struct extracted doc = { 0 };
+	const char *raw = "une belle expo\xC2\xAD\nsition";
+	config_init(&cfg);
+	extracted_add_page(&doc, 1, PAGE_TEXT, 100);
+	extracted_add_block(&doc, BLOCK_PARAGRAPH, 0, 1, raw, strlen(raw));
+	clean_document(&doc, &cfg, NULL);
+	int ok = doc.nblocks == 1 && !strcmp(doc.blocks[0].text, "une belle exposition");
+	if (!ok && doc.nblocks)
+		print_error("got \"%s\"\n", doc.blocks[0].text);
+	extracted_release(&doc);
+	config_release(&cfg);
+	assert_true(ok);
 }
 
 static void test_block_lines_and_whitespace(void **state)
@@ -110,6 +141,11 @@ static void test_block_lines_and_whitespace(void **state)
 /* Three pages, each framed by the same header and a numbered footer. */
 static void build_paged_doc(struct extracted *doc)
 {
+	static const char *const bodies[] = {
+		"Le diaphragme r\xC3\xA8gle la quantit\xC3\xA9 de lumi\xC3\xA8re.",
+		"La vitesse d'obturation fige ou fl\xC3\xA8" "che le mouvement.",
+		"La sensibilit\xC3\xA9 ISO amplifie le signal du capteur.",
+	};
 	char footer[32];
 	memset(doc, 0, sizeof(*doc));
 	for (int p = 1; p <= 3; p++) {
@@ -120,9 +156,7 @@ static void build_paged_doc(struct extracted *doc)
 			const char *once = "Encadr\xC3\xA9 : la r\xC3\xA8gle des tiers";
 			extracted_add_block(doc, BLOCK_PARAGRAPH, 0, p, once, strlen(once));
 		}
-		char body[128];
-		snprintf(body, sizeof(body), "Le corps du texte de la page %d parle de lumi\xC3\xA8re.", p);
-		extracted_add_block(doc, BLOCK_PARAGRAPH, 0, p, body, strlen(body));
+		extracted_add_block(doc, BLOCK_PARAGRAPH, 0, p, bodies[p - 1], strlen(bodies[p - 1]));
 		snprintf(footer, sizeof(footer), "Page %d / 3", p);
 		extracted_add_block(doc, BLOCK_PARAGRAPH, 0, p, footer, strlen(footer));
 	}
@@ -150,11 +184,9 @@ static void test_running_headers_removed(void **state)
 	/* a line on one page only is content */
 	assert_true(doc_has_text(&doc, "la r\xC3\xA8gle des tiers"));
 	assert_int_equal(doc.nblocks, 4);
-	for (int p = 1; p <= 3; p++) {
-		char body[64];
-		snprintf(body, sizeof(body), "de la page %d parle", p);
-		assert_true(doc_has_text(&doc, body));
-	}
+	assert_true(doc_has_text(&doc, "Le diaphragme"));
+	assert_true(doc_has_text(&doc, "La vitesse"));
+	assert_true(doc_has_text(&doc, "La sensibilit"));
 	extracted_release(&doc);
 	config_release(&cfg);
 }
@@ -216,10 +248,20 @@ static void test_utf8_repair(void **state)
 	strbuf_release(&out);
 }
 
+static void test_utf8_clip(void **state)
+{
+	const char *ete = "\xC3\xA9t\xC3\xA9"; /* "été", 5 bytes */
+	assert_int_equal(utf8_clip(ete, 1), 0);
+	assert_int_equal(utf8_clip(ete, 2), 2);
+	assert_int_equal(utf8_clip(ete, 4), 3);
+	assert_int_equal(utf8_clip(ete, 5), 5);
+	assert_int_equal(utf8_clip(ete, 64), 5);
+}
+
 static void test_text_decode(void **state)
 {
 	struct strbuf out = STRBUF_INIT;
-	size_t repaired = 99, seen;
+	size_t repaired = 99;
 
 	assert_int_equal(text_decode("\xC3\xA9t\xC3\xA9", 5, &out, &repaired), ENC_UTF8);
 	assert_string_equal(out.buf, "\xC3\xA9t\xC3\xA9");
@@ -230,17 +272,9 @@ static void test_text_decode(void **state)
 	assert_string_equal(out.buf, "bonjour");
 
 	strbuf_reset(&out);
-	assert_int_equal(text_decode("\xe9t\xe9 \x9cuvre", 10, &out, &repaired), ENC_CP1252);
+	static const char legacy[] = "\xe9t\xe9 \x9cuvre";
+	assert_int_equal(text_decode(legacy, sizeof(legacy) - 1, &out, &repaired), ENC_CP1252);
 	assert_string_equal(out.buf, "\xC3\xA9t\xC3\xA9 \xC5\x93uvre");
-
-	static const char damaged[] = "L'obturation r\xC3\xA8gle le temps \xC3 de pose \xFF, "
-				      "\xC3\xA0 1/500 de seconde \xE2\x82";
-	strbuf_reset(&out);
-	assert_int_equal(text_decode(damaged, sizeof(damaged) - 1, &out, &repaired),
-			 ENC_UTF8_REPAIRED);
-	assert_int_equal(repaired, 3);
-	count_valid_utf8(out.buf, out.len, &seen);
-	assert_int_equal(seen, 3);
 
 	static const char nul[] = "du texte avec un\0octet nul au milieu d'une longue phrase, "
 				  "bien plus longue que cent octets pour que le ratio ne suffise pas "
@@ -253,18 +287,49 @@ static void test_text_decode(void **state)
 	strbuf_release(&out);
 }
 
+static void test_text_decode_damaged_utf8(void **state)
+{
+	struct strbuf raw = STRBUF_INIT, out = STRBUF_INIT, err = STRBUF_INIT;
+	size_t repaired, seen;
+	/* the fixture: mostly valid UTF-8, a lone 0xC3, a 0xFF and half a euro sign at the end */
+	assert_int_equal(read_file(FIXTURES "/broken-utf8.txt", &raw, 0, &err), 0);
+	assert_int_equal(text_decode(raw.buf, raw.len, &out, &repaired), ENC_UTF8_REPAIRED);
+	assert_int_equal(repaired, 3);
+	count_valid_utf8(out.buf, out.len, &seen);
+	assert_int_equal(seen, 3);
+	assert_non_null(strstr(out.buf, "obturation"));
+
+	/* fewer accents than damage: valid sequences still rule out Windows-1252 */
+	static const char damaged[] = "L'obturation r\xC3\xA8gle le temps \xC3 de pose \xFF, "
+				      "\xC3\xA0 1/500 de seconde \xE2\x82";
+	strbuf_reset(&out);
+	enum text_encoding enc = text_decode(damaged, sizeof(damaged) - 1, &out, &repaired);
+	if (enc != ENC_UTF8_REPAIRED)
+		print_error("decoded as %s: \"%s\"\n", text_encoding_name(enc), out.buf);
+	int ok = enc == ENC_UTF8_REPAIRED && strstr(out.buf, "r\xC3\xA8gle") != NULL;
+	strbuf_release(&raw);
+	strbuf_release(&out);
+	strbuf_release(&err);
+	assert_true(ok);
+	assert_int_equal(repaired, 3);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_normalize_ligatures_and_nfc),
 		cmocka_unit_test(test_normalize_drops_invisible_and_control),
 		cmocka_unit_test(test_block_dehyphenation),
+		cmocka_unit_test(test_block_hyphenated_compound_kept),
+		cmocka_unit_test(test_soft_hyphen_at_line_end_joins),
 		cmocka_unit_test(test_block_lines_and_whitespace),
 		cmocka_unit_test(test_running_headers_removed),
 		cmocka_unit_test(test_garbage_blocks),
 		cmocka_unit_test(test_clean_document_normalises_blocks),
 		cmocka_unit_test(test_utf8_repair),
+		cmocka_unit_test(test_utf8_clip),
 		cmocka_unit_test(test_text_decode),
+		cmocka_unit_test(test_text_decode_damaged_utf8),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,126 @@
+/*
+ * Unit tests for type detection (pipeline/detect.h): magic bytes for PDF
+ * and images, empty and binary content, HTML, Markdown and plain text
+ * told apart by content, file names ignored; and the hidden/temporary
+ * names the collect stage skips (pipeline/collect.h).
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <string.h>
+
+#include "pipeline/collect.h"
+#include "pipeline/detect.h"
+
+#ifndef FIXTURES
+#define FIXTURES "/work/main/tests/fixtures/bad"
+#endif
+
+/* Detect a byte string given with its length (it may hold NULs). */
+#define DETECT(bytes) detect_type((const unsigned char *)(bytes), sizeof(bytes) - 1)
+/* Detect a C string. */
+static enum doc_type detect_str(const char *s)
+{
+	return detect_type((const unsigned char *)s, strlen(s));
+}
+
+static void test_magic_bytes(void **state)
+{
+	assert_int_equal(DETECT("%PDF-1.7\n%\xE2\xE3\xCF\xD3\n1 0 obj"), TYPE_PDF);
+	assert_int_equal(DETECT("\x89PNG\r\n\x1a\n\0\0\0\rIHDR"), TYPE_PNG);
+	assert_int_equal(DETECT("\xFF\xD8\xFF\xE0\0\x10JFIF\0"), TYPE_JPEG);
+	assert_int_equal(DETECT("II*\0\x08\0\0\0"), TYPE_TIFF);
+	assert_int_equal(DETECT("MM\0*\0\0\0\x08"), TYPE_TIFF);
+	/* a PNG signature cut short is not a PNG */
+	assert_int_not_equal(DETECT("\x89PNG"), TYPE_PNG);
+	assert_string_equal(doc_type_name(TYPE_PDF), "pdf");
+	assert_string_equal(doc_type_name(TYPE_TIFF), "tiff");
+}
+
+static void test_empty_and_binary(void **state)
+{
+	assert_int_equal(detect_type((const unsigned char *)"", 0), TYPE_EMPTY);
+	assert_int_equal(DETECT("du texte\0puis un NUL"), TYPE_BINARY);
+	assert_int_equal(DETECT("PK\x03\x04\x14\0\x06\0"), TYPE_BINARY); /* a zip, e.g. .docx */
+	assert_int_equal(DETECT("\x01\x02\x03\x04\x05\x06"), TYPE_BINARY);
+	assert_string_equal(doc_type_name(TYPE_EMPTY), "empty");
+	assert_string_equal(doc_type_name(TYPE_BINARY), "binary");
+}
+
+static void test_html(void **state)
+{
+	assert_int_equal(detect_str("<!DOCTYPE html>\n<html><body><p>Bonjour</p></body></html>"),
+			 TYPE_HTML);
+	assert_int_equal(detect_str("\n\n   <html lang=\"fr\">\n<head><title>T</title></head>"),
+			 TYPE_HTML);
+	assert_int_equal(detect_str("\xEF\xBB\xBF<!doctype HTML><title>x</title>"), TYPE_HTML);
+	assert_int_equal(detect_str("\xEF\xBB\xBF  \r\n<HTML><BODY>x</BODY></HTML>"), TYPE_HTML);
+	/* prose that merely mentions a tag is not a web page */
+	assert_int_not_equal(detect_str("Le fichier commence par <html> en g\xC3\xA9n\xC3\xA9ral."),
+			     TYPE_HTML);
+	assert_string_equal(doc_type_name(TYPE_HTML), "html");
+}
+
+static void test_markdown_and_text(void **state)
+{
+	assert_int_equal(detect_str("# Titre\n\nTexte du cours."), TYPE_MARKDOWN);
+	assert_int_equal(detect_str("Exemple :\n\n```\nexiftool photo.jpg\n```\n"), TYPE_MARKDOWN);
+	assert_int_equal(detect_str("Intro\n\n## Section\n\nVoir [le site](https://x.fr)."),
+			 TYPE_MARKDOWN);
+	assert_int_equal(detect_str("Le diaphragme r\xC3\xA8gle la lumi\xC3\xA8re.\n\nF/2.8 : ouvert.\n"),
+			 TYPE_TEXT);
+	/* a hash sign without a space is a hashtag, not a heading */
+	assert_int_equal(detect_str("#photo #nuit\nSortie samedi.\n"), TYPE_TEXT);
+	assert_string_equal(doc_type_name(TYPE_MARKDOWN), "markdown");
+	assert_string_equal(doc_type_name(TYPE_TEXT), "text");
+}
+
+static void test_detect_file_ignores_name(void **state)
+{
+	enum doc_type type = TYPE_BINARY;
+	char why[256] = "";
+	assert_int_equal(detect_file(FIXTURES "/fake.png", &type, why, sizeof(why)), 0);
+	assert_int_equal(type, TYPE_TEXT);
+	assert_int_equal(detect_file(FIXTURES "/encrypted.pdf", &type, why, sizeof(why)), 0);
+	assert_int_equal(type, TYPE_PDF);
+	assert_int_equal(detect_file(FIXTURES "/empty.pdf", &type, why, sizeof(why)), 0);
+	assert_int_equal(type, TYPE_EMPTY);
+	assert_int_equal(detect_file(FIXTURES "/junk.txt", &type, why, sizeof(why)), 0);
+	assert_int_equal(type, TYPE_BINARY);
+	assert_int_equal(detect_file(FIXTURES "/no-such-file.txt", &type, why, sizeof(why)), -1);
+	assert_non_null(strstr(why, "No such file"));
+}
+
+static void test_ignored_names(void **state)
+{
+	static const char *const ignored[] = { ".hidden", "~$doc.docx", "notes.txt~", "x.tmp",
+					       "x.part", "#x#", ".~lock.doc#", "film.crdownload" };
+	static const char *const kept[] = { "photo.jpg", "cours.pdf", "notes.txt", "a~b.txt",
+					    "tmp.txt", "partie.md" };
+	for (size_t i = 0; i < sizeof(ignored) / sizeof(ignored[0]); i++) {
+		if (!collect_is_ignored_name(ignored[i]))
+			print_error("'%s' should be ignored\n", ignored[i]);
+		assert_true(collect_is_ignored_name(ignored[i]));
+	}
+	for (size_t i = 0; i < sizeof(kept) / sizeof(kept[0]); i++) {
+		if (collect_is_ignored_name(kept[i]))
+			print_error("'%s' should be kept\n", kept[i]);
+		assert_false(collect_is_ignored_name(kept[i]));
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_magic_bytes),
+		cmocka_unit_test(test_empty_and_binary),
+		cmocka_unit_test(test_html),
+		cmocka_unit_test(test_markdown_and_text),
+		cmocka_unit_test(test_detect_file_ignores_name),
+		cmocka_unit_test(test_ignored_names),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

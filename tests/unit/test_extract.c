@@ -1,0 +1,206 @@
+/*
+ * Unit tests for the extract stage (pipeline/extract.h): HTML (headings,
+ * skipped script/style/nav, entities, title), Markdown (heading levels,
+ * lists, code), plain text (underlined and numbered headings, paragraphs),
+ * text files decoded on the way in, and PDFs through MuPDF: encrypted,
+ * without a text layer, and over the page limit.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <string.h>
+
+#include "core/config.h"
+#include "pipeline/extract.h"
+
+#ifndef FIXTURES
+#define FIXTURES "/work/main/tests/fixtures/bad"
+#endif
+
+/* The index of the first block containing `needle`, or -1. */
+static int find_block(const struct extracted *doc, const char *needle)
+{
+	for (size_t i = 0; i < doc->nblocks; i++)
+		if (strstr(doc->blocks[i].text, needle))
+			return (int)i;
+	return -1;
+}
+
+static void assert_heading(const struct extracted *doc, const char *text, int level)
+{
+	int i = find_block(doc, text);
+	if (i < 0)
+		print_error("no block with \"%s\"\n", text);
+	assert_true(i >= 0);
+	assert_string_equal(doc->blocks[i].text, text);
+	assert_int_equal(doc->blocks[i].kind, BLOCK_HEADING);
+	assert_int_equal(doc->blocks[i].level, level);
+}
+
+static void assert_paragraph(const struct extracted *doc, const char *text)
+{
+	int i = find_block(doc, text);
+	if (i < 0)
+		print_error("no block with \"%s\"\n", text);
+	assert_true(i >= 0);
+	assert_int_equal(doc->blocks[i].kind, BLOCK_PARAGRAPH);
+}
+
+static void test_html(void **state)
+{
+	static const char html[] =
+		"<!DOCTYPE html><html><head><title>Cours &amp; exercices</title>"
+		"<style>body { color: red; }</style><script>var secret = 1;</script></head>"
+		"<body><nav><a href=\"/\">Accueil du site</a></nav>"
+		"<h1>La lumi&egrave;re</h1><p>Une belle journ&eacute;e&nbsp;: f/8 et 1/250.</p>"
+		"<h2>R&eacute;glages</h2><p>Premier<br>second</p>"
+		"<script>document.write('pub');</script></body></html>";
+	struct extracted doc = { 0 };
+	assert_int_equal(extract_html(html, sizeof(html) - 1, &doc), 0);
+	assert_string_equal(doc.title, "Cours & exercices");
+	assert_heading(&doc, "La lumi\xC3\xA8re", 1);
+	assert_heading(&doc, "R\xC3\xA9glages", 2);
+	assert_paragraph(&doc, "Une belle journ\xC3\xA9" "e\xC2\xA0: f/8 et 1/250.");
+	assert_paragraph(&doc, "Premier\nsecond");
+	assert_true(find_block(&doc, "&") < 0);
+	assert_true(find_block(&doc, "secret") < 0);
+	assert_true(find_block(&doc, "color") < 0);
+	assert_true(find_block(&doc, "pub") < 0);
+	assert_true(find_block(&doc, "Accueil") < 0);
+	assert_int_equal(doc.npages, 1);
+	assert_int_equal(doc.pages[0].method, PAGE_TEXT);
+	/* the heading comes before its paragraph */
+	assert_true(find_block(&doc, "La lumi") < find_block(&doc, "Une belle"));
+	extracted_release(&doc);
+}
+
+static void test_markdown(void **state)
+{
+	static const char md[] = "# A\n\ntext with `code` and [a link](https://x.fr)\n\n## B\n\n"
+				 "- item one\n- item two\n\n```\nexiftool -all= photo.jpg\n```\n";
+	struct extracted doc = { 0 };
+	assert_int_equal(extract_markdown(md, sizeof(md) - 1, &doc), 0);
+	assert_heading(&doc, "A", 1);
+	assert_heading(&doc, "B", 2);
+	assert_paragraph(&doc, "text with code and a link");
+	assert_paragraph(&doc, "item one");
+	assert_paragraph(&doc, "item two");
+	assert_paragraph(&doc, "exiftool -all= photo.jpg");
+	assert_true(find_block(&doc, "https://") < 0); /* the URL is not text */
+	assert_true(find_block(&doc, "#") < 0);
+	assert_true(find_block(&doc, "```") < 0);
+	assert_true(find_block(&doc, "A") < find_block(&doc, "text with"));
+	extracted_release(&doc);
+}
+
+static void test_plain_text(void **state)
+{
+	static const char txt[] = "Titre du cours\n==============\n\n"
+				  "Une introduction courte.\n\n"
+				  "R\xC3\xA9glages\n--------\n\n"
+				  "2.1 R\xC3\xA9glages de base\n\n"
+				  "Un paragraphe\nsur deux lignes.\r\n\r\n"
+				  "   \n"
+				  "Dernier paragraphe.\n";
+	struct extracted doc = { 0 };
+	assert_int_equal(extract_plain_text(txt, sizeof(txt) - 1, &doc), 0);
+	assert_int_equal(doc.nblocks, 6);
+	assert_heading(&doc, "Titre du cours", 1);
+	assert_heading(&doc, "R\xC3\xA9glages", 2);
+	assert_heading(&doc, "2.1 R\xC3\xA9glages de base", 2);
+	assert_paragraph(&doc, "Une introduction courte.");
+	assert_paragraph(&doc, "Un paragraphe\nsur deux lignes.");
+	assert_paragraph(&doc, "Dernier paragraphe.");
+	assert_true(find_block(&doc, "===") < 0);
+	assert_true(find_block(&doc, "\r") < 0);
+	assert_int_equal(doc.pages[0].method, PAGE_TEXT);
+	extracted_release(&doc);
+}
+
+static void test_text_files_decoded(void **state)
+{
+	struct config cfg;
+	struct extracted doc = { 0 };
+	struct strbuf err = STRBUF_INIT;
+	config_init(&cfg);
+	struct extractor *ex = extractor_new(&cfg);
+	/* named .png, but text: extracted as text */
+	assert_int_equal(extract_document(ex, FIXTURES "/fake.png", TYPE_TEXT, &doc, &err), 0);
+	assert_true(find_block(&doc, "st\xC3\xA9nop\xC3\xA9") >= 0);
+	assert_string_equal(doc.encoding, "utf-8");
+	extracted_release(&doc);
+	assert_int_equal(extract_document(ex, FIXTURES "/latin1.txt", TYPE_TEXT, &doc, &err), 0);
+	assert_true(find_block(&doc, "r\xC3\xA9v\xC3\xA9lateur") >= 0);
+	assert_true(find_block(&doc, "\xC5\x93uvre") >= 0);
+	assert_string_equal(doc.encoding, "windows-1252");
+	extracted_release(&doc);
+	assert_int_equal(extract_document(ex, FIXTURES "/empty.txt", TYPE_EMPTY, &doc, &err), -1);
+	assert_non_null(strstr(err.buf, "empty"));
+	extracted_release(&doc);
+	extractor_free(ex);
+	config_release(&cfg);
+	strbuf_release(&err);
+}
+
+static void test_pdf_fixtures(void **state)
+{
+	struct config cfg;
+	struct extracted doc = { 0 };
+	struct strbuf err = STRBUF_INIT;
+	config_init(&cfg);
+	assert_int_equal(config_set(&cfg, "collect.max_pages", "100", "test", &err), 0);
+	struct extractor *ex = extractor_new(&cfg);
+
+	assert_int_equal(extract_document(ex, FIXTURES "/encrypted.pdf", TYPE_PDF, &doc, &err), -1);
+	assert_non_null(strstr(err.buf, "encrypted"));
+	extracted_release(&doc);
+
+	strbuf_reset(&err);
+	assert_int_equal(extract_document(ex, FIXTURES "/no-text-layer.pdf", TYPE_PDF, &doc, &err),
+			 0);
+	assert_int_equal(err.len, 0);
+	assert_int_equal(doc.npages, 1);
+	assert_int_equal(doc.pages[0].page_no, 1);
+	assert_int_equal(doc.pages[0].method, PAGE_NEEDS_OCR);
+	assert_int_equal(doc.nblocks, 0);
+	extracted_release(&doc);
+
+	assert_int_equal(extract_document(ex, FIXTURES "/many-pages.pdf", TYPE_PDF, &doc, &err), -1);
+	assert_non_null(strstr(err.buf, "2000 pages"));
+	assert_int_equal(doc.nblocks, 0);
+	extracted_release(&doc);
+
+	/* damaged files fail with a reason, and the extractor stays usable afterwards */
+	strbuf_reset(&err);
+	assert_int_equal(extract_document(ex, FIXTURES "/truncated.pdf", TYPE_PDF, &doc, &err), -1);
+	assert_true(err.len > 0);
+	extracted_release(&doc);
+	strbuf_reset(&err);
+	assert_int_equal(extract_document(ex, FIXTURES "/corrupt.pdf", TYPE_PDF, &doc, &err), -1);
+	assert_true(err.len > 0);
+	extracted_release(&doc);
+	strbuf_reset(&err);
+	assert_int_equal(extract_document(ex, FIXTURES "/no-text-layer.pdf", TYPE_PDF, &doc, &err),
+			 0);
+	assert_int_equal(doc.npages, 1);
+	extracted_release(&doc);
+
+	extractor_free(ex);
+	config_release(&cfg);
+	strbuf_release(&err);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_html),
+		cmocka_unit_test(test_markdown),
+		cmocka_unit_test(test_plain_text),
+		cmocka_unit_test(test_text_files_decoded),
+		cmocka_unit_test(test_pdf_fixtures),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

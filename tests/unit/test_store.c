@@ -1,0 +1,338 @@
+/*
+ * Unit tests for the store (store/store.h) on a fresh SQLite file in a
+ * temporary folder: schema, documents with pages and chunks, full-text
+ * search (stemming, accent folding, language filter, snippets), content
+ * replacement and deletion, integrity checks, runs, tasks, and reaping a
+ * run whose process died.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "store/store.h"
+
+struct fixture {
+	char dir[64];
+	struct store *st;
+	struct strbuf err;
+};
+
+static int setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+	snprintf(f->dir, sizeof(f->dir), "/tmp/ragops-test-store-XXXXXX");
+	if (!mkdtemp(f->dir))
+		return -1;
+	strbuf_init(&f->err, 0);
+	if (store_open(&f->st, f->dir, &f->err)) {
+		fprintf(stderr, "store_open: %s\n", f->err.buf);
+		return -1;
+	}
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+	store_close(&f->st);
+	DIR *d = opendir(f->dir);
+	for (struct dirent *e; d && (e = readdir(d));) {
+		char path[512];
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", f->dir, e->d_name);
+		unlink(path);
+	}
+	if (d)
+		closedir(d);
+	rmdir(f->dir);
+	strbuf_release(&f->err);
+	free(f);
+	return 0;
+}
+
+static void assert_store_ok(struct store *st)
+{
+	struct strbuf report = STRBUF_INIT;
+	int rc = store_check(st, &report);
+	if (rc)
+		print_error("store_check: %s\n", report.buf);
+	strbuf_release(&report);
+	assert_int_equal(rc, 0);
+}
+
+/* Save a one-page document whose chunks are `texts`; returns its id. */
+static long long save_doc(struct fixture *f, long long id, const char *relpath,
+			  const char *language, const char *const *texts, size_t n)
+{
+	struct doc_record d = { 0 };
+	struct page_record page = { 1, PAGE_TEXT, 0 };
+	struct chunk_record chunks[8];
+	size_t off = 0;
+	assert_true(n <= 8);
+	for (size_t i = 0; i < n; i++) {
+		size_t len = strlen(texts[i]);
+		chunks[i] = (struct chunk_record){ (int)i, 1, 1, "Cours \xE2\x80\xBA Nuit", off,
+						   off + len, texts[i] };
+		off += len + 2;
+		page.chars += (int)len;
+	}
+	d.id = id;
+	d.root = "/home/anne/Cours";
+	d.relpath = (char *)relpath;
+	d.sha256 = d.seen_sha256 = "00ff";
+	d.type = "text";
+	d.language = (char *)language;
+	d.title = "Photographie de nuit";
+	d.encoding = "utf-8";
+	d.status = DOC_INDEXED;
+	d.size = 1234;
+	d.mtime = 1700000000;
+	d.pages = 1;
+	d.chunks = (int)n;
+	d.chars = page.chars;
+	assert_int_equal(store_doc_save(f->st, &d, &page, 1, chunks, n, 1, NULL, 0, &f->err), 0);
+	assert_true(d.id > 0);
+	return d.id;
+}
+
+/* Search; returns the number of hits and leaves them in *hits (caller frees). */
+static size_t search(struct fixture *f, const char *query, const char *language,
+		     struct search_hit **hits)
+{
+	struct search_opts opts = { query, 10, "[", "]", language };
+	size_t n;
+	if (store_search(f->st, &opts, hits, &n, &f->err))
+		print_error("store_search: %s\n", f->err.buf);
+	assert_int_equal(f->err.len, 0);
+	return n;
+}
+
+static size_t count_doc_hits(struct fixture *f, const char *query, const char *language,
+			     const char *relpath)
+{
+	struct search_hit *hits;
+	size_t n = search(f, query, language, &hits), found = 0;
+	for (size_t i = 0; i < n; i++)
+		found += !strcmp(hits[i].doc_path, relpath);
+	search_hits_free(hits, n);
+	return found;
+}
+
+static const char *const fr_texts[] = {
+	"Les photographies nocturnes demandent un tr\xC3\xA9pied et de la patience.",
+	"\xC3\x89" "clairage : la lumi\xC3\xA8re des r\xC3\xA9verb\xC3\xA8res suffit souvent.",
+};
+static const char *const en_texts[] = { "Night photographs need a sturdy tripod." };
+
+static void test_schema_and_doc_roundtrip(void **state)
+{
+	struct fixture *f = *state;
+	struct doc_record *docs;
+	size_t n;
+	assert_true(store_schema_version(f->st) >= 1);
+	long long id = save_doc(f, 0, "nuit.txt", "fr", fr_texts, 2);
+	assert_store_ok(f->st);
+	assert_int_equal(store_docs_load(f->st, &docs, &n, &f->err), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(docs[0].id, id);
+	assert_string_equal(docs[0].root, "/home/anne/Cours");
+	assert_string_equal(docs[0].relpath, "nuit.txt");
+	assert_string_equal(docs[0].language, "fr");
+	assert_string_equal(docs[0].title, "Photographie de nuit");
+	assert_int_equal(docs[0].status, DOC_INDEXED);
+	assert_int_equal(docs[0].chunks, 2);
+	assert_int_equal(docs[0].pages, 1);
+	assert_int_equal(docs[0].size, 1234);
+	doc_records_free(docs, n);
+}
+
+static void test_search_stems_folds_and_filters(void **state)
+{
+	struct fixture *f = *state;
+	struct search_hit *hits;
+	save_doc(f, 0, "nuit.txt", "fr", fr_texts, 2);
+	save_doc(f, 0, "night.txt", "en", en_texts, 1);
+
+	size_t n = search(f, "photographie nocturne", NULL, &hits);
+	assert_true(n >= 1);
+	assert_string_equal(hits[0].doc_path, "nuit.txt");
+	assert_string_equal(hits[0].heading, "Cours \xE2\x80\xBA Nuit");
+	assert_int_equal(hits[0].page_start, 1);
+	assert_non_null(strstr(hits[0].snippet, "[photographies]"));
+	assert_non_null(strstr(hits[0].snippet, "[nocturnes]"));
+	for (size_t i = 0; i < n; i++) {
+		assert_null(strchr(hits[i].snippet, '\x1f'));
+		assert_null(strchr(hits[i].heading, '\x1f'));
+	}
+	search_hits_free(hits, n);
+
+	/* accents and capitals do not matter either way */
+	assert_int_equal(count_doc_hits(f, "eclairage reverbere", NULL, "nuit.txt"), 1);
+	/* a French query finds the English document too, unless filtered */
+	assert_int_equal(count_doc_hits(f, "photographies", NULL, "night.txt"), 1);
+	assert_int_equal(count_doc_hits(f, "photographies", "fr", "night.txt"), 0);
+	n = search(f, "photographies", "en", &hits);
+	assert_int_equal(n, 1);
+	assert_string_equal(hits[0].language, "en");
+	search_hits_free(hits, n);
+	assert_store_ok(f->st);
+}
+
+static void test_stop_word_query_refused(void **state)
+{
+	struct fixture *f = *state;
+	struct search_opts opts = { "le la les", 10, "[", "]", NULL };
+	struct search_hit *hits = NULL;
+	size_t n = 99;
+	save_doc(f, 0, "nuit.txt", "fr", fr_texts, 2);
+	assert_int_equal(store_search(f->st, &opts, &hits, &n, &f->err), -1);
+	assert_true(f->err.len > 0);
+	assert_int_equal(n, 0);
+	assert_null(hits);
+}
+
+static void test_replace_and_delete(void **state)
+{
+	struct fixture *f = *state;
+	struct doc_record *docs;
+	size_t n;
+	static const char *const winter[] = { "Les paysages d'hiver sous la neige." };
+	long long id = save_doc(f, 0, "nuit.txt", "fr", fr_texts, 2);
+	assert_int_equal(count_doc_hits(f, "photographie", NULL, "nuit.txt"), 1);
+
+	assert_int_equal(save_doc(f, id, "nuit.txt", "fr", winter, 1), id);
+	assert_store_ok(f->st);
+	assert_int_equal(count_doc_hits(f, "photographie", NULL, "nuit.txt"), 0);
+	assert_int_equal(count_doc_hits(f, "eclairage", NULL, "nuit.txt"), 0);
+	assert_int_equal(count_doc_hits(f, "paysage neige", NULL, "nuit.txt"), 1);
+
+	assert_int_equal(store_doc_delete(f->st, id, &f->err), 0);
+	assert_store_ok(f->st);
+	assert_int_equal(count_doc_hits(f, "paysage neige", NULL, "nuit.txt"), 0);
+	/* the row stays, marked deleted, so a rename can revive it */
+	assert_int_equal(store_docs_load(f->st, &docs, &n, &f->err), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(docs[0].status, DOC_DELETED);
+	assert_int_equal(docs[0].chunks, 0);
+	doc_records_free(docs, n);
+}
+
+static void test_runs_and_tasks(void **state)
+{
+	struct fixture *f = *state;
+	struct run_record run, *runs;
+	struct task_list tasks;
+	size_t n;
+	long long doc = save_doc(f, 0, "nuit.txt", "fr", fr_texts, 2);
+	long long first = store_run_begin(f->st, "manual", "{\"inbox\":[\"/a\"]}", &f->err);
+	long long id = store_run_begin(f->st, "watch", "{}", &f->err);
+	assert_true(first > 0 && id > first);
+
+	assert_int_equal(store_run_get(f->st, id, &run, &f->err), 0);
+	assert_string_equal(run.state, "running");
+	assert_string_equal(run.trigger, "watch");
+	assert_int_equal(run.pid, getpid());
+	assert_int_equal(run.ended_at, 0);
+	run_record_release(&run);
+
+	struct run_stats stats = { .docs_seen = 3, .docs_new = 2, .docs_failed = 1, .chunks = 7 };
+	assert_int_equal(store_run_finish(f->st, id, "completed_with_failures", &stats, "one failed",
+					  &f->err), 0);
+	assert_int_equal(store_run_get(f->st, id, &run, &f->err), 0);
+	assert_string_equal(run.state, "completed_with_failures");
+	assert_string_equal(run.error, "one failed");
+	assert_int_equal(run.stats.docs_seen, 3);
+	assert_int_equal(run.stats.docs_failed, 1);
+	assert_int_equal(run.stats.chunks, 7);
+	assert_true(run.ended_at >= run.started_at && run.started_at > 0);
+	run_record_release(&run);
+	assert_int_equal(store_run_get(f->st, id + 100, &run, &f->err), 1);
+
+	assert_int_equal(store_runs_list(f->st, 10, &runs, &n, &f->err), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(runs[0].id, id); /* newest first */
+	assert_int_equal(runs[1].id, first);
+	run_records_free(runs, n);
+
+	struct task_record t[2] = {
+		{ .run_id = id, .doc_id = doc, .doc_path = "nuit.txt", .stage = "extract",
+		  .state = TASK_COMPLETED, .attempts = 1, .started_at = 5, .duration_ms = 12.5,
+		  .cache_key = "abc" },
+		{ .run_id = id, .doc_path = "bad.pdf", .stage = "extract", .state = TASK_FAILED,
+		  .attempts = 2, .started_at = 6, .error = "the PDF is encrypted" },
+	};
+	assert_int_equal(store_tasks_add(f->st, t, 2, &f->err), 0);
+	assert_int_equal(store_tasks_of_run(f->st, id, &tasks, &f->err), 0);
+	assert_int_equal(tasks.n, 2);
+	assert_int_equal(tasks.items[0].doc_id, doc);
+	assert_string_equal(tasks.items[0].stage, "extract");
+	assert_int_equal(tasks.items[0].state, TASK_COMPLETED);
+	assert_string_equal(tasks.items[0].cache_key, "abc");
+	assert_true(tasks.items[0].duration_ms > 12.4 && tasks.items[0].duration_ms < 12.6);
+	assert_int_equal(tasks.items[1].doc_id, 0);
+	assert_string_equal(tasks.items[1].doc_path, "bad.pdf");
+	assert_int_equal(tasks.items[1].state, TASK_FAILED);
+	assert_int_equal(tasks.items[1].attempts, 2);
+	assert_string_equal(tasks.items[1].error, "the PDF is encrypted");
+	assert_null(tasks.items[1].cache_key);
+	task_list_release(&tasks);
+	assert_store_ok(f->st);
+}
+
+static void test_reap_dead_run(void **state)
+{
+	struct fixture *f = *state;
+	struct run_record run;
+	long long mine = store_run_begin(f->st, "manual", "{}", &f->err);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		/* the child has its own connection and dies in the middle of its run */
+		struct store *st = NULL;
+		struct strbuf err = STRBUF_INIT;
+		int ok = !store_open(&st, f->dir, &err) &&
+			 store_run_begin(st, "manual", "{}", &err) > 0;
+		store_close(&st);
+		strbuf_release(&err);
+		_exit(ok ? 0 : 1);
+	}
+	int status;
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+
+	assert_int_equal(store_runs_reap(f->st, &f->err), 1);
+	assert_int_equal(store_run_get(f->st, mine + 1, &run, &f->err), 0);
+	assert_int_equal(run.pid, pid);
+	assert_string_equal(run.state, "crashed");
+	assert_true(run.ended_at > 0);
+	run_record_release(&run);
+	/* our own run is alive: left alone, and reaping again finds nothing */
+	assert_int_equal(store_run_get(f->st, mine, &run, &f->err), 0);
+	assert_string_equal(run.state, "running");
+	run_record_release(&run);
+	assert_int_equal(store_runs_reap(f->st, &f->err), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_schema_and_doc_roundtrip, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_search_stems_folds_and_filters, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stop_word_query_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_replace_and_delete, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_runs_and_tasks, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reap_dead_run, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
