@@ -134,11 +134,23 @@ static int show_run(struct app *app, const char *id_text, const char *state, int
 		if (run.error)
 			printf("error: %s\n", run.error);
 		printf("documents: %lld seen, %lld new, %lld changed, %lld unchanged, %lld renamed, "
-		       "%lld deleted, %lld failed; %lld pages (%lld need OCR), %lld chunks\n\n",
+		       "%lld deleted, %lld failed; %lld pages (%lld need OCR), %lld chunks\n",
 		       run.stats.docs_seen, run.stats.docs_new, run.stats.docs_changed,
 		       run.stats.docs_unchanged, run.stats.docs_renamed, run.stats.docs_deleted,
 		       run.stats.docs_failed, run.stats.pages, run.stats.pages_needing_ocr,
 		       run.stats.chunks);
+		int by_state[TASK_RETRYING + 1] = { 0 };
+		for (size_t i = 0; i < tasks.n; i++)
+			by_state[tasks.items[i].state]++;
+		printf("tasks:");
+		const char *sep = " ";
+		for (int s = TASK_PENDING; s <= TASK_RETRYING; s++) {
+			if (!by_state[s])
+				continue;
+			printf("%s%d %s", sep, by_state[s], task_state_name((enum task_state)s));
+			sep = ", ";
+		}
+		printf("%s\n\n", tasks.n ? "" : " none");
 		printf("%-44s  %-8s  %-9s  %8s  %10s  %s\n", "DOCUMENT", "STAGE", "STATE", "ATTEMPTS",
 		       "MS", "ERROR");
 		for (size_t i = 0; i < tasks.n; i++) {
