@@ -4,7 +4,7 @@
 cd "$scratch"
 
 out=$("$RAGOPS" config)
-contains "defaults without a file" "$out" "chunk.target_chars = 900"
+contains "defaults without a file" "$out" "chunk.target_chars = 600"
 cat >ragops.yaml <<'YAML'
 # a user's file
 data_dir: ./mydata
