@@ -74,7 +74,7 @@ static void test_defaults(void **state)
 	config_init(&cfg);
 	assert_string_equal(cfg.data_dir, "./ragops-data");
 	assert_int_equal(cfg.chunk.target_chars, 600);
-	assert_int_equal(cfg.chunk.overlap_chars, 150);
+	assert_int_equal(cfg.chunk.overlap_chars, 100);
 	assert_int_equal(cfg.chunk.min_chars, 200);
 	assert_int_equal(cfg.collect.max_file_size, 200ULL * 1024 * 1024);
 	assert_int_equal(cfg.collect.max_pages, 2000);
