@@ -10,8 +10,8 @@ build_pkgs=(
 	libsqlite3-dev libstemmer-dev libutf8proc-dev libyaml-dev
 	libjansson-dev libcmark-dev libssl-dev
 )
-test_pkgs=(libcmocka-dev sqlite3 poppler-utils qpdf)
-bench_pkgs=(poppler-utils)
+test_pkgs=(libcmocka-dev sqlite3 python3 util-linux)
+bench_pkgs=(poppler-utils mupdf-tools hyperfine time python3 sqlite3)
 
 want=("${build_pkgs[@]}")
 case "${1:-build}" in

@@ -1,0 +1,233 @@
+#!/usr/bin/python3
+"""Turns the raw measurements of bench/run.sh into a table and results.json.
+
+  report.py RES_DIR OUT_JSON
+
+RES_DIR holds facts.tsv (key<TAB>value), the timer exports (pdf_ingest.json,
+merged_ingest.json, rerun.json: hyperfine's --export-json shape, command 0 =
+ragops, command 1 = the peer), and per fresh ingest NAME-K.rss (peak KiB) and
+NAME-K.metrics.json (ragops's run metrics).  Standard library only.
+"""
+import glob
+import json
+import os
+import statistics
+import sys
+import time
+
+STAGES = ["collect", "extract", "clean", "chunk", "index"]
+
+
+def load_facts(res):
+    facts = {}
+    with open(os.path.join(res, "facts.tsv"), encoding="utf-8") as fp:
+        for line in fp:
+            k, _, v = line.rstrip("\n").partition("\t")
+            for conv in (int, float):
+                try:
+                    v = conv(v)
+                    break
+                except ValueError:
+                    pass
+            facts[k] = v
+    return facts
+
+
+def timing(res, name):
+    path = os.path.join(res, name + ".json")
+    if not os.path.exists(path):
+        return None
+    with open(path) as fp:
+        out = []
+        for r in json.load(fp)["results"]:
+            out.append({k: r[k] for k in ("command", "median", "mean", "stddev", "min", "max", "times")})
+        return out
+
+
+def fresh_ingests(res, name):
+    """Peak RSS and stage seconds over the fresh ingests NAME-1..K."""
+    rss, stages, durations = [], {s: [] for s in STAGES}, []
+    for mpath in sorted(glob.glob(os.path.join(res, name + "-[0-9]*.metrics.json"))):
+        base = mpath[: -len(".metrics.json")]
+        with open(base + ".rss") as fp:
+            rss.append(int(fp.read().split()[-1]))
+        with open(mpath) as fp:
+            m = json.load(fp)
+        durations.append(m["duration_s"])
+        for s in STAGES:
+            stages[s].append(m["stage_seconds"][s])
+    if not rss:
+        return None
+    return {
+        "runs": len(rss),
+        "peak_rss_kib": {"median": statistics.median(rss), "max": max(rss), "all": rss},
+        "duration_s": {"median": statistics.median(durations), "min": min(durations),
+                       "max": max(durations)},
+        "stage_seconds_median": {s: statistics.median(v) for s, v in stages.items()},
+    }
+
+
+def single_metrics(res, name):
+    path = os.path.join(res, name + ".metrics.json")
+    if not os.path.exists(path):
+        return None
+    with open(path) as fp:
+        return json.load(fp)["stage_seconds"]
+
+
+def fmt_rate(x):
+    return "%.0f" % x if x >= 100 else "%.1f" % x
+
+
+def fmt_s(x):
+    return "%.3f" % x if x < 10 else "%.1f" % x
+
+
+def main():
+    res, out_json = sys.argv[1], sys.argv[2]
+    f = load_facts(res)
+    strict = os.environ.get("BENCH_STRICT") == "1"
+    bench = {}
+    rows, notes, spreads = [], [], []
+
+    def spread(label, t):
+        spreads.append("  %-34s median %s s  [min %s, max %s, stddev %s] over %d runs"
+                       % (label, fmt_s(t["median"]), fmt_s(t["min"]), fmt_s(t["max"]),
+                          fmt_s(t["stddev"]), len(t["times"])))
+
+    # 1. text-PDF corpus
+    pages, files = f["pdf_pages"], f["pdf_files"]
+    rag, pdt = timing(res, "pdf_ingest")
+    r_rate, p_rate = pages / rag["median"], pages / pdt["median"]
+    bench["text_pdf_ingest"] = {
+        "files": files, "pages": pages, "pages_pdfinfo": f["pdf_pages_pdfinfo"],
+        "chunks": f["pdf_chunks"], "pages_needing_ocr": f["pdf_ocr"],
+        "ragops": {"seconds": rag, "pages_per_s": r_rate},
+        "pdftotext_loop": {"seconds": pdt, "pages_per_s": p_rate},
+        "ratio_pages_per_s": r_rate / p_rate,
+    }
+    rows.append(("text PDF ingest, %d files (pages/s)" % files, fmt_rate(r_rate),
+                 "pdftotext/file", fmt_rate(p_rate), "%.2fx" % (r_rate / p_rate), ""))
+    spread("ragops run, %d PDFs" % files, rag)
+    spread("pdftotext, one process per file", pdt)
+
+    merged = timing(res, "merged_ingest")
+    if merged:
+        mrag, mpdt = merged
+        m_r, m_p = pages / mrag["median"], pages / mpdt["median"]
+        per_proc_ms = (pdt["median"] - mpdt["median"]) / files * 1000
+        bench["merged_pdf_ingest"] = {
+            "pages": pages, "bytes": f["merged_bytes"],
+            "ragops": {"seconds": mrag, "pages_per_s": m_r},
+            "pdftotext": {"seconds": mpdt, "pages_per_s": m_p},
+            "ratio_pages_per_s": m_r / m_p,
+        }
+        bench["pdftotext_per_process_ms"] = per_proc_ms
+        rows.append(("text PDF ingest, 1 merged PDF (pages/s)", fmt_rate(m_r),
+                     "pdftotext", fmt_rate(m_p), "%.2fx" % (m_r / m_p), ""))
+        spread("ragops run, merged PDF", mrag)
+        spread("pdftotext, merged PDF", mpdt)
+        notes.append("pdftotext per-process cost ~ (loop - merged) / files = %.1f ms per file"
+                     % per_proc_ms)
+    else:
+        bench["merged_pdf_ingest"] = None
+        notes.append("merged-PDF comparison skipped (mutool missing)")
+
+    # 2. re-run over unchanged documents
+    ndocs = f["mixed_docs"]
+    rr, sha = timing(res, "rerun")
+    ratio = rr["median"] / sha["median"]
+    target = float(f["target_s"])
+    ok = rr["median"] < target
+    bench["rerun_unchanged"] = {
+        "documents": ndocs, "distinct_contents": f["mixed_distinct_contents"],
+        "bytes": f["mixed_bytes"], "unchanged_checked": ndocs,
+        "ragops": {"seconds": rr}, "sha256sum": {"seconds": sha},
+        "ratio_seconds": ratio, "target_s": target, "pass": ok,
+        "stage_seconds": single_metrics(res, "rerun-after"),
+    }
+    rows.append(("re-run %d unchanged docs (s)" % ndocs, fmt_s(rr["median"]), "sha256sum",
+                 fmt_s(sha["median"]), "%.1fx" % ratio,
+                 "target < %g s: %s" % (target, "PASS" if ok else "FAIL")))
+    spread("ragops re-run, %d unchanged" % ndocs, rr)
+    spread("find | xargs sha256sum", sha)
+
+    # 3. fresh ingests: peak RSS, stages
+    ingests = {}
+    for key, name, label in (("pdf_corpus", "pdf-ingest", "%d PDFs" % files),
+                             ("merged_pdf", "merged-ingest", "merged PDF"),
+                             ("mixed_docs", "mixed-ingest", "%d mixed docs" % ndocs)):
+        fi = fresh_ingests(res, name)
+        if fi:
+            fi["label"] = label
+            ingests[key] = fi
+    bench["fresh_ingests"] = ingests
+    bench["first_ingest_mixed"] = {"documents": ndocs, "pages": f["mixed_pages"],
+                                   "chunks": f["mixed_chunks"],
+                                   "duration_s": ingests["mixed_docs"]["duration_s"]}
+    rss = " / ".join("%.1f (%s)" % (v["peak_rss_kib"]["median"] / 1024, v["label"])
+                     for v in ingests.values())
+    rows.append(("peak RSS, first full ingest (MiB)", rss, "", "", "", ""))
+
+    # print
+    title = ("ragops benchmark: %d-page text-PDF corpus (%d files), %d mixed documents; "
+             "medians of %d runs (%s), %d CPUs, load %s"
+             % (pages, files, ndocs, f["runs"], f["timer"], f["nproc"], f["loadavg"]))
+    print()
+    print(title)
+    print()
+    print("%-42s %-9s %-16s %-9s %-7s %s" % ("benchmark", "ragops", "peer", "", "ratio", ""))
+    for name, val, peer, pval, rat, extra in rows:
+        if not peer:
+            print("%-42s %s" % (name, val))
+        else:
+            print("%-42s %-9s %-16s %-9s %-7s %s" % (name, val, peer, pval, rat, extra))
+    print()
+    print("ratio: pages/s rows = ragops / peer (above 1 = ragops faster);"
+          " seconds row = ragops / peer (above 1 = ragops slower)")
+    for n in notes:
+        print(n)
+    mi = ingests["mixed_docs"]["duration_s"]
+    print("first ingest of %d mixed docs (%d pages, %d chunks): median %s s [%s-%s], %d runs"
+          % (ndocs, f["mixed_pages"], f["mixed_chunks"], fmt_s(mi["median"]), fmt_s(mi["min"]),
+             fmt_s(mi["max"]), ingests["mixed_docs"]["runs"]))
+    print()
+    print("timings:")
+    for s in spreads:
+        print(s)
+    print()
+    print("ragops stage seconds (median of %d fresh ingests; re-run: last run)" % f["rss_runs"])
+    print("  %-20s" % "" + "".join("%9s" % s for s in STAGES))
+    for v in ingests.values():
+        print("  %-20s" % v["label"] + "".join("%9.3f" % v["stage_seconds_median"][s] for s in STAGES))
+    rs = bench["rerun_unchanged"]["stage_seconds"]
+    if rs:
+        print("  %-20s" % ("re-run %d" % ndocs) + "".join("%9.3f" % rs[s] for s in STAGES))
+    print()
+
+    result = {
+        "schema": 1,
+        "generated_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "elapsed_s": f["elapsed_s"],
+        "environment": {k: f[k] for k in ("nproc", "loadavg", "uname", "ragops_version",
+                                          "ragops_binary", "ragops_sha256", "git_commit", "git_dirty",
+                                          "pdftotext_version", "mutool_version", "timer",
+                                          "timer_version", "rss_source")},
+        "settings": {"runs": f["runs"], "warmup": 1, "rss_runs": f["rss_runs"],
+                     "target_s": target, "strict": strict},
+        "benchmarks": bench,
+    }
+    os.makedirs(os.path.dirname(os.path.abspath(out_json)), exist_ok=True)
+    with open(out_json, "w") as fp:
+        json.dump(result, fp, indent=2)
+        fp.write("\n")
+    print("wrote %s (bench took %.0f s)" % (out_json, f["elapsed_s"]))
+    if not ok:
+        print("bench: re-run of %d unchanged documents took %.3f s: target < %g s missed"
+              % (ndocs, rr["median"], target), file=sys.stderr)
+        if strict:
+            sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
