@@ -79,8 +79,25 @@ void text_normalize(const char *in, size_t len, struct strbuf *out)
 	strbuf_release(&tmp);
 }
 
+/* Most words are plain ASCII: folding them needs no utf8proc allocation. */
+int text_fold_ascii_only(const char *in, size_t len, struct strbuf *out)
+{
+	for (size_t i = 0; i < len; i++)
+		if ((unsigned char)in[i] >= 0x80)
+			return -1;
+	strbuf_grow(out, len);
+	for (size_t i = 0; i < len; i++) {
+		char c = in[i];
+		out->buf[out->len + i] = c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
+	}
+	strbuf_setlen(out, out->len + len);
+	return 0;
+}
+
 void text_fold(const char *in, size_t len, struct strbuf *out)
 {
+	if (text_fold_ascii_only(in, len, out) == 0)
+		return;
 	utf8proc_uint8_t *folded = NULL;
 	utf8proc_ssize_t n = utf8proc_map((const utf8proc_uint8_t *)in, (utf8proc_ssize_t)len, &folded,
 					  UTF8PROC_STABLE | UTF8PROC_COMPOSE | UTF8PROC_CASEFOLD |

@@ -12,6 +12,8 @@
 
 void text_normalize(const char *in, size_t len, struct strbuf *out);
 
+/* Fold pure-ASCII text (lowercase) into out; -1, writing nothing, if it is not ASCII. */
+int text_fold_ascii_only(const char *in, size_t len, struct strbuf *out);
 /* Case-fold and strip accents ("Éclair" -> "eclair"); appends to out. */
 void text_fold(const char *in, size_t len, struct strbuf *out);
 

@@ -88,6 +88,10 @@ int text_next_word(const char *text, size_t len, size_t *pos, size_t *start, siz
 
 static void lowercase(const char *in, size_t len, struct strbuf *out)
 {
+	strbuf_reset(out);
+	/* For ASCII, lowercasing is folding: no accents to keep. */
+	if (text_fold_ascii_only(in, len, out) == 0)
+		return;
 	utf8proc_uint8_t *res = NULL;
 	utf8proc_ssize_t n = utf8proc_map((const utf8proc_uint8_t *)in, (utf8proc_ssize_t)len, &res,
 					  UTF8PROC_STABLE | UTF8PROC_COMPOSE | UTF8PROC_CASEFOLD);
