@@ -9,6 +9,7 @@
 
 #include "cmd/cmd.h"
 #include "core/error.h"
+#include "core/json.h"
 #include "core/xalloc.h"
 #include "pipeline/run.h"
 
@@ -45,7 +46,7 @@ static void print_outcome(const struct run_outcome *o, struct app *app)
 static void print_outcome_json(const struct run_outcome *o)
 {
 	const struct run_stats *s = &o->stats;
-	json_t *j = json_pack("{s:I, s:s, s:f, s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I}, s:I, s:I, s:I, s:I, s:s?}",
+	json_t *j = json_pack("{s:I, s:s, s:f, s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I}, s:I, s:I, s:I, s:I, s:o}",
 			      "run_id", (json_int_t)o->run_id, "state", o->state, "duration_s", o->seconds,
 			      "documents", "seen", (json_int_t)s->docs_seen, "new", (json_int_t)s->docs_new,
 			      "changed", (json_int_t)s->docs_changed, "unchanged", (json_int_t)s->docs_unchanged,
@@ -53,7 +54,7 @@ static void print_outcome_json(const struct run_outcome *o)
 			      "failed", (json_int_t)s->docs_failed, "pages", (json_int_t)s->pages,
 			      "pages_needing_ocr", (json_int_t)s->pages_needing_ocr,
 			      "chunks", (json_int_t)s->chunks, "characters", (json_int_t)s->chars,
-			      "metrics", o->metrics_path);
+			      "metrics", json_str(o->metrics_path));
 	json_dumpf(j, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	putchar('\n');
 	json_decref(j);

@@ -9,6 +9,7 @@
 
 #include "cmd/cmd.h"
 #include "core/error.h"
+#include "core/json.h"
 #include "core/strutil.h"
 
 static const char usage[] =
@@ -31,7 +32,7 @@ static json_t *run_json(const struct run_record *r)
 	const struct run_stats *s = &r->stats;
 	json_t *params = r->params ? json_loads(r->params, 0, NULL) : NULL;
 	return json_pack("{s:I, s:s, s:s, s:I, s:o?, s:f, s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I},"
-			 " s:I, s:I, s:I, s:I, s:s?, s:o?}",
+			 " s:I, s:I, s:I, s:I, s:o, s:o?}",
 			 "id", (json_int_t)r->id, "state", r->state, "trigger", r->trigger,
 			 "started_at_ms", (json_int_t)r->started_at,
 			 "ended_at_ms", r->ended_at ? json_integer(r->ended_at) : NULL,
@@ -41,7 +42,7 @@ static json_t *run_json(const struct run_record *r)
 			 "renamed", (json_int_t)s->docs_renamed, "deleted", (json_int_t)s->docs_deleted,
 			 "failed", (json_int_t)s->docs_failed, "pages", (json_int_t)s->pages,
 			 "pages_needing_ocr", (json_int_t)s->pages_needing_ocr, "chunks", (json_int_t)s->chunks,
-			 "characters", (json_int_t)s->chars, "error", r->error, "parameters", params);
+			 "characters", (json_int_t)s->chars, "error", json_str(r->error), "parameters", params);
 }
 
 static void dump_json(json_t *j)
@@ -117,10 +118,11 @@ static int show_run(struct app *app, const char *id_text, const char *state, int
 			const struct task_record *t = &tasks.items[i];
 			if (state && strcmp(state, task_state_name(t->state)))
 				continue;
-			json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:i, s:f, s:s?, s:s?}",
-				"document", t->doc_path, "stage", t->stage, "state", task_state_name(t->state),
-				"attempts", t->attempts, "duration_ms", t->duration_ms,
-				"cache_key", t->cache_key, "error", t->error));
+			json_array_append_new(arr, json_pack("{s:o, s:s, s:s, s:i, s:f, s:s?, s:o}",
+				"document", json_str(t->doc_path), "stage", t->stage,
+				"state", task_state_name(t->state), "attempts", t->attempts,
+				"duration_ms", t->duration_ms, "cache_key", t->cache_key,
+				"error", json_str(t->error)));
 		}
 		json_object_set_new(j, "tasks", arr);
 		dump_json(j);

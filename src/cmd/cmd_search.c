@@ -9,6 +9,7 @@
 
 #include "cmd/cmd.h"
 #include "core/error.h"
+#include "core/json.h"
 #include "core/strutil.h"
 #include "core/xalloc.h"
 
@@ -56,13 +57,14 @@ static void print_json(const char *query, const struct search_hit *hits, size_t 
 	for (size_t i = 0; i < n; i++) {
 		const struct search_hit *h = &hits[i];
 		json_array_append_new(results,
-			json_pack("{s:I, s:s, s:s?, s:i, s:i, s:s, s:s, s:f, s:s}",
-				  "rank", (json_int_t)(i + 1), "document", h->doc_path, "title", h->title,
-				  "page_start", h->page_start, "page_end", h->page_end,
-				  "heading", h->heading ? h->heading : "", "language", h->language,
-				  "score", h->score, "snippet", h->snippet ? h->snippet : ""));
+			json_pack("{s:I, s:o, s:o, s:i, s:i, s:o, s:o, s:f, s:o}",
+				  "rank", (json_int_t)(i + 1), "document", json_str(h->doc_path),
+				  "title", json_str(h->title), "page_start", h->page_start,
+				  "page_end", h->page_end, "heading", json_str(h->heading ? h->heading : ""),
+				  "language", json_str(h->language), "score", h->score,
+				  "snippet", json_str(h->snippet ? h->snippet : "")));
 	}
-	json_t *j = json_pack("{s:s, s:o}", "query", query, "results", results);
+	json_t *j = json_pack("{s:o, s:o}", "query", json_str(query), "results", results);
 	json_dumpf(j, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	putchar('\n');
 	json_decref(j);

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/json.h"
 #include "core/strbuf.h"
 #include "core/timeutil.h"
 
@@ -64,10 +65,10 @@ void log_event(enum log_level level, long long run_id, const char *doc, const ch
 		if (run_id > 0)
 			json_object_set_new(o, "run", json_integer(run_id));
 		if (doc)
-			json_object_set_new(o, "doc", json_string(doc));
+			json_object_set_new(o, "doc", json_str(doc));
 		if (stage)
-			json_object_set_new(o, "stage", json_string(stage));
-		json_object_set_new(o, "msg", json_string(msg.buf));
+			json_object_set_new(o, "stage", json_str(stage));
+		json_object_set_new(o, "msg", json_str(msg.buf));
 		char *line = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
 		json_decref(o);
 		if (line) {

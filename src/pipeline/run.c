@@ -14,6 +14,7 @@
 
 #include "core/fsutil.h"
 #include "core/hash.h"
+#include "core/json.h"
 #include "core/log.h"
 #include "core/timeutil.h"
 #include "core/xalloc.h"
@@ -400,9 +401,9 @@ static void write_metrics(struct flow *fl, const struct run_options *opts, const
 	json_t *fails = json_array();
 	for (size_t i = 0; i < fl->nfailures; i++) {
 		json_t *f = json_object();
-		json_object_set_new(f, "document", json_string(fl->failures[i].doc));
-		json_object_set_new(f, "stage", json_string(fl->failures[i].stage));
-		json_object_set_new(f, "error", json_string(fl->failures[i].error));
+		json_object_set_new(f, "document", json_str(fl->failures[i].doc));
+		json_object_set_new(f, "stage", json_str(fl->failures[i].stage));
+		json_object_set_new(f, "error", json_str(fl->failures[i].error));
 		json_array_append_new(fails, f);
 	}
 	json_object_set_new(m, "failures", fails);
@@ -458,7 +459,7 @@ int pipeline_run(struct store *st, const struct config *cfg, const struct run_op
 	free(config_json);
 	json_t *inbox = json_array();
 	for (size_t i = 0; i < opts->ninbox; i++)
-		json_array_append_new(inbox, json_string(opts->inbox[i]));
+		json_array_append_new(inbox, json_str(opts->inbox[i]));
 	json_object_set_new(params, "inbox", inbox);
 	char *params_text = json_dumps(params, JSON_COMPACT | JSON_SORT_KEYS);
 	json_decref(params);

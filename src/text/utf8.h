@@ -8,11 +8,8 @@
 #include <stddef.h>
 
 #include "core/strbuf.h"
+#include "core/utf8.h"
 
-/* Copy `in` to `out`, replacing each invalid sequence with U+FFFD. Returns the count replaced. */
-size_t utf8_repair(const char *in, size_t len, struct strbuf *out);
-/* Length of the longest prefix of `s` (at most `max` bytes) that ends on a character boundary. */
-size_t utf8_clip(const char *s, size_t max);
 
 enum text_encoding { ENC_UTF8, ENC_UTF8_REPAIRED, ENC_CP1252, ENC_BINARY };
 

@@ -60,6 +60,13 @@ equals "no chunk of a deleted or failed document" \
 	"$(sql "$d" "SELECT count(*) FROM chunks c JOIN documents d ON d.id = c.doc_id WHERE d.status NOT IN ('indexed')")" "0"
 equals "chunk counts agree" "$(sql "$d" "SELECT sum(chunks) FROM documents")" "$(sql "$d" "SELECT count(*) FROM chunks")"
 
+# Old archives have file names in Latin-1: they must not vanish from JSON output.
+printf 'Le d\xe9clencheur souple \xe9vite le tremblement.\n' >"$inbox/$(printf 'd\xe9clencheur.txt')"
+rg "$d" run >/dev/null 2>&1
+out=$(rg "$d" search --json tremblement)
+equals "a Latin-1 file name is still a result in JSON" "$(jq_py "$out" 'len(j["results"])')" "1"
+check "and the log stays valid JSON" python3 -c "import json,sys; [json.loads(l) for l in open(sys.argv[1])]" "$d/logs/pipeline.log"
+
 flock "$d/run.lock" sleep 3 &
 sleep 0.3
 out=$(rg "$d" run 2>&1); rc=$?
