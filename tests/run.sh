@@ -18,6 +18,19 @@ failures=()
 log=$(mktemp -d)
 trap 'rm -rf "$log"' EXIT
 
+# record NAME LOG RC PASSED FAILED DETAIL: add up one test program's result
+record() {
+	local name=$1 out=$2 rc=$3 p=$4 f=$5 detail=$6
+	if [[ $rc -ne 0 && $f -eq 0 ]]; then f=1; fi # it crashed before its summary
+	passed=$((passed + p)) failed=$((failed + f))
+	if [[ $f -ne 0 ]]; then
+		failures+=("$name")
+		echo "FAIL $name"; sed 's/^/    /' "$out"
+	else
+		echo "ok   $name ($detail)"
+	fi
+}
+
 for t in "$build"/tests/test_*; do
 	[[ -x "$t" ]] || continue
 	name=$(basename "$t")
@@ -26,15 +39,7 @@ for t in "$build"/tests/test_*; do
 	rc=$?
 	p=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' "$log/$name" | tail -1)
 	f=$(sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p' "$log/$name" | tail -1)
-	p=${p:-0} f=${f:-0}
-	if [[ $rc -ne 0 && $f -eq 0 ]]; then f=1; fi # crashed before its summary
-	passed=$((passed + p)) failed=$((failed + f))
-	if [[ $f -ne 0 ]]; then
-		failures+=("$name")
-		echo "FAIL $name"; sed 's/^/    /' "$log/$name"
-	else
-		echo "ok   $name ($p tests)"
-	fi
+	record "$name" "$log/$name" "$rc" "${p:-0}" "${f:-0}" "${p:-0} tests"
 done
 
 for t in "$top"/tests/integration/t[0-9]*.sh; do
@@ -45,14 +50,7 @@ for t in "$top"/tests/integration/t[0-9]*.sh; do
 	rc=$?
 	p=$(grep -c '^ok ' "$log/$name")
 	f=$(grep -c '^not ok ' "$log/$name")
-	if [[ $rc -ne 0 && $f -eq 0 ]]; then f=1; fi
-	passed=$((passed + p)) failed=$((failed + f))
-	if [[ $f -ne 0 ]]; then
-		failures+=("$name")
-		echo "FAIL $name"; sed 's/^/    /' "$log/$name"
-	else
-		echo "ok   $name ($p checks, $(( $(date +%s) - start )) s)"
-	fi
+	record "$name" "$log/$name" "$rc" "$p" "$f" "$p checks, $(( $(date +%s) - start )) s"
 done
 
 echo

@@ -8,30 +8,37 @@
 
 static const char replacement[] = "\xEF\xBF\xBD";
 
+size_t utf8_sequence(const char *s, size_t len)
+{
+	if ((unsigned char)s[0] < 0x80)
+		return 1;
+	utf8proc_int32_t cp;
+	utf8proc_ssize_t n = utf8proc_iterate((const utf8proc_uint8_t *)s, (utf8proc_ssize_t)len, &cp);
+	return n > 0 ? (size_t)n : 0;
+}
+
+size_t utf8_broken_length(const char *s, size_t len)
+{
+	/* One broken sequence: its lead byte and the continuation bytes after it. */
+	size_t i = 1;
+	while (i < len && ((unsigned char)s[i] & 0xC0) == 0x80)
+		i++;
+	return i;
+}
+
 size_t utf8_repair(const char *in, size_t len, struct strbuf *out)
 {
 	size_t bad = 0, i = 0;
 	strbuf_grow(out, len);
 	while (i < len) {
-		unsigned char c = (unsigned char)in[i];
-		if (c < 0x80) {
-			strbuf_addch(out, c);
-			i++;
-			continue;
-		}
-		utf8proc_int32_t cp;
-		utf8proc_ssize_t n = utf8proc_iterate((const utf8proc_uint8_t *)in + i,
-						      (utf8proc_ssize_t)(len - i), &cp);
-		if (n > 0) {
-			strbuf_add(out, in + i, (size_t)n);
-			i += (size_t)n;
+		size_t n = utf8_sequence(in + i, len - i);
+		if (n) {
+			strbuf_add(out, in + i, n);
+			i += n;
 		} else {
 			strbuf_addstr(out, replacement);
 			bad++;
-			i++;
-			/* One replacement per broken sequence, not per byte. */
-			while (i < len && ((unsigned char)in[i] & 0xC0) == 0x80)
-				i++;
+			i += utf8_broken_length(in + i, len - i);
 		}
 	}
 	return bad;

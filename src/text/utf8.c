@@ -45,24 +45,16 @@ enum text_encoding text_decode(const char *in, size_t len, struct strbuf *out, s
 		len -= 3;
 	}
 	for (size_t i = 0; i < len;) {
-		unsigned char c = (unsigned char)in[i];
-		if (c < 0x80) {
-			control += is_binary_byte(c);
-			i++;
-			continue;
-		}
-		utf8proc_int32_t cp;
-		utf8proc_ssize_t n = utf8proc_iterate((const utf8proc_uint8_t *)in + i,
-						      (utf8proc_ssize_t)(len - i), &cp);
-		if (n > 0) {
-			i += (size_t)n;
+		size_t n = utf8_sequence(in + i, len - i);
+		if (n == 1) {
+			control += is_binary_byte((unsigned char)in[i]);
+		} else if (n) {
 			multibyte++;
 		} else {
 			invalid++;
-			i++;
-			while (i < len && ((unsigned char)in[i] & 0xC0) == 0x80)
-				i++;
+			n = utf8_broken_length(in + i, len - i);
 		}
+		i += n;
 	}
 	/* Text has no NULs and almost no control bytes. */
 	if (control > 0 && control * 100 > len)
