@@ -104,6 +104,20 @@ static void unknown_command(const char *name)
 	exit(EXIT_USAGE);
 }
 
+/*
+ * Tesseract's OpenMP runtime reads OMP_THREAD_LIMIT once, as it loads,
+ * before main: with its default it starts a team per page on top of our
+ * own page threads, and OCR runs several times slower.  So a command that
+ * OCRs sets it and starts itself again; when exec fails we carry on, slower.
+ */
+static void limit_openmp_threads(char **argv)
+{
+	if (getenv("OMP_THREAD_LIMIT"))
+		return;
+	setenv("OMP_THREAD_LIMIT", "1", 1);
+	execv("/proc/self/exe", argv);
+}
+
 static int wants_help(int argc, char **argv)
 {
 	for (int i = 1; i < argc; i++)
@@ -119,6 +133,8 @@ int main(int argc, char **argv)
 	struct strbuf err = STRBUF_INIT;
 
 	signal(SIGPIPE, SIG_IGN);
+	char **original_argv = xmalloc(((size_t)argc + 1) * sizeof(char *));
+	memcpy(original_argv, argv, ((size_t)argc + 1) * sizeof(char *));
 	argc = take_globals(argc, argv, &g);
 	if (argc < 2) {
 		cmd_print_overview();
@@ -138,6 +154,9 @@ int main(int argc, char **argv)
 		return EXIT_OK;
 	}
 
+	if (cmd->flags & CMD_USES_OCR)
+		limit_openmp_threads(original_argv);
+	free(original_argv);
 	load_config(&app.cfg, &g);
 	app.verbose = g.verbose;
 	if (cmd->flags & CMD_NEEDS_STORE) {

@@ -11,6 +11,7 @@
 
 enum cmd_flags {
 	CMD_NEEDS_STORE = 1 << 0, /* open (and migrate) the store before running */
+	CMD_USES_OCR = 1 << 1,	  /* may run Tesseract: needs OMP_THREAD_LIMIT set at start */
 };
 
 struct app {
@@ -30,6 +31,7 @@ struct cmd_entry {
 extern const struct cmd_entry cmd_run_entry;
 extern const struct cmd_entry cmd_search_entry;
 extern const struct cmd_entry cmd_runs_entry;
+extern const struct cmd_entry cmd_ocr_entry;
 extern const struct cmd_entry cmd_config_entry;
 extern const struct cmd_entry cmd_check_entry;
 extern const struct cmd_entry cmd_help_entry;

@@ -136,6 +136,6 @@ const struct cmd_entry cmd_run_entry = {
 	.name = "run",
 	.summary = "ingest the inbox folders into the index (incremental)",
 	.usage = usage,
-	.flags = CMD_NEEDS_STORE,
+	.flags = CMD_NEEDS_STORE | CMD_USES_OCR,
 	.run = run_run,
 };

@@ -19,7 +19,7 @@
 #include "core/strutil.h"
 #include "core/xalloc.h"
 
-enum field_type { F_STRING, F_UINT, F_DOUBLE, F_LIST, F_LEVEL, F_SIZE };
+enum field_type { F_STRING, F_UINT, F_DOUBLE, F_LIST, F_CHOICE, F_SIZE };
 
 struct field {
 	const char *key;
@@ -27,26 +27,41 @@ struct field {
 	size_t offset;
 	const char *def;
 	double min, max;
+	const char *const *choices; /* F_CHOICE: the allowed words, NULL-terminated */
 };
+
+static const char *const levels[] = { "debug", "info", "warning", "error", NULL };
+static const char *const ocr_modes[] = { "auto", "force", "skip", NULL };
 
 #define OFF(member) offsetof(struct config, member)
 static const struct field fields[] = {
-	{ "data_dir", F_STRING, OFF(data_dir), "./ragops-data", 0, 0 },
-	{ "inbox", F_LIST, OFF(inbox), "", 0, 0 },
-	{ "collect.max_file_size", F_SIZE, OFF(collect.max_file_size), "200M", 1, 1e12 },
-	{ "collect.max_pages", F_UINT, OFF(collect.max_pages), "2000", 1, 1000000 },
-	{ "extract.heading_ratio", F_DOUBLE, OFF(extract.heading_ratio), "1.15", 1.0, 5.0 },
-	{ "extract.min_page_chars", F_UINT, OFF(extract.min_page_chars), "20", 0, 100000 },
-	{ "clean.repeated_line_ratio", F_DOUBLE, OFF(clean.repeated_line_ratio), "0.6", 0.1, 1.0 },
-	{ "chunk.target_chars", F_UINT, OFF(chunk.target_chars), "600", 100, 100000 },
-	{ "chunk.overlap_chars", F_UINT, OFF(chunk.overlap_chars), "100", 0, 50000 },
-	{ "chunk.min_chars", F_UINT, OFF(chunk.min_chars), "200", 0, 100000 },
-	{ "search.limit", F_UINT, OFF(search.limit), "10", 1, 1000 },
-	{ "log.level", F_LEVEL, OFF(log_level), "info", 0, 0 },
+	{ "data_dir", F_STRING, OFF(data_dir), "./ragops-data", 0, 0, NULL },
+	{ "inbox", F_LIST, OFF(inbox), "", 0, 0, NULL },
+	{ "collect.max_file_size", F_SIZE, OFF(collect.max_file_size), "200M", 1, 1e12, NULL },
+	{ "collect.max_pages", F_UINT, OFF(collect.max_pages), "2000", 1, 1000000, NULL },
+	{ "extract.heading_ratio", F_DOUBLE, OFF(extract.heading_ratio), "1.15", 1.0, 5.0, NULL },
+	{ "extract.min_page_chars", F_UINT, OFF(extract.min_page_chars), "20", 0, 100000, NULL },
+	{ "clean.repeated_line_ratio", F_DOUBLE, OFF(clean.repeated_line_ratio), "0.6", 0.1, 1.0, NULL },
+	{ "chunk.target_chars", F_UINT, OFF(chunk.target_chars), "600", 100, 100000, NULL },
+	{ "chunk.overlap_chars", F_UINT, OFF(chunk.overlap_chars), "100", 0, 50000, NULL },
+	{ "chunk.min_chars", F_UINT, OFF(chunk.min_chars), "200", 0, 100000, NULL },
+	{ "search.limit", F_UINT, OFF(search.limit), "10", 1, 1000, NULL },
+	{ "ocr.mode", F_CHOICE, OFF(ocr.mode), "auto", 0, 0, ocr_modes },
+	{ "ocr.languages", F_STRING, OFF(ocr.languages), "fra+eng", 0, 0, NULL },
+	{ "ocr.tessdata", F_STRING, OFF(ocr.tessdata), "/usr/share/tesseract-ocr/5/tessdata", 0, 0, NULL },
+	{ "ocr.dpi", F_UINT, OFF(ocr.dpi), "300", 70, 1200, NULL },
+	{ "ocr.image_dpi", F_UINT, OFF(ocr.image_dpi), "300", 70, 1200, NULL },
+	{ "ocr.threads", F_UINT, OFF(ocr.threads), "0", 0, 256, NULL },
+	{ "ocr.min_confidence", F_DOUBLE, OFF(ocr.min_confidence), "70", 0, 100, NULL },
+	{ "ocr.min_chars", F_UINT, OFF(ocr.min_chars), "20", 0, 100000, NULL },
+	{ "ocr.low_word_confidence", F_DOUBLE, OFF(ocr.low_word_confidence), "60", 0, 100, NULL },
+	{ "ocr.garbage_line_confidence", F_DOUBLE, OFF(ocr.garbage_line_confidence), "40", 0, 100, NULL },
+	{ "ocr.max_megapixels", F_DOUBLE, OFF(ocr.max_megapixels), "250", 0.01, 10000, NULL },
+	{ "ocr.max_side", F_UINT, OFF(ocr.max_side), "32767", 16, 1000000, NULL },
+	{ "ocr.page_timeout", F_UINT, OFF(ocr.page_timeout), "120", 1, 86400, NULL },
+	{ "log.level", F_CHOICE, OFF(log_level), "info", 0, 0, levels },
 };
 #define NFIELDS (sizeof(fields) / sizeof(fields[0]))
-
-static const char *const levels[] = { "debug", "info", "warning", "error", NULL };
 
 static const struct field *find_field(const char *key)
 {
@@ -117,17 +132,19 @@ static int set_value(struct config *cfg, const struct field *f, const char *valu
 		*slot = xstrdup(value);
 		return 0;
 	}
-	case F_LEVEL: {
-		for (const char *const *l = levels; *l; l++) {
-			if (!strcmp(*l, value)) {
+	case F_CHOICE: {
+		for (const char *const *c = f->choices; *c; c++) {
+			if (!strcmp(*c, value)) {
 				char **slot = (char **)base;
 				free(*slot);
 				*slot = xstrdup(value);
 				return 0;
 			}
 		}
-		strbuf_addf(err, "%s: '%s' must be one of debug, info, warning, error, not '%s'",
-			    where, f->key, value);
+		strbuf_addf(err, "%s: '%s' must be one of", where, f->key);
+		for (const char *const *c = f->choices; *c; c++)
+			strbuf_addf(err, "%s %s", c == f->choices ? "" : ",", *c);
+		strbuf_addf(err, "; not '%s'", value);
 		return -1;
 	}
 	case F_UINT: {
@@ -214,7 +231,7 @@ void config_release(struct config *cfg)
 {
 	list_clear(cfg);
 	for (size_t i = 0; i < NFIELDS; i++)
-		if (fields[i].type == F_STRING || fields[i].type == F_LEVEL)
+		if (fields[i].type == F_STRING || fields[i].type == F_CHOICE)
 			free(*(char **)((char *)cfg + fields[i].offset));
 	free(cfg->file);
 	memset(cfg, 0, sizeof(*cfg));
@@ -434,7 +451,7 @@ static void format_value(const struct config *cfg, const struct field *f, struct
 	const char *base = (const char *)cfg + f->offset;
 	switch (f->type) {
 	case F_STRING:
-	case F_LEVEL:
+	case F_CHOICE:
 		strbuf_addstr(out, *(char *const *)base);
 		break;
 	case F_UINT:

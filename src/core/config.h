@@ -36,6 +36,21 @@ struct config {
 	struct {
 		unsigned limit;
 	} search;
+	struct {
+		char *mode;		/* auto | force | skip */
+		char *languages;	/* Tesseract's "fra+eng" */
+		char *tessdata;
+		unsigned dpi;		/* PDF pages are rendered at this resolution */
+		unsigned image_dpi;	/* for images that carry no usable resolution */
+		unsigned threads;	/* 0: one per core */
+		double min_confidence;	/* a page below it is weak: retried, then flagged */
+		unsigned min_chars;
+		double low_word_confidence;
+		double garbage_line_confidence;
+		double max_megapixels;
+		unsigned max_side;
+		unsigned page_timeout;	/* seconds */
+	} ocr;
 	char *log_level;
 };
 

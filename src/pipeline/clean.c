@@ -95,6 +95,18 @@ static int is_garbage(const char *s)
 	return content + other == 0 || (content + other >= 3 && content * 2 < content + other);
 }
 
+int clean_is_garbage_ocr_line(const char *line, size_t len, float confidence,
+			      const struct config *cfg)
+{
+	if (confidence >= cfg->ocr.garbage_line_confidence)
+		return 0;
+	char *copy = xstrndup(line, len);
+	/* Sure garbage: mostly symbols; or very unsure and hardly a word long. */
+	int garbage = is_garbage(copy) || confidence < cfg->ocr.garbage_line_confidence / 2 || len < 4;
+	free(copy);
+	return garbage;
+}
+
 /* The key a running header/footer keeps from page to page: page numbers vary. */
 static char *repeat_key(const char *text)
 {

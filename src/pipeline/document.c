@@ -23,6 +23,7 @@ void extracted_add_page(struct extracted *doc, int page_no, enum page_method met
 {
 	ALLOC_GROW(doc->pages, doc->npages + 1, doc->pages_alloc);
 	struct page_record *p = &doc->pages[doc->npages++];
+	memset(p, 0, sizeof(*p));
 	p->page_no = page_no;
 	p->method = method;
 	p->chars = chars;
@@ -35,6 +36,9 @@ void extracted_release(struct extracted *doc)
 	free(doc->blocks);
 	free(doc->pages);
 	free(doc->title);
+	for (size_t i = 0; i < doc->nstrings; i++)
+		free(doc->strings[i]);
+	free(doc->strings);
 	memset(doc, 0, sizeof(*doc));
 }
 
@@ -45,4 +49,37 @@ void chunks_free(struct chunk *chunks, size_t n)
 		free(chunks[i].text);
 	}
 	free(chunks);
+}
+
+const char *extracted_keep(struct extracted *doc, char *s)
+{
+	doc->strings = xrealloc(doc->strings, (doc->nstrings + 1) * sizeof(char *));
+	doc->strings[doc->nstrings++] = s;
+	return s;
+}
+
+void extracted_drop_page_blocks(struct extracted *doc, int page)
+{
+	size_t kept = 0;
+	for (size_t i = 0; i < doc->nblocks; i++) {
+		if (doc->blocks[i].page == page)
+			free(doc->blocks[i].text);
+		else
+			doc->blocks[kept++] = doc->blocks[i];
+	}
+	doc->nblocks = kept;
+}
+
+void extracted_sort_blocks(struct extracted *doc)
+{
+	/* Insertion sort: stable, and blocks arrive nearly in order. */
+	for (size_t i = 1; i < doc->nblocks; i++) {
+		struct block b = doc->blocks[i];
+		size_t j = i;
+		while (j > 0 && doc->blocks[j - 1].page > b.page) {
+			doc->blocks[j] = doc->blocks[j - 1];
+			j--;
+		}
+		doc->blocks[j] = b;
+	}
 }

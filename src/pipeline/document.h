@@ -26,12 +26,20 @@ struct extracted {
 	char *title;
 	const char *encoding;	/* static name, NULL for binary formats */
 	size_t repaired;	/* invalid UTF-8 sequences replaced */
+	char **strings;		/* owned by the document: what pages[] point to */
+	size_t nstrings;
 };
 
 void extracted_add_block(struct extracted *doc, enum block_kind kind, int level, int page,
 			 const char *text, size_t len);
 void extracted_add_page(struct extracted *doc, int page_no, enum page_method method, int chars);
 void extracted_release(struct extracted *doc);
+/* Keep `s` (allocated) alive as long as the document; returns it. */
+const char *extracted_keep(struct extracted *doc, char *s);
+/* Drop the blocks of one page (its text is being replaced, e.g. by OCR). */
+void extracted_drop_page_blocks(struct extracted *doc, int page);
+/* Order blocks by page, keeping the order within a page. */
+void extracted_sort_blocks(struct extracted *doc);
 
 struct chunk {
 	int page_start, page_end;

@@ -27,6 +27,9 @@ int extract_document(struct extractor *ex, const char *path, enum doc_type type,
 /* The format-specific parts, for extract_document and tests. */
 int extract_mupdf(struct extractor *ex, const char *path, enum doc_type type,
 		  struct extracted *out, struct strbuf *err);
+/* A page image file: every page needs OCR; only headers are read here. */
+int extract_image(struct extractor *ex, const char *path, enum doc_type type,
+		  struct extracted *out, struct strbuf *err);
 int extract_plain_text(const char *text, size_t len, struct extracted *out);
 int extract_markdown(const char *text, size_t len, struct extracted *out);
 int extract_html(const char *text, size_t len, struct extracted *out);

@@ -14,6 +14,7 @@
 #include "core/log.h"
 #include "core/xalloc.h"
 #include "pipeline/extract.h"
+#include "pipeline/page_image.h"
 
 struct extractor {
 	fz_context *ctx;
@@ -234,6 +235,22 @@ static void classify_blocks(struct raw_doc *raw, const struct config *cfg,
 		extracted_add_block(out, level ? BLOCK_HEADING : BLOCK_PARAGRAPH, level, rb->page,
 				    rb->text, len);
 	}
+}
+
+int extract_image(struct extractor *ex, const char *path, enum doc_type type,
+		  struct extracted *out, struct strbuf *err)
+{
+	int pages;
+	if (image_page_count(path, type, &pages, err))
+		return -1;
+	if ((unsigned)pages > ex->cfg->collect.max_pages) {
+		strbuf_addf(err, "the image has %d pages, over collect.max_pages (%u)", pages,
+			    ex->cfg->collect.max_pages);
+		return -1;
+	}
+	for (int i = 1; i <= pages; i++)
+		extracted_add_page(out, i, PAGE_NEEDS_OCR, 0);
+	return 0;
 }
 
 static const char *magic_of(enum doc_type type)

@@ -300,8 +300,10 @@ int extract_document(struct extractor *ex, const char *path, enum doc_type type,
 	struct strbuf raw = STRBUF_INIT, text = STRBUF_INIT;
 	int ret = -1;
 	switch (type) {
-	case TYPE_PDF: case TYPE_PNG: case TYPE_JPEG: case TYPE_TIFF:
+	case TYPE_PDF:
 		return extract_mupdf(ex, path, type, out, err);
+	case TYPE_PNG: case TYPE_JPEG: case TYPE_TIFF:
+		return extract_image(ex, path, type, out, err);
 	case TYPE_EMPTY:
 		strbuf_addstr(err, "the file is empty (0 bytes)");
 		return -1;

@@ -138,20 +138,39 @@ static int delete_content(struct store *st, long long doc_id, struct strbuf *err
 	return 0;
 }
 
+const char *page_method_name(enum page_method method)
+{
+	static const char *const names[] = { "text", "needs_ocr", "empty", "ocr", "ocr_failed" };
+	return names[method];
+}
+
 static int insert_pages(struct store *st, long long doc_id, const struct page_record *pages,
 			size_t n, struct strbuf *err)
 {
-	static const char *const methods[] = { "text", "needs_ocr", "empty" };
 	sqlite3_stmt *stmt = NULL;
-	if (sql_prepare(st, "INSERT INTO pages (doc_id, page_no, method, chars) VALUES (?,?,?,?)",
+	if (sql_prepare(st, "INSERT INTO pages (doc_id, page_no, method, chars, ocr_key, confidence,"
+			    " words, low_words, flagged, seconds, error) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
 			&stmt, err))
 		return -1;
 	for (size_t i = 0; i < n; i++) {
+		const struct page_record *p = &pages[i];
+		int ocr = p->method == PAGE_OCR || p->method == PAGE_OCR_FAILED;
 		sqlite3_reset(stmt);
+		sqlite3_clear_bindings(stmt);
 		sqlite3_bind_int64(stmt, 1, doc_id);
-		sqlite3_bind_int(stmt, 2, pages[i].page_no);
-		sqlite3_bind_text(stmt, 3, methods[pages[i].method], -1, SQLITE_STATIC);
-		sqlite3_bind_int(stmt, 4, pages[i].chars);
+		sqlite3_bind_int(stmt, 2, p->page_no);
+		sqlite3_bind_text(stmt, 3, page_method_name(p->method), -1, SQLITE_STATIC);
+		sqlite3_bind_int(stmt, 4, p->chars);
+		sqlite3_bind_text(stmt, 5, p->ocr_key, -1, SQLITE_STATIC);
+		if (p->method == PAGE_OCR) {
+			sqlite3_bind_double(stmt, 6, p->confidence);
+			sqlite3_bind_int(stmt, 7, p->words);
+			sqlite3_bind_int(stmt, 8, p->low_words);
+		}
+		sqlite3_bind_int(stmt, 9, p->flagged);
+		if (ocr)
+			sqlite3_bind_double(stmt, 10, p->seconds);
+		sqlite3_bind_text(stmt, 11, p->error, -1, SQLITE_STATIC);
 		if (sqlite3_step(stmt) != SQLITE_DONE) {
 			sqlite3_finalize(stmt);
 			return sql_fail(st, "cannot save a page", err);
@@ -166,7 +185,8 @@ static int insert_chunks(struct store *st, const struct doc_record *d,
 {
 	sqlite3_stmt *stmt = NULL;
 	if (sql_prepare(st, "INSERT INTO chunks (doc_id, seq, page_start, page_end, heading,"
-			    " char_start, char_end, language, text) VALUES (?,?,?,?,?,?,?,?,?)",
+			    " char_start, char_end, language, text, low_confidence)"
+			    " VALUES (?,?,?,?,?,?,?,?,?,?)",
 			&stmt, err))
 		return -1;
 	for (size_t i = 0; i < n; i++) {
@@ -181,6 +201,7 @@ static int insert_chunks(struct store *st, const struct doc_record *d,
 		sqlite3_bind_int64(stmt, 7, (long long)c->char_end);
 		sqlite3_bind_text(stmt, 8, d->language ? d->language : "und", -1, SQLITE_STATIC);
 		sqlite3_bind_text(stmt, 9, c->text, -1, SQLITE_STATIC);
+		sqlite3_bind_int(stmt, 10, c->low_confidence);
 		if (sqlite3_step(stmt) != SQLITE_DONE) {
 			sqlite3_finalize(stmt);
 			return sql_fail(st, "cannot save a chunk", err);

@@ -198,17 +198,20 @@ int store_run_finish(struct store *st, long long run_id, const char *state,
 	if (sql_prepare(st, "UPDATE runs SET state = ?, ended_at = ?, error = ?,"
 			    " docs_seen = ?, docs_new = ?, docs_changed = ?, docs_unchanged = ?,"
 			    " docs_renamed = ?, docs_deleted = ?, docs_failed = ?, pages = ?,"
-			    " pages_needing_ocr = ?, chunks = ?, chars = ? WHERE id = ?", &stmt, err))
+			    " pages_needing_ocr = ?, chunks = ?, chars = ?, ocr_pages = ?, ocr_failed = ?,"
+			    " ocr_flagged = ?, ocr_confidence = ? WHERE id = ?", &stmt, err))
 		return -1;
 	sqlite3_bind_text(stmt, 1, state, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(stmt, 2, time_now_ms());
 	sqlite3_bind_text(stmt, 3, error, -1, SQLITE_STATIC);
 	const long long v[] = { s->docs_seen, s->docs_new, s->docs_changed, s->docs_unchanged,
 				s->docs_renamed, s->docs_deleted, s->docs_failed, s->pages,
-				s->pages_needing_ocr, s->chunks, s->chars };
-	for (int i = 0; i < 11; i++)
+				s->pages_needing_ocr, s->chunks, s->chars, s->ocr_pages,
+				s->ocr_failed, s->ocr_flagged };
+	for (int i = 0; i < 14; i++)
 		sqlite3_bind_int64(stmt, 4 + i, v[i]);
-	sqlite3_bind_int64(stmt, 15, run_id);
+	sqlite3_bind_double(stmt, 18, s->ocr_confidence);
+	sqlite3_bind_int64(stmt, 19, run_id);
 	if (sqlite3_step(stmt) == SQLITE_DONE)
 		ret = 0;
 	else
@@ -252,7 +255,8 @@ int store_runs_reap(struct store *st, struct strbuf *err)
 #define RUN_COLUMNS                                                                        \
 	"id, trigger, params, state, error, host, pid, started_at, coalesce(ended_at, 0),"   \
 	" docs_seen, docs_new, docs_changed, docs_unchanged, docs_renamed, docs_deleted,"   \
-	" docs_failed, pages, pages_needing_ocr, chunks, chars"
+	" docs_failed, pages, pages_needing_ocr, chunks, chars, ocr_pages, ocr_failed,"      \
+	" ocr_flagged, ocr_confidence"
 
 static void read_run(sqlite3_stmt *stmt, struct run_record *r)
 {
@@ -268,9 +272,11 @@ static void read_run(sqlite3_stmt *stmt, struct run_record *r)
 	long long *v[] = { &r->stats.docs_seen, &r->stats.docs_new, &r->stats.docs_changed,
 			   &r->stats.docs_unchanged, &r->stats.docs_renamed, &r->stats.docs_deleted,
 			   &r->stats.docs_failed, &r->stats.pages, &r->stats.pages_needing_ocr,
-			   &r->stats.chunks, &r->stats.chars };
-	for (int i = 0; i < 11; i++)
+			   &r->stats.chunks, &r->stats.chars, &r->stats.ocr_pages,
+			   &r->stats.ocr_failed, &r->stats.ocr_flagged };
+	for (int i = 0; i < 14; i++)
 		*v[i] = sqlite3_column_int64(stmt, 9 + i);
+	r->stats.ocr_confidence = sqlite3_column_double(stmt, 23);
 }
 
 void run_record_release(struct run_record *r)

@@ -26,6 +26,8 @@ int store_schema_version(struct store *st);
 struct run_stats {
 	long long docs_seen, docs_new, docs_changed, docs_unchanged, docs_renamed;
 	long long docs_deleted, docs_failed, pages, pages_needing_ocr, chunks, chars;
+	long long ocr_pages, ocr_failed, ocr_flagged;
+	double ocr_confidence;	/* mean over the run's OCR pages with words */
 };
 
 struct run_record {
@@ -97,15 +99,25 @@ struct doc_record {
 };
 void doc_record_release(struct doc_record *doc);
 
-enum page_method { PAGE_TEXT, PAGE_NEEDS_OCR, PAGE_EMPTY };
+enum page_method { PAGE_TEXT, PAGE_NEEDS_OCR, PAGE_EMPTY, PAGE_OCR, PAGE_OCR_FAILED };
+const char *page_method_name(enum page_method method);
+
 struct page_record {
 	int page_no;
 	enum page_method method;
 	int chars;
+	/* OCR pages only */
+	const char *ocr_key;	/* into the OCR cache */
+	float confidence;	/* mean word confidence, 0-100 */
+	int words, low_words;
+	int flagged;		/* weak even after a retry: its chunks are flagged */
+	double seconds;
+	const char *error;	/* why OCR failed */
 };
 
 struct chunk_record {
 	int seq, page_start, page_end;
+	int low_confidence;	/* drawn from a weak OCR page: retrieval may down-weight it */
 	const char *heading;	/* " › "-joined heading path */
 	size_t char_start, char_end;
 	const char *text;
@@ -131,6 +143,28 @@ int store_doc_move(struct store *st, long long doc_id, const char *root, const c
 		   long long mtime, struct strbuf *err);
 /* A file gone from the inbox: its chunks go, its row stays as "deleted". */
 int store_doc_delete(struct store *st, long long doc_id, struct strbuf *err);
+
+/* --- OCR ---------------------------------------------------------------- */
+
+/* The cached result (JSON, owned by the caller) for a page-image key; 0 hit, 1 miss, -1 error. */
+int store_ocr_cache_get(struct store *st, const char *key, char **result_json, struct strbuf *err);
+int store_ocr_cache_put(struct store *st, const char *key, const char *engine,
+			const char *languages, int dpi, float confidence, int words, int low_words,
+			double seconds, const char *result_json, struct strbuf *err);
+
+/* One OCR'd page of the current index, for reports. */
+struct ocr_page_info {
+	char *doc, *language, *error, *ocr_key, *engine, *languages;
+	int page_no, words, low_words, flagged, failed, dpi;
+	float confidence;
+	double seconds;
+};
+int store_ocr_pages(struct store *st, struct ocr_page_info **out, size_t *n, struct strbuf *err);
+/* One page of a document by its path; 0 found, 1 not found. */
+int store_ocr_page(struct store *st, const char *doc, int page_no, struct ocr_page_info *out,
+		   struct strbuf *err);
+void ocr_page_info_release(struct ocr_page_info *p);
+void ocr_pages_free(struct ocr_page_info *pages, size_t n);
 
 /* --- search -------------------------------------------------------------- */
 

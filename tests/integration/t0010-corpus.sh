@@ -4,15 +4,15 @@
 d=$(new_data corpus)
 corpus="$TOP/samples/corpus"
 nfiles=$(find "$corpus" -type f ! -name '.*' | wc -l)
+# One ground-truth file per scanned page or page image.
+nscanned=$(find "$TOP/samples/groundtruth" -name '*.page-*.txt' | wc -l)
 
 out=$(rg "$d" run --inbox "$corpus" --json 2>"$scratch/err"); rc=$?
 equals "first run exits 0" "$rc" "0"
 equals "every file is seen" "$(jq_py "$out" 'j["documents"]["seen"]')" "$nfiles"
 equals "every file is new" "$(jq_py "$out" 'j["documents"]["new"]')" "$nfiles"
 equals "no document fails" "$(jq_py "$out" 'j["documents"]["failed"]')" "0"
-check "pages without a text layer are reported, not dropped" \
-	test "$(jq_py "$out" 'j["pages_needing_ocr"]')" -ge 10
-contains "pages needing OCR are named on stderr" "$(cat "$scratch/err")" "scans/magazine-pose-longue.pdf"
+equals "no page is left waiting for OCR" "$(jq_py "$out" 'j["pages_needing_ocr"]')" "0"
 check "chunks were written" test "$(jq_py "$out" 'j["chunks"]')" -gt 50
 
 out=$(rg "$d" run --json); rc=$?
@@ -22,7 +22,7 @@ equals "second run: nothing written" "$(jq_py "$out" 'j["chunks"]')" "0"
 tasks=$(rg "$d" runs show 2 --json)
 equals "second run: every task cached" \
 	"$(jq_py "$tasks" 'sorted(set(t["state"] for t in j["tasks"]))')" "['cached']"
-equals "second run: a task per document and stage" "$(jq_py "$tasks" 'len(j["tasks"])')" "$((nfiles * 4))"
+equals "second run: a task per document and stage" "$(jq_py "$tasks" 'len(j["tasks"])')" "$((nfiles * 5))"
 
 out=$(rg "$d" search "balance des blancs" --json)
 equals "white balance: the right document first" \
@@ -64,8 +64,15 @@ check "metrics of run 1 written" test -s "$d/metrics/run-1.json"
 m=$(cat "$d/metrics/run-1.json")
 equals "metrics count documents" "$(jq_py "$m" 'j["documents"]["seen"]')" "$nfiles"
 equals "metrics have stage durations" \
-	"$(jq_py "$m" 'sorted(j["stage_seconds"])')" "['chunk', 'clean', 'collect', 'extract', 'index']"
-check "metrics count pages needing OCR" test "$(jq_py "$m" 'j["pages_needing_ocr"]')" -ge 10
+	"$(jq_py "$m" 'sorted(j["stage_seconds"])')" "['chunk', 'clean', 'collect', 'extract', 'index', 'ocr']"
+equals "every scanned page and page image is OCR'd" "$(jq_py "$m" 'j["ocr"]["pages"]')" "$nscanned"
+equals "all of them succeed" "$(jq_py "$m" 'j["ocr"]["success_rate"]')" "1.0"
+check "OCR confidence is reported" python3 -c "import json,sys; m=json.load(open(sys.argv[1]))['ocr']; sys.exit(not (80 < m['mean_confidence'] <= 100 and m['seconds_per_page'] > 0 and len(m['documents']) == 10))" "$d/metrics/run-1.json"
+out=$(rg "$d" search --json "pose longue filtre ND")
+equals "text from a scanned PDF is searchable" "$(jq_py "$out" 'j["results"][0]["document"]')" \
+	"scans/magazine-pose-longue.pdf"
+out=$(rg "$d" search --json "nettoyage du capteur" "sensor cleaning swab")
+contains "text from a page image is searchable" "$(jq_py "$out" '[r["document"] for r in j["results"][:3]]')" "images/sensor-cleaning.jpg"
 log=$(tail -n 1 "$d/logs/pipeline.log")
 equals "log lines are JSON with time, level, run, msg" \
 	"$(jq_py "$log" 'all(k in j for k in ("time","level","run","msg"))')" "True"

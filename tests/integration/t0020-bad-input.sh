@@ -18,14 +18,15 @@ contains "corrupt PDF" "$(failed_of corrupt.pdf)" "extract: the PDF is damaged"
 contains "encrypted PDF" "$(failed_of encrypted.pdf)" "extract: the PDF is encrypted: a password is required"
 contains "too many pages" "$(failed_of many-pages.pdf)" "has 2000 pages, over collect.max_pages (500)"
 contains "binary junk named .txt" "$(failed_of junk.txt)" "binary data"
-contains "truncated PNG" "$(failed_of truncated.png)" "cannot read the image"
+contains "truncated PNG" "$(failed_of truncated.png)" "ocr: OCR failed on every page: page 1: the image data is truncated or corrupt"
+contains "a drawing with no text" "$(failed_of no-text-layer.pdf)" "chunk: no text found"
 contains "oversized file" "$(failed_of big.txt)" "collect: the file is 300.1 KB, over collect.max_file_size"
 contains "whitespace only" "$(failed_of only-whitespace.md)" "chunk: no text found"
-equals "exactly these ten fail" "$(jq_py "$tasks" 'len(set(t["document"] for t in j["tasks"]))')" "10"
+equals "exactly these eleven fail" "$(jq_py "$tasks" 'len(set(t["document"] for t in j["tasks"]))')" "11"
 contains "failures reach stderr with file and stage" "$err" "encrypted.pdf: extract:"
 check "failures reach the log" grep -q '"level":"error","run":1,"doc":"corrupt.pdf","stage":"extract"' "$d/logs/pipeline.log"
 m=$(cat "$d/metrics/run-1.json")
-equals "metrics list the failures" "$(jq_py "$m" 'len(j["failures"])')" "10"
+equals "metrics list the failures" "$(jq_py "$m" 'len(j["failures"])')" "11"
 
 out=$(rg "$d" search diaphragme)
 contains "the good document is indexed" "$out" "ok.txt"
@@ -38,13 +39,16 @@ out=$(sql "$d" "SELECT count(*) FROM chunks c JOIN documents d ON d.id = c.doc_i
 check "invalid bytes became U+FFFD" test "$out" -ge 1
 out=$(rg "$d" search sténopé)
 contains "a text file named .png is read as text" "$out" "fake.png"
-out=$(sql "$d" "SELECT status || ' ' || pages_needing_ocr FROM documents WHERE relpath = 'no-text-layer.pdf'")
-equals "a PDF without text layer waits for OCR" "$out" "needs_ocr 1"
+skip=$(new_data skip)
+mkdir "$scratch/one" && cp "$inbox/no-text-layer.pdf" "$scratch/one/"
+expect_exit 0 "with ocr.mode=skip a page without text layer is not a failure" \
+	"$RAGOPS" --data "$skip" -c ocr.mode=skip run --inbox "$scratch/one"
+equals "it waits for OCR" "$(sql "$skip" "SELECT status || ' ' || pages_needing_ocr FROM documents")" "needs_ocr 1"
 out=$(sql "$d" "SELECT count(*) FROM documents WHERE relpath LIKE '%.tmp' OR relpath LIKE '%~' OR relpath LIKE '.%'")
 equals "hidden and temporary files are skipped" "$out" "0"
 
 rg "$d" -c collect.max_pages=500 -c collect.max_file_size=100K run >/dev/null 2>&1
 equals "failed documents are retried, still exit 1" "$?" "1"
 out=$(sql "$d" "SELECT count(*) FROM documents WHERE status = 'failed'")
-equals "still ten failed documents, no duplicates" "$out" "10"
+equals "still eleven failed documents, no duplicates" "$out" "11"
 finish

@@ -76,14 +76,16 @@ static long long save_doc(struct fixture *f, long long id, const char *relpath,
 			  const char *language, const char *const *texts, size_t n)
 {
 	struct doc_record d = { 0 };
-	struct page_record page = { 1, PAGE_TEXT, 0 };
+	struct page_record page = { .page_no = 1, .method = PAGE_TEXT };
 	struct chunk_record chunks[8];
 	size_t off = 0;
 	assert_true(n <= 8);
 	for (size_t i = 0; i < n; i++) {
 		size_t len = strlen(texts[i]);
-		chunks[i] = (struct chunk_record){ (int)i, 1, 1, "Cours \xE2\x80\xBA Nuit", off,
-						   off + len, texts[i] };
+		chunks[i] = (struct chunk_record){ .seq = (int)i, .page_start = 1, .page_end = 1,
+						   .heading = "Cours \xE2\x80\xBA Nuit",
+						   .char_start = off, .char_end = off + len,
+						   .text = texts[i] };
 		off += len + 2;
 		page.chars += (int)len;
 	}

@@ -1,0 +1,115 @@
+/*
+ * Run state helpers shared by the pipeline's files; see flow.h.
+ */
+#include "pipeline/flow.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/log.h"
+#include "core/timeutil.h"
+#include "core/xalloc.h"
+#include "pipeline/extract.h"
+
+const char *const stage_names[NSTAGES] = { "extract", "ocr", "clean", "chunk", "index" };
+static const char *const stage_config[NSTAGES] = { "extract.", "ocr.", "clean.", "chunk.", "index." };
+
+void flow_cache_keys(struct flow *fl, const char *sha)
+{
+	struct strbuf sb = STRBUF_INIT;
+	strbuf_addf(&sb, "%s|%s|collect.max_pages=%u|", sha, PIPELINE_STAGE_VERSIONS,
+		    fl->cfg->collect.max_pages);
+	for (int s = 0; s < NSTAGES; s++) {
+		config_section_fingerprint(fl->cfg, stage_config[s], &sb);
+		sha256_hex(sb.buf, sb.len, fl->cache_keys[s]);
+	}
+	strbuf_release(&sb);
+}
+
+struct task_record flow_task(struct flow *fl, const char *doc_path, enum stage s,
+			     enum task_state state, long long started, double ms, const char *error)
+{
+	struct task_record t = { 0 };
+	t.run_id = fl->run_id;
+	t.doc_path = doc_path;
+	t.stage = stage_names[s];
+	t.state = state;
+	t.attempts = state == TASK_CACHED ? 0 : 1;
+	t.started_at = started;
+	t.duration_ms = ms;
+	t.cache_key = fl->cache_keys[s];
+	t.error = error;
+	return t;
+}
+
+void flow_doc_from_file(struct doc_record *d, const struct found_file *f, const char *type)
+{
+	free(d->root);
+	free(d->relpath);
+	free(d->seen_sha256);
+	free(d->type);
+	d->root = xstrdup(f->root);
+	d->relpath = xstrdup(f->relpath);
+	d->seen_sha256 = xstrdup(f->refused ? "" : f->sha256);
+	d->type = xstrdup(type);
+	d->size = f->size;
+	d->mtime = f->mtime;
+}
+
+static void add_failure(struct flow *fl, const char *doc, const char *stage, const char *error)
+{
+	ALLOC_GROW(fl->failures, fl->nfailures + 1, fl->failures_alloc);
+	struct failure *f = &fl->failures[fl->nfailures++];
+	f->doc = xstrdup(doc);
+	f->stage = xstrdup(stage);
+	f->error = xstrdup(error);
+}
+
+void flow_save_failed(struct flow *fl, struct doc_record *d, const struct found_file *f,
+		      const char *stage, const char *error, struct task_record *tasks, size_t ntasks)
+{
+	struct strbuf err = STRBUF_INIT;
+	free(d->error);
+	d->error = xasprintf("%s: %s", stage, error);
+	d->status = DOC_FAILED;
+	log_event(LOG_ERROR, fl->run_id, f->relpath, stage, "%s", error);
+	add_failure(fl, f->relpath, stage, error);
+	fl->stats.docs_failed++;
+	if (store_doc_save(fl->st, d, NULL, 0, NULL, 0, 0, tasks, ntasks, &err))
+		log_event(LOG_ERROR, fl->run_id, f->relpath, "index", "cannot record the failure: %s",
+			  err.buf);
+	strbuf_release(&err);
+}
+
+void flow_record_cached(struct flow *fl, const struct found_file *f)
+{
+	flow_cache_keys(fl, f->sha256);
+	for (int s = 0; s < NSTAGES; s++) {
+		ALLOC_GROW(fl->cached, fl->ncached + 1, fl->cached_alloc);
+		struct task_record t = flow_task(fl, NULL, (enum stage)s, TASK_CACHED, time_now_ms(), 0, NULL);
+		t.doc_path = xstrdup(f->relpath);
+		t.cache_key = xstrdup(fl->cache_keys[s]);
+		fl->cached[fl->ncached++] = t;
+	}
+}
+
+void flow_release(struct flow *fl)
+{
+	for (size_t i = 0; i < fl->nfailures; i++) {
+		free(fl->failures[i].doc);
+		free(fl->failures[i].stage);
+		free(fl->failures[i].error);
+	}
+	free(fl->failures);
+	for (size_t i = 0; i < fl->ncached; i++) {
+		free((char *)fl->cached[i].doc_path);
+		free((char *)fl->cached[i].cache_key);
+	}
+	free(fl->cached);
+	for (size_t i = 0; i < fl->nocr_docs; i++)
+		free(fl->ocr_docs[i].doc);
+	free(fl->ocr_docs);
+	extractor_free(fl->ex);
+	ocr_stage_free(fl->ocr);
+	progress_free(fl->progress);
+}

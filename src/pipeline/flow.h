@@ -1,0 +1,75 @@
+/*
+ * Internal to the pipeline: the state of one run (struct flow) shared by
+ * the run loop (run.c), the per-document stages (process.c) and the
+ * metrics file (metrics.c).
+ */
+#ifndef PIPELINE_FLOW_H
+#define PIPELINE_FLOW_H
+
+#include "core/hash.h"
+#include "pipeline/collect.h"
+#include "pipeline/ocr.h"
+#include "pipeline/run.h"
+
+enum stage { STAGE_EXTRACT, STAGE_OCR, STAGE_CLEAN, STAGE_CHUNK, STAGE_INDEX, NSTAGES };
+extern const char *const stage_names[NSTAGES];
+
+struct failure {
+	char *doc, *stage, *error;
+};
+
+struct doc_ocr {
+	char *doc;
+	int pages;
+	double confidence;	/* mean over its pages with words */
+};
+
+struct flow {
+	struct store *st;
+	const struct config *cfg;
+	long long run_id;
+	struct extractor *ex;
+	struct ocr_stage *ocr;		/* created when a page first needs OCR */
+	struct ocr_stats ocr_stats;
+	struct doc_ocr *ocr_docs;
+	size_t nocr_docs, ocr_docs_alloc;
+	struct run_stats stats;
+	double stage_seconds[NSTAGES + 1]; /* + collect */
+	char cache_keys[NSTAGES][SHA256_HEX_LEN + 1];
+	struct failure *failures;
+	size_t nfailures, failures_alloc;
+	struct task_record *cached;	/* tasks of unchanged documents, saved in one batch */
+	size_t ncached, cached_alloc;
+	struct progress *progress;
+};
+
+/*
+ * Each stage's cache key for content `sha`: the hash, the stage versions
+ * and every setting of the stages up to it.  Same key, same output.
+ */
+void flow_cache_keys(struct flow *fl, const char *sha);
+struct task_record flow_task(struct flow *fl, const char *doc_path, enum stage s,
+			     enum task_state state, long long started, double ms, const char *error);
+/* Fill a document record from what is on disk; keeps its id and indexed content. */
+void flow_doc_from_file(struct doc_record *d, const struct found_file *f, const char *type);
+/* Record a failed document (its last good chunks stay) with its tasks. */
+void flow_save_failed(struct flow *fl, struct doc_record *d, const struct found_file *f,
+		      const char *stage, const char *error, struct task_record *tasks, size_t ntasks);
+/* An unchanged document: a cached task per stage, saved with the others at the end. */
+void flow_record_cached(struct flow *fl, const struct found_file *f);
+void flow_release(struct flow *fl);
+
+/* extract -> ocr -> clean -> chunk -> index for one new or changed document. */
+void process_document(struct flow *fl, struct doc_record *d, const struct found_file *f);
+
+void write_run_metrics(struct flow *fl, const struct run_options *opts, const char *state,
+		       double seconds, const char *path);
+
+/* A progress line on a terminal: documents, OCR pages, pages/s, ETA. */
+struct progress *progress_new(size_t documents);
+void progress_document_done(struct progress *p);
+void progress_ocr_pages(void *p); /* an ocr_page_done_fn */
+void progress_ocr_expect(struct progress *p, int pages);
+void progress_free(struct progress *p);
+
+#endif

@@ -1,0 +1,62 @@
+/*
+ * The OCR stage: pages without a usable text layer (every page of a
+ * scan or an image; all PDF pages with ocr.mode=force) become text.
+ * Pages are rendered and recognised on ocr.threads worker threads, one
+ * Tesseract handle and one MuPDF context each; results are cached by page
+ * image + settings + engine version, so re-running never OCRs a page
+ * twice.  A weak page (under ocr.min_confidence or ocr.min_chars) is
+ * retried once, upright if it was turned, else with another page
+ * segmentation mode, and flagged if still weak; a page over a limit fails
+ * alone with its reason.
+ */
+#ifndef PIPELINE_OCR_H
+#define PIPELINE_OCR_H
+
+#include "core/config.h"
+#include "core/strbuf.h"
+#include "pipeline/detect.h"
+#include "pipeline/document.h"
+#include "store/store.h"
+
+/* Bump when the way results are produced changes: it invalidates the OCR cache. */
+#define OCR_STRATEGY_VERSION 1
+
+struct ocr_stats {
+	int pages;		/* pages that went through OCR (or its cache) */
+	int succeeded;		/* confident enough and long enough */
+	int flagged;		/* weak even after the retry */
+	int failed;		/* over a limit, undecodable, too slow */
+	int empty;		/* blank: no word found */
+	int cached;		/* taken from the cache */
+	double confidence_sum;	/* over pages with words */
+	int confidence_pages;
+	double seconds;		/* recognition time, summed over pages */
+	double wall_seconds;	/* elapsed time of the stage */
+};
+
+struct ocr_stage;
+
+/* Called (from worker threads, serialised) after each page, for progress. */
+typedef void (*ocr_page_done_fn)(void *ctx);
+
+struct ocr_stage *ocr_stage_new(const struct config *cfg, struct store *st,
+				ocr_page_done_fn on_page, void *ctx);
+void ocr_stage_free(struct ocr_stage *stage);
+int ocr_stage_threads(const struct ocr_stage *stage);
+
+/* Pages of `doc` the stage would OCR under the current settings. */
+int ocr_pages_wanted(const struct config *cfg, const struct extracted *doc);
+
+/*
+ * OCR the pages of `doc` that need it and put their text in as blocks.
+ * Page failures are recorded on the page records; -1 (with the reason)
+ * only when OCR cannot run at all.
+ */
+int ocr_document(struct ocr_stage *stage, const char *path, enum doc_type type,
+		 struct extracted *doc, struct ocr_stats *stats, struct strbuf *err);
+
+/* Print a cached OCR result (JSON) as text, low-confidence words between marks. */
+int ocr_result_render(const char *result_json, const char *mark_open, const char *mark_close,
+		      struct strbuf *out, struct strbuf *err);
+
+#endif

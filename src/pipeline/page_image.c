@@ -1,0 +1,253 @@
+/*
+ * Page images for OCR; see page_image.h.
+ */
+#include "pipeline/page_image.h"
+
+#include <errno.h>
+#include <leptonica/allheaders.h>
+#include <mupdf/fitz.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/error.h"
+#include "core/xalloc.h"
+
+struct page_loader_pool {
+	fz_context *ctx;
+	pthread_mutex_t mutexes[FZ_LOCK_MAX];
+	fz_locks_context locks;
+};
+
+struct page_loader {
+	fz_context *ctx;
+};
+
+static void lock(void *user, int n)
+{
+	pthread_mutex_lock(&((struct page_loader_pool *)user)->mutexes[n]);
+}
+
+static void unlock(void *user, int n)
+{
+	pthread_mutex_unlock(&((struct page_loader_pool *)user)->mutexes[n]);
+}
+
+static void quiet(void *user, const char *message)
+{
+}
+
+struct page_loader_pool *page_loader_pool_new(void)
+{
+	struct page_loader_pool *pool = xcalloc(1, sizeof(*pool));
+	for (int i = 0; i < FZ_LOCK_MAX; i++)
+		pthread_mutex_init(&pool->mutexes[i], NULL);
+	pool->locks = (fz_locks_context){ pool, lock, unlock };
+	pool->ctx = fz_new_context(NULL, &pool->locks, FZ_STORE_DEFAULT);
+	if (!pool->ctx)
+		BUG("cannot create a MuPDF context");
+	fz_set_warning_callback(pool->ctx, quiet, NULL);
+	fz_set_error_callback(pool->ctx, quiet, NULL);
+	fz_register_document_handlers(pool->ctx);
+	/* Leptonica reports through stderr; our errors carry the reason instead. */
+	setMsgSeverity(L_SEVERITY_NONE);
+	return pool;
+}
+
+void page_loader_pool_free(struct page_loader_pool *pool)
+{
+	if (!pool)
+		return;
+	fz_drop_context(pool->ctx);
+	for (int i = 0; i < FZ_LOCK_MAX; i++)
+		pthread_mutex_destroy(&pool->mutexes[i]);
+	free(pool);
+}
+
+struct page_loader *page_loader_new(struct page_loader_pool *pool)
+{
+	struct page_loader *pl = xcalloc(1, sizeof(*pl));
+	pl->ctx = fz_clone_context(pool->ctx);
+	if (!pl->ctx)
+		BUG("cannot clone a MuPDF context");
+	return pl;
+}
+
+void page_loader_free(struct page_loader *pl)
+{
+	if (!pl)
+		return;
+	fz_drop_context(pl->ctx);
+	free(pl);
+}
+
+static int check_size(double w, double h, const struct config *cfg, struct strbuf *err)
+{
+	double mp = w * h / 1e6;
+	if (w > cfg->ocr.max_side || h > cfg->ocr.max_side) {
+		strbuf_addf(err, "the page is %.0f x %.0f pixels, over ocr.max_side (%u)", w, h,
+			    cfg->ocr.max_side);
+		return -1;
+	}
+	if (mp > cfg->ocr.max_megapixels) {
+		strbuf_addf(err, "the page is %.0f x %.0f pixels (%.0f megapixels), over "
+			    "ocr.max_megapixels (%g)", w, h, mp, cfg->ocr.max_megapixels);
+		return -1;
+	}
+	if (w < 1 || h < 1) {
+		strbuf_addstr(err, "the page has no pixels");
+		return -1;
+	}
+	return 0;
+}
+
+int image_page_count(const char *path, enum doc_type type, int *pages, struct strbuf *err)
+{
+	*pages = 1;
+	if (type != TYPE_TIFF)
+		return 0;
+	FILE *fp = fopen(path, "rb");
+	if (!fp) {
+		strbuf_addf(err, "cannot open: %s", strerror(errno));
+		return -1;
+	}
+	l_int32 n = 0;
+	int rc = tiffGetCount(fp, &n);
+	fclose(fp);
+	if (rc || n < 1) {
+		strbuf_addstr(err, "the TIFF file is damaged: its pages cannot be counted");
+		return -1;
+	}
+	*pages = n;
+	return 0;
+}
+
+/* MuPDF's gray pixmap into a Leptonica image (Leptonica packs bytes in words). */
+static PIX *pix_from_pixmap(fz_context *ctx, fz_pixmap *pm)
+{
+	int w = fz_pixmap_width(ctx, pm), h = fz_pixmap_height(ctx, pm);
+	int stride = fz_pixmap_stride(ctx, pm);
+	const unsigned char *src = fz_pixmap_samples(ctx, pm);
+	PIX *pix = pixCreate(w, h, 8);
+	if (!pix)
+		return NULL;
+	l_uint32 *data = pixGetData(pix);
+	l_int32 wpl = pixGetWpl(pix);
+	for (int y = 0; y < h; y++) {
+		l_uint32 *line = data + (size_t)y * wpl;
+		const unsigned char *row = src + (size_t)y * stride;
+		for (int x = 0; x < w; x++)
+			SET_DATA_BYTE(line, x, row[x]);
+	}
+	return pix;
+}
+
+static int load_pdf_page(struct page_loader *pl, const char *path, int page_no,
+			 const struct config *cfg, struct page_image *out, struct strbuf *err)
+{
+	fz_context *ctx = pl->ctx;
+	fz_document *volatile doc = NULL;
+	fz_page *volatile page = NULL;
+	fz_pixmap *volatile pm = NULL;
+	volatile int ret = -1;
+	float scale = (float)cfg->ocr.dpi / 72.0f;
+	fz_try(ctx) {
+		doc = fz_open_document(ctx, path);
+		if (fz_needs_password(ctx, doc) && !fz_authenticate_password(ctx, doc, ""))
+			fz_throw(ctx, FZ_ERROR_GENERIC, "the PDF is encrypted");
+		page = fz_load_page(ctx, doc, page_no - 1);
+		fz_rect box = fz_bound_page(ctx, page);
+		double w = (box.x1 - box.x0) * scale, h = (box.y1 - box.y0) * scale;
+		if (check_size(w, h, cfg, err) == 0) {
+			pm = fz_new_pixmap_from_page(ctx, page, fz_scale(scale, scale),
+						     fz_device_gray(ctx), 0);
+			out->pix = pix_from_pixmap(ctx, pm);
+			out->dpi = (int)cfg->ocr.dpi;
+			ret = out->pix ? 0 : -1;
+			if (!out->pix)
+				strbuf_addstr(err, "out of memory for the page image");
+		}
+	}
+	fz_always(ctx) {
+		fz_drop_pixmap(ctx, pm);
+		fz_drop_page(ctx, page);
+		fz_drop_document(ctx, doc);
+	}
+	fz_catch(ctx) {
+		strbuf_addf(err, "cannot render the page: %s", fz_caught_message(ctx));
+		ret = -1;
+	}
+	return ret;
+}
+
+static int load_image_page(const char *path, enum doc_type type, int page_no,
+			   const struct config *cfg, struct page_image *out, struct strbuf *err)
+{
+	l_int32 w = 0, h = 0, bps = 0, spp = 0, res = 0, cmap = 0, format = 0;
+	int rc = type == TYPE_TIFF
+		? readHeaderTiff(path, page_no - 1, &w, &h, &bps, &spp, &res, &cmap, &format)
+		: pixReadHeader(path, &format, &w, &h, &bps, &spp, &cmap);
+	if (rc) {
+		strbuf_addstr(err, "the image header is damaged");
+		return -1;
+	}
+	if (check_size(w, h, cfg, err))
+		return -1;
+	PIX *pix = type == TYPE_TIFF ? pixReadTiff(path, page_no - 1) : pixRead(path);
+	if (!pix) {
+		strbuf_addstr(err, "the image data is truncated or corrupt");
+		return -1;
+	}
+	PIX *gray = pixGetDepth(pix) == 8 && !pixGetColormap(pix) ? pixClone(pix) : pixConvertTo8(pix, 0);
+	int dpi = pixGetXRes(pix);
+	pixDestroy(&pix);
+	if (!gray) {
+		strbuf_addstr(err, "the image cannot be converted to gray");
+		return -1;
+	}
+	/* Many images carry no resolution, or 72/96 dpi from a screen tool: guess a scan's. */
+	out->dpi = dpi >= 100 && dpi <= 2400 ? dpi : (int)cfg->ocr.image_dpi;
+	out->pix = gray;
+	return 0;
+}
+
+static void hash_pixels(struct page_image *img)
+{
+	struct sha256_ctx *ctx = sha256_begin();
+	int dims[3] = { (int)pixGetWidth(img->pix), (int)pixGetHeight(img->pix), img->dpi };
+	sha256_update(ctx, dims, sizeof(dims));
+	sha256_update(ctx, pixGetData(img->pix),
+		      (size_t)pixGetWpl(img->pix) * 4 * (size_t)pixGetHeight(img->pix));
+	sha256_finish(ctx, img->hash);
+}
+
+int page_image_load(struct page_loader *pl, const char *path, enum doc_type type, int page_no,
+		    const struct config *cfg, struct page_image *out, struct strbuf *err)
+{
+	memset(out, 0, sizeof(*out));
+	int rc = type == TYPE_PDF ? load_pdf_page(pl, path, page_no, cfg, out, err)
+				  : load_image_page(path, type, page_no, cfg, out, err);
+	if (rc == 0)
+		hash_pixels(out);
+	return rc;
+}
+
+void page_image_release(struct page_image *img)
+{
+	if (img->pix)
+		pixDestroy(&img->pix);
+	img->pix = NULL;
+}
+
+void page_image_rotate(struct page_image *img, int degrees)
+{
+	int quads = ((degrees % 360 + 360) % 360) / 90;
+	if (!quads || !img->pix)
+		return;
+	PIX *rotated = pixRotateOrth(img->pix, quads);
+	if (rotated) {
+		pixDestroy(&img->pix);
+		img->pix = rotated;
+	}
+}

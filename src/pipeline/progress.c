@@ -1,0 +1,83 @@
+/*
+ * The progress line of a run on a terminal (stderr): documents done, OCR
+ * pages done, pages per second and an estimate of the time left.  Nothing
+ * when stderr is not a terminal: logs and pipes get no carriage returns.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "core/timeutil.h"
+#include "core/xalloc.h"
+#include "pipeline/flow.h"
+
+struct progress {
+	size_t docs_total, docs_done;
+	int ocr_expected, ocr_done;
+	double t0, ocr_t0, last_draw;
+};
+
+struct progress *progress_new(size_t documents)
+{
+	if (!isatty(STDERR_FILENO) || getenv("RAGOPS_NO_PROGRESS"))
+		return NULL;
+	struct progress *p = xcalloc(1, sizeof(*p));
+	p->docs_total = documents;
+	p->t0 = time_mono();
+	return p;
+}
+
+static void draw(struct progress *p, int force)
+{
+	double now = time_mono();
+	if (!force && now - p->last_draw < 0.2)
+		return;
+	p->last_draw = now;
+	fprintf(stderr, "\r\033[K  documents %zu/%zu", p->docs_done, p->docs_total);
+	if (p->ocr_expected) {
+		double rate = p->ocr_done / (now - p->ocr_t0 + 1e-9);
+		fprintf(stderr, " · OCR pages %d/%d · %.2f pages/s", p->ocr_done, p->ocr_expected, rate);
+		if (p->ocr_done && p->ocr_done < p->ocr_expected)
+			fprintf(stderr, " · ETA %.0f s", (p->ocr_expected - p->ocr_done) / rate);
+	} else if (p->docs_done) {
+		double per_doc = (now - p->t0) / (double)p->docs_done;
+		fprintf(stderr, " · ETA %.0f s", per_doc * (double)(p->docs_total - p->docs_done));
+	}
+	fflush(stderr);
+}
+
+void progress_document_done(struct progress *p)
+{
+	if (!p)
+		return;
+	p->docs_done++;
+	draw(p, p->docs_done == p->docs_total);
+}
+
+void progress_ocr_expect(struct progress *p, int pages)
+{
+	if (!p)
+		return;
+	if (!p->ocr_expected)
+		p->ocr_t0 = time_mono();
+	p->ocr_expected += pages;
+	draw(p, 1);
+}
+
+void progress_ocr_pages(void *ctx)
+{
+	struct progress *p = ctx;
+	if (!p)
+		return;
+	p->ocr_done++;
+	draw(p, 0);
+}
+
+void progress_free(struct progress *p)
+{
+	if (!p)
+		return;
+	fputs("\r\033[K", stderr);
+	fflush(stderr);
+	free(p);
+}

@@ -1,0 +1,135 @@
+/*
+ * SQLite backend: the OCR cache (results keyed by page image, settings and
+ * engine) and the OCR pages of the index, for reports.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/timeutil.h"
+#include "core/xalloc.h"
+#include "store/sqlite_internal.h"
+#include "store/store.h"
+
+int store_ocr_cache_get(struct store *st, const char *key, char **result_json, struct strbuf *err)
+{
+	sqlite3_stmt *stmt = NULL;
+	int ret = 1;
+	*result_json = NULL;
+	if (sql_prepare(st, "SELECT result FROM ocr_cache WHERE key = ?", &stmt, err))
+		return -1;
+	sqlite3_bind_text(stmt, 1, key, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW) {
+		*result_json = sql_column_dup(stmt, 0);
+		ret = 0;
+	} else if (rc != SQLITE_DONE) {
+		ret = sql_fail(st, "cannot read the OCR cache", err);
+	}
+	sqlite3_finalize(stmt);
+	return ret;
+}
+
+int store_ocr_cache_put(struct store *st, const char *key, const char *engine,
+			const char *languages, int dpi, float confidence, int words, int low_words,
+			double seconds, const char *result_json, struct strbuf *err)
+{
+	sqlite3_stmt *stmt = NULL;
+	if (sql_prepare(st, "INSERT OR REPLACE INTO ocr_cache (key, engine, languages, dpi,"
+			    " confidence, words, low_words, seconds, result, created_at)"
+			    " VALUES (?,?,?,?,?,?,?,?,?,?)", &stmt, err))
+		return -1;
+	sqlite3_bind_text(stmt, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 2, engine, -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 3, languages, -1, SQLITE_STATIC);
+	sqlite3_bind_int(stmt, 4, dpi);
+	sqlite3_bind_double(stmt, 5, confidence);
+	sqlite3_bind_int(stmt, 6, words);
+	sqlite3_bind_int(stmt, 7, low_words);
+	sqlite3_bind_double(stmt, 8, seconds);
+	sqlite3_bind_text(stmt, 9, result_json, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(stmt, 10, time_now_ms());
+	int rc = sqlite3_step(stmt);
+	sqlite3_finalize(stmt);
+	return rc == SQLITE_DONE ? 0 : sql_fail(st, "cannot save to the OCR cache", err);
+}
+
+#define OCR_PAGE_COLUMNS                                                                   \
+	"d.relpath, coalesce(d.language, 'und'), p.error, p.ocr_key, c.engine, c.languages,"  \
+	" p.page_no, coalesce(p.words, 0), coalesce(p.low_words, 0), p.flagged,"             \
+	" p.method = 'ocr_failed', coalesce(c.dpi, 0), coalesce(p.confidence, 0),"          \
+	" coalesce(p.seconds, 0)"                                                              \
+	" FROM pages p JOIN documents d ON d.id = p.doc_id"                                   \
+	" LEFT JOIN ocr_cache c ON c.key = p.ocr_key"
+
+static void read_page(sqlite3_stmt *stmt, struct ocr_page_info *p)
+{
+	p->doc = sql_column_dup(stmt, 0);
+	p->language = sql_column_dup(stmt, 1);
+	p->error = sql_column_dup(stmt, 2);
+	p->ocr_key = sql_column_dup(stmt, 3);
+	p->engine = sql_column_dup(stmt, 4);
+	p->languages = sql_column_dup(stmt, 5);
+	p->page_no = sqlite3_column_int(stmt, 6);
+	p->words = sqlite3_column_int(stmt, 7);
+	p->low_words = sqlite3_column_int(stmt, 8);
+	p->flagged = sqlite3_column_int(stmt, 9);
+	p->failed = sqlite3_column_int(stmt, 10);
+	p->dpi = sqlite3_column_int(stmt, 11);
+	p->confidence = (float)sqlite3_column_double(stmt, 12);
+	p->seconds = sqlite3_column_double(stmt, 13);
+}
+
+int store_ocr_pages(struct store *st, struct ocr_page_info **out, size_t *n, struct strbuf *err)
+{
+	sqlite3_stmt *stmt = NULL;
+	size_t alloc = 0;
+	*out = NULL;
+	*n = 0;
+	if (sql_prepare(st, "SELECT " OCR_PAGE_COLUMNS " WHERE p.method IN ('ocr', 'ocr_failed')"
+			    " AND d.status != 'deleted' ORDER BY d.relpath, p.page_no", &stmt, err))
+		return -1;
+	while (sqlite3_step(stmt) == SQLITE_ROW) {
+		ALLOC_GROW(*out, *n + 1, alloc);
+		memset(&(*out)[*n], 0, sizeof(**out));
+		read_page(stmt, &(*out)[(*n)++]);
+	}
+	sqlite3_finalize(stmt);
+	return 0;
+}
+
+int store_ocr_page(struct store *st, const char *doc, int page_no, struct ocr_page_info *out,
+		   struct strbuf *err)
+{
+	sqlite3_stmt *stmt = NULL;
+	int ret = 1;
+	memset(out, 0, sizeof(*out));
+	if (sql_prepare(st, "SELECT " OCR_PAGE_COLUMNS " WHERE d.relpath = ? AND p.page_no = ?"
+			    " AND d.status != 'deleted' ORDER BY d.id DESC LIMIT 1", &stmt, err))
+		return -1;
+	sqlite3_bind_text(stmt, 1, doc, -1, SQLITE_STATIC);
+	sqlite3_bind_int(stmt, 2, page_no);
+	if (sqlite3_step(stmt) == SQLITE_ROW) {
+		read_page(stmt, out);
+		ret = 0;
+	}
+	sqlite3_finalize(stmt);
+	return ret;
+}
+
+void ocr_page_info_release(struct ocr_page_info *p)
+{
+	free(p->doc);
+	free(p->language);
+	free(p->error);
+	free(p->ocr_key);
+	free(p->engine);
+	free(p->languages);
+	memset(p, 0, sizeof(*p));
+}
+
+void ocr_pages_free(struct ocr_page_info *pages, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		ocr_page_info_release(&pages[i]);
+	free(pages);
+}
