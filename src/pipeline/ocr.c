@@ -239,7 +239,7 @@ static int recognise(struct ocr_stage *s, struct ocr_engine *e, struct page_imag
 		return 0;
 	struct ocr_result second;
 	struct strbuf err2 = STRBUF_INIT;
-	int rotation = ocr_engine_upright_rotation(e, img);
+	int rotation = page_image_upright_rotation(img);
 	if (rotation)
 		page_image_rotate(img, rotation);
 	double left = budget - (time_mono() - t0);

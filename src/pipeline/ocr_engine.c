@@ -155,23 +155,3 @@ int ocr_engine_read(struct ocr_engine *e, const struct page_image *img, enum ocr
 	TessBaseAPIClear(e->api);
 	return 0;
 }
-
-int ocr_engine_upright_rotation(struct ocr_engine *e, const struct page_image *img)
-{
-	int degrees = 0;
-	float orient_conf = 0, script_conf = 0;
-	const char *script = NULL;
-	TessBaseAPISetPageSegMode(e->api, PSM_OSD_ONLY);
-	TessBaseAPISetImage2(e->api, img->pix);
-	TessBaseAPISetSourceResolution(e->api, img->dpi);
-	BOOL ok = TessBaseAPIDetectOrientationScript(e->api, &degrees, &orient_conf, &script,
-						     &script_conf);
-	TessBaseAPIClear(e->api);
-	if (script)
-		TessDeleteText(script);
-	/* Tesseract's own threshold for trusting an orientation guess is about 1-2. */
-	if (!ok || orient_conf < 1.5f)
-		return 0;
-	/* `degrees` is how far the page is turned clockwise: turn it back. */
-	return (360 - degrees) % 360;
-}

@@ -56,10 +56,4 @@ int ocr_engine_read(struct ocr_engine *engine, const struct page_image *img, enu
 		    double low_word_confidence, double deadline_s, struct ocr_result *out,
 		    struct strbuf *err);
 
-/*
- * The clockwise rotation that makes the page upright (0, 90, 180, 270),
- * or 0 when orientation detection is unsure.
- */
-int ocr_engine_upright_rotation(struct ocr_engine *engine, const struct page_image *img);
-
 #endif
