@@ -476,8 +476,11 @@ int ocr_document(struct ocr_stage *s, const char *path, enum doc_type type,
 		if (doc->pages[i].page_no == w.jobs[j].page_no)
 			apply_job(s, doc, &doc->pages[i], &w.jobs[j++], stats);
 	extracted_sort_blocks(doc);
-	int ret = 0;
-	if (!usable && w.njobs) {
+	int ret = 0, text_pages = 0;
+	for (size_t i = 0; i < doc->npages; i++)
+		text_pages += doc->pages[i].method == PAGE_TEXT;
+	/* Only when nothing at all is left to read does the document fail here. */
+	if (!usable && !text_pages) {
 		strbuf_addf(err, "OCR failed on every page: page %d: %s", w.jobs[0].page_no,
 			    w.jobs[0].error.buf);
 		ret = -1;
