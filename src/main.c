@@ -139,6 +139,7 @@ int main(int argc, char **argv)
 	if (argc < 2) {
 		cmd_print_overview();
 		free(g.overrides);
+		free(original_argv);
 		return EXIT_USAGE;
 	}
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))
@@ -148,15 +149,15 @@ int main(int argc, char **argv)
 	const struct cmd_entry *cmd = cmd_find(argv[1]);
 	if (!cmd)
 		unknown_command(argv[1]);
+	if (cmd->flags & CMD_USES_OCR && !wants_help(argc - 1, argv + 1))
+		limit_openmp_threads(original_argv);
+	free(original_argv);
 	if (strcmp(cmd->name, "help") && wants_help(argc - 1, argv + 1)) {
 		fputs(cmd->usage, stdout);
 		free(g.overrides);
 		return EXIT_OK;
 	}
 
-	if (cmd->flags & CMD_USES_OCR)
-		limit_openmp_threads(original_argv);
-	free(original_argv);
 	load_config(&app.cfg, &g);
 	app.verbose = g.verbose;
 	if (cmd->flags & CMD_NEEDS_STORE) {
