@@ -61,6 +61,7 @@ bench:
 	@scripts/deps.sh bench
 	@$(MAKE) --no-print-directory all
 	bench/run.sh $(BUILD)/ragops
+	bench/ocr.sh $(BUILD)/ragops
 
 check-style:
 	clang-format --dry-run --Werror src/*/*.c src/*/*.h src/*.c tests/unit/*.c

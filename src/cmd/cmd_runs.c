@@ -90,10 +90,59 @@ static int list_runs(struct app *app, int limit, int json)
 	return EXIT_OK;
 }
 
+static const char *method_of(const struct run_document *r)
+{
+	if (r->error)
+		return "failed";
+	if (r->ocr_pages + r->failed_pages == 0)
+		return "text layer";
+	return r->text_pages ? "text + OCR" : "OCR";
+}
+
+static void print_documents(const struct run_document *docs, size_t n)
+{
+	if (!n)
+		return;
+	printf("%-44s  %-10s  %5s  %10s  %s\n", "DOCUMENT", "METHOD", "PAGES", "CONFIDENCE",
+	       "WEAK OR FAILED PAGES, ERRORS");
+	for (size_t i = 0; i < n; i++) {
+		const struct run_document *r = &docs[i];
+		char conf[16] = "-";
+		if (r->ocr_pages)
+			snprintf(conf, sizeof(conf), "%.1f", r->confidence);
+		printf("%-44s  %-10s  %5d  %10s  ", r->doc, method_of(r), r->pages, conf);
+		if (r->flagged_pages)
+			printf("weak: %s", r->flagged_pages);
+		if (r->failed_pages)
+			printf("%s%d failed", r->flagged_pages ? "; " : "", r->failed_pages);
+		if (r->error)
+			printf("%s", r->error);
+		putchar('\n');
+	}
+	putchar('\n');
+}
+
+static json_t *documents_json(const struct run_document *docs, size_t n)
+{
+	json_t *arr = json_array();
+	for (size_t i = 0; i < n; i++) {
+		const struct run_document *r = &docs[i];
+		json_array_append_new(arr, json_pack("{s:o, s:s, s:i, s:i, s:i, s:i, s:o, s:o, s:o}",
+			"document", json_str(r->doc), "method", method_of(r), "pages", r->pages,
+			"text_pages", r->text_pages, "ocr_pages", r->ocr_pages,
+			"failed_pages", r->failed_pages,
+			"mean_confidence", r->ocr_pages ? json_real(r->confidence) : json_null(),
+			"weak_pages", json_str(r->flagged_pages), "error", json_str(r->error)));
+	}
+	return arr;
+}
+
 static int show_run(struct app *app, const char *id_text, const char *state, int json)
 {
 	struct run_record run;
 	struct task_list tasks = { 0 };
+	struct run_document *docs = NULL;
+	size_t ndocs = 0;
 	struct strbuf err = STRBUF_INIT;
 	long long id;
 	int ret = EXIT_FATAL;
@@ -107,7 +156,8 @@ static int show_run(struct app *app, const char *id_text, const char *state, int
 		strbuf_release(&err);
 		return EXIT_NOT_FOUND;
 	}
-	if (rc || store_tasks_of_run(app->store, id, &tasks, &err)) {
+	if (rc || store_tasks_of_run(app->store, id, &tasks, &err) ||
+	    store_run_documents(app->store, id, &docs, &ndocs, &err)) {
 		fprintf(stderr, "ragops runs show: %s\n", err.buf);
 		goto cleanup;
 	}
@@ -124,6 +174,7 @@ static int show_run(struct app *app, const char *id_text, const char *state, int
 				"duration_ms", t->duration_ms, "cache_key", t->cache_key,
 				"error", json_str(t->error)));
 		}
+		json_object_set_new(j, "documents", documents_json(docs, ndocs));
 		json_object_set_new(j, "tasks", arr);
 		dump_json(j);
 	} else {
@@ -141,6 +192,10 @@ static int show_run(struct app *app, const char *id_text, const char *state, int
 		       run.stats.docs_unchanged, run.stats.docs_renamed, run.stats.docs_deleted,
 		       run.stats.docs_failed, run.stats.pages, run.stats.pages_needing_ocr,
 		       run.stats.chunks);
+		if (run.stats.ocr_pages)
+			printf("OCR: %lld pages, mean confidence %.1f, %lld weak, %lld failed\n",
+			       run.stats.ocr_pages, run.stats.ocr_confidence, run.stats.ocr_flagged,
+			       run.stats.ocr_failed);
 		int by_state[TASK_RETRYING + 1] = { 0 };
 		for (size_t i = 0; i < tasks.n; i++)
 			by_state[tasks.items[i].state]++;
@@ -153,6 +208,8 @@ static int show_run(struct app *app, const char *id_text, const char *state, int
 			sep = ", ";
 		}
 		printf("%s\n\n", tasks.n ? "" : " none");
+		if (!state)
+			print_documents(docs, ndocs);
 		printf("%-44s  %-8s  %-9s  %8s  %10s  %s\n", "DOCUMENT", "STAGE", "STATE", "ATTEMPTS",
 		       "MS", "ERROR");
 		for (size_t i = 0; i < tasks.n; i++) {
@@ -168,6 +225,7 @@ static int show_run(struct app *app, const char *id_text, const char *state, int
 cleanup:
 	run_record_release(&run);
 	task_list_release(&tasks);
+	run_documents_free(docs, ndocs);
 	strbuf_release(&err);
 	return ret;
 }

@@ -133,3 +133,46 @@ void ocr_pages_free(struct ocr_page_info *pages, size_t n)
 		ocr_page_info_release(&pages[i]);
 	free(pages);
 }
+
+int store_run_documents(struct store *st, long long run_id, struct run_document **out, size_t *n,
+			struct strbuf *err)
+{
+	sqlite3_stmt *stmt = NULL;
+	size_t alloc = 0;
+	*out = NULL;
+	*n = 0;
+	if (sql_prepare(st, "SELECT d.relpath, group_concat(CASE WHEN p.flagged THEN p.page_no END),"
+			    " count(p.page_no), coalesce(sum(p.method = 'text'), 0),"
+			    " coalesce(sum(p.method = 'ocr'), 0), coalesce(sum(p.method = 'ocr_failed'), 0),"
+			    " coalesce(avg(CASE WHEN p.method = 'ocr' THEN p.confidence END), 0),"
+			    " CASE WHEN d.status = 'failed' THEN d.error END"
+			    " FROM documents d LEFT JOIN pages p ON p.doc_id = d.id"
+			    " WHERE d.id IN (SELECT doc_id FROM tasks WHERE run_id = ? AND state != 'cached')"
+			    " GROUP BY d.id ORDER BY d.relpath", &stmt, err))
+		return -1;
+	sqlite3_bind_int64(stmt, 1, run_id);
+	while (sqlite3_step(stmt) == SQLITE_ROW) {
+		ALLOC_GROW(*out, *n + 1, alloc);
+		struct run_document *r = &(*out)[(*n)++];
+		r->doc = sql_column_dup(stmt, 0);
+		r->flagged_pages = sql_column_dup(stmt, 1);
+		r->pages = sqlite3_column_int(stmt, 2);
+		r->text_pages = sqlite3_column_int(stmt, 3);
+		r->ocr_pages = sqlite3_column_int(stmt, 4);
+		r->failed_pages = sqlite3_column_int(stmt, 5);
+		r->confidence = sqlite3_column_double(stmt, 6);
+		r->error = sql_column_dup(stmt, 7);
+	}
+	sqlite3_finalize(stmt);
+	return 0;
+}
+
+void run_documents_free(struct run_document *docs, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(docs[i].doc);
+		free(docs[i].flagged_pages);
+		free(docs[i].error);
+	}
+	free(docs);
+}

@@ -81,6 +81,18 @@ int store_tasks_of_run(struct store *st, long long run_id, struct task_list *out
 		       struct strbuf *err);
 void task_list_release(struct task_list *list);
 
+/* What a run did to each document it processed (not the cached ones). */
+struct run_document {
+	char *doc;
+	char *flagged_pages;	/* "3,7" or NULL */
+	char *error;		/* set when the document failed */
+	int pages, text_pages, ocr_pages, failed_pages;
+	double confidence;	/* mean over its OCR pages, 0 without */
+};
+int store_run_documents(struct store *st, long long run_id, struct run_document **out, size_t *n,
+			struct strbuf *err);
+void run_documents_free(struct run_document *docs, size_t n);
+
 /* --- documents ----------------------------------------------------------- */
 
 enum doc_status { DOC_INDEXED, DOC_NEEDS_OCR, DOC_FAILED, DOC_DELETED };
