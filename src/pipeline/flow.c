@@ -14,20 +14,21 @@
 const char *const stage_names[NSTAGES] = { "extract", "ocr", "clean", "chunk", "index" };
 static const char *const stage_config[NSTAGES] = { "extract.", "ocr.", "clean.", "chunk.", "index." };
 
-void flow_cache_keys(struct flow *fl, const char *sha)
+void flow_cache_keys(const struct flow *fl, const char *sha, stage_keys keys)
 {
 	struct strbuf sb = STRBUF_INIT;
 	strbuf_addf(&sb, "%s|%s|collect.max_pages=%u|", sha, PIPELINE_STAGE_VERSIONS,
 		    fl->cfg->collect.max_pages);
 	for (int s = 0; s < NSTAGES; s++) {
 		config_section_fingerprint(fl->cfg, stage_config[s], &sb);
-		sha256_hex(sb.buf, sb.len, fl->cache_keys[s]);
+		sha256_hex(sb.buf, sb.len, keys[s]);
 	}
 	strbuf_release(&sb);
 }
 
 struct task_record flow_task(struct flow *fl, const char *doc_path, enum stage s,
-			     enum task_state state, long long started, double ms, const char *error)
+			     enum task_state state, long long started, double ms, const char *error,
+			     stage_keys keys)
 {
 	struct task_record t = { 0 };
 	t.run_id = fl->run_id;
@@ -37,7 +38,7 @@ struct task_record flow_task(struct flow *fl, const char *doc_path, enum stage s
 	t.attempts = state == TASK_CACHED ? 0 : 1;
 	t.started_at = started;
 	t.duration_ms = ms;
-	t.cache_key = fl->cache_keys[s];
+	t.cache_key = keys ? keys[s] : NULL;
 	t.error = error;
 	return t;
 }
@@ -83,12 +84,14 @@ void flow_save_failed(struct flow *fl, struct doc_record *d, const struct found_
 
 void flow_record_cached(struct flow *fl, const struct found_file *f)
 {
-	flow_cache_keys(fl, f->sha256);
+	stage_keys keys;
+	flow_cache_keys(fl, f->sha256, keys);
 	for (int s = 0; s < NSTAGES; s++) {
 		ALLOC_GROW(fl->cached, fl->ncached + 1, fl->cached_alloc);
-		struct task_record t = flow_task(fl, NULL, (enum stage)s, TASK_CACHED, time_now_ms(), 0, NULL);
+		struct task_record t = flow_task(fl, NULL, (enum stage)s, TASK_CACHED, time_now_ms(), 0,
+						 NULL, NULL);
 		t.doc_path = xstrdup(f->relpath);
-		t.cache_key = xstrdup(fl->cache_keys[s]);
+		t.cache_key = xstrdup(keys[s]);
 		fl->cached[fl->ncached++] = t;
 	}
 }

@@ -35,7 +35,6 @@ struct flow {
 	size_t nocr_docs, ocr_docs_alloc;
 	struct run_stats stats;
 	double stage_seconds[NSTAGES + 1]; /* + collect */
-	char cache_keys[NSTAGES][SHA256_HEX_LEN + 1];
 	struct failure *failures;
 	size_t nfailures, failures_alloc;
 	struct task_record *cached;	/* tasks of unchanged documents, saved in one batch */
@@ -43,13 +42,17 @@ struct flow {
 	struct progress *progress;
 };
 
+typedef char stage_keys[NSTAGES][SHA256_HEX_LEN + 1];
+
 /*
  * Each stage's cache key for content `sha`: the hash, the stage versions
  * and every setting of the stages up to it.  Same key, same output.
  */
-void flow_cache_keys(struct flow *fl, const char *sha);
+void flow_cache_keys(const struct flow *fl, const char *sha, stage_keys keys);
+/* A task record; `keys` may be NULL for tasks outside the cached stages. */
 struct task_record flow_task(struct flow *fl, const char *doc_path, enum stage s,
-			     enum task_state state, long long started, double ms, const char *error);
+			     enum task_state state, long long started, double ms, const char *error,
+			     stage_keys keys);
 /* Fill a document record from what is on disk; keeps its id and indexed content. */
 void flow_doc_from_file(struct doc_record *d, const struct found_file *f, const char *type);
 /* Record a failed document (its last good chunks stay) with its tasks. */
@@ -59,8 +62,20 @@ void flow_save_failed(struct flow *fl, struct doc_record *d, const struct found_
 void flow_record_cached(struct flow *fl, const struct found_file *f);
 void flow_release(struct flow *fl);
 
-/* extract -> ocr -> clean -> chunk -> index for one new or changed document. */
-void process_document(struct flow *fl, struct doc_record *d, const struct found_file *f);
+/*
+ * A new or changed document goes through the stages in three steps, so
+ * that the OCR of several documents can share the worker threads:
+ * process_begin extracts (NULL when the document failed and is recorded),
+ * process_ocr OCRs a batch, process_finish cleans, chunks and indexes one
+ * document and frees its job.  `d` is the store's record, or NULL for a
+ * document the store has not seen.
+ */
+struct doc_job;
+struct doc_job *process_begin(struct flow *fl, struct doc_record *d, const struct found_file *f);
+/* Pages of the job that want OCR (to size batches). */
+int process_ocr_pages(const struct flow *fl, const struct doc_job *job);
+void process_ocr(struct flow *fl, struct doc_job **jobs, size_t n);
+void process_finish(struct flow *fl, struct doc_job *job);
 
 void write_run_metrics(struct flow *fl, const struct run_options *opts, const char *state,
 		       double seconds, const char *path);

@@ -34,6 +34,7 @@ struct ocr_stage {
 enum job_state { JOB_DONE, JOB_CACHED, JOB_FAILED };
 
 struct page_job {
+	size_t doc;		/* index in the batch */
 	int page_no;
 	enum job_state state;
 	struct ocr_result result;
@@ -44,8 +45,7 @@ struct page_job {
 
 struct doc_work {
 	struct ocr_stage *stage;
-	const char *path;
-	enum doc_type type;
+	struct ocr_input *docs;
 	struct page_job *jobs;
 	size_t njobs, next;
 	pthread_mutex_t next_lock;
@@ -60,8 +60,7 @@ struct ocr_stage *ocr_stage_new(const struct config *cfg, struct store *st,
 	s->on_page = on_page;
 	s->on_page_ctx = ctx;
 	pthread_mutex_init(&s->lock, NULL);
-	long cores = sysconf(_SC_NPROCESSORS_ONLN);
-	s->nthreads = cfg->ocr.threads ? (int)cfg->ocr.threads : (int)(cores > 0 ? cores : 1);
+	s->nthreads = ocr_thread_count(cfg);
 	s->settings = xasprintf("engine=%s;languages=%s;dpi=%u;image_dpi=%u;strategy=%d;"
 				"min_confidence=%g;min_chars=%u;low_word=%g",
 				ocr_engine_version(), cfg->ocr.languages, cfg->ocr.dpi,
@@ -91,6 +90,12 @@ void ocr_stage_free(struct ocr_stage *s)
 int ocr_stage_threads(const struct ocr_stage *s)
 {
 	return s->nthreads;
+}
+
+int ocr_thread_count(const struct config *cfg)
+{
+	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+	return cfg->ocr.threads ? (int)cfg->ocr.threads : (int)(cores > 0 ? cores : 1);
 }
 
 static int wants_ocr(const struct config *cfg, const struct page_record *p)
@@ -261,11 +266,29 @@ static int recognise(struct ocr_stage *s, struct ocr_engine *e, struct page_imag
 	return 0;
 }
 
+/* Save a fresh result at once: a crash later must not cost this OCR again. */
+static void cache_result(struct ocr_stage *s, const char *path, struct page_job *job)
+{
+	char *json = result_to_json(&job->result, job->dpi, job->flagged);
+	struct strbuf err = STRBUF_INIT;
+	pthread_mutex_lock(&s->lock);
+	if (store_ocr_cache_put(s->st, job->key, ocr_engine_version(), s->cfg->ocr.languages,
+				job->dpi, job->result.confidence, job->result.words,
+				(int)job->result.nlow, job->result.seconds, json, &err))
+		log_event(LOG_WARNING, 0, path, "ocr", "cannot cache page %d: %s", job->page_no,
+			  err.buf);
+	pthread_mutex_unlock(&s->lock);
+	strbuf_release(&err);
+	free(json);
+}
+
 static void run_job(struct doc_work *w, int t, struct page_job *job)
 {
 	struct ocr_stage *s = w->stage;
+	const struct ocr_input *in = &w->docs[job->doc];
 	struct page_image img;
-	if (page_image_load(s->loaders[t], w->path, w->type, job->page_no, s->cfg, &img, &job->error)) {
+	if (page_image_load(s->loaders[t], in->path, in->type, job->page_no, s->cfg, &img,
+			    &job->error)) {
 		job->state = JOB_FAILED;
 		return;
 	}
@@ -289,6 +312,7 @@ static void run_job(struct doc_work *w, int t, struct page_job *job)
 		} else {
 			job->state = JOB_DONE;
 			job->flagged = job->result.words && is_weak(s, &job->result);
+			cache_result(s, in->path, job);
 		}
 	}
 	free(cached);
@@ -412,23 +436,40 @@ static void apply_job(struct ocr_stage *s, struct extracted *doc, struct page_re
 	add_blocks(doc, p->page_no, r, s->cfg);
 }
 
-int ocr_document(struct ocr_stage *s, const char *path, enum doc_type type,
-		 struct extracted *doc, struct ocr_stats *stats, struct strbuf *err)
+static void add_stats(struct ocr_stats *total, const struct ocr_stats *one)
+{
+	total->pages += one->pages;
+	total->succeeded += one->succeeded;
+	total->flagged += one->flagged;
+	total->failed += one->failed;
+	total->empty += one->empty;
+	total->cached += one->cached;
+	total->confidence_sum += one->confidence_sum;
+	total->confidence_pages += one->confidence_pages;
+	total->seconds += one->seconds;
+}
+
+void ocr_documents(struct ocr_stage *s, struct ocr_input *docs, size_t ndocs,
+		   struct ocr_stats *total)
 {
 	double t0 = time_mono();
-	struct doc_work w = { .stage = s, .path = path, .type = type };
+	struct doc_work w = { .stage = s, .docs = docs };
 	size_t alloc = 0;
-	for (size_t i = 0; i < doc->npages; i++) {
-		if (!wants_ocr(s->cfg, &doc->pages[i]))
-			continue;
-		ALLOC_GROW(w.jobs, w.njobs + 1, alloc);
-		memset(&w.jobs[w.njobs], 0, sizeof(*w.jobs));
-		w.jobs[w.njobs].page_no = doc->pages[i].page_no;
-		strbuf_init(&w.jobs[w.njobs].error, 0);
-		w.njobs++;
+	for (size_t d = 0; d < ndocs; d++) {
+		struct extracted *doc = docs[d].doc;
+		for (size_t i = 0; i < doc->npages; i++) {
+			if (!wants_ocr(s->cfg, &doc->pages[i]))
+				continue;
+			ALLOC_GROW(w.jobs, w.njobs + 1, alloc);
+			memset(&w.jobs[w.njobs], 0, sizeof(*w.jobs));
+			w.jobs[w.njobs].doc = d;
+			w.jobs[w.njobs].page_no = doc->pages[i].page_no;
+			strbuf_init(&w.jobs[w.njobs].error, 0);
+			w.njobs++;
+		}
 	}
 	if (!w.njobs)
-		return 0;
+		return;
 	if (!s->pool)
 		s->pool = page_loader_pool_new();
 	int nthreads = s->nthreads < (int)w.njobs ? s->nthreads : (int)w.njobs;
@@ -453,43 +494,41 @@ int ocr_document(struct ocr_stage *s, const char *path, enum doc_type type,
 	free(args);
 	pthread_mutex_destroy(&w.next_lock);
 
-	/* Save fresh results first: a crash later in the run must not cost this OCR again. */
-	const char *engine = ocr_engine_version();
-	int usable = 0;
-	for (size_t i = 0; i < w.njobs; i++) {
-		struct page_job *job = &w.jobs[i];
-		usable += job->state != JOB_FAILED;
-		if (job->state != JOB_DONE)
-			continue;
-		char *json = result_to_json(&job->result, job->dpi, job->flagged);
-		struct strbuf perr = STRBUF_INIT;
-		if (store_ocr_cache_put(s->st, job->key, engine, s->cfg->ocr.languages, job->dpi,
-					job->result.confidence, job->result.words,
-					(int)job->result.nlow, job->result.seconds, json, &perr))
-			log_event(LOG_WARNING, 0, path, "ocr", "cannot cache page %d: %s",
-				  job->page_no, perr.buf);
-		strbuf_release(&perr);
-		free(json);
-	}
+	/* Jobs are in document, then page order: apply them document by document. */
 	size_t j = 0;
-	for (size_t i = 0; i < doc->npages && j < w.njobs; i++)
-		if (doc->pages[i].page_no == w.jobs[j].page_no)
-			apply_job(s, doc, &doc->pages[i], &w.jobs[j++], stats);
-	extracted_sort_blocks(doc);
-	int ret = 0, text_pages = 0;
-	for (size_t i = 0; i < doc->npages; i++)
-		text_pages += doc->pages[i].method == PAGE_TEXT;
-	/* Only when nothing at all is left to read does the document fail here. */
-	if (!usable && !text_pages) {
-		strbuf_addf(err, "OCR failed on every page: page %d: %s", w.jobs[0].page_no,
-			    w.jobs[0].error.buf);
-		ret = -1;
+	for (size_t d = 0; d < ndocs; d++) {
+		struct ocr_input *in = &docs[d];
+		struct extracted *doc = in->doc;
+		int usable = 0, had_jobs = 0, text_pages = 0;
+		const char *first_error = NULL;
+		int first_failed_page = 0;
+		for (size_t i = 0; i < doc->npages; i++) {
+			struct page_record *p = &doc->pages[i];
+			if (j < w.njobs && w.jobs[j].doc == d && w.jobs[j].page_no == p->page_no) {
+				struct page_job *job = &w.jobs[j++];
+				had_jobs = 1;
+				usable += job->state != JOB_FAILED;
+				if (job->state == JOB_FAILED && !first_error) {
+					first_error = job->error.buf;
+					first_failed_page = job->page_no;
+				}
+				apply_job(s, doc, p, job, &in->stats);
+			}
+			text_pages += p->method == PAGE_TEXT;
+		}
+		extracted_sort_blocks(doc);
+		/* Only when nothing at all is left to read does the document fail here. */
+		if (had_jobs && !usable && !text_pages) {
+			in->failed = 1;
+			strbuf_addf(&in->error, "OCR failed on every page: page %d: %s",
+				    first_failed_page, first_error ? first_error : "?");
+		}
+		add_stats(total, &in->stats);
 	}
 	for (size_t i = 0; i < w.njobs; i++) {
 		ocr_result_release(&w.jobs[i].result);
 		strbuf_release(&w.jobs[i].error);
 	}
 	free(w.jobs);
-	stats->wall_seconds += time_mono() - t0;
-	return ret;
+	total->wall_seconds += time_mono() - t0;
 }

@@ -47,13 +47,28 @@ int ocr_stage_threads(const struct ocr_stage *stage);
 /* Pages of `doc` the stage would OCR under the current settings. */
 int ocr_pages_wanted(const struct config *cfg, const struct extracted *doc);
 
+/* Worker threads the settings ask for (ocr.threads, 0 = one per core). */
+int ocr_thread_count(const struct config *cfg);
+
+/* One document of a batch. */
+struct ocr_input {
+	const char *path;
+	enum doc_type type;
+	struct extracted *doc;
+	struct ocr_stats stats;	/* this document's share */
+	int failed;		/* nothing readable is left: the document fails */
+	struct strbuf error;	/* why, when failed */
+};
+
 /*
- * OCR the pages of `doc` that need it and put their text in as blocks.
- * Page failures are recorded on the page records; -1 (with the reason)
- * only when OCR cannot run at all.
+ * OCR the pages that need it in a batch of documents, all pages of all of
+ * them shared among the worker threads (so single-page scans use every
+ * core too), and put their text in as blocks.  Each result is cached as
+ * soon as it is made.  Page failures are recorded on the page records; a
+ * document fails only when no page of it is left to read.
  */
-int ocr_document(struct ocr_stage *stage, const char *path, enum doc_type type,
-		 struct extracted *doc, struct ocr_stats *stats, struct strbuf *err);
+void ocr_documents(struct ocr_stage *stage, struct ocr_input *docs, size_t ndocs,
+		   struct ocr_stats *total);
 
 /* Print a cached OCR result (JSON) as text, low-confidence words between marks. */
 int ocr_result_render(const char *result_json, const char *mark_open, const char *mark_close,

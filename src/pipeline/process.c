@@ -2,7 +2,8 @@
  * One new or changed document through the stages: extract -> ocr -> clean
  * -> chunk -> index.  Everything happens in memory; the index stage saves
  * the document, its pages, chunks and task records in one transaction, so
- * a crash leaves the old version or the new one, never a mix.
+ * a crash leaves the old version or the new one, never a mix.  OCR runs
+ * on batches of documents (see flow.h) so that every core has pages.
  */
 #include <libgen.h>
 #include <stdlib.h>
@@ -17,30 +18,51 @@
 #include "pipeline/flow.h"
 #include "text/tokenize.h"
 
+struct doc_job {
+	struct doc_record *d;
+	struct doc_record fresh;	/* the record when the store had none */
+	const struct found_file *f;
+	enum doc_type type;
+	struct extracted doc;
+	stage_keys keys;
+	struct task_record tasks[NSTAGES];
+	size_t ntasks;
+	struct ocr_input ocr;
+};
+
 /* Times one stage of one document and records its task. */
 struct stage_clock {
-	struct flow *fl;
-	const char *doc;
-	struct task_record *tasks;
-	size_t *ntasks;
-	enum stage stage;
 	long long started;
 	double t0;
 };
 
-static void stage_start(struct stage_clock *c, enum stage s)
+static void stage_start(struct stage_clock *c)
 {
-	c->stage = s;
 	c->started = time_now_ms();
 	c->t0 = time_mono();
 }
 
-static void stage_end(struct stage_clock *c, enum task_state state, const char *error)
+static void stage_end(struct flow *fl, struct doc_job *job, struct stage_clock *c, enum stage s,
+		      enum task_state state, const char *error)
 {
 	double dt = time_mono() - c->t0;
-	c->fl->stage_seconds[c->stage] += dt;
-	c->tasks[(*c->ntasks)++] = flow_task(c->fl, c->doc, c->stage, state, c->started, dt * 1000,
-					     error);
+	fl->stage_seconds[s] += dt;
+	job->tasks[job->ntasks++] = flow_task(fl, job->f->relpath, s, state, c->started, dt * 1000,
+					      error, job->keys);
+}
+
+static void job_free(struct doc_job *job)
+{
+	extracted_release(&job->doc);
+	strbuf_release(&job->ocr.error);
+	doc_record_release(&job->fresh);
+	free(job);
+}
+
+static void job_fail(struct flow *fl, struct doc_job *job, const char *stage, const char *error)
+{
+	flow_save_failed(fl, job->d, job->f, stage, error, job->tasks, job->ntasks);
+	job_free(job);
 }
 
 static char *default_title(const struct extracted *doc, const char *relpath)
@@ -56,36 +78,108 @@ static char *default_title(const struct extracted *doc, const char *relpath)
 	return title;
 }
 
-static int run_ocr(struct flow *fl, const struct found_file *f, enum doc_type type,
-		   struct extracted *doc, struct strbuf *err)
+struct doc_job *process_begin(struct flow *fl, struct doc_record *d, const struct found_file *f)
 {
-	int wanted = ocr_pages_wanted(fl->cfg, doc);
-	if (!wanted)
-		return 0;
-	if (!fl->ocr)
-		fl->ocr = ocr_stage_new(fl->cfg, fl->st, progress_ocr_pages, fl->progress);
-	progress_ocr_expect(fl->progress, wanted);
-	struct ocr_stats before = fl->ocr_stats;
-	int rc = ocr_document(fl->ocr, f->path, type, doc, &fl->ocr_stats, err);
-	const struct ocr_stats *now = &fl->ocr_stats;
-	int pages = now->pages - before.pages, scored = now->confidence_pages - before.confidence_pages;
-	double mean = scored ? (now->confidence_sum - before.confidence_sum) / scored : 0;
-	ALLOC_GROW(fl->ocr_docs, fl->nocr_docs + 1, fl->ocr_docs_alloc);
-	fl->ocr_docs[fl->nocr_docs++] = (struct doc_ocr){ xstrdup(f->relpath), pages, mean };
-	for (size_t i = 0; i < doc->npages; i++) {
-		const struct page_record *p = &doc->pages[i];
+	struct doc_job *job = xcalloc(1, sizeof(*job));
+	struct strbuf err = STRBUF_INIT;
+	struct stage_clock clock;
+	char why[256];
+	job->d = d ? d : &job->fresh;
+	job->f = f;
+	job->type = TYPE_BINARY;
+	strbuf_init(&job->ocr.error, 0);
+	flow_cache_keys(fl, f->sha256, job->keys);
+
+	stage_start(&clock);
+	int rc = detect_file(f->path, &job->type, why, sizeof(why));
+	if (rc)
+		strbuf_addstr(&err, why);
+	flow_doc_from_file(job->d, f, doc_type_name(job->type));
+	if (!rc)
+		rc = extract_document(fl->ex, f->path, job->type, &job->doc, &err);
+	stage_end(fl, job, &clock, STAGE_EXTRACT, rc ? TASK_FAILED : TASK_COMPLETED, rc ? err.buf : NULL);
+	if (rc) {
+		job_fail(fl, job, "extract", err.buf);
+		strbuf_release(&err);
+		return NULL;
+	}
+	strbuf_release(&err);
+	if (job->doc.repaired)
+		log_event(LOG_WARNING, fl->run_id, f->relpath, "extract",
+			  "%zu invalid UTF-8 sequences replaced with U+FFFD", job->doc.repaired);
+	if (job->doc.encoding && !strcmp(job->doc.encoding, "windows-1252"))
+		log_event(LOG_WARNING, fl->run_id, f->relpath, "extract",
+			  "not UTF-8: decoded as Windows-1252");
+	return job;
+}
+
+int process_ocr_pages(const struct flow *fl, const struct doc_job *job)
+{
+	return ocr_pages_wanted(fl->cfg, &job->doc);
+}
+
+static void log_ocr(struct flow *fl, const struct doc_job *job)
+{
+	const struct ocr_stats *o = &job->ocr.stats;
+	double mean = o->confidence_pages ? o->confidence_sum / o->confidence_pages : 0;
+	for (size_t i = 0; i < job->doc.npages; i++) {
+		const struct page_record *p = &job->doc.pages[i];
 		if (p->method == PAGE_OCR_FAILED)
-			log_event(LOG_WARNING, fl->run_id, f->relpath, "ocr", "%s", p->error);
+			log_event(LOG_WARNING, fl->run_id, job->f->relpath, "ocr", "%s", p->error);
 		else if (p->flagged)
-			log_event(LOG_WARNING, fl->run_id, f->relpath, "ocr",
+			log_event(LOG_WARNING, fl->run_id, job->f->relpath, "ocr",
 				  "page %d is weak (confidence %.0f, %d characters): kept, flagged",
 				  p->page_no, p->confidence, p->chars);
 	}
-	log_event(LOG_INFO, fl->run_id, f->relpath, "ocr",
-		  "%d pages (%d from cache): mean confidence %.1f, %d flagged, %d failed", pages,
-		  now->cached - before.cached, mean, now->flagged - before.flagged,
-		  now->failed - before.failed);
-	return rc;
+	log_event(LOG_INFO, fl->run_id, job->f->relpath, "ocr",
+		  "%d pages (%d from cache): mean confidence %.1f, %d flagged, %d failed", o->pages,
+		  o->cached, mean, o->flagged, o->failed);
+	ALLOC_GROW(fl->ocr_docs, fl->nocr_docs + 1, fl->ocr_docs_alloc);
+	fl->ocr_docs[fl->nocr_docs++] = (struct doc_ocr){ xstrdup(job->f->relpath), o->pages, mean };
+}
+
+void process_ocr(struct flow *fl, struct doc_job **jobs, size_t n)
+{
+	struct ocr_input *inputs = xcalloc(n + 1, sizeof(*inputs));
+	size_t *which = xcalloc(n + 1, sizeof(*which)), m = 0;
+	int pages = 0;
+	for (size_t i = 0; i < n; i++) {
+		int wanted = process_ocr_pages(fl, jobs[i]);
+		if (!wanted)
+			continue;
+		pages += wanted;
+		which[m] = i;
+		inputs[m] = (struct ocr_input){ .path = jobs[i]->f->path, .type = jobs[i]->type,
+						.doc = &jobs[i]->doc };
+		strbuf_init(&inputs[m].error, 0);
+		m++;
+	}
+	long long started = time_now_ms();
+	if (m) {
+		if (!fl->ocr)
+			fl->ocr = ocr_stage_new(fl->cfg, fl->st, progress_ocr_pages, fl->progress);
+		progress_ocr_expect(fl->progress, pages);
+		ocr_documents(fl->ocr, inputs, m, &fl->ocr_stats);
+	}
+	for (size_t i = 0, k = 0; i < n; i++) {
+		struct doc_job *job = jobs[i];
+		enum task_state state = TASK_COMPLETED;
+		double ms = 0;
+		if (k < m && which[k] == i) {
+			/* The task's time: recognition time of its own pages (they ran in parallel). */
+			job->ocr = inputs[k++];
+			ms = job->ocr.stats.seconds * 1000;
+			state = job->ocr.failed ? TASK_FAILED : job->ocr.stats.cached == job->ocr.stats.pages
+									? TASK_CACHED : TASK_COMPLETED;
+			log_ocr(fl, job);
+		}
+		fl->stage_seconds[STAGE_OCR] += ms / 1000;
+		job->tasks[job->ntasks++] = flow_task(fl, job->f->relpath, STAGE_OCR, state, started, ms,
+						      job->ocr.failed ? job->ocr.error.buf : NULL,
+						      job->keys);
+	}
+	free(inputs);
+	free(which);
 }
 
 /* A chunk drawn from a weak OCR page carries the flag, for retrieval to weigh. */
@@ -98,68 +192,43 @@ static int chunk_is_weak(const struct extracted *doc, const struct chunk *c)
 	return 0;
 }
 
-void process_document(struct flow *fl, struct doc_record *d, const struct found_file *f)
+void process_finish(struct flow *fl, struct doc_job *job)
 {
-	struct task_record tasks[NSTAGES];
-	size_t ntasks = 0;
-	struct stage_clock clock = { .fl = fl, .doc = f->relpath, .tasks = tasks, .ntasks = &ntasks };
-	struct extracted doc = { 0 };
+	struct extracted *doc = &job->doc;
+	struct doc_record *d = job->d;
+	const struct found_file *f = job->f;
 	struct chunk *chunks = NULL;
 	size_t nchunks = 0;
 	struct strbuf err = STRBUF_INIT;
-	char why[256];
-	enum doc_type type = TYPE_BINARY;
+	struct stage_clock clock;
 
-	flow_cache_keys(fl, f->sha256);
-	stage_start(&clock, STAGE_EXTRACT);
-	int rc = detect_file(f->path, &type, why, sizeof(why));
-	if (rc)
-		strbuf_addstr(&err, why);
-	flow_doc_from_file(d, f, doc_type_name(type));
-	if (!rc)
-		rc = extract_document(fl->ex, f->path, type, &doc, &err);
-	stage_end(&clock, rc ? TASK_FAILED : TASK_COMPLETED, rc ? err.buf : NULL);
-	if (rc) {
-		flow_save_failed(fl, d, f, "extract", err.buf, tasks, ntasks);
-		goto cleanup;
+	if (job->ocr.failed) {
+		job_fail(fl, job, "ocr", job->ocr.error.buf);
+		return;
 	}
-	if (doc.repaired)
-		log_event(LOG_WARNING, fl->run_id, f->relpath, "extract",
-			  "%zu invalid UTF-8 sequences replaced with U+FFFD", doc.repaired);
-	if (doc.encoding && !strcmp(doc.encoding, "windows-1252"))
-		log_event(LOG_WARNING, fl->run_id, f->relpath, "extract",
-			  "not UTF-8: decoded as Windows-1252");
-
-	stage_start(&clock, STAGE_OCR);
-	rc = run_ocr(fl, f, type, &doc, &err);
-	stage_end(&clock, rc ? TASK_FAILED : TASK_COMPLETED, rc ? err.buf : NULL);
-	if (rc) {
-		flow_save_failed(fl, d, f, "ocr", err.buf, tasks, ntasks);
-		goto cleanup;
-	}
-
-	stage_start(&clock, STAGE_CLEAN);
+	stage_start(&clock);
 	struct clean_stats cs;
-	clean_document(&doc, fl->cfg, &cs);
-	stage_end(&clock, TASK_COMPLETED, NULL);
+	clean_document(doc, fl->cfg, &cs);
+	stage_end(fl, job, &clock, STAGE_CLEAN, TASK_COMPLETED, NULL);
 
-	stage_start(&clock, STAGE_CHUNK);
-	chunk_document(&doc, fl->cfg, &chunks, &nchunks);
+	stage_start(&clock);
+	chunk_document(doc, fl->cfg, &chunks, &nchunks);
 	int waiting = 0;
-	for (size_t p = 0; p < doc.npages; p++)
-		waiting += doc.pages[p].method == PAGE_NEEDS_OCR;
+	for (size_t p = 0; p < doc->npages; p++)
+		waiting += doc->pages[p].method == PAGE_NEEDS_OCR;
 	if (!nchunks && !waiting) {
 		const char *msg = "no text found: the document is empty or holds only whitespace";
-		stage_end(&clock, TASK_FAILED, msg);
-		flow_save_failed(fl, d, f, "chunk", msg, tasks, ntasks);
-		goto cleanup;
+		stage_end(fl, job, &clock, STAGE_CHUNK, TASK_FAILED, msg);
+		chunks_free(chunks, nchunks);
+		job_fail(fl, job, "chunk", msg);
+		return;
 	}
-	stage_end(&clock, TASK_COMPLETED, NULL);
+	stage_end(fl, job, &clock, STAGE_CHUNK, TASK_COMPLETED, NULL);
 
 	/* index: the document, its pages and chunks replace the old ones at once */
-	stage_start(&clock, STAGE_INDEX);
+	stage_start(&clock);
 	size_t len;
-	char *text = document_text(&doc, &len);
+	char *text = document_text(doc, &len);
 	enum lang lang = lang_detect(text, len);
 	free(text);
 	struct chunk_record *recs = xcalloc(nchunks + 1, sizeof(*recs));
@@ -167,7 +236,7 @@ void process_document(struct flow *fl, struct doc_record *d, const struct found_
 	for (size_t i = 0; i < nchunks; i++) {
 		recs[i] = (struct chunk_record){
 			.seq = (int)i, .page_start = chunks[i].page_start, .page_end = chunks[i].page_end,
-			.low_confidence = chunk_is_weak(&doc, &chunks[i]), .heading = chunks[i].heading,
+			.low_confidence = chunk_is_weak(doc, &chunks[i]), .heading = chunks[i].heading,
 			.char_start = chunks[i].char_start, .char_end = chunks[i].char_end,
 			.text = chunks[i].text,
 		};
@@ -181,38 +250,42 @@ void process_document(struct flow *fl, struct doc_record *d, const struct found_
 	free(d->error);
 	d->sha256 = xstrdup(f->sha256);
 	d->language = xstrdup(lang_code(lang));
-	d->title = default_title(&doc, f->relpath);
-	d->encoding = doc.encoding ? xstrdup(doc.encoding) : NULL;
-	d->cache_key = xstrdup(fl->cache_keys[STAGE_INDEX]);
+	d->title = default_title(doc, f->relpath);
+	d->encoding = doc->encoding ? xstrdup(doc->encoding) : NULL;
+	d->cache_key = xstrdup(job->keys[STAGE_INDEX]);
 	d->error = NULL;
 	d->status = nchunks ? DOC_INDEXED : DOC_NEEDS_OCR;
-	d->pages = (int)doc.npages;
+	d->pages = (int)doc->npages;
 	d->pages_needing_ocr = waiting;
 	d->chunks = (int)nchunks;
 	d->chars = chars;
 	/* duration -1: measured by the store up to the moment it writes the task */
-	tasks[ntasks++] = flow_task(fl, f->relpath, STAGE_INDEX, TASK_COMPLETED, time_now_ms(), -1, NULL);
-	rc = store_doc_save(fl->st, d, doc.pages, doc.npages, recs, nchunks, 1, tasks, ntasks, &err);
+	job->tasks[job->ntasks++] = flow_task(fl, f->relpath, STAGE_INDEX, TASK_COMPLETED,
+					      time_now_ms(), -1, NULL, job->keys);
+	int rc = store_doc_save(fl->st, d, doc->pages, doc->npages, recs, nchunks, 1, job->tasks,
+				job->ntasks, &err);
 	free(recs);
 	fl->stage_seconds[STAGE_INDEX] += time_mono() - clock.t0;
 	if (rc) {
 		/* The transaction rolled back: the old version stands. */
-		flow_save_failed(fl, d, f, "index", err.buf, tasks, ntasks - 1);
-		goto cleanup;
+		job->ntasks--;
+		chunks_free(chunks, nchunks);
+		job_fail(fl, job, "index", err.buf);
+		strbuf_release(&err);
+		return;
 	}
-	fl->stats.pages += (long long)doc.npages;
+	fl->stats.pages += (long long)doc->npages;
 	fl->stats.pages_needing_ocr += waiting;
 	fl->stats.chunks += (long long)nchunks;
 	fl->stats.chars += chars;
 	log_event(LOG_INFO, fl->run_id, f->relpath, "index", "%s, %s: %zu pages, %zu chunks%s",
-		  doc_type_name(type), d->language, doc.npages, nchunks,
+		  doc_type_name(job->type), d->language, doc->npages, nchunks,
 		  cs.repeated_removed ? ", running headers removed" : "");
 	if (waiting)
 		log_event(LOG_WARNING, fl->run_id, f->relpath, "extract",
 			  "%d of %zu pages have no usable text layer and need OCR (ocr.mode=%s)",
-			  waiting, doc.npages, fl->cfg->ocr.mode);
-cleanup:
+			  waiting, doc->npages, fl->cfg->ocr.mode);
 	chunks_free(chunks, nchunks);
-	extracted_release(&doc);
 	strbuf_release(&err);
+	job_free(job);
 }

@@ -67,10 +67,11 @@ static struct doc_record *known_find(struct known *k, const char *root, const ch
 	return NULL;
 }
 
-static int is_current(const struct doc_record *d, const struct flow *fl, const char *sha)
+/* Same content, same settings, indexed: nothing to do. */
+static int is_current(const struct doc_record *d, stage_keys keys, const char *sha)
 {
 	return d->seen_sha256 && !strcmp(d->seen_sha256, sha) && d->cache_key &&
-	       !strcmp(d->cache_key, fl->cache_keys[STAGE_INDEX]) &&
+	       !strcmp(d->cache_key, keys[STAGE_INDEX]) &&
 	       (d->status == DOC_INDEXED || d->status == DOC_NEEDS_OCR);
 }
 
@@ -78,12 +79,12 @@ static int is_current(const struct doc_record *d, const struct flow *fl, const c
  * A new path whose content the store holds under a path that is gone: a
  * rename or a move.  Found among documents not seen this run.
  */
-static struct doc_record *find_moved(struct known *k, const struct scan *scan, struct flow *fl,
+static struct doc_record *find_moved(struct known *k, const struct scan *scan, stage_keys keys,
 				     const char *sha)
 {
 	for (size_t i = 0; i < k->n; i++) {
 		struct doc_record *d = &k->docs[i];
-		if (k->seen[i] || !is_current(d, fl, sha))
+		if (k->seen[i] || !is_current(d, keys, sha))
 			continue;
 		/* Still on disk at its old path?  Then this is a copy, not a move. */
 		int present = 0;
@@ -94,6 +95,36 @@ static struct doc_record *find_moved(struct known *k, const struct scan *scan, s
 			return d;
 	}
 	return NULL;
+}
+
+/*
+ * Documents waiting for OCR together: enough pages to keep every worker
+ * busy, few enough documents to bound memory and the work a crash loses.
+ */
+struct batch {
+	struct doc_job **jobs;
+	size_t n, alloc;
+	int pages;
+};
+
+static void batch_flush(struct flow *fl, struct batch *b)
+{
+	process_ocr(fl, b->jobs, b->n);
+	for (size_t i = 0; i < b->n; i++) {
+		process_finish(fl, b->jobs[i]);
+		progress_document_done(fl->progress);
+	}
+	b->n = 0;
+	b->pages = 0;
+}
+
+static void batch_add(struct flow *fl, struct batch *b, struct doc_job *job)
+{
+	ALLOC_GROW(b->jobs, b->n + 1, b->alloc);
+	b->jobs[b->n++] = job;
+	b->pages += process_ocr_pages(fl, job);
+	if (b->pages >= 4 * ocr_thread_count(fl->cfg) || b->n >= 32)
+		batch_flush(fl, b);
 }
 
 static int root_scanned(const struct scan *scan, const char *root)
@@ -155,19 +186,19 @@ int pipeline_run(struct store *st, const struct config *cfg, const struct run_op
 	fl.ex = extractor_new(cfg);
 	fl.progress = progress_new(scan.n);
 
+	struct batch batch = { 0 };
 	for (size_t i = 0; i < scan.n; i++) {
 		struct found_file *f = &scan.files[i];
 		struct doc_record *d = known_find(&known, f->root, f->relpath);
-		struct doc_record fresh = { 0 };
 		fl.stats.docs_seen++;
 		if (d)
 			known.seen[d - known.docs] = 1;
 		if (f->refused) {
+			struct doc_record fresh = { 0 };
 			struct doc_record *target = d ? d : &fresh;
 			struct task_record t = flow_task(&fl, f->relpath, STAGE_EXTRACT, TASK_FAILED,
-							 time_now_ms(), 0, f->refused);
+							 time_now_ms(), 0, f->refused, NULL);
 			t.stage = "collect";
-			t.cache_key = NULL;
 			if (!d)
 				fl.stats.docs_new++;
 			flow_doc_from_file(target, f, "unknown");
@@ -176,15 +207,16 @@ int pipeline_run(struct store *st, const struct config *cfg, const struct run_op
 			progress_document_done(fl.progress);
 			continue;
 		}
-		flow_cache_keys(&fl, f->sha256);
-		if (d && is_current(d, &fl, f->sha256)) {
+		stage_keys keys;
+		flow_cache_keys(&fl, f->sha256, keys);
+		if (d && is_current(d, keys, f->sha256)) {
 			fl.stats.docs_unchanged++;
 			flow_record_cached(&fl, f);
 			progress_document_done(fl.progress);
 			continue;
 		}
 		if (!d) {
-			struct doc_record *moved = find_moved(&known, &scan, &fl, f->sha256);
+			struct doc_record *moved = find_moved(&known, &scan, keys, f->sha256);
 			if (moved && !store_doc_move(st, moved->id, f->root, f->relpath, f->mtime, err)) {
 				known.seen[moved - known.docs] = 1;
 				log_event(LOG_INFO, fl.run_id, f->relpath, "collect", "renamed from '%s'",
@@ -195,18 +227,19 @@ int pipeline_run(struct store *st, const struct config *cfg, const struct run_op
 				continue;
 			}
 			strbuf_reset(err);
-			fl.stats.docs_new++;
-			process_document(&fl, &fresh, f);
-			doc_record_release(&fresh);
-		} else {
-			if (d->status == DOC_DELETED)
-				fl.stats.docs_new++;
-			else
-				fl.stats.docs_changed++;
-			process_document(&fl, d, f);
 		}
-		progress_document_done(fl.progress);
+		if (!d || d->status == DOC_DELETED)
+			fl.stats.docs_new++;
+		else
+			fl.stats.docs_changed++;
+		struct doc_job *job = process_begin(&fl, d, f);
+		if (job)
+			batch_add(&fl, &batch, job);
+		else
+			progress_document_done(fl.progress);
 	}
+	batch_flush(&fl, &batch);
+	free(batch.jobs);
 	progress_free(fl.progress);
 	fl.progress = NULL;
 	if (fl.ncached && store_tasks_add(st, fl.cached, fl.ncached, err)) {
@@ -225,10 +258,9 @@ int pipeline_run(struct store *st, const struct config *cfg, const struct run_op
 			continue;
 		}
 		struct task_record t = flow_task(&fl, d->relpath, STAGE_INDEX, TASK_COMPLETED,
-						 time_now_ms(), 0, NULL);
+						 time_now_ms(), 0, NULL, NULL);
 		t.doc_id = d->id;
 		t.stage = "delete";
-		t.cache_key = NULL;
 		store_tasks_add(st, &t, 1, err);
 		log_event(LOG_INFO, fl.run_id, d->relpath, "collect", "removed from the inbox: "
 			  "its chunks are deleted");
