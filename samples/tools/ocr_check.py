@@ -19,16 +19,9 @@ sys.path.insert(0, HERE)
 from make_corpus import DOCS, parse, source_path  # noqa: E402
 
 
-def levenshtein(a, b):
-    if len(a) < len(b):
-        a, b = b, a
-    prev = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        cur = [i]
-        for j, cb in enumerate(b, 1):
-            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
-        prev = cur
-    return prev[-1]
+# The one CER implementation of the project: scripts/cer.py.
+sys.path.insert(0, os.path.join(os.path.dirname(ROOT), 'scripts'))
+from cer import distance as levenshtein  # noqa: E402
 
 
 def ws(t):

@@ -26,7 +26,7 @@ worst=0 total=0
 for ref in $(cd "$truth" && find . -name '*.page-*.txt' | sort); do
 	doc=${ref#./}; doc=${doc%.page-*.txt}; page=${ref##*.page-}; page=${page%.txt}
 	rg "$d" ocr show "$doc" --page "$page" --plain >"$scratch/hyp.txt"
-	c=$(python3 "$TOP/tests/integration/cer.py" "$scratch/hyp.txt" "$truth/$ref")
+	c=$(python3 "$TOP/scripts/cer.py" "$scratch/hyp.txt" "$truth/$ref")
 	echo "# CER $doc p.$page: $c"
 	total=$(awk -v a="$total" -v b="$c" 'BEGIN { print a + b }')
 	worst=$(awk -v a="$worst" -v b="$c" 'BEGIN { print (b > a) ? b : a }')
