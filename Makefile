@@ -17,7 +17,7 @@ LDLIBS    += $(shell pkg-config --libs $(PKGS) 2>/dev/null) \
              $(shell pkg-config --static --libs mupdf 2>/dev/null) -lharfbuzz -lstemmer -lpthread -lm
 LDFLAGS   += $(filter -fsanitize=%,$(OPT))
 
-LIB_SRC   := $(sort $(wildcard src/core/*.c src/store/*.c src/text/*.c src/pipeline/*.c src/ops/*.c src/cmd/*.c))
+LIB_SRC   := $(sort $(wildcard src/core/*.c src/store/*.c src/text/*.c src/pipeline/*.c src/answer/*.c src/ops/*.c src/cmd/*.c))
 LIB_OBJ   := $(LIB_SRC:%.c=$(BUILD)/%.o)
 UNIT_SRC  := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN  := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)

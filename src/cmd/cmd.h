@@ -32,6 +32,8 @@ extern const struct cmd_entry cmd_run_entry;
 extern const struct cmd_entry cmd_search_entry;
 extern const struct cmd_entry cmd_runs_entry;
 extern const struct cmd_entry cmd_ocr_entry;
+extern const struct cmd_entry cmd_ask_entry;
+extern const struct cmd_entry cmd_eval_entry;
 extern const struct cmd_entry cmd_config_entry;
 extern const struct cmd_entry cmd_check_entry;
 extern const struct cmd_entry cmd_help_entry;

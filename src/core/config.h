@@ -37,6 +37,12 @@ struct config {
 		unsigned limit;
 	} search;
 	struct {
+		unsigned sources;	/* chunks retrieved to answer from */
+		double min_evidence;	/* share of the question's weight a source must cover */
+		unsigned max_sentences;
+		unsigned max_chars;
+	} answer;
+	struct {
 		char *mode;		/* auto | force | skip */
 		char *languages;	/* Tesseract's "fra+eng" */
 		char *tessdata;

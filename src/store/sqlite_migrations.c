@@ -149,6 +149,30 @@ static const char *const migrations[] = {
 	"ALTER TABLE runs ADD COLUMN ocr_failed INTEGER NOT NULL DEFAULT 0;"
 	"ALTER TABLE runs ADD COLUMN ocr_flagged INTEGER NOT NULL DEFAULT 0;"
 	"ALTER TABLE runs ADD COLUMN ocr_confidence REAL NOT NULL DEFAULT 0;",
+
+	/* 3: the query log, and term statistics of the index for answer scoring */
+	"CREATE TABLE queries ("
+	"  id INTEGER PRIMARY KEY,"
+	"  asked_at INTEGER NOT NULL,"
+	"  question TEXT NOT NULL,"
+	"  language TEXT NOT NULL,"
+	"  answer TEXT NOT NULL,"
+	"  abstained INTEGER NOT NULL,"
+	"  evidence REAL NOT NULL,"
+	"  sources TEXT NOT NULL,"
+	"  retriever TEXT NOT NULL,"
+	"  embedder TEXT,"
+	"  answerer TEXT NOT NULL,"
+	"  index_run INTEGER,"
+	"  ms_retrieve REAL NOT NULL,"
+	"  ms_fuse REAL NOT NULL,"
+	"  ms_answer REAL NOT NULL,"
+	"  ms_total REAL NOT NULL,"
+	"  answer_chars INTEGER NOT NULL,"
+	"  source_count INTEGER NOT NULL"
+	");"
+	"CREATE INDEX queries_time ON queries(asked_at);"
+	"CREATE VIRTUAL TABLE chunks_vocab USING fts5vocab(chunks_fts, 'row');",
 };
 
 int sqlite_migrate(sqlite3 *db, struct strbuf *err)

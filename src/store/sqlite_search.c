@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/timeutil.h"
 #include "core/xalloc.h"
 #include "store/sqlite_internal.h"
 #include "store/store.h"
@@ -78,7 +79,7 @@ int store_search(struct store *st, const struct search_opts *opts, struct search
 	if (sql_prepare(st,
 			"SELECT c.id, d.relpath, d.title, c.heading, c.language, c.page_start,"
 			" c.page_end, -bm25(chunks_fts, 1.0, 2.0) AS score,"
-			" snippet(chunks_fts, 0, ?2, ?3, '…', 32)"
+			" snippet(chunks_fts, 0, ?2, ?3, '…', 32), c.text, c.low_confidence"
 			" FROM chunks_fts JOIN chunks c ON c.id = chunks_fts.rowid"
 			" JOIN documents d ON d.id = c.doc_id"
 			" WHERE chunks_fts MATCH ?1 AND (?5 IS NULL OR c.language = ?5)"
@@ -102,6 +103,8 @@ int store_search(struct store *st, const struct search_opts *opts, struct search
 		h->page_end = sqlite3_column_int(stmt, 6);
 		h->score = sqlite3_column_double(stmt, 7);
 		h->snippet = strip_markers(sql_column_dup(stmt, 8));
+		h->text = sql_column_dup(stmt, 9);
+		h->low_confidence = sqlite3_column_int(stmt, 10);
 	}
 	if (rc != SQLITE_DONE) {
 		sql_fail(st, "search failed", err);
@@ -127,6 +130,56 @@ void search_hits_free(struct search_hit *hits, size_t n)
 		free(hits[i].heading);
 		free(hits[i].snippet);
 		free(hits[i].language);
+		free(hits[i].text);
 	}
 	free(hits);
+}
+
+long long store_term_chunks(struct store *st, const char *term)
+{
+	sqlite3_stmt *stmt = NULL;
+	long long n = 0;
+	if (sqlite3_prepare_v2(st->db, "SELECT doc FROM chunks_vocab WHERE term = ?", -1, &stmt,
+			       NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_text(stmt, 1, term, -1, SQLITE_STATIC);
+	if (sqlite3_step(stmt) == SQLITE_ROW)
+		n = sqlite3_column_int64(stmt, 0);
+	sqlite3_finalize(stmt);
+	return n;
+}
+
+long long store_query_log(struct store *st, const struct query_record *q, struct strbuf *err)
+{
+	sqlite3_stmt *stmt = NULL;
+	long long id = -1;
+	if (sql_prepare(st, "INSERT INTO queries (asked_at, question, language, answer, abstained,"
+			    " evidence, sources, retriever, embedder, answerer, index_run, ms_retrieve,"
+			    " ms_fuse, ms_answer, ms_total, answer_chars, source_count) VALUES"
+			    " (?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
+			    "  (SELECT max(id) FROM runs WHERE state LIKE 'completed%'),"
+			    "  ?, ?, ?, ?, ?, ?)", &stmt, err))
+		return -1;
+	sqlite3_bind_int64(stmt, 1, time_now_ms());
+	sqlite3_bind_text(stmt, 2, q->question, -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 3, q->language, -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 4, q->answer, -1, SQLITE_STATIC);
+	sqlite3_bind_int(stmt, 5, q->abstained);
+	sqlite3_bind_double(stmt, 6, q->evidence);
+	sqlite3_bind_text(stmt, 7, q->sources_json, -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 8, q->retriever, -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 9, q->embedder, -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 10, q->answerer, -1, SQLITE_STATIC);
+	sqlite3_bind_double(stmt, 11, q->ms_retrieve);
+	sqlite3_bind_double(stmt, 12, q->ms_fuse);
+	sqlite3_bind_double(stmt, 13, q->ms_answer);
+	sqlite3_bind_double(stmt, 14, q->ms_total);
+	sqlite3_bind_int(stmt, 15, q->answer_chars);
+	sqlite3_bind_int(stmt, 16, q->source_count);
+	if (sqlite3_step(stmt) == SQLITE_DONE)
+		id = sqlite3_last_insert_rowid(st->db);
+	else
+		sql_fail(st, "cannot log the question", err);
+	sqlite3_finalize(stmt);
+	return id;
 }

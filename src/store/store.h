@@ -190,6 +190,8 @@ struct search_opts {
 struct search_hit {
 	long long chunk_id;
 	char *doc_path, *title, *heading, *snippet, *language;
+	char *text;		/* the whole chunk */
+	int low_confidence;	/* from a weak OCR page */
 	int page_start, page_end;
 	double score; /* higher is better */
 };
@@ -197,6 +199,20 @@ struct search_hit {
 int store_search(struct store *st, const struct search_opts *opts, struct search_hit **out,
 		 size_t *n, struct strbuf *err);
 void search_hits_free(struct search_hit *hits, size_t n);
+
+/* Chunks whose index holds `term` (an indexed token); -1 on error. */
+long long store_term_chunks(struct store *st, const char *term);
+
+/* --- query log ----------------------------------------------------------- */
+
+struct query_record {
+	const char *question, *language, *answer, *sources_json;
+	const char *retriever, *embedder, *answerer;
+	int abstained, answer_chars, source_count;
+	double evidence, ms_retrieve, ms_fuse, ms_answer, ms_total;
+};
+/* Log a question and its answer; returns the query id or -1. */
+long long store_query_log(struct store *st, const struct query_record *q, struct strbuf *err);
 
 struct store_totals {
 	long long documents, chunks, pages, pages_needing_ocr, failed;

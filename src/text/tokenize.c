@@ -152,22 +152,29 @@ int tokenizer_run(struct tokenizer *tok, enum lang lang, unsigned flags, const c
 	return ret;
 }
 
-enum lang lang_detect(const char *text, size_t len)
+/* Stop words that belong to one language only, counted over the first 50 KB. */
+static void count_languages(const char *text, size_t len, size_t *fr, size_t *en)
 {
-	/* The first 50,000 bytes decide: enough words, bounded time. */
 	if (len > 50000)
 		len = 50000;
-	size_t pos = 0, start, end, fr = 0, en = 0;
+	size_t pos = 0, start, end;
 	struct strbuf folded = STRBUF_INIT;
+	*fr = *en = 0;
 	while (text_next_word(text, len, &pos, &start, &end) == 0) {
 		strbuf_reset(&folded);
 		text_fold(text + start, end - start, &folded);
 		int is_fr = stopword_is(LANG_FR, folded.buf, folded.len);
 		int is_en = stopword_is(LANG_EN, folded.buf, folded.len);
-		fr += is_fr && !is_en;
-		en += is_en && !is_fr;
+		*fr += is_fr && !is_en;
+		*en += is_en && !is_fr;
 	}
 	strbuf_release(&folded);
+}
+
+enum lang lang_detect(const char *text, size_t len)
+{
+	size_t fr, en;
+	count_languages(text, len, &fr, &en);
 	if (fr + en < 5)
 		return LANG_UNKNOWN;
 	if (fr * 2 >= en * 3)
@@ -175,4 +182,13 @@ enum lang lang_detect(const char *text, size_t len)
 	if (en * 2 >= fr * 3)
 		return LANG_EN;
 	return fr >= en ? LANG_FR : LANG_EN;
+}
+
+enum lang lang_guess_short(const char *text, size_t len, enum lang fallback)
+{
+	size_t fr, en;
+	count_languages(text, len, &fr, &en);
+	if (fr != en)
+		return fr > en ? LANG_FR : LANG_EN;
+	return fallback;
 }

@@ -46,5 +46,7 @@ int text_next_word(const char *text, size_t len, size_t *pos, size_t *start, siz
 
 /* Most likely language of a text, from stop word statistics. */
 enum lang lang_detect(const char *text, size_t len);
+/* The language of a short text such as a question: `fallback` when no clue. */
+enum lang lang_guess_short(const char *text, size_t len, enum lang fallback);
 
 #endif

@@ -56,6 +56,44 @@ equals "an English PDF is detected as English" "$out" "en"
 out=$(sql "$d" "SELECT count(*) FROM chunks WHERE heading LIKE '% › %'")
 check "PDF headings become heading paths" test "$out" -gt 5
 
+# Questions and answers.
+out=$(rg "$d" ask "Qu'est-ce que l'ISO ?")
+contains "ask: an answer citing its source" "$out" "[SENSIBILITÉ ISO ET BRUIT NUMÉRIQUE, p. 1]"
+contains "ask: the sources are listed" "$out" "notes/iso-et-bruit.txt, p. 1"
+j=$(rg "$d" ask --json "Comment éviter le flou de bougé ?")
+equals "ask --json: the right document first" "$(jq_py "$j" 'j["sources"][0]["document"]')" "pdf/vitesse-obturation.pdf"
+contains "ask --json: the answer holds the rule" "$(jq_py "$j" 'j["answer"]')" "1/focale"
+equals "ask --json: timings and a query id" "$(jq_py "$j" 'j["timings_ms"]["total"] > 0 and j["query_id"] > 0')" "True"
+out=$(rg "$d" ask "Quelle est la recette du révélateur Rodinal ?")
+contains "an unanswerable question gets an honest answer" "$out" "Je ne sais pas"
+out=$(rg "$d" ask "Which software should I use for focus stacking macro images?")
+contains "in the question's language" "$out" "I don't know"
+equals "every question is logged" "$(sql "$d" "SELECT count(*) FROM queries")" "4"
+equals "with its answer, sources and latency" \
+	"$(sql "$d" "SELECT count(*) FROM queries WHERE source_count > 0 AND ms_total > 0 AND answer_chars > 0 AND retriever = 'bm25'")" "4"
+expect_exit 2 "an empty question is refused" "$RAGOPS" --data "$d" ask "   "
+big=$(head -c 100000 /dev/zero | tr '\0' 'a')
+out=$(rg "$d" ask "$big" 2>&1); rc=$?
+equals "a 100 KB question is refused" "$rc" "2"
+contains "with the reason" "$out" "over the limit"
+expect_exit 2 "invalid UTF-8 is refused" "$RAGOPS" --data "$d" ask "$(printf 'ISO \xff\xfe ?')"
+expect_exit 0 "a question in another script is answered or declined, not a crash" "$RAGOPS" --data "$d" ask "什么是感光度？"
+j=$(rg "$d" ask --json --retriever dense "ISO" 2>/dev/null)
+contains "an unavailable retriever is a JSON error" "$(jq_py "$j" 'j["error"]')" "not available"
+
+j=$(rg "$d" eval --json)
+r=$(jq_py "$j" 'j["retrievers"][0]')
+check "eval: recall@5 at least 0.88 with BM25 ($(jq_py "$j" 'j["retrievers"][0]["recall_at_5"]'))" \
+	python3 -c "import json,sys; sys.exit(not json.loads(sys.argv[1])['retrievers'][0]['recall_at_5'] >= 0.88)" "$j"
+check "eval: MRR at least 0.75 ($(jq_py "$j" 'j["retrievers"][0]["mrr"]'))" \
+	python3 -c "import json,sys; sys.exit(not json.loads(sys.argv[1])['retrievers'][0]['mrr'] >= 0.75)" "$j"
+equals "eval: every unanswerable question abstains" "$(jq_py "$j" 'j["retrievers"][0]["abstention_recall"]')" "1.0"
+equals "eval does not fill the query log" "$(sql "$d" "SELECT count(*) FROM queries")" "5"
+printf '{"question": "ok"}\nnot json\n' >"$scratch/bad.jsonl"
+out=$(rg "$d" eval --golden "$scratch/bad.jsonl" 2>&1); rc=$?
+equals "a broken golden set exits 3" "$rc" "3"
+contains "naming the file and line" "$out" "bad.jsonl:2:"
+
 out=$(rg "$d" runs)
 contains "runs lists both runs" "$out" "completed"
 out=$(rg "$d" runs --json)

@@ -1,0 +1,53 @@
+/*
+ * Answers: a question goes to the retriever, the answerer picks the best
+ * evidence and writes a short answer citing [title, p. N] -- or says it
+ * does not know, in the question's language, when the evidence is weak.
+ * Every question is logged with its answer, sources and timings.
+ */
+#ifndef ANSWER_ANSWER_H
+#define ANSWER_ANSWER_H
+
+#include "core/config.h"
+#include "core/strbuf.h"
+#include "store/store.h"
+
+struct answer_source {
+	char *doc, *title, *heading, *snippet;
+	int page_start, page_end;
+	double score;		/* the retriever's */
+	double evidence;	/* share of the question's weight this source covers, 0-1 */
+	int low_confidence;	/* drawn from a weak OCR page */
+};
+
+struct answer {
+	char *question, *text;
+	const char *language;	/* "fr" | "en" */
+	const char *retriever, *answerer;
+	int abstained;
+	double evidence;	/* of the best source */
+	struct answer_source *sources;
+	size_t nsources;
+	double ms_retrieve, ms_fuse, ms_answer, ms_total;
+	long long query_id;	/* in the query log, 0 when not logged */
+};
+
+struct ask_options {
+	const char *retriever;	/* "bm25" (dense and hybrid: with the embedder) */
+	unsigned sources;	/* 0: answer.sources */
+	int no_log;		/* evaluation runs keep the log clean */
+};
+
+/*
+ * Answer `question`.  -1 with a message for the user when it cannot be
+ * asked at all (empty, too long, no searchable word, empty index).
+ */
+int answer_question(struct store *st, const struct config *cfg, const char *question,
+		    const struct ask_options *opts, struct answer *out, struct strbuf *err);
+void answer_release(struct answer *a);
+/* The answer as the JSON object `ragops ask --json` prints; caller frees. */
+char *answer_to_json(const struct answer *a);
+
+/* Longest question accepted, in bytes. */
+#define QUESTION_MAX_BYTES 2000
+
+#endif

@@ -1,0 +1,416 @@
+/*
+ * The extractive answerer.  The question's words are weighted by how rare
+ * they are in the index (IDF from the FTS5 vocabulary); a source's
+ * evidence is the share of that weight its text covers, which is what
+ * decides between answering and abstaining (answer.min_evidence,
+ * calibrated on the golden questions).  The answer is the few sentences
+ * that cover most weight, in document order, each group cited as
+ * [title, p. N].
+ */
+#include "answer/answer.h"
+
+#include <jansson.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/json.h"
+#include "core/timeutil.h"
+#include "core/utf8.h"
+#include "core/xalloc.h"
+#include "pipeline/chunk.h"
+#include "text/tokenize.h"
+
+/* A word of the question: its alternatives (stems in each language) and weight. */
+struct term {
+	char *alts[3];
+	int nalts;
+	double idf;
+};
+
+struct question_terms {
+	struct term *terms;
+	size_t n, alloc;
+	double total;
+	size_t last_start;
+};
+
+static int collect_term(void *ctx, const char *tok, size_t len, size_t start, size_t end,
+			int colocated)
+{
+	struct question_terms *q = ctx;
+	if (!colocated || !q->n) {
+		ALLOC_GROW(q->terms, q->n + 1, q->alloc);
+		memset(&q->terms[q->n++], 0, sizeof(struct term));
+	}
+	struct term *t = &q->terms[q->n - 1];
+	if (t->nalts < 3)
+		t->alts[t->nalts++] = xstrndup(tok, len);
+	return 0;
+}
+
+static void weigh_terms(struct store *st, struct question_terms *q, long long nchunks)
+{
+	double unseen = log((double)(nchunks + 1) / 0.5);
+	for (size_t i = 0; i < q->n; i++) {
+		struct term *t = &q->terms[i];
+		long long best_df = 0;
+		for (int a = 0; a < t->nalts; a++) {
+			long long df = store_term_chunks(st, t->alts[a]);
+			if (df > best_df)
+				best_df = df;
+		}
+		/* A word the index never saw weighs most: it is what the question is about. */
+		t->idf = best_df ? log((double)(nchunks + 1) / ((double)best_df + 0.5)) : unseen;
+		if (t->idf < 0.1)
+			t->idf = 0.1;
+		q->total += t->idf;
+	}
+}
+
+static void terms_release(struct question_terms *q)
+{
+	for (size_t i = 0; i < q->n; i++)
+		for (int a = 0; a < q->terms[i].nalts; a++)
+			free(q->terms[i].alts[a]);
+	free(q->terms);
+}
+
+/* The tokens of a piece of text, as the index has them. */
+struct token_set {
+	char **tokens;
+	size_t n, alloc;
+};
+
+static int collect_token(void *ctx, const char *tok, size_t len, size_t start, size_t end,
+			 int colocated)
+{
+	struct token_set *ts = ctx;
+	ALLOC_GROW(ts->tokens, ts->n + 1, ts->alloc);
+	ts->tokens[ts->n++] = xstrndup(tok, len);
+	return 0;
+}
+
+static void tokens_release(struct token_set *ts)
+{
+	for (size_t i = 0; i < ts->n; i++)
+		free(ts->tokens[i]);
+	free(ts->tokens);
+	memset(ts, 0, sizeof(*ts));
+}
+
+/* Share of the question's weight that `text` covers. */
+static double coverage(struct tokenizer *tok, const struct question_terms *q, const char *text,
+		       size_t len, enum lang lang)
+{
+	struct token_set ts = { 0 };
+	double covered = 0;
+	tokenizer_run(tok, lang, 0, text, len, collect_token, &ts);
+	for (size_t i = 0; i < q->n; i++) {
+		int found = 0;
+		for (int a = 0; a < q->terms[i].nalts && !found; a++)
+			for (size_t k = 0; k < ts.n && !found; k++)
+				found = !strcmp(ts.tokens[k], q->terms[i].alts[a]);
+		if (found)
+			covered += q->terms[i].idf;
+	}
+	tokens_release(&ts);
+	return q->total > 0 ? covered / q->total : 0;
+}
+
+struct sentence {
+	size_t source;		/* index in the sources */
+	size_t start, end;	/* in the source's text */
+	double score;
+	int chosen;
+};
+
+static int is_heading_line(const char *s, size_t len)
+{
+	return len < 90 && len > 0 && !strchr(".!?:;…", s[len - 1]);
+}
+
+/* Split each source into sentences, skipping heading lines, and score them. */
+static void score_sentences(struct tokenizer *tok, const struct question_terms *q,
+			    struct search_hit *hits, size_t nhits, struct sentence **out,
+			    size_t *n)
+{
+	size_t alloc = 0, max_ends = 256;
+	size_t *ends = xmalloc(max_ends * sizeof(size_t));
+	*out = NULL;
+	*n = 0;
+	for (size_t h = 0; h < nhits && h < 3; h++) {
+		const char *text = hits[h].text ? hits[h].text : "";
+		enum lang lang = lang_from_code(hits[h].language);
+		size_t len = strlen(text);
+		for (size_t p = 0; p < len;) {
+			const char *brk = strstr(text + p, "\n\n");
+			size_t pend = brk ? (size_t)(brk - text) : len;
+			if (!is_heading_line(text + p, pend - p)) {
+				size_t ne = sentence_split(text + p, pend - p, ends, max_ends);
+				size_t s = 0;
+				for (size_t e = 0; e < ne; e++) {
+					while (s < ends[e] && text[p + s] == ' ')
+						s++;
+					if (ends[e] > s + 15) {
+						ALLOC_GROW(*out, *n + 1, alloc);
+						struct sentence *sn = &(*out)[(*n)++];
+						sn->source = h;
+						sn->start = p + s;
+						sn->end = p + ends[e];
+						sn->chosen = 0;
+						/* Earlier sources are likelier: a small bonus breaks ties. */
+						sn->score = coverage(tok, q, text + sn->start,
+								     sn->end - sn->start, lang) +
+							    0.05 / (double)(h + 1);
+					}
+					s = ends[e];
+				}
+			}
+			p = brk ? pend + 2 : len;
+		}
+	}
+	free(ends);
+}
+
+static char *citation(const struct search_hit *h)
+{
+	struct strbuf sb = STRBUF_INIT;
+	strbuf_addf(&sb, " [%s, p. %d", h->title && *h->title ? h->title : h->doc_path, h->page_start);
+	if (h->page_end != h->page_start)
+		strbuf_addf(&sb, "-%d", h->page_end);
+	strbuf_addch(&sb, ']');
+	return strbuf_detach(&sb, NULL);
+}
+
+/* The best sentences, in source then text order, each source's group cited once. */
+static char *compose(struct search_hit *hits, struct sentence *sn, size_t n, const struct config *cfg)
+{
+	size_t chosen = 0, chars = 0;
+	double best = 0;
+	for (size_t i = 0; i < n; i++)
+		best = sn[i].score > best ? sn[i].score : best;
+	while (chosen < cfg->answer.max_sentences) {
+		struct sentence *pick = NULL;
+		for (size_t i = 0; i < n; i++)
+			if (!sn[i].chosen && (!pick || sn[i].score > pick->score))
+				pick = &sn[i];
+		if (!pick || pick->score < best * 0.5)
+			break;
+		size_t len = pick->end - pick->start;
+		if (chosen && chars + len > cfg->answer.max_chars)
+			break;
+		pick->chosen = 1;
+		chosen++;
+		chars += len;
+	}
+	struct strbuf sb = STRBUF_INIT;
+	char *pending = NULL; /* the citation of the sentences written since the last one */
+	for (size_t i = 0; i < n; i++) {
+		if (!sn[i].chosen)
+			continue;
+		char *cite = citation(&hits[sn[i].source]);
+		/* Consecutive sentences from the same pages share one citation. */
+		if (pending && strcmp(pending, cite))
+			strbuf_addstr(&sb, pending);
+		free(pending);
+		pending = cite;
+		if (sb.len)
+			strbuf_addch(&sb, ' ');
+		const char *text = hits[sn[i].source].text;
+		/* A sentence over the budget alone is cut on a character boundary. */
+		size_t len = sn[i].end - sn[i].start;
+		size_t keep = len > cfg->answer.max_chars ? utf8_clip(text + sn[i].start, cfg->answer.max_chars) : len;
+		strbuf_add(&sb, text + sn[i].start, keep);
+		if (keep < len)
+			strbuf_addstr(&sb, "…");
+	}
+	if (pending)
+		strbuf_addstr(&sb, pending);
+	free(pending);
+	/* Text carries the paragraph breaks of the page: one line reads better. */
+	for (size_t i = 0; i < sb.len; i++)
+		if (sb.buf[i] == '\n')
+			sb.buf[i] = ' ';
+	return strbuf_detach(&sb, NULL);
+}
+
+static const char *abstention(enum lang lang)
+{
+	return lang == LANG_EN
+		? "I don't know: the indexed documents hold no reliable answer to this question."
+		: "Je ne sais pas : les documents indexés ne contiennent pas de réponse sûre à cette question.";
+}
+
+static int check_question(const char *question, struct strbuf *err)
+{
+	size_t len = strlen(question), i = 0;
+	while (i < len && (question[i] == ' ' || question[i] == '\t' || question[i] == '\n'))
+		i++;
+	if (i == len) {
+		strbuf_addstr(err, "the question is empty");
+		return -1;
+	}
+	if (len > QUESTION_MAX_BYTES) {
+		strbuf_addf(err, "the question is %zu bytes long, over the limit of %d", len,
+			    QUESTION_MAX_BYTES);
+		return -1;
+	}
+	struct strbuf fixed = STRBUF_INIT;
+	size_t bad = utf8_repair(question, len, &fixed);
+	strbuf_release(&fixed);
+	if (bad) {
+		strbuf_addstr(err, "the question is not valid UTF-8 text");
+		return -1;
+	}
+	return 0;
+}
+
+static char *sources_json(const struct answer *a)
+{
+	json_t *arr = json_array();
+	for (size_t i = 0; i < a->nsources; i++) {
+		const struct answer_source *s = &a->sources[i];
+		json_array_append_new(arr, json_pack("{s:o, s:o, s:i, s:i, s:o, s:f, s:f, s:b, s:o}",
+			"document", json_str(s->doc), "title", json_str(s->title), "page_start",
+			s->page_start, "page_end", s->page_end, "heading", json_str(s->heading),
+			"score", s->score, "evidence", s->evidence, "low_confidence", s->low_confidence,
+			"snippet", json_str(s->snippet)));
+	}
+	char *text = json_dumps(arr, JSON_COMPACT);
+	json_decref(arr);
+	return text;
+}
+
+int answer_question(struct store *st, const struct config *cfg, const char *question,
+		    const struct ask_options *opts, struct answer *out, struct strbuf *err)
+{
+	double t0 = time_mono();
+	struct question_terms q = { 0 };
+	struct search_hit *hits = NULL;
+	size_t nhits = 0;
+	struct sentence *sn = NULL;
+	size_t nsn = 0;
+	int ret = -1;
+	const char *retriever = opts && opts->retriever ? opts->retriever : "bm25";
+
+	memset(out, 0, sizeof(*out));
+	if (check_question(question, err))
+		return -1;
+	if (strcmp(retriever, "bm25")) {
+		strbuf_addf(err, "retriever '%s' is not available: this build answers with 'bm25' "
+			    "(the dense embedder is not built yet)", retriever);
+		return -1;
+	}
+	struct store_totals tot;
+	if (store_totals(st, &tot, err))
+		return -1;
+	if (!tot.chunks) {
+		strbuf_addstr(err, "the index is empty: run 'ragops run --inbox DIR' first");
+		return -1;
+	}
+	enum lang lang = lang_guess_short(question, strlen(question), LANG_FR);
+	out->question = xstrdup(question);
+	out->language = lang_code(lang);
+	out->retriever = "bm25";
+	out->answerer = "extractive";
+
+	/* retrieve */
+	struct search_opts so = { .query = question,
+				  .limit = opts && opts->sources ? opts->sources : cfg->answer.sources,
+				  .mark_open = "**", .mark_close = "**" };
+	if (store_search(st, &so, &hits, &nhits, err))
+		goto cleanup;
+	double t1 = time_mono();
+	out->ms_retrieve = (t1 - t0) * 1000;
+
+	/* answer */
+	struct tokenizer *tok = tokenizer_new();
+	tokenizer_run(tok, LANG_UNKNOWN, TOKENIZE_QUERY, question, strlen(question), collect_term, &q);
+	weigh_terms(st, &q, tot.chunks);
+	out->sources = xcalloc(nhits + 1, sizeof(*out->sources));
+	for (size_t i = 0; i < nhits; i++) {
+		struct answer_source *s = &out->sources[out->nsources++];
+		struct search_hit *h = &hits[i];
+		s->doc = xstrdup(h->doc_path);
+		s->title = h->title ? xstrdup(h->title) : NULL;
+		s->heading = h->heading ? xstrdup(h->heading) : NULL;
+		s->snippet = h->snippet ? xstrdup(h->snippet) : NULL;
+		s->page_start = h->page_start;
+		s->page_end = h->page_end;
+		s->score = h->score;
+		s->low_confidence = h->low_confidence;
+		/* The heading names what the chunk is about: it counts as its text. */
+		struct strbuf whole = STRBUF_INIT;
+		strbuf_addf(&whole, "%s\n\n%s", h->heading ? h->heading : "", h->text ? h->text : "");
+		s->evidence = coverage(tok, &q, whole.buf, whole.len, lang_from_code(h->language));
+		strbuf_release(&whole);
+		if (s->evidence > out->evidence)
+			out->evidence = s->evidence;
+	}
+	out->abstained = !nhits || out->evidence < cfg->answer.min_evidence;
+	if (out->abstained) {
+		out->text = xstrdup(abstention(lang));
+	} else {
+		score_sentences(tok, &q, hits, nhits, &sn, &nsn);
+		out->text = nsn ? compose(hits, sn, nsn, cfg) : xstrdup(abstention(lang));
+		out->abstained = !nsn;
+	}
+	tokenizer_free(tok);
+	double t2 = time_mono();
+	out->ms_answer = (t2 - t1) * 1000;
+	out->ms_total = (t2 - t0) * 1000;
+
+	if (!opts || !opts->no_log) {
+		char *sources = sources_json(out);
+		struct query_record rec = {
+			.question = question, .language = out->language, .answer = out->text,
+			.sources_json = sources, .retriever = out->retriever, .answerer = out->answerer,
+			.abstained = out->abstained, .answer_chars = (int)strlen(out->text),
+			.source_count = (int)out->nsources, .evidence = out->evidence,
+			.ms_retrieve = out->ms_retrieve, .ms_fuse = out->ms_fuse,
+			.ms_answer = out->ms_answer, .ms_total = out->ms_total,
+		};
+		out->query_id = store_query_log(st, &rec, err);
+		free(sources);
+		if (out->query_id < 0)
+			goto cleanup;
+	}
+	ret = 0;
+cleanup:
+	free(sn);
+	terms_release(&q);
+	search_hits_free(hits, nhits);
+	if (ret)
+		answer_release(out);
+	return ret;
+}
+
+void answer_release(struct answer *a)
+{
+	for (size_t i = 0; i < a->nsources; i++) {
+		free(a->sources[i].doc);
+		free(a->sources[i].title);
+		free(a->sources[i].heading);
+		free(a->sources[i].snippet);
+	}
+	free(a->sources);
+	free(a->question);
+	free(a->text);
+	memset(a, 0, sizeof(*a));
+}
+
+char *answer_to_json(const struct answer *a)
+{
+	char *sources = sources_json(a);
+	json_t *j = json_pack("{s:o, s:s, s:o, s:b, s:f, s:o, s:s, s:s, s:{s:f, s:f, s:f, s:f}, s:I}",
+		"question", json_str(a->question), "language", a->language, "answer", json_str(a->text),
+		"abstained", a->abstained, "evidence", a->evidence, "sources", json_loads(sources, 0, NULL),
+		"retriever", a->retriever, "answerer", a->answerer, "timings_ms", "retrieve",
+		a->ms_retrieve, "fuse", a->ms_fuse, "answer", a->ms_answer, "total", a->ms_total,
+		"query_id", (json_int_t)a->query_id);
+	free(sources);
+	char *text = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	json_decref(j);
+	return text;
+}
