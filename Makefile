@@ -1,10 +1,10 @@
 # ragops -- top-level build.  make | make demo | make test | make bench
 # SANITIZE=1 builds with AddressSanitizer + UBSan into build-san/.
 
-PKGS      := sqlite3 libutf8proc yaml-0.1 jansson libcmark libcrypto tesseract lept
+PKGS      := sqlite3 libutf8proc yaml-0.1 jansson libcmark libcrypto tesseract lept openblas lapacke
 CC        ?= cc
 CSTD      := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
-WARN      := -Wall -Wextra -Werror -Wstrict-prototypes -Wvla -Wshadow -Wno-unused-parameter
+WARN      := -fopenmp-simd -Wall -Wextra -Werror -Wstrict-prototypes -Wvla -Wshadow -Wno-unused-parameter
 OPT       ?= -O2 -g
 ifeq ($(SANITIZE),1)
 BUILD     ?= build-san
@@ -17,7 +17,7 @@ LDLIBS    += $(shell pkg-config --libs $(PKGS) 2>/dev/null) \
              $(shell pkg-config --static --libs mupdf 2>/dev/null) -lharfbuzz -lstemmer -lpthread -lm
 LDFLAGS   += $(filter -fsanitize=%,$(OPT))
 
-LIB_SRC   := $(sort $(wildcard src/core/*.c src/store/*.c src/text/*.c src/pipeline/*.c src/answer/*.c src/ops/*.c src/cmd/*.c))
+LIB_SRC   := $(sort $(wildcard src/core/*.c src/store/*.c src/text/*.c src/pipeline/*.c src/answer/*.c src/learn/*.c src/retrieval/*.c src/ops/*.c src/cmd/*.c))
 LIB_OBJ   := $(LIB_SRC:%.c=$(BUILD)/%.o)
 UNIT_SRC  := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN  := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)

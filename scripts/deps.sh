@@ -10,6 +10,7 @@ build_pkgs=(
 	libsqlite3-dev libstemmer-dev libutf8proc-dev libyaml-dev
 	libjansson-dev libcmark-dev libssl-dev
 	libtesseract-dev libleptonica-dev tesseract-ocr-fra tesseract-ocr-eng
+	libopenblas-dev liblapacke-dev
 )
 test_pkgs=(libcmocka-dev sqlite3 python3 util-linux)
 bench_pkgs=(poppler-utils mupdf-tools hyperfine time python3 sqlite3 tesseract-ocr ocrmypdf img2pdf)

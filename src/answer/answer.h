@@ -16,6 +16,7 @@ struct answer_source {
 	int page_start, page_end;
 	double score;		/* the retriever's */
 	double evidence;	/* share of the question's weight this source covers, 0-1 */
+	double similarity;	/* cosine with the question, -1 without vectors */
 	int low_confidence;	/* drawn from a weak OCR page */
 };
 
@@ -23,8 +24,10 @@ struct answer {
 	char *question, *text;
 	const char *language;	/* "fr" | "en" */
 	const char *retriever, *answerer;
+	char embedder[64];	/* model version of the vectors used, "" for none */
 	int abstained;
 	double evidence;	/* of the best source */
+	double similarity;	/* best cosine, 0 without vectors */
 	struct answer_source *sources;
 	size_t nsources;
 	double ms_retrieve, ms_fuse, ms_answer, ms_total;
@@ -32,7 +35,7 @@ struct answer {
 };
 
 struct ask_options {
-	const char *retriever;	/* "bm25" (dense and hybrid: with the embedder) */
+	const char *retriever;	/* bm25 | dense | hybrid; NULL: retrieve.mode */
 	unsigned sources;	/* 0: answer.sources */
 	int no_log;		/* evaluation runs keep the log clean */
 };

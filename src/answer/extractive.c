@@ -11,6 +11,7 @@
 
 #include <jansson.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -19,6 +20,7 @@
 #include "core/utf8.h"
 #include "core/xalloc.h"
 #include "pipeline/chunk.h"
+#include "retrieval/retrieve.h"
 #include "text/tokenize.h"
 
 /* A word of the question: its alternatives (stems in each language) and weight. */
@@ -99,9 +101,9 @@ static void tokens_release(struct token_set *ts)
 	memset(ts, 0, sizeof(*ts));
 }
 
-/* Share of the question's weight that `text` covers. */
-static double coverage(struct tokenizer *tok, const struct question_terms *q, const char *text,
-		       size_t len, enum lang lang)
+/* Share of the question's weight that `text` covers; *mask gets the terms (first 64). */
+static double coverage_mask(struct tokenizer *tok, const struct question_terms *q,
+			    const char *text, size_t len, enum lang lang, uint64_t *mask)
 {
 	struct token_set ts = { 0 };
 	double covered = 0;
@@ -111,17 +113,37 @@ static double coverage(struct tokenizer *tok, const struct question_terms *q, co
 		for (int a = 0; a < q->terms[i].nalts && !found; a++)
 			for (size_t k = 0; k < ts.n && !found; k++)
 				found = !strcmp(ts.tokens[k], q->terms[i].alts[a]);
-		if (found)
+		if (found) {
 			covered += q->terms[i].idf;
+			if (mask && i < 64)
+				*mask |= 1ULL << i;
+		}
 	}
 	tokens_release(&ts);
 	return q->total > 0 ? covered / q->total : 0;
+}
+
+static double coverage(struct tokenizer *tok, const struct question_terms *q, const char *text,
+		       size_t len, enum lang lang)
+{
+	return coverage_mask(tok, q, text, len, lang, NULL);
+}
+
+/* Weight of the terms in `mask` not yet in `covered`, as a share of the question's. */
+static double new_weight(const struct question_terms *q, uint64_t mask, uint64_t covered)
+{
+	double w = 0;
+	for (size_t i = 0; i < q->n && i < 64; i++)
+		if ((mask & ~covered) >> i & 1)
+			w += q->terms[i].idf;
+	return q->total > 0 ? w / q->total : 0;
 }
 
 struct sentence {
 	size_t source;		/* index in the sources */
 	size_t start, end;	/* in the source's text */
 	double score;
+	uint64_t terms;		/* the question's terms it holds */
 	int chosen;
 };
 
@@ -160,8 +182,10 @@ static void score_sentences(struct tokenizer *tok, const struct question_terms *
 						sn->end = p + ends[e];
 						sn->chosen = 0;
 						/* Earlier sources are likelier: a small bonus breaks ties. */
-						sn->score = coverage(tok, q, text + sn->start,
-								     sn->end - sn->start, lang) +
+						sn->terms = 0;
+						sn->score = coverage_mask(tok, q, text + sn->start,
+									  sn->end - sn->start, lang,
+									  &sn->terms) +
 							    0.05 / (double)(h + 1);
 					}
 					s = ends[e];
@@ -183,26 +207,51 @@ static char *citation(const struct search_hit *h)
 	return strbuf_detach(&sb, NULL);
 }
 
-/* The best sentences, in source then text order, each source's group cited once. */
-static char *compose(struct search_hit *hits, struct sentence *sn, size_t n, const struct config *cfg)
+/*
+ * The best sentences, in source then text order, citations merged.  Each
+ * pick is the sentence that adds most of the question not yet answered
+ * (a greedy cover: "flou de bougé" then "éviter"), and the sentence right
+ * after a pick, which usually carries on with it.
+ */
+static char *compose(const struct question_terms *q, struct search_hit *hits, struct sentence *sn,
+		     size_t n, const struct config *cfg)
 {
 	size_t chosen = 0, chars = 0;
+	uint64_t covered = 0;
 	double best = 0;
 	for (size_t i = 0; i < n; i++)
 		best = sn[i].score > best ? sn[i].score : best;
 	while (chosen < cfg->answer.max_sentences) {
 		struct sentence *pick = NULL;
-		for (size_t i = 0; i < n; i++)
-			if (!sn[i].chosen && (!pick || sn[i].score > pick->score))
+		double pick_gain = 0;
+		for (size_t i = 0; i < n; i++) {
+			if (sn[i].chosen || sn[i].score < best * 0.5)
+				continue;
+			/* New ground first, then the sentence's whole worth to break ties. */
+			double gain = new_weight(q, sn[i].terms, covered) + 0.1 * sn[i].score;
+			if (!pick || gain > pick_gain) {
 				pick = &sn[i];
-		if (!pick || pick->score < best * 0.5)
+				pick_gain = gain;
+			}
+		}
+		if (!pick)
 			break;
 		size_t len = pick->end - pick->start;
 		if (chosen && chars + len > cfg->answer.max_chars)
 			break;
 		pick->chosen = 1;
+		covered |= pick->terms;
 		chosen++;
 		chars += len;
+		struct sentence *next = pick + 1;
+		if (next < sn + n && next->source == pick->source && next->start <= pick->end + 2 &&
+		    !next->chosen && chosen < cfg->answer.max_sentences &&
+		    chars + (next->end - next->start) <= cfg->answer.max_chars) {
+			next->chosen = 1;
+			covered |= next->terms;
+			chosen++;
+			chars += next->end - next->start;
+		}
 	}
 	struct strbuf sb = STRBUF_INIT;
 	char *pending = NULL; /* the citation of the sentences written since the last one */
@@ -271,11 +320,12 @@ static char *sources_json(const struct answer *a)
 	json_t *arr = json_array();
 	for (size_t i = 0; i < a->nsources; i++) {
 		const struct answer_source *s = &a->sources[i];
-		json_array_append_new(arr, json_pack("{s:o, s:o, s:i, s:i, s:o, s:f, s:f, s:b, s:o}",
+		json_array_append_new(arr, json_pack("{s:o, s:o, s:i, s:i, s:o, s:f, s:f, s:o, s:b, s:o}",
 			"document", json_str(s->doc), "title", json_str(s->title), "page_start",
 			s->page_start, "page_end", s->page_end, "heading", json_str(s->heading),
-			"score", s->score, "evidence", s->evidence, "low_confidence", s->low_confidence,
-			"snippet", json_str(s->snippet)));
+			"score", s->score, "evidence", s->evidence,
+			"similarity", s->similarity >= 0 ? json_real(s->similarity) : json_null(),
+			"low_confidence", s->low_confidence, "snippet", json_str(s->snippet)));
 	}
 	char *text = json_dumps(arr, JSON_COMPACT);
 	json_decref(arr);
@@ -292,16 +342,12 @@ int answer_question(struct store *st, const struct config *cfg, const char *ques
 	struct sentence *sn = NULL;
 	size_t nsn = 0;
 	int ret = -1;
-	const char *retriever = opts && opts->retriever ? opts->retriever : "bm25";
+	const char *retriever = opts && opts->retriever ? opts->retriever : NULL;
+	struct retrieval rt = { 0 };
 
 	memset(out, 0, sizeof(*out));
 	if (check_question(question, err))
 		return -1;
-	if (strcmp(retriever, "bm25")) {
-		strbuf_addf(err, "retriever '%s' is not available: this build answers with 'bm25' "
-			    "(the dense embedder is not built yet)", retriever);
-		return -1;
-	}
 	struct store_totals tot;
 	if (store_totals(st, &tot, err))
 		return -1;
@@ -312,17 +358,19 @@ int answer_question(struct store *st, const struct config *cfg, const char *ques
 	enum lang lang = lang_guess_short(question, strlen(question), LANG_FR);
 	out->question = xstrdup(question);
 	out->language = lang_code(lang);
-	out->retriever = "bm25";
 	out->answerer = "extractive";
 
 	/* retrieve */
-	struct search_opts so = { .query = question,
-				  .limit = opts && opts->sources ? opts->sources : cfg->answer.sources,
-				  .mark_open = "**", .mark_close = "**" };
-	if (store_search(st, &so, &hits, &nhits, err))
+	if (retrieve(st, cfg, question, retriever,
+		     opts && opts->sources ? opts->sources : cfg->answer.sources, &rt, err))
 		goto cleanup;
+	hits = rt.hits;
+	nhits = rt.n;
+	out->retriever = rt.mode;
+	snprintf(out->embedder, sizeof(out->embedder), "%s", rt.embedder);
+	out->ms_retrieve = rt.ms_bm25 + rt.ms_dense;
+	out->ms_fuse = rt.ms_fuse;
 	double t1 = time_mono();
-	out->ms_retrieve = (t1 - t0) * 1000;
 
 	/* answer */
 	struct tokenizer *tok = tokenizer_new();
@@ -344,16 +392,21 @@ int answer_question(struct store *st, const struct config *cfg, const char *ques
 		struct strbuf whole = STRBUF_INIT;
 		strbuf_addf(&whole, "%s\n\n%s", h->heading ? h->heading : "", h->text ? h->text : "");
 		s->evidence = coverage(tok, &q, whole.buf, whole.len, lang_from_code(h->language));
+		s->similarity = rt.dense ? rt.dense[i] : -1;
 		strbuf_release(&whole);
 		if (s->evidence > out->evidence)
 			out->evidence = s->evidence;
+		if (s->similarity > out->similarity)
+			out->similarity = s->similarity;
 	}
-	out->abstained = !nhits || out->evidence < cfg->answer.min_evidence;
+	/* Enough of the question's words, or close enough in meaning. */
+	out->abstained = !nhits || (out->evidence < cfg->answer.min_evidence &&
+				    out->similarity < cfg->answer.min_similarity);
 	if (out->abstained) {
 		out->text = xstrdup(abstention(lang));
 	} else {
 		score_sentences(tok, &q, hits, nhits, &sn, &nsn);
-		out->text = nsn ? compose(hits, sn, nsn, cfg) : xstrdup(abstention(lang));
+		out->text = nsn ? compose(&q, hits, sn, nsn, cfg) : xstrdup(abstention(lang));
 		out->abstained = !nsn;
 	}
 	tokenizer_free(tok);
@@ -366,6 +419,7 @@ int answer_question(struct store *st, const struct config *cfg, const char *ques
 		struct query_record rec = {
 			.question = question, .language = out->language, .answer = out->text,
 			.sources_json = sources, .retriever = out->retriever, .answerer = out->answerer,
+			.embedder = out->embedder[0] ? out->embedder : NULL,
 			.abstained = out->abstained, .answer_chars = (int)strlen(out->text),
 			.source_count = (int)out->nsources, .evidence = out->evidence,
 			.ms_retrieve = out->ms_retrieve, .ms_fuse = out->ms_fuse,
@@ -380,7 +434,7 @@ int answer_question(struct store *st, const struct config *cfg, const char *ques
 cleanup:
 	free(sn);
 	terms_release(&q);
-	search_hits_free(hits, nhits);
+	retrieval_release(&rt);
 	if (ret)
 		answer_release(out);
 	return ret;
@@ -403,10 +457,12 @@ void answer_release(struct answer *a)
 char *answer_to_json(const struct answer *a)
 {
 	char *sources = sources_json(a);
-	json_t *j = json_pack("{s:o, s:s, s:o, s:b, s:f, s:o, s:s, s:s, s:{s:f, s:f, s:f, s:f}, s:I}",
+	json_t *j = json_pack("{s:o, s:s, s:o, s:b, s:f, s:f, s:o, s:s, s:o, s:s, s:{s:f, s:f, s:f, s:f}, s:I}",
 		"question", json_str(a->question), "language", a->language, "answer", json_str(a->text),
-		"abstained", a->abstained, "evidence", a->evidence, "sources", json_loads(sources, 0, NULL),
-		"retriever", a->retriever, "answerer", a->answerer, "timings_ms", "retrieve",
+		"abstained", a->abstained, "evidence", a->evidence, "similarity", a->similarity,
+		"sources", json_loads(sources, 0, NULL), "retriever", a->retriever,
+		"embedder", a->embedder[0] ? json_string(a->embedder) : json_null(),
+		"answerer", a->answerer, "timings_ms", "retrieve",
 		a->ms_retrieve, "fuse", a->ms_fuse, "answer", a->ms_answer, "total", a->ms_total,
 		"query_id", (json_int_t)a->query_id);
 	free(sources);

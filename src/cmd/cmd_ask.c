@@ -14,14 +14,14 @@
 #include "core/strutil.h"
 
 static const char usage[] =
-	"usage: ragops ask [--json] [--retriever bm25] [--sources N] QUESTION...\n\n"
+	"usage: ragops ask [--json] [--retriever bm25|dense|hybrid] [--sources N] QUESTION...\n\n"
 	"Answer a question from the index: the best sentences of the best chunks, each\n"
 	"group cited as [title, p. N], or \"Je ne sais pas\" / \"I don't know\" (in the\n"
 	"question's language) when no source covers enough of the question\n"
 	"(answer.min_evidence, calibrated by 'ragops eval').  Questions are logged.\n\n"
 	"   --json          answer, sources {document, title, pages, heading, score,\n"
 	"                   evidence, snippet}, timings and the query id\n"
-	"   --retriever R   bm25 (dense and hybrid arrive with the embedder)\n"
+	"   --retriever R   bm25, dense or hybrid (default retrieve.mode: hybrid)\n"
 	"   --sources N     chunks to answer from (default answer.sources, 5)\n\n"
 	"Exit codes: 0 answered or abstained, 2 bad question or option, 5 empty index.\n";
 
@@ -51,7 +51,7 @@ static int run_ask(int argc, char **argv, struct app *app)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct ask_options ao = { .retriever = "bm25" };
+	struct ask_options ao = { 0 };
 	struct strbuf question = STRBUF_INIT, err = STRBUF_INIT;
 	struct answer a;
 	int json = 0, c, ret;

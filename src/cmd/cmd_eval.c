@@ -19,21 +19,21 @@ static const char usage[] =
 	"MRR, the share of answers holding an expected phrase, abstention precision and\n"
 	"recall on unanswerable questions, latency p50/p95, and the answer.min_evidence\n"
 	"that decides best between answering and abstaining on this set.\n\n"
-	"   --compare LIST  retrievers side by side (bm25; dense and hybrid arrive with\n"
-	"                   the embedder)\n"
+	"   --compare LIST  retrievers side by side, e.g. bm25,dense,hybrid\n"
 	"   --details       one line per question\n\n"
 	"Exit codes: 0 success, 2 usage error, 3 bad golden set, 5 empty index.\n";
 
 static json_t *report_json(const struct eval_report *r)
 {
-	return json_pack("{s:s, s:I, s:I, s:I, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f}",
+	return json_pack("{s:s, s:I, s:I, s:I, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f}",
 		"retriever", r->retriever, "questions", (json_int_t)r->questions,
 		"answerable", (json_int_t)r->answerable, "unanswerable", (json_int_t)r->unanswerable,
 		"recall_at_1", r->recall1, "recall_at_5", r->recall5, "mrr", r->mrr,
 		"page_recall_at_5", r->page_recall5, "phrase_rate", r->phrase_rate,
 		"abstention_precision", r->abstain_precision, "abstention_recall", r->abstain_recall,
 		"latency_p50_ms", r->p50_ms, "latency_p95_ms", r->p95_ms,
-		"best_min_evidence", r->best_min_evidence, "best_decision_rate", r->best_decision_rate);
+		"best_min_evidence", r->best_min_evidence, "best_min_similarity", r->best_min_similarity,
+		"best_decision_rate", r->best_decision_rate);
 }
 
 static void print_table(const struct eval_report *r, size_t n, const char *golden)
@@ -61,6 +61,8 @@ static void print_table(const struct eval_report *r, size_t n, const char *golde
 	ROW("latency p50 (ms)", p50_ms, "%10.1f");
 	ROW("latency p95 (ms)", p95_ms, "%10.1f");
 	ROW("best answer.min_evidence", best_min_evidence, "%10.2f");
+	ROW("best answer.min_similarity", best_min_similarity, "%10.2f");
+	ROW("right decisions with them", best_decision_rate, "%10.3f");
 #undef ROW
 }
 
@@ -99,7 +101,7 @@ static int run_eval(int argc, char **argv, struct app *app)
 		strbuf_release(&err);
 		return EXIT_CONFIG;
 	}
-	char *list = strdup(compare ? compare : "bm25"), *save = NULL;
+	char *list = strdup(compare ? compare : app->cfg.retrieve.mode), *save = NULL;
 	struct eval_report reports[8];
 	size_t n = 0;
 	for (char *r = strtok_r(list, ",", &save); r && n < 8; r = strtok_r(NULL, ",", &save)) {

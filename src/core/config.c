@@ -32,6 +32,7 @@ struct field {
 
 static const char *const levels[] = { "debug", "info", "warning", "error", NULL };
 static const char *const ocr_modes[] = { "auto", "force", "skip", NULL };
+static const char *const retrievers[] = { "bm25", "dense", "hybrid", NULL };
 
 #define OFF(member) offsetof(struct config, member)
 static const struct field fields[] = {
@@ -46,9 +47,19 @@ static const struct field fields[] = {
 	{ "chunk.overlap_chars", F_UINT, OFF(chunk.overlap_chars), "100", 0, 50000, NULL },
 	{ "chunk.min_chars", F_UINT, OFF(chunk.min_chars), "200", 0, 100000, NULL },
 	{ "search.limit", F_UINT, OFF(search.limit), "10", 1, 1000, NULL },
+	{ "embed.dim", F_UINT, OFF(embed.dim), "256", 2, 4096, NULL },
+	{ "embed.min_df", F_UINT, OFF(embed.min_df), "2", 1, 1000, NULL },
+	{ "embed.max_features", F_UINT, OFF(embed.max_features), "50000", 100, 2000000, NULL },
+	{ "embed.retrain_ratio", F_DOUBLE, OFF(embed.retrain_ratio), "0.2", 0, 1, NULL },
+	{ "retrieve.mode", F_CHOICE, OFF(retrieve.mode), "hybrid", 0, 0, retrievers },
+	{ "retrieve.candidates", F_UINT, OFF(retrieve.candidates), "50", 5, 1000, NULL },
+	{ "retrieve.rrf_k", F_UINT, OFF(retrieve.rrf_k), "60", 1, 1000, NULL },
+	{ "retrieve.dense_weight", F_DOUBLE, OFF(retrieve.dense_weight), "1", 0, 10, NULL },
+	{ "retrieve.per_document", F_UINT, OFF(retrieve.per_document), "3", 1, 100, NULL },
 	{ "answer.sources", F_UINT, OFF(answer.sources), "5", 1, 50, NULL },
-	{ "answer.min_evidence", F_DOUBLE, OFF(answer.min_evidence), "0.4", 0, 1, NULL },
-	{ "answer.max_sentences", F_UINT, OFF(answer.max_sentences), "3", 1, 20, NULL },
+	{ "answer.min_evidence", F_DOUBLE, OFF(answer.min_evidence), "0.38", 0, 1, NULL },
+	{ "answer.min_similarity", F_DOUBLE, OFF(answer.min_similarity), "0.52", 0, 1, NULL },
+	{ "answer.max_sentences", F_UINT, OFF(answer.max_sentences), "4", 1, 20, NULL },
 	{ "answer.max_chars", F_UINT, OFF(answer.max_chars), "600", 80, 20000, NULL },
 	{ "ocr.mode", F_CHOICE, OFF(ocr.mode), "auto", 0, 0, ocr_modes },
 	{ "ocr.languages", F_STRING, OFF(ocr.languages), "fra+eng", 0, 0, NULL },

@@ -37,8 +37,21 @@ struct config {
 		unsigned limit;
 	} search;
 	struct {
+		unsigned dim;		/* built-in embedder dimensions */
+		unsigned min_df, max_features;
+		double retrain_ratio;	/* retrain when this share of chunks is new */
+	} embed;
+	struct {
+		char *mode;		/* bm25 | dense | hybrid */
+		unsigned candidates;	/* from each retriever, before fusion */
+		unsigned rrf_k;		/* reciprocal rank fusion constant */
+		double dense_weight;	/* of the dense ranks in the fusion (BM25's is 1) */
+		unsigned per_document;	/* at most this many chunks of one document */
+	} retrieve;
+	struct {
 		unsigned sources;	/* chunks retrieved to answer from */
 		double min_evidence;	/* share of the question's weight a source must cover */
+		double min_similarity;	/* ... or the cosine a source must reach */
 		unsigned max_sentences;
 		unsigned max_chars;
 	} answer;

@@ -144,26 +144,33 @@ static double percentile(double *sorted, size_t n, double p)
 }
 
 /*
- * The evidence threshold that makes the most right decisions: answer when
- * the expected document is among the sources, abstain when it is not (or
- * when there is none).  Answering from the wrong sources is not right,
- * even for an answerable question.
+ * The thresholds that make the most right decisions -- answer when the
+ * expected document is among the sources, abstain when it is not or when
+ * there is none -- among those that never answer an unanswerable
+ * question: a confident wrong answer costs a user more than a "don't know".
  */
 static void calibrate(const struct golden_set *set, struct eval_report *r)
 {
 	r->best_decision_rate = -1;
 	for (int t = 0; t <= 100; t++) {
-		double thr = t / 100.0;
-		size_t right = 0;
-		for (size_t i = 0; i < set->n; i++) {
-			int should_answer = set->items[i].doc != NULL && r->outcomes[i].rank > 0;
-			int answers = r->outcomes[i].evidence >= thr;
-			right += answers == should_answer;
-		}
-		double rate = (double)right / (double)set->n;
-		if (rate > r->best_decision_rate) {
-			r->best_decision_rate = rate;
-			r->best_min_evidence = thr;
+		for (int u = 0; u <= 100; u += 2) {
+			double thr = t / 100.0, sim = u / 100.0;
+			size_t right = 0, invented = 0;
+			for (size_t i = 0; i < set->n; i++) {
+				const struct eval_outcome *o = &r->outcomes[i];
+				int should_answer = set->items[i].doc != NULL && o->rank > 0;
+				int answers = o->evidence >= thr || o->similarity >= sim;
+				right += answers == should_answer;
+				invented += answers && !set->items[i].doc;
+			}
+			if (invented)
+				continue;
+			double rate = (double)right / (double)set->n;
+			if (rate > r->best_decision_rate) {
+				r->best_decision_rate = rate;
+				r->best_min_evidence = thr;
+				r->best_min_similarity = sim;
+			}
 		}
 	}
 }
@@ -190,6 +197,8 @@ int eval_run(struct store *st, const struct config *cfg, const struct golden_set
 		}
 		o->abstained = a.abstained;
 		o->evidence = a.evidence;
+		/* Without vectors no similarity can let a source through. */
+		o->similarity = a.embedder[0] ? a.similarity : -1;
 		o->ms = ms[i] = a.ms_total;
 		for (size_t k = 0; k < a.nsources && g->doc; k++) {
 			if (strcmp(a.sources[k].doc, g->doc))

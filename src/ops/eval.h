@@ -33,7 +33,7 @@ struct eval_outcome {
 	int rank;		/* 1-based rank of the first source from the expected document, 0 if none */
 	int page_hit;		/* a source in the top 5 covers the expected page */
 	int abstained, phrase_hit;
-	double evidence, ms;
+	double evidence, similarity, ms;
 };
 
 struct eval_report {
@@ -42,7 +42,8 @@ struct eval_report {
 	double recall1, recall5, mrr, page_recall5, phrase_rate;
 	double abstain_precision, abstain_recall;
 	double p50_ms, p95_ms;
-	double best_min_evidence;	/* the threshold that decides best on this set */
+	double best_min_evidence;	/* the thresholds that decide best on this set */
+	double best_min_similarity;
 	double best_decision_rate;
 	struct eval_outcome *outcomes;	/* one per question, in order */
 };

@@ -56,10 +56,14 @@ void write_run_metrics(struct flow *fl, const struct run_options *opts, const ch
 	json_object_set_new(m, "characters", json_integer(s->chars));
 	json_t *stages = json_object();
 	json_object_set_new(stages, "collect", json_real(fl->stage_seconds[NSTAGES]));
+	json_object_set_new(stages, "embed", json_real(fl->embed.seconds));
 	for (int i = 0; i < NSTAGES; i++)
 		json_object_set_new(stages, stage_names[i], json_real(fl->stage_seconds[i]));
 	json_object_set_new(m, "stage_seconds", stages);
 	json_object_set_new(m, "ocr", ocr_json(fl));
+	json_object_set_new(m, "embed", json_pack("{s:b, s:I, s:s, s:f}", "trained", fl->embed.trained,
+						  "chunks", (json_int_t)fl->embed.embedded,
+						  "model", fl->embed.version, "seconds", fl->embed.seconds));
 	struct store_totals tot;
 	struct strbuf err = STRBUF_INIT;
 	if (!store_totals(fl->st, &tot, &err)) {

@@ -358,6 +358,22 @@ static int median_height(const struct ocr_result *r)
 	return m;
 }
 
+/* A heading is words: "oF © NN" in tall type is a smudge or a logo. */
+static int mostly_letters(const char *s)
+{
+	size_t letters = 0, other = 0;
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c == ' ' || c == '\n' || (c & 0xC0) == 0x80)
+			continue;
+		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c >= 0xC0)
+			letters++;
+		else
+			other++;
+	}
+	return letters >= 4 && letters >= 4 * other;
+}
+
 /*
  * Paragraphs become blocks; garbage lines are dropped; a short paragraph
  * set in clearly taller type than the page's text is a heading.
@@ -386,7 +402,7 @@ static void add_blocks(struct extracted *doc, int page, const struct ocr_result 
 		}
 		if (para.len) {
 			int level = 0;
-			if (median > 0 && lines <= 2 && para.len < 120) {
+			if (median > 0 && lines <= 2 && para.len < 120 && mostly_letters(para.buf)) {
 				if (min_height * 10 >= median * 18)
 					level = 1;
 				else if (min_height * 100 >= median * 135)

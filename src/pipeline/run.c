@@ -7,6 +7,7 @@
 #define _GNU_SOURCE /* qsort_r */
 #include "pipeline/run.h"
 #include "pipeline/flow.h"
+#include "pipeline/embed.h"
 
 #include <jansson.h>
 #include <stdlib.h>
@@ -265,6 +266,26 @@ int pipeline_run(struct store *st, const struct config *cfg, const struct run_op
 		log_event(LOG_INFO, fl.run_id, d->relpath, "collect", "removed from the inbox: "
 			  "its chunks are deleted");
 		fl.stats.docs_deleted++;
+	}
+
+	/* embed: once for the corpus, after every document is in */
+	{
+		struct strbuf eerr = STRBUF_INIT;
+		long long started = time_now_ms();
+		int erc = embed_corpus(st, cfg, &fl.embed, &eerr);
+		struct task_record t = flow_task(&fl, "(corpus)", STAGE_INDEX,
+						 erc ? TASK_FAILED : TASK_COMPLETED, started,
+						 fl.embed.seconds * 1000, erc ? eerr.buf : NULL, NULL);
+		t.stage = "embed";
+		store_tasks_add(st, &t, 1, err);
+		if (erc)
+			log_event(LOG_WARNING, fl.run_id, NULL, "embed",
+				  "no vectors: %s (search and answers use BM25 alone)", eerr.buf);
+		else if (fl.embed.embedded)
+			log_event(LOG_INFO, fl.run_id, NULL, "embed", "%s %zu chunks with %s",
+				  fl.embed.trained ? "trained on and embedded" : "embedded",
+				  fl.embed.embedded, fl.embed.version);
+		strbuf_release(&eerr);
 	}
 
 	fl.stats.ocr_pages = fl.ocr_stats.pages;

@@ -173,6 +173,27 @@ static const char *const migrations[] = {
 	");"
 	"CREATE INDEX queries_time ON queries(asked_at);"
 	"CREATE VIRTUAL TABLE chunks_vocab USING fts5vocab(chunks_fts, 'row');",
+
+	/* 4: model registry and chunk vectors */
+	"CREATE TABLE models ("
+	"  id INTEGER PRIMARY KEY,"
+	"  kind TEXT NOT NULL,"
+	"  name TEXT NOT NULL,"
+	"  version TEXT NOT NULL,"
+	"  path TEXT NOT NULL,"
+	"  params TEXT NOT NULL,"
+	"  metrics TEXT NOT NULL,"
+	"  state TEXT NOT NULL CHECK (state IN ('candidate','production','archived')),"
+	"  created_at INTEGER NOT NULL,"
+	"  UNIQUE (kind, version)"
+	");"
+	"CREATE TABLE embeddings ("
+	"  chunk_id INTEGER NOT NULL REFERENCES chunks(id) ON DELETE CASCADE,"
+	"  model_id INTEGER NOT NULL REFERENCES models(id) ON DELETE CASCADE,"
+	"  vector BLOB NOT NULL,"
+	"  PRIMARY KEY (model_id, chunk_id)"
+	") WITHOUT ROWID;"
+	"CREATE INDEX embeddings_chunk ON embeddings(chunk_id);",
 };
 
 int sqlite_migrate(sqlite3 *db, struct strbuf *err)

@@ -214,6 +214,42 @@ struct query_record {
 /* Log a question and its answer; returns the query id or -1. */
 long long store_query_log(struct store *st, const struct query_record *q, struct strbuf *err);
 
+/* --- models and vectors -------------------------------------------------- */
+
+struct model_record {
+	long long id, created_at;
+	char *kind, *name, *version, *path, *params, *metrics, *state;
+};
+void model_record_release(struct model_record *m);
+/* The model of `kind` in production; 0 found, 1 none, -1 error. */
+int store_model_production(struct store *st, const char *kind, struct model_record *out,
+			   struct strbuf *err);
+
+/* A chunk to embed. */
+struct chunk_text {
+	long long id;
+	char *text, *heading, *language;
+};
+/* Chunks without a vector from `model_id` (every chunk when 0). */
+int store_chunks_to_embed(struct store *st, long long model_id, struct chunk_text **out,
+			  size_t *n, struct strbuf *err);
+void chunk_texts_free(struct chunk_text *c, size_t n);
+
+/*
+ * Save vectors in one transaction.  With `new_model` (not yet registered:
+ * id 0) the model is registered, put in production with its vectors, and
+ * the former production model archived with its vectors dropped.
+ */
+int store_embeddings_save(struct store *st, struct model_record *new_model, long long model_id,
+			  const long long *chunk_ids, const float *vectors, size_t n, int dim,
+			  struct strbuf *err);
+/* Every vector of a model: ids[n], vectors[n * dim] (caller frees both). */
+int store_embeddings_load(struct store *st, long long model_id, int dim, long long **ids,
+			  float **vectors, size_t *n, struct strbuf *err);
+/* Search hits for given chunk ids (no snippet highlighting), in the order given. */
+int store_chunks_get(struct store *st, const long long *ids, size_t n, struct search_hit **out,
+		     struct strbuf *err);
+
 struct store_totals {
 	long long documents, chunks, pages, pages_needing_ocr, failed;
 };

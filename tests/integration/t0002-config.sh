@@ -52,4 +52,10 @@ equals "overlap over half the target is refused" "$rc" "3"
 out=$("$RAGOPS" -c collect.max_file_size=2M config)
 contains "sizes take units" "$out" "collect.max_file_size = 2097152"
 check "the example configuration loads" "$RAGOPS" --config "$TOP/ragops.example.yaml" config
+rm -f ragops.yaml
+equals "the example states every default as it is" \
+	"$("$RAGOPS" --config "$TOP/ragops.example.yaml" config | tail -n +2)" "$("$RAGOPS" config | tail -n +2)"
+missing=$("$RAGOPS" config | tail -n +2 | while IFS=' =' read -r key _; do
+	grep -q "^ *${key##*.}:" "$TOP/ragops.example.yaml" || echo "$key"; done)
+equals "and documents every key" "$missing" ""
 finish

@@ -1,0 +1,22 @@
+/*
+ * A string -> integer hash map (open addressing), for vocabularies.
+ */
+#ifndef CORE_STRMAP_H
+#define CORE_STRMAP_H
+
+#include <stddef.h>
+
+struct strmap {
+	char **keys;
+	long *values;
+	size_t cap, n;
+};
+
+void strmap_init(struct strmap *m);
+void strmap_release(struct strmap *m);
+/* The value's slot for `key`, added with value 0 when new. */
+long *strmap_slot(struct strmap *m, const char *key, size_t len);
+/* The value for `key`, or NULL. */
+const long *strmap_get(const struct strmap *m, const char *key, size_t len);
+
+#endif

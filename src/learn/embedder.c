@@ -1,0 +1,459 @@
+/*
+ * The built-in embedder; see embedder.h.
+ *
+ * Training: the documents' features -> a sparse TF-IDF matrix A (documents
+ * x features, rows unit length) -> randomized SVD (Halko, Martinsson and
+ * Tropp): Y = A*Omega with two power iterations, Q = orth(Y), B = Q^T*A,
+ * B = U*S*V^T by LAPACK -> the projection is the top `dim` rows of V^T.
+ * Embedding: the text's TF-IDF vector times that projection, unit length.
+ */
+#define _GNU_SOURCE /* qsort_r, M_PI */
+#include "learn/embedder.h"
+
+#include <cblas.h>
+#include <errno.h>
+#include <lapacke.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/fsutil.h"
+#include "core/hash.h"
+#include "core/strmap.h"
+#include "core/xalloc.h"
+#include "text/tokenize.h"
+
+#define MODEL_MAGIC "RAGOPS-LSA-1\n"
+
+struct embedder {
+	int dim, nfeatures;
+	char **features;	/* sorted by index */
+	struct strmap index;	/* feature -> index */
+	float *idf;		/* nfeatures */
+	float *proj;		/* nfeatures x dim, row-major */
+	char version[64];
+};
+
+/* --- features ------------------------------------------------------------ */
+
+struct feature_sink {
+	void (*add)(void *ctx, const char *f, size_t len, float weight);
+	void *ctx;
+};
+
+struct tok_ctx {
+	struct feature_sink *sink;
+	struct strbuf gram;
+};
+
+/* A word and its character 4-grams ("<pho", "phot", ...) as features. */
+static int word_features(void *ctx, const char *tok, size_t len, size_t start, size_t end,
+			 int colocated)
+{
+	struct tok_ctx *tc = ctx;
+	tc->sink->add(tc->sink->ctx, tok, len, 1.0f);
+	if (len < 3)
+		return 0;
+	strbuf_reset(&tc->gram);
+	strbuf_addch(&tc->gram, '<');
+	strbuf_add(&tc->gram, tok, len);
+	strbuf_addch(&tc->gram, '>');
+	char g[8] = "#";
+	for (size_t i = 0; i + 4 <= tc->gram.len; i++) {
+		memcpy(g + 1, tc->gram.buf + i, 4);
+		g[5] = '\0';
+		tc->sink->add(tc->sink->ctx, g, 5, 0.5f);
+	}
+	return 0;
+}
+
+static void text_features(struct tokenizer *tok, const char *text, size_t len, enum lang lang,
+			  int query, struct feature_sink *sink)
+{
+	struct tok_ctx tc = { sink, STRBUF_INIT };
+	tokenizer_run(tok, lang, query ? TOKENIZE_QUERY : 0, text, len, word_features, &tc);
+	strbuf_release(&tc.gram);
+}
+
+/* Term counts of one document. */
+struct counts {
+	struct strmap map;
+	float *weights;	/* by map value - 1 */
+	size_t nweights, alloc;
+};
+
+static void count_add(void *ctx, const char *f, size_t len, float weight)
+{
+	struct counts *c = ctx;
+	long *slot = strmap_slot(&c->map, f, len);
+	if (!*slot) {
+		ALLOC_GROW(c->weights, c->nweights + 1, c->alloc);
+		c->weights[c->nweights++] = 0;
+		*slot = (long)c->nweights;
+	}
+	c->weights[*slot - 1] += weight;
+}
+
+/* --- training ------------------------------------------------------------ */
+
+struct csr {
+	size_t rows;
+	size_t *row_start;	/* rows + 1 */
+	int *col;
+	float *val;
+};
+
+static float gaussian(uint64_t *state)
+{
+	/* xorshift64* uniforms, Box-Muller */
+	double u[2];
+	for (int i = 0; i < 2; i++) {
+		*state ^= *state >> 12;
+		*state ^= *state << 25;
+		*state ^= *state >> 27;
+		u[i] = ((double)((*state * 2685821657736338717ULL) >> 11) + 0.5) / 9007199254740992.0;
+	}
+	return (float)(sqrt(-2.0 * log(u[0])) * cos(2 * M_PI * u[1]));
+}
+
+/* Y (rows x l) = A (rows x V) * X (V x l), row-major. */
+static void csr_times(const struct csr *a, const float *x, int l, float *y)
+{
+	memset(y, 0, a->rows * (size_t)l * sizeof(float));
+	for (size_t i = 0; i < a->rows; i++)
+		for (size_t p = a->row_start[i]; p < a->row_start[i + 1]; p++)
+			cblas_saxpy(l, a->val[p], x + (size_t)a->col[p] * l, 1, y + i * l, 1);
+}
+
+/* Z (V x l) = A^T (V x rows) * Y (rows x l), row-major. */
+static void csr_t_times(const struct csr *a, int nfeatures, const float *y, int l, float *z)
+{
+	memset(z, 0, (size_t)nfeatures * l * sizeof(float));
+	for (size_t i = 0; i < a->rows; i++)
+		for (size_t p = a->row_start[i]; p < a->row_start[i + 1]; p++)
+			cblas_saxpy(l, a->val[p], y + i * l, 1, z + (size_t)a->col[p] * l, 1);
+}
+
+/* Orthonormalise the columns of m (rows x l, row-major) in place. */
+static int orthonormalise(float *m, int rows, int l)
+{
+	float *tau = xcalloc((size_t)l, sizeof(float));
+	int rc = LAPACKE_sgeqrf(LAPACK_ROW_MAJOR, rows, l, m, l, tau);
+	if (rc == 0)
+		rc = LAPACKE_sorgqr(LAPACK_ROW_MAJOR, rows, l, l, m, l, tau);
+	free(tau);
+	return rc;
+}
+
+static int compare_df(const void *a, const void *b, void *ctx)
+{
+	const long *df = ctx;
+	long x = df[*(const int *)a], y = df[*(const int *)b];
+	return x > y ? -1 : x < y;
+}
+
+struct embedder *embedder_train(const struct embed_doc *docs, size_t n,
+				const struct embedder_params *p, struct strbuf *err)
+{
+	if (n < 3) {
+		strbuf_addf(err, "the corpus has %zu chunks: too few to train the built-in embedder", n);
+		return NULL;
+	}
+	struct tokenizer *tok = tokenizer_new();
+	struct strmap all;
+	strmap_init(&all);
+	/* Pass 1: document frequencies. */
+	long *df = NULL;
+	size_t df_alloc = 0, nall = 0;
+	for (size_t d = 0; d < n; d++) {
+		struct counts c = { .weights = NULL };
+		strmap_init(&c.map);
+		struct feature_sink sink = { count_add, &c };
+		text_features(tok, docs[d].text, strlen(docs[d].text), docs[d].lang, 0, &sink);
+		for (size_t i = 0; i < c.map.cap; i++) {
+			if (!c.map.keys[i])
+				continue;
+			long *slot = strmap_slot(&all, c.map.keys[i], strlen(c.map.keys[i]));
+			if (!*slot) {
+				ALLOC_GROW(df, nall + 1, df_alloc);
+				df[nall++] = 0;
+				*slot = (long)nall;
+			}
+			df[*slot - 1]++;
+		}
+		strmap_release(&c.map);
+		free(c.weights);
+	}
+	/* The vocabulary: frequent enough, at most max_features, most frequent first. */
+	int *order = xmalloc((nall + 1) * sizeof(int));
+	int kept = 0;
+	for (size_t i = 0; i < nall; i++)
+		if (df[i] >= p->min_df)
+			order[kept++] = (int)i;
+	qsort_r(order, (size_t)kept, sizeof(int), compare_df, df);
+	if (kept > p->max_features)
+		kept = p->max_features;
+	struct embedder *e = xcalloc(1, sizeof(*e));
+	e->nfeatures = kept;
+	e->features = xcalloc((size_t)kept + 1, sizeof(char *));
+	e->idf = xcalloc((size_t)kept + 1, sizeof(float));
+	strmap_init(&e->index);
+	long *new_index = xcalloc(nall + 1, sizeof(long)); /* old id + 1 -> new index + 1 */
+	for (size_t i = 0; i < all.cap; i++) {
+		if (!all.keys[i])
+			continue;
+		new_index[all.values[i] - 1] = -1;
+	}
+	for (int k = 0; k < kept; k++)
+		new_index[order[k]] = k + 1;
+	for (size_t i = 0; i < all.cap; i++) {
+		if (!all.keys[i] || new_index[all.values[i] - 1] <= 0)
+			continue;
+		int k = (int)new_index[all.values[i] - 1] - 1;
+		e->features[k] = xstrdup(all.keys[i]);
+		e->idf[k] = (float)(log((double)(n + 1) / (double)(df[all.values[i] - 1] + 1)) + 1.0);
+		*strmap_slot(&e->index, all.keys[i], strlen(all.keys[i])) = k + 1;
+	}
+	free(order);
+	free(new_index);
+	free(df);
+	strmap_release(&all);
+
+	int dim = p->dim;
+	if (dim > (int)n - 1)
+		dim = (int)n - 1;
+	if (dim > kept - 1)
+		dim = kept - 1;
+	if (dim < 2) {
+		strbuf_addstr(err, "the corpus has too few distinct words to train the built-in embedder");
+		embedder_free(e);
+		tokenizer_free(tok);
+		return NULL;
+	}
+	e->dim = dim;
+
+	/* Pass 2: the TF-IDF matrix, rows of unit length. */
+	struct csr a = { n, xcalloc(n + 1, sizeof(size_t)), NULL, NULL };
+	size_t nnz = 0, nnz_alloc = 0;
+	for (size_t d = 0; d < n; d++) {
+		struct counts c = { .weights = NULL };
+		strmap_init(&c.map);
+		struct feature_sink sink = { count_add, &c };
+		text_features(tok, docs[d].text, strlen(docs[d].text), docs[d].lang, 0, &sink);
+		size_t row0 = nnz;
+		double norm = 0;
+		for (size_t i = 0; i < c.map.cap; i++) {
+			if (!c.map.keys[i])
+				continue;
+			const long *k = strmap_get(&e->index, c.map.keys[i], strlen(c.map.keys[i]));
+			if (!k)
+				continue;
+			ALLOC_GROW(a.col, nnz + 1, nnz_alloc);
+			a.val = xrealloc(a.val, nnz_alloc * sizeof(float));
+			float tf = c.weights[c.map.values[i] - 1];
+			a.col[nnz] = (int)*k - 1;
+			a.val[nnz] = (1.0f + logf(tf > 1 ? tf : 1)) * e->idf[*k - 1];
+			norm += (double)a.val[nnz] * a.val[nnz];
+			nnz++;
+		}
+		for (size_t q = row0; q < nnz; q++)
+			a.val[q] /= norm > 0 ? (float)sqrt(norm) : 1.0f;
+		a.row_start[d + 1] = nnz;
+		strmap_release(&c.map);
+		free(c.weights);
+	}
+	tokenizer_free(tok);
+
+	/* Randomized SVD. */
+	int l = dim + 10 < (int)n ? dim + 10 : (int)n;
+	if (l > kept)
+		l = kept;
+	size_t V = (size_t)kept;
+	float *omega = xmalloc(V * l * sizeof(float));
+	uint64_t state = p->seed ? p->seed : 0x9E3779B97F4A7C15ULL;
+	for (size_t i = 0; i < V * (size_t)l; i++)
+		omega[i] = gaussian(&state);
+	float *y = xmalloc(n * l * sizeof(float));
+	int rc = 0;
+	csr_times(&a, omega, l, y);
+	for (int it = 0; it < 2 && !rc; it++) {
+		rc = orthonormalise(y, (int)n, l);
+		csr_t_times(&a, kept, y, l, omega);
+		rc = rc ? rc : orthonormalise(omega, kept, l);
+		csr_times(&a, omega, l, y);
+	}
+	rc = rc ? rc : orthonormalise(y, (int)n, l);
+	/* B^T (V x l) = A^T Q: its SVD gives B's right singular vectors as its left ones. */
+	float *bt = omega;
+	csr_t_times(&a, kept, y, l, bt);
+	float *s = xcalloc((size_t)l, sizeof(float)), *u = NULL, *vt = xcalloc((size_t)l * l, sizeof(float));
+	if (!rc) {
+		u = xmalloc(V * l * sizeof(float));
+		rc = LAPACKE_sgesdd(LAPACK_ROW_MAJOR, 'S', kept, l, bt, l, s, u, l, vt, l);
+	}
+	if (rc) {
+		strbuf_addf(err, "the SVD failed (LAPACK error %d)", rc);
+	} else {
+		/* The projection: the first `dim` left singular vectors of B^T. */
+		e->proj = xmalloc(V * (size_t)dim * sizeof(float));
+		for (size_t j = 0; j < V; j++)
+			memcpy(e->proj + j * dim, u + j * l, (size_t)dim * sizeof(float));
+	}
+	free(omega);
+	free(y);
+	free(s);
+	free(u);
+	free(vt);
+	free(a.row_start);
+	free(a.col);
+	free(a.val);
+	if (rc) {
+		embedder_free(e);
+		return NULL;
+	}
+	/* The version names the content, so the same training gives the same name. */
+	struct sha256_ctx *h = sha256_begin();
+	sha256_update(h, e->proj, V * (size_t)dim * sizeof(float));
+	char hex[SHA256_HEX_LEN + 1];
+	sha256_finish(h, hex);
+	snprintf(e->version, sizeof(e->version), "builtin-lsa-%.12s", hex);
+	return e;
+}
+
+/* --- embedding ----------------------------------------------------------- */
+
+static void proj_add(void *ctx, const char *f, size_t len, float weight)
+{
+	count_add(ctx, f, len, weight);
+}
+
+void embedder_embed(const struct embedder *e, struct tokenizer *tok, const char *text,
+		    size_t len, enum lang lang, int query, float *out)
+{
+	struct counts c = { .weights = NULL };
+	strmap_init(&c.map);
+	struct feature_sink sink = { proj_add, &c };
+	text_features(tok, text, len, lang, query, &sink);
+	memset(out, 0, (size_t)e->dim * sizeof(float));
+	for (size_t i = 0; i < c.map.cap; i++) {
+		if (!c.map.keys[i])
+			continue;
+		const long *k = strmap_get(&e->index, c.map.keys[i], strlen(c.map.keys[i]));
+		if (!k)
+			continue;
+		float tf = c.weights[c.map.values[i] - 1];
+		float w = (1.0f + logf(tf > 1 ? tf : 1)) * e->idf[*k - 1];
+		cblas_saxpy(e->dim, w, e->proj + (size_t)(*k - 1) * e->dim, 1, out, 1);
+	}
+	float norm = cblas_snrm2(e->dim, out, 1);
+	if (norm > 0)
+		cblas_sscal(e->dim, 1.0f / norm, out, 1);
+	strmap_release(&c.map);
+	free(c.weights);
+}
+
+float vec_dot(const float *a, const float *b, int n)
+{
+	float s = 0;
+#pragma omp simd reduction(+ : s)
+	for (int i = 0; i < n; i++)
+		s += a[i] * b[i];
+	return s;
+}
+
+/* --- the model file ------------------------------------------------------ */
+
+int embedder_save(const struct embedder *e, const char *path, struct strbuf *err)
+{
+	struct strbuf out = STRBUF_INIT;
+	strbuf_addstr(&out, MODEL_MAGIC);
+	strbuf_addf(&out, "%s\n%d %d\n", e->version, e->dim, e->nfeatures);
+	for (int i = 0; i < e->nfeatures; i++)
+		strbuf_addf(&out, "%s\n", e->features[i]);
+	strbuf_add(&out, e->idf, (size_t)e->nfeatures * sizeof(float));
+	strbuf_add(&out, e->proj, (size_t)e->nfeatures * e->dim * sizeof(float));
+	int rc = write_file_atomic(path, out.buf, out.len, err);
+	strbuf_release(&out);
+	return rc;
+}
+
+struct embedder *embedder_load(const char *path, struct strbuf *err)
+{
+	struct strbuf in = STRBUF_INIT;
+	struct embedder *e = NULL;
+	if (read_file(path, &in, 0, err))
+		goto cleanup;
+	const char *p = in.buf, *end = in.buf + in.len;
+	size_t magic = strlen(MODEL_MAGIC);
+	if (in.len < magic || memcmp(p, MODEL_MAGIC, magic))
+		goto bad;
+	p += magic;
+	e = xcalloc(1, sizeof(*e));
+	strmap_init(&e->index);
+	const char *nl = memchr(p, '\n', (size_t)(end - p));
+	if (!nl || nl - p >= (long)sizeof(e->version))
+		goto bad;
+	memcpy(e->version, p, (size_t)(nl - p));
+	p = nl + 1;
+	if (sscanf(p, "%d %d", &e->dim, &e->nfeatures) != 2 || e->dim < 1 || e->nfeatures < 1)
+		goto bad;
+	p = memchr(p, '\n', (size_t)(end - p));
+	if (!p++)
+		goto bad;
+	e->features = xcalloc((size_t)e->nfeatures + 1, sizeof(char *));
+	for (int i = 0; i < e->nfeatures; i++) {
+		nl = memchr(p, '\n', (size_t)(end - p));
+		if (!nl)
+			goto bad;
+		e->features[i] = xstrndup(p, (size_t)(nl - p));
+		*strmap_slot(&e->index, p, (size_t)(nl - p)) = i + 1;
+		p = nl + 1;
+	}
+	size_t floats = (size_t)e->nfeatures * (1 + (size_t)e->dim);
+	if ((size_t)(end - p) != floats * sizeof(float))
+		goto bad;
+	e->idf = xmalloc((size_t)e->nfeatures * sizeof(float));
+	memcpy(e->idf, p, (size_t)e->nfeatures * sizeof(float));
+	p += (size_t)e->nfeatures * sizeof(float);
+	e->proj = xmalloc((size_t)e->nfeatures * e->dim * sizeof(float));
+	memcpy(e->proj, p, (size_t)e->nfeatures * e->dim * sizeof(float));
+	goto cleanup;
+bad:
+	strbuf_addf(err, "'%s' is not a ragops embedder model (damaged or another version)", path);
+	embedder_free(e);
+	e = NULL;
+cleanup:
+	strbuf_release(&in);
+	return e;
+}
+
+void embedder_free(struct embedder *e)
+{
+	if (!e)
+		return;
+	for (int i = 0; e->features && i < e->nfeatures; i++)
+		free(e->features[i]);
+	free(e->features);
+	if (e->index.keys)
+		strmap_release(&e->index);
+	free(e->idf);
+	free(e->proj);
+	free(e);
+}
+
+int embedder_dim(const struct embedder *e)
+{
+	return e->dim;
+}
+
+int embedder_features(const struct embedder *e)
+{
+	return e->nfeatures;
+}
+
+const char *embedder_version(const struct embedder *e)
+{
+	return e->version;
+}

@@ -1,0 +1,231 @@
+/*
+ * Retrieval; see retrieve.h.  The model and the vectors are loaded once
+ * per process and reused while the production model stays the same.
+ */
+#include "retrieval/retrieve.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/timeutil.h"
+#include "core/xalloc.h"
+#include "learn/embedder.h"
+#include "text/tokenize.h"
+
+struct vector_index {
+	long long model_id;
+	char version[64];
+	struct embedder *e;
+	long long *ids;
+	float *vectors;
+	size_t n;
+};
+
+static struct vector_index cache;
+
+static void cache_clear(void)
+{
+	embedder_free(cache.e);
+	free(cache.ids);
+	free(cache.vectors);
+	memset(&cache, 0, sizeof(cache));
+}
+
+/* 0 loaded, 1 no model in production, -1 error. */
+static int load_vectors(struct store *st, const struct config *cfg, struct strbuf *err)
+{
+	struct model_record m;
+	int rc = store_model_production(st, "embedder", &m, err);
+	if (rc)
+		return rc;
+	if (cache.e && cache.model_id == m.id) {
+		model_record_release(&m);
+		return 0;
+	}
+	cache_clear();
+	char *file = xasprintf("%s/%s", cfg->data_dir, m.path);
+	cache.e = embedder_load(file, err);
+	free(file);
+	if (!cache.e ||
+	    store_embeddings_load(st, m.id, embedder_dim(cache.e), &cache.ids, &cache.vectors,
+				  &cache.n, err)) {
+		model_record_release(&m);
+		cache_clear();
+		return -1;
+	}
+	cache.model_id = m.id;
+	snprintf(cache.version, sizeof(cache.version), "%s", m.version);
+	model_record_release(&m);
+	return 0;
+}
+
+struct scored {
+	long long id;
+	float score;
+};
+
+static int by_score(const void *a, const void *b)
+{
+	float x = ((const struct scored *)a)->score, y = ((const struct scored *)b)->score;
+	return x < y ? 1 : x > y ? -1 : 0;
+}
+
+/* Exact top-k by cosine. */
+static size_t dense_top(const char *query, unsigned k, struct scored *out)
+{
+	int dim = embedder_dim(cache.e);
+	float *q = xcalloc((size_t)dim, sizeof(float));
+	struct tokenizer *tok = tokenizer_new();
+	embedder_embed(cache.e, tok, query, strlen(query), LANG_UNKNOWN, 1, q);
+	tokenizer_free(tok);
+	struct scored *all = xmalloc((cache.n + 1) * sizeof(*all));
+	for (size_t i = 0; i < cache.n; i++)
+		all[i] = (struct scored){ cache.ids[i], vec_dot(q, cache.vectors + i * (size_t)dim, dim) };
+	qsort(all, cache.n, sizeof(*all), by_score);
+	size_t n = cache.n < k ? cache.n : k;
+	memcpy(out, all, n * sizeof(*out));
+	free(all);
+	free(q);
+	return n;
+}
+
+struct fused {
+	long long id;
+	double score;
+	float cosine;
+	int bm25_rank; /* 1-based, 0 when absent */
+	size_t bm25_index;
+};
+
+static int by_fused(const void *a, const void *b)
+{
+	double x = ((const struct fused *)a)->score, y = ((const struct fused *)b)->score;
+	return x < y ? 1 : x > y ? -1 : 0;
+}
+
+static void move_hit(struct search_hit *dst, struct search_hit *src)
+{
+	*dst = *src;
+	memset(src, 0, sizeof(*src));
+}
+
+int retrieve(struct store *st, const struct config *cfg, const char *query, const char *mode,
+	     unsigned k, struct retrieval *out, struct strbuf *err)
+{
+	struct search_hit *bm = NULL, *dh = NULL;
+	size_t nbm = 0;
+	struct fused *f = NULL;
+	size_t nf = 0, nids = 0;
+	long long *ids = NULL;
+	int ret = -1;
+	memset(out, 0, sizeof(*out));
+	mode = mode ? mode : cfg->retrieve.mode;
+	if (strcmp(mode, "bm25") && strcmp(mode, "dense") && strcmp(mode, "hybrid")) {
+		strbuf_addf(err, "unknown retriever '%s': use bm25, dense or hybrid", mode);
+		return -1;
+	}
+	int want_dense = strcmp(mode, "bm25") != 0, want_bm25 = strcmp(mode, "dense") != 0;
+	if (want_dense) {
+		int rc = load_vectors(st, cfg, err);
+		if (rc < 0)
+			return -1;
+		if (rc == 1) {
+			if (!strcmp(mode, "dense")) {
+				strbuf_addstr(err, "no embedder in production yet: 'ragops run' trains one");
+				return -1;
+			}
+			want_dense = 0;
+			mode = "bm25";
+		}
+	}
+	out->mode = mode;
+	unsigned cand = cfg->retrieve.candidates > k ? cfg->retrieve.candidates : k;
+	double t0 = time_mono();
+	if (want_bm25) {
+		struct search_opts so = { .query = query, .limit = cand, .mark_open = "**", .mark_close = "**" };
+		if (store_search(st, &so, &bm, &nbm, err)) {
+			/* A question of stop words alone can still be found by meaning. */
+			if (!want_dense)
+				return -1;
+			strbuf_reset(err);
+		}
+	}
+	double t1 = time_mono();
+	out->ms_bm25 = (t1 - t0) * 1000;
+	struct scored *ds = NULL;
+	size_t nds = 0;
+	if (want_dense) {
+		snprintf(out->embedder, sizeof(out->embedder), "%s", cache.version);
+		ds = xcalloc(cand + 1, sizeof(*ds));
+		nds = dense_top(query, cand, ds);
+	}
+	double t2 = time_mono();
+	out->ms_dense = (t2 - t1) * 1000;
+
+	/* Reciprocal rank fusion: each list votes 1/(rrf_k + rank). */
+	f = xcalloc(nbm + nds + 1, sizeof(*f));
+	double rk = cfg->retrieve.rrf_k;
+	for (size_t i = 0; i < nbm; i++)
+		f[nf++] = (struct fused){ bm[i].chunk_id, 1.0 / (rk + (double)i + 1), -1, (int)i + 1, i };
+	for (size_t i = 0; i < nds; i++) {
+		size_t j = 0;
+		while (j < nf && f[j].id != ds[i].id)
+			j++;
+		if (j == nf)
+			f[nf++] = (struct fused){ ds[i].id, 0, -1, 0, 0 };
+		f[j].score += cfg->retrieve.dense_weight / (rk + (double)i + 1);
+		f[j].cosine = ds[i].score;
+	}
+	if (want_bm25 && !want_dense) {
+		/* BM25 alone keeps BM25's own order and scores. */
+	} else {
+		qsort(f, nf, sizeof(*f), by_fused);
+	}
+	/* Diversity: at most per_document chunks of one document; look further down for the rest. */
+	ids = xcalloc(nf + 1, sizeof(long long));
+	for (size_t i = 0; i < nf && nids < 4 * (size_t)k; i++)
+		ids[nids++] = f[i].id;
+	if (store_chunks_get(st, ids, nids, &dh, err))
+		goto cleanup;
+	out->hits = xcalloc(nids + 1, sizeof(*out->hits));
+	out->dense = xcalloc(nids + 1, sizeof(float));
+	for (size_t i = 0; i < nids && out->n < k; i++) {
+		int seen = 0;
+		for (size_t j = 0; j < out->n; j++)
+			seen += out->hits[j].doc_path && dh[i].doc_path &&
+				!strcmp(out->hits[j].doc_path, dh[i].doc_path);
+		if ((unsigned)seen >= cfg->retrieve.per_document)
+			continue;
+		struct search_hit *h = &out->hits[out->n];
+		if (f[i].bm25_rank) {
+			/* Keep BM25's highlighted snippet and score where it has them. */
+			move_hit(h, &bm[f[i].bm25_index]);
+			if (want_dense)
+				h->score = f[i].score;
+		} else {
+			move_hit(h, &dh[i]);
+			h->score = want_bm25 ? f[i].score : f[i].cosine;
+		}
+		out->dense[out->n] = f[i].cosine;
+		out->n++;
+	}
+	out->ms_fuse = (time_mono() - t2) * 1000;
+	ret = 0;
+cleanup:
+	free(ids);
+	search_hits_free(bm, nbm);
+	search_hits_free(dh, dh ? nids : 0);
+	free(ds);
+	free(f);
+	if (ret)
+		retrieval_release(out);
+	return ret;
+}
+
+void retrieval_release(struct retrieval *r)
+{
+	search_hits_free(r->hits, r->n);
+	free(r->dense);
+	memset(r, 0, sizeof(*r));
+}

@@ -1,0 +1,32 @@
+/*
+ * Retrieval: BM25 over the full-text index, dense search over the chunk
+ * vectors of the embedder in production (exact top-k, in process), or
+ * both fused by reciprocal rank (the default), with at most
+ * retrieve.per_document chunks of one document so that the sources are
+ * diverse.
+ */
+#ifndef RETRIEVAL_RETRIEVE_H
+#define RETRIEVAL_RETRIEVE_H
+
+#include "core/config.h"
+#include "core/strbuf.h"
+#include "store/store.h"
+
+struct retrieval {
+	struct search_hit *hits;
+	size_t n;
+	const char *mode;	/* what was used: "bm25", "dense", "hybrid" */
+	char embedder[64];	/* model version, "" without vectors */
+	float *dense;		/* cosine of each hit with the question, -1 when unknown */
+	double ms_bm25, ms_dense, ms_fuse;
+};
+
+/*
+ * Retrieve `k` chunks for `query` by `mode` (NULL: retrieve.mode).  With no
+ * vectors yet, hybrid falls back to BM25; dense fails with the reason.
+ */
+int retrieve(struct store *st, const struct config *cfg, const char *query, const char *mode,
+	     unsigned k, struct retrieval *out, struct strbuf *err);
+void retrieval_release(struct retrieval *r);
+
+#endif
