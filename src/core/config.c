@@ -73,7 +73,7 @@ static const struct field fields[] = {
 	{ "ocr.garbage_line_confidence", F_DOUBLE, OFF(ocr.garbage_line_confidence), "40", 0, 100, NULL },
 	{ "ocr.max_megapixels", F_DOUBLE, OFF(ocr.max_megapixels), "250", 0.01, 10000, NULL },
 	{ "ocr.max_side", F_UINT, OFF(ocr.max_side), "32767", 16, 1000000, NULL },
-	{ "ocr.page_timeout", F_UINT, OFF(ocr.page_timeout), "120", 1, 86400, NULL },
+	{ "ocr.page_timeout", F_DOUBLE, OFF(ocr.page_timeout), "120", 0.001, 86400, NULL },
 	{ "log.level", F_CHOICE, OFF(log_level), "info", 0, 0, levels },
 };
 #define NFIELDS (sizeof(fields) / sizeof(fields[0]))

@@ -68,7 +68,7 @@ struct config {
 		double garbage_line_confidence;
 		double max_megapixels;
 		unsigned max_side;
-		unsigned page_timeout;	/* seconds */
+		double page_timeout;	/* seconds */
 	} ocr;
 	char *log_level;
 };

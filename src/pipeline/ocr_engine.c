@@ -141,7 +141,7 @@ int ocr_engine_read(struct ocr_engine *e, const struct page_image *img, enum ocr
 	out->seconds = time_mono() - t0;
 	out->psm = psm;
 	if (out->seconds > deadline_s) {
-		strbuf_addf(err, "OCR took longer than the page budget (ocr.page_timeout, %.0f s)",
+		strbuf_addf(err, "OCR took longer than the page budget (ocr.page_timeout, %g s)",
 			    deadline_s);
 		TessBaseAPIClear(e->api);
 		return -1;

@@ -10,6 +10,7 @@
 #include "pipeline/embed.h"
 
 #include <jansson.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -108,12 +109,29 @@ struct batch {
 	int pages;
 };
 
+/*
+ * Fault injection for the crash tests: RAGOPS_CRASH_AFTER_DOCUMENTS=N kills
+ * the process (SIGKILL, like kill -9) right after the N-th saved document,
+ * so that a test can stop a run at an exact point.
+ */
+static void crash_point(void)
+{
+	static long left = -2;
+	if (left == -2) {
+		const char *v = getenv("RAGOPS_CRASH_AFTER_DOCUMENTS");
+		left = v ? atol(v) : -1;
+	}
+	if (left > 0 && --left == 0)
+		raise(SIGKILL);
+}
+
 static void batch_flush(struct flow *fl, struct batch *b)
 {
 	process_ocr(fl, b->jobs, b->n);
 	for (size_t i = 0; i < b->n; i++) {
 		process_finish(fl, b->jobs[i]);
 		progress_document_done(fl->progress);
+		crash_point();
 	}
 	b->n = 0;
 	b->pages = 0;

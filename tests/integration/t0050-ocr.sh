@@ -100,7 +100,7 @@ equals "a page over ocr.max_megapixels fails: exit 1" "$?" "1"
 contains "with the page and the reason" "$(cat "$scratch/err")" "page 2: the page is"
 contains "the rest of the document goes on" "$(rg "$l" search posemètre)" "mixed-text-and-scan.pdf"
 t=$(new_data timeout)
-rg "$t" -c ocr.page_timeout=1 -c ocr.threads=1 run --inbox "$one" >/dev/null 2>"$scratch/err"
+rg "$t" -c ocr.page_timeout=0.01 -c ocr.threads=1 run --inbox "$one" >/dev/null 2>"$scratch/err"
 contains "a page over its time budget fails with the reason" "$(cat "$scratch/err")" "longer than the page budget"
 w=$(new_data weak)
 j=$(rg "$w" -c ocr.min_confidence=99.9 run --inbox "$one" --json 2>/dev/null)
