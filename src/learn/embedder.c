@@ -200,12 +200,7 @@ struct embedder *embedder_train(const struct embed_doc *docs, size_t n,
 	e->features = xcalloc((size_t)kept + 1, sizeof(char *));
 	e->idf = xcalloc((size_t)kept + 1, sizeof(float));
 	strmap_init(&e->index);
-	long *new_index = xcalloc(nall + 1, sizeof(long)); /* old id + 1 -> new index + 1 */
-	for (size_t i = 0; i < all.cap; i++) {
-		if (!all.keys[i])
-			continue;
-		new_index[all.values[i] - 1] = -1;
-	}
+	long *new_index = xcalloc(nall + 1, sizeof(long)); /* feature id -> index + 1, 0 if dropped */
 	for (int k = 0; k < kept; k++)
 		new_index[order[k]] = k + 1;
 	for (size_t i = 0; i < all.cap; i++) {
@@ -250,8 +245,11 @@ struct embedder *embedder_train(const struct embed_doc *docs, size_t n,
 			const long *k = strmap_get(&e->index, c.map.keys[i], strlen(c.map.keys[i]));
 			if (!k)
 				continue;
-			ALLOC_GROW(a.col, nnz + 1, nnz_alloc);
-			a.val = xrealloc(a.val, nnz_alloc * sizeof(float));
+			if (nnz + 1 > nnz_alloc) {
+				nnz_alloc = nnz_alloc ? nnz_alloc * 2 : 4096;
+				a.col = xrealloc(a.col, nnz_alloc * sizeof(int));
+				a.val = xrealloc(a.val, nnz_alloc * sizeof(float));
+			}
 			float tf = c.weights[c.map.values[i] - 1];
 			a.col[nnz] = (int)*k - 1;
 			a.val[nnz] = (1.0f + logf(tf > 1 ? tf : 1)) * e->idf[*k - 1];

@@ -66,7 +66,7 @@ size_t sentence_split(const char *text, size_t len, size_t *ends, size_t max_end
 		/* closing quotes and brackets stay with the sentence */
 		while (end < len && (text[end] == ')' || text[end] == '"' || text[end] == ']'))
 			end++;
-		if (end < len && !memcmp(text + end, "\xC2\xA0\xC2\xBB", 4))
+		if (end + 4 <= len && !memcmp(text + end, "\xC2\xA0\xC2\xBB", 4))
 			end += 4;
 		if (end >= len || text[end] != ' ')
 			continue;

@@ -155,12 +155,15 @@ void process_ocr(struct flow *fl, struct doc_job **jobs, size_t n)
 		m++;
 	}
 	long long started = time_now_ms();
+	double t0 = time_mono();
 	if (m) {
 		if (!fl->ocr)
 			fl->ocr = ocr_stage_new(fl->cfg, fl->st, progress_ocr_pages, fl->progress);
 		progress_ocr_expect(fl->progress, pages);
 		ocr_documents(fl->ocr, inputs, m, &fl->ocr_stats);
 	}
+	/* The stage's time is the batch's elapsed time; each task's, its pages' time. */
+	fl->stage_seconds[STAGE_OCR] += time_mono() - t0;
 	for (size_t i = 0, k = 0; i < n; i++) {
 		struct doc_job *job = jobs[i];
 		enum task_state state = TASK_COMPLETED;
@@ -173,7 +176,6 @@ void process_ocr(struct flow *fl, struct doc_job **jobs, size_t n)
 									? TASK_CACHED : TASK_COMPLETED;
 			log_ocr(fl, job);
 		}
-		fl->stage_seconds[STAGE_OCR] += ms / 1000;
 		job->tasks[job->ntasks++] = flow_task(fl, job->f->relpath, STAGE_OCR, state, started, ms,
 						      job->ocr.failed ? job->ocr.error.buf : NULL,
 						      job->keys);
