@@ -11,17 +11,23 @@
 #include "core/error.h"
 #include "core/json.h"
 #include "core/strutil.h"
+#include "core/timeutil.h"
 #include "core/xalloc.h"
+#include "retrieval/retrieve.h"
 
 static const char usage[] =
-	"usage: ragops search [--limit N] [--lang fr|en] [--json] WORDS...\n\n"
+	"usage: ragops search [--limit N] [--lang fr|en] [--retriever R] [--json] WORDS...\n"
+	"       ragops search --queries FILE [--retriever R] [--limit N]\n\n"
 	"Full-text search of the index: chunks ranked by BM25, with the document, page,\n"
 	"heading path and a snippet with the matching words highlighted.  Accents, case,\n"
 	"French elisions (l', d', qu'...) and word endings (Snowball stemming) do not\n"
 	"matter: 'balance des blancs' finds 'Balance du blanc'.\n\n"
 	"   -n, --limit N   how many results (default: search.limit, 10)\n"
 	"   --lang CODE     only chunks of documents in this language (fr, en)\n"
-	"   --json          results as JSON (snippet matches between ** **)\n\n"
+	"   --json          results as JSON (snippet matches between ** **)\n"
+	"   --retriever R   bm25 (default: words), dense (meaning) or hybrid (both)\n"
+	"   --queries FILE  one query per line; prints a JSON line per query with its\n"
+	"                   latency in this process (for benchmarks)\n\n"
 	"Exit codes: 0 success (even with no result), 2 usage error, 5 the index is empty.\n";
 
 static void print_pages(const struct search_hit *h, char *out, size_t n)
@@ -70,16 +76,58 @@ static void print_json(const char *query, const struct search_hit *hits, size_t 
 	json_decref(j);
 }
 
+/* One JSON line per query: what a benchmark needs, timed in this process. */
+static int run_queries(struct app *app, const char *file, const char *retriever, unsigned limit)
+{
+	FILE *fp = fopen(file, "r");
+	char *line = NULL;
+	size_t cap = 0;
+	struct strbuf err = STRBUF_INIT;
+	if (!fp) {
+		fprintf(stderr, "ragops search: cannot open '%s'\n", file);
+		return EXIT_USAGE;
+	}
+	ssize_t len;
+	while ((len = getline(&line, &cap, fp)) > 0) {
+		while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+			line[--len] = '\0';
+		if (!len)
+			continue;
+		struct retrieval r;
+		double t0 = time_mono();
+		strbuf_reset(&err);
+		int rc = retrieve(app->store, &app->cfg, line, retriever, limit, &r, &err);
+		double ms = (time_mono() - t0) * 1000;
+		json_t *j = rc ? json_pack("{s:o, s:f, s:o}", "query", json_str(line), "ms", ms,
+					   "error", json_str(err.buf))
+			       : json_pack("{s:o, s:f, s:s, s:i, s:o}", "query", json_str(line), "ms", ms,
+					   "retriever", r.mode, "results", (int)r.n, "top",
+					   json_str(r.n ? r.hits[0].doc_path : NULL));
+		json_dumpf(j, stdout, JSON_COMPACT);
+		putchar('\n');
+		json_decref(j);
+		if (!rc)
+			retrieval_release(&r);
+	}
+	free(line);
+	fclose(fp);
+	strbuf_release(&err);
+	return EXIT_OK;
+}
+
 static int run_search(int argc, char **argv, struct app *app)
 {
 	static const struct option opts[] = {
 		{ "limit", required_argument, NULL, 'n' },
 		{ "lang", required_argument, NULL, 'l' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "retriever", required_argument, NULL, 'r' },
+		{ "queries", required_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct search_opts so = { .limit = app->cfg.search.limit };
+	const char *retriever = "bm25", *queries = NULL;
 	struct strbuf query = STRBUF_INIT, err = STRBUF_INIT;
 	struct search_hit *hits = NULL;
 	size_t nhits = 0;
@@ -104,10 +152,14 @@ static int run_search(int argc, char **argv, struct app *app)
 			so.language = optarg;
 			break;
 		case 'j': json = 1; break;
+		case 'r': retriever = optarg; break;
+		case 'q': queries = optarg; break;
 		case 'h': fputs(usage, stdout); return EXIT_OK;
 		default: fputs(usage, stderr); return EXIT_USAGE;
 		}
 	}
+	if (queries)
+		return run_queries(app, queries, retriever, so.limit);
 	for (int i = optind; i < argc; i++)
 		strbuf_addf(&query, "%s%s", query.len ? " " : "", argv[i]);
 	if (!query.len) {
@@ -127,7 +179,20 @@ static int run_search(int argc, char **argv, struct app *app)
 	so.query = query.buf;
 	so.mark_open = styled ? "\033[1;33m" : "**";
 	so.mark_close = styled ? "\033[0m" : "**";
-	if (store_search(app->store, &so, &hits, &nhits, &err)) {
+	if (strcmp(retriever, "bm25")) {
+		/* By meaning: the retriever's hits, taken over whole. */
+		struct retrieval r;
+		if (retrieve(app->store, &app->cfg, query.buf, retriever, so.limit, &r, &err)) {
+			fprintf(stderr, "ragops search: %s\n", err.buf);
+			ret = EXIT_USAGE;
+			goto cleanup;
+		}
+		hits = r.hits;
+		nhits = r.n;
+		r.hits = NULL;
+		r.n = 0;
+		retrieval_release(&r);
+	} else if (store_search(app->store, &so, &hits, &nhits, &err)) {
 		fprintf(stderr, "ragops search: %s\n", err.buf);
 		ret = EXIT_USAGE;
 		goto cleanup;

@@ -50,6 +50,7 @@ static const struct field fields[] = {
 	{ "embed.dim", F_UINT, OFF(embed.dim), "256", 2, 4096, NULL },
 	{ "embed.min_df", F_UINT, OFF(embed.min_df), "2", 1, 1000, NULL },
 	{ "embed.max_features", F_UINT, OFF(embed.max_features), "50000", 100, 2000000, NULL },
+	{ "embed.train_chunks", F_UINT, OFF(embed.train_chunks), "20000", 10, 10000000, NULL },
 	{ "embed.retrain_ratio", F_DOUBLE, OFF(embed.retrain_ratio), "0.2", 0, 1, NULL },
 	{ "retrieve.mode", F_CHOICE, OFF(retrieve.mode), "hybrid", 0, 0, retrievers },
 	{ "retrieve.candidates", F_UINT, OFF(retrieve.candidates), "50", 5, 1000, NULL },

@@ -39,6 +39,7 @@ struct config {
 	struct {
 		unsigned dim;		/* built-in embedder dimensions */
 		unsigned min_df, max_features;
+		unsigned train_chunks;	/* trained on at most this many, spread over the corpus */
 		double retrain_ratio;	/* retrain when this share of chunks is new */
 	} embed;
 	struct {

@@ -40,14 +40,21 @@ static int embed_chunks(struct store *st, struct embedder *e, struct model_recor
 	return rc;
 }
 
-static struct embedder *train(const struct config *cfg, struct chunk_text *chunks, size_t n,
+/*
+ * Train on at most embed.train_chunks chunks, spread evenly over the
+ * corpus: the vocabulary and its structure settle long before a large
+ * corpus ends, and memory and time stay bounded.
+ */
+static struct embedder *train(const struct config *cfg, struct chunk_text *chunks, size_t total,
 			      struct strbuf *err)
 {
+	size_t n = total < cfg->embed.train_chunks ? total : cfg->embed.train_chunks;
 	struct embed_doc *docs = xcalloc(n + 1, sizeof(*docs));
 	char **inputs = xcalloc(n + 1, sizeof(char *));
 	for (size_t i = 0; i < n; i++) {
-		inputs[i] = chunk_input(&chunks[i]);
-		docs[i] = (struct embed_doc){ inputs[i], lang_from_code(chunks[i].language) };
+		const struct chunk_text *c = &chunks[i * total / n];
+		inputs[i] = chunk_input(c);
+		docs[i] = (struct embed_doc){ inputs[i], lang_from_code(c->language) };
 	}
 	struct embedder_params p = { (int)cfg->embed.dim, (int)cfg->embed.min_df,
 				     (int)cfg->embed.max_features, 0 };
