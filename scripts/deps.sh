@@ -3,6 +3,8 @@
 # prints the exact apt-get line to run. Usage: scripts/deps.sh build|test|demo|bench
 set -euo pipefail
 
+# libcurl's headers come with libtesseract-dev (it depends on a libcurl4-dev);
+# naming one flavour here could make apt swap it out and remove tesseract.
 build_pkgs=(
 	build-essential pkg-config
 	libmupdf-dev libmujs-dev libgumbo-dev libopenjp2-7-dev libjbig2dec0-dev

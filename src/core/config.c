@@ -19,7 +19,7 @@
 #include "core/strutil.h"
 #include "core/xalloc.h"
 
-enum field_type { F_STRING, F_UINT, F_DOUBLE, F_LIST, F_CHOICE, F_SIZE };
+enum field_type { F_STRING, F_STRING_EMPTY, F_UINT, F_DOUBLE, F_LIST, F_CHOICE, F_SIZE };
 
 struct field {
 	const char *key;
@@ -33,6 +33,7 @@ struct field {
 static const char *const levels[] = { "debug", "info", "warning", "error", NULL };
 static const char *const ocr_modes[] = { "auto", "force", "skip", NULL };
 static const char *const retrievers[] = { "bm25", "dense", "hybrid", NULL };
+static const char *const embedders[] = { "builtin", "openai", NULL };
 
 #define OFF(member) offsetof(struct config, member)
 static const struct field fields[] = {
@@ -47,6 +48,13 @@ static const struct field fields[] = {
 	{ "chunk.overlap_chars", F_UINT, OFF(chunk.overlap_chars), "100", 0, 50000, NULL },
 	{ "chunk.min_chars", F_UINT, OFF(chunk.min_chars), "200", 0, 100000, NULL },
 	{ "search.limit", F_UINT, OFF(search.limit), "10", 1, 1000, NULL },
+	{ "embed.embedder", F_CHOICE, OFF(embed.embedder), "builtin", 0, 0, embedders },
+	{ "embed.url", F_STRING_EMPTY, OFF(embed.url), "", 0, 0, NULL },
+	{ "embed.model", F_STRING_EMPTY, OFF(embed.model), "", 0, 0, NULL },
+	{ "embed.api_key_env", F_STRING_EMPTY, OFF(embed.api_key_env), "RAGOPS_API_KEY", 0, 0, NULL },
+	{ "embed.batch", F_UINT, OFF(embed.batch), "32", 1, 4096, NULL },
+	{ "embed.timeout", F_DOUBLE, OFF(embed.timeout), "30", 0.1, 3600, NULL },
+	{ "embed.retries", F_UINT, OFF(embed.retries), "3", 0, 20, NULL },
 	{ "embed.dim", F_UINT, OFF(embed.dim), "256", 2, 4096, NULL },
 	{ "embed.min_df", F_UINT, OFF(embed.min_df), "2", 1, 1000, NULL },
 	{ "embed.max_features", F_UINT, OFF(embed.max_features), "50000", 100, 2000000, NULL },
@@ -138,9 +146,10 @@ static int set_value(struct config *cfg, const struct field *f, const char *valu
 {
 	char *base = (char *)cfg + f->offset;
 	switch (f->type) {
-	case F_STRING: {
+	case F_STRING:
+	case F_STRING_EMPTY: {
 		char **slot = (char **)base;
-		if (!*value) {
+		if (!*value && f->type == F_STRING) {
 			strbuf_addf(err, "%s: '%s' must not be empty", where, f->key);
 			return -1;
 		}
@@ -247,7 +256,8 @@ void config_release(struct config *cfg)
 {
 	list_clear(cfg);
 	for (size_t i = 0; i < NFIELDS; i++)
-		if (fields[i].type == F_STRING || fields[i].type == F_CHOICE)
+		if (fields[i].type == F_STRING || fields[i].type == F_STRING_EMPTY ||
+		    fields[i].type == F_CHOICE)
 			free(*(char **)((char *)cfg + fields[i].offset));
 	free(cfg->file);
 	memset(cfg, 0, sizeof(*cfg));
@@ -467,6 +477,7 @@ static void format_value(const struct config *cfg, const struct field *f, struct
 	const char *base = (const char *)cfg + f->offset;
 	switch (f->type) {
 	case F_STRING:
+	case F_STRING_EMPTY:
 	case F_CHOICE:
 		strbuf_addstr(out, *(char *const *)base);
 		break;

@@ -37,6 +37,11 @@ struct config {
 		unsigned limit;
 	} search;
 	struct {
+		char *embedder;		/* builtin | openai */
+		char *url, *model;	/* an OpenAI-compatible endpoint */
+		char *api_key_env;	/* the environment variable holding its key */
+		unsigned batch, retries;
+		double timeout;		/* seconds per request */
 		unsigned dim;		/* built-in embedder dimensions */
 		unsigned min_df, max_features;
 		unsigned train_chunks;	/* trained on at most this many, spread over the corpus */

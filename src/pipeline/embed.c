@@ -11,6 +11,7 @@
 #include "core/timeutil.h"
 #include "core/xalloc.h"
 #include "learn/embedder.h"
+#include "learn/openai_embed.h"
 #include "text/tokenize.h"
 
 /* What the embedder reads of a chunk: its heading path, then its text. */
@@ -66,9 +67,74 @@ static struct embedder *train(const struct config *cfg, struct chunk_text *chunk
 	return e;
 }
 
+/*
+ * With an OpenAI-compatible endpoint: the model is the endpoint's; every
+ * chunk is embedded again when the configured model changes.
+ */
+static int embed_remote(struct store *st, const struct config *cfg, struct embed_outcome *out,
+			struct strbuf *err)
+{
+	struct model_record prod;
+	struct chunk_text *chunks = NULL;
+	size_t n = 0;
+	char *name = openai_embedder_name(cfg);
+	float *vectors = NULL;
+	int dim = 0, ret = -1;
+	int has = store_model_production(st, "embedder", &prod, err);
+	if (has < 0) {
+		free(name);
+		return -1;
+	}
+	int same = has == 0 && !strcmp(prod.version, name);
+	if (store_chunks_to_embed(st, same ? prod.id : 0, &chunks, &n, err))
+		goto cleanup;
+	snprintf(out->version, sizeof(out->version), "%s", name);
+	if (!n) {
+		ret = 0;
+		goto cleanup;
+	}
+	char **inputs = xcalloc(n + 1, sizeof(char *));
+	for (size_t i = 0; i < n; i++)
+		inputs[i] = chunk_input(&chunks[i]);
+	int rc = openai_embed(cfg, (const char *const *)inputs, n, &vectors, &dim, err);
+	for (size_t i = 0; i < n; i++)
+		free(inputs[i]);
+	free(inputs);
+	if (rc)
+		goto cleanup;
+	long long *ids = xcalloc(n + 1, sizeof(long long));
+	for (size_t i = 0; i < n; i++)
+		ids[i] = chunks[i].id;
+	char *params = xasprintf("{\"dim\":%d}", dim);
+	struct model_record m = { .kind = "embedder", .name = "openai", .version = name,
+				  .path = cfg->embed.url, .params = params, .metrics = "{}" };
+	rc = store_embeddings_save(st, same ? NULL : &m, same ? prod.id : 0, ids, vectors, n, dim, err);
+	free(ids);
+	free(params);
+	if (rc)
+		goto cleanup;
+	out->trained = !same;
+	out->embedded = n;
+	ret = 0;
+cleanup:
+	free(vectors);
+	free(name);
+	chunk_texts_free(chunks, n);
+	if (has == 0)
+		model_record_release(&prod);
+	return ret;
+}
+
 int embed_corpus(struct store *st, const struct config *cfg, struct embed_outcome *out,
 		 struct strbuf *err)
 {
+	if (!strcmp(cfg->embed.embedder, "openai")) {
+		double t0 = time_mono();
+		memset(out, 0, sizeof(*out));
+		int rc = embed_remote(st, cfg, out, err);
+		out->seconds = time_mono() - t0;
+		return rc;
+	}
 	double t0 = time_mono();
 	struct model_record prod;
 	struct chunk_text *missing = NULL, *all = NULL;

@@ -4,6 +4,7 @@
  */
 #include "retrieval/retrieve.h"
 
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,12 +12,14 @@
 #include "core/timeutil.h"
 #include "core/xalloc.h"
 #include "learn/embedder.h"
+#include "learn/openai_embed.h"
 #include "text/tokenize.h"
 
 struct vector_index {
 	long long model_id;
 	char version[64];
-	struct embedder *e;
+	struct embedder *e;	/* NULL for an endpoint's model */
+	int dim;
 	long long *ids;
 	float *vectors;
 	size_t n;
@@ -44,12 +47,19 @@ static int load_vectors(struct store *st, const struct config *cfg, struct strbu
 		return 0;
 	}
 	cache_clear();
-	char *file = xasprintf("%s/%s", cfg->data_dir, m.path);
-	cache.e = embedder_load(file, err);
-	free(file);
-	if (!cache.e ||
-	    store_embeddings_load(st, m.id, embedder_dim(cache.e), &cache.ids, &cache.vectors,
-				  &cache.n, err)) {
+	if (!strcmp(m.name, "openai")) {
+		/* The endpoint embeds the questions; its dimension is in the record. */
+		json_t *p = json_loads(m.params, 0, NULL);
+		cache.dim = (int)json_integer_value(json_object_get(p, "dim"));
+		json_decref(p);
+	} else {
+		char *file = xasprintf("%s/%s", cfg->data_dir, m.path);
+		cache.e = embedder_load(file, err);
+		free(file);
+		cache.dim = cache.e ? embedder_dim(cache.e) : 0;
+	}
+	if (cache.dim <= 0 ||
+	    store_embeddings_load(st, m.id, cache.dim, &cache.ids, &cache.vectors, &cache.n, err)) {
 		model_record_release(&m);
 		cache_clear();
 		return -1;
@@ -71,14 +81,20 @@ static int by_score(const void *a, const void *b)
 	return x < y ? 1 : x > y ? -1 : 0;
 }
 
-/* Exact top-k by cosine. */
-static size_t dense_top(const char *query, unsigned k, struct scored *out)
+/* Exact top-k by cosine; -1 when the question cannot be embedded. */
+static long dense_top(const struct config *cfg, const char *query, unsigned k, struct scored *out,
+		      struct strbuf *err)
 {
-	int dim = embedder_dim(cache.e);
-	float *q = xcalloc((size_t)dim, sizeof(float));
-	struct tokenizer *tok = tokenizer_new();
-	embedder_embed(cache.e, tok, query, strlen(query), LANG_UNKNOWN, 1, q);
-	tokenizer_free(tok);
+	int dim = cache.dim;
+	float *q;
+	if (cache.e) {
+		q = xcalloc((size_t)dim, sizeof(float));
+		struct tokenizer *tok = tokenizer_new();
+		embedder_embed(cache.e, tok, query, strlen(query), LANG_UNKNOWN, 1, q);
+		tokenizer_free(tok);
+	} else if (openai_embed(cfg, &query, 1, &q, &dim, err)) {
+		return -1;
+	}
 	struct scored *all = xmalloc((cache.n + 1) * sizeof(*all));
 	for (size_t i = 0; i < cache.n; i++)
 		all[i] = (struct scored){ cache.ids[i], vec_dot(q, cache.vectors + i * (size_t)dim, dim) };
@@ -87,7 +103,7 @@ static size_t dense_top(const char *query, unsigned k, struct scored *out)
 	memcpy(out, all, n * sizeof(*out));
 	free(all);
 	free(q);
-	return n;
+	return (long)n;
 }
 
 struct fused {
@@ -158,7 +174,10 @@ int retrieve(struct store *st, const struct config *cfg, const char *query, cons
 	if (want_dense) {
 		snprintf(out->embedder, sizeof(out->embedder), "%s", cache.version);
 		ds = xcalloc(cand + 1, sizeof(*ds));
-		nds = dense_top(query, cand, ds);
+		long got = dense_top(cfg, query, cand, ds, err);
+		if (got < 0)
+			goto cleanup;
+		nds = (size_t)got;
 	}
 	double t2 = time_mono();
 	out->ms_dense = (t2 - t1) * 1000;

@@ -1,0 +1,90 @@
+#!/usr/bin/env python3
+"""A small OpenAI-compatible server for tests: the real protocol over a socket.
+
+POST /v1/embeddings    {"model", "input": [texts]} -> {"data": [{"index", "embedding"}], ...}
+                       The embedding is a bag of words hashed into 64 dimensions, so texts
+                       that share words are close (deterministic, no model needed).
+GET  /stats            {"requests": N, "inputs": N, "max_batch": N}
+
+usage: openai_stub.py PORTFILE [--fail-first N] [--dim D]
+It listens on a free loopback port, writes the port to PORTFILE and serves until killed.
+With --fail-first N the first N requests get HTTP 503 (to exercise retries).
+"""
+import argparse
+import hashlib
+import json
+import math
+import re
+import unicodedata
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+stats = {"requests": 0, "inputs": 0, "max_batch": 0}
+
+
+def embed(text, dim):
+    text = unicodedata.normalize("NFKD", text.lower())
+    text = "".join(c for c in text if not unicodedata.combining(c))
+    v = [0.0] * dim
+    for word in re.findall(r"\w{3,}", text):
+        h = int(hashlib.sha1(word.encode()).hexdigest(), 16)
+        v[h % dim] += 1.0 if (h >> 8) & 1 else -1.0
+    norm = math.sqrt(sum(x * x for x in v)) or 1.0
+    return [x / norm for x in v]
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("portfile")
+    ap.add_argument("--fail-first", type=int, default=0)
+    ap.add_argument("--dim", type=int, default=64)
+    args = ap.parse_args()
+
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *a):
+            pass
+
+        def reply(self, code, obj):
+            body = json.dumps(obj).encode()
+            self.send_response(code)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def do_GET(self):
+            if self.path == "/stats":
+                self.reply(200, stats)
+            else:
+                self.reply(404, {"error": {"message": "not found"}})
+
+        def do_POST(self):
+            length = int(self.headers.get("Content-Length", 0))
+            body = json.loads(self.rfile.read(length) or b"{}")
+            stats["requests"] += 1
+            if stats["requests"] <= args.fail_first:
+                self.reply(503, {"error": {"message": "warming up"}})
+                return
+            if self.path != "/v1/embeddings":
+                self.reply(404, {"error": {"message": "unknown route " + self.path}})
+                return
+            inputs = body.get("input")
+            if isinstance(inputs, str):
+                inputs = [inputs]
+            if not isinstance(inputs, list) or not body.get("model"):
+                self.reply(400, {"error": {"message": "model and input are required"}})
+                return
+            stats["inputs"] += len(inputs)
+            stats["max_batch"] = max(stats["max_batch"], len(inputs))
+            data = [{"object": "embedding", "index": i, "embedding": embed(t, args.dim)}
+                    for i, t in enumerate(inputs)]
+            self.reply(200, {"object": "list", "data": data, "model": body["model"],
+                             "usage": {"prompt_tokens": 0, "total_tokens": 0}})
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    with open(args.portfile, "w") as f:
+        f.write(str(server.server_address[1]))
+    server.serve_forever()
+
+
+if __name__ == "__main__":
+    main()
