@@ -8,6 +8,7 @@
  * [title, p. N].
  */
 #include "answer/answer.h"
+#include "answer/openai_chat.h"
 
 #include <jansson.h>
 #include <math.h>
@@ -402,9 +403,28 @@ int answer_question(struct store *st, const struct config *cfg, const char *ques
 	/* Enough of the question's words, or close enough in meaning. */
 	out->abstained = !nhits || (out->evidence < cfg->answer.min_evidence &&
 				    out->similarity < cfg->answer.min_similarity);
+	if (!out->abstained && !strcmp(cfg->answer.answerer, "openai")) {
+		/* Weak evidence never reaches the model: it abstains above, as the extractive one does. */
+		enum chat_outcome oc;
+		char *reply = NULL;
+		if (openai_chat_answer(cfg, question, lang, hits, nhits, &reply, &oc, err)) {
+			tokenizer_free(tok);
+			goto cleanup;
+		}
+		out->answerer = "openai";
+		if (oc == CHAT_ANSWERED) {
+			out->text = reply;
+		} else if (oc == CHAT_DECLINED) {
+			out->abstained = 1;
+		} else {
+			/* A reply that cites nothing it was given is not grounded: ours instead. */
+			free(reply);
+			out->answerer = "extractive (the model's reply cited no source)";
+		}
+	}
 	if (out->abstained) {
 		out->text = xstrdup(abstention(lang));
-	} else {
+	} else if (!out->text) {
 		score_sentences(tok, &q, hits, nhits, &sn, &nsn);
 		out->text = nsn ? compose(&q, hits, sn, nsn, cfg) : xstrdup(abstention(lang));
 		out->abstained = !nsn;

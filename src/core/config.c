@@ -34,6 +34,7 @@ static const char *const levels[] = { "debug", "info", "warning", "error", NULL 
 static const char *const ocr_modes[] = { "auto", "force", "skip", NULL };
 static const char *const retrievers[] = { "bm25", "dense", "hybrid", NULL };
 static const char *const embedders[] = { "builtin", "openai", NULL };
+static const char *const answerers[] = { "extractive", "openai", NULL };
 
 #define OFF(member) offsetof(struct config, member)
 static const struct field fields[] = {
@@ -65,6 +66,13 @@ static const struct field fields[] = {
 	{ "retrieve.rrf_k", F_UINT, OFF(retrieve.rrf_k), "60", 1, 1000, NULL },
 	{ "retrieve.dense_weight", F_DOUBLE, OFF(retrieve.dense_weight), "1", 0, 10, NULL },
 	{ "retrieve.per_document", F_UINT, OFF(retrieve.per_document), "3", 1, 100, NULL },
+	{ "answer.answerer", F_CHOICE, OFF(answer.answerer), "extractive", 0, 0, answerers },
+	{ "answer.url", F_STRING_EMPTY, OFF(answer.url), "", 0, 0, NULL },
+	{ "answer.model", F_STRING_EMPTY, OFF(answer.model), "", 0, 0, NULL },
+	{ "answer.api_key_env", F_STRING_EMPTY, OFF(answer.api_key_env), "RAGOPS_API_KEY", 0, 0, NULL },
+	{ "answer.timeout", F_DOUBLE, OFF(answer.timeout), "60", 0.1, 3600, NULL },
+	{ "answer.retries", F_UINT, OFF(answer.retries), "2", 0, 20, NULL },
+	{ "answer.max_tokens", F_UINT, OFF(answer.max_tokens), "400", 16, 100000, NULL },
 	{ "answer.sources", F_UINT, OFF(answer.sources), "5", 1, 50, NULL },
 	{ "answer.min_evidence", F_DOUBLE, OFF(answer.min_evidence), "0.38", 0, 1, NULL },
 	{ "answer.min_similarity", F_DOUBLE, OFF(answer.min_similarity), "0.52", 0, 1, NULL },

@@ -55,6 +55,10 @@ struct config {
 		unsigned per_document;	/* at most this many chunks of one document */
 	} retrieve;
 	struct {
+		char *answerer;		/* extractive | openai */
+		char *url, *model, *api_key_env; /* an OpenAI-compatible chat endpoint */
+		double timeout;
+		unsigned retries, max_tokens;
 		unsigned sources;	/* chunks retrieved to answer from */
 		double min_evidence;	/* share of the question's weight a source must cover */
 		double min_similarity;	/* ... or the cosine a source must reach */

@@ -4,7 +4,12 @@
 POST /v1/embeddings    {"model", "input": [texts]} -> {"data": [{"index", "embedding"}], ...}
                        The embedding is a bag of words hashed into 64 dimensions, so texts
                        that share words are close (deterministic, no model needed).
+POST /v1/chat/completions  a grounded-looking reply: the first sentence of source [1],
+                       cited [1], plus a citation of a source it was not given ([9]);
+                       "I don't know." when the question mentions Rodinal; no citation at
+                       all when it mentions "uncited".
 GET  /stats            {"requests": N, "inputs": N, "max_batch": N}
+GET  /last             the last chat request, as received
 
 usage: openai_stub.py PORTFILE [--fail-first N] [--dim D]
 It listens on a free loopback port, writes the port to PORTFILE and serves until killed.
@@ -19,6 +24,7 @@ import unicodedata
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 stats = {"requests": 0, "inputs": 0, "max_batch": 0}
+last_chat = {}
 
 
 def embed(text, dim):
@@ -54,6 +60,8 @@ def main():
         def do_GET(self):
             if self.path == "/stats":
                 self.reply(200, stats)
+            elif self.path == "/last":
+                self.reply(200, last_chat)
             else:
                 self.reply(404, {"error": {"message": "not found"}})
 
@@ -63,6 +71,23 @@ def main():
             stats["requests"] += 1
             if stats["requests"] <= args.fail_first:
                 self.reply(503, {"error": {"message": "warming up"}})
+                return
+            if self.path == "/v1/chat/completions":
+                last_chat.clear()
+                last_chat.update(body)
+                user = body["messages"][-1]["content"]
+                question = user.rsplit("Question", 1)[-1]
+                source = re.search(r'\[1\][^\n]*\n"""\n(.*?)\n"""', user, re.S)
+                first = re.split(r"(?<=[.!?])\s", source.group(1).strip())[0] if source else ""
+                if "Rodinal" in question:
+                    text = "I don't know."
+                elif "uncited" in question:
+                    text = "Here is an answer with no source."
+                else:
+                    text = first + " [1] [9]"
+                self.reply(200, {"object": "chat.completion", "model": body.get("model"),
+                                 "choices": [{"index": 0, "finish_reason": "stop",
+                                              "message": {"role": "assistant", "content": text}}]})
                 return
             if self.path != "/v1/embeddings":
                 self.reply(404, {"error": {"message": "unknown route " + self.path}})
