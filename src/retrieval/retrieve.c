@@ -95,13 +95,36 @@ static long dense_top(const struct config *cfg, const char *query, unsigned k, s
 	} else if (openai_embed(cfg, &query, 1, &q, &dim, err)) {
 		return -1;
 	}
-	struct scored *all = xmalloc((cache.n + 1) * sizeof(*all));
-	for (size_t i = 0; i < cache.n; i++)
-		all[i] = (struct scored){ cache.ids[i], vec_dot(q, cache.vectors + i * (size_t)dim, dim) };
-	qsort(all, cache.n, sizeof(*all), by_score);
-	size_t n = cache.n < k ? cache.n : k;
-	memcpy(out, all, n * sizeof(*out));
-	free(all);
+	/* Keep the k best in a min-heap: one pass, no sort of every score. */
+	size_t n = 0;
+	for (size_t i = 0; i < cache.n; i++) {
+		float score = vec_dot(q, cache.vectors + i * (size_t)dim, dim);
+		if (n == k && score <= out[0].score)
+			continue;
+		size_t at;
+		if (n < k) {
+			at = n++;
+			while (at > 0 && out[(at - 1) / 2].score > score) {
+				out[at] = out[(at - 1) / 2];
+				at = (at - 1) / 2;
+			}
+		} else {
+			at = 0;
+			for (;;) {
+				size_t c = 2 * at + 1;
+				if (c >= n)
+					break;
+				if (c + 1 < n && out[c + 1].score < out[c].score)
+					c++;
+				if (out[c].score >= score)
+					break;
+				out[at] = out[c];
+				at = c;
+			}
+		}
+		out[at] = (struct scored){ cache.ids[i], score };
+	}
+	qsort(out, n, sizeof(*out), by_score);
 	free(q);
 	return (long)n;
 }
