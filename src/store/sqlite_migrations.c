@@ -194,6 +194,20 @@ static const char *const migrations[] = {
 	"  PRIMARY KEY (model_id, chunk_id)"
 	") WITHOUT ROWID;"
 	"CREATE INDEX embeddings_chunk ON embeddings(chunk_id);",
+
+	/* 5: user feedback on answers */
+	"CREATE TABLE feedback ("
+	"  id INTEGER PRIMARY KEY,"
+	"  created_at INTEGER NOT NULL,"
+	"  query_id INTEGER REFERENCES queries(id) ON DELETE SET NULL,"
+	"  question TEXT NOT NULL,"
+	"  answer TEXT NOT NULL,"
+	"  sources TEXT NOT NULL,"
+	"  rating INTEGER NOT NULL CHECK (rating BETWEEN 1 AND 5),"
+	"  feedback_text TEXT,"
+	"  corrected_answer TEXT"
+	");"
+	"CREATE INDEX feedback_time ON feedback(created_at);",
 };
 
 int sqlite_migrate(sqlite3 *db, struct strbuf *err)

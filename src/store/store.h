@@ -250,6 +250,33 @@ int store_embeddings_load(struct store *st, long long model_id, int dim, long lo
 int store_chunks_get(struct store *st, const long long *ids, size_t n, struct search_hit **out,
 		     struct strbuf *err);
 
+/* --- feedback ------------------------------------------------------------- */
+
+struct feedback_record {
+	long long id, created_at, query_id;	/* query_id 0 when not linked */
+	char *question, *answer, *sources;	/* sources: a JSON array */
+	int rating;
+	char *text, *corrected;			/* NULL when not given */
+};
+void feedback_record_release(struct feedback_record *f);
+void feedback_records_free(struct feedback_record *f, size_t n);
+
+/* Insert, committed before it returns; f->id and f->created_at are set. */
+int store_feedback_add(struct store *st, struct feedback_record *f, struct strbuf *err);
+
+struct feedback_filter {
+	long long since_ms;	/* 0: all */
+	int min_rating, max_rating; /* 0: no bound */
+	unsigned limit;		/* 0: all */
+};
+/* Newest first. */
+int store_feedback_list(struct store *st, const struct feedback_filter *filter,
+			struct feedback_record **out, size_t *n, struct strbuf *err);
+
+/* A logged question (for feedback that names its query); 0 found, 1 not. */
+int store_query_get(struct store *st, long long id, char **question, char **answer,
+		    char **sources, struct strbuf *err);
+
 struct store_totals {
 	long long documents, chunks, pages, pages_needing_ocr, failed;
 };

@@ -1,0 +1,35 @@
+/*
+ * Feedback on answers (the original design's UserFeedback): a rating 1-5,
+ * free text and a corrected answer, tied to the logged question when
+ * there is one.  The store is the source of truth; each record is also
+ * written as one JSON file under <data>/feedback/ for convenience.
+ * The same validation serves the command line and the HTTP API.
+ */
+#ifndef OPS_FEEDBACK_H
+#define OPS_FEEDBACK_H
+
+#include <jansson.h>
+
+#include "core/config.h"
+#include "core/strbuf.h"
+#include "store/store.h"
+
+#define FEEDBACK_MAX_QUESTION 2000
+#define FEEDBACK_MAX_ANSWER 20000
+#define FEEDBACK_MAX_TEXT 5000
+
+/*
+ * Fill `f` from a JSON object {query_id? | question + answer + sources?,
+ * rating, feedback_text?, corrected_answer?}; an unknown field, a wrong
+ * type or a bad value is an error naming the field.
+ */
+int feedback_from_json(json_t *obj, struct feedback_record *f, struct strbuf *err);
+/* Check a record (ratings, sizes, UTF-8); resolve query_id from the query log. */
+int feedback_add(struct store *st, const struct config *cfg, struct feedback_record *f,
+		 struct strbuf *err);
+json_t *feedback_to_json(const struct feedback_record *f);
+
+/* "7d", "24h", "30m", "90s" -> milliseconds; -1 when not a duration. */
+long long parse_duration_ms(const char *s);
+
+#endif

@@ -1,0 +1,102 @@
+/*
+ * SQLite backend: feedback on answers, and the query log it refers to.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/timeutil.h"
+#include "core/xalloc.h"
+#include "store/sqlite_internal.h"
+#include "store/store.h"
+
+void feedback_record_release(struct feedback_record *f)
+{
+	free(f->question);
+	free(f->answer);
+	free(f->sources);
+	free(f->text);
+	free(f->corrected);
+	memset(f, 0, sizeof(*f));
+}
+
+void feedback_records_free(struct feedback_record *f, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		feedback_record_release(&f[i]);
+	free(f);
+}
+
+int store_feedback_add(struct store *st, struct feedback_record *f, struct strbuf *err)
+{
+	sqlite3_stmt *stmt = NULL;
+	f->created_at = time_now_ms();
+	if (sql_prepare(st, "INSERT INTO feedback (created_at, query_id, question, answer, sources,"
+			    " rating, feedback_text, corrected_answer) VALUES (?,?,?,?,?,?,?,?)", &stmt, err))
+		return -1;
+	sqlite3_bind_int64(stmt, 1, f->created_at);
+	if (f->query_id > 0)
+		sqlite3_bind_int64(stmt, 2, f->query_id);
+	sqlite3_bind_text(stmt, 3, f->question, -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 4, f->answer, -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 5, f->sources ? f->sources : "[]", -1, SQLITE_STATIC);
+	sqlite3_bind_int(stmt, 6, f->rating);
+	sqlite3_bind_text(stmt, 7, f->text, -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 8, f->corrected, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(stmt);
+	sqlite3_finalize(stmt);
+	if (rc != SQLITE_DONE)
+		return sql_fail(st, "cannot save the feedback", err);
+	f->id = sqlite3_last_insert_rowid(st->db);
+	return 0;
+}
+
+int store_feedback_list(struct store *st, const struct feedback_filter *flt,
+			struct feedback_record **out, size_t *n, struct strbuf *err)
+{
+	sqlite3_stmt *stmt = NULL;
+	size_t alloc = 0;
+	*out = NULL;
+	*n = 0;
+	if (sql_prepare(st, "SELECT id, created_at, coalesce(query_id, 0), question, answer, sources,"
+			    " rating, feedback_text, corrected_answer FROM feedback"
+			    " WHERE created_at >= ?1 AND rating >= ?2 AND rating <= ?3"
+			    " ORDER BY id DESC LIMIT ?4", &stmt, err))
+		return -1;
+	sqlite3_bind_int64(stmt, 1, flt->since_ms);
+	sqlite3_bind_int(stmt, 2, flt->min_rating ? flt->min_rating : 1);
+	sqlite3_bind_int(stmt, 3, flt->max_rating ? flt->max_rating : 5);
+	sqlite3_bind_int64(stmt, 4, flt->limit ? (long long)flt->limit : -1);
+	while (sqlite3_step(stmt) == SQLITE_ROW) {
+		ALLOC_GROW(*out, *n + 1, alloc);
+		struct feedback_record *f = &(*out)[(*n)++];
+		f->id = sqlite3_column_int64(stmt, 0);
+		f->created_at = sqlite3_column_int64(stmt, 1);
+		f->query_id = sqlite3_column_int64(stmt, 2);
+		f->question = sql_column_dup(stmt, 3);
+		f->answer = sql_column_dup(stmt, 4);
+		f->sources = sql_column_dup(stmt, 5);
+		f->rating = sqlite3_column_int(stmt, 6);
+		f->text = sql_column_dup(stmt, 7);
+		f->corrected = sql_column_dup(stmt, 8);
+	}
+	sqlite3_finalize(stmt);
+	return 0;
+}
+
+int store_query_get(struct store *st, long long id, char **question, char **answer,
+		    char **sources, struct strbuf *err)
+{
+	sqlite3_stmt *stmt = NULL;
+	int ret = 1;
+	if (sql_prepare(st, "SELECT question, answer, sources FROM queries WHERE id = ?", &stmt, err))
+		return -1;
+	sqlite3_bind_int64(stmt, 1, id);
+	if (sqlite3_step(stmt) == SQLITE_ROW) {
+		*question = sql_column_dup(stmt, 0);
+		*answer = sql_column_dup(stmt, 1);
+		*sources = sql_column_dup(stmt, 2);
+		ret = 0;
+	}
+	sqlite3_finalize(stmt);
+	return ret;
+}
