@@ -91,6 +91,13 @@ static const struct field fields[] = {
 	{ "ocr.max_megapixels", F_DOUBLE, OFF(ocr.max_megapixels), "250", 0.01, 10000, NULL },
 	{ "ocr.max_side", F_UINT, OFF(ocr.max_side), "32767", 16, 1000000, NULL },
 	{ "ocr.page_timeout", F_DOUBLE, OFF(ocr.page_timeout), "120", 0.001, 86400, NULL },
+	{ "health.max_run_age", F_STRING, OFF(health.max_run_age), "7d", 0, 0, NULL },
+	{ "health.window", F_STRING, OFF(health.window), "7d", 0, 0, NULL },
+	{ "health.min_ocr_confidence", F_DOUBLE, OFF(health.min_ocr_confidence), "80", 0, 100, NULL },
+	{ "health.min_ocr_success", F_DOUBLE, OFF(health.min_ocr_success), "0.9", 0, 1, NULL },
+	{ "health.latency_p95_ms", F_DOUBLE, OFF(health.latency_p95_ms), "1000", 0.001, 1e7, NULL },
+	{ "health.min_rating", F_DOUBLE, OFF(health.min_rating), "3", 1, 5, NULL },
+	{ "health.min_free_disk", F_SIZE, OFF(health.min_free_disk), "500M", 0, 1e15, NULL },
 	{ "log.level", F_CHOICE, OFF(log_level), "info", 0, 0, levels },
 };
 #define NFIELDS (sizeof(fields) / sizeof(fields[0]))
@@ -466,6 +473,15 @@ int config_set(struct config *cfg, const char *key, const char *value, const cha
 int config_validate(const struct config *cfg, struct strbuf *err)
 {
 	const char *src = cfg->file ? cfg->file : "configuration";
+	const char *durations[][2] = { { "health.max_run_age", cfg->health.max_run_age },
+				       { "health.window", cfg->health.window } };
+	for (int i = 0; i < 2; i++) {
+		if (parse_duration_ms(durations[i][1]) < 0) {
+			strbuf_addf(err, "%s: '%s' must be a duration such as 30m, 24h or 7d, not '%s'",
+				    src, durations[i][0], durations[i][1]);
+			return -1;
+		}
+	}
 	if (cfg->chunk.overlap_chars * 2 > cfg->chunk.target_chars) {
 		strbuf_addf(err, "%s: 'chunk.overlap_chars' (%u) must be at most half of "
 			    "'chunk.target_chars' (%u)", src, cfg->chunk.overlap_chars,

@@ -80,6 +80,14 @@ struct config {
 		unsigned max_side;
 		double page_timeout;	/* seconds */
 	} ocr;
+	struct {
+		char *max_run_age;	/* "7d": older, the index is stale */
+		char *window;		/* latency and ratings over this window */
+		double min_ocr_confidence, min_ocr_success;
+		double latency_p95_ms;	/* the answer latency SLO */
+		double min_rating;	/* average over the window */
+		unsigned long long min_free_disk;
+	} health;
 	char *log_level;
 };
 

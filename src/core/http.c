@@ -88,3 +88,21 @@ int http_post_json(const char *url, const char *body, const struct http_options 
 		strbuf_addf(err, " (after %u attempts)", opts->retries + 1);
 	return rc ? -1 : 0;
 }
+
+int http_reachable(const char *url, double timeout, struct strbuf *err)
+{
+	pthread_once(&curl_once, curl_setup);
+	CURL *curl = curl_easy_init();
+	char curl_err[CURL_ERROR_SIZE] = "";
+	curl_easy_setopt(curl, CURLOPT_URL, url);
+	curl_easy_setopt(curl, CURLOPT_NOBODY, 1L);
+	curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, curl_err);
+	curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, (long)(timeout * 1000));
+	curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+	CURLcode rc = curl_easy_perform(curl);
+	curl_easy_cleanup(curl);
+	if (rc == CURLE_OK)
+		return 0;
+	strbuf_addf(err, "cannot reach '%s': %s", url, curl_err[0] ? curl_err : curl_easy_strerror(rc));
+	return -1;
+}

@@ -18,4 +18,7 @@ struct http_options {
 int http_post_json(const char *url, const char *body, const struct http_options *opts,
 		   struct strbuf *out, struct strbuf *err);
 
+/* Whether anything answers HTTP at `url` (any status counts); the reason when not. */
+int http_reachable(const char *url, double timeout, struct strbuf *err);
+
 #endif

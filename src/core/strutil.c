@@ -74,3 +74,19 @@ int parse_ll(const char *s, long long *out)
 	*out = v;
 	return 0;
 }
+
+long long parse_duration_ms(const char *s)
+{
+	char *end;
+	double v = strtod(s, &end);
+	if (end == s || v < 0)
+		return -1;
+	switch (*end) {
+	case 'd': v *= 86400; break;
+	case 'h': v *= 3600; break;
+	case 'm': v *= 60; break;
+	case 's': break;
+	default: return -1;
+	}
+	return end[1] ? -1 : (long long)(v * 1000);
+}

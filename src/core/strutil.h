@@ -17,4 +17,7 @@ int starts_with(const char *s, const char *prefix);
 /* Parse a whole decimal string into a long long; -1 on junk or overflow. */
 int parse_ll(const char *s, long long *out);
 
+/* "7d", "24h", "30m", "90s" -> milliseconds; -1 when not a duration. */
+long long parse_duration_ms(const char *s);
+
 #endif

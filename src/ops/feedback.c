@@ -164,19 +164,3 @@ json_t *feedback_to_json(const struct feedback_record *f)
 			 "sources", sources ? sources : json_array(), "rating", f->rating,
 			 "feedback_text", json_str(f->text), "corrected_answer", json_str(f->corrected));
 }
-
-long long parse_duration_ms(const char *s)
-{
-	char *end;
-	double v = strtod(s, &end);
-	if (end == s || v < 0)
-		return -1;
-	switch (*end) {
-	case 'd': v *= 86400; break;
-	case 'h': v *= 3600; break;
-	case 'm': v *= 60; break;
-	case 's': break;
-	default: return -1;
-	}
-	return end[1] ? -1 : (long long)(v * 1000);
-}

@@ -29,7 +29,6 @@ int feedback_add(struct store *st, const struct config *cfg, struct feedback_rec
 		 struct strbuf *err);
 json_t *feedback_to_json(const struct feedback_record *f);
 
-/* "7d", "24h", "30m", "90s" -> milliseconds; -1 when not a duration. */
-long long parse_duration_ms(const char *s);
+#include "core/strutil.h" /* parse_duration_ms */
 
 #endif

@@ -100,3 +100,22 @@ int store_query_get(struct store *st, long long id, char **question, char **answ
 	sqlite3_finalize(stmt);
 	return ret;
 }
+
+int store_query_latencies(struct store *st, long long since_ms, double **ms, size_t *n,
+			  struct strbuf *err)
+{
+	sqlite3_stmt *stmt = NULL;
+	size_t alloc = 0;
+	*ms = NULL;
+	*n = 0;
+	if (sql_prepare(st, "SELECT ms_total FROM queries WHERE asked_at >= ? ORDER BY ms_total",
+			&stmt, err))
+		return -1;
+	sqlite3_bind_int64(stmt, 1, since_ms);
+	while (sqlite3_step(stmt) == SQLITE_ROW) {
+		ALLOC_GROW(*ms, *n + 1, alloc);
+		(*ms)[(*n)++] = sqlite3_column_double(stmt, 0);
+	}
+	sqlite3_finalize(stmt);
+	return 0;
+}

@@ -277,6 +277,10 @@ int store_feedback_list(struct store *st, const struct feedback_filter *filter,
 int store_query_get(struct store *st, long long id, char **question, char **answer,
 		    char **sources, struct strbuf *err);
 
+/* Total answer latencies (ms) of the questions asked since `since_ms`. */
+int store_query_latencies(struct store *st, long long since_ms, double **ms, size_t *n,
+			  struct strbuf *err);
+
 struct store_totals {
 	long long documents, chunks, pages, pages_needing_ocr, failed;
 };
