@@ -1,19 +1,27 @@
 #!/usr/bin/env bash
-# make demo: ingest the bundled sample corpus, show the run, search it, and
-# show that a second run has nothing to do.  Usage: scripts/demo.sh RAGOPS
+# make demo: ingest the bundled sample corpus (text, OCR, embeddings), search
+# it, ask it questions, score it on the golden questions, and show that a
+# second run has nothing to do.  Usage: scripts/demo.sh RAGOPS
 set -euo pipefail
 ragops=${1:?usage: scripts/demo.sh path/to/ragops}
 data=${RAGOPS_DEMO_DATA:-./ragops-data}
-step() { printf '\n\033[1m$ %s\033[0m\n' "$*"; }
+rg() { "$ragops" --data "$data" "$@"; }
+step() { printf '\n\033[1m$ ragops %s\033[0m\n' "$*"; }
 
-step ragops --data "$data" run --inbox samples/corpus
-"$ragops" --data "$data" run --inbox samples/corpus || [[ $? -eq 1 ]]
-step ragops --data "$data" search "balance des blancs" --limit 3
-"$ragops" --data "$data" search "balance des blancs" --limit 3
-step ragops --data "$data" search "comment éviter le flou de bougé" --limit 2
-"$ragops" --data "$data" search "comment éviter le flou de bougé" --limit 2
-step ragops --data "$data" run "   # again: nothing changed, every document cached"
-"$ragops" --data "$data" run
-step ragops --data "$data" runs
-"$ragops" --data "$data" runs --limit 5
-printf '\nThe store, logs and metrics are in %s/.  Next: ragops runs show ID, ragops help.\n' "$data"
+step run --inbox samples/corpus
+rg run --inbox samples/corpus || [[ $? -eq 1 ]]
+step search "'balance des blancs'" --limit 2
+rg search "balance des blancs" --limit 2
+step ask "'Comment éviter le flou de bougé ?'"
+rg ask "Comment éviter le flou de bougé ?"
+step ask "'Quelle est la recette du révélateur Rodinal ?'"
+rg ask "Quelle est la recette du révélateur Rodinal ?"
+step ocr report
+rg ocr report | head -8
+step eval --compare bm25,dense,hybrid
+rg eval --compare bm25,dense,hybrid
+step run "   # again: nothing changed, every document cached"
+rg run
+step runs
+rg runs --limit 5
+printf '\nThe store, logs, metrics and models are in %s/.  Next: ragops help.\n' "$data"
