@@ -13,6 +13,7 @@
 #include "core/xalloc.h"
 #include "learn/embedder.h"
 #include "learn/openai_embed.h"
+#include "text/highlight.h"
 #include "text/tokenize.h"
 
 struct vector_index {
@@ -157,6 +158,7 @@ int retrieve(struct store *st, const struct config *cfg, const char *query, cons
 	struct fused *f = NULL;
 	size_t nf = 0, nids = 0;
 	long long *ids = NULL;
+	struct tokenizer *tok = NULL;
 	int ret = -1;
 	memset(out, 0, sizeof(*out));
 	mode = mode ? mode : cfg->retrieve.mode;
@@ -182,7 +184,8 @@ int retrieve(struct store *st, const struct config *cfg, const char *query, cons
 	unsigned cand = cfg->retrieve.candidates > k ? cfg->retrieve.candidates : k;
 	double t0 = time_mono();
 	if (want_bm25) {
-		struct search_opts so = { .query = query, .limit = cand, .mark_open = "**", .mark_close = "**" };
+		/* Ranks only: texts and snippets are made for the final hits alone. */
+		struct search_opts so = { .query = query, .limit = cand, .ids_only = 1 };
 		if (store_search(st, &so, &bm, &nbm, err)) {
 			/* A question of stop words alone can still be found by meaning. */
 			if (!want_dense)
@@ -230,6 +233,7 @@ int retrieve(struct store *st, const struct config *cfg, const char *query, cons
 		ids[nids++] = f[i].id;
 	if (store_chunks_get(st, ids, nids, &dh, err))
 		goto cleanup;
+	tok = tokenizer_new();
 	out->hits = xcalloc(nids + 1, sizeof(*out->hits));
 	out->dense = xcalloc(nids + 1, sizeof(float));
 	for (size_t i = 0; i < nids && out->n < k; i++) {
@@ -240,21 +244,20 @@ int retrieve(struct store *st, const struct config *cfg, const char *query, cons
 		if ((unsigned)seen >= cfg->retrieve.per_document)
 			continue;
 		struct search_hit *h = &out->hits[out->n];
-		if (f[i].bm25_rank) {
-			/* Keep BM25's highlighted snippet and score where it has them. */
-			move_hit(h, &bm[f[i].bm25_index]);
-			if (want_dense)
-				h->score = f[i].score;
-		} else {
-			move_hit(h, &dh[i]);
-			h->score = want_bm25 ? f[i].score : f[i].cosine;
-		}
+		move_hit(h, &dh[i]);
+		h->score = !want_dense ? f[i].score : !want_bm25 ? f[i].cosine : f[i].score;
+		if (f[i].bm25_rank && !want_dense)
+			h->score = bm[f[i].bm25_index].score;
+		free(h->snippet);
+		h->snippet = highlight_snippet(tok, query, h->text ? h->text : "",
+					       lang_from_code(h->language), "**", "**", 40);
 		out->dense[out->n] = f[i].cosine;
 		out->n++;
 	}
 	out->ms_fuse = (time_mono() - t2) * 1000;
 	ret = 0;
 cleanup:
+	tokenizer_free(tok);
 	free(ids);
 	search_hits_free(bm, nbm);
 	search_hits_free(dh, dh ? nids : 0);

@@ -208,6 +208,9 @@ static const char *const migrations[] = {
 	"  corrected_answer TEXT"
 	");"
 	"CREATE INDEX feedback_time ON feedback(created_at);",
+
+	/* 6: the index ranks by BM25 with headings weighing twice the body */
+	"INSERT INTO chunks_fts(chunks_fts, rank) VALUES ('rank', 'bm25(1.0, 2.0)');",
 };
 
 int sqlite_migrate(sqlite3 *db, struct strbuf *err)

@@ -185,6 +185,7 @@ struct search_opts {
 	unsigned limit;
 	const char *mark_open, *mark_close; /* around matched words in snippets */
 	const char *language;		     /* filter, or NULL */
+	int ids_only;			     /* rank only: chunk_id and score, no text */
 };
 
 struct search_hit {

@@ -112,7 +112,8 @@ static long long save_doc(struct fixture *f, long long id, const char *relpath,
 static size_t search(struct fixture *f, const char *query, const char *language,
 		     struct search_hit **hits)
 {
-	struct search_opts opts = { query, 10, "[", "]", language };
+	struct search_opts opts = { .query = query, .limit = 10, .mark_open = "[", .mark_close = "]",
+				    .language = language };
 	size_t n;
 	if (store_search(f->st, &opts, hits, &n, &f->err))
 		print_error("store_search: %s\n", f->err.buf);
@@ -194,7 +195,7 @@ static void test_search_stems_folds_and_filters(void **state)
 static void test_stop_word_query_refused(void **state)
 {
 	struct fixture *f = *state;
-	struct search_opts opts = { "le la les", 10, "[", "]", NULL };
+	struct search_opts opts = { .query = "le la les", .limit = 10, .mark_open = "[", .mark_close = "]" };
 	struct search_hit *hits = NULL;
 	size_t n = 99;
 	save_doc(f, 0, "nuit.txt", "fr", fr_texts, 2);
