@@ -62,6 +62,7 @@ bench:
 	@$(MAKE) --no-print-directory all
 	bench/run.sh $(BUILD)/ragops
 	bench/ocr.sh $(BUILD)/ragops
+	bench/retrieval.sh $(BUILD)/ragops
 
 check-style:
 	clang-format --dry-run --Werror src/*/*.c src/*/*.h src/*.c tests/unit/*.c

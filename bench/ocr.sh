@@ -47,16 +47,7 @@
 # BENCH_KEEP=1: keep the work folder (texts, timings) for inspection.
 set -Eeuo pipefail
 
-die() { echo "bench: error: $*" >&2; exit 1; }
-say() { echo "bench: $*" >&2; }
-trap 'echo "bench: error: line $LINENO: \"$BASH_COMMAND\" failed (exit $?)" >&2' ERR
-
-HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-ROOT=$(cd "$HERE/.." && pwd)
-BIN=${1:-$ROOT/build/ragops}
-[[ -e "$BIN" ]] || die "ragops binary '$BIN' not found (build it with 'make', or pass its path: bench/ocr.sh PATH/TO/ragops)"
-[[ -x "$BIN" && -f "$BIN" ]] || die "'$BIN' is not an executable file"
-BIN=$(cd "$(dirname "$BIN")" && pwd)/$(basename "$BIN")
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 REPS=${BENCH_OCR_RUNS:-3}
 BUDGET_S=${BENCH_OCR_BUDGET_S:-300}

@@ -21,16 +21,7 @@
 # BENCH_STRICT=1: exit 1 when the re-run misses its target.
 set -Eeuo pipefail
 
-die() { echo "bench: error: $*" >&2; exit 1; }
-say() { echo "bench: $*" >&2; }
-trap 'echo "bench: error: line $LINENO: \"$BASH_COMMAND\" failed (exit $?)" >&2' ERR
-
-HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-ROOT=$(cd "$HERE/.." && pwd)
-BIN=${1:-$ROOT/build/ragops}
-[[ -e "$BIN" ]] || die "ragops binary '$BIN' not found (build it with 'make', or pass its path: bench/run.sh PATH/TO/ragops)"
-[[ -x "$BIN" && -f "$BIN" ]] || die "'$BIN' is not an executable file"
-BIN=$(cd "$(dirname "$BIN")" && pwd)/$(basename "$BIN")
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 COPIES=${BENCH_COPIES:-30}
 RUNS=${BENCH_RUNS:-10}

@@ -15,7 +15,8 @@ build_pkgs=(
 	libopenblas-dev liblapacke-dev
 )
 test_pkgs=(libcmocka-dev sqlite3 python3 util-linux)
-bench_pkgs=(poppler-utils mupdf-tools hyperfine time python3 sqlite3 tesseract-ocr ocrmypdf img2pdf)
+bench_pkgs=(poppler-utils mupdf-tools hyperfine time python3 sqlite3 tesseract-ocr ocrmypdf img2pdf
+	python3-sklearn)
 
 want=("${build_pkgs[@]}")
 case "${1:-build}" in
