@@ -55,6 +55,16 @@ int store_chunks_to_embed(struct store *st, long long model_id, struct chunk_tex
 	size_t alloc = 0;
 	*out = NULL;
 	*n = 0;
+	/* Vectors go with their chunks (ON DELETE CASCADE): equal counts mean none is missing. */
+	if (model_id && sql_prepare(st, "SELECT (SELECT count(*) FROM chunks) ="
+				    " (SELECT count(*) FROM embeddings WHERE model_id = ?)", &stmt, err) == 0) {
+		sqlite3_bind_int64(stmt, 1, model_id);
+		int all = sqlite3_step(stmt) == SQLITE_ROW && sqlite3_column_int(stmt, 0);
+		sqlite3_finalize(stmt);
+		stmt = NULL;
+		if (all)
+			return 0;
+	}
 	if (sql_prepare(st, "SELECT c.id, c.text, c.heading, c.language FROM chunks c"
 			    " WHERE ?1 = 0 OR NOT EXISTS (SELECT 1 FROM embeddings e"
 			    "   WHERE e.model_id = ?1 AND e.chunk_id = c.id) ORDER BY c.id", &stmt, err))
