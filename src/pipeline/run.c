@@ -101,7 +101,10 @@ static struct doc_record *find_moved(struct known *k, const struct scan *scan, s
 
 /*
  * Documents waiting for OCR together: enough pages to keep every worker
- * busy, few enough documents to bound memory and the work a crash loses.
+ * busy between the batch's start and end (each end idles a worker for up
+ * to a page: 16 pages per worker measured 0.565 of the one-thread time on
+ * 22 sample pages, 4 pages 0.589), few enough documents to bound memory.
+ * OCR results are cached as they come, so a crash loses no OCR either way.
  */
 struct batch {
 	struct doc_job **jobs;
@@ -142,7 +145,7 @@ static void batch_add(struct flow *fl, struct batch *b, struct doc_job *job)
 	ALLOC_GROW(b->jobs, b->n + 1, b->alloc);
 	b->jobs[b->n++] = job;
 	b->pages += process_ocr_pages(fl, job);
-	if (b->pages >= 4 * ocr_thread_count(fl->cfg) || b->n >= 32)
+	if (b->pages >= 16 * ocr_thread_count(fl->cfg) || b->n >= 32)
 		batch_flush(fl, b);
 }
 
