@@ -19,6 +19,19 @@
 #include "pipeline/ocr_engine.h"
 #include "pipeline/page_image.h"
 
+/*
+ * Loading a Tesseract model takes about 0.4 s.  Each worker's model loads
+ * on a thread of its own while the worker renders its first page, and the
+ * worker waits for it only when it has a page to read.
+ */
+struct engine_loading {
+	pthread_t thread;
+	int started;
+	const struct config *cfg;
+	struct ocr_engine *engine;
+	struct strbuf err;
+};
+
 struct ocr_stage {
 	const struct config *cfg;
 	struct store *st;
@@ -29,6 +42,7 @@ struct ocr_stage {
 	struct page_loader_pool *pool;
 	struct page_loader **loaders;
 	struct ocr_engine **engines; /* created on first use: loading models takes time */
+	struct engine_loading *loading; /* per thread: the model loading under way */
 	char *settings;		/* what besides the image decides the result */
 };
 
@@ -77,6 +91,7 @@ struct ocr_stage *ocr_stage_new(const struct config *cfg, struct store *st,
 				cfg->ocr.min_chars, cfg->ocr.low_word_confidence);
 	s->loaders = xcalloc((size_t)s->nthreads, sizeof(*s->loaders));
 	s->engines = xcalloc((size_t)s->nthreads, sizeof(*s->engines));
+	s->loading = xcalloc((size_t)s->nthreads, sizeof(*s->loading));
 	return s;
 }
 
@@ -85,9 +100,15 @@ void ocr_stage_free(struct ocr_stage *s)
 	if (!s)
 		return;
 	for (int i = 0; i < s->nthreads; i++) {
+		if (s->loading[i].started) {
+			pthread_join(s->loading[i].thread, NULL);
+			ocr_engine_free(s->loading[i].engine);
+			strbuf_release(&s->loading[i].err);
+		}
 		page_loader_free(s->loaders[i]);
 		ocr_engine_free(s->engines[i]);
 	}
+	free(s->loading);
 	free(s->loaders);
 	free(s->engines);
 	page_loader_pool_free(s->pool);
@@ -233,8 +254,34 @@ int ocr_result_render(const char *result_json, const char *mark_open, const char
 
 /* --- the work on one page ------------------------------------------------ */
 
+static void *load_engine(void *arg)
+{
+	struct engine_loading *l = arg;
+	l->engine = ocr_engine_new(l->cfg->ocr.tessdata, l->cfg->ocr.languages, &l->err);
+	return NULL;
+}
+
+static void start_loading(struct ocr_stage *s, int t)
+{
+	struct engine_loading *l = &s->loading[t];
+	if (s->engines[t] || l->started)
+		return;
+	l->cfg = s->cfg;
+	strbuf_init(&l->err, 0);
+	l->started = pthread_create(&l->thread, NULL, load_engine, l) == 0;
+}
+
 static struct ocr_engine *engine_for(struct ocr_stage *s, int t, struct strbuf *err)
 {
+	struct engine_loading *l = &s->loading[t];
+	if (!s->engines[t] && l->started) {
+		pthread_join(l->thread, NULL);
+		l->started = 0;
+		s->engines[t] = l->engine;
+		if (!l->engine)
+			strbuf_add(err, l->err.buf, l->err.len);
+		strbuf_release(&l->err);
+	}
 	if (!s->engines[t])
 		s->engines[t] = ocr_engine_new(s->cfg->ocr.tessdata, s->cfg->ocr.languages, err);
 	return s->engines[t];
@@ -498,9 +545,11 @@ void ocr_documents(struct ocr_stage *s, struct ocr_input *docs, size_t ndocs,
 	if (!s->pool)
 		s->pool = page_loader_pool_new();
 	int nthreads = s->nthreads < (int)w.njobs ? s->nthreads : (int)w.njobs;
-	for (int t = 0; t < nthreads; t++)
+	for (int t = 0; t < nthreads; t++) {
 		if (!s->loaders[t])
 			s->loaders[t] = page_loader_new(s->pool);
+		start_loading(s, t);
+	}
 	pthread_mutex_init(&w.next_lock, NULL);
 	pthread_t *threads = xcalloc((size_t)nthreads, sizeof(pthread_t));
 	void *(*args)[2] = xcalloc((size_t)nthreads, sizeof(*args));
