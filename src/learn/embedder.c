@@ -96,6 +96,22 @@ static void count_add(void *ctx, const char *f, size_t len, float weight)
 	c->weights[*slot - 1] += weight;
 }
 
+/* The weighted feature counts of one text. */
+static void count_features(struct tokenizer *tok, const char *text, size_t len, enum lang lang,
+			   int query, struct counts *c)
+{
+	memset(c, 0, sizeof(*c));
+	strmap_init(&c->map);
+	struct feature_sink sink = { count_add, c };
+	text_features(tok, text, len, lang, query, &sink);
+}
+
+static void counts_release(struct counts *c)
+{
+	strmap_release(&c->map);
+	free(c->weights);
+}
+
 /* --- training ------------------------------------------------------------ */
 
 struct csr {
@@ -168,10 +184,8 @@ struct embedder *embedder_train(const struct embed_doc *docs, size_t n,
 	long *df = NULL;
 	size_t df_alloc = 0, nall = 0;
 	for (size_t d = 0; d < n; d++) {
-		struct counts c = { .weights = NULL };
-		strmap_init(&c.map);
-		struct feature_sink sink = { count_add, &c };
-		text_features(tok, docs[d].text, strlen(docs[d].text), docs[d].lang, 0, &sink);
+		struct counts c;
+		count_features(tok, docs[d].text, strlen(docs[d].text), docs[d].lang, 0, &c);
 		for (size_t i = 0; i < c.map.cap; i++) {
 			if (!c.map.keys[i])
 				continue;
@@ -183,8 +197,7 @@ struct embedder *embedder_train(const struct embed_doc *docs, size_t n,
 			}
 			df[*slot - 1]++;
 		}
-		strmap_release(&c.map);
-		free(c.weights);
+		counts_release(&c);
 	}
 	/* The vocabulary: frequent enough, at most max_features, most frequent first. */
 	int *order = xmalloc((nall + 1) * sizeof(int));
@@ -233,10 +246,8 @@ struct embedder *embedder_train(const struct embed_doc *docs, size_t n,
 	struct csr a = { n, xcalloc(n + 1, sizeof(size_t)), NULL, NULL };
 	size_t nnz = 0, nnz_alloc = 0;
 	for (size_t d = 0; d < n; d++) {
-		struct counts c = { .weights = NULL };
-		strmap_init(&c.map);
-		struct feature_sink sink = { count_add, &c };
-		text_features(tok, docs[d].text, strlen(docs[d].text), docs[d].lang, 0, &sink);
+		struct counts c;
+		count_features(tok, docs[d].text, strlen(docs[d].text), docs[d].lang, 0, &c);
 		size_t row0 = nnz;
 		double norm = 0;
 		for (size_t i = 0; i < c.map.cap; i++) {
@@ -259,8 +270,7 @@ struct embedder *embedder_train(const struct embed_doc *docs, size_t n,
 		for (size_t q = row0; q < nnz; q++)
 			a.val[q] /= norm > 0 ? (float)sqrt(norm) : 1.0f;
 		a.row_start[d + 1] = nnz;
-		strmap_release(&c.map);
-		free(c.weights);
+		counts_release(&c);
 	}
 	tokenizer_free(tok);
 
@@ -322,18 +332,11 @@ struct embedder *embedder_train(const struct embed_doc *docs, size_t n,
 
 /* --- embedding ----------------------------------------------------------- */
 
-static void proj_add(void *ctx, const char *f, size_t len, float weight)
-{
-	count_add(ctx, f, len, weight);
-}
-
 void embedder_embed(const struct embedder *e, struct tokenizer *tok, const char *text,
 		    size_t len, enum lang lang, int query, float *out)
 {
-	struct counts c = { .weights = NULL };
-	strmap_init(&c.map);
-	struct feature_sink sink = { proj_add, &c };
-	text_features(tok, text, len, lang, query, &sink);
+	struct counts c;
+	count_features(tok, text, len, lang, query, &c);
 	memset(out, 0, (size_t)e->dim * sizeof(float));
 	for (size_t i = 0; i < c.map.cap; i++) {
 		if (!c.map.keys[i])
@@ -348,8 +351,7 @@ void embedder_embed(const struct embedder *e, struct tokenizer *tok, const char 
 	float norm = cblas_snrm2(e->dim, out, 1);
 	if (norm > 0)
 		cblas_sscal(e->dim, 1.0f / norm, out, 1);
-	strmap_release(&c.map);
-	free(c.weights);
+	counts_release(&c);
 }
 
 float vec_dot(const float *a, const float *b, int n)
