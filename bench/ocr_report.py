@@ -61,17 +61,9 @@ import unicodedata
 # Levenshtein distance
 
 
-def levenshtein_dp(a, b):
-    """Reference implementation: the classic O(n*m) DP with two rows."""
-    if len(a) < len(b):
-        a, b = b, a
-    prev = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        cur = [i]
-        for j, cb in enumerate(b, 1):
-            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
-        prev = cur
-    return prev[-1]
+# The reference: the project's CER distance (scripts/cer.py), classic O(n*m).
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "scripts"))
+from cer import distance as levenshtein_dp  # noqa: E402
 
 
 def levenshtein(a, b):
