@@ -1,7 +1,7 @@
 /*
  * The extract stage: a file on disk becomes pages of text blocks with
- * headings marked.  PDFs and page images go through MuPDF; text, Markdown
- * and HTML are read natively.
+ * headings marked.  PDFs go through MuPDF; page images only have their
+ * pages counted (OCR reads them); text, Markdown and HTML are read natively.
  */
 #ifndef PIPELINE_EXTRACT_H
 #define PIPELINE_EXTRACT_H
@@ -25,8 +25,7 @@ int extract_document(struct extractor *ex, const char *path, enum doc_type type,
 		     struct extracted *out, struct strbuf *err);
 
 /* The format-specific parts, for extract_document and tests. */
-int extract_mupdf(struct extractor *ex, const char *path, enum doc_type type,
-		  struct extracted *out, struct strbuf *err);
+int extract_pdf(struct extractor *ex, const char *path, struct extracted *out, struct strbuf *err);
 /* A page image file: every page needs OCR; only headers are read here. */
 int extract_image(struct extractor *ex, const char *path, enum doc_type type,
 		  struct extracted *out, struct strbuf *err);

@@ -1,5 +1,6 @@
 /*
- * PDF text layers and page images through MuPDF.  Headings are found from
+ * PDF text layers through MuPDF, and the pages of image files (counted
+ * from their headers: the OCR stage reads them).  Headings are found from
  * font sizes: the size carrying most characters is body text, and blocks
  * set clearly larger (extract.heading_ratio), or short bold lines, are
  * headings, ranked by size.  Pages without a usable text layer are marked
@@ -253,47 +254,31 @@ int extract_image(struct extractor *ex, const char *path, enum doc_type type,
 	return 0;
 }
 
-static const char *magic_of(enum doc_type type)
-{
-	switch (type) {
-	case TYPE_PDF: return "application/pdf";
-	case TYPE_PNG: return "image/png";
-	case TYPE_JPEG: return "image/jpeg";
-	case TYPE_TIFF: return "image/tiff";
-	default: return NULL;
-	}
-}
-
-int extract_mupdf(struct extractor *ex, const char *path, enum doc_type type,
-		  struct extracted *out, struct strbuf *err)
+int extract_pdf(struct extractor *ex, const char *path, struct extracted *out, struct strbuf *err)
 {
 	fz_context *ctx = ex->ctx;
 	fz_stream *volatile stm = NULL;
 	fz_document *volatile doc = NULL;
 	fz_page *volatile page = NULL;
 	fz_stext_page *volatile tp = NULL;
-	fz_pixmap *volatile pix = NULL;
 	struct raw_doc raw = { 0 };
 	unsigned char *volatile has_text = NULL;
-	int is_image = type != TYPE_PDF;
 	volatile int ret = -1;
-	const char *what = is_image ? "image" : "PDF";
 
 	ex->current_path = path;
 	fz_try(ctx) {
 		stm = fz_open_file(ctx, path);
-		doc = fz_open_document_with_stream(ctx, magic_of(type), stm);
+		doc = fz_open_document_with_stream(ctx, "application/pdf", stm);
 		if (fz_needs_password(ctx, doc) && !fz_authenticate_password(ctx, doc, ""))
-			fz_throw(ctx, FZ_ERROR_GENERIC, "the %s is encrypted: a password is required", what);
+			fz_throw(ctx, FZ_ERROR_GENERIC, "the PDF is encrypted: a password is required");
 		int npages = fz_count_pages(ctx, doc);
 		if (npages <= 0)
-			fz_throw(ctx, FZ_ERROR_GENERIC, "the %s has no pages", what);
+			fz_throw(ctx, FZ_ERROR_GENERIC, "the PDF has no pages");
 		if ((unsigned)npages > ex->cfg->collect.max_pages)
-			fz_throw(ctx, FZ_ERROR_GENERIC,
-				 "the %s has %d pages, over collect.max_pages (%u)", what, npages,
-				 ex->cfg->collect.max_pages);
+			fz_throw(ctx, FZ_ERROR_GENERIC, "the PDF has %d pages, over collect.max_pages (%u)",
+				 npages, ex->cfg->collect.max_pages);
 		char title[512];
-		if (!is_image && fz_lookup_metadata(ctx, doc, FZ_META_INFO_TITLE, title, sizeof(title)) > 1)
+		if (fz_lookup_metadata(ctx, doc, FZ_META_INFO_TITLE, title, sizeof(title)) > 1)
 			out->title = xstrdup(title);
 		has_text = xcalloc((size_t)npages, 1);
 		fz_stext_options opts = { .flags = FZ_STEXT_PRESERVE_LIGATURES |
@@ -303,24 +288,15 @@ int extract_mupdf(struct extractor *ex, const char *path, enum doc_type type,
 			struct page_scan scan = { 0 };
 			fz_rect box = fz_bound_page(ctx, page);
 			scan.page_area = (double)(box.x1 - box.x0) * (box.y1 - box.y0);
-			enum page_method method;
-			if (is_image) {
-				/* Decode now so a truncated image fails here, not at OCR. */
-				pix = fz_new_pixmap_from_page(ctx, page, fz_scale(0.25f, 0.25f),
-							      fz_device_gray(ctx), 0);
-				fz_drop_pixmap(ctx, pix);
-				pix = NULL;
-				method = PAGE_NEEDS_OCR;
-			} else {
-				tp = fz_new_stext_page_from_page(ctx, page, &opts);
-				scan_page(ctx, tp, i + 1, &raw, &scan);
-				fz_drop_stext_page(ctx, tp);
-				tp = NULL;
-				method = classify_page(ctx, page, &scan, ex->cfg->extract.min_page_chars);
-				if (method == PAGE_NEEDS_OCR)
-					scan.chars = 0;
-				has_text[i] = method == PAGE_TEXT;
-			}
+			tp = fz_new_stext_page_from_page(ctx, page, &opts);
+			scan_page(ctx, tp, i + 1, &raw, &scan);
+			fz_drop_stext_page(ctx, tp);
+			tp = NULL;
+			enum page_method method = classify_page(ctx, page, &scan,
+								ex->cfg->extract.min_page_chars);
+			if (method == PAGE_NEEDS_OCR)
+				scan.chars = 0;
+			has_text[i] = method == PAGE_TEXT;
 			extracted_add_page(out, i + 1, method, scan.chars);
 			fz_drop_page(ctx, page);
 			page = NULL;
@@ -329,7 +305,6 @@ int extract_mupdf(struct extractor *ex, const char *path, enum doc_type type,
 		ret = 0;
 	}
 	fz_always(ctx) {
-		fz_drop_pixmap(ctx, pix);
 		fz_drop_stext_page(ctx, tp);
 		fz_drop_page(ctx, page);
 		fz_drop_document(ctx, doc);
@@ -339,11 +314,11 @@ int extract_mupdf(struct extractor *ex, const char *path, enum doc_type type,
 		const char *msg = fz_caught_message(ctx);
 		if (strstr(msg, "cannot recognize version marker") || strstr(msg, "no objects found") ||
 		    strstr(msg, "startxref") || strstr(msg, "trailer"))
-			strbuf_addf(err, "the %s is damaged and cannot be repaired: %s", what, msg);
+			strbuf_addf(err, "the PDF is damaged and cannot be repaired: %s", msg);
 		else if (!strncmp(msg, "the ", 4))
 			strbuf_addstr(err, msg);
 		else
-			strbuf_addf(err, "cannot read the %s: %s", what, msg);
+			strbuf_addf(err, "cannot read the PDF: %s", msg);
 		ret = -1;
 	}
 	for (size_t i = 0; i < raw.n; i++)

@@ -301,7 +301,7 @@ int extract_document(struct extractor *ex, const char *path, enum doc_type type,
 	int ret = -1;
 	switch (type) {
 	case TYPE_PDF:
-		return extract_mupdf(ex, path, type, out, err);
+		return extract_pdf(ex, path, out, err);
 	case TYPE_PNG: case TYPE_JPEG: case TYPE_TIFF:
 		return extract_image(ex, path, type, out, err);
 	case TYPE_EMPTY:

@@ -117,11 +117,6 @@ void ocr_stage_free(struct ocr_stage *s)
 	free(s);
 }
 
-int ocr_stage_threads(const struct ocr_stage *s)
-{
-	return s->nthreads;
-}
-
 int ocr_thread_count(const struct config *cfg)
 {
 	long cores = sysconf(_SC_NPROCESSORS_ONLN);

@@ -42,7 +42,6 @@ typedef void (*ocr_page_done_fn)(void *ctx);
 struct ocr_stage *ocr_stage_new(const struct config *cfg, struct store *st,
 				ocr_page_done_fn on_page, void *ctx);
 void ocr_stage_free(struct ocr_stage *stage);
-int ocr_stage_threads(const struct ocr_stage *stage);
 
 /* Pages of `doc` the stage would OCR under the current settings. */
 int ocr_pages_wanted(const struct config *cfg, const struct extracted *doc);
