@@ -112,6 +112,23 @@ static void counts_release(struct counts *c)
 	free(c->weights);
 }
 
+/*
+ * The TF-IDF weight (sublinear term frequency) of map slot `i` of a text's
+ * counts, and its feature index; 0 for an empty slot or a feature the
+ * model does not know.
+ */
+static float known_weight(const struct embedder *e, const struct counts *c, size_t i, long *index)
+{
+	if (!c->map.keys[i])
+		return 0;
+	const long *k = strmap_get(&e->index, c->map.keys[i], strlen(c->map.keys[i]));
+	if (!k)
+		return 0;
+	float tf = c->weights[c->map.values[i] - 1];
+	*index = *k - 1;
+	return (1.0f + logf(tf > 1 ? tf : 1)) * e->idf[*index];
+}
+
 /* --- training ------------------------------------------------------------ */
 
 struct csr {
@@ -251,20 +268,18 @@ struct embedder *embedder_train(const struct embed_doc *docs, size_t n,
 		size_t row0 = nnz;
 		double norm = 0;
 		for (size_t i = 0; i < c.map.cap; i++) {
-			if (!c.map.keys[i])
-				continue;
-			const long *k = strmap_get(&e->index, c.map.keys[i], strlen(c.map.keys[i]));
-			if (!k)
+			long k;
+			float w = known_weight(e, &c, i, &k);
+			if (w == 0)
 				continue;
 			if (nnz + 1 > nnz_alloc) {
 				nnz_alloc = nnz_alloc ? nnz_alloc * 2 : 4096;
 				a.col = xrealloc(a.col, nnz_alloc * sizeof(int));
 				a.val = xrealloc(a.val, nnz_alloc * sizeof(float));
 			}
-			float tf = c.weights[c.map.values[i] - 1];
-			a.col[nnz] = (int)*k - 1;
-			a.val[nnz] = (1.0f + logf(tf > 1 ? tf : 1)) * e->idf[*k - 1];
-			norm += (double)a.val[nnz] * a.val[nnz];
+			a.col[nnz] = (int)k;
+			a.val[nnz] = w;
+			norm += (double)w * w;
 			nnz++;
 		}
 		for (size_t q = row0; q < nnz; q++)
@@ -339,14 +354,10 @@ void embedder_embed(const struct embedder *e, struct tokenizer *tok, const char 
 	count_features(tok, text, len, lang, query, &c);
 	memset(out, 0, (size_t)e->dim * sizeof(float));
 	for (size_t i = 0; i < c.map.cap; i++) {
-		if (!c.map.keys[i])
-			continue;
-		const long *k = strmap_get(&e->index, c.map.keys[i], strlen(c.map.keys[i]));
-		if (!k)
-			continue;
-		float tf = c.weights[c.map.values[i] - 1];
-		float w = (1.0f + logf(tf > 1 ? tf : 1)) * e->idf[*k - 1];
-		cblas_saxpy(e->dim, w, e->proj + (size_t)(*k - 1) * e->dim, 1, out, 1);
+		long k;
+		float w = known_weight(e, &c, i, &k);
+		if (w != 0)
+			cblas_saxpy(e->dim, w, e->proj + (size_t)k * e->dim, 1, out, 1);
 	}
 	float norm = cblas_snrm2(e->dim, out, 1);
 	if (norm > 0)
