@@ -93,15 +93,8 @@ while read -r v; do unset "$v"; done < <(compgen -e | grep '^RAGOPS_' || true)
 # OpenMP settings would change libtesseract's threading for some engines only
 OMP_CLEARED=$(compgen -e | grep -E '^(OMP_|GOMP_)' | tr '\n' ' ' || true)
 while read -r v; do [[ -n $v ]] && unset "$v"; done < <(compgen -e | grep -E '^(OMP_|GOMP_)' || true)
-cd "$W"                                   # no ./ragops.yaml here
-# Measure a private copy: a concurrent `make` may relink the original mid-run.
-BIN_ORIG=$BIN
-cp "$BIN_ORIG" "$W/ragops"
-BIN=$W/ragops
+bench_workdir "$W"
 mkdir -p "$W/res/time" "$W/res/text" "$W/inbox" "$W/png" "$W/tmp" "$OUT"
-FACTS=$W/res/facts.tsv
-: >"$FACTS"
-fact() { printf '%s\t%s\n' "$1" "$2" >>"$FACTS"; }
 T_START=$(date +%s.%N)
 elapsed() { $PY -c "import sys,time; print(round(time.time()-float(sys.argv[1]),1))" "$T_START"; }
 fact loadavg_start "$(cut -d' ' -f1-3 /proc/loadavg)"

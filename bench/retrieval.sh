@@ -69,15 +69,8 @@ trap 'exit 130' INT TERM
 while read -r v; do unset "$v"; done < <(compgen -e | grep '^RAGOPS_' || true)
 # thread counts are set explicitly below, per command
 while read -r v; do [[ -n $v ]] && unset "$v"; done < <(compgen -e | grep -E '^(OMP_|GOMP_|OPENBLAS_|MKL_)' || true)
-cd "$W"                                   # no ./ragops.yaml here
-# Measure a private copy: a concurrent `make` may relink the original mid-run.
-BIN_ORIG=$BIN
-cp "$BIN_ORIG" "$W/ragops"
-BIN=$W/ragops
+bench_workdir "$W"
 mkdir -p "$W/res" "$OUT"
-FACTS=$W/res/facts.tsv
-: >"$FACTS"
-fact() { printf '%s\t%s\n' "$1" "$2" >>"$FACTS"; }
 sfact() { printf '%s\t%s\n' "$1" "$2" >>"$W/res/$N/facts.tsv"; }
 now() { date +%s.%N; }
 since() { $PY -c "import sys,time; print(round(time.time()-float(sys.argv[1]),3))" "$1"; }

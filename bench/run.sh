@@ -55,15 +55,8 @@ cleanup() { cd /; rm -rf "$W"; }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 while read -r v; do unset "$v"; done < <(compgen -e | grep '^RAGOPS_' || true)
-cd "$W"                                   # no ./ragops.yaml here
-# Measure a private copy: a concurrent `make` may relink the original mid-run.
-BIN_ORIG=$BIN
-cp "$BIN_ORIG" "$W/ragops"
-BIN=$W/ragops
+bench_workdir "$W"
 mkdir -p "$W/res" "$OUT"
-FACTS=$W/res/facts.tsv
-: >"$FACTS"
-fact() { printf '%s\t%s\n' "$1" "$2" >>"$FACTS"; }
 T_START=$(date +%s.%N)
 
 # jget FILE KEY.PATH -> value of a JSON field
