@@ -98,6 +98,16 @@ static const struct field fields[] = {
 	{ "health.latency_p95_ms", F_DOUBLE, OFF(health.latency_p95_ms), "1000", 0.001, 1e7, NULL },
 	{ "health.min_rating", F_DOUBLE, OFF(health.min_rating), "3", 1, 5, NULL },
 	{ "health.min_free_disk", F_SIZE, OFF(health.min_free_disk), "500M", 0, 1e15, NULL },
+	{ "serve.host", F_STRING, OFF(serve.host), "127.0.0.1", 0, 0, NULL },
+	{ "serve.port", F_UINT, OFF(serve.port), "8750", 0, 65535, NULL },
+	{ "serve.threads", F_UINT, OFF(serve.threads), "0", 0, 256, NULL },
+	{ "serve.token_env", F_STRING, OFF(serve.token_env), "RAGOPS_SERVE_TOKEN", 0, 0, NULL },
+	{ "serve.max_body", F_SIZE, OFF(serve.max_body), "64K", 1024, 1e9, NULL },
+	{ "serve.timeout", F_UINT, OFF(serve.timeout), "30", 1, 86400, NULL },
+	{ "serve.max_connections", F_UINT, OFF(serve.max_connections), "256", 1, 100000, NULL },
+	{ "serve.rate_limit", F_UINT, OFF(serve.rate_limit), "60", 0, 1000000, NULL },
+	{ "serve.rate_burst", F_UINT, OFF(serve.rate_burst), "20", 1, 1000000, NULL },
+	{ "serve.cors_origin", F_STRING_EMPTY, OFF(serve.cors_origin), "", 0, 0, NULL },
 	{ "log.level", F_CHOICE, OFF(log_level), "info", 0, 0, levels },
 };
 #define NFIELDS (sizeof(fields) / sizeof(fields[0]))

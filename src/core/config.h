@@ -88,6 +88,18 @@ struct config {
 		double min_rating;	/* average over the window */
 		unsigned long long min_free_disk;
 	} health;
+	struct {
+		char *host;		/* listen address: loopback unless told otherwise */
+		unsigned port;
+		unsigned threads;	/* 0: one per core */
+		char *token_env;	/* variable holding the admin bearer token */
+		unsigned long long max_body;
+		unsigned timeout;	/* seconds a connection may stay idle */
+		unsigned max_connections;
+		unsigned rate_limit;	/* ask + feedback requests per minute per client; 0: off */
+		unsigned rate_burst;
+		char *cors_origin;	/* "" sends no CORS headers */
+	} serve;
 	char *log_level;
 };
 
