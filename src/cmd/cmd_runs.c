@@ -11,6 +11,7 @@
 #include "core/error.h"
 #include "core/json.h"
 #include "core/strutil.h"
+#include "ops/run_report.h"
 
 static const char usage[] =
 	"usage: ragops runs [--limit N] [--json]\n"
@@ -21,29 +22,6 @@ static const char usage[] =
 	"   --state STATE    show only tasks in this state (completed, cached, failed...)\n"
 	"   --json           machine-readable output\n\n"
 	"Exit codes: 0 success, 2 usage error, 5 no such run.\n";
-
-static double run_seconds(const struct run_record *r)
-{
-	return r->ended_at ? (double)(r->ended_at - r->started_at) / 1000.0 : -1;
-}
-
-static json_t *run_json(const struct run_record *r)
-{
-	const struct run_stats *s = &r->stats;
-	json_t *params = r->params ? json_loads(r->params, 0, NULL) : NULL;
-	return json_pack("{s:I, s:s, s:s, s:I, s:o?, s:f, s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I},"
-			 " s:I, s:I, s:I, s:I, s:o, s:o?}",
-			 "id", (json_int_t)r->id, "state", r->state, "trigger", r->trigger,
-			 "started_at_ms", (json_int_t)r->started_at,
-			 "ended_at_ms", r->ended_at ? json_integer(r->ended_at) : NULL,
-			 "duration_s", run_seconds(r),
-			 "documents", "seen", (json_int_t)s->docs_seen, "new", (json_int_t)s->docs_new,
-			 "changed", (json_int_t)s->docs_changed, "unchanged", (json_int_t)s->docs_unchanged,
-			 "renamed", (json_int_t)s->docs_renamed, "deleted", (json_int_t)s->docs_deleted,
-			 "failed", (json_int_t)s->docs_failed, "pages", (json_int_t)s->pages,
-			 "pages_needing_ocr", (json_int_t)s->pages_needing_ocr, "chunks", (json_int_t)s->chunks,
-			 "characters", (json_int_t)s->chars, "error", json_str(r->error), "parameters", params);
-}
 
 static void dump_json(json_t *j)
 {
@@ -65,7 +43,7 @@ static int list_runs(struct app *app, int limit, int json)
 	if (json) {
 		json_t *arr = json_array();
 		for (size_t i = 0; i < n; i++)
-			json_array_append_new(arr, run_json(&runs[i]));
+			json_array_append_new(arr, run_to_json(&runs[i], 1));
 		dump_json(arr);
 	} else if (!n) {
 		printf("no runs yet: 'ragops run --inbox DIR' starts one\n");
@@ -90,15 +68,6 @@ static int list_runs(struct app *app, int limit, int json)
 	return EXIT_OK;
 }
 
-static const char *method_of(const struct run_document *r)
-{
-	if (r->error)
-		return "failed";
-	if (r->ocr_pages + r->failed_pages == 0)
-		return "text layer";
-	return r->text_pages ? "text + OCR" : "OCR";
-}
-
 static void print_documents(const struct run_document *docs, size_t n)
 {
 	if (!n)
@@ -110,7 +79,7 @@ static void print_documents(const struct run_document *docs, size_t n)
 		char conf[16] = "-";
 		if (r->ocr_pages)
 			snprintf(conf, sizeof(conf), "%.1f", r->confidence);
-		printf("%-44s  %-10s  %5d  %10s  ", r->doc, method_of(r), r->pages, conf);
+		printf("%-44s  %-10s  %5d  %10s  ", r->doc, run_document_method(r), r->pages, conf);
 		if (r->flagged_pages)
 			printf("weak: %s", r->flagged_pages);
 		if (r->failed_pages)
@@ -122,112 +91,78 @@ static void print_documents(const struct run_document *docs, size_t n)
 	putchar('\n');
 }
 
-static json_t *documents_json(const struct run_document *docs, size_t n)
+static void print_run(const struct run_detail *d, const char *state)
 {
-	json_t *arr = json_array();
-	for (size_t i = 0; i < n; i++) {
-		const struct run_document *r = &docs[i];
-		json_array_append_new(arr, json_pack("{s:o, s:s, s:i, s:i, s:i, s:i, s:o, s:o, s:o}",
-			"document", json_str(r->doc), "method", method_of(r), "pages", r->pages,
-			"text_pages", r->text_pages, "ocr_pages", r->ocr_pages,
-			"failed_pages", r->failed_pages,
-			"mean_confidence", r->ocr_pages ? json_real(r->confidence) : json_null(),
-			"weak_pages", json_str(r->flagged_pages), "error", json_str(r->error)));
+	const struct run_record *run = &d->run;
+	char when[32];
+	cmd_format_time(run->started_at, when, sizeof(when));
+	printf("run %lld  %s  (trigger %s, started %s", run->id, run->state, run->trigger, when);
+	if (run->ended_at)
+		printf(", %.2f s", run_seconds(run));
+	printf(")\n");
+	if (run->error)
+		printf("error: %s\n", run->error);
+	printf("documents: %lld seen, %lld new, %lld changed, %lld unchanged, %lld renamed, "
+	       "%lld deleted, %lld failed; %lld pages (%lld need OCR), %lld chunks\n",
+	       run->stats.docs_seen, run->stats.docs_new, run->stats.docs_changed,
+	       run->stats.docs_unchanged, run->stats.docs_renamed, run->stats.docs_deleted,
+	       run->stats.docs_failed, run->stats.pages, run->stats.pages_needing_ocr,
+	       run->stats.chunks);
+	if (run->stats.ocr_pages)
+		printf("OCR: %lld pages, mean confidence %.1f, %lld weak, %lld failed\n",
+		       run->stats.ocr_pages, run->stats.ocr_confidence, run->stats.ocr_flagged,
+		       run->stats.ocr_failed);
+	int by_state[TASK_RETRYING + 1] = { 0 };
+	for (size_t i = 0; i < d->tasks.n; i++)
+		by_state[d->tasks.items[i].state]++;
+	printf("tasks:");
+	const char *sep = " ";
+	for (int s = TASK_PENDING; s <= TASK_RETRYING; s++) {
+		if (!by_state[s])
+			continue;
+		printf("%s%d %s", sep, by_state[s], task_state_name((enum task_state)s));
+		sep = ", ";
 	}
-	return arr;
+	printf("%s\n\n", d->tasks.n ? "" : " none");
+	if (!state)
+		print_documents(d->docs, d->ndocs);
+	printf("%-44s  %-8s  %-9s  %8s  %10s  %s\n", "DOCUMENT", "STAGE", "STATE", "ATTEMPTS",
+	       "MS", "ERROR");
+	for (size_t i = 0; i < d->tasks.n; i++) {
+		const struct task_record *t = &d->tasks.items[i];
+		if (state && strcmp(state, task_state_name(t->state)))
+			continue;
+		printf("%-44s  %-8s  %-9s  %8d  %10.1f  %s\n", t->doc_path, t->stage,
+		       task_state_name(t->state), t->attempts, t->duration_ms,
+		       t->error ? t->error : "");
+	}
 }
 
 static int show_run(struct app *app, const char *id_text, const char *state, int json)
 {
-	struct run_record run;
-	struct task_list tasks = { 0 };
-	struct run_document *docs = NULL;
-	size_t ndocs = 0;
+	struct run_detail d;
 	struct strbuf err = STRBUF_INIT;
 	long long id;
-	int ret = EXIT_FATAL;
 	if (parse_ll(id_text, &id) || id <= 0) {
 		fprintf(stderr, "ragops runs show: '%s' is not a run id (see 'ragops runs')\n", id_text);
 		return EXIT_USAGE;
 	}
-	int rc = store_run_get(app->store, id, &run, &err);
-	if (rc == 1) {
-		fprintf(stderr, "ragops runs show: no run %lld (see 'ragops runs')\n", id);
+	int rc = run_detail_load(app->store, id, &d, &err);
+	if (rc) {
+		if (rc == 1)
+			fprintf(stderr, "ragops runs show: no run %lld (see 'ragops runs')\n", id);
+		else
+			fprintf(stderr, "ragops runs show: %s\n", err.buf);
 		strbuf_release(&err);
-		return EXIT_NOT_FOUND;
+		return rc == 1 ? EXIT_NOT_FOUND : EXIT_FATAL;
 	}
-	if (rc || store_tasks_of_run(app->store, id, &tasks, &err) ||
-	    store_run_documents(app->store, id, &docs, &ndocs, &err)) {
-		fprintf(stderr, "ragops runs show: %s\n", err.buf);
-		goto cleanup;
-	}
-	if (json) {
-		json_t *j = run_json(&run);
-		json_t *arr = json_array();
-		for (size_t i = 0; i < tasks.n; i++) {
-			const struct task_record *t = &tasks.items[i];
-			if (state && strcmp(state, task_state_name(t->state)))
-				continue;
-			json_array_append_new(arr, json_pack("{s:o, s:s, s:s, s:i, s:f, s:s?, s:o}",
-				"document", json_str(t->doc_path), "stage", t->stage,
-				"state", task_state_name(t->state), "attempts", t->attempts,
-				"duration_ms", t->duration_ms, "cache_key", t->cache_key,
-				"error", json_str(t->error)));
-		}
-		json_object_set_new(j, "documents", documents_json(docs, ndocs));
-		json_object_set_new(j, "tasks", arr);
-		dump_json(j);
-	} else {
-		char when[32];
-		cmd_format_time(run.started_at, when, sizeof(when));
-		printf("run %lld  %s  (trigger %s, started %s", run.id, run.state, run.trigger, when);
-		if (run.ended_at)
-			printf(", %.2f s", run_seconds(&run));
-		printf(")\n");
-		if (run.error)
-			printf("error: %s\n", run.error);
-		printf("documents: %lld seen, %lld new, %lld changed, %lld unchanged, %lld renamed, "
-		       "%lld deleted, %lld failed; %lld pages (%lld need OCR), %lld chunks\n",
-		       run.stats.docs_seen, run.stats.docs_new, run.stats.docs_changed,
-		       run.stats.docs_unchanged, run.stats.docs_renamed, run.stats.docs_deleted,
-		       run.stats.docs_failed, run.stats.pages, run.stats.pages_needing_ocr,
-		       run.stats.chunks);
-		if (run.stats.ocr_pages)
-			printf("OCR: %lld pages, mean confidence %.1f, %lld weak, %lld failed\n",
-			       run.stats.ocr_pages, run.stats.ocr_confidence, run.stats.ocr_flagged,
-			       run.stats.ocr_failed);
-		int by_state[TASK_RETRYING + 1] = { 0 };
-		for (size_t i = 0; i < tasks.n; i++)
-			by_state[tasks.items[i].state]++;
-		printf("tasks:");
-		const char *sep = " ";
-		for (int s = TASK_PENDING; s <= TASK_RETRYING; s++) {
-			if (!by_state[s])
-				continue;
-			printf("%s%d %s", sep, by_state[s], task_state_name((enum task_state)s));
-			sep = ", ";
-		}
-		printf("%s\n\n", tasks.n ? "" : " none");
-		if (!state)
-			print_documents(docs, ndocs);
-		printf("%-44s  %-8s  %-9s  %8s  %10s  %s\n", "DOCUMENT", "STAGE", "STATE", "ATTEMPTS",
-		       "MS", "ERROR");
-		for (size_t i = 0; i < tasks.n; i++) {
-			const struct task_record *t = &tasks.items[i];
-			if (state && strcmp(state, task_state_name(t->state)))
-				continue;
-			printf("%-44s  %-8s  %-9s  %8d  %10.1f  %s\n", t->doc_path, t->stage,
-			       task_state_name(t->state), t->attempts, t->duration_ms,
-			       t->error ? t->error : "");
-		}
-	}
-	ret = EXIT_OK;
-cleanup:
-	run_record_release(&run);
-	task_list_release(&tasks);
-	run_documents_free(docs, ndocs);
+	if (json)
+		dump_json(run_detail_to_json(&d, state));
+	else
+		print_run(&d, state);
+	run_detail_release(&d);
 	strbuf_release(&err);
-	return ret;
+	return EXIT_OK;
 }
 
 static int run_runs(int argc, char **argv, struct app *app)

@@ -5,6 +5,7 @@
 #include "retrieval/retrieve.h"
 
 #include <jansson.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,51 +25,106 @@ struct vector_index {
 	long long *ids;
 	float *vectors;
 	size_t n;
+	int refs;		/* under cache_lock */
 };
 
-static struct vector_index cache;
+/*
+ * The vectors of the production model, shared by every thread that asks
+ * (ragops serve answers on several).  A search holds a reference, so a new
+ * model can replace the index while older searches finish on the old one.
+ */
+static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct vector_index *current;
 
-static void cache_clear(void)
+static void index_free(struct vector_index *vi)
 {
-	embedder_free(cache.e);
-	free(cache.ids);
-	free(cache.vectors);
-	memset(&cache, 0, sizeof(cache));
+	if (!vi)
+		return;
+	embedder_free(vi->e);
+	free(vi->ids);
+	free(vi->vectors);
+	free(vi);
 }
 
-/* 0 loaded, 1 no model in production, -1 error. */
-static int load_vectors(struct store *st, const struct config *cfg, struct strbuf *err)
+static void index_unref(struct vector_index *vi)
+{
+	if (!vi)
+		return;
+	pthread_mutex_lock(&cache_lock);
+	int last = --vi->refs == 0;
+	pthread_mutex_unlock(&cache_lock);
+	if (last)
+		index_free(vi);
+}
+
+/* The current index if it is of model `id`, with a reference taken; else NULL. */
+static struct vector_index *index_get(long long id)
+{
+	struct vector_index *vi = NULL;
+	pthread_mutex_lock(&cache_lock);
+	if (current && current->model_id == id) {
+		vi = current;
+		vi->refs++;
+	}
+	pthread_mutex_unlock(&cache_lock);
+	return vi;
+}
+
+/* Make `vi` (holding one reference, the caller's) the current index. */
+static void index_publish(struct vector_index *vi)
+{
+	struct vector_index *old;
+	pthread_mutex_lock(&cache_lock);
+	old = current;
+	current = vi;
+	vi->refs++;
+	pthread_mutex_unlock(&cache_lock);
+	index_unref(old);
+}
+
+static struct vector_index *index_build(struct store *st, const struct config *cfg,
+					const struct model_record *m, struct strbuf *err)
+{
+	struct vector_index *vi = xcalloc(1, sizeof(*vi));
+	vi->refs = 1;
+	if (!strcmp(m->name, "openai")) {
+		/* The endpoint embeds the questions; its dimension is in the record. */
+		json_t *p = json_loads(m->params, 0, NULL);
+		vi->dim = (int)json_integer_value(json_object_get(p, "dim"));
+		json_decref(p);
+	} else {
+		char *file = xasprintf("%s/%s", cfg->data_dir, m->path);
+		vi->e = embedder_load(file, err);
+		free(file);
+		vi->dim = vi->e ? embedder_dim(vi->e) : 0;
+	}
+	if (vi->dim <= 0 ||
+	    store_embeddings_load(st, m->id, vi->dim, &vi->ids, &vi->vectors, &vi->n, err)) {
+		index_free(vi);
+		return NULL;
+	}
+	vi->model_id = m->id;
+	snprintf(vi->version, sizeof(vi->version), "%s", m->version);
+	return vi;
+}
+
+/* 0 with *out referenced, 1 no model in production, -1 error. */
+static int load_vectors(struct store *st, const struct config *cfg, struct vector_index **out,
+			struct strbuf *err)
 {
 	struct model_record m;
 	int rc = store_model_production(st, "embedder", &m, err);
 	if (rc)
 		return rc;
-	if (cache.e && cache.model_id == m.id) {
-		model_record_release(&m);
-		return 0;
+	*out = index_get(m.id);
+	if (!*out) {
+		/* Two threads may both build it once after a promotion; the last one wins. */
+		*out = index_build(st, cfg, &m, err);
+		if (*out)
+			index_publish(*out);
 	}
-	cache_clear();
-	if (!strcmp(m.name, "openai")) {
-		/* The endpoint embeds the questions; its dimension is in the record. */
-		json_t *p = json_loads(m.params, 0, NULL);
-		cache.dim = (int)json_integer_value(json_object_get(p, "dim"));
-		json_decref(p);
-	} else {
-		char *file = xasprintf("%s/%s", cfg->data_dir, m.path);
-		cache.e = embedder_load(file, err);
-		free(file);
-		cache.dim = cache.e ? embedder_dim(cache.e) : 0;
-	}
-	if (cache.dim <= 0 ||
-	    store_embeddings_load(st, m.id, cache.dim, &cache.ids, &cache.vectors, &cache.n, err)) {
-		model_record_release(&m);
-		cache_clear();
-		return -1;
-	}
-	cache.model_id = m.id;
-	snprintf(cache.version, sizeof(cache.version), "%s", m.version);
 	model_record_release(&m);
-	return 0;
+	return *out ? 0 : -1;
 }
 
 struct scored {
@@ -83,23 +139,23 @@ static int by_score(const void *a, const void *b)
 }
 
 /* Exact top-k by cosine; -1 when the question cannot be embedded. */
-static long dense_top(const struct config *cfg, const char *query, unsigned k, struct scored *out,
-		      struct strbuf *err)
+static long dense_top(const struct config *cfg, const struct vector_index *vi, const char *query,
+		      unsigned k, struct scored *out, struct strbuf *err)
 {
-	int dim = cache.dim;
+	int dim = vi->dim;
 	float *q;
-	if (cache.e) {
+	if (vi->e) {
 		q = xcalloc((size_t)dim, sizeof(float));
 		struct tokenizer *tok = tokenizer_new();
-		embedder_embed(cache.e, tok, query, strlen(query), LANG_UNKNOWN, 1, q);
+		embedder_embed(vi->e, tok, query, strlen(query), LANG_UNKNOWN, 1, q);
 		tokenizer_free(tok);
 	} else if (openai_embed(cfg, &query, 1, &q, &dim, err)) {
 		return -1;
 	}
 	/* Keep the k best in a min-heap: one pass, no sort of every score. */
 	size_t n = 0;
-	for (size_t i = 0; i < cache.n; i++) {
-		float score = vec_dot(q, cache.vectors + i * (size_t)dim, dim);
+	for (size_t i = 0; i < vi->n; i++) {
+		float score = vec_dot(q, vi->vectors + i * (size_t)dim, dim);
 		if (n == k && score <= out[0].score)
 			continue;
 		size_t at;
@@ -123,7 +179,7 @@ static long dense_top(const struct config *cfg, const char *query, unsigned k, s
 				at = c;
 			}
 		}
-		out[at] = (struct scored){ cache.ids[i], score };
+		out[at] = (struct scored){ vi->ids[i], score };
 	}
 	qsort(out, n, sizeof(*out), by_score);
 	free(q);
@@ -159,6 +215,7 @@ int retrieve(struct store *st, const struct config *cfg, const char *query, cons
 	size_t nf = 0, nids = 0;
 	long long *ids = NULL;
 	struct tokenizer *tok = NULL;
+	struct vector_index *vi = NULL;
 	int ret = -1;
 	memset(out, 0, sizeof(*out));
 	mode = mode ? mode : cfg->retrieve.mode;
@@ -168,7 +225,7 @@ int retrieve(struct store *st, const struct config *cfg, const char *query, cons
 	}
 	int want_dense = strcmp(mode, "bm25") != 0, want_bm25 = strcmp(mode, "dense") != 0;
 	if (want_dense) {
-		int rc = load_vectors(st, cfg, err);
+		int rc = load_vectors(st, cfg, &vi, err);
 		if (rc < 0)
 			return -1;
 		if (rc == 1) {
@@ -198,9 +255,9 @@ int retrieve(struct store *st, const struct config *cfg, const char *query, cons
 	struct scored *ds = NULL;
 	size_t nds = 0;
 	if (want_dense) {
-		snprintf(out->embedder, sizeof(out->embedder), "%s", cache.version);
+		snprintf(out->embedder, sizeof(out->embedder), "%s", vi->version);
 		ds = xcalloc(cand + 1, sizeof(*ds));
-		long got = dense_top(cfg, query, cand, ds, err);
+		long got = dense_top(cfg, vi, query, cand, ds, err);
 		if (got < 0)
 			goto cleanup;
 		nds = (size_t)got;
@@ -257,6 +314,7 @@ int retrieve(struct store *st, const struct config *cfg, const char *query, cons
 	out->ms_fuse = (time_mono() - t2) * 1000;
 	ret = 0;
 cleanup:
+	index_unref(vi);
 	tokenizer_free(tok);
 	free(ids);
 	search_hits_free(bm, nbm);

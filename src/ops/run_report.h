@@ -1,0 +1,34 @@
+/*
+ * A pipeline run as people and programs see it: the run record, its tasks
+ * and what it did to each document, as JSON for `ragops runs --json` and
+ * the HTTP API alike.
+ */
+#ifndef OPS_RUN_REPORT_H
+#define OPS_RUN_REPORT_H
+
+#include <jansson.h>
+
+#include "store/store.h"
+
+struct run_detail {
+	struct run_record run;
+	struct task_list tasks;
+	struct run_document *docs;
+	size_t ndocs;
+};
+
+/* 0 loaded, 1 no such run, -1 error (in err). */
+int run_detail_load(struct store *st, long long id, struct run_detail *out, struct strbuf *err);
+void run_detail_release(struct run_detail *d);
+
+/* Seconds the run took, -1 while it runs. */
+double run_seconds(const struct run_record *r);
+/* "text layer", "OCR", "text + OCR" or "failed". */
+const char *run_document_method(const struct run_document *d);
+
+/* The run's record; with its whole configuration when with_params. */
+json_t *run_to_json(const struct run_record *r, int with_params);
+/* The record, its documents and its tasks (only those in `state` when given). */
+json_t *run_detail_to_json(const struct run_detail *d, const char *state);
+
+#endif
