@@ -1,7 +1,8 @@
 # ragops -- top-level build.  make | make demo | make test | make bench
 # SANITIZE=1 builds with AddressSanitizer + UBSan into build-san/.
 
-PKGS      := sqlite3 libutf8proc yaml-0.1 jansson libcmark libcrypto tesseract lept openblas lapacke libcurl
+PKGS      := sqlite3 libutf8proc yaml-0.1 jansson libcmark libcrypto tesseract lept openblas lapacke libcurl \
+             libmicrohttpd
 CC        ?= cc
 CSTD      := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
 WARN      := -fopenmp-simd -Wall -Wextra -Werror -Wstrict-prototypes -Wvla -Wshadow -Wno-unused-parameter
@@ -17,8 +18,13 @@ LDLIBS    += $(shell pkg-config --libs $(PKGS) 2>/dev/null) \
              $(shell pkg-config --static --libs mupdf 2>/dev/null) -lharfbuzz -lstemmer -lpthread -lm
 LDFLAGS   += $(filter -fsanitize=%,$(OPT))
 
-LIB_SRC   := $(sort $(wildcard src/core/*.c src/store/*.c src/text/*.c src/pipeline/*.c src/answer/*.c src/learn/*.c src/retrieval/*.c src/ops/*.c src/cmd/*.c))
-LIB_OBJ   := $(LIB_SRC:%.c=$(BUILD)/%.o)
+LIB_SRC   := $(sort $(wildcard src/core/*.c src/store/*.c src/text/*.c src/pipeline/*.c src/answer/*.c src/learn/*.c src/retrieval/*.c src/ops/*.c src/serve/*.c src/cmd/*.c))
+# The dashboard (web/) is compiled in: see tools/embed_assets.c.
+WEB_FILES := $(sort $(shell find web -type f 2>/dev/null))
+# Rewritten only when the list changes, so a removed file rebuilds the set.
+WEB_LIST  := $(BUILD)/gen/web-files
+$(shell mkdir -p $(BUILD)/gen; echo '$(WEB_FILES)' | cmp -s - $(WEB_LIST) || echo '$(WEB_FILES)' >$(WEB_LIST))
+LIB_OBJ   := $(LIB_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/assets.o
 UNIT_SRC  := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN  := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
@@ -32,6 +38,18 @@ $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
 	@$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/tools/embed_assets: tools/embed_assets.c
+	@mkdir -p $(dir $@)
+	@$(CC) -std=c11 -O2 -Wall -Wextra -Werror -o $@ $<
+
+$(BUILD)/gen/assets.c: $(BUILD)/tools/embed_assets $(WEB_FILES) $(WEB_LIST)
+	@mkdir -p $(dir $@)
+	@echo "  EMBED   web/ ($(words $(WEB_FILES)) files)"
+	@$(BUILD)/tools/embed_assets $@ web/ $(WEB_FILES)
+
+$(BUILD)/gen/assets.o: $(BUILD)/gen/assets.c
+	@$(CC) $(CFLAGS) -c $< -o $@
 
 $(BUILD)/libragops.a: $(LIB_OBJ)
 	@rm -f $@

@@ -6,7 +6,7 @@ set -euo pipefail
 # libcurl's headers come with libtesseract-dev (it depends on a libcurl4-dev);
 # naming one flavour here could make apt swap it out and remove tesseract.
 build_pkgs=(
-	build-essential pkg-config
+	build-essential pkg-config libmicrohttpd-dev
 	libmupdf-dev libmujs-dev libgumbo-dev libopenjp2-7-dev libjbig2dec0-dev
 	libjpeg-dev libharfbuzz-dev libfreetype-dev zlib1g-dev libbrotli-dev
 	libsqlite3-dev libstemmer-dev libutf8proc-dev libyaml-dev
@@ -14,9 +14,9 @@ build_pkgs=(
 	libtesseract-dev libleptonica-dev tesseract-ocr-fra tesseract-ocr-eng
 	libopenblas-dev liblapacke-dev
 )
-test_pkgs=(libcmocka-dev sqlite3 python3 util-linux)
+test_pkgs=(libcmocka-dev sqlite3 python3 util-linux curl nodejs npm chromium)
 bench_pkgs=(poppler-utils mupdf-tools hyperfine time python3 sqlite3 tesseract-ocr ocrmypdf img2pdf
-	python3-sklearn)
+	python3-sklearn wrk)
 
 want=("${build_pkgs[@]}")
 case "${1:-build}" in
@@ -28,6 +28,8 @@ esac
 
 missing=()
 for p in "${want[@]}"; do
+	# Node.js installed another way (e.g. nodesource, which bundles npm) will do.
+	case $p in nodejs) command -v node >/dev/null && continue ;; npm) command -v npm >/dev/null && continue ;; esac
 	status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
 	[[ "$status" == "install ok installed" ]] || missing+=("$p")
 done

@@ -40,9 +40,15 @@ struct ask_options {
 	int no_log;		/* evaluation runs keep the log clean */
 };
 
+/* Why a question got no answer (not even "I don't know"). */
+enum ask_failure {
+	ASK_BAD_QUESTION = -1,	/* empty, too long, not UTF-8, unknown retriever */
+	ASK_NOT_READY = -2,	/* no index yet (or no embedder for dense) */
+	ASK_FAILED = -3,	/* the store or an endpoint failed */
+};
+
 /*
- * Answer `question`.  -1 with a message for the user when it cannot be
- * asked at all (empty, too long, no searchable word, empty index).
+ * Answer `question`: 0, or an ask_failure with a message for the user.
  */
 int answer_question(struct store *st, const struct config *cfg, const char *question,
 		    const struct ask_options *opts, struct answer *out, struct strbuf *err);

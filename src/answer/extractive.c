@@ -342,19 +342,24 @@ int answer_question(struct store *st, const struct config *cfg, const char *ques
 	size_t nhits = 0;
 	struct sentence *sn = NULL;
 	size_t nsn = 0;
-	int ret = -1;
+	int ret = ASK_FAILED;
 	const char *retriever = opts && opts->retriever ? opts->retriever : NULL;
 	struct retrieval rt = { 0 };
 
 	memset(out, 0, sizeof(*out));
 	if (check_question(question, err))
-		return -1;
+		return ASK_BAD_QUESTION;
+	if (retriever && strcmp(retriever, "bm25") && strcmp(retriever, "dense") &&
+	    strcmp(retriever, "hybrid")) {
+		strbuf_addf(err, "unknown retriever '%s': use bm25, dense or hybrid", retriever);
+		return ASK_BAD_QUESTION;
+	}
 	struct store_totals tot;
 	if (store_totals(st, &tot, err))
-		return -1;
+		return ASK_FAILED;
 	if (!tot.chunks) {
 		strbuf_addstr(err, "the index is empty: run 'ragops run --inbox DIR' first");
-		return -1;
+		return ASK_NOT_READY;
 	}
 	enum lang lang = lang_guess_short(question, strlen(question), LANG_FR);
 	out->question = xstrdup(question);
@@ -362,9 +367,13 @@ int answer_question(struct store *st, const struct config *cfg, const char *ques
 	out->answerer = "extractive";
 
 	/* retrieve */
-	if (retrieve(st, cfg, question, retriever,
-		     opts && opts->sources ? opts->sources : cfg->answer.sources, &rt, err))
+	int rc = retrieve(st, cfg, question, retriever,
+			  opts && opts->sources ? opts->sources : cfg->answer.sources, &rt, err);
+	if (rc) {
+		ret = rc == RETRIEVE_BAD_QUERY ? ASK_BAD_QUESTION
+		      : rc == RETRIEVE_NOT_READY ? ASK_NOT_READY : ASK_FAILED;
 		goto cleanup;
+	}
 	hits = rt.hits;
 	nhits = rt.n;
 	out->retriever = rt.mode;

@@ -36,6 +36,8 @@ extern const struct cmd_entry cmd_ask_entry;
 extern const struct cmd_entry cmd_eval_entry;
 extern const struct cmd_entry cmd_feedback_entry;
 extern const struct cmd_entry cmd_health_entry;
+extern const struct cmd_entry cmd_serve_entry;
+extern const struct cmd_entry cmd_monitor_entry;
 extern const struct cmd_entry cmd_config_entry;
 extern const struct cmd_entry cmd_check_entry;
 extern const struct cmd_entry cmd_help_entry;

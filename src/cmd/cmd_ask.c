@@ -23,7 +23,8 @@ static const char usage[] =
 	"                   evidence, snippet}, timings and the query id\n"
 	"   --retriever R   bm25, dense or hybrid (default retrieve.mode: hybrid)\n"
 	"   --sources N     chunks to answer from (default answer.sources, 5)\n\n"
-	"Exit codes: 0 answered or abstained, 2 bad question or option, 5 empty index.\n";
+	"Exit codes: 0 answered or abstained, 2 bad question or option, 4 the store or an\n"
+	"endpoint failed, 5 empty index.\n";
 
 static void print_answer(const struct answer *a)
 {
@@ -74,7 +75,8 @@ static int run_ask(int argc, char **argv, struct app *app)
 	}
 	for (int i = optind; i < argc; i++)
 		strbuf_addf(&question, "%s%s", question.len ? " " : "", argv[i]);
-	if (answer_question(app->store, &app->cfg, question.buf, &ao, &a, &err)) {
+	int rc = answer_question(app->store, &app->cfg, question.buf, &ao, &a, &err);
+	if (rc) {
 		if (json) {
 			json_t *j = json_pack("{s:o}", "error", json_str(err.buf));
 			json_dumpf(j, stdout, JSON_INDENT(2));
@@ -82,7 +84,7 @@ static int run_ask(int argc, char **argv, struct app *app)
 			json_decref(j);
 		}
 		fprintf(stderr, "ragops ask: %s\n", err.buf);
-		ret = strstr(err.buf, "index is empty") ? EXIT_NOT_FOUND : EXIT_USAGE;
+		ret = rc == ASK_BAD_QUESTION ? EXIT_USAGE : rc == ASK_NOT_READY ? EXIT_NOT_FOUND : EXIT_FATAL;
 	} else {
 		if (json) {
 			char *text = answer_to_json(&a);

@@ -88,5 +88,8 @@ long long parse_duration_ms(const char *s)
 	case 's': break;
 	default: return -1;
 	}
-	return end[1] ? -1 : (long long)(v * 1000);
+	/* Past a thousand years it is a typo, and the cast would overflow. */
+	if (end[1] || !(v * 1000 <= 1000.0 * 86400 * 365 * 1000))
+		return -1;
+	return (long long)(v * 1000);
 }

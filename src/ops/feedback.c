@@ -119,11 +119,10 @@ int feedback_add(struct store *st, const struct config *cfg, struct feedback_rec
 	if (f->query_id > 0) {
 		char *q = NULL, *a = NULL, *s = NULL;
 		int rc = store_query_get(st, f->query_id, &q, &a, &s, err);
-		if (rc) {
-			if (rc == 1)
-				strbuf_addf(err, "no logged question has query_id %lld", f->query_id);
-			return -1;
-		}
+		if (rc == 1)
+			strbuf_addf(err, "'query_id' %lld names no logged question", f->query_id);
+		if (rc)
+			return rc == 1 ? -1 : -2;
 		/* The log knows what was asked and answered; the user's copy is not needed. */
 		free(f->question);
 		free(f->answer);
@@ -148,7 +147,7 @@ int feedback_add(struct store *st, const struct config *cfg, struct feedback_rec
 		return -1;
 	}
 	if (store_feedback_add(st, f, err))
-		return -1;
+		return -2;
 	write_file(cfg, f);
 	return 0;
 }

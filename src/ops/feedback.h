@@ -24,7 +24,10 @@
  * type or a bad value is an error naming the field.
  */
 int feedback_from_json(json_t *obj, struct feedback_record *f, struct strbuf *err);
-/* Check a record (ratings, sizes, UTF-8); resolve query_id from the query log. */
+/*
+ * Check a record (ratings, sizes, UTF-8), resolve query_id from the query
+ * log and save it: 0 saved (f->id set), -1 invalid, -2 the store failed.
+ */
 int feedback_add(struct store *st, const struct config *cfg, struct feedback_record *f,
 		 struct strbuf *err);
 json_t *feedback_to_json(const struct feedback_record *f);

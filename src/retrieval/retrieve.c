@@ -221,7 +221,7 @@ int retrieve(struct store *st, const struct config *cfg, const char *query, cons
 	mode = mode ? mode : cfg->retrieve.mode;
 	if (strcmp(mode, "bm25") && strcmp(mode, "dense") && strcmp(mode, "hybrid")) {
 		strbuf_addf(err, "unknown retriever '%s': use bm25, dense or hybrid", mode);
-		return -1;
+		return RETRIEVE_BAD_QUERY;
 	}
 	int want_dense = strcmp(mode, "bm25") != 0, want_bm25 = strcmp(mode, "dense") != 0;
 	if (want_dense) {
@@ -231,7 +231,7 @@ int retrieve(struct store *st, const struct config *cfg, const char *query, cons
 		if (rc == 1) {
 			if (!strcmp(mode, "dense")) {
 				strbuf_addstr(err, "no embedder in production yet: 'ragops run' trains one");
-				return -1;
+				return RETRIEVE_NOT_READY;
 			}
 			want_dense = 0;
 			mode = "bm25";
@@ -246,7 +246,7 @@ int retrieve(struct store *st, const struct config *cfg, const char *query, cons
 		if (store_search(st, &so, &bm, &nbm, err)) {
 			/* A question of stop words alone can still be found by meaning. */
 			if (!want_dense)
-				return -1;
+				return strstr(err->buf, "no searchable") ? RETRIEVE_BAD_QUERY : RETRIEVE_FAILED;
 			strbuf_reset(err);
 		}
 	}

@@ -21,9 +21,16 @@ struct retrieval {
 	double ms_bm25, ms_dense, ms_fuse;
 };
 
+enum retrieve_failure {
+	RETRIEVE_FAILED = -1,		/* the store or the embeddings endpoint */
+	RETRIEVE_BAD_QUERY = -2,	/* unknown mode, no searchable word */
+	RETRIEVE_NOT_READY = -3,	/* dense asked before any embedder was trained */
+};
+
 /*
- * Retrieve `k` chunks for `query` by `mode` (NULL: retrieve.mode).  With no
- * vectors yet, hybrid falls back to BM25; dense fails with the reason.
+ * Retrieve `k` chunks for `query` by `mode` (NULL: retrieve.mode): 0 or a
+ * retrieve_failure with the reason in err.  With no vectors yet, hybrid
+ * falls back to BM25.
  */
 int retrieve(struct store *st, const struct config *cfg, const char *query, const char *mode,
 	     unsigned k, struct retrieval *out, struct strbuf *err);

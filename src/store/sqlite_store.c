@@ -450,3 +450,8 @@ void task_list_release(struct task_list *list)
 	free(list->items);
 	memset(list, 0, sizeof(*list));
 }
+
+int store_set_durable(struct store *st, struct strbuf *err)
+{
+	return sql_exec(st, "PRAGMA synchronous = FULL", err);
+}

@@ -15,6 +15,9 @@ struct store;
 
 /* Open (creating and migrating as needed) the store under data_dir. */
 int store_open(struct store **out, const char *data_dir, struct strbuf *err);
+/* Every commit of this connection reaches the disk before it returns
+ * (synchronous=FULL): for records a client is told are saved. */
+int store_set_durable(struct store *st, struct strbuf *err);
 /* Close and clear *st; NULL is fine. */
 void store_close(struct store **st);
 /* PRAGMA integrity_check + foreign_key_check + FTS integrity; 0 when clean. */
@@ -251,6 +254,39 @@ int store_embeddings_load(struct store *st, long long model_id, int dim, long lo
 int store_chunks_get(struct store *st, const long long *ids, size_t n, struct search_hit **out,
 		     struct strbuf *err);
 
+/* --- metrics for Prometheus -------------------------------------------------- */
+
+/* Numbers the store can be histogrammed on, all time (Prometheus counts from zero). */
+enum store_series {
+	SERIES_OCR_CONFIDENCE,	/* per OCR page, 0-100 */
+	SERIES_QUERY_SECONDS,	/* per logged question, total latency */
+	SERIES_ANSWER_CHARS,
+	SERIES_ANSWER_SOURCES,
+	SERIES_RATING,		/* per feedback record, 1-5 */
+};
+
+struct store_histogram {
+	long long count;
+	double sum;
+	long long *le;		/* le[i]: values <= bounds[i] (cumulative, as Prometheus wants) */
+};
+
+/* Fill h->le (caller's array of nbounds), count and sum for `series`. */
+int store_series_histogram(struct store *st, enum store_series series, const double *bounds,
+			   size_t nbounds, struct store_histogram *h, struct strbuf *err);
+
+struct store_count {
+	char label[32];
+	long long n;
+};
+
+enum store_tally { TALLY_RUNS_BY_STATE, TALLY_DOCUMENTS_BY_STATUS, TALLY_PAGES_BY_METHOD,
+		   TALLY_QUERIES_BY_RETRIEVER };
+
+/* Rows of (label, count); caller frees *out. */
+int store_tally(struct store *st, enum store_tally what, struct store_count **out, size_t *n,
+		struct strbuf *err);
+
 /* --- feedback ------------------------------------------------------------- */
 
 struct feedback_record {
@@ -274,6 +310,9 @@ struct feedback_filter {
 int store_feedback_list(struct store *st, const struct feedback_filter *filter,
 			struct feedback_record **out, size_t *n, struct strbuf *err);
 
+/* How many feedback records there are. */
+int store_feedback_count(struct store *st, long long *out, struct strbuf *err);
+
 /* A logged question (for feedback that names its query); 0 found, 1 not. */
 int store_query_get(struct store *st, long long id, char **question, char **answer,
 		    char **sources, struct strbuf *err);
@@ -286,5 +325,41 @@ struct store_totals {
 	long long documents, chunks, pages, pages_needing_ocr, failed;
 };
 int store_totals(struct store *st, struct store_totals *out, struct strbuf *err);
+
+/* --- monitoring summary --- */
+
+/*
+ * A run of the window, with the OCR quality of the documents it processed
+ * as the index holds them now (a document processed again since shows its
+ * newer pages): ocr_pages went through OCR, ocr_succeeded were read and
+ * not flagged weak, ocr_read were read (confidence is summed over them).
+ */
+struct summary_run {
+	long long id, started_at, ended_at;	/* ended_at 0 while running */
+	char state[32];
+	long long documents, failed, pages;	/* documents: new + changed */
+	long long ocr_pages, ocr_succeeded, ocr_read;
+	double ocr_confidence_sum;
+};
+/* Runs started since `since_ms`, oldest first; caller frees *out. */
+int store_summary_runs(struct store *st, long long since_ms, struct summary_run **out, size_t *n,
+		       struct strbuf *err);
+
+struct summary_query {
+	long long asked_at;
+	double ms_total;
+	int answer_chars, source_count, abstained;
+};
+/* Questions asked since `since_ms`, oldest first; caller frees *out. */
+int store_summary_queries(struct store *st, long long since_ms, struct summary_query **out,
+			  size_t *n, struct strbuf *err);
+
+struct summary_rating {
+	long long created_at;
+	int rating;
+};
+/* Ratings given since `since_ms`, oldest first; caller frees *out. */
+int store_summary_ratings(struct store *st, long long since_ms, struct summary_rating **out,
+			  size_t *n, struct strbuf *err);
 
 #endif

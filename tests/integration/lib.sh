@@ -7,7 +7,6 @@ set -u
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
 n=0 bad=0
-data_dirs=()
 
 ok() { n=$((n + 1)); echo "ok $n - $1"; }
 not_ok() {
@@ -38,11 +37,11 @@ lacks() {
 equals() {
 	if [[ "$2" == "$3" ]]; then ok "$1"; else not_ok "$1: got '$2', wanted '$3'"; fi
 }
-# new_data NAME: a fresh data folder, checked for integrity by finish
+# new_data NAME: a fresh data folder under the scratch folder; finish checks
+# every store found there (called as d=$(new_data x), it runs in a subshell,
+# so it cannot keep a list).
 new_data() {
-	local d="$scratch/$1"
-	data_dirs+=("$d")
-	echo "$d"
+	echo "$scratch/$1"
 }
 # rg DATA args...: ragops on a data folder
 rg() { local d=$1; shift; "$RAGOPS" --data "$d" "$@"; }
@@ -50,9 +49,34 @@ rg() { local d=$1; shift; "$RAGOPS" --data "$d" "$@"; }
 jq_py() { python3 -c "import json,sys; j=json.loads(sys.stdin.read()); print($2)" <<<"$1"; }
 sql() { sqlite3 "$1/ragops.db" "$2"; }
 
+# serve_start DATA [ragops serve options...]: start `ragops serve` on a free
+# loopback port; sets SERVE_URL (no trailing slash), SERVE_PID, SERVE_LOG.
+serve_start() {
+	local d=$1; shift
+	local port
+	port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+	SERVE_URL="http://127.0.0.1:$port" SERVE_LOG="$scratch/serve-$port.log"
+	"$RAGOPS" --data "$d" serve -c serve.port="$port" "$@" >"$SERVE_LOG" 2>&1 &
+	SERVE_PID=$!
+	for _ in $(seq 100); do
+		curl -sf -o /dev/null "$SERVE_URL/healthz" && return 0
+		kill -0 "$SERVE_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	echo "ragops serve did not start:" >&2; cat "$SERVE_LOG" >&2
+	return 1
+}
+# serve_stop: SIGTERM, then wait; returns the server's exit status.
+serve_stop() {
+	kill -TERM "$SERVE_PID" 2>/dev/null
+	wait "$SERVE_PID"
+}
+
 finish() {
-	for d in "${data_dirs[@]}"; do
-		[[ -f "$d/ragops.db" ]] || continue
+	local db d
+	for db in "$scratch"/*/ragops.db "$scratch"/*/*/ragops.db; do
+		[[ -f "$db" ]] || continue
+		d=$(dirname "$db")
 		local out
 		out=$("$RAGOPS" --data "$d" check 2>&1) && ok "store intact: $(basename "$d")" ||
 			not_ok "store intact: $(basename "$d")" "$out"

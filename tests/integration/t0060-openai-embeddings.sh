@@ -38,7 +38,7 @@ equals "the run still completes: its documents are indexed" "$(jq_py "$j" 'j["do
 contains "the embed failure is named with the endpoint" "$(cat "$scratch/err")" "cannot reach '$url/v1/embeddings'"
 contains "BM25 still answers" "$(rg "$d" search "règle des tiers")" "composition.pdf"
 out=$(rg "$d" "${remote[@]}" -c embed.retries=0 ask --retriever dense "règle des tiers" 2>&1); rc=$?
-equals "a question by meaning with no endpoint exits 2" "$rc" "2"
+equals "a question by meaning with no endpoint exits 4" "$rc" "4"
 contains "with the reason" "$out" "cannot reach"
 out=$(rg "$d" -c embed.embedder=openai run 2>&1)
 contains "an endpoint without url or model is named" "$out" "embed.url and embed.model"

@@ -33,7 +33,7 @@ equals "weak evidence never reaches the model" "$(jq_py "$j" 'j["answerer"] + " 
 
 kill "$stub"; wait "$stub" 2>/dev/null
 out=$(rg "$d" "${chat[@]}" -c answer.retries=0 -c answer.timeout=2 ask "Qu'est-ce que l'ISO ?" 2>&1); rc=$?
-equals "an unreachable chat endpoint exits 2" "$rc" "2"
+equals "an unreachable chat endpoint exits 4" "$rc" "4"
 contains "naming it and why" "$out" "cannot reach '$url/v1/chat/completions'"
 j=$(rg "$d" "${chat[@]}" -c answer.retries=0 ask --json "Qu'est-ce que l'ISO ?" 2>/dev/null)
 contains "with --json, a JSON error" "$(jq_py "$j" 'j["error"]')" "cannot reach"

@@ -22,7 +22,7 @@ equals "the file holds the record" "$(jq_py "$(cat "$d/feedback/feedback-000002.
 	"L'ISO (International Organization for Standardization) est…"
 expect_exit 2 "a rating of 6 is refused" "$RAGOPS" --data "$d" feedback add --question q --answer a --rating 6
 out=$(rg "$d" feedback add --query-id 999 --rating 3 2>&1)
-contains "an unknown query id is named" "$out" "no logged question has query_id 999"
+contains "an unknown query id is named" "$out" "'query_id' 999 names no logged question"
 out=$(rg "$d" feedback add --rating 3 2>&1)
 contains "a question is required" "$out" "needs 'query_id', or 'question' and 'answer'"
 expect_exit 2 "a bad --since is refused" "$RAGOPS" --data "$d" feedback list --since yesterday

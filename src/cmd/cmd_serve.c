@@ -1,0 +1,51 @@
+/*
+ * ragops serve: the HTTP API and the web dashboard.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd/cmd.h"
+#include "core/error.h"
+#include "core/log.h"
+#include "core/xalloc.h"
+#include "serve/server.h"
+
+static const char usage[] =
+	"usage: ragops serve\n\n"
+	"Serve the dashboard (ask, runs, quality, feedback) and the JSON API on\n"
+	"http://127.0.0.1:8750/ until Ctrl-C or SIGTERM.  Routes are described in\n"
+	"docs/api.md; requests are logged to <data>/logs/serve.log.\n\n"
+	"Settings (ragops.yaml, -c KEY=VALUE or RAGOPS_SERVE_*): serve.host, serve.port\n"
+	"(0: any free port), serve.threads, serve.max_body, serve.timeout,\n"
+	"serve.rate_limit and serve.rate_burst (ask and feedback per client),\n"
+	"serve.cors_origin.  Admin routes (feedback export) need the bearer token\n"
+	"held by the variable named in serve.token_env (RAGOPS_SERVE_TOKEN).\n\n"
+	"Exit codes: 0 stopped by a signal, 2 usage, 3 bad address, 4 cannot listen.\n";
+
+static int run_serve(int argc, char **argv, struct app *app)
+{
+	if (argc > 1) {
+		int help = !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h");
+		fputs(usage, help ? stdout : stderr);
+		return help ? EXIT_OK : EXIT_USAGE;
+	}
+	/* The store was opened (and migrated) by main; the server opens its own pool. */
+	store_close(&app->store);
+	char *log = xasprintf("%s/logs/serve.log", app->cfg.data_dir);
+	log_close();
+	if (log_open(log, app->cfg.log_level))
+		fprintf(stderr, "ragops serve: cannot write %s; logging to stderr only\n", log);
+	free(log);
+	int rc = server_run(&app->cfg);
+	log_close();
+	return rc;
+}
+
+const struct cmd_entry cmd_serve_entry = {
+	.name = "serve",
+	.summary = "serve the web dashboard and the HTTP API",
+	.usage = usage,
+	.flags = CMD_NEEDS_STORE,
+	.run = run_serve,
+};

@@ -1,0 +1,219 @@
+/*
+ * The API's question routes: ask, and feedback on answers (post, list,
+ * export).  Request bodies are JSON objects; an unknown field, a wrong type
+ * or a bad value is a 400 that names the field.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "answer/answer.h"
+#include "core/strutil.h"
+#include "core/timeutil.h"
+#include "ops/feedback.h"
+#include "serve/routes.h"
+
+/* The request body as a JSON object, or NULL after replying 400. */
+static json_t *body_object(const struct request *rq, struct reply *rp)
+{
+	json_error_t je;
+	if (!rq->body_len) {
+		reply_error(rp, 400, NULL, "the request needs a JSON object as its body");
+		return NULL;
+	}
+	json_t *j = json_loadb(rq->body, rq->body_len, JSON_REJECT_DUPLICATES, &je);
+	if (!j) {
+		reply_error(rp, 400, NULL, "invalid JSON at line %d, column %d: %s", je.line, je.column,
+			    je.text);
+		return NULL;
+	}
+	if (!json_is_object(j)) {
+		json_decref(j);
+		reply_error(rp, 400, NULL, "the body must be a JSON object, not %s",
+			    json_is_array(j) ? "an array" : "a single value");
+		return NULL;
+	}
+	return j;
+}
+
+void api_ask(struct server_ctx *ctx, const struct request *rq, struct reply *rp)
+{
+	json_t *body = body_object(rq, rp), *v;
+	if (!body)
+		return;
+	struct ask_options ao = { 0 };
+	const char *question = NULL, *key;
+	json_object_foreach(body, key, v) {
+		if (!strcmp(key, "question")) {
+			if (!json_is_string(v)) {
+				reply_error(rp, 400, key, "'question' must be a string");
+				goto done;
+			}
+			question = json_string_value(v);
+			if (strlen(question) != json_string_length(v)) {
+				reply_error(rp, 400, key, "'question' must not contain NUL characters");
+				goto done;
+			}
+		} else if (!strcmp(key, "retriever")) {
+			if (!json_is_string(v)) {
+				reply_error(rp, 400, key, "'retriever' must be \"bm25\", \"dense\" or \"hybrid\"");
+				goto done;
+			}
+			ao.retriever = json_string_value(v);
+		} else if (!strcmp(key, "k")) {
+			json_int_t k = json_integer_value(v);
+			if (!json_is_integer(v) || k < 1 || k > 50) {
+				reply_error(rp, 400, key, "'k' must be a whole number from 1 to 50");
+				goto done;
+			}
+			ao.sources = (unsigned)k;
+		} else {
+			reply_error(rp, 400, key, "unknown field '%s' (fields: question, retriever, k)", key);
+			goto done;
+		}
+	}
+	if (!question) {
+		reply_error(rp, 400, "question", "'question' is missing");
+		goto done;
+	}
+	struct answer a;
+	struct strbuf err = STRBUF_INIT;
+	int rc = answer_question(ctx->store, ctx->cfg, question, &ao, &a, &err);
+	if (rc == 0) {
+		char *text = answer_to_json(&a);
+		reply_text(rp, 200, "application/json", text, strlen(text));
+		answer_release(&a);
+	} else if (rc == ASK_BAD_QUESTION) {
+		reply_error(rp, 400, strstr(err.buf, "retriever") ? "retriever" : "question", "%s", err.buf);
+	} else if (rc == ASK_NOT_READY) {
+		reply_error(rp, 503, NULL, "%s", err.buf);
+	} else {
+		/* The store or the answering endpoint: not the client's fault. */
+		reply_error(rp, 502, NULL, "%s", err.buf);
+	}
+	strbuf_release(&err);
+done:
+	json_decref(body);
+}
+
+/* The field a validation message names ("'rating' must be...", "unknown field 'x'"), or NULL. */
+static const char *quoted_field(const char *msg, char *out, size_t len)
+{
+	const char *open = strchr(msg, '\''), *close = open ? strchr(open + 1, '\'') : NULL;
+	if (!close || (size_t)(close - open) > len)
+		return NULL;
+	snprintf(out, len, "%.*s", (int)(close - open - 1), open + 1);
+	return out;
+}
+
+void api_feedback_post(struct server_ctx *ctx, const struct request *rq, struct reply *rp)
+{
+	json_t *body = body_object(rq, rp);
+	if (!body)
+		return;
+	struct feedback_record f = { 0 };
+	struct strbuf err = STRBUF_INIT;
+	char field[64];
+	int rc = feedback_from_json(body, &f, &err) ? -1 : feedback_add(ctx->store, ctx->cfg, &f, &err);
+	if (rc == 0)
+		/* The row is committed (synchronous=FULL on the server's connections). */
+		reply_json(rp, 201, feedback_to_json(&f));
+	else if (rc == -1)
+		reply_error(rp, 400, quoted_field(err.buf, field, sizeof(field)), "%s", err.buf);
+	else
+		reply_error(rp, 500, NULL, "the feedback was not saved: %s", err.buf);
+	feedback_record_release(&f);
+	strbuf_release(&err);
+	json_decref(body);
+}
+
+/* Read ?since=&min_rating=&max_rating=&limit= into `f`; 0, or -1 after a 400. */
+static int feedback_filter_args(const struct request *rq, struct reply *rp,
+				struct feedback_filter *f, unsigned default_limit)
+{
+	const char *since = request_arg(rq, "since");
+	const char *names[] = { "min_rating", "max_rating", "limit" };
+	long long v;
+	memset(f, 0, sizeof(*f));
+	f->limit = default_limit;
+	if (since) {
+		long long ms = parse_duration_ms(since);
+		if (ms <= 0) {
+			reply_error(rp, 400, "since", "'since' must be a duration like 30m, 24h or 7d, not '%s'", since);
+			return -1;
+		}
+		f->since_ms = time_now_ms() - ms;
+	}
+	for (int i = 0; i < 3; i++) {
+		const char *arg = request_arg(rq, names[i]);
+		if (!arg)
+			continue;
+		long long max = i < 2 ? 5 : 10000;
+		if (parse_ll(arg, &v) || v < 1 || v > max) {
+			reply_error(rp, 400, names[i], "'%s' must be a whole number from 1 to %lld", names[i], max);
+			return -1;
+		}
+		if (i == 0)
+			f->min_rating = (int)v;
+		else if (i == 1)
+			f->max_rating = (int)v;
+		else
+			f->limit = (unsigned)v;
+	}
+	return 0;
+}
+
+void api_feedback_list(struct server_ctx *ctx, const struct request *rq, struct reply *rp)
+{
+	struct feedback_filter filter;
+	struct feedback_record *items = NULL;
+	size_t n = 0;
+	struct strbuf err = STRBUF_INIT;
+	if (feedback_filter_args(rq, rp, &filter, 100))
+		return;
+	if (store_feedback_list(ctx->store, &filter, &items, &n, &err)) {
+		reply_error(rp, 500, NULL, "%s", err.buf);
+		strbuf_release(&err);
+		return;
+	}
+	json_t *arr = json_array();
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(arr, feedback_to_json(&items[i]));
+	reply_json(rp, 200, json_pack("{s:o}", "items", arr));
+	feedback_records_free(items, n);
+}
+
+void api_feedback_export(struct server_ctx *ctx, const struct request *rq, struct reply *rp)
+{
+	const char *format = request_arg(rq, "format");
+	struct feedback_filter filter;
+	struct feedback_record *items = NULL;
+	size_t n = 0;
+	struct strbuf err = STRBUF_INIT, out = STRBUF_INIT;
+	format = format ? format : "jsonl";
+	if (strcmp(format, "jsonl") && strcmp(format, "json")) {
+		reply_error(rp, 400, "format", "'format' must be jsonl or json, not '%s'", format);
+		return;
+	}
+	if (feedback_filter_args(rq, rp, &filter, 0))
+		return;
+	if (store_feedback_list(ctx->store, &filter, &items, &n, &err)) {
+		reply_error(rp, 500, NULL, "%s", err.buf);
+		strbuf_release(&err);
+		return;
+	}
+	int lines = !strcmp(format, "jsonl");
+	strbuf_addstr(&out, lines ? "" : "[");
+	for (size_t i = 0; i < n; i++) {
+		json_t *j = feedback_to_json(&items[i]);
+		char *text = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
+		json_decref(j);
+		strbuf_addf(&out, "%s%s%s", !lines && i ? "," : "", text, lines ? "\n" : "");
+		free(text);
+	}
+	strbuf_addstr(&out, lines ? "" : "]\n");
+	feedback_records_free(items, n);
+	reply_header(rp, "Content-Disposition", "attachment; filename=\"ragops-feedback.%s\"", format);
+	size_t len = out.len;
+	reply_text(rp, 200, lines ? "application/x-ndjson" : "application/json", strbuf_detach(&out, NULL), len);
+}

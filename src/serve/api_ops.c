@@ -1,0 +1,159 @@
+/*
+ * The API's operator routes: runs, documents, the monitoring summary,
+ * liveness, readiness and the health report.
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/json.h"
+#include "core/strutil.h"
+#include "core/timeutil.h"
+#include "ops/health.h"
+#include "ops/run_report.h"
+#include "ops/summary.h"
+#include "serve/routes.h"
+#include "serve/server_state.h"
+
+/* ?name=N within [1, max], or `def`; -1 after a 400. */
+static long long count_arg(const struct request *rq, struct reply *rp, const char *name,
+			   long long def, long long min, long long max)
+{
+	const char *arg = request_arg(rq, name);
+	long long v;
+	if (!arg)
+		return def;
+	if (parse_ll(arg, &v) || v < min || v > max) {
+		reply_error(rp, 400, name, "'%s' must be a whole number from %lld to %lld", name, min, max);
+		return -1;
+	}
+	return v;
+}
+
+void api_runs(struct server_ctx *ctx, const struct request *rq, struct reply *rp)
+{
+	long long limit = count_arg(rq, rp, "limit", 50, 1, 1000);
+	struct run_record *runs = NULL;
+	size_t n = 0;
+	struct strbuf err = STRBUF_INIT;
+	if (limit < 0)
+		return;
+	if (store_runs_list(ctx->store, (int)limit, &runs, &n, &err)) {
+		reply_error(rp, 500, NULL, "%s", err.buf);
+		strbuf_release(&err);
+		return;
+	}
+	json_t *arr = json_array();
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(arr, run_to_json(&runs[i], 0));
+	run_records_free(runs, n);
+	reply_json(rp, 200, json_pack("{s:o}", "items", arr));
+}
+
+void api_run(struct server_ctx *ctx, const struct request *rq, struct reply *rp)
+{
+	struct run_detail d;
+	struct strbuf err = STRBUF_INIT;
+	const char *state = request_arg(rq, "state");
+	int rc = run_detail_load(ctx->store, rq->path_id, &d, &err);
+	if (rc == 1)
+		reply_error(rp, 404, NULL, "no run %lld", rq->path_id);
+	else if (rc)
+		reply_error(rp, 500, NULL, "%s", err.buf);
+	else
+		reply_json(rp, 200, run_detail_to_json(&d, state));
+	if (!rc)
+		run_detail_release(&d);
+	strbuf_release(&err);
+}
+
+void api_documents(struct server_ctx *ctx, const struct request *rq, struct reply *rp)
+{
+	long long limit = count_arg(rq, rp, "limit", 100, 1, 10000);
+	long long offset = limit < 0 ? -1 : count_arg(rq, rp, "offset", 0, 0, 1LL << 40);
+	struct doc_record *docs = NULL;
+	size_t n = 0, total = 0;
+	struct strbuf err = STRBUF_INIT;
+	if (limit < 0 || offset < 0)
+		return;
+	if (store_docs_load(ctx->store, &docs, &n, &err)) {
+		reply_error(rp, 500, NULL, "%s", err.buf);
+		strbuf_release(&err);
+		return;
+	}
+	json_t *arr = json_array();
+	for (size_t i = 0; i < n; i++) {
+		const struct doc_record *d = &docs[i];
+		if (d->status == DOC_DELETED)
+			continue;
+		if (total++ < (size_t)offset || json_array_size(arr) >= (size_t)limit)
+			continue;
+		json_array_append_new(arr, json_pack("{s:I, s:o, s:o, s:s, s:o, s:s, s:i, s:i, s:i, s:I, s:o}",
+			"id", (json_int_t)d->id, "path", json_str(d->relpath), "title", json_str(d->title),
+			"type", d->type, "language", json_str(d->language),
+			"status", doc_status_name(d->status), "pages", d->pages,
+			"pages_needing_ocr", d->pages_needing_ocr, "chunks", d->chunks,
+			"characters", (json_int_t)d->chars, "error", json_str(d->error)));
+	}
+	doc_records_free(docs, n);
+	reply_json(rp, 200, json_pack("{s:o, s:I}", "items", arr, "total", (json_int_t)total));
+}
+
+void api_summary(struct server_ctx *ctx, const struct request *rq, struct reply *rp)
+{
+	const char *window = request_arg(rq, "window");
+	long long runs = count_arg(rq, rp, "runs", 30, 1, 1000);
+	long long ms = parse_duration_ms(window ? window : ctx->cfg->health.window);
+	struct strbuf err = STRBUF_INIT;
+	if (runs < 0)
+		return;
+	if (ms <= 0) {
+		reply_error(rp, 400, "window", "'window' must be a duration like 24h, 7d or 30d, not '%s'",
+			    window);
+		return;
+	}
+	json_t *j = summary_build(ctx->store, ctx->cfg, ms, (int)runs, &err);
+	if (j)
+		reply_json(rp, 200, j);
+	else
+		reply_error(rp, 500, NULL, "%s", err.buf);
+	strbuf_release(&err);
+}
+
+void api_healthz(struct server_ctx *ctx, const struct request *rq, struct reply *rp)
+{
+	reply_json(rp, 200, json_pack("{s:s}", "status", "alive"));
+}
+
+void api_readyz(struct server_ctx *ctx, const struct request *rq, struct reply *rp)
+{
+	/* Ready = questions can be answered: the store opens and the index has chunks. */
+	struct store_totals tot;
+	struct strbuf err = STRBUF_INIT;
+	if (store_totals(ctx->store, &tot, &err))
+		reply_error(rp, 503, NULL, "the store is not readable: %s", err.buf);
+	else if (!tot.chunks)
+		reply_error(rp, 503, NULL, "the index is empty: run 'ragops run --inbox DIR'");
+	else
+		reply_json(rp, 200, json_pack("{s:s, s:I, s:I}", "status", "ready", "documents",
+					      (json_int_t)tot.documents, "chunks", (json_int_t)tot.chunks));
+	strbuf_release(&err);
+}
+
+#define HEALTH_CACHE_MS 5000
+
+void api_health(struct server_ctx *ctx, const struct request *rq, struct reply *rp)
+{
+	/* The report checks the whole store: a dashboard polling it shares one run per 5 s. */
+	struct server *srv = ctx->srv;
+	pthread_mutex_lock(&srv->health_lock);
+	long long now = time_now_ms();
+	if (!srv->health_at || now - srv->health_at > HEALTH_CACHE_MS) {
+		health_run(ctx->store, ctx->cfg, &srv->health);
+		srv->health_at = now;
+	}
+	struct health_report r = srv->health;
+	pthread_mutex_unlock(&srv->health_lock);
+	reply_json(rp, r.overall == HEALTH_DOWN ? 503 : 200, health_to_json(&r));
+}

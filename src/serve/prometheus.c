@@ -1,0 +1,128 @@
+/*
+ * GET /metrics: the Prometheus text exposition format (version 0.0.4).
+ * Store-wide figures are read from the store at each scrape, so every
+ * process that writes it (runs, CLI questions, other servers) is counted;
+ * HTTP traffic is this server's own.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/version.h"
+#include "serve/http_stats.h"
+#include "serve/routes.h"
+#include "serve/server_state.h"
+
+struct histogram_spec {
+	enum store_series series;
+	const char *name, *help;
+	double bounds[12];
+	size_t nbounds;
+};
+
+static const struct histogram_spec histograms[] = {
+	{ SERIES_OCR_CONFIDENCE, "ragops_ocr_page_confidence", "Mean word confidence of OCR pages (0-100).",
+	  { 10, 20, 30, 40, 50, 60, 70, 80, 90, 95 }, 10 },
+	{ SERIES_QUERY_SECONDS, "ragops_query_duration_seconds", "Time to answer a question.",
+	  { 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10 }, 11 },
+	{ SERIES_ANSWER_CHARS, "ragops_answer_length_chars", "Length of answers in characters.",
+	  { 50, 100, 200, 400, 800, 1600, 3200 }, 7 },
+	{ SERIES_ANSWER_SOURCES, "ragops_answer_sources", "Sources cited per answer.",
+	  { 0, 1, 2, 3, 4, 5, 10 }, 7 },
+	{ SERIES_RATING, "ragops_feedback_rating", "Ratings given to answers (1-5).",
+	  { 1, 2, 3, 4, 5 }, 5 },
+};
+
+struct tally_spec {
+	enum store_tally what;
+	const char *name, *type, *help, *label;
+};
+
+static const struct tally_spec tallies[] = {
+	{ TALLY_RUNS_BY_STATE, "ragops_runs_total", "counter", "Pipeline runs, by final state.", "state" },
+	{ TALLY_DOCUMENTS_BY_STATUS, "ragops_documents", "gauge", "Documents in the store, by status.", "status" },
+	{ TALLY_PAGES_BY_METHOD, "ragops_pages", "gauge", "Pages in the store, by how their text was read.", "method" },
+};
+
+static int add_histogram(struct store *st, const struct histogram_spec *h, struct strbuf *out,
+			 struct strbuf *err)
+{
+	long long le[12];
+	struct store_histogram sh = { .le = le };
+	if (store_series_histogram(st, h->series, h->bounds, h->nbounds, &sh, err))
+		return -1;
+	strbuf_addf(out, "# HELP %s %s\n# TYPE %s histogram\n", h->name, h->help, h->name);
+	for (size_t i = 0; i < h->nbounds; i++)
+		strbuf_addf(out, "%s_bucket{le=\"%g\"} %lld\n", h->name, h->bounds[i], le[i]);
+	strbuf_addf(out, "%s_bucket{le=\"+Inf\"} %lld\n%s_sum %.6f\n%s_count %lld\n", h->name, sh.count,
+		    h->name, sh.sum, h->name, sh.count);
+	return 0;
+}
+
+static int add_tally(struct store *st, const struct tally_spec *t, struct strbuf *out,
+		     struct strbuf *err)
+{
+	struct store_count *rows;
+	size_t n;
+	if (store_tally(st, t->what, &rows, &n, err))
+		return -1;
+	strbuf_addf(out, "# HELP %s %s\n# TYPE %s %s\n", t->name, t->help, t->name, t->type);
+	for (size_t i = 0; i < n; i++)
+		strbuf_addf(out, "%s{%s=\"%s\"} %lld\n", t->name, t->label, rows[i].label, rows[i].n);
+	free(rows);
+	return 0;
+}
+
+/* Questions by retriever and outcome: labels come as "hybrid,answered". */
+static int add_queries(struct store *st, struct strbuf *out, struct strbuf *err)
+{
+	struct store_count *rows;
+	size_t n;
+	if (store_tally(st, TALLY_QUERIES_BY_RETRIEVER, &rows, &n, err))
+		return -1;
+	strbuf_addstr(out, "# HELP ragops_queries_total Questions answered, by retriever and outcome.\n"
+			   "# TYPE ragops_queries_total counter\n");
+	for (size_t i = 0; i < n; i++) {
+		char *comma = strchr(rows[i].label, ',');
+		if (!comma)
+			continue;
+		*comma = '\0';
+		strbuf_addf(out, "ragops_queries_total{retriever=\"%s\",outcome=\"%s\"} %lld\n",
+			    rows[i].label, comma + 1, rows[i].n);
+	}
+	free(rows);
+	return 0;
+}
+
+void api_prometheus(struct server_ctx *ctx, const struct request *rq, struct reply *rp)
+{
+	struct strbuf out = STRBUF_INIT, err = STRBUF_INIT;
+	struct store_totals tot;
+	strbuf_addf(&out, "# HELP ragops_build_info The running ragops.\n# TYPE ragops_build_info gauge\n"
+			  "ragops_build_info{version=\"%s\"} 1\n", RAGOPS_VERSION);
+	int bad = store_totals(ctx->store, &tot, &err);
+	if (!bad)
+		strbuf_addf(&out, "# HELP ragops_chunks Chunks in the index.\n# TYPE ragops_chunks gauge\n"
+				  "ragops_chunks %lld\n", tot.chunks);
+	for (size_t i = 0; !bad && i < sizeof(tallies) / sizeof(tallies[0]); i++)
+		bad = add_tally(ctx->store, &tallies[i], &out, &err);
+	if (!bad)
+		bad = add_queries(ctx->store, &out, &err);
+	long long feedback = 0;
+	if (!bad)
+		bad = store_feedback_count(ctx->store, &feedback, &err);
+	if (!bad)
+		strbuf_addf(&out, "# HELP ragops_feedback_total Feedback records received.\n"
+				  "# TYPE ragops_feedback_total counter\nragops_feedback_total %lld\n", feedback);
+	for (size_t i = 0; !bad && i < sizeof(histograms) / sizeof(histograms[0]); i++)
+		bad = add_histogram(ctx->store, &histograms[i], &out, &err);
+	if (bad) {
+		strbuf_release(&out);
+		reply_error(rp, 500, NULL, "%s", err.buf);
+		strbuf_release(&err);
+		return;
+	}
+	http_stats_expose(ctx->srv->stats, &out);
+	size_t len = out.len;
+	reply_text(rp, 200, "text/plain; version=0.0.4; charset=utf-8", strbuf_detach(&out, NULL), len);
+	strbuf_release(&err);
+}

@@ -1,0 +1,72 @@
+/*
+ * The route table and its matcher; see routes.h.
+ */
+#include "serve/routes.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+const struct route routes[] = {
+	{ "POST", "/api/ask", api_ask, ROUTE_STORE | ROUTE_RATED },
+	{ "POST", "/api/feedback", api_feedback_post, ROUTE_STORE | ROUTE_RATED },
+	{ "GET", "/api/feedback", api_feedback_list, ROUTE_STORE },
+	{ "GET", "/api/feedback/export", api_feedback_export, ROUTE_STORE | ROUTE_ADMIN },
+	{ "GET", "/api/runs", api_runs, ROUTE_STORE },
+	{ "GET", "/api/runs/{id}", api_run, ROUTE_STORE },
+	{ "GET", "/api/documents", api_documents, ROUTE_STORE },
+	{ "GET", "/api/metrics/summary", api_summary, ROUTE_STORE },
+	{ "GET", "/healthz", api_healthz, 0 },
+	{ "GET", "/readyz", api_readyz, ROUTE_STORE },
+	{ "GET", "/health", api_health, ROUTE_STORE },
+	{ "GET", "/metrics", api_prometheus, ROUTE_STORE },
+};
+const int nroutes = sizeof(routes) / sizeof(routes[0]);
+
+const char *const route_names[] = {
+	"/api/ask", "/api/feedback", "/api/feedback", "/api/feedback/export", "/api/runs",
+	"/api/runs/{id}", "/api/documents", "/api/metrics/summary", "/healthz", "/readyz",
+	"/health", "/metrics", "static", "unmatched",
+};
+_Static_assert(sizeof(route_names) / sizeof(route_names[0]) ==
+		       sizeof(routes) / sizeof(routes[0]) + 2,
+	       "route_names names every route, then static and unmatched");
+
+/* Whether `path` fits `pattern`; {id} takes a positive integer. */
+static int path_fits(const char *pattern, const char *path, long long *id)
+{
+	const char *hole = strstr(pattern, "{id}");
+	if (!hole)
+		return !strcmp(pattern, path);
+	size_t head = (size_t)(hole - pattern);
+	if (strncmp(pattern, path, head))
+		return 0;
+	const char *digits = path + head;
+	char *end;
+	if (*digits < '1' || *digits > '9')
+		return 0;
+	long long v = strtoll(digits, &end, 10);
+	if (strcmp(end, hole + 4) || v <= 0)
+		return 0;
+	*id = v;
+	return 1;
+}
+
+int route_match(const char *method, const char *path, long long *id, char *allow, size_t allow_len)
+{
+	int found = -1;
+	size_t used = 0;
+	allow[0] = '\0';
+	for (int i = 0; i < nroutes; i++) {
+		if (!path_fits(routes[i].pattern, path, id))
+			continue;
+		/* HEAD is GET without the body (MHD drops it). */
+		if (!strcmp(routes[i].method, method) ||
+		    (!strcmp(method, "HEAD") && !strcmp(routes[i].method, "GET")))
+			return i;
+		used += (size_t)snprintf(allow + used, used < allow_len ? allow_len - used : 0, "%s%s",
+					 used ? ", " : "", routes[i].method);
+		found = -2;
+	}
+	return found;
+}

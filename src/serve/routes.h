@@ -1,0 +1,53 @@
+/*
+ * The route table: every URL the server answers, with what it needs
+ * (a store connection, a rate-limit token, the admin token).
+ */
+#ifndef SERVE_ROUTES_H
+#define SERVE_ROUTES_H
+
+#include <stddef.h>
+
+#include "serve/server.h"
+
+enum route_flags {
+	ROUTE_STORE = 1 << 0,	/* borrow a store connection */
+	ROUTE_RATED = 1 << 1,	/* counts against the client's rate limit */
+	ROUTE_ADMIN = 1 << 2,	/* needs "Authorization: Bearer <token>" */
+};
+
+struct route {
+	const char *method;
+	const char *pattern;	/* "/api/runs/{id}": {id} is a positive integer */
+	handler_fn handle;
+	unsigned flags;
+};
+
+extern const struct route routes[];
+extern const int nroutes;
+/* For metrics: each route's pattern, then "static" and "unmatched". */
+extern const char *const route_names[];
+#define ROUTE_STATIC nroutes
+#define ROUTE_UNMATCHED (nroutes + 1)
+
+/*
+ * The route for `method` and `path`: its index, with *id set for {id};
+ * -1 when no route has this path; -2 when some do, but not for this
+ * method (`allow` lists theirs, "GET, HEAD").
+ */
+int route_match(const char *method, const char *path, long long *id, char *allow, size_t allow_len);
+
+/* --- handlers (api_*.c) --- */
+void api_ask(struct server_ctx *ctx, const struct request *rq, struct reply *rp);
+void api_feedback_post(struct server_ctx *ctx, const struct request *rq, struct reply *rp);
+void api_feedback_list(struct server_ctx *ctx, const struct request *rq, struct reply *rp);
+void api_feedback_export(struct server_ctx *ctx, const struct request *rq, struct reply *rp);
+void api_runs(struct server_ctx *ctx, const struct request *rq, struct reply *rp);
+void api_run(struct server_ctx *ctx, const struct request *rq, struct reply *rp);
+void api_documents(struct server_ctx *ctx, const struct request *rq, struct reply *rp);
+void api_summary(struct server_ctx *ctx, const struct request *rq, struct reply *rp);
+void api_healthz(struct server_ctx *ctx, const struct request *rq, struct reply *rp);
+void api_readyz(struct server_ctx *ctx, const struct request *rq, struct reply *rp);
+void api_health(struct server_ctx *ctx, const struct request *rq, struct reply *rp);
+void api_prometheus(struct server_ctx *ctx, const struct request *rq, struct reply *rp);
+
+#endif

@@ -1,0 +1,74 @@
+/*
+ * ragops serve: the HTTP API and the dashboard over libmicrohttpd (a pool
+ * of epoll threads).  A request is read whole (up to serve.max_body), matched
+ * against the route table, checked for its token and rate, and handed to
+ * its handler with a store connection of its own.
+ */
+#ifndef SERVE_SERVER_H
+#define SERVE_SERVER_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+#include "core/config.h"
+#include "store/store.h"
+
+struct MHD_Connection;
+struct server;
+
+struct request {
+	const char *method;
+	const char *path;	/* without the query string */
+	const char *client;	/* the peer's address, "127.0.0.1" */
+	const char *body;	/* NUL-terminated */
+	size_t body_len;
+	long long path_id;	/* the {id} of a route like /api/runs/{id} */
+	struct MHD_Connection *conn;
+};
+
+#define REPLY_MAX_HEADERS 6
+
+struct reply {
+	int status;
+	char *body;		/* owned, freed after sending */
+	size_t len;
+	const unsigned char *static_body;	/* an embedded asset instead */
+	const char *content_type;
+	struct {
+		const char *name;
+		char value[128];
+	} headers[REPLY_MAX_HEADERS];
+	int nheaders;
+};
+
+/* What every handler sees. */
+struct server_ctx {
+	const struct config *cfg;
+	struct server *srv;
+	struct store *store;	/* this request's connection (routes that need one) */
+};
+
+typedef void (*handler_fn)(struct server_ctx *ctx, const struct request *rq, struct reply *rp);
+
+/* The value of query argument `name`, or NULL. */
+const char *request_arg(const struct request *rq, const char *name);
+/* A request header, or NULL. */
+const char *request_header(const struct request *rq, const char *name);
+
+void reply_header(struct reply *rp, const char *name, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* Send `j` (stolen) with `status`. */
+void reply_json(struct reply *rp, int status, json_t *j);
+/* {"error": message, "field": field?} */
+void reply_error(struct reply *rp, int status, const char *field, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+/* Send owned text. */
+void reply_text(struct reply *rp, int status, const char *content_type, char *text, size_t len);
+
+/*
+ * Serve until SIGINT or SIGTERM.  Returns an exit code; errors (address
+ * in use, bad host) are printed.
+ */
+int server_run(const struct config *cfg);
+
+#endif

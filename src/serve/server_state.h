@@ -1,0 +1,24 @@
+/*
+ * What the server keeps while it runs; for the handlers that report on the
+ * server itself (/metrics).
+ */
+#ifndef SERVE_SERVER_STATE_H
+#define SERVE_SERVER_STATE_H
+
+#include <pthread.h>
+
+#include "core/config.h"
+#include "ops/health.h"
+
+struct server {
+	const struct config *cfg;
+	const char *token;		/* admin bearer token; NULL: admin routes off */
+	struct store_pool *pool;
+	struct rate_limit *limits;
+	struct http_stats *stats;
+	pthread_mutex_t health_lock;	/* guards the two below */
+	struct health_report health;	/* the last report, reused for a few seconds */
+	long long health_at;
+};
+
+#endif
