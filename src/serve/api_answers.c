@@ -28,9 +28,9 @@ static json_t *body_object(const struct request *rq, struct reply *rp)
 		return NULL;
 	}
 	if (!json_is_object(j)) {
-		json_decref(j);
 		reply_error(rp, 400, NULL, "the body must be a JSON object, not %s",
 			    json_is_array(j) ? "an array" : "a single value");
+		json_decref(j);
 		return NULL;
 	}
 	return j;

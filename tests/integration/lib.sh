@@ -70,6 +70,10 @@ serve_start() {
 serve_stop() {
 	kill -TERM "$SERVE_PID" 2>/dev/null
 	wait "$SERVE_PID"
+	local rc=$?
+	# A crash (a sanitizer report, say) is in the server's log: show it.
+	[[ $rc -eq 0 ]] || { echo "ragops serve exited $rc:" >&2; tail -40 "$SERVE_LOG" >&2; }
+	return $rc
 }
 
 finish() {
