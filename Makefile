@@ -81,6 +81,7 @@ bench:
 	bench/run.sh $(BUILD)/ragops
 	bench/ocr.sh $(BUILD)/ragops
 	bench/retrieval.sh $(BUILD)/ragops
+	bench/serve.sh $(BUILD)/ragops
 
 check-style:
 	clang-format --dry-run --Werror src/*/*.c src/*/*.h src/*.c tests/unit/*.c

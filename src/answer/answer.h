@@ -7,6 +7,8 @@
 #ifndef ANSWER_ANSWER_H
 #define ANSWER_ANSWER_H
 
+#include <jansson.h>
+
 #include "core/config.h"
 #include "core/strbuf.h"
 #include "store/store.h"
@@ -53,8 +55,8 @@ enum ask_failure {
 int answer_question(struct store *st, const struct config *cfg, const char *question,
 		    const struct ask_options *opts, struct answer *out, struct strbuf *err);
 void answer_release(struct answer *a);
-/* The answer as the JSON object `ragops ask --json` prints; caller frees. */
-char *answer_to_json(const struct answer *a);
+/* The answer as the JSON object `ragops ask --json` prints (and the API sends). */
+json_t *answer_to_json(const struct answer *a);
 
 /* Longest question accepted, in bytes. */
 #define QUESTION_MAX_BYTES 2000

@@ -483,7 +483,7 @@ void answer_release(struct answer *a)
 	memset(a, 0, sizeof(*a));
 }
 
-char *answer_to_json(const struct answer *a)
+json_t *answer_to_json(const struct answer *a)
 {
 	char *sources = sources_json(a);
 	json_t *j = json_pack("{s:o, s:s, s:o, s:b, s:f, s:f, s:o, s:s, s:o, s:s, s:{s:f, s:f, s:f, s:f}, s:I}",
@@ -495,7 +495,5 @@ char *answer_to_json(const struct answer *a)
 		a->ms_retrieve, "fuse", a->ms_fuse, "answer", a->ms_answer, "total", a->ms_total,
 		"query_id", (json_int_t)a->query_id);
 	free(sources);
-	char *text = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-	json_decref(j);
-	return text;
+	return j;
 }

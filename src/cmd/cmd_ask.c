@@ -87,9 +87,10 @@ static int run_ask(int argc, char **argv, struct app *app)
 		ret = rc == ASK_BAD_QUESTION ? EXIT_USAGE : rc == ASK_NOT_READY ? EXIT_NOT_FOUND : EXIT_FATAL;
 	} else {
 		if (json) {
-			char *text = answer_to_json(&a);
-			puts(text);
-			free(text);
+			json_t *j = answer_to_json(&a);
+			json_dumpf(j, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+			putchar('\n');
+			json_decref(j);
 		} else {
 			print_answer(&a);
 		}

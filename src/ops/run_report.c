@@ -94,7 +94,7 @@ json_t *run_detail_to_json(const struct run_detail *d, const char *state)
 			"duration_ms", t->duration_ms, "cache_key", t->cache_key,
 			"error", json_str(t->error)));
 	}
-	json_object_set_new(j, "documents", documents_json(d->docs, d->ndocs));
+	json_object_set_new(j, "per_document", documents_json(d->docs, d->ndocs));
 	json_object_set_new(j, "tasks", arr);
 	return j;
 }

@@ -80,8 +80,7 @@ void api_ask(struct server_ctx *ctx, const struct request *rq, struct reply *rp)
 	struct strbuf err = STRBUF_INIT;
 	int rc = answer_question(ctx->store, ctx->cfg, question, &ao, &a, &err);
 	if (rc == 0) {
-		char *text = answer_to_json(&a);
-		reply_text(rp, 200, "application/json", text, strlen(text));
+		reply_json(rp, 200, answer_to_json(&a));
 		answer_release(&a);
 	} else if (rc == ASK_BAD_QUESTION) {
 		reply_error(rp, 400, strstr(err.buf, "retriever") ? "retriever" : "question", "%s", err.buf);

@@ -295,8 +295,12 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	double seconds = time_mono() - pd->started;
 	if (pd->status)
 		http_stats_record(srv->stats, pd->route, pd->status, seconds);
-	log_event(LOG_INFO, 0, NULL, "serve", "%s %d %.1f ms%s", route_names[pd->route], pd->status,
-		  seconds * 1000, toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " (connection cut)");
+	/* Probes and scrapes come every few seconds: logged at debug, unless they fail. */
+	const char *name = route_names[pd->route];
+	int probe = !strcmp(name, "/healthz") || !strcmp(name, "/readyz") || !strcmp(name, "/metrics");
+	log_event(probe && pd->status < 400 ? LOG_DEBUG : LOG_INFO, 0, NULL, "serve", "%s %d %.1f ms%s",
+		  name, pd->status, seconds * 1000,
+		  toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " (connection cut)");
 	strbuf_release(&pd->body);
 	free(pd);
 	*con_cls = NULL;

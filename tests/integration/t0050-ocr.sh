@@ -17,9 +17,9 @@ equals "every page is OCR'd" "$(jq_py "$m" 'j["ocr"]["pages"]')" "$npages"
 equals "and none is weak or failed" "$(jq_py "$m" 'j["ocr"]["flagged"] + j["ocr"]["failed"]')" "0"
 j=$(rg "$d" runs show 1 --json)
 equals "runs show: the method of every document" \
-	"$(jq_py "$j" 'sorted(set(d["method"] for d in j["documents"]))')" "['OCR']"
+	"$(jq_py "$j" 'sorted(set(d["method"] for d in j["per_document"]))')" "['OCR']"
 check "runs show: each document's mean confidence" \
-	python3 -c "import json,sys; sys.exit(not all(80 < d['mean_confidence'] <= 100 for d in json.loads(sys.argv[1])['documents']))" "$j"
+	python3 -c "import json,sys; sys.exit(not all(80 < d['mean_confidence'] <= 100 for d in json.loads(sys.argv[1])['per_document']))" "$j"
 
 # Character error rate of every page against the text it was printed from.
 worst=0 total=0
@@ -109,7 +109,7 @@ equals "their chunks carry the flag" \
 	"$(sql "$w" "SELECT count(*) > 0 FROM chunks WHERE low_confidence = 1 AND page_start = 2")" "1"
 j=$(rg "$w" runs show 1 --json)
 equals "runs show names the weak pages of each document" \
-	"$(jq_py "$j" '[(d["document"], d["method"], d["weak_pages"]) for d in j["documents"]]')" \
+	"$(jq_py "$j" '[(d["document"], d["method"], d["weak_pages"]) for d in j["per_document"]]')" \
 	"[('mixed-text-and-scan.pdf', 'text + OCR', '2')]"
 contains "and shows them to people" "$(rg "$w" runs show 1)" "weak: 2"
 equals "other pages' chunks do not" "$(sql "$w" "SELECT count(*) FROM chunks WHERE low_confidence = 1 AND page_end = 1")" "0"

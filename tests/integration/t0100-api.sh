@@ -146,7 +146,7 @@ run_id=$(field 'j["items"][0]["id"]')
 http GET "/api/runs/$run_id"
 ndocs=$(sql "$d" "SELECT count(*) FROM documents WHERE status <> 'deleted'")
 equals "GET /api/runs/ID has its tasks and documents" \
-	"$(field 'len(j["tasks"]) > 0 and "parameters" in j and len(j["documents"])')" "$ndocs"
+	"$(field 'len(j["tasks"]) > 0 and "parameters" in j and len(j["per_document"])')" "$ndocs"
 http GET "/api/runs/$run_id?state=failed"
 equals "tasks filtered by state" "$(field 'len(j["tasks"])')" "0"
 http GET /api/runs/999

@@ -1,0 +1,354 @@
+// The dashboard in a real (headless) Chromium: ask, open a source, rate,
+// read the feedback back over HTTP, then every page in English, on a laptop
+// and on a phone.  Driven by tests/integration/t0120-browser.sh.
+//
+// Usage: node dashboard.mjs BASE_URL SHOTS_DIR
+// Prints one line per check, "PASS\twhat" or "FAIL\twhat\tdetail", which the
+// shell turns into TAP; anything else it prints is a comment.  Exits 0 when
+// it ran to the end (failed checks included), non-zero when it crashed.
+import { chromium } from "playwright-core";
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+
+const base = (process.argv[2] || "").replace(/\/+$/, "");
+const shots = process.argv[3] || ".";
+if (!base) {
+	console.error("usage: node dashboard.mjs BASE_URL SHOTS_DIR");
+	process.exit(2);
+}
+mkdirSync(shots, { recursive: true });
+
+const QUESTION = "Comment éviter le flou de bougé ?";
+// Markup in the comment must come back as text, never as elements.
+const COMMENT = `Il manque le trépied <b>&amp;</b> l'appui — test ${Date.now()}`;
+const CORRECTED = "Choisir une vitesse d'au moins 1/focale, activer la stabilisation ou poser l'appareil sur un trépied.";
+const STEP_MS = 15000;
+
+const oneLine = (s) => String(s ?? "").replace(/\s+/g, " ").trim().slice(0, 600);
+function pass(what) {
+	console.log(`PASS\t${what}`);
+}
+function fail(what, detail) {
+	console.log(`FAIL\t${what}\t${oneLine(detail)}`);
+}
+function assert(cond, detail) {
+	if (!cond) throw new Error(detail || "assertion failed");
+}
+/* check("what", async () => {...}): a step that passes unless it throws */
+async function check(what, fn) {
+	try {
+		await fn();
+		pass(what);
+		return true;
+	} catch (e) {
+		fail(what, e && e.message ? e.message.split("\n")[0] : e);
+		return false;
+	}
+}
+
+const problems = [];
+function watch(page, label) {
+	page.on("console", (msg) => {
+		if (msg.type() === "error") problems.push(`${label} console: ${msg.text()} (${page.url()})`);
+	});
+	page.on("pageerror", (err) => problems.push(`${label} page error: ${err.message}`));
+	page.on("requestfailed", (req) =>
+		problems.push(`${label} request failed: ${req.method()} ${req.url()} ${req.failure()?.errorText || ""}`));
+	page.on("response", (res) => {
+		if (res.status() >= 400) problems.push(`${label} HTTP ${res.status()}: ${res.request().method()} ${res.url()}`);
+	});
+}
+
+/* A screenshot from the top of the page (the sticky header stays on top). */
+async function shot(page, name, fullPage) {
+	await page.waitForTimeout(400); /* let a smooth scroll finish first */
+	await page.evaluate(() => window.scrollTo({ top: 0, behavior: "instant" }));
+	await page.screenshot({ path: join(shots, name), fullPage });
+}
+
+const text = (page, sel) => page.locator(sel).first().innerText();
+const testid = (id) => `[data-testid="${id}"]`;
+
+async function noHorizontalScroll(page) {
+	const m = await page.evaluate(() => ({
+		sw: document.scrollingElement.scrollWidth,
+		iw: window.innerWidth,
+	}));
+	assert(m.sw <= m.iw, `scrollWidth ${m.sw} > innerWidth ${m.iw}`);
+}
+
+async function askQuestion(page) {
+	await page.locator(testid("question")).fill(QUESTION);
+	await page.locator(testid("ask-submit")).click();
+	await page.locator(testid("answer-text")).waitFor({ timeout: STEP_MS });
+}
+
+const browser = await chromium.launch({
+	executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+	headless: true,
+	args: ["--no-sandbox", "--disable-dev-shm-usage"],
+});
+
+try {
+	const laptop = await browser.newContext({
+		locale: "fr-FR",
+		viewport: { width: 1366, height: 900 },
+		acceptDownloads: true,
+	});
+	const page = await laptop.newPage();
+	page.setDefaultTimeout(STEP_MS);
+	watch(page, "laptop");
+
+	const opened = await check("the dashboard opens, in French for a French browser", async () => {
+		await page.goto(base + "/", { waitUntil: "domcontentloaded" });
+		await page.locator(testid("page-title")).waitFor();
+		assert((await page.getAttribute("html", "lang")) === "fr", "html lang is not fr");
+		const h1 = await text(page, testid("page-title"));
+		assert(h1 === "Poser une question", `heading is '${h1}'`);
+		assert((await page.locator(testid("nav-ask")).getAttribute("aria-current")) === "page", "Ask tab not current");
+	});
+
+	if (!opened) {
+		/* every later step would wait for its timeout: stop here */
+		await browser.close();
+		process.exit(1);
+	}
+
+	await check(`asking '${QUESTION}' shows an answer`, async () => {
+		await askQuestion(page);
+		const answer = await text(page, testid("answer-text"));
+		assert(answer.length > 40, `answer too short: '${answer}'`);
+		assert((await page.locator(testid("abstained")).count()) === 0, "the answer abstained");
+	});
+
+	await check("its sources name vitesse-obturation", async () => {
+		const n = await page.locator(testid("source")).count();
+		assert(n >= 1, "no source listed");
+		const hit = page.locator(testid("source"), { hasText: "vitesse-obturation" });
+		assert((await hit.count()) >= 1, "no source names vitesse-obturation");
+	});
+
+	await check("a source opens on click to show its heading, pages and marked snippet", async () => {
+		const src = page.locator(testid("source"), { hasText: "vitesse-obturation" }).first();
+		const toggle = src.locator(testid("source-toggle"));
+		assert((await toggle.getAttribute("aria-expanded")) === "false", "source open before the click");
+		await toggle.click();
+		const body = page.locator(testid("source"), { hasText: "vitesse-obturation" }).first().locator(testid("source-snippet"));
+		await body.waitFor({ state: "visible" });
+		assert((await page.locator(testid("source"), { hasText: "vitesse-obturation" }).first()
+			.locator(testid("source-toggle")).getAttribute("aria-expanded")) === "true", "aria-expanded not true");
+		const snippet = await body.innerText();
+		assert(/flou|bougé/i.test(snippet), `snippet without the question's words: '${snippet.slice(0, 120)}'`);
+		assert((await body.locator("mark").count()) >= 1, "no <mark> in the snippet");
+		assert(!snippet.includes("**"), "raw ** markers left in the snippet");
+		assert(/p\.\s*\d/.test(snippet), "no page number");
+	});
+
+	await check("rating 2 with a comment and a corrected answer is sent and confirmed", async () => {
+		await page.locator('label[for="rating-2"]').click();
+		assert(await page.locator(testid("rating-2")).isChecked(), "rating 2 not checked");
+		await page.locator(testid("feedback-text")).fill(COMMENT);
+		await page.locator(testid("feedback-corrected")).fill(CORRECTED);
+		await page.locator(testid("feedback-submit")).click();
+		const conf = page.locator(testid("feedback-confirmation"));
+		await conf.waitFor();
+		const msg = await conf.innerText();
+		assert(/Merci/.test(msg), `confirmation says '${msg}'`);
+		assert(await page.locator(testid("feedback-submit")).isDisabled(), "the form can be sent twice");
+	});
+
+	await shot(page, "ask-laptop.png", true);
+
+	await check("GET /api/feedback holds exactly that feedback: rating 2, the comment, the correction, a query id", async () => {
+		const res = await fetch(base + "/api/feedback?limit=500");
+		assert(res.status === 200, `HTTP ${res.status}`);
+		const j = await res.json();
+		const mine = (j.items || []).filter((f) => f.feedback_text === COMMENT);
+		assert(mine.length === 1, `${mine.length} records carry the comment`);
+		const f = mine[0];
+		assert(f.rating === 2, `rating ${f.rating}`);
+		assert(f.corrected_answer === CORRECTED, `corrected_answer '${f.corrected_answer}'`);
+		assert(Number.isInteger(f.query_id), `query_id ${f.query_id}`);
+		assert(f.question === QUESTION, `question '${f.question}'`);
+	});
+
+	await check("the EN switch turns the page to English, and is remembered", async () => {
+		await page.locator(testid("lang-en")).click();
+		const h1 = await text(page, testid("page-title"));
+		assert(h1 === "Ask a question", `heading is '${h1}'`);
+		assert((await page.getAttribute("html", "lang")) === "en", "html lang is not en");
+		assert((await text(page, testid("nav-runs"))) === "Runs", "the nav stayed French");
+		assert((await page.locator(testid("answer-text")).count()) === 1, "the answer was lost");
+		await page.waitForLoadState("networkidle");
+		await page.reload({ waitUntil: "domcontentloaded" });
+		await page.locator(testid("page-title")).waitFor();
+		const again = await text(page, testid("page-title"));
+		assert(again === "Ask a question", `after a reload the heading is '${again}'`);
+	});
+
+	await check("Runs lists the run, completed", async () => {
+		await page.locator(testid("nav-runs")).click();
+		await page.waitForURL(/#\/runs$/);
+		await page.locator(testid("run-row")).first().waitFor();
+		const state = await page.locator(testid("run-row")).first().locator("[data-state]").first().getAttribute("data-state");
+		assert(state === "completed", `the latest run is '${state}'`);
+		assert((await text(page, testid("page-title"))) === "Runs", "heading not English");
+	});
+	await shot(page, "runs-laptop.png", true);
+
+	await check("a run's page shows its state, documents and tasks", async () => {
+		await page.locator(testid("run-link")).first().click();
+		await page.waitForURL(/#\/runs\/\d+$/);
+		await page.locator(testid("run-summary")).waitFor();
+		assert((await page.locator(`${testid("run-state")} [data-state]`).getAttribute("data-state")) === "completed", "run not completed");
+		const rows = await page.locator(testid("task-row")).count();
+		assert(rows > 0, "no task rows");
+		await page.locator(testid("task-filter-completed")).click();
+		assert((await page.locator(testid("task-row")).count()) > 0, "the completed filter hides everything");
+		await page.locator(testid("task-filter-all")).click();
+	});
+	await shot(page, "run-laptop.png", false);
+
+	await check("Quality draws its charts as SVG and shows the health report", async () => {
+		await page.locator(testid("nav-quality")).click();
+		await page.waitForURL(/#\/quality$/);
+		await page.locator(`${testid("charts")}`).waitFor();
+		const svgs = await page.locator(`${testid("charts")} svg`).count();
+		assert(svgs >= 3, `${svgs} SVG charts`);
+		const empties = await page.locator(`${testid("charts")} ${testid("chart-empty")}`).count();
+		const cards = await page.locator(`${testid("charts")} figure`).count();
+		assert(cards >= 5 && svgs + empties === cards, `${cards} chart cards, ${svgs} drawn, ${empties} empty`);
+		await page.locator(testid("health-status")).waitFor();
+		const status = await page.locator(testid("health-status")).getAttribute("data-state");
+		assert(["ok", "degraded", "down"].includes(status), `health status '${status}'`);
+		const checks = await page.locator(testid("health-check")).count();
+		assert(checks >= 5, `${checks} health checks`);
+		const latency = page.locator(`${testid("chart-latency")} svg circle.dot`);
+		assert((await latency.count()) >= 1, "no latency point for today's question");
+	});
+	await shot(page, "quality-laptop.png", true);
+
+	await check("Feedback lists the new feedback, its markup shown as text", async () => {
+		await page.locator(testid("nav-feedback")).click();
+		await page.waitForURL(/#\/feedback$/);
+		const item = page.locator(testid("feedback-item"), { hasText: "test " }).filter({ hasText: COMMENT.slice(-13) });
+		await item.first().waitFor();
+		assert((await item.count()) === 1, `${await item.count()} items with the comment`);
+		const comment = await item.locator(testid("feedback-item-comment")).innerText();
+		assert(comment.includes(COMMENT), `comment shown as '${comment}'`);
+		assert((await item.locator("b").count()) === 0, "the comment's <b> became an element");
+		assert((await item.innerText()).includes(CORRECTED), "corrected answer not shown");
+		assert((await item.locator('[data-rating="2"]').count()) === 1, "rating 2 not shown");
+	});
+	await shot(page, "feedback-laptop.png", true);
+
+	if (process.env.RAGOPS_SERVE_TOKEN) {
+		await check("the export asks for the token, then downloads the feedback with it", async () => {
+			await page.locator(testid("export-button")).click();
+			await page.locator("#admin-token:focus").waitFor();
+			await page.locator(testid("admin-token")).fill(process.env.RAGOPS_SERVE_TOKEN);
+			const [download] = await Promise.all([
+				page.waitForEvent("download"),
+				page.locator(testid("export-button")).click(),
+			]);
+			const path = join(shots, "export.jsonl");
+			await download.saveAs(path);
+			const { readFileSync } = await import("node:fs");
+			const body = readFileSync(path, "utf8");
+			assert(body.includes(JSON.stringify(COMMENT).slice(1, -1)), "the export lacks the feedback");
+			await page.locator(testid("export-done")).waitFor();
+		});
+	}
+
+	await check("back in French, the choice kept across pages", async () => {
+		await page.locator(testid("lang-fr")).click();
+		assert((await text(page, testid("page-title"))) === "Avis des utilisateurs", "Feedback heading not French");
+		await page.locator(testid("nav-ask")).click();
+		await page.waitForURL(/#\/ask$/);
+		/* the route changes on the hashchange event, after the click returns */
+		await page.locator(testid("page-title"), { hasText: /^Poser une question$/ }).waitFor({ timeout: 5000 })
+			.catch(async () => { throw new Error(`Ask heading is '${await text(page, testid("page-title"))}'`); });
+	});
+
+	// The phone: the Ask page with an answer and an open source, then every
+	// page, none wider than the screen.
+	const phone = await browser.newContext({
+		locale: "fr-FR",
+		viewport: { width: 390, height: 844 },
+		deviceScaleFactor: 2,
+		isMobile: true,
+		hasTouch: true,
+	});
+	const mobile = await phone.newPage();
+	mobile.setDefaultTimeout(STEP_MS);
+	watch(mobile, "phone");
+	await check("on a 390x844 phone the Ask page, answered, does not scroll sideways", async () => {
+		await mobile.goto(base + "/#/ask", { waitUntil: "domcontentloaded" });
+		await noHorizontalScroll(mobile);
+		await askQuestion(mobile);
+		await mobile.locator(testid("source-toggle")).first().click();
+		await mobile.locator(testid("source-snippet")).first().waitFor({ state: "visible" });
+		await noHorizontalScroll(mobile);
+	});
+	await shot(mobile, "ask-phone.png", true);
+	for (const [route, ready, file, full] of [
+		["#/runs", testid("run-row"), "runs-phone.png", true],
+		["#/runs/1", testid("task-row"), "run-phone.png", false],
+		["#/quality", `${testid("charts")} figure`, "quality-phone.png", false],
+		["#/feedback", testid("feedback-item"), "feedback-phone.png", true],
+	]) {
+		await check(`on the phone ${route} does not scroll sideways`, async () => {
+			await mobile.goto(base + "/" + route, { waitUntil: "domcontentloaded" });
+			await mobile.locator(ready).first().waitFor();
+			await mobile.waitForLoadState("networkidle");
+			await noHorizontalScroll(mobile);
+			await shot(mobile, file, full);
+		});
+	}
+
+	await check("no console error, page error, failed request or HTTP error on the way", async () => {
+		await page.waitForLoadState("networkidle");
+		await mobile.waitForLoadState("networkidle");
+		assert(problems.length === 0, problems.join(" | "));
+	});
+
+	// API errors, with the server's replies replaced: shown in the page.
+	await check("a 429 shows 'too many requests, retry in N s' in the page", async () => {
+		await page.route("**/api/ask", (route) => route.fulfill({
+			status: 429, contentType: "application/json", headers: { "Retry-After": "7" },
+			body: JSON.stringify({ error: "too many requests" }),
+		}));
+		await page.locator(testid("question")).fill("Et le trépied ?");
+		await page.locator(testid("ask-submit")).click();
+		const alert = page.locator(`#ask-error ${testid("error")}`);
+		await alert.waitFor();
+		const msg = await alert.innerText();
+		assert(/Trop de requêtes/.test(msg) && /\b[67]\s*s\b/.test(msg), `alert says '${msg}'`);
+		await page.unroute("**/api/ask");
+	});
+	await check("a 400 shows the server's message and the field in the page", async () => {
+		await page.route("**/api/ask", (route) => route.fulfill({
+			status: 400, contentType: "application/json",
+			body: JSON.stringify({ error: "question longer than 2000 characters", field: "question" }),
+		}));
+		await page.locator(testid("ask-submit")).click();
+		const alert = page.locator(`#ask-error ${testid("error")}`);
+		await alert.filter({ hasText: "2000" }).waitFor();
+		const msg = await alert.innerText();
+		assert(/question/.test(msg) && /2000 characters/.test(msg), `alert says '${msg}'`);
+		await page.unroute("**/api/ask");
+	});
+
+	// Dark mode, for the lead to look at.
+	await page.emulateMedia({ colorScheme: "dark" });
+	await page.goto(base + "/#/quality", { waitUntil: "domcontentloaded" });
+	await page.locator(`${testid("charts")} figure`).first().waitFor();
+	await page.waitForLoadState("networkidle");
+	await shot(page, "quality-laptop-dark.png", false);
+	await mobile.emulateMedia({ colorScheme: "dark" });
+	await mobile.goto(base + "/#/ask", { waitUntil: "domcontentloaded" });
+	await askQuestion(mobile);
+	await shot(mobile, "ask-phone-dark.png", false);
+} finally {
+	await browser.close();
+}
