@@ -160,6 +160,9 @@ int main(int argc, char **argv)
 
 	load_config(&app.cfg, &g);
 	app.verbose = g.verbose;
+	app.config_file = g.config_file;
+	app.overrides = g.overrides;
+	app.noverrides = g.noverrides;
 	if (cmd->flags & CMD_NEEDS_STORE) {
 		if (store_open(&app.store, app.cfg.data_dir, &err))
 			die(EXIT_FATAL, "%s", err.buf);

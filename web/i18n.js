@@ -156,6 +156,10 @@
 		"exp.done": "Fichier «\u00a0{name}\u00a0» téléchargé.",
 
 		"runs.title": "Traitements",
+		"runs.start": "Lancer un traitement",
+		"runs.started": "Traitement lancé : il apparaît ci-dessous dans quelques secondes.",
+		"runs.needToken": "Lancer un traitement demande le jeton d’administration.",
+		"runs.tokenLink": "Le saisir (page Avis)",
 		"runs.lead": "Chaque passage sur les dossiers d’entrée\u00a0: documents lus, pages, erreurs.",
 		"runs.none": "Aucun traitement pour l’instant.",
 		"runs.noneHint": "Lancez «\u00a0ragops run\u00a0» pour indexer vos documents.",
@@ -418,6 +422,10 @@
 		"exp.done": "Downloaded “{name}”.",
 
 		"runs.title": "Runs",
+		"runs.start": "Start a run",
+		"runs.started": "Run started: it appears below in a few seconds.",
+		"runs.needToken": "Starting a run needs the admin token.",
+		"runs.tokenLink": "Enter it (Feedback page)",
 		"runs.lead": "Every pass over the inbox folders: documents read, pages, errors.",
 		"runs.none": "No run yet.",
 		"runs.noneHint": "Run “ragops run” to index your documents.",

@@ -11,7 +11,7 @@
 	const TASK_PAGE = 50;
 	const REFRESH_MS = 5000;
 
-	const list = {items: null, error: null, loading: false, gen: 0};
+	const list = {items: null, error: null, loading: false, gen: 0, start: null};
 	const detail = {id: null, run: null, error: null, loading: false, gen: 0,
 		state: "", filter: "", shown: TASK_PAGE, docsShown: TASK_PAGE};
 	let timer = null;
@@ -90,10 +90,45 @@
 			caption: t("runs.title"), rowClass: (r) => r.error ? "has-error" : null});
 	}
 
+	/* POST /api/runs is an admin route: the token typed on the Feedback page. */
+	async function startRun() {
+		const token = (RG.storageGet("sessionStorage", "ragops.adminToken") || "").trim();
+		if (!token) {
+			list.start = {error: "token"};
+			RG.redraw("runs");
+			return;
+		}
+		list.start = {busy: true};
+		RG.redraw("runs");
+		try {
+			await RG.api("api/runs", {method: "POST", headers: {Authorization: "Bearer " + token}});
+			list.start = {ok: true};
+		} catch (e) {
+			list.start = {error: e};
+		}
+		RG.redraw("runs");
+		/* the new run shows up once the pipeline has recorded it */
+		setTimeout(loadList, 1000);
+	}
+
+	function startStatus() {
+		const s = list.start;
+		if (!s || s.busy) return null;
+		if (s.ok) return h("p.notice.ok", {role: "status", "data-testid": "run-started"}, t("runs.started"));
+		if (s.error === "token") return h("p.field-error", {role: "alert"}, t("runs.needToken"), " ",
+			h("a", {href: "#/feedback"}, t("runs.tokenLink")));
+		return RG.errorBox(s.error, "runs");
+	}
+
 	function renderList(root, param, reload) {
 		root.appendChild(RG.pageHeader(t("runs.title"),
-			h("button#runs-refresh.btn.btn-quiet", {type: "button", on: {click: loadList}, "data-testid": "runs-refresh"}, t("common.refresh"))));
+			h("div.head-actions", null,
+				h("button#runs-start.btn", {type: "button", disabled: list.start && list.start.busy,
+					on: {click: startRun}, "data-testid": "runs-start"}, t("runs.start")),
+				h("button#runs-refresh.btn.btn-quiet", {type: "button", on: {click: loadList}, "data-testid": "runs-refresh"}, t("common.refresh")))));
 		root.appendChild(h("p.lead", null, t("runs.lead")));
+		const status = startStatus();
+		if (status) root.appendChild(status);
 		if (list.error) root.appendChild(RG.errorBox(list.error, "runs"));
 		if (list.items === null) {
 			if (!list.error) root.appendChild(RG.loading());

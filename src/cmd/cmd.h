@@ -18,6 +18,10 @@ struct app {
 	struct config cfg;
 	struct store *store;	/* open when the command asked for it */
 	int verbose;
+	/* How the configuration was given, for a child that must see the same. */
+	const char *config_file;
+	const char *const *overrides;	/* "key=value" of each -c */
+	size_t noverrides;
 };
 
 struct cmd_entry {

@@ -19,9 +19,32 @@ static const char usage[] =
 	"Settings (ragops.yaml, -c KEY=VALUE or RAGOPS_SERVE_*): serve.host, serve.port\n"
 	"(0: any free port), serve.threads, serve.max_body, serve.timeout,\n"
 	"serve.rate_limit and serve.rate_burst (ask and feedback per client),\n"
-	"serve.cors_origin.  Admin routes (feedback export) need the bearer token\n"
-	"held by the variable named in serve.token_env (RAGOPS_SERVE_TOKEN).\n\n"
+	"serve.cors_origin.  Admin routes (feedback export, starting a run) need the\n"
+	"bearer token held by the variable named in serve.token_env\n"
+	"(RAGOPS_SERVE_TOKEN).\n\n"
 	"Exit codes: 0 stopped by a signal, 2 usage, 3 bad address, 4 cannot listen.\n";
+
+/* `ragops run` with this server's configuration: its data folder, file and -c overrides. */
+static char **run_command(const struct app *app)
+{
+	char **argv = xcalloc(2 * app->noverrides + 10, sizeof(char *));
+	size_t n = 0;
+	argv[n++] = "ragops";
+	argv[n++] = "--data";
+	argv[n++] = app->cfg.data_dir;
+	if (app->config_file) {
+		argv[n++] = "--config";
+		argv[n++] = (char *)app->config_file;
+	}
+	for (size_t i = 0; i < app->noverrides; i++) {
+		argv[n++] = "-c";
+		argv[n++] = (char *)app->overrides[i];
+	}
+	argv[n++] = "run";
+	argv[n++] = "--trigger";
+	argv[n++] = "api";
+	return argv;
+}
 
 static int run_serve(int argc, char **argv, struct app *app)
 {
@@ -37,8 +60,10 @@ static int run_serve(int argc, char **argv, struct app *app)
 	if (log_open(log, app->cfg.log_level))
 		fprintf(stderr, "ragops serve: cannot write %s; logging to stderr only\n", log);
 	free(log);
-	int rc = server_run(&app->cfg);
+	char **run_argv = run_command(app);
+	int rc = server_run(&app->cfg, run_argv);
 	log_close();
+	free(run_argv);
 	return rc;
 }
 

@@ -3,17 +3,22 @@
  * liveness, readiness and the health report.
  */
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/fsutil.h"
 #include "core/json.h"
+#include "core/log.h"
 #include "core/strutil.h"
 #include "core/timeutil.h"
+#include "core/xalloc.h"
 #include "ops/health.h"
 #include "ops/run_report.h"
 #include "ops/summary.h"
 #include "serve/routes.h"
+#include "serve/run_trigger.h"
 #include "serve/server_state.h"
 
 /* ?name=N within [1, max], or `def`; -1 after a 400. */
@@ -49,6 +54,48 @@ void api_runs(struct server_ctx *ctx, const struct request *rq, struct reply *rp
 		json_array_append_new(arr, run_to_json(&runs[i], 0));
 	run_records_free(runs, n);
 	reply_json(rp, 200, json_pack("{s:o}", "items", arr));
+}
+
+void api_run_start(struct server_ctx *ctx, const struct request *rq, struct reply *rp)
+{
+	struct strbuf err = STRBUF_INIT;
+	if (rq->body_len && strspn(rq->body, " \t\r\n{}") != rq->body_len) {
+		reply_error(rp, 400, NULL, "POST /api/runs takes no fields: the run uses the server's "
+			    "configuration (inbox, OCR, chunking...)");
+		return;
+	}
+	/*
+	 * One run per data folder: say so now rather than start one that stops
+	 * at once.  The lock tells of any run; the pid, of ours that has not
+	 * taken the lock yet.
+	 */
+	struct server *srv = ctx->srv;
+	pthread_mutex_lock(&srv->run_lock);
+	char *lock = xasprintf("%s/run.lock", ctx->cfg->data_dir);
+	int fd = srv->run_pid > 0 && kill(srv->run_pid, 0) == 0 ? -1 : lock_file(lock, &err);
+	free(lock);
+	if (fd < 0) {
+		pthread_mutex_unlock(&srv->run_lock);
+		reply_error(rp, 409, NULL, "a run is already going%s%s", err.len ? ": " : "", err.buf);
+		strbuf_release(&err);
+		return;
+	}
+	unlock_file(fd);
+	char *log = xasprintf("%s/logs/runs-started-by-api.log", ctx->cfg->data_dir);
+	pid_t pid = run_trigger_spawn(srv->run_argv, log, &err);
+	free(log);
+	if (pid > 0)
+		srv->run_pid = pid;
+	pthread_mutex_unlock(&srv->run_lock);
+	if (pid < 0) {
+		reply_error(rp, 500, NULL, "%s", err.buf);
+	} else {
+		log_event(LOG_INFO, 0, NULL, "serve", "started a run (pid %ld) for %s", (long)pid, rq->client);
+		reply_header(rp, "Location", "/api/runs");
+		reply_json(rp, 202, json_pack("{s:s, s:I, s:s}", "status", "started", "pid", (json_int_t)pid,
+					      "output", "logs/runs-started-by-api.log"));
+	}
+	strbuf_release(&err);
 }
 
 void api_run(struct server_ctx *ctx, const struct request *rq, struct reply *rp)

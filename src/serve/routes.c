@@ -13,6 +13,7 @@ const struct route routes[] = {
 	{ "GET", "/api/feedback", api_feedback_list, ROUTE_STORE },
 	{ "GET", "/api/feedback/export", api_feedback_export, ROUTE_STORE | ROUTE_ADMIN },
 	{ "GET", "/api/runs", api_runs, ROUTE_STORE },
+	{ "POST", "/api/runs", api_run_start, ROUTE_ADMIN },
 	{ "GET", "/api/runs/{id}", api_run, ROUTE_STORE },
 	{ "GET", "/api/documents", api_documents, ROUTE_STORE },
 	{ "GET", "/api/metrics/summary", api_summary, ROUTE_STORE },
@@ -24,7 +25,7 @@ const struct route routes[] = {
 const int nroutes = sizeof(routes) / sizeof(routes[0]);
 
 const char *const route_names[] = {
-	"/api/ask", "/api/feedback", "/api/feedback", "/api/feedback/export", "/api/runs",
+	"/api/ask", "/api/feedback", "/api/feedback", "/api/feedback/export", "/api/runs", "/api/runs",
 	"/api/runs/{id}", "/api/documents", "/api/metrics/summary", "/healthz", "/readyz",
 	"/health", "/metrics", "static", "unmatched",
 };

@@ -42,6 +42,7 @@ void api_feedback_post(struct server_ctx *ctx, const struct request *rq, struct 
 void api_feedback_list(struct server_ctx *ctx, const struct request *rq, struct reply *rp);
 void api_feedback_export(struct server_ctx *ctx, const struct request *rq, struct reply *rp);
 void api_runs(struct server_ctx *ctx, const struct request *rq, struct reply *rp);
+void api_run_start(struct server_ctx *ctx, const struct request *rq, struct reply *rp);
 void api_run(struct server_ctx *ctx, const struct request *rq, struct reply *rp);
 void api_documents(struct server_ctx *ctx, const struct request *rq, struct reply *rp);
 void api_summary(struct server_ctx *ctx, const struct request *rq, struct reply *rp);

@@ -66,9 +66,10 @@ void reply_error(struct reply *rp, int status, const char *field, const char *fm
 void reply_text(struct reply *rp, int status, const char *content_type, char *text, size_t len);
 
 /*
- * Serve until SIGINT or SIGTERM.  Returns an exit code; errors (address
- * in use, bad host) are printed.
+ * Serve until SIGINT or SIGTERM; POST /api/runs starts `run_argv` (NULL-
+ * terminated).  Returns an exit code; errors (address in use, bad host)
+ * are printed.
  */
-int server_run(const struct config *cfg);
+int server_run(const struct config *cfg, char *const *run_argv);
 
 #endif

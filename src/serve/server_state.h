@@ -6,6 +6,7 @@
 #define SERVE_SERVER_STATE_H
 
 #include <pthread.h>
+#include <sys/types.h>
 
 #include "core/config.h"
 #include "ops/health.h"
@@ -19,6 +20,9 @@ struct server {
 	pthread_mutex_t health_lock;	/* guards the two below */
 	struct health_report health;	/* the last report, reused for a few seconds */
 	long long health_at;
+	char *const *run_argv;		/* `ragops ... run` as POST /api/runs starts it */
+	pthread_mutex_t run_lock;	/* guards run_pid */
+	pid_t run_pid;			/* the last run started, 0 for none */
 };
 
 #endif

@@ -258,6 +258,27 @@ try {
 			assert(body.includes(JSON.stringify(COMMENT).slice(1, -1)), "the export lacks the feedback");
 			await page.locator(testid("export-done")).waitFor();
 		});
+
+		await check("Runs starts a run with the token, and shows it completed", async () => {
+			await page.locator(testid("nav-runs")).click();
+			await page.waitForURL(/#\/runs$/);
+			const before = await page.locator(testid("run-row")).count();
+			await page.locator(testid("runs-start")).click();
+			await page.locator(testid("run-started")).waitFor();
+			const deadline = Date.now() + 30000;
+			for (;;) {
+				await page.locator(testid("runs-refresh")).click();
+				await page.waitForLoadState("networkidle");
+				const rows = page.locator(testid("run-row"));
+				if ((await rows.count()) > before &&
+				    (await rows.first().locator("[data-state]").first().getAttribute("data-state")) === "completed")
+					break;
+				assert(Date.now() < deadline, "the started run never showed up completed");
+				await page.waitForTimeout(500);
+			}
+			await page.locator(testid("nav-feedback")).click();
+			await page.waitForURL(/#\/feedback$/);
+		});
 	}
 
 	await check("back in French, the choice kept across pages", async () => {

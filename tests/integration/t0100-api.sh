@@ -195,6 +195,24 @@ http POST / --data-binary x
 equals "POST on a page is 405" "$status" "405"
 lacks "no CORS header by default" "$headers" "Access-Control-Allow-Origin"
 
+# --- starting a run ---
+http POST /api/runs
+equals "starting a run without a token is 401" "$status" "401"
+http POST /api/runs -H "Authorization: Bearer $API_TOKEN" --data-binary '{"inbox": "/etc"}'
+equals "a run takes no fields" "$status" "400"
+http POST /api/runs -H "Authorization: Bearer $API_TOKEN"
+equals "starting a run with the token is 202" "$status" "202"
+http POST /api/runs -H "Authorization: Bearer $API_TOKEN"
+equals "a second one while it runs is 409" "$status" "409"
+for _ in $(seq 100); do
+	http GET /api/runs
+	[[ $(field '[r["state"] for r in j["items"] if r["trigger"] == "api"]') == "['completed']" ]] && break
+	sleep 0.2
+done
+equals "the run completes, recorded as started by the API" \
+	"$(field '[(r["trigger"], r["state"], r["documents"]["unchanged"]) for r in j["items"]][0]')" \
+	"('api', 'completed', $ndocs)"
+
 serve_stop
 equals "SIGTERM stops the server cleanly" "$?" "0"
 contains "requests are logged" "$(cat "$d/logs/serve.log")" '"msg":"/api/ask 200'
