@@ -25,3 +25,15 @@ bench_workdir() {
 	: >"$FACTS"
 }
 fact() { printf '%s\t%s\n' "$1" "$2" >>"$FACTS"; }
+
+# machine_facts: what ran the benchmark, for its report: cores, load, CPU,
+# the binary measured and the commit it was built from.
+machine_facts() {
+	fact nproc "$(nproc)"; fact loadavg_end "$(cut -d' ' -f1-3 /proc/loadavg)"
+	fact uname "$(uname -srm)"; fact cpu "$(awk -F': ' '/^model name/{print $2; exit}' /proc/cpuinfo)"
+	fact ragops_version "$("$BIN" version 2>&1 | sed -n 1p)"
+	fact ragops_binary "$BIN_ORIG"
+	fact ragops_sha256 "$(sha256sum <"$BIN" | cut -c1-16)"
+	fact git_commit "$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)"
+	fact git_dirty "$([[ -n $(git -C "$ROOT" status --porcelain -- src 2>/dev/null || true) ]] && echo yes || echo no)"
+}

@@ -362,13 +362,7 @@ done
 fact reps "$done_reps"; fact langs "$LANGS"; fact dpi "$DPI"; fact jobs "$JOBS"
 fact ocrmypdf_env "${OCRMYPDF_ENV:-none}"; fact map_source "$MAP_SOURCE"; fact ocrmypdf_mode "$([[ $WITH_OCRMYPDF == 1 ]] && echo "$OCRMYPDF_MODE" || echo skipped)"
 fact target_ratio 1.10; fact target_parallel 0.55
-fact nproc "$(nproc)"; fact loadavg_end "$(cut -d' ' -f1-3 /proc/loadavg)"
-fact uname "$(uname -srm)"; fact cpu "$(awk -F': ' '/^model name/{print $2; exit}' /proc/cpuinfo)"
-fact ragops_version "$("$BIN" version 2>&1 | sed -n 1p)"
-fact ragops_binary "$BIN_ORIG"
-fact ragops_sha256 "$(sha256sum <"$BIN" | cut -c1-16)"
-fact git_commit "$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)"
-fact git_dirty "$([[ -n $(git -C "$ROOT" status --porcelain -- src 2>/dev/null || true) ]] && echo yes || echo no)"
+machine_facts
 fact tesseract_version "$(tesseract --version 2>&1 | sed -n 1p)"
 fact ocrmypdf_version "$([[ $WITH_OCRMYPDF == 1 ]] && ocrmypdf --version 2>&1 | sed -n 1p || echo none)"
 fact poppler_version "$(pdftoppm -v 2>&1 | sed -n 1p)"

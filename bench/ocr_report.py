@@ -65,6 +65,8 @@ import unicodedata
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "scripts"))
 from cer import distance as levenshtein_dp  # noqa: E402
 
+from facts import load_facts  # noqa: E402
+
 
 def levenshtein(a, b):
     """Same result as levenshtein_dp, O(n * m / word size): Myers' bit-vector
@@ -355,21 +357,6 @@ def cmd_selftest():
 # report
 
 
-def load_facts(res):
-    facts = {}
-    with open(os.path.join(res, "facts.tsv"), encoding="utf-8") as fp:
-        for line in fp:
-            k, _, v = line.rstrip("\n").partition("\t")
-            for conv in (int, float):
-                try:
-                    v = conv(v)
-                    break
-                except ValueError:
-                    pass
-            facts[k] = v
-    return facts
-
-
 def load_json(path):
     if not os.path.exists(path):
         return None
@@ -466,7 +453,7 @@ def f2(x, fmt="%.2f"):
 
 
 def cmd_report(res, gt_dir, out_json):
-    f = load_facts(res)
+    f = load_facts(os.path.join(res, "facts.tsv"))
     strict = os.environ.get("BENCH_STRICT") == "1"
     pages = int(f["pages"])
     mapping = load_map(os.path.join(res, "map.tsv")) if os.path.exists(os.path.join(res, "map.tsv")) else {}

@@ -15,22 +15,9 @@ import statistics
 import sys
 import time
 
+from facts import load_facts
+
 STAGES = ["collect", "extract", "clean", "chunk", "index"]
-
-
-def load_facts(res):
-    facts = {}
-    with open(os.path.join(res, "facts.tsv"), encoding="utf-8") as fp:
-        for line in fp:
-            k, _, v = line.rstrip("\n").partition("\t")
-            for conv in (int, float):
-                try:
-                    v = conv(v)
-                    break
-                except ValueError:
-                    pass
-            facts[k] = v
-    return facts
 
 
 def timing(res, name):
@@ -85,7 +72,7 @@ def fmt_s(x):
 
 def main():
     res, out_json = sys.argv[1], sys.argv[2]
-    f = load_facts(res)
+    f = load_facts(os.path.join(res, "facts.tsv"))
     strict = os.environ.get("BENCH_STRICT") == "1"
     bench = {}
     rows, notes, spreads = [], [], []

@@ -29,7 +29,9 @@
 # expected time is printed first), BENCH_RETRIEVAL_SIZES ("10000 100000"),
 # BENCH_RETRIEVAL_RUNS (3), BENCH_RETRIEVAL_QUERIES (200),
 # BENCH_STRICT=1: exit 1 when a target is missed, BENCH_KEEP=1: keep the
-# work folder.
+# work folder.  RAGOPS_RETRIEVE_VECTORS (int8 or float32) is the one ragops
+# setting passed to the searches (every other RAGOPS_* is unset); the table
+# names the one in force.
 set -Eeuo pipefail
 
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -66,6 +68,7 @@ W=$(mktemp -d "${TMPDIR:-/tmp}/ragops-retrieval-bench.XXXXXX")
 cleanup() { cd /; if [[ ${BENCH_KEEP:-0} == 1 ]]; then say "kept $W"; else rm -rf "$W"; fi; }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
+VECTORS=${RAGOPS_RETRIEVE_VECTORS:-}
 while read -r v; do unset "$v"; done < <(compgen -e | grep '^RAGOPS_' || true)
 # thread counts are set explicitly below, per command
 while read -r v; do [[ -n $v ]] && unset "$v"; done < <(compgen -e | grep -E '^(OMP_|GOMP_|OPENBLAS_|MKL_)' || true)
@@ -77,6 +80,10 @@ since() { $PY -c "import sys,time; print(round(time.time()-float(sys.argv[1]),3)
 T_START=$(now)
 fact loadavg_start "$(cut -d' ' -f1-3 /proc/loadavg)"
 SEARCH_ENV=(OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1)
+[[ -n $VECTORS ]] && SEARCH_ENV+=("RAGOPS_RETRIEVE_VECTORS=$VECTORS")
+# the dense vectors the searches use ("-": a ragops without retrieve.vectors)
+CONFIG=$(env "${SEARCH_ENV[@]}" "$BIN" config 2>&1) || die "ragops config failed: $CONFIG"
+fact retrieve_vectors "$(awk -F' = ' '$1=="retrieve.vectors"{print $2}' <<<"$CONFIG" | grep . || echo -)"
 
 # jget FILE KEY.PATH -> value of a JSON field
 jget() { $PY -c 'import json,sys

@@ -27,6 +27,8 @@ import statistics
 import sys
 import time
 
+from facts import load_facts
+
 RETRIEVERS = ["bm25", "dense", "hybrid"]
 PEER = "sklearn"
 TARGET_SIZE = 100000
@@ -85,24 +87,8 @@ def pct(sorted_vals, p):
 STRING_FACTS = ("git_commit", "ragops_sha256", "loadavg_start", "loadavg_end")
 
 
-def load_facts(path):
-    f = {}
-    if os.path.exists(path):
-        with open(path, encoding="utf-8") as fp:
-            for line in fp:
-                k, _, v = line.rstrip("\n").partition("\t")
-                if k in STRING_FACTS:
-                    f[k] = v
-                    continue
-                try:
-                    v = int(v)
-                except ValueError:
-                    try:
-                        v = float(v)
-                    except ValueError:
-                        pass
-                f[k] = v
-    return f
+def load_facts_text(path):
+    return load_facts(path, STRING_FACTS)
 
 
 def sizes_in(res):
@@ -138,7 +124,7 @@ def med(xs):
 
 def size_block(res, n):
     d = os.path.join(res, str(n))
-    f = load_facts(os.path.join(d, "facts.tsv"))
+    f = load_facts_text(os.path.join(d, "facts.tsv"))
     with open(os.path.join(d, "corpus.json")) as fp:
         corpus = json.load(fp)
     with open(os.path.join(d, "ingest.out")) as fp:
@@ -209,7 +195,7 @@ def fmt_ms(x):
 
 
 def main_report(res, out_json):
-    f = load_facts(os.path.join(res, "facts.tsv"))
+    f = load_facts_text(os.path.join(res, "facts.tsv"))
     strict = os.environ.get("BENCH_STRICT") == "1"
     sizes = sizes_in(res)
     if not sizes:
@@ -233,8 +219,8 @@ def main_report(res, out_json):
         b = blocks[str(n)]
         ing = b["ingest"]
         print()
-        print("retrieval benchmark: %s chunks, %d queries, 1 process, %s cores (load %s)"
-              % (format(n, ","), f["queries"], f["nproc"], f["loadavg_start"]))
+        print("retrieval benchmark: %s chunks, %d queries, 1 process, %s cores (load %s), dense vectors %s"
+              % (format(n, ","), f["queries"], f["nproc"], f["loadavg_start"], f.get("retrieve_vectors", "-")))
         print("%-18s %8s %8s %14s %16s %10s" % ("retriever", "p50 ms", "p99 ms", "peak RSS MiB",
                                                 "vs sklearn p50", "first ms"))
         for r in RETRIEVERS + [PEER]:
@@ -273,7 +259,8 @@ def main_report(res, out_json):
             "rss_source", "search_env", "ingest_env")},
         "settings": {
             "queries": f["queries"], "limit": f["limit"], "runs": f["runs"], "sizes": sizes,
-            "seed": f.get("seed"), "percentiles": "nearest rank over one run's queries (warm-up excluded); "
+            "seed": f.get("seed"), "retrieve_vectors": f.get("retrieve_vectors"),
+            "percentiles": "nearest rank over one run's queries (warm-up excluded); "
             "median over runs", "ratio": "sklearn p50 / ragops p50, same round, median over runs",
             "strict": strict,
         },
@@ -297,7 +284,7 @@ def estimate(res, size):
         print(-1)
         return
     n = max(sizes)
-    f = load_facts(os.path.join(res, str(n), "facts.tsv"))
+    f = load_facts_text(os.path.join(res, str(n), "facts.tsv"))
     secs = sum(v for k, v in f.items() if k.endswith("_s") and isinstance(v, (int, float)))
     print("%.0f %.0f %d" % (secs * size / n, f["ingest_wall_s"] * size / n, n))
 

@@ -192,13 +192,7 @@ say "peer: $CLI_N 'ragops ask' processes, one after the other"
 $PY "$REPORT" cli "$BIN" "$D" "$W/questions.txt" "$CLI_N" "$RES/cli.json"
 
 # --- report ----------------------------------------------------------------
-fact nproc "$(nproc)"; fact loadavg_end "$(cut -d' ' -f1-3 /proc/loadavg)"
-fact uname "$(uname -srm)"; fact cpu "$(awk -F': ' '/^model name/{print $2; exit}' /proc/cpuinfo)"
-fact ragops_version "$("$BIN" version 2>&1 | sed -n 1p)"
-fact ragops_binary "$BIN_ORIG"
-fact ragops_sha256 "$(sha256sum <"$BIN" | cut -c1-16)"
-fact git_commit "$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)"
-fact git_dirty "$([[ -n $(git -C "$ROOT" status --porcelain -- src 2>/dev/null || true) ]] && echo yes || echo no)"
+machine_facts
 fact wrk_version "$( (wrk -v 2>&1 || true) | sed -n 1p)"
 fact python "$($PY -c 'import sys; print(sys.version.split()[0])')"
 fact elapsed_s "$(elapsed)"

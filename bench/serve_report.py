@@ -33,6 +33,8 @@ import sys
 import time
 import urllib.request
 
+from facts import load_facts
+
 
 def die(msg):
     print("bench: error: " + msg, file=sys.stderr)
@@ -49,21 +51,6 @@ def save_json(path, obj):
     with open(path, "w", encoding="utf-8") as fp:
         json.dump(obj, fp, indent=2, ensure_ascii=False)
         fp.write("\n")
-
-
-def load_facts(path):
-    facts = {}
-    with open(path, encoding="utf-8") as fp:
-        for line in fp:
-            k, _, v = line.rstrip("\n").partition("\t")
-            for conv in (int, float):
-                try:
-                    v = conv(v)
-                    break
-                except ValueError:
-                    pass
-            facts[k] = v
-    return facts
 
 
 def nearest_rank(sorted_xs, p):

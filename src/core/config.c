@@ -33,6 +33,8 @@ struct field {
 static const char *const levels[] = { "debug", "info", "warning", "error", NULL };
 static const char *const ocr_modes[] = { "auto", "force", "skip", NULL };
 static const char *const retrievers[] = { "bm25", "dense", "hybrid", NULL };
+static const char *const bm25_indexes[] = { "lexicon", "fts5", NULL };
+static const char *const vector_types[] = { "int8", "float32", NULL };
 static const char *const embedders[] = { "builtin", "openai", NULL };
 static const char *const answerers[] = { "extractive", "openai", NULL };
 
@@ -66,6 +68,8 @@ static const struct field fields[] = {
 	{ "retrieve.rrf_k", F_UINT, OFF(retrieve.rrf_k), "60", 1, 1000, NULL },
 	{ "retrieve.dense_weight", F_DOUBLE, OFF(retrieve.dense_weight), "1", 0, 10, NULL },
 	{ "retrieve.per_document", F_UINT, OFF(retrieve.per_document), "3", 1, 100, NULL },
+	{ "retrieve.bm25_index", F_CHOICE, OFF(retrieve.bm25_index), "lexicon", 0, 0, bm25_indexes },
+	{ "retrieve.vectors", F_CHOICE, OFF(retrieve.vectors), "int8", 0, 0, vector_types },
 	{ "answer.answerer", F_CHOICE, OFF(answer.answerer), "extractive", 0, 0, answerers },
 	{ "answer.url", F_STRING_EMPTY, OFF(answer.url), "", 0, 0, NULL },
 	{ "answer.model", F_STRING_EMPTY, OFF(answer.model), "", 0, 0, NULL },

@@ -53,6 +53,8 @@ struct config {
 		unsigned rrf_k;		/* reciprocal rank fusion constant */
 		double dense_weight;	/* of the dense ranks in the fusion (BM25's is 1) */
 		unsigned per_document;	/* at most this many chunks of one document */
+		char *bm25_index;	/* lexicon (in memory) | fts5 (SQLite) */
+		char *vectors;		/* int8 (scan, then float32 rescoring) | float32 */
 	} retrieve;
 	struct {
 		char *answerer;		/* extractive | openai */

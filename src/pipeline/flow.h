@@ -9,6 +9,7 @@
 #include "core/hash.h"
 #include "pipeline/collect.h"
 #include "pipeline/embed.h"
+#include "pipeline/lexicon_index.h"
 #include "pipeline/ocr.h"
 #include "pipeline/run.h"
 
@@ -33,6 +34,7 @@ struct flow {
 	struct ocr_stage *ocr;		/* created when a page first needs OCR */
 	struct ocr_stats ocr_stats;
 	struct embed_outcome embed;
+	struct lexicon_outcome lexicon;
 	struct doc_ocr *ocr_docs;
 	size_t nocr_docs, ocr_docs_alloc;
 	struct run_stats stats;

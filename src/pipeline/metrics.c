@@ -57,10 +57,15 @@ void write_run_metrics(struct flow *fl, const struct run_options *opts, const ch
 	json_t *stages = json_object();
 	json_object_set_new(stages, "collect", json_real(fl->stage_seconds[NSTAGES]));
 	json_object_set_new(stages, "embed", json_real(fl->embed.seconds));
+	json_object_set_new(stages, "lexicon", json_real(fl->lexicon.seconds));
 	for (int i = 0; i < NSTAGES; i++)
 		json_object_set_new(stages, stage_names[i], json_real(fl->stage_seconds[i]));
 	json_object_set_new(m, "stage_seconds", stages);
 	json_object_set_new(m, "ocr", ocr_json(fl));
+	json_object_set_new(m, "lexicon", json_pack("{s:b, s:I, s:I, s:s, s:f}", "built", fl->lexicon.built,
+						    "chunks", (json_int_t)fl->lexicon.chunks,
+						    "terms", (json_int_t)fl->lexicon.terms,
+						    "version", fl->lexicon.version, "seconds", fl->lexicon.seconds));
 	json_object_set_new(m, "embed", json_pack("{s:b, s:I, s:s, s:f}", "trained", fl->embed.trained,
 						  "chunks", (json_int_t)fl->embed.embedded,
 						  "model", fl->embed.version, "seconds", fl->embed.seconds));

@@ -112,6 +112,19 @@ struct batch {
 	int pages;
 };
 
+/* Record a stage run once for the whole corpus (embed, lexicon) as a task on "(corpus)". */
+static void corpus_task(struct flow *fl, struct store *st, const char *stage, enum task_state state,
+			long long started, double seconds, const char *error)
+{
+	struct strbuf err = STRBUF_INIT;
+	struct task_record t = flow_task(fl, "(corpus)", STAGE_INDEX, state, started, seconds * 1000,
+					 error, NULL);
+	t.stage = stage;
+	if (store_tasks_add(st, &t, 1, &err))
+		log_event(LOG_WARNING, fl->run_id, NULL, stage, "cannot record the task: %s", err.buf);
+	strbuf_release(&err);
+}
+
 /*
  * Fault injection for the crash tests: RAGOPS_CRASH_AFTER_DOCUMENTS=N kills
  * the process (SIGKILL, like kill -9) right after the N-th saved document,
@@ -294,11 +307,8 @@ int pipeline_run(struct store *st, const struct config *cfg, const struct run_op
 		struct strbuf eerr = STRBUF_INIT;
 		long long started = time_now_ms();
 		int erc = embed_corpus(st, cfg, &fl.embed, &eerr);
-		struct task_record t = flow_task(&fl, "(corpus)", STAGE_INDEX,
-						 erc ? TASK_FAILED : TASK_COMPLETED, started,
-						 fl.embed.seconds * 1000, erc ? eerr.buf : NULL, NULL);
-		t.stage = "embed";
-		store_tasks_add(st, &t, 1, err);
+		corpus_task(&fl, st, "embed", erc ? TASK_FAILED : TASK_COMPLETED, started,
+			    fl.embed.seconds, erc ? eerr.buf : NULL);
 		if (erc)
 			log_event(LOG_WARNING, fl.run_id, NULL, "embed",
 				  "no vectors: %s (search and answers use BM25 alone)", eerr.buf);
@@ -307,6 +317,23 @@ int pipeline_run(struct store *st, const struct config *cfg, const struct run_op
 				  fl.embed.trained ? "trained on and embedded" : "embedded",
 				  fl.embed.embedded, fl.embed.version);
 		strbuf_release(&eerr);
+	}
+
+	/* lexicon: the in-memory BM25 index's file, rebuilt when the chunks changed */
+	{
+		struct strbuf lerr = STRBUF_INIT;
+		long long started = time_now_ms();
+		int lrc = lexicon_refresh(st, cfg, &fl.lexicon, &lerr);
+		corpus_task(&fl, st, "lexicon",
+			    lrc ? TASK_FAILED : fl.lexicon.built ? TASK_COMPLETED : TASK_CACHED, started,
+			    fl.lexicon.seconds, lrc ? lerr.buf : NULL);
+		if (lrc)
+			log_event(LOG_WARNING, fl.run_id, NULL, "lexicon",
+				  "no lexicon: %s (BM25 searches read the SQLite index, slower)", lerr.buf);
+		else if (fl.lexicon.built)
+			log_event(LOG_INFO, fl.run_id, NULL, "lexicon", "%zu chunks, %zu terms: %s",
+				  fl.lexicon.chunks, fl.lexicon.terms, fl.lexicon.version);
+		strbuf_release(&lerr);
 	}
 
 	fl.stats.ocr_pages = fl.ocr_stats.pages;

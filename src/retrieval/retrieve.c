@@ -1,190 +1,20 @@
 /*
- * Retrieval; see retrieve.h.  The model and the vectors are loaded once
- * per process and reused while the production model stays the same.
+ * Retrieval; see retrieve.h.  BM25 candidates come from bm25.c, dense ones
+ * from vectors.c; here they are fused, capped per document and presented.
  */
 #include "retrieval/retrieve.h"
 
 #include <jansson.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/timeutil.h"
 #include "core/xalloc.h"
-#include "learn/embedder.h"
-#include "learn/openai_embed.h"
+#include "retrieval/bm25.h"
+#include "retrieval/vectors.h"
 #include "text/highlight.h"
 #include "text/tokenize.h"
-
-struct vector_index {
-	long long model_id;
-	char version[64];
-	struct embedder *e;	/* NULL for an endpoint's model */
-	int dim;
-	long long *ids;
-	float *vectors;
-	size_t n;
-	int refs;		/* under cache_lock */
-};
-
-/*
- * The vectors of the production model, shared by every thread that asks
- * (ragops serve answers on several).  A search holds a reference, so a new
- * model can replace the index while older searches finish on the old one.
- */
-static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct vector_index *current;
-
-static void index_free(struct vector_index *vi)
-{
-	if (!vi)
-		return;
-	embedder_free(vi->e);
-	free(vi->ids);
-	free(vi->vectors);
-	free(vi);
-}
-
-static void index_unref(struct vector_index *vi)
-{
-	if (!vi)
-		return;
-	pthread_mutex_lock(&cache_lock);
-	int last = --vi->refs == 0;
-	pthread_mutex_unlock(&cache_lock);
-	if (last)
-		index_free(vi);
-}
-
-/* The current index if it is of model `id`, with a reference taken; else NULL. */
-static struct vector_index *index_get(long long id)
-{
-	struct vector_index *vi = NULL;
-	pthread_mutex_lock(&cache_lock);
-	if (current && current->model_id == id) {
-		vi = current;
-		vi->refs++;
-	}
-	pthread_mutex_unlock(&cache_lock);
-	return vi;
-}
-
-/* Make `vi` (holding one reference, the caller's) the current index. */
-static void index_publish(struct vector_index *vi)
-{
-	struct vector_index *old;
-	pthread_mutex_lock(&cache_lock);
-	old = current;
-	current = vi;
-	vi->refs++;
-	pthread_mutex_unlock(&cache_lock);
-	index_unref(old);
-}
-
-static struct vector_index *index_build(struct store *st, const struct config *cfg,
-					const struct model_record *m, struct strbuf *err)
-{
-	struct vector_index *vi = xcalloc(1, sizeof(*vi));
-	vi->refs = 1;
-	if (!strcmp(m->name, "openai")) {
-		/* The endpoint embeds the questions; its dimension is in the record. */
-		json_t *p = json_loads(m->params, 0, NULL);
-		vi->dim = (int)json_integer_value(json_object_get(p, "dim"));
-		json_decref(p);
-	} else {
-		char *file = xasprintf("%s/%s", cfg->data_dir, m->path);
-		vi->e = embedder_load(file, err);
-		free(file);
-		vi->dim = vi->e ? embedder_dim(vi->e) : 0;
-	}
-	if (vi->dim <= 0 ||
-	    store_embeddings_load(st, m->id, vi->dim, &vi->ids, &vi->vectors, &vi->n, err)) {
-		index_free(vi);
-		return NULL;
-	}
-	vi->model_id = m->id;
-	snprintf(vi->version, sizeof(vi->version), "%s", m->version);
-	return vi;
-}
-
-/* 0 with *out referenced, 1 no model in production, -1 error. */
-static int load_vectors(struct store *st, const struct config *cfg, struct vector_index **out,
-			struct strbuf *err)
-{
-	struct model_record m;
-	int rc = store_model_production(st, "embedder", &m, err);
-	if (rc)
-		return rc;
-	*out = index_get(m.id);
-	if (!*out) {
-		/* Two threads may both build it once after a promotion; the last one wins. */
-		*out = index_build(st, cfg, &m, err);
-		if (*out)
-			index_publish(*out);
-	}
-	model_record_release(&m);
-	return *out ? 0 : -1;
-}
-
-struct scored {
-	long long id;
-	float score;
-};
-
-static int by_score(const void *a, const void *b)
-{
-	float x = ((const struct scored *)a)->score, y = ((const struct scored *)b)->score;
-	return x < y ? 1 : x > y ? -1 : 0;
-}
-
-/* Exact top-k by cosine; -1 when the question cannot be embedded. */
-static long dense_top(const struct config *cfg, const struct vector_index *vi, const char *query,
-		      unsigned k, struct scored *out, struct strbuf *err)
-{
-	int dim = vi->dim;
-	float *q;
-	if (vi->e) {
-		q = xcalloc((size_t)dim, sizeof(float));
-		struct tokenizer *tok = tokenizer_new();
-		embedder_embed(vi->e, tok, query, strlen(query), LANG_UNKNOWN, 1, q);
-		tokenizer_free(tok);
-	} else if (openai_embed(cfg, &query, 1, &q, &dim, err)) {
-		return -1;
-	}
-	/* Keep the k best in a min-heap: one pass, no sort of every score. */
-	size_t n = 0;
-	for (size_t i = 0; i < vi->n; i++) {
-		float score = vec_dot(q, vi->vectors + i * (size_t)dim, dim);
-		if (n == k && score <= out[0].score)
-			continue;
-		size_t at;
-		if (n < k) {
-			at = n++;
-			while (at > 0 && out[(at - 1) / 2].score > score) {
-				out[at] = out[(at - 1) / 2];
-				at = (at - 1) / 2;
-			}
-		} else {
-			at = 0;
-			for (;;) {
-				size_t c = 2 * at + 1;
-				if (c >= n)
-					break;
-				if (c + 1 < n && out[c + 1].score < out[c].score)
-					c++;
-				if (out[c].score >= score)
-					break;
-				out[at] = out[c];
-				at = c;
-			}
-		}
-		out[at] = (struct scored){ vi->ids[i], score };
-	}
-	qsort(out, n, sizeof(*out), by_score);
-	free(q);
-	return (long)n;
-}
 
 struct fused {
 	long long id;
@@ -216,6 +46,7 @@ int retrieve(struct store *st, const struct config *cfg, const char *query, cons
 	long long *ids = NULL;
 	struct tokenizer *tok = NULL;
 	struct vector_index *vi = NULL;
+	struct shared_ref *vi_ref = NULL;
 	int ret = -1;
 	memset(out, 0, sizeof(*out));
 	mode = mode ? mode : cfg->retrieve.mode;
@@ -225,7 +56,7 @@ int retrieve(struct store *st, const struct config *cfg, const char *query, cons
 	}
 	int want_dense = strcmp(mode, "bm25") != 0, want_bm25 = strcmp(mode, "dense") != 0;
 	if (want_dense) {
-		int rc = load_vectors(st, cfg, &vi, err);
+		int rc = vectors_acquire(st, cfg, &vi, &vi_ref, err);
 		if (rc < 0)
 			return -1;
 		if (rc == 1) {
@@ -242,11 +73,11 @@ int retrieve(struct store *st, const struct config *cfg, const char *query, cons
 	double t0 = time_mono();
 	if (want_bm25) {
 		/* Ranks only: texts and snippets are made for the final hits alone. */
-		struct search_opts so = { .query = query, .limit = cand, .ids_only = 1 };
-		if (store_search(st, &so, &bm, &nbm, err)) {
+		int rc = bm25_top(st, cfg, query, cand, &bm, &nbm, err);
+		if (rc) {
 			/* A question of stop words alone can still be found by meaning. */
 			if (!want_dense)
-				return strstr(err->buf, "no searchable") ? RETRIEVE_BAD_QUERY : RETRIEVE_FAILED;
+				return rc;
 			strbuf_reset(err);
 		}
 	}
@@ -257,7 +88,7 @@ int retrieve(struct store *st, const struct config *cfg, const char *query, cons
 	if (want_dense) {
 		snprintf(out->embedder, sizeof(out->embedder), "%s", vi->version);
 		ds = xcalloc(cand + 1, sizeof(*ds));
-		long got = dense_top(cfg, vi, query, cand, ds, err);
+		long got = vectors_top(cfg, vi, query, cand, ds, err);
 		if (got < 0)
 			goto cleanup;
 		nds = (size_t)got;
@@ -314,7 +145,7 @@ int retrieve(struct store *st, const struct config *cfg, const char *query, cons
 	out->ms_fuse = (time_mono() - t2) * 1000;
 	ret = 0;
 cleanup:
-	index_unref(vi);
+	vectors_release(vi_ref);
 	tokenizer_free(tok);
 	free(ids);
 	search_hits_free(bm, nbm);

@@ -15,73 +15,23 @@
 #include "text/normalize.h"
 #include "text/tokenize.h"
 
-/* A user word to search for, and how many chunks hold it. */
-struct query_word {
-	size_t start, end;
-	long long df;
-};
-
-/* The most chunks any of the word's index forms (stems, folded word) is in. */
-static long long word_chunks(struct store *st, struct tokenizer *tok, const char *word, size_t len);
-
-/*
- * Past this many chunks a word is common: in an OR query it drags in a
- * large share of the index for BM25 to score, yet weighs little in the
- * ranking (its IDF is low).  Common words are left out when the rarer words
- * of the question find enough chunks on their own -- which only happens on
- * large indexes (2,000 chunks at least).
- */
-static long long common_threshold(long long nchunks)
-{
-	return nchunks / 20 > 2000 ? nchunks / 20 : 2000;
-}
-
 /* Build `"w1" OR "w2" ...` from the non-stop words; 0 words -> -1. */
-static int build_match(struct store *st, struct tokenizer *tok, const char *query, unsigned limit,
-		       struct strbuf *match)
+static int build_match(const char *query, struct strbuf *match)
 {
-	size_t pos = 0, start, end, len = strlen(query), n = 0, alloc = 0;
+	size_t pos = 0, start, end, len = strlen(query);
 	struct strbuf folded = STRBUF_INIT;
-	struct query_word *words = NULL;
-	while (text_next_word(query, len, &pos, &start, &end) == 0) {
-		strbuf_reset(&folded);
-		text_fold(query + start, end - start, &folded);
-		if (stopword_any(folded.buf, folded.len) || end - start > TOKEN_MAX_BYTES)
-			continue;
-		ALLOC_GROW(words, n + 1, alloc);
-		words[n++] = (struct query_word){ start, end, 0 };
-	}
-	strbuf_release(&folded);
-	struct store_totals tot = { 0 };
-	struct strbuf ignored = STRBUF_INIT;
-	if (n > 1 && store_totals(st, &tot, &ignored))
-		tot.chunks = 0; /* no pruning: the search itself will report the store's trouble */
-	strbuf_release(&ignored);
-	long long nchunks = tot.chunks, threshold = common_threshold(nchunks);
-	long long rare_chunks = 0;
-	int any_common = 0;
-	for (size_t i = 0; nchunks > threshold && i < n; i++) {
-		words[i].df = word_chunks(st, tok, query + words[i].start, words[i].end - words[i].start);
-		if (words[i].df > threshold)
-			any_common = 1;
-		else
-			rare_chunks += words[i].df;
-	}
-	int drop_common = any_common && rare_chunks >= limit;
-	int kept = 0;
-	for (size_t i = 0; i < n; i++) {
-		if (drop_common && words[i].df > threshold)
-			continue;
-		strbuf_addstr(match, kept++ ? " OR \"" : "\"");
-		for (size_t j = words[i].start; j < words[i].end; j++) {
-			if (query[j] == '"')
+	int words = 0;
+	while (query_next_word(query, len, &pos, &start, &end, &folded) == 0) {
+		strbuf_addstr(match, words++ ? " OR \"" : "\"");
+		for (size_t i = start; i < end; i++) {
+			if (query[i] == '"')
 				strbuf_addch(match, '"');
-			strbuf_addch(match, query[j]);
+			strbuf_addch(match, query[i]);
 		}
 		strbuf_addch(match, '"');
 	}
-	free(words);
-	return kept ? 0 : -1;
+	strbuf_release(&folded);
+	return words ? 0 : -1;
 }
 
 /*
@@ -102,8 +52,7 @@ int store_search(struct store *st, const struct search_opts *opts, struct search
 	int ret = -1;
 	*out = NULL;
 	*n = 0;
-	tok = tokenizer_new();
-	if (build_match(st, tok, opts->query, limit, &match)) {
+	if (build_match(opts->query, &match)) {
 		strbuf_addstr(err, "the query has no searchable words (only stop words or punctuation)");
 		goto cleanup;
 	}
@@ -116,6 +65,7 @@ int store_search(struct store *st, const struct search_opts *opts, struct search
 	sqlite3_bind_text(top, 1, match.buf, -1, SQLITE_STATIC);
 	/* A language filter is applied after ranking: look further down for enough rows. */
 	sqlite3_bind_int(top, 2, (int)(opts->language ? limit * 8 : limit));
+	tok = tokenizer_new();
 	int rc;
 	while (*n < limit && (rc = sqlite3_step(top)) == SQLITE_ROW) {
 		if (opts->ids_only && !opts->language) {
@@ -223,27 +173,4 @@ long long store_query_log(struct store *st, const struct query_record *q, struct
 		sql_fail(st, "cannot log the question", err);
 	sqlite3_finalize(stmt);
 	return id;
-}
-
-struct max_df {
-	struct store *st;
-	long long df;
-};
-
-static int note_df(void *ctx, const char *token, size_t len, size_t start, size_t end, int colocated)
-{
-	struct max_df *m = ctx;
-	char *term = xstrndup(token, len);
-	long long df = store_term_chunks(m->st, term);
-	free(term);
-	if (df > m->df)
-		m->df = df;
-	return 0;
-}
-
-static long long word_chunks(struct store *st, struct tokenizer *tok, const char *word, size_t len)
-{
-	struct max_df m = { st, 0 };
-	tokenizer_run(tok, LANG_UNKNOWN, TOKENIZE_QUERY, word, len, note_df, &m);
-	return m.df;
 }

@@ -254,6 +254,17 @@ int store_embeddings_load(struct store *st, long long model_id, int dim, long lo
 int store_chunks_get(struct store *st, const long long *ids, size_t n, struct search_hit **out,
 		     struct strbuf *err);
 
+/* --- the lexicon (the in-memory BM25 index's file) ------------------------ */
+
+/* What the chunks are now: how many, and the newest id (a lexicon built from other chunks is stale). */
+int store_chunks_identity(struct store *st, long long *count, long long *max_id, struct strbuf *err);
+/*
+ * Register `m` (kind "lexicon") in production, archiving the one before;
+ * *old_path gets that one's file (caller frees; NULL when none) to remove.
+ */
+int store_lexicon_register(struct store *st, struct model_record *m, char **old_path,
+			   struct strbuf *err);
+
 /* --- metrics for Prometheus -------------------------------------------------- */
 
 /* Numbers the store can be histogrammed on, all time (Prometheus counts from zero). */

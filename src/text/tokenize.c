@@ -152,6 +152,18 @@ int tokenizer_run(struct tokenizer *tok, enum lang lang, unsigned flags, const c
 	return ret;
 }
 
+int query_next_word(const char *text, size_t len, size_t *pos, size_t *start, size_t *end,
+		    struct strbuf *folded)
+{
+	while (text_next_word(text, len, pos, start, end) == 0) {
+		strbuf_reset(folded);
+		text_fold(text + *start, *end - *start, folded);
+		if (!stopword_any(folded->buf, folded->len) && *end - *start <= TOKEN_MAX_BYTES)
+			return 0;
+	}
+	return -1;
+}
+
 /* Stop words that belong to one language only, counted over the first 50 KB. */
 static void count_languages(const char *text, size_t len, size_t *fr, size_t *en)
 {

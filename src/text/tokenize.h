@@ -13,6 +13,7 @@
 
 #include <stddef.h>
 
+#include "core/strbuf.h"
 #include "text/stopwords.h"
 
 #define TOKEN_MAX_BYTES 64
@@ -43,6 +44,14 @@ int tokenizer_run(struct tokenizer *tok, enum lang lang, unsigned flags, const c
  * bounds, or -1 at the end.  Exposed for language detection and snippets.
  */
 int text_next_word(const char *text, size_t len, size_t *pos, size_t *start, size_t *end);
+
+/*
+ * The next word of a question that search looks for (not a stop word in
+ * either language, not longer than a token), from *pos: 0 and its bounds,
+ * or -1 at the end.  `folded` is scratch space.
+ */
+int query_next_word(const char *text, size_t len, size_t *pos, size_t *start, size_t *end,
+		    struct strbuf *folded);
 
 /* Most likely language of a text, from stop word statistics. */
 enum lang lang_detect(const char *text, size_t len);

@@ -20,7 +20,7 @@ equals "a run with the endpoint completes" "$(jq_py "$j" 'j["state"]')" "complet
 m=$(cat "$d/metrics/run-1.json")
 equals "every chunk was embedded by the endpoint" "$(jq_py "$m" 'j["embed"]["chunks"]')" "$(sql "$d" "SELECT count(*) FROM chunks")"
 equals "its model is registered in production" \
-	"$(sql "$d" "SELECT name || ' ' || version || ' ' || state FROM models")" "openai openai:stub-hash production"
+	"$(sql "$d" "SELECT name || ' ' || version || ' ' || state FROM models WHERE kind = 'embedder'")" "openai openai:stub-hash production"
 stats=$(python3 -c "import json,urllib.request,sys; print(urllib.request.urlopen(sys.argv[1] + '/stats').read().decode())" "$url")
 equals "requests were batched (embed.batch=8)" "$(jq_py "$stats" 'j["max_batch"]')" "8"
 check "and the two refused requests were retried" test "$(jq_py "$stats" 'j["requests"]')" -gt 2

@@ -1,0 +1,184 @@
+/*
+ * Unit tests for the lexicon (retrieval/lexicon.h): BM25 scores equal to
+ * the formula FTS5 uses (k1 1.2, b 0.75, headings weighing twice), ties
+ * broken by chunk id, stop-word questions refused, k honoured, and a
+ * damaged file refused rather than read.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/xalloc.h"
+#include "retrieval/lexicon.h"
+
+/* Ten chunks in no language (words are folded, not stemmed): made-up words only. */
+static struct chunk_text corpus[] = {
+	{ 3, "blorp blorp zint", "", "" },
+	{ 7, "zint qux", "blorp", "" },
+	{ 9, "qux qux qux qux", "", "" },
+	{ 12, "wibble", "", "" },
+	{ 13, "wibble", "", "" },
+	{ 14, "wibble", "", "" },
+	{ 15, "wibble", "", "" },
+	{ 16, "wibble", "", "" },
+	{ 17, "wibble", "", "" },
+	{ 18, "wibble", "", "" },
+};
+#define NCHUNKS (sizeof(corpus) / sizeof(corpus[0]))
+#define AVGDL (3.0 + 3 + 4 + 7 * 1) / NCHUNKS
+
+static char dir[64];
+static struct lexicon_built built;
+
+static double bm25(double hits, double tf, double tokens)
+{
+	double idf = log((NCHUNKS - hits + 0.5) / (hits + 0.5));
+	return idf * tf * 2.2 / (tf + 1.2 * (0.25 + 0.75 * tokens / (AVGDL)));
+}
+
+static struct lexicon *open_built(void)
+{
+	struct strbuf err = STRBUF_INIT;
+	char *path = xasprintf("%s/%s", dir, built.file);
+	struct lexicon *lx = lexicon_open(path, &err);
+	free(path);
+	assert_non_null(lx);
+	strbuf_release(&err);
+	return lx;
+}
+
+static int setup(void **state)
+{
+	struct strbuf err = STRBUF_INIT;
+	snprintf(dir, sizeof(dir), "/tmp/ragops-lexicon-XXXXXX");
+	assert_non_null(mkdtemp(dir));
+	assert_int_equal(lexicon_build(corpus, NCHUNKS, dir, &built, &err), 0);
+	strbuf_release(&err);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	char *path = xasprintf("%s/%s", dir, built.file);
+	unlink(path);
+	free(path);
+	rmdir(dir);
+	return 0;
+}
+
+static void test_build_counts(void **state)
+{
+	assert_int_equal(built.terms, 4); /* blorp zint qux wibble */
+	assert_int_equal(built.postings, 2 + 2 + 2 + 7);
+	assert_non_null(strstr(built.version, "lexicon-"));
+	struct lexicon *lx = open_built();
+	assert_int_equal(lexicon_chunks(lx), NCHUNKS);
+	assert_int_equal(lexicon_max_chunk_id(lx), 18);
+	lexicon_close(lx);
+}
+
+static void test_scores_follow_bm25(void **state)
+{
+	struct lexicon *lx = open_built();
+	struct tokenizer *tok = tokenizer_new();
+	long long ids[10];
+	double scores[10];
+	/* "zint": once in 3 and in 7; "qux": once in 7, four times in 9.  Each word is in 2 chunks. */
+	long n = lexicon_search(lx, tok, "zint qux", 10, ids, scores);
+	assert_int_equal(n, 3);
+	double s3 = bm25(2, 1, 3), s7 = bm25(2, 1, 3) + bm25(2, 1, 3), s9 = bm25(2, 4, 4);
+	/* 7 holds both words: first; then 9 (qux four times) and 3. */
+	assert_int_equal(ids[0], 7);
+	assert_true(fabs(scores[0] - s7) < 1e-12);
+	assert_int_equal(ids[1], 9);
+	assert_true(fabs(scores[1] - s9) < 1e-12);
+	assert_int_equal(ids[2], 3);
+	assert_true(fabs(scores[2] - s3) < 1e-12);
+	tokenizer_free(tok);
+	lexicon_close(lx);
+}
+
+static void test_heading_weighs_twice_and_ties_go_by_id(void **state)
+{
+	struct lexicon *lx = open_built();
+	struct tokenizer *tok = tokenizer_new();
+	long long ids[10];
+	double scores[10];
+	/* 3 has blorp twice in its body, 7 once in its heading (weight 2): the same score. */
+	long n = lexicon_search(lx, tok, "blorp", 10, ids, scores);
+	assert_int_equal(n, 2);
+	assert_int_equal(ids[0], 3);
+	assert_int_equal(ids[1], 7);
+	assert_true(fabs(scores[0] - bm25(2, 2, 3)) < 1e-12);
+	assert_true(scores[0] == scores[1]);
+	/* k = 1 keeps the best only; the reused scratch arrays start from zero again. */
+	assert_int_equal(lexicon_search(lx, tok, "blorp", 1, ids, scores), 1);
+	assert_int_equal(ids[0], 3);
+	assert_true(fabs(scores[0] - bm25(2, 2, 3)) < 1e-12);
+	tokenizer_free(tok);
+	lexicon_close(lx);
+}
+
+static void test_stop_words_and_unknown_words(void **state)
+{
+	struct lexicon *lx = open_built();
+	struct tokenizer *tok = tokenizer_new();
+	long long ids[10];
+	double scores[10];
+	assert_int_equal(lexicon_search(lx, tok, "the of le la", 10, ids, scores), -1);
+	assert_int_equal(lexicon_search(lx, tok, "!!! ...", 10, ids, scores), -1);
+	assert_int_equal(lexicon_search(lx, tok, "nevermentioned", 10, ids, scores), 0);
+	tokenizer_free(tok);
+	lexicon_close(lx);
+}
+
+static void test_damaged_file_refused(void **state)
+{
+	struct strbuf err = STRBUF_INIT;
+	char *path = xasprintf("%s/%s", dir, built.file), *cut = xasprintf("%s/cut.bin", dir);
+	FILE *in = fopen(path, "rb"), *out = fopen(cut, "wb");
+	char buf[200];
+	size_t got = fread(buf, 1, sizeof(buf), in);
+	fwrite(buf, 1, got, out);
+	fclose(in);
+	fclose(out);
+	assert_null(lexicon_open(cut, &err));
+	assert_non_null(strstr(err.buf, "damaged"));
+	strbuf_reset(&err);
+	assert_null(lexicon_open("/nonexistent/lexicon.bin", &err));
+	assert_non_null(strstr(err.buf, "cannot read"));
+	unlink(cut);
+	free(cut);
+	free(path);
+	strbuf_release(&err);
+}
+
+static void test_fits(void **state)
+{
+	assert_true(lexicon_fits("{\"chunks\":10,\"max_chunk_id\":18}", 10, 18));
+	assert_false(lexicon_fits("{\"chunks\":10,\"max_chunk_id\":18}", 11, 18));
+	assert_false(lexicon_fits("{\"chunks\":10,\"max_chunk_id\":18}", 10, 19));
+	assert_false(lexicon_fits("not json", 10, 18));
+	assert_false(lexicon_fits(NULL, 0, 0));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_build_counts),
+		cmocka_unit_test(test_scores_follow_bm25),
+		cmocka_unit_test(test_heading_weighs_twice_and_ties_go_by_id),
+		cmocka_unit_test(test_stop_words_and_unknown_words),
+		cmocka_unit_test(test_damaged_file_refused),
+		cmocka_unit_test(test_fits),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
