@@ -9,7 +9,8 @@
 #  2. ingest it once with a fresh `ragops run` (wall seconds, chunks, embed
 #     seconds, DB size, peak RSS);
 #  3. in rounds (BENCH_RETRIEVAL_RUNS, 3): `ragops search --queries` with
-#     --retriever bm25, dense and hybrid (--limit 10), then the peer,
+#     --retriever bm25, dense and hybrid (--limit 10) -- bm25 twice: from
+#     the lexicon (the default) and from SQLite's FTS5 index -- then the peer,
 #     bench/retrieval_peer.py: scikit-learn TfidfVectorizer (word,
 #     sublinear_tf) fit on the same chunks, cosine top-10 per query
 #     (linear_kernel + argpartition).  Each process answers a warm-up query
@@ -140,10 +141,13 @@ bench_size() {
 	cat "$C/warmup.txt" "$C/queries.txt" >"$W/q-$N.txt"
 	local k r
 	for k in $(seq 1 "$RUNS"); do
-		say "[$N] round $k/$RUNS: ragops bm25, dense, hybrid, sklearn ($NQ queries each)"
-		for r in bm25 dense hybrid; do
+		say "[$N] round $k/$RUNS: ragops bm25 (lexicon, FTS5), dense, hybrid, sklearn ($NQ queries each)"
+		for r in bm25 bm25-fts5 dense hybrid; do
+			# bm25-fts5: the same BM25 from SQLite's index, to show what the lexicon saves
+			local how=()
+			[[ $r == bm25-fts5 ]] && how=(-c retrieve.bm25_index=fts5)
 			timed_rss "$r-$k" "$D/$r-$k.jsonl" env "${SEARCH_ENV[@]}" \
-				"$BIN" --data "$data" search --queries "$W/q-$N.txt" --retriever "$r" --limit "$LIMIT"
+				"$BIN" --data "$data" "${how[@]}" search --queries "$W/q-$N.txt" --retriever "${r%%-*}" --limit "$LIMIT"
 			$PY "$HERE/retrieval_report.py" check "$D/$r-$k.jsonl" "$r" "$C/queries.txt" "$C/warmup.txt"
 		done
 		timed_rss "sklearn-$k" /dev/null env "${SEARCH_ENV[@]}" \
