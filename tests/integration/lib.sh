@@ -43,6 +43,13 @@ equals() {
 new_data() {
 	echo "$scratch/$1"
 }
+# sample_inbox DIR ITEM...: a folder holding copies of samples/corpus/ITEM
+# (a file or a folder), for a test's run
+sample_inbox() {
+	local dir=$1 item; shift
+	mkdir -p "$dir"
+	for item in "$@"; do cp -r "$TOP/samples/corpus/$item" "$dir/"; done
+}
 # rg DATA args...: ragops on a data folder
 rg() { local d=$1; shift; "$RAGOPS" --data "$d" "$@"; }
 # json FILE-OR-STRING EXPR: evaluate a Python expression on parsed JSON `j`

@@ -5,8 +5,7 @@
 . "$(dirname "$0")/lib.sh"
 d=$(new_data lexicon)
 inbox="$scratch/inbox"
-mkdir -p "$inbox"
-cp -r "$TOP/samples/corpus/pdf" "$TOP/samples/corpus/md" "$TOP/samples/corpus/notes" "$inbox/"
+sample_inbox "$inbox" pdf md notes
 rg "$d" run --inbox "$inbox" >/dev/null 2>&1
 lexicon() { sql "$d" "SELECT version FROM models WHERE kind = 'lexicon' AND state = 'production'"; }
 v1=$(lexicon)

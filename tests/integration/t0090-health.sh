@@ -7,9 +7,7 @@ equals "an empty store is down" "$rc" "2"
 contains "because there is no index" "$out" "no production index"
 
 inbox="$scratch/inbox"
-mkdir -p "$inbox"
-cp -r "$TOP/samples/corpus/notes" "$TOP/samples/corpus/md" "$inbox/"
-cp "$TOP/samples/corpus/images/fiche-histogramme.png" "$inbox/"
+sample_inbox "$inbox" notes md images/fiche-histogramme.png
 rg "$d" run --inbox "$inbox" >/dev/null 2>&1
 rg "$d" ask "Qu'est-ce que l'ISO ?" >/dev/null
 rg "$d" feedback add --question q --answer a --rating 5 >/dev/null

@@ -21,9 +21,7 @@ contains "and says there is no run" "$out" "no run in the window"
 # A small index, questions, ratings 1, 4 and 5.
 d=$(new_data mon)
 inbox="$scratch/inbox"
-mkdir -p "$inbox"
-cp -r "$TOP/samples/corpus/notes" "$TOP/samples/corpus/md" "$inbox/"
-cp "$TOP/samples/corpus/images/fiche-histogramme.png" "$inbox/"
+sample_inbox "$inbox" notes md images/fiche-histogramme.png
 rg "$d" run --inbox "$inbox" >/dev/null 2>&1
 qid=$(jq_py "$(rg "$d" ask --json "Qu'est-ce que l'ISO ?")" 'j["query_id"]')
 rg "$d" ask "Comment lire un histogramme ?" >/dev/null

@@ -5,9 +5,7 @@
 . "$(dirname "$0")/lib.sh"
 d=$(new_data api)
 inbox="$scratch/inbox"
-mkdir -p "$inbox"
-cp -r "$TOP/samples/corpus/notes" "$TOP/samples/corpus/md" "$inbox/"
-cp "$TOP/samples/corpus/pdf/vitesse-obturation.pdf" "$inbox/"
+sample_inbox "$inbox" notes md pdf/vitesse-obturation.pdf
 rg "$d" run --inbox "$inbox" >/dev/null 2>&1
 
 # http METHOD PATH [curl args...]: sets status, body, headers

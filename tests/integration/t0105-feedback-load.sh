@@ -4,8 +4,7 @@
 . "$(dirname "$0")/lib.sh"
 d=$(new_data load)
 inbox="$scratch/inbox"
-mkdir -p "$inbox"
-cp -r "$TOP/samples/corpus/notes" "$inbox/"
+sample_inbox "$inbox" notes
 rg "$d" run --inbox "$inbox" >/dev/null 2>&1
 qid=$(rg "$d" ask --json "Qu'est-ce que l'ISO ?" | python3 -c 'import json,sys; print(json.load(sys.stdin)["query_id"])')
 serve_start "$d" -c serve.rate_limit=0 || { not_ok "the server starts"; finish; exit 1; }
