@@ -24,4 +24,7 @@ step run "   # again: nothing changed, every document cached"
 rg run
 step runs
 rg runs --limit 5
-printf '\nThe store, logs, metrics and models are in %s/.  Next: ragops help.\n' "$data"
+step monitor
+rg monitor | head -12 || true
+printf '\nThe store, logs, metrics and models are in %s/.\n' "$data"
+printf 'Next: %s --data %s serve   # the dashboard on http://127.0.0.1:8750/\n' "$ragops" "$data"
