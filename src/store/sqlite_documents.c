@@ -52,13 +52,14 @@ int store_docs_load(struct store *st, struct doc_record **out, size_t *n, struct
 {
 	sqlite3_stmt *stmt = NULL;
 	size_t alloc = 0;
+	int rc;
 	*out = NULL;
 	*n = 0;
 	if (sql_prepare(st, "SELECT id, root, relpath, sha256, seen_sha256, type, language, title,"
 			    " encoding, cache_key, error, status, size, mtime, pages,"
 			    " pages_needing_ocr, chunks, chars FROM documents ORDER BY id", &stmt, err))
 		return -1;
-	while (sqlite3_step(stmt) == SQLITE_ROW) {
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
 		ALLOC_GROW(*out, *n + 1, alloc);
 		struct doc_record *d = &(*out)[(*n)++];
 		d->id = sqlite3_column_int64(stmt, 0);
@@ -80,7 +81,12 @@ int store_docs_load(struct store *st, struct doc_record **out, size_t *n, struct
 		d->chunks = sqlite3_column_int(stmt, 16);
 		d->chars = sqlite3_column_int64(stmt, 17);
 	}
-	sqlite3_finalize(stmt);
+	if (sql_rows_end(st, stmt, rc, "cannot read the documents", err)) {
+		doc_records_free(*out, *n);
+		*out = NULL;
+		*n = 0;
+		return -1;
+	}
 	return 0;
 }
 

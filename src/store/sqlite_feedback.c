@@ -55,6 +55,7 @@ int store_feedback_list(struct store *st, const struct feedback_filter *flt,
 {
 	sqlite3_stmt *stmt = NULL;
 	size_t alloc = 0;
+	int rc;
 	*out = NULL;
 	*n = 0;
 	if (sql_prepare(st, "SELECT id, created_at, coalesce(query_id, 0), question, answer, sources,"
@@ -66,7 +67,7 @@ int store_feedback_list(struct store *st, const struct feedback_filter *flt,
 	sqlite3_bind_int(stmt, 2, flt->min_rating ? flt->min_rating : 1);
 	sqlite3_bind_int(stmt, 3, flt->max_rating ? flt->max_rating : 5);
 	sqlite3_bind_int64(stmt, 4, flt->limit ? (long long)flt->limit : -1);
-	while (sqlite3_step(stmt) == SQLITE_ROW) {
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
 		ALLOC_GROW(*out, *n + 1, alloc);
 		struct feedback_record *f = &(*out)[(*n)++];
 		f->id = sqlite3_column_int64(stmt, 0);
@@ -79,7 +80,12 @@ int store_feedback_list(struct store *st, const struct feedback_filter *flt,
 		f->text = sql_column_dup(stmt, 7);
 		f->corrected = sql_column_dup(stmt, 8);
 	}
-	sqlite3_finalize(stmt);
+	if (sql_rows_end(st, stmt, rc, "cannot read the feedback", err)) {
+		feedback_records_free(*out, *n);
+		*out = NULL;
+		*n = 0;
+		return -1;
+	}
 	return 0;
 }
 
@@ -106,17 +112,23 @@ int store_query_latencies(struct store *st, long long since_ms, double **ms, siz
 {
 	sqlite3_stmt *stmt = NULL;
 	size_t alloc = 0;
+	int rc;
 	*ms = NULL;
 	*n = 0;
 	if (sql_prepare(st, "SELECT ms_total FROM queries WHERE asked_at >= ? ORDER BY ms_total",
 			&stmt, err))
 		return -1;
 	sqlite3_bind_int64(stmt, 1, since_ms);
-	while (sqlite3_step(stmt) == SQLITE_ROW) {
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
 		ALLOC_GROW(*ms, *n + 1, alloc);
 		(*ms)[(*n)++] = sqlite3_column_double(stmt, 0);
 	}
-	sqlite3_finalize(stmt);
+	if (sql_rows_end(st, stmt, rc, "cannot read the query latencies", err)) {
+		free(*ms);
+		*ms = NULL;
+		*n = 0;
+		return -1;
+	}
 	return 0;
 }
 

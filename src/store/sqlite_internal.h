@@ -23,6 +23,14 @@ int sql_exec(struct store *st, const char *sql, struct strbuf *err);
 int sql_prepare(struct store *st, const char *sql, sqlite3_stmt **stmt, struct strbuf *err);
 /* Record the connection's last error in err and return -1. */
 int sql_fail(struct store *st, const char *what, struct strbuf *err);
+/*
+ * Finish a row loop (`while ((rc = sqlite3_step(stmt)) == SQLITE_ROW)`):
+ * finalize stmt and return 0 when rc is SQLITE_DONE; otherwise record
+ * "store: <what>: <SQLite's message>" in err and return -1 (the caller
+ * frees what it read so far).
+ */
+int sql_rows_end(struct store *st, sqlite3_stmt *stmt, int rc, const char *what,
+		 struct strbuf *err);
 /* A column as a fresh string (NULL stays NULL). */
 char *sql_column_dup(sqlite3_stmt *stmt, int col);
 int sql_begin(struct store *st, struct strbuf *err);

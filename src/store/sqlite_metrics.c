@@ -72,12 +72,11 @@ int store_tally(struct store *st, enum store_tally what, struct store_count **ou
 		(*out)[*n].n = sqlite3_column_int64(stmt, 1);
 		(*n)++;
 	}
-	sqlite3_finalize(stmt);
-	if (rc != SQLITE_DONE) {
+	if (sql_rows_end(st, stmt, rc, "cannot count", err)) {
 		free(*out);
 		*out = NULL;
 		*n = 0;
-		return sql_fail(st, "cannot count", err);
+		return -1;
 	}
 	return 0;
 }

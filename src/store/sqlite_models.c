@@ -53,6 +53,7 @@ int store_chunks_to_embed(struct store *st, long long model_id, struct chunk_tex
 {
 	sqlite3_stmt *stmt = NULL;
 	size_t alloc = 0;
+	int rc;
 	*out = NULL;
 	*n = 0;
 	/* Vectors go with their chunks (ON DELETE CASCADE): equal counts mean none is missing. */
@@ -70,7 +71,7 @@ int store_chunks_to_embed(struct store *st, long long model_id, struct chunk_tex
 			    "   WHERE e.model_id = ?1 AND e.chunk_id = c.id) ORDER BY c.id", &stmt, err))
 		return -1;
 	sqlite3_bind_int64(stmt, 1, model_id);
-	while (sqlite3_step(stmt) == SQLITE_ROW) {
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
 		ALLOC_GROW(*out, *n + 1, alloc);
 		struct chunk_text *c = &(*out)[(*n)++];
 		c->id = sqlite3_column_int64(stmt, 0);
@@ -78,7 +79,12 @@ int store_chunks_to_embed(struct store *st, long long model_id, struct chunk_tex
 		c->heading = sql_column_dup(stmt, 2);
 		c->language = sql_column_dup(stmt, 3);
 	}
-	sqlite3_finalize(stmt);
+	if (sql_rows_end(st, stmt, rc, "cannot read the chunks to embed", err)) {
+		chunk_texts_free(*out, *n);
+		*out = NULL;
+		*n = 0;
+		return -1;
+	}
 	return 0;
 }
 
@@ -156,13 +162,14 @@ int store_embeddings_load(struct store *st, long long model_id, int dim, long lo
 {
 	sqlite3_stmt *stmt = NULL;
 	size_t alloc = 0;
+	int rc;
 	*ids = NULL;
 	*vectors = NULL;
 	*n = 0;
 	if (sql_prepare(st, "SELECT chunk_id, vector FROM embeddings WHERE model_id = ?", &stmt, err))
 		return -1;
 	sqlite3_bind_int64(stmt, 1, model_id);
-	while (sqlite3_step(stmt) == SQLITE_ROW) {
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
 		if (sqlite3_column_bytes(stmt, 1) != dim * (int)sizeof(float))
 			continue; /* another dimension: not this model's */
 		if (*n + 1 > alloc) {
@@ -174,7 +181,14 @@ int store_embeddings_load(struct store *st, long long model_id, int dim, long lo
 		memcpy(*vectors + *n * (size_t)dim, sqlite3_column_blob(stmt, 1), (size_t)dim * sizeof(float));
 		(*n)++;
 	}
-	sqlite3_finalize(stmt);
+	if (sql_rows_end(st, stmt, rc, "cannot read the vectors", err)) {
+		free(*ids);
+		free(*vectors);
+		*ids = NULL;
+		*vectors = NULL;
+		*n = 0;
+		return -1;
+	}
 	return 0;
 }
 

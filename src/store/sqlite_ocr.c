@@ -83,17 +83,23 @@ int store_ocr_pages(struct store *st, struct ocr_page_info **out, size_t *n, str
 {
 	sqlite3_stmt *stmt = NULL;
 	size_t alloc = 0;
+	int rc;
 	*out = NULL;
 	*n = 0;
 	if (sql_prepare(st, "SELECT " OCR_PAGE_COLUMNS " WHERE p.method IN ('ocr', 'ocr_failed')"
 			    " AND d.status != 'deleted' ORDER BY d.relpath, p.page_no", &stmt, err))
 		return -1;
-	while (sqlite3_step(stmt) == SQLITE_ROW) {
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
 		ALLOC_GROW(*out, *n + 1, alloc);
 		memset(&(*out)[*n], 0, sizeof(**out));
 		read_page(stmt, &(*out)[(*n)++]);
 	}
-	sqlite3_finalize(stmt);
+	if (sql_rows_end(st, stmt, rc, "cannot read the OCR pages", err)) {
+		ocr_pages_free(*out, *n);
+		*out = NULL;
+		*n = 0;
+		return -1;
+	}
 	return 0;
 }
 
@@ -139,6 +145,7 @@ int store_run_documents(struct store *st, long long run_id, struct run_document 
 {
 	sqlite3_stmt *stmt = NULL;
 	size_t alloc = 0;
+	int rc;
 	*out = NULL;
 	*n = 0;
 	if (sql_prepare(st, "SELECT d.relpath, group_concat(CASE WHEN p.flagged THEN p.page_no END),"
@@ -151,7 +158,7 @@ int store_run_documents(struct store *st, long long run_id, struct run_document 
 			    " GROUP BY d.id ORDER BY d.relpath", &stmt, err))
 		return -1;
 	sqlite3_bind_int64(stmt, 1, run_id);
-	while (sqlite3_step(stmt) == SQLITE_ROW) {
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
 		ALLOC_GROW(*out, *n + 1, alloc);
 		struct run_document *r = &(*out)[(*n)++];
 		r->doc = sql_column_dup(stmt, 0);
@@ -163,7 +170,12 @@ int store_run_documents(struct store *st, long long run_id, struct run_document 
 		r->confidence = sqlite3_column_double(stmt, 6);
 		r->error = sql_column_dup(stmt, 7);
 	}
-	sqlite3_finalize(stmt);
+	if (sql_rows_end(st, stmt, rc, "cannot read the run's documents", err)) {
+		run_documents_free(*out, *n);
+		*out = NULL;
+		*n = 0;
+		return -1;
+	}
 	return 0;
 }
 

@@ -21,6 +21,16 @@ int sql_fail(struct store *st, const char *what, struct strbuf *err)
 	return -1;
 }
 
+int sql_rows_end(struct store *st, sqlite3_stmt *stmt, int rc, const char *what,
+		 struct strbuf *err)
+{
+	int ret = 0;
+	if (rc != SQLITE_DONE)
+		ret = sql_fail(st, what, err);	/* before finalize, which may reset the message */
+	sqlite3_finalize(stmt);
+	return ret;
+}
+
 int sql_exec(struct store *st, const char *sql, struct strbuf *err)
 {
 	char *msg = NULL;
@@ -301,17 +311,23 @@ int store_runs_list(struct store *st, int limit, struct run_record **out, size_t
 {
 	sqlite3_stmt *stmt = NULL;
 	size_t alloc = 0;
+	int rc;
 	*out = NULL;
 	*n = 0;
 	if (sql_prepare(st, "SELECT " RUN_COLUMNS " FROM runs ORDER BY id DESC LIMIT ?", &stmt, err))
 		return -1;
 	sqlite3_bind_int(stmt, 1, limit);
-	while (sqlite3_step(stmt) == SQLITE_ROW) {
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
 		ALLOC_GROW(*out, *n + 1, alloc);
 		memset(&(*out)[*n], 0, sizeof(**out));
 		read_run(stmt, &(*out)[(*n)++]);
 	}
-	sqlite3_finalize(stmt);
+	if (sql_rows_end(st, stmt, rc, "cannot read the runs", err)) {
+		run_records_free(*out, *n);
+		*out = NULL;
+		*n = 0;
+		return -1;
+	}
 	return 0;
 }
 
@@ -416,13 +432,14 @@ int store_tasks_of_run(struct store *st, long long run_id, struct task_list *out
 {
 	sqlite3_stmt *stmt = NULL;
 	size_t alloc = 0;
+	int rc;
 	memset(out, 0, sizeof(*out));
 	if (sql_prepare(st, "SELECT id, coalesce(doc_id, 0), doc_path, stage, state, attempts,"
 			    " started_at, duration_ms, cache_key, error FROM tasks WHERE run_id = ?"
 			    " ORDER BY id", &stmt, err))
 		return -1;
 	sqlite3_bind_int64(stmt, 1, run_id);
-	while (sqlite3_step(stmt) == SQLITE_ROW) {
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
 		ALLOC_GROW(out->items, out->n + 1, alloc);
 		struct task_record *t = &out->items[out->n++];
 		memset(t, 0, sizeof(*t));
@@ -438,7 +455,10 @@ int store_tasks_of_run(struct store *st, long long run_id, struct task_list *out
 		t->cache_key = keep(out, sql_column_dup(stmt, 8));
 		t->error = keep(out, sql_column_dup(stmt, 9));
 	}
-	sqlite3_finalize(stmt);
+	if (sql_rows_end(st, stmt, rc, "cannot read the run's tasks", err)) {
+		task_list_release(out);
+		return -1;
+	}
 	return 0;
 }
 

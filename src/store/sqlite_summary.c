@@ -63,8 +63,13 @@ int store_summary_runs(struct store *st, long long since_ms, struct summary_run 
 		ALLOC_GROW(*out, *n + 1, alloc);
 		read_run(stmt, &(*out)[(*n)++]);
 	}
-	sqlite3_finalize(stmt);
-	return rc == SQLITE_DONE ? 0 : sql_fail(st, "cannot read the runs", err);
+	if (sql_rows_end(st, stmt, rc, "cannot read the runs", err)) {
+		free(*out);
+		*out = NULL;
+		*n = 0;
+		return -1;
+	}
+	return 0;
 }
 
 int store_summary_queries(struct store *st, long long since_ms, struct summary_query **out,
@@ -88,8 +93,13 @@ int store_summary_queries(struct store *st, long long since_ms, struct summary_q
 		q->source_count = sqlite3_column_int(stmt, 3);
 		q->abstained = sqlite3_column_int(stmt, 4);
 	}
-	sqlite3_finalize(stmt);
-	return rc == SQLITE_DONE ? 0 : sql_fail(st, "cannot read the query log", err);
+	if (sql_rows_end(st, stmt, rc, "cannot read the query log", err)) {
+		free(*out);
+		*out = NULL;
+		*n = 0;
+		return -1;
+	}
+	return 0;
 }
 
 int store_summary_ratings(struct store *st, long long since_ms, struct summary_rating **out,
@@ -109,6 +119,11 @@ int store_summary_ratings(struct store *st, long long since_ms, struct summary_r
 		(*out)[*n].created_at = sqlite3_column_int64(stmt, 0);
 		(*out)[(*n)++].rating = sqlite3_column_int(stmt, 1);
 	}
-	sqlite3_finalize(stmt);
-	return rc == SQLITE_DONE ? 0 : sql_fail(st, "cannot read the feedback", err);
+	if (sql_rows_end(st, stmt, rc, "cannot read the feedback", err)) {
+		free(*out);
+		*out = NULL;
+		*n = 0;
+		return -1;
+	}
+	return 0;
 }

@@ -2,8 +2,8 @@
  * Unit tests for the store (store/store.h) on a fresh SQLite file in a
  * temporary folder: schema, documents with pages and chunks, full-text
  * search (stemming, accent folding, language filter, snippets), content
- * replacement and deletion, integrity checks, runs, tasks, and reaping a
- * run whose process died.
+ * replacement and deletion, integrity checks, runs, tasks, reaping a
+ * run whose process died, and lists that fail half-way on a damaged file.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,6 +12,8 @@
 #include <cmocka.h>
 
 #include <dirent.h>
+#include <fcntl.h>
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -327,6 +329,86 @@ static void test_reap_dead_run(void **state)
 	assert_int_equal(store_runs_reap(f->st, &f->err), 0);
 }
 
+/*
+ * Damage the leaf page holding the lowest rowids of `table` (root must be an
+ * interior page): a scan by id DESC then reads the other leaves' rows before
+ * sqlite3_step fails with SQLITE_CORRUPT.  The store must be closed (its WAL
+ * checkpointed into the file) and is reopened by the caller.
+ */
+static void damage_first_leaf(const char *dir, const char *table)
+{
+	char path[128];
+	sqlite3 *db = NULL;
+	sqlite3_stmt *stmt = NULL;
+	snprintf(path, sizeof(path), "%s/ragops.db", dir);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "PRAGMA wal_checkpoint(TRUNCATE)", NULL, NULL, NULL),
+			 SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT rootpage, (SELECT page_size FROM"
+					    " pragma_page_size) FROM sqlite_schema WHERE name = ?",
+					    -1, &stmt, NULL), SQLITE_OK);
+	sqlite3_bind_text(stmt, 1, table, -1, SQLITE_STATIC);
+	assert_int_equal(sqlite3_step(stmt), SQLITE_ROW);
+	long root = sqlite3_column_int(stmt, 0), size = sqlite3_column_int(stmt, 1);
+	sqlite3_finalize(stmt);
+	assert_int_equal(sqlite3_close(db), SQLITE_OK);
+	assert_true(root > 1 && size >= 512);
+
+	int fd = open(path, O_RDWR);
+	unsigned char page[65536];
+	assert_true(fd >= 0);
+	assert_int_equal(pread(fd, page, (size_t)size, (root - 1) * size), size);
+	assert_int_equal(page[0], 0x05); /* an interior table page: the table spans leaves */
+	unsigned cell = (unsigned)page[12] << 8 | page[13]; /* cell 0 points to the first leaf */
+	assert_true(cell >= 12 && cell + 4 <= (unsigned)size);
+	long leaf = (long)page[cell] << 24 | (long)page[cell + 1] << 16 |
+		    (long)page[cell + 2] << 8 | page[cell + 3];
+	assert_true(leaf > 1 && leaf != root);
+	memset(page, 0xff, (size_t)size);
+	assert_int_equal(pwrite(fd, page, (size_t)size, (leaf - 1) * size), size);
+	close(fd);
+}
+
+static void test_list_fails_on_damaged_file(void **state)
+{
+	struct fixture *f = *state;
+	struct feedback_filter all = { 0 };
+	struct feedback_record *fs;
+	struct run_record *runs;
+	size_t n;
+	for (int i = 0; i < 200; i++) {
+		struct feedback_record fb = { .question = "Quel tr\xC3\xA9pied pour la nuit ?",
+					      .answer = "Un tr\xC3\xA9pied lourd et un d\xC3\xA9"
+							"clencheur \xC3\xA0 distance.",
+					      .rating = 1 + i % 5 };
+		assert_int_equal(store_feedback_add(f->st, &fb, &f->err), 0);
+		assert_true(store_run_begin(f->st, "manual", "{\"inbox\":[\"/home/anne/Cours\"]}",
+					    &f->err) > 0);
+	}
+	assert_int_equal(store_feedback_list(f->st, &all, &fs, &n, &f->err), 0);
+	assert_int_equal(n, 200);
+	feedback_records_free(fs, n);
+
+	store_close(&f->st);
+	damage_first_leaf(f->dir, "feedback");
+	damage_first_leaf(f->dir, "runs");
+	assert_int_equal(store_open(&f->st, f->dir, &f->err), 0);
+
+	/* rows are read before the damaged page: not a shortened list but an error */
+	strbuf_reset(&f->err);
+	assert_int_equal(store_feedback_list(f->st, &all, &fs, &n, &f->err), -1);
+	assert_null(fs);
+	assert_int_equal(n, 0);
+	assert_non_null(strstr(f->err.buf, "store: cannot read the feedback: "));
+	assert_non_null(strstr(f->err.buf, "malformed"));
+
+	strbuf_reset(&f->err);
+	assert_int_equal(store_runs_list(f->st, 1000, &runs, &n, &f->err), -1);
+	assert_null(runs);
+	assert_int_equal(n, 0);
+	assert_non_null(strstr(f->err.buf, "store: cannot read the runs: "));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -336,6 +418,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_replace_and_delete, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_runs_and_tasks, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reap_dead_run, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_list_fails_on_damaged_file, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
