@@ -105,16 +105,29 @@ static void unknown_command(const char *name)
 }
 
 /*
- * Tesseract's OpenMP runtime reads OMP_THREAD_LIMIT once, as it loads,
- * before main: with its default it starts a team per page on top of our
- * own page threads, and OCR runs several times slower.  So a command that
- * OCRs sets it and starts itself again; when exec fails we carry on, slower.
+ * Settings a process that OCRs needs from its very start, so it sets them
+ * and starts itself again (when exec fails we carry on, slower):
+ * - Tesseract's OpenMP runtime reads OMP_THREAD_LIMIT once, as it loads,
+ *   before main: with its default it starts a team per page on top of our
+ *   own page threads, and OCR runs several times slower;
+ * - glibc.malloc.hugetlb=1 backs the heaps with transparent huge pages:
+ *   each OCR thread's Tesseract fills a heap of its own, and with 4 KB pages
+ *   the page faults cost a second thread ~0.3 s of system time on 10 pages
+ *   (measured: 86,000 minor faults instead of 43,000; wall time all cores /
+ *   one thread 0.57 -> 0.54).
  */
-static void limit_openmp_threads(char **argv)
+static void prepare_ocr_process(char **argv)
 {
 	if (getenv("OMP_THREAD_LIMIT"))
 		return;
 	setenv("OMP_THREAD_LIMIT", "1", 1);
+	const char *tunables = getenv("GLIBC_TUNABLES");
+	if (!tunables || !strstr(tunables, "glibc.malloc.hugetlb")) {
+		char *with = xasprintf("%s%sglibc.malloc.hugetlb=1", tunables ? tunables : "",
+				       tunables && *tunables ? ":" : "");
+		setenv("GLIBC_TUNABLES", with, 1);
+		free(with);
+	}
 	execv("/proc/self/exe", argv);
 }
 
@@ -150,7 +163,7 @@ int main(int argc, char **argv)
 	if (!cmd)
 		unknown_command(argv[1]);
 	if (cmd->flags & CMD_USES_OCR && !wants_help(argc - 1, argv + 1))
-		limit_openmp_threads(original_argv);
+		prepare_ocr_process(original_argv);
 	free(original_argv);
 	if (strcmp(cmd->name, "help") && wants_help(argc - 1, argv + 1)) {
 		fputs(cmd->usage, stdout);
