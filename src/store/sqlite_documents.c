@@ -306,13 +306,15 @@ int store_totals(struct store *st, struct store_totals *out, struct strbuf *err)
 			    " coalesce(sum(pages_needing_ocr), 0),"
 			    " count(*) FILTER (WHERE status = 'failed') FROM documents", &stmt, err))
 		return -1;
-	if (sqlite3_step(stmt) == SQLITE_ROW) {
+	int rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW) {
 		out->documents = sqlite3_column_int64(stmt, 0);
 		out->chunks = sqlite3_column_int64(stmt, 1);
 		out->pages = sqlite3_column_int64(stmt, 2);
 		out->pages_needing_ocr = sqlite3_column_int64(stmt, 3);
 		out->failed = sqlite3_column_int64(stmt, 4);
 	}
+	int ret = sql_found(st, rc, "cannot count the documents", err) ? -1 : 0;
 	sqlite3_finalize(stmt);
-	return 0;
+	return ret;
 }

@@ -97,12 +97,13 @@ int store_query_get(struct store *st, long long id, char **question, char **answ
 	if (sql_prepare(st, "SELECT question, answer, sources FROM queries WHERE id = ?", &stmt, err))
 		return -1;
 	sqlite3_bind_int64(stmt, 1, id);
-	if (sqlite3_step(stmt) == SQLITE_ROW) {
+	int rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW) {
 		*question = sql_column_dup(stmt, 0);
 		*answer = sql_column_dup(stmt, 1);
 		*sources = sql_column_dup(stmt, 2);
-		ret = 0;
 	}
+	ret = sql_found(st, rc, "cannot read the logged question", err);
 	sqlite3_finalize(stmt);
 	return ret;
 }

@@ -32,7 +32,8 @@ int store_model_production(struct store *st, const char *kind, struct model_reco
 			    " ORDER BY id DESC LIMIT 1", &stmt, err))
 		return -1;
 	sqlite3_bind_text(stmt, 1, kind, -1, SQLITE_STATIC);
-	if (sqlite3_step(stmt) == SQLITE_ROW) {
+	int rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW) {
 		m->id = sqlite3_column_int64(stmt, 0);
 		m->created_at = sqlite3_column_int64(stmt, 1);
 		m->kind = sql_column_dup(stmt, 2);
@@ -42,8 +43,8 @@ int store_model_production(struct store *st, const char *kind, struct model_reco
 		m->params = sql_column_dup(stmt, 6);
 		m->metrics = sql_column_dup(stmt, 7);
 		m->state = sql_column_dup(stmt, 8);
-		ret = 0;
 	}
+	ret = sql_found(st, rc, "cannot read the model registry", err);
 	sqlite3_finalize(stmt);
 	return ret;
 }

@@ -339,10 +339,10 @@ int store_run_get(struct store *st, long long id, struct run_record *out, struct
 	if (sql_prepare(st, "SELECT " RUN_COLUMNS " FROM runs WHERE id = ?", &stmt, err))
 		return -1;
 	sqlite3_bind_int64(stmt, 1, id);
-	if (sqlite3_step(stmt) == SQLITE_ROW) {
+	int rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW)
 		read_run(stmt, out);
-		ret = 0;
-	}
+	ret = sql_found(st, rc, "cannot read the run", err);
 	sqlite3_finalize(stmt);
 	return ret;
 }
@@ -474,4 +474,13 @@ void task_list_release(struct task_list *list)
 int store_set_durable(struct store *st, struct strbuf *err)
 {
 	return sql_exec(st, "PRAGMA synchronous = FULL", err);
+}
+
+int sql_found(struct store *st, int rc, const char *what, struct strbuf *err)
+{
+	if (rc == SQLITE_ROW)
+		return 0;
+	if (rc == SQLITE_DONE)
+		return 1;
+	return sql_fail(st, what, err);
 }
