@@ -13,6 +13,7 @@
 #include "core/timeutil.h"
 #include "ops/feedback.h"
 #include "ops/ocr_report.h"
+#include "retrieval/lexicon.h"
 
 const char *health_status_name(enum health_status s)
 {
@@ -51,7 +52,26 @@ static void check_store(struct store *st, struct health_report *r)
 	strbuf_release(&report);
 }
 
-static void check_index(struct store *st, struct health_report *r)
+/* Why BM25 cannot use the lexicon (it then reads SQLite, slower), or NULL. */
+static const char *lexicon_problem(struct store *st)
+{
+	struct model_record m;
+	struct strbuf err = STRBUF_INIT;
+	long long count, max_id;
+	const char *problem = NULL;
+	int rc = store_model_production(st, "lexicon", &m, &err);
+	if (rc)
+		problem = "no lexicon yet: BM25 reads the SQLite index (slower) until 'ragops run'";
+	else if (store_chunks_identity(st, &count, &max_id, &err) || !lexicon_fits(m.params, count, max_id))
+		problem = "the lexicon is older than the chunks (a run stopped early?): BM25 reads the "
+			  "SQLite index (slower) until the next 'ragops run'";
+	if (!rc)
+		model_record_release(&m);
+	strbuf_release(&err);
+	return problem;
+}
+
+static void check_index(struct store *st, const struct config *cfg, struct health_report *r)
 {
 	struct store_totals t;
 	struct model_record m;
@@ -62,7 +82,11 @@ static void check_index(struct store *st, struct health_report *r)
 	} else {
 		snprintf(value, sizeof(value), "%lld chunks", t.chunks);
 		int rc = store_model_production(st, "embedder", &m, &err);
-		if (rc == 0) {
+		const char *lexicon = !strcmp(cfg->retrieve.bm25_index, "lexicon") ? lexicon_problem(st) : NULL;
+		if (rc == 0 && lexicon) {
+			add(r, "index", HEALTH_DEGRADED, value, "> 0", "%s", lexicon);
+			model_record_release(&m);
+		} else if (rc == 0) {
 			add(r, "index", HEALTH_OK, value, "> 0", "%lld documents, embedder %s", t.documents, m.version);
 			model_record_release(&m);
 		} else {
@@ -192,7 +216,7 @@ void health_run(struct store *st, const struct config *cfg, struct health_report
 		return;
 	}
 	check_store(st, r);
-	check_index(st, r);
+	check_index(st, cfg, r);
 	check_last_run(st, cfg, r);
 	check_ocr(st, cfg, r);
 	check_answers(st, cfg, r);

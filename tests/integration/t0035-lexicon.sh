@@ -46,6 +46,7 @@ RAGOPS_CRASH_AFTER_DOCUMENTS=1 "$RAGOPS" --data "$d" run --inbox "$inbox" >/dev/
 equals "the killed run left the old lexicon in production" "$(lexicon)" "$v1"
 out=$(rg "$d" search --retriever bm25 --limit 1 "zorglubisme")
 contains "a search still finds the new document (the stale lexicon is not used)" "$out" "zorglub.txt"
+contains "health says the lexicon is stale" "$(rg "$d" health)" "the lexicon is older than the chunks"
 
 rg "$d" run --inbox "$inbox" >/dev/null 2>&1
 v2=$(lexicon)
@@ -53,6 +54,7 @@ lacks "the next run writes a new lexicon" "$v2" "$v1"
 check "and removes the old file" test ! -e "$d/models/$v1.bin"
 out=$(rg "$d" search --retriever bm25 --limit 1 "zorglubisme")
 contains "the new lexicon finds it" "$out" "zorglub.txt"
+lacks "health no longer mentions it" "$(rg "$d" health)" "lexicon"
 
 head -c 1000 "$d/models/$v2.bin" >"$scratch/short.bin" && cp "$scratch/short.bin" "$d/models/$v2.bin"
 out=$(rg "$d" search --retriever bm25 --limit 1 "zorglubisme" 2>&1); rc=$?
