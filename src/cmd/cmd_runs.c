@@ -157,7 +157,7 @@ static int show_run(struct app *app, const char *id_text, const char *state, int
 		return rc == 1 ? EXIT_NOT_FOUND : EXIT_FATAL;
 	}
 	if (json)
-		dump_json(run_detail_to_json(&d, state));
+		dump_json(run_detail_to_json(&d, &(struct task_page){ .state = state }));
 	else
 		print_run(&d, state);
 	run_detail_release(&d);

@@ -80,13 +80,16 @@ static json_t *documents_json(const struct run_document *docs, size_t n)
 	return arr;
 }
 
-json_t *run_detail_to_json(const struct run_detail *d, const char *state)
+json_t *run_detail_to_json(const struct run_detail *d, const struct task_page *page)
 {
 	json_t *j = run_to_json(&d->run, 1);
 	json_t *arr = json_array();
+	size_t matching = 0;
 	for (size_t i = 0; i < d->tasks.n; i++) {
 		const struct task_record *t = &d->tasks.items[i];
-		if (state && strcmp(state, task_state_name(t->state)))
+		if (page->state && strcmp(page->state, task_state_name(t->state)))
+			continue;
+		if (matching++ < page->offset || (page->limit && json_array_size(arr) >= page->limit))
 			continue;
 		json_array_append_new(arr, json_pack("{s:o, s:s, s:s, s:i, s:f, s:s?, s:o}",
 			"document", json_str(t->doc_path), "stage", t->stage,
@@ -95,6 +98,7 @@ json_t *run_detail_to_json(const struct run_detail *d, const char *state)
 			"error", json_str(t->error)));
 	}
 	json_object_set_new(j, "per_document", documents_json(d->docs, d->ndocs));
+	json_object_set_new(j, "tasks_total", json_integer((json_int_t)matching));
 	json_object_set_new(j, "tasks", arr);
 	return j;
 }

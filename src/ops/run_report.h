@@ -28,7 +28,13 @@ const char *run_document_method(const struct run_document *d);
 
 /* The run's record; with its whole configuration when with_params. */
 json_t *run_to_json(const struct run_record *r, int with_params);
-/* The record, its documents and its tasks (only those in `state` when given). */
-json_t *run_detail_to_json(const struct run_detail *d, const char *state);
+/* Which of a run's tasks to show: those in `state` (NULL: all), from `offset`, at most `limit` (0: all). */
+struct task_page {
+	const char *state;
+	size_t offset, limit;
+};
+
+/* The record, its documents, the page of its tasks and "tasks_total" (matching the state). */
+json_t *run_detail_to_json(const struct run_detail *d, const struct task_page *page);
 
 #endif

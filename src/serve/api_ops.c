@@ -102,14 +102,20 @@ void api_run(struct server_ctx *ctx, const struct request *rq, struct reply *rp)
 {
 	struct run_detail d;
 	struct strbuf err = STRBUF_INIT;
-	const char *state = request_arg(rq, "state");
+	struct task_page page = { .state = request_arg(rq, "state") };
+	long long limit = count_arg(rq, rp, "limit", 0, 1, 100000);
+	long long offset = limit < 0 ? -1 : count_arg(rq, rp, "offset", 0, 0, 1LL << 40);
+	if (limit < 0 || offset < 0)
+		return;
+	page.limit = (size_t)limit;
+	page.offset = (size_t)offset;
 	int rc = run_detail_load(ctx->store, rq->path_id, &d, &err);
 	if (rc == 1)
 		reply_error(rp, 404, NULL, "no run %lld", rq->path_id);
 	else if (rc)
 		reply_error(rp, 500, NULL, "%s", err.buf);
 	else
-		reply_json(rp, 200, run_detail_to_json(&d, state));
+		reply_json(rp, 200, run_detail_to_json(&d, &page));
 	if (!rc)
 		run_detail_release(&d);
 	strbuf_release(&err);

@@ -145,8 +145,14 @@ http GET "/api/runs/$run_id"
 ndocs=$(sql "$d" "SELECT count(*) FROM documents WHERE status <> 'deleted'")
 equals "GET /api/runs/ID has its tasks and documents" \
 	"$(field 'len(j["tasks"]) > 0 and "parameters" in j and len(j["per_document"])')" "$ndocs"
+ntasks=$(field 'len(j["tasks"])')
+equals "tasks_total counts them" "$(field 'j["tasks_total"]')" "$ntasks"
 http GET "/api/runs/$run_id?state=failed"
-equals "tasks filtered by state" "$(field 'len(j["tasks"])')" "0"
+equals "tasks filtered by state" "$(field '(len(j["tasks"]), j["tasks_total"])')" "(0, 0)"
+http GET "/api/runs/$run_id?limit=2&offset=1"
+equals "tasks paged by limit and offset" "$(field '(len(j["tasks"]), j["tasks_total"])')" "(2, $ntasks)"
+http GET "/api/runs/$run_id?limit=0"
+equals "a bad task limit is 400" "$status $(field 'j["field"]')" "400 limit"
 http GET /api/runs/999
 equals "an unknown run is 404" "$status" "404"
 http GET /api/runs/abc
