@@ -34,14 +34,15 @@ static struct lexicon *current_lexicon(struct store *st, const struct config *cf
 	if (store_model_production(st, "lexicon", &m, &ignored) == 0) {
 		if (!store_chunks_identity(st, &count, &max_id, &ignored) &&
 		    lexicon_fits(m.params, count, max_id)) {
-			lx = shared_get(&lexicons, m.id, ref);
+			struct shared_key key = { m.id, count, max_id };
+			lx = shared_get(&lexicons, key, ref);
 			if (!lx) {
 				/* Two threads may both map it once after a run; the last one wins. */
 				char *path = xasprintf("%s/%s", cfg->data_dir, m.path);
 				lx = lexicon_open(path, &ignored);
 				free(path);
 				if (lx)
-					shared_publish(&lexicons, m.id, lx, free_lexicon, ref);
+					shared_publish(&lexicons, key, lx, free_lexicon, ref);
 			}
 		}
 		model_record_release(&m);

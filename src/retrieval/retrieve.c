@@ -125,6 +125,8 @@ int retrieve(struct store *st, const struct config *cfg, const char *query, cons
 	out->hits = xcalloc(nids + 1, sizeof(*out->hits));
 	out->dense = xcalloc(nids + 1, sizeof(float));
 	for (size_t i = 0; i < nids && out->n < k; i++) {
+		if (!dh[i].doc_path)
+			continue; /* deleted by a run since the index was read */
 		int seen = 0;
 		for (size_t j = 0; j < out->n; j++)
 			seen += out->hits[j].doc_path && dh[i].doc_path &&

@@ -4,22 +4,23 @@
 #include "retrieval/shared.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #include "core/xalloc.h"
 
 struct shared_ref {
-	long long id;
+	struct shared_key key;
 	void *obj;
 	void (*free_obj)(void *);
 	int refs;	/* under the slot's lock; the slot's own pointer counts as one */
 };
 
-void *shared_get(struct shared_slot *slot, long long id, struct shared_ref **ref)
+void *shared_get(struct shared_slot *slot, struct shared_key key, struct shared_ref **ref)
 {
 	void *obj = NULL;
 	*ref = NULL;
 	pthread_mutex_lock(&slot->lock);
-	if (slot->current && slot->current->id == id) {
+	if (slot->current && !memcmp(&slot->current->key, &key, sizeof(key))) {
 		*ref = slot->current;
 		(*ref)->refs++;
 		obj = (*ref)->obj;
@@ -28,11 +29,11 @@ void *shared_get(struct shared_slot *slot, long long id, struct shared_ref **ref
 	return obj;
 }
 
-void shared_publish(struct shared_slot *slot, long long id, void *obj, void (*free_obj)(void *),
-		    struct shared_ref **ref)
+void shared_publish(struct shared_slot *slot, struct shared_key key, void *obj,
+		    void (*free_obj)(void *), struct shared_ref **ref)
 {
 	struct shared_ref *r = xcalloc(1, sizeof(*r)), *old;
-	r->id = id;
+	r->key = key;
 	r->obj = obj;
 	r->free_obj = free_obj;
 	r->refs = 2; /* the slot's and the caller's */

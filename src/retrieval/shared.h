@@ -11,6 +11,11 @@
 
 struct shared_ref;
 
+/* What a loaded object was loaded from: a model, and the chunks it covers. */
+struct shared_key {
+	long long model_id, chunks, max_chunk_id;
+};
+
 struct shared_slot {
 	pthread_mutex_t lock;
 	struct shared_ref *current;
@@ -18,11 +23,11 @@ struct shared_slot {
 
 #define SHARED_SLOT_INIT { PTHREAD_MUTEX_INITIALIZER, NULL }
 
-/* The loaded object of model `id`, with a reference in *ref; NULL when another (or none) is loaded. */
-void *shared_get(struct shared_slot *slot, long long id, struct shared_ref **ref);
-/* Make `obj` (model `id`) the loaded one and take a reference to it; the one before goes with its last reference. */
-void shared_publish(struct shared_slot *slot, long long id, void *obj, void (*free_obj)(void *),
-		    struct shared_ref **ref);
+/* The loaded object if it was loaded from `key`, with a reference in *ref; else NULL. */
+void *shared_get(struct shared_slot *slot, struct shared_key key, struct shared_ref **ref);
+/* Make `obj` the loaded one and take a reference to it; the one before goes with its last reference. */
+void shared_publish(struct shared_slot *slot, struct shared_key key, void *obj,
+		    void (*free_obj)(void *), struct shared_ref **ref);
 /* Give a reference back; NULL is fine. */
 void shared_release(struct shared_slot *slot, struct shared_ref *ref);
 

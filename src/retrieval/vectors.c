@@ -95,15 +95,25 @@ int vectors_acquire(struct store *st, const struct config *cfg, struct vector_in
 		    struct shared_ref **ref, struct strbuf *err)
 {
 	struct model_record m;
+	long long count, max_id;
 	int rc = store_model_production(st, "embedder", &m, err);
 	if (rc)
 		return rc;
-	*out = shared_get(&vector_indexes, m.id, ref);
+	/*
+	 * A run that keeps the model still adds and removes chunks and their
+	 * vectors: the index loaded is only good for the chunks it was read with.
+	 */
+	if (store_chunks_identity(st, &count, &max_id, err)) {
+		model_record_release(&m);
+		return -1;
+	}
+	struct shared_key key = { m.id, count, max_id };
+	*out = shared_get(&vector_indexes, key, ref);
 	if (!*out) {
-		/* Two threads may both build it once after a promotion; the last one wins. */
+		/* Two threads may both build it once after a run; the last one wins. */
 		*out = index_build(st, cfg, &m, err);
 		if (*out)
-			shared_publish(&vector_indexes, m.id, *out, free_index, ref);
+			shared_publish(&vector_indexes, key, *out, free_index, ref);
 	}
 	model_record_release(&m);
 	return *out ? 0 : -1;

@@ -207,8 +207,14 @@ int store_chunks_get(struct store *st, const long long *ids, size_t n, struct se
 		sqlite3_reset(stmt);
 		sqlite3_bind_int64(stmt, 1, ids[i]);
 		h->chunk_id = ids[i];
-		if (sqlite3_step(stmt) != SQLITE_ROW)
-			continue;
+		int rc = sqlite3_step(stmt);
+		if (rc == SQLITE_DONE)
+			continue; /* deleted since it was ranked: doc_path stays NULL */
+		if (rc != SQLITE_ROW) {
+			sql_fail(st, "cannot read a chunk", err);
+			sqlite3_finalize(stmt);
+			return -1;
+		}
 		h->doc_path = sql_column_dup(stmt, 0);
 		h->title = sql_column_dup(stmt, 1);
 		h->heading = sql_column_dup(stmt, 2);

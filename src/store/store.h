@@ -250,7 +250,10 @@ int store_embeddings_save(struct store *st, struct model_record *new_model, long
 /* Every vector of a model: ids[n], vectors[n * dim] (caller frees both). */
 int store_embeddings_load(struct store *st, long long model_id, int dim, long long **ids,
 			  float **vectors, size_t *n, struct strbuf *err);
-/* Search hits for given chunk ids (no snippet highlighting), in the order given. */
+/*
+ * Search hits for given chunk ids (no snippet highlighting), in the order
+ * given; a chunk gone since it was ranked leaves its hit's doc_path NULL.
+ */
 int store_chunks_get(struct store *st, const long long *ids, size_t n, struct search_hit **out,
 		     struct strbuf *err);
 

@@ -199,6 +199,19 @@ http POST / --data-binary x
 equals "POST on a page is 405" "$status" "405"
 lacks "no CORS header by default" "$headers" "Access-Control-Allow-Origin"
 
+# --- a run while the server is up: the vectors it holds must follow ---
+post /api/ask '{"question": "Comment archiver ses photos ?", "retriever": "dense"}'
+equals "a dense question before the run" "$status" "200"
+printf '\nUne ligne ajoutée pour changer le document.\n' >>"$inbox/md/archivage-des-photos.md"
+rg "$d" run --inbox "$inbox" >/dev/null 2>&1
+equals "the run kept the embedder (its chunks changed, the model did not)" \
+	"$(sql "$d" "SELECT count(*) FROM models WHERE kind = 'embedder'")" "1"
+post /api/ask '{"question": "Comment archiver ses photos ?", "retriever": "dense"}'
+equals "the same question after it (the server reloads the vectors)" "$status" "200"
+contains "answered from the changed documents" "$(field 'j["sources"][0]["document"]')" "md/"
+http GET /healthz
+equals "and the server is still up" "$status" "200"
+
 # --- starting a run ---
 http POST /api/runs
 equals "starting a run without a token is 401" "$status" "401"
