@@ -109,6 +109,7 @@ static const struct field fields[] = {
 	{ "serve.max_body", F_SIZE, OFF(serve.max_body), "64K", 1024, 1e9, NULL },
 	{ "serve.timeout", F_UINT, OFF(serve.timeout), "30", 1, 86400, NULL },
 	{ "serve.max_connections", F_UINT, OFF(serve.max_connections), "256", 1, 100000, NULL },
+	{ "serve.max_client_connections", F_UINT, OFF(serve.max_client_connections), "64", 1, 100000, NULL },
 	{ "serve.rate_limit", F_UINT, OFF(serve.rate_limit), "60", 0, 1000000, NULL },
 	{ "serve.rate_burst", F_UINT, OFF(serve.rate_burst), "20", 1, 1000000, NULL },
 	{ "serve.cors_origin", F_STRING_EMPTY, OFF(serve.cors_origin), "", 0, 0, NULL },

@@ -98,6 +98,7 @@ struct config {
 		unsigned long long max_body;
 		unsigned timeout;	/* seconds a connection may stay idle */
 		unsigned max_connections;
+		unsigned max_client_connections;	/* from one address */
 		unsigned rate_limit;	/* ask + feedback requests per minute per client; 0: off */
 		unsigned rate_burst;
 		char *cors_origin;	/* "" sends no CORS headers */

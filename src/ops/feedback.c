@@ -63,8 +63,13 @@ int feedback_from_json(json_t *obj, struct feedback_record *f, struct strbuf *er
 		} else if (!strcmp(key, "corrected_answer")) {
 			rc = text_field(v, key, FEEDBACK_MAX_ANSWER, &f->corrected, err);
 		} else if (!strcmp(key, "sources")) {
-			if (!json_is_array(v)) {
-				strbuf_addstr(err, "'sources' must be a list");
+			size_t i;
+			json_t *item;
+			int strings = json_is_array(v);
+			json_array_foreach(v, i, item)
+				strings &= json_is_string(item);
+			if (!strings) {
+				strbuf_addstr(err, "'sources' must be a list of document names");
 				rc = -1;
 			} else {
 				free(f->sources);

@@ -103,6 +103,11 @@ void api_run(struct server_ctx *ctx, const struct request *rq, struct reply *rp)
 	struct run_detail d;
 	struct strbuf err = STRBUF_INIT;
 	struct task_page page = { .state = request_arg(rq, "state") };
+	if (page.state && task_state_from_name(page.state) < 0) {
+		reply_error(rp, 400, "state", "'state' must be pending, running, completed, cached, "
+			    "failed or retrying, not '%.40s'", page.state);
+		return;
+	}
 	long long limit = count_arg(rq, rp, "limit", 0, 1, 100000);
 	long long offset = limit < 0 ? -1 : count_arg(rq, rp, "offset", 0, 0, 1LL << 40);
 	if (limit < 0 || offset < 0)
@@ -201,8 +206,8 @@ void api_health(struct server_ctx *ctx, const struct request *rq, struct reply *
 	/* The report checks the whole store: a dashboard polling it shares one run per 5 s. */
 	struct server *srv = ctx->srv;
 	pthread_mutex_lock(&srv->health_lock);
-	long long now = time_now_ms();
-	if (!srv->health_at || now - srv->health_at > HEALTH_CACHE_MS) {
+	double now = time_mono();
+	if (!srv->health_at || (now - srv->health_at) * 1000 > HEALTH_CACHE_MS) {
 		health_run(ctx->store, ctx->cfg, &srv->health);
 		srv->health_at = now;
 	}

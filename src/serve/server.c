@@ -11,6 +11,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <strings.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -121,6 +122,12 @@ static int admin_allowed(struct server *srv, const struct request *rq, struct re
 	return 1;
 }
 
+static void reply_too_large(struct server *srv, struct reply *rp)
+{
+	reply_error(rp, 413, NULL, "request body over %llu bytes (serve.max_body)",
+		    srv->cfg->serve.max_body);
+}
+
 static void serve_asset(const struct request *rq, struct reply *rp)
 {
 	const struct asset *a = asset_find(rq->path);
@@ -141,9 +148,53 @@ static void serve_asset(const struct request *rq, struct reply *rp)
 	rp->content_type = asset_content_type(a == asset_find("/") ? "/index.html" : a->path);
 }
 
+/* Whether `host` (a Host header, port or not) names this machine's loopback. */
+static int loopback_name(const char *host)
+{
+	static const char *const names[] = { "localhost", "127.0.0.1", "[::1]", "::1" };
+	size_t len = strlen(host);
+	const char *colon = strrchr(host, ':');
+	if (colon && (host[0] != '[' || colon > strchr(host, ']')))
+		len = (size_t)(colon - host);
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strlen(names[i]) == len && !strncasecmp(host, names[i], len))
+			return 1;
+	return 0;
+}
+
+/*
+ * Checks every request passes before its route: a server on loopback only
+ * answers requests addressed to loopback (a web page that rebinds its own
+ * name to 127.0.0.1 must not reach it), and a body must say it is JSON (a
+ * plain HTML form, which any site can make a browser send, cannot).
+ */
+static int request_acceptable(struct server *srv, const struct request *rq, struct reply *rp)
+{
+	const char *host = request_header(rq, MHD_HTTP_HEADER_HOST);
+	if (srv->loopback && host && !loopback_name(host)) {
+		reply_error(rp, 403, NULL, "this server answers requests for localhost only (serve.host), "
+			    "not for '%.60s'", host);
+		return 0;
+	}
+	const char *type = request_header(rq, MHD_HTTP_HEADER_CONTENT_TYPE);
+	if (rq->body_len && (!type || strncasecmp(type, "application/json", 16))) {
+		reply_error(rp, 415, NULL, "the body must be JSON, sent with Content-Type: application/json");
+		return 0;
+	}
+	return 1;
+}
+
 static void dispatch(struct server *srv, struct request *rq, struct pending *pd, struct reply *rp)
 {
 	char allow[64];
+	if (*srv->cfg->serve.cors_origin && !strcmp(rq->method, "OPTIONS")) {
+		/* A preflight from the allowed origin: what it may send. */
+		reply_header(rp, "Access-Control-Allow-Methods", "GET, POST");
+		reply_header(rp, "Access-Control-Allow-Headers", "Content-Type, Authorization");
+		reply_header(rp, "Access-Control-Max-Age", "600");
+		rp->status = 204;
+		return;
+	}
 	int r = route_match(rq->method, rq->path, &rq->path_id, allow, sizeof(allow));
 	pd->route = r >= 0 ? r : ROUTE_UNMATCHED;
 	if (r == -1 && strncmp(rq->path, "/api/", 5)) {
@@ -166,10 +217,11 @@ static void dispatch(struct server *srv, struct request *rq, struct pending *pd,
 		return;
 	}
 	if (pd->too_large) {
-		reply_error(rp, 413, NULL, "request body over %llu bytes (serve.max_body)",
-			    srv->cfg->serve.max_body);
+		reply_too_large(srv, rp);
 		return;
 	}
+	if (!request_acceptable(srv, rq, rp))
+		return;
 	const struct route *route = &routes[r];
 	if ((route->flags & ROUTE_ADMIN) && !admin_allowed(srv, rq, rp))
 		return;
@@ -234,6 +286,20 @@ static enum MHD_Result send_reply(struct server *srv, struct MHD_Connection *con
 	return ret;
 }
 
+/*
+ * Answer 413 at once, without reading (or, with Expect: 100-continue,
+ * asking for) the rest of the body; libmicrohttpd closes the connection
+ * after this reply.
+ */
+static enum MHD_Result refuse_body(struct server *srv, struct MHD_Connection *conn,
+				   struct pending *pd)
+{
+	struct reply rp = { .status = 413 };
+	reply_too_large(srv, &rp);
+	pd->route = ROUTE_UNMATCHED;
+	return send_reply(srv, conn, &rp, pd);
+}
+
 static void client_address(struct MHD_Connection *conn, char *out, size_t len)
 {
 	const union MHD_ConnectionInfo *ci =
@@ -261,19 +327,27 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
 							     MHD_HTTP_HEADER_CONTENT_LENGTH);
 		pd->too_large = cl && strtoull(cl, NULL, 10) > srv->cfg->serve.max_body;
+		if (pd->too_large)
+			return refuse_body(srv, conn, pd);
 		return MHD_YES;
 	}
 	if (*upload_size) {
-		/* Over the limit, the rest is read and dropped, then answered with 413. */
-		if (!pd->too_large && pd->body.len + *upload_size > srv->cfg->serve.max_body) {
+		if (pd->too_large) {
+			*upload_size = 0; /* already answered: the connection closes after the 413 */
+			return MHD_YES;
+		}
+		if (pd->body.len + *upload_size > srv->cfg->serve.max_body) {
 			pd->too_large = 1;
 			strbuf_release(&pd->body);
+			*upload_size = 0;
+			return refuse_body(srv, conn, pd);
 		}
-		if (!pd->too_large)
-			strbuf_add(&pd->body, upload_data, *upload_size);
+		strbuf_add(&pd->body, upload_data, *upload_size);
 		*upload_size = 0;
 		return MHD_YES;
 	}
+	if (pd->status)
+		return MHD_YES; /* the 413 went out while the body was coming */
 	char client[64];
 	client_address(conn, client, sizeof(client));
 	struct request rq = {
@@ -307,6 +381,24 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 }
 
 /* --- start and stop ------------------------------------------------------- */
+
+/* libmicrohttpd's own messages (a client that went away...): debug lines in our log. */
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	char line[512];
+	vsnprintf(line, sizeof(line), fmt, ap);
+	line[strcspn(line, "\n")] = '\0';
+	log_event(LOG_DEBUG, 0, NULL, "serve", "libmicrohttpd: %s", line);
+}
+
+static int is_loopback(const struct sockaddr_storage *addr)
+{
+	if (addr->ss_family == AF_INET)
+		return (ntohl(((const struct sockaddr_in *)addr)->sin_addr.s_addr) >> 24) == 127;
+	if (addr->ss_family == AF_INET6)
+		return IN6_IS_ADDR_LOOPBACK(&((const struct sockaddr_in6 *)addr)->sin6_addr);
+	return 0;
+}
 
 static int resolve(const char *host, unsigned port, struct sockaddr_storage *addr)
 {
@@ -361,9 +453,12 @@ int server_run(const struct config *cfg, char *const *run_argv)
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
 	if (addr.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
+	srv.loopback = is_loopback(&addr);
 	struct MHD_Daemon *d = MHD_start_daemon(
 		flags, 0, NULL, NULL, on_request, &srv,
+		MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
 		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
+		MHD_OPTION_PER_IP_CONNECTION_LIMIT, cfg->serve.max_client_connections,
 		MHD_OPTION_THREAD_POOL_SIZE, threads,
 		MHD_OPTION_CONNECTION_TIMEOUT, cfg->serve.timeout,
 		MHD_OPTION_CONNECTION_LIMIT, cfg->serve.max_connections,
@@ -381,6 +476,10 @@ int server_run(const struct config *cfg, char *const *run_argv)
 		v6 ? "[" : "", cfg->serve.host, v6 ? "]" : "", port, threads);
 	if (!srv.token)
 		fprintf(stderr, "ragops serve: admin routes are off (no token in $%s)\n", cfg->serve.token_env);
+	if (!srv.loopback)
+		fprintf(stderr, "ragops serve: warning: %s is not loopback: anyone who can reach it can ask, "
+				"rate answers and read feedback and runs; put it behind a proxy with TLS and "
+				"authentication\n", cfg->serve.host);
 	log_event(LOG_INFO, 0, NULL, "serve", "listening on %s port %u, %u threads", cfg->serve.host,
 		  port, threads);
 	int sig;

@@ -14,12 +14,13 @@
 struct server {
 	const struct config *cfg;
 	const char *token;		/* admin bearer token; NULL: admin routes off */
+	int loopback;			/* listening on a loopback address only */
 	struct store_pool *pool;
 	struct rate_limit *limits;
 	struct http_stats *stats;
 	pthread_mutex_t health_lock;	/* guards the two below */
 	struct health_report health;	/* the last report, reused for a few seconds */
-	long long health_at;
+	double health_at;		/* time_mono() of the report, 0: none yet */
 	char *const *run_argv;		/* `ragops ... run` as POST /api/runs starts it */
 	pthread_mutex_t run_lock;	/* guards run_pid */
 	pid_t run_pid;			/* the last run started, 0 for none */

@@ -419,12 +419,18 @@ static const char *keep(struct task_list *list, char *s)
 	return s;
 }
 
-static enum task_state parse_task_state(const char *s)
+int task_state_from_name(const char *s)
 {
 	for (int i = TASK_PENDING; i <= TASK_RETRYING; i++)
 		if (s && !strcmp(s, task_state_name((enum task_state)i)))
-			return (enum task_state)i;
-	return TASK_FAILED;
+			return i;
+	return -1;
+}
+
+static enum task_state parse_task_state(const char *s)
+{
+	int state = task_state_from_name(s);
+	return state < 0 ? TASK_FAILED : (enum task_state)state;
 }
 
 int store_tasks_of_run(struct store *st, long long run_id, struct task_list *out,

@@ -42,6 +42,8 @@ struct run_record {
 
 enum task_state { TASK_PENDING, TASK_RUNNING, TASK_COMPLETED, TASK_CACHED, TASK_FAILED, TASK_RETRYING };
 const char *task_state_name(enum task_state state);
+/* The state of that name, or -1. */
+int task_state_from_name(const char *name);
 
 struct task_record {
 	long long id, run_id, doc_id; /* doc_id 0 for a task on no document */

@@ -74,12 +74,49 @@ contains "saying so" "$(field 'j["error"]')" "the question is empty"
 post /api/ask "{\"question\": \"$(printf 'mot %.0s' $(seq 600))\"}"
 equals "a question over the limit is 400" "$status" "400"
 printf '{"question": "caf\xe9"}' >"$scratch/latin1.json"
-http POST /api/ask --data-binary @"$scratch/latin1.json"
+http POST /api/ask -H 'Content-Type: application/json' --data-binary @"$scratch/latin1.json"
 equals "invalid UTF-8 is 400" "$status" "400"
 head -c 70000 /dev/zero | tr '\0' a >"$scratch/big.json"
-http POST /api/ask --data-binary @"$scratch/big.json"
+http POST /api/ask -H 'Content-Type: application/json' --data-binary @"$scratch/big.json"
 equals "a body over serve.max_body is 413" "$status" "413"
 contains "naming the setting" "$(field 'j["error"]')" "serve.max_body"
+early=$(python3 - "$SERVE_URL" <<'PY'
+import socket, sys, urllib.parse
+u = urllib.parse.urlparse(sys.argv[1])
+s = socket.create_connection((u.hostname, u.port), timeout=5)
+# 10 GB announced, 100-continue asked: the 413 must come before any body is sent.
+s.sendall(b"POST /api/ask HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+          b"Content-Length: 10000000000\r\nExpect: 100-continue\r\n\r\n")
+print(s.recv(200).split(b" ")[1].decode())
+PY
+)
+equals "an announced oversize body is refused before it is sent" "$early" "413"
+chunked=$(python3 - "$SERVE_URL" <<'PY'
+import socket, sys, urllib.parse
+u = urllib.parse.urlparse(sys.argv[1])
+s = socket.create_connection((u.hostname, u.port), timeout=5)
+s.sendall(b"POST /api/ask HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+          b"Transfer-Encoding: chunked\r\n\r\n")
+chunk = b"a" * 16384
+try:
+    for _ in range(64):   # 1 MB, never ended: the server must not wait for the end
+        s.sendall(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+    reply = s.recv(200)
+    print(reply.split(b" ")[1].decode() if reply else "closed")
+except socket.timeout:
+    print("still reading")
+except OSError:
+    print("closed")   # answered and closed while we were still sending
+PY
+)
+check "a chunked body is cut off once it passes the limit (413, connection closed): $chunked" \
+	test "$chunked" = 413 -o "$chunked" = closed
+http POST /api/ask --data-binary '{"question": "ISO"}'
+equals "a body that does not say it is JSON is 415 (an HTML form cannot post here)" "$status" "415"
+post /api/ask '{"question": "ISO"}' -H 'Host: rebound.example:8750'
+equals "another host name is refused (DNS rebinding)" "$status" "403"
+post /api/ask '{"question": "ISO"}' -H 'Host: localhost'
+equals "localhost is fine" "$status" "200"
 http GET /api/ask
 equals "GET on a POST route is 405" "$status" "405"
 contains "with an Allow header" "$headers" "Allow: POST"
@@ -102,6 +139,8 @@ post /api/feedback '{"question": "Q ?", "answer": "A.", "rating": 6}'
 equals "rating 6 is 400 naming it" "$status $(field 'j["field"]')" "400 rating"
 post /api/feedback '{"question": "Q ?", "answer": "A.", "rating": "5"}'
 equals "a rating of the wrong type is 400" "$status $(field 'j["field"]')" "400 rating"
+post /api/feedback '{"question": "Q ?", "answer": "A.", "sources": [1, 2], "rating": 3}'
+equals "sources that are not names are 400" "$status $(field 'j["field"]')" "400 sources"
 post /api/feedback '{"question": "Q ?", "answer": "A.", "rating": 3, "mood": "good"}'
 equals "an unknown field is 400 naming it" "$status $(field 'j["field"]')" "400 mood"
 post /api/feedback '{"rating": 3}'
@@ -151,6 +190,8 @@ http GET "/api/runs/$run_id?state=failed"
 equals "tasks filtered by state" "$(field '(len(j["tasks"]), j["tasks_total"])')" "(0, 0)"
 http GET "/api/runs/$run_id?limit=2&offset=1"
 equals "tasks paged by limit and offset" "$(field '(len(j["tasks"]), j["tasks_total"])')" "(2, $ntasks)"
+http GET "/api/runs/$run_id?state=zzz"
+equals "an unknown task state is 400" "$status $(field 'j["field"]')" "400 state"
 http GET "/api/runs/$run_id?limit=0"
 equals "a bad task limit is 400" "$status $(field 'j["field"]')" "400 limit"
 http GET /api/runs/999
@@ -215,7 +256,7 @@ equals "and the server is still up" "$status" "200"
 # --- starting a run ---
 http POST /api/runs
 equals "starting a run without a token is 401" "$status" "401"
-http POST /api/runs -H "Authorization: Bearer $API_TOKEN" --data-binary '{"inbox": "/etc"}'
+http POST /api/runs -H "Authorization: Bearer $API_TOKEN" -H 'Content-Type: application/json' --data-binary '{"inbox": "/etc"}'
 equals "a run takes no fields" "$status" "400"
 http POST /api/runs -H "Authorization: Bearer $API_TOKEN"
 equals "starting a run with the token is 202" "$status" "202"
@@ -252,6 +293,9 @@ equals "feedback shares the limit" "$status" "429"
 http GET /api/runs
 equals "reads are not limited" "$status" "200"
 contains "the configured CORS origin" "$headers" "Access-Control-Allow-Origin: https://intranet.example"
+http OPTIONS /api/ask -H 'Origin: https://intranet.example' -H 'Access-Control-Request-Method: POST'
+equals "a CORS preflight is answered" "$status" "204"
+contains "with the methods and headers allowed" "$headers" "Access-Control-Allow-Headers: Content-Type, Authorization"
 closed=$(python3 - "$SERVE_URL" <<'PY'
 import socket, sys, time, urllib.parse
 u = urllib.parse.urlparse(sys.argv[1])
