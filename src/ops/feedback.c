@@ -66,10 +66,11 @@ int feedback_from_json(json_t *obj, struct feedback_record *f, struct strbuf *er
 			size_t i;
 			json_t *item;
 			int strings = json_is_array(v);
+			/* Document names, or the source objects /api/ask returned. */
 			json_array_foreach(v, i, item)
-				strings &= json_is_string(item);
+				strings &= json_is_string(item) || json_is_object(item);
 			if (!strings) {
-				strbuf_addstr(err, "'sources' must be a list of document names");
+				strbuf_addstr(err, "'sources' must be a list of document names or sources");
 				rc = -1;
 			} else {
 				free(f->sources);
