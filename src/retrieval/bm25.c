@@ -34,7 +34,7 @@ static struct lexicon *current_lexicon(struct store *st, const struct config *cf
 	if (store_model_production(st, "lexicon", &m, &ignored) == 0) {
 		if (!store_chunks_identity(st, &count, &max_id, &ignored) &&
 		    lexicon_fits(m.params, count, max_id)) {
-			struct shared_key key = { m.id, count, max_id };
+			struct shared_key key = { m.id, { count, max_id } };
 			lx = shared_get(&lexicons, key, ref);
 			if (!lx) {
 				/* Two threads may both map it once after a run; the last one wins. */

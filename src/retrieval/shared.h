@@ -11,9 +11,9 @@
 
 struct shared_ref;
 
-/* What a loaded object was loaded from: a model, and the chunks it covers. */
+/* What a loaded object was loaded from: a model, and the state of its data (two numbers). */
 struct shared_key {
-	long long model_id, chunks, max_chunk_id;
+	long long model_id, state[2];
 };
 
 struct shared_slot {

@@ -95,19 +95,15 @@ int vectors_acquire(struct store *st, const struct config *cfg, struct vector_in
 		    struct shared_ref **ref, struct strbuf *err)
 {
 	struct model_record m;
-	long long count, max_id;
 	int rc = store_model_production(st, "embedder", &m, err);
 	if (rc)
 		return rc;
 	/*
-	 * A run that keeps the model still adds and removes chunks and their
-	 * vectors: the index loaded is only good for the chunks it was read with.
+	 * A run that keeps the model still saves vectors for it (generation
+	 * moves).  Chunks deleted meanwhile keep their vectors here until then:
+	 * retrieve() skips a hit whose chunk is gone.
 	 */
-	if (store_chunks_identity(st, &count, &max_id, err)) {
-		model_record_release(&m);
-		return -1;
-	}
-	struct shared_key key = { m.id, count, max_id };
+	struct shared_key key = { m.id, { m.generation, 0 } };
 	*out = shared_get(&vector_indexes, key, ref);
 	if (!*out) {
 		/* Two threads may both build it once after a run; the last one wins. */

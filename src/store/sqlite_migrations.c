@@ -211,6 +211,9 @@ static const char *const migrations[] = {
 
 	/* 6: the index ranks by BM25 with headings weighing twice the body */
 	"INSERT INTO chunks_fts(chunks_fts, rank) VALUES ('rank', 'bm25(1.0, 2.0)');",
+
+	/* 7: a model's vectors change without the model: searches reload them when this moves */
+	"ALTER TABLE models ADD COLUMN generation INTEGER NOT NULL DEFAULT 0;",
 };
 
 int sqlite_migrate(sqlite3 *db, struct strbuf *err)

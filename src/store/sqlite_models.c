@@ -27,7 +27,8 @@ int store_model_production(struct store *st, const char *kind, struct model_reco
 	sqlite3_stmt *stmt = NULL;
 	int ret = 1;
 	memset(m, 0, sizeof(*m));
-	if (sql_prepare(st, "SELECT id, created_at, kind, name, version, path, params, metrics, state"
+	if (sql_prepare(st, "SELECT id, created_at, kind, name, version, path, params, metrics, state,"
+			    " generation"
 			    " FROM models WHERE kind = ? AND state = 'production'"
 			    " ORDER BY id DESC LIMIT 1", &stmt, err))
 		return -1;
@@ -43,6 +44,7 @@ int store_model_production(struct store *st, const char *kind, struct model_reco
 		m->params = sql_column_dup(stmt, 6);
 		m->metrics = sql_column_dup(stmt, 7);
 		m->state = sql_column_dup(stmt, 8);
+		m->generation = sqlite3_column_int64(stmt, 9);
 	}
 	ret = sql_found(st, rc, "cannot read the model registry", err);
 	sqlite3_finalize(stmt);
@@ -149,6 +151,16 @@ int store_embeddings_save(struct store *st, struct model_record *new_model, long
 			sql_fail(st, "cannot save a vector", err);
 			goto fail;
 		}
+	}
+	sqlite3_finalize(stmt);
+	stmt = NULL;
+	/* Tells searching processes that the model's vectors are not the ones they hold. */
+	if (sql_prepare(st, "UPDATE models SET generation = generation + 1 WHERE id = ?", &stmt, err))
+		goto fail;
+	sqlite3_bind_int64(stmt, 1, model_id);
+	if (sqlite3_step(stmt) != SQLITE_DONE) {
+		sql_fail(st, "cannot mark the model's vectors as changed", err);
+		goto fail;
 	}
 	sqlite3_finalize(stmt);
 	return sql_commit(st, err);

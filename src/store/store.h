@@ -224,6 +224,7 @@ long long store_query_log(struct store *st, const struct query_record *q, struct
 
 struct model_record {
 	long long id, created_at;
+	long long generation;	/* bumped each time vectors are saved for the model */
 	char *kind, *name, *version, *path, *params, *metrics, *state;
 };
 void model_record_release(struct model_record *m);
