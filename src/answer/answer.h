@@ -44,9 +44,10 @@ struct ask_options {
 
 /* Why a question got no answer (not even "I don't know"). */
 enum ask_failure {
-	ASK_BAD_QUESTION = -1,	/* empty, too long, not UTF-8, unknown retriever */
+	ASK_BAD_QUESTION = -1,	/* empty, too long, not UTF-8, nothing to search for */
 	ASK_NOT_READY = -2,	/* no index yet (or no embedder for dense) */
 	ASK_FAILED = -3,	/* the store or an endpoint failed */
+	ASK_BAD_RETRIEVER = -4,	/* not bm25, dense or hybrid */
 };
 
 /*

@@ -352,7 +352,7 @@ int answer_question(struct store *st, const struct config *cfg, const char *ques
 	if (retriever && strcmp(retriever, "bm25") && strcmp(retriever, "dense") &&
 	    strcmp(retriever, "hybrid")) {
 		strbuf_addf(err, "unknown retriever '%s': use bm25, dense or hybrid", retriever);
-		return ASK_BAD_QUESTION;
+		return ASK_BAD_RETRIEVER;
 	}
 	struct store_totals tot;
 	if (store_totals(st, &tot, err))

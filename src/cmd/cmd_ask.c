@@ -84,7 +84,7 @@ static int run_ask(int argc, char **argv, struct app *app)
 			json_decref(j);
 		}
 		fprintf(stderr, "ragops ask: %s\n", err.buf);
-		ret = rc == ASK_BAD_QUESTION ? EXIT_USAGE : rc == ASK_NOT_READY ? EXIT_NOT_FOUND : EXIT_FATAL;
+		ret = rc == ASK_NOT_READY ? EXIT_NOT_FOUND : rc == ASK_FAILED ? EXIT_FATAL : EXIT_USAGE;
 	} else {
 		if (json) {
 			json_t *j = answer_to_json(&a);

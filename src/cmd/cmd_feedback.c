@@ -109,7 +109,7 @@ static int add(struct app *app, struct options *o)
 	struct strbuf err = STRBUF_INIT;
 	if (json_array_size(o->sources))
 		o->f.sources = json_dumps(o->sources, JSON_COMPACT);
-	if (feedback_add(app->store, &app->cfg, &o->f, &err)) {
+	if (feedback_add(app->store, &app->cfg, &o->f, NULL, &err)) {
 		fprintf(stderr, "ragops feedback add: %s\n", err.buf);
 		strbuf_release(&err);
 		return EXIT_USAGE;

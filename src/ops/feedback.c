@@ -3,6 +3,7 @@
  */
 #include "ops/feedback.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -29,7 +30,8 @@ static int text_field(json_t *v, const char *name, size_t max, char **out, struc
 	return 0;
 }
 
-int feedback_from_json(json_t *obj, struct feedback_record *f, struct strbuf *err)
+int feedback_from_json(json_t *obj, struct feedback_record *f, const char **field,
+		       struct strbuf *err)
 {
 	const char *key;
 	json_t *v;
@@ -81,6 +83,8 @@ int feedback_from_json(json_t *obj, struct feedback_record *f, struct strbuf *er
 			rc = -1;
 		}
 		if (rc) {
+			if (field)
+				*field = key;
 			feedback_record_release(f);
 			return -1;
 		}
@@ -116,12 +120,16 @@ static void write_file(const struct config *cfg, const struct feedback_record *f
 }
 
 int feedback_add(struct store *st, const struct config *cfg, struct feedback_record *f,
-		 struct strbuf *err)
+		 const char **field, struct strbuf *err)
 {
+	const char *ignored;
+	field = field ? field : &ignored;
+	*field = "rating";
 	if (f->rating < 1 || f->rating > 5) {
 		strbuf_addf(err, "'rating' must be from 1 to 5, not %d", f->rating);
 		return -1;
 	}
+	*field = "query_id";
 	if (f->query_id > 0) {
 		char *q = NULL, *a = NULL, *s = NULL;
 		int rc = store_query_get(st, f->query_id, &q, &a, &s, err);
@@ -137,21 +145,26 @@ int feedback_add(struct store *st, const struct config *cfg, struct feedback_rec
 		f->answer = a;
 		f->sources = s;
 	}
+	*field = !f->question || !*f->question ? "question" : "answer";
 	if (!f->question || !*f->question || !f->answer) {
 		strbuf_addstr(err, "feedback needs 'query_id', or 'question' and 'answer'");
 		return -1;
 	}
 	const char *names[] = { "question", "answer", "feedback_text", "corrected_answer", "sources" };
 	const char *values[] = { f->question, f->answer, f->text, f->corrected, f->sources };
-	for (int i = 0; i < 5; i++)
+	const size_t limits[] = { FEEDBACK_MAX_QUESTION, FEEDBACK_MAX_ANSWER, FEEDBACK_MAX_TEXT,
+				  FEEDBACK_MAX_ANSWER, SIZE_MAX };
+	for (int i = 0; i < 5; i++) {
+		*field = names[i];
 		if (check_utf8(values[i], names[i], err))
 			return -1;
-	if (strlen(f->question) > FEEDBACK_MAX_QUESTION || strlen(f->answer) > FEEDBACK_MAX_ANSWER ||
-	    (f->text && strlen(f->text) > FEEDBACK_MAX_TEXT) ||
-	    (f->corrected && strlen(f->corrected) > FEEDBACK_MAX_ANSWER)) {
-		strbuf_addstr(err, "a feedback field is over its size limit");
-		return -1;
+		if (values[i] && strlen(values[i]) > limits[i]) {
+			strbuf_addf(err, "'%s' is %zu bytes, over the limit of %zu", names[i],
+				    strlen(values[i]), limits[i]);
+			return -1;
+		}
 	}
+	*field = NULL;
 	if (store_feedback_add(st, f, err))
 		return -2;
 	write_file(cfg, f);

@@ -21,15 +21,18 @@
 /*
  * Fill `f` from a JSON object {query_id? | question + answer + sources?,
  * rating, feedback_text?, corrected_answer?}; an unknown field, a wrong
- * type or a bad value is an error naming the field.
+ * type or a bad value is an error naming the field, also set in *field
+ * (when not NULL; it points into `obj`).
  */
-int feedback_from_json(json_t *obj, struct feedback_record *f, struct strbuf *err);
+int feedback_from_json(json_t *obj, struct feedback_record *f, const char **field,
+		       struct strbuf *err);
 /*
  * Check a record (ratings, sizes, UTF-8), resolve query_id from the query
- * log and save it: 0 saved (f->id set), -1 invalid, -2 the store failed.
+ * log and save it: 0 saved (f->id set), -1 invalid (*field, when not
+ * NULL, names the field at fault), -2 the store failed.
  */
 int feedback_add(struct store *st, const struct config *cfg, struct feedback_record *f,
-		 struct strbuf *err);
+		 const char **field, struct strbuf *err);
 json_t *feedback_to_json(const struct feedback_record *f);
 
 #include "core/strutil.h" /* parse_duration_ms */

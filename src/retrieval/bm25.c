@@ -60,7 +60,7 @@ static int from_lexicon(struct lexicon *lx, const char *query, unsigned k,
 	long got = lexicon_search(lx, tok, query, k, ids, scores);
 	tokenizer_free(tok);
 	if (got < 0) {
-		strbuf_addstr(err, "the query has no searchable words (only stop words or punctuation)");
+		strbuf_addstr(err, QUERY_NO_WORDS);
 	} else {
 		*out = xcalloc((size_t)got + 1, sizeof(**out));
 		for (long i = 0; i < got; i++) {
@@ -89,7 +89,6 @@ int bm25_top(struct store *st, const struct config *cfg, const char *query, unsi
 		}
 	}
 	struct search_opts so = { .query = query, .limit = k, .ids_only = 1 };
-	if (store_search(st, &so, out, n, err))
-		return strstr(err->buf, "no searchable") ? RETRIEVE_BAD_QUERY : RETRIEVE_FAILED;
-	return 0;
+	int rc = store_search(st, &so, out, n, err);
+	return rc == STORE_SEARCH_NO_WORDS ? RETRIEVE_BAD_QUERY : rc ? RETRIEVE_FAILED : 0;
 }

@@ -82,8 +82,8 @@ void api_ask(struct server_ctx *ctx, const struct request *rq, struct reply *rp)
 	if (rc == 0) {
 		reply_json(rp, 200, answer_to_json(&a));
 		answer_release(&a);
-	} else if (rc == ASK_BAD_QUESTION) {
-		reply_error(rp, 400, strstr(err.buf, "retriever") ? "retriever" : "question", "%s", err.buf);
+	} else if (rc == ASK_BAD_QUESTION || rc == ASK_BAD_RETRIEVER) {
+		reply_error(rp, 400, rc == ASK_BAD_RETRIEVER ? "retriever" : "question", "%s", err.buf);
 	} else if (rc == ASK_NOT_READY) {
 		reply_error(rp, 503, NULL, "%s", err.buf);
 	} else {
@@ -95,16 +95,6 @@ done:
 	json_decref(body);
 }
 
-/* The field a validation message names ("'rating' must be...", "unknown field 'x'"), or NULL. */
-static const char *quoted_field(const char *msg, char *out, size_t len)
-{
-	const char *open = strchr(msg, '\''), *close = open ? strchr(open + 1, '\'') : NULL;
-	if (!close || (size_t)(close - open) > len)
-		return NULL;
-	snprintf(out, len, "%.*s", (int)(close - open - 1), open + 1);
-	return out;
-}
-
 void api_feedback_post(struct server_ctx *ctx, const struct request *rq, struct reply *rp)
 {
 	json_t *body = body_object(rq, rp);
@@ -112,13 +102,14 @@ void api_feedback_post(struct server_ctx *ctx, const struct request *rq, struct 
 		return;
 	struct feedback_record f = { 0 };
 	struct strbuf err = STRBUF_INIT;
-	char field[64];
-	int rc = feedback_from_json(body, &f, &err) ? -1 : feedback_add(ctx->store, ctx->cfg, &f, &err);
+	const char *field = NULL;
+	int rc = feedback_from_json(body, &f, &field, &err) ? -1
+		 : feedback_add(ctx->store, ctx->cfg, &f, &field, &err);
 	if (rc == 0)
 		/* The row is committed (synchronous=FULL on the server's connections). */
 		reply_json(rp, 201, feedback_to_json(&f));
 	else if (rc == -1)
-		reply_error(rp, 400, quoted_field(err.buf, field, sizeof(field)), "%s", err.buf);
+		reply_error(rp, 400, field, "%s", err.buf);
 	else
 		reply_error(rp, 500, NULL, "the feedback was not saved: %s", err.buf);
 	feedback_record_release(&f);

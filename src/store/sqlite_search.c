@@ -53,7 +53,8 @@ int store_search(struct store *st, const struct search_opts *opts, struct search
 	*out = NULL;
 	*n = 0;
 	if (build_match(opts->query, &match)) {
-		strbuf_addstr(err, "the query has no searchable words (only stop words or punctuation)");
+		strbuf_addstr(err, QUERY_NO_WORDS);
+		ret = STORE_SEARCH_NO_WORDS;
 		goto cleanup;
 	}
 	if (sql_prepare(st, "SELECT rowid, -rank FROM chunks_fts WHERE chunks_fts MATCH ?1"

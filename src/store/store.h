@@ -202,6 +202,8 @@ struct search_hit {
 	double score; /* higher is better */
 };
 
+/* 0, -1 when the store failed, STORE_SEARCH_NO_WORDS when the query has nothing to look for. */
+#define STORE_SEARCH_NO_WORDS (-2)
 int store_search(struct store *st, const struct search_opts *opts, struct search_hit **out,
 		 size_t *n, struct strbuf *err);
 void search_hits_free(struct search_hit *hits, size_t n);

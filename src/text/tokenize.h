@@ -52,6 +52,8 @@ int text_next_word(const char *text, size_t len, size_t *pos, size_t *start, siz
  */
 int query_next_word(const char *text, size_t len, size_t *pos, size_t *start, size_t *end,
 		    struct strbuf *folded);
+/* What to tell a user whose question has no such word. */
+#define QUERY_NO_WORDS "the query has no searchable words (only stop words or punctuation)"
 
 /* Most likely language of a text, from stop word statistics. */
 enum lang lang_detect(const char *text, size_t len);

@@ -12,10 +12,14 @@
 
 #include "ops/feedback.h"
 
+static char last_field[64];
+
 static int parse(const char *text, struct feedback_record *f, struct strbuf *err)
 {
 	json_t *j = json_loads(text, 0, NULL);
-	int rc = feedback_from_json(j, f, err);
+	const char *field = NULL;
+	int rc = feedback_from_json(j, f, &field, err);
+	snprintf(last_field, sizeof(last_field), "%s", field ? field : "");
 	json_decref(j);
 	return rc;
 }
@@ -37,20 +41,22 @@ static void test_full_record(void **state)
 static void test_refusals_name_the_field(void **state)
 {
 	static const struct {
-		const char *json, *message;
+		const char *json, *message, *field;
 	} cases[] = {
-		{ "{\"rating\":4,\"colour\":\"red\"}", "unknown field 'colour'" },
-		{ "{\"rating\":\"four\"}", "'rating' must be a whole number" },
-		{ "{\"query_id\":-3,\"rating\":4}", "'query_id' must be a positive integer" },
-		{ "{\"question\":42,\"rating\":4}", "'question' must be a string" },
-		{ "{\"sources\":\"a.pdf\",\"rating\":4}", "'sources' must be a list" },
-		{ "[1,2]", "must be a JSON object" },
+		{ "{\"rating\":4,\"colour\":\"red\"}", "unknown field 'colour'", "colour" },
+		{ "{\"rating\":\"four\"}", "'rating' must be a whole number", "rating" },
+		{ "{\"query_id\":-3,\"rating\":4}", "'query_id' must be a positive integer", "query_id" },
+		{ "{\"question\":42,\"rating\":4}", "'question' must be a string", "question" },
+		{ "{\"sources\":\"a.pdf\",\"rating\":4}", "'sources' must be a list", "sources" },
+		{ "{\"sources\":[1],\"rating\":4}", "'sources' must be a list", "sources" },
+		{ "[1,2]", "must be a JSON object", "" },
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct feedback_record f;
 		struct strbuf err = STRBUF_INIT;
 		assert_int_equal(parse(cases[i].json, &f, &err), -1);
 		assert_non_null(strstr(err.buf, cases[i].message));
+		assert_string_equal(last_field, cases[i].field);
 		strbuf_release(&err);
 	}
 }
