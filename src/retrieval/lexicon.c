@@ -320,16 +320,6 @@ static void scratch_put(struct lexicon *lx, struct scratch *s)
 	pthread_mutex_unlock(&lx->lock);
 }
 
-size_t lexicon_chunks(const struct lexicon *lx)
-{
-	return lx->h->nchunks;
-}
-
-long long lexicon_max_chunk_id(const struct lexicon *lx)
-{
-	return lx->h->nchunks ? lx->ids[lx->h->nchunks - 1] : 0;
-}
-
 static const struct term_entry *find_term(const struct lexicon *lx, const char *name, size_t len)
 {
 	size_t lo = 0, hi = lx->h->nterms;

@@ -39,9 +39,6 @@ int lexicon_fits(const char *params, long long chunks, long long max_chunk_id);
 /* Map a lexicon file; NULL with the reason when it is missing or damaged. */
 struct lexicon *lexicon_open(const char *path, struct strbuf *err);
 void lexicon_close(struct lexicon *lx);
-size_t lexicon_chunks(const struct lexicon *lx);
-/* The largest chunk id it holds (0 when empty). */
-long long lexicon_max_chunk_id(const struct lexicon *lx);
 
 /*
  * The `k` best chunks for `query` by BM25 into ids[] and scores[] (best

@@ -43,8 +43,9 @@ static const struct tally_spec tallies[] = {
 	{ TALLY_PAGES_BY_METHOD, "ragops_pages", "gauge", "Pages in the store, by how their text was read.", "method" },
 };
 
+/* The histogram of `h`; *count gets how many values it holds. */
 static int add_histogram(struct store *st, const struct histogram_spec *h, struct strbuf *out,
-			 struct strbuf *err)
+			 long long *count, struct strbuf *err)
 {
 	long long le[12];
 	struct store_histogram sh = { .le = le };
@@ -55,6 +56,7 @@ static int add_histogram(struct store *st, const struct histogram_spec *h, struc
 		strbuf_addf(out, "%s_bucket{le=\"%g\"} %lld\n", h->name, h->bounds[i], le[i]);
 	strbuf_addf(out, "%s_bucket{le=\"+Inf\"} %lld\n%s_sum %.6f\n%s_count %lld\n", h->name, sh.count,
 		    h->name, sh.sum, h->name, sh.count);
+	*count = sh.count;
 	return 0;
 }
 
@@ -107,14 +109,15 @@ void api_prometheus(struct server_ctx *ctx, const struct request *rq, struct rep
 		bad = add_tally(ctx->store, &tallies[i], &out, &err);
 	if (!bad)
 		bad = add_queries(ctx->store, &out, &err);
-	long long feedback = 0;
-	if (!bad)
-		bad = store_feedback_count(ctx->store, &feedback, &err);
+	long long count, feedback = 0;
+	for (size_t i = 0; !bad && i < sizeof(histograms) / sizeof(histograms[0]); i++) {
+		bad = add_histogram(ctx->store, &histograms[i], &out, &count, &err);
+		if (histograms[i].series == SERIES_RATING)
+			feedback = count; /* every feedback record has a rating */
+	}
 	if (!bad)
 		strbuf_addf(&out, "# HELP ragops_feedback_total Feedback records received.\n"
 				  "# TYPE ragops_feedback_total counter\nragops_feedback_total %lld\n", feedback);
-	for (size_t i = 0; !bad && i < sizeof(histograms) / sizeof(histograms[0]); i++)
-		bad = add_histogram(ctx->store, &histograms[i], &out, &err);
 	if (bad) {
 		strbuf_release(&out);
 		reply_error(rp, 500, NULL, "%s", err.buf);

@@ -132,14 +132,3 @@ int store_query_latencies(struct store *st, long long since_ms, double **ms, siz
 	}
 	return 0;
 }
-
-int store_feedback_count(struct store *st, long long *out, struct strbuf *err)
-{
-	sqlite3_stmt *stmt = NULL;
-	if (sql_prepare(st, "SELECT count(*) FROM feedback", &stmt, err))
-		return -1;
-	int rc = sqlite3_step(stmt);
-	*out = rc == SQLITE_ROW ? sqlite3_column_int64(stmt, 0) : 0;
-	sqlite3_finalize(stmt);
-	return rc == SQLITE_ROW ? 0 : sql_fail(st, "cannot count feedback", err);
-}

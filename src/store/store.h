@@ -329,9 +329,6 @@ struct feedback_filter {
 int store_feedback_list(struct store *st, const struct feedback_filter *filter,
 			struct feedback_record **out, size_t *n, struct strbuf *err);
 
-/* How many feedback records there are. */
-int store_feedback_count(struct store *st, long long *out, struct strbuf *err);
-
 /* A logged question (for feedback that names its query); 0 found, 1 not. */
 int store_query_get(struct store *st, long long id, char **question, char **answer,
 		    char **sources, struct strbuf *err);
