@@ -32,11 +32,11 @@ static struct lexicon *current_lexicon(struct store *st, const struct config *cf
 	struct lexicon *lx = NULL;
 	*ref = NULL;
 	if (store_model_production(st, "lexicon", &m, &ignored) == 0) {
-		if (!store_chunks_identity(st, &count, &max_id, &ignored) &&
-		    lexicon_fits(m.params, count, max_id)) {
+		if (!store_chunks_identity(st, &count, &max_id, &ignored)) {
+			/* Loaded under this key, it was checked against these chunks then. */
 			struct shared_key key = { m.id, { count, max_id } };
 			lx = shared_get(&lexicons, key, ref);
-			if (!lx) {
+			if (!lx && lexicon_fits(m.params, count, max_id)) {
 				/* Two threads may both map it once after a run; the last one wins. */
 				char *path = xasprintf("%s/%s", cfg->data_dir, m.path);
 				lx = lexicon_open(path, &ignored);
