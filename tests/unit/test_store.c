@@ -201,7 +201,7 @@ static void test_stop_word_query_refused(void **state)
 	struct search_hit *hits = NULL;
 	size_t n = 99;
 	save_doc(f, 0, "nuit.txt", "fr", fr_texts, 2);
-	assert_int_equal(store_search(f->st, &opts, &hits, &n, &f->err), -1);
+	assert_int_equal(store_search(f->st, &opts, &hits, &n, &f->err), STORE_SEARCH_NO_WORDS);
 	assert_true(f->err.len > 0);
 	assert_int_equal(n, 0);
 	assert_null(hits);
