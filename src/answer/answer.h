@@ -34,9 +34,11 @@ struct answer {
 	size_t nsources;
 	double ms_retrieve, ms_fuse, ms_answer, ms_total;
 	long long query_id;	/* in the query log, 0 when not logged */
+	long long release_id;	/* the release every part of the answer came from */
 };
 
 struct ask_options {
+	long long release;	/* 0: the one in production */
 	const char *retriever;	/* bm25 | dense | hybrid; NULL: retrieve.mode */
 	unsigned sources;	/* 0: answer.sources */
 	int no_log;		/* evaluation runs keep the log clean */
@@ -45,7 +47,7 @@ struct ask_options {
 /* Why a question got no answer (not even "I don't know"). */
 enum ask_failure {
 	ASK_BAD_QUESTION = -1,	/* empty, too long, not UTF-8, nothing to search for */
-	ASK_NOT_READY = -2,	/* no index yet (or no embedder for dense) */
+	ASK_NOT_READY = -2,	/* no release yet, no such release, or no embedder for dense */
 	ASK_FAILED = -3,	/* the store or an endpoint failed */
 	ASK_BAD_RETRIEVER = -4,	/* not bm25, dense or hybrid */
 };

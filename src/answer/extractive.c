@@ -21,6 +21,7 @@
 #include "core/utf8.h"
 #include "core/xalloc.h"
 #include "pipeline/chunk.h"
+#include "retrieval/lexicon.h"
 #include "retrieval/retrieve.h"
 #include "text/tokenize.h"
 
@@ -52,14 +53,21 @@ static int collect_term(void *ctx, const char *tok, size_t len, size_t start, si
 	return 0;
 }
 
-static void weigh_terms(struct store *st, struct question_terms *q, long long nchunks)
+/* How many chunks of the release hold the term: the release's own figure when its lexicon is there. */
+static long long term_chunks(struct store *st, const struct release_view *rel, const char *term)
 {
+	return rel->lx ? lexicon_term_chunks(rel->lx, term) : store_term_chunks(st, term);
+}
+
+static void weigh_terms(struct store *st, const struct release_view *rel, struct question_terms *q)
+{
+	long long nchunks = rel->chunks;
 	double unseen = log((double)(nchunks + 1) / 0.5);
 	for (size_t i = 0; i < q->n; i++) {
 		struct term *t = &q->terms[i];
 		long long best_df = 0;
 		for (int a = 0; a < t->nalts; a++) {
-			long long df = store_term_chunks(st, t->alts[a]);
+			long long df = term_chunks(st, rel, t->alts[a]);
 			if (df > best_df)
 				best_df = df;
 		}
@@ -345,6 +353,8 @@ int answer_question(struct store *st, const struct config *cfg, const char *ques
 	int ret = ASK_FAILED;
 	const char *retriever = opts && opts->retriever ? opts->retriever : NULL;
 	struct retrieval rt = { 0 };
+	const struct release_view *rel = NULL;
+	struct release_hold *hold = NULL;
 
 	memset(out, 0, sizeof(*out));
 	if (check_question(question, err))
@@ -354,20 +364,27 @@ int answer_question(struct store *st, const struct config *cfg, const char *ques
 		strbuf_addf(err, "unknown retriever '%s': use bm25, dense or hybrid", retriever);
 		return ASK_BAD_RETRIEVER;
 	}
-	struct store_totals tot;
-	if (store_totals(st, &tot, err))
-		return ASK_FAILED;
-	if (!tot.chunks) {
-		strbuf_addstr(err, "the index is empty: run 'ragops run --inbox DIR' first");
+	/* One release from start to end: its chunks, lexicon and vectors. */
+	long long wanted = opts ? opts->release : 0;
+	int got = release_get(st, cfg, wanted, &rel, &hold, err);
+	if (got) {
+		if (got > 0 && !wanted)
+			strbuf_addstr(err, "no release in production yet: run 'ragops run --inbox DIR' first");
+		return got > 0 ? ASK_NOT_READY : ASK_FAILED;
+	}
+	if (!rel->chunks) {
+		strbuf_addf(err, "release %lld holds no chunk: run 'ragops run --inbox DIR'", rel->id);
+		release_put(hold);
 		return ASK_NOT_READY;
 	}
+	out->release_id = rel->id;
 	enum lang lang = lang_guess_short(question, strlen(question), LANG_FR);
 	out->question = xstrdup(question);
 	out->language = lang_code(lang);
 	out->answerer = "extractive";
 
 	/* retrieve */
-	int rc = retrieve(st, cfg, question, retriever,
+	int rc = retrieve(st, cfg, rel, question, retriever,
 			  opts && opts->sources ? opts->sources : cfg->answer.sources, &rt, err);
 	if (rc) {
 		ret = rc == RETRIEVE_BAD_QUERY ? ASK_BAD_QUESTION
@@ -385,7 +402,7 @@ int answer_question(struct store *st, const struct config *cfg, const char *ques
 	/* answer */
 	struct tokenizer *tok = tokenizer_new();
 	tokenizer_run(tok, LANG_UNKNOWN, TOKENIZE_QUERY, question, strlen(question), collect_term, &q);
-	weigh_terms(st, &q, tot.chunks);
+	weigh_terms(st, rel, &q);
 	out->sources = xcalloc(nhits + 1, sizeof(*out->sources));
 	for (size_t i = 0; i < nhits; i++) {
 		struct answer_source *s = &out->sources[out->nsources++];
@@ -446,7 +463,7 @@ int answer_question(struct store *st, const struct config *cfg, const char *ques
 	if (!opts || !opts->no_log) {
 		char *sources = sources_json(out);
 		struct query_record rec = {
-			.question = question, .language = out->language, .answer = out->text,
+			.release_id = out->release_id, .question = question, .language = out->language, .answer = out->text,
 			.sources_json = sources, .retriever = out->retriever, .answerer = out->answerer,
 			.embedder = out->embedder[0] ? out->embedder : NULL,
 			.abstained = out->abstained, .answer_chars = (int)strlen(out->text),
@@ -464,6 +481,7 @@ cleanup:
 	free(sn);
 	terms_release(&q);
 	retrieval_release(&rt);
+	release_put(hold);
 	if (ret)
 		answer_release(out);
 	return ret;
@@ -486,14 +504,14 @@ void answer_release(struct answer *a)
 json_t *answer_to_json(const struct answer *a)
 {
 	char *sources = sources_json(a);
-	json_t *j = json_pack("{s:o, s:s, s:o, s:b, s:f, s:f, s:o, s:s, s:o, s:s, s:{s:f, s:f, s:f, s:f}, s:I}",
+	json_t *j = json_pack("{s:o, s:s, s:o, s:b, s:f, s:f, s:o, s:s, s:o, s:s, s:{s:f, s:f, s:f, s:f}, s:I, s:I}",
 		"question", json_str(a->question), "language", a->language, "answer", json_str(a->text),
 		"abstained", a->abstained, "evidence", a->evidence, "similarity", a->similarity,
 		"sources", json_loads(sources, 0, NULL), "retriever", a->retriever,
 		"embedder", a->embedder[0] ? json_string(a->embedder) : json_null(),
 		"answerer", a->answerer, "timings_ms", "retrieve",
 		a->ms_retrieve, "fuse", a->ms_fuse, "answer", a->ms_answer, "total", a->ms_total,
-		"query_id", (json_int_t)a->query_id);
+		"query_id", (json_int_t)a->query_id, "release", (json_int_t)a->release_id);
 	free(sources);
 	return j;
 }

@@ -4,6 +4,7 @@
 #include "cmd/cmd.h"
 
 #include <getopt.h>
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,7 +13,8 @@
 
 const struct cmd_entry *const cmd_table[] = {
 	&cmd_run_entry, &cmd_search_entry, &cmd_ask_entry, &cmd_serve_entry, &cmd_eval_entry, &cmd_feedback_entry,
-	&cmd_runs_entry, &cmd_health_entry, &cmd_monitor_entry,
+	&cmd_runs_entry, &cmd_releases_entry, &cmd_deploy_entry, &cmd_models_entry,
+	&cmd_health_entry, &cmd_monitor_entry,
 	&cmd_ocr_entry, &cmd_config_entry,
 	&cmd_check_entry, &cmd_help_entry, &cmd_version_entry, NULL,
 };
@@ -64,4 +66,11 @@ void cmd_format_time(long long ms, char *out, size_t len)
 	}
 	localtime_r(&secs, &tm);
 	strftime(out, len, "%Y-%m-%d %H:%M:%S", &tm);
+}
+
+void cmd_print_json(json_t *j)
+{
+	json_dumpf(j, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	putchar('\n');
+	json_decref(j);
 }

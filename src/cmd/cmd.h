@@ -45,6 +45,9 @@ extern const struct cmd_entry cmd_monitor_entry;
 extern const struct cmd_entry cmd_config_entry;
 extern const struct cmd_entry cmd_check_entry;
 extern const struct cmd_entry cmd_help_entry;
+extern const struct cmd_entry cmd_releases_entry;
+extern const struct cmd_entry cmd_deploy_entry;
+extern const struct cmd_entry cmd_models_entry;
 extern const struct cmd_entry cmd_version_entry;
 
 /* NULL-terminated, in the order `ragops help` lists them. */
@@ -53,6 +56,10 @@ const struct cmd_entry *cmd_find(const char *name);
 
 /* Print `ragops help` (all commands) to stdout. */
 void cmd_print_overview(void);
+
+/* Print indented JSON and a newline to stdout, and drop the reference. */
+struct json_t;
+void cmd_print_json(struct json_t *j);
 
 /* Reset getopt for a command's own argv. */
 void cmd_reset_getopt(void);

@@ -9,24 +9,28 @@
 
 #include "cmd/cmd.h"
 #include "core/error.h"
+#include "answer/answer.h"
 #include "core/json.h"
+#include "core/strutil.h"
 #include "ops/eval.h"
 
 static const char usage[] =
-	"usage: ragops eval [--golden FILE] [--compare R1,R2...] [--json] [--details]\n\n"
+	"usage: ragops eval [--golden FILE] [--compare R1,R2...] [--release ID] [--json] [--details]\n\n"
 	"Ask every question of a golden set (default samples/golden.jsonl; JSONL with\n"
 	"question, doc, optional page, phrases, kind) and report recall@1, recall@5,\n"
 	"MRR, the share of answers holding an expected phrase, abstention precision and\n"
 	"recall on unanswerable questions, latency p50/p95, and the answer.min_evidence\n"
 	"that decides best between answering and abstaining on this set.\n\n"
 	"   --compare LIST  retrievers side by side, e.g. bm25,dense,hybrid\n"
+	"   --release ID    evaluate that release instead of the one in production\n"
 	"   --details       one line per question\n\n"
-	"Exit codes: 0 success, 2 usage error, 3 bad golden set, 5 empty index.\n";
+	"Exit codes: 0 success, 2 usage error, 3 bad golden set, 5 no release (or empty).\n";
 
 static json_t *report_json(const struct eval_report *r)
 {
-	return json_pack("{s:s, s:I, s:I, s:I, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f}",
-		"retriever", r->retriever, "questions", (json_int_t)r->questions,
+	return json_pack("{s:s, s:I, s:I, s:I, s:I, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f}",
+		"retriever", r->retriever, "release", (json_int_t)r->release,
+		"questions", (json_int_t)r->questions,
 		"answerable", (json_int_t)r->answerable, "unanswerable", (json_int_t)r->unanswerable,
 		"recall_at_1", r->recall1, "recall_at_5", r->recall5, "mrr", r->mrr,
 		"page_recall_at_5", r->page_recall5, "phrase_rate", r->phrase_rate,
@@ -38,8 +42,8 @@ static json_t *report_json(const struct eval_report *r)
 
 static void print_table(const struct eval_report *r, size_t n, const char *golden)
 {
-	printf("golden set %s: %zu questions (%zu answerable, %zu unanswerable)\n\n", golden,
-	       r[0].questions, r[0].answerable, r[0].unanswerable);
+	printf("golden set %s, release %lld: %zu questions (%zu answerable, %zu unanswerable)\n\n",
+	       golden, r[0].release, r[0].questions, r[0].answerable, r[0].unanswerable);
 	printf("%-28s", "");
 	for (size_t i = 0; i < n; i++)
 		printf("%10s", r[i].retriever);
@@ -73,15 +77,23 @@ static int run_eval(int argc, char **argv, struct app *app)
 		{ "compare", required_argument, NULL, 'c' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "details", no_argument, NULL, 'V' },
+		{ "release", required_argument, NULL, 'r' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *golden = "samples/golden.jsonl";
 	char *compare = NULL;
 	int json = 0, verbose = 0, c, ret = EXIT_OK;
+	long long release = 0;
 	cmd_reset_getopt();
 	while ((c = getopt_long(argc, argv, "g:c:jVh", opts, NULL)) != -1) {
 		switch (c) {
+		case 'r':
+			if (parse_ll(optarg, &release) || release < 1) {
+				fprintf(stderr, "ragops eval: --release needs a release id, not '%s'\n", optarg);
+				return EXIT_USAGE;
+			}
+			break;
 		case 'g': golden = optarg; break;
 		case 'c': compare = optarg; break;
 		case 'j': json = 1; break;
@@ -105,9 +117,10 @@ static int run_eval(int argc, char **argv, struct app *app)
 	struct eval_report reports[8];
 	size_t n = 0;
 	for (char *r = strtok_r(list, ",", &save); r && n < 8; r = strtok_r(NULL, ",", &save)) {
-		if (eval_run(app->store, &app->cfg, &set, r, &reports[n], &err)) {
+		int rc = eval_run(app->store, &app->cfg, &set, r, release, &reports[n], &err);
+		if (rc) {
 			fprintf(stderr, "ragops eval: %s\n", err.buf);
-			ret = strstr(err.buf, "index is empty") ? EXIT_NOT_FOUND : EXIT_USAGE;
+			ret = rc == ASK_NOT_READY ? EXIT_NOT_FOUND : rc == ASK_FAILED ? EXIT_FATAL : EXIT_USAGE;
 			goto cleanup;
 		}
 		n++;

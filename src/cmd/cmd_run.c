@@ -17,19 +17,25 @@ static const char usage[] =
 	"usage: ragops run [--inbox DIR]... [--json]\n\n"
 	"Collect, extract, clean, chunk and index the documents of the inbox folders.\n"
 	"Unchanged documents (same content hash and settings) are cached, changed ones\n"
-	"replaced, deleted ones removed.  Every run is recorded: see 'ragops runs'.\n\n"
+	"replaced, deleted ones removed.  When anything changed, the documents as they\n"
+	"now are become a candidate release, which the gate checks (structure, and the\n"
+	"golden sets of validate.golden against production) and promotes or refuses;\n"
+	"production changes only then.  Every run is recorded: see 'ragops runs' and\n"
+	"'ragops releases'.\n\n"
 	"   --inbox DIR     a folder to ingest (repeatable); default: 'inbox' from the\n"
 	"                   configuration, else the folders of the last run\n"
 	"   --trigger NAME  what started the run, recorded with it (default: cli)\n"
 	"   --json          print the outcome as JSON\n\n"
 	"Exit codes: 0 completed, 1 completed but some documents failed (see the run's\n"
-	"tasks), 3 configuration error, 4 the run could not start.\n";
+	"tasks), 3 configuration error, 4 the run could not start or finish, 6 the\n"
+	"release was refused by the gate (production unchanged).\n";
 
 static void print_outcome(const struct run_outcome *o, struct app *app)
 {
 	const struct run_stats *s = &o->stats;
 	printf("run %lld %s in %.2f s\n", o->run_id,
-	       strcmp(o->state, "completed") ? "completed with failures" : "completed", o->seconds);
+	       !strcmp(o->state, "refused") ? "refused by the release gate"
+	       : strcmp(o->state, "completed") ? "completed with failures" : "completed", o->seconds);
 	printf("  documents  %lld seen: %lld new, %lld changed, %lld unchanged, %lld renamed, "
 	       "%lld deleted, %lld failed\n", s->docs_seen, s->docs_new, s->docs_changed,
 	       s->docs_unchanged, s->docs_renamed, s->docs_deleted, s->docs_failed);
@@ -37,6 +43,7 @@ static void print_outcome(const struct run_outcome *o, struct app *app)
 	if (s->pages_needing_ocr)
 		printf(", %lld without a text layer (need OCR, not indexed yet)", s->pages_needing_ocr);
 	printf("\n  chunks     %lld written, %lld characters\n", s->chunks, s->chars);
+	printf("  release    %s\n", o->release_message);
 	if (o->metrics_path)
 		printf("  metrics    %s\n", o->metrics_path);
 	if (s->docs_failed)
@@ -46,7 +53,8 @@ static void print_outcome(const struct run_outcome *o, struct app *app)
 static void print_outcome_json(const struct run_outcome *o)
 {
 	const struct run_stats *s = &o->stats;
-	json_t *j = json_pack("{s:I, s:s, s:f, s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I}, s:I, s:I, s:I, s:I, s:o}",
+	json_t *j = json_pack("{s:I, s:s, s:f, s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I}, s:I, s:I, s:I, s:I, s:o,"
+			      " s:{s:o, s:o, s:s, s:s}}",
 			      "run_id", (json_int_t)o->run_id, "state", o->state, "duration_s", o->seconds,
 			      "documents", "seen", (json_int_t)s->docs_seen, "new", (json_int_t)s->docs_new,
 			      "changed", (json_int_t)s->docs_changed, "unchanged", (json_int_t)s->docs_unchanged,
@@ -54,7 +62,10 @@ static void print_outcome_json(const struct run_outcome *o)
 			      "failed", (json_int_t)s->docs_failed, "pages", (json_int_t)s->pages,
 			      "pages_needing_ocr", (json_int_t)s->pages_needing_ocr,
 			      "chunks", (json_int_t)s->chunks, "characters", (json_int_t)s->chars,
-			      "metrics", json_str(o->metrics_path));
+			      "metrics", json_str(o->metrics_path), "release",
+			      "id", o->release ? json_integer(o->release) : json_null(),
+			      "production", o->production ? json_integer(o->production) : json_null(),
+			      "verdict", o->release_verdict, "message", o->release_message);
 	json_dumpf(j, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	putchar('\n');
 	json_decref(j);
@@ -120,7 +131,8 @@ static int run_run(int argc, char **argv, struct app *app)
 		print_outcome_json(&out);
 	else
 		print_outcome(&out, app);
-	ret = strcmp(out.state, "completed") ? EXIT_PARTIAL : EXIT_OK;
+	ret = !strcmp(out.state, "refused") ? EXIT_REFUSED
+	      : strcmp(out.state, "completed") ? EXIT_PARTIAL : EXIT_OK;
 cleanup:
 	if (last)
 		for (char **p = last; *p; p++)

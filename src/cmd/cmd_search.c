@@ -14,11 +14,15 @@
 #include "core/timeutil.h"
 #include "core/xalloc.h"
 #include "retrieval/retrieve.h"
+#include "text/highlight.h"
+#include "text/tokenize.h"
 
 static const char usage[] =
-	"usage: ragops search [--limit N] [--lang fr|en] [--retriever R] [--json] WORDS...\n"
+	"usage: ragops search [--limit N] [--lang fr|en] [--retriever R] [--release ID] [--json] WORDS...\n"
 	"       ragops search --queries FILE [--retriever R] [--limit N]\n\n"
-	"Full-text search of the index: chunks ranked by BM25, with the document, page,\n"
+	"Search of the release in production, through the same retrieval as 'ragops\n"
+	"ask' (at most retrieve.per_document chunks of one document): chunks ranked by\n"
+	"BM25 by default, with the document, page,\n"
 	"heading path and a snippet with the matching words highlighted.  Accents, case,\n"
 	"French elisions (l', d', qu'...) and word endings (Snowball stemming) do not\n"
 	"matter: 'balance des blancs' finds 'Balance du blanc'.\n\n"
@@ -26,9 +30,11 @@ static const char usage[] =
 	"   --lang CODE     only chunks of documents in this language (fr, en)\n"
 	"   --json          results as JSON (snippet matches between ** **)\n"
 	"   --retriever R   bm25 (default: words), dense (meaning) or hybrid (both)\n"
+	"   --release ID    search that release instead of the one in production\n"
 	"   --queries FILE  one query per line; prints a JSON line per query with its\n"
 	"                   latency in this process (for benchmarks)\n\n"
-	"Exit codes: 0 success (even with no result), 2 usage error, 5 the index is empty.\n";
+	"Exit codes: 0 success (even with no result), 2 usage error, 4 the store failed,\n"
+	"5 no release yet (or no such release, or it is empty).\n";
 
 static void print_pages(const struct search_hit *h, char *out, size_t n)
 {
@@ -57,7 +63,21 @@ static void print_human(const char *query, const struct search_hit *hits, size_t
 	}
 }
 
-static void print_json(const char *query, const struct search_hit *hits, size_t n)
+/* Matched words in bold yellow on a terminal, instead of the ** ** of scripts. */
+static void restyle_snippets(const char *query, struct search_hit *hits, size_t n)
+{
+	struct tokenizer *tok = tokenizer_new();
+	for (size_t i = 0; i < n; i++) {
+		free(hits[i].snippet);
+		hits[i].snippet = highlight_snippet(tok, query, hits[i].text ? hits[i].text : "",
+						    lang_from_code(hits[i].language), "\033[1;33m",
+						    "\033[0m", 40);
+	}
+	tokenizer_free(tok);
+}
+
+static void print_json(const char *query, long long release, const struct search_hit *hits,
+		       size_t n)
 {
 	json_t *results = json_array();
 	for (size_t i = 0; i < n; i++) {
@@ -70,14 +90,16 @@ static void print_json(const char *query, const struct search_hit *hits, size_t 
 				  "language", json_str(h->language), "score", h->score,
 				  "snippet", json_str(h->snippet ? h->snippet : "")));
 	}
-	json_t *j = json_pack("{s:o, s:o}", "query", json_str(query), "results", results);
+	json_t *j = json_pack("{s:o, s:I, s:o}", "query", json_str(query), "release",
+			      (json_int_t)release, "results", results);
 	json_dumpf(j, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	putchar('\n');
 	json_decref(j);
 }
 
 /* One JSON line per query: what a benchmark needs, timed in this process. */
-static int run_queries(struct app *app, const char *file, const char *retriever, unsigned limit)
+static int run_queries(struct app *app, const struct release_view *rel, const char *file,
+		       const char *retriever, unsigned limit)
 {
 	FILE *fp = fopen(file, "r");
 	char *line = NULL;
@@ -96,7 +118,7 @@ static int run_queries(struct app *app, const char *file, const char *retriever,
 		struct retrieval r;
 		double t0 = time_mono();
 		strbuf_reset(&err);
-		int rc = retrieve(app->store, &app->cfg, line, retriever, limit, &r, &err);
+		int rc = retrieve(app->store, &app->cfg, rel, line, retriever, limit, &r, &err);
 		double ms = (time_mono() - t0) * 1000;
 		json_t *j = rc ? json_pack("{s:o, s:f, s:o}", "query", json_str(line), "ms", ms,
 					   "error", json_str(err.buf))
@@ -123,16 +145,18 @@ static int run_search(int argc, char **argv, struct app *app)
 		{ "json", no_argument, NULL, 'j' },
 		{ "retriever", required_argument, NULL, 'r' },
 		{ "queries", required_argument, NULL, 'q' },
+		{ "release", required_argument, NULL, 'R' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct search_opts so = { .limit = app->cfg.search.limit };
-	const char *retriever = "bm25", *queries = NULL;
+	unsigned limit = app->cfg.search.limit;
+	const char *retriever = "bm25", *queries = NULL, *language = NULL;
 	struct strbuf query = STRBUF_INIT, err = STRBUF_INIT;
-	struct search_hit *hits = NULL;
-	size_t nhits = 0;
+	struct retrieval r = { 0 };
+	const struct release_view *rel = NULL;
+	struct release_hold *hold = NULL;
+	long long release = 0, v;
 	int json = 0, c, ret = EXIT_FATAL;
-	long long v;
 
 	cmd_reset_getopt();
 	while ((c = getopt_long(argc, argv, "n:l:jh", opts, NULL)) != -1) {
@@ -142,14 +166,20 @@ static int run_search(int argc, char **argv, struct app *app)
 				fprintf(stderr, "ragops search: --limit must be a number from 1 to 1000, not '%s'\n", optarg);
 				return EXIT_USAGE;
 			}
-			so.limit = (unsigned)v;
+			limit = (unsigned)v;
 			break;
 		case 'l':
 			if (strcmp(optarg, "fr") && strcmp(optarg, "en")) {
 				fprintf(stderr, "ragops search: --lang must be 'fr' or 'en', not '%s'\n", optarg);
 				return EXIT_USAGE;
 			}
-			so.language = optarg;
+			language = optarg;
+			break;
+		case 'R':
+			if (parse_ll(optarg, &release) || release < 1) {
+				fprintf(stderr, "ragops search: --release needs a release id, not '%s'\n", optarg);
+				return EXIT_USAGE;
+			}
 			break;
 		case 'j': json = 1; break;
 		case 'r': retriever = optarg; break;
@@ -158,55 +188,61 @@ static int run_search(int argc, char **argv, struct app *app)
 		default: fputs(usage, stderr); return EXIT_USAGE;
 		}
 	}
-	if (queries)
-		return run_queries(app, queries, retriever, so.limit);
 	for (int i = optind; i < argc; i++)
 		strbuf_addf(&query, "%s%s", query.len ? " " : "", argv[i]);
-	if (!query.len) {
+	if (!query.len && !queries) {
 		fprintf(stderr, "ragops search: what should I look for? usage: ragops search WORDS...\n");
 		strbuf_release(&query);
 		return EXIT_USAGE;
 	}
-	struct store_totals tot;
-	if (store_totals(app->store, &tot, &err))
-		goto fail;
-	if (!tot.chunks) {
+	/* The same entry point as `ragops ask`: one release, its lexicon, its vectors. */
+	int got = release_get(app->store, &app->cfg, release, &rel, &hold, &err);
+	if (got) {
+		if (got > 0 && !release)
+			fprintf(stderr, "ragops search: no release in production yet: run 'ragops run --inbox DIR' first\n");
+		else
+			fprintf(stderr, "ragops search: %s\n", err.buf);
+		ret = got > 0 ? EXIT_NOT_FOUND : EXIT_FATAL;
+		goto cleanup;
+	}
+	if (queries) {
+		ret = run_queries(app, rel, queries, retriever, limit);
+		goto cleanup;
+	}
+	if (!rel->chunks) {
 		fprintf(stderr, "ragops search: the index is empty: run 'ragops run --inbox DIR' first\n");
 		ret = EXIT_NOT_FOUND;
 		goto cleanup;
 	}
-	int styled = !json && cmd_stdout_styled();
-	so.query = query.buf;
-	so.mark_open = styled ? "\033[1;33m" : "**";
-	so.mark_close = styled ? "\033[0m" : "**";
-	if (strcmp(retriever, "bm25")) {
-		/* By meaning: the retriever's hits, taken over whole. */
-		struct retrieval r;
-		if (retrieve(app->store, &app->cfg, query.buf, retriever, so.limit, &r, &err)) {
-			fprintf(stderr, "ragops search: %s\n", err.buf);
-			ret = EXIT_USAGE;
-			goto cleanup;
-		}
-		hits = r.hits;
-		nhits = r.n;
-		r.hits = NULL;
-		r.n = 0;
-		retrieval_release(&r);
-	} else if (store_search(app->store, &so, &hits, &nhits, &err)) {
+	/* A language filter is applied after ranking: look further down for enough hits. */
+	int rc = retrieve(app->store, &app->cfg, rel, query.buf, retriever,
+			  language ? limit * 8 : limit, &r, &err);
+	if (rc) {
 		fprintf(stderr, "ragops search: %s\n", err.buf);
-		ret = EXIT_USAGE;
+		ret = rc == RETRIEVE_FAILED ? EXIT_FATAL : rc == RETRIEVE_NOT_READY ? EXIT_NOT_FOUND
+										 : EXIT_USAGE;
 		goto cleanup;
 	}
+	size_t kept = 0;
+	for (size_t i = 0; i < r.n; i++) {
+		struct search_hit *h = &r.hits[i];
+		if (kept >= limit || (language && (!h->language || strcmp(h->language, language))))
+			continue;
+		struct search_hit t = r.hits[kept];
+		r.hits[kept++] = *h;
+		*h = t;
+	}
+	int styled = !json && cmd_stdout_styled();
+	if (styled)
+		restyle_snippets(query.buf, r.hits, kept);
 	if (json)
-		print_json(query.buf, hits, nhits);
+		print_json(query.buf, rel->id, r.hits, kept);
 	else
-		print_human(query.buf, hits, nhits, styled);
+		print_human(query.buf, r.hits, kept, styled);
 	ret = EXIT_OK;
-	goto cleanup;
-fail:
-	fprintf(stderr, "ragops search: %s\n", err.buf);
 cleanup:
-	search_hits_free(hits, nhits);
+	retrieval_release(&r);
+	release_put(hold);
 	strbuf_release(&query);
 	strbuf_release(&err);
 	return ret;

@@ -95,6 +95,13 @@ static const struct field fields[] = {
 	{ "ocr.max_megapixels", F_DOUBLE, OFF(ocr.max_megapixels), "250", 0.01, 10000, NULL },
 	{ "ocr.max_side", F_UINT, OFF(ocr.max_side), "32767", 16, 1000000, NULL },
 	{ "ocr.page_timeout", F_DOUBLE, OFF(ocr.page_timeout), "120", 0.001, 86400, NULL },
+	{ "validate.golden", F_LIST, OFF(validate.golden), VALIDATE_DEFAULT_GOLDEN, 0, 0, NULL },
+	{ "validate.max_recall_drop", F_DOUBLE, OFF(validate.max_recall_drop), "0.02", 0, 1, NULL },
+	{ "validate.max_mrr_drop", F_DOUBLE, OFF(validate.max_mrr_drop), "0.02", 0, 1, NULL },
+	{ "validate.min_recall_at_5", F_DOUBLE, OFF(validate.min_recall_at_5), "0", 0, 1, NULL },
+	{ "validate.max_weak_page_share", F_DOUBLE, OFF(validate.max_weak_page_share), "0.5", 0, 1, NULL },
+	{ "validate.max_chunk_chars", F_UINT, OFF(validate.max_chunk_chars), "20000", 100, 10000000, NULL },
+	{ "releases.keep", F_UINT, OFF(releases.keep), "5", 0, 10000, NULL },
 	{ "health.max_run_age", F_STRING, OFF(health.max_run_age), "7d", 0, 0, NULL },
 	{ "health.window", F_STRING, OFF(health.window), "7d", 0, 0, NULL },
 	{ "health.min_ocr_confidence", F_DOUBLE, OFF(health.min_ocr_confidence), "80", 0, 100, NULL },
@@ -155,19 +162,34 @@ static void suggest_key(const char *key, struct strbuf *err)
 		free(sections[i]);
 }
 
-static void list_clear(struct config *cfg)
+/* The items and count of a list field (the inbox, the golden sets). */
+static char ***list_items(struct config *cfg, const struct field *f, size_t **nr)
 {
-	for (size_t i = 0; i < cfg->inbox_nr; i++)
-		free(cfg->inbox[i]);
-	free(cfg->inbox);
-	cfg->inbox = NULL;
-	cfg->inbox_nr = 0;
+	if (f->offset == OFF(validate.golden)) {
+		*nr = &cfg->validate.golden_nr;
+		return &cfg->validate.golden;
+	}
+	*nr = &cfg->inbox_nr;
+	return &cfg->inbox;
 }
 
-static void list_add(struct config *cfg, const char *item)
+static void list_clear(struct config *cfg, const struct field *f)
 {
-	cfg->inbox = xrealloc(cfg->inbox, (cfg->inbox_nr + 1) * sizeof(char *));
-	cfg->inbox[cfg->inbox_nr++] = xstrdup(item);
+	size_t *nr;
+	char ***items = list_items(cfg, f, &nr);
+	for (size_t i = 0; i < *nr; i++)
+		free((*items)[i]);
+	free(*items);
+	*items = NULL;
+	*nr = 0;
+}
+
+static void list_add(struct config *cfg, const struct field *f, const char *item)
+{
+	size_t *nr;
+	char ***items = list_items(cfg, f, &nr);
+	*items = xrealloc(*items, (*nr + 1) * sizeof(char *));
+	(*items)[(*nr)++] = xstrdup(item);
 }
 
 /* Set a scalar field from text; `where` prefixes the error ("file:line:col"). */
@@ -256,13 +278,13 @@ static int set_value(struct config *cfg, const struct field *f, const char *valu
 	}
 	case F_LIST:
 		/* A scalar given for a list: a colon-separated path list. */
-		list_clear(cfg);
+		list_clear(cfg, f);
 		for (const char *p = value; *p;) {
 			const char *colon = strchr(p, ':');
 			size_t n = colon ? (size_t)(colon - p) : strlen(p);
 			if (n) {
 				char *item = xstrndup(p, n);
-				list_add(cfg, item);
+				list_add(cfg, f, item);
 				free(item);
 			}
 			p += n + (colon ? 1 : 0);
@@ -284,7 +306,9 @@ void config_init(struct config *cfg)
 
 void config_release(struct config *cfg)
 {
-	list_clear(cfg);
+	for (size_t i = 0; i < NFIELDS; i++)
+		if (fields[i].type == F_LIST)
+			list_clear(cfg, &fields[i]);
 	for (size_t i = 0; i < NFIELDS; i++)
 		if (fields[i].type == F_STRING || fields[i].type == F_STRING_EMPTY ||
 		    fields[i].type == F_CHOICE)
@@ -321,7 +345,7 @@ static int walk_mapping(struct yaml_walk *w, const char *prefix);
 
 static int walk_list(struct yaml_walk *w, const struct field *f)
 {
-	list_clear(w->cfg);
+	list_clear(w->cfg, f);
 	for (;;) {
 		yaml_event_t ev;
 		if (next_event(w, &ev))
@@ -337,7 +361,7 @@ static int walk_list(struct yaml_walk *w, const struct field *f)
 			yaml_event_delete(&ev);
 			return -1;
 		}
-		list_add(w->cfg, (const char *)ev.data.scalar.value);
+		list_add(w->cfg, f, (const char *)ev.data.scalar.value);
 		yaml_event_delete(&ev);
 	}
 }
@@ -529,10 +553,13 @@ static void format_value(const struct config *cfg, const struct field *f, struct
 	case F_DOUBLE:
 		strbuf_addf(out, "%g", *(const double *)base);
 		break;
-	case F_LIST:
-		for (size_t i = 0; i < cfg->inbox_nr; i++)
-			strbuf_addf(out, "%s%s", i ? ":" : "", cfg->inbox[i]);
+	case F_LIST: {
+		size_t *nr;
+		char **items = *list_items((struct config *)cfg, f, &nr);
+		for (size_t i = 0; i < *nr; i++)
+			strbuf_addf(out, "%s%s", i ? ":" : "", items[i]);
 		break;
+	}
 	}
 }
 
@@ -559,9 +586,11 @@ char *config_to_json(const struct config *cfg)
 		} else if (fields[i].type == F_DOUBLE) {
 			val = json_real(*(const double *)base);
 		} else if (fields[i].type == F_LIST) {
+			size_t *nr;
+			char **items = *list_items((struct config *)cfg, &fields[i], &nr);
 			val = json_array();
-			for (size_t j = 0; j < cfg->inbox_nr; j++)
-				json_array_append_new(val, json_string(cfg->inbox[j]));
+			for (size_t j = 0; j < *nr; j++)
+				json_array_append_new(val, json_string(items[j]));
 		} else {
 			strbuf_reset(&v);
 			format_value(cfg, &fields[i], &v);

@@ -83,6 +83,17 @@ struct config {
 		double page_timeout;	/* seconds */
 	} ocr;
 	struct {
+		char **golden;		/* golden sets (JSONL) the gate evaluates */
+		size_t golden_nr;
+		double max_recall_drop, max_mrr_drop;	/* vs production */
+		double min_recall_at_5;	/* with no production yet */
+		double max_weak_page_share;	/* of the release's OCR pages */
+		unsigned max_chunk_chars;	/* a longer chunk is a chunker fault */
+	} validate;
+	struct {
+		unsigned keep;		/* archived and refused releases kept */
+	} releases;
+	struct {
 		char *max_run_age;	/* "7d": older, the index is stale */
 		char *window;		/* latency and ratings over this window */
 		double min_ocr_confidence, min_ocr_success;
@@ -105,6 +116,9 @@ struct config {
 	} serve;
 	char *log_level;
 };
+
+/* The golden set the gate reads when none is configured: skipped when absent. */
+#define VALIDATE_DEFAULT_GOLDEN "samples/golden.jsonl"
 
 /* Fill every field with its default. */
 void config_init(struct config *cfg);

@@ -17,6 +17,7 @@ enum exit_code {
 	EXIT_CONFIG = 3,    /* bad configuration file or value */
 	EXIT_FATAL = 4,     /* could not do the job at all (store, I/O) */
 	EXIT_NOT_FOUND = 5, /* the thing asked for does not exist */
+	EXIT_REFUSED = 6,   /* the release gate refused the run's candidate */
 };
 
 int error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -176,7 +176,7 @@ static void calibrate(const struct golden_set *set, struct eval_report *r)
 }
 
 int eval_run(struct store *st, const struct config *cfg, const struct golden_set *set,
-	     const char *retriever, struct eval_report *r, struct strbuf *err)
+	     const char *retriever, long long release, struct eval_report *r, struct strbuf *err)
 {
 	memset(r, 0, sizeof(*r));
 	r->retriever = retriever;
@@ -187,14 +187,17 @@ int eval_run(struct store *st, const struct config *cfg, const struct golden_set
 	for (size_t i = 0; i < set->n; i++) {
 		const struct golden_question *g = &set->items[i];
 		struct eval_outcome *o = &r->outcomes[i];
-		struct ask_options opts = { .retriever = retriever, .sources = 5, .no_log = 1 };
+		struct ask_options opts = { .release = release, .retriever = retriever, .sources = 5,
+					    .no_log = 1 };
 		struct answer a;
-		if (answer_question(st, cfg, g->question, &opts, &a, err)) {
+		int rc = answer_question(st, cfg, g->question, &opts, &a, err);
+		if (rc) {
 			strbuf_addf(err, " (question %s)", g->id ? g->id : "?");
 			free(ms);
 			eval_report_release(r);
-			return -1;
+			return rc;
 		}
+		r->release = a.release_id;
 		o->abstained = a.abstained;
 		o->evidence = a.evidence;
 		/* Without vectors no similarity can let a source through. */

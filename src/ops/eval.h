@@ -3,8 +3,7 @@
  * expected document, optional page, phrases a correct answer contains,
  * kind) asked through the real answerer, scored as recall@1/@5, MRR,
  * answers holding an expected phrase, abstention precision/recall and
- * latency.  `ragops eval` prints it; the pipeline's validation will call
- * the same code.
+ * latency.  `ragops eval` prints it; the release gate calls the same code.
  */
 #ifndef OPS_EVAL_H
 #define OPS_EVAL_H
@@ -38,6 +37,7 @@ struct eval_outcome {
 
 struct eval_report {
 	const char *retriever;
+	long long release;	/* the release asked */
 	size_t questions, answerable, unanswerable;
 	double recall1, recall5, mrr, page_recall5, phrase_rate;
 	double abstain_precision, abstain_recall;
@@ -48,8 +48,9 @@ struct eval_report {
 	struct eval_outcome *outcomes;	/* one per question, in order */
 };
 
+/* Ask every question of `set` of release `release` (0: production): 0 or an ask_failure. */
 int eval_run(struct store *st, const struct config *cfg, const struct golden_set *set,
-	     const char *retriever, struct eval_report *out, struct strbuf *err);
+	     const char *retriever, long long release, struct eval_report *out, struct strbuf *err);
 void eval_report_release(struct eval_report *r);
 
 #endif

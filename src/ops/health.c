@@ -13,7 +13,7 @@
 #include "core/timeutil.h"
 #include "ops/feedback.h"
 #include "ops/ocr_report.h"
-#include "retrieval/lexicon.h"
+#include "retrieval/release.h"
 
 const char *health_status_name(enum health_status s)
 {
@@ -52,48 +52,83 @@ static void check_store(struct store *st, struct health_report *r)
 	strbuf_release(&report);
 }
 
-/* Why BM25 cannot use the lexicon (it then reads SQLite, slower), or NULL. */
-static const char *lexicon_problem(struct store *st)
-{
-	struct model_record m;
-	struct strbuf err = STRBUF_INIT;
-	long long count, max_id;
-	const char *problem = NULL;
-	int rc = store_model_production(st, "lexicon", &m, &err);
-	if (rc)
-		problem = "no lexicon yet: BM25 reads the SQLite index (slower) until 'ragops run'";
-	else if (store_chunks_identity(st, &count, &max_id, &err) || !lexicon_fits(m.params, count, max_id))
-		problem = "the lexicon is older than the chunks (a run stopped early?): BM25 reads the "
-			  "SQLite index (slower) until the next 'ragops run'";
-	if (!rc)
-		model_record_release(&m);
-	strbuf_release(&err);
-	return problem;
-}
-
+/* The release in production: there, not empty, with its lexicon and vectors. */
 static void check_index(struct store *st, const struct config *cfg, struct health_report *r)
 {
-	struct store_totals t;
-	struct model_record m;
+	struct release_record rel;
 	struct strbuf err = STRBUF_INIT;
 	char value[64];
-	if (store_totals(st, &t, &err) || !t.chunks) {
-		add(r, "index", HEALTH_DOWN, "0 chunks", "> 0", "no production index: run 'ragops run'");
-	} else {
-		snprintf(value, sizeof(value), "%lld chunks", t.chunks);
-		int rc = store_model_production(st, "embedder", &m, &err);
-		const char *lexicon = !strcmp(cfg->retrieve.bm25_index, "lexicon") ? lexicon_problem(st) : NULL;
-		if (rc == 0 && lexicon) {
-			add(r, "index", HEALTH_DEGRADED, value, "> 0", "%s", lexicon);
-			model_record_release(&m);
-		} else if (rc == 0) {
-			add(r, "index", HEALTH_OK, value, "> 0", "%lld documents, embedder %s", t.documents, m.version);
-			model_record_release(&m);
-		} else {
-			add(r, "index", HEALTH_DEGRADED, value, "> 0",
-			    "%lld documents but no embedder in production: answers use BM25 alone", t.documents);
-		}
+	int rc = store_release_get(st, 0, &rel, &err);
+	if (rc) {
+		if (rc < 0)
+			add(r, "index", HEALTH_DOWN, "none", "a release", "cannot read the releases: %.200s",
+			    err.buf);
+		else
+			add(r, "index", HEALTH_DOWN, "none", "a release",
+			    "no production index (no release yet): run 'ragops run'");
+		strbuf_release(&err);
+		return;
 	}
+	snprintf(value, sizeof(value), "release %lld, %lld chunks", rel.id, rel.chunks);
+	const struct release_view *view = NULL;
+	struct release_hold *hold = NULL;
+	if (!rel.chunks) {
+		add(r, "index", HEALTH_DOWN, value, "> 0 chunks", "the release in production is empty");
+	} else if (release_get(st, cfg, rel.id, &view, &hold, &err)) {
+		add(r, "index", HEALTH_DOWN, value, "loadable", "release %lld cannot be loaded: %.180s",
+		    rel.id, err.buf);
+	} else if (!view->lx && !strcmp(cfg->retrieve.bm25_index, "lexicon")) {
+		add(r, "index", HEALTH_DEGRADED, value, "lexicon", "%.160s: BM25 reads the SQLite index "
+		    "(slower) until the next 'ragops run'", view->lexicon_problem);
+	} else if (!view->vi) {
+		add(r, "index", HEALTH_DEGRADED, value, "vectors", "release %lld has no embedder: answers "
+		    "use BM25 alone", rel.id);
+	} else {
+		add(r, "index", HEALTH_OK, value, "> 0 chunks", "%lld documents, embedder %s",
+		    rel.documents, view->embedder);
+	}
+	release_put(hold);
+	release_record_release(&rel);
+	strbuf_release(&err);
+}
+
+/* A newer release than production that the gate refused: the index lags the documents. */
+static void check_release(struct store *st, struct health_report *r)
+{
+	struct release_record latest, prod;
+	struct strbuf err = STRBUF_INIT;
+	char value[64];
+	if (store_release_latest(st, &latest, &err)) {
+		add(r, "release", HEALTH_SKIPPED, "-", "-", "no release yet");
+		strbuf_release(&err);
+		return;
+	}
+	int has_prod = store_release_get(st, 0, &prod, &err) == 0;
+	snprintf(value, sizeof(value), "production %lld", has_prod ? prod.id : 0);
+	if (!strcmp(latest.state, "refused") && (!has_prod || latest.id > prod.id)) {
+		json_t *checks = json_loads(latest.checks ? latest.checks : "", 0, NULL);
+		struct strbuf why = STRBUF_INIT;
+		size_t i;
+		json_t *c;
+		json_array_foreach(checks, i, c) {
+			if (json_is_false(json_object_get(c, "ok")))
+				strbuf_addf(&why, "%s%s: %s", why.len ? "; " : "",
+					    json_string_value(json_object_get(c, "check")),
+					    json_string_value(json_object_get(c, "detail")));
+		}
+		add(r, "release", HEALTH_DEGRADED, value, "newest release", "release %lld (run %lld) was "
+		    "refused: %.120s; production is older than the documents", latest.id, latest.run_id,
+		    why.buf);
+		strbuf_release(&why);
+		json_decref(checks);
+	} else if (has_prod) {
+		add(r, "release", HEALTH_OK, value, "newest release", "release %lld in production", prod.id);
+	} else {
+		add(r, "release", HEALTH_DOWN, value, "a release", "no release in production");
+	}
+	if (has_prod)
+		release_record_release(&prod);
+	release_record_release(&latest);
 	strbuf_release(&err);
 }
 
@@ -217,6 +252,7 @@ void health_run(struct store *st, const struct config *cfg, struct health_report
 	}
 	check_store(st, r);
 	check_index(st, cfg, r);
+	check_release(st, r);
 	check_last_run(st, cfg, r);
 	check_ocr(st, cfg, r);
 	check_answers(st, cfg, r);

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "core/fsutil.h"
+#include "core/hash.h"
 #include "core/timeutil.h"
 #include "core/xalloc.h"
 #include "learn/embedder.h"
@@ -20,8 +21,8 @@ static char *chunk_input(const struct chunk_text *c)
 	return xasprintf("%s\n\n%s", c->heading ? c->heading : "", c->text ? c->text : "");
 }
 
-static int embed_chunks(struct store *st, struct embedder *e, struct model_record *new_model,
-			long long model_id, struct chunk_text *chunks, size_t n, struct strbuf *err)
+static int embed_chunks(struct store *st, struct embedder *e, long long model_id,
+			struct chunk_text *chunks, size_t n, struct strbuf *err)
 {
 	int dim = embedder_dim(e);
 	long long *ids = xcalloc(n + 1, sizeof(long long));
@@ -35,7 +36,7 @@ static int embed_chunks(struct store *st, struct embedder *e, struct model_recor
 		free(input);
 	}
 	tokenizer_free(tok);
-	int rc = store_embeddings_save(st, new_model, model_id, ids, vectors, n, dim, err);
+	int rc = store_embeddings_save(st, model_id, ids, vectors, n, dim, err);
 	free(ids);
 	free(vectors);
 	return rc;
@@ -44,19 +45,23 @@ static int embed_chunks(struct store *st, struct embedder *e, struct model_recor
 /*
  * Train on at most embed.train_chunks chunks, spread evenly over the
  * corpus: the vocabulary and its structure settle long before a large
- * corpus ends, and memory and time stay bounded.
+ * corpus ends, and memory and time stay bounded.  data_hash gets a hash of
+ * what it was trained on.
  */
 static struct embedder *train(const struct config *cfg, struct chunk_text *chunks, size_t total,
-			      struct strbuf *err)
+			      char data_hash[SHA256_HEX_LEN + 1], struct strbuf *err)
 {
 	size_t n = total < cfg->embed.train_chunks ? total : cfg->embed.train_chunks;
 	struct embed_doc *docs = xcalloc(n + 1, sizeof(*docs));
 	char **inputs = xcalloc(n + 1, sizeof(char *));
+	struct sha256_ctx *h = sha256_begin();
 	for (size_t i = 0; i < n; i++) {
 		const struct chunk_text *c = &chunks[i * total / n];
 		inputs[i] = chunk_input(c);
+		sha256_update(h, inputs[i], strlen(inputs[i]) + 1);
 		docs[i] = (struct embed_doc){ inputs[i], lang_from_code(c->language) };
 	}
+	sha256_finish(h, data_hash);
 	struct embedder_params p = { (int)cfg->embed.dim, (int)cfg->embed.min_df,
 				     (int)cfg->embed.max_features, 0 };
 	struct embedder *e = embedder_train(docs, n, &p, err);
@@ -67,28 +72,43 @@ static struct embedder *train(const struct config *cfg, struct chunk_text *chunk
 	return e;
 }
 
+/* The parent's embedder of this name, or 0. */
+static long long parent_model(const struct release_record *parent, const char *name)
+{
+	return parent && parent->embedder_id && parent->embedder_name &&
+	       !strcmp(parent->embedder_name, name) ? parent->embedder_id : 0;
+}
+
 /*
  * With an OpenAI-compatible endpoint: the model is the endpoint's; every
  * chunk is embedded again when the configured model changes.
  */
-static int embed_remote(struct store *st, const struct config *cfg, struct embed_outcome *out,
+static int embed_remote(struct store *st, const struct config *cfg, long long release,
+			const struct release_record *parent, struct embed_outcome *out,
 			struct strbuf *err)
 {
-	struct model_record prod;
 	struct chunk_text *chunks = NULL;
 	size_t n = 0;
 	char *name = openai_embedder_name(cfg);
 	float *vectors = NULL;
 	int dim = 0, ret = -1;
-	int has = store_model_production(st, "embedder", &prod, err);
-	if (has < 0) {
-		free(name);
-		return -1;
-	}
-	int same = has == 0 && !strcmp(prod.version, name);
-	if (store_chunks_to_embed(st, same ? prod.id : 0, &chunks, &n, err))
-		goto cleanup;
+	long long base = parent_model(parent, "openai");
+	int same = base && !strcmp(parent->embedder_version, name);
 	snprintf(out->version, sizeof(out->version), "%s", name);
+	if (same) {
+		out->model_id = base;
+	} else {
+		/* Registered before its vectors: the same name later finds the vectors it has. */
+		struct model_record m = { .kind = "embedder", .name = "openai", .version = name,
+					  .path = cfg->embed.url, .params = "{}", .metrics = "{}",
+					  .parent_id = base };
+		if (store_model_register(st, &m, err))
+			goto cleanup;
+		out->model_id = m.id;
+		out->trained = 1;
+	}
+	if (store_release_chunks(st, release, out->model_id, &chunks, &n, err))
+		goto cleanup;
 	if (!n) {
 		ret = 0;
 		goto cleanup;
@@ -105,70 +125,34 @@ static int embed_remote(struct store *st, const struct config *cfg, struct embed
 	long long *ids = xcalloc(n + 1, sizeof(long long));
 	for (size_t i = 0; i < n; i++)
 		ids[i] = chunks[i].id;
+	/* The dimension is known once the endpoint has answered: recorded for the questions. */
 	char *params = xasprintf("{\"dim\":%d}", dim);
-	struct model_record m = { .kind = "embedder", .name = "openai", .version = name,
-				  .path = cfg->embed.url, .params = params, .metrics = "{}" };
-	rc = store_embeddings_save(st, same ? NULL : &m, same ? prod.id : 0, ids, vectors, n, dim, err);
+	rc = store_model_set_params(st, out->model_id, params, err) ||
+	     store_embeddings_save(st, out->model_id, ids, vectors, n, dim, err);
 	free(ids);
 	free(params);
 	if (rc)
 		goto cleanup;
-	out->trained = !same;
 	out->embedded = n;
 	ret = 0;
 cleanup:
 	free(vectors);
 	free(name);
 	chunk_texts_free(chunks, n);
-	if (has == 0)
-		model_record_release(&prod);
 	return ret;
 }
 
-int embed_corpus(struct store *st, const struct config *cfg, struct embed_outcome *out,
-		 struct strbuf *err)
+/* Train a new built-in embedder on the release's chunks and embed them all. */
+static int embed_trained(struct store *st, const struct config *cfg, long long release,
+			 long long base, struct embed_outcome *out, struct strbuf *err)
 {
-	if (!strcmp(cfg->embed.embedder, "openai")) {
-		double t0 = time_mono();
-		memset(out, 0, sizeof(*out));
-		int rc = embed_remote(st, cfg, out, err);
-		out->seconds = time_mono() - t0;
-		return rc;
-	}
-	double t0 = time_mono();
-	struct model_record prod;
-	struct chunk_text *missing = NULL, *all = NULL;
-	size_t nmissing = 0, nall = 0;
-	struct embedder *e = NULL;
+	struct chunk_text *all = NULL;
+	size_t nall = 0;
+	char data_hash[SHA256_HEX_LEN + 1];
 	int ret = -1;
-	memset(out, 0, sizeof(*out));
-	int has = store_model_production(st, "embedder", &prod, err);
-	if (has < 0)
+	if (store_release_chunks(st, release, 0, &all, &nall, err))
 		return -1;
-	struct store_totals tot;
-	if (store_totals(st, &tot, err) ||
-	    store_chunks_to_embed(st, has == 0 ? prod.id : 0, &missing, &nmissing, err))
-		goto cleanup;
-	if (has == 0)
-		snprintf(out->version, sizeof(out->version), "%s", prod.version);
-	if (!nmissing) {
-		ret = 0;
-		goto cleanup;
-	}
-	if (has == 0 && (double)nmissing <= cfg->embed.retrain_ratio * (double)tot.chunks) {
-		/* Few new chunks: the current model embeds them. */
-		char *file = xasprintf("%s/%s", cfg->data_dir, prod.path);
-		e = embedder_load(file, err);
-		free(file);
-		if (!e || embed_chunks(st, e, NULL, prod.id, missing, nmissing, err))
-			goto cleanup;
-		out->embedded = nmissing;
-		ret = 0;
-		goto cleanup;
-	}
-	if (store_chunks_to_embed(st, 0, &all, &nall, err))
-		goto cleanup;
-	e = train(cfg, all, nall, err);
+	struct embedder *e = train(cfg, all, nall, data_hash, err);
 	if (!e)
 		goto cleanup;
 	/* Registered relative to the data folder, so that the folder can move. */
@@ -177,10 +161,12 @@ int embed_corpus(struct store *st, const struct config *cfg, struct embed_outcom
 	char *path = xasprintf("%s/%s", cfg->data_dir, relpath);
 	char *params = xasprintf("{\"dim\":%d,\"features\":%d,\"chunks\":%zu,\"min_df\":%u}",
 				 embedder_dim(e), embedder_features(e), nall, cfg->embed.min_df);
-	struct model_record m = { .kind = "embedder", .name = "builtin", .version = (char *)embedder_version(e),
-				  .path = relpath, .params = params, .metrics = "{}" };
-	int rc = mkdir_p(dir) || embedder_save(e, path, err) ||
-		 embed_chunks(st, e, &m, 0, all, nall, err);
+	struct model_record m = { .kind = "embedder", .name = "builtin",
+				  .version = (char *)embedder_version(e), .path = relpath,
+				  .params = params, .metrics = "{}", .parent_id = base,
+				  .data_hash = data_hash };
+	int rc = mkdir_p(dir) || embedder_save(e, path, err) || store_model_register(st, &m, err) ||
+		 embed_chunks(st, e, m.id, all, nall, err);
 	free(dir);
 	free(relpath);
 	free(path);
@@ -192,14 +178,52 @@ int embed_corpus(struct store *st, const struct config *cfg, struct embed_outcom
 	}
 	out->trained = 1;
 	out->embedded = nall;
+	out->model_id = m.id;
 	snprintf(out->version, sizeof(out->version), "%s", embedder_version(e));
 	ret = 0;
+cleanup:
+	embedder_free(e);
+	chunk_texts_free(all, nall);
+	return ret;
+}
+
+int embed_release(struct store *st, const struct config *cfg, long long release,
+		  long long chunks, const struct release_record *parent, struct embed_outcome *out,
+		  struct strbuf *err)
+{
+	double t0 = time_mono();
+	struct chunk_text *missing = NULL;
+	size_t nmissing = 0;
+	struct embedder *e = NULL;
+	int ret = -1;
+	memset(out, 0, sizeof(*out));
+	if (!strcmp(cfg->embed.embedder, "openai")) {
+		ret = embed_remote(st, cfg, release, parent, out, err);
+		out->seconds = time_mono() - t0;
+		return ret;
+	}
+	long long base = parent_model(parent, "builtin");
+	if (base && store_release_chunks(st, release, base, &missing, &nmissing, err))
+		goto cleanup;
+	if (base && (double)nmissing <= cfg->embed.retrain_ratio * (double)chunks) {
+		/* Few new chunks: the parent's model embeds them. */
+		out->model_id = base;
+		snprintf(out->version, sizeof(out->version), "%s", parent->embedder_version);
+		if (nmissing) {
+			char *file = xasprintf("%s/%s", cfg->data_dir, parent->embedder_path);
+			e = embedder_load(file, err);
+			free(file);
+			if (!e || embed_chunks(st, e, base, missing, nmissing, err))
+				goto cleanup;
+		}
+		out->embedded = nmissing;
+		ret = 0;
+		goto cleanup;
+	}
+	ret = chunks ? embed_trained(st, cfg, release, base, out, err) : 0;
 cleanup:
 	out->seconds = time_mono() - t0;
 	embedder_free(e);
 	chunk_texts_free(missing, nmissing);
-	chunk_texts_free(all, nall);
-	if (has == 0)
-		model_record_release(&prod);
 	return ret;
 }

@@ -1,10 +1,11 @@
 /*
- * The embed stage, once per run after the documents: chunks get vectors
- * from the built-in embedder.  The embedder is (re)trained on the corpus
- * when there is none yet or when more than embed.retrain_ratio of the
- * chunks are new to it; otherwise only the new chunks are embedded.  The
- * model is a versioned file under <data>/models/, registered in the store
- * and put in production together with its vectors.
+ * The embed stage, once per candidate release: its chunks get vectors.
+ * The parent release's embedder embeds the chunks new to it, unless more
+ * than embed.retrain_ratio of them are new (or there is none yet): then a
+ * new one is trained on the release's chunks.  A model is a versioned file
+ * under <data>/models/, registered as a candidate; it reaches production
+ * with the release that holds it.  With embed.embedder: openai the
+ * endpoint's model embeds whatever it has not embedded yet.
  */
 #ifndef PIPELINE_EMBED_H
 #define PIPELINE_EMBED_H
@@ -16,11 +17,14 @@
 struct embed_outcome {
 	int trained;		/* a new model was trained */
 	size_t embedded;	/* chunks given a vector */
-	char version[64];	/* the production model after the stage */
+	long long model_id;	/* the release's embedder */
+	char version[64];
 	double seconds;
 };
 
-int embed_corpus(struct store *st, const struct config *cfg, struct embed_outcome *out,
-		 struct strbuf *err);
+/* Vectors for every chunk of `release` (chunks: how many it holds), over `parent` (NULL: none). */
+int embed_release(struct store *st, const struct config *cfg, long long release,
+		  long long chunks, const struct release_record *parent, struct embed_outcome *out,
+		  struct strbuf *err);
 
 #endif

@@ -3,6 +3,7 @@
  */
 #include "pipeline/flow.h"
 
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -115,4 +116,23 @@ void flow_release(struct flow *fl)
 	extractor_free(fl->ex);
 	ocr_stage_free(fl->ocr);
 	progress_free(fl->progress);
+}
+
+void flow_corpus_task(struct flow *fl, const char *stage, enum task_state state, long long started,
+		      double seconds, const char *error)
+{
+	struct strbuf err = STRBUF_INIT;
+	struct task_record t = flow_task(fl, "(corpus)", STAGE_INDEX, state, started, seconds * 1000,
+					 error, NULL);
+	t.stage = stage;
+	if (store_tasks_add(fl->st, &t, 1, &err))
+		log_event(LOG_WARNING, fl->run_id, NULL, stage, "cannot record the task: %s", err.buf);
+	strbuf_release(&err);
+}
+
+void flow_crash_point(const char *where)
+{
+	const char *at = getenv("RAGOPS_CRASH_AT");
+	if (at && !strcmp(at, where))
+		raise(SIGKILL);
 }

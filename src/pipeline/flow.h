@@ -44,7 +44,17 @@ struct flow {
 	struct task_record *cached;	/* tasks of unchanged documents, saved in one batch */
 	size_t ncached, cached_alloc;
 	struct progress *progress;
+	double publish_seconds;		/* the candidate release: embed, lexicon, gate, retention */
 };
+
+/* Record a stage run once for the whole corpus (embed, lexicon, validate...) as a task on "(corpus)". */
+void flow_corpus_task(struct flow *fl, const char *stage, enum task_state state, long long started,
+		      double seconds, const char *error);
+/*
+ * Fault injection for the crash tests: with RAGOPS_CRASH_AT=`where` the
+ * process kills itself (SIGKILL, like kill -9) at that point.
+ */
+void flow_crash_point(const char *where);
 
 typedef char stage_keys[NSTAGES][SHA256_HEX_LEN + 1];
 
@@ -81,8 +91,8 @@ int process_ocr_pages(const struct flow *fl, const struct doc_job *job);
 void process_ocr(struct flow *fl, struct doc_job **jobs, size_t n);
 void process_finish(struct flow *fl, struct doc_job *job);
 
-void write_run_metrics(struct flow *fl, const struct run_options *opts, const char *state,
-		       double seconds, const char *path);
+void write_run_metrics(struct flow *fl, const struct run_options *opts,
+		       const struct run_outcome *out, const char *path);
 
 /* A progress line on a terminal: documents, OCR pages, pages/s, ETA. */
 struct progress *progress_new(size_t documents);

@@ -32,14 +32,18 @@ static json_t *ocr_json(const struct flow *fl)
 			 "documents", docs);
 }
 
-void write_run_metrics(struct flow *fl, const struct run_options *opts, const char *state,
-		       double seconds, const char *path)
+void write_run_metrics(struct flow *fl, const struct run_options *opts,
+		       const struct run_outcome *out, const char *path)
 {
 	json_t *m = json_object();
 	json_object_set_new(m, "run_id", json_integer(fl->run_id));
 	json_object_set_new(m, "trigger", json_string(opts->trigger));
-	json_object_set_new(m, "state", json_string(state));
-	json_object_set_new(m, "duration_s", json_real(seconds));
+	json_object_set_new(m, "state", json_string(out->state));
+	json_object_set_new(m, "duration_s", json_real(out->seconds));
+	json_object_set_new(m, "release", json_pack("{s:o, s:o, s:s, s:s}",
+		"id", out->release ? json_integer(out->release) : json_null(),
+		"production", out->production ? json_integer(out->production) : json_null(),
+		"verdict", out->release_verdict, "message", out->release_message));
 	json_t *docs = json_object();
 	const struct run_stats *s = &fl->stats;
 	json_object_set_new(docs, "seen", json_integer(s->docs_seen));
@@ -58,11 +62,12 @@ void write_run_metrics(struct flow *fl, const struct run_options *opts, const ch
 	json_object_set_new(stages, "collect", json_real(fl->stage_seconds[NSTAGES]));
 	json_object_set_new(stages, "embed", json_real(fl->embed.seconds));
 	json_object_set_new(stages, "lexicon", json_real(fl->lexicon.seconds));
+	json_object_set_new(stages, "publish", json_real(fl->publish_seconds));
 	for (int i = 0; i < NSTAGES; i++)
 		json_object_set_new(stages, stage_names[i], json_real(fl->stage_seconds[i]));
 	json_object_set_new(m, "stage_seconds", stages);
 	json_object_set_new(m, "ocr", ocr_json(fl));
-	json_object_set_new(m, "lexicon", json_pack("{s:b, s:I, s:I, s:s, s:f}", "built", fl->lexicon.built,
+	json_object_set_new(m, "lexicon", json_pack("{s:b, s:I, s:I, s:s, s:f}", "built", fl->lexicon.model_id != 0,
 						    "chunks", (json_int_t)fl->lexicon.chunks,
 						    "terms", (json_int_t)fl->lexicon.terms,
 						    "version", fl->lexicon.version, "seconds", fl->lexicon.seconds));

@@ -7,7 +7,7 @@
 #define _GNU_SOURCE /* qsort_r */
 #include "pipeline/run.h"
 #include "pipeline/flow.h"
-#include "pipeline/embed.h"
+#include "pipeline/publish.h"
 
 #include <jansson.h>
 #include <signal.h>
@@ -111,19 +111,6 @@ struct batch {
 	size_t n, alloc;
 	int pages;
 };
-
-/* Record a stage run once for the whole corpus (embed, lexicon) as a task on "(corpus)". */
-static void corpus_task(struct flow *fl, struct store *st, const char *stage, enum task_state state,
-			long long started, double seconds, const char *error)
-{
-	struct strbuf err = STRBUF_INIT;
-	struct task_record t = flow_task(fl, "(corpus)", STAGE_INDEX, state, started, seconds * 1000,
-					 error, NULL);
-	t.stage = stage;
-	if (store_tasks_add(st, &t, 1, &err))
-		log_event(LOG_WARNING, fl->run_id, NULL, stage, "cannot record the task: %s", err.buf);
-	strbuf_release(&err);
-}
 
 /*
  * Fault injection for the crash tests: RAGOPS_CRASH_AFTER_DOCUMENTS=N kills
@@ -302,39 +289,19 @@ int pipeline_run(struct store *st, const struct config *cfg, const struct run_op
 		fl.stats.docs_deleted++;
 	}
 
-	/* embed: once for the corpus, after every document is in */
-	{
-		struct strbuf eerr = STRBUF_INIT;
-		long long started = time_now_ms();
-		int erc = embed_corpus(st, cfg, &fl.embed, &eerr);
-		corpus_task(&fl, st, "embed", erc ? TASK_FAILED : TASK_COMPLETED, started,
-			    fl.embed.seconds, erc ? eerr.buf : NULL);
-		if (erc)
-			log_event(LOG_WARNING, fl.run_id, NULL, "embed",
-				  "no vectors: %s (search and answers use BM25 alone)", eerr.buf);
-		else if (fl.embed.embedded)
-			log_event(LOG_INFO, fl.run_id, NULL, "embed", "%s %zu chunks with %s",
-				  fl.embed.trained ? "trained on and embedded" : "embedded",
-				  fl.embed.embedded, fl.embed.version);
-		strbuf_release(&eerr);
+	/* validate and publish: the documents as they are now become a release, or not */
+	struct publish_outcome pub;
+	if (publish_release(&fl, &pub, err)) {
+		log_event(LOG_ERROR, fl.run_id, NULL, "publish", "%s", err->buf);
+		store_run_finish(st, fl.run_id, "failed", &fl.stats, err->buf, err);
+		goto cleanup;
 	}
-
-	/* lexicon: the in-memory BM25 index's file, rebuilt when the chunks changed */
-	{
-		struct strbuf lerr = STRBUF_INIT;
-		long long started = time_now_ms();
-		int lrc = lexicon_refresh(st, cfg, &fl.lexicon, &lerr);
-		corpus_task(&fl, st, "lexicon",
-			    lrc ? TASK_FAILED : fl.lexicon.built ? TASK_COMPLETED : TASK_CACHED, started,
-			    fl.lexicon.seconds, lrc ? lerr.buf : NULL);
-		if (lrc)
-			log_event(LOG_WARNING, fl.run_id, NULL, "lexicon",
-				  "no lexicon: %s (BM25 searches read the SQLite index, slower)", lerr.buf);
-		else if (fl.lexicon.built)
-			log_event(LOG_INFO, fl.run_id, NULL, "lexicon", "%zu chunks, %zu terms: %s",
-				  fl.lexicon.chunks, fl.lexicon.terms, fl.lexicon.version);
-		strbuf_release(&lerr);
-	}
+	out->release = pub.release;
+	out->production = pub.production;
+	out->release_verdict = pub.verdict == PUBLISH_PROMOTED ? "promoted"
+			       : pub.verdict == PUBLISH_REFUSED ? "refused" : "unchanged";
+	snprintf(out->release_message, sizeof(out->release_message), "%s", pub.message);
+	fl.publish_seconds = pub.seconds;
 
 	fl.stats.ocr_pages = fl.ocr_stats.pages;
 	fl.stats.ocr_failed = fl.ocr_stats.failed;
@@ -343,16 +310,18 @@ int pipeline_run(struct store *st, const struct config *cfg, const struct run_op
 		? fl.ocr_stats.confidence_sum / fl.ocr_stats.confidence_pages : 0;
 	out->stats = fl.stats;
 	/* A page that failed OCR is lost text: the user has to look, as for a failed document. */
-	out->state = fl.stats.docs_failed || fl.stats.ocr_failed ? "completed_with_failures"
-								 : "completed";
+	out->state = pub.verdict == PUBLISH_REFUSED ? "refused"
+		     : fl.stats.docs_failed || fl.stats.ocr_failed ? "completed_with_failures"
+								   : "completed";
 	out->seconds = time_mono() - t_start;
-	if (store_run_finish(st, fl.run_id, out->state, &fl.stats, NULL, err))
+	if (store_run_finish(st, fl.run_id, out->state, &fl.stats,
+			     pub.verdict == PUBLISH_REFUSED ? pub.message : NULL, err))
 		goto cleanup;
 	char *metrics_dir = xasprintf("%s/metrics", cfg->data_dir);
 	mkdir_p(metrics_dir);
 	out->metrics_path = xasprintf("%s/run-%lld.json", metrics_dir, fl.run_id);
 	free(metrics_dir);
-	write_run_metrics(&fl, opts, out->state, out->seconds, out->metrics_path);
+	write_run_metrics(&fl, opts, out, out->metrics_path);
 	log_event(LOG_INFO, fl.run_id, NULL, NULL, "run %s in %.3f s", out->state, out->seconds);
 	ret = 0;
 cleanup:

@@ -1,5 +1,6 @@
 /*
- * The pipeline flow: collect -> extract -> clean -> chunk -> index, run
+ * The pipeline flow: collect -> extract -> clean -> chunk -> index, then
+ * embed -> lexicon -> validate -> publish for the candidate release, run
  * incrementally over the inbox folders and recorded like a workflow
  * engine records a flow run: a run row, a task row per document and
  * stage, a structured log, and metrics/run-<id>.json.
@@ -22,7 +23,11 @@ struct run_options {
 
 struct run_outcome {
 	long long run_id;
-	const char *state;	/* "completed" or "completed_with_failures" */
+	const char *state;	/* "completed", "completed_with_failures" or "refused" */
+	long long release;	/* the release built (or the newest, when nothing changed) */
+	long long production;	/* in production after the run, 0 when none */
+	const char *release_verdict;	/* "promoted", "refused", "unchanged" */
+	char release_message[1024];
 	struct run_stats stats;
 	double seconds;
 	char *metrics_path;	/* caller frees */

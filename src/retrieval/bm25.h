@@ -1,20 +1,24 @@
 /*
- * BM25 candidates for retrieval: from the lexicon in memory when it matches
- * the chunks in the store (retrieve.bm25_index: lexicon), else from the
- * SQLite full-text index.  Both rank alike.
+ * BM25 candidates for retrieval: from the release's lexicon in memory
+ * (retrieve.bm25_index: lexicon), else from the SQLite full-text index
+ * restricted to the release's chunks.  Both rank alike on a store that
+ * holds one release; FTS5's statistics also count the chunks of the other
+ * releases kept, so it is the fallback, not the reference.
  */
 #ifndef RETRIEVAL_BM25_H
 #define RETRIEVAL_BM25_H
 
 #include "core/config.h"
 #include "core/strbuf.h"
+#include "retrieval/release.h"
 #include "store/store.h"
 
 /*
- * The `k` best chunks for `query`: ids and scores only, best first.  0, or
- * a retrieve_failure (RETRIEVE_BAD_QUERY: no searchable word).
+ * The `k` best chunks of release `rel` for `query`: ids and scores only,
+ * best first.  0, or a retrieve_failure (RETRIEVE_BAD_QUERY: no searchable
+ * word).
  */
-int bm25_top(struct store *st, const struct config *cfg, const char *query, unsigned k,
-	     struct search_hit **out, size_t *n, struct strbuf *err);
+int bm25_top(struct store *st, const struct config *cfg, const struct release_view *rel,
+	     const char *query, unsigned k, struct search_hit **out, size_t *n, struct strbuf *err);
 
 #endif

@@ -221,13 +221,19 @@ int lexicon_build(const struct chunk_text *chunks, size_t n, const char *dir,
 
 /* --- reading ------------------------------------------------------------ */
 
-int lexicon_fits(const char *params, long long chunks, long long max_chunk_id)
+int lexicon_matches(const struct lexicon *lx, const long long *ids, size_t n)
 {
-	json_t *p = json_loads(params ? params : "", 0, NULL);
-	int same = p && json_integer_value(json_object_get(p, "chunks")) == chunks &&
-		   json_integer_value(json_object_get(p, "max_chunk_id")) == max_chunk_id;
-	json_decref(p);
-	return same;
+	if (lx->h->nchunks != n)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (lx->ids[i] != ids[i])
+			return 0;
+	return 1;
+}
+
+size_t lexicon_chunks(const struct lexicon *lx)
+{
+	return lx->h->nchunks;
 }
 
 struct lexicon *lexicon_open(const char *path, struct strbuf *err)
@@ -291,6 +297,14 @@ void lexicon_close(struct lexicon *lx)
 	pthread_mutex_destroy(&lx->lock);
 	munmap(lx->map, lx->size);
 	free(lx);
+}
+
+static const struct term_entry *find_term(const struct lexicon *lx, const char *name, size_t len);
+
+long long lexicon_term_chunks(const struct lexicon *lx, const char *term)
+{
+	const struct term_entry *e = find_term(lx, term, strlen(term));
+	return e ? e->df : 0;
 }
 
 /* Zeroed arrays for one search: a spare one, or new (a search per thread at a time). */

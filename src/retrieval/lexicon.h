@@ -6,8 +6,9 @@
  * word with its stems as alternatives) but scores every matching chunk in a
  * tight loop over arrays instead of a B-tree walk per chunk: on 100,000
  * chunks a question takes about a millisecond instead of ten.
- * FTS5 stays the source of truth: a lexicon that no longer matches the
- * chunks in the store is not used.
+ * Each release has its own, built from exactly its chunks (checked when
+ * it is loaded); FTS5 answers only when a release's file is missing or
+ * damaged.
  */
 #ifndef RETRIEVAL_LEXICON_H
 #define RETRIEVAL_LEXICON_H
@@ -33,12 +34,16 @@ struct lexicon_built {
 int lexicon_build(const struct chunk_text *chunks, size_t n, const char *dir,
 		  struct lexicon_built *out, struct strbuf *err);
 
-/* Whether a lexicon registered with `params` ({"chunks", "max_chunk_id"}) matches these chunks. */
-int lexicon_fits(const char *params, long long chunks, long long max_chunk_id);
 
 /* Map a lexicon file; NULL with the reason when it is missing or damaged. */
 struct lexicon *lexicon_open(const char *path, struct strbuf *err);
 void lexicon_close(struct lexicon *lx);
+
+/* Whether the lexicon indexes exactly these chunks (ids ascending, as built). */
+int lexicon_matches(const struct lexicon *lx, const long long *ids, size_t n);
+size_t lexicon_chunks(const struct lexicon *lx);
+/* How many chunks hold `term` (an indexed token), as the full-text index would say. */
+long long lexicon_term_chunks(const struct lexicon *lx, const char *term);
 
 /*
  * The `k` best chunks for `query` by BM25 into ids[] and scores[] (best

@@ -36,8 +36,9 @@ static void move_hit(struct search_hit *dst, struct search_hit *src)
 	memset(src, 0, sizeof(*src));
 }
 
-int retrieve(struct store *st, const struct config *cfg, const char *query, const char *mode,
-	     unsigned k, struct retrieval *out, struct strbuf *err)
+int retrieve(struct store *st, const struct config *cfg, const struct release_view *rel,
+	     const char *query, const char *mode, unsigned k, struct retrieval *out,
+	     struct strbuf *err)
 {
 	struct search_hit *bm = NULL, *dh = NULL;
 	size_t nbm = 0;
@@ -45,35 +46,30 @@ int retrieve(struct store *st, const struct config *cfg, const char *query, cons
 	size_t nf = 0, nids = 0;
 	long long *ids = NULL;
 	struct tokenizer *tok = NULL;
-	struct vector_index *vi = NULL;
-	struct shared_ref *vi_ref = NULL;
+	const struct vector_index *vi = rel->vi;
 	int ret = -1;
 	memset(out, 0, sizeof(*out));
+	out->release = rel->id;
 	mode = mode ? mode : cfg->retrieve.mode;
 	if (strcmp(mode, "bm25") && strcmp(mode, "dense") && strcmp(mode, "hybrid")) {
 		strbuf_addf(err, "unknown retriever '%s': use bm25, dense or hybrid", mode);
 		return RETRIEVE_BAD_QUERY;
 	}
 	int want_dense = strcmp(mode, "bm25") != 0, want_bm25 = strcmp(mode, "dense") != 0;
-	if (want_dense) {
-		int rc = vectors_acquire(st, cfg, &vi, &vi_ref, err);
-		if (rc < 0)
-			return -1;
-		if (rc == 1) {
-			if (!strcmp(mode, "dense")) {
-				strbuf_addstr(err, "no embedder in production yet: 'ragops run' trains one");
-				return RETRIEVE_NOT_READY;
-			}
-			want_dense = 0;
-			mode = "bm25";
+	if (want_dense && !vi) {
+		if (!strcmp(mode, "dense")) {
+			strbuf_addf(err, "release %lld has no vectors: search it with bm25", rel->id);
+			return RETRIEVE_NOT_READY;
 		}
+		want_dense = 0;
+		mode = "bm25";
 	}
 	out->mode = mode;
 	unsigned cand = cfg->retrieve.candidates > k ? cfg->retrieve.candidates : k;
 	double t0 = time_mono();
 	if (want_bm25) {
 		/* Ranks only: texts and snippets are made for the final hits alone. */
-		int rc = bm25_top(st, cfg, query, cand, &bm, &nbm, err);
+		int rc = bm25_top(st, cfg, rel, query, cand, &bm, &nbm, err);
 		if (rc) {
 			/* A question of stop words alone can still be found by meaning. */
 			if (!want_dense)
@@ -147,7 +143,6 @@ int retrieve(struct store *st, const struct config *cfg, const char *query, cons
 	out->ms_fuse = (time_mono() - t2) * 1000;
 	ret = 0;
 cleanup:
-	vectors_release(vi_ref);
 	tokenizer_free(tok);
 	free(ids);
 	search_hits_free(bm, nbm);

@@ -1,6 +1,6 @@
 /*
- * Retrieval: BM25 over the full-text index, dense search over the chunk
- * vectors of the embedder in production (exact top-k, in process), or
+ * Retrieval from one release: BM25 over its lexicon, dense search over the
+ * chunk vectors of its embedder (exact top-k, in process), or
  * both fused by reciprocal rank (the default), with at most
  * retrieve.per_document chunks of one document so that the sources are
  * diverse.
@@ -10,9 +10,11 @@
 
 #include "core/config.h"
 #include "core/strbuf.h"
+#include "retrieval/release.h"
 #include "store/store.h"
 
 struct retrieval {
+	long long release;	/* the release searched */
 	struct search_hit *hits;
 	size_t n;
 	const char *mode;	/* what was used: "bm25", "dense", "hybrid" */
@@ -24,16 +26,17 @@ struct retrieval {
 enum retrieve_failure {
 	RETRIEVE_FAILED = -1,		/* the store or the embeddings endpoint */
 	RETRIEVE_BAD_QUERY = -2,	/* unknown mode, no searchable word */
-	RETRIEVE_NOT_READY = -3,	/* dense asked before any embedder was trained */
+	RETRIEVE_NOT_READY = -3,	/* dense asked of a release without an embedder */
 };
 
 /*
- * Retrieve `k` chunks for `query` by `mode` (NULL: retrieve.mode): 0 or a
- * retrieve_failure with the reason in err.  With no vectors yet, hybrid
- * falls back to BM25.
+ * Retrieve `k` chunks of release `rel` for `query` by `mode` (NULL:
+ * retrieve.mode): 0 or a retrieve_failure with the reason in err.  Without
+ * vectors, hybrid falls back to BM25.
  */
-int retrieve(struct store *st, const struct config *cfg, const char *query, const char *mode,
-	     unsigned k, struct retrieval *out, struct strbuf *err);
+int retrieve(struct store *st, const struct config *cfg, const struct release_view *rel,
+	     const char *query, const char *mode, unsigned k, struct retrieval *out,
+	     struct strbuf *err);
 void retrieval_release(struct retrieval *r);
 
 #endif

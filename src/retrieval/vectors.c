@@ -1,7 +1,8 @@
 /*
- * Dense retrieval: the vectors of the embedder in production, loaded once
- * per process and shared by its threads, searched exactly (float32) or by
- * an int8 scan whose candidates are rescored in float32.
+ * Dense retrieval: the vectors of a release's embedder for its chunks,
+ * loaded once per process with the release (retrieval/release.c) and
+ * shared by its threads, searched exactly (float32) or by an int8 scan
+ * whose candidates are rescored in float32.
  */
 #include "retrieval/vectors.h"
 
@@ -32,10 +33,7 @@
  * floats in memory: 1.7 ms).
  */
 
-/* The vectors of the production model, shared by the threads that search. */
-static struct shared_slot vector_indexes = SHARED_SLOT_INIT;
-
-static void index_free(struct vector_index *vi)
+void vectors_free(struct vector_index *vi)
 {
 	if (!vi)
 		return;
@@ -47,35 +45,33 @@ static void index_free(struct vector_index *vi)
 	free(vi);
 }
 
-static void free_index(void *vi)
-{
-	index_free(vi);
-}
-
-static struct vector_index *index_build(struct store *st, const struct config *cfg,
-					const struct model_record *m, struct strbuf *err)
+struct vector_index *vectors_load(struct store *st, const struct config *cfg,
+				  const struct release_record *r, struct strbuf *err)
 {
 	struct vector_index *vi = xcalloc(1, sizeof(*vi));
-	if (!strcmp(m->name, "openai")) {
+	if (!strcmp(r->embedder_name, "openai")) {
 		/* The endpoint embeds the questions; its dimension is in the record. */
-		json_t *p = json_loads(m->params, 0, NULL);
+		json_t *p = json_loads(r->embedder_params ? r->embedder_params : "", 0, NULL);
 		vi->dim = (int)json_integer_value(json_object_get(p, "dim"));
 		json_decref(p);
+		if (vi->dim <= 0)
+			strbuf_addf(err, "the embedder %s has no dimension on record", r->embedder_version);
 	} else {
-		char *file = xasprintf("%s/%s", cfg->data_dir, m->path);
+		char *file = xasprintf("%s/%s", cfg->data_dir, r->embedder_path);
 		vi->e = embedder_load(file, err);
 		free(file);
 		vi->dim = vi->e ? embedder_dim(vi->e) : 0;
 	}
 	if (vi->dim <= 0 ||
-	    store_embeddings_load(st, m->id, vi->dim, &vi->ids, &vi->vectors, &vi->n, err)) {
-		index_free(vi);
+	    store_release_vectors(st, r->id, r->embedder_id, vi->dim, &vi->ids, &vi->vectors, &vi->n,
+				  err)) {
+		vectors_free(vi);
 		return NULL;
 	}
 	if (!strcmp(cfg->retrieve.vectors, "int8"))
 		vectors_quantize(vi);
-	vi->model_id = m->id;
-	snprintf(vi->version, sizeof(vi->version), "%s", m->version);
+	vi->model_id = r->embedder_id;
+	snprintf(vi->version, sizeof(vi->version), "%s", r->embedder_version);
 	return vi;
 }
 
@@ -89,30 +85,6 @@ void vectors_quantize(struct vector_index *vi)
 	vi->scales = xmalloc((vi->n + 1) * sizeof(float));
 	for (size_t i = 0; i < vi->n; i++)
 		vi->scales[i] = quantize_i8(vi->vectors + i * dim, vi->dim, vi->codes + i * dim);
-}
-
-int vectors_acquire(struct store *st, const struct config *cfg, struct vector_index **out,
-		    struct shared_ref **ref, struct strbuf *err)
-{
-	struct model_record m;
-	int rc = store_model_production(st, "embedder", &m, err);
-	if (rc)
-		return rc;
-	/*
-	 * A run that keeps the model still saves vectors for it (generation
-	 * moves).  Chunks deleted meanwhile keep their vectors here until then:
-	 * retrieve() skips a hit whose chunk is gone.
-	 */
-	struct shared_key key = { m.id, { m.generation, 0 } };
-	*out = shared_get(&vector_indexes, key, ref);
-	if (!*out) {
-		/* Two threads may both build it once after a run; the last one wins. */
-		*out = index_build(st, cfg, &m, err);
-		if (*out)
-			shared_publish(&vector_indexes, key, *out, free_index, ref);
-	}
-	model_record_release(&m);
-	return *out ? 0 : -1;
 }
 
 static int by_score(const void *a, const void *b)
@@ -172,11 +144,6 @@ size_t vectors_top_int8(const struct vector_index *vi, const float *q, size_t k,
 	free(q16);
 	free(cand);
 	return n;
-}
-
-void vectors_release(struct shared_ref *ref)
-{
-	shared_release(&vector_indexes, ref);
 }
 
 long vectors_top(const struct config *cfg, const struct vector_index *vi, const char *query,

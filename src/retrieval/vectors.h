@@ -1,5 +1,5 @@
 /*
- * The chunk vectors of the embedder in production, in memory: exact top-k
+ * The chunk vectors of a release's embedder, in memory: exact top-k
  * by cosine (float32), or an int8 scan keeping RESCORE_FACTOR times the
  * candidates, rescored in float32 (retrieve.vectors).
  */
@@ -12,7 +12,6 @@
 #include "core/config.h"
 #include "core/strbuf.h"
 #include "learn/embedder.h"
-#include "retrieval/shared.h"
 #include "store/store.h"
 
 /* Candidates the int8 scan keeps per result asked for (why 4: see vectors.c). */
@@ -35,13 +34,10 @@ struct scored {
 	float score;
 };
 
-/*
- * The production model's index, loaded on first use, referenced in *ref:
- * 0, 1 when no model is in production, -1 on error.
- */
-int vectors_acquire(struct store *st, const struct config *cfg, struct vector_index **out,
-		    struct shared_ref **ref, struct strbuf *err);
-void vectors_release(struct shared_ref *ref);
+/* The vectors of release r's embedder for its chunks; NULL with the reason. */
+struct vector_index *vectors_load(struct store *st, const struct config *cfg,
+				  const struct release_record *r, struct strbuf *err);
+void vectors_free(struct vector_index *vi);
 
 /* Top-k chunks by cosine with the question, best first; -1 when it cannot be embedded. */
 long vectors_top(const struct config *cfg, const struct vector_index *vi, const char *query,

@@ -13,32 +13,9 @@
 #include "ops/feedback.h"
 #include "serve/routes.h"
 
-/* The request body as a JSON object, or NULL after replying 400. */
-static json_t *body_object(const struct request *rq, struct reply *rp)
-{
-	json_error_t je;
-	if (!rq->body_len) {
-		reply_error(rp, 400, NULL, "the request needs a JSON object as its body");
-		return NULL;
-	}
-	json_t *j = json_loadb(rq->body, rq->body_len, JSON_REJECT_DUPLICATES, &je);
-	if (!j) {
-		reply_error(rp, 400, NULL, "invalid JSON at line %d, column %d: %s", je.line, je.column,
-			    je.text);
-		return NULL;
-	}
-	if (!json_is_object(j)) {
-		reply_error(rp, 400, NULL, "the body must be a JSON object, not %s",
-			    json_is_array(j) ? "an array" : "a single value");
-		json_decref(j);
-		return NULL;
-	}
-	return j;
-}
-
 void api_ask(struct server_ctx *ctx, const struct request *rq, struct reply *rp)
 {
-	json_t *body = body_object(rq, rp), *v;
+	json_t *body = request_object(rq, rp), *v;
 	if (!body)
 		return;
 	struct ask_options ao = { 0 };
@@ -97,7 +74,7 @@ done:
 
 void api_feedback_post(struct server_ctx *ctx, const struct request *rq, struct reply *rp)
 {
-	json_t *body = body_object(rq, rp);
+	json_t *body = request_object(rq, rp);
 	if (!body)
 		return;
 	struct feedback_record f = { 0 };

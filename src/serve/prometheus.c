@@ -41,7 +41,57 @@ static const struct tally_spec tallies[] = {
 	{ TALLY_RUNS_BY_STATE, "ragops_runs_total", "counter", "Pipeline runs, by final state.", "state" },
 	{ TALLY_DOCUMENTS_BY_STATUS, "ragops_documents", "gauge", "Documents in the store, by status.", "status" },
 	{ TALLY_PAGES_BY_METHOD, "ragops_pages", "gauge", "Pages in the store, by how their text was read.", "method" },
+	{ TALLY_GATE_OUTCOMES, "ragops_gate_outcomes_total", "counter",
+	  "Candidate releases the gate decided on, by result.", "result" },
+	{ TALLY_RELEASE_CHANGES, "ragops_release_changes_total", "counter",
+	  "Production changed by hand (deploy promote, rollback), by action.", "action" },
 };
+
+/* The gate's figures of a release, one line each. */
+static void add_gate_metrics(const struct release_record *r, const char *role, struct strbuf *out)
+{
+	static const char *const names[] = { "recall_at_1", "recall_at_5", "mrr", "abstention_recall" };
+	json_t *m = json_loads(r->metrics ? r->metrics : "", 0, NULL);
+	json_t *f = json_object_get(m, "figures");
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		json_t *v = json_object_get(f, names[i]);
+		if (json_is_number(v))
+			strbuf_addf(out, "ragops_gate_metric{release=\"%lld\",role=\"%s\",metric=\"%s\"} %g\n",
+				    r->id, role, names[i], json_number_value(v));
+	}
+	json_decref(m);
+}
+
+/* The release in production, and the newest one when it is another (a refused candidate). */
+static int add_releases(struct store *st, struct strbuf *out, struct strbuf *err)
+{
+	struct release_record prod, latest;
+	int has_prod = store_release_get(st, 0, &prod, err);
+	int has_latest = has_prod < 0 ? -1 : store_release_latest(st, &latest, err);
+	if (has_latest < 0) {
+		if (!has_prod)
+			release_record_release(&prod);
+		return -1;
+	}
+	strbuf_addf(out, "# HELP ragops_release_production_id The release answering questions (0: none).\n"
+			 "# TYPE ragops_release_production_id gauge\nragops_release_production_id %lld\n",
+		    has_prod ? 0 : prod.id);
+	strbuf_addf(out, "# HELP ragops_release_production_created_seconds When that release was built.\n"
+			 "# TYPE ragops_release_production_created_seconds gauge\n"
+			 "ragops_release_production_created_seconds %.3f\n",
+		    has_prod ? 0 : (double)prod.created_at / 1000.0);
+	strbuf_addstr(out, "# HELP ragops_gate_metric The gate's golden-set figures of a release.\n"
+			   "# TYPE ragops_gate_metric gauge\n");
+	if (!has_prod)
+		add_gate_metrics(&prod, "production", out);
+	if (!has_latest && (has_prod || latest.id != prod.id))
+		add_gate_metrics(&latest, "newest", out);
+	if (!has_prod)
+		release_record_release(&prod);
+	if (!has_latest)
+		release_record_release(&latest);
+	return 0;
+}
 
 /* The histogram of `h`; *count gets how many values it holds. */
 static int add_histogram(struct store *st, const struct histogram_spec *h, struct strbuf *out,
@@ -109,6 +159,8 @@ void api_prometheus(struct server_ctx *ctx, const struct request *rq, struct rep
 		bad = add_tally(ctx->store, &tallies[i], &out, &err);
 	if (!bad)
 		bad = add_queries(ctx->store, &out, &err);
+	if (!bad)
+		bad = add_releases(ctx->store, &out, &err);
 	long long count, feedback = 0;
 	for (size_t i = 0; !bad && i < sizeof(histograms) / sizeof(histograms[0]); i++) {
 		bad = add_histogram(ctx->store, &histograms[i], &out, &count, &err);

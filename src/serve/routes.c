@@ -17,6 +17,10 @@ const struct route routes[] = {
 	{ "GET", "/api/runs/{id}", api_run, ROUTE_STORE },
 	{ "GET", "/api/documents", api_documents, ROUTE_STORE },
 	{ "GET", "/api/metrics/summary", api_summary, ROUTE_STORE },
+	{ "GET", "/api/releases", api_releases, ROUTE_STORE },
+	{ "GET", "/api/releases/{id}", api_release, ROUTE_STORE },
+	{ "POST", "/api/releases/{id}/promote", api_release_promote, ROUTE_STORE | ROUTE_ADMIN },
+	{ "POST", "/api/deploy/rollback", api_rollback, ROUTE_STORE | ROUTE_ADMIN },
 	{ "GET", "/healthz", api_healthz, 0 },
 	{ "GET", "/readyz", api_readyz, ROUTE_STORE },
 	{ "GET", "/health", api_health, ROUTE_STORE },
@@ -26,7 +30,8 @@ const int nroutes = sizeof(routes) / sizeof(routes[0]);
 
 const char *const route_names[] = {
 	"/api/ask", "/api/feedback", "/api/feedback", "/api/feedback/export", "/api/runs", "/api/runs",
-	"/api/runs/{id}", "/api/documents", "/api/metrics/summary", "/healthz", "/readyz",
+	"/api/runs/{id}", "/api/documents", "/api/metrics/summary", "/api/releases",
+	"/api/releases/{id}", "/api/releases/{id}/promote", "/api/deploy/rollback", "/healthz", "/readyz",
 	"/health", "/metrics", "static", "unmatched",
 };
 _Static_assert(sizeof(route_names) / sizeof(route_names[0]) ==

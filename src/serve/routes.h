@@ -46,6 +46,10 @@ void api_run_start(struct server_ctx *ctx, const struct request *rq, struct repl
 void api_run(struct server_ctx *ctx, const struct request *rq, struct reply *rp);
 void api_documents(struct server_ctx *ctx, const struct request *rq, struct reply *rp);
 void api_summary(struct server_ctx *ctx, const struct request *rq, struct reply *rp);
+void api_releases(struct server_ctx *ctx, const struct request *rq, struct reply *rp);
+void api_release(struct server_ctx *ctx, const struct request *rq, struct reply *rp);
+void api_release_promote(struct server_ctx *ctx, const struct request *rq, struct reply *rp);
+void api_rollback(struct server_ctx *ctx, const struct request *rq, struct reply *rp);
 void api_healthz(struct server_ctx *ctx, const struct request *rq, struct reply *rp);
 void api_readyz(struct server_ctx *ctx, const struct request *rq, struct reply *rp);
 void api_health(struct server_ctx *ctx, const struct request *rq, struct reply *rp);

@@ -68,6 +68,29 @@ void reply_text(struct reply *rp, int status, const char *content_type, char *te
 	rp->len = len;
 }
 
+/* The request body as a JSON object, or NULL after replying 400. */
+json_t *request_object(const struct request *rq, struct reply *rp)
+{
+	json_error_t je;
+	if (!rq->body_len) {
+		reply_error(rp, 400, NULL, "the request needs a JSON object as its body");
+		return NULL;
+	}
+	json_t *j = json_loadb(rq->body, rq->body_len, JSON_REJECT_DUPLICATES, &je);
+	if (!j) {
+		reply_error(rp, 400, NULL, "invalid JSON at line %d, column %d: %s", je.line, je.column,
+			    je.text);
+		return NULL;
+	}
+	if (!json_is_object(j)) {
+		reply_error(rp, 400, NULL, "the body must be a JSON object, not %s",
+			    json_is_array(j) ? "an array" : "a single value");
+		json_decref(j);
+		return NULL;
+	}
+	return j;
+}
+
 void reply_json(struct reply *rp, int status, json_t *j)
 {
 	/* Ten digits: 0.1, not 0.10000000000000001. */

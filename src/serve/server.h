@@ -57,6 +57,8 @@ const char *request_header(const struct request *rq, const char *name);
 
 void reply_header(struct reply *rp, const char *name, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/* The request body as a JSON object, or NULL after replying 400. */
+json_t *request_object(const struct request *rq, struct reply *rp);
 /* Send `j` (stolen) with `status`. */
 void reply_json(struct reply *rp, int status, json_t *j);
 /* {"error": message, "field": field?} */

@@ -128,20 +128,61 @@ static int upsert_doc(struct store *st, struct doc_record *d, struct strbuf *err
 	return 0;
 }
 
-static int delete_content(struct store *st, long long doc_id, struct strbuf *err)
+/* A document's pages describe its newest version only (its chunks stay with their version). */
+static int delete_pages(struct store *st, long long doc_id, struct strbuf *err)
 {
 	sqlite3_stmt *stmt = NULL;
-	const char *sqls[] = { "DELETE FROM chunks WHERE doc_id = ?", "DELETE FROM pages WHERE doc_id = ?" };
-	for (int i = 0; i < 2; i++) {
-		if (sql_prepare(st, sqls[i], &stmt, err))
-			return -1;
-		sqlite3_bind_int64(stmt, 1, doc_id);
-		int rc = sqlite3_step(stmt);
-		sqlite3_finalize(stmt);
-		if (rc != SQLITE_DONE)
-			return sql_fail(st, "cannot remove old content", err);
+	if (sql_prepare(st, "DELETE FROM pages WHERE doc_id = ?", &stmt, err))
+		return -1;
+	sqlite3_bind_int64(stmt, 1, doc_id);
+	int rc = sqlite3_step(stmt);
+	sqlite3_finalize(stmt);
+	return rc == SQLITE_DONE ? 0 : sql_fail(st, "cannot remove old pages", err);
+}
+
+/*
+ * A new, immutable version of the document's content; documents.version_id
+ * points at it.  Older versions stay while a release holds them.
+ */
+static long long insert_version(struct store *st, const struct doc_record *d,
+				const struct page_record *pages, size_t npages, long long run_id,
+				struct strbuf *err)
+{
+	sqlite3_stmt *stmt = NULL;
+	int ocr = 0, weak = 0;
+	for (size_t i = 0; i < npages; i++) {
+		ocr += pages[i].method == PAGE_OCR || pages[i].method == PAGE_OCR_FAILED;
+		weak += pages[i].flagged;
 	}
-	return 0;
+	if (sql_prepare(st, "INSERT INTO doc_versions (doc_id, sha256, title, language, pages,"
+			    " pages_needing_ocr, ocr_pages, weak_pages, chunks, chars, run_id, created_at)"
+			    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", &stmt, err))
+		return -1;
+	sqlite3_bind_int64(stmt, 1, d->id);
+	sqlite3_bind_text(stmt, 2, d->sha256 ? d->sha256 : d->seen_sha256, -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 3, d->title, -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 4, d->language, -1, SQLITE_STATIC);
+	sqlite3_bind_int(stmt, 5, d->pages);
+	sqlite3_bind_int(stmt, 6, d->pages_needing_ocr);
+	sqlite3_bind_int(stmt, 7, ocr);
+	sqlite3_bind_int(stmt, 8, weak);
+	sqlite3_bind_int(stmt, 9, d->chunks);
+	sqlite3_bind_int64(stmt, 10, d->chars);
+	if (run_id)
+		sqlite3_bind_int64(stmt, 11, run_id);
+	sqlite3_bind_int64(stmt, 12, time_now_ms());
+	int rc = sqlite3_step(stmt);
+	sqlite3_finalize(stmt);
+	if (rc != SQLITE_DONE)
+		return sql_fail(st, "cannot save the document's version", err);
+	long long id = sqlite3_last_insert_rowid(st->db);
+	if (sql_prepare(st, "UPDATE documents SET version_id = ? WHERE id = ?", &stmt, err))
+		return -1;
+	sqlite3_bind_int64(stmt, 1, id);
+	sqlite3_bind_int64(stmt, 2, d->id);
+	rc = sqlite3_step(stmt);
+	sqlite3_finalize(stmt);
+	return rc == SQLITE_DONE ? id : sql_fail(st, "cannot point the document at its version", err);
 }
 
 const char *page_method_name(enum page_method method)
@@ -186,13 +227,13 @@ static int insert_pages(struct store *st, long long doc_id, const struct page_re
 	return 0;
 }
 
-static int insert_chunks(struct store *st, const struct doc_record *d,
+static int insert_chunks(struct store *st, const struct doc_record *d, long long version_id,
 			 const struct chunk_record *chunks, size_t n, struct strbuf *err)
 {
 	sqlite3_stmt *stmt = NULL;
 	if (sql_prepare(st, "INSERT INTO chunks (doc_id, seq, page_start, page_end, heading,"
-			    " char_start, char_end, language, text, low_confidence)"
-			    " VALUES (?,?,?,?,?,?,?,?,?,?)",
+			    " char_start, char_end, language, text, low_confidence, version_id)"
+			    " VALUES (?,?,?,?,?,?,?,?,?,?,?)",
 			&stmt, err))
 		return -1;
 	for (size_t i = 0; i < n; i++) {
@@ -208,6 +249,7 @@ static int insert_chunks(struct store *st, const struct doc_record *d,
 		sqlite3_bind_text(stmt, 8, d->language ? d->language : "und", -1, SQLITE_STATIC);
 		sqlite3_bind_text(stmt, 9, c->text, -1, SQLITE_STATIC);
 		sqlite3_bind_int(stmt, 10, c->low_confidence);
+		sqlite3_bind_int64(stmt, 11, version_id);
 		if (sqlite3_step(stmt) != SQLITE_DONE) {
 			sqlite3_finalize(stmt);
 			return sql_fail(st, "cannot save a chunk", err);
@@ -227,10 +269,14 @@ int store_doc_save(struct store *st, struct doc_record *doc, const struct page_r
 		return -1;
 	if (upsert_doc(st, doc, err))
 		goto fail;
-	if (replace_content &&
-	    (delete_content(st, doc->id, err) || insert_pages(st, doc->id, pages, npages, err) ||
-	     insert_chunks(st, doc, chunks, nchunks, err)))
-		goto fail;
+	if (replace_content) {
+		long long version;
+		if (delete_pages(st, doc->id, err) || insert_pages(st, doc->id, pages, npages, err) ||
+		    (version = insert_version(st, doc, pages, npages, ntasks ? tasks[0].run_id : 0,
+					      err)) < 0 ||
+		    insert_chunks(st, doc, version, chunks, nchunks, err))
+			goto fail;
+	}
 	if (ntasks) {
 		/* Tasks were built before the document had an id. */
 		struct task_record *t = xmalloc(ntasks * sizeof(*t));
@@ -278,9 +324,10 @@ int store_doc_delete(struct store *st, long long doc_id, struct strbuf *err)
 	sqlite3_stmt *stmt = NULL;
 	if (sql_begin(st, err))
 		return -1;
-	if (delete_content(st, doc_id, err) ||
+	if (delete_pages(st, doc_id, err) ||
 	    sql_prepare(st, "UPDATE documents SET status = 'deleted', sha256 = NULL, chunks = 0,"
-			    " pages = 0, pages_needing_ocr = 0, chars = 0, updated_at = ? WHERE id = ?",
+			    " pages = 0, pages_needing_ocr = 0, chars = 0, version_id = NULL,"
+			    " updated_at = ? WHERE id = ?",
 			&stmt, err))
 		goto fail;
 	sqlite3_bind_int64(stmt, 1, time_now_ms());

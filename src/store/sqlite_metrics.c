@@ -53,6 +53,11 @@ static const char *const tally_sql[] = {
 	[TALLY_PAGES_BY_METHOD] = "SELECT method, count(*) FROM pages GROUP BY method",
 	[TALLY_QUERIES_BY_RETRIEVER] = "SELECT retriever || (CASE WHEN abstained THEN ',abstained'"
 				       " ELSE ',answered' END), count(*) FROM queries GROUP BY 1",
+	[TALLY_GATE_OUTCOMES] = "SELECT CASE action WHEN 'refuse' THEN 'refused' ELSE 'promoted' END,"
+				" count(*) FROM release_events WHERE actor = 'gate' GROUP BY 1",
+	[TALLY_RELEASE_CHANGES] = "SELECT action || CASE WHEN forced THEN ' (forced)' ELSE '' END,"
+				  " count(*) FROM release_events WHERE actor NOT IN ('gate', 'migration')"
+				  " GROUP BY 1",
 };
 
 int store_tally(struct store *st, enum store_tally what, struct store_count **out, size_t *n,

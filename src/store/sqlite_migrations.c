@@ -214,7 +214,184 @@ static const char *const migrations[] = {
 
 	/* 7: a model's vectors change without the model: searches reload them when this moves */
 	"ALTER TABLE models ADD COLUMN generation INTEGER NOT NULL DEFAULT 0;",
+
+	/*
+	 * 8: releases.  A document's content becomes immutable versions
+	 * (doc_versions); chunks belong to a version and are never rewritten,
+	 * and their ids never come back (AUTOINCREMENT), so anything keyed by
+	 * a chunk id means one text forever.  A release is a set of document
+	 * versions plus the models built for it; runs may end "refused".
+	 */
+	"CREATE TABLE doc_versions ("
+	"  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  doc_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,"
+	"  sha256 TEXT NOT NULL,"
+	"  title TEXT,"
+	"  language TEXT,"
+	"  pages INTEGER NOT NULL DEFAULT 0,"
+	"  pages_needing_ocr INTEGER NOT NULL DEFAULT 0,"
+	"  ocr_pages INTEGER NOT NULL DEFAULT 0,"
+	"  weak_pages INTEGER NOT NULL DEFAULT 0,"
+	"  chunks INTEGER NOT NULL DEFAULT 0,"
+	"  chars INTEGER NOT NULL DEFAULT 0,"
+	"  run_id INTEGER,"
+	"  created_at INTEGER NOT NULL"
+	");"
+	"CREATE INDEX doc_versions_doc ON doc_versions(doc_id);"
+	"INSERT INTO doc_versions (doc_id, sha256, title, language, pages, pages_needing_ocr,"
+	"  ocr_pages, weak_pages, chunks, chars, created_at)"
+	"  SELECT d.id, coalesce(d.sha256, d.seen_sha256), d.title, d.language, d.pages,"
+	"    d.pages_needing_ocr,"
+	"    (SELECT count(*) FROM pages p WHERE p.doc_id = d.id AND p.method IN ('ocr','ocr_failed')),"
+	"    (SELECT count(*) FROM pages p WHERE p.doc_id = d.id AND p.flagged),"
+	"    (SELECT count(*) FROM chunks c WHERE c.doc_id = d.id), d.chars, d.updated_at"
+	"  FROM documents d WHERE d.status != 'deleted'"
+	"    AND (d.status != 'failed' OR EXISTS (SELECT 1 FROM chunks c WHERE c.doc_id = d.id))"
+	"  ORDER BY d.id;"
+	"ALTER TABLE documents ADD COLUMN version_id INTEGER REFERENCES doc_versions(id);"
+	"UPDATE documents SET version_id = (SELECT v.id FROM doc_versions v WHERE v.doc_id = documents.id);"
+	"DROP VIEW chunks_fts_source;"
+	"CREATE TABLE chunks_v8 ("
+	"  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  doc_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,"
+	"  version_id INTEGER NOT NULL REFERENCES doc_versions(id) ON DELETE CASCADE,"
+	"  seq INTEGER NOT NULL,"
+	"  page_start INTEGER NOT NULL,"
+	"  page_end INTEGER NOT NULL,"
+	"  heading TEXT NOT NULL,"
+	"  char_start INTEGER NOT NULL,"
+	"  char_end INTEGER NOT NULL,"
+	"  language TEXT NOT NULL,"
+	"  text TEXT NOT NULL,"
+	"  low_confidence INTEGER NOT NULL DEFAULT 0,"
+	"  UNIQUE (version_id, seq)"
+	");"
+	/* Every chunk row has its document's version: the index's rows keep their ids. */
+	"INSERT INTO chunks_v8 (id, doc_id, version_id, seq, page_start, page_end, heading,"
+	"  char_start, char_end, language, text, low_confidence)"
+	"  SELECT c.id, c.doc_id, d.version_id, c.seq, c.page_start, c.page_end, c.heading,"
+	"    c.char_start, c.char_end, c.language, c.text, c.low_confidence"
+	"  FROM chunks c JOIN documents d ON d.id = c.doc_id;"
+	"DROP TABLE chunks;"
+	"ALTER TABLE chunks_v8 RENAME TO chunks;"
+	"CREATE INDEX chunks_doc ON chunks(doc_id);"
+	"CREATE VIEW chunks_fts_source AS"
+	"  SELECT id, char(31) || language || char(31) || text AS body,"
+	"         char(31) || language || char(31) || heading AS heading FROM chunks;"
+	"CREATE TRIGGER chunks_fts_insert AFTER INSERT ON chunks BEGIN"
+	"  INSERT INTO chunks_fts(rowid, body, heading) VALUES (new.id,"
+	"    char(31) || new.language || char(31) || new.text,"
+	"    char(31) || new.language || char(31) || new.heading);"
+	"END;"
+	"CREATE TRIGGER chunks_fts_delete AFTER DELETE ON chunks BEGIN"
+	"  INSERT INTO chunks_fts(chunks_fts, rowid, body, heading) VALUES ('delete', old.id,"
+	"    char(31) || old.language || char(31) || old.text,"
+	"    char(31) || old.language || char(31) || old.heading);"
+	"END;"
+	"CREATE TABLE runs_v8 ("
+	"  id INTEGER PRIMARY KEY,"
+	"  trigger TEXT NOT NULL,"
+	"  params TEXT NOT NULL,"
+	"  state TEXT NOT NULL CHECK (state IN"
+	"    ('running','completed','completed_with_failures','refused','failed','crashed')),"
+	"  pid INTEGER NOT NULL,"
+	"  host TEXT NOT NULL,"
+	"  started_at INTEGER NOT NULL,"
+	"  ended_at INTEGER,"
+	"  docs_seen INTEGER NOT NULL DEFAULT 0,"
+	"  docs_new INTEGER NOT NULL DEFAULT 0,"
+	"  docs_changed INTEGER NOT NULL DEFAULT 0,"
+	"  docs_unchanged INTEGER NOT NULL DEFAULT 0,"
+	"  docs_renamed INTEGER NOT NULL DEFAULT 0,"
+	"  docs_deleted INTEGER NOT NULL DEFAULT 0,"
+	"  docs_failed INTEGER NOT NULL DEFAULT 0,"
+	"  pages INTEGER NOT NULL DEFAULT 0,"
+	"  pages_needing_ocr INTEGER NOT NULL DEFAULT 0,"
+	"  chunks INTEGER NOT NULL DEFAULT 0,"
+	"  chars INTEGER NOT NULL DEFAULT 0,"
+	"  error TEXT,"
+	"  ocr_pages INTEGER NOT NULL DEFAULT 0,"
+	"  ocr_failed INTEGER NOT NULL DEFAULT 0,"
+	"  ocr_flagged INTEGER NOT NULL DEFAULT 0,"
+	"  ocr_confidence REAL NOT NULL DEFAULT 0"
+	");"
+	"INSERT INTO runs_v8 SELECT id, trigger, params, state, pid, host, started_at, ended_at,"
+	"  docs_seen, docs_new, docs_changed, docs_unchanged, docs_renamed, docs_deleted, docs_failed,"
+	"  pages, pages_needing_ocr, chunks, chars, error, ocr_pages, ocr_failed, ocr_flagged,"
+	"  ocr_confidence FROM runs;"
+	"DROP TABLE runs;"
+	"ALTER TABLE runs_v8 RENAME TO runs;"
+	"CREATE TABLE releases ("
+	"  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  run_id INTEGER REFERENCES runs(id) ON DELETE SET NULL,"
+	"  parent_id INTEGER,"	/* production when it was built */
+	"  previous_id INTEGER,"	/* the production it replaced: where rollback goes */
+	"  state TEXT NOT NULL CHECK (state IN ('candidate','production','refused','archived')),"
+	"  documents INTEGER NOT NULL DEFAULT 0,"
+	"  chunks INTEGER NOT NULL DEFAULT 0,"
+	"  lexicon_id INTEGER REFERENCES models(id),"
+	"  embedder_id INTEGER REFERENCES models(id),"
+	"  settings TEXT NOT NULL DEFAULT '{}',"
+	"  changes TEXT NOT NULL DEFAULT '{}',"
+	"  metrics TEXT NOT NULL DEFAULT '{}',"
+	"  checks TEXT NOT NULL DEFAULT '[]',"
+	"  eval_key TEXT,"
+	"  created_at INTEGER NOT NULL,"
+	"  decided_at INTEGER"
+	");"
+	"CREATE UNIQUE INDEX releases_one_production ON releases(state) WHERE state = 'production';"
+	"CREATE TABLE release_docs ("
+	"  release_id INTEGER NOT NULL REFERENCES releases(id) ON DELETE CASCADE,"
+	"  version_id INTEGER NOT NULL REFERENCES doc_versions(id),"
+	"  PRIMARY KEY (release_id, version_id)"
+	") WITHOUT ROWID;"
+	"CREATE INDEX release_docs_version ON release_docs(version_id);"
+	"CREATE TABLE release_events ("
+	"  id INTEGER PRIMARY KEY,"
+	"  at INTEGER NOT NULL,"
+	"  action TEXT NOT NULL CHECK (action IN ('promote','rollback','refuse')),"
+	"  from_id INTEGER,"
+	"  to_id INTEGER,"
+	"  actor TEXT NOT NULL,"
+	"  forced INTEGER NOT NULL DEFAULT 0,"
+	"  reason TEXT"
+	");"
+	"ALTER TABLE queries ADD COLUMN release_id INTEGER;"
+	"ALTER TABLE models ADD COLUMN parent_id INTEGER;"
+	"ALTER TABLE models ADD COLUMN data_hash TEXT;"
+	/*
+	 * The index as it stood becomes release 1, in production.  Its lexicon
+	 * may predate its chunks (the bug releases fix), so it has none: BM25
+	 * reads the SQLite index until the next run builds a complete release.
+	 */
+	"INSERT INTO releases (run_id, state, documents, chunks, embedder_id, changes, created_at,"
+	"  decided_at)"
+	"  SELECT (SELECT max(id) FROM runs WHERE state LIKE 'completed%'), 'production', count(*),"
+	"    coalesce(sum(chunks), 0),"
+	"    (SELECT id FROM models WHERE kind = 'embedder' AND state = 'production'),"
+	"    '{\"migrated\":true}', max(created_at), max(created_at)"
+	"  FROM doc_versions HAVING count(*) > 0;"
+	"INSERT INTO release_docs (release_id, version_id) SELECT r.id, v.id FROM releases r, doc_versions v;"
+	"INSERT INTO release_events (at, action, to_id, actor, reason)"
+	"  SELECT created_at, 'promote', id, 'migration', 'the index as it was before releases'"
+	"  FROM releases;",
 };
+
+/* Whether a migration left a reference dangling; *msg says which table. */
+static int foreign_keys_broken(sqlite3 *db, char **msg)
+{
+	sqlite3_stmt *st = NULL;
+	int broken = 0;
+	if (sqlite3_prepare_v2(db, "PRAGMA foreign_key_check", -1, &st, NULL) != SQLITE_OK)
+		return 0;
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		broken = 1;
+		*msg = sqlite3_mprintf("a row of '%s' refers to a missing row of '%s'",
+				       sqlite3_column_text(st, 0), sqlite3_column_text(st, 2));
+	}
+	sqlite3_finalize(st);
+	return broken;
+}
 
 int sqlite_migrate(sqlite3 *db, struct strbuf *err)
 {
@@ -231,19 +408,31 @@ int sqlite_migrate(sqlite3 *db, struct strbuf *err)
 			    "upgrade ragops", version, latest);
 		return -1;
 	}
-	for (int v = version; v < latest; v++) {
+	if (version == latest)
+		return 0;
+	/*
+	 * A migration that rebuilds a table drops the old one, which with
+	 * foreign keys on would cascade into the rows that reference it
+	 * (SQLite's documented procedure): off during migrations, and every
+	 * reference checked before each commit.
+	 */
+	sqlite3_exec(db, "PRAGMA foreign_keys = OFF", NULL, NULL, NULL);
+	int ret = 0;
+	for (int v = version; v < latest && !ret; v++) {
 		char *msg = NULL;
 		char bump[64];
 		snprintf(bump, sizeof(bump), "PRAGMA user_version = %d;", v + 1);
 		if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, &msg) != SQLITE_OK ||
 		    sqlite3_exec(db, migrations[v], NULL, NULL, &msg) != SQLITE_OK ||
+		    foreign_keys_broken(db, &msg) ||
 		    sqlite3_exec(db, bump, NULL, NULL, &msg) != SQLITE_OK ||
 		    sqlite3_exec(db, "COMMIT", NULL, NULL, &msg) != SQLITE_OK) {
 			strbuf_addf(err, "migration %d failed: %s", v + 1, msg ? msg : "?");
 			sqlite3_free(msg);
 			sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
-			return -1;
+			ret = -1;
 		}
 	}
-	return 0;
+	sqlite3_exec(db, "PRAGMA foreign_keys = ON", NULL, NULL, NULL);
+	return ret;
 }

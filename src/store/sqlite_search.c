@@ -57,13 +57,22 @@ int store_search(struct store *st, const struct search_opts *opts, struct search
 		ret = STORE_SEARCH_NO_WORDS;
 		goto cleanup;
 	}
+	/*
+	 * The index holds the chunks of every release kept; a release's own are
+	 * picked out (its ranking statistics still count the others: the
+	 * lexicon is the exact path, this is its fallback).
+	 */
 	if (sql_prepare(st, "SELECT rowid, -rank FROM chunks_fts WHERE chunks_fts MATCH ?1"
+			    " AND (?3 = 0 OR rowid IN (SELECT c.id FROM release_docs rd JOIN chunks c"
+			    "   ON c.version_id = rd.version_id WHERE rd.release_id = ?3))"
 			    " ORDER BY rank LIMIT ?2", &top, err) ||
-	    sql_prepare(st, "SELECT c.id, d.relpath, d.title, c.heading, c.language, c.page_start,"
-			    " c.page_end, c.text, c.low_confidence"
-			    " FROM chunks c JOIN documents d ON d.id = c.doc_id WHERE c.id = ?", &detail, err))
+	    sql_prepare(st, "SELECT c.id, d.relpath, v.title, c.heading, c.language, c.page_start,"
+			    " c.page_end, c.text, c.low_confidence FROM chunks c"
+			    " JOIN documents d ON d.id = c.doc_id JOIN doc_versions v ON v.id = c.version_id"
+			    " WHERE c.id = ?", &detail, err))
 		goto cleanup;
 	sqlite3_bind_text(top, 1, match.buf, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(top, 3, opts->release_id);
 	/* A language filter is applied after ranking: look further down for enough rows. */
 	sqlite3_bind_int(top, 2, (int)(opts->language ? limit * 8 : limit));
 	tok = tokenizer_new();
@@ -147,10 +156,10 @@ long long store_query_log(struct store *st, const struct query_record *q, struct
 	long long id = -1;
 	if (sql_prepare(st, "INSERT INTO queries (asked_at, question, language, answer, abstained,"
 			    " evidence, sources, retriever, embedder, answerer, index_run, ms_retrieve,"
-			    " ms_fuse, ms_answer, ms_total, answer_chars, source_count) VALUES"
-			    " (?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
-			    "  (SELECT max(id) FROM runs WHERE state LIKE 'completed%'),"
-			    "  ?, ?, ?, ?, ?, ?)", &stmt, err))
+			    " ms_fuse, ms_answer, ms_total, answer_chars, source_count, release_id) VALUES"
+			    " (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10,"
+			    "  (SELECT run_id FROM releases WHERE id = ?17),"
+			    "  ?11, ?12, ?13, ?14, ?15, ?16, nullif(?17, 0))", &stmt, err))
 		return -1;
 	sqlite3_bind_int64(stmt, 1, time_now_ms());
 	sqlite3_bind_text(stmt, 2, q->question, -1, SQLITE_STATIC);
@@ -168,6 +177,7 @@ long long store_query_log(struct store *st, const struct query_record *q, struct
 	sqlite3_bind_double(stmt, 14, q->ms_total);
 	sqlite3_bind_int(stmt, 15, q->answer_chars);
 	sqlite3_bind_int(stmt, 16, q->source_count);
+	sqlite3_bind_int64(stmt, 17, q->release_id);
 	if (sqlite3_step(stmt) == SQLITE_DONE)
 		id = sqlite3_last_insert_rowid(st->db);
 	else

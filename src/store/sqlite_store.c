@@ -160,10 +160,23 @@ int store_check(struct store *st, struct strbuf *report)
 		bad++;
 	}
 	sqlite3_free(msg);
+	/* A document's count is its current version's; a version's and a release's, their rows'. */
 	bad += collect_rows(st,
-			    "SELECT 'document ' || d.id || ' counts ' || d.chunks || ' chunks, has ' ||"
-			    " (SELECT count(*) FROM chunks c WHERE c.doc_id = d.id) FROM documents d"
-			    " WHERE d.chunks != (SELECT count(*) FROM chunks c WHERE c.doc_id = d.id)",
+			    "SELECT 'document ' || d.id || ' counts ' || d.chunks || ' chunks, its version"
+			    " has ' || (SELECT count(*) FROM chunks c WHERE c.version_id = d.version_id)"
+			    " FROM documents d WHERE d.chunks !="
+			    " (SELECT count(*) FROM chunks c WHERE c.version_id = d.version_id)",
+			    NULL, report);
+	bad += collect_rows(st,
+			    "SELECT 'document version ' || v.id || ' counts ' || v.chunks || ' chunks, has ' ||"
+			    " (SELECT count(*) FROM chunks c WHERE c.version_id = v.id) FROM doc_versions v"
+			    " WHERE v.chunks != (SELECT count(*) FROM chunks c WHERE c.version_id = v.id)",
+			    NULL, report);
+	bad += collect_rows(st,
+			    "SELECT 'release ' || r.id || ' counts ' || r.chunks || ' chunks, has ' || n"
+			    " FROM (SELECT r.id, r.chunks, (SELECT count(*) FROM release_docs rd JOIN chunks c"
+			    "   ON c.version_id = rd.version_id WHERE rd.release_id = r.id) AS n"
+			    "   FROM releases r) r WHERE r.chunks != n",
 			    NULL, report);
 	return bad ? -1 : 0;
 }

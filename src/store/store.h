@@ -146,8 +146,9 @@ void doc_records_free(struct doc_record *docs, size_t n);
 
 /*
  * Save one processed document in a single transaction: the document row
- * (inserted or updated; doc->id is set), its pages and chunks replacing
- * the old ones, and its task records.  A document that failed keeps the
+ * (inserted or updated; doc->id is set), its pages, a new version holding
+ * its chunks (older versions stay while a release holds them), and its
+ * task records.  A document that failed keeps the
  * chunks of its last good version (pages/chunks NULL and n = 0).
  * A task given with duration_ms < 0 is the saving itself: its duration is
  * measured up to the moment the task rows are written.
@@ -158,7 +159,7 @@ int store_doc_save(struct store *st, struct doc_record *doc, const struct page_r
 /* A renamed file: same content, new path. */
 int store_doc_move(struct store *st, long long doc_id, const char *root, const char *relpath,
 		   long long mtime, struct strbuf *err);
-/* A file gone from the inbox: its chunks go, its row stays as "deleted". */
+/* A file gone from the inbox: it has no current version, its row stays as "deleted". */
 int store_doc_delete(struct store *st, long long doc_id, struct strbuf *err);
 
 /* --- OCR ---------------------------------------------------------------- */
@@ -186,6 +187,7 @@ void ocr_pages_free(struct ocr_page_info *pages, size_t n);
 /* --- search -------------------------------------------------------------- */
 
 struct search_opts {
+	long long release_id;	/* only its chunks */
 	const char *query;
 	unsigned limit;
 	const char *mark_open, *mark_close; /* around matched words in snippets */
@@ -214,6 +216,7 @@ long long store_term_chunks(struct store *st, const char *term);
 /* --- query log ----------------------------------------------------------- */
 
 struct query_record {
+	long long release_id;	/* the release that answered */
 	const char *question, *language, *answer, *sources_json;
 	const char *retriever, *embedder, *answerer;
 	int abstained, answer_chars, source_count;
@@ -226,35 +229,40 @@ long long store_query_log(struct store *st, const struct query_record *q, struct
 
 struct model_record {
 	long long id, created_at;
-	long long generation;	/* bumped each time vectors are saved for the model */
+	long long parent_id;	/* the model it replaced, 0 when none */
 	char *kind, *name, *version, *path, *params, *metrics, *state;
+	char *data_hash;	/* of what it was built from */
 };
 void model_record_release(struct model_record *m);
 /* The model of `kind` in production; 0 found, 1 none, -1 error. */
 int store_model_production(struct store *st, const char *kind, struct model_record *out,
 			   struct strbuf *err);
 
-/* A chunk to embed. */
+/* A chunk to embed or index. */
 struct chunk_text {
 	long long id;
 	char *text, *heading, *language;
 };
-/* Chunks without a vector from `model_id` (every chunk when 0). */
-int store_chunks_to_embed(struct store *st, long long model_id, struct chunk_text **out,
-			  size_t *n, struct strbuf *err);
 void chunk_texts_free(struct chunk_text *c, size_t n);
 
 /*
- * Save vectors in one transaction.  With `new_model` (not yet registered:
- * id 0) the model is registered, put in production with its vectors, and
- * the former production model archived with its vectors dropped.
+ * Register a model (kind, name, version, path, params, metrics, parent_id,
+ * data_hash) as a candidate, or find the one of that kind and version;
+ * m->id is set.
  */
-int store_embeddings_save(struct store *st, struct model_record *new_model, long long model_id,
-			  const long long *chunk_ids, const float *vectors, size_t n, int dim,
-			  struct strbuf *err);
-/* Every vector of a model: ids[n], vectors[n * dim] (caller frees both). */
-int store_embeddings_load(struct store *st, long long model_id, int dim, long long **ids,
-			  float **vectors, size_t *n, struct strbuf *err);
+int store_model_register(struct store *st, struct model_record *m, struct strbuf *err);
+int store_model_set_params(struct store *st, long long id, const char *params, struct strbuf *err);
+/* Every model, newest first. */
+int store_models_list(struct store *st, struct model_record **out, size_t *n, struct strbuf *err);
+void model_records_free(struct model_record *m, size_t n);
+
+/*
+ * Save vectors of a model, in transactions of a few thousand (a vector is
+ * keyed by model and chunk, both immutable: a crash loses only work, which
+ * the next run redoes).
+ */
+int store_embeddings_save(struct store *st, long long model_id, const long long *chunk_ids,
+			  const float *vectors, size_t n, int dim, struct strbuf *err);
 /*
  * Search hits for given chunk ids (no snippet highlighting), in the order
  * given; a chunk gone since it was ranked leaves its hit's doc_path NULL.
@@ -262,16 +270,126 @@ int store_embeddings_load(struct store *st, long long model_id, int dim, long lo
 int store_chunks_get(struct store *st, const long long *ids, size_t n, struct search_hit **out,
 		     struct strbuf *err);
 
-/* --- the lexicon (the in-memory BM25 index's file) ------------------------ */
+/* --- releases ------------------------------------------------------------ */
 
-/* What the chunks are now: how many, and the newest id (a lexicon built from other chunks is stale). */
-int store_chunks_identity(struct store *st, long long *count, long long *max_id, struct strbuf *err);
 /*
- * Register `m` (kind "lexicon") in production, archiving the one before;
- * *old_path gets that one's file (caller frees; NULL when none) to remove.
+ * A release is an immutable index version: a set of document versions
+ * (and so of chunks), the lexicon and embedder built for them, the
+ * settings they were made with, and the gate's figures.  Serving reads the
+ * release in production; chunks are shared between releases, never copied.
  */
-int store_lexicon_register(struct store *st, struct model_record *m, char **old_path,
-			   struct strbuf *err);
+struct release_record {
+	long long id, run_id, parent_id, previous_id;	/* 0 when none */
+	long long created_at, decided_at;		/* decided_at 0 while a candidate */
+	long long documents, chunks;
+	long long lexicon_id, embedder_id;		/* 0 when none */
+	char *state;		/* candidate | production | refused | archived */
+	char *settings, *changes, *metrics, *checks;	/* JSON */
+	char *eval_key;		/* what the metrics were measured with (golden sets, settings) */
+	char *lexicon_path, *lexicon_version;	/* NULL without a lexicon */
+	char *embedder_name, *embedder_version, *embedder_path, *embedder_params;
+};
+void release_record_release(struct release_record *r);
+void release_records_free(struct release_record *r, size_t n);
+
+/* Release `id`, or the production one for 0: 0 found, 1 none, -1 error. */
+int store_release_get(struct store *st, long long id, struct release_record *out,
+		      struct strbuf *err);
+/* The newest release, whatever its state: 0 found, 1 none, -1 error. */
+int store_release_latest(struct store *st, struct release_record *out, struct strbuf *err);
+/* Newest first; limit 0: all. */
+int store_releases_list(struct store *st, unsigned limit, struct release_record **out, size_t *n,
+			struct strbuf *err);
+/* The production release's id, 0 when none, -1 on error (one index lookup: asked per request). */
+long long store_release_production_id(struct store *st, struct strbuf *err);
+
+/* Whether release `id` holds exactly the documents' current versions: 1, 0, or -1 on error. */
+int store_release_is_current(struct store *st, long long id, struct strbuf *err);
+/*
+ * A candidate holding the documents' current versions, made by `run_id`
+ * over `parent_id` (0: none), with what changed against the parent;
+ * returns its id or -1.
+ */
+long long store_release_create(struct store *st, long long run_id, long long parent_id,
+			       const char *settings_json, struct strbuf *err);
+int store_release_set_models(struct store *st, long long id, long long lexicon_id,
+			     long long embedder_id, struct strbuf *err);
+/* The gate's figures (JSON object), checks (JSON array) and what they were measured with. */
+int store_release_set_verdict(struct store *st, long long id, const char *metrics,
+			      const char *checks, const char *eval_key, struct strbuf *err);
+
+/* Who did it and why, for the audit trail. */
+struct release_action {
+	const char *actor;	/* the Unix user, "api", "gate" */
+	const char *reason;	/* NULL when none given */
+	int forced;		/* the quality gate was skipped */
+};
+/*
+ * Put release `id` in production in one transaction: the release there
+ * before is archived and remembered as where a rollback returns; the
+ * models follow; audited.  0, 1 no such release, 2 already in production,
+ * -1 error.
+ */
+int store_release_promote(struct store *st, long long id, const struct release_action *a,
+			  struct strbuf *err);
+/* The gate said no (a candidate only); audited. */
+int store_release_refuse(struct store *st, long long id, const struct release_action *a,
+			 struct strbuf *err);
+/* A candidate whose run died and whose documents have changed since: archived. */
+int store_release_abandon(struct store *st, long long id, struct strbuf *err);
+/*
+ * Production goes back to the release it replaced, in one transaction,
+ * audited; *from and *to say which.  0, 1 when there is none, -1 error.
+ */
+int store_release_rollback(struct store *st, const struct release_action *a, long long *from,
+			   long long *to, struct strbuf *err);
+
+struct release_event {
+	long long id, at, from_id, to_id;	/* 0 when none */
+	char *action;	/* promote | rollback | refuse */
+	char *actor, *reason;
+	int forced;
+};
+/* Events touching release `release_id` (0: all), newest first; limit 0: all. */
+int store_release_events(struct store *st, long long release_id, unsigned limit,
+			 struct release_event **out, size_t *n, struct strbuf *err);
+void release_events_free(struct release_event *e, size_t n);
+
+/* A release's chunks, ascending ids; with `without_model`, only those without its vector. */
+int store_release_chunks(struct store *st, long long id, long long without_model,
+			 struct chunk_text **out, size_t *n, struct strbuf *err);
+/* The ids of a release's chunks, ascending. */
+int store_release_chunk_ids(struct store *st, long long id, long long **ids, size_t *n,
+			    struct strbuf *err);
+/* Vectors of `model_id` for a release's chunks: ids[n] ascending, vectors[n * dim]. */
+int store_release_vectors(struct store *st, long long id, long long model_id, int dim,
+			  long long **ids, float **vectors, size_t *n, struct strbuf *err);
+
+/* What the structural checks count on a release. */
+struct release_structure {
+	long long chunk_rows;		/* chunks found for its versions */
+	long long empty_docs;		/* versions without chunks and without pages awaiting OCR */
+	long long fts_missing;		/* chunks with no full-text row */
+	long long vectors, bad_vectors;	/* of its embedder for its chunks; bad: another size */
+	long long empty_chunks, long_chunks;
+	long long ocr_pages, weak_pages;
+};
+int store_release_structure(struct store *st, long long id, long long embedder_id,
+			    int vector_bytes, unsigned max_chars, struct release_structure *out,
+			    struct strbuf *err);
+
+struct release_gc {
+	long long releases, versions, models;	/* removed */
+	char **files;	/* model files no longer registered, relative to the data folder */
+	size_t nfiles;
+};
+/*
+ * Remove archived and refused releases beyond the `keep` newest (never
+ * production or the release it replaced), then the document versions,
+ * chunks, vectors and models no release or document holds.
+ */
+int store_releases_gc(struct store *st, unsigned keep, struct release_gc *out, struct strbuf *err);
+void release_gc_release(struct release_gc *gc);
 
 /* --- metrics for Prometheus -------------------------------------------------- */
 
@@ -300,7 +418,9 @@ struct store_count {
 };
 
 enum store_tally { TALLY_RUNS_BY_STATE, TALLY_DOCUMENTS_BY_STATUS, TALLY_PAGES_BY_METHOD,
-		   TALLY_QUERIES_BY_RETRIEVER };
+		   TALLY_QUERIES_BY_RETRIEVER,
+		   TALLY_GATE_OUTCOMES,		/* the gate's verdicts: promoted, refused */
+		   TALLY_RELEASE_CHANGES };	/* promote / rollback by people and the API */
 
 /* Rows of (label, count); caller frees *out. */
 int store_tally(struct store *st, enum store_tally what, struct store_count **out, size_t *n,

@@ -1,0 +1,185 @@
+/*
+ * Releases as JSON, promotion through the gate; see releases.h.
+ */
+#include "ops/releases.h"
+
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/json.h"
+#include "pipeline/validate.h"
+
+/* "2026-12-04T14:06:26Z" */
+static json_t *iso_time(long long ms)
+{
+	if (!ms)
+		return json_null();
+	char buf[32];
+	time_t t = (time_t)(ms / 1000);
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	return json_string(buf);
+}
+
+static json_t *parsed(const char *text, json_t *fallback)
+{
+	json_t *j = text ? json_loads(text, 0, NULL) : NULL;
+	if (j) {
+		json_decref(fallback);
+		return j;
+	}
+	return fallback;
+}
+
+static json_t *id_or_null(long long id)
+{
+	return id ? json_integer(id) : json_null();
+}
+
+static json_t *events_json(const struct release_event *e, size_t n)
+{
+	json_t *arr = json_array();
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(arr, json_pack("{s:I, s:s, s:o, s:o, s:o, s:o, s:b, s:o}",
+			"id", (json_int_t)e[i].id, "action", e[i].action, "at", iso_time(e[i].at),
+			"from", id_or_null(e[i].from_id), "to", id_or_null(e[i].to_id),
+			"by", json_str(e[i].actor), "forced", e[i].forced, "reason", json_str(e[i].reason)));
+	return arr;
+}
+
+json_t *release_to_json(struct store *st, const struct release_record *r, int with_detail)
+{
+	json_t *j = json_pack("{s:I, s:s, s:o, s:o, s:o, s:o, s:I, s:o, s:o, s:I, s:I, s:{s:o, s:o}, s:o}",
+		"id", (json_int_t)r->id, "state", r->state, "run_id", id_or_null(r->run_id),
+		"parent_id", id_or_null(r->parent_id), "previous_id", id_or_null(r->previous_id),
+		"created_at", iso_time(r->created_at), "created_at_ms", (json_int_t)r->created_at,
+		"decided_at", iso_time(r->decided_at),
+		"changes", parsed(r->changes, json_object()),
+		"documents", (json_int_t)r->documents, "chunks", (json_int_t)r->chunks,
+		"models", "lexicon", json_str(r->lexicon_version), "embedder", json_str(r->embedder_version),
+		"metrics", parsed(r->metrics, json_object()));
+	if (with_detail) {
+		struct release_event *ev = NULL;
+		size_t nev = 0;
+		struct strbuf err = STRBUF_INIT;
+		json_object_set_new(j, "checks", parsed(r->checks, json_array()));
+		json_object_set_new(j, "settings", parsed(r->settings, json_object()));
+		if (!store_release_events(st, r->id, 0, &ev, &nev, &err))
+			json_object_set_new(j, "history", events_json(ev, nev));
+		release_events_free(ev, nev);
+		strbuf_release(&err);
+	}
+	return j;
+}
+
+int releases_json(struct store *st, unsigned limit, json_t **out, struct strbuf *err)
+{
+	struct release_record *r = NULL;
+	size_t n = 0;
+	*out = NULL;
+	if (store_releases_list(st, limit, &r, &n, err))
+		return -1;
+	*out = json_array();
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(*out, release_to_json(st, &r[i], 0));
+	release_records_free(r, n);
+	return 0;
+}
+
+int release_detail_json(struct store *st, long long id, json_t **out, struct strbuf *err)
+{
+	struct release_record r;
+	*out = NULL;
+	int rc = store_release_get(st, id, &r, err);
+	if (rc)
+		return rc;
+	*out = release_to_json(st, &r, 1);
+	release_record_release(&r);
+	return 0;
+}
+
+/* The ids of the kept releases that hold model `id`. */
+static json_t *holders(const struct release_record *r, size_t n, long long id)
+{
+	json_t *arr = json_array();
+	for (size_t i = 0; i < n; i++)
+		if (r[i].lexicon_id == id || r[i].embedder_id == id)
+			json_array_append_new(arr, json_integer(r[i].id));
+	return arr;
+}
+
+int models_json(struct store *st, json_t **out, struct strbuf *err)
+{
+	struct model_record *m = NULL;
+	struct release_record *r = NULL;
+	size_t nm = 0, nr = 0;
+	*out = NULL;
+	if (store_models_list(st, &m, &nm, err) || store_releases_list(st, 0, &r, &nr, err)) {
+		model_records_free(m, nm);
+		return -1;
+	}
+	*out = json_array();
+	for (size_t i = 0; i < nm; i++)
+		json_array_append_new(*out, json_pack("{s:I, s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
+			"id", (json_int_t)m[i].id, "kind", m[i].kind, "name", m[i].name,
+			"version", m[i].version, "state", m[i].state, "parent_id", id_or_null(m[i].parent_id),
+			"path", json_str(m[i].path), "data_hash", json_str(m[i].data_hash),
+			"parameters", parsed(m[i].params, json_object()),
+			"metrics", parsed(m[i].metrics, json_object()),
+			"created_at", iso_time(m[i].created_at), "releases", holders(r, nr, m[i].id)));
+	model_records_free(m, nm);
+	release_records_free(r, nr);
+	return 0;
+}
+
+enum promote_result release_promote(struct store *st, const struct config *cfg, long long id,
+				    const struct release_action *a, struct strbuf *message,
+				    struct strbuf *err)
+{
+	struct release_record cand, prod;
+	int rc = store_release_get(st, id, &cand, err);
+	if (rc) {
+		if (rc > 0)
+			strbuf_addf(err, "no release %lld", id);
+		return rc > 0 ? PROMOTE_NO_SUCH : PROMOTE_FAILED;
+	}
+	if (!strcmp(cand.state, "production")) {
+		strbuf_addf(err, "release %lld is already in production", id);
+		release_record_release(&cand);
+		return PROMOTE_ALREADY;
+	}
+	int has_prod = store_release_get(st, 0, &prod, err);
+	if (has_prod < 0) {
+		release_record_release(&cand);
+		return PROMOTE_FAILED;
+	}
+	struct gate g;
+	enum promote_result ret = PROMOTE_FAILED;
+	if (gate_run(st, cfg, &cand, has_prod ? NULL : &prod, a->forced, &g, err))
+		goto cleanup;
+	gate_summary(&g, message);
+	if (!g.structural_ok || !g.quality_ok) {
+		ret = PROMOTE_REFUSED;
+		goto cleanup;
+	}
+	rc = store_release_promote(st, id, a, err);
+	ret = rc == 0 ? PROMOTE_DONE : rc == 1 ? PROMOTE_NO_SUCH : rc == 2 ? PROMOTE_ALREADY
+								   : PROMOTE_FAILED;
+cleanup:
+	gate_release(&g);
+	release_record_release(&cand);
+	if (!has_prod)
+		release_record_release(&prod);
+	return ret;
+}
+
+const char *release_actor_user(void)
+{
+	struct passwd *pw = getpwuid(geteuid());
+	return pw && pw->pw_name ? pw->pw_name : "unknown";
+}

@@ -1,0 +1,247 @@
+/*
+ * Candidate release, gate, promotion, retention; see publish.h.
+ */
+#include "pipeline/publish.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/log.h"
+#include "core/strutil.h"
+#include "core/timeutil.h"
+#include "core/xalloc.h"
+#include "pipeline/validate.h"
+
+/* The settings a release's content depends on, recorded with it: another value, another release. */
+static char *release_settings(const struct config *cfg)
+{
+	static const char *const sections[] = { "extract.", "clean.", "chunk.", "ocr.", "embed." };
+	char *all = config_to_json(cfg);
+	json_t *j = json_loads(all, 0, NULL), *out = json_object();
+	free(all);
+	const char *key;
+	json_t *value;
+	json_object_foreach(j, key, value) {
+		for (size_t i = 0; i < sizeof(sections) / sizeof(sections[0]); i++)
+			if (starts_with(key, sections[i]))
+				json_object_set(out, key, value);
+	}
+	char *text = json_dumps(out, JSON_COMPACT | JSON_SORT_KEYS);
+	json_decref(j);
+	json_decref(out);
+	return text;
+}
+
+/* Build the candidate's vectors and lexicon; each is a task of the run. */
+static void build_models(struct flow *fl, const struct release_record *cand,
+			 const struct release_record *parent)
+{
+	struct strbuf err = STRBUF_INIT;
+	long long started = time_now_ms();
+	int rc = embed_release(fl->st, fl->cfg, cand->id, cand->chunks, parent, &fl->embed, &err);
+	flow_corpus_task(fl, "embed", rc ? TASK_FAILED : TASK_COMPLETED, started, fl->embed.seconds,
+			 rc ? err.buf : NULL);
+	if (rc)
+		log_event(LOG_ERROR, fl->run_id, NULL, "embed", "no vectors for release %lld: %s",
+			  cand->id, err.buf);
+	else if (fl->embed.embedded)
+		log_event(LOG_INFO, fl->run_id, NULL, "embed", "%s %zu chunks with %s",
+			  fl->embed.trained ? "trained on and embedded" : "embedded",
+			  fl->embed.embedded, fl->embed.version);
+	strbuf_reset(&err);
+	started = time_now_ms();
+	int lrc = lexicon_for_release(fl->st, fl->cfg, cand->id, parent ? parent->lexicon_id : 0,
+				      &fl->lexicon, &err);
+	flow_corpus_task(fl, "lexicon", lrc ? TASK_FAILED : TASK_COMPLETED, started,
+			 fl->lexicon.seconds, lrc ? err.buf : NULL);
+	if (lrc)
+		log_event(LOG_ERROR, fl->run_id, NULL, "lexicon", "no lexicon for release %lld: %s",
+			  cand->id, err.buf);
+	else
+		log_event(LOG_INFO, fl->run_id, NULL, "lexicon", "%zu chunks, %zu terms: %s",
+			  fl->lexicon.chunks, fl->lexicon.terms, fl->lexicon.version);
+	strbuf_reset(&err);
+	/* A missing part is recorded as missing: the structural checks refuse the release. */
+	if (store_release_set_models(fl->st, cand->id, lrc ? 0 : fl->lexicon.model_id,
+				     rc ? 0 : fl->embed.model_id, &err))
+		log_event(LOG_ERROR, fl->run_id, NULL, "publish", "%s", err.buf);
+	strbuf_release(&err);
+}
+
+/* Old releases and what only they held; model files removed after the commit. */
+static void retention(struct flow *fl)
+{
+	struct release_gc gc;
+	struct strbuf err = STRBUF_INIT;
+	long long started = time_now_ms();
+	double t0 = time_mono();
+	int rc = store_releases_gc(fl->st, fl->cfg->releases.keep, &gc, &err);
+	if (!rc) {
+		for (size_t i = 0; i < gc.nfiles; i++) {
+			/* A server that mapped a lexicon keeps reading it until it lets go. */
+			char *path = xasprintf("%s/%s", fl->cfg->data_dir, gc.files[i]);
+			unlink(path);
+			free(path);
+		}
+		if (gc.releases || gc.versions || gc.models)
+			log_event(LOG_INFO, fl->run_id, NULL, "retention", "removed %lld releases, %lld "
+				  "document versions and %lld models no kept release holds",
+				  gc.releases, gc.versions, gc.models);
+		release_gc_release(&gc);
+	} else {
+		log_event(LOG_WARNING, fl->run_id, NULL, "retention", "%s", err.buf);
+	}
+	flow_corpus_task(fl, "retention", rc ? TASK_FAILED : TASK_COMPLETED, started,
+			 time_mono() - t0, rc ? err.buf : NULL);
+	strbuf_release(&err);
+}
+
+/* Gate the candidate and decide; the message says what happened. */
+static int decide(struct flow *fl, const struct release_record *cand,
+		  const struct release_record *prod, struct publish_outcome *out, struct strbuf *err)
+{
+	struct gate g;
+	long long started = time_now_ms();
+	double t0 = time_mono();
+	flow_crash_point("validate");
+	if (gate_run(fl->st, fl->cfg, cand, prod, 0, &g, err)) {
+		flow_corpus_task(fl, "validate", TASK_FAILED, started, time_mono() - t0, err->buf);
+		return -1;
+	}
+	struct strbuf summary = STRBUF_INIT;
+	gate_summary(&g, &summary);
+	int pass = g.structural_ok && g.quality_ok;
+	json_t *metrics = gate_metrics_json(&g), *checks = gate_checks_json(&g);
+	char *mtext = json_dumps(metrics, JSON_COMPACT), *ctext = json_dumps(checks, JSON_COMPACT);
+	int rc = store_release_set_verdict(fl->st, cand->id, mtext, ctext, g.eval_key, err);
+	free(mtext);
+	free(ctext);
+	json_decref(metrics);
+	json_decref(checks);
+	flow_corpus_task(fl, "validate", pass ? TASK_COMPLETED : TASK_FAILED, started,
+			 time_mono() - t0, pass ? NULL : summary.buf);
+	if (rc)
+		goto done;
+
+	started = time_now_ms();
+	t0 = time_mono();
+	flow_crash_point("promote");
+	struct release_action action = { .actor = "gate", .reason = summary.buf };
+	if (pass) {
+		rc = store_release_promote(fl->st, cand->id, &action, err);
+		out->verdict = PUBLISH_PROMOTED;
+		out->production = cand->id;
+		snprintf(out->message, sizeof(out->message), "release %lld promoted (%s)", cand->id,
+			 summary.buf);
+	} else {
+		rc = store_release_refuse(fl->st, cand->id, &action, err);
+		out->verdict = PUBLISH_REFUSED;
+		out->production = prod ? prod->id : 0;
+		if (prod)
+			snprintf(out->message, sizeof(out->message), "release %lld refused: %s; "
+				 "production stays release %lld", cand->id, summary.buf, prod->id);
+		else
+			snprintf(out->message, sizeof(out->message), "release %lld refused: %s; "
+				 "no release is in production yet", cand->id, summary.buf);
+	}
+	flow_corpus_task(fl, "publish", rc ? TASK_FAILED : TASK_COMPLETED, started,
+			 time_mono() - t0, rc ? err->buf : NULL);
+done:
+	log_event(rc ? LOG_ERROR : pass ? LOG_INFO : LOG_WARNING, fl->run_id, NULL, "validate", "%s",
+		  rc ? err->buf : out->message);
+	strbuf_release(&summary);
+	gate_release(&g);
+	return rc ? -1 : 0;
+}
+
+/* Nothing changed since the newest release: no new release, production as it is. */
+static void unchanged(const struct release_record *latest, const struct release_record *prod,
+		      struct publish_outcome *out)
+{
+	out->verdict = PUBLISH_UNCHANGED;
+	out->release = latest->id;
+	out->production = prod ? prod->id : 0;
+	if (!strcmp(latest->state, "refused"))
+		snprintf(out->message, sizeof(out->message), "nothing changed since release %lld was "
+			 "refused; production stays release %lld", latest->id, out->production);
+	else if (prod)
+		snprintf(out->message, sizeof(out->message), "nothing changed: production stays "
+			 "release %lld", prod->id);
+	else
+		snprintf(out->message, sizeof(out->message), "nothing changed: release %lld is %s",
+			 latest->id, latest->state);
+}
+
+int publish_release(struct flow *fl, struct publish_outcome *out, struct strbuf *err)
+{
+	struct release_record prod = { 0 }, latest = { 0 }, cand = { 0 };
+	double t0 = time_mono();
+	long long cand_id = 0;
+	int ret = -1;
+	memset(out, 0, sizeof(*out));
+	int has_prod = store_release_get(fl->st, 0, &prod, err);
+	int has_latest = has_prod < 0 ? -1 : store_release_latest(fl->st, &latest, err);
+	if (has_latest < 0)
+		goto cleanup;
+	const struct release_record *production = has_prod == 0 ? &prod : NULL;
+	if (has_latest == 0) {
+		int current = store_release_is_current(fl->st, latest.id, err);
+		if (current < 0)
+			goto cleanup;
+		/*
+		 * Made again: a release missing a part (its embedder was unreachable,
+		 * or it was migrated from before releases and has no lexicon), or
+		 * one made with other settings (another embedder).
+		 */
+		int complete = latest.lexicon_id && (latest.embedder_id || !latest.chunks);
+		char *settings = release_settings(fl->cfg);
+		int same = latest.settings && !strcmp(latest.settings, settings);
+		free(settings);
+		int undecided = !strcmp(latest.state, "candidate");
+		if (current && complete && same && !undecided) {
+			unchanged(&latest, production, out);
+			flow_corpus_task(fl, "publish", TASK_CACHED, time_now_ms(), 0, NULL);
+			ret = 0;
+			goto cleanup;
+		}
+		if (undecided && current && same) {
+			cand_id = latest.id; /* its run died before the gate decided: validate again */
+			log_event(LOG_INFO, fl->run_id, NULL, "validate",
+				  "release %lld was left undecided by a stopped run: validating it again",
+				  cand_id);
+		} else if (undecided && store_release_abandon(fl->st, latest.id, err)) {
+			goto cleanup;
+		}
+	}
+	if (!cand_id) {
+		char *settings = release_settings(fl->cfg);
+		long long started = time_now_ms();
+		cand_id = store_release_create(fl->st, fl->run_id, production ? production->id : 0,
+					       settings, err);
+		free(settings);
+		if (cand_id < 0) {
+			flow_corpus_task(fl, "release", TASK_FAILED, started, 0, err->buf);
+			goto cleanup;
+		}
+		flow_corpus_task(fl, "release", TASK_COMPLETED, started, 0, NULL);
+	}
+	out->release = cand_id;
+	if (store_release_get(fl->st, cand_id, &cand, err))
+		goto cleanup;
+	build_models(fl, &cand, production);
+	release_record_release(&cand);
+	if (store_release_get(fl->st, cand_id, &cand, err) ||
+	    decide(fl, &cand, production, out, err))
+		goto cleanup;
+	retention(fl);
+	ret = 0;
+cleanup:
+	out->seconds = time_mono() - t0;
+	release_record_release(&prod);
+	release_record_release(&latest);
+	release_record_release(&cand);
+	return ret;
+}

@@ -1,0 +1,380 @@
+/*
+ * The release gate; see validate.h.
+ */
+#include "pipeline/validate.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "answer/answer.h"
+#include "core/hash.h"
+#include "core/xalloc.h"
+#include "learn/embedder.h"
+#include "ops/eval.h"
+#include "retrieval/lexicon.h"
+
+static struct gate_check *add_check(struct gate *g, const char *name, int ok, int quality)
+{
+	ALLOC_GROW(g->checks, g->n + 1, g->alloc);
+	struct gate_check *c = &g->checks[g->n++];
+	memset(c, 0, sizeof(*c));
+	snprintf(c->name, sizeof(c->name), "%s", name);
+	c->ok = ok;
+	c->quality = quality;
+	if (!ok) {
+		if (quality)
+			g->quality_ok = 0;
+		else
+			g->structural_ok = 0;
+	}
+	return c;
+}
+
+__attribute__((format(printf, 2, 3)))
+static void detail(struct gate_check *c, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(c->detail, sizeof(c->detail), fmt, ap);
+	va_end(ap);
+}
+
+static void figure(struct gate_check *c, double value, double threshold)
+{
+	c->has_value = 1;
+	c->value = value;
+	c->threshold = threshold;
+}
+
+/* The lexicon file opens and indexes exactly the release's chunks. */
+static void check_lexicon(struct store *st, const struct config *cfg,
+			  const struct release_record *r, struct gate *g)
+{
+	struct strbuf err = STRBUF_INIT;
+	long long *ids = NULL;
+	size_t n = 0;
+	struct lexicon *lx = NULL;
+	if (r->lexicon_path) {
+		char *path = xasprintf("%s/%s", cfg->data_dir, r->lexicon_path);
+		lx = lexicon_open(path, &err);
+		free(path);
+	} else {
+		strbuf_addstr(&err, "no lexicon was built (see the run's lexicon task)");
+	}
+	int ok = lx && !store_release_chunk_ids(st, r->id, &ids, &n, &err) &&
+		 lexicon_matches(lx, ids, n);
+	struct gate_check *c = add_check(g, "lexicon", ok, 0);
+	if (ok)
+		detail(c, "%s indexes the %zu chunks", r->lexicon_version, n);
+	else if (lx && !err.len)
+		detail(c, "%s indexes %zu chunks, not the release's %zu", r->lexicon_version,
+		       lexicon_chunks(lx), n);
+	else
+		detail(c, "%s", err.buf);
+	lexicon_close(lx);
+	free(ids);
+	strbuf_release(&err);
+}
+
+/* The embedder's vector size in bytes, 0 when unknown. */
+static int vector_bytes(const struct config *cfg, const struct release_record *r)
+{
+	if (!r->embedder_id)
+		return 0;
+	if (r->embedder_params) {
+		json_t *p = json_loads(r->embedder_params, 0, NULL);
+		int dim = (int)json_integer_value(json_object_get(p, "dim"));
+		json_decref(p);
+		if (dim > 0)
+			return dim * (int)sizeof(float);
+	}
+	return 0;
+}
+
+static int check_structure(struct store *st, const struct config *cfg,
+			   const struct release_record *r, const struct release_record *prod,
+			   struct gate *g, struct strbuf *err)
+{
+	struct release_structure s;
+	int vbytes = vector_bytes(cfg, r);
+	if (store_release_structure(st, r->id, r->embedder_id, vbytes, cfg->validate.max_chunk_chars,
+				    &s, err))
+		return -1;
+	struct gate_check *c = add_check(g, "documents", s.empty_docs == 0, 0);
+	figure(c, (double)s.empty_docs, 0);
+	detail(c, s.empty_docs ? "%lld documents have no chunk and no page waiting for OCR"
+			       : "%lld documents, each with chunks or pages waiting for OCR",
+	       s.empty_docs ? s.empty_docs : r->documents);
+	c = add_check(g, "chunks", s.chunk_rows == r->chunks, 0);
+	figure(c, (double)s.chunk_rows, (double)r->chunks);
+	detail(c, "%lld chunk rows for %lld recorded", s.chunk_rows, r->chunks);
+	c = add_check(g, "full-text index", s.fts_missing == 0, 0);
+	figure(c, (double)s.fts_missing, 0);
+	detail(c, "%lld chunks missing from the full-text index", s.fts_missing);
+	check_lexicon(st, cfg, r, g);
+	/*
+	 * Every chunk has its vector, or there are none at all where production
+	 * has none either (too few chunks to train on, no endpoint yet): then
+	 * answers use BM25 alone, as they did.
+	 */
+	int prod_vectors = prod && prod->embedder_id;
+	int vectors_ok = r->embedder_id ? s.vectors == s.chunk_rows && !s.bad_vectors && vbytes
+					: !prod_vectors || s.chunk_rows == 0;
+	c = add_check(g, "vectors", vectors_ok, 0);
+	figure(c, (double)s.vectors, (double)s.chunk_rows);
+	if (!r->embedder_id && vectors_ok)
+		detail(c, "no vectors, none in production either: answers use BM25 alone");
+	else if (!r->embedder_id)
+		detail(c, "no vectors, where release %lld has %s's (see the run's embed task)", prod->id,
+		       prod->embedder_version);
+	else if (s.bad_vectors)
+		detail(c, "%lld vectors of another size than %s's %d dimensions", s.bad_vectors,
+		       r->embedder_version, vbytes / (int)sizeof(float));
+	else
+		detail(c, "%lld of %lld chunks have a %s vector", s.vectors, s.chunk_rows,
+		       r->embedder_version);
+	c = add_check(g, "chunk sizes", !s.empty_chunks && !s.long_chunks, 0);
+	detail(c, "%lld empty, %lld over validate.max_chunk_chars (%u)", s.empty_chunks,
+	       s.long_chunks, cfg->validate.max_chunk_chars);
+	double weak = s.ocr_pages ? (double)s.weak_pages / (double)s.ocr_pages : 0;
+	c = add_check(g, "weak OCR pages", weak <= cfg->validate.max_weak_page_share, 0);
+	figure(c, weak, cfg->validate.max_weak_page_share);
+	detail(c, "%lld of %lld OCR pages weak", s.weak_pages, s.ocr_pages);
+	return 0;
+}
+
+/* The configured golden sets as one; *skipped when only the default was asked and it is absent. */
+static int load_golden(const struct config *cfg, struct golden_set *all, int *skipped,
+		       struct sha256_ctx *key, struct strbuf *err)
+{
+	size_t alloc = 0;
+	memset(all, 0, sizeof(*all));
+	*skipped = 0;
+	if (cfg->validate.golden_nr == 1 && !strcmp(cfg->validate.golden[0], VALIDATE_DEFAULT_GOLDEN) &&
+	    access(VALIDATE_DEFAULT_GOLDEN, F_OK)) {
+		*skipped = 1;
+		return 0;
+	}
+	for (size_t i = 0; i < cfg->validate.golden_nr; i++) {
+		struct golden_set one;
+		char hex[SHA256_HEX_LEN + 1];
+		long long size;
+		if (sha256_file(cfg->validate.golden[i], hex, &size, err) ||
+		    golden_load(cfg->validate.golden[i], &one, err)) {
+			golden_release(all);
+			return -1;
+		}
+		sha256_update(key, hex, sizeof(hex));
+		for (size_t q = 0; q < one.n; q++) {
+			ALLOC_GROW(all->items, all->n + 1, alloc);
+			all->items[all->n++] = one.items[q];
+		}
+		free(one.items); /* the questions moved */
+	}
+	return 0;
+}
+
+static int measure(struct store *st, const struct config *cfg, const struct golden_set *set,
+		   long long release, struct gate_figures *f, struct strbuf *err)
+{
+	struct eval_report rep;
+	memset(f, 0, sizeof(*f));
+	f->release = release;
+	int rc = eval_run(st, cfg, set, cfg->retrieve.mode, release, &rep, err);
+	if (rc == ASK_NOT_READY) {
+		/* An empty release answers nothing: every figure is zero. */
+		strbuf_reset(err);
+		f->questions = set->n;
+		return 0;
+	}
+	if (rc)
+		return -1;
+	f->questions = rep.questions;
+	f->answerable = rep.answerable;
+	f->unanswerable = rep.unanswerable;
+	f->recall1 = rep.recall1;
+	f->recall5 = rep.recall5;
+	f->mrr = rep.mrr;
+	f->abstention = rep.abstain_recall;
+	eval_report_release(&rep);
+	return 0;
+}
+
+/* Production's figures as recorded when it was validated with the same golden sets and settings. */
+static int recorded_figures(const struct release_record *prod, const char *eval_key,
+			    struct gate_figures *f)
+{
+	if (!prod->eval_key || strcmp(prod->eval_key, eval_key))
+		return 0;
+	json_t *m = json_loads(prod->metrics ? prod->metrics : "", 0, NULL);
+	json_t *own = json_object_get(m, "figures");
+	int ok = json_is_object(own);
+	if (ok) {
+		memset(f, 0, sizeof(*f));
+		f->release = prod->id;
+		f->questions = (size_t)json_integer_value(json_object_get(own, "questions"));
+		f->answerable = (size_t)json_integer_value(json_object_get(own, "answerable"));
+		f->unanswerable = (size_t)json_integer_value(json_object_get(own, "unanswerable"));
+		f->recall1 = json_number_value(json_object_get(own, "recall_at_1"));
+		f->recall5 = json_number_value(json_object_get(own, "recall_at_5"));
+		f->mrr = json_number_value(json_object_get(own, "mrr"));
+		f->abstention = json_number_value(json_object_get(own, "abstention_recall"));
+	}
+	json_decref(m);
+	return ok;
+}
+
+static int check_quality(struct store *st, const struct config *cfg,
+			 const struct release_record *cand, const struct release_record *prod,
+			 struct gate *g, struct strbuf *err)
+{
+	struct golden_set set;
+	int skipped;
+	struct sha256_ctx *key = sha256_begin();
+	int rc = load_golden(cfg, &set, &skipped, key, err);
+	/* The figures also depend on how questions are retrieved and answered. */
+	struct strbuf settings = STRBUF_INIT;
+	config_section_fingerprint(cfg, "retrieve.", &settings);
+	config_section_fingerprint(cfg, "answer.", &settings);
+	sha256_update(key, settings.buf, settings.len);
+	strbuf_release(&settings);
+	char hex[SHA256_HEX_LEN + 1];
+	sha256_finish(key, hex);
+	snprintf(g->eval_key, sizeof(g->eval_key), "%s", hex);
+	if (rc) {
+		struct gate_check *c = add_check(g, "golden set", 0, 1);
+		detail(c, "%s", err->buf);
+		strbuf_reset(err);
+		return 0;
+	}
+	if (skipped || !set.n) {
+		struct gate_check *c = add_check(g, "golden set", 1, 1);
+		detail(c, skipped ? "no golden set (%s is absent): quality not measured"
+				  : "the golden sets hold no question: quality not measured",
+		       VALIDATE_DEFAULT_GOLDEN);
+		golden_release(&set);
+		return 0;
+	}
+	int ret = -1;
+	if (measure(st, cfg, &set, cand->id, &g->candidate, err))
+		goto cleanup;
+	g->measured = 1;
+	if (prod) {
+		if (!recorded_figures(prod, g->eval_key, &g->production) &&
+		    measure(st, cfg, &set, prod->id, &g->production, err))
+			goto cleanup;
+		g->compared = 1;
+		struct gate_check *c = add_check(g, "recall@5", g->candidate.recall5 >=
+						 g->production.recall5 - cfg->validate.max_recall_drop - 1e-9, 1);
+		figure(c, g->candidate.recall5, g->production.recall5 - cfg->validate.max_recall_drop);
+		detail(c, "%.3f → %.3f (max drop %.2f)", g->production.recall5, g->candidate.recall5,
+		       cfg->validate.max_recall_drop);
+		c = add_check(g, "MRR", g->candidate.mrr >=
+			      g->production.mrr - cfg->validate.max_mrr_drop - 1e-9, 1);
+		figure(c, g->candidate.mrr, g->production.mrr - cfg->validate.max_mrr_drop);
+		detail(c, "%.3f → %.3f (max drop %.2f)", g->production.mrr, g->candidate.mrr,
+		       cfg->validate.max_mrr_drop);
+		if (g->candidate.unanswerable) {
+			c = add_check(g, "abstention", g->candidate.abstention >=
+				      g->production.abstention - 1e-9, 1);
+			figure(c, g->candidate.abstention, g->production.abstention);
+			detail(c, "unanswerable questions declined: %.3f → %.3f (may not fall)",
+			       g->production.abstention, g->candidate.abstention);
+		}
+	} else {
+		struct gate_check *c = add_check(g, "recall@5", g->candidate.recall5 >=
+						 cfg->validate.min_recall_at_5 - 1e-9, 1);
+		figure(c, g->candidate.recall5, cfg->validate.min_recall_at_5);
+		detail(c, "%.3f with no production to compare with (validate.min_recall_at_5 %.2f)",
+		       g->candidate.recall5, cfg->validate.min_recall_at_5);
+	}
+	ret = 0;
+cleanup:
+	golden_release(&set);
+	return ret;
+}
+
+int gate_run(struct store *st, const struct config *cfg, const struct release_record *cand,
+	     const struct release_record *prod, int skip_quality, struct gate *g,
+	     struct strbuf *err)
+{
+	memset(g, 0, sizeof(*g));
+	g->structural_ok = g->quality_ok = 1;
+	if (check_structure(st, cfg, cand, prod, g, err))
+		return -1;
+	if (skip_quality) {
+		struct gate_check *c = add_check(g, "quality", 1, 1);
+		detail(c, "skipped (--force)");
+		return 0;
+	}
+	/* A release that fails a structural check would be measured on broken parts. */
+	if (!g->structural_ok)
+		return 0;
+	return check_quality(st, cfg, cand, prod, g, err);
+}
+
+void gate_release(struct gate *g)
+{
+	free(g->checks);
+	memset(g, 0, sizeof(*g));
+}
+
+json_t *gate_checks_json(const struct gate *g)
+{
+	json_t *arr = json_array();
+	for (size_t i = 0; i < g->n; i++) {
+		const struct gate_check *c = &g->checks[i];
+		json_t *o = json_pack("{s:s, s:b, s:s, s:s}", "check", c->name, "ok", c->ok,
+				      "kind", c->quality ? "quality" : "structure", "detail", c->detail);
+		if (c->has_value) {
+			json_object_set_new(o, "value", json_real(c->value));
+			json_object_set_new(o, "threshold", json_real(c->threshold));
+		}
+		json_array_append_new(arr, o);
+	}
+	return arr;
+}
+
+static json_t *figures_json(const struct gate_figures *f)
+{
+	return json_pack("{s:I, s:I, s:I, s:I, s:f, s:f, s:f, s:f}", "release", (json_int_t)f->release,
+			 "questions", (json_int_t)f->questions, "answerable", (json_int_t)f->answerable,
+			 "unanswerable", (json_int_t)f->unanswerable, "recall_at_1", f->recall1,
+			 "recall_at_5", f->recall5, "mrr", f->mrr, "abstention_recall", f->abstention);
+}
+
+json_t *gate_metrics_json(const struct gate *g)
+{
+	json_t *m = json_object();
+	if (g->measured) {
+		json_object_set_new(m, "figures", figures_json(&g->candidate));
+		json_object_set_new(m, "recall_at_5", json_real(g->candidate.recall5));
+		json_object_set_new(m, "mrr", json_real(g->candidate.mrr));
+	}
+	if (g->compared)
+		json_object_set_new(m, "production", figures_json(&g->production));
+	return m;
+}
+
+void gate_summary(const struct gate *g, struct strbuf *out)
+{
+	int failed = 0;
+	for (size_t i = 0; i < g->n; i++) {
+		const struct gate_check *c = &g->checks[i];
+		if (c->ok)
+			continue;
+		strbuf_addf(out, "%s%s: %s", failed++ ? "; " : "", c->name, c->detail);
+	}
+	if (failed)
+		return;
+	if (g->compared)
+		strbuf_addf(out, "recall@5 %.2f → %.2f, MRR %.2f → %.2f", g->production.recall5,
+			    g->candidate.recall5, g->production.mrr, g->candidate.mrr);
+	else if (g->measured)
+		strbuf_addf(out, "recall@5 %.2f, MRR %.2f", g->candidate.recall5, g->candidate.mrr);
+	else
+		strbuf_addstr(out, "structural checks passed; no golden set");
+}

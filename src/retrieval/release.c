@@ -1,0 +1,170 @@
+/*
+ * Loaded releases; see release.h.
+ */
+#include "retrieval/release.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/xalloc.h"
+#include "retrieval/lexicon.h"
+#include "retrieval/vectors.h"
+
+struct release_hold {
+	struct release_view *view;
+	int refs;	/* under slot.lock; the slot's own pointer counts as one */
+};
+
+static struct {
+	pthread_mutex_t lock;
+	pthread_cond_t loaded;
+	struct release_hold *current;
+	long long loading;	/* the release a thread is loading, 0 when none */
+} slot = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, NULL, 0 };
+
+void release_view_free(struct release_view *v)
+{
+	if (!v)
+		return;
+	lexicon_close(v->lx);
+	vectors_free(v->vi);
+	free(v);
+}
+
+/* The lexicon of r, if it indexes exactly r's chunks; else NULL and why. */
+static struct lexicon *open_lexicon(struct store *st, const struct config *cfg,
+				    const struct release_record *r, struct release_view *v)
+{
+	struct strbuf err = STRBUF_INIT;
+	struct lexicon *lx = NULL;
+	long long *ids = NULL;
+	size_t n = 0;
+	if (!r->lexicon_path) {
+		snprintf(v->lexicon_problem, sizeof(v->lexicon_problem),
+			 "release %lld has no lexicon", r->id);
+		return NULL;
+	}
+	char *path = xasprintf("%s/%s", cfg->data_dir, r->lexicon_path);
+	lx = lexicon_open(path, &err);
+	free(path);
+	if (lx && !store_release_chunk_ids(st, r->id, &ids, &n, &err) &&
+	    !lexicon_matches(lx, ids, n)) {
+		strbuf_addf(&err, "the lexicon %s does not index release %lld's chunks",
+			    r->lexicon_version, r->id);
+		lexicon_close(lx);
+		lx = NULL;
+	}
+	if (!lx)
+		snprintf(v->lexicon_problem, sizeof(v->lexicon_problem), "%s", err.buf);
+	free(ids);
+	strbuf_release(&err);
+	return lx;
+}
+
+struct release_view *release_view_load(struct store *st, const struct config *cfg,
+				       const struct release_record *r, struct strbuf *err)
+{
+	struct release_view *v = xcalloc(1, sizeof(*v));
+	v->id = r->id;
+	v->chunks = r->chunks;
+	if (!strcmp(cfg->retrieve.bm25_index, "lexicon"))
+		v->lx = open_lexicon(st, cfg, r, v);
+	if (r->embedder_id) {
+		v->vi = vectors_load(st, cfg, r, err);
+		if (!v->vi) {
+			release_view_free(v);
+			return NULL;
+		}
+		snprintf(v->embedder, sizeof(v->embedder), "%s", r->embedder_version);
+	}
+	return v;
+}
+
+static struct release_view *load(struct store *st, const struct config *cfg, long long id,
+				 int *none, struct strbuf *err)
+{
+	struct release_record r;
+	int rc = store_release_get(st, id, &r, err);
+	*none = rc == 1;
+	if (rc)
+		return NULL;
+	struct release_view *v = release_view_load(st, cfg, &r, err);
+	release_record_release(&r);
+	return v;
+}
+
+static void put_locked(struct release_hold *h, struct release_view **to_free)
+{
+	if (h && --h->refs == 0) {
+		*to_free = h->view;
+		free(h);
+	}
+}
+
+void release_put(struct release_hold *h)
+{
+	struct release_view *dead = NULL;
+	if (!h)
+		return;
+	pthread_mutex_lock(&slot.lock);
+	put_locked(h, &dead);
+	pthread_mutex_unlock(&slot.lock);
+	release_view_free(dead); /* outside the lock: unmapping takes time */
+}
+
+int release_get(struct store *st, const struct config *cfg, long long id,
+		const struct release_view **out, struct release_hold **hold, struct strbuf *err)
+{
+	int production = id == 0;
+	*out = NULL;
+	*hold = NULL;
+	if (production) {
+		id = store_release_production_id(st, err);
+		if (id <= 0)
+			return id < 0 ? -1 : 1;
+	}
+	pthread_mutex_lock(&slot.lock);
+	for (;;) {
+		struct release_hold *cur = slot.current;
+		if (cur && cur->view->id == id)
+			break;
+		if (!slot.loading)
+			break;
+		/* Another thread is loading: production keeps answering from the release before. */
+		if (production && slot.loading == id && cur)
+			break;
+		pthread_cond_wait(&slot.loaded, &slot.lock);
+	}
+	if (slot.current && (slot.current->view->id == id || slot.loading)) {
+		*hold = slot.current;
+		(*hold)->refs++;
+		*out = (*hold)->view;
+		pthread_mutex_unlock(&slot.lock);
+		return 0;
+	}
+	slot.loading = id;
+	pthread_mutex_unlock(&slot.lock);
+
+	int none = 0;
+	struct release_view *v = load(st, cfg, id, &none, err);
+	struct release_view *dead = NULL;
+	pthread_mutex_lock(&slot.lock);
+	slot.loading = 0;
+	if (v) {
+		struct release_hold *h = xcalloc(1, sizeof(*h));
+		h->view = v;
+		h->refs = 2; /* the slot's and the caller's */
+		put_locked(slot.current, &dead);
+		slot.current = h;
+		*hold = h;
+		*out = v;
+	}
+	pthread_cond_broadcast(&slot.loaded);
+	pthread_mutex_unlock(&slot.lock);
+	release_view_free(dead);
+	if (!v && none)
+		strbuf_addf(err, "no release %lld", id);
+	return v ? 0 : none ? 1 : -1;
+}

@@ -1,0 +1,46 @@
+/*
+ * A release as searches see it: its lexicon mapped, its vectors loaded,
+ * keyed by the release id (never reused, and a release never changes), so
+ * what a process holds is right or absent, never stale.  Every question is
+ * answered from one release from start to end.
+ *
+ * A process keeps one release loaded and shares it between its threads.
+ * When production moves, the first thread to notice loads the new one
+ * while the others go on answering from the old one (single flight); the
+ * old one is freed by the last search holding it.
+ */
+#ifndef RETRIEVAL_RELEASE_H
+#define RETRIEVAL_RELEASE_H
+
+#include "core/config.h"
+#include "core/strbuf.h"
+#include "store/store.h"
+
+struct lexicon;
+struct vector_index;
+
+struct release_view {
+	long long id;
+	long long chunks;
+	struct lexicon *lx;		/* NULL: missing or damaged, FTS5 answers instead */
+	struct vector_index *vi;	/* NULL: no embedder */
+	char embedder[64];		/* its version, "" without */
+	char lexicon_problem[160];	/* why lx is NULL */
+};
+
+struct release_hold;
+
+/*
+ * The release `id` (0: the one in production), held until release_put:
+ * 0, 1 when there is none (no production yet, or no such id), -1 on error.
+ */
+int release_get(struct store *st, const struct config *cfg, long long id,
+		const struct release_view **out, struct release_hold **hold, struct strbuf *err);
+void release_put(struct release_hold *hold);
+
+/* Load a release outside the shared slot (validation of a candidate); free with release_view_free. */
+struct release_view *release_view_load(struct store *st, const struct config *cfg,
+				       const struct release_record *r, struct strbuf *err);
+void release_view_free(struct release_view *v);
+
+#endif

@@ -1,0 +1,655 @@
+/*
+ * SQLite backend: releases.  A release is a set of document versions
+ * (release_docs) plus the lexicon and embedder built for them; chunks and
+ * vectors are shared by every release that holds their version, so keeping
+ * the previous release costs only what changed.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/timeutil.h"
+#include "core/xalloc.h"
+#include "store/sqlite_internal.h"
+#include "store/store.h"
+
+/* The chunks of release ?1. */
+#define RELEASE_CHUNKS \
+	" release_docs rd JOIN chunks c ON c.version_id = rd.version_id WHERE rd.release_id = ?1"
+
+void release_record_release(struct release_record *r)
+{
+	free(r->state);
+	free(r->settings);
+	free(r->changes);
+	free(r->metrics);
+	free(r->checks);
+	free(r->eval_key);
+	free(r->lexicon_path);
+	free(r->lexicon_version);
+	free(r->embedder_name);
+	free(r->embedder_version);
+	free(r->embedder_path);
+	free(r->embedder_params);
+	memset(r, 0, sizeof(*r));
+}
+
+void release_records_free(struct release_record *r, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		release_record_release(&r[i]);
+	free(r);
+}
+
+#define RELEASE_COLUMNS \
+	"SELECT r.id, coalesce(r.run_id, 0), coalesce(r.parent_id, 0), coalesce(r.previous_id, 0)," \
+	" r.created_at, coalesce(r.decided_at, 0), r.documents, r.chunks," \
+	" coalesce(r.lexicon_id, 0), coalesce(r.embedder_id, 0), r.state, r.settings, r.changes," \
+	" r.metrics, r.checks, r.eval_key, l.path, l.version, e.name, e.version, e.path, e.params" \
+	" FROM releases r LEFT JOIN models l ON l.id = r.lexicon_id" \
+	" LEFT JOIN models e ON e.id = r.embedder_id "
+
+static void read_release(sqlite3_stmt *stmt, struct release_record *r)
+{
+	long long *ints[] = { &r->id, &r->run_id, &r->parent_id, &r->previous_id, &r->created_at,
+			      &r->decided_at, &r->documents, &r->chunks, &r->lexicon_id,
+			      &r->embedder_id };
+	char **texts[] = { &r->state, &r->settings, &r->changes, &r->metrics, &r->checks,
+			   &r->eval_key, &r->lexicon_path, &r->lexicon_version, &r->embedder_name,
+			   &r->embedder_version, &r->embedder_path, &r->embedder_params };
+	int col = 0;
+	for (size_t i = 0; i < sizeof(ints) / sizeof(ints[0]); i++)
+		*ints[i] = sqlite3_column_int64(stmt, col++);
+	for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++)
+		*texts[i] = sql_column_dup(stmt, col++);
+}
+
+static int release_one(struct store *st, const char *where, long long id,
+		       struct release_record *out, struct strbuf *err)
+{
+	sqlite3_stmt *stmt = NULL;
+	char *sql = xasprintf("%s%s", RELEASE_COLUMNS, where);
+	memset(out, 0, sizeof(*out));
+	int bad = sql_prepare(st, sql, &stmt, err);
+	free(sql);
+	if (bad)
+		return -1;
+	if (id)
+		sqlite3_bind_int64(stmt, 1, id);
+	int rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW)
+		read_release(stmt, out);
+	int ret = sql_found(st, rc, "cannot read the releases", err);
+	sqlite3_finalize(stmt);
+	return ret;
+}
+
+int store_release_get(struct store *st, long long id, struct release_record *out,
+		      struct strbuf *err)
+{
+	return id ? release_one(st, "WHERE r.id = ?1", id, out, err)
+		  : release_one(st, "WHERE r.state = 'production'", 0, out, err);
+}
+
+int store_release_latest(struct store *st, struct release_record *out, struct strbuf *err)
+{
+	return release_one(st, "ORDER BY r.id DESC LIMIT 1", 0, out, err);
+}
+
+int store_releases_list(struct store *st, unsigned limit, struct release_record **out, size_t *n,
+			struct strbuf *err)
+{
+	sqlite3_stmt *stmt = NULL;
+	size_t alloc = 0;
+	int rc;
+	*out = NULL;
+	*n = 0;
+	if (sql_prepare(st, RELEASE_COLUMNS "ORDER BY r.id DESC LIMIT ?1", &stmt, err))
+		return -1;
+	sqlite3_bind_int64(stmt, 1, limit ? (long long)limit : -1);
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		ALLOC_GROW(*out, *n + 1, alloc);
+		memset(&(*out)[*n], 0, sizeof(**out));
+		read_release(stmt, &(*out)[(*n)++]);
+	}
+	if (sql_rows_end(st, stmt, rc, "cannot list the releases", err)) {
+		release_records_free(*out, *n);
+		*out = NULL;
+		*n = 0;
+		return -1;
+	}
+	return 0;
+}
+
+long long store_release_production_id(struct store *st, struct strbuf *err)
+{
+	sqlite3_stmt *stmt = NULL;
+	if (sql_prepare(st, "SELECT id FROM releases WHERE state = 'production'", &stmt, err))
+		return -1;
+	int rc = sqlite3_step(stmt);
+	long long id = rc == SQLITE_ROW ? sqlite3_column_int64(stmt, 0) : 0;
+	int found = sql_found(st, rc, "cannot read the production release", err);
+	sqlite3_finalize(stmt);
+	return found < 0 ? -1 : id;
+}
+
+int store_release_is_current(struct store *st, long long id, struct strbuf *err)
+{
+	sqlite3_stmt *stmt = NULL;
+	/* Equal sets: nothing in one that is not in the other. */
+	if (sql_prepare(st, "SELECT NOT EXISTS (SELECT version_id FROM documents"
+			    "   WHERE version_id IS NOT NULL"
+			    "   EXCEPT SELECT version_id FROM release_docs WHERE release_id = ?1)"
+			    " AND NOT EXISTS (SELECT version_id FROM release_docs WHERE release_id = ?1"
+			    "   EXCEPT SELECT version_id FROM documents WHERE version_id IS NOT NULL)",
+			&stmt, err))
+		return -1;
+	sqlite3_bind_int64(stmt, 1, id);
+	int rc = sqlite3_step(stmt);
+	int same = rc == SQLITE_ROW && sqlite3_column_int(stmt, 0);
+	sqlite3_finalize(stmt);
+	return rc == SQLITE_ROW ? same : sql_fail(st, "cannot compare a release with the documents", err);
+}
+
+/* What changed between the parent and the new release, as JSON (lists capped, counts whole). */
+static const char changes_sql[] =
+	"WITH cur AS (SELECT v.doc_id, v.id AS vid, v.chunks FROM release_docs rd"
+	"   JOIN doc_versions v ON v.id = rd.version_id WHERE rd.release_id = ?1),"
+	" par AS (SELECT v.doc_id, v.id AS vid, v.chunks FROM release_docs rd"
+	"   JOIN doc_versions v ON v.id = rd.version_id WHERE rd.release_id = ?2),"
+	" added AS (SELECT doc_id FROM cur WHERE doc_id NOT IN (SELECT doc_id FROM par)),"
+	" changed AS (SELECT cur.doc_id FROM cur JOIN par ON par.doc_id = cur.doc_id"
+	"   WHERE cur.vid != par.vid),"
+	" removed AS (SELECT doc_id FROM par WHERE doc_id NOT IN (SELECT doc_id FROM cur))"
+	" UPDATE releases SET changes = json_object("
+	"  'parent', nullif(?2, 0),"
+	"  'added', (SELECT count(*) FROM added),"
+	"  'changed', (SELECT count(*) FROM changed),"
+	"  'removed', (SELECT count(*) FROM removed),"
+	"  'added_docs', json((SELECT json_group_array(relpath) FROM (SELECT d.relpath FROM added"
+	"     JOIN documents d ON d.id = added.doc_id ORDER BY d.relpath LIMIT 200))),"
+	"  'changed_docs', json((SELECT json_group_array(relpath) FROM (SELECT d.relpath FROM changed"
+	"     JOIN documents d ON d.id = changed.doc_id ORDER BY d.relpath LIMIT 200))),"
+	"  'removed_docs', json((SELECT json_group_array(relpath) FROM (SELECT d.relpath FROM removed"
+	"     JOIN documents d ON d.id = removed.doc_id ORDER BY d.relpath LIMIT 200))),"
+	"  'chunks_before', (SELECT coalesce(sum(chunks), 0) FROM par),"
+	"  'chunks_after', (SELECT coalesce(sum(chunks), 0) FROM cur))"
+	" WHERE id = ?1";
+
+long long store_release_create(struct store *st, long long run_id, long long parent_id,
+			       const char *settings_json, struct strbuf *err)
+{
+	sqlite3_stmt *stmt = NULL;
+	long long id = -1;
+	if (sql_begin(st, err))
+		return -1;
+	if (sql_prepare(st, "INSERT INTO releases (run_id, parent_id, state, settings, created_at)"
+			    " VALUES (nullif(?, 0), nullif(?, 0), 'candidate', ?, ?)", &stmt, err))
+		goto fail;
+	sqlite3_bind_int64(stmt, 1, run_id);
+	sqlite3_bind_int64(stmt, 2, parent_id);
+	sqlite3_bind_text(stmt, 3, settings_json ? settings_json : "{}", -1, SQLITE_STATIC);
+	sqlite3_bind_int64(stmt, 4, time_now_ms());
+	if (sqlite3_step(stmt) != SQLITE_DONE) {
+		sql_fail(st, "cannot create the release", err);
+		goto fail;
+	}
+	sqlite3_finalize(stmt);
+	stmt = NULL;
+	id = sqlite3_last_insert_rowid(st->db);
+	const char *steps[] = {
+		"INSERT INTO release_docs (release_id, version_id)"
+		" SELECT ?1, version_id FROM documents WHERE version_id IS NOT NULL",
+		"UPDATE releases SET documents = (SELECT count(*) FROM release_docs WHERE release_id = ?1),"
+		" chunks = (SELECT coalesce(sum(v.chunks), 0) FROM release_docs rd"
+		"   JOIN doc_versions v ON v.id = rd.version_id WHERE rd.release_id = ?1) WHERE id = ?1",
+		changes_sql,
+	};
+	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+		if (sql_prepare(st, steps[i], &stmt, err))
+			goto fail;
+		sqlite3_bind_int64(stmt, 1, id);
+		if (i == 2)
+			sqlite3_bind_int64(stmt, 2, parent_id);
+		if (sqlite3_step(stmt) != SQLITE_DONE) {
+			sql_fail(st, "cannot record the release's documents", err);
+			goto fail;
+		}
+		sqlite3_finalize(stmt);
+		stmt = NULL;
+	}
+	if (sql_commit(st, err))
+		goto fail;
+	return id;
+fail:
+	sqlite3_finalize(stmt);
+	sql_rollback(st);
+	return -1;
+}
+
+/* Run one UPDATE/INSERT with int64 and text parameters ("i" / "t" in `types`). */
+static int exec_bound(struct store *st, const char *sql, const char *types, const void *const *args,
+		      const char *what, struct strbuf *err)
+{
+	sqlite3_stmt *stmt = NULL;
+	if (sql_prepare(st, sql, &stmt, err))
+		return -1;
+	for (int i = 0; types[i]; i++) {
+		if (types[i] == 'i')
+			sqlite3_bind_int64(stmt, i + 1, *(const long long *)args[i]);
+		else
+			sqlite3_bind_text(stmt, i + 1, args[i], -1, SQLITE_STATIC);
+	}
+	int rc = sqlite3_step(stmt);
+	sqlite3_finalize(stmt);
+	return rc == SQLITE_DONE ? 0 : sql_fail(st, what, err);
+}
+
+int store_release_set_models(struct store *st, long long id, long long lexicon_id,
+			     long long embedder_id, struct strbuf *err)
+{
+	const void *args[] = { &lexicon_id, &embedder_id, &id };
+	return exec_bound(st, "UPDATE releases SET lexicon_id = nullif(?, 0), embedder_id = nullif(?, 0)"
+			  " WHERE id = ?", "iii", args, "cannot record the release's models", err);
+}
+
+int store_release_set_verdict(struct store *st, long long id, const char *metrics,
+			      const char *checks, const char *eval_key, struct strbuf *err)
+{
+	const void *args[] = { metrics, checks, eval_key, &id };
+	return exec_bound(st, "UPDATE releases SET metrics = ?, checks = ?, eval_key = ? WHERE id = ?",
+			  "ttti", args, "cannot record the gate's figures", err);
+}
+
+static int audit(struct store *st, const char *action, long long from, long long to,
+		 const struct release_action *a, struct strbuf *err)
+{
+	sqlite3_stmt *stmt = NULL;
+	if (sql_prepare(st, "INSERT INTO release_events (at, action, from_id, to_id, actor, forced,"
+			    " reason) VALUES (?, ?, nullif(?, 0), nullif(?, 0), ?, ?, ?)", &stmt, err))
+		return -1;
+	sqlite3_bind_int64(stmt, 1, time_now_ms());
+	sqlite3_bind_text(stmt, 2, action, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(stmt, 3, from);
+	sqlite3_bind_int64(stmt, 4, to);
+	sqlite3_bind_text(stmt, 5, a->actor ? a->actor : "unknown", -1, SQLITE_STATIC);
+	sqlite3_bind_int(stmt, 6, a->forced);
+	sqlite3_bind_text(stmt, 7, a->reason, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(stmt);
+	sqlite3_finalize(stmt);
+	return rc == SQLITE_DONE ? 0 : sql_fail(st, "cannot audit the change", err);
+}
+
+/* The models of release `id` become production ones; the others that were are archived. */
+static int models_follow(struct store *st, long long id, struct strbuf *err)
+{
+	const void *args[] = { &id };
+	return exec_bound(st, "UPDATE models SET state = CASE WHEN id IN (SELECT lexicon_id FROM"
+			  " releases WHERE id = ?1 UNION SELECT embedder_id FROM releases WHERE id = ?1)"
+			  " THEN 'production' WHEN state = 'production' THEN 'archived' ELSE state END",
+			  "i", args, "cannot update the models' states", err);
+}
+
+/* Switch production from `from` (0: none) to `to` in the open transaction. */
+static int switch_production(struct store *st, long long from, long long to, int remember,
+			     struct strbuf *err)
+{
+	long long now = time_now_ms();
+	const void *off[] = { &from };
+	const void *on[] = { &now, &from, &to };
+	if (from && exec_bound(st, "UPDATE releases SET state = 'archived' WHERE id = ?", "i", off,
+			       "cannot archive the production release", err))
+		return -1;
+	/* A rollback keeps where the release it returns to came from: rollback again goes further back. */
+	return exec_bound(st, remember
+			  ? "UPDATE releases SET state = 'production', decided_at = coalesce(decided_at, ?1),"
+			    " previous_id = nullif(?2, 0) WHERE id = ?3"
+			  : "UPDATE releases SET state = 'production', decided_at = coalesce(decided_at, ?1)"
+			    " WHERE id = ?3",
+			  "iii", on, "cannot put the release in production", err) ||
+	       models_follow(st, to, err);
+}
+
+int store_release_promote(struct store *st, long long id, const struct release_action *a,
+			  struct strbuf *err)
+{
+	struct release_record r;
+	if (sql_begin(st, err))
+		return -1;
+	int rc = store_release_get(st, id, &r, err);
+	if (rc) {
+		if (rc > 0)
+			strbuf_addf(err, "no release %lld", id);
+		sql_rollback(st);
+		return rc > 0 ? 1 : -1;
+	}
+	int already = !strcmp(r.state, "production");
+	release_record_release(&r);
+	if (already) {
+		sql_rollback(st);
+		strbuf_addf(err, "release %lld is already in production", id);
+		return 2;
+	}
+	long long from = store_release_production_id(st, err);
+	if (from < 0 || switch_production(st, from, id, 1, err) ||
+	    audit(st, "promote", from, id, a, err) || sql_commit(st, err)) {
+		sql_rollback(st);
+		return -1;
+	}
+	return 0;
+}
+
+int store_release_refuse(struct store *st, long long id, const struct release_action *a,
+			 struct strbuf *err)
+{
+	long long now = time_now_ms();
+	const void *args[] = { &now, &id };
+	if (sql_begin(st, err))
+		return -1;
+	/* Only a candidate: someone may have promoted it by hand meanwhile. */
+	if (exec_bound(st, "UPDATE releases SET state = 'refused', decided_at = ?1 WHERE id = ?2"
+		       " AND state = 'candidate'", "ii", args, "cannot refuse the release", err) ||
+	    exec_bound(st, "UPDATE models SET state = 'archived' WHERE state = 'candidate' AND id IN"
+		       " (SELECT lexicon_id FROM releases WHERE id = ?2 UNION"
+		       "  SELECT embedder_id FROM releases WHERE id = ?2)", "ii", args,
+		       "cannot archive the refused models", err) ||
+	    audit(st, "refuse", 0, id, a, err) || sql_commit(st, err)) {
+		sql_rollback(st);
+		return -1;
+	}
+	return 0;
+}
+
+int store_release_abandon(struct store *st, long long id, struct strbuf *err)
+{
+	const void *args[] = { &id };
+	return exec_bound(st, "UPDATE releases SET state = 'archived', checks = json_array(json_object("
+			  "'check', 'abandoned', 'ok', json('false'), 'detail', 'its run stopped before"
+			  " the gate decided, and the documents changed since'))"
+			  " WHERE id = ? AND state = 'candidate'", "i", args,
+			  "cannot archive an abandoned candidate", err);
+}
+
+int store_release_rollback(struct store *st, const struct release_action *a, long long *from,
+			   long long *to, struct strbuf *err)
+{
+	struct release_record cur;
+	*from = *to = 0;
+	if (sql_begin(st, err))
+		return -1;
+	int rc = store_release_get(st, 0, &cur, err);
+	if (rc) {
+		sql_rollback(st);
+		if (rc > 0)
+			strbuf_addstr(err, "no release is in production");
+		return rc > 0 ? 1 : -1;
+	}
+	*from = cur.id;
+	*to = cur.previous_id;
+	release_record_release(&cur);
+	struct release_record prev;
+	rc = *to ? store_release_get(st, *to, &prev, err) : 1;
+	if (rc) {
+		sql_rollback(st);
+		if (rc > 0)
+			strbuf_addf(err, "release %lld replaced no release that is still kept: "
+				    "nothing to roll back to", *from);
+		return rc > 0 ? 1 : -1;
+	}
+	release_record_release(&prev);
+	if (switch_production(st, *from, *to, 0, err) || audit(st, "rollback", *from, *to, a, err) ||
+	    sql_commit(st, err)) {
+		sql_rollback(st);
+		return -1;
+	}
+	return 0;
+}
+
+void release_events_free(struct release_event *e, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(e[i].action);
+		free(e[i].actor);
+		free(e[i].reason);
+	}
+	free(e);
+}
+
+int store_release_events(struct store *st, long long release_id, unsigned limit,
+			 struct release_event **out, size_t *n, struct strbuf *err)
+{
+	sqlite3_stmt *stmt = NULL;
+	size_t alloc = 0;
+	int rc;
+	*out = NULL;
+	*n = 0;
+	if (sql_prepare(st, "SELECT id, at, coalesce(from_id, 0), coalesce(to_id, 0), action, actor,"
+			    " forced, reason FROM release_events"
+			    " WHERE ?1 = 0 OR from_id = ?1 OR to_id = ?1 ORDER BY id DESC LIMIT ?2",
+			&stmt, err))
+		return -1;
+	sqlite3_bind_int64(stmt, 1, release_id);
+	sqlite3_bind_int64(stmt, 2, limit ? (long long)limit : -1);
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		ALLOC_GROW(*out, *n + 1, alloc);
+		struct release_event *e = &(*out)[(*n)++];
+		e->id = sqlite3_column_int64(stmt, 0);
+		e->at = sqlite3_column_int64(stmt, 1);
+		e->from_id = sqlite3_column_int64(stmt, 2);
+		e->to_id = sqlite3_column_int64(stmt, 3);
+		e->action = sql_column_dup(stmt, 4);
+		e->actor = sql_column_dup(stmt, 5);
+		e->forced = sqlite3_column_int(stmt, 6);
+		e->reason = sql_column_dup(stmt, 7);
+	}
+	if (sql_rows_end(st, stmt, rc, "cannot read the release history", err)) {
+		release_events_free(*out, *n);
+		*out = NULL;
+		*n = 0;
+		return -1;
+	}
+	return 0;
+}
+
+static int read_chunk_texts(struct store *st, sqlite3_stmt *stmt, struct chunk_text **out,
+			    size_t *n, struct strbuf *err)
+{
+	size_t alloc = 0;
+	int rc;
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		ALLOC_GROW(*out, *n + 1, alloc);
+		struct chunk_text *c = &(*out)[(*n)++];
+		c->id = sqlite3_column_int64(stmt, 0);
+		c->text = sql_column_dup(stmt, 1);
+		c->heading = sql_column_dup(stmt, 2);
+		c->language = sql_column_dup(stmt, 3);
+	}
+	if (sql_rows_end(st, stmt, rc, "cannot read the release's chunks", err)) {
+		chunk_texts_free(*out, *n);
+		*out = NULL;
+		*n = 0;
+		return -1;
+	}
+	return 0;
+}
+
+int store_release_chunks(struct store *st, long long id, long long without_model,
+			 struct chunk_text **out, size_t *n, struct strbuf *err)
+{
+	sqlite3_stmt *stmt = NULL;
+	*out = NULL;
+	*n = 0;
+	if (sql_prepare(st, "SELECT c.id, c.text, c.heading, c.language FROM" RELEASE_CHUNKS
+			    " AND (?2 = 0 OR NOT EXISTS (SELECT 1 FROM embeddings e"
+			    "   WHERE e.model_id = ?2 AND e.chunk_id = c.id)) ORDER BY c.id", &stmt, err))
+		return -1;
+	sqlite3_bind_int64(stmt, 1, id);
+	sqlite3_bind_int64(stmt, 2, without_model);
+	return read_chunk_texts(st, stmt, out, n, err);
+}
+
+int store_release_chunk_ids(struct store *st, long long id, long long **ids, size_t *n,
+			    struct strbuf *err)
+{
+	sqlite3_stmt *stmt = NULL;
+	size_t alloc = 0;
+	int rc;
+	*ids = NULL;
+	*n = 0;
+	if (sql_prepare(st, "SELECT c.id FROM" RELEASE_CHUNKS " ORDER BY c.id", &stmt, err))
+		return -1;
+	sqlite3_bind_int64(stmt, 1, id);
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		ALLOC_GROW(*ids, *n + 1, alloc);
+		(*ids)[(*n)++] = sqlite3_column_int64(stmt, 0);
+	}
+	if (sql_rows_end(st, stmt, rc, "cannot read the release's chunks", err)) {
+		free(*ids);
+		*ids = NULL;
+		*n = 0;
+		return -1;
+	}
+	return 0;
+}
+
+int store_release_vectors(struct store *st, long long id, long long model_id, int dim,
+			  long long **ids, float **vectors, size_t *n, struct strbuf *err)
+{
+	sqlite3_stmt *stmt = NULL;
+	size_t alloc = 0;
+	int rc;
+	*ids = NULL;
+	*vectors = NULL;
+	*n = 0;
+	if (sql_prepare(st, "SELECT c.id, e.vector FROM release_docs rd"
+			    " JOIN chunks c ON c.version_id = rd.version_id"
+			    " JOIN embeddings e ON e.model_id = ?2 AND e.chunk_id = c.id"
+			    " WHERE rd.release_id = ?1 ORDER BY c.id", &stmt, err))
+		return -1;
+	sqlite3_bind_int64(stmt, 1, id);
+	sqlite3_bind_int64(stmt, 2, model_id);
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		if (sqlite3_column_bytes(stmt, 1) != dim * (int)sizeof(float))
+			continue; /* another dimension: the structural check reports it */
+		if (*n + 1 > alloc) {
+			alloc = alloc ? alloc * 2 : 1024;
+			*ids = xrealloc(*ids, alloc * sizeof(long long));
+			*vectors = xrealloc(*vectors, alloc * (size_t)dim * sizeof(float));
+		}
+		(*ids)[*n] = sqlite3_column_int64(stmt, 0);
+		memcpy(*vectors + *n * (size_t)dim, sqlite3_column_blob(stmt, 1),
+		       (size_t)dim * sizeof(float));
+		(*n)++;
+	}
+	if (sql_rows_end(st, stmt, rc, "cannot read the release's vectors", err)) {
+		free(*ids);
+		free(*vectors);
+		*ids = NULL;
+		*vectors = NULL;
+		*n = 0;
+		return -1;
+	}
+	return 0;
+}
+
+int store_release_structure(struct store *st, long long id, long long embedder_id,
+			    int vector_bytes, unsigned max_chars, struct release_structure *out,
+			    struct strbuf *err)
+{
+	sqlite3_stmt *stmt = NULL;
+	memset(out, 0, sizeof(*out));
+	/* Each count is one pass over the release's rows; FTS5 keeps one docsize row per indexed chunk. */
+	if (sql_prepare(st, "SELECT"
+			    " (SELECT count(*) FROM" RELEASE_CHUNKS "),"
+			    " (SELECT count(*) FROM release_docs rd JOIN doc_versions v ON v.id = rd.version_id"
+			    "   WHERE rd.release_id = ?1 AND v.chunks = 0 AND v.pages_needing_ocr = 0),"
+			    " (SELECT count(*) FROM" RELEASE_CHUNKS " AND NOT EXISTS"
+			    "   (SELECT 1 FROM chunks_fts_docsize f WHERE f.id = c.id)),"
+			    " (SELECT count(*) FROM" RELEASE_CHUNKS " AND EXISTS (SELECT 1 FROM embeddings e"
+			    "   WHERE e.model_id = ?2 AND e.chunk_id = c.id AND length(e.vector) = ?3)),"
+			    " (SELECT count(*) FROM" RELEASE_CHUNKS " AND EXISTS (SELECT 1 FROM embeddings e"
+			    "   WHERE e.model_id = ?2 AND e.chunk_id = c.id AND length(e.vector) != ?3)),"
+			    " (SELECT count(*) FROM" RELEASE_CHUNKS " AND length(trim(c.text)) = 0),"
+			    " (SELECT count(*) FROM" RELEASE_CHUNKS " AND length(c.text) > ?4),"
+			    " (SELECT coalesce(sum(v.ocr_pages), 0) FROM release_docs rd"
+			    "   JOIN doc_versions v ON v.id = rd.version_id WHERE rd.release_id = ?1),"
+			    " (SELECT coalesce(sum(v.weak_pages), 0) FROM release_docs rd"
+			    "   JOIN doc_versions v ON v.id = rd.version_id WHERE rd.release_id = ?1)",
+			&stmt, err))
+		return -1;
+	sqlite3_bind_int64(stmt, 1, id);
+	sqlite3_bind_int64(stmt, 2, embedder_id);
+	sqlite3_bind_int(stmt, 3, vector_bytes);
+	sqlite3_bind_int64(stmt, 4, max_chars);
+	int rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW) {
+		long long *v[] = { &out->chunk_rows, &out->empty_docs, &out->fts_missing,
+				   &out->vectors, &out->bad_vectors, &out->empty_chunks,
+				   &out->long_chunks, &out->ocr_pages, &out->weak_pages };
+		for (int i = 0; i < 9; i++)
+			*v[i] = sqlite3_column_int64(stmt, i);
+	}
+	sqlite3_finalize(stmt);
+	return rc == SQLITE_ROW ? 0 : sql_fail(st, "cannot check the release", err);
+}
+
+/*
+ * Retention.  Kept: production, the release it replaced (rollback goes
+ * there), undecided candidates, and the `keep` newest of the others.  Then
+ * whatever no kept release and no document holds goes: document versions
+ * (their chunks, full-text rows and vectors follow by cascade and trigger)
+ * and models (their vectors follow; their files are the caller's to
+ * remove, as *files).
+ */
+int store_releases_gc(struct store *st, unsigned keep, struct release_gc *out, struct strbuf *err)
+{
+	sqlite3_stmt *stmt = NULL;
+	long long k = keep;
+	memset(out, 0, sizeof(*out));
+	if (sql_begin(st, err))
+		return -1;
+	const void *args[] = { &k };
+	if (exec_bound(st, "DELETE FROM releases WHERE state IN ('archived', 'refused')"
+		       " AND id NOT IN (SELECT previous_id FROM releases WHERE state = 'production'"
+		       "   AND previous_id IS NOT NULL)"
+		       " AND id NOT IN (SELECT id FROM releases WHERE state IN ('archived', 'refused')"
+		       "   ORDER BY id DESC LIMIT ?)", "i", args, "cannot remove old releases", err))
+		goto fail;
+	out->releases = sqlite3_changes(st->db);
+	if (sql_exec(st, "DELETE FROM doc_versions WHERE id NOT IN (SELECT version_id FROM release_docs)"
+			 " AND id NOT IN (SELECT version_id FROM documents WHERE version_id IS NOT NULL)", err))
+		goto fail;
+	out->versions = sqlite3_changes(st->db);
+	/* Files of the models no release holds (a URL for an endpoint's model is no file). */
+	if (sql_prepare(st, "DELETE FROM models WHERE id NOT IN (SELECT lexicon_id FROM releases"
+			    "   WHERE lexicon_id IS NOT NULL UNION SELECT embedder_id FROM releases"
+			    "   WHERE embedder_id IS NOT NULL)"
+			    " AND state != 'production' RETURNING CASE WHEN name = 'openai' THEN NULL"
+			    "   ELSE path END", &stmt, err))
+		goto fail;
+	size_t alloc = 0;
+	int rc;
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		out->models++;
+		if (sqlite3_column_type(stmt, 0) == SQLITE_NULL)
+			continue;
+		ALLOC_GROW(out->files, out->nfiles + 1, alloc);
+		out->files[out->nfiles++] = sql_column_dup(stmt, 0);
+	}
+	if (sql_rows_end(st, stmt, rc, "cannot remove unused models", err))
+		goto fail;
+	if (sql_commit(st, err))
+		goto fail;
+	return 0;
+fail:
+	sql_rollback(st);
+	release_gc_release(out);
+	return -1;
+}
+
+void release_gc_release(struct release_gc *gc)
+{
+	for (size_t i = 0; i < gc->nfiles; i++)
+		free(gc->files[i]);
+	free(gc->files);
+	memset(gc, 0, sizeof(*gc));
+}
