@@ -22,10 +22,11 @@ equals "second run: nothing written" "$(jq_py "$out" 'j["chunks"]')" "0"
 tasks=$(rg "$d" runs show 2 --json)
 equals "second run: every document task cached" \
 	"$(jq_py "$tasks" 'sorted(set(t["state"] for t in j["tasks"] if t["document"] != "(corpus)"))')" "['cached']"
-equals "second run: a task per document and stage, and the corpus' embed and lexicon tasks" \
-	"$(jq_py "$tasks" 'len(j["tasks"])')" "$((nfiles * 5 + 2))"
-equals "second run: the lexicon is kept" \
-	"$(jq_py "$tasks" '[t["state"] for t in j["tasks"] if t["stage"] == "lexicon"]')" "['cached']"
+equals "second run: a task per document and stage, and the corpus' publish task" \
+	"$(jq_py "$tasks" 'len(j["tasks"])')" "$((nfiles * 5 + 1))"
+equals "second run: nothing changed, no new release" \
+	"$(jq_py "$tasks" '[t["state"] for t in j["tasks"] if t["stage"] == "publish"]')" "['cached']"
+equals "the first run's release is in production" "$(rg "$d" releases --json | jq_py "$(cat)" '[(r["id"], r["state"], r["run_id"]) for r in j]')" "[(1, 'production', 1)]"
 
 out=$(rg "$d" search "balance des blancs" --json)
 equals "white balance: the right document first" \
@@ -114,7 +115,7 @@ check "metrics of run 1 written" test -s "$d/metrics/run-1.json"
 m=$(cat "$d/metrics/run-1.json")
 equals "metrics count documents" "$(jq_py "$m" 'j["documents"]["seen"]')" "$nfiles"
 equals "metrics have stage durations" \
-	"$(jq_py "$m" 'sorted(j["stage_seconds"])')" "['chunk', 'clean', 'collect', 'embed', 'extract', 'index', 'lexicon', 'ocr']"
+	"$(jq_py "$m" 'sorted(j["stage_seconds"])')" "['chunk', 'clean', 'collect', 'embed', 'extract', 'index', 'lexicon', 'ocr', 'publish']"
 equals "every scanned page and page image is OCR'd" "$(jq_py "$m" 'j["ocr"]["pages"]')" "$nscanned"
 equals "all of them succeed" "$(jq_py "$m" 'j["ocr"]["success_rate"]')" "1.0"
 check "OCR confidence is reported" python3 -c "import json,sys; m=json.load(open(sys.argv[1]))['ocr']; sys.exit(not (80 < m['mean_confidence'] <= 100 and m['seconds_per_page'] > 0 and len(m['documents']) == 10))" "$d/metrics/run-1.json"

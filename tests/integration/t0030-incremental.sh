@@ -55,10 +55,12 @@ j=$(rg "$d" -c chunk.target_chars=400 -c chunk.overlap_chars=50 run --json)
 equals "new chunk settings reprocess every document" "$(jq_py "$j" 'j["documents"]["changed"]')" "5"
 j=$(rg "$d" -c chunk.target_chars=400 -c chunk.overlap_chars=50 run --json)
 equals "and then they are cached again" "$(jq_py "$j" 'j["documents"]["unchanged"]')" "5"
-equals "no duplicate chunk" "$(sql "$d" "SELECT count(*) FROM (SELECT doc_id, seq FROM chunks GROUP BY doc_id, seq HAVING count(*) > 1)")" "0"
-equals "no chunk of a deleted or failed document" \
-	"$(sql "$d" "SELECT count(*) FROM chunks c JOIN documents d ON d.id = c.doc_id WHERE d.status NOT IN ('indexed')")" "0"
-equals "chunk counts agree" "$(sql "$d" "SELECT sum(chunks) FROM documents")" "$(sql "$d" "SELECT count(*) FROM chunks")"
+prod="SELECT rd.version_id FROM release_docs rd JOIN releases r ON r.id = rd.release_id WHERE r.state = 'production'"
+equals "production holds one version of each document" \
+	"$(sql "$d" "SELECT count(*) FROM (SELECT v.doc_id FROM doc_versions v WHERE v.id IN ($prod) GROUP BY v.doc_id HAVING count(*) > 1)")" "0"
+equals "no chunk of a deleted or failed document in production" \
+	"$(sql "$d" "SELECT count(*) FROM chunks c JOIN documents d ON d.id = c.doc_id WHERE c.version_id IN ($prod) AND d.status NOT IN ('indexed')")" "0"
+equals "chunk counts agree" "$(sql "$d" "SELECT sum(chunks) FROM documents")" "$(sql "$d" "SELECT count(*) FROM chunks WHERE version_id IN ($prod)")"
 
 # Old archives have file names in Latin-1: they must not vanish from JSON output.
 printf 'Le d\xe9clencheur souple \xe9vite le tremblement.\n' >"$inbox/$(printf 'd\xe9clencheur.txt')"

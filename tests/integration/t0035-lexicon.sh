@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
-# The lexicon (the in-memory BM25 index): written by each run that changed
-# the chunks, ranking exactly as FTS5 does, and never used once it no longer
-# matches the store (a stopped run, a damaged file): FTS5 answers then.
+# The lexicon (the in-memory BM25 index): built for each release from
+# exactly its chunks, ranking exactly as FTS5 does (both reached through the
+# same retrieval as `ask`), never ranking from text that is gone, and
+# replaced by FTS5 on the release's chunks when its file is damaged.
 . "$(dirname "$0")/lib.sh"
 d=$(new_data lexicon)
 inbox="$scratch/inbox"
 sample_inbox "$inbox" pdf md notes
 rg "$d" run --inbox "$inbox" >/dev/null 2>&1
-lexicon() { sql "$d" "SELECT version FROM models WHERE kind = 'lexicon' AND state = 'production'"; }
+lexicon() { sql "$d" "SELECT m.version FROM releases r JOIN models m ON m.id = r.lexicon_id WHERE r.state = 'production'"; }
 v1=$(lexicon)
 contains "a run registers a lexicon" "$v1" "lexicon-"
 check "its file is under models/" test -s "$d/models/$v1.bin"
@@ -36,28 +37,59 @@ PY
 equals "BM25 from the lexicon ranks every golden question as FTS5 does, scores included" "$same" "same"
 
 rg "$d" run >/dev/null 2>&1
-equals "nothing changed: the lexicon is kept (cached)" \
-	"$(sql "$d" "SELECT state FROM tasks WHERE stage = 'lexicon' AND run_id = 2")|$(lexicon)" "cached|$v1"
+equals "nothing changed: no new release, the same lexicon" \
+	"$(sql "$d" "SELECT state FROM tasks WHERE stage = 'publish' AND run_id = 2")|$(lexicon)|$(sql "$d" "SELECT count(*) FROM releases")" "cached|$v1|1"
 
-# A run killed after saving a new document, before the lexicon stage.
+# The bug releases fix: chunk ids come back after a delete in SQLite, so a
+# lexicon trusted on (chunk count, highest id) ranked from text that was gone.
+# Two files, the last indexed edited with the same number of chunks.
+e=$(new_data edit)
+mkdir -p "$scratch/two"
+printf 'Le posemètre\n\nLe posemètre mesure la lumière incidente sur le sujet.\n' >"$scratch/two/a.txt"
+rg "$e" run --inbox "$scratch/two" >/dev/null 2>&1
+printf 'Le zorglubisme\n\nLe zorglubisme est une technique de tirage inventée pour ce test.\n' >"$scratch/two/b.txt"
+rg "$e" run --inbox "$scratch/two" >/dev/null 2>&1
+before=$(sql "$e" "SELECT group_concat(id) FROM chunks ORDER BY id")
+printf 'Le xylographe\n\nLe xylographe est une autre technique de tirage inventée pour ce test.\n' >"$scratch/two/b.txt"
+rg "$e" run --inbox "$scratch/two" >/dev/null 2>&1
+equals "the edit kept the chunk count" "$(sql "$e" "SELECT chunks FROM documents WHERE relpath = 'b.txt'")" "1"
+for ix in lexicon fts5; do
+	out=$(rg "$e" -c retrieve.bm25_index=$ix search --retriever bm25 "zorglubisme")
+	lacks "$ix: a word gone from the edited file is not found" "$out" "b.txt"
+	out=$(rg "$e" -c retrieve.bm25_index=$ix search --retriever bm25 "xylographe")
+	contains "$ix: its new word is" "$out" "b.txt"
+done
+out=$(rg "$e" ask --retriever bm25 --json "Qu'est-ce que le xylographe ?")
+equals "ask (BM25) answers from the new text" "$(jq_py "$out" '[s["document"] for s in j["sources"]][:1]')" "['b.txt']"
+lacks "and never from the old one" "$(rg "$e" ask --retriever bm25 "Qu'est-ce que le zorglubisme ?")" "zorglubisme est"
+check "the new chunk has an id never used before" python3 -c "import sys; old = set(map(int, sys.argv[1].split(','))); new = int(sys.argv[2]); sys.exit(new in old)" "$before" "$(sql "$e" "SELECT c.id FROM chunks c JOIN documents d ON c.version_id = d.version_id WHERE d.relpath = 'b.txt'")"
+
+# A run killed after saving a new document, before its release: production
+# stays whole, lexicon included, and knows nothing of the new document.
 printf 'Le zorglubisme\n\nLe zorglubisme est une technique de tirage inventée pour ce test.\n' \
 	>"$inbox/notes/zorglub.txt"
 RAGOPS_CRASH_AFTER_DOCUMENTS=1 "$RAGOPS" --data "$d" run --inbox "$inbox" >/dev/null 2>&1
-equals "the killed run left the old lexicon in production" "$(lexicon)" "$v1"
+equals "the killed run left production and its lexicon as they were" "$(lexicon)|$(sql "$d" "SELECT id FROM releases WHERE state = 'production'")" "$v1|1"
 out=$(rg "$d" search --retriever bm25 --limit 1 "zorglubisme")
-contains "a search still finds the new document (the stale lexicon is not used)" "$out" "zorglub.txt"
-contains "health says the lexicon is stale" "$(rg "$d" health)" "the lexicon is older than the chunks"
+lacks "production does not show the half-made run's document" "$out" "zorglub.txt"
+contains "a known word is still found from the lexicon" "$(rg "$d" search --retriever bm25 --limit 1 "balance des blancs")" "balance-des-blancs.pdf"
+lacks "health has nothing to say about the lexicon" "$(rg "$d" health)" "lexicon"
 
 rg "$d" run --inbox "$inbox" >/dev/null 2>&1
 v2=$(lexicon)
-lacks "the next run writes a new lexicon" "$v2" "$v1"
-check "and removes the old file" test ! -e "$d/models/$v1.bin"
+lacks "the next run builds a release with a new lexicon" "$v2" "$v1"
 out=$(rg "$d" search --retriever bm25 --limit 1 "zorglubisme")
-contains "the new lexicon finds it" "$out" "zorglub.txt"
-lacks "health no longer mentions it" "$(rg "$d" health)" "lexicon"
+contains "which finds it" "$out" "zorglub.txt"
+check "the old lexicon stays while its release may be rolled back to" test -e "$d/models/$v1.bin"
+printf 'Le xylophage\n\nLe xylophage grignote le bois des vieux cadres.\n' >"$inbox/notes/xylophage.txt"
+rg "$d" -c releases.keep=0 run --inbox "$inbox" >/dev/null 2>&1
+equals "a third release is in production" "$(sql "$d" "SELECT id FROM releases WHERE state = 'production'")" "3"
+check "and goes with its release (releases.keep=0, two releases later)" test ! -e "$d/models/$v1.bin"
 
-head -c 1000 "$d/models/$v2.bin" >"$scratch/short.bin" && cp "$scratch/short.bin" "$d/models/$v2.bin"
-out=$(rg "$d" search --retriever bm25 --limit 1 "zorglubisme" 2>&1); rc=$?
+v3=$(lexicon)
+head -c 1000 "$d/models/$v3.bin" >"$scratch/short.bin" && cp "$scratch/short.bin" "$d/models/$v3.bin"
+out=$(rg "$d" search --retriever bm25 --limit 1 "balance des blancs" 2>&1); rc=$?
 equals "a damaged lexicon file does not break search" "$rc" "0"
-contains "FTS5 answers instead" "$out" "zorglub.txt"
+contains "FTS5 answers instead, from the release's chunks" "$out" "balance-des-blancs.pdf"
+contains "health says why" "$(rg "$d" health)" "damaged"
 finish

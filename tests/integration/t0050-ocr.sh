@@ -104,6 +104,10 @@ rg "$t" -c ocr.page_timeout=0.01 -c ocr.threads=1 run --inbox "$one" >/dev/null 
 contains "a page over its time budget fails with the reason" "$(cat "$scratch/err")" "longer than the page budget"
 w=$(new_data weak)
 j=$(rg "$w" -c ocr.min_confidence=99.9 run --inbox "$one" --json 2>/dev/null)
+equals "a release whose OCR pages are mostly weak is refused by the gate" "$(jq_py "$j" 'j["state"]')" "refused"
+contains "naming the weak pages" "$(jq_py "$j" 'j["release"]["message"]')" "weak OCR pages: 1 of 1 OCR pages weak"
+w=$(new_data weak-allowed)
+j=$(rg "$w" -c ocr.min_confidence=99.9 -c validate.max_weak_page_share=1 run --inbox "$one" --json 2>/dev/null)
 equals "weak pages are kept, not failures" "$(jq_py "$j" 'j["state"]')" "completed"
 equals "their chunks carry the flag" \
 	"$(sql "$w" "SELECT count(*) > 0 FROM chunks WHERE low_confidence = 1 AND page_start = 2")" "1"

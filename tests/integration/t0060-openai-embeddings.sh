@@ -33,10 +33,13 @@ equals "nothing new: nothing sent again" "$(jq_py "$(cat "$d/metrics/run-2.json"
 # The endpoint goes away.
 kill "$stub"; wait "$stub" 2>/dev/null
 cp "$TOP/samples/corpus/pdf/composition.pdf" "$inbox/"
-j=$(rg "$d" "${remote[@]}" -c embed.retries=1 -c embed.timeout=2 run --json 2>"$scratch/err")
-equals "the run still completes: its documents are indexed" "$(jq_py "$j" 'j["documents"]["new"]')" "1"
+j=$(rg "$d" "${remote[@]}" -c embed.retries=1 -c embed.timeout=2 run --json 2>"$scratch/err"); rc=$?
+equals "the run indexes its documents" "$(jq_py "$j" 'j["documents"]["new"]')" "1"
 contains "the embed failure is named with the endpoint" "$(cat "$scratch/err")" "cannot reach '$url/v1/embeddings'"
-contains "BM25 still answers" "$(rg "$d" search "règle des tiers")" "composition.pdf"
+equals "but a release without the vectors production has is refused (exit 6)" "$rc" "6"
+contains "saying so" "$(jq_py "$j" 'j["release"]["message"]')" "vectors: no vectors, where release 1 has openai:stub-hash's"
+contains "production still answers from the release before" "$(rg "$d" search "sauvegarde 3-2-1")" "backup-basics.txt"
+lacks "which does not hold the new document yet" "$(rg "$d" search "règle des tiers")" "composition.pdf"
 out=$(rg "$d" "${remote[@]}" -c embed.retries=0 ask --retriever dense "règle des tiers" 2>&1); rc=$?
 equals "a question by meaning with no endpoint exits 4" "$rc" "4"
 contains "with the reason" "$out" "cannot reach"

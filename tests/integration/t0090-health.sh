@@ -17,7 +17,7 @@ j=$(rg "$d" health --json)
 equals "every check reports a value and a threshold" \
 	"$(jq_py "$j" 'all(c["value"] and c["threshold"] for c in j["checks"])')" "True"
 equals "the checks" "$(jq_py "$j" '[c["name"] for c in j["checks"]]')" \
-	"['store', 'index', 'last_run', 'ocr_confidence', 'ocr_success', 'latency_p95', 'rating', 'disk']"
+	"['store', 'index', 'release', 'last_run', 'ocr_confidence', 'ocr_success', 'latency_p95', 'rating', 'disk']"
 
 out=$(rg "$d" -c health.min_ocr_confidence=99.9 health); rc=$?
 equals "OCR under its threshold: degraded" "$rc" "1"

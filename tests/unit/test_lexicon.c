@@ -166,13 +166,29 @@ static void test_damaged_file_refused(void **state)
 	strbuf_release(&err);
 }
 
-static void test_fits(void **state)
+/* A release trusts its lexicon only for exactly its chunks: same count is not enough. */
+static void test_matches_its_chunks_only(void **state)
 {
-	assert_true(lexicon_fits("{\"chunks\":10,\"max_chunk_id\":18}", 10, 18));
-	assert_false(lexicon_fits("{\"chunks\":10,\"max_chunk_id\":18}", 11, 18));
-	assert_false(lexicon_fits("{\"chunks\":10,\"max_chunk_id\":18}", 10, 19));
-	assert_false(lexicon_fits("not json", 10, 18));
-	assert_false(lexicon_fits(NULL, 0, 0));
+	struct lexicon *lx = open_built();
+	long long ids[NCHUNKS];
+	for (size_t i = 0; i < NCHUNKS; i++)
+		ids[i] = corpus[i].id;
+	assert_true(lexicon_matches(lx, ids, NCHUNKS));
+	assert_int_equal(lexicon_chunks(lx), NCHUNKS);
+	ids[NCHUNKS - 1] = 19; /* one chunk replaced by another, the count unchanged */
+	assert_false(lexicon_matches(lx, ids, NCHUNKS));
+	ids[NCHUNKS - 1] = 18;
+	assert_false(lexicon_matches(lx, ids, NCHUNKS - 1));
+	lexicon_close(lx);
+}
+
+static void test_term_chunks(void **state)
+{
+	struct lexicon *lx = open_built();
+	assert_int_equal(lexicon_term_chunks(lx, "wibble"), 7);
+	assert_int_equal(lexicon_term_chunks(lx, "blorp"), 2); /* one in a heading */
+	assert_int_equal(lexicon_term_chunks(lx, "absent"), 0);
+	lexicon_close(lx);
 }
 
 int main(void)
@@ -183,7 +199,8 @@ int main(void)
 		cmocka_unit_test(test_heading_weighs_twice_and_ties_go_by_id),
 		cmocka_unit_test(test_stop_words_and_unknown_words),
 		cmocka_unit_test(test_damaged_file_refused),
-		cmocka_unit_test(test_fits),
+		cmocka_unit_test(test_matches_its_chunks_only),
+		cmocka_unit_test(test_term_chunks),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

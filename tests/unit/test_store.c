@@ -110,17 +110,34 @@ static long long save_doc(struct fixture *f, long long id, const char *relpath,
 	return d.id;
 }
 
-/* Search; returns the number of hits and leaves them in *hits (caller frees). */
-static size_t search(struct fixture *f, const char *query, const char *language,
-		     struct search_hit **hits)
+/* Search (in one release, or every chunk kept for 0); the number of hits, left in *hits. */
+static size_t search_in(struct fixture *f, long long release, const char *query,
+			const char *language, struct search_hit **hits)
 {
-	struct search_opts opts = { .query = query, .limit = 10, .mark_open = "[", .mark_close = "]",
-				    .language = language };
+	struct search_opts opts = { .release_id = release, .query = query, .limit = 10,
+				    .mark_open = "[", .mark_close = "]", .language = language };
 	size_t n;
 	if (store_search(f->st, &opts, hits, &n, &f->err))
 		print_error("store_search: %s\n", f->err.buf);
 	assert_int_equal(f->err.len, 0);
 	return n;
+}
+
+static size_t search(struct fixture *f, const char *query, const char *language,
+		     struct search_hit **hits)
+{
+	return search_in(f, 0, query, language, hits);
+}
+
+static size_t count_release_hits(struct fixture *f, long long release, const char *query,
+				 const char *relpath)
+{
+	struct search_hit *hits;
+	size_t n = search_in(f, release, query, NULL, &hits), found = 0;
+	for (size_t i = 0; i < n; i++)
+		found += !strcmp(hits[i].doc_path, relpath);
+	search_hits_free(hits, n);
+	return found;
 }
 
 static size_t count_doc_hits(struct fixture *f, const char *query, const char *language,
@@ -207,30 +224,86 @@ static void test_stop_word_query_refused(void **state)
 	assert_null(hits);
 }
 
+/* A new candidate of the documents as they are, promoted; its id. */
+static long long release_now(struct fixture *f)
+{
+	struct release_action gate = { .actor = "test" };
+	long long id = store_release_create(f->st, 0, 0, "{}", &f->err);
+	assert_true(id > 0);
+	assert_int_equal(store_release_promote(f->st, id, &gate, &f->err), 0);
+	return id;
+}
+
+/*
+ * A document replaced or deleted gets a new version; a release keeps the
+ * chunks it was made of until retention lets them go, and a chunk id is
+ * never given to another text.
+ */
 static void test_replace_and_delete(void **state)
 {
 	struct fixture *f = *state;
 	struct doc_record *docs;
+	struct release_gc gc;
+	long long *ids;
 	size_t n;
 	static const char *const winter[] = { "Les paysages d'hiver sous la neige." };
 	long long id = save_doc(f, 0, "nuit.txt", "fr", fr_texts, 2);
-	assert_int_equal(count_doc_hits(f, "photographie", NULL, "nuit.txt"), 1);
+	long long r1 = release_now(f);
+	assert_int_equal(count_release_hits(f, r1, "photographie", "nuit.txt"), 1);
+	assert_int_equal(store_release_chunk_ids(f->st, r1, &ids, &n, &f->err), 0);
+	assert_int_equal(n, 2);
+	long long newest_before = ids[1];
+	free(ids);
 
 	assert_int_equal(save_doc(f, id, "nuit.txt", "fr", winter, 1), id);
 	assert_store_ok(f->st);
-	assert_int_equal(count_doc_hits(f, "photographie", NULL, "nuit.txt"), 0);
-	assert_int_equal(count_doc_hits(f, "eclairage", NULL, "nuit.txt"), 0);
-	assert_int_equal(count_doc_hits(f, "paysage neige", NULL, "nuit.txt"), 1);
+	assert_int_equal(store_release_is_current(f->st, r1, &f->err), 0);
+	/* The release in production does not move until a new one is promoted. */
+	assert_int_equal(count_release_hits(f, r1, "photographie", "nuit.txt"), 1);
+	assert_int_equal(count_release_hits(f, r1, "paysage neige", "nuit.txt"), 0);
+	long long r2 = release_now(f);
+	assert_int_equal(store_release_is_current(f->st, r2, &f->err), 1);
+	assert_int_equal(count_release_hits(f, r2, "photographie", "nuit.txt"), 0);
+	assert_int_equal(count_release_hits(f, r2, "eclairage", "nuit.txt"), 0);
+	assert_int_equal(count_release_hits(f, r2, "paysage neige", "nuit.txt"), 1);
+	assert_int_equal(store_release_chunk_ids(f->st, r2, &ids, &n, &f->err), 0);
+	assert_int_equal(n, 1);
+	assert_true(ids[0] > newest_before);
+	free(ids);
 
 	assert_int_equal(store_doc_delete(f->st, id, &f->err), 0);
 	assert_store_ok(f->st);
-	assert_int_equal(count_doc_hits(f, "paysage neige", NULL, "nuit.txt"), 0);
+	long long r3 = release_now(f);
+	assert_int_equal(count_release_hits(f, r3, "paysage neige", "nuit.txt"), 0);
+	assert_int_equal(count_release_hits(f, r2, "paysage neige", "nuit.txt"), 1);
 	/* the row stays, marked deleted, so a rename can revive it */
 	assert_int_equal(store_docs_load(f->st, &docs, &n, &f->err), 0);
 	assert_int_equal(n, 1);
 	assert_int_equal(docs[0].status, DOC_DELETED);
 	assert_int_equal(docs[0].chunks, 0);
 	doc_records_free(docs, n);
+
+	/* Keeping none: release 1 goes with its chunks, production and the one it replaced stay. */
+	assert_int_equal(store_releases_gc(f->st, 0, &gc, &f->err), 0);
+	assert_int_equal(gc.releases, 1);
+	assert_int_equal(gc.versions, 1);
+	release_gc_release(&gc);
+	assert_store_ok(f->st);
+	assert_int_equal(count_doc_hits(f, "photographie", NULL, "nuit.txt"), 0);
+	assert_int_equal(count_release_hits(f, r2, "paysage neige", "nuit.txt"), 1);
+	long long from, to;
+	struct release_action user = { .actor = "test" };
+	assert_int_equal(store_release_rollback(f->st, &user, &from, &to, &f->err), 0);
+	assert_int_equal(from, r3);
+	assert_int_equal(to, r2);
+	/* A new chunk after the deletions still gets a new id. */
+	save_doc(f, id, "nuit.txt", "fr", fr_texts, 2);
+	long long r4 = release_now(f);
+	assert_int_equal(store_release_chunk_ids(f->st, r4, &ids, &n, &f->err), 0);
+	assert_int_equal(n, 2);
+	assert_true(ids[0] > newest_before + 1);
+	free(ids);
+	assert_store_ok(f->st);
 }
 
 static void test_runs_and_tasks(void **state)
