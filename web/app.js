@@ -1,16 +1,17 @@
 /*
  * ragops dashboard: the shell.  Hash routes (#/ask, #/runs, #/runs/ID,
- * #/quality, #/feedback), the FR/EN switch, and the small components the
- * views share (state badges, error boxes, tables).  Views live in ask.js,
- * runs.js, quality.js and feedback.js; each renders from the data it keeps,
- * so switching language redraws the page without asking the server again.
+ * #/releases, #/releases/ID, #/quality, #/feedback), the FR/EN switch, and
+ * the small components the views share (state badges, error boxes, tables,
+ * the admin token).  Views live in ask.js, runs.js, releases.js, quality.js
+ * and feedback.js; each renders from the data it keeps, so switching
+ * language redraws the page without asking the server again.
  */
 "use strict";
 
 (function (RG) {
 	const {h, t} = RG;
 
-	/* A state badge for runs, tasks and health checks. */
+	/* A state badge for runs, tasks, health checks and releases. */
 	function badge(kind, value) {
 		const v = value === null || value === undefined ? "unknown" : String(value);
 		return h("span.badge", {"class": "badge-" + v.replace(/[^a-z_]/gi, ""), "data-state": v},
@@ -19,7 +20,9 @@
 
 	/*
 	 * An error from RG.api as a visible alert.  context names the request
-	 * ("ask", "feedback", "export", ...) for the messages that depend on it.
+	 * ("ask", "feedback", "export", "admin", ...) for the messages that
+	 * depend on it; "admin" is an admin route other than the export.  The
+	 * server's own message follows as the detail.
 	 */
 	function errorBox(err, context) {
 		const box = h("div.alert.alert-error", {role: "alert", "data-testid": "error"});
@@ -36,11 +39,13 @@
 		} else if (st === 400 || st === 413 || st === 422) {
 			text = err.field ? t("err.badField", {field: err.field}) : t("err.bad");
 		} else if (st === 401) {
-			text = t(context === "export" ? "err.token" : "err.auth");
+			text = t(context === "export" || context === "admin" ? "err.token" : "err.auth");
 		} else if (st === 403) {
-			text = t(context === "export" ? "err.exportOff" : "err.forbidden");
+			text = t(context === "export" ? "err.exportOff" : context === "admin" ? "err.adminOff" : "err.forbidden");
 		} else if (st === 404) {
-			text = t(context === "run" ? "err.noRun" : "err.notFound");
+			text = t(context === "run" ? "err.noRun" : context === "release" ? "err.noRelease" : "err.notFound");
+		} else if (st === 409) {
+			text = t("err.conflict");
 		} else if (st === 503 && context === "ask") {
 			text = t("err.emptyIndex");
 		} else {
@@ -76,6 +81,24 @@
 		const parts = String(p === null || p === undefined ? "" : p).split("/");
 		return h("code.path", {title: p}, parts.map((x, i) => i < parts.length - 1 ?
 			[h("span.seg", null, x + "/"), h("wbr")] : h("span.seg", null, x)));
+	}
+
+	/*
+	 * The admin token, typed once on the Feedback page and kept in this
+	 * tab's sessionStorage (never localStorage); "" when there is none.
+	 */
+	const TOKEN_KEY = "ragops.adminToken";
+	function adminToken() {
+		return (RG.storageGet("sessionStorage", TOKEN_KEY) || "").trim();
+	}
+	function setAdminToken(v) {
+		RG.storageSet("sessionStorage", TOKEN_KEY, String(v || "").trim());
+	}
+
+	/* "This needs the admin token. Enter it (Feedback page)": what is asked names the action. */
+	function tokenNeeded(what) {
+		return h("p.field-error", {role: "alert", "data-testid": "token-needed"}, what, " ",
+			h("a", {href: "#/feedback"}, t("runs.tokenLink")));
 	}
 
 	function loading() {
@@ -127,15 +150,18 @@
 		ask: () => RG.askView,
 		runs: () => RG.runsView,
 		run: () => RG.runView,
+		releases: () => RG.releasesView,
+		release: () => RG.releaseView,
 		quality: () => RG.qualityView,
 		feedback: () => RG.feedbackView,
 	};
 	let current = {name: null, param: null};
 
 	function parseHash() {
-		const m = /^#\/(ask|runs|quality|feedback)(?:\/([^/?#]+))?\/?$/.exec(location.hash);
+		const m = /^#\/(ask|runs|releases|quality|feedback)(?:\/([^/?#]+))?\/?$/.exec(location.hash);
 		if (!m) return null;
 		if (m[1] === "runs" && m[2]) return {name: "run", param: decodeURIComponent(m[2])};
+		if (m[1] === "releases" && m[2]) return {name: "release", param: decodeURIComponent(m[2])};
 		return {name: m[1], param: null};
 	}
 
@@ -154,7 +180,7 @@
 		current = r;
 		const main = document.getElementById("main");
 		RG.clear(main);
-		const navName = r.name === "run" ? "runs" : r.name;
+		const navName = r.name === "run" ? "runs" : r.name === "release" ? "releases" : r.name;
 		for (const a of document.querySelectorAll("nav.tabs a")) {
 			if (a.dataset.route === navName) a.setAttribute("aria-current", "page");
 			else a.removeAttribute("aria-current");
@@ -223,6 +249,7 @@
 		onHash();
 	}
 
-	Object.assign(RG, {badge, errorBox, stars, path, loading, table, pageHeader, redraw, isCurrent});
+	Object.assign(RG, {badge, errorBox, stars, path, loading, table, pageHeader, redraw, isCurrent,
+		adminToken, setAdminToken, tokenNeeded});
 	document.addEventListener("DOMContentLoaded", start);
 })(window.RG);

@@ -210,7 +210,9 @@
 				ms: fmt.num(timings.total, 0),
 				n: (r.sources || []).length,
 			}),
-			r.query_id !== null && r.query_id !== undefined ? [" · ", t("ask.queryId", {id: r.query_id})] : null));
+			r.query_id !== null && r.query_id !== undefined ? [" · ", t("ask.queryId", {id: r.query_id})] : null,
+			r.release ? [" · ", h("a", {href: "#/releases/" + r.release, title: t("ask.releaseTip"), "data-testid": "answer-release"},
+				t("ask.release", {id: r.release}))] : null));
 	}
 
 	function sources(r) {

@@ -7,7 +7,6 @@
 
 (function (RG) {
 	const {h, t, fmt} = RG;
-	const TOKEN_KEY = "ragops.adminToken";
 
 	const st = {since: "30d", min: "", max: "", limit: "100", items: null, error: null, gen: 0,
 		format: "jsonl", exporting: false, exportError: null, exported: null};
@@ -36,7 +35,7 @@
 	}
 
 	async function exportFile() {
-		const token = (RG.storageGet("sessionStorage", TOKEN_KEY) || "").trim();
+		const token = RG.adminToken();
 		st.exportError = null;
 		st.exported = null;
 		if (!token) {
@@ -98,7 +97,7 @@
 	}
 
 	function exportBox() {
-		const token = RG.storageGet("sessionStorage", TOKEN_KEY) || "";
+		const token = RG.adminToken();
 		let err = null;
 		if (st.exportError === "token") err = h("p.field-error", {role: "alert"}, t("exp.needToken"));
 		else if (st.exportError) err = RG.errorBox(st.exportError, "export");
@@ -110,7 +109,7 @@
 					h("label", {"for": "admin-token"}, t("exp.token")),
 					h("input#admin-token", {type: "password", autocomplete: "off", spellcheck: "false", value: token,
 						"data-testid": "admin-token", placeholder: t("exp.tokenPh"),
-						on: {input: (e) => RG.storageSet("sessionStorage", TOKEN_KEY, e.target.value.trim())}})),
+						on: {input: (e) => RG.setAdminToken(e.target.value)}})),
 				select("export-format", t("exp.format"), st.format,
 					[["jsonl", "JSON Lines (.jsonl)"], ["json", "JSON (.json)"]], (v) => { st.format = v; }),
 				h("div.field.field-button", null,

@@ -92,7 +92,7 @@
 
 	/* POST /api/runs is an admin route: the token typed on the Feedback page. */
 	async function startRun() {
-		const token = (RG.storageGet("sessionStorage", "ragops.adminToken") || "").trim();
+		const token = RG.adminToken();
 		if (!token) {
 			list.start = {error: "token"};
 			RG.redraw("runs");
@@ -114,9 +114,8 @@
 	function startStatus() {
 		const s = list.start;
 		if (!s || s.busy) return null;
-		if (s.ok) return h("p.notice.ok", {role: "status", "data-testid": "run-started"}, t("runs.started"));
-		if (s.error === "token") return h("p.field-error", {role: "alert"}, t("runs.needToken"), " ",
-			h("a", {href: "#/feedback"}, t("runs.tokenLink")));
+		if (s.ok) return h("p.notice.ok", {role: "status", "data-testid": "run-started"}, t("runs.launched"));
+		if (s.error === "token") return RG.tokenNeeded(t("runs.needToken"));
 		return RG.errorBox(s.error, "runs");
 	}
 

@@ -41,6 +41,7 @@ struct gate {
 	int structural_ok, quality_ok;
 	int measured;			/* a golden set was asked */
 	int compared;			/* ... of production too */
+	int quality_skipped;		/* --force */
 	struct gate_figures candidate, production;
 	char eval_key[72];		/* golden sets + settings the figures depend on */
 };

@@ -1,6 +1,8 @@
 // The dashboard in a real (headless) Chromium: ask, open a source, rate,
 // read the feedback back over HTTP, then every page in English, on a laptop
-// and on a phone.  Driven by tests/integration/t0120-browser.sh.
+// and on a phone; on the Releases page, roll back and promote through the
+// buttons.  Driven by tests/integration/t0120-browser.sh, which makes two
+// releases (the second in production) before it starts the server.
 //
 // Usage: node dashboard.mjs BASE_URL SHOTS_DIR
 // Prints one line per check, "PASS\twhat" or "FAIL\twhat\tdetail", which the
@@ -23,6 +25,9 @@ const QUESTION = "Comment éviter le flou de bougé ?";
 const COMMENT = `Il manque le trépied <b>&amp;</b> l'appui — test ${Date.now()}`;
 const CORRECTED = "Choisir une vitesse d'au moins 1/focale, activer la stabilisation ou poser l'appareil sur un trépied.";
 const STEP_MS = 15000;
+// Markup in a reason must come back as text too.
+const ROLLBACK_REASON = `Retour arrière depuis le navigateur — test ${Date.now()}`;
+const PROMOTE_REASON = `Remise en production <i>forcée</i> — test ${Date.now()}`;
 
 const oneLine = (s) => String(s ?? "").replace(/\s+/g, " ").trim().slice(0, 600);
 function pass(what) {
@@ -69,12 +74,21 @@ async function shot(page, name, fullPage) {
 const text = (page, sel) => page.locator(sel).first().innerText();
 const testid = (id) => `[data-testid="${id}"]`;
 
+/* Nothing wider than the screen (a mobile browser widens innerWidth to fit a page that overflows). */
 async function noHorizontalScroll(page) {
+	const vw = page.viewportSize().width;
 	const m = await page.evaluate(() => ({
 		sw: document.scrollingElement.scrollWidth,
 		iw: window.innerWidth,
 	}));
-	assert(m.sw <= m.iw, `scrollWidth ${m.sw} > innerWidth ${m.iw}`);
+	assert(m.sw <= vw && m.iw <= vw, `scrollWidth ${m.sw}, innerWidth ${m.iw}, screen ${vw}`);
+}
+
+/* GET a JSON route of the server under test. */
+async function getJson(path) {
+	const res = await fetch(base + path);
+	assert(res.status === 200, `GET ${path}: HTTP ${res.status}`);
+	return res.json();
 }
 
 async function askQuestion(page) {
@@ -98,6 +112,10 @@ try {
 	const page = await laptop.newPage();
 	page.setDefaultTimeout(STEP_MS);
 	watch(page, "laptop");
+	const adminPosts = [];
+	page.on("request", (req) => {
+		if (req.method() === "POST" && /\/api\/(releases\/\d+\/promote|deploy\/rollback)$/.test(req.url())) adminPosts.push(req.url());
+	});
 
 	const opened = await check("the dashboard opens, in French for a French browser", async () => {
 		await page.goto(base + "/", { waitUntil: "domcontentloaded" });
@@ -119,6 +137,15 @@ try {
 		const answer = await text(page, testid("answer-text"));
 		assert(answer.length > 40, `answer too short: '${answer}'`);
 		assert((await page.locator(testid("abstained")).count()) === 0, "the answer abstained");
+	});
+
+	await check("the answer names the release in production that answered it", async () => {
+		const { production } = await getJson("/api/releases");
+		assert(production === 2, `GET /api/releases says production is ${production}`);
+		const link = page.locator(testid("answer-release"));
+		await link.waitFor();
+		assert((await link.getAttribute("href")) === "#/releases/2", `links to '${await link.getAttribute("href")}'`);
+		assert(/\b2\b/.test(await link.innerText()), `says '${await link.innerText()}'`);
 	});
 
 	await check("its sources name vitesse-obturation", async () => {
@@ -209,6 +236,67 @@ try {
 	});
 	await shot(page, "run-laptop.png", false);
 
+	await check("Releases lists both releases, the one in production marked, with production's figures", async () => {
+		const api = await getJson("/api/releases");
+		assert(api.items.length === 2 && api.production === 2, `API: ${api.items.length} releases, production ${api.production}`);
+		await page.locator(testid("nav-releases")).click();
+		await page.waitForURL(/#\/releases$/);
+		await page.locator(testid("release-row")).first().waitFor();
+		assert((await text(page, testid("page-title"))) === "Releases", "heading not English");
+		assert((await page.locator(testid("nav-releases")).getAttribute("aria-current")) === "page", "Releases tab not current");
+		const rows = page.locator(testid("release-row"));
+		assert((await rows.count()) === 2, `${await rows.count()} rows`);
+		const prod = page.locator(`${testid("release-row")}.is-production`);
+		assert((await prod.count()) === 1, `${await prod.count()} rows marked as production`);
+		assert((await prod.locator(testid("release-link")).innerText()) === "#2", "release 2 is not the one marked");
+		assert((await prod.locator('[data-state="production"]').count()) === 1, "no production badge on its row");
+		assert((await rows.nth(1).locator('[data-state="archived"]').count()) === 1, "release 1 not shown archived");
+		assert((await page.locator(testid("production")).getAttribute("data-id")) === "2", "the production card names another release");
+		/* release 2 was measured against release 1: recall@5 and MRR, each with production's figure */
+		assert((await prod.locator(testid("vs-production")).count()) === 2, "release 2's figures lack production's");
+		assert(/\d/.test(await prod.innerText()), "no figures");
+	});
+	await shot(page, "releases-laptop.png", true);
+
+	await check("a release's page shows its changes, every gate check and its history", async () => {
+		await page.locator(`${testid("release-row")}.is-production ${testid("release-link")}`).click();
+		await page.waitForURL(/#\/releases\/2$/);
+		await page.locator(testid("release-check")).first().waitFor();
+		const api = await getJson("/api/releases/2");
+		assert((await page.locator(`${testid("release-state")} [data-state]`).getAttribute("data-state")) === "production",
+			"not shown in production");
+		const n = await page.locator(testid("release-check")).count();
+		assert(n === api.checks.length && n >= 7, `${n} checks shown, ${api.checks.length} in the API`);
+		const passed = await page.locator(`${testid("release-check")} [data-state="ok"]`).count();
+		assert(passed === api.checks.filter((c) => c.ok).length, `${passed} shown passed`);
+		for (const name of ["Chunks", "Vectors", "Recall@5", "MRR"]) {
+			const row = page.locator(testid("release-check")).filter({ hasText: name });
+			assert((await row.count()) >= 1, `no '${name}' check`);
+		}
+		const recall = await page.locator(testid("release-check")).filter({ hasText: "Recall@5" }).first().innerText();
+		assert(/max drop/.test(recall) && /\d\.\d{3}/.test(recall), `recall@5 check without its value, threshold or detail: '${oneLine(recall)}'`);
+		const added = await page.locator(testid("changes-added")).innerText();
+		assert(added.includes("balance-des-blancs.md"), `added: '${oneLine(added)}'`);
+		assert(/\d+\s*→\s*\d+/.test(await text(page, testid("chunks-delta"))), "no chunk counts");
+		const events = await page.locator(testid("release-event")).count();
+		assert(events === api.history.length && events >= 1, `${events} history rows, ${api.history.length} in the API`);
+		assert(/the gate/.test(await page.locator(testid("release-event")).first().innerText()), "the gate's promotion not shown");
+		assert((await page.locator(testid("promote-form")).count()) === 0, "a promote form on the release in production");
+	});
+	await shot(page, "release-laptop.png", true);
+
+	await check("without the admin token, Roll back asks for it and sends nothing", async () => {
+		await page.locator(testid("nav-releases")).click();
+		await page.waitForURL(/#\/releases$/);
+		await page.locator(testid("release-rollback")).click();
+		await page.locator(testid("rollback-reason")).waitFor();
+		assert(await page.locator(testid("rollback-reason")).evaluate((el) => el === document.activeElement), "the reason field is not focused");
+		await page.locator(testid("rollback-confirm")).click();
+		await page.locator(`${testid("release-status")} ${testid("token-needed")}`).waitFor();
+		assert(adminPosts.length === 0, `sent ${adminPosts.join(", ")}`);
+		assert((await getJson("/api/releases")).production === 2, "production changed");
+	});
+
 	await check("Quality draws its charts as SVG and shows the health report", async () => {
 		await page.locator(testid("nav-quality")).click();
 		await page.waitForURL(/#\/quality$/);
@@ -279,6 +367,55 @@ try {
 			await page.locator(testid("nav-feedback")).click();
 			await page.waitForURL(/#\/feedback$/);
 		});
+
+		await check("Roll back through the button, with the token: GET /api/releases reports release 1 in production", async () => {
+			await page.locator(testid("nav-releases")).click();
+			await page.waitForURL(/#\/releases$/);
+			await page.locator(`${testid("production")}[data-id="2"]`).waitFor();
+			await page.locator(testid("release-rollback")).click();
+			await page.locator(testid("rollback-reason")).fill(ROLLBACK_REASON);
+			await page.locator(testid("rollback-confirm")).click();
+			await page.locator(testid("release-done")).waitFor();
+			const api = await getJson("/api/releases");
+			assert(api.production === 1, `production is ${api.production}`);
+			const ev = (await getJson("/api/releases/1")).history[0] || {};
+			assert(ev.action === "rollback" && ev.from === 2 && ev.to === 1 && ev.by === "api" && ev.reason === ROLLBACK_REASON,
+				`last event of release 1: ${JSON.stringify(ev)}`);
+			/* the page follows: release 1 marked, and nothing before it to roll back to */
+			await page.locator(`${testid("production")}[data-id="1"]`).waitFor();
+			assert((await page.locator(`${testid("release-row")}.is-production ${testid("release-link")}`).innerText()) === "#1",
+				"the list still marks release 2");
+			assert(await page.locator(testid("release-rollback")).isDisabled(), "Roll back still offered with nothing to go back to");
+			await page.locator(testid("rollback-none")).waitFor();
+		});
+		await shot(page, "releases-rolled-back-laptop.png", true);
+
+		await check("Promote through the button, forced, with a reason: release 2 in production again", async () => {
+			await page.locator(testid("release-link"), { hasText: /^#2$/ }).click();
+			await page.waitForURL(/#\/releases\/2$/);
+			await page.locator(testid("promote-form")).waitFor();
+			await page.locator(testid("promote-force")).check();
+			await page.locator(testid("promote-reason")).fill(PROMOTE_REASON);
+			await page.locator(testid("promote-button")).click();
+			const done = page.locator(testid("release-done"));
+			await done.waitFor();
+			assert(/#2/.test(await done.innerText()) && /#1/.test(await done.innerText()), `says '${oneLine(await done.innerText())}'`);
+			const api = await getJson("/api/releases");
+			assert(api.production === 2, `production is ${api.production}`);
+			const ev = (await getJson("/api/releases/2")).history[0] || {};
+			assert(ev.action === "promote" && ev.from === 1 && ev.to === 2 && ev.by === "api" && ev.forced === true &&
+				ev.reason === PROMOTE_REASON, `last event of release 2: ${JSON.stringify(ev)}`);
+			/* the page follows: in production, the forced promotion on top of its history, its reason as text */
+			await page.locator(`${testid("release-state")} [data-state="production"]`).waitFor();
+			const row = page.locator(testid("release-event")).first();
+			await row.locator(testid("event-forced")).waitFor();
+			assert((await row.innerText()).includes(PROMOTE_REASON), `history row: '${oneLine(await row.innerText())}'`);
+			assert((await row.locator("i").count()) === 0, "the reason's <i> became an element");
+			assert((await page.locator(testid("promote-form")).count()) === 0, "the promote form is still there");
+		});
+		await shot(page, "release-promoted-laptop.png", true);
+		await page.locator(testid("nav-feedback")).click().catch(() => {});
+		await page.waitForURL(/#\/feedback$/).catch(() => {});
 	}
 
 	await check("back in French, the choice kept across pages", async () => {
@@ -315,6 +452,9 @@ try {
 	for (const [route, ready, file, full] of [
 		["#/runs", testid("run-row"), "runs-phone.png", true],
 		["#/runs/1", testid("task-row"), "run-phone.png", false],
+		["#/releases", testid("release-row"), "releases-phone.png", true],
+		["#/releases/2", testid("release-check"), "release-phone.png", true],
+		["#/releases/1", testid("promote-form"), "release-promote-phone.png", false],
 		["#/quality", `${testid("charts")} figure`, "quality-phone.png", false],
 		["#/feedback", testid("feedback-item"), "feedback-phone.png", true],
 	]) {
@@ -360,16 +500,50 @@ try {
 		await page.unroute("**/api/ask");
 	});
 
+	if (process.env.RAGOPS_SERVE_TOKEN) {
+		await check("a refused promotion shows the server's 409 message in the page", async () => {
+			const refusal = "release 1 refused: recall@5: 1.000 → 0.800 (max drop 0.02); production unchanged";
+			await page.route("**/api/releases/*/promote", (route) => route.fulfill({
+				status: 409, contentType: "application/json", body: JSON.stringify({ error: refusal }),
+			}));
+			await page.goto(base + "/#/releases/1", { waitUntil: "domcontentloaded" });
+			await page.locator(testid("promote-button")).click();
+			const alert = page.locator(`${testid("release-status")} ${testid("error")}`);
+			await alert.waitFor();
+			const msg = await alert.innerText();
+			assert(/refusé l’opération/.test(msg) && msg.includes(refusal), `alert says '${oneLine(msg)}'`);
+			await page.unroute("**/api/releases/*/promote");
+		});
+		await check("a wrong admin token shows the server's 401 message, and production stays", async () => {
+			await page.evaluate(() => sessionStorage.setItem("ragops.adminToken", "not-the-token"));
+			await page.locator(testid("promote-button")).click();
+			const alert = page.locator(`${testid("release-status")} ${testid("error")}`).filter({ hasText: "wrong token" });
+			await alert.waitFor();
+			const msg = await alert.innerText();
+			assert(/Jeton d’administration manquant ou incorrect/.test(msg), `alert says '${oneLine(msg)}'`);
+			assert((await getJson("/api/releases")).production === 2, "production changed");
+			await page.evaluate((tok) => sessionStorage.setItem("ragops.adminToken", tok), process.env.RAGOPS_SERVE_TOKEN);
+		});
+	}
+
 	// Dark mode, for the lead to look at.
 	await page.emulateMedia({ colorScheme: "dark" });
 	await page.goto(base + "/#/quality", { waitUntil: "domcontentloaded" });
 	await page.locator(`${testid("charts")} figure`).first().waitFor();
 	await page.waitForLoadState("networkidle");
 	await shot(page, "quality-laptop-dark.png", false);
+	await page.goto(base + "/#/releases/2", { waitUntil: "domcontentloaded" });
+	await page.locator(testid("release-check")).first().waitFor();
+	await page.waitForLoadState("networkidle");
+	await shot(page, "release-laptop-dark.png", false);
 	await mobile.emulateMedia({ colorScheme: "dark" });
 	await mobile.goto(base + "/#/ask", { waitUntil: "domcontentloaded" });
 	await askQuestion(mobile);
 	await shot(mobile, "ask-phone-dark.png", false);
+	await mobile.goto(base + "/#/releases", { waitUntil: "domcontentloaded" });
+	await mobile.locator(testid("release-row")).first().waitFor();
+	await mobile.waitForLoadState("networkidle");
+	await shot(mobile, "releases-phone-dark.png", true);
 } finally {
 	await browser.close();
 }

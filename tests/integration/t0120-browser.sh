@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The web dashboard in headless Chromium (tests/browser/dashboard.mjs): ask a
 # question in French, open a source, rate the answer, find the feedback
-# through the API, then Runs, a run, Quality and Feedback in English, and the
-# Ask page on a phone; no console error or failed request on the way.
+# through the API, then Runs, a run, Releases (roll back and promote through
+# the buttons), Quality and Feedback in English, and every page on a phone;
+# no console error or failed request on the way.
 # Screenshots go to the scratch folder and to /tmp/ragops-shots/.
 . "$(dirname "$0")/lib.sh"
 
@@ -34,10 +35,33 @@ inbox="$scratch/inbox"
 mkdir -p "$inbox/pdf"
 cp -r "$TOP/samples/corpus/notes" "$TOP/samples/corpus/md" "$inbox/"
 cp "$TOP/samples/corpus/pdf/vitesse-obturation.pdf" "$inbox/pdf/"
-check "an index of notes, md and pdf/vitesse-obturation.pdf" rg "$d" run --inbox "$inbox"
+# The gate measures every release on the golden questions about these
+# documents (and the unanswerable ones), wherever the test runs from.
+golden=$scratch/golden.jsonl
+python3 - "$TOP/samples/golden.jsonl" "$inbox" >"$golden" <<'EOF'
+import json, os, sys
+for line in open(sys.argv[1], encoding="utf-8"):
+    q = json.loads(line)
+    if q.get("doc") is None or os.path.exists(os.path.join(sys.argv[2], q["doc"])):
+        sys.stdout.write(line)
+EOF
+gate=(-c "validate.golden=$golden")
+check "an index of notes, md and pdf/vitesse-obturation.pdf" rg "$d" run --inbox "$inbox" "${gate[@]}"
+# A second release: one note added, on a subject no question is about.
+cat >"$inbox/notes/balance-des-blancs.md" <<'EOF'
+# La balance des blancs
+
+Réglez la balance des blancs selon la lumière : tungstène pour une ampoule,
+ombre ou nuageux en extérieur. Une charte grise neutre aide à la régler
+sous un éclairage mixte.
+EOF
+check "a second run, one note added" rg "$d" run --inbox "$inbox" "${gate[@]}"
+out=$(rg "$d" releases --json 2>&1)
+equals "two releases, the second in production" \
+	"$(jq_py "$out" '" ".join("%d:%s" % (r["id"], r["state"]) for r in j)' 2>&1)" "2:production 1:archived"
 
 token=browser-test-token-$$
-if ! RAGOPS_SERVE_TOKEN=$token serve_start "$d"; then
+if ! RAGOPS_SERVE_TOKEN=$token serve_start "$d" "${gate[@]}"; then
 	not_ok "ragops serve starts"
 	finish
 	exit 1
