@@ -14,24 +14,26 @@
 #include "core/strutil.h"
 
 static const char usage[] =
-	"usage: ragops ask [--json] [--retriever bm25|dense|hybrid] [--sources N] QUESTION...\n\n"
-	"Answer a question from the index: the best sentences of the best chunks, each\n"
+	"usage: ragops ask [--json] [--retriever bm25|dense|hybrid] [--sources N] [--release ID] QUESTION...\n\n"
+	"Answer a question from the release in production: the best sentences of the\n"
+	"best chunks, each\n"
 	"group cited as [title, p. N], or \"Je ne sais pas\" / \"I don't know\" (in the\n"
 	"question's language) when no source covers enough of the question\n"
 	"(answer.min_evidence, calibrated by 'ragops eval').  Questions are logged.\n\n"
 	"   --json          answer, sources {document, title, pages, heading, score,\n"
 	"                   evidence, snippet}, timings and the query id\n"
 	"   --retriever R   bm25, dense or hybrid (default retrieve.mode: hybrid)\n"
-	"   --sources N     chunks to answer from (default answer.sources, 5)\n\n"
+	"   --sources N     chunks to answer from (default answer.sources, 5)\n"
+	"   --release ID    answer from that release instead (to compare; see 'ragops releases')\n\n"
 	"Exit codes: 0 answered or abstained, 2 bad question or option, 4 the store or an\n"
-	"endpoint failed, 5 empty index.\n";
+	"endpoint failed, 5 no release yet (or no such release, or it is empty).\n";
 
 static void print_answer(const struct answer *a)
 {
 	printf("%s\n", a->text);
 	if (a->abstained || !a->nsources)
 		return;
-	printf("\nSources:\n");
+	printf("\nSources (release %lld):\n", a->release_id);
 	for (size_t i = 0; i < a->nsources; i++) {
 		const struct answer_source *s = &a->sources[i];
 		printf("  %zu. %s, p. %d", i + 1, s->doc, s->page_start);
@@ -49,6 +51,7 @@ static int run_ask(int argc, char **argv, struct app *app)
 		{ "json", no_argument, NULL, 'j' },
 		{ "retriever", required_argument, NULL, 'r' },
 		{ "sources", required_argument, NULL, 'n' },
+		{ "release", required_argument, NULL, 'R' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -68,6 +71,13 @@ static int run_ask(int argc, char **argv, struct app *app)
 				return EXIT_USAGE;
 			}
 			ao.sources = (unsigned)v;
+			break;
+		case 'R':
+			if (parse_ll(optarg, &v) || v < 1) {
+				fprintf(stderr, "ragops ask: --release needs a release id, not '%s'\n", optarg);
+				return EXIT_USAGE;
+			}
+			ao.release = v;
 			break;
 		case 'h': fputs(usage, stdout); return EXIT_OK;
 		default: fputs(usage, stderr); return EXIT_USAGE;

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# A store from before releases (tests/fixtures/store-v7) opens, migrates and
+# keeps answering: the index it held becomes release 1, in production, whose
+# stale lexicon is not trusted; the next run builds a complete release
+# without reprocessing any document.
+. "$(dirname "$0")/lib.sh"
+d=$(new_data migrated)
+fx="$TOP/tests/fixtures/store-v7"
+mkdir -p "$d" && cp -r "$fx/ragops.db" "$fx/models" "$d/" && cp -r "$fx/inbox" "$scratch/"
+sqlite3 "$d/ragops.db" "UPDATE documents SET root = '$scratch/inbox'"
+equals "the fixture is a schema 7 store" "$(sql "$d" 'PRAGMA user_version')" "7"
+
+r=$(rg "$d" releases --json)
+equals "the index it held is release 1, in production" \
+	"$(jq_py "$r" '[(x["id"], x["state"], x["documents"], x["changes"]) for x in j]')" \
+	"[(1, 'production', 4, {'migrated': True})]"
+equals "migrated to schema 8" "$(sql "$d" 'PRAGMA user_version')" "8"
+check "the store checks clean" rg "$d" check
+j=$(rg "$d" ask --retriever bm25 --json "Qu'est-ce que le zorglubisme ?")
+lacks "a word gone before the upgrade is not found (its lexicon was stale)" \
+	"$(jq_py "$j" '[s["document"] for s in j["sources"]]')" "zz-note.txt"
+j=$(rg "$d" ask --retriever bm25 --json "Qu'est-ce que le xylographe ?")
+equals "the text it holds is" "$(jq_py "$j" '([s["document"] for s in j["sources"]][:1], j["release"])')" "(['zz-note.txt'], 1)"
+contains "and dense search still works, with its vectors" "$(rg "$d" search --retriever dense sauvegarde)" "backup-basics.txt"
+h=$(rg "$d" health)
+contains "health says release 1 has no lexicon" "$h" "release 1 has no lexicon"
+
+j=$(rg "$d" run --inbox "$scratch/inbox" --json 2>/dev/null)
+equals "the next run reprocesses nothing" "$(jq_py "$j" 'j["documents"]["unchanged"]')" "4"
+equals "and makes release 2, with a lexicon, promoted" \
+	"$(jq_py "$j" '(j["release"]["verdict"], j["release"]["id"])'),$(sql "$d" "SELECT lexicon_id IS NOT NULL FROM releases WHERE id = 2")" "('promoted', 2),1"
+j=$(rg "$d" ask --retriever bm25 --json "Qu'est-ce que le zorglubisme ?")
+lacks "its lexicon knows the text as it is" "$(jq_py "$j" '[s["document"] for s in j["sources"]]')" "zz-note.txt"
+lacks "health no longer mentions the lexicon" "$(rg "$d" health)" "lexicon"
+j=$(rg "$d" run --json 2>/dev/null)
+equals "a run after that changes nothing" "$(jq_py "$j" 'j["release"]["verdict"]')" "unchanged"
+finish
