@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/log.h"
+#include "core/timeutil.h"
 #include "core/xalloc.h"
 #include "retrieval/lexicon.h"
 #include "retrieval/vectors.h"
@@ -145,11 +147,17 @@ int release_get(struct store *st, const struct config *cfg, long long id,
 		return 0;
 	}
 	slot.loading = id;
+	long long before = slot.current ? slot.current->view->id : 0;
 	pthread_mutex_unlock(&slot.lock);
 
 	int none = 0;
+	double t0 = time_mono();
 	struct release_view *v = load(st, cfg, id, &none, err);
 	struct release_view *dead = NULL;
+	/* A switch in a long-lived process (serve, a run's gate) is worth a line; a first load is not. */
+	if (v && before)
+		log_event(LOG_INFO, 0, NULL, "release", "loaded release %lld (%lld chunks) in %.0f ms, "
+			  "replacing release %lld", id, v->chunks, (time_mono() - t0) * 1000, before);
 	pthread_mutex_lock(&slot.lock);
 	slot.loading = 0;
 	if (v) {

@@ -161,6 +161,8 @@ equals "50 promotions and rollbacks under questions: no failed request, no sourc
 	"$(jq_py "$verdict" '(j["failed"], j["releases"], j["late"])')" "(0, [1, 2], 0)"
 check "with questions all along ($(jq_py "$verdict" 'j["replies"]') answered)" test "$(jq_py "$verdict" 'j["replies"]')" -gt 50
 [[ $(jq_py "$verdict" 'j["failed"]') == 0 ]] || echo "# $verdict"
+loads=$(grep -c "loaded release" "$d/logs/serve.log")
+check "each switch loaded its release once, not once per thread ($loads loads for 50 switches)" test "$loads" -le 51
 http_get() { curl -s "$SERVE_URL$1" "${@:2}"; }
 r=$(http_get /api/releases)
 equals "GET /api/releases lists them, production marked" "$(jq_py "$r" '(j["production"], [x["id"] for x in j["items"]])')" "(1, [2, 1])"
