@@ -14,6 +14,7 @@ size_t levenshtein(const char *a, const char *b);
  */
 const char *closest_word(const char *word, const char *const *candidates);
 int starts_with(const char *s, const char *prefix);
+int ends_with(const char *s, const char *suffix);
 /* Parse a whole decimal string into a long long; -1 on junk or overflow. */
 int parse_ll(const char *s, long long *out);
 

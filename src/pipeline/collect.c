@@ -16,12 +16,6 @@
 #include "core/timeutil.h"
 #include "core/xalloc.h"
 
-static int ends_with(const char *s, const char *suffix)
-{
-	size_t a = strlen(s), b = strlen(suffix);
-	return a >= b && !strcmp(s + a - b, suffix);
-}
-
 int collect_is_ignored_name(const char *name)
 {
 	static const char *const temp_suffixes[] = { "~", ".tmp", ".temp", ".part", ".partial",

@@ -3,6 +3,7 @@
  */
 #include "pipeline/publish.h"
 
+#include <dirent.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -71,6 +72,38 @@ static void build_models(struct flow *fl, const struct release_record *cand,
 	strbuf_release(&err);
 }
 
+/*
+ * Files under models/ that no model row names: written by a run killed
+ * before it registered them, or left when a removal failed.  Only ragops's
+ * own kinds of file, and only while this run holds the data folder's lock
+ * (nothing else writes there then).
+ */
+static size_t sweep_models(struct flow *fl)
+{
+	char *dir = xasprintf("%s/models", fl->cfg->data_dir);
+	DIR *d = opendir(dir);
+	struct strbuf err = STRBUF_INIT;
+	size_t removed = 0;
+	for (struct dirent *e; d && (e = readdir(d));) {
+		const char *name = e->d_name;
+		if (!ends_with(name, ".bin") && !ends_with(name, ".lsa") && !strstr(name, ".tmp."))
+			continue;
+		char *rel = xasprintf("models/%s", name);
+		if (store_model_file_known(fl->st, rel, &err) == 0) {
+			char *path = xasprintf("%s/%s", fl->cfg->data_dir, rel);
+			removed += unlink(path) == 0;
+			free(path);
+		}
+		strbuf_reset(&err);
+		free(rel);
+	}
+	if (d)
+		closedir(d);
+	free(dir);
+	strbuf_release(&err);
+	return removed;
+}
+
 /* Old releases and what only they held; model files removed after the commit. */
 static void retention(struct flow *fl)
 {
@@ -86,10 +119,11 @@ static void retention(struct flow *fl)
 			unlink(path);
 			free(path);
 		}
-		if (gc.releases || gc.versions || gc.models)
+		size_t stray = sweep_models(fl);
+		if (gc.releases || gc.versions || gc.models || stray)
 			log_event(LOG_INFO, fl->run_id, NULL, "retention", "removed %lld releases, %lld "
-				  "document versions and %lld models no kept release holds",
-				  gc.releases, gc.versions, gc.models);
+				  "document versions and %lld models no kept release holds, %zu stray "
+				  "model files", gc.releases, gc.versions, gc.models, stray);
 		release_gc_release(&gc);
 	} else {
 		log_event(LOG_WARNING, fl->run_id, NULL, "retention", "%s", err.buf);

@@ -14,19 +14,28 @@
 #include "retrieval/lexicon.h"
 #include "retrieval/vectors.h"
 
-struct release_hold {
-	struct release_view *view;
-	int refs;	/* under slot.lock; the slot's own pointer counts as one */
-};
-
-static struct {
+struct slot {
 	pthread_mutex_t lock;
 	pthread_cond_t loaded;
 	struct release_hold *current;
 	long long loading;	/* the release a thread is loading, 0 when none */
-} slot = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, NULL, 0 };
+};
 
-void release_view_free(struct release_view *v)
+struct release_hold {
+	struct slot *slot;
+	struct release_view *view;
+	int refs;	/* under slot->lock; the slot's own pointer counts as one */
+};
+
+/*
+ * Two slots: one follows production, one holds a release asked for by id
+ * (a candidate the gate measures, `--release`), so that measuring another
+ * release in `serve` never unloads the one that answers.
+ */
+static struct slot production_slot = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, NULL, 0 };
+static struct slot other_slot = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, NULL, 0 };
+
+static void release_view_free(struct release_view *v)
 {
 	if (!v)
 		return;
@@ -65,7 +74,7 @@ static struct lexicon *open_lexicon(struct store *st, const struct config *cfg,
 	return lx;
 }
 
-struct release_view *release_view_load(struct store *st, const struct config *cfg,
+static struct release_view *release_view_load(struct store *st, const struct config *cfg,
 				       const struct release_record *r, struct strbuf *err)
 {
 	struct release_view *v = xcalloc(1, sizeof(*v));
@@ -110,9 +119,10 @@ void release_put(struct release_hold *h)
 	struct release_view *dead = NULL;
 	if (!h)
 		return;
-	pthread_mutex_lock(&slot.lock);
+	struct slot *slot = h->slot;
+	pthread_mutex_lock(&slot->lock);
 	put_locked(h, &dead);
-	pthread_mutex_unlock(&slot.lock);
+	pthread_mutex_unlock(&slot->lock);
 	release_view_free(dead); /* outside the lock: unmapping takes time */
 }
 
@@ -127,28 +137,29 @@ int release_get(struct store *st, const struct config *cfg, long long id,
 		if (id <= 0)
 			return id < 0 ? -1 : 1;
 	}
-	pthread_mutex_lock(&slot.lock);
+	struct slot *slot = production ? &production_slot : &other_slot;
+	pthread_mutex_lock(&slot->lock);
 	for (;;) {
-		struct release_hold *cur = slot.current;
+		struct release_hold *cur = slot->current;
 		if (cur && cur->view->id == id)
 			break;
-		if (!slot.loading)
+		if (!slot->loading)
 			break;
 		/* Another thread is loading: production keeps answering from the release before. */
-		if (production && slot.loading == id && cur)
+		if (production && slot->loading == id && cur)
 			break;
-		pthread_cond_wait(&slot.loaded, &slot.lock);
+		pthread_cond_wait(&slot->loaded, &slot->lock);
 	}
-	if (slot.current && (slot.current->view->id == id || slot.loading)) {
-		*hold = slot.current;
+	if (slot->current && (slot->current->view->id == id || slot->loading)) {
+		*hold = slot->current;
 		(*hold)->refs++;
 		*out = (*hold)->view;
-		pthread_mutex_unlock(&slot.lock);
+		pthread_mutex_unlock(&slot->lock);
 		return 0;
 	}
-	slot.loading = id;
-	long long before = slot.current ? slot.current->view->id : 0;
-	pthread_mutex_unlock(&slot.lock);
+	slot->loading = id;
+	long long before = slot->current ? slot->current->view->id : 0;
+	pthread_mutex_unlock(&slot->lock);
 
 	int none = 0;
 	double t0 = time_mono();
@@ -158,19 +169,20 @@ int release_get(struct store *st, const struct config *cfg, long long id,
 	if (v && before)
 		log_event(LOG_INFO, 0, NULL, "release", "loaded release %lld (%lld chunks) in %.0f ms, "
 			  "replacing release %lld", id, v->chunks, (time_mono() - t0) * 1000, before);
-	pthread_mutex_lock(&slot.lock);
-	slot.loading = 0;
+	pthread_mutex_lock(&slot->lock);
+	slot->loading = 0;
 	if (v) {
 		struct release_hold *h = xcalloc(1, sizeof(*h));
+		h->slot = slot;
 		h->view = v;
 		h->refs = 2; /* the slot's and the caller's */
-		put_locked(slot.current, &dead);
-		slot.current = h;
+		put_locked(slot->current, &dead);
+		slot->current = h;
 		*hold = h;
 		*out = v;
 	}
-	pthread_cond_broadcast(&slot.loaded);
-	pthread_mutex_unlock(&slot.lock);
+	pthread_cond_broadcast(&slot->loaded);
+	pthread_mutex_unlock(&slot->lock);
 	release_view_free(dead);
 	if (!v && none)
 		strbuf_addf(err, "no release %lld", id);

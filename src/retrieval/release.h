@@ -4,10 +4,12 @@
  * what a process holds is right or absent, never stale.  Every question is
  * answered from one release from start to end.
  *
- * A process keeps one release loaded and shares it between its threads.
- * When production moves, the first thread to notice loads the new one
- * while the others go on answering from the old one (single flight); the
- * old one is freed by the last search holding it.
+ * A process keeps the production release loaded and shares it between its
+ * threads.  When production moves, the first thread to notice loads the
+ * new one while the others go on answering from the old one (single
+ * flight); the old one is freed by the last search holding it.  A release
+ * asked for by id (the gate's candidate, --release) is kept in a slot of
+ * its own, so measuring it never unloads the one that answers.
  */
 #ifndef RETRIEVAL_RELEASE_H
 #define RETRIEVAL_RELEASE_H
@@ -37,10 +39,5 @@ struct release_hold;
 int release_get(struct store *st, const struct config *cfg, long long id,
 		const struct release_view **out, struct release_hold **hold, struct strbuf *err);
 void release_put(struct release_hold *hold);
-
-/* Load a release outside the shared slot (validation of a candidate); free with release_view_free. */
-struct release_view *release_view_load(struct store *st, const struct config *cfg,
-				       const struct release_record *r, struct strbuf *err);
-void release_view_free(struct release_view *v);
 
 #endif

@@ -121,6 +121,18 @@ int store_model_register(struct store *st, struct model_record *m, struct strbuf
 	return rc == SQLITE_ROW ? 0 : sql_fail(st, "cannot register the model", err);
 }
 
+int store_model_file_known(struct store *st, const char *path, struct strbuf *err)
+{
+	sqlite3_stmt *stmt = NULL;
+	if (sql_prepare(st, "SELECT 1 FROM models WHERE path = ?", &stmt, err))
+		return -1;
+	sqlite3_bind_text(stmt, 1, path, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(stmt);
+	int found = sql_found(st, rc, "cannot read the model registry", err);
+	sqlite3_finalize(stmt);
+	return found < 0 ? -1 : !found;
+}
+
 int store_model_set_params(struct store *st, long long id, const char *params, struct strbuf *err)
 {
 	sqlite3_stmt *stmt = NULL;

@@ -203,6 +203,7 @@ contains "saying so in the log" "$(cat "$d/logs/pipeline.log")" "release 3 was l
 contains "release 3 answers about the new document" "$(rg "$d" search zorglubisme)" "zorglub.txt"
 
 # Retention: runs that change nothing add no release; old ones go with what only they held.
+touch "$d/models/lexicon-0123456789ab.bin" "$d/models/builtin-lsa-0123.lsa.tmp.999" "$d/models/NOTES"
 for i in 1 2 3; do
 	printf 'Note %s\n\nUne note de test numéro %s sur le tirage.\n' "$i" "$i" >"$inbox/notes/note.txt"
 	rg "$d" -c releases.keep=1 -c validate.max_recall_drop=1 -c validate.max_mrr_drop=1 run >/dev/null 2>&1
@@ -211,6 +212,10 @@ for i in 1 2 3; do rg "$d" run >/dev/null 2>&1; done
 equals "releases kept (releases.keep=1): production and the one it replaced" "$(sql "$d" "SELECT count(*) FROM releases")" "2"
 equals "no document version that no release or document holds" \
 	"$(sql "$d" "SELECT count(*) FROM doc_versions WHERE id NOT IN (SELECT version_id FROM release_docs) AND id NOT IN (SELECT version_id FROM documents WHERE version_id IS NOT NULL)")" "0"
+check "a stray model file (a run killed before registering it) goes" test ! -e "$d/models/lexicon-0123456789ab.bin"
+check "and a stray temporary file" test ! -e "$d/models/builtin-lsa-0123.lsa.tmp.999"
+check "other files are left alone" test -e "$d/models/NOTES"
+rm "$d/models/NOTES"
 equals "no model file that no model row names" \
 	"$(cd "$d/models" && for f in *; do [[ $(sql "$d" "SELECT count(*) FROM models WHERE path = 'models/$f'") == 1 ]] || echo "$f"; done)" ""
 finish
