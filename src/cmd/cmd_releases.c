@@ -64,6 +64,15 @@ static void print_list(json_t *arr)
 	}
 }
 
+/* Counts as whole numbers, shares and scores with three decimals. */
+static void format_figure(double v, char *out, size_t n)
+{
+	if (v == (double)(long long)v && (v >= 2 || v == 0))
+		snprintf(out, n, "%lld", (long long)v);
+	else
+		snprintf(out, n, "%.3f", v);
+}
+
 static void print_docs(const char *label, json_t *changes, const char *count_key,
 		       const char *list_key)
 {
@@ -114,9 +123,9 @@ static void print_release(json_t *r)
 	json_array_foreach(checks, i, c) {
 		char value[32] = "-", threshold[32] = "-";
 		if (json_object_get(c, "value")) {
-			snprintf(value, sizeof(value), "%.3f", json_number_value(json_object_get(c, "value")));
-			snprintf(threshold, sizeof(threshold), "%.3f",
-				 json_number_value(json_object_get(c, "threshold")));
+			format_figure(json_number_value(json_object_get(c, "value")), value, sizeof(value));
+			format_figure(json_number_value(json_object_get(c, "threshold")), threshold,
+				      sizeof(threshold));
 		}
 		printf("%-16s  %-4s  %-9s  %10s  %10s  %s\n", json_string_value(json_object_get(c, "check")),
 		       json_is_true(json_object_get(c, "ok")) ? "yes" : "NO",

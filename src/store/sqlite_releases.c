@@ -557,24 +557,24 @@ int store_release_structure(struct store *st, long long id, long long embedder_i
 {
 	sqlite3_stmt *stmt = NULL;
 	memset(out, 0, sizeof(*out));
-	/* Each count is one pass over the release's rows; FTS5 keeps one docsize row per indexed chunk. */
-	if (sql_prepare(st, "SELECT"
-			    " (SELECT count(*) FROM" RELEASE_CHUNKS "),"
+	/*
+	 * One pass over the release's chunks (FTS5 keeps one docsize row per
+	 * indexed chunk), one over its document versions.
+	 */
+	if (sql_prepare(st, "SELECT count(*),"
+			    " coalesce(sum(NOT EXISTS (SELECT 1 FROM chunks_fts_docsize f WHERE f.id = c.id)), 0),"
+			    " coalesce(sum(EXISTS (SELECT 1 FROM embeddings e WHERE e.model_id = ?2"
+			    "   AND e.chunk_id = c.id AND length(e.vector) = ?3)), 0),"
+			    " coalesce(sum(EXISTS (SELECT 1 FROM embeddings e WHERE e.model_id = ?2"
+			    "   AND e.chunk_id = c.id AND length(e.vector) != ?3)), 0),"
+			    " coalesce(sum(length(trim(c.text)) = 0), 0), coalesce(sum(length(c.text) > ?4), 0),"
 			    " (SELECT count(*) FROM release_docs rd JOIN doc_versions v ON v.id = rd.version_id"
 			    "   WHERE rd.release_id = ?1 AND v.chunks = 0 AND v.pages_needing_ocr = 0),"
-			    " (SELECT count(*) FROM" RELEASE_CHUNKS " AND NOT EXISTS"
-			    "   (SELECT 1 FROM chunks_fts_docsize f WHERE f.id = c.id)),"
-			    " (SELECT count(*) FROM" RELEASE_CHUNKS " AND EXISTS (SELECT 1 FROM embeddings e"
-			    "   WHERE e.model_id = ?2 AND e.chunk_id = c.id AND length(e.vector) = ?3)),"
-			    " (SELECT count(*) FROM" RELEASE_CHUNKS " AND EXISTS (SELECT 1 FROM embeddings e"
-			    "   WHERE e.model_id = ?2 AND e.chunk_id = c.id AND length(e.vector) != ?3)),"
-			    " (SELECT count(*) FROM" RELEASE_CHUNKS " AND length(trim(c.text)) = 0),"
-			    " (SELECT count(*) FROM" RELEASE_CHUNKS " AND length(c.text) > ?4),"
 			    " (SELECT coalesce(sum(v.ocr_pages), 0) FROM release_docs rd"
 			    "   JOIN doc_versions v ON v.id = rd.version_id WHERE rd.release_id = ?1),"
 			    " (SELECT coalesce(sum(v.weak_pages), 0) FROM release_docs rd"
-			    "   JOIN doc_versions v ON v.id = rd.version_id WHERE rd.release_id = ?1)",
-			&stmt, err))
+			    "   JOIN doc_versions v ON v.id = rd.version_id WHERE rd.release_id = ?1)"
+			    " FROM" RELEASE_CHUNKS, &stmt, err))
 		return -1;
 	sqlite3_bind_int64(stmt, 1, id);
 	sqlite3_bind_int64(stmt, 2, embedder_id);
@@ -582,9 +582,9 @@ int store_release_structure(struct store *st, long long id, long long embedder_i
 	sqlite3_bind_int64(stmt, 4, max_chars);
 	int rc = sqlite3_step(stmt);
 	if (rc == SQLITE_ROW) {
-		long long *v[] = { &out->chunk_rows, &out->empty_docs, &out->fts_missing,
-				   &out->vectors, &out->bad_vectors, &out->empty_chunks,
-				   &out->long_chunks, &out->ocr_pages, &out->weak_pages };
+		long long *v[] = { &out->chunk_rows, &out->fts_missing, &out->vectors,
+				   &out->bad_vectors, &out->empty_chunks, &out->long_chunks,
+				   &out->empty_docs, &out->ocr_pages, &out->weak_pages };
 		for (int i = 0; i < 9; i++)
 			*v[i] = sqlite3_column_int64(stmt, i);
 	}
