@@ -42,6 +42,7 @@ struct gate {
 	int measured;			/* a golden set was asked */
 	int compared;			/* ... of production too */
 	int quality_skipped;		/* --force */
+	char note[64];			/* why quality was not measured */
 	struct gate_figures candidate, production;
 	char eval_key[72];		/* golden sets + settings the figures depend on */
 };

@@ -487,6 +487,22 @@ int store_release_chunks(struct store *st, long long id, long long without_model
 	return read_chunk_texts(st, stmt, out, n, err);
 }
 
+int store_release_has_document(struct store *st, long long id, const char *relpath,
+			       struct strbuf *err)
+{
+	sqlite3_stmt *stmt = NULL;
+	if (sql_prepare(st, "SELECT 1 FROM release_docs rd JOIN doc_versions v ON v.id = rd.version_id"
+			    " JOIN documents d ON d.id = v.doc_id WHERE rd.release_id = ? AND d.relpath = ?"
+			    " LIMIT 1", &stmt, err))
+		return -1;
+	sqlite3_bind_int64(stmt, 1, id);
+	sqlite3_bind_text(stmt, 2, relpath, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(stmt);
+	int found = sql_found(st, rc, "cannot read the release's documents", err);
+	sqlite3_finalize(stmt);
+	return found < 0 ? -1 : !found;
+}
+
 int store_release_chunk_ids(struct store *st, long long id, long long **ids, size_t *n,
 			    struct strbuf *err)
 {

@@ -360,6 +360,9 @@ void release_events_free(struct release_event *e, size_t n);
 /* A release's chunks, ascending ids; with `without_model`, only those without its vector. */
 int store_release_chunks(struct store *st, long long id, long long without_model,
 			 struct chunk_text **out, size_t *n, struct strbuf *err);
+/* Whether release `id` holds a document at `relpath` (as ask cites it): 1, 0, -1 on error. */
+int store_release_has_document(struct store *st, long long id, const char *relpath,
+			       struct strbuf *err);
 /* The ids of a release's chunks, ascending. */
 int store_release_chunk_ids(struct store *st, long long id, long long **ids, size_t *n,
 			    struct strbuf *err);
