@@ -186,16 +186,20 @@ void api_healthz(struct server_ctx *ctx, const struct request *rq, struct reply 
 
 void api_readyz(struct server_ctx *ctx, const struct request *rq, struct reply *rp)
 {
-	/* Ready = questions can be answered: the store opens and the index has chunks. */
-	struct store_totals tot;
+	/* Ready = questions can be answered: a release with chunks is in production. */
+	struct release_record rel;
 	struct strbuf err = STRBUF_INIT;
-	if (store_totals(ctx->store, &tot, &err))
+	int rc = store_release_get(ctx->store, 0, &rel, &err);
+	if (rc < 0)
 		reply_error(rp, 503, NULL, "the store is not readable: %s", err.buf);
-	else if (!tot.chunks)
+	else if (rc > 0 || !rel.chunks)
 		reply_error(rp, 503, NULL, "the index is empty: run 'ragops run --inbox DIR'");
 	else
-		reply_json(rp, 200, json_pack("{s:s, s:I, s:I}", "status", "ready", "documents",
-					      (json_int_t)tot.documents, "chunks", (json_int_t)tot.chunks));
+		reply_json(rp, 200, json_pack("{s:s, s:I, s:I, s:I}", "status", "ready", "release",
+					      (json_int_t)rel.id, "documents", (json_int_t)rel.documents,
+					      "chunks", (json_int_t)rel.chunks));
+	if (rc == 0)
+		release_record_release(&rel);
 	strbuf_release(&err);
 }
 
