@@ -80,6 +80,9 @@ static int add_releases(struct store *st, struct strbuf *out, struct strbuf *err
 			 "# TYPE ragops_release_production_created_seconds gauge\n"
 			 "ragops_release_production_created_seconds %.3f\n",
 		    has_prod ? 0 : (double)prod.created_at / 1000.0);
+	strbuf_addf(out, "# HELP ragops_release_production_chunks Chunks of the release answering questions.\n"
+			 "# TYPE ragops_release_production_chunks gauge\n"
+			 "ragops_release_production_chunks %lld\n", has_prod ? 0 : prod.chunks);
 	strbuf_addstr(out, "# HELP ragops_gate_metric The gate's golden-set figures of a release.\n"
 			   "# TYPE ragops_gate_metric gauge\n");
 	if (!has_prod)
@@ -153,7 +156,8 @@ void api_prometheus(struct server_ctx *ctx, const struct request *rq, struct rep
 			  "ragops_build_info{version=\"%s\"} 1\n", RAGOPS_VERSION);
 	int bad = store_totals(ctx->store, &tot, &err);
 	if (!bad)
-		strbuf_addf(&out, "# HELP ragops_chunks Chunks in the index.\n# TYPE ragops_chunks gauge\n"
+		strbuf_addf(&out, "# HELP ragops_chunks Chunks of the documents as last ingested (production "
+				  "may lag: ragops_release_production_chunks).\n# TYPE ragops_chunks gauge\n"
 				  "ragops_chunks %lld\n", tot.chunks);
 	for (size_t i = 0; !bad && i < sizeof(tallies) / sizeof(tallies[0]); i++)
 		bad = add_tally(ctx->store, &tallies[i], &out, &err);
