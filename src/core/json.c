@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "core/strbuf.h"
+#include "core/timeutil.h"
 #include "core/utf8.h"
 
 json_t *json_str(const char *s)
@@ -20,4 +21,13 @@ json_t *json_str(const char *s)
 	j = json_string(fixed.buf);
 	strbuf_release(&fixed);
 	return j ? j : json_null();
+}
+
+json_t *json_time(long long ms)
+{
+	char when[40];
+	if (!ms)
+		return json_null();
+	time_iso8601(ms, when, sizeof(when));
+	return json_string(when);
 }

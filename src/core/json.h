@@ -13,4 +13,7 @@
  */
 json_t *json_str(const char *s);
 
+/* An epoch-ms time as an ISO 8601 UTC string ("2026-12-04T14:06:26Z"); 0 gives null. */
+json_t *json_time(long long ms);
+
 #endif

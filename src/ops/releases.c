@@ -7,24 +7,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "core/json.h"
 #include "pipeline/validate.h"
-
-/* "2026-12-04T14:06:26Z" */
-static json_t *iso_time(long long ms)
-{
-	if (!ms)
-		return json_null();
-	char buf[32];
-	time_t t = (time_t)(ms / 1000);
-	struct tm tm;
-	gmtime_r(&t, &tm);
-	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	return json_string(buf);
-}
 
 static json_t *parsed(const char *text, json_t *fallback)
 {
@@ -46,7 +32,7 @@ static json_t *events_json(const struct release_event *e, size_t n)
 	json_t *arr = json_array();
 	for (size_t i = 0; i < n; i++)
 		json_array_append_new(arr, json_pack("{s:I, s:s, s:o, s:o, s:o, s:o, s:b, s:o}",
-			"id", (json_int_t)e[i].id, "action", e[i].action, "at", iso_time(e[i].at),
+			"id", (json_int_t)e[i].id, "action", e[i].action, "at", json_time(e[i].at),
 			"from", id_or_null(e[i].from_id), "to", id_or_null(e[i].to_id),
 			"by", json_str(e[i].actor), "forced", e[i].forced, "reason", json_str(e[i].reason)));
 	return arr;
@@ -57,8 +43,8 @@ json_t *release_to_json(struct store *st, const struct release_record *r, int wi
 	json_t *j = json_pack("{s:I, s:s, s:o, s:o, s:o, s:o, s:I, s:o, s:o, s:I, s:I, s:{s:o, s:o}, s:o}",
 		"id", (json_int_t)r->id, "state", r->state, "run_id", id_or_null(r->run_id),
 		"parent_id", id_or_null(r->parent_id), "previous_id", id_or_null(r->previous_id),
-		"created_at", iso_time(r->created_at), "created_at_ms", (json_int_t)r->created_at,
-		"decided_at", iso_time(r->decided_at),
+		"created_at", json_time(r->created_at), "created_at_ms", (json_int_t)r->created_at,
+		"decided_at", json_time(r->decided_at),
 		"changes", parsed(r->changes, json_object()),
 		"documents", (json_int_t)r->documents, "chunks", (json_int_t)r->chunks,
 		"models", "lexicon", json_str(r->lexicon_version), "embedder", json_str(r->embedder_version),
@@ -131,7 +117,7 @@ int models_json(struct store *st, json_t **out, struct strbuf *err)
 			"path", json_str(m[i].path), "data_hash", json_str(m[i].data_hash),
 			"parameters", parsed(m[i].params, json_object()),
 			"metrics", parsed(m[i].metrics, json_object()),
-			"created_at", iso_time(m[i].created_at), "releases", holders(r, nr, m[i].id)));
+			"created_at", json_time(m[i].created_at), "releases", holders(r, nr, m[i].id)));
 	model_records_free(m, nm);
 	release_records_free(r, nr);
 	return 0;

@@ -50,15 +50,6 @@ static json_t *ratio(long long part, long long whole)
 	return real_or_null(whole > 0, whole > 0 ? (double)part / (double)whole : 0);
 }
 
-static json_t *iso_time(long long ms)
-{
-	char when[40];
-	if (!ms)
-		return json_null();
-	time_iso8601(ms, when, sizeof(when));
-	return json_string(when);
-}
-
 static int cmp_double(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;
@@ -142,7 +133,7 @@ static json_t *last_run_json(const struct run_record *last, size_t n)
 	if (!n)
 		return json_null();
 	return json_pack("{s:I, s:s, s:o}", "id", (json_int_t)last->id, "state", last->state,
-			 "ended_at", iso_time(last->ended_at));
+			 "ended_at", json_time(last->ended_at));
 }
 
 static json_t *pipeline_json(const struct summary_rows *rows)
@@ -183,7 +174,7 @@ static json_t *run_json(const struct summary_run *r)
 	struct ocr_tally ocr = { 0 };
 	ocr_add(&ocr, r);
 	return json_pack("{s:I, s:o, s:s, s:I, s:I, s:I, s:I, s:o, s:o, s:o}", "id", (json_int_t)r->id,
-			 "started_at", iso_time(r->started_at), "state", r->state,
+			 "started_at", json_time(r->started_at), "state", r->state,
 			 "documents", (json_int_t)r->documents, "failed", (json_int_t)r->failed,
 			 "pages", (json_int_t)r->pages, "ocr_pages", (json_int_t)r->ocr_pages,
 			 "ocr_success_rate", ratio(r->ocr_succeeded, r->ocr_pages),
@@ -298,7 +289,7 @@ static json_t *recent_json(const struct summary_rows *rows)
 	for (size_t i = 0; i < rows->nrecent; i++) {
 		const struct feedback_record *f = &rows->recent[i];
 		json_array_append_new(arr, json_pack("{s:I, s:o, s:i, s:o, s:o, s:o}",
-			"id", (json_int_t)f->id, "timestamp", iso_time(f->created_at),
+			"id", (json_int_t)f->id, "timestamp", json_time(f->created_at),
 			"rating", f->rating, "question", json_str(f->question),
 			"feedback_text", json_str(f->text), "corrected_answer", json_str(f->corrected)));
 	}
@@ -345,7 +336,7 @@ json_t *summary_build(struct store *st, const struct config *cfg, long long wind
 		goto cleanup;
 	format_window(window_ms, window, sizeof(window));
 	j = json_pack("{s:s, s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "window", window,
-		      "window_ms", (json_int_t)window_ms, "generated_at", iso_time(now),
+		      "window_ms", (json_int_t)window_ms, "generated_at", json_time(now),
 		      "pipeline", pipeline_json(&rows), "runs", runs_json(&rows, max_runs),
 		      "rag", rag_json(&rows), "days", days_json(&rows, since, now),
 		      "ratings", ratings_json(&rows), "recent_feedback", recent_json(&rows));
