@@ -240,8 +240,10 @@ static void print_pipeline(const struct report *rp, json_t *s)
 	json_t *p = json_object_get(s, "pipeline"), *last = json_object_get(p, "last_run");
 	char a[32], b[32], c[32], d[32], when[32];
 	heading(rp, "Pipeline", json_string_value(json_object_get(s, "window")));
-	line("runs", "%s: %s completed, %s failed, %s crashed", field(a, 32, p, "runs", "%.0f"),
-	     field(b, 32, p, "completed", "%.0f"), field(c, 32, p, "failed", "%.0f"),
+	char e[32];
+	line("runs", "%s: %s completed, %s refused, %s failed, %s crashed",
+	     field(a, 32, p, "runs", "%.0f"), field(b, 32, p, "completed", "%.0f"),
+	     field(e, 32, p, "refused", "%.0f"), field(c, 32, p, "failed", "%.0f"),
 	     field(d, 32, p, "crashed", "%.0f"));
 	if (json_is_object(last))
 		line("last run", "%s %s, ended %s", field(a, 32, last, "id", "#%.0f"),
@@ -256,6 +258,26 @@ static void print_pipeline(const struct report *rp, json_t *s)
 	line("OCR success", "%s", num(a, 32, json_object_get(p, "ocr_success_rate"), "%.1f %%", 100));
 	line("OCR confidence", "%s", field(a, 32, p, "ocr_mean_confidence", "%.1f"));
 	line("run time p50", "%s", field(a, 32, p, "run_seconds_p50", "%.2f s"));
+}
+
+static void print_releases(const struct report *rp, json_t *s)
+{
+	json_t *r = json_object_get(s, "releases"), *prod = json_object_get(r, "production");
+	json_t *newest = json_object_get(r, "newest");
+	char a[32], b[32], c[32], when[32];
+	heading(rp, "Releases", json_string_value(json_object_get(s, "window")));
+	if (json_is_object(prod))
+		line("production", "%s, built %s: recall@5 %s, MRR %s", field(a, 32, prod, "id", "#%.0f"),
+		     local_time(when, sizeof(when), json_object_get(prod, "created_at")),
+		     field(b, 32, prod, "recall_at_5", "%.3f"), field(c, 32, prod, "mrr", "%.3f"));
+	else
+		line("production", "%s (no release yet: 'ragops run --inbox DIR' builds one)", MISSING);
+	if (json_is_object(newest))
+		line("newer", "%s %s: see 'ragops releases show %s'", field(a, 32, newest, "id", "#%.0f"),
+		     json_string_value(json_object_get(newest, "state")),
+		     field(b, 32, newest, "id", "%.0f"));
+	line("gate", "%s promoted, %s refused; %s changes by hand", field(a, 32, r, "promoted", "%.0f"),
+	     field(b, 32, r, "refused", "%.0f"), field(c, 32, r, "changed_by_hand", "%.0f"));
 }
 
 static void print_run_row(json_t *r)
@@ -382,6 +404,7 @@ static void print_report(json_t *s)
 	char when[32];
 	printf("ragops monitor, %s\n", local_time(when, sizeof(when), json_object_get(s, "generated_at")));
 	print_pipeline(&rp, s);
+	print_releases(&rp, s);
 	print_runs(&rp, s);
 	print_answers(&rp, s);
 	print_ratings(&rp, s);

@@ -138,7 +138,8 @@ static json_t *last_run_json(const struct run_record *last, size_t n)
 
 static json_t *pipeline_json(const struct summary_rows *rows)
 {
-	long long completed = 0, failed = 0, crashed = 0, docs = 0, docs_failed = 0, pages = 0;
+	long long completed = 0, failed = 0, crashed = 0, refused = 0, docs = 0, docs_failed = 0;
+	long long pages = 0;
 	struct ocr_tally ocr = { 0 };
 	double *secs = xmalloc((rows->nruns + 1) * sizeof(*secs));
 	size_t nsecs = 0;
@@ -147,6 +148,7 @@ static json_t *pipeline_json(const struct summary_rows *rows)
 		completed += !strncmp(r->state, "completed", 9);
 		failed += !strcmp(r->state, "failed");
 		crashed += !strcmp(r->state, "crashed");
+		refused += !strcmp(r->state, "refused");
 		docs += r->documents;
 		docs_failed += r->failed;
 		pages += r->pages;
@@ -155,9 +157,10 @@ static json_t *pipeline_json(const struct summary_rows *rows)
 			secs[nsecs++] = (double)(r->ended_at - r->started_at) / 1000.0;
 	}
 	qsort(secs, nsecs, sizeof(*secs), cmp_double);
-	json_t *j = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o, s:o, s:o, s:o}",
+	json_t *j = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o, s:o, s:o, s:o}",
 			      "runs", (json_int_t)rows->nruns, "completed", (json_int_t)completed,
 			      "failed", (json_int_t)failed, "crashed", (json_int_t)crashed,
+			      "refused", (json_int_t)refused,
 			      "documents_processed", (json_int_t)docs,
 			      "documents_failed", (json_int_t)docs_failed, "pages", (json_int_t)pages,
 			      "ocr_pages", (json_int_t)ocr.pages,
@@ -319,6 +322,58 @@ static void release_rows(struct summary_rows *rows)
 	memset(rows, 0, sizeof(*rows));
 }
 
+/* A release as the summary shows it: id, state, creation, the gate's figures. */
+static json_t *release_brief(const struct release_record *r)
+{
+	json_t *m = json_loads(r->metrics ? r->metrics : "", 0, NULL);
+	json_t *recall = json_object_get(m, "recall_at_5"), *mrr = json_object_get(m, "mrr");
+	json_t *j = json_pack("{s:I, s:s, s:o, s:I, s:O, s:O}", "id", (json_int_t)r->id,
+			      "state", r->state, "created_at", json_time(r->created_at),
+			      "chunks", (json_int_t)r->chunks, "recall_at_5", recall ? recall : json_null(),
+			      "mrr", mrr ? mrr : json_null());
+	json_decref(m);
+	return j;
+}
+
+/*
+ * Releases: production, the newest when it is another (a refused or
+ * undecided candidate), and the gate's and people's decisions in the window.
+ */
+static json_t *releases_json(struct store *st, long long since, struct strbuf *err)
+{
+	struct release_record prod, latest;
+	struct release_event *ev = NULL;
+	size_t nev = 0;
+	long long promoted = 0, refused = 0, by_hand = 0;
+	int has_prod = store_release_get(st, 0, &prod, err);
+	int has_latest = has_prod < 0 ? -1 : store_release_latest(st, &latest, err);
+	if (has_latest < 0 || store_release_events(st, 0, 0, &ev, &nev, err)) {
+		if (!has_prod)
+			release_record_release(&prod);
+		if (!has_latest)
+			release_record_release(&latest);
+		return NULL;
+	}
+	for (size_t i = 0; i < nev && ev[i].at >= since; i++) {
+		int gate = !strcmp(ev[i].actor, "gate");
+		promoted += gate && !strcmp(ev[i].action, "promote");
+		refused += gate && !strcmp(ev[i].action, "refuse");
+		by_hand += !gate && strcmp(ev[i].actor, "migration");
+	}
+	json_t *j = json_pack("{s:o, s:o, s:I, s:I, s:I}",
+			      "production", has_prod ? json_null() : release_brief(&prod),
+			      "newest", has_latest || (!has_prod && latest.id == prod.id) ? json_null()
+										: release_brief(&latest),
+			      "promoted", (json_int_t)promoted, "refused", (json_int_t)refused,
+			      "changed_by_hand", (json_int_t)by_hand);
+	release_events_free(ev, nev);
+	if (!has_prod)
+		release_record_release(&prod);
+	if (!has_latest)
+		release_record_release(&latest);
+	return j;
+}
+
 json_t *summary_build(struct store *st, const struct config *cfg, long long window_ms, int max_runs,
 		      struct strbuf *err)
 {
@@ -334,10 +389,13 @@ json_t *summary_build(struct store *st, const struct config *cfg, long long wind
 	}
 	if (load_rows(st, since, &rows, err))
 		goto cleanup;
+	json_t *releases = releases_json(st, since, err);
+	if (!releases)
+		goto cleanup;
 	format_window(window_ms, window, sizeof(window));
-	j = json_pack("{s:s, s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "window", window,
+	j = json_pack("{s:s, s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "window", window,
 		      "window_ms", (json_int_t)window_ms, "generated_at", json_time(now),
-		      "pipeline", pipeline_json(&rows), "runs", runs_json(&rows, max_runs),
+		      "pipeline", pipeline_json(&rows), "releases", releases, "runs", runs_json(&rows, max_runs),
 		      "rag", rag_json(&rows), "days", days_json(&rows, since, now),
 		      "ratings", ratings_json(&rows), "recent_feedback", recent_json(&rows));
 cleanup:
