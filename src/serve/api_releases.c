@@ -61,10 +61,15 @@ static int action_body(const struct request *rq, struct reply *rp, int allow_for
 		} else if (allow_force && !strcmp(key, "force") && json_is_boolean(v)) {
 			a->forced = json_is_true(v);
 		} else {
-			reply_error(rp, 400, key, !strcmp(key, "reason") ? "'reason' must be a string"
-				    : !strcmp(key, "force") && allow_force ? "'force' must be true or false"
-				    : allow_force ? "unknown field '%s' (fields: reason, force)"
-						  : "unknown field '%s' (fields: reason)", key);
+			if (!strcmp(key, "reason"))
+				reply_error(rp, 400, key, "'reason' must be a string");
+			else if (allow_force && !strcmp(key, "force"))
+				reply_error(rp, 400, key, "'force' must be true or false");
+			else
+				reply_error(rp, 400, key, "unknown field '%s' (fields: reason%s)", key,
+					    allow_force ? ", force" : "");
+			json_decref(*body);
+			*body = NULL;
 			return -1;
 		}
 	}
