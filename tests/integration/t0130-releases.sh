@@ -20,21 +20,30 @@ equals "releases --json: id, state, run, creation time, metrics" \
 	"$(jq_py "$r" '[(x["id"], x["state"], x["run_id"], x["created_at"][:2], sorted(x["metrics"])) for x in j]')" \
 	"[(1, 'production', 1, '20', ['figures', 'mrr', 'recall_at_5'])]"
 
+# A server runs all along: each question below goes through it, and it
+# follows every promotion and rollback the CLI makes.
+export API_TOKEN="releases-test-token"
+serve_start "$d" -c serve.token_env=API_TOKEN -c serve.rate_limit=0 || { not_ok "the server starts"; finish; exit 1; }
+
 # The golden questions' answers, as the user sees them (timings and log ids aside).
 answers() {
-	python3 - "$RAGOPS" "$d" "$TOP/samples/golden.jsonl" <<'PY'
-import json, subprocess, sys
-binary, data, golden = sys.argv[1:4]
+	python3 - "$SERVE_URL" "$TOP/samples/golden.jsonl" <<'PY'
+import json, sys, urllib.request
+url, golden = sys.argv[1:3]
 for line in open(golden):
     q = json.loads(line)["question"]
-    r = subprocess.run([binary, "--data", data, "ask", "--json", q], capture_output=True, text=True)
-    a = json.loads(r.stdout)
+    req = urllib.request.Request(url + "/api/ask", json.dumps({"question": q}).encode(),
+                                 {"Content-Type": "application/json"})
+    a = json.loads(urllib.request.urlopen(req, timeout=60).read())
     for k in ("timings_ms", "query_id"):
         a.pop(k, None)
     print(json.dumps(a, ensure_ascii=False, sort_keys=True))
 PY
 }
 answers >"$scratch/before"
+what='(j["answer"], j["release"], [(s["document"], s["page_start"], s["heading"], s["snippet"]) for s in j["sources"]])'
+cli=$(rg "$d" ask --json "$(head -1 "$TOP/samples/golden.jsonl" | jq_py "$(cat)" 'j["question"]')" | jq_py "$(cat)" "$what")
+equals "ragops ask gives the server's answer and sources, release included" "$cli" "$(head -1 "$scratch/before" | jq_py "$(cat)" "$what")"
 equals "every answer says which release gave it" "$(python3 -c "import json,sys; print(sorted({json.loads(l)['release'] for l in open(sys.argv[1])}))" "$scratch/before")" "[1]"
 
 # A damaging run: refused, with every failed check named; production unchanged.
@@ -100,8 +109,7 @@ contains "naming the check" "$out" "lexicon: cannot read the lexicon"
 mv "$scratch/lexicon2" "$d/$lex2"
 
 # A server follows promotions and rollbacks, each answer from one release.
-export API_TOKEN="releases-test-token"
-serve_start "$d" -c serve.token_env=API_TOKEN -c serve.rate_limit=0 || { not_ok "the server starts"; finish; exit 1; }
+loads_before=$(grep -c "loaded release" "$d/logs/serve.log")
 verdict=$(python3 - "$RAGOPS" "$d" "$SERVE_URL" <<'PY'
 import json, re, sqlite3, subprocess, sys, threading, time, urllib.request
 binary, data, url = sys.argv[1:4]
@@ -161,7 +169,7 @@ equals "50 promotions and rollbacks under questions: no failed request, no sourc
 	"$(jq_py "$verdict" '(j["failed"], j["releases"], j["late"])')" "(0, [1, 2], 0)"
 check "with questions all along ($(jq_py "$verdict" 'j["replies"]') answered)" test "$(jq_py "$verdict" 'j["replies"]')" -gt 50
 [[ $(jq_py "$verdict" 'j["failed"]') == 0 ]] || echo "# $verdict"
-loads=$(grep -c "loaded release" "$d/logs/serve.log")
+loads=$(( $(grep -c "loaded release" "$d/logs/serve.log") - loads_before ))
 check "each switch loaded its release once, not once per thread ($loads loads for 50 switches)" test "$loads" -le 51
 http_get() { curl -s "$SERVE_URL$1" "${@:2}"; }
 r=$(http_get /api/releases)
@@ -185,8 +193,6 @@ contains "Prometheus: the production release" "$metrics" "ragops_release_product
 contains "its creation time" "$metrics" "ragops_release_production_created_seconds 1"
 contains "the gate's outcomes by result" "$metrics" 'ragops_gate_outcomes_total{result="refused"} 1'
 contains "and its figures" "$metrics" 'ragops_gate_metric{release="1",role="production",metric="recall_at_5"}'
-serve_stop
-equals "the server stops cleanly" "$?" "0"
 
 # kill -9 in the gate and in the promotion: production whole, next run validates again.
 printf 'Le zorglubisme\n\nLe zorglubisme est une technique de tirage inventée pour ce test.\n' >"$inbox/notes/zorglub.txt"
@@ -201,6 +207,8 @@ j=$(rg "$d" run --json 2>"$scratch/err")
 equals "the next run validates it again and promotes it" "$(jq_py "$j" '(j["release"]["verdict"], j["release"]["id"])')" "('promoted', 3)"
 contains "saying so in the log" "$(cat "$d/logs/pipeline.log")" "release 3 was left undecided by a stopped run"
 contains "release 3 answers about the new document" "$(rg "$d" search zorglubisme)" "zorglub.txt"
+serve_stop
+equals "the server stops cleanly" "$?" "0"
 
 # Retention: runs that change nothing add no release; old ones go with what only they held.
 touch "$d/models/lexicon-0123456789ab.bin" "$d/models/builtin-lsa-0123.lsa.tmp.999" "$d/models/NOTES"
