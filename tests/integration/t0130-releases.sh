@@ -44,6 +44,7 @@ answers >"$scratch/before"
 what='(j["answer"], j["release"], [(s["document"], s["page_start"], s["heading"], s["snippet"]) for s in j["sources"]])'
 cli=$(rg "$d" ask --json "$(head -1 "$TOP/samples/golden.jsonl" | jq_py "$(cat)" 'j["question"]')" | jq_py "$(cat)" "$what")
 equals "ragops ask gives the server's answer and sources, release included" "$cli" "$(head -1 "$scratch/before" | jq_py "$(cat)" "$what")"
+equals "every logged question records its release" "$(sql "$d" "SELECT count(*), count(release_id), min(release_id), max(release_id) FROM queries")" "52|52|1|1"
 equals "every answer says which release gave it" "$(python3 -c "import json,sys; print(sorted({json.loads(l)['release'] for l in open(sys.argv[1])}))" "$scratch/before")" "[1]"
 
 # A damaging run: refused, with every failed check named; production unchanged.
