@@ -40,7 +40,7 @@ void cmd_print_overview(void)
 	       "   -c KEY=VALUE      override one configuration key, e.g. -c chunk.target_chars=800\n"
 	       "   -v, --verbose     log every event on stderr too\n"
 	       "\nExit codes: 0 success, 1 completed with failures, 2 usage error,\n"
-	       "3 configuration error, 4 fatal error, 5 not found.\n"
+	       "3 configuration error, 4 fatal error, 5 not found, 6 refused by the release gate.\n"
 	       "'ragops <command> --help' describes a command.\n");
 }
 

@@ -250,7 +250,7 @@ cleanup:
 
 const struct cmd_entry cmd_search_entry = {
 	.name = "search",
-	.summary = "full-text search of the index (BM25, highlighted snippets)",
+	.summary = "search the release in production (BM25, dense or hybrid; highlighted snippets)",
 	.usage = usage,
 	.flags = CMD_NEEDS_STORE,
 	.run = run_search,
