@@ -236,6 +236,26 @@ size_t lexicon_chunks(const struct lexicon *lx)
 	return lx->h->nchunks;
 }
 
+/*
+ * Every term's name and postings, and every posting's chunk, inside the
+ * file: one pass at load (a few milliseconds at 100,000 chunks), so that a
+ * search never follows a damaged offset.
+ */
+static int offsets_sound(const struct lexicon *lx)
+{
+	const struct lexicon_header *h = lx->h;
+	for (uint32_t i = 0; i < h->nterms; i++) {
+		const struct term_entry *e = &lx->terms[i];
+		if ((uint64_t)e->name + e->name_len > h->names_len || e->postings > h->npostings ||
+		    e->df > h->npostings - e->postings)
+			return 0;
+	}
+	for (uint64_t i = 0; i < h->npostings; i++)
+		if (lx->postings[i].chunk >= h->nchunks)
+			return 0;
+	return 1;
+}
+
 struct lexicon *lexicon_open(const char *path, struct strbuf *err)
 {
 	struct stat sb;
@@ -264,9 +284,9 @@ struct lexicon *lexicon_open(const char *path, struct strbuf *err)
 	size_t at = sizeof(*h), n = h->nchunks;
 	size_t terms_at = align8(at + n * 8 + n * 4);
 	size_t names_at = terms_at + (size_t)h->nterms * sizeof(struct term_entry);
-	size_t postings_at = align8(names_at + h->names_len);
-	if (memcmp(h->magic, LEXICON_MAGIC, sizeof(h->magic)) ||
-	    postings_at + h->npostings * sizeof(struct posting) != size) {
+	size_t postings_at = align8(names_at + (h->names_len < size ? h->names_len : size));
+	if (memcmp(h->magic, LEXICON_MAGIC, sizeof(h->magic)) || h->names_len >= size ||
+	    h->npostings >= size || postings_at + h->npostings * sizeof(struct posting) != size) {
 		strbuf_addf(err, "the lexicon '%s' is damaged or from another version", path);
 		lexicon_close(lx);
 		return NULL;
@@ -278,6 +298,11 @@ struct lexicon *lexicon_open(const char *path, struct strbuf *err)
 	lx->names = base + names_at;
 	lx->postings = (const struct posting *)(base + postings_at);
 	lx->avgdl = n ? (double)h->total_tokens / (double)n : 0;
+	if (!offsets_sound(lx)) {
+		strbuf_addf(err, "the lexicon '%s' is damaged: an entry points outside the file", path);
+		lexicon_close(lx);
+		return NULL;
+	}
 	return lx;
 }
 

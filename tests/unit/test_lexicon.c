@@ -160,6 +160,20 @@ static void test_damaged_file_refused(void **state)
 	strbuf_reset(&err);
 	assert_null(lexicon_open("/nonexistent/lexicon.bin", &err));
 	assert_non_null(strstr(err.buf, "cannot read"));
+	strbuf_reset(&err);
+
+	/* Same size, magic intact, one posting pointing past the chunks: refused, not followed. */
+	in = fopen(path, "rb");
+	out = fopen(cut, "wb");
+	char whole[8192];
+	size_t len = fread(whole, 1, sizeof(whole), in);
+	assert_true(len >= 8 && len < sizeof(whole));
+	memset(whole + len - 8, 0xff, 4); /* the last posting's chunk index */
+	fwrite(whole, 1, len, out);
+	fclose(in);
+	fclose(out);
+	assert_null(lexicon_open(cut, &err));
+	assert_non_null(strstr(err.buf, "points outside the file"));
 	unlink(cut);
 	free(cut);
 	free(path);
