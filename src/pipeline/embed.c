@@ -3,6 +3,7 @@
  */
 #include "pipeline/embed.h"
 
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -80,6 +81,34 @@ static long long parent_model(const struct release_record *parent, const char *n
 }
 
 /*
+ * An endpoint's model learns its dimension from its first answer.  A model
+ * is immutable once recorded (releases in production read it): an endpoint
+ * that now answers in another dimension under the same name is an error,
+ * never a change to the model production uses.
+ */
+static int record_dimension(struct store *st, long long model_id, int dim, struct strbuf *err)
+{
+	struct model_record m;
+	if (store_model_get(st, model_id, &m, err))
+		return -1;
+	json_t *p = json_loads(m.params ? m.params : "", 0, NULL);
+	int had = (int)json_integer_value(json_object_get(p, "dim"));
+	json_decref(p);
+	int rc = 0;
+	if (had && had != dim) {
+		strbuf_addf(err, "the endpoint answers %d-dimension vectors for '%s', which gave %d "
+			    "before: name the new model differently (embed.model)", dim, m.version, had);
+		rc = -1;
+	} else if (!had) {
+		char *params = xasprintf("{\"dim\":%d}", dim);
+		rc = store_model_set_params(st, model_id, params, err);
+		free(params);
+	}
+	model_record_release(&m);
+	return rc;
+}
+
+/*
  * With an OpenAI-compatible endpoint: the model is the endpoint's; every
  * chunk is embedded again when the configured model changes.
  */
@@ -122,15 +151,13 @@ static int embed_remote(struct store *st, const struct config *cfg, long long re
 	free(inputs);
 	if (rc)
 		goto cleanup;
+	if (record_dimension(st, out->model_id, dim, err))
+		goto cleanup;
 	long long *ids = xcalloc(n + 1, sizeof(long long));
 	for (size_t i = 0; i < n; i++)
 		ids[i] = chunks[i].id;
-	/* The dimension is known once the endpoint has answered: recorded for the questions. */
-	char *params = xasprintf("{\"dim\":%d}", dim);
-	rc = store_model_set_params(st, out->model_id, params, err) ||
-	     store_embeddings_save(st, out->model_id, ids, vectors, n, dim, err);
+	rc = store_embeddings_save(st, out->model_id, ids, vectors, n, dim, err);
 	free(ids);
-	free(params);
 	if (rc)
 		goto cleanup;
 	out->embedded = n;

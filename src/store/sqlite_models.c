@@ -58,6 +58,21 @@ int store_model_production(struct store *st, const char *kind, struct model_reco
 	return ret;
 }
 
+int store_model_get(struct store *st, long long id, struct model_record *m, struct strbuf *err)
+{
+	sqlite3_stmt *stmt = NULL;
+	memset(m, 0, sizeof(*m));
+	if (sql_prepare(st, MODEL_COLUMNS "WHERE id = ?", &stmt, err))
+		return -1;
+	sqlite3_bind_int64(stmt, 1, id);
+	int rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW)
+		read_model(stmt, m);
+	int ret = sql_found(st, rc, "cannot read the model registry", err);
+	sqlite3_finalize(stmt);
+	return ret;
+}
+
 int store_models_list(struct store *st, struct model_record **out, size_t *n, struct strbuf *err)
 {
 	sqlite3_stmt *stmt = NULL;

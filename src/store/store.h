@@ -254,6 +254,8 @@ int store_model_register(struct store *st, struct model_record *m, struct strbuf
 int store_model_set_params(struct store *st, long long id, const char *params, struct strbuf *err);
 /* Whether a model is registered with this path (relative to the data folder): 1, 0, -1 on error. */
 int store_model_file_known(struct store *st, const char *path, struct strbuf *err);
+/* One model by id: 0 found, 1 none, -1 error. */
+int store_model_get(struct store *st, long long id, struct model_record *out, struct strbuf *err);
 /* Every model, newest first. */
 int store_models_list(struct store *st, struct model_record **out, size_t *n, struct strbuf *err);
 void model_records_free(struct model_record *m, size_t n);
