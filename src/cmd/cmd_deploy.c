@@ -70,6 +70,11 @@ static int promote(struct app *app, long long id, int force, const char *reason,
 		strbuf_addstr(&out, err.buf);
 		ret = EXIT_USAGE;
 		break;
+	case PROMOTE_MOVED:
+		strbuf_addf(&out, "%s: release %lld was checked against another production, nothing "
+			    "changed; try again", err.buf, id);
+		ret = EXIT_FATAL;
+		break;
 	default:
 		strbuf_addstr(&out, err.buf);
 		ret = EXIT_FATAL;

@@ -139,16 +139,16 @@ static void print_release(json_t *r)
 	json_array_foreach(history, i, e) {
 		const char *reason = json_string_value(json_object_get(e, "reason"));
 		json_t *from = json_object_get(e, "from");
-		printf("  %s  %-8s  %s -> %lld  by %s%s%s%s\n",
-		       json_string_value(json_object_get(e, "at")),
-		       json_string_value(json_object_get(e, "action")),
-		       json_is_integer(from) ? "" : "(none)",
+		char from_text[24] = "(none)", at[32];
+		if (json_is_integer(from))
+			snprintf(from_text, sizeof(from_text), "%lld", json_integer_value(from));
+		cmd_format_time(json_integer_value(json_object_get(e, "at_ms")), at, sizeof(at));
+		printf("  %s  %-8s  %s -> %lld  by %s%s%s%s\n", at,
+		       json_string_value(json_object_get(e, "action")), from_text,
 		       json_integer_value(json_object_get(e, "to")),
 		       json_string_value(json_object_get(e, "by")),
 		       json_is_true(json_object_get(e, "forced")) ? " (forced)" : "",
 		       reason ? ": " : "", reason ? reason : "");
-		if (json_is_integer(from))
-			printf("              from release %lld\n", json_integer_value(from));
 	}
 	if (!json_array_size(history))
 		printf("  (never in production)\n");

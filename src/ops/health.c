@@ -81,8 +81,8 @@ static void check_index(struct store *st, const struct config *cfg, struct healt
 		add(r, "index", HEALTH_DEGRADED, value, "lexicon", "%.160s: BM25 reads the SQLite index "
 		    "(slower) until the next 'ragops run'", view->lexicon_problem);
 	} else if (!view->vi) {
-		add(r, "index", HEALTH_DEGRADED, value, "vectors", "release %lld has no embedder: answers "
-		    "use BM25 alone", rel.id);
+		add(r, "index", HEALTH_DEGRADED, value, "vectors", "release %lld: answers use BM25 alone "
+		    "(%.150s)", rel.id, view->vectors_problem[0] ? view->vectors_problem : "no embedder");
 	} else {
 		add(r, "index", HEALTH_OK, value, "> 0 chunks", "%lld documents, embedder %s",
 		    rel.documents, view->embedder);

@@ -10,11 +10,22 @@
 #include <unistd.h>
 
 #include "core/json.h"
+#include "core/utf8.h"
 #include "pipeline/validate.h"
 
+/*
+ * Stored JSON (SQLite wrote it; a file name from an old archive may hold
+ * bytes that are not UTF-8, which jansson refuses): repaired, then parsed.
+ */
 static json_t *parsed(const char *text, json_t *fallback)
 {
 	json_t *j = text ? json_loads(text, 0, NULL) : NULL;
+	if (!j && text) {
+		struct strbuf fixed = STRBUF_INIT;
+		utf8_repair(text, strlen(text), &fixed);
+		j = json_loads(fixed.buf, 0, NULL);
+		strbuf_release(&fixed);
+	}
 	if (j) {
 		json_decref(fallback);
 		return j;
@@ -31,8 +42,9 @@ static json_t *events_json(const struct release_event *e, size_t n)
 {
 	json_t *arr = json_array();
 	for (size_t i = 0; i < n; i++)
-		json_array_append_new(arr, json_pack("{s:I, s:s, s:o, s:o, s:o, s:o, s:b, s:o}",
+		json_array_append_new(arr, json_pack("{s:I, s:s, s:o, s:I, s:o, s:o, s:o, s:b, s:o}",
 			"id", (json_int_t)e[i].id, "action", e[i].action, "at", json_time(e[i].at),
+			"at_ms", (json_int_t)e[i].at,
 			"from", id_or_null(e[i].from_id), "to", id_or_null(e[i].to_id),
 			"by", json_str(e[i].actor), "forced", e[i].forced, "reason", json_str(e[i].reason)));
 	return arr;
@@ -153,9 +165,10 @@ enum promote_result release_promote(struct store *st, const struct config *cfg, 
 		ret = PROMOTE_REFUSED;
 		goto cleanup;
 	}
-	rc = store_release_promote(st, id, a, err);
+	/* Checked against this production: if another process moved it meanwhile, nothing changes. */
+	rc = store_release_promote(st, id, has_prod ? 0 : prod.id, a, err);
 	ret = rc == 0 ? PROMOTE_DONE : rc == 1 ? PROMOTE_NO_SUCH : rc == 2 ? PROMOTE_ALREADY
-								   : PROMOTE_FAILED;
+	      : rc == 3 ? PROMOTE_MOVED : PROMOTE_FAILED;
 cleanup:
 	gate_release(&g);
 	release_record_release(&cand);

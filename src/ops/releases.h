@@ -26,6 +26,7 @@ enum promote_result {
 	PROMOTE_NO_SUCH = 1,
 	PROMOTE_ALREADY = 2,
 	PROMOTE_REFUSED = 3,	/* a check failed: production unchanged */
+	PROMOTE_MOVED = 4,	/* production moved while the gate checked: unchanged, try again */
 	PROMOTE_FAILED = -1,
 };
 

@@ -20,15 +20,22 @@
 static char *release_settings(const struct config *cfg)
 {
 	static const char *const sections[] = { "extract.", "clean.", "chunk.", "ocr.", "embed." };
+	/* How the work is done, not what it makes: no new release for these. */
+	static const char *const operational[] = { "embed.timeout", "embed.retries", "embed.batch",
+						   "embed.url", "embed.api_key_env", "ocr.threads" };
 	char *all = config_to_json(cfg);
 	json_t *j = json_loads(all, 0, NULL), *out = json_object();
 	free(all);
 	const char *key;
 	json_t *value;
 	json_object_foreach(j, key, value) {
+		int keep = 0;
 		for (size_t i = 0; i < sizeof(sections) / sizeof(sections[0]); i++)
-			if (starts_with(key, sections[i]))
-				json_object_set(out, key, value);
+			keep |= starts_with(key, sections[i]);
+		for (size_t i = 0; i < sizeof(operational) / sizeof(operational[0]); i++)
+			keep &= strcmp(key, operational[i]) != 0;
+		if (keep)
+			json_object_set(out, key, value);
 	}
 	char *text = json_dumps(out, JSON_COMPACT | JSON_SORT_KEYS);
 	json_decref(j);
@@ -165,7 +172,8 @@ static int decide(struct flow *fl, const struct release_record *cand,
 	flow_crash_point("promote");
 	struct release_action action = { .actor = "gate", .reason = summary.buf };
 	if (pass) {
-		rc = store_release_promote(fl->st, cand->id, &action, err);
+		/* Only over the production it was measured against (a rollback may have come meanwhile). */
+		rc = store_release_promote(fl->st, cand->id, prod ? prod->id : 0, &action, err);
 		out->verdict = PUBLISH_PROMOTED;
 		out->production = cand->id;
 		snprintf(out->message, sizeof(out->message), "release %lld promoted (%s)", cand->id,
@@ -181,14 +189,44 @@ static int decide(struct flow *fl, const struct release_record *cand,
 			snprintf(out->message, sizeof(out->message), "release %lld refused: %s; "
 				 "no release is in production yet", cand->id, summary.buf);
 	}
+	if (rc > 0) {
+		/* Someone moved production by hand while the gate measured: nothing is decided. */
+		long long now = store_release_production_id(fl->st, err);
+		out->verdict = PUBLISH_DEFERRED;
+		out->production = now > 0 ? now : 0;
+		snprintf(out->message, sizeof(out->message), "production was changed by hand during "
+			 "validation (release %lld is in production now): release %lld is left %s (%s)",
+			 out->production, cand->id, rc == 3 ? "a candidate, the next run validates it "
+			 "again" : "as it was put", summary.buf);
+		strbuf_reset(err);
+		rc = 0;
+	}
 	flow_corpus_task(fl, "publish", rc ? TASK_FAILED : TASK_COMPLETED, started,
 			 time_mono() - t0, rc ? err->buf : NULL);
 done:
-	log_event(rc ? LOG_ERROR : pass ? LOG_INFO : LOG_WARNING, fl->run_id, NULL, "validate", "%s",
-		  rc ? err->buf : out->message);
+	log_event(rc ? LOG_ERROR : out->verdict == PUBLISH_PROMOTED ? LOG_INFO : LOG_WARNING,
+		  fl->run_id, NULL, "validate", "%s", rc ? err->buf : out->message);
 	strbuf_release(&summary);
 	gate_release(&g);
 	return rc ? -1 : 0;
+}
+
+/* The release's lexicon and built-in embedder files are there (a deleted file makes it again). */
+static int model_files_present(const struct config *cfg, const struct release_record *r)
+{
+	const char *files[] = { r->lexicon_path,
+				r->embedder_name && strcmp(r->embedder_name, "openai") ? r->embedder_path
+										   : NULL };
+	for (size_t i = 0; i < 2; i++) {
+		if (!files[i])
+			continue;
+		char *path = xasprintf("%s/%s", cfg->data_dir, files[i]);
+		int there = access(path, R_OK) == 0;
+		free(path);
+		if (!there)
+			return 0;
+	}
+	return 1;
 }
 
 /* Nothing changed since the newest release: no new release, production as it is. */
@@ -198,9 +236,13 @@ static void unchanged(const struct release_record *latest, const struct release_
 	out->verdict = PUBLISH_UNCHANGED;
 	out->release = latest->id;
 	out->production = prod ? prod->id : 0;
-	if (!strcmp(latest->state, "refused"))
+	if (!strcmp(latest->state, "refused") && prod)
 		snprintf(out->message, sizeof(out->message), "nothing changed since release %lld was "
 			 "refused; production stays release %lld", latest->id, out->production);
+	else if (!strcmp(latest->state, "refused"))
+		snprintf(out->message, sizeof(out->message), "nothing changed since release %lld was "
+			 "refused; no release is in production ('ragops deploy promote %lld --force' "
+			 "puts it there)", latest->id, latest->id);
 	else if (prod)
 		snprintf(out->message, sizeof(out->message), "nothing changed: production stays "
 			 "release %lld", prod->id);
@@ -230,23 +272,37 @@ int publish_release(struct flow *fl, struct publish_outcome *out, struct strbuf 
 		 * or it was migrated from before releases and has no lexicon), or
 		 * one made with other settings (another embedder).
 		 */
-		int complete = latest.lexicon_id && (latest.embedder_id || !latest.chunks);
+		int complete = latest.lexicon_id && (latest.embedder_id || !latest.chunks) &&
+			       model_files_present(fl->cfg, &latest);
 		char *settings = release_settings(fl->cfg);
 		int same = latest.settings && !strcmp(latest.settings, settings);
 		free(settings);
 		int undecided = !strcmp(latest.state, "candidate");
+		/* A refusal stands until something it was measured with changes (golden sets, thresholds). */
+		if (current && complete && same && !strcmp(latest.state, "refused")) {
+			char key[72];
+			if (gate_key(fl->st, fl->cfg, latest.id, key, err))
+				goto cleanup;
+			if (!latest.eval_key || strcmp(key, latest.eval_key)) {
+				undecided = 1;
+				log_event(LOG_INFO, fl->run_id, NULL, "validate", "release %lld was refused "
+					  "with other golden sets or settings: deciding on it again",
+					  latest.id);
+			}
+		}
 		if (current && complete && same && !undecided) {
 			unchanged(&latest, production, out);
 			flow_corpus_task(fl, "publish", TASK_CACHED, time_now_ms(), 0, NULL);
 			ret = 0;
 			goto cleanup;
 		}
-		if (undecided && current && same) {
+		if (undecided && current && same && complete) {
 			cand_id = latest.id; /* its run died before the gate decided: validate again */
-			log_event(LOG_INFO, fl->run_id, NULL, "validate",
-				  "release %lld was left undecided by a stopped run: validating it again",
-				  cand_id);
-		} else if (undecided && store_release_abandon(fl->st, latest.id, err)) {
+			if (!strcmp(latest.state, "candidate"))
+				log_event(LOG_INFO, fl->run_id, NULL, "validate", "release %lld was left "
+					  "undecided by a stopped run: validating it again", cand_id);
+		} else if (!strcmp(latest.state, "candidate") &&
+			   store_release_abandon(fl->st, latest.id, err)) {
 			goto cleanup;
 		}
 	}

@@ -16,6 +16,7 @@ enum publish_verdict {
 	PUBLISH_UNCHANGED,	/* nothing changed since the newest release */
 	PUBLISH_PROMOTED,
 	PUBLISH_REFUSED,
+	PUBLISH_DEFERRED,	/* production was moved by hand during the gate: nothing decided */
 };
 
 struct publish_outcome {

@@ -299,7 +299,8 @@ int pipeline_run(struct store *st, const struct config *cfg, const struct run_op
 	out->release = pub.release;
 	out->production = pub.production;
 	out->release_verdict = pub.verdict == PUBLISH_PROMOTED ? "promoted"
-			       : pub.verdict == PUBLISH_REFUSED ? "refused" : "unchanged";
+			       : pub.verdict == PUBLISH_REFUSED ? "refused"
+			       : pub.verdict == PUBLISH_DEFERRED ? "deferred" : "unchanged";
 	snprintf(out->release_message, sizeof(out->release_message), "%s", pub.message);
 	fl.publish_seconds = pub.seconds;
 

@@ -94,6 +94,19 @@ static int vector_bytes(const struct config *cfg, const struct release_record *r
 	return 0;
 }
 
+/* The built-in embedder's file reads (questions are embedded with it); an endpoint's has none. */
+static int embedder_loads(const struct config *cfg, const struct release_record *r,
+			  struct strbuf *why)
+{
+	if (!r->embedder_id || !r->embedder_name || !strcmp(r->embedder_name, "openai"))
+		return 1;
+	char *path = xasprintf("%s/%s", cfg->data_dir, r->embedder_path);
+	struct embedder *e = embedder_load(path, why);
+	free(path);
+	embedder_free(e);
+	return e != NULL;
+}
+
 static int check_structure(struct store *st, const struct config *cfg,
 			   const struct release_record *r, const struct release_record *prod,
 			   struct gate *g, struct strbuf *err)
@@ -103,11 +116,18 @@ static int check_structure(struct store *st, const struct config *cfg,
 	if (store_release_structure(st, r->id, r->embedder_id, vbytes, cfg->validate.max_chunk_chars,
 				    &s, err))
 		return -1;
-	struct gate_check *c = add_check(g, "documents", s.empty_docs == 0, 0);
+	/* An empty release where production has documents is an inbox gone, not a library emptied. */
+	int emptied = r->documents == 0 && prod && prod->documents > 0;
+	struct gate_check *c = add_check(g, "documents", s.empty_docs == 0 && !emptied, 0);
 	figure(c, (double)s.empty_docs, 0);
-	detail(c, s.empty_docs ? "%lld documents have no chunk and no page waiting for OCR"
-			       : "%lld documents, each with chunks or pages waiting for OCR",
-	       s.empty_docs ? s.empty_docs : r->documents);
+	if (emptied)
+		detail(c, "the release holds no document where release %lld holds %lld (an inbox not "
+		       "mounted?): 'ragops deploy promote %lld --force' if that is what you want",
+		       prod->id, prod->documents, r->id);
+	else
+		detail(c, s.empty_docs ? "%lld documents have no chunk and no page waiting for OCR"
+				       : "%lld documents, each with chunks or pages waiting for OCR",
+		       s.empty_docs ? s.empty_docs : r->documents);
 	c = add_check(g, "chunks", s.chunk_rows == r->chunks, 0);
 	figure(c, (double)s.chunk_rows, (double)r->chunks);
 	detail(c, "%lld chunk rows for %lld recorded", s.chunk_rows, r->chunks);
@@ -121,11 +141,15 @@ static int check_structure(struct store *st, const struct config *cfg,
 	 * answers use BM25 alone, as they did.
 	 */
 	int prod_vectors = prod && prod->embedder_id;
-	int vectors_ok = r->embedder_id ? s.vectors == s.chunk_rows && !s.bad_vectors && vbytes
+	struct strbuf why = STRBUF_INIT;
+	int loads = embedder_loads(cfg, r, &why);
+	int vectors_ok = r->embedder_id ? s.vectors == s.chunk_rows && !s.bad_vectors && vbytes && loads
 					: !prod_vectors || s.chunk_rows == 0;
 	c = add_check(g, "vectors", vectors_ok, 0);
 	figure(c, (double)s.vectors, (double)s.chunk_rows);
-	if (!r->embedder_id && vectors_ok)
+	if (!loads)
+		detail(c, "the embedder does not load: %s", why.buf);
+	else if (!r->embedder_id && vectors_ok)
 		detail(c, "no vectors, none in production either: answers use BM25 alone");
 	else if (!r->embedder_id)
 		detail(c, "no vectors, where release %lld has %s's (see the run's embed task)", prod->id,
@@ -136,6 +160,7 @@ static int check_structure(struct store *st, const struct config *cfg,
 	else
 		detail(c, "%lld of %lld chunks have a %s vector", s.vectors, s.chunk_rows,
 		       r->embedder_version);
+	strbuf_release(&why);
 	c = add_check(g, "chunk sizes", !s.empty_chunks && !s.long_chunks, 0);
 	detail(c, "%lld empty, %lld over validate.max_chunk_chars (%u)", s.empty_chunks,
 	       s.long_chunks, cfg->validate.max_chunk_chars);
@@ -148,7 +173,7 @@ static int check_structure(struct store *st, const struct config *cfg,
 
 /* The configured golden sets as one; *skipped when only the default was asked and it is absent. */
 static int load_golden(const struct config *cfg, struct golden_set *all, int *skipped,
-		       struct sha256_ctx *key, struct strbuf *err)
+		       struct strbuf *err)
 {
 	size_t alloc = 0;
 	memset(all, 0, sizeof(*all));
@@ -160,14 +185,10 @@ static int load_golden(const struct config *cfg, struct golden_set *all, int *sk
 	}
 	for (size_t i = 0; i < cfg->validate.golden_nr; i++) {
 		struct golden_set one;
-		char hex[SHA256_HEX_LEN + 1];
-		long long size;
-		if (sha256_file(cfg->validate.golden[i], hex, &size, err) ||
-		    golden_load(cfg->validate.golden[i], &one, err)) {
+		if (golden_load(cfg->validate.golden[i], &one, err)) {
 			golden_release(all);
 			return -1;
 		}
-		sha256_update(key, hex, sizeof(hex));
 		for (size_t q = 0; q < one.n; q++) {
 			ALLOC_GROW(all->items, all->n + 1, alloc);
 			all->items[all->n++] = one.items[q];
@@ -229,11 +250,48 @@ static int measure(struct store *st, const struct config *cfg, const struct gold
 	return 0;
 }
 
-/* Production's figures as recorded when it was validated with the same golden sets and settings. */
-static int recorded_figures(const struct release_record *prod, const char *eval_key,
-			    struct gate_figures *f)
+int gate_key(struct store *st, const struct config *cfg, long long release, char out[72],
+	     struct strbuf *err)
 {
-	if (!prod->eval_key || strcmp(prod->eval_key, eval_key))
+	struct sha256_ctx *key = sha256_begin();
+	for (size_t i = 0; i < cfg->validate.golden_nr; i++) {
+		char hex[SHA256_HEX_LEN + 1];
+		long long size;
+		struct strbuf ignored = STRBUF_INIT;
+		if (sha256_file(cfg->validate.golden[i], hex, &size, &ignored))
+			snprintf(hex, sizeof(hex), "unreadable");
+		strbuf_release(&ignored);
+		sha256_update(key, hex, strlen(hex) + 1);
+	}
+	struct strbuf settings = STRBUF_INIT;
+	config_section_fingerprint(cfg, "retrieve.", &settings);
+	config_section_fingerprint(cfg, "answer.", &settings);
+	config_section_fingerprint(cfg, "validate.", &settings);
+	sha256_update(key, settings.buf, settings.len);
+	strbuf_release(&settings);
+	char paths[SHA256_HEX_LEN + 1];
+	int rc = store_release_paths_digest(st, release, paths, err);
+	sha256_update(key, paths, sizeof(paths));
+	char hex[SHA256_HEX_LEN + 1];
+	sha256_finish(key, hex);
+	snprintf(out, 72, "%s", hex);
+	return rc;
+}
+
+/*
+ * Production's figures as recorded when it was validated with the same
+ * golden sets, settings and document paths (a move changes what a golden
+ * question's expected document is called).
+ */
+static int recorded_figures(struct store *st, const struct config *cfg,
+			    const struct release_record *prod, struct gate_figures *f)
+{
+	char key[72];
+	struct strbuf err = STRBUF_INIT;
+	int same = !gate_key(st, cfg, prod->id, key, &err) && prod->eval_key &&
+		   !strcmp(prod->eval_key, key);
+	strbuf_release(&err);
+	if (!same)
 		return 0;
 	json_t *m = json_loads(prod->metrics ? prod->metrics : "", 0, NULL);
 	json_t *own = json_object_get(m, "figures");
@@ -259,17 +317,9 @@ static int check_quality(struct store *st, const struct config *cfg,
 {
 	struct golden_set set;
 	int skipped;
-	struct sha256_ctx *key = sha256_begin();
-	int rc = load_golden(cfg, &set, &skipped, key, err);
-	/* The figures also depend on how questions are retrieved and answered. */
-	struct strbuf settings = STRBUF_INIT;
-	config_section_fingerprint(cfg, "retrieve.", &settings);
-	config_section_fingerprint(cfg, "answer.", &settings);
-	sha256_update(key, settings.buf, settings.len);
-	strbuf_release(&settings);
-	char hex[SHA256_HEX_LEN + 1];
-	sha256_finish(key, hex);
-	snprintf(g->eval_key, sizeof(g->eval_key), "%s", hex);
+	if (gate_key(st, cfg, cand->id, g->eval_key, err))
+		return -1;
+	int rc = load_golden(cfg, &set, &skipped, err);
 	if (rc) {
 		struct gate_check *c = add_check(g, "golden set", 0, 1);
 		detail(c, "%s", err->buf);
@@ -302,7 +352,7 @@ static int check_quality(struct store *st, const struct config *cfg,
 		goto cleanup;
 	g->measured = 1;
 	if (prod) {
-		if (!recorded_figures(prod, g->eval_key, &g->production) &&
+		if (!recorded_figures(st, cfg, prod, &g->production) &&
 		    measure(st, cfg, &set, prod->id, &g->production, err))
 			goto cleanup;
 		g->compared = 1;

@@ -57,6 +57,14 @@ int gate_run(struct store *st, const struct config *cfg, const struct release_re
 	     struct strbuf *err);
 void gate_release(struct gate *g);
 
+/*
+ * What a release's figures depend on besides its content: the golden sets'
+ * contents, the retrieve/answer/validate settings and the paths of its
+ * documents now.  Same key, same figures (and verdict).
+ */
+int gate_key(struct store *st, const struct config *cfg, long long release, char out[72],
+	     struct strbuf *err);
+
 /* The checks as a JSON array, the figures as a JSON object (both for the release record). */
 json_t *gate_checks_json(const struct gate *g);
 json_t *gate_metrics_json(const struct gate *g);

@@ -83,12 +83,26 @@ static struct release_view *release_view_load(struct store *st, const struct con
 	if (!strcmp(cfg->retrieve.bm25_index, "lexicon"))
 		v->lx = open_lexicon(st, cfg, r, v);
 	if (r->embedder_id) {
-		v->vi = vectors_load(st, cfg, r, err);
-		if (!v->vi) {
+		/*
+		 * A model that cannot be used leaves the release answering by
+		 * BM25 (health says why); a store that cannot be read is an error.
+		 */
+		struct strbuf why = STRBUF_INIT;
+		int unusable;
+		v->vi = vectors_load(st, cfg, r, &unusable, &why);
+		if (v->vi) {
+			snprintf(v->embedder, sizeof(v->embedder), "%s", r->embedder_version);
+		} else if (unusable) {
+			snprintf(v->vectors_problem, sizeof(v->vectors_problem), "%s", why.buf);
+			log_event(LOG_WARNING, 0, NULL, "release", "release %lld answers by BM25 alone: %s",
+				  r->id, why.buf);
+		} else {
+			strbuf_addstr(err, why.buf);
+			strbuf_release(&why);
 			release_view_free(v);
 			return NULL;
 		}
-		snprintf(v->embedder, sizeof(v->embedder), "%s", r->embedder_version);
+		strbuf_release(&why);
 	}
 	return v;
 }

@@ -28,6 +28,7 @@ struct release_view {
 	struct vector_index *vi;	/* NULL: no embedder */
 	char embedder[64];		/* its version, "" without */
 	char lexicon_problem[160];	/* why lx is NULL */
+	char vectors_problem[160];	/* why vi is NULL when the release has an embedder */
 };
 
 struct release_hold;

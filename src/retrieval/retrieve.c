@@ -58,7 +58,8 @@ int retrieve(struct store *st, const struct config *cfg, const struct release_vi
 	int want_dense = strcmp(mode, "bm25") != 0, want_bm25 = strcmp(mode, "dense") != 0;
 	if (want_dense && !vi) {
 		if (!strcmp(mode, "dense")) {
-			strbuf_addf(err, "release %lld has no vectors: search it with bm25", rel->id);
+			strbuf_addf(err, "release %lld has no vectors%s%s: search it with bm25", rel->id,
+				    rel->vectors_problem[0] ? " loaded: " : "", rel->vectors_problem);
 			return RETRIEVE_NOT_READY;
 		}
 		want_dense = 0;

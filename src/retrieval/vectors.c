@@ -46,9 +46,10 @@ void vectors_free(struct vector_index *vi)
 }
 
 struct vector_index *vectors_load(struct store *st, const struct config *cfg,
-				  const struct release_record *r, struct strbuf *err)
+				  const struct release_record *r, int *unusable, struct strbuf *err)
 {
 	struct vector_index *vi = xcalloc(1, sizeof(*vi));
+	*unusable = 0;
 	if (!strcmp(r->embedder_name, "openai")) {
 		/* The endpoint embeds the questions; its dimension is in the record. */
 		json_t *p = json_loads(r->embedder_params ? r->embedder_params : "", 0, NULL);
@@ -62,6 +63,7 @@ struct vector_index *vectors_load(struct store *st, const struct config *cfg,
 		free(file);
 		vi->dim = vi->e ? embedder_dim(vi->e) : 0;
 	}
+	*unusable = vi->dim <= 0;
 	if (vi->dim <= 0 ||
 	    store_release_vectors(st, r->id, r->embedder_id, vi->dim, &vi->ids, &vi->vectors, &vi->n,
 				  err)) {

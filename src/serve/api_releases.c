@@ -97,6 +97,7 @@ void api_release_promote(struct server_ctx *ctx, const struct request *rq, struc
 			    msg.buf);
 		break;
 	case PROMOTE_ALREADY:
+	case PROMOTE_MOVED:
 		reply_error(rp, 409, NULL, "%s", err.buf);
 		break;
 	case PROMOTE_NO_SUCH:

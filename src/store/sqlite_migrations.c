@@ -393,7 +393,7 @@ static int foreign_keys_broken(sqlite3 *db, char **msg)
 	return broken;
 }
 
-int sqlite_migrate(sqlite3 *db, struct strbuf *err)
+static int schema_version(sqlite3 *db)
 {
 	sqlite3_stmt *st = NULL;
 	int version = 0;
@@ -401,6 +401,12 @@ int sqlite_migrate(sqlite3 *db, struct strbuf *err)
 	    sqlite3_step(st) == SQLITE_ROW)
 		version = sqlite3_column_int(st, 0);
 	sqlite3_finalize(st);
+	return version;
+}
+
+int sqlite_migrate(sqlite3 *db, struct strbuf *err)
+{
+	int version = schema_version(db);
 
 	int latest = (int)(sizeof(migrations) / sizeof(migrations[0]));
 	if (version > latest) {
@@ -422,8 +428,18 @@ int sqlite_migrate(sqlite3 *db, struct strbuf *err)
 		char *msg = NULL;
 		char bump[64];
 		snprintf(bump, sizeof(bump), "PRAGMA user_version = %d;", v + 1);
-		if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, &msg) != SQLITE_OK ||
-		    sqlite3_exec(db, migrations[v], NULL, NULL, &msg) != SQLITE_OK ||
+		if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, &msg) != SQLITE_OK) {
+			strbuf_addf(err, "migration %d failed: %s", v + 1, msg ? msg : "?");
+			sqlite3_free(msg);
+			ret = -1;
+			break;
+		}
+		/* Another process opening the store at the same moment may have done it meanwhile. */
+		if (schema_version(db) > v) {
+			sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+			continue;
+		}
+		if (sqlite3_exec(db, migrations[v], NULL, NULL, &msg) != SQLITE_OK ||
 		    foreign_keys_broken(db, &msg) ||
 		    sqlite3_exec(db, bump, NULL, NULL, &msg) != SQLITE_OK ||
 		    sqlite3_exec(db, "COMMIT", NULL, NULL, &msg) != SQLITE_OK) {

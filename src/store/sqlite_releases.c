@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/hash.h"
 #include "core/timeutil.h"
 #include "core/xalloc.h"
 #include "store/sqlite_internal.h"
@@ -309,8 +310,8 @@ static int switch_production(struct store *st, long long from, long long to, int
 	       models_follow(st, to, err);
 }
 
-int store_release_promote(struct store *st, long long id, const struct release_action *a,
-			  struct strbuf *err)
+int store_release_promote(struct store *st, long long id, long long expected_from,
+			  const struct release_action *a, struct strbuf *err)
 {
 	struct release_record r;
 	if (sql_begin(st, err))
@@ -330,6 +331,12 @@ int store_release_promote(struct store *st, long long id, const struct release_a
 		return 2;
 	}
 	long long from = store_release_production_id(st, err);
+	if (from >= 0 && expected_from >= 0 && from != expected_from) {
+		/* Measured against another production than the one there now: decide again. */
+		sql_rollback(st);
+		strbuf_addf(err, "production moved to release %lld meanwhile", from);
+		return 3;
+	}
 	if (from < 0 || switch_production(st, from, id, 1, err) ||
 	    audit(st, "promote", from, id, a, err) || sql_commit(st, err)) {
 		sql_rollback(st);
@@ -345,10 +352,19 @@ int store_release_refuse(struct store *st, long long id, const struct release_ac
 	const void *args[] = { &now, &id };
 	if (sql_begin(st, err))
 		return -1;
-	/* Only a candidate: someone may have promoted it by hand meanwhile. */
+	/* Only a candidate (or one refused before): someone may have promoted it by hand meanwhile. */
 	if (exec_bound(st, "UPDATE releases SET state = 'refused', decided_at = ?1 WHERE id = ?2"
-		       " AND state = 'candidate'", "ii", args, "cannot refuse the release", err) ||
-	    exec_bound(st, "UPDATE models SET state = 'archived' WHERE state = 'candidate' AND id IN"
+		       " AND state IN ('candidate', 'refused')", "ii", args, "cannot refuse the release",
+		       err)) {
+		sql_rollback(st);
+		return -1;
+	}
+	if (!sqlite3_changes(st->db)) {
+		sql_rollback(st);
+		strbuf_addf(err, "release %lld is no longer a candidate", id);
+		return 2;
+	}
+	if (exec_bound(st, "UPDATE models SET state = 'archived' WHERE state = 'candidate' AND id IN"
 		       " (SELECT lexicon_id FROM releases WHERE id = ?2 UNION"
 		       "  SELECT embedder_id FROM releases WHERE id = ?2)", "ii", args,
 		       "cannot archive the refused models", err) ||
@@ -362,11 +378,22 @@ int store_release_refuse(struct store *st, long long id, const struct release_ac
 int store_release_abandon(struct store *st, long long id, struct strbuf *err)
 {
 	const void *args[] = { &id };
-	return exec_bound(st, "UPDATE releases SET state = 'archived', checks = json_array(json_object("
-			  "'check', 'abandoned', 'ok', json('false'), 'detail', 'its run stopped before"
-			  " the gate decided, and the documents changed since'))"
-			  " WHERE id = ? AND state = 'candidate'", "i", args,
-			  "cannot archive an abandoned candidate", err);
+	if (sql_begin(st, err))
+		return -1;
+	if (exec_bound(st, "UPDATE releases SET state = 'archived', checks = json_array(json_object("
+		       "'check', 'abandoned', 'ok', json('false'), 'detail', 'its run stopped before"
+		       " the gate decided, and the documents changed since'))"
+		       " WHERE id = ?1 AND state = 'candidate'", "i", args,
+		       "cannot archive an abandoned candidate", err) ||
+	    exec_bound(st, "UPDATE models SET state = 'archived' WHERE state = 'candidate' AND id IN"
+		       " (SELECT lexicon_id FROM releases WHERE id = ?1 UNION"
+		       "  SELECT embedder_id FROM releases WHERE id = ?1)", "i", args,
+		       "cannot archive the abandoned models", err) ||
+	    sql_commit(st, err)) {
+		sql_rollback(st);
+		return -1;
+	}
+	return 0;
 }
 
 int store_release_rollback(struct store *st, const struct release_action *a, long long *from,
@@ -503,6 +530,25 @@ int store_release_has_document(struct store *st, long long id, const char *relpa
 	return found < 0 ? -1 : !found;
 }
 
+int store_release_paths_digest(struct store *st, long long id, char out[SHA256_HEX_LEN + 1],
+			       struct strbuf *err)
+{
+	sqlite3_stmt *stmt = NULL;
+	if (sql_prepare(st, "SELECT d.relpath FROM release_docs rd JOIN doc_versions v"
+			    " ON v.id = rd.version_id JOIN documents d ON d.id = v.doc_id"
+			    " WHERE rd.release_id = ? ORDER BY d.relpath", &stmt, err))
+		return -1;
+	sqlite3_bind_int64(stmt, 1, id);
+	struct sha256_ctx *h = sha256_begin();
+	int rc;
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		const char *p = (const char *)sqlite3_column_text(stmt, 0);
+		sha256_update(h, p ? p : "", (p ? strlen(p) : 0) + 1);
+	}
+	sha256_finish(h, out);
+	return sql_rows_end(st, stmt, rc, "cannot read the release's documents", err);
+}
+
 int store_release_chunk_ids(struct store *st, long long id, long long **ids, size_t *n,
 			    struct strbuf *err)
 {
@@ -624,11 +670,13 @@ int store_releases_gc(struct store *st, unsigned keep, struct release_gc *out, s
 	if (sql_begin(st, err))
 		return -1;
 	const void *args[] = { &k };
-	if (exec_bound(st, "DELETE FROM releases WHERE state IN ('archived', 'refused')"
-		       " AND id NOT IN (SELECT previous_id FROM releases WHERE state = 'production'"
-		       "   AND previous_id IS NOT NULL)"
+	if (exec_bound(st, "WITH kept AS (SELECT previous_id AS id FROM releases"
+		       "   WHERE state = 'production' AND previous_id IS NOT NULL)"
+		       " DELETE FROM releases WHERE state IN ('archived', 'refused')"
+		       " AND id NOT IN (SELECT id FROM kept)"
 		       " AND id NOT IN (SELECT id FROM releases WHERE state IN ('archived', 'refused')"
-		       "   ORDER BY id DESC LIMIT ?)", "i", args, "cannot remove old releases", err))
+		       "   AND id NOT IN (SELECT id FROM kept) ORDER BY id DESC LIMIT ?1)", "i", args,
+		       "cannot remove old releases", err))
 		goto fail;
 	out->releases = sqlite3_changes(st->db);
 	if (sql_exec(st, "DELETE FROM doc_versions WHERE id NOT IN (SELECT version_id FROM release_docs)"

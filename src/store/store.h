@@ -331,12 +331,13 @@ struct release_action {
 /*
  * Put release `id` in production in one transaction: the release there
  * before is archived and remembered as where a rollback returns; the
- * models follow; audited.  0, 1 no such release, 2 already in production,
- * -1 error.
+ * models follow; audited.  With expected_from >= 0, only if production is
+ * still that release (0: none), else 3 (someone moved it meanwhile).  0, 1
+ * no such release, 2 already in production, 3, -1 error.
  */
-int store_release_promote(struct store *st, long long id, const struct release_action *a,
-			  struct strbuf *err);
-/* The gate said no (a candidate only); audited. */
+int store_release_promote(struct store *st, long long id, long long expected_from,
+			  const struct release_action *a, struct strbuf *err);
+/* The gate said no (to a candidate, or again to a refused one); audited.  2 when it is neither now. */
 int store_release_refuse(struct store *st, long long id, const struct release_action *a,
 			 struct strbuf *err);
 /* A candidate whose run died and whose documents have changed since: archived. */
@@ -365,6 +366,8 @@ int store_release_chunks(struct store *st, long long id, long long without_model
 /* Whether release `id` holds a document at `relpath` (as ask cites it): 1, 0, -1 on error. */
 int store_release_has_document(struct store *st, long long id, const char *relpath,
 			       struct strbuf *err);
+/* A digest of the paths of a release's documents as they are now (renames change it). */
+int store_release_paths_digest(struct store *st, long long id, char out[65], struct strbuf *err);
 /* The ids of a release's chunks, ascending. */
 int store_release_chunk_ids(struct store *st, long long id, long long **ids, size_t *n,
 			    struct strbuf *err);

@@ -230,7 +230,7 @@ static long long release_now(struct fixture *f)
 	struct release_action gate = { .actor = "test" };
 	long long id = store_release_create(f->st, 0, 0, "{}", &f->err);
 	assert_true(id > 0);
-	assert_int_equal(store_release_promote(f->st, id, &gate, &f->err), 0);
+	assert_int_equal(store_release_promote(f->st, id, -1, &gate, &f->err), 0);
 	return id;
 }
 
