@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/log.h"
 #include "core/timeutil.h"
@@ -135,4 +136,8 @@ void flow_crash_point(const char *where)
 	const char *at = getenv("RAGOPS_CRASH_AT");
 	if (at && !strcmp(at, where))
 		raise(SIGKILL);
+	/* RAGOPS_PAUSE_AT=where: three seconds there, for a test to act meanwhile. */
+	at = getenv("RAGOPS_PAUSE_AT");
+	if (at && !strcmp(at, where))
+		sleep(3);
 }
