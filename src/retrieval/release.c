@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "core/log.h"
+#include "store/store.h"
 #include "core/timeutil.h"
 #include "core/xalloc.h"
 #include "retrieval/lexicon.h"
@@ -140,6 +141,111 @@ void release_put(struct release_hold *h)
 	release_view_free(dead); /* outside the lock: unmapping takes time */
 }
 
+/* Make `v` the slot's release (the caller holds the lock); *dead gets the one it replaces. */
+static struct release_hold *publish_locked(struct slot *slot, struct release_view *v,
+					   struct release_view **dead)
+{
+	struct release_hold *h = xcalloc(1, sizeof(*h));
+	h->slot = slot;
+	h->view = v;
+	h->refs = 1; /* the slot's */
+	put_locked(slot->current, dead);
+	slot->current = h;
+	return h;
+}
+
+/*
+ * Load release `id` into `slot` with the caller's store, published to
+ * waiters; with `hold`, the caller takes a reference at once (before any
+ * other switch can replace it).
+ */
+static struct release_view *load_into(struct slot *slot, struct store *st,
+				      const struct config *cfg, long long id, int *none,
+				      struct release_hold **hold, struct strbuf *err)
+{
+	double t0 = time_mono();
+	struct release_view *v = load(st, cfg, id, none, err), *dead = NULL;
+	pthread_mutex_lock(&slot->lock);
+	long long before = slot->current ? slot->current->view->id : 0;
+	slot->loading = 0;
+	if (v) {
+		struct release_hold *h = publish_locked(slot, v, &dead);
+		if (hold) {
+			h->refs++;
+			*hold = h;
+		}
+	}
+	pthread_cond_broadcast(&slot->loaded);
+	pthread_mutex_unlock(&slot->lock);
+	/* A switch in a long-lived process (serve, a run's gate) is worth a line; a first load is not. */
+	if (v && before)
+		log_event(LOG_INFO, 0, NULL, "release", "loaded release %lld (%lld chunks) in %.0f ms, "
+			  "replacing release %lld", id, v->chunks, (time_mono() - t0) * 1000, before);
+	release_view_free(dead);
+	return v;
+}
+
+struct background_load {
+	const struct config *cfg;
+	long long id;
+};
+
+/*
+ * Production moved: the new release loads on a thread of its own, with a
+ * store connection of its own, while every request (the one that noticed
+ * included) goes on answering from the old release: a switch costs no
+ * question a wait.
+ */
+static void *load_in_background(void *arg)
+{
+	struct background_load *job = arg;
+	struct store *st = NULL;
+	struct strbuf err = STRBUF_INIT;
+	int none;
+	if (store_open(&st, job->cfg->data_dir, &err) ||
+	    !load_into(&production_slot, st, job->cfg, job->id, &none, NULL, &err)) {
+		log_event(LOG_WARNING, 0, NULL, "release", "cannot load release %lld: %s (the release "
+			  "before keeps answering)", job->id, err.buf);
+		if (!st) {
+			pthread_mutex_lock(&production_slot.lock);
+			production_slot.loading = 0;
+			pthread_cond_broadcast(&production_slot.loaded);
+			pthread_mutex_unlock(&production_slot.lock);
+		}
+	}
+	store_close(&st);
+	strbuf_release(&err);
+	free(job);
+	return NULL;
+}
+
+/* Start loading `id` in the background (the caller holds the lock and set slot->loading). */
+static int start_background_load(const struct config *cfg, long long id)
+{
+	pthread_t t;
+	pthread_attr_t attr;
+	struct background_load *job = xcalloc(1, sizeof(*job));
+	job->cfg = cfg;
+	job->id = id;
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	int rc = pthread_create(&t, &attr, load_in_background, job);
+	pthread_attr_destroy(&attr);
+	if (rc)
+		free(job);
+	return rc;
+}
+
+static int hold_current(struct slot *slot, const struct release_view **out,
+			struct release_hold **hold)
+{
+	*hold = slot->current;
+	(*hold)->refs++;
+	*out = (*hold)->view;
+	pthread_mutex_unlock(&slot->lock);
+	return 0;
+}
+
 int release_get(struct store *st, const struct config *cfg, long long id,
 		const struct release_view **out, struct release_hold **hold, struct strbuf *err)
 {
@@ -156,49 +262,30 @@ int release_get(struct store *st, const struct config *cfg, long long id,
 	for (;;) {
 		struct release_hold *cur = slot->current;
 		if (cur && cur->view->id == id)
-			break;
+			return hold_current(slot, out, hold);
+		/* Production moved: the release before answers until the new one is loaded. */
+		if (production && cur && slot->loading == id)
+			return hold_current(slot, out, hold);
+		if (production && cur && !slot->loading) {
+			slot->loading = id;
+			if (start_background_load(cfg, id) == 0)
+				return hold_current(slot, out, hold);
+			slot->loading = 0; /* no thread: load it here */
+		}
 		if (!slot->loading)
-			break;
-		/* Another thread is loading: production keeps answering from the release before. */
-		if (production && slot->loading == id && cur)
 			break;
 		pthread_cond_wait(&slot->loaded, &slot->lock);
 	}
-	if (slot->current && (slot->current->view->id == id || slot->loading)) {
-		*hold = slot->current;
-		(*hold)->refs++;
-		*out = (*hold)->view;
-		pthread_mutex_unlock(&slot->lock);
-		return 0;
-	}
 	slot->loading = id;
-	long long before = slot->current ? slot->current->view->id : 0;
 	pthread_mutex_unlock(&slot->lock);
 
 	int none = 0;
-	double t0 = time_mono();
-	struct release_view *v = load(st, cfg, id, &none, err);
-	struct release_view *dead = NULL;
-	/* A switch in a long-lived process (serve, a run's gate) is worth a line; a first load is not. */
-	if (v && before)
-		log_event(LOG_INFO, 0, NULL, "release", "loaded release %lld (%lld chunks) in %.0f ms, "
-			  "replacing release %lld", id, v->chunks, (time_mono() - t0) * 1000, before);
-	pthread_mutex_lock(&slot->lock);
-	slot->loading = 0;
-	if (v) {
-		struct release_hold *h = xcalloc(1, sizeof(*h));
-		h->slot = slot;
-		h->view = v;
-		h->refs = 2; /* the slot's and the caller's */
-		put_locked(slot->current, &dead);
-		slot->current = h;
-		*hold = h;
-		*out = v;
+	struct release_view *v = load_into(slot, st, cfg, id, &none, hold, err);
+	if (!v) {
+		if (none)
+			strbuf_addf(err, "no release %lld", id);
+		return none ? 1 : -1;
 	}
-	pthread_cond_broadcast(&slot->loaded);
-	pthread_mutex_unlock(&slot->lock);
-	release_view_free(dead);
-	if (!v && none)
-		strbuf_addf(err, "no release %lld", id);
-	return v ? 0 : none ? 1 : -1;
+	*out = v;
+	return 0;
 }

@@ -40,6 +40,22 @@ for line in open(golden):
     print(json.dumps(a, ensure_ascii=False, sort_keys=True))
 PY
 }
+# serving RELEASE: seconds until the server answers from that release (it
+# loads a new release in the background, the old one answering meanwhile).
+serving() {
+	python3 - "$SERVE_URL" "$1" <<'PY'
+import json, sys, time, urllib.request
+url, want = sys.argv[1], int(sys.argv[2])
+t0 = time.time()
+while time.time() - t0 < 10:
+    req = urllib.request.Request(url + "/api/ask", json.dumps({"question": "flou de bougé"}).encode(),
+                                 {"Content-Type": "application/json"})
+    if json.loads(urllib.request.urlopen(req, timeout=30).read())["release"] == want:
+        break
+    time.sleep(0.02)
+print("%.2f" % (time.time() - t0))
+PY
+}
 answers >"$scratch/before"
 what='(j["answer"], j["release"], [(s["document"], s["page_start"], s["heading"], s["snippet"]) for s in j["sources"]])'
 cli=$(rg "$d" ask --json "$(head -1 "$TOP/samples/golden.jsonl" | jq_py "$(cat)" 'j["question"]')" | jq_py "$(cat)" "$what")
@@ -87,11 +103,15 @@ r=$(rg "$d" releases show 2 --json)
 equals "audited: action, from, to, who, forced, reason" \
 	"$(jq_py "$r" '[(e["action"], e["from"], e["to"], e["by"], e["forced"], e["reason"]) for e in j["history"]][0]')" \
 	"('promote', 1, 2, '$(id -un)', True, 'tiny chunks on purpose')"
+s=$(serving 2)
+check "the server answers from release 2 within a second ($s s)" python3 -c "import sys; sys.exit(not float(sys.argv[1]) < 1)" "$s"
 answers >"$scratch/forced"
 lacks "answers now come from release 2" "$(cat "$scratch/forced")" '"release": 1'
 out=$(rg "$d" deploy rollback --reason "back to normal"); rc=$?
 equals "deploy rollback returns to release 1" "$rc,$(sql "$d" "SELECT id FROM releases WHERE state = 'production'")" "0,1"
 contains "and says so" "$out" "production is release 1 again"
+s=$(serving 1)
+check "and from release 1 within a second of the rollback ($s s)" python3 -c "import sys; sys.exit(not float(sys.argv[1]) < 1)" "$s"
 answers >"$scratch/rolled-back"
 check "after rollback every golden answer and its sources are byte-identical" cmp "$scratch/before" "$scratch/rolled-back"
 equals "the rollback is audited" \
