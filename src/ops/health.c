@@ -80,7 +80,10 @@ static void check_index(struct store *st, const struct config *cfg, struct healt
 	} else if (!view->lx && !strcmp(cfg->retrieve.bm25_index, "lexicon")) {
 		add(r, "index", HEALTH_DEGRADED, value, "lexicon", "%.160s: BM25 reads the SQLite index "
 		    "(slower) until the next 'ragops run'", view->lexicon_problem);
-	} else if (!view->vi) {
+	} else if (release_vectors(view, st, cfg, &err) == (const struct vector_index *)-1) {
+		add(r, "index", HEALTH_DOWN, value, "readable", "cannot read release %lld's vectors: "
+		    "%.160s", rel.id, err.buf);
+	} else if (!release_vectors(view, st, cfg, &err)) {
 		add(r, "index", HEALTH_DEGRADED, value, "vectors", "release %lld: answers use BM25 alone "
 		    "(%.150s)", rel.id, view->vectors_problem[0] ? view->vectors_problem : "no embedder");
 	} else {

@@ -42,6 +42,8 @@ static void release_view_free(struct release_view *v)
 		return;
 	lexicon_close(v->lx);
 	vectors_free(v->vi);
+	release_record_release(&v->record);
+	pthread_mutex_destroy(&v->vectors_lock);
 	free(v);
 }
 
@@ -75,48 +77,75 @@ static struct lexicon *open_lexicon(struct store *st, const struct config *cfg,
 	return lx;
 }
 
+/*
+ * The vectors of r, into v (under v->vectors_lock).  A model that cannot be
+ * used leaves the release answering by BM25 (health says why); a store
+ * that cannot be read is an error, tried again by the next question.
+ */
+static int load_vectors(struct store *st, const struct config *cfg, struct release_view *v,
+			struct strbuf *err)
+{
+	struct strbuf why = STRBUF_INIT;
+	int unusable, ret = 0;
+	v->vi = vectors_load(st, cfg, &v->record, &unusable, &why);
+	if (v->vi || unusable)
+		v->vectors_tried = 1;
+	if (!v->vi && unusable) {
+		snprintf(v->vectors_problem, sizeof(v->vectors_problem), "%s", why.buf);
+		log_event(LOG_WARNING, 0, NULL, "release", "release %lld answers by BM25 alone: %s",
+			  v->id, why.buf);
+	} else if (!v->vi) {
+		strbuf_addstr(err, why.buf);
+		ret = -1;
+	}
+	strbuf_release(&why);
+	return ret;
+}
+
+const struct vector_index *release_vectors(const struct release_view *view, struct store *st,
+					   const struct config *cfg, struct strbuf *err)
+{
+	/* The view is shared and immutable but for this cache, filled once under its lock. */
+	struct release_view *v = (struct release_view *)view;
+	if (!v->record.embedder_id)
+		return NULL;
+	pthread_mutex_lock(&v->vectors_lock);
+	int rc = v->vectors_tried ? 0 : load_vectors(st, cfg, v, err);
+	pthread_mutex_unlock(&v->vectors_lock);
+	return rc ? (const struct vector_index *)-1 : v->vi;
+}
+
+/* eager: the vectors now (a background load, so that no question waits for them). */
 static struct release_view *release_view_load(struct store *st, const struct config *cfg,
-				       const struct release_record *r, struct strbuf *err)
+					      struct release_record *r, int eager,
+					      struct strbuf *err)
 {
 	struct release_view *v = xcalloc(1, sizeof(*v));
-	v->id = r->id;
-	v->chunks = r->chunks;
+	pthread_mutex_init(&v->vectors_lock, NULL);
+	v->record = *r;
+	memset(r, 0, sizeof(*r)); /* the view owns it now */
+	v->id = v->record.id;
+	v->chunks = v->record.chunks;
+	if (v->record.embedder_version)
+		snprintf(v->embedder, sizeof(v->embedder), "%s", v->record.embedder_version);
 	if (!strcmp(cfg->retrieve.bm25_index, "lexicon"))
-		v->lx = open_lexicon(st, cfg, r, v);
-	if (r->embedder_id) {
-		/*
-		 * A model that cannot be used leaves the release answering by
-		 * BM25 (health says why); a store that cannot be read is an error.
-		 */
-		struct strbuf why = STRBUF_INIT;
-		int unusable;
-		v->vi = vectors_load(st, cfg, r, &unusable, &why);
-		if (v->vi) {
-			snprintf(v->embedder, sizeof(v->embedder), "%s", r->embedder_version);
-		} else if (unusable) {
-			snprintf(v->vectors_problem, sizeof(v->vectors_problem), "%s", why.buf);
-			log_event(LOG_WARNING, 0, NULL, "release", "release %lld answers by BM25 alone: %s",
-				  r->id, why.buf);
-		} else {
-			strbuf_addstr(err, why.buf);
-			strbuf_release(&why);
-			release_view_free(v);
-			return NULL;
-		}
-		strbuf_release(&why);
+		v->lx = open_lexicon(st, cfg, &v->record, v);
+	if (eager && v->record.embedder_id && load_vectors(st, cfg, v, err)) {
+		release_view_free(v);
+		return NULL;
 	}
 	return v;
 }
 
 static struct release_view *load(struct store *st, const struct config *cfg, long long id,
-				 int *none, struct strbuf *err)
+				 int eager, int *none, struct strbuf *err)
 {
 	struct release_record r;
 	int rc = store_release_get(st, id, &r, err);
 	*none = rc == 1;
 	if (rc)
 		return NULL;
-	struct release_view *v = release_view_load(st, cfg, &r, err);
+	struct release_view *v = release_view_load(st, cfg, &r, eager, err);
 	release_record_release(&r);
 	return v;
 }
@@ -164,7 +193,8 @@ static struct release_view *load_into(struct slot *slot, struct store *st,
 				      struct release_hold **hold, struct strbuf *err)
 {
 	double t0 = time_mono();
-	struct release_view *v = load(st, cfg, id, none, err), *dead = NULL;
+	/* In the background (no hold wanted), the vectors too: no question will wait for them. */
+	struct release_view *v = load(st, cfg, id, !hold, none, err), *dead = NULL;
 	pthread_mutex_lock(&slot->lock);
 	long long before = slot->current ? slot->current->view->id : 0;
 	slot->loading = 0;

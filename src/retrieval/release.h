@@ -14,6 +14,8 @@
 #ifndef RETRIEVAL_RELEASE_H
 #define RETRIEVAL_RELEASE_H
 
+#include <pthread.h>
+
 #include "core/config.h"
 #include "core/strbuf.h"
 #include "store/store.h"
@@ -24,11 +26,15 @@ struct vector_index;
 struct release_view {
 	long long id;
 	long long chunks;
+	struct release_record record;
 	struct lexicon *lx;		/* NULL: missing or damaged, FTS5 answers instead */
-	struct vector_index *vi;	/* NULL: no embedder */
 	char embedder[64];		/* its version, "" without */
 	char lexicon_problem[160];	/* why lx is NULL */
-	char vectors_problem[160];	/* why vi is NULL when the release has an embedder */
+	/* The vectors, loaded at the first question by meaning: see release_vectors. */
+	pthread_mutex_t vectors_lock;
+	int vectors_tried;
+	struct vector_index *vi;
+	char vectors_problem[160];	/* why there are none although the release has an embedder */
 };
 
 struct release_hold;
@@ -40,5 +46,13 @@ struct release_hold;
 int release_get(struct store *st, const struct config *cfg, long long id,
 		const struct release_view **out, struct release_hold **hold, struct strbuf *err);
 void release_put(struct release_hold *hold);
+
+/*
+ * The release's vectors, loaded at the first call (a BM25 search never
+ * pays for them): NULL when it has none or its model cannot be used (see
+ * vectors_problem), (const struct vector_index *)-1 when the store failed.
+ */
+const struct vector_index *release_vectors(const struct release_view *v, struct store *st,
+					   const struct config *cfg, struct strbuf *err);
 
 #endif

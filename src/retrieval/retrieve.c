@@ -46,7 +46,7 @@ int retrieve(struct store *st, const struct config *cfg, const struct release_vi
 	size_t nf = 0, nids = 0;
 	long long *ids = NULL;
 	struct tokenizer *tok = NULL;
-	const struct vector_index *vi = rel->vi;
+	const struct vector_index *vi = NULL;
 	int ret = -1;
 	memset(out, 0, sizeof(*out));
 	out->release = rel->id;
@@ -56,6 +56,11 @@ int retrieve(struct store *st, const struct config *cfg, const struct release_vi
 		return RETRIEVE_BAD_QUERY;
 	}
 	int want_dense = strcmp(mode, "bm25") != 0, want_bm25 = strcmp(mode, "dense") != 0;
+	if (want_dense) {
+		vi = release_vectors(rel, st, cfg, err);
+		if (vi == (const struct vector_index *)-1)
+			return RETRIEVE_FAILED;
+	}
 	if (want_dense && !vi) {
 		if (!strcmp(mode, "dense")) {
 			strbuf_addf(err, "release %lld has no vectors%s%s: search it with bm25", rel->id,
