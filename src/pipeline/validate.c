@@ -15,6 +15,8 @@
 #include "learn/embedder.h"
 #include "ops/eval.h"
 #include "retrieval/lexicon.h"
+#include "retrieval/release.h"
+#include "retrieval/vectors.h"
 
 static struct gate_check *add_check(struct gate *g, const char *name, int ok, int quality)
 {
@@ -107,14 +109,61 @@ static int embedder_loads(const struct config *cfg, const struct release_record 
 	return e != NULL;
 }
 
+/* The vectors the release's check recorded when it was built ("value"), or -1. */
+static long long recorded_vectors(const struct release_record *r)
+{
+	json_t *checks = json_loads(r->checks ? r->checks : "", 0, NULL), *c;
+	long long n = -1;
+	size_t i;
+	json_array_foreach(checks, i, c) {
+		const char *name = json_string_value(json_object_get(c, "check"));
+		if (name && !strcmp(name, "vectors") &&
+		    json_is_true(json_object_get(c, "ok")) && json_is_number(json_object_get(c, "value")))
+			n = (long long)json_number_value(json_object_get(c, "value"));
+	}
+	json_decref(checks);
+	return n;
+}
+
+/*
+ * How many of the release's chunks have a vector of its model's size: read
+ * by loading the release as questions will (the gate's golden questions
+ * then use the loaded vectors, not a second read).  For a release already
+ * checked when it was built, promoted by force, the recorded count stands:
+ * chunks and vectors never change (only retention removes them, with the
+ * release).
+ */
+static int count_vectors(struct store *st, const struct config *cfg,
+			 const struct release_record *r, int recheck, long long *n, int *dim,
+			 struct strbuf *err)
+{
+	*n = recheck ? recorded_vectors(r) : -1;
+	*dim = vector_bytes(cfg, r) / (int)sizeof(float);
+	if (*n >= 0)
+		return 0;
+	const struct release_view *view;
+	struct release_hold *hold;
+	int rc = release_get(st, cfg, r->id, &view, &hold, err);
+	if (rc)
+		return -1;
+	const struct vector_index *vi = release_vectors(view, st, cfg, err);
+	if (vi == (const struct vector_index *)-1)
+		rc = -1;
+	else
+		*n = vi && vi->dim == *dim ? (long long)vi->n : 0;
+	release_put(hold);
+	return rc;
+}
+
 static int check_structure(struct store *st, const struct config *cfg,
 			   const struct release_record *r, const struct release_record *prod,
-			   struct gate *g, struct strbuf *err)
+			   int recheck, struct gate *g, struct strbuf *err)
 {
 	struct release_structure s;
-	int vbytes = vector_bytes(cfg, r);
-	if (store_release_structure(st, r->id, r->embedder_id, vbytes, cfg->validate.max_chunk_chars,
-				    &s, err))
+	long long vectors = 0;
+	int dim = 0;
+	if (store_release_structure(st, r->id, cfg->validate.max_chunk_chars, &s, err) ||
+	    (r->embedder_id && count_vectors(st, cfg, r, recheck, &vectors, &dim, err)))
 		return -1;
 	/* An empty release where production has documents is an inbox gone, not a library emptied. */
 	int emptied = r->documents == 0 && prod && prod->documents > 0;
@@ -143,10 +192,10 @@ static int check_structure(struct store *st, const struct config *cfg,
 	int prod_vectors = prod && prod->embedder_id;
 	struct strbuf why = STRBUF_INIT;
 	int loads = embedder_loads(cfg, r, &why);
-	int vectors_ok = r->embedder_id ? s.vectors == s.chunk_rows && !s.bad_vectors && vbytes && loads
+	int vectors_ok = r->embedder_id ? vectors == s.chunk_rows && dim > 0 && loads
 					: !prod_vectors || s.chunk_rows == 0;
 	c = add_check(g, "vectors", vectors_ok, 0);
-	figure(c, (double)s.vectors, (double)s.chunk_rows);
+	figure(c, (double)vectors, (double)s.chunk_rows);
 	if (!loads)
 		detail(c, "the embedder does not load: %s", why.buf);
 	else if (!r->embedder_id && vectors_ok)
@@ -154,12 +203,9 @@ static int check_structure(struct store *st, const struct config *cfg,
 	else if (!r->embedder_id)
 		detail(c, "no vectors, where release %lld has %s's (see the run's embed task)", prod->id,
 		       prod->embedder_version);
-	else if (s.bad_vectors)
-		detail(c, "%lld vectors of another size than %s's %d dimensions", s.bad_vectors,
-		       r->embedder_version, vbytes / (int)sizeof(float));
 	else
-		detail(c, "%lld of %lld chunks have a %s vector", s.vectors, s.chunk_rows,
-		       r->embedder_version);
+		detail(c, "%lld of %lld chunks have a %s vector of %d dimensions", vectors, s.chunk_rows,
+		       r->embedder_version, dim);
 	strbuf_release(&why);
 	c = add_check(g, "chunk sizes", !s.empty_chunks && !s.long_chunks, 0);
 	detail(c, "%lld empty, %lld over validate.max_chunk_chars (%u)", s.empty_chunks,
@@ -392,7 +438,7 @@ int gate_run(struct store *st, const struct config *cfg, const struct release_re
 {
 	memset(g, 0, sizeof(*g));
 	g->structural_ok = g->quality_ok = 1;
-	if (check_structure(st, cfg, cand, prod, g, err))
+	if (check_structure(st, cfg, cand, prod, skip_quality, g, err))
 		return -1;
 	if (skip_quality) {
 		struct gate_check *c = add_check(g, "quality", 1, 1);

@@ -613,9 +613,8 @@ int store_release_vectors(struct store *st, long long id, long long model_id, in
 	return 0;
 }
 
-int store_release_structure(struct store *st, long long id, long long embedder_id,
-			    int vector_bytes, unsigned max_chars, struct release_structure *out,
-			    struct strbuf *err)
+int store_release_structure(struct store *st, long long id, unsigned max_chars,
+			    struct release_structure *out, struct strbuf *err)
 {
 	sqlite3_stmt *stmt = NULL;
 	memset(out, 0, sizeof(*out));
@@ -625,11 +624,7 @@ int store_release_structure(struct store *st, long long id, long long embedder_i
 	 */
 	if (sql_prepare(st, "SELECT count(*),"
 			    " coalesce(sum(NOT EXISTS (SELECT 1 FROM chunks_fts_docsize f WHERE f.id = c.id)), 0),"
-			    " coalesce(sum(EXISTS (SELECT 1 FROM embeddings e WHERE e.model_id = ?2"
-			    "   AND e.chunk_id = c.id AND length(e.vector) = ?3)), 0),"
-			    " coalesce(sum(EXISTS (SELECT 1 FROM embeddings e WHERE e.model_id = ?2"
-			    "   AND e.chunk_id = c.id AND length(e.vector) != ?3)), 0),"
-			    " coalesce(sum(length(trim(c.text)) = 0), 0), coalesce(sum(length(c.text) > ?4), 0),"
+			    " coalesce(sum(length(trim(c.text)) = 0), 0), coalesce(sum(length(c.text) > ?2), 0),"
 			    " (SELECT count(*) FROM release_docs rd JOIN doc_versions v ON v.id = rd.version_id"
 			    "   WHERE rd.release_id = ?1 AND v.chunks = 0 AND v.pages_needing_ocr = 0),"
 			    " (SELECT coalesce(sum(v.ocr_pages), 0) FROM release_docs rd"
@@ -639,15 +634,12 @@ int store_release_structure(struct store *st, long long id, long long embedder_i
 			    " FROM" RELEASE_CHUNKS, &stmt, err))
 		return -1;
 	sqlite3_bind_int64(stmt, 1, id);
-	sqlite3_bind_int64(stmt, 2, embedder_id);
-	sqlite3_bind_int(stmt, 3, vector_bytes);
-	sqlite3_bind_int64(stmt, 4, max_chars);
+	sqlite3_bind_int64(stmt, 2, max_chars);
 	int rc = sqlite3_step(stmt);
 	if (rc == SQLITE_ROW) {
-		long long *v[] = { &out->chunk_rows, &out->fts_missing, &out->vectors,
-				   &out->bad_vectors, &out->empty_chunks, &out->long_chunks,
-				   &out->empty_docs, &out->ocr_pages, &out->weak_pages };
-		for (int i = 0; i < 9; i++)
+		long long *v[] = { &out->chunk_rows, &out->fts_missing, &out->empty_chunks,
+				   &out->long_chunks, &out->empty_docs, &out->ocr_pages, &out->weak_pages };
+		for (int i = 0; i < 7; i++)
 			*v[i] = sqlite3_column_int64(stmt, i);
 	}
 	sqlite3_finalize(stmt);

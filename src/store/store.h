@@ -380,13 +380,12 @@ struct release_structure {
 	long long chunk_rows;		/* chunks found for its versions */
 	long long empty_docs;		/* versions without chunks and without pages awaiting OCR */
 	long long fts_missing;		/* chunks with no full-text row */
-	long long vectors, bad_vectors;	/* of its embedder for its chunks; bad: another size */
 	long long empty_chunks, long_chunks;
 	long long ocr_pages, weak_pages;
 };
-int store_release_structure(struct store *st, long long id, long long embedder_id,
-			    int vector_bytes, unsigned max_chars, struct release_structure *out,
-			    struct strbuf *err);
+/* (The vectors are counted as they are loaded: see pipeline/validate.c.) */
+int store_release_structure(struct store *st, long long id, unsigned max_chars,
+			    struct release_structure *out, struct strbuf *err);
 
 struct release_gc {
 	long long releases, versions, models;	/* removed */
