@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# make demo: ingest the bundled sample corpus (text, OCR, embeddings), search
-# it, ask it questions, score it on the golden questions, and show that a
-# second run has nothing to do.  Usage: scripts/demo.sh RAGOPS
+# make demo: ingest the bundled sample corpus (text, OCR, embeddings) into a
+# release the gate promotes, search it, ask it questions, score it on the
+# golden questions, and show that a second run has nothing to do.  Usage: scripts/demo.sh RAGOPS
 set -euo pipefail
 ragops=${1:?usage: scripts/demo.sh path/to/ragops}
 data=${RAGOPS_DEMO_DATA:-./ragops-data}
@@ -24,6 +24,8 @@ step run "   # again: nothing changed, every document cached"
 rg run
 step runs
 rg runs --limit 5
+step releases "   # each run that changed something built a release; the gate promoted it"
+rg releases --limit 5
 step monitor
 rg monitor | head -12 || true
 printf '\nThe store, logs, metrics and models are in %s/.\n' "$data"
