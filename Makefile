@@ -82,6 +82,7 @@ bench:
 	bench/ocr.sh $(BUILD)/ragops
 	bench/retrieval.sh $(BUILD)/ragops
 	bench/serve.sh $(BUILD)/ragops
+	bench/releases.sh $(BUILD)/ragops
 
 check-style:
 	clang-format --dry-run --Werror src/*/*.c src/*/*.h src/*.c tests/unit/*.c
