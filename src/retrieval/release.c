@@ -83,11 +83,11 @@ static struct lexicon *open_lexicon(struct store *st, const struct config *cfg,
  * that cannot be read is an error, tried again by the next question.
  */
 static int load_vectors(struct store *st, const struct config *cfg, struct release_view *v,
-			struct strbuf *err)
+			const struct vector_index *from, struct strbuf *err)
 {
 	struct strbuf why = STRBUF_INIT;
 	int unusable, ret = 0;
-	v->vi = vectors_load(st, cfg, &v->record, &unusable, &why);
+	v->vi = vectors_load(st, cfg, &v->record, from, &unusable, &why);
 	if (v->vi || unusable)
 		v->vectors_tried = 1;
 	if (!v->vi && unusable) {
@@ -110,15 +110,18 @@ const struct vector_index *release_vectors(const struct release_view *view, stru
 	if (!v->record.embedder_id)
 		return NULL;
 	pthread_mutex_lock(&v->vectors_lock);
-	int rc = v->vectors_tried ? 0 : load_vectors(st, cfg, v, err);
+	int rc = v->vectors_tried ? 0 : load_vectors(st, cfg, v, NULL, err);
 	pthread_mutex_unlock(&v->vectors_lock);
 	return rc ? (const struct vector_index *)-1 : v->vi;
 }
 
-/* eager: the vectors now (a background load, so that no question waits for them). */
+/*
+ * eager: the vectors now (a background load, so that no question waits for
+ * them), borrowing those `from` (the release loaded before) shares.
+ */
 static struct release_view *release_view_load(struct store *st, const struct config *cfg,
 					      struct release_record *r, int eager,
-					      struct strbuf *err)
+					      const struct vector_index *from, struct strbuf *err)
 {
 	struct release_view *v = xcalloc(1, sizeof(*v));
 	pthread_mutex_init(&v->vectors_lock, NULL);
@@ -130,7 +133,7 @@ static struct release_view *release_view_load(struct store *st, const struct con
 		snprintf(v->embedder, sizeof(v->embedder), "%s", v->record.embedder_version);
 	if (!strcmp(cfg->retrieve.bm25_index, "lexicon"))
 		v->lx = open_lexicon(st, cfg, &v->record, v);
-	if (eager && v->record.embedder_id && load_vectors(st, cfg, v, err)) {
+	if (eager && v->record.embedder_id && load_vectors(st, cfg, v, from, err)) {
 		release_view_free(v);
 		return NULL;
 	}
@@ -138,14 +141,15 @@ static struct release_view *release_view_load(struct store *st, const struct con
 }
 
 static struct release_view *load(struct store *st, const struct config *cfg, long long id,
-				 int eager, int *none, struct strbuf *err)
+				 int eager, const struct vector_index *from, int *none,
+				 struct strbuf *err)
 {
 	struct release_record r;
 	int rc = store_release_get(st, id, &r, err);
 	*none = rc == 1;
 	if (rc)
 		return NULL;
-	struct release_view *v = release_view_load(st, cfg, &r, eager, err);
+	struct release_view *v = release_view_load(st, cfg, &r, eager, from, err);
 	release_record_release(&r);
 	return v;
 }
@@ -193,8 +197,28 @@ static struct release_view *load_into(struct slot *slot, struct store *st,
 				      struct release_hold **hold, struct strbuf *err)
 {
 	double t0 = time_mono();
-	/* In the background (no hold wanted), the vectors too: no question will wait for them. */
-	struct release_view *v = load(st, cfg, id, !hold, none, err), *dead = NULL;
+	/*
+	 * In the background (no hold wanted), the vectors too, so that no
+	 * question waits for them, borrowing what the release before holds.
+	 */
+	struct release_hold *from = NULL;
+	const struct vector_index *lent = NULL;
+	if (!hold) {
+		pthread_mutex_lock(&slot->lock);
+		from = slot->current;
+		if (from)
+			from->refs++; /* kept alive while its vectors are read */
+		pthread_mutex_unlock(&slot->lock);
+	}
+	if (from) {
+		/* Only vectors already loaded are lent: once loaded they never change. */
+		pthread_mutex_lock(&from->view->vectors_lock);
+		lent = from->view->vectors_tried ? from->view->vi : NULL;
+		pthread_mutex_unlock(&from->view->vectors_lock);
+	}
+	struct release_view *v = load(st, cfg, id, !hold, lent, none, err);
+	struct release_view *dead = NULL;
+	release_put(from);
 	pthread_mutex_lock(&slot->lock);
 	long long before = slot->current ? slot->current->view->id : 0;
 	slot->loading = 0;

@@ -38,9 +38,11 @@ struct scored {
  * The vectors of release r's embedder for its chunks; NULL with the reason,
  * and *unusable set when the model itself cannot be used (its file missing
  * or damaged, no dimension on record) rather than the store failing.
+ * `from` (NULL or a release loaded before) lends the vectors it shares.
  */
 struct vector_index *vectors_load(struct store *st, const struct config *cfg,
-				  const struct release_record *r, int *unusable, struct strbuf *err);
+				  const struct release_record *r, const struct vector_index *from,
+				  int *unusable, struct strbuf *err);
 void vectors_free(struct vector_index *vi);
 
 /* Top-k chunks by cosine with the question, best first; -1 when it cannot be embedded. */

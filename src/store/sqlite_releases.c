@@ -613,6 +613,32 @@ int store_release_vectors(struct store *st, long long id, long long model_id, in
 	return 0;
 }
 
+int store_vectors_get(struct store *st, long long model_id, int dim, const long long *ids,
+		      size_t n, float *vectors, unsigned char *found, struct strbuf *err)
+{
+	sqlite3_stmt *stmt = NULL;
+	if (sql_prepare(st, "SELECT vector FROM embeddings WHERE model_id = ? AND chunk_id = ?",
+			&stmt, err))
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		sqlite3_reset(stmt);
+		sqlite3_bind_int64(stmt, 1, model_id);
+		sqlite3_bind_int64(stmt, 2, ids[i]);
+		int rc = sqlite3_step(stmt);
+		found[i] = rc == SQLITE_ROW && sqlite3_column_bytes(stmt, 0) == dim * (int)sizeof(float);
+		if (found[i])
+			memcpy(vectors + i * (size_t)dim, sqlite3_column_blob(stmt, 0),
+			       (size_t)dim * sizeof(float));
+		else if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+			sql_fail(st, "cannot read a vector", err);
+			sqlite3_finalize(stmt);
+			return -1;
+		}
+	}
+	sqlite3_finalize(stmt);
+	return 0;
+}
+
 int store_release_structure(struct store *st, long long id, unsigned max_chars,
 			    struct release_structure *out, struct strbuf *err)
 {

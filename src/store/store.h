@@ -375,6 +375,10 @@ int store_release_chunk_ids(struct store *st, long long id, long long **ids, siz
 int store_release_vectors(struct store *st, long long id, long long model_id, int dim,
 			  long long **ids, float **vectors, size_t *n, struct strbuf *err);
 
+/* Vectors of `model_id` for given chunks, into vectors[n * dim]; found[i] says which were there. */
+int store_vectors_get(struct store *st, long long model_id, int dim, const long long *ids,
+		      size_t n, float *vectors, unsigned char *found, struct strbuf *err);
+
 /* What the structural checks count on a release. */
 struct release_structure {
 	long long chunk_rows;		/* chunks found for its versions */
