@@ -37,3 +37,16 @@ machine_facts() {
 	fact git_commit "$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)"
 	fact git_dirty "$([[ -n $(git -C "$ROOT" status --porcelain -- src 2>/dev/null || true) ]] && echo yes || echo no)"
 }
+
+# stop_server: SIGTERM to the `ragops serve` in $SERVER_PID, then up to 30 s
+# for requests in flight; its exit status -> $SERVER_EXIT (KILLed after 30 s: 137)
+stop_server() {
+	[[ -n $SERVER_PID ]] || return 0
+	local pid=$SERVER_PID i
+	SERVER_PID=
+	kill -TERM "$pid" 2>/dev/null || true
+	for ((i = 0; i < 300; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+	kill -0 "$pid" 2>/dev/null && { say "the server did not stop within 30 s of SIGTERM: killing it"; kill -KILL "$pid" 2>/dev/null || true; }
+	SERVER_EXIT=0
+	wait "$pid" 2>/dev/null || SERVER_EXIT=$?
+}

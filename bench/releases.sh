@@ -124,16 +124,6 @@ stop_loop() {
 	touch "$W/switch.stop"
 	wait "$pid" 2>/dev/null || true
 }
-stop_server() {
-	[[ -n $SERVER_PID ]] || return 0
-	local pid=$SERVER_PID i
-	SERVER_PID=
-	kill -TERM "$pid" 2>/dev/null || true
-	for ((i = 0; i < 300; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-	kill -0 "$pid" 2>/dev/null && { say "the server did not stop within 30 s of SIGTERM: killing it"; kill -KILL "$pid" 2>/dev/null || true; }
-	SERVER_EXIT=0
-	wait "$pid" 2>/dev/null || SERVER_EXIT=$?
-}
 cleanup() {
 	stop_loop || true
 	stop_server || true

@@ -41,23 +41,6 @@ static void read_model(sqlite3_stmt *stmt, struct model_record *m)
 	m->data_hash = sql_column_dup(stmt, 10);
 }
 
-int store_model_production(struct store *st, const char *kind, struct model_record *m,
-			   struct strbuf *err)
-{
-	sqlite3_stmt *stmt = NULL;
-	memset(m, 0, sizeof(*m));
-	if (sql_prepare(st, MODEL_COLUMNS "WHERE kind = ? AND state = 'production'"
-			    " ORDER BY id DESC LIMIT 1", &stmt, err))
-		return -1;
-	sqlite3_bind_text(stmt, 1, kind, -1, SQLITE_STATIC);
-	int rc = sqlite3_step(stmt);
-	if (rc == SQLITE_ROW)
-		read_model(stmt, m);
-	int ret = sql_found(st, rc, "cannot read the model registry", err);
-	sqlite3_finalize(stmt);
-	return ret;
-}
-
 int store_model_get(struct store *st, long long id, struct model_record *m, struct strbuf *err)
 {
 	sqlite3_stmt *stmt = NULL;

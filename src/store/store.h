@@ -234,9 +234,6 @@ struct model_record {
 	char *data_hash;	/* of what it was built from */
 };
 void model_record_release(struct model_record *m);
-/* The model of `kind` in production; 0 found, 1 none, -1 error. */
-int store_model_production(struct store *st, const char *kind, struct model_record *out,
-			   struct strbuf *err);
 
 /* A chunk to embed or index. */
 struct chunk_text {
