@@ -27,6 +27,6 @@ rg runs --limit 5
 step releases "   # each run that changed something built a release; the gate promoted it"
 rg releases --limit 5
 step monitor
-rg monitor | head -12 || true
+rg monitor | head -15 || true
 printf '\nThe store, logs, metrics and models are in %s/.\n' "$data"
 printf 'Next: %s --data %s serve   # the dashboard on http://127.0.0.1:8750/\n' "$ragops" "$data"
