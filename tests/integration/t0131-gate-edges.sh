@@ -52,7 +52,11 @@ lacks "and health no longer mentions the lexicon" "$(rg "$d" health)" "lexicon"
 echo "Encore une phrase sur la lumière du soir." >>"$inbox/notes/photo-de-paysage.txt"
 RAGOPS_PAUSE_AT=promote "$RAGOPS" --data "$d" run --json >"$scratch/paused.json" 2>/dev/null &
 run=$!
-sleep 1.5
+# The gate has measured (its task is recorded) and the run waits before promoting.
+for _ in $(seq 300); do
+	[[ $(sql "$d" "SELECT count(*) FROM tasks WHERE stage = 'validate' AND run_id = (SELECT max(id) FROM runs)") -ge 1 ]] && break
+	sleep 0.1
+done
 out=$(rg "$d" deploy rollback --reason "during the gate"); rc=$?
 equals "a rollback while the gate decides" "$rc,$(prod)" "0,4"
 wait "$run"; rc=$?
