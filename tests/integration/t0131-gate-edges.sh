@@ -50,11 +50,12 @@ lacks "and health no longer mentions the lexicon" "$(rg "$d" health)" "lexicon"
 
 # A rollback during the gate: the run does not undo it.
 echo "Encore une phrase sur la lumière du soir." >>"$inbox/notes/photo-de-paysage.txt"
+last_run=$(sql "$d" "SELECT max(id) FROM runs")
 RAGOPS_PAUSE_AT=promote "$RAGOPS" --data "$d" run --json >"$scratch/paused.json" 2>/dev/null &
 run=$!
 # The gate has measured (its task is recorded) and the run waits before promoting.
 for _ in $(seq 300); do
-	[[ $(sql "$d" "SELECT count(*) FROM tasks WHERE stage = 'validate' AND run_id = (SELECT max(id) FROM runs)") -ge 1 ]] && break
+	[[ $(sql "$d" "SELECT count(*) FROM tasks WHERE stage = 'validate' AND run_id > $last_run") -ge 1 ]] && break
 	sleep 0.1
 done
 out=$(rg "$d" deploy rollback --reason "during the gate"); rc=$?
