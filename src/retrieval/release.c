@@ -9,11 +9,11 @@
 #include <string.h>
 
 #include "core/log.h"
-#include "store/store.h"
 #include "core/timeutil.h"
 #include "core/xalloc.h"
 #include "retrieval/lexicon.h"
 #include "retrieval/vectors.h"
+#include "store/store.h"
 
 struct slot {
 	pthread_mutex_t lock;
