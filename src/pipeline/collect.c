@@ -87,7 +87,8 @@ static void walk_dir(struct walk *w, const char *rel)
 		names[n++] = xstrdup(de->d_name);
 	}
 	closedir(dir);
-	qsort(names, n, sizeof(*names), cmp_names);
+	if (n) /* an empty folder (a share not mounted) has no list to sort */
+		qsort(names, n, sizeof(*names), cmp_names);
 
 	for (size_t i = 0; i < n; i++) {
 		char *child_rel = *rel ? xasprintf("%s/%s", rel, names[i]) : xstrdup(names[i]);
