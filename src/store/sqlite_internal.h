@@ -37,6 +37,9 @@ int sql_found(struct store *st, int rc, const char *what, struct strbuf *err);
  */
 int sql_rows_end(struct store *st, sqlite3_stmt *stmt, int rc, const char *what,
 		 struct strbuf *err);
+/* Run one statement with int64 and text parameters ("i" / "t" in `types`, one per argument). */
+int sql_exec_bound(struct store *st, const char *sql, const char *types, const void *const *args,
+		   const char *what, struct strbuf *err);
 /* A column as a fresh string (NULL stays NULL). */
 char *sql_column_dup(sqlite3_stmt *stmt, int col);
 int sql_begin(struct store *st, struct strbuf *err);

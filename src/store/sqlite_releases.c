@@ -2,20 +2,17 @@
  * SQLite backend: releases.  A release is a set of document versions
  * (release_docs) plus the lexicon and embedder built for them; chunks and
  * vectors are shared by every release that holds their version, so keeping
- * the previous release costs only what changed.
+ * the previous release costs only what changed.  Here: the records, their
+ * creation, promotion, refusal, rollback and audit; what a release holds,
+ * and retention, are in sqlite_release_content.c.
  */
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/hash.h"
 #include "core/timeutil.h"
 #include "core/xalloc.h"
 #include "store/sqlite_internal.h"
 #include "store/store.h"
-
-/* The chunks of release ?1. */
-#define RELEASE_CHUNKS \
-	" release_docs rd JOIN chunks c ON c.version_id = rd.version_id WHERE rd.release_id = ?1"
 
 void release_record_release(struct release_record *r)
 {
@@ -227,29 +224,11 @@ fail:
 	return -1;
 }
 
-/* Run one UPDATE/INSERT with int64 and text parameters ("i" / "t" in `types`). */
-static int exec_bound(struct store *st, const char *sql, const char *types, const void *const *args,
-		      const char *what, struct strbuf *err)
-{
-	sqlite3_stmt *stmt = NULL;
-	if (sql_prepare(st, sql, &stmt, err))
-		return -1;
-	for (int i = 0; types[i]; i++) {
-		if (types[i] == 'i')
-			sqlite3_bind_int64(stmt, i + 1, *(const long long *)args[i]);
-		else
-			sqlite3_bind_text(stmt, i + 1, args[i], -1, SQLITE_STATIC);
-	}
-	int rc = sqlite3_step(stmt);
-	sqlite3_finalize(stmt);
-	return rc == SQLITE_DONE ? 0 : sql_fail(st, what, err);
-}
-
 int store_release_set_models(struct store *st, long long id, long long lexicon_id,
 			     long long embedder_id, struct strbuf *err)
 {
 	const void *args[] = { &lexicon_id, &embedder_id, &id };
-	return exec_bound(st, "UPDATE releases SET lexicon_id = nullif(?, 0), embedder_id = nullif(?, 0)"
+	return sql_exec_bound(st, "UPDATE releases SET lexicon_id = nullif(?, 0), embedder_id = nullif(?, 0)"
 			  " WHERE id = ?", "iii", args, "cannot record the release's models", err);
 }
 
@@ -257,7 +236,7 @@ int store_release_set_verdict(struct store *st, long long id, const char *metric
 			      const char *checks, const char *eval_key, struct strbuf *err)
 {
 	const void *args[] = { metrics, checks, eval_key, &id };
-	return exec_bound(st, "UPDATE releases SET metrics = ?, checks = ?, eval_key = ? WHERE id = ?",
+	return sql_exec_bound(st, "UPDATE releases SET metrics = ?, checks = ?, eval_key = ? WHERE id = ?",
 			  "ttti", args, "cannot record the gate's figures", err);
 }
 
@@ -284,7 +263,7 @@ static int audit(struct store *st, const char *action, long long from, long long
 static int models_follow(struct store *st, long long id, struct strbuf *err)
 {
 	const void *args[] = { &id };
-	return exec_bound(st, "UPDATE models SET state = CASE WHEN id IN (SELECT lexicon_id FROM"
+	return sql_exec_bound(st, "UPDATE models SET state = CASE WHEN id IN (SELECT lexicon_id FROM"
 			  " releases WHERE id = ?1 UNION SELECT embedder_id FROM releases WHERE id = ?1)"
 			  " THEN 'production' WHEN state = 'production' THEN 'archived' ELSE state END",
 			  "i", args, "cannot update the models' states", err);
@@ -297,11 +276,11 @@ static int switch_production(struct store *st, long long from, long long to, int
 	long long now = time_now_ms();
 	const void *off[] = { &from };
 	const void *on[] = { &now, &from, &to };
-	if (from && exec_bound(st, "UPDATE releases SET state = 'archived' WHERE id = ?", "i", off,
+	if (from && sql_exec_bound(st, "UPDATE releases SET state = 'archived' WHERE id = ?", "i", off,
 			       "cannot archive the production release", err))
 		return -1;
 	/* A rollback keeps where the release it returns to came from: rollback again goes further back. */
-	return exec_bound(st, remember
+	return sql_exec_bound(st, remember
 			  ? "UPDATE releases SET state = 'production', decided_at = coalesce(decided_at, ?1),"
 			    " previous_id = nullif(?2, 0) WHERE id = ?3"
 			  : "UPDATE releases SET state = 'production', decided_at = coalesce(decided_at, ?1)"
@@ -353,7 +332,7 @@ int store_release_refuse(struct store *st, long long id, const struct release_ac
 	if (sql_begin(st, err))
 		return -1;
 	/* Only a candidate (or one refused before): someone may have promoted it by hand meanwhile. */
-	if (exec_bound(st, "UPDATE releases SET state = 'refused', decided_at = ?1 WHERE id = ?2"
+	if (sql_exec_bound(st, "UPDATE releases SET state = 'refused', decided_at = ?1 WHERE id = ?2"
 		       " AND state IN ('candidate', 'refused')", "ii", args, "cannot refuse the release",
 		       err)) {
 		sql_rollback(st);
@@ -364,7 +343,7 @@ int store_release_refuse(struct store *st, long long id, const struct release_ac
 		strbuf_addf(err, "release %lld is no longer a candidate", id);
 		return 2;
 	}
-	if (exec_bound(st, "UPDATE models SET state = 'archived' WHERE state = 'candidate' AND id IN"
+	if (sql_exec_bound(st, "UPDATE models SET state = 'archived' WHERE state = 'candidate' AND id IN"
 		       " (SELECT lexicon_id FROM releases WHERE id = ?2 UNION"
 		       "  SELECT embedder_id FROM releases WHERE id = ?2)", "ii", args,
 		       "cannot archive the refused models", err) ||
@@ -380,12 +359,12 @@ int store_release_abandon(struct store *st, long long id, struct strbuf *err)
 	const void *args[] = { &id };
 	if (sql_begin(st, err))
 		return -1;
-	if (exec_bound(st, "UPDATE releases SET state = 'archived', checks = json_array(json_object("
+	if (sql_exec_bound(st, "UPDATE releases SET state = 'archived', checks = json_array(json_object("
 		       "'check', 'abandoned', 'ok', json('false'), 'detail', 'its run stopped before"
 		       " the gate decided, and the documents changed since'))"
 		       " WHERE id = ?1 AND state = 'candidate'", "i", args,
 		       "cannot archive an abandoned candidate", err) ||
-	    exec_bound(st, "UPDATE models SET state = 'archived' WHERE state = 'candidate' AND id IN"
+	    sql_exec_bound(st, "UPDATE models SET state = 'archived' WHERE state = 'candidate' AND id IN"
 		       " (SELECT lexicon_id FROM releases WHERE id = ?1 UNION"
 		       "  SELECT embedder_id FROM releases WHERE id = ?1)", "i", args,
 		       "cannot archive the abandoned models", err) ||
@@ -475,263 +454,4 @@ int store_release_events(struct store *st, long long release_id, unsigned limit,
 		return -1;
 	}
 	return 0;
-}
-
-static int read_chunk_texts(struct store *st, sqlite3_stmt *stmt, struct chunk_text **out,
-			    size_t *n, struct strbuf *err)
-{
-	size_t alloc = 0;
-	int rc;
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		ALLOC_GROW(*out, *n + 1, alloc);
-		struct chunk_text *c = &(*out)[(*n)++];
-		c->id = sqlite3_column_int64(stmt, 0);
-		c->text = sql_column_dup(stmt, 1);
-		c->heading = sql_column_dup(stmt, 2);
-		c->language = sql_column_dup(stmt, 3);
-	}
-	if (sql_rows_end(st, stmt, rc, "cannot read the release's chunks", err)) {
-		chunk_texts_free(*out, *n);
-		*out = NULL;
-		*n = 0;
-		return -1;
-	}
-	return 0;
-}
-
-int store_release_chunks(struct store *st, long long id, long long without_model,
-			 struct chunk_text **out, size_t *n, struct strbuf *err)
-{
-	sqlite3_stmt *stmt = NULL;
-	*out = NULL;
-	*n = 0;
-	if (sql_prepare(st, "SELECT c.id, c.text, c.heading, c.language FROM" RELEASE_CHUNKS
-			    " AND (?2 = 0 OR NOT EXISTS (SELECT 1 FROM embeddings e"
-			    "   WHERE e.model_id = ?2 AND e.chunk_id = c.id)) ORDER BY c.id", &stmt, err))
-		return -1;
-	sqlite3_bind_int64(stmt, 1, id);
-	sqlite3_bind_int64(stmt, 2, without_model);
-	return read_chunk_texts(st, stmt, out, n, err);
-}
-
-int store_release_has_document(struct store *st, long long id, const char *relpath,
-			       struct strbuf *err)
-{
-	sqlite3_stmt *stmt = NULL;
-	if (sql_prepare(st, "SELECT 1 FROM release_docs rd JOIN doc_versions v ON v.id = rd.version_id"
-			    " JOIN documents d ON d.id = v.doc_id WHERE rd.release_id = ? AND d.relpath = ?"
-			    " LIMIT 1", &stmt, err))
-		return -1;
-	sqlite3_bind_int64(stmt, 1, id);
-	sqlite3_bind_text(stmt, 2, relpath, -1, SQLITE_STATIC);
-	int rc = sqlite3_step(stmt);
-	int found = sql_found(st, rc, "cannot read the release's documents", err);
-	sqlite3_finalize(stmt);
-	return found < 0 ? -1 : !found;
-}
-
-int store_release_paths_digest(struct store *st, long long id, char out[SHA256_HEX_LEN + 1],
-			       struct strbuf *err)
-{
-	sqlite3_stmt *stmt = NULL;
-	if (sql_prepare(st, "SELECT d.relpath FROM release_docs rd JOIN doc_versions v"
-			    " ON v.id = rd.version_id JOIN documents d ON d.id = v.doc_id"
-			    " WHERE rd.release_id = ? ORDER BY d.relpath", &stmt, err))
-		return -1;
-	sqlite3_bind_int64(stmt, 1, id);
-	struct sha256_ctx *h = sha256_begin();
-	int rc;
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		const char *p = (const char *)sqlite3_column_text(stmt, 0);
-		sha256_update(h, p ? p : "", (p ? strlen(p) : 0) + 1);
-	}
-	sha256_finish(h, out);
-	return sql_rows_end(st, stmt, rc, "cannot read the release's documents", err);
-}
-
-int store_release_chunk_ids(struct store *st, long long id, long long **ids, size_t *n,
-			    struct strbuf *err)
-{
-	sqlite3_stmt *stmt = NULL;
-	size_t alloc = 0;
-	int rc;
-	*ids = NULL;
-	*n = 0;
-	if (sql_prepare(st, "SELECT c.id FROM" RELEASE_CHUNKS " ORDER BY c.id", &stmt, err))
-		return -1;
-	sqlite3_bind_int64(stmt, 1, id);
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		ALLOC_GROW(*ids, *n + 1, alloc);
-		(*ids)[(*n)++] = sqlite3_column_int64(stmt, 0);
-	}
-	if (sql_rows_end(st, stmt, rc, "cannot read the release's chunks", err)) {
-		free(*ids);
-		*ids = NULL;
-		*n = 0;
-		return -1;
-	}
-	return 0;
-}
-
-int store_release_vectors(struct store *st, long long id, long long model_id, int dim,
-			  long long **ids, float **vectors, size_t *n, struct strbuf *err)
-{
-	sqlite3_stmt *stmt = NULL;
-	size_t alloc = 0;
-	int rc;
-	*ids = NULL;
-	*vectors = NULL;
-	*n = 0;
-	if (sql_prepare(st, "SELECT c.id, e.vector FROM release_docs rd"
-			    " JOIN chunks c ON c.version_id = rd.version_id"
-			    " JOIN embeddings e ON e.model_id = ?2 AND e.chunk_id = c.id"
-			    " WHERE rd.release_id = ?1 ORDER BY c.id", &stmt, err))
-		return -1;
-	sqlite3_bind_int64(stmt, 1, id);
-	sqlite3_bind_int64(stmt, 2, model_id);
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		if (sqlite3_column_bytes(stmt, 1) != dim * (int)sizeof(float))
-			continue; /* another dimension: the structural check reports it */
-		if (*n + 1 > alloc) {
-			alloc = alloc ? alloc * 2 : 1024;
-			*ids = xrealloc(*ids, alloc * sizeof(long long));
-			*vectors = xrealloc(*vectors, alloc * (size_t)dim * sizeof(float));
-		}
-		(*ids)[*n] = sqlite3_column_int64(stmt, 0);
-		memcpy(*vectors + *n * (size_t)dim, sqlite3_column_blob(stmt, 1),
-		       (size_t)dim * sizeof(float));
-		(*n)++;
-	}
-	if (sql_rows_end(st, stmt, rc, "cannot read the release's vectors", err)) {
-		free(*ids);
-		free(*vectors);
-		*ids = NULL;
-		*vectors = NULL;
-		*n = 0;
-		return -1;
-	}
-	return 0;
-}
-
-int store_vectors_get(struct store *st, long long model_id, int dim, const long long *ids,
-		      size_t n, float *vectors, unsigned char *found, struct strbuf *err)
-{
-	sqlite3_stmt *stmt = NULL;
-	if (sql_prepare(st, "SELECT vector FROM embeddings WHERE model_id = ? AND chunk_id = ?",
-			&stmt, err))
-		return -1;
-	for (size_t i = 0; i < n; i++) {
-		sqlite3_reset(stmt);
-		sqlite3_bind_int64(stmt, 1, model_id);
-		sqlite3_bind_int64(stmt, 2, ids[i]);
-		int rc = sqlite3_step(stmt);
-		found[i] = rc == SQLITE_ROW && sqlite3_column_bytes(stmt, 0) == dim * (int)sizeof(float);
-		if (found[i])
-			memcpy(vectors + i * (size_t)dim, sqlite3_column_blob(stmt, 0),
-			       (size_t)dim * sizeof(float));
-		else if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-			sql_fail(st, "cannot read a vector", err);
-			sqlite3_finalize(stmt);
-			return -1;
-		}
-	}
-	sqlite3_finalize(stmt);
-	return 0;
-}
-
-int store_release_structure(struct store *st, long long id, unsigned max_chars,
-			    struct release_structure *out, struct strbuf *err)
-{
-	sqlite3_stmt *stmt = NULL;
-	memset(out, 0, sizeof(*out));
-	/*
-	 * One pass over the release's chunks (FTS5 keeps one docsize row per
-	 * indexed chunk), one over its document versions.
-	 */
-	if (sql_prepare(st, "SELECT count(*),"
-			    " coalesce(sum(NOT EXISTS (SELECT 1 FROM chunks_fts_docsize f WHERE f.id = c.id)), 0),"
-			    " coalesce(sum(length(trim(c.text)) = 0), 0), coalesce(sum(length(c.text) > ?2), 0),"
-			    " (SELECT count(*) FROM release_docs rd JOIN doc_versions v ON v.id = rd.version_id"
-			    "   WHERE rd.release_id = ?1 AND v.chunks = 0 AND v.pages_needing_ocr = 0),"
-			    " (SELECT coalesce(sum(v.ocr_pages), 0) FROM release_docs rd"
-			    "   JOIN doc_versions v ON v.id = rd.version_id WHERE rd.release_id = ?1),"
-			    " (SELECT coalesce(sum(v.weak_pages), 0) FROM release_docs rd"
-			    "   JOIN doc_versions v ON v.id = rd.version_id WHERE rd.release_id = ?1)"
-			    " FROM" RELEASE_CHUNKS, &stmt, err))
-		return -1;
-	sqlite3_bind_int64(stmt, 1, id);
-	sqlite3_bind_int64(stmt, 2, max_chars);
-	int rc = sqlite3_step(stmt);
-	if (rc == SQLITE_ROW) {
-		long long *v[] = { &out->chunk_rows, &out->fts_missing, &out->empty_chunks,
-				   &out->long_chunks, &out->empty_docs, &out->ocr_pages, &out->weak_pages };
-		for (int i = 0; i < 7; i++)
-			*v[i] = sqlite3_column_int64(stmt, i);
-	}
-	sqlite3_finalize(stmt);
-	return rc == SQLITE_ROW ? 0 : sql_fail(st, "cannot check the release", err);
-}
-
-/*
- * Retention.  Kept: production, the release it replaced (rollback goes
- * there), undecided candidates, and the `keep` newest of the others.  Then
- * whatever no kept release and no document holds goes: document versions
- * (their chunks, full-text rows and vectors follow by cascade and trigger)
- * and models (their vectors follow; their files are the caller's to
- * remove, as *files).
- */
-int store_releases_gc(struct store *st, unsigned keep, struct release_gc *out, struct strbuf *err)
-{
-	sqlite3_stmt *stmt = NULL;
-	long long k = keep;
-	memset(out, 0, sizeof(*out));
-	if (sql_begin(st, err))
-		return -1;
-	const void *args[] = { &k };
-	if (exec_bound(st, "WITH kept AS (SELECT previous_id AS id FROM releases"
-		       "   WHERE state = 'production' AND previous_id IS NOT NULL)"
-		       " DELETE FROM releases WHERE state IN ('archived', 'refused')"
-		       " AND id NOT IN (SELECT id FROM kept)"
-		       " AND id NOT IN (SELECT id FROM releases WHERE state IN ('archived', 'refused')"
-		       "   AND id NOT IN (SELECT id FROM kept) ORDER BY id DESC LIMIT ?1)", "i", args,
-		       "cannot remove old releases", err))
-		goto fail;
-	out->releases = sqlite3_changes(st->db);
-	if (sql_exec(st, "DELETE FROM doc_versions WHERE id NOT IN (SELECT version_id FROM release_docs)"
-			 " AND id NOT IN (SELECT version_id FROM documents WHERE version_id IS NOT NULL)", err))
-		goto fail;
-	out->versions = sqlite3_changes(st->db);
-	/* Files of the models no release holds (a URL for an endpoint's model is no file). */
-	if (sql_prepare(st, "DELETE FROM models WHERE id NOT IN (SELECT lexicon_id FROM releases"
-			    "   WHERE lexicon_id IS NOT NULL UNION SELECT embedder_id FROM releases"
-			    "   WHERE embedder_id IS NOT NULL)"
-			    " AND state != 'production' RETURNING CASE WHEN name = 'openai' THEN NULL"
-			    "   ELSE path END", &stmt, err))
-		goto fail;
-	size_t alloc = 0;
-	int rc;
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		out->models++;
-		if (sqlite3_column_type(stmt, 0) == SQLITE_NULL)
-			continue;
-		ALLOC_GROW(out->files, out->nfiles + 1, alloc);
-		out->files[out->nfiles++] = sql_column_dup(stmt, 0);
-	}
-	if (sql_rows_end(st, stmt, rc, "cannot remove unused models", err))
-		goto fail;
-	if (sql_commit(st, err))
-		goto fail;
-	return 0;
-fail:
-	sql_rollback(st);
-	release_gc_release(out);
-	return -1;
-}
-
-void release_gc_release(struct release_gc *gc)
-{
-	for (size_t i = 0; i < gc->nfiles; i++)
-		free(gc->files[i]);
-	free(gc->files);
-	memset(gc, 0, sizeof(*gc));
 }

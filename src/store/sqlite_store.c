@@ -48,6 +48,24 @@ int sql_prepare(struct store *st, const char *sql, sqlite3_stmt **stmt, struct s
 	return sql_fail(st, "cannot prepare a statement", err);
 }
 
+/* Run one UPDATE/INSERT with int64 and text parameters ("i" / "t" in `types`). */
+int sql_exec_bound(struct store *st, const char *sql, const char *types, const void *const *args,
+		      const char *what, struct strbuf *err)
+{
+	sqlite3_stmt *stmt = NULL;
+	if (sql_prepare(st, sql, &stmt, err))
+		return -1;
+	for (int i = 0; types[i]; i++) {
+		if (types[i] == 'i')
+			sqlite3_bind_int64(stmt, i + 1, *(const long long *)args[i]);
+		else
+			sqlite3_bind_text(stmt, i + 1, args[i], -1, SQLITE_STATIC);
+	}
+	int rc = sqlite3_step(stmt);
+	sqlite3_finalize(stmt);
+	return rc == SQLITE_DONE ? 0 : sql_fail(st, what, err);
+}
+
 char *sql_column_dup(sqlite3_stmt *stmt, int col)
 {
 	const unsigned char *s = sqlite3_column_text(stmt, col);
