@@ -34,7 +34,7 @@ import sys
 import textwrap
 import time
 
-from facts import load_facts
+from facts import die, load_facts, load_json, save_json
 
 PARAS_PER_EDIT = 3
 TARGET_RUN_RATIO = 1.3
@@ -43,23 +43,6 @@ TARGET_SWITCH_S = 1.0
 TARGET_P99_RATIO = 2.0
 STRING_FACTS = ("git_commit", "ragops_sha256", "loadavg_start", "loadavg_end", "peer_commit",
                 "peer_skipped", "peer_sha256", "peer_version")
-
-
-def die(msg):
-    print("bench: error: " + msg, file=sys.stderr)
-    sys.exit(1)
-
-
-def load_json(path):
-    with open(path, encoding="utf-8") as fp:
-        return json.load(fp)
-
-
-def save_json(path, obj):
-    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-    with open(path, "w", encoding="utf-8") as fp:
-        json.dump(obj, fp, indent=2, ensure_ascii=False)
-        fp.write("\n")
 
 
 def med(xs):

@@ -33,24 +33,7 @@ import sys
 import time
 import urllib.request
 
-from facts import load_facts
-
-
-def die(msg):
-    print("bench: error: " + msg, file=sys.stderr)
-    sys.exit(1)
-
-
-def load_json(path):
-    with open(path, encoding="utf-8") as fp:
-        return json.load(fp)
-
-
-def save_json(path, obj):
-    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-    with open(path, "w", encoding="utf-8") as fp:
-        json.dump(obj, fp, indent=2, ensure_ascii=False)
-        fp.write("\n")
+from facts import die, load_facts, load_json, save_json
 
 
 def nearest_rank(sorted_xs, p):
