@@ -4,6 +4,7 @@
 #include "serve/routes.h"
 
 #include <stdio.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -51,8 +52,10 @@ static int path_fits(const char *pattern, const char *path, long long *id)
 	char *end;
 	if (*digits < '1' || *digits > '9')
 		return 0;
+	errno = 0;
 	long long v = strtoll(digits, &end, 10);
-	if (strcmp(end, hole + 4) || v <= 0)
+	/* An id past the largest integer is no id (not the largest one). */
+	if (strcmp(end, hole + 4) || v <= 0 || errno == ERANGE)
 		return 0;
 	*id = v;
 	return 1;
