@@ -256,6 +256,7 @@ int publish_release(struct flow *fl, struct publish_outcome *out, struct strbuf 
 	struct release_record prod = { 0 }, latest = { 0 }, cand = { 0 };
 	double t0 = time_mono();
 	long long cand_id = 0;
+	char *settings = NULL;
 	int ret = -1;
 	memset(out, 0, sizeof(*out));
 	int has_prod = store_release_get(fl->st, 0, &prod, err);
@@ -263,6 +264,7 @@ int publish_release(struct flow *fl, struct publish_outcome *out, struct strbuf 
 	if (has_latest < 0)
 		goto cleanup;
 	const struct release_record *production = has_prod == 0 ? &prod : NULL;
+	settings = release_settings(fl->cfg);
 	if (has_latest == 0) {
 		int current = store_release_is_current(fl->st, latest.id, err);
 		if (current < 0)
@@ -274,9 +276,7 @@ int publish_release(struct flow *fl, struct publish_outcome *out, struct strbuf 
 		 */
 		int complete = latest.lexicon_id && (latest.embedder_id || !latest.chunks) &&
 			       model_files_present(fl->cfg, &latest);
-		char *settings = release_settings(fl->cfg);
 		int same = latest.settings && !strcmp(latest.settings, settings);
-		free(settings);
 		int undecided = !strcmp(latest.state, "candidate");
 		/* A refusal stands until something it was measured with changes (golden sets, thresholds). */
 		if (current && complete && same && !strcmp(latest.state, "refused")) {
@@ -297,7 +297,8 @@ int publish_release(struct flow *fl, struct publish_outcome *out, struct strbuf 
 			goto cleanup;
 		}
 		if (undecided && current && same && complete) {
-			cand_id = latest.id; /* its run died before the gate decided: validate again */
+			/* Left by a run that died before the gate decided, or refused under other settings. */
+			cand_id = latest.id;
 			if (!strcmp(latest.state, "candidate"))
 				log_event(LOG_INFO, fl->run_id, NULL, "validate", "release %lld was left "
 					  "undecided by a stopped run: validating it again", cand_id);
@@ -307,11 +308,9 @@ int publish_release(struct flow *fl, struct publish_outcome *out, struct strbuf 
 		}
 	}
 	if (!cand_id) {
-		char *settings = release_settings(fl->cfg);
 		long long started = time_now_ms();
 		cand_id = store_release_create(fl->st, fl->run_id, production ? production->id : 0,
 					       settings, err);
-		free(settings);
 		if (cand_id < 0) {
 			flow_corpus_task(fl, "release", TASK_FAILED, started, 0, err->buf);
 			goto cleanup;
@@ -330,6 +329,7 @@ int publish_release(struct flow *fl, struct publish_outcome *out, struct strbuf 
 	ret = 0;
 cleanup:
 	out->seconds = time_mono() - t0;
+	free(settings);
 	release_record_release(&prod);
 	release_record_release(&latest);
 	release_record_release(&cand);
