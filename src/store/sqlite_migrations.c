@@ -375,6 +375,39 @@ static const char *const migrations[] = {
 	"INSERT INTO release_events (at, action, to_id, actor, reason)"
 	"  SELECT created_at, 'promote', id, 'migration', 'the index as it was before releases'"
 	"  FROM releases;",
+
+	/*
+	 * 9: feedback names the sources it judges (JSON arrays of document
+	 * paths, NULL when not said); a release holds the models retraining
+	 * makes (ranker, vocabulary, curated answers, thresholds) besides its
+	 * lexicon and embedder; every retraining is recorded.
+	 */
+	"ALTER TABLE feedback ADD COLUMN helpful_sources TEXT;"
+	"ALTER TABLE feedback ADD COLUMN unhelpful_sources TEXT;"
+	"CREATE TABLE release_models ("
+	"  release_id INTEGER NOT NULL REFERENCES releases(id) ON DELETE CASCADE,"
+	"  kind TEXT NOT NULL,"
+	"  model_id INTEGER NOT NULL REFERENCES models(id),"
+	"  PRIMARY KEY (release_id, kind)"
+	") WITHOUT ROWID;"
+	"CREATE INDEX release_models_model ON release_models(model_id);"
+	/* Every model a release holds, whichever way it is attached. */
+	"CREATE VIEW release_model_ids (release_id, model_id) AS"
+	"  SELECT id, lexicon_id FROM releases WHERE lexicon_id IS NOT NULL"
+	"  UNION ALL SELECT id, embedder_id FROM releases WHERE embedder_id IS NOT NULL"
+	"  UNION ALL SELECT release_id, model_id FROM release_models;"
+	"CREATE TABLE retrainings ("
+	"  id INTEGER PRIMARY KEY,"
+	"  started_at INTEGER NOT NULL,"
+	"  ended_at INTEGER,"
+	"  state TEXT NOT NULL CHECK (state IN"
+	"    ('running','promoted','refused','nothing','failed')),"
+	"  actor TEXT NOT NULL,"
+	"  release_id INTEGER REFERENCES releases(id) ON DELETE SET NULL,"
+	"  feedback_upto INTEGER NOT NULL DEFAULT 0,"
+	"  feedback_hash TEXT,"
+	"  report TEXT NOT NULL DEFAULT '{}'"
+	");",
 };
 
 /* Whether a migration left a reference dangling; *msg says which table. */

@@ -240,9 +240,7 @@ int store_releases_gc(struct store *st, unsigned keep, struct release_gc *out, s
 		goto fail;
 	out->versions = sqlite3_changes(st->db);
 	/* Files of the models no release holds (a URL for an endpoint's model is no file). */
-	if (sql_prepare(st, "DELETE FROM models WHERE id NOT IN (SELECT lexicon_id FROM releases"
-			    "   WHERE lexicon_id IS NOT NULL UNION SELECT embedder_id FROM releases"
-			    "   WHERE embedder_id IS NOT NULL)"
+	if (sql_prepare(st, "DELETE FROM models WHERE id NOT IN (SELECT model_id FROM release_model_ids)"
 			    " AND state != 'production' RETURNING CASE WHEN name = 'openai' THEN NULL"
 			    "   ELSE path END", &stmt, err))
 		goto fail;

@@ -263,8 +263,8 @@ static int audit(struct store *st, const char *action, long long from, long long
 static int models_follow(struct store *st, long long id, struct strbuf *err)
 {
 	const void *args[] = { &id };
-	return sql_exec_bound(st, "UPDATE models SET state = CASE WHEN id IN (SELECT lexicon_id FROM"
-			  " releases WHERE id = ?1 UNION SELECT embedder_id FROM releases WHERE id = ?1)"
+	return sql_exec_bound(st, "UPDATE models SET state = CASE WHEN id IN (SELECT model_id FROM"
+			  " release_model_ids WHERE release_id = ?1)"
 			  " THEN 'production' WHEN state = 'production' THEN 'archived' ELSE state END",
 			  "i", args, "cannot update the models' states", err);
 }
@@ -344,8 +344,7 @@ int store_release_refuse(struct store *st, long long id, const struct release_ac
 		return 2;
 	}
 	if (sql_exec_bound(st, "UPDATE models SET state = 'archived' WHERE state = 'candidate' AND id IN"
-		       " (SELECT lexicon_id FROM releases WHERE id = ?2 UNION"
-		       "  SELECT embedder_id FROM releases WHERE id = ?2)", "ii", args,
+		       " (SELECT model_id FROM release_model_ids WHERE release_id = ?2)", "ii", args,
 		       "cannot archive the refused models", err) ||
 	    audit(st, "refuse", 0, id, a, err) || sql_commit(st, err)) {
 		sql_rollback(st);
@@ -365,8 +364,7 @@ int store_release_abandon(struct store *st, long long id, struct strbuf *err)
 		       " WHERE id = ?1 AND state = 'candidate'", "i", args,
 		       "cannot archive an abandoned candidate", err) ||
 	    sql_exec_bound(st, "UPDATE models SET state = 'archived' WHERE state = 'candidate' AND id IN"
-		       " (SELECT lexicon_id FROM releases WHERE id = ?1 UNION"
-		       "  SELECT embedder_id FROM releases WHERE id = ?1)", "i", args,
+		       " (SELECT model_id FROM release_model_ids WHERE release_id = ?1)", "i", args,
 		       "cannot archive the abandoned models", err) ||
 	    sql_commit(st, err)) {
 		sql_rollback(st);
