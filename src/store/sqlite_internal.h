@@ -46,6 +46,14 @@ int sql_begin(struct store *st, struct strbuf *err);
 int sql_commit(struct store *st, struct strbuf *err);
 void sql_rollback(struct store *st);
 
+struct model_record;
+/* The columns sql_read_model reads, from a table (or alias) named models or m. */
+#define MODEL_COLUMNS \
+	"id, created_at, kind, name, version, path, params, metrics, state, coalesce(parent_id, 0)," \
+	" data_hash"
+/* A model row whose MODEL_COLUMNS start at column `col`. */
+void sql_read_model(sqlite3_stmt *stmt, int col, struct model_record *m);
+
 /* The language marker that prefixes indexed text so the tokenizer knows how to stem. */
 #define LANG_MARK '\x1f'
 

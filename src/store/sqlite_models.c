@@ -22,35 +22,31 @@ void model_record_release(struct model_record *m)
 	memset(m, 0, sizeof(*m));
 }
 
-#define MODEL_COLUMNS \
-	"SELECT id, created_at, kind, name, version, path, params, metrics, state," \
-	" coalesce(parent_id, 0), data_hash FROM models "
-
-static void read_model(sqlite3_stmt *stmt, struct model_record *m)
+void sql_read_model(sqlite3_stmt *stmt, int col, struct model_record *m)
 {
-	m->id = sqlite3_column_int64(stmt, 0);
-	m->created_at = sqlite3_column_int64(stmt, 1);
-	m->kind = sql_column_dup(stmt, 2);
-	m->name = sql_column_dup(stmt, 3);
-	m->version = sql_column_dup(stmt, 4);
-	m->path = sql_column_dup(stmt, 5);
-	m->params = sql_column_dup(stmt, 6);
-	m->metrics = sql_column_dup(stmt, 7);
-	m->state = sql_column_dup(stmt, 8);
-	m->parent_id = sqlite3_column_int64(stmt, 9);
-	m->data_hash = sql_column_dup(stmt, 10);
+	m->id = sqlite3_column_int64(stmt, col);
+	m->created_at = sqlite3_column_int64(stmt, col + 1);
+	m->kind = sql_column_dup(stmt, col + 2);
+	m->name = sql_column_dup(stmt, col + 3);
+	m->version = sql_column_dup(stmt, col + 4);
+	m->path = sql_column_dup(stmt, col + 5);
+	m->params = sql_column_dup(stmt, col + 6);
+	m->metrics = sql_column_dup(stmt, col + 7);
+	m->state = sql_column_dup(stmt, col + 8);
+	m->parent_id = sqlite3_column_int64(stmt, col + 9);
+	m->data_hash = sql_column_dup(stmt, col + 10);
 }
 
 int store_model_get(struct store *st, long long id, struct model_record *m, struct strbuf *err)
 {
 	sqlite3_stmt *stmt = NULL;
 	memset(m, 0, sizeof(*m));
-	if (sql_prepare(st, MODEL_COLUMNS "WHERE id = ?", &stmt, err))
+	if (sql_prepare(st, "SELECT " MODEL_COLUMNS " FROM models WHERE id = ?", &stmt, err))
 		return -1;
 	sqlite3_bind_int64(stmt, 1, id);
 	int rc = sqlite3_step(stmt);
 	if (rc == SQLITE_ROW)
-		read_model(stmt, m);
+		sql_read_model(stmt, 0, m);
 	int ret = sql_found(st, rc, "cannot read the model registry", err);
 	sqlite3_finalize(stmt);
 	return ret;
@@ -63,12 +59,12 @@ int store_models_list(struct store *st, struct model_record **out, size_t *n, st
 	int rc;
 	*out = NULL;
 	*n = 0;
-	if (sql_prepare(st, MODEL_COLUMNS "ORDER BY id DESC", &stmt, err))
+	if (sql_prepare(st, "SELECT " MODEL_COLUMNS " FROM models ORDER BY id DESC", &stmt, err))
 		return -1;
 	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
 		ALLOC_GROW(*out, *n + 1, alloc);
 		memset(&(*out)[*n], 0, sizeof(**out));
-		read_model(stmt, &(*out)[(*n)++]);
+		sql_read_model(stmt, 0, &(*out)[(*n)++]);
 	}
 	if (sql_rows_end(st, stmt, rc, "cannot read the model registry", err)) {
 		model_records_free(*out, *n);

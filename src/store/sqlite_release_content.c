@@ -52,6 +52,21 @@ int store_release_chunks(struct store *st, long long id, long long without_model
 	return read_chunk_texts(st, stmt, out, n, err);
 }
 
+int store_release_doc_chunks(struct store *st, long long id, const char *relpath,
+			     struct chunk_text **out, size_t *n, struct strbuf *err)
+{
+	sqlite3_stmt *stmt = NULL;
+	*out = NULL;
+	*n = 0;
+	if (sql_prepare(st, "SELECT c.id, c.text, c.heading, c.language FROM" RELEASE_CHUNKS
+			    " AND c.doc_id IN (SELECT id FROM documents WHERE relpath = ?2) ORDER BY c.id",
+			    &stmt, err))
+		return -1;
+	sqlite3_bind_int64(stmt, 1, id);
+	sqlite3_bind_text(stmt, 2, relpath, -1, SQLITE_STATIC);
+	return read_chunk_texts(st, stmt, out, n, err);
+}
+
 int store_release_has_document(struct store *st, long long id, const char *relpath,
 			       struct strbuf *err)
 {

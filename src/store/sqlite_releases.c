@@ -201,6 +201,10 @@ long long store_release_create(struct store *st, long long run_id, long long par
 		" chunks = (SELECT coalesce(sum(v.chunks), 0) FROM release_docs rd"
 		"   JOIN doc_versions v ON v.id = rd.version_id WHERE rd.release_id = ?1) WHERE id = ?1",
 		changes_sql,
+		/* What retraining learned carries over to the new documents. */
+		"INSERT INTO release_models (release_id, kind, model_id) SELECT ?1, kind, model_id"
+		" FROM release_models WHERE release_id = (SELECT id FROM releases"
+		"   WHERE state = 'production')",
 	};
 	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
 		if (sql_prepare(st, steps[i], &stmt, err))

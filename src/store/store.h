@@ -401,6 +401,57 @@ struct release_gc {
 int store_releases_gc(struct store *st, unsigned keep, struct release_gc *out, struct strbuf *err);
 void release_gc_release(struct release_gc *gc);
 
+/* --- retraining ------------------------------------------------------------ */
+
+/*
+ * Besides its lexicon and embedder, a release holds what retraining made
+ * of the feedback, one model per kind: "ranker", "vocabulary", "curated",
+ * "thresholds".  A new release of changed documents inherits production's.
+ */
+struct release_model {
+	char kind[32];
+	struct model_record model;
+};
+int store_release_models(struct store *st, long long release, struct release_model **out,
+			 size_t *n, struct strbuf *err);
+void release_models_free(struct release_model *m, size_t n);
+/* Attach `model_id` to candidate `release` as its `kind` (0: detach). */
+int store_release_set_model(struct store *st, long long release, const char *kind,
+			    long long model_id, struct strbuf *err);
+/*
+ * A candidate holding exactly release `base`'s documents, lexicon, embedder
+ * and models (retraining changes models, never documents); returns its id or -1.
+ */
+long long store_release_derive(struct store *st, long long base, const char *changes_json,
+			       struct strbuf *err);
+/* The chunks of the document at `relpath` in release `id`, ascending ids. */
+int store_release_doc_chunks(struct store *st, long long id, const char *relpath,
+			     struct chunk_text **out, size_t *n, struct strbuf *err);
+/* Chunks release `to` holds that `from` does not (*added), and the reverse (*removed). */
+int store_release_diff(struct store *st, long long from, long long to, long long *added,
+		       long long *removed, struct strbuf *err);
+/* The first release that held model `model_id` (the corpus it was trained on), 0 when none. */
+long long store_model_first_release(struct store *st, long long model_id, struct strbuf *err);
+
+struct retraining_record {
+	long long id, started_at, ended_at;	/* ended_at 0 while running */
+	long long release_id;		/* the candidate it made, 0 when none */
+	long long feedback_upto;	/* the newest feedback id it read */
+	char *state;		/* running | promoted | refused | nothing | failed */
+	char *actor, *feedback_hash;
+	char *report;		/* JSON: what was trained, figures before and after, reasons */
+};
+void retraining_record_release(struct retraining_record *r);
+void retraining_records_free(struct retraining_record *r, size_t n);
+/* Record a retraining in state "running"; returns its id or -1. */
+long long store_retraining_begin(struct store *st, const char *actor, struct strbuf *err);
+/* Its outcome: r->id, state, release_id, feedback_upto, feedback_hash, report. */
+int store_retraining_finish(struct store *st, const struct retraining_record *r,
+			    struct strbuf *err);
+/* Newest first; finished_only: those that decided something (promoted, refused, nothing). */
+int store_retrainings_list(struct store *st, unsigned limit, int finished_only,
+			   struct retraining_record **out, size_t *n, struct strbuf *err);
+
 /* --- metrics for Prometheus -------------------------------------------------- */
 
 /* Numbers the store can be histogrammed on, all time (Prometheus counts from zero). */
@@ -443,6 +494,11 @@ struct feedback_record {
 	char *question, *answer, *sources;	/* sources: a JSON array */
 	int rating;
 	char *text, *corrected;			/* NULL when not given */
+	/*
+	 * The sources judged helpful and unhelpful: JSON arrays of document
+	 * paths as ask cites them, NULL when not given (and in older records).
+	 */
+	char *helpful, *unhelpful;
 };
 void feedback_record_release(struct feedback_record *f);
 void feedback_records_free(struct feedback_record *f, size_t n);
@@ -458,6 +514,12 @@ struct feedback_filter {
 /* Newest first. */
 int store_feedback_list(struct store *st, const struct feedback_filter *filter,
 			struct feedback_record **out, size_t *n, struct strbuf *err);
+
+/*
+ * Whether a document ever had `relpath` (as ask cites it), deleted ones
+ * included, for feedback that judges sources: 1 yes, 0 no, -1 on error.
+ */
+int store_document_path_known(struct store *st, const char *relpath, struct strbuf *err);
 
 /* A logged question (for feedback that names its query); 0 found, 1 not. */
 int store_query_get(struct store *st, long long id, char **question, char **answer,

@@ -1,0 +1,219 @@
+/*
+ * SQLite backend: what retraining needs of the store -- the models a
+ * release holds besides its lexicon and embedder, releases derived from
+ * another one, and the record of every retraining.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/timeutil.h"
+#include "core/xalloc.h"
+#include "store/sqlite_internal.h"
+#include "store/store.h"
+
+void release_models_free(struct release_model *m, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		model_record_release(&m[i].model);
+	free(m);
+}
+
+int store_release_models(struct store *st, long long release, struct release_model **out,
+			 size_t *n, struct strbuf *err)
+{
+	sqlite3_stmt *stmt = NULL;
+	size_t alloc = 0;
+	int rc;
+	*out = NULL;
+	*n = 0;
+	if (sql_prepare(st, "SELECT rm.kind, x.* FROM release_models rm JOIN (SELECT " MODEL_COLUMNS
+			    " FROM models) x ON x.id = rm.model_id WHERE rm.release_id = ?"
+			    " ORDER BY rm.kind", &stmt, err))
+		return -1;
+	sqlite3_bind_int64(stmt, 1, release);
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		ALLOC_GROW(*out, *n + 1, alloc);
+		struct release_model *m = &(*out)[(*n)++];
+		memset(m, 0, sizeof(*m));
+		snprintf(m->kind, sizeof(m->kind), "%s", (const char *)sqlite3_column_text(stmt, 0));
+		sql_read_model(stmt, 1, &m->model);
+	}
+	if (sql_rows_end(st, stmt, rc, "cannot read the release's models", err)) {
+		release_models_free(*out, *n);
+		*out = NULL;
+		*n = 0;
+		return -1;
+	}
+	return 0;
+}
+
+int store_release_set_model(struct store *st, long long release, const char *kind,
+			    long long model_id, struct strbuf *err)
+{
+	const void *args[] = { &release, kind, &model_id };
+	if (model_id)
+		return sql_exec_bound(st, "INSERT OR REPLACE INTO release_models (release_id, kind,"
+				      " model_id) VALUES (?, ?, ?)", "iti", args,
+				      "cannot attach the model to the release", err);
+	return sql_exec_bound(st, "DELETE FROM release_models WHERE release_id = ? AND kind = ?",
+			      "it", args, "cannot detach the model from the release", err);
+}
+
+long long store_release_derive(struct store *st, long long base, const char *changes_json,
+			       struct strbuf *err)
+{
+	long long id = -1;
+	if (sql_begin(st, err))
+		return -1;
+	long long now = time_now_ms();
+	const void *args[] = { &base, changes_json ? changes_json : "{}", &now };
+	if (sql_exec_bound(st, "INSERT INTO releases (parent_id, state, documents, chunks, lexicon_id,"
+			   " embedder_id, settings, changes, created_at)"
+			   " SELECT id, 'candidate', documents, chunks, lexicon_id, embedder_id, settings,"
+			   " ?2, ?3 FROM releases WHERE id = ?1", "iti", args,
+			   "cannot derive a release", err))
+		goto fail;
+	if (!sqlite3_changes(st->db)) {
+		strbuf_addf(err, "no release %lld to derive from", base);
+		goto fail;
+	}
+	id = sqlite3_last_insert_rowid(st->db);
+	const void *copy[] = { &id, &base };
+	if (sql_exec_bound(st, "INSERT INTO release_docs (release_id, version_id)"
+			   " SELECT ?1, version_id FROM release_docs WHERE release_id = ?2", "ii", copy,
+			   "cannot copy the release's documents", err) ||
+	    sql_exec_bound(st, "INSERT INTO release_models (release_id, kind, model_id)"
+			   " SELECT ?1, kind, model_id FROM release_models WHERE release_id = ?2", "ii",
+			   copy, "cannot copy the release's models", err) ||
+	    sql_commit(st, err))
+		goto fail;
+	return id;
+fail:
+	sql_rollback(st);
+	return -1;
+}
+
+int store_release_diff(struct store *st, long long from, long long to, long long *added,
+		       long long *removed, struct strbuf *err)
+{
+	sqlite3_stmt *stmt = NULL;
+	*added = *removed = 0;
+	if (sql_prepare(st, "SELECT"
+			    " (SELECT coalesce(sum(v.chunks), 0) FROM release_docs rd JOIN doc_versions v"
+			    "   ON v.id = rd.version_id WHERE rd.release_id = ?2 AND rd.version_id NOT IN"
+			    "   (SELECT version_id FROM release_docs WHERE release_id = ?1)),"
+			    " (SELECT coalesce(sum(v.chunks), 0) FROM release_docs rd JOIN doc_versions v"
+			    "   ON v.id = rd.version_id WHERE rd.release_id = ?1 AND rd.version_id NOT IN"
+			    "   (SELECT version_id FROM release_docs WHERE release_id = ?2))", &stmt, err))
+		return -1;
+	sqlite3_bind_int64(stmt, 1, from);
+	sqlite3_bind_int64(stmt, 2, to);
+	int rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW) {
+		*added = sqlite3_column_int64(stmt, 0);
+		*removed = sqlite3_column_int64(stmt, 1);
+	}
+	int found = sql_found(st, rc, "cannot compare the releases", err);
+	sqlite3_finalize(stmt);
+	return found < 0 ? -1 : 0;
+}
+
+long long store_model_first_release(struct store *st, long long model_id, struct strbuf *err)
+{
+	sqlite3_stmt *stmt = NULL;
+	if (sql_prepare(st, "SELECT coalesce(min(release_id), 0) FROM release_model_ids"
+			    " WHERE model_id = ?", &stmt, err))
+		return -1;
+	sqlite3_bind_int64(stmt, 1, model_id);
+	int rc = sqlite3_step(stmt);
+	long long id = rc == SQLITE_ROW ? sqlite3_column_int64(stmt, 0) : 0;
+	int found = sql_found(st, rc, "cannot read the model's releases", err);
+	sqlite3_finalize(stmt);
+	return found < 0 ? -1 : id;
+}
+
+/* --- the record of retrainings ----------------------------------------- */
+
+void retraining_record_release(struct retraining_record *r)
+{
+	free(r->state);
+	free(r->actor);
+	free(r->feedback_hash);
+	free(r->report);
+	memset(r, 0, sizeof(*r));
+}
+
+void retraining_records_free(struct retraining_record *r, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		retraining_record_release(&r[i]);
+	free(r);
+}
+
+long long store_retraining_begin(struct store *st, const char *actor, struct strbuf *err)
+{
+	long long now = time_now_ms();
+	const void *args[] = { &now, actor };
+	if (sql_exec_bound(st, "INSERT INTO retrainings (started_at, state, actor) VALUES (?, 'running', ?)",
+			   "it", args, "cannot record the retraining", err))
+		return -1;
+	return sqlite3_last_insert_rowid(st->db);
+}
+
+int store_retraining_finish(struct store *st, const struct retraining_record *r,
+			    struct strbuf *err)
+{
+	long long now = time_now_ms();
+	const void *args[] = { &now, r->state, &r->release_id, &r->feedback_upto,
+			       r->feedback_hash ? r->feedback_hash : "", r->report ? r->report : "{}",
+			       &r->id };
+	return sql_exec_bound(st, "UPDATE retrainings SET ended_at = ?, state = ?,"
+			      " release_id = nullif(?, 0), feedback_upto = ?, feedback_hash = nullif(?, ''),"
+			      " report = ? WHERE id = ?", "itiitti", args,
+			      "cannot record the retraining's outcome", err);
+}
+
+#define RETRAINING_COLUMNS \
+	"SELECT id, started_at, coalesce(ended_at, 0), coalesce(release_id, 0), feedback_upto," \
+	" state, actor, feedback_hash, report FROM retrainings "
+
+static void read_retraining(sqlite3_stmt *stmt, struct retraining_record *r)
+{
+	r->id = sqlite3_column_int64(stmt, 0);
+	r->started_at = sqlite3_column_int64(stmt, 1);
+	r->ended_at = sqlite3_column_int64(stmt, 2);
+	r->release_id = sqlite3_column_int64(stmt, 3);
+	r->feedback_upto = sqlite3_column_int64(stmt, 4);
+	r->state = sql_column_dup(stmt, 5);
+	r->actor = sql_column_dup(stmt, 6);
+	r->feedback_hash = sql_column_dup(stmt, 7);
+	r->report = sql_column_dup(stmt, 8);
+}
+
+int store_retrainings_list(struct store *st, unsigned limit, int finished_only,
+			   struct retraining_record **out, size_t *n, struct strbuf *err)
+{
+	sqlite3_stmt *stmt = NULL;
+	size_t alloc = 0;
+	int rc;
+	*out = NULL;
+	*n = 0;
+	if (sql_prepare(st, RETRAINING_COLUMNS "WHERE (?1 = 0 OR state NOT IN ('running', 'failed'))"
+			    " ORDER BY id DESC LIMIT ?2", &stmt, err))
+		return -1;
+	sqlite3_bind_int(stmt, 1, finished_only);
+	sqlite3_bind_int64(stmt, 2, limit ? (long long)limit : -1);
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		ALLOC_GROW(*out, *n + 1, alloc);
+		memset(&(*out)[*n], 0, sizeof(**out));
+		read_retraining(stmt, &(*out)[(*n)++]);
+	}
+	if (sql_rows_end(st, stmt, rc, "cannot read the retrainings", err)) {
+		retraining_records_free(*out, *n);
+		*out = NULL;
+		*n = 0;
+		return -1;
+	}
+	return 0;
+}
