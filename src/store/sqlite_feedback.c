@@ -16,6 +16,8 @@ void feedback_record_release(struct feedback_record *f)
 	free(f->sources);
 	free(f->text);
 	free(f->corrected);
+	free(f->helpful);
+	free(f->unhelpful);
 	memset(f, 0, sizeof(*f));
 }
 
@@ -31,7 +33,8 @@ int store_feedback_add(struct store *st, struct feedback_record *f, struct strbu
 	sqlite3_stmt *stmt = NULL;
 	f->created_at = time_now_ms();
 	if (sql_prepare(st, "INSERT INTO feedback (created_at, query_id, question, answer, sources,"
-			    " rating, feedback_text, corrected_answer) VALUES (?,?,?,?,?,?,?,?)", &stmt, err))
+			    " rating, feedback_text, corrected_answer, helpful_sources, unhelpful_sources)"
+			    " VALUES (?,?,?,?,?,?,?,?,?,?)", &stmt, err))
 		return -1;
 	sqlite3_bind_int64(stmt, 1, f->created_at);
 	if (f->query_id > 0)
@@ -42,6 +45,8 @@ int store_feedback_add(struct store *st, struct feedback_record *f, struct strbu
 	sqlite3_bind_int(stmt, 6, f->rating);
 	sqlite3_bind_text(stmt, 7, f->text, -1, SQLITE_STATIC);
 	sqlite3_bind_text(stmt, 8, f->corrected, -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 9, f->helpful, -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 10, f->unhelpful, -1, SQLITE_STATIC);
 	int rc = sqlite3_step(stmt);
 	sqlite3_finalize(stmt);
 	if (rc != SQLITE_DONE)
@@ -59,7 +64,8 @@ int store_feedback_list(struct store *st, const struct feedback_filter *flt,
 	*out = NULL;
 	*n = 0;
 	if (sql_prepare(st, "SELECT id, created_at, coalesce(query_id, 0), question, answer, sources,"
-			    " rating, feedback_text, corrected_answer FROM feedback"
+			    " rating, feedback_text, corrected_answer, helpful_sources, unhelpful_sources"
+			    " FROM feedback"
 			    " WHERE created_at >= ?1 AND rating >= ?2 AND rating <= ?3"
 			    " ORDER BY id DESC LIMIT ?4", &stmt, err))
 		return -1;
@@ -79,6 +85,8 @@ int store_feedback_list(struct store *st, const struct feedback_filter *flt,
 		f->rating = sqlite3_column_int(stmt, 6);
 		f->text = sql_column_dup(stmt, 7);
 		f->corrected = sql_column_dup(stmt, 8);
+		f->helpful = sql_column_dup(stmt, 9);
+		f->unhelpful = sql_column_dup(stmt, 10);
 	}
 	if (sql_rows_end(st, stmt, rc, "cannot read the feedback", err)) {
 		feedback_records_free(*out, *n);
@@ -87,6 +95,23 @@ int store_feedback_list(struct store *st, const struct feedback_filter *flt,
 		return -1;
 	}
 	return 0;
+}
+
+int store_document_path_known(struct store *st, const char *relpath, struct strbuf *err)
+{
+	sqlite3_stmt *stmt = NULL;
+	/*
+	 * A deleted document keeps its row (status 'deleted'), so a source an
+	 * older answer cited is still known.  No index leads with relpath
+	 * (documents are unique by root, then relpath): a scan of a table of a
+	 * few thousand rows, for at most 40 paths a record.
+	 */
+	if (sql_prepare(st, "SELECT 1 FROM documents WHERE relpath = ? LIMIT 1", &stmt, err))
+		return -1;
+	sqlite3_bind_text(stmt, 1, relpath, -1, SQLITE_STATIC);
+	int found = sql_found(st, sqlite3_step(stmt), "cannot read the documents", err);
+	sqlite3_finalize(stmt);
+	return found < 0 ? -1 : !found;
 }
 
 int store_query_get(struct store *st, long long id, char **question, char **answer,
