@@ -1,6 +1,6 @@
 /*
- * ragops feedback add | list | export: ratings, comments and corrected
- * answers on the answers ragops gave.
+ * ragops feedback add | list | export: ratings, comments, corrected
+ * answers and the sources judged helpful or not, on the answers ragops gave.
  */
 #include <getopt.h>
 #include <jansson.h>
@@ -13,24 +13,28 @@
 #include "core/json.h"
 #include "core/strutil.h"
 #include "core/timeutil.h"
+#include "core/utf8.h"
 #include "core/xalloc.h"
 #include "ops/feedback.h"
 
 static const char usage[] =
 	"usage: ragops feedback add (--query-id ID | --question Q --answer A [--source DOC]...)\n"
-	"                           --rating 1-5 [--text T] [--corrected C] [--json]\n"
+	"                           --rating 1-5 [--text T] [--corrected C]\n"
+	"                           [--helpful DOC]... [--unhelpful DOC]... [--json]\n"
 	"       ragops feedback list [--since 7d] [--min-rating N] [--max-rating N] [--limit N] [--json]\n"
 	"       ragops feedback export [--format jsonl|json] [--since 7d]\n\n"
 	"Feedback is kept in the store (the source of truth) and as one JSON file per\n"
 	"record under <data>/feedback/.  --query-id links it to a logged question\n"
 	"('ragops ask --json' prints the id); the question, answer and sources then\n"
-	"come from the log.  --since takes 30m, 24h, 7d...\n\n"
+	"come from the log.  --helpful and --unhelpful name sources judged so, as\n"
+	"the 'document' of each source in 'ragops ask --json' (at most 20 each; a\n"
+	"path some document of the store has had).  --since takes 30m, 24h, 7d...\n\n"
 	"Exit codes: 0 success, 2 bad option or value.\n";
 
 struct options {
 	struct feedback_filter filter;
 	struct feedback_record f;
-	json_t *sources;
+	json_t *sources, *helpful, *unhelpful;
 	const char *format;
 	int json;
 };
@@ -45,6 +49,8 @@ static int parse(int argc, char **argv, struct options *o)
 		{ "rating", required_argument, NULL, 'r' },
 		{ "text", required_argument, NULL, 't' },
 		{ "corrected", required_argument, NULL, 'c' },
+		{ "helpful", required_argument, NULL, 'H' },
+		{ "unhelpful", required_argument, NULL, 'U' },
 		{ "since", required_argument, NULL, 'S' },
 		{ "min-rating", required_argument, NULL, 'm' },
 		{ "max-rating", required_argument, NULL, 'M' },
@@ -57,7 +63,7 @@ static int parse(int argc, char **argv, struct options *o)
 	long long v;
 	int c;
 	cmd_reset_getopt();
-	while ((c = getopt_long(argc, argv, "i:q:a:s:r:t:c:S:m:M:n:f:jh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "i:q:a:s:r:t:c:H:U:S:m:M:n:f:jh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'i':
 		case 'r':
@@ -86,6 +92,20 @@ static int parse(int argc, char **argv, struct options *o)
 		case 's':
 			json_array_append_new(o->sources, json_pack("{s:o}", "document", json_str(optarg)));
 			break;
+		case 'H':
+		case 'U': {
+			/* jansson takes UTF-8 only; the API's JSON cannot carry anything else. */
+			struct strbuf tmp = STRBUF_INIT;
+			size_t bad = utf8_repair(optarg, strlen(optarg), &tmp);
+			strbuf_release(&tmp);
+			if (bad) {
+				fprintf(stderr, "ragops feedback: --%s '%s' is not valid UTF-8\n",
+					c == 'H' ? "helpful" : "unhelpful", optarg);
+				return -1;
+			}
+			json_array_append_new(c == 'H' ? o->helpful : o->unhelpful, json_string(optarg));
+			break;
+		}
 		case 'S': {
 			long long ms = parse_duration_ms(optarg);
 			if (ms < 0) {
@@ -109,6 +129,10 @@ static int add(struct app *app, struct options *o)
 	struct strbuf err = STRBUF_INIT;
 	if (json_array_size(o->sources))
 		o->f.sources = json_dumps(o->sources, JSON_COMPACT);
+	if (json_array_size(o->helpful))
+		o->f.helpful = json_dumps(o->helpful, JSON_COMPACT);
+	if (json_array_size(o->unhelpful))
+		o->f.unhelpful = json_dumps(o->unhelpful, JSON_COMPACT);
 	if (feedback_add(app->store, &app->cfg, &o->f, NULL, &err)) {
 		fprintf(stderr, "ragops feedback add: %s\n", err.buf);
 		strbuf_release(&err);
@@ -124,6 +148,20 @@ static int add(struct app *app, struct options *o)
 	}
 	strbuf_release(&err);
 	return EXIT_OK;
+}
+
+/* A line of the sources judged so, comma-separated, when there are some. */
+static void print_judged(const char *label, const char *text)
+{
+	json_t *paths = text ? json_loads(text, 0, NULL) : NULL, *p;
+	size_t i;
+	if (json_array_size(paths)) {
+		printf("      %s", label);
+		json_array_foreach(paths, i, p)
+			printf("%s %s", i ? "," : "", json_string_value(p) ? json_string_value(p) : "?");
+		putchar('\n');
+	}
+	json_decref(paths);
 }
 
 static int list(struct app *app, struct options *o, int export)
@@ -154,6 +192,8 @@ static int list(struct app *app, struct options *o, int export)
 				printf("      comment:   %s\n", fs[i].text);
 			if (fs[i].corrected)
 				printf("      corrected: %s\n", fs[i].corrected);
+			print_judged("helpful:  ", fs[i].helpful);
+			print_judged("unhelpful:", fs[i].unhelpful);
 		}
 	} else {
 		json_t *arr = json_array();
@@ -184,7 +224,7 @@ static int run_feedback(int argc, char **argv, struct app *app)
 		fputs(usage, argc < 2 ? stderr : stderr);
 		return EXIT_USAGE;
 	}
-	struct options o = { .sources = json_array() };
+	struct options o = { .sources = json_array(), .helpful = json_array(), .unhelpful = json_array() };
 	int rc = parse(argc - 1, argv + 1, &o), ret;
 	if (rc)
 		ret = rc > 0 ? EXIT_OK : EXIT_USAGE;
@@ -194,6 +234,8 @@ static int run_feedback(int argc, char **argv, struct app *app)
 		ret = list(app, &o, !strcmp(argv[1], "export"));
 	feedback_record_release(&o.f);
 	json_decref(o.sources);
+	json_decref(o.helpful);
+	json_decref(o.unhelpful);
 	return ret;
 }
 

@@ -30,6 +30,43 @@ static int text_field(json_t *v, const char *name, size_t max, char **out, struc
 	return 0;
 }
 
+static const char *json_kind(const json_t *v)
+{
+	switch (json_typeof(v)) {
+	case JSON_OBJECT: return "an object";
+	case JSON_ARRAY: return "a list";
+	case JSON_STRING: return "a string";
+	case JSON_INTEGER:
+	case JSON_REAL: return "a number";
+	case JSON_TRUE:
+	case JSON_FALSE: return "true or false";
+	default: return "null";
+	}
+}
+
+/* helpful_sources, unhelpful_sources: kept as given; feedback_add checks the paths. */
+static int paths_field(json_t *v, const char *name, char **out, struct strbuf *err)
+{
+	size_t i;
+	json_t *item;
+	if (json_is_null(v))
+		return 0;
+	if (!json_is_array(v)) {
+		strbuf_addf(err, "'%s' must be a list of document paths, not %s", name, json_kind(v));
+		return -1;
+	}
+	json_array_foreach(v, i, item) {
+		if (!json_is_string(item)) {
+			strbuf_addf(err, "'%s' must be a list of document paths, and item %zu is %s",
+				    name, i + 1, json_kind(item));
+			return -1;
+		}
+	}
+	free(*out);
+	*out = json_dumps(v, JSON_COMPACT);
+	return 0;
+}
+
 int feedback_from_json(json_t *obj, struct feedback_record *f, const char **field,
 		       struct strbuf *err)
 {
@@ -64,6 +101,10 @@ int feedback_from_json(json_t *obj, struct feedback_record *f, const char **fiel
 			rc = text_field(v, key, FEEDBACK_MAX_TEXT, &f->text, err);
 		} else if (!strcmp(key, "corrected_answer")) {
 			rc = text_field(v, key, FEEDBACK_MAX_ANSWER, &f->corrected, err);
+		} else if (!strcmp(key, "helpful_sources")) {
+			rc = paths_field(v, key, &f->helpful, err);
+		} else if (!strcmp(key, "unhelpful_sources")) {
+			rc = paths_field(v, key, &f->unhelpful, err);
 		} else if (!strcmp(key, "sources")) {
 			size_t i;
 			json_t *item;
@@ -100,6 +141,129 @@ static int check_utf8(const char *s, const char *name, struct strbuf *err)
 	if (bad)
 		strbuf_addf(err, "'%s' is not valid UTF-8", name);
 	return bad ? -1 : 0;
+}
+
+/* Whether the logged sources (objects with "document", or names) cite `path`. */
+static int cited(const json_t *sources, const char *path)
+{
+	size_t i;
+	json_t *s;
+	json_array_foreach(sources, i, s) {
+		const char *doc = json_is_object(s) ? json_string_value(json_object_get(s, "document"))
+			: json_string_value(s);
+		if (doc && !strcmp(doc, path))
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * One list of judged sources as a JSON array of distinct non-empty paths
+ * in the order given, or NULL with the error.
+ */
+static json_t *path_list(const char *text, const char *name, struct strbuf *err)
+{
+	json_t *in = json_loads(text, 0, NULL), *out = json_array(), *item;
+	size_t i;
+	if (!json_is_array(in)) {
+		strbuf_addf(err, "'%s' must be a list of document paths", name);
+		goto fail;
+	}
+	json_array_foreach(in, i, item) {
+		const char *path = json_string_value(item);
+		size_t j, len = path ? strlen(path) : 0, dup = 0;
+		json_t *seen;
+		if (!path) {
+			strbuf_addf(err, "'%s' must be a list of document paths, and item %zu is %s",
+				    name, i + 1, json_kind(item));
+			goto fail;
+		}
+		if (!len) {
+			strbuf_addf(err, "'%s' has an empty path (item %zu)", name, i + 1);
+			goto fail;
+		}
+		if (len > FEEDBACK_MAX_PATH) {
+			strbuf_addf(err, "'%s' has a path of %zu bytes (item %zu), over the limit of %d",
+				    name, len, i + 1, FEEDBACK_MAX_PATH);
+			goto fail;
+		}
+		json_array_foreach(out, j, seen)
+			dup |= !strcmp(json_string_value(seen), path);
+		if (dup)
+			continue;
+		if (json_array_size(out) == FEEDBACK_MAX_JUDGED) {
+			strbuf_addf(err, "'%s' names more than %d documents", name, FEEDBACK_MAX_JUDGED);
+			goto fail;
+		}
+		json_array_append(out, item);
+	}
+	json_decref(in);
+	return out;
+fail:
+	json_decref(in);
+	json_decref(out);
+	return NULL;
+}
+
+/*
+ * Check the sources judged helpful and unhelpful and keep them without
+ * duplicates (NULL for an empty list).  A path must be one a document of
+ * the store has had, deleted since or not, or one the logged answer cited
+ * (a document renamed since): feedback judges real sources, and a typo
+ * would otherwise be kept as a judgement of nothing.  0, -1 invalid, -2
+ * the store failed.
+ */
+static int check_judged(struct store *st, struct feedback_record *f, const char **field,
+			struct strbuf *err)
+{
+	static const char *const names[] = { "helpful_sources", "unhelpful_sources" };
+	char **texts[] = { &f->helpful, &f->unhelpful };
+	json_t *lists[2] = { NULL, NULL }, *logged = NULL, *item;
+	int ret = -1;
+	size_t j;
+	for (int i = 0; i < 2; i++) {
+		*field = names[i];
+		if (*texts[i] && (check_utf8(*texts[i], names[i], err) ||
+				  !(lists[i] = path_list(*texts[i], names[i], err))))
+			goto cleanup;
+	}
+	*field = names[1];
+	json_array_foreach(lists[1], j, item) {
+		if (cited(lists[0], json_string_value(item))) {
+			strbuf_addf(err, "'%s' is in both 'helpful_sources' and 'unhelpful_sources'",
+				    json_string_value(item));
+			goto cleanup;
+		}
+	}
+	if (f->query_id > 0 && f->sources)
+		logged = json_loads(f->sources, 0, NULL);
+	for (int i = 0; i < 2; i++) {
+		*field = names[i];
+		json_array_foreach(lists[i], j, item) {
+			const char *path = json_string_value(item);
+			int known = cited(logged, path) ? 1 : store_document_path_known(st, path, err);
+			if (known < 0) {
+				ret = -2;
+				goto cleanup;
+			}
+			if (!known) {
+				strbuf_addf(err, "'%s' names '%s', which no document in the store has ever had",
+					    names[i], path);
+				goto cleanup;
+			}
+		}
+	}
+	for (int i = 0; i < 2; i++) {
+		free(*texts[i]);
+		*texts[i] = json_array_size(lists[i]) ? json_dumps(lists[i], JSON_COMPACT) : NULL;
+	}
+	*field = NULL;
+	ret = 0;
+cleanup:
+	json_decref(lists[0]);
+	json_decref(lists[1]);
+	json_decref(logged);
+	return ret;
 }
 
 static void write_file(const struct config *cfg, const struct feedback_record *f)
@@ -164,11 +328,20 @@ int feedback_add(struct store *st, const struct config *cfg, struct feedback_rec
 			return -1;
 		}
 	}
-	*field = NULL;
+	int rc = check_judged(st, f, field, err);
+	if (rc)
+		return rc;
 	if (store_feedback_add(st, f, err))
 		return -2;
 	write_file(cfg, f);
 	return 0;
+}
+
+/* A stored list of judged sources, or null when none was given (older records too). */
+static json_t *judged_json(const char *text)
+{
+	json_t *j = text ? json_loads(text, 0, NULL) : NULL;
+	return j ? j : json_null();
 }
 
 json_t *feedback_to_json(const struct feedback_record *f)
@@ -176,9 +349,12 @@ json_t *feedback_to_json(const struct feedback_record *f)
 	char when[40];
 	time_iso8601(f->created_at, when, sizeof(when));
 	json_t *sources = f->sources ? json_loads(f->sources, 0, NULL) : NULL;
-	return json_pack("{s:I, s:s, s:o, s:o, s:o, s:o, s:i, s:o, s:o}", "id", (json_int_t)f->id,
-			 "timestamp", when, "query_id", f->query_id ? json_integer(f->query_id) : json_null(),
+	return json_pack("{s:I, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:i, s:o, s:o}", "id",
+			 (json_int_t)f->id, "timestamp", when,
+			 "query_id", f->query_id ? json_integer(f->query_id) : json_null(),
 			 "question", json_str(f->question), "answer", json_str(f->answer),
-			 "sources", sources ? sources : json_array(), "rating", f->rating,
+			 "sources", sources ? sources : json_array(),
+			 "helpful_sources", judged_json(f->helpful),
+			 "unhelpful_sources", judged_json(f->unhelpful), "rating", f->rating,
 			 "feedback_text", json_str(f->text), "corrected_answer", json_str(f->corrected));
 }

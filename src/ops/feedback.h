@@ -1,7 +1,7 @@
 /*
  * Feedback on answers (the original design's UserFeedback): a rating 1-5,
- * free text and a corrected answer, tied to the logged question when
- * there is one.  The store is the source of truth; each record is also
+ * free text, a corrected answer and the sources judged helpful and
+ * unhelpful, tied to the logged question when there is one.  The store is the source of truth; each record is also
  * written as one JSON file under <data>/feedback/ for convenience.
  * The same validation serves the command line and the HTTP API.
  */
@@ -17,10 +17,14 @@
 #define FEEDBACK_MAX_QUESTION 2000
 #define FEEDBACK_MAX_ANSWER 20000
 #define FEEDBACK_MAX_TEXT 5000
+#define FEEDBACK_MAX_JUDGED 20	/* sources judged helpful, and unhelpful, per record */
+#define FEEDBACK_MAX_PATH 1024	/* bytes of one judged source's path */
 
 /*
  * Fill `f` from a JSON object {query_id? | question + answer + sources?,
- * rating, feedback_text?, corrected_answer?}; an unknown field, a wrong
+ * rating, feedback_text?, corrected_answer?, helpful_sources?,
+ * unhelpful_sources?} (the last two lists of document paths as ask cites
+ * them; feedback_add checks the paths); an unknown field, a wrong
  * type or a bad value is an error naming the field, also set in *field
  * (when not NULL; it points into `obj`).
  */
@@ -28,8 +32,11 @@ int feedback_from_json(json_t *obj, struct feedback_record *f, const char **fiel
 		       struct strbuf *err);
 /*
  * Check a record (ratings, sizes, UTF-8), resolve query_id from the query
- * log and save it: 0 saved (f->id set), -1 invalid (*field, when not
- * NULL, names the field at fault), -2 the store failed.
+ * log, check the judged sources (at most FEEDBACK_MAX_JUDGED distinct
+ * non-empty paths each, duplicates dropped, none in both lists, each a
+ * path some document of the store has had or the logged answer cited)
+ * and save it: 0 saved (f->id set), -1 invalid (*field, when not NULL,
+ * names the field at fault), -2 the store failed.
  */
 int feedback_add(struct store *st, const struct config *cfg, struct feedback_record *f,
 		 const char **field, struct strbuf *err);
