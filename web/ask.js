@@ -1,8 +1,9 @@
 /*
  * ragops dashboard: the Ask page.  A question, the answer with its
- * citations and sources (each expands to its heading, pages and snippet),
- * and a feedback form (rating, comment, corrected answer) posted with the
- * answer's query id.
+ * citations and sources (each expands to its heading, pages and snippet,
+ * and can be marked helpful or not), and a feedback form (rating, comment,
+ * corrected answer) posted with the answer's query id and the sources
+ * marked.
  */
 "use strict";
 
@@ -16,7 +17,9 @@
 	};
 
 	function freshFeedback() {
-		return {rating: null, text: "", corrected: "", busy: false, error: null, invalid: false, sent: null};
+		/* helpful, unhelpful: document paths, as the API takes them (a document cited twice is judged once) */
+		return {rating: null, text: "", corrected: "", helpful: new Set(), unhelpful: new Set(),
+			busy: false, error: null, invalid: false, sent: null};
 	}
 
 	async function ask() {
@@ -61,6 +64,8 @@
 		}
 		if (fb.text.trim()) body.feedback_text = fb.text.trim();
 		if (fb.corrected.trim()) body.corrected_answer = fb.corrected.trim();
+		if (fb.helpful.size) body.helpful_sources = [...fb.helpful];
+		if (fb.unhelpful.size) body.unhelpful_sources = [...fb.unhelpful];
 		fb.busy = true;
 		fb.error = null;
 		fb.invalid = false;
@@ -162,6 +167,33 @@
 		return last && last !== x.title ? last : "";
 	}
 
+	/* ✓ and ✗ toggles: the source's document judged helpful or not, sent with the rating. */
+	function judge(x, i) {
+		const fb = st.fb, doc = x.document;
+		if (!fb || !doc) return null;
+		const locked = fb.busy || !!fb.sent;
+		const toggle = (kind, mark, mine, other) => {
+			const on = mine.has(doc);
+			return h("button.judge", {
+				type: "button", id: "source-" + kind + "-" + i, "class": "judge-" + kind,
+				"aria-pressed": String(on), title: t("src." + kind), "aria-label": t("src." + kind),
+				disabled: locked, "data-testid": "source-" + kind,
+				on: {click: () => {
+					if (on) {
+						mine.delete(doc);
+					} else {
+						mine.add(doc);
+						other.delete(doc);
+					}
+					RG.redraw("ask");
+				}},
+			}, h("span", {"aria-hidden": "true"}, mark));
+		};
+		return h("div.source-judge", {role: "group", "aria-label": t("src.judge", {n: i + 1})},
+			toggle("helpful", "✓", fb.helpful, fb.unhelpful),
+			toggle("unhelpful", "✗", fb.unhelpful, fb.helpful));
+	}
+
 	function source(x, i) {
 		const open = st.open.has(i);
 		const bodyId = "source-body-" + i;
@@ -174,7 +206,7 @@
 					t("src.matchValue", {e: fmt.pct(x.evidence), s: fmt.pct(x.similarity)}))),
 			h("blockquote.snippet", null, RG.marked(x.snippet)));
 		return h("li.source", {id: "source-" + i, "data-testid": "source", "class": open ? "open" : null},
-			h("button.source-toggle", {
+			h("div.source-head", null, h("button.source-toggle", {
 				type: "button", id: "source-toggle-" + i, "aria-expanded": String(open), "aria-controls": bodyId,
 				"data-testid": "source-toggle",
 				on: {click: () => {
@@ -190,6 +222,7 @@
 					h("span.source-doc", null, RG.path(x.document)), " · ", pages(x),
 					x.low_confidence ? [" ", h("span.badge.badge-degraded", {title: t("src.lowHint")}, t("src.low"))] : null)),
 			h("span.chevron", {"aria-hidden": "true"})),
+			judge(x, i)),
 			body);
 	}
 
@@ -252,6 +285,8 @@
 			h("legend", null, t("fb.rating")),
 			h("div.rating-opts", null, stars),
 			fb.invalid ? h("p#rating-error.field-error", null, t("fb.needRating")) : null),
+			h("p.hint", {"data-testid": "feedback-judged"}, fb.helpful.size || fb.unhelpful.size ?
+				t("fb.judged", {h: fb.helpful.size, u: fb.unhelpful.size}) : t("fb.judgeHint")),
 			h("div.field", null,
 				h("label", {"for": "feedback-text"}, t("fb.comment")),
 				h("textarea#feedback-text", {

@@ -121,6 +121,9 @@
 		"src.matchValue": "mots de la question\u00a0: {e} · sens\u00a0: {s}",
 		"src.low": "OCR incertain",
 		"src.lowHint": "Ce passage vient d’une page scannée mal reconnue\u00a0: vérifiez-le sur l’original.",
+		"src.judge": "Source {n} utile\u00a0?",
+		"src.helpful": "utile",
+		"src.unhelpful": "pas utile",
 
 		"fb.title": "Cette réponse vous a-t-elle aidé\u00a0?",
 		"fb.rating": "Note",
@@ -130,6 +133,10 @@
 		"fb.rate4": "bonne",
 		"fb.rate5": "parfaite",
 		"fb.needRating": "Choisissez une note de 1 à 5.",
+		"fb.judgeHint": "Vous pouvez aussi marquer chaque source ✓ utile ou ✗ pas utile.",
+		"fb.judged": (p) => "Sources marquées\u00a0: " + [
+			p.h ? p.h + " ✓ " + (p.h > 1 ? "utiles" : "utile") : "",
+			p.u ? p.u + " ✗ " + (p.u > 1 ? "pas utiles" : "pas utile") : ""].filter(Boolean).join(", ") + ".",
 		"fb.comment": "Commentaire",
 		"fb.commentPh": "Ce qui manque, ce qui est faux…",
 		"fb.corrected": "Réponse corrigée",
@@ -501,6 +508,9 @@
 		"src.matchValue": "question words: {e} · meaning: {s}",
 		"src.low": "uncertain OCR",
 		"src.lowHint": "This passage comes from a poorly recognised scanned page: check it against the original.",
+		"src.judge": "Was source {n} helpful?",
+		"src.helpful": "helpful",
+		"src.unhelpful": "not helpful",
 
 		"fb.title": "Did this answer help?",
 		"fb.rating": "Rating",
@@ -510,6 +520,9 @@
 		"fb.rate4": "good",
 		"fb.rate5": "perfect",
 		"fb.needRating": "Pick a rating from 1 to 5.",
+		"fb.judgeHint": "You can also mark each source ✓ helpful or ✗ not helpful.",
+		"fb.judged": (p) => "Sources marked: " + [
+			p.h ? p.h + " ✓ helpful" : "", p.u ? p.u + " ✗ not helpful" : ""].filter(Boolean).join(", ") + ".",
 		"fb.comment": "Comment",
 		"fb.commentPh": "What is missing, what is wrong…",
 		"fb.corrected": "Corrected answer",
