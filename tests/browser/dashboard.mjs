@@ -1,5 +1,5 @@
-// The dashboard in a real (headless) Chromium: ask, open a source, rate,
-// read the feedback back over HTTP, then every page in English, on a laptop
+// The dashboard in a real (headless) Chromium: ask, open a source, mark one
+// source helpful and another not, rate, read the feedback back over HTTP, then every page in English, on a laptop
 // and on a phone; on the Releases page, roll back and promote through the
 // buttons.  Driven by tests/integration/t0120-browser.sh, which makes two
 // releases (the second in production) before it starts the server.
@@ -171,6 +171,40 @@ try {
 		assert(/p\.\s*\d/.test(snippet), "no page number");
 	});
 
+	/* The documents marked ✓ and ✗ below, checked in the record the API returns. */
+	let helpfulDoc = null, unhelpfulDoc = null;
+	await check("✓ marks one source helpful and ✗ another not helpful (aria-pressed, titled, exclusive)", async () => {
+		const sources = page.locator(testid("source"));
+		const docOf = async (i) => sources.nth(i).locator(".source-doc code.path").getAttribute("title");
+		const n = await sources.count();
+		let good = -1, bad = -1;
+		for (let i = 0; i < n; i++) {
+			const doc = await docOf(i);
+			if (good < 0 && /vitesse-obturation/.test(doc)) good = i;
+			else if (bad < 0 && !/vitesse-obturation/.test(doc)) bad = i;
+		}
+		assert(good >= 0 && bad >= 0, `no two sources of different documents among ${n}`);
+		helpfulDoc = await docOf(good);
+		unhelpfulDoc = await docOf(bad);
+		const yes = (i) => sources.nth(i).locator(testid("source-helpful"));
+		const no = (i) => sources.nth(i).locator(testid("source-unhelpful"));
+		const pressed = async (b) => (await b.getAttribute("aria-pressed")) === "true";
+		assert((await yes(good).getAttribute("title")) === "utile", `✓ titled '${await yes(good).getAttribute("title")}'`);
+		assert((await no(good).getAttribute("title")) === "pas utile", `✗ titled '${await no(good).getAttribute("title")}'`);
+		assert(!(await pressed(yes(good))) && !(await pressed(no(good))), "a toggle pressed before any click");
+		await yes(good).click();
+		assert(await pressed(yes(good)), "✓ not pressed after its click");
+		await no(good).click();
+		assert(await pressed(no(good)) && !(await pressed(yes(good))), "✗ did not replace ✓ on the same source");
+		await yes(good).click();
+		assert(await pressed(yes(good)) && !(await pressed(no(good))), "✓ did not replace ✗ on the same source");
+		await no(bad).click();
+		assert(await pressed(no(bad)) && !(await pressed(yes(bad))), "✗ on the other source not pressed");
+		assert(await pressed(yes(good)), "marking another source unmarked the first");
+		const summary = await text(page, testid("feedback-judged"));
+		assert(/1 ✓ utile/.test(summary) && /1 ✗ pas utile/.test(summary), `the form says '${summary}'`);
+	});
+
 	await check("rating 2 with a comment and a corrected answer is sent and confirmed", async () => {
 		await page.locator('label[for="rating-2"]').click();
 		assert(await page.locator(testid("rating-2")).isChecked(), "rating 2 not checked");
@@ -182,11 +216,12 @@ try {
 		const msg = await conf.innerText();
 		assert(/Merci/.test(msg), `confirmation says '${msg}'`);
 		assert(await page.locator(testid("feedback-submit")).isDisabled(), "the form can be sent twice");
+		assert(await page.locator(testid("source-helpful")).first().isDisabled(), "sources can still be marked once sent");
 	});
 
 	await shot(page, "ask-laptop.png", true);
 
-	await check("GET /api/feedback holds exactly that feedback: rating 2, the comment, the correction, a query id", async () => {
+	await check("GET /api/feedback holds exactly that feedback: rating 2, the comment, the correction, a query id, the sources marked", async () => {
 		const res = await fetch(base + "/api/feedback?limit=500");
 		assert(res.status === 200, `HTTP ${res.status}`);
 		const j = await res.json();
@@ -197,12 +232,19 @@ try {
 		assert(f.corrected_answer === CORRECTED, `corrected_answer '${f.corrected_answer}'`);
 		assert(Number.isInteger(f.query_id), `query_id ${f.query_id}`);
 		assert(f.question === QUESTION, `question '${f.question}'`);
+		assert(JSON.stringify(f.helpful_sources) === JSON.stringify([helpfulDoc]),
+			`helpful_sources ${JSON.stringify(f.helpful_sources)}, wanted ["${helpfulDoc}"]`);
+		assert(JSON.stringify(f.unhelpful_sources) === JSON.stringify([unhelpfulDoc]),
+			`unhelpful_sources ${JSON.stringify(f.unhelpful_sources)}, wanted ["${unhelpfulDoc}"]`);
 	});
 
-	await check("the EN switch turns the page to English, and is remembered", async () => {
+	await check("the EN switch turns the page to English (a source's ✓ / ✗ titled helpful / not helpful), and is remembered", async () => {
 		await page.locator(testid("lang-en")).click();
 		const h1 = await text(page, testid("page-title"));
 		assert(h1 === "Ask a question", `heading is '${h1}'`);
+		const titles = [await page.locator(testid("source-helpful")).first().getAttribute("title"),
+			await page.locator(testid("source-unhelpful")).first().getAttribute("title")];
+		assert(titles.join("/") === "helpful/not helpful", `the toggles are titled ${titles.join(" / ")}`);
 		assert((await page.getAttribute("html", "lang")) === "en", "html lang is not en");
 		assert((await text(page, testid("nav-runs"))) === "Runs", "the nav stayed French");
 		assert((await page.locator(testid("answer-text")).count()) === 1, "the answer was lost");
