@@ -82,7 +82,12 @@
 	}
 
 	function item(f) {
-		const sources = Array.isArray(f.sources) ? f.sources : [];
+		/* A logged answer's sources are objects, a posted answer's may be names. */
+		const sources = (Array.isArray(f.sources) ? f.sources : [])
+			.map((x) => (x && typeof x === "object" ? x.document : x)).filter(Boolean);
+		const judged = (list, mark, key) => Array.isArray(list) && list.length ?
+			h("p.fb-judged", {"data-testid": "feedback-item-" + key},
+				h("span.label", null, mark + " " + t("src." + key)), " ", list.join(", ")) : null;
 		return h("li.card.fb-item", {"data-testid": "feedback-item", "data-id": f.id, "class": f.rating <= 2 ? "low" : null},
 			h("div.fb-head", null,
 				RG.stars(f.rating),
@@ -92,8 +97,10 @@
 			h("p.fb-question", null, f.question || "—"),
 			f.feedback_text ? h("p.fb-comment", {"data-testid": "feedback-item-comment"}, h("span.label", null, t("fb.commentLabel")), " ", f.feedback_text) : null,
 			f.corrected_answer ? h("div.fb-corrected", null, h("span.label", null, t("fb.corrected")), h("p", null, f.corrected_answer)) : null,
+			judged(f.helpful_sources, "✓", "helpful"),
+			judged(f.unhelpful_sources, "✗", "unhelpful"),
 			f.answer ? h("details.fb-answer", null, h("summary", null, t("fb.givenAnswer")), h("p", null, f.answer),
-				sources.length ? h("p.sub", null, t("fb.sourcesLabel"), " ", sources.join(", ")) : null) : null);
+				sources.length ? h("p.sub", null, t("fb.sourcesLabel"), " ", [...new Set(sources)].join(", ")) : null) : null);
 	}
 
 	function exportBox() {

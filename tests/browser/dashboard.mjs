@@ -358,7 +358,7 @@ try {
 	});
 	await shot(page, "quality-laptop.png", true);
 
-	await check("Feedback lists the new feedback, its markup shown as text", async () => {
+	await check("Feedback lists the new feedback, its markup shown as text, with the sources marked", async () => {
 		await page.locator(testid("nav-feedback")).click();
 		await page.waitForURL(/#\/feedback$/);
 		const item = page.locator(testid("feedback-item"), { hasText: "test " }).filter({ hasText: COMMENT.slice(-13) });
@@ -369,6 +369,13 @@ try {
 		assert((await item.locator("b").count()) === 0, "the comment's <b> became an element");
 		assert((await item.innerText()).includes(CORRECTED), "corrected answer not shown");
 		assert((await item.locator('[data-rating="2"]').count()) === 1, "rating 2 not shown");
+		const helpful = await item.locator(testid("feedback-item-helpful")).innerText();
+		const unhelpful = await item.locator(testid("feedback-item-unhelpful")).innerText();
+		assert(helpful.includes(helpfulDoc) && unhelpful.includes(unhelpfulDoc),
+			`the sources marked shown as '${helpful}' and '${unhelpful}'`);
+		await item.locator("details.fb-answer summary").click();
+		const given = await item.locator("details.fb-answer").innerText();
+		assert(given.includes(helpfulDoc) && !given.includes("[object"), `the answer's sources shown as '${given.slice(-200)}'`);
 	});
 	await shot(page, "feedback-laptop.png", true);
 
