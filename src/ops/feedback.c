@@ -171,7 +171,8 @@ static json_t *path_list(const char *text, const char *name, struct strbuf *err)
 	}
 	json_array_foreach(in, i, item) {
 		const char *path = json_string_value(item);
-		size_t j, len = path ? strlen(path) : 0, dup = 0;
+		size_t j, len = path ? strlen(path) : 0;
+		int dup = 0;
 		json_t *seen;
 		if (!path) {
 			strbuf_addf(err, "'%s' must be a list of document paths, and item %zu is %s",
