@@ -35,6 +35,8 @@ struct answer {
 	double ms_retrieve, ms_fuse, ms_answer, ms_total;
 	long long query_id;	/* in the query log, 0 when not logged */
 	long long release_id;	/* the release every part of the answer came from */
+	long long curated_feedback;	/* the feedback a curated answer comes from, 0 when none */
+	double curated_similarity;	/* how close the question is to the corrected one */
 };
 
 struct ask_options {

@@ -8,6 +8,7 @@
  * [title, p. N].
  */
 #include "answer/answer.h"
+#include "answer/curated_answer.h"
 #include "answer/openai_chat.h"
 
 #include <jansson.h>
@@ -20,6 +21,7 @@
 #include "core/timeutil.h"
 #include "core/utf8.h"
 #include "core/xalloc.h"
+#include "learn/learned.h"
 #include "pipeline/chunk.h"
 #include "retrieval/lexicon.h"
 #include "retrieval/retrieve.h"
@@ -399,8 +401,13 @@ int answer_question(struct store *st, const struct config *cfg, const char *ques
 	out->ms_fuse = rt.ms_fuse;
 	double t1 = time_mono();
 
-	/* answer */
+	/* answer: a correction users gave to this question first */
+	int curated = curated_answer_try(st, cfg, rel, question, lang, hits, nhits, out, err);
+	if (curated < 0)
+		goto cleanup;
 	struct tokenizer *tok = tokenizer_new();
+	if (curated)
+		goto answered;
 	tokenizer_run(tok, LANG_UNKNOWN, TOKENIZE_QUERY, question, strlen(question), collect_term, &q);
 	weigh_terms(st, rel, &q);
 	out->sources = xcalloc(nhits + 1, sizeof(*out->sources));
@@ -426,9 +433,10 @@ int answer_question(struct store *st, const struct config *cfg, const char *ques
 		if (s->similarity > out->similarity)
 			out->similarity = s->similarity;
 	}
-	/* Enough of the question's words, or close enough in meaning. */
-	out->abstained = !nhits || (out->evidence < cfg->answer.min_evidence &&
-				    out->similarity < cfg->answer.min_similarity);
+	/* Enough of the question's words, or close enough in meaning (as the release learned). */
+	const struct learned *ln = rel->learned && rel->learned->has_thresholds ? rel->learned : NULL;
+	out->abstained = !nhits || (out->evidence < (ln ? ln->min_evidence : cfg->answer.min_evidence) &&
+				    out->similarity < (ln ? ln->min_similarity : cfg->answer.min_similarity));
 	if (!out->abstained && !strcmp(cfg->answer.answerer, "openai")) {
 		/* Weak evidence never reaches the model: it abstains above, as the extractive one does. */
 		enum chat_outcome oc;
@@ -455,6 +463,7 @@ int answer_question(struct store *st, const struct config *cfg, const char *ques
 		out->text = nsn ? compose(&q, hits, sn, nsn, cfg) : xstrdup(abstention(lang));
 		out->abstained = !nsn;
 	}
+answered:
 	tokenizer_free(tok);
 	double t2 = time_mono();
 	out->ms_answer = (t2 - t1) * 1000;
@@ -512,6 +521,10 @@ json_t *answer_to_json(const struct answer *a)
 		"answerer", a->answerer, "timings_ms", "retrieve",
 		a->ms_retrieve, "fuse", a->ms_fuse, "answer", a->ms_answer, "total", a->ms_total,
 		"query_id", (json_int_t)a->query_id, "release", (json_int_t)a->release_id);
+	json_object_set_new(j, "curated", a->curated_feedback
+		? json_pack("{s:I, s:f}", "feedback_id", (json_int_t)a->curated_feedback, "similarity",
+			    a->curated_similarity)
+		: json_null());
 	free(sources);
 	return j;
 }

@@ -7,16 +7,24 @@
 #include <string.h>
 
 #include "core/xalloc.h"
+#include "learn/learned.h"
+#include "learn/vocabulary.h"
 #include "retrieval/lexicon.h"
 #include "retrieval/retrieve.h"
 
-static int from_lexicon(struct lexicon *lx, const char *query, unsigned k,
+/* Expansions per question at most: a few learned words, not a second question. */
+#define MAX_EXPANSIONS 12
+
+static int from_lexicon(const struct release_view *rel, const char *query, unsigned k,
 			struct search_hit **out, size_t *n, struct strbuf *err)
 {
 	long long *ids = xcalloc(k + 1, sizeof(long long));
 	double *scores = xcalloc(k + 1, sizeof(double));
 	struct tokenizer *tok = tokenizer_new();
-	long got = lexicon_search(lx, tok, query, k, ids, scores);
+	struct expansion exp[MAX_EXPANSIONS];
+	size_t nexp = rel->learned ? vocabulary_expand(rel->learned->vocab, tok, query, exp,
+						       MAX_EXPANSIONS) : 0;
+	long got = lexicon_search_expanded(rel->lx, tok, query, exp, nexp, k, ids, scores);
 	tokenizer_free(tok);
 	if (got < 0) {
 		strbuf_addstr(err, QUERY_NO_WORDS);
@@ -39,7 +47,7 @@ int bm25_top(struct store *st, const struct config *cfg, const struct release_vi
 	*out = NULL;
 	*n = 0;
 	if (rel->lx && !strcmp(cfg->retrieve.bm25_index, "lexicon"))
-		return from_lexicon(rel->lx, query, k, out, n, err);
+		return from_lexicon(rel, query, k, out, n, err);
 	struct search_opts so = { .release_id = rel->id, .query = query, .limit = k, .ids_only = 1 };
 	int rc = store_search(st, &so, out, n, err);
 	return rc == STORE_SEARCH_NO_WORDS ? RETRIEVE_BAD_QUERY : rc ? RETRIEVE_FAILED : 0;

@@ -3,7 +3,9 @@
  * (retrieve.bm25_index: lexicon), else from the SQLite full-text index
  * restricted to the release's chunks.  Both rank alike on a store that
  * holds one release; FTS5's statistics also count the chunks of the other
- * releases kept, so it is the fallback, not the reference.
+ * releases kept, so it is the fallback, not the reference.  Words a
+ * release learned to add to questions (learn/vocabulary.h) are searched
+ * in the lexicon only.
  */
 #ifndef RETRIEVAL_BM25_H
 #define RETRIEVAL_BM25_H

@@ -406,8 +406,8 @@ static int add_alternative(void *ctx, const char *tok, size_t len, size_t start,
 	return 0;
 }
 
-/* The word's BM25 share for every chunk holding it, as FTS5 computes it. */
-static void score_word(struct search_state *s)
+/* The word's BM25 share for every chunk holding it, as FTS5 computes it, times `weight`. */
+static void score_word(struct search_state *s, double weight)
 {
 	const struct lexicon *lx = s->lx;
 	double rows = lx->h->nchunks, hit = (double)s->nword;
@@ -419,7 +419,7 @@ static void score_word(struct search_state *s)
 		double tf = s->word_tf[c];
 		if (s->score[c] == 0)
 			s->hits[s->nhits++] = c;
-		s->score[c] += idf * (tf * (BM25_K1 + 1.0)) /
+		s->score[c] += weight * idf * (tf * (BM25_K1 + 1.0)) /
 			       (tf + BM25_K1 * (1 - BM25_B + BM25_B * lx->tokens[c] / lx->avgdl));
 		s->word_tf[c] = 0;
 	}
@@ -454,6 +454,13 @@ static void sift_down(const struct search_state *s, uint32_t *heap, size_t n, si
 long lexicon_search(struct lexicon *lx, struct tokenizer *tok, const char *query,
 		    unsigned k, long long *ids, double *scores)
 {
+	return lexicon_search_expanded(lx, tok, query, NULL, 0, k, ids, scores);
+}
+
+long lexicon_search_expanded(struct lexicon *lx, struct tokenizer *tok, const char *query,
+			     const struct expansion *exp, size_t nexp, unsigned k, long long *ids,
+			     double *scores)
+{
 	size_t pos = 0, start, end, len = strlen(query);
 	struct strbuf folded = STRBUF_INIT;
 	struct scratch *scratch = scratch_get(lx);
@@ -465,9 +472,15 @@ long lexicon_search(struct lexicon *lx, struct tokenizer *tok, const char *query
 		words++;
 		tokenizer_run(tok, LANG_UNKNOWN, TOKENIZE_QUERY, query + start, end - start,
 			      add_alternative, &s);
-		score_word(&s);
+		score_word(&s, 1.0);
 	}
 	strbuf_release(&folded);
+	/* Learned expansions count as words of their own, weighed below the question's. */
+	for (size_t i = 0; words && i < nexp; i++) {
+		tokenizer_run(tok, LANG_UNKNOWN, TOKENIZE_QUERY, exp[i].word, strlen(exp[i].word),
+			      add_alternative, &s);
+		score_word(&s, exp[i].weight);
+	}
 	/* The k best: a min-heap over the hits, then sorted best first. */
 	uint32_t *heap = s.word_hits; /* free again once every word is scored */
 	size_t kept = 0;

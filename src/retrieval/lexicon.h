@@ -54,4 +54,14 @@ long long lexicon_term_chunks(const struct lexicon *lx, const char *term);
 long lexicon_search(struct lexicon *lx, struct tokenizer *tok, const char *query,
 		    unsigned k, long long *ids, double *scores);
 
+/* A word added to a question (a learned expansion) and the weight of its BM25 share. */
+struct expansion {
+	const char *word;
+	double weight;
+};
+/* lexicon_search with expansions scored as extra words, each times its weight. */
+long lexicon_search_expanded(struct lexicon *lx, struct tokenizer *tok, const char *query,
+			     const struct expansion *exp, size_t nexp, unsigned k, long long *ids,
+			     double *scores);
+
 #endif

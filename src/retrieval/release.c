@@ -11,6 +11,7 @@
 #include "core/log.h"
 #include "core/timeutil.h"
 #include "core/xalloc.h"
+#include "learn/learned.h"
 #include "retrieval/lexicon.h"
 #include "retrieval/vectors.h"
 #include "store/store.h"
@@ -42,6 +43,7 @@ static void release_view_free(struct release_view *v)
 		return;
 	lexicon_close(v->lx);
 	vectors_free(v->vi);
+	learned_free(v->learned);
 	release_record_release(&v->record);
 	pthread_mutex_destroy(&v->vectors_lock);
 	free(v);
@@ -133,6 +135,10 @@ static struct release_view *release_view_load(struct store *st, const struct con
 		snprintf(v->embedder, sizeof(v->embedder), "%s", v->record.embedder_version);
 	if (!strcmp(cfg->retrieve.bm25_index, "lexicon"))
 		v->lx = open_lexicon(st, cfg, &v->record, v);
+	if (learned_load(st, cfg, v->id, &v->learned, err)) {
+		release_view_free(v);
+		return NULL;
+	}
 	if (eager && v->record.embedder_id && load_vectors(st, cfg, v, from, err)) {
 		release_view_free(v);
 		return NULL;
@@ -342,4 +348,16 @@ int release_get(struct store *st, const struct config *cfg, long long id,
 	}
 	*out = v;
 	return 0;
+}
+
+void release_forget(long long id)
+{
+	struct release_view *dead = NULL;
+	pthread_mutex_lock(&other_slot.lock);
+	if (other_slot.current && other_slot.current->view->id == id && !other_slot.loading) {
+		put_locked(other_slot.current, &dead);
+		other_slot.current = NULL;
+	}
+	pthread_mutex_unlock(&other_slot.lock);
+	release_view_free(dead);
 }

@@ -22,6 +22,7 @@
 
 struct lexicon;
 struct vector_index;
+struct learned;
 
 struct release_view {
 	long long id;
@@ -35,6 +36,7 @@ struct release_view {
 	int vectors_tried;
 	struct vector_index *vi;
 	char vectors_problem[160];	/* why there are none although the release has an embedder */
+	struct learned *learned;	/* what it learned from feedback, NULL when nothing */
 };
 
 struct release_hold;
@@ -46,6 +48,13 @@ struct release_hold;
 int release_get(struct store *st, const struct config *cfg, long long id,
 		const struct release_view **out, struct release_hold **hold, struct strbuf *err);
 void release_put(struct release_hold *hold);
+
+/*
+ * Drop release `id` from the slot of releases asked for by id, once no
+ * search holds it: for a candidate retraining is still giving models to
+ * (the one time a release changes after it is first loaded).
+ */
+void release_forget(long long id);
 
 /*
  * The release's vectors, loaded at the first call (a BM25 search never

@@ -11,6 +11,9 @@
 
 #include "core/timeutil.h"
 #include "core/xalloc.h"
+#include "learn/learned.h"
+#include "learn/question.h"
+#include "learn/ranker.h"
 #include "retrieval/bm25.h"
 #include "retrieval/vectors.h"
 #include "text/highlight.h"
@@ -20,8 +23,9 @@ struct fused {
 	long long id;
 	double score;
 	float cosine;
-	int bm25_rank; /* 1-based, 0 when absent */
+	int bm25_rank, dense_rank; /* 1-based, 0 when absent */
 	size_t bm25_index;
+	double rerank;	/* the ranker's score */
 };
 
 static int by_fused(const void *a, const void *b)
@@ -36,9 +40,119 @@ static void move_hit(struct search_hit *dst, struct search_hit *src)
 	memset(src, 0, sizeof(*src));
 }
 
+/* Share of the question's stems its heading path holds. */
+static double heading_match(struct tokenizer *tok, const struct strmap *asked, size_t nasked,
+			    const char *heading)
+{
+	if (!nasked || !heading || !*heading)
+		return 0;
+	struct strmap h;
+	strmap_init(&h);
+	question_stems(tok, heading, &h);
+	size_t shared = 0;
+	for (size_t i = 0; i < asked->cap; i++)
+		shared += asked->keys[i] && strmap_get(&h, asked->keys[i], strlen(asked->keys[i])) != NULL;
+	strmap_release(&h);
+	return (double)shared / (double)nasked;
+}
+
+/* What the ranker reads of candidate i of the fused list f (its chunk in hits[i]). */
+static void candidate_features(const struct fused *f, size_t i, const struct search_hit *bm,
+			       const struct search_hit *hit, double heading, const struct ranker *rk,
+			       double *x)
+{
+	double top_bm25 = bm ? bm[0].score : 0, top_fused = f[0].score;
+	x[RF_BM25] = f[i].bm25_rank && top_bm25 > 0 ? bm[f[i].bm25_index].score / top_bm25 : 0;
+	x[RF_BM25_RR] = f[i].bm25_rank ? 1.0 / f[i].bm25_rank : 0;
+	x[RF_DENSE] = f[i].cosine > 0 ? f[i].cosine : 0;
+	x[RF_DENSE_RR] = f[i].dense_rank ? 1.0 / f[i].dense_rank : 0;
+	x[RF_FUSED] = top_fused > 0 ? f[i].score / top_fused : 0;
+	x[RF_FUSED_RR] = 1.0 / (double)(i + 1);
+	x[RF_HEADING] = heading;
+	x[RF_LOW_OCR] = hit->low_confidence;
+	x[RF_DOC_PRIOR] = rk ? ranker_doc_prior(rk, hit->doc_path) : 0;
+}
+
+void retrieve_trace_release(struct retrieve_trace *t)
+{
+	for (size_t i = 0; i < t->n; i++)
+		free(t->docs[i]);
+	free(t->docs);
+	free(t->features);
+	memset(t, 0, sizeof(*t));
+}
+
+/*
+ * The fused candidates' features (into trace, for training) and, with a
+ * ranker, their new order: the best `depth` are reordered by its score.
+ */
+static void rerank(const struct release_view *rel, const char *query, struct fused *f,
+		   struct search_hit *dh, size_t nids, const struct search_hit *bm,
+		   struct tokenizer *tok, struct retrieve_trace *trace, int no_ranker)
+{
+	const struct ranker *rk = rel->learned && !no_ranker ? rel->learned->ranker : NULL;
+	size_t depth = rk ? rk->depth : 0;
+	if (trace && trace->depth > depth)
+		depth = trace->depth;
+	if (depth > nids)
+		depth = nids;
+	if (!depth)
+		return;
+	struct strmap asked;
+	strmap_init(&asked);
+	size_t nasked = question_stems(tok, query, &asked);
+	double *x = xcalloc(depth * RANKER_FEATURES, sizeof(double));
+	for (size_t i = 0; i < depth; i++) {
+		double *xi = x + i * RANKER_FEATURES;
+		candidate_features(f, i, bm, &dh[i], heading_match(tok, &asked, nasked, dh[i].heading),
+				   rk, xi);
+		if (rk)
+			f[i].rerank = ranker_score(rk, xi);
+	}
+	strmap_release(&asked);
+	if (trace) {
+		trace->n = depth;
+		trace->features = x;
+		trace->docs = xcalloc(depth + 1, sizeof(char *));
+		for (size_t i = 0; i < depth; i++)
+			trace->docs[i] = dh[i].doc_path ? xstrdup(dh[i].doc_path) : NULL;
+	} else {
+		free(x);
+	}
+	if (!rk)
+		return;
+	/* The chunks travel with their candidates; ties keep the fused order (n is small). */
+	size_t n = rk->depth < depth ? rk->depth : depth;
+	size_t *order = xcalloc(n, sizeof(size_t));
+	for (size_t i = 0; i < n; i++) {
+		size_t j = i;
+		for (; j > 0 && f[order[j - 1]].rerank < f[i].rerank; j--)
+			order[j] = order[j - 1];
+		order[j] = i;
+	}
+	struct fused *fs = xcalloc(n, sizeof(*fs));
+	struct search_hit *hs = xcalloc(n, sizeof(*hs));
+	for (size_t i = 0; i < n; i++) {
+		fs[i] = f[order[i]];
+		hs[i] = dh[order[i]];
+	}
+	memcpy(f, fs, n * sizeof(*fs));
+	memcpy(dh, hs, n * sizeof(*hs));
+	free(order);
+	free(fs);
+	free(hs);
+}
+
 int retrieve(struct store *st, const struct config *cfg, const struct release_view *rel,
 	     const char *query, const char *mode, unsigned k, struct retrieval *out,
 	     struct strbuf *err)
+{
+	return retrieve_traced(st, cfg, rel, query, mode, k, NULL, 0, out, err);
+}
+
+int retrieve_traced(struct store *st, const struct config *cfg, const struct release_view *rel,
+		    const char *query, const char *mode, unsigned k, struct retrieve_trace *trace,
+		    int no_ranker, struct retrieval *out, struct strbuf *err)
 {
 	struct search_hit *bm = NULL, *dh = NULL;
 	size_t nbm = 0;
@@ -102,15 +216,16 @@ int retrieve(struct store *st, const struct config *cfg, const struct release_vi
 	f = xcalloc(nbm + nds + 1, sizeof(*f));
 	double rk = cfg->retrieve.rrf_k;
 	for (size_t i = 0; i < nbm; i++)
-		f[nf++] = (struct fused){ bm[i].chunk_id, 1.0 / (rk + (double)i + 1), -1, (int)i + 1, i };
+		f[nf++] = (struct fused){ bm[i].chunk_id, 1.0 / (rk + (double)i + 1), -1, (int)i + 1, 0, i, 0 };
 	for (size_t i = 0; i < nds; i++) {
 		size_t j = 0;
 		while (j < nf && f[j].id != ds[i].id)
 			j++;
 		if (j == nf)
-			f[nf++] = (struct fused){ ds[i].id, 0, -1, 0, 0 };
+			f[nf++] = (struct fused){ ds[i].id, 0, -1, 0, 0, 0, 0 };
 		f[j].score += cfg->retrieve.dense_weight / (rk + (double)i + 1);
 		f[j].cosine = ds[i].score;
+		f[j].dense_rank = (int)i + 1;
 	}
 	if (want_bm25 && !want_dense) {
 		/* BM25 alone keeps BM25's own order and scores. */
@@ -119,11 +234,19 @@ int retrieve(struct store *st, const struct config *cfg, const struct release_vi
 	}
 	/* Diversity: at most per_document chunks of one document; look further down for the rest. */
 	ids = xcalloc(nf + 1, sizeof(long long));
-	for (size_t i = 0; i < nf && nids < 4 * (size_t)k; i++)
+	size_t wanted = 4 * (size_t)k;
+	if (rel->learned && rel->learned->ranker && rel->learned->ranker->depth > wanted)
+		wanted = rel->learned->ranker->depth;
+	if (trace && trace->depth > wanted)
+		wanted = trace->depth;
+	for (size_t i = 0; i < nf && nids < wanted; i++)
 		ids[nids++] = f[i].id;
 	if (store_chunks_get(st, ids, nids, &dh, err))
 		goto cleanup;
 	tok = tokenizer_new();
+	/* The ranker learned from hybrid candidates: other modes keep their own order. */
+	rerank(rel, query, f, dh, nids, nbm ? bm : NULL, tok, trace,
+	       no_ranker || !want_bm25 || !want_dense);
 	out->hits = xcalloc(nids + 1, sizeof(*out->hits));
 	out->dense = xcalloc(nids + 1, sizeof(float));
 	for (size_t i = 0; i < nids && out->n < k; i++) {

@@ -3,7 +3,8 @@
  * chunk vectors of its embedder (exact top-k, in process), or
  * both fused by reciprocal rank (the default), with at most
  * retrieve.per_document chunks of one document so that the sources are
- * diverse.
+ * diverse.  A release's learned ranker (learn/ranker.h) reorders the
+ * best fused candidates before that cap.
  */
 #ifndef RETRIEVAL_RETRIEVE_H
 #define RETRIEVAL_RETRIEVE_H
@@ -38,5 +39,22 @@ int retrieve(struct store *st, const struct config *cfg, const struct release_vi
 	     const char *query, const char *mode, unsigned k, struct retrieval *out,
 	     struct strbuf *err);
 void retrieval_release(struct retrieval *r);
+
+/* What the ranker would read of the fused candidates, for training it. */
+struct retrieve_trace {
+	size_t depth;		/* asked: this many candidates at most */
+	size_t n;
+	double *features;	/* n * RANKER_FEATURES, in fused order */
+	char **docs;		/* each candidate's document path */
+};
+void retrieve_trace_release(struct retrieve_trace *t);
+
+/*
+ * retrieve, also filling `trace` (when not NULL) with the candidates
+ * before the ranker; no_ranker: the fused order, as without one.
+ */
+int retrieve_traced(struct store *st, const struct config *cfg, const struct release_view *rel,
+		    const char *query, const char *mode, unsigned k, struct retrieve_trace *trace,
+		    int no_ranker, struct retrieval *out, struct strbuf *err);
 
 #endif

@@ -1,0 +1,79 @@
+/*
+ * Curated answers at question time; see curated_answer.h.
+ */
+#include "answer/curated_answer.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/xalloc.h"
+#include "learn/curated.h"
+#include "learn/learned.h"
+#include "retrieval/vectors.h"
+#include "text/tokenize.h"
+
+static void cite(struct answer_source *s, const char *doc, const struct search_hit *hits,
+		 size_t nhits)
+{
+	s->doc = xstrdup(doc);
+	s->similarity = -1;
+	s->evidence = 1;
+	for (size_t i = 0; i < nhits; i++) {
+		const struct search_hit *h = &hits[i];
+		if (!h->doc_path || strcmp(h->doc_path, doc))
+			continue;
+		s->title = h->title ? xstrdup(h->title) : NULL;
+		s->heading = h->heading ? xstrdup(h->heading) : NULL;
+		s->snippet = h->snippet ? xstrdup(h->snippet) : NULL;
+		s->page_start = h->page_start;
+		s->page_end = h->page_end;
+		s->score = h->score;
+		s->low_confidence = h->low_confidence;
+		return;
+	}
+}
+
+int curated_answer_try(struct store *st, const struct config *cfg, const struct release_view *rel,
+		       const char *question, enum lang lang, const struct search_hit *hits,
+		       size_t nhits, struct answer *out, struct strbuf *err)
+{
+	struct curated *c = rel->learned ? rel->learned->curated : NULL;
+	if (!c || !c->n)
+		return 0;
+	/* Meaning needs the release's built-in embedder; without one, shared words decide. */
+	struct strbuf ignored = STRBUF_INIT;
+	const struct vector_index *vi = release_vectors(rel, st, cfg, &ignored);
+	strbuf_release(&ignored);
+	const struct embedder *e = vi && vi != (const struct vector_index *)-1 ? vi->e : NULL;
+	struct tokenizer *tok = tokenizer_new();
+	double similarity;
+	long best = curated_best(c, e, tok, question, &similarity);
+	tokenizer_free(tok);
+	if (best < 0 || similarity < c->threshold)
+		return 0;
+	const struct curated_answer *a = &c->items[best];
+	/* A correction stands on its documents: gone from the release, it is not given. */
+	for (size_t i = 0; i < a->nsources; i++) {
+		int in = store_release_has_document(st, rel->id, a->sources[i], err);
+		if (in <= 0)
+			return in;
+	}
+	char day[16] = "?";
+	time_t t = (time_t)(a->created_at / 1000);
+	struct tm tm;
+	if (gmtime_r(&t, &tm))
+		strftime(day, sizeof(day), "%Y-%m-%d", &tm);
+	out->text = xasprintf(lang == LANG_EN ? "Corrected answer from feedback of %s: %s"
+					      : "Réponse corrigée d'après un retour du %s : %s",
+			      day, a->answer);
+	out->answerer = "curated";
+	out->curated_feedback = a->feedback_id;
+	out->curated_similarity = similarity;
+	out->abstained = 0;
+	out->sources = xcalloc(a->nsources + 1, sizeof(*out->sources));
+	for (size_t i = 0; i < a->nsources; i++)
+		cite(&out->sources[out->nsources++], a->sources[i], hits, nhits);
+	return 1;
+}
