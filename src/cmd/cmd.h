@@ -48,6 +48,7 @@ extern const struct cmd_entry cmd_help_entry;
 extern const struct cmd_entry cmd_releases_entry;
 extern const struct cmd_entry cmd_deploy_entry;
 extern const struct cmd_entry cmd_models_entry;
+extern const struct cmd_entry cmd_retrain_entry;
 extern const struct cmd_entry cmd_version_entry;
 
 /* NULL-terminated, in the order `ragops help` lists them. */

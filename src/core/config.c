@@ -37,6 +37,7 @@ static const char *const bm25_indexes[] = { "lexicon", "fts5", NULL };
 static const char *const vector_types[] = { "int8", "float32", NULL };
 static const char *const embedders[] = { "builtin", "openai", NULL };
 static const char *const answerers[] = { "extractive", "openai", NULL };
+static const char *const booleans[] = { "false", "true", NULL };
 
 #define OFF(member) offsetof(struct config, member)
 static const struct field fields[] = {
@@ -102,6 +103,18 @@ static const struct field fields[] = {
 	{ "validate.max_weak_page_share", F_DOUBLE, OFF(validate.max_weak_page_share), "0.5", 0, 1, NULL },
 	{ "validate.max_chunk_chars", F_UINT, OFF(validate.max_chunk_chars), "20000", 100, 10000000, NULL },
 	{ "releases.keep", F_UINT, OFF(releases.keep), "5", 0, 10000, NULL },
+	{ "retrain.min_new_feedback", F_UINT, OFF(retrain.min_new_feedback), "20", 1, 1000000, NULL },
+	{ "retrain.window", F_STRING, OFF(retrain.window), "30d", 0, 0, NULL },
+	{ "retrain.min_ratings", F_UINT, OFF(retrain.min_ratings), "5", 1, 1000000, NULL },
+	{ "retrain.min_mean_rating", F_DOUBLE, OFF(retrain.min_mean_rating), "3.5", 1, 5, NULL },
+	{ "retrain.max_low_share", F_DOUBLE, OFF(retrain.max_low_share), "0.25", 0, 1, NULL },
+	{ "retrain.max_corpus_change", F_DOUBLE, OFF(retrain.max_corpus_change), "0.2", 0, 10, NULL },
+	{ "retrain.max_query_drift", F_DOUBLE, OFF(retrain.max_query_drift), "0.3", 0, 1, NULL },
+	{ "retrain.max_feedback_drop", F_DOUBLE, OFF(retrain.max_feedback_drop), "0.05", 0, 1, NULL },
+	{ "retrain.validation_share", F_DOUBLE, OFF(retrain.validation_share), "0.3", 0.05, 0.9, NULL },
+	{ "retrain.ranker_depth", F_UINT, OFF(retrain.ranker_depth), "20", 2, 200, NULL },
+	{ "retrain.expansion_weight", F_DOUBLE, OFF(retrain.expansion_weight), "0.5", 0, 2, NULL },
+	{ "retrain.auto", F_CHOICE, OFF(retrain.auto_retrain), "false", 0, 0, booleans },
 	{ "health.max_run_age", F_STRING, OFF(health.max_run_age), "7d", 0, 0, NULL },
 	{ "health.window", F_STRING, OFF(health.window), "7d", 0, 0, NULL },
 	{ "health.min_ocr_confidence", F_DOUBLE, OFF(health.min_ocr_confidence), "80", 0, 100, NULL },
@@ -513,8 +526,9 @@ int config_validate(const struct config *cfg, struct strbuf *err)
 {
 	const char *src = cfg->file ? cfg->file : "configuration";
 	const char *durations[][2] = { { "health.max_run_age", cfg->health.max_run_age },
-				       { "health.window", cfg->health.window } };
-	for (int i = 0; i < 2; i++) {
+				       { "health.window", cfg->health.window },
+				       { "retrain.window", cfg->retrain.window } };
+	for (int i = 0; i < 3; i++) {
 		if (parse_duration_ms(durations[i][1]) < 0) {
 			strbuf_addf(err, "%s: '%s' must be a duration such as 30m, 24h or 7d, not '%s'",
 				    src, durations[i][0], durations[i][1]);

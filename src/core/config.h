@@ -94,6 +94,19 @@ struct config {
 		unsigned keep;		/* archived and refused releases kept */
 	} releases;
 	struct {
+		unsigned min_new_feedback;	/* since the last retraining */
+		char *window;		/* ratings and questions are judged over it */
+		unsigned min_ratings;	/* in the window, for the rating rules to speak */
+		double min_mean_rating, max_low_share;
+		double max_corpus_change;	/* share of chunks new or gone since the embedder's corpus */
+		double max_query_drift;	/* share of recent questions with no source over the thresholds */
+		double max_feedback_drop;	/* production's MRR on feedback questions vs its own past */
+		double validation_share;	/* of the feedback questions, held out */
+		unsigned ranker_depth;	/* fused candidates the ranker reorders */
+		double expansion_weight;	/* of learned words against the question's own */
+		char *auto_retrain;	/* "true": `ragops run` retrains when the policy says so */
+	} retrain;
+	struct {
 		char *max_run_age;	/* "7d": older, the index is stale */
 		char *window;		/* latency and ratings over this window */
 		double min_ocr_confidence, min_ocr_success;

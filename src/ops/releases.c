@@ -3,6 +3,8 @@
  */
 #include "ops/releases.h"
 
+#include "core/xalloc.h"
+
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -102,12 +104,18 @@ int release_detail_json(struct store *st, long long id, json_t **out, struct str
 }
 
 /* The ids of the kept releases that hold model `id`. */
-static json_t *holders(const struct release_record *r, size_t n, long long id)
+/* The releases holding model `id`: as lexicon, embedder or learned model (learned[i] of r[i]). */
+static json_t *holders(const struct release_record *r, size_t n, struct release_model **learned,
+		       const size_t *nlearned, long long id)
 {
 	json_t *arr = json_array();
-	for (size_t i = 0; i < n; i++)
-		if (r[i].lexicon_id == id || r[i].embedder_id == id)
+	for (size_t i = 0; i < n; i++) {
+		int holds = r[i].lexicon_id == id || r[i].embedder_id == id;
+		for (size_t k = 0; k < nlearned[i] && !holds; k++)
+			holds = learned[i][k].model.id == id;
+		if (holds)
 			json_array_append_new(arr, json_integer(r[i].id));
+	}
 	return arr;
 }
 
@@ -121,18 +129,28 @@ int models_json(struct store *st, json_t **out, struct strbuf *err)
 		model_records_free(m, nm);
 		return -1;
 	}
-	*out = json_array();
-	for (size_t i = 0; i < nm; i++)
+	struct release_model **learned = xcalloc(nr + 1, sizeof(*learned));
+	size_t *nlearned = xcalloc(nr + 1, sizeof(size_t));
+	int ret = 0;
+	for (size_t i = 0; i < nr && !ret; i++)
+		ret = store_release_models(st, r[i].id, &learned[i], &nlearned[i], err);
+	*out = ret ? NULL : json_array();
+	for (size_t i = 0; i < nm && !ret; i++)
 		json_array_append_new(*out, json_pack("{s:I, s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
 			"id", (json_int_t)m[i].id, "kind", m[i].kind, "name", m[i].name,
 			"version", m[i].version, "state", m[i].state, "parent_id", id_or_null(m[i].parent_id),
 			"path", json_str(m[i].path), "data_hash", json_str(m[i].data_hash),
 			"parameters", parsed(m[i].params, json_object()),
 			"metrics", parsed(m[i].metrics, json_object()),
-			"created_at", json_time(m[i].created_at), "releases", holders(r, nr, m[i].id)));
+			"created_at", json_time(m[i].created_at),
+			"releases", holders(r, nr, learned, nlearned, m[i].id)));
+	for (size_t i = 0; i < nr; i++)
+		release_models_free(learned[i], nlearned[i]);
+	free(learned);
+	free(nlearned);
 	model_records_free(m, nm);
 	release_records_free(r, nr);
-	return 0;
+	return ret;
 }
 
 enum promote_result release_promote(struct store *st, const struct config *cfg, long long id,

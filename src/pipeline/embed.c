@@ -50,17 +50,25 @@ static int embed_chunks(struct store *st, struct embedder *e, long long model_id
  * what it was trained on.
  */
 static struct embedder *train(const struct config *cfg, struct chunk_text *chunks, size_t total,
+			      const char *const *extra, size_t nextra,
 			      char data_hash[SHA256_HEX_LEN + 1], struct strbuf *err)
 {
-	size_t n = total < cfg->embed.train_chunks ? total : cfg->embed.train_chunks;
+	size_t nchunks = total < cfg->embed.train_chunks ? total : cfg->embed.train_chunks;
+	size_t n = nchunks + nextra;
 	struct embed_doc *docs = xcalloc(n + 1, sizeof(*docs));
 	char **inputs = xcalloc(n + 1, sizeof(char *));
 	struct sha256_ctx *h = sha256_begin();
-	for (size_t i = 0; i < n; i++) {
-		const struct chunk_text *c = &chunks[i * total / n];
+	for (size_t i = 0; i < nchunks; i++) {
+		const struct chunk_text *c = &chunks[i * total / nchunks];
 		inputs[i] = chunk_input(c);
 		sha256_update(h, inputs[i], strlen(inputs[i]) + 1);
 		docs[i] = (struct embed_doc){ inputs[i], lang_from_code(c->language) };
+	}
+	/* Extra documents (a question with its right passage) teach which words go together. */
+	for (size_t i = 0; i < nextra; i++) {
+		inputs[nchunks + i] = xstrdup(extra[i]);
+		sha256_update(h, extra[i], strlen(extra[i]) + 1);
+		docs[nchunks + i] = (struct embed_doc){ inputs[nchunks + i], LANG_UNKNOWN };
 	}
 	sha256_finish(h, data_hash);
 	struct embedder_params p = { (int)cfg->embed.dim, (int)cfg->embed.min_df,
@@ -169,9 +177,10 @@ cleanup:
 	return ret;
 }
 
-/* Train a new built-in embedder on the release's chunks and embed them all. */
+/* Train a new built-in embedder on the release's chunks (and extra documents) and embed them all. */
 static int embed_trained(struct store *st, const struct config *cfg, long long release,
-			 long long base, struct embed_outcome *out, struct strbuf *err)
+			 long long base, const char *const *extra, size_t nextra,
+			 struct embed_outcome *out, struct strbuf *err)
 {
 	struct chunk_text *all = NULL;
 	size_t nall = 0;
@@ -179,15 +188,16 @@ static int embed_trained(struct store *st, const struct config *cfg, long long r
 	int ret = -1;
 	if (store_release_chunks(st, release, 0, &all, &nall, err))
 		return -1;
-	struct embedder *e = train(cfg, all, nall, data_hash, err);
+	struct embedder *e = train(cfg, all, nall, extra, nextra, data_hash, err);
 	if (!e)
 		goto cleanup;
 	/* Registered relative to the data folder, so that the folder can move. */
 	char *dir = xasprintf("%s/models", cfg->data_dir);
 	char *relpath = xasprintf("models/%s.lsa", embedder_version(e));
 	char *path = xasprintf("%s/%s", cfg->data_dir, relpath);
-	char *params = xasprintf("{\"dim\":%d,\"features\":%d,\"chunks\":%zu,\"min_df\":%u}",
-				 embedder_dim(e), embedder_features(e), nall, cfg->embed.min_df);
+	char *params = xasprintf("{\"dim\":%d,\"features\":%d,\"chunks\":%zu,\"min_df\":%u,"
+				 "\"extra_documents\":%zu}", embedder_dim(e), embedder_features(e), nall,
+				 cfg->embed.min_df, nextra);
 	struct model_record m = { .kind = "embedder", .name = "builtin",
 				  .version = (char *)embedder_version(e), .path = relpath,
 				  .params = params, .metrics = "{}", .parent_id = base,
@@ -247,10 +257,24 @@ int embed_release(struct store *st, const struct config *cfg, long long release,
 		ret = 0;
 		goto cleanup;
 	}
-	ret = chunks ? embed_trained(st, cfg, release, base, out, err) : 0;
+	ret = chunks ? embed_trained(st, cfg, release, base, NULL, 0, out, err) : 0;
 cleanup:
 	out->seconds = time_mono() - t0;
 	embedder_free(e);
 	chunk_texts_free(missing, nmissing);
+	return ret;
+}
+
+int embed_refit(struct store *st, const struct config *cfg, long long release, long long parent,
+		const char *const *extra, size_t nextra, struct embed_outcome *out, struct strbuf *err)
+{
+	double t0 = time_mono();
+	memset(out, 0, sizeof(*out));
+	if (strcmp(cfg->embed.embedder, "builtin")) {
+		strbuf_addstr(err, "only the built-in embedder is refit (embed.embedder is an endpoint's)");
+		return -1;
+	}
+	int ret = embed_trained(st, cfg, release, parent, extra, nextra, out, err);
+	out->seconds = time_mono() - t0;
 	return ret;
 }

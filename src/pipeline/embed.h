@@ -27,4 +27,12 @@ int embed_release(struct store *st, const struct config *cfg, long long release,
 		  long long chunks, const struct release_record *parent, struct embed_outcome *out,
 		  struct strbuf *err);
 
+/*
+ * Train a new built-in embedder on release `release`'s chunks and `extra`
+ * documents (retraining's question + passage pairs), register it (parent:
+ * the model it would replace) and embed every chunk of the release.
+ */
+int embed_refit(struct store *st, const struct config *cfg, long long release, long long parent,
+		const char *const *extra, size_t nextra, struct embed_outcome *out, struct strbuf *err);
+
 #endif

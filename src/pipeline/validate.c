@@ -13,6 +13,7 @@
 #include "core/hash.h"
 #include "core/xalloc.h"
 #include "learn/embedder.h"
+#include "learn/learned.h"
 #include "ops/eval.h"
 #include "retrieval/lexicon.h"
 #include "retrieval/release.h"
@@ -155,6 +156,34 @@ static int count_vectors(struct store *st, const struct config *cfg,
 	return rc;
 }
 
+/* What the release learned from feedback loads as a question would load it. */
+static int check_learned(struct store *st, const struct config *cfg, const struct release_record *r,
+			 struct gate *g)
+{
+	struct strbuf why = STRBUF_INIT;
+	struct release_model *models = NULL;
+	size_t n = 0;
+	if (store_release_models(st, r->id, &models, &n, &why)) {
+		strbuf_release(&why);
+		return -1;
+	}
+	release_models_free(models, n);
+	if (!n)
+		return 0;
+	struct learned *l = NULL;
+	int rc = learned_load(st, cfg, r->id, &l, &why);
+	struct gate_check *c = add_check(g, "learned models", rc == 0, 0);
+	if (rc)
+		detail(c, "%s", why.buf);
+	else
+		detail(c, "%zu model%s load: %s%s%s%s%s%s%s", n, n == 1 ? "" : "s", l->versions[0],
+		       l->versions[1][0] ? " " : "", l->versions[1], l->versions[2][0] ? " " : "",
+		       l->versions[2], l->versions[3][0] ? " " : "", l->versions[3]);
+	learned_free(l);
+	strbuf_release(&why);
+	return 0;
+}
+
 static int check_structure(struct store *st, const struct config *cfg,
 			   const struct release_record *r, const struct release_record *prod,
 			   int recheck, struct gate *g, struct strbuf *err)
@@ -184,6 +213,10 @@ static int check_structure(struct store *st, const struct config *cfg,
 	figure(c, (double)s.fts_missing, 0);
 	detail(c, "%lld chunks missing from the full-text index", s.fts_missing);
 	check_lexicon(st, cfg, r, g);
+	if (check_learned(st, cfg, r, g)) {
+		strbuf_addstr(err, "cannot read the release's models");
+		return -1;
+	}
 	/*
 	 * Every chunk has its vector, or there are none at all where production
 	 * has none either (too few chunks to train on, no endpoint yet): then
@@ -244,6 +277,12 @@ static int load_golden(const struct config *cfg, struct golden_set *all, int *sk
 	return 0;
 }
 
+int gate_golden(const struct config *cfg, struct golden_set *all, struct strbuf *err)
+{
+	int skipped;
+	return load_golden(cfg, all, &skipped, err);
+}
+
 /*
  * A golden set is about some corpus: when neither release holds any of the
  * documents its questions expect, it is about another one (the sample
@@ -270,8 +309,8 @@ static long corpus_matches(struct store *st, const struct golden_set *set,
 	return found;
 }
 
-static int measure(struct store *st, const struct config *cfg, const struct golden_set *set,
-		   long long release, struct gate_figures *f, struct strbuf *err)
+int gate_measure(struct store *st, const struct config *cfg, const struct golden_set *set,
+		 long long release, struct gate_figures *f, struct strbuf *err)
 {
 	struct eval_report rep;
 	memset(f, 0, sizeof(*f));
@@ -357,6 +396,31 @@ static int recorded_figures(struct store *st, const struct config *cfg,
 	return ok;
 }
 
+void gate_compare(struct gate *g, const struct config *cfg, const char *set,
+		  const struct gate_figures *before, const struct gate_figures *after)
+{
+	char name[32];
+	const char *of = set ? set : "";
+	const char *space = set ? " " : "";
+	snprintf(name, sizeof(name), "%s%srecall@5", of, space);
+	struct gate_check *c = add_check(g, name, after->recall5 >=
+					 before->recall5 - cfg->validate.max_recall_drop - 1e-9, 1);
+	figure(c, after->recall5, before->recall5 - cfg->validate.max_recall_drop);
+	detail(c, "%.3f → %.3f (max drop %.2f)", before->recall5, after->recall5,
+	       cfg->validate.max_recall_drop);
+	snprintf(name, sizeof(name), "%s%sMRR", of, space);
+	c = add_check(g, name, after->mrr >= before->mrr - cfg->validate.max_mrr_drop - 1e-9, 1);
+	figure(c, after->mrr, before->mrr - cfg->validate.max_mrr_drop);
+	detail(c, "%.3f → %.3f (max drop %.2f)", before->mrr, after->mrr, cfg->validate.max_mrr_drop);
+	if (after->unanswerable) {
+		snprintf(name, sizeof(name), "%s%sabstention", of, space);
+		c = add_check(g, name, after->abstention >= before->abstention - 1e-9, 1);
+		figure(c, after->abstention, before->abstention);
+		detail(c, "unanswerable questions declined: %.3f → %.3f (may not fall)",
+		       before->abstention, after->abstention);
+	}
+}
+
 static int check_quality(struct store *st, const struct config *cfg,
 			 const struct release_record *cand, const struct release_record *prod,
 			 struct gate *g, struct strbuf *err)
@@ -394,31 +458,15 @@ static int check_quality(struct store *st, const struct config *cfg,
 		ret = 0;
 		goto cleanup;
 	}
-	if (measure(st, cfg, &set, cand->id, &g->candidate, err))
+	if (gate_measure(st, cfg, &set, cand->id, &g->candidate, err))
 		goto cleanup;
 	g->measured = 1;
 	if (prod) {
 		if (!recorded_figures(st, cfg, prod, &g->production) &&
-		    measure(st, cfg, &set, prod->id, &g->production, err))
+		    gate_measure(st, cfg, &set, prod->id, &g->production, err))
 			goto cleanup;
 		g->compared = 1;
-		struct gate_check *c = add_check(g, "recall@5", g->candidate.recall5 >=
-						 g->production.recall5 - cfg->validate.max_recall_drop - 1e-9, 1);
-		figure(c, g->candidate.recall5, g->production.recall5 - cfg->validate.max_recall_drop);
-		detail(c, "%.3f → %.3f (max drop %.2f)", g->production.recall5, g->candidate.recall5,
-		       cfg->validate.max_recall_drop);
-		c = add_check(g, "MRR", g->candidate.mrr >=
-			      g->production.mrr - cfg->validate.max_mrr_drop - 1e-9, 1);
-		figure(c, g->candidate.mrr, g->production.mrr - cfg->validate.max_mrr_drop);
-		detail(c, "%.3f → %.3f (max drop %.2f)", g->production.mrr, g->candidate.mrr,
-		       cfg->validate.max_mrr_drop);
-		if (g->candidate.unanswerable) {
-			c = add_check(g, "abstention", g->candidate.abstention >=
-				      g->production.abstention - 1e-9, 1);
-			figure(c, g->candidate.abstention, g->production.abstention);
-			detail(c, "unanswerable questions declined: %.3f → %.3f (may not fall)",
-			       g->production.abstention, g->candidate.abstention);
-		}
+		gate_compare(g, cfg, NULL, &g->production, &g->candidate);
 	} else {
 		struct gate_check *c = add_check(g, "recall@5", g->candidate.recall5 >=
 						 cfg->validate.min_recall_at_5 - 1e-9, 1);
@@ -474,7 +522,7 @@ json_t *gate_checks_json(const struct gate *g)
 	return arr;
 }
 
-static json_t *figures_json(const struct gate_figures *f)
+json_t *gate_figures_json(const struct gate_figures *f)
 {
 	return json_pack("{s:I, s:I, s:I, s:I, s:f, s:f, s:f, s:f}", "release", (json_int_t)f->release,
 			 "questions", (json_int_t)f->questions, "answerable", (json_int_t)f->answerable,
@@ -486,12 +534,12 @@ json_t *gate_metrics_json(const struct gate *g)
 {
 	json_t *m = json_object();
 	if (g->measured) {
-		json_object_set_new(m, "figures", figures_json(&g->candidate));
+		json_object_set_new(m, "figures", gate_figures_json(&g->candidate));
 		json_object_set_new(m, "recall_at_5", json_real(g->candidate.recall5));
 		json_object_set_new(m, "mrr", json_real(g->candidate.mrr));
 	}
 	if (g->compared)
-		json_object_set_new(m, "production", figures_json(&g->production));
+		json_object_set_new(m, "production", gate_figures_json(&g->production));
 	return m;
 }
 

@@ -18,6 +18,7 @@
 
 #include "core/config.h"
 #include "core/strbuf.h"
+#include "ops/eval.h"
 #include "store/store.h"
 
 struct gate_check {
@@ -64,6 +65,22 @@ void gate_release(struct gate *g);
  */
 int gate_key(struct store *st, const struct config *cfg, long long release, char out[72],
 	     struct strbuf *err);
+
+/* The figures of release `release` (0: production) on `set`; an empty release scores zero. */
+int gate_measure(struct store *st, const struct config *cfg, const struct golden_set *set,
+		 long long release, struct gate_figures *f, struct strbuf *err);
+/* The golden sets of validate.golden as one (none: n = 0); an unreadable one is an error. */
+int gate_golden(const struct config *cfg, struct golden_set *all, struct strbuf *err);
+json_t *gate_figures_json(const struct gate_figures *f);
+
+/*
+ * Add quality checks that `after` (the candidate) does no worse than
+ * `before` on a set of questions named `set` (NULL: the golden sets):
+ * recall@5 and MRR within validate.max_recall_drop / max_mrr_drop,
+ * abstention not lower.
+ */
+void gate_compare(struct gate *g, const struct config *cfg, const char *set,
+		  const struct gate_figures *before, const struct gate_figures *after);
 
 /* The checks as a JSON array, the figures as a JSON object (both for the release record). */
 json_t *gate_checks_json(const struct gate *g);
