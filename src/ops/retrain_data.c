@@ -306,19 +306,61 @@ static void split(struct retrain_data *d, double validation_share)
 	free(parent);
 }
 
-/* The control: every example gets another example's right documents. */
+/* Whether two lists of documents share one. */
+static int overlaps(char *const *a, size_t na, char *const *b, size_t nb)
+{
+	for (size_t i = 0; i < na; i++)
+		for (size_t k = 0; k < nb; k++)
+			if (!strcmp(a[i], b[k]))
+				return 1;
+	return 0;
+}
+
+/*
+ * The control: every example gets the right documents of another one
+ * drawn at random (a fixed seed: the same feedback, the same control),
+ * never its own -- questions asked in a row are often about neighbouring
+ * pages, so a rotation would keep half the labels nearly right.
+ */
 static void shuffle_labels(struct retrain_data *d)
 {
-	if (d->n < 2)
+	size_t n = d->n;
+	if (n < 2)
 		return;
-	char **first = d->items[0].right;
-	size_t nfirst = d->items[0].nright;
-	for (size_t i = 0; i + 1 < d->n; i++) {
-		d->items[i].right = d->items[i + 1].right;
-		d->items[i].nright = d->items[i + 1].nright;
+	size_t *perm = xcalloc(n, sizeof(size_t));
+	unsigned long long state = 0x9E3779B97F4A7C15ull;
+	for (size_t i = 0; i < n; i++)
+		perm[i] = i;
+	for (size_t i = n - 1; i > 0; i--) {
+		state = state * 6364136223846793005ull + 1442695040888963407ull;
+		size_t k = (size_t)((state >> 33) % (i + 1));
+		size_t t = perm[i];
+		perm[i] = perm[k];
+		perm[k] = t;
 	}
-	d->items[d->n - 1].right = first;
-	d->items[d->n - 1].nright = nfirst;
+	/* No example keeps documents it had: swap such a one with its neighbour. */
+	for (size_t i = 0; i < n; i++) {
+		const struct retrain_example *e = &d->items[i], *f = &d->items[perm[i]];
+		if (overlaps(e->right, e->nright, f->right, f->nright)) {
+			size_t k = (i + 1) % n;
+			size_t t = perm[i];
+			perm[i] = perm[k];
+			perm[k] = t;
+		}
+	}
+	char ***rights = xcalloc(n, sizeof(char **));
+	size_t *counts = xcalloc(n, sizeof(size_t));
+	for (size_t i = 0; i < n; i++) {
+		rights[i] = d->items[perm[i]].right;
+		counts[i] = d->items[perm[i]].nright;
+	}
+	for (size_t i = 0; i < n; i++) {
+		d->items[i].right = rights[i];
+		d->items[i].nright = counts[i];
+	}
+	free(rights);
+	free(counts);
+	free(perm);
 	d->shuffled = 1;
 }
 
