@@ -16,6 +16,8 @@
 #define PASSAGE_TARGETS 5
 #define WORD_TARGETS 3
 #define MIN_CONFIDENCE 0.5
+/* Only words in at most this share of the chunks are bridged (users' words, rare terms). */
+#define GAP_MAX_DF 0.01
 
 struct target {
 	char *word;
@@ -61,6 +63,27 @@ static int add_passage_word(void *ctx, const char *tok, size_t len, size_t start
 	}
 	p->w[*slot - 1].score += 1;
 	return 0;
+}
+
+/*
+ * A word a user could mean: letters only, not a code or a key
+ * ("agUDsm1DehJMS"); an acronym ("APT") is fine, a mixed-case run is not.
+ */
+static int plain_word(const char *w)
+{
+	size_t len = strlen(w);
+	if (len < 3)
+		return 0;
+	int lower_seen = 0;
+	for (const unsigned char *c = (const unsigned char *)w; *c; c++) {
+		if (*c >= '0' && *c <= '9')
+			return 0;
+		if (*c >= 'a' && *c <= 'z')
+			lower_seen = 1;
+		else if (*c >= 'A' && *c <= 'Z' && lower_seen)
+			return 0;
+	}
+	return 1;
 }
 
 static int by_score(const void *a, const void *b)
@@ -152,14 +175,22 @@ struct vocabulary *vocabulary_learn(const struct vocab_pair *pairs, size_t n,
 		struct passage_words p = { .text = pairs[i].passage };
 		strmap_init(&p.at);
 		tokenizer_run(tok, LANG_FR, 0, p.text, strlen(p.text), add_passage_word, &p);
-		/* The passage's distinctive words the question lacks, by tf-idf. */
+		/*
+		 * The passage's distinctive words the question lacks, by tf-idf;
+		 * with a corrected answer, only those the user's answer uses
+		 * too (the passage's words about the answer, not its others).
+		 */
+		struct strmap answer;
+		strmap_init(&answer);
+		size_t nanswer = pairs[i].answer ? question_stems(tok, pairs[i].answer, &answer) : 0;
 		for (size_t w = 0; w < p.n; w++) {
 			long long d = df ? df(df_ctx, p.w[w].stem) : 1;
 			p.w[w].score *= log((double)(chunks + 1) / (double)(d + 1)) + 1e-3;
-			if (strmap_get(&q, p.w[w].stem, strlen(p.w[w].stem)) ||
-			    strspn(p.w[w].stem, "0123456789") == strlen(p.w[w].stem))
+			if (strmap_get(&q, p.w[w].stem, strlen(p.w[w].stem)) || !plain_word(p.w[w].surface) ||
+			    (nanswer && !strmap_get(&answer, p.w[w].stem, strlen(p.w[w].stem))))
 				p.w[w].score = -1;
 		}
+		strmap_release(&answer);
 		qsort(p.w, p.n, sizeof(*p.w), by_score);
 		for (size_t k = 0; k < q.cap; k++) {
 			const char *stem = q.keys[k];
@@ -168,6 +199,9 @@ struct vocabulary *vocabulary_learn(const struct vocab_pair *pairs, size_t n,
 			*strmap_slot(&c.questions, stem, strlen(stem)) += 1;
 			if (strmap_get(&p.at, stem, strlen(stem)))
 				continue; /* not a gap: the passage has the word */
+			/* A word the corpus uses often already finds its pages: bridging it misleads. */
+			if (df && (double)df(df_ctx, stem) > GAP_MAX_DF * (double)chunks)
+				continue;
 			for (size_t t = 0; t < p.n && t < PASSAGE_TARGETS && p.w[t].score > 0; t++)
 				count_pair(&c, stem, p.w[t].stem, p.w[t].surface);
 		}

@@ -19,9 +19,9 @@
 struct vocabulary;
 struct tokenizer;
 
-/* One training pair: a question and the text of the passage that answers it. */
+/* One training pair: a question, the passage that answers it, the user's answer (or NULL). */
 struct vocab_pair {
-	const char *question, *passage;
+	const char *question, *passage, *answer;
 };
 
 /*

@@ -248,7 +248,7 @@ static int learn_vocabulary(struct job *j, struct strbuf *err)
 	for (size_t i = 0; i < j->data.n; i++) {
 		const struct retrain_example *e = &j->data.items[i];
 		if (!e->validation && e->positive_text)
-			pairs[n++] = (struct vocab_pair){ e->question, e->positive_text };
+			pairs[n++] = (struct vocab_pair){ e->question, e->positive_text, e->corrected };
 	}
 	const struct release_view *v;
 	struct release_hold *hold;
