@@ -12,10 +12,8 @@
 #include "core/xalloc.h"
 #include "ops/releases.h"
 #include "ops/retrain.h"
-#include "ops/retrain_data.h"
+#include "ops/retrain_dataset.h"
 #include "ops/retrain_policy.h"
-#include "ops/retrain_prepare.h"
-#include "retrieval/release.h"
 
 static const char usage[] =
 	"usage: ragops retrain check [--json]\n"
@@ -78,35 +76,9 @@ static int run_check(struct app *app, int json)
 
 static int run_prepare(struct app *app, const char *dir, int json)
 {
-	struct retrain_policy p;
-	struct retrain_data d;
-	struct release_record prod;
+	json_t *manifest;
 	struct strbuf err = STRBUF_INIT;
-	int got = store_release_get(app->store, 0, &prod, &err);
-	if (got) {
-		if (got > 0)
-			strbuf_addstr(&err, "no release in production: run 'ragops run --inbox DIR' first");
-		return fail("prepare", &err);
-	}
-	long long release = prod.id;
-	release_record_release(&prod);
-	if (retrain_should(app->store, &app->cfg, &p, &err) ||
-	    retrain_data_load(app->store, &app->cfg, release, 0, 0, &d, &err))
-		return fail("prepare", &err);
-	const struct release_view *v;
-	struct release_hold *hold;
-	if (release_get(app->store, &app->cfg, 0, &v, &hold, &err) ||
-	    retrain_data_retrieve(app->store, &app->cfg, v, &d, &err)) {
-		release_put(hold);
-		retrain_data_release(&d);
-		return fail("prepare", &err);
-	}
-	release_put(hold);
-	json_t *policy = retrain_policy_json(&p), *manifest = NULL;
-	int rc = retrain_prepare(&d, release, policy, dir, &manifest, &err);
-	json_decref(policy);
-	retrain_data_release(&d);
-	if (rc)
+	if (retrain_dataset_prepare(app->store, &app->cfg, dir, &manifest, &err))
 		return fail("prepare", &err);
 	if (json) {
 		cmd_print_json(manifest);
