@@ -29,7 +29,8 @@
 #define CURATED_FLOOR 0.5
 /* ... and this margin above the closest different question seen. */
 #define CURATED_MARGIN 0.02
-/* An MRR gain smaller than this is noise, not a reason to change a model. */
+/* A part must raise more questions than chance would (sign test); a golden MRR loss over this is real. */
+#define GAIN_P 0.05
 #define MIN_GAIN 0.005
 /* Questions sharing this much of their words (Dice of stems) ask the same thing. */
 #define SAME_QUESTION 0.6
@@ -43,6 +44,7 @@ struct report_set {
 struct stage_figures {
 	struct gate_figures val, train;
 	struct gate_figures golden;	/* on validate.golden (questions == 0 without) */
+	int *val_ranks, *golden_ranks;	/* each question's rank of its document (0: none) */
 };
 
 struct job {
@@ -58,6 +60,8 @@ struct job {
 	struct stage_figures before;	/* production's */
 	struct stage_figures best;	/* the candidate's as it stands */
 	json_t *stages, *trained, *reasons;
+	int **ranks;			/* every rank array measured, freed at the end */
+	size_t nranks;
 	int changed;			/* something was kept */
 };
 
@@ -78,9 +82,13 @@ static int measure_stage(struct job *j, const char *stage, struct stage_figures 
 {
 	release_forget(j->cand); /* its models changed since it was last loaded */
 	memset(f, 0, sizeof(*f));
-	if (gate_measure(j->st, j->cfg, &j->validation, j->cand, &f->val, err) ||
+	j->ranks = xrealloc(j->ranks, (j->nranks + 2) * sizeof(int *));
+	f->val_ranks = j->ranks[j->nranks++] = xcalloc(j->validation.n + 1, sizeof(int));
+	f->golden_ranks = j->ranks[j->nranks++] = xcalloc(j->golden.n + 1, sizeof(int));
+	if (gate_measure_ranks(j->st, j->cfg, &j->validation, j->cand, &f->val, f->val_ranks, err) ||
 	    gate_measure(j->st, j->cfg, &j->train, j->cand, &f->train, err) ||
-	    (j->golden.n && gate_measure(j->st, j->cfg, &j->golden, j->cand, &f->golden, err)))
+	    (j->golden.n && gate_measure_ranks(j->st, j->cfg, &j->golden, j->cand, &f->golden,
+						f->golden_ranks, err)))
 		return -1;
 	json_t *sets = json_object();
 	for (size_t i = 0; i < j->nsets; i++) {
@@ -108,20 +116,59 @@ static int within(const struct config *cfg, const struct gate_figures *after,
 	       (!after->unanswerable || after->abstention >= prod->abstention - 1e-9);
 }
 
+/* Whether rank a (0: not found) is better than rank b. */
+static int ranks_better(int a, int b)
+{
+	return a > 0 && (b == 0 || a < b);
+}
+
+/* Questions whose document rose, and fell, from `from` to `to` (held-out feedback and golden sets). */
+static void rank_moves(const struct job *j, const struct stage_figures *from,
+		       const struct stage_figures *to, size_t *up, size_t *down)
+{
+	*up = *down = 0;
+	for (size_t i = 0; i < j->validation.n; i++) {
+		*up += ranks_better(to->val_ranks[i], from->val_ranks[i]);
+		*down += ranks_better(from->val_ranks[i], to->val_ranks[i]);
+	}
+	for (size_t i = 0; i < j->golden.n; i++) {
+		*up += ranks_better(to->golden_ranks[i], from->golden_ranks[i]);
+		*down += ranks_better(from->golden_ranks[i], to->golden_ranks[i]);
+	}
+}
+
+/* One-sided sign test: the chance of `up` or more rises among up + down moves if moves were coin flips. */
+static double sign_test(size_t up, size_t down)
+{
+	size_t n = up + down;
+	double p = 0, c = 1; /* c = C(n, k) / 2^n, k from 0 */
+	for (size_t k = 0; k < n; k++)
+		c *= 0.5;
+	for (size_t k = 0; k <= n; k++) {
+		if (k >= up)
+			p += c;
+		c = c * (double)(n - k) / (double)(k + 1);
+	}
+	return n ? p : 1;
+}
+
 /*
  * A stage is kept when it does better on questions it did not learn from
- * -- the held-out feedback questions, or the golden sets, whose answers no
- * feedback can bend -- while both stay within the gate's tolerance of
- * production's: what the gate will check, checked per part, so that one
- * part that does harm is left out rather than the whole candidate
+ * -- the held-out feedback questions and the golden sets, whose answers no
+ * feedback can bend -- by more than chance (more questions rise than fall,
+ * by a one-sided sign test at GAIN_P: with a few dozen questions, one
+ * question moving is noise), while both stay within the gate's tolerance
+ * of production's: what the gate will check, checked per part, so that
+ * one part that does harm is left out rather than the whole candidate
  * refused.  The trained questions always improve (a model fits what it
  * is shown, right or wrong): they are reported, never trusted.
  */
 static int worth_keeping(const struct job *j, const struct stage_figures *after)
 {
 	const struct stage_figures *prev = &j->best, *prod = &j->before;
-	int gain = after->val.mrr > prev->val.mrr + MIN_GAIN ||
-		   (j->golden.n && after->golden.mrr > prev->golden.mrr + MIN_GAIN);
+	size_t up, down;
+	rank_moves(j, prev, after, &up, &down);
+	int gain = up > down && sign_test(up, down) <= GAIN_P;
 	/* The golden sets are the truth no feedback can bend: a part may not cost them anything. */
 	int golden_safe = !j->golden.n || (within(j->cfg, &after->golden, &prod->golden) &&
 					   after->golden.mrr >= prev->golden.mrr - MIN_GAIN);
@@ -600,6 +647,9 @@ static void job_release(struct job *j)
 	golden_release(&j->validation);
 	golden_release(&j->train);
 	golden_release(&j->golden);
+	for (size_t i = 0; i < j->nranks; i++)
+		free(j->ranks[i]);
+	free(j->ranks);
 	for (size_t i = 0; i < j->nsets; i++) {
 		free(j->sets[i].name);
 		golden_release(&j->sets[i].set);

@@ -312,8 +312,16 @@ static long corpus_matches(struct store *st, const struct golden_set *set,
 int gate_measure(struct store *st, const struct config *cfg, const struct golden_set *set,
 		 long long release, struct gate_figures *f, struct strbuf *err)
 {
+	return gate_measure_ranks(st, cfg, set, release, f, NULL, err);
+}
+
+int gate_measure_ranks(struct store *st, const struct config *cfg, const struct golden_set *set,
+		       long long release, struct gate_figures *f, int *ranks, struct strbuf *err)
+{
 	struct eval_report rep;
 	memset(f, 0, sizeof(*f));
+	if (ranks)
+		memset(ranks, 0, set->n * sizeof(int));
 	f->release = release;
 	int rc = eval_run(st, cfg, set, cfg->retrieve.mode, release, &rep, err);
 	if (rc == ASK_NOT_READY) {
@@ -331,6 +339,8 @@ int gate_measure(struct store *st, const struct config *cfg, const struct golden
 	f->recall5 = rep.recall5;
 	f->mrr = rep.mrr;
 	f->abstention = rep.abstain_recall;
+	for (size_t i = 0; ranks && i < set->n; i++)
+		ranks[i] = rep.outcomes[i].rank;
 	eval_report_release(&rep);
 	return 0;
 }

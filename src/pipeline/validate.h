@@ -69,6 +69,9 @@ int gate_key(struct store *st, const struct config *cfg, long long release, char
 /* The figures of release `release` (0: production) on `set`; an empty release scores zero. */
 int gate_measure(struct store *st, const struct config *cfg, const struct golden_set *set,
 		 long long release, struct gate_figures *f, struct strbuf *err);
+/* gate_measure, also giving each question's rank of its expected document (0: not found) in ranks[set->n]. */
+int gate_measure_ranks(struct store *st, const struct config *cfg, const struct golden_set *set,
+		       long long release, struct gate_figures *f, int *ranks, struct strbuf *err);
 /* The golden sets of validate.golden as one (none: n = 0); an unreadable one is an error. */
 int gate_golden(const struct config *cfg, struct golden_set *all, struct strbuf *err);
 json_t *gate_figures_json(const struct gate_figures *f);
