@@ -18,7 +18,7 @@ LDLIBS    += $(shell pkg-config --libs $(PKGS) 2>/dev/null) \
              $(shell pkg-config --static --libs mupdf 2>/dev/null) -lharfbuzz -lstemmer -lpthread -lm
 LDFLAGS   += $(filter -fsanitize=%,$(OPT))
 
-LIB_SRC   := $(sort $(wildcard src/core/*.c src/store/*.c src/text/*.c src/pipeline/*.c src/answer/*.c src/learn/*.c src/retrieval/*.c src/ops/*.c src/serve/*.c src/cmd/*.c))
+LIB_SRC   := $(sort $(wildcard src/core/*.c src/store/*.c src/text/*.c src/pipeline/*.c src/answer/*.c src/learn/*.c src/retrieval/*.c src/ops/*.c src/serve/*.c src/cmd/*.c src/api/*.c))
 # The dashboard (web/) is compiled in: see tools/embed_assets.c.
 WEB_FILES := $(sort $(shell find web -type f 2>/dev/null))
 # Rewritten only when the list changes, so a removed file rebuilds the set.
@@ -27,9 +27,14 @@ $(shell mkdir -p $(BUILD)/gen; echo '$(WEB_FILES)' | cmp -s - $(WEB_LIST) || ech
 LIB_OBJ   := $(LIB_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/assets.o
 UNIT_SRC  := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN  := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+# Programs on the public C API (include/ragops.h), built as a user would:
+# the header alone (no -Isrc), pedantic C11, the static library.
+EXAMPLE_SRC := $(sort $(wildcard examples/*.c))
+EXAMPLE_BIN := $(EXAMPLE_SRC:examples/%.c=$(BUILD)/examples/%)
+EXAMPLE_CFLAGS := -std=c11 $(WARN) -Wpedantic $(OPT) -Iinclude
 
 .PHONY: all deps demo test unit integration bench clean check-style
-all: $(BUILD)/ragops
+all: $(BUILD)/ragops $(BUILD)/libragops.a $(BUILD)/ragops.pc $(EXAMPLE_BIN)
 
 deps:
 	@scripts/deps.sh build
@@ -51,9 +56,27 @@ $(BUILD)/gen/assets.c: $(BUILD)/tools/embed_assets $(WEB_FILES) $(WEB_LIST)
 $(BUILD)/gen/assets.o: $(BUILD)/gen/assets.c
 	@$(CC) $(CFLAGS) -c $< -o $@
 
+# The C API's implementation and its unit test see the public header.
+$(BUILD)/src/api/%.o: CFLAGS += -Iinclude
+$(BUILD)/tests/test_api: CFLAGS += -Iinclude
+
 $(BUILD)/libragops.a: $(LIB_OBJ)
 	@rm -f $@
 	@ar rcs $@ $^
+
+# For programs on the C API: cc prog.c $$(pkg-config --cflags --libs build/ragops.pc)
+$(BUILD)/ragops.pc: Makefile src/core/version.h
+	@mkdir -p $(dir $@)
+	@echo "  GEN     $@"
+	@printf '%s\n' 'prefix=$(CURDIR)' 'includedir=$${prefix}/include' 'libdir=$(abspath $(BUILD))' '' \
+		'Name: ragops' 'Description: ragops C API (include/ragops.h), static library' \
+		'Version: $(shell sed -n 's/^#define RAGOPS_VERSION "\(.*\)"/\1/p' src/core/version.h)' \
+		'Cflags: -I$${includedir}' 'Libs: $${libdir}/libragops.a $(strip $(LDFLAGS) $(LDLIBS))' >$@
+
+$(BUILD)/examples/%: examples/%.c include/ragops.h $(BUILD)/libragops.a
+	@mkdir -p $(dir $@)
+	@echo "  EXAMPLE $@"
+	@$(CC) $(EXAMPLE_CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libragops.a $(LDLIBS)
 
 $(BUILD)/ragops: $(BUILD)/src/main.o $(BUILD)/libragops.a
 	@echo "  LINK    $@"
