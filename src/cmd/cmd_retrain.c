@@ -18,7 +18,8 @@
 static const char usage[] =
 	"usage: ragops retrain check [--json]\n"
 	"       ragops retrain prepare --out DIR [--json]\n"
-	"       ragops retrain run [--json] [--report-set FILE]... [--shuffle-labels]\n\n"
+	"       ragops retrain run [--json] [--report-set FILE]... [--shuffle-labels]\n"
+	"                          [--trigger NAME]\n\n"
 	"check    should_retrain: each rule of the retrain.* policy with its figure,\n"
 	"         threshold and window (new feedback, mean rating, share of low ratings,\n"
 	"         corpus change since the embedder was trained, questions finding no\n"
@@ -36,7 +37,9 @@ static const char usage[] =
 	"         --report-set FILE  a golden set measured at every stage (an ablation\n"
 	"                            table), never used to decide\n"
 	"         --shuffle-labels   the control experiment: the right sources are\n"
-	"                            permuted between questions; the gate should refuse\n\n"
+	"                            permuted between questions; the gate should refuse\n"
+	"         --trigger NAME     who started it, recorded as the retraining's actor\n"
+	"                            (default: the Unix user; the server says \"api\")\n\n"
 	"Exit codes: 0 promoted (run) / recommended (check), 1 not recommended (check),\n"
 	"2 usage error, 4 failure, 5 nothing to retrain on, 6 refused by the gate.\n";
 
@@ -146,9 +149,11 @@ static void print_run(const struct retrain_outcome *out)
 	}
 }
 
-static int run_run(struct app *app, int json, char **sets, size_t nsets, int shuffle)
+static int run_run(struct app *app, int json, char **sets, size_t nsets, int shuffle,
+		   const char *trigger)
 {
-	struct retrain_options o = { .actor = release_actor_user(), .shuffle_labels = shuffle,
+	struct retrain_options o = { .actor = trigger ? trigger : release_actor_user(),
+				     .shuffle_labels = shuffle,
 				     .report_sets = sets, .nreport_sets = nsets };
 	struct retrain_outcome out;
 	struct strbuf err = STRBUF_INIT;
@@ -173,20 +178,22 @@ static int run_retrain(int argc, char **argv, struct app *app)
 		{ "out", required_argument, NULL, 'o' },
 		{ "report-set", required_argument, NULL, 'r' },
 		{ "shuffle-labels", no_argument, NULL, 's' },
+		{ "trigger", required_argument, NULL, 't' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int json = 0, shuffle = 0, c;
-	const char *out = NULL;
+	const char *out = NULL, *trigger = NULL;
 	char **sets = xcalloc((size_t)argc + 1, sizeof(char *));
 	size_t nsets = 0;
 	cmd_reset_getopt();
-	while ((c = getopt_long(argc, argv, "jo:r:sh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "jo:r:st:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'j': json = 1; break;
 		case 'o': out = optarg; break;
 		case 'r': sets[nsets++] = optarg; break;
 		case 's': shuffle = 1; break;
+		case 't': trigger = optarg; break;
 		case 'h': fputs(usage, stdout); free(sets); return EXIT_OK;
 		default: fputs(usage, stderr); free(sets); return EXIT_USAGE;
 		}
@@ -195,12 +202,12 @@ static int run_retrain(int argc, char **argv, struct app *app)
 	int rc;
 	if (!what || optind + 1 != argc) {
 		rc = -1;
-	} else if (!strcmp(what, "check") && !out && !nsets && !shuffle) {
+	} else if (!strcmp(what, "check") && !out && !nsets && !shuffle && !trigger) {
 		rc = run_check(app, json);
-	} else if (!strcmp(what, "prepare") && out && !nsets && !shuffle) {
+	} else if (!strcmp(what, "prepare") && out && !nsets && !shuffle && !trigger) {
 		rc = run_prepare(app, out, json);
-	} else if (!strcmp(what, "run") && !out) {
-		rc = run_run(app, json, sets, nsets, shuffle);
+	} else if (!strcmp(what, "run") && !out && (!trigger || *trigger)) {
+		rc = run_run(app, json, sets, nsets, shuffle, trigger);
 	} else {
 		rc = -1;
 	}
