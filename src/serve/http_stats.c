@@ -5,6 +5,7 @@
 
 #include <pthread.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "core/xalloc.h"
 
@@ -68,28 +69,63 @@ void http_stats_record(struct http_stats *s, int route, int status, double secon
 	pthread_mutex_unlock(&s->lock);
 }
 
+/*
+ * Routes that share a path (GET and POST /api/runs) share their series: a
+ * scrape must not hold two samples with the same labels.  Adds one
+ * route's figures to `sum`.
+ */
+static void add_counts(struct route_counts *sum, const struct route_counts *rc)
+{
+	for (int i = 0; i < MAX_CODES && rc->codes[i].status; i++) {
+		for (int k = 0; k < MAX_CODES; k++) {
+			if (sum->codes[k].status == rc->codes[i].status || !sum->codes[k].status) {
+				sum->codes[k].status = rc->codes[i].status;
+				sum->codes[k].n += rc->codes[i].n;
+				break;
+			}
+		}
+	}
+	for (size_t i = 0; i < NBOUNDS; i++)
+		sum->le[i] += rc->le[i];
+	sum->count += rc->count;
+	sum->sum += rc->sum;
+}
+
+/* Route r's series summed with those of later routes of the same name; 0 when an earlier one has it. */
+static int route_series(const struct http_stats *s, int r, struct route_counts *sum)
+{
+	for (int e = 0; e < r; e++)
+		if (!strcmp(s->names[e], s->names[r]))
+			return 0;
+	memset(sum, 0, sizeof(*sum));
+	for (int o = r; o < s->nroutes; o++)
+		if (!strcmp(s->names[o], s->names[r]))
+			add_counts(sum, &s->r[o]);
+	return 1;
+}
+
 void http_stats_expose(struct http_stats *s, struct strbuf *out)
 {
+	struct route_counts rc;
 	pthread_mutex_lock(&s->lock);
 	strbuf_addstr(out, "# HELP ragops_http_requests_total HTTP requests answered, by route and status.\n"
 			   "# TYPE ragops_http_requests_total counter\n");
 	for (int r = 0; r < s->nroutes; r++)
-		for (int i = 0; i < MAX_CODES && s->r[r].codes[i].status; i++)
+		for (int i = 0; route_series(s, r, &rc) && i < MAX_CODES && rc.codes[i].status; i++)
 			strbuf_addf(out, "ragops_http_requests_total{route=\"%s\",status=\"%d\"} %lld\n",
-				    s->names[r], s->r[r].codes[i].status, s->r[r].codes[i].n);
+				    s->names[r], rc.codes[i].status, rc.codes[i].n);
 	strbuf_addstr(out, "# HELP ragops_http_request_duration_seconds Time to answer a request.\n"
 			   "# TYPE ragops_http_request_duration_seconds histogram\n");
 	for (int r = 0; r < s->nroutes; r++) {
-		const struct route_counts *rc = &s->r[r];
-		if (!rc->count)
+		if (!route_series(s, r, &rc) || !rc.count)
 			continue;
 		for (size_t i = 0; i < NBOUNDS; i++)
 			strbuf_addf(out, "ragops_http_request_duration_seconds_bucket{route=\"%s\",le=\"%g\"} %lld\n",
-				    s->names[r], latency_bounds[i], rc->le[i]);
+				    s->names[r], latency_bounds[i], rc.le[i]);
 		strbuf_addf(out, "ragops_http_request_duration_seconds_bucket{route=\"%s\",le=\"+Inf\"} %lld\n"
 				 "ragops_http_request_duration_seconds_sum{route=\"%s\"} %.6f\n"
 				 "ragops_http_request_duration_seconds_count{route=\"%s\"} %lld\n",
-			    s->names[r], rc->count, s->names[r], rc->sum, s->names[r], rc->count);
+			    s->names[r], rc.count, s->names[r], rc.sum, s->names[r], rc.count);
 	}
 	pthread_mutex_unlock(&s->lock);
 }
