@@ -19,15 +19,18 @@ static const char usage[] =
 	"Settings (ragops.yaml, -c KEY=VALUE or RAGOPS_SERVE_*): serve.host, serve.port\n"
 	"(0: any free port), serve.threads, serve.max_body, serve.timeout,\n"
 	"serve.rate_limit and serve.rate_burst (ask and feedback per client),\n"
-	"serve.cors_origin.  Admin routes (feedback export, starting a run) need the\n"
-	"bearer token held by the variable named in serve.token_env\n"
-	"(RAGOPS_SERVE_TOKEN).\n\n"
+	"serve.cors_origin.  Admin routes (feedback export, starting a run or a\n"
+	"retraining, promote, rollback) need the bearer token held by the variable\n"
+	"named in serve.token_env (RAGOPS_SERVE_TOKEN).\n\n"
 	"Exit codes: 0 stopped by a signal, 2 usage, 3 bad address, 4 cannot listen.\n";
 
-/* `ragops run` with this server's configuration: its data folder, file and -c overrides. */
-static char **run_command(const struct app *app)
+/*
+ * `ragops run` (or `ragops retrain run`) with this server's configuration:
+ * its data folder, file and -c overrides.
+ */
+static char **run_command(const struct app *app, int retrain)
 {
-	char **argv = xcalloc(2 * app->noverrides + 10, sizeof(char *));
+	char **argv = xcalloc(2 * app->noverrides + 12, sizeof(char *));
 	size_t n = 0;
 	argv[n++] = "ragops";
 	argv[n++] = "--data";
@@ -40,7 +43,11 @@ static char **run_command(const struct app *app)
 		argv[n++] = "-c";
 		argv[n++] = (char *)app->overrides[i];
 	}
+	if (retrain)
+		argv[n++] = "retrain";
 	argv[n++] = "run";
+	if (retrain)
+		argv[n++] = "--json";
 	argv[n++] = "--trigger";
 	argv[n++] = "api";
 	return argv;
@@ -60,10 +67,11 @@ static int run_serve(int argc, char **argv, struct app *app)
 	if (log_open(log, app->cfg.log_level))
 		fprintf(stderr, "ragops serve: cannot write %s; logging to stderr only\n", log);
 	free(log);
-	char **run_argv = run_command(app);
-	int rc = server_run(&app->cfg, run_argv);
+	char **run_argv = run_command(app, 0), **retrain_argv = run_command(app, 1);
+	int rc = server_run(&app->cfg, run_argv, retrain_argv);
 	log_close();
 	free(run_argv);
+	free(retrain_argv);
 	return rc;
 }
 

@@ -3,12 +3,10 @@
  * liveness, readiness and the health report.
  */
 #include <pthread.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/fsutil.h"
 #include "core/json.h"
 #include "core/log.h"
 #include "core/strutil.h"
@@ -65,22 +63,17 @@ void api_run_start(struct server_ctx *ctx, const struct request *rq, struct repl
 		return;
 	}
 	/*
-	 * One run per data folder: say so now rather than start one that stops
-	 * at once.  The lock tells of any run; the pid, of ours that has not
-	 * taken the lock yet.
+	 * One run or retraining per data folder: say so now rather than start
+	 * one that stops at once.
 	 */
 	struct server *srv = ctx->srv;
 	pthread_mutex_lock(&srv->run_lock);
-	char *lock = xasprintf("%s/run.lock", ctx->cfg->data_dir);
-	int fd = srv->run_pid > 0 && kill(srv->run_pid, 0) == 0 ? -1 : lock_file(lock, &err);
-	free(lock);
-	if (fd < 0) {
+	if (server_job_busy(srv, &err)) {
 		pthread_mutex_unlock(&srv->run_lock);
-		reply_error(rp, 409, NULL, "a run is already going%s%s", err.len ? ": " : "", err.buf);
+		reply_error(rp, 409, NULL, "a run or a retraining is already going: %s", err.buf);
 		strbuf_release(&err);
 		return;
 	}
-	unlock_file(fd);
 	char *log = xasprintf("%s/logs/runs-started-by-api.log", ctx->cfg->data_dir);
 	pid_t pid = run_trigger_spawn(srv->run_argv, log, &err);
 	free(log);

@@ -22,6 +22,9 @@ const struct route routes[] = {
 	{ "GET", "/api/releases/{id}", api_release, ROUTE_STORE },
 	{ "POST", "/api/releases/{id}/promote", api_release_promote, ROUTE_STORE | ROUTE_ADMIN },
 	{ "POST", "/api/deploy/rollback", api_rollback, ROUTE_STORE | ROUTE_ADMIN },
+	{ "GET", "/api/retrain", api_retrain_status, ROUTE_STORE },
+	{ "POST", "/api/retrain", api_retrain_start, ROUTE_STORE | ROUTE_ADMIN },
+	{ "GET", "/api/retrain/{id}", api_retraining, ROUTE_STORE },
 	{ "GET", "/healthz", api_healthz, 0 },
 	{ "GET", "/readyz", api_readyz, ROUTE_STORE },
 	{ "GET", "/health", api_health, ROUTE_STORE },
@@ -32,7 +35,8 @@ const int nroutes = sizeof(routes) / sizeof(routes[0]);
 const char *const route_names[] = {
 	"/api/ask", "/api/feedback", "/api/feedback", "/api/feedback/export", "/api/runs", "/api/runs",
 	"/api/runs/{id}", "/api/documents", "/api/metrics/summary", "/api/releases",
-	"/api/releases/{id}", "/api/releases/{id}/promote", "/api/deploy/rollback", "/healthz", "/readyz",
+	"/api/releases/{id}", "/api/releases/{id}/promote", "/api/deploy/rollback", "/api/retrain",
+	"/api/retrain", "/api/retrain/{id}", "/healthz", "/readyz",
 	"/health", "/metrics", "static", "unmatched",
 };
 _Static_assert(sizeof(route_names) / sizeof(route_names[0]) ==

@@ -50,6 +50,9 @@ void api_releases(struct server_ctx *ctx, const struct request *rq, struct reply
 void api_release(struct server_ctx *ctx, const struct request *rq, struct reply *rp);
 void api_release_promote(struct server_ctx *ctx, const struct request *rq, struct reply *rp);
 void api_rollback(struct server_ctx *ctx, const struct request *rq, struct reply *rp);
+void api_retrain_status(struct server_ctx *ctx, const struct request *rq, struct reply *rp);
+void api_retrain_start(struct server_ctx *ctx, const struct request *rq, struct reply *rp);
+void api_retraining(struct server_ctx *ctx, const struct request *rq, struct reply *rp);
 void api_healthz(struct server_ctx *ctx, const struct request *rq, struct reply *rp);
 void api_readyz(struct server_ctx *ctx, const struct request *rq, struct reply *rp);
 void api_health(struct server_ctx *ctx, const struct request *rq, struct reply *rp);

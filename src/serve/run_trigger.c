@@ -37,7 +37,7 @@ pid_t run_trigger_spawn(char *const *argv, const char *log_path, struct strbuf *
 	posix_spawn_file_actions_destroy(&files);
 	posix_spawnattr_destroy(&attr);
 	if (rc) {
-		strbuf_addf(err, "cannot start 'ragops run': %s", strerror(rc));
+		strbuf_addf(err, "cannot start a ragops process: %s", strerror(rc));
 		return -1;
 	}
 	return pid;

@@ -1,7 +1,7 @@
 /*
- * POST /api/runs starts `ragops run` as a child process of its own session:
- * the pipeline keeps its own log, threads and OCR settings, and a server
- * stopping does not stop the run.
+ * POST /api/runs starts `ragops run`, and POST /api/retrain `ragops retrain
+ * run`, as a child process of its own session: the job keeps its own log,
+ * threads and memory, and a server stopping does not stop it.
  */
 #ifndef SERVE_RUN_TRIGGER_H
 #define SERVE_RUN_TRIGGER_H

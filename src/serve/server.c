@@ -437,10 +437,11 @@ static int resolve(const char *host, unsigned port, struct sockaddr_storage *add
 	return 0;
 }
 
-int server_run(const struct config *cfg, char *const *run_argv)
+int server_run(const struct config *cfg, char *const *run_argv, char *const *retrain_argv)
 {
 	struct server srv = { .cfg = cfg, .health_lock = PTHREAD_MUTEX_INITIALIZER, .run_argv = run_argv,
-			      .run_lock = PTHREAD_MUTEX_INITIALIZER };
+			      .retrain_argv = retrain_argv, .run_lock = PTHREAD_MUTEX_INITIALIZER,
+			      .policy_lock = PTHREAD_MUTEX_INITIALIZER };
 	struct strbuf err = STRBUF_INIT;
 	struct sockaddr_storage addr;
 	int ret = 4;
@@ -471,7 +472,7 @@ int server_run(const struct config *cfg, char *const *run_argv)
 	sigaddset(&stop, SIGTERM);
 	pthread_sigmask(SIG_BLOCK, &stop, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	signal(SIGCHLD, SIG_IGN); /* runs started by POST /api/runs are reaped by the system */
+	signal(SIGCHLD, SIG_IGN); /* runs and retrainings started by the API are reaped by the system */
 
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
 	if (addr.ss_family == AF_INET6)

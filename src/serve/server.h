@@ -68,10 +68,10 @@ void reply_error(struct reply *rp, int status, const char *field, const char *fm
 void reply_text(struct reply *rp, int status, const char *content_type, char *text, size_t len);
 
 /*
- * Serve until SIGINT or SIGTERM; POST /api/runs starts `run_argv` (NULL-
- * terminated).  Returns an exit code; errors (address in use, bad host)
- * are printed.
+ * Serve until SIGINT or SIGTERM; POST /api/runs starts `run_argv` and POST
+ * /api/retrain `retrain_argv` (both NULL-terminated).  Returns an exit
+ * code; errors (address in use, bad host) are printed.
  */
-int server_run(const struct config *cfg, char *const *run_argv);
+int server_run(const struct config *cfg, char *const *run_argv, char *const *retrain_argv);
 
 #endif

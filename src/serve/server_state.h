@@ -9,7 +9,9 @@
 #include <sys/types.h>
 
 #include "core/config.h"
+#include "core/strbuf.h"
 #include "ops/health.h"
+#include "ops/retrain_policy.h"
 
 struct server {
 	const struct config *cfg;
@@ -22,8 +24,31 @@ struct server {
 	struct health_report health;	/* the last report, reused for a few seconds */
 	double health_at;		/* time_mono() of the report, 0: none yet */
 	char *const *run_argv;		/* `ragops ... run` as POST /api/runs starts it */
-	pthread_mutex_t run_lock;	/* guards run_pid */
+	char *const *retrain_argv;	/* `ragops ... retrain run` as POST /api/retrain starts it */
+	pthread_mutex_t run_lock;	/* guards run_pid, retrain_pid and probing run.lock */
 	pid_t run_pid;			/* the last run started, 0 for none */
+	pid_t retrain_pid;		/* the last retraining started, 0 for none */
+	pthread_mutex_t policy_lock;	/* guards the three below */
+	struct retrain_policy policy;	/* the last verdict of the retraining policy */
+	long long policy_key[3];	/* what it was computed on (see server_retrain_policy) */
+	double policy_at;		/* time_mono() of the verdict, 0: none yet */
 };
+
+/*
+ * The retraining policy (GET /api/retrain, /metrics), reused for a minute
+ * while the newest feedback, the release in production and the last
+ * retraining stay the same: its feedback_eval rule asks production every
+ * feedback question, which can take a second.  0, or -1 when the store
+ * failed.  In api_retrain.c.
+ */
+int server_retrain_policy(struct server *srv, struct store *st, struct retrain_policy *out,
+			  struct strbuf *err);
+/*
+ * Whether a run or a retraining is going in the data folder (one this
+ * server started that has not taken run.lock yet, or any holder of the
+ * lock), saying which in `why`.  The caller holds run_lock.  In
+ * api_retrain.c.
+ */
+int server_job_busy(struct server *srv, struct strbuf *why);
 
 #endif
