@@ -96,6 +96,51 @@ static int add_releases(struct store *st, struct strbuf *out, struct strbuf *err
 	return 0;
 }
 
+/*
+ * The retraining policy, rule by rule (a rule without a figure yet, as
+ * mean_rating under retrain.min_ratings, has no value line), and the
+ * retrainings that ended, by outcome.
+ */
+static int add_retraining(struct server *srv, struct store *st, struct strbuf *out,
+			  struct strbuf *err)
+{
+	static const char *const outcomes[] = { "promoted", "refused", "nothing", "failed" };
+	long long counts[4] = { 0 };
+	struct retrain_policy p;
+	struct retraining_record *list = NULL;
+	size_t n = 0;
+	if (server_retrain_policy(srv, st, &p, err) || store_retrainings_list(st, 0, 0, &list, &n, err))
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		for (size_t k = 0; k < 4; k++)
+			counts[k] += list[i].state && !strcmp(list[i].state, outcomes[k]);
+	retraining_records_free(list, n);
+	strbuf_addf(out, "# HELP ragops_retrain_recommended Whether the retraining policy recommends "
+			 "retraining now (1) or not (0).\n# TYPE ragops_retrain_recommended gauge\n"
+			 "ragops_retrain_recommended %d\n", p.retrain ? 1 : 0);
+	strbuf_addstr(out, "# HELP ragops_retrain_rule_value The figure each rule of the retraining "
+			   "policy measured.\n# TYPE ragops_retrain_rule_value gauge\n");
+	for (size_t i = 0; i < p.n; i++)
+		if (p.rules[i].measured)
+			strbuf_addf(out, "ragops_retrain_rule_value{rule=\"%s\"} %g\n", p.rules[i].rule,
+				    p.rules[i].value);
+	strbuf_addstr(out, "# HELP ragops_retrain_rule_threshold The threshold past which each rule "
+			   "fires.\n# TYPE ragops_retrain_rule_threshold gauge\n");
+	for (size_t i = 0; i < p.n; i++)
+		strbuf_addf(out, "ragops_retrain_rule_threshold{rule=\"%s\"} %g\n", p.rules[i].rule,
+			    p.rules[i].threshold);
+	strbuf_addstr(out, "# HELP ragops_retrain_rule_triggered Whether each rule fires (1) or not (0).\n"
+			   "# TYPE ragops_retrain_rule_triggered gauge\n");
+	for (size_t i = 0; i < p.n; i++)
+		strbuf_addf(out, "ragops_retrain_rule_triggered{rule=\"%s\"} %d\n", p.rules[i].rule,
+			    p.rules[i].triggered ? 1 : 0);
+	strbuf_addstr(out, "# HELP ragops_retrainings_total Retrainings that ended, by outcome.\n"
+			   "# TYPE ragops_retrainings_total counter\n");
+	for (size_t k = 0; k < 4; k++)
+		strbuf_addf(out, "ragops_retrainings_total{state=\"%s\"} %lld\n", outcomes[k], counts[k]);
+	return 0;
+}
+
 /* The histogram of `h`; *count gets how many values it holds. */
 static int add_histogram(struct store *st, const struct histogram_spec *h, struct strbuf *out,
 			 long long *count, struct strbuf *err)
@@ -165,6 +210,8 @@ void api_prometheus(struct server_ctx *ctx, const struct request *rq, struct rep
 		bad = add_queries(ctx->store, &out, &err);
 	if (!bad)
 		bad = add_releases(ctx->store, &out, &err);
+	if (!bad)
+		bad = add_retraining(ctx->srv, ctx->store, &out, &err);
 	long long count, feedback = 0;
 	for (size_t i = 0; !bad && i < sizeof(histograms) / sizeof(histograms[0]); i++) {
 		bad = add_histogram(ctx->store, &histograms[i], &out, &count, &err);
