@@ -10,6 +10,8 @@
 #include "cmd/cmd.h"
 #include "core/error.h"
 #include "core/json.h"
+#include "ops/retrain.h"
+#include "ops/retrain_policy.h"
 #include "core/xalloc.h"
 #include "pipeline/run.h"
 
@@ -29,6 +31,33 @@ static const char usage[] =
 	"Exit codes: 0 completed, 1 completed but some documents failed (see the run's\n"
 	"tasks), 3 configuration error, 4 the run could not start or finish, 6 the\n"
 	"release was refused by the gate (production unchanged).\n";
+
+/*
+ * retrain.auto: the policy after each run, and a retraining when it says
+ * so (the gate still decides).  Its outcome goes to stderr with --json,
+ * whose stdout is the run's; it never changes the run's exit code.
+ */
+static void retrain_after_run(struct app *app, int json)
+{
+	FILE *to = json ? stderr : stdout;
+	struct retrain_policy p;
+	struct strbuf err = STRBUF_INIT;
+	if (retrain_should(app->store, &app->cfg, &p, &err)) {
+		fprintf(stderr, "ragops run: retrain check: %s\n", err.buf);
+	} else if (!p.retrain) {
+		fprintf(to, "retrain: %s\n", p.reason);
+	} else {
+		struct retrain_options o = { .actor = "auto" };
+		struct retrain_outcome r;
+		fprintf(to, "retrain: %s: retraining\n", p.reason);
+		if (retrain_run(app->store, &app->cfg, &o, &r, &err))
+			fprintf(stderr, "ragops run: retrain run: %s\n", err.buf);
+		else
+			fprintf(to, "retraining %lld: %s\n", r.retraining, r.message);
+		retrain_outcome_release(&r);
+	}
+	strbuf_release(&err);
+}
 
 static void print_outcome(const struct run_outcome *o, struct app *app)
 {
@@ -133,6 +162,8 @@ static int run_run(int argc, char **argv, struct app *app)
 		print_outcome(&out, app);
 	ret = !strcmp(out.state, "refused") ? EXIT_REFUSED
 	      : strcmp(out.state, "completed") ? EXIT_PARTIAL : EXIT_OK;
+	if (!strcmp(app->cfg.retrain.auto_retrain, "true"))
+		retrain_after_run(app, json);
 cleanup:
 	if (last)
 		for (char **p = last; *p; p++)
