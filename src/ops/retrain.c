@@ -19,6 +19,7 @@
 #include "learn/vocabulary.h"
 #include "ops/retrain_data.h"
 #include "pipeline/embed.h"
+#include "pipeline/flow.h"
 #include "pipeline/validate.h"
 #include "retrieval/lexicon.h"
 #include "retrieval/release.h"
@@ -726,8 +727,10 @@ static int run_job(struct job *j, struct retrain_outcome *out, struct strbuf *er
 	if (measure_stage(j, "production", &j->before, err))
 		return -1;
 	j->best = j->before;
-	if (refit_embedder(j, err) || learn_vocabulary(j, err) || train_ranker(j, err) ||
-	    curate(j, err) || recalibrate(j, err))
+	if (refit_embedder(j, err) || learn_vocabulary(j, err))
+		goto cleanup;
+	flow_crash_point("retrain"); /* the candidate half built: for the crash tests */
+	if (train_ranker(j, err) || curate(j, err) || recalibrate(j, err))
 		goto cleanup;
 	out->state = decide(j, &j->before, &g, out, err);
 	if (!out->state)
@@ -772,6 +775,14 @@ int retrain_run(struct store *st, const struct config *cfg, const struct retrain
 	free(lock_path);
 	if (lock < 0)
 		return -1;
+	int reaped = store_retrainings_reap(st, err);
+	if (reaped < 0) {
+		unlock_file(lock);
+		return -1;
+	}
+	if (reaped)
+		log_event(LOG_WARNING, 0, NULL, "retrain", "%d earlier retraining(s) stopped before "
+			  "deciding; their candidates are archived", reaped);
 	int got = store_release_get(st, 0, &j.prod, err);
 	if (got) {
 		if (got > 0)

@@ -265,6 +265,20 @@ int publish_release(struct flow *fl, struct publish_outcome *out, struct strbuf 
 		goto cleanup;
 	const struct release_record *production = has_prod == 0 ? &prod : NULL;
 	settings = release_settings(fl->cfg);
+	/*
+	 * A retraining decides on its own candidates: one it left (killed
+	 * before it decided) is abandoned, never validated again here, and
+	 * one it refused stays refused.  The run compares with production.
+	 */
+	if (has_latest == 0 && latest.changes && strstr(latest.changes, "\"retraining\"") &&
+	    strcmp(latest.state, "production")) {
+		if (!strcmp(latest.state, "candidate") && store_release_abandon(fl->st, latest.id, err))
+			goto cleanup;
+		release_record_release(&latest);
+		has_latest = production ? store_release_get(fl->st, prod.id, &latest, err) : 1;
+		if (has_latest < 0)
+			goto cleanup;
+	}
 	if (has_latest == 0) {
 		int current = store_release_is_current(fl->st, latest.id, err);
 		if (current < 0)

@@ -217,3 +217,31 @@ int store_retrainings_list(struct store *st, unsigned limit, int finished_only,
 	}
 	return 0;
 }
+
+int store_retrainings_reap(struct store *st, struct strbuf *err)
+{
+	sqlite3_stmt *stmt = NULL;
+	long long *ids = NULL;
+	size_t n = 0, alloc = 0;
+	int rc;
+	long long now = time_now_ms();
+	const void *args[] = { &now };
+	if (sql_exec_bound(st, "UPDATE retrainings SET state = 'failed', ended_at = ?, report ="
+			   " json_set(report, '$.reasons', json_array('it stopped before it decided "
+			   "(killed?); its candidate was archived'))"
+			   " WHERE state = 'running'", "i", args, "cannot close stopped retrainings", err))
+		return -1;
+	int reaped = sqlite3_changes(st->db);
+	if (sql_prepare(st, "SELECT id FROM releases WHERE state = 'candidate'"
+			    " AND json_extract(changes, '$.retraining') IS NOT NULL", &stmt, err))
+		return -1;
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		ALLOC_GROW(ids, n + 1, alloc);
+		ids[n++] = sqlite3_column_int64(stmt, 0);
+	}
+	int ret = sql_rows_end(st, stmt, rc, "cannot find stopped retrainings' candidates", err);
+	for (size_t i = 0; i < n && !ret; i++)
+		ret = store_release_abandon(st, ids[i], err);
+	free(ids);
+	return ret ? -1 : reaped;
+}

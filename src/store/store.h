@@ -448,6 +448,12 @@ long long store_retraining_begin(struct store *st, const char *actor, struct str
 /* Its outcome: r->id, state, release_id, feedback_upto, feedback_hash, report. */
 int store_retraining_finish(struct store *st, const struct retraining_record *r,
 			    struct strbuf *err);
+/*
+ * Retrainings left "running" by a process that is gone become "failed" and
+ * their undecided candidates are archived (call holding the run lock);
+ * returns how many.
+ */
+int store_retrainings_reap(struct store *st, struct strbuf *err);
 /* Newest first; finished_only: those that decided something (promoted, refused, nothing). */
 int store_retrainings_list(struct store *st, unsigned limit, int finished_only,
 			   struct retraining_record **out, size_t *n, struct strbuf *err);

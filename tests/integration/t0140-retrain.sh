@@ -172,6 +172,17 @@ answers "$set_dir/train.jsonl" "$scratch/rephrase-report.jsonl" >"$scratch/after
 if cmp -s "$scratch/before" "$scratch/after-rollback"; then ok "the answers after rollback are the answers before"; else
 	not_ok "the answers after rollback are the answers before" "$(diff "$scratch/before" "$scratch/after-rollback" | head -5)"; fi
 
+# --- kill -9 during a retraining ----------------------------------------------------------------------------------
+k="$scratch/killed"
+cp -a "$scratch/control" "$k"
+RAGOPS_CRASH_AT=retrain "$RAGOPS" --data "$k" "${gold[@]}" retrain run >/dev/null 2>&1
+rg "$k" run --inbox "$corpus" >/dev/null 2>&1
+equals "killed mid-retraining, the next run never promotes its half-built candidate" \
+	"$(rg "$k" releases --json | jq_py "$(cat)" '[(x["id"], x["state"]) for x in j]')" "[(2, 'archived'), (1, 'production')]"
+out=$(rg "$k" "${gold[@]}" retrain run --json 2>/dev/null); rc=$?
+equals "and the next retraining records the stopped one as failed, then decides" \
+	"$rc $(jq_py "$out" 'j["state"]') $(sql "$k" "SELECT group_concat(state) FROM retrainings")" "0 promoted nothing,failed,promoted"
+
 # --- controls: labels shuffled, labels wrong --------------------------------------------------------------
 c="$scratch/control"
 out=$(rg "$c" "${gold[@]}" retrain run --json --shuffle-labels); rc=$?
