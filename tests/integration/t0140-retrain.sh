@@ -24,16 +24,8 @@ gold=(-c "validate.golden=$set_dir/train.jsonl:$set_dir/unanswerable.jsonl")
 r() { rg "$d" "${gold[@]}" "$@"; }
 r run --inbox "$corpus" >/dev/null 2>&1
 
-# Held-out sets, halved: odd ids may be looked at while tuning, even ids are reported.
-python3 - "$set_dir" "$scratch" <<'PY'
-import json, sys
-src, out = sys.argv[1:3]
-for name in ("rephrase", "unrelated"):
-    rows = [json.loads(l) for l in open(f"{src}/{name}.jsonl", encoding="utf-8") if l.strip()]
-    report = [q for q in rows if int("".join(c for c in q["id"] if c.isdigit())) % 2 == 0]
-    with open(f"{out}/{name}-report.jsonl", "w", encoding="utf-8") as f:
-        f.writelines(json.dumps(q, ensure_ascii=False) + "\n" for q in report)
-PY
+# Held-out sets, halved: the tuning half may be looked at, the reported half is reported.
+python3 "$set_dir/halves.py" "$scratch"
 
 # --- no feedback ----------------------------------------------------------------
 out=$(r retrain check --json); rc=$?
