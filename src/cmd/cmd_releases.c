@@ -103,7 +103,12 @@ static void print_release(json_t *r)
 	       json_integer_value(json_object_get(r, "chunks")), lex ? lex : "none",
 	       emb ? emb : "none");
 	json_t *parent = json_object_get(changes, "parent");
-	if (json_is_true(json_object_get(changes, "migrated")))
+	json_t *retraining = json_object_get(changes, "retraining");
+	if (json_is_integer(retraining))
+		printf("changes: the documents of release %lld, with what retraining %lld learned "
+		       "('ragops models')\n", json_integer_value(json_object_get(r, "parent_id")),
+		       json_integer_value(retraining));
+	else if (json_is_true(json_object_get(changes, "migrated")))
 		printf("changes: the index as it was before releases existed\n");
 	else if (json_is_integer(parent))
 		printf("changes against release %lld:\n", json_integer_value(parent));
@@ -116,7 +121,7 @@ static void print_release(json_t *r)
 		printf("  chunks   %lld -> %lld\n", json_integer_value(json_object_get(changes, "chunks_before")),
 		       json_integer_value(json_object_get(changes, "chunks_after")));
 	}
-	printf("\n%-16s  %-4s  %-9s  %10s  %10s  %s\n", "CHECK", "OK", "KIND", "VALUE", "THRESHOLD",
+	printf("\n%-18s  %-4s  %-9s  %10s  %10s  %s\n", "CHECK", "OK", "KIND", "VALUE", "THRESHOLD",
 	       "DETAIL");
 	size_t i;
 	json_t *c;
@@ -127,7 +132,7 @@ static void print_release(json_t *r)
 			format_figure(json_number_value(json_object_get(c, "threshold")), threshold,
 				      sizeof(threshold));
 		}
-		printf("%-16s  %-4s  %-9s  %10s  %10s  %s\n", json_string_value(json_object_get(c, "check")),
+		printf("%-18s  %-4s  %-9s  %10s  %10s  %s\n", json_string_value(json_object_get(c, "check")),
 		       json_is_true(json_object_get(c, "ok")) ? "yes" : "NO",
 		       json_string_value(json_object_get(c, "kind")), value, threshold,
 		       json_string_value(json_object_get(c, "detail")));

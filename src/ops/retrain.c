@@ -189,6 +189,35 @@ static void trained(struct job *j, const char *component, const char *version, i
 	       after->train.mrr, *detail ? ": " : "", detail);
 }
 
+/* A learned model's figures as measured in its stage (the candidate with it attached). */
+static int record_metrics(struct job *j, long long model_id, const struct stage_figures *f,
+			  struct strbuf *err)
+{
+	json_t *m = json_pack("{s:I, s:o, s:o, s:o}", "retraining", (json_int_t)j->retraining,
+			      "validation", gate_figures_json(&f->val), "train", gate_figures_json(&f->train),
+			      "golden", j->golden.n ? gate_figures_json(&f->golden) : json_null());
+	char *text = json_dumps(m, JSON_COMPACT);
+	int rc = store_model_set_metrics(j->st, model_id, text, err);
+	free(text);
+	json_decref(m);
+	return rc;
+}
+
+/* Production's model of `kind` (the one a new one would replace), 0 when none, -1 on error. */
+static long long production_model(struct job *j, const char *kind, struct strbuf *err)
+{
+	struct release_model *m = NULL;
+	size_t n = 0;
+	long long id = 0;
+	if (store_release_models(j->st, j->prod.id, &m, &n, err))
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(m[i].kind, kind))
+			id = m[i].model.id;
+	release_models_free(m, n);
+	return id;
+}
+
 /* Attach a learned model, measure, keep it or take it off again. */
 static int try_model(struct job *j, const char *kind, json_t *body, const char *detail,
 		     struct strbuf *err)
@@ -196,13 +225,13 @@ static int try_model(struct job *j, const char *kind, json_t *body, const char *
 	long long model_id;
 	char version[64];
 	struct stage_figures after;
-	json_t *metrics = json_object();
-	int rc = learned_save(j->st, j->cfg, kind, body, 0, j->data.feedback_hash, metrics, &model_id,
-			      version, err) ||
+	long long parent = production_model(j, kind, err);
+	int rc = parent < 0 ||
+		 learned_save(j->st, j->cfg, kind, body, parent, j->data.feedback_hash, NULL,
+			      &model_id, version, err) ||
 		 store_release_set_model(j->st, j->cand, kind, model_id, err) ||
 		 measure_stage(j, kind, &after, err);
-	json_decref(metrics);
-	if (rc)
+	if (rc || record_metrics(j, model_id, &after, err))
 		return -1;
 	int kept = worth_keeping(j, &after);
 	trained(j, kind, version, kept, &after, detail);
@@ -244,12 +273,17 @@ static int refit_embedder(struct job *j, struct strbuf *err)
 	if (embed_refit(j->st, j->cfg, j->cand, j->prod.embedder_id, NULL, 0, &plain, err) ||
 	    use_embedder(j, plain.model_id, err) || measure_stage(j, "embedder refit", &f_plain, err))
 		goto cleanup;
+	/* (A refit on an unchanged corpus is production's own model: its record stays.) */
+	if (plain.model_id != j->prod.embedder_id && record_metrics(j, plain.model_id, &f_plain, err))
+		goto cleanup;
 	f_pairs = f_plain;
 	with_pairs.model_id = 0;
 	if (npairs && (embed_refit(j->st, j->cfg, j->cand, j->prod.embedder_id,
 				   (const char *const *)pairs, npairs, &with_pairs, err) ||
 		       use_embedder(j, with_pairs.model_id, err) ||
-		       measure_stage(j, "embedder refit + feedback pairs", &f_pairs, err)))
+		       measure_stage(j, "embedder refit + feedback pairs", &f_pairs, err) ||
+		       (with_pairs.model_id != j->prod.embedder_id &&
+			record_metrics(j, with_pairs.model_id, &f_pairs, err))))
 		goto cleanup;
 	/* The refit on the corpus as it is, unless the pairs help or production's does better. */
 	char detail[200];

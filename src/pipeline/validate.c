@@ -175,10 +175,14 @@ static int check_learned(struct store *st, const struct config *cfg, const struc
 	struct gate_check *c = add_check(g, "learned models", rc == 0, 0);
 	if (rc)
 		detail(c, "%s", why.buf);
-	else
-		detail(c, "%zu model%s load: %s%s%s%s%s%s%s", n, n == 1 ? "" : "s", l->versions[0],
-		       l->versions[1][0] ? " " : "", l->versions[1], l->versions[2][0] ? " " : "",
-		       l->versions[2], l->versions[3][0] ? " " : "", l->versions[3]);
+	else {
+		struct strbuf names = STRBUF_INIT;
+		for (int k = 0; k < 4; k++)
+			if (l->versions[k][0])
+				strbuf_addf(&names, "%s%s", names.len ? ", " : "", l->versions[k]);
+		detail(c, "%zu model%s load%s: %s", n, n == 1 ? "" : "s", n == 1 ? "s" : "", names.buf);
+		strbuf_release(&names);
+	}
 	learned_free(l);
 	strbuf_release(&why);
 	return 0;

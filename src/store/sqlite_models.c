@@ -139,6 +139,14 @@ int store_model_set_params(struct store *st, long long id, const char *params, s
 	return rc == SQLITE_DONE ? 0 : sql_fail(st, "cannot record the model's parameters", err);
 }
 
+int store_model_set_metrics(struct store *st, long long id, const char *metrics,
+			    struct strbuf *err)
+{
+	const void *args[] = { metrics, &id };
+	return sql_exec_bound(st, "UPDATE models SET metrics = ? WHERE id = ?", "ti", args,
+			      "cannot record the model's metrics", err);
+}
+
 /* Vectors per transaction: the WAL stays small and a crash loses little. */
 #define VECTORS_PER_COMMIT 4096
 

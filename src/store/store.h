@@ -249,6 +249,9 @@ void chunk_texts_free(struct chunk_text *c, size_t n);
  */
 int store_model_register(struct store *st, struct model_record *m, struct strbuf *err);
 int store_model_set_params(struct store *st, long long id, const char *params, struct strbuf *err);
+/* What the model was measured at (JSON), once it has been. */
+int store_model_set_metrics(struct store *st, long long id, const char *metrics,
+			    struct strbuf *err);
 /* Whether a model is registered with this path (relative to the data folder): 1, 0, -1 on error. */
 int store_model_file_known(struct store *st, const char *path, struct strbuf *err);
 /* One model by id: 0 found, 1 none, -1 error. */
