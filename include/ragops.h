@@ -103,9 +103,9 @@ typedef struct ragops_feedback {
 } ragops_feedback;
 
 /*
- * FeedbackCollector.save_feedback: check and save `fb` (the record is on
- * disk when this returns, and in <data>/feedback/ as a JSON file); *id
- * (when not NULL) gets its id.  RAGOPS_EINVAL names the field at fault,
+ * FeedbackCollector.save_feedback: check and save `fb` (committed to the
+ * store when this returns, and written to <data>/feedback/ as a JSON
+ * file); *id (when not NULL) gets its id.  RAGOPS_EINVAL names the field at fault,
  * RAGOPS_ENOTFOUND a query id not in the log.
  */
 int feedback_collector_save(ragops *r, const ragops_feedback *fb, long long *id);

@@ -7,7 +7,6 @@
 #include "ragops.h"
 
 #include <jansson.h>
-#include <limits.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdlib.h>
