@@ -1,7 +1,9 @@
 // The dashboard in a real (headless) Chromium: ask, open a source, mark one
 // source helpful and another not, rate, read the feedback back over HTTP, then every page in English, on a laptop
 // and on a phone; on the Releases page, roll back and promote through the
-// buttons.  Driven by tests/integration/t0120-browser.sh, which makes two
+// buttons; on the Quality page, the retraining policy, Retrain now followed
+// to its outcome, and a retraining's report (served canned) drawn in full.
+// Driven by tests/integration/t0120-browser.sh, which makes two
 // releases (the second in production) before it starts the server.
 //
 // Usage: node dashboard.mjs BASE_URL SHOTS_DIR
@@ -358,6 +360,26 @@ try {
 	});
 	await shot(page, "quality-laptop.png", true);
 
+	await check("Quality shows the retraining policy rule by rule, its verdict, and no retraining yet", async () => {
+		const api = await getJson("/api/retrain");
+		await page.locator(testid("retrain-rule")).first().waitFor();
+		const rows = page.locator(testid("retrain-rule"));
+		assert((await rows.count()) === api.policy.rules.length && api.policy.rules.length === 6,
+			`${await rows.count()} rule rows, ${api.policy.rules.length} in the API`);
+		for (const name of ["New feedback", "Mean rating", "Share of low ratings", "Corpus change",
+			"Questions without a source", "Drop on feedback questions"])
+			assert((await rows.filter({ hasText: name }).count()) === 1, `no '${name}' row`);
+		const mean = await rows.filter({ hasText: "Mean rating" }).innerText();
+		assert(/3\.50/.test(mean) && /30 days|30d/.test(mean) && /fewer than retrain\.min_ratings/.test(mean),
+			`mean rating row: '${oneLine(mean)}'`);
+		const verdict = page.locator(testid("retrain-verdict"));
+		assert((await verdict.getAttribute("data-recommended")) === String(api.policy.retrain), "the verdict differs from the API's");
+		assert(/Retraining recommended: (yes|no) — \S/.test(await verdict.innerText()), `verdict: '${oneLine(await verdict.innerText())}'`);
+		assert(api.last === null, "a retraining already in the API");
+		await page.locator(testid("retrain-none")).waitFor();
+		assert((await page.locator(testid("retrain-start")).count()) === 0, "Retrain now offered without the admin token");
+	});
+
 	await check("Feedback lists the new feedback, its markup shown as text, with the sources marked", async () => {
 		await page.locator(testid("nav-feedback")).click();
 		await page.waitForURL(/#\/feedback$/);
@@ -463,6 +485,75 @@ try {
 			assert((await page.locator(testid("promote-form")).count()) === 0, "the promote form is still there");
 		});
 		await shot(page, "release-promoted-laptop.png", true);
+
+		await check("Retrain now, with the token: the page follows the retraining to its outcome, as the API records it", async () => {
+			await page.locator(testid("nav-quality")).click();
+			await page.waitForURL(/#\/quality$/);
+			await page.locator(testid("retrain-start")).click();
+			const state = page.locator(testid("retrain-last-state"));
+			const deadline = Date.now() + 60000;
+			for (;;) {
+				const s = (await state.count()) ? await state.getAttribute("data-state") : null;
+				if (["promoted", "refused", "nothing", "failed"].includes(s)) break;
+				assert(Date.now() < deadline, `the retraining never showed an outcome (state '${s}')`);
+				await page.waitForTimeout(300);
+			}
+			await page.locator(testid("retrain-ended")).waitFor();
+			const api = await getJson("/api/retrain");
+			assert(!api.running && api.last && api.last.actor === "api", `API: ${JSON.stringify(api.last).slice(0, 200)}`);
+			assert((await state.getAttribute("data-state")) === api.last.state, `shown '${await state.getAttribute("data-state")}', API '${api.last.state}'`);
+			assert(["promoted", "refused", "nothing"].includes(api.last.state), `state '${api.last.state}': ${api.last.report && api.last.report.reasons}`);
+			const reasons = await page.locator(`${testid("retrain-reasons")} li`).count();
+			assert(reasons === api.last.report.reasons.length && reasons >= 1, `${reasons} reasons shown`);
+			assert(await page.locator(testid("retrain-start")).isEnabled(), "Retrain now still disabled");
+		});
+		await shot(page, "quality-retrained-laptop.png", true);
+
+		await check("a retraining's report: what was trained, kept or not, the figures before and after, golden sets too", async () => {
+			const report = {
+				state: "refused", promoted: false, release: 4,
+				reasons: ["ranker: left out (MRR on held-out feedback 0.800 → 0.750)", "nothing learned does better than production"],
+				trained: [
+					{ component: "embedder", model: "builtin-lsa-1", kept: true, validation_mrr: { before: 0.8, after: 0.85 },
+						train_mrr: { before: 0.9, after: 0.95 }, detail: "refit on the corpus <b>x</b>" },
+					{ component: "ranker", model: "ranker-1", kept: false, validation_mrr: { before: 0.8, after: 0.75 },
+						train_mrr: { before: 0.926, after: 0.861 }, detail: "logistic regression" },
+				],
+				before: { validation: { questions: 4, recall_at_1: 0.5, recall_at_5: 1, mrr: 0.8 }, train: {} },
+				after: { validation: { questions: 4, recall_at_1: 0.75, recall_at_5: 1, mrr: 0.85 }, train: {} },
+				golden: { before: { questions: 16, recall_at_1: 0.9, recall_at_5: 1, mrr: 0.95 },
+					after: { questions: 16, recall_at_1: 0.8, recall_at_5: 1, mrr: 0.9 } },
+				data: { rows: 9, train: 5, validation: 4 },
+			};
+			const api = await getJson("/api/retrain");
+			const last = { id: 7, state: "refused", started_at: "2026-12-04T10:00:00Z", started_at_ms: Date.parse("2026-12-04T10:00:00Z"),
+				ended_at: "2026-12-04T10:00:05Z", ended_at_ms: Date.parse("2026-12-04T10:00:05Z"), duration_s: 5,
+				actor: "api", release: 4, feedback_upto: 9, report };
+			await page.route("**/api/retrain", (route) => route.fulfill({
+				status: 200, contentType: "application/json", body: JSON.stringify({ policy: api.policy, last, running: false }),
+			}));
+			await page.reload({ waitUntil: "domcontentloaded" });
+			await page.locator(testid("retrain-component")).first().waitFor();
+			assert((await page.locator(`${testid("retrain-last-state")}[data-state="refused"]`).count()) === 1, "state not shown refused");
+			const comps = page.locator(testid("retrain-component"));
+			assert((await comps.count()) === 2, `${await comps.count()} components`);
+			const ranker = await comps.filter({ hasText: "Ranker" }).innerText();
+			assert(/left out/.test(ranker) && /0\.800\s*→\s*0\.750/.test(ranker) && /0\.926\s*→\s*0\.861/.test(ranker),
+				`ranker row: '${oneLine(ranker)}'`);
+			assert((await comps.filter({ hasText: "Ranker" }).locator(".worse").count()) === 2, "the drops are not marked");
+			const emb = comps.filter({ hasText: "Embedder" });
+			assert(/kept/.test(await emb.innerText()) && (await emb.locator("b").count()) === 0, "embedder row: not kept, or markup");
+			const figs = page.locator(testid("retrain-figure"));
+			assert((await figs.count()) === 3, `${await figs.count()} figure rows`);
+			const r1 = await figs.filter({ hasText: "Recall@1" }).innerText();
+			assert(/0\.500\s*→\s*0\.750/.test(r1) && /0\.900\s*→\s*0\.800/.test(r1), `recall@1 row: '${oneLine(r1)}'`);
+			const head = await page.locator(`${testid("retrain-figures-table")} thead`).textContent();
+			assert(/Held-out feedback \(4 questions\)/.test(head) && /Golden sets \(16\)/.test(head), `figure columns: '${oneLine(head)}'`);
+			assert((await page.locator(`${testid("retrain-reasons")} li`).count()) === 2, "reasons not listed");
+			assert((await page.locator(testid("retrain-state")).innerText()).includes("refused"), "state label");
+			await page.unroute("**/api/retrain");
+		});
+		await shot(page, "quality-retraining-report-laptop.png", true);
 		await page.locator(testid("nav-feedback")).click().catch(() => {});
 		await page.waitForURL(/#\/feedback$/).catch(() => {});
 	}

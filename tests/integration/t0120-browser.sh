@@ -2,7 +2,8 @@
 # The web dashboard in headless Chromium (tests/browser/dashboard.mjs): ask a
 # question in French, open a source, rate the answer, find the feedback
 # through the API, then Runs, a run, Releases (roll back and promote through
-# the buttons), Quality and Feedback in English, and every page on a phone;
+# the buttons), Quality (the retraining policy; Retrain now, followed to its
+# outcome) and Feedback in English, and every page on a phone;
 # no console error or failed request on the way.
 # Screenshots go to the scratch folder and to /tmp/ragops-shots/.
 . "$(dirname "$0")/lib.sh"
