@@ -638,7 +638,7 @@ static const char *decide(struct job *j, const struct stage_figures *before, str
 		if (!g->checks[i].ok)
 			reason(j, "gate: %s failed: %s", g->checks[i].name, g->checks[i].detail);
 	json_t *metrics = gate_metrics_json(g), *checks = gate_checks_json(g);
-	json_object_set(metrics, "retraining", json_integer(j->retraining));
+	json_object_set_new(metrics, "retraining", json_integer(j->retraining));
 	char *mtext = json_dumps(metrics, JSON_COMPACT), *ctext = json_dumps(checks, JSON_COMPACT);
 	json_decref(metrics);
 	json_decref(checks);
@@ -760,6 +760,8 @@ static int run_job(struct job *j, struct retrain_outcome *out, struct strbuf *er
 	out->release = j->cand;
 	if (measure_stage(j, "production", &j->before, err))
 		return -1;
+	/* Measured on the candidate while it is production's copy: production's figures. */
+	j->before.val.release = j->before.train.release = j->before.golden.release = j->prod.id;
 	j->best = j->before;
 	if (refit_embedder(j, err) || learn_vocabulary(j, err))
 		goto cleanup;
