@@ -18,7 +18,7 @@ struct question_sig {
 	int dim;
 };
 
-static struct question_sig *sign(const struct embedder *e, struct tokenizer *tok, const char *q)
+struct question_sig *question_sign(const struct embedder *e, struct tokenizer *tok, const char *q)
 {
 	struct question_sig *s = xcalloc(1, sizeof(*s));
 	strmap_init(&s->stems);
@@ -31,7 +31,7 @@ static struct question_sig *sign(const struct embedder *e, struct tokenizer *tok
 	return s;
 }
 
-static void sig_free(struct question_sig *s)
+void question_sig_free(struct question_sig *s)
 {
 	if (!s)
 		return;
@@ -40,7 +40,7 @@ static void sig_free(struct question_sig *s)
 	free(s);
 }
 
-static double closeness(const struct question_sig *a, const struct question_sig *b)
+double question_closeness(const struct question_sig *a, const struct question_sig *b)
 {
 	size_t shared = 0;
 	for (size_t i = 0; i < a->stems.cap; i++)
@@ -56,10 +56,10 @@ static double closeness(const struct question_sig *a, const struct question_sig 
 double question_similarity(const struct embedder *e, struct tokenizer *tok, const char *a,
 			   const char *b)
 {
-	struct question_sig *x = sign(e, tok, a), *y = sign(e, tok, b);
-	double s = closeness(x, y);
-	sig_free(x);
-	sig_free(y);
+	struct question_sig *x = question_sign(e, tok, a), *y = question_sign(e, tok, b);
+	double s = question_closeness(x, y);
+	question_sig_free(x);
+	question_sig_free(y);
 	return s;
 }
 
@@ -75,7 +75,7 @@ static void forget_sigs(struct curated *c)
 {
 	if (c->sigs)
 		for (size_t i = 0; i < c->n; i++)
-			sig_free(c->sigs[i]);
+			question_sig_free(c->sigs[i]);
 	free(c->sigs);
 	c->sigs = NULL;
 	c->signed_with = NULL;
@@ -128,19 +128,19 @@ long curated_best(struct curated *c, const struct embedder *e, struct tokenizer 
 		forget_sigs(c);
 		c->sigs = xcalloc(c->n, sizeof(*c->sigs));
 		for (size_t i = 0; i < c->n; i++)
-			c->sigs[i] = sign(e, tok, c->items[i].question);
+			c->sigs[i] = question_sign(e, tok, c->items[i].question);
 		c->signed_with = e;
 	}
-	struct question_sig *q = sign(e, tok, question);
+	struct question_sig *q = question_sign(e, tok, question);
 	for (size_t i = 0; i < c->n; i++) {
-		double s = closeness(q, c->sigs[i]);
+		double s = question_closeness(q, c->sigs[i]);
 		if (s > *similarity) {
 			*similarity = s;
 			best = (long)i;
 		}
 	}
 	pthread_mutex_unlock(&c->lock);
-	sig_free(q);
+	question_sig_free(q);
 	return best;
 }
 

@@ -47,6 +47,10 @@ void curated_add(struct curated *c, const char *question, const char *answer,
 /* Closeness of two questions, 0-1 (e NULL: shared words alone). */
 double question_similarity(const struct embedder *e, struct tokenizer *tok, const char *a,
 			   const char *b);
+/* The same with each question read once: its signature, compared many times. */
+struct question_sig *question_sign(const struct embedder *e, struct tokenizer *tok, const char *q);
+double question_closeness(const struct question_sig *a, const struct question_sig *b);
+void question_sig_free(struct question_sig *s);
 /* The curated answer closest to `question`: its index, or -1; *similarity the closeness. */
 long curated_best(struct curated *c, const struct embedder *e, struct tokenizer *tok,
 		  const char *question, double *similarity);

@@ -487,28 +487,49 @@ static int train_ranker(struct job *j, struct strbuf *err)
 static double calibrate_curated(struct job *j, const struct embedder *e, struct tokenizer *tok,
 				double *closest_other)
 {
+	/* Each question read once (signatures), then compared pair by pair. */
+	size_t n = j->data.n, ng = j->golden.n;
+	struct question_sig **fb = xcalloc(n + 1, sizeof(*fb)), **gq = xcalloc(ng + 1, sizeof(*gq));
+	struct question_sig **plain = xcalloc(n + ng + 1, sizeof(*plain));
+	for (size_t a = 0; a < n; a++)
+		fb[a] = question_sign(e, tok, j->data.items[a].question);
+	for (size_t g = 0; g < ng; g++)
+		gq[g] = question_sign(e, tok, j->golden.items[g].question);
 	double worst = 0;
-	for (size_t a = 0; a < j->data.n; a++) {
+	for (size_t a = 0; a < n; a++) {
 		const struct retrain_example *x = &j->data.items[a];
 		if (!x->corrected)
 			continue;
-		for (size_t b = 0; b < j->data.n; b++) {
-			const struct retrain_example *y = &j->data.items[b];
-			if (y->group == x->group)
+		for (size_t b = 0; b < n; b++) {
+			if (j->data.items[b].group == x->group)
 				continue;
-			double s = question_similarity(e, tok, x->question, y->question);
+			double s = question_closeness(fb[a], fb[b]);
 			worst = s > worst ? s : worst;
 		}
-		for (size_t g = 0; g < j->golden.n; g++) {
+		for (size_t g = 0; g < ng; g++) {
 			const struct golden_question *q = &j->golden.items[g];
-			double s = question_similarity(e, tok, x->question, q->question);
 			/* The corrected question itself, in a golden set: not a different one. */
-			if (q->doc && contains(x->right, x->nright, q->doc) &&
-			    question_similarity(NULL, tok, x->question, q->question) >= SAME_QUESTION)
-				continue;
+			if (q->doc && contains(x->right, x->nright, q->doc)) {
+				if (!plain[a])
+					plain[a] = question_sign(NULL, tok, x->question);
+				if (!plain[n + g])
+					plain[n + g] = question_sign(NULL, tok, q->question);
+				if (question_closeness(plain[a], plain[n + g]) >= SAME_QUESTION)
+					continue;
+			}
+			double s = question_closeness(fb[a], gq[g]);
 			worst = s > worst ? s : worst;
 		}
 	}
+	for (size_t i = 0; i < n + ng; i++)
+		question_sig_free(plain[i]);
+	for (size_t a = 0; a < n; a++)
+		question_sig_free(fb[a]);
+	for (size_t g = 0; g < ng; g++)
+		question_sig_free(gq[g]);
+	free(plain);
+	free(fb);
+	free(gq);
 	*closest_other = worst;
 	return worst + CURATED_MARGIN > CURATED_FLOOR ? worst + CURATED_MARGIN : CURATED_FLOOR;
 }

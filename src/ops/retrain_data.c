@@ -258,14 +258,19 @@ static void split(struct retrain_data *d, double validation_share)
 {
 	size_t n = d->n;
 	size_t *parent = xcalloc(n + 1, sizeof(size_t));
+	struct question_sig **sig = xcalloc(n + 1, sizeof(*sig));
 	struct tokenizer *tok = tokenizer_new();
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
 		parent[i] = i;
+		sig[i] = question_sign(NULL, tok, d->items[i].question);
+	}
 	for (size_t i = 0; i < n; i++)
 		for (size_t j = i + 1; j < n; j++)
-			if (question_similarity(NULL, tok, d->items[i].question, d->items[j].question) >=
-			    SAME_GROUP)
+			if (question_closeness(sig[i], sig[j]) >= SAME_GROUP)
 				parent[find_root(parent, j)] = find_root(parent, i);
+	for (size_t i = 0; i < n; i++)
+		question_sig_free(sig[i]);
+	free(sig);
 	tokenizer_free(tok);
 	unsigned *bucket = xcalloc(n + 1, sizeof(unsigned));
 	d->groups = d->train = d->validation = 0;
