@@ -106,6 +106,7 @@ bench:
 	bench/retrieval.sh $(BUILD)/ragops
 	bench/serve.sh $(BUILD)/ragops
 	bench/releases.sh $(BUILD)/ragops
+	bench/retrain.sh $(BUILD)/ragops
 
 check-style:
 	clang-format --dry-run --Werror src/*/*.c src/*/*.h src/*.c tests/unit/*.c
