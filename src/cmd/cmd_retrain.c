@@ -204,6 +204,9 @@ static int run_retrain(int argc, char **argv, struct app *app)
 		rc = -1;
 	} else if (!strcmp(what, "check") && !out && !nsets && !shuffle && !trigger) {
 		rc = run_check(app, json);
+	} else if (!strcmp(what, "prepare") && out && !*out) {
+		fprintf(stderr, "ragops retrain prepare: --out needs a folder, not an empty path\n");
+		rc = EXIT_USAGE;
 	} else if (!strcmp(what, "prepare") && out && !nsets && !shuffle && !trigger) {
 		rc = run_prepare(app, out, json);
 	} else if (!strcmp(what, "run") && !out && (!trigger || *trigger)) {
