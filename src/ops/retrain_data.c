@@ -16,8 +16,6 @@
 
 /* A correction shorter than this (in characters) is not an answer ("x", "non"). */
 #define MIN_CORRECTION_CHARS 10
-/* Questions this close (shared stems, Dice) are rephrasings of one another: one group. */
-#define SAME_GROUP 0.6
 /* Passages given as context in the chat-format records. */
 #define CONTEXT_PASSAGES 5
 
@@ -266,7 +264,7 @@ static void split(struct retrain_data *d, double validation_share)
 	}
 	for (size_t i = 0; i < n; i++)
 		for (size_t j = i + 1; j < n; j++)
-			if (question_closeness(sig[i], sig[j]) >= SAME_GROUP)
+			if (question_closeness(sig[i], sig[j]) >= RETRAIN_SAME_QUESTION)
 				parent[find_root(parent, j)] = find_root(parent, i);
 	for (size_t i = 0; i < n; i++)
 		question_sig_free(sig[i]);

@@ -22,6 +22,9 @@
 #include "retrieval/retrieve.h"
 #include "store/store.h"
 
+/* Questions this close (shared stems, Dice) ask the same thing: one group. */
+#define RETRAIN_SAME_QUESTION 0.6
+
 struct retrain_example {
 	char *question;
 	char **right, **wrong;		/* document paths, best voted first */
