@@ -63,6 +63,9 @@ void answer_release(struct answer *a);
 /* The answer as the JSON object `ragops ask --json` prints (and the API sends). */
 json_t *answer_to_json(const struct answer *a);
 
+/* A source's citation from the retrieved chunk it comes from (document, title, heading, pages...). */
+void answer_source_from_hit(struct answer_source *s, const struct search_hit *h);
+
 /* Longest question accepted, in bytes. */
 #define QUESTION_MAX_BYTES 2000
 

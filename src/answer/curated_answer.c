@@ -14,25 +14,19 @@
 #include "retrieval/vectors.h"
 #include "text/tokenize.h"
 
+/* A document a correction stands on, with the page retrieval found in it when it did. */
 static void cite(struct answer_source *s, const char *doc, const struct search_hit *hits,
 		 size_t nhits)
 {
-	s->doc = xstrdup(doc);
+	for (size_t i = 0; i < nhits; i++)
+		if (hits[i].doc_path && !strcmp(hits[i].doc_path, doc)) {
+			answer_source_from_hit(s, &hits[i]);
+			break;
+		}
+	if (!s->doc)
+		s->doc = xstrdup(doc);
 	s->similarity = -1;
 	s->evidence = 1;
-	for (size_t i = 0; i < nhits; i++) {
-		const struct search_hit *h = &hits[i];
-		if (!h->doc_path || strcmp(h->doc_path, doc))
-			continue;
-		s->title = h->title ? xstrdup(h->title) : NULL;
-		s->heading = h->heading ? xstrdup(h->heading) : NULL;
-		s->snippet = h->snippet ? xstrdup(h->snippet) : NULL;
-		s->page_start = h->page_start;
-		s->page_end = h->page_end;
-		s->score = h->score;
-		s->low_confidence = h->low_confidence;
-		return;
-	}
 }
 
 int curated_answer_try(struct store *st, const struct config *cfg, const struct release_view *rel,

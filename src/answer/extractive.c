@@ -343,6 +343,18 @@ static char *sources_json(const struct answer *a)
 	return text;
 }
 
+void answer_source_from_hit(struct answer_source *s, const struct search_hit *h)
+{
+	s->doc = xstrdup(h->doc_path);
+	s->title = h->title ? xstrdup(h->title) : NULL;
+	s->heading = h->heading ? xstrdup(h->heading) : NULL;
+	s->snippet = h->snippet ? xstrdup(h->snippet) : NULL;
+	s->page_start = h->page_start;
+	s->page_end = h->page_end;
+	s->score = h->score;
+	s->low_confidence = h->low_confidence;
+}
+
 int answer_question(struct store *st, const struct config *cfg, const char *question,
 		    const struct ask_options *opts, struct answer *out, struct strbuf *err)
 {
@@ -414,14 +426,7 @@ int answer_question(struct store *st, const struct config *cfg, const char *ques
 	for (size_t i = 0; i < nhits; i++) {
 		struct answer_source *s = &out->sources[out->nsources++];
 		struct search_hit *h = &hits[i];
-		s->doc = xstrdup(h->doc_path);
-		s->title = h->title ? xstrdup(h->title) : NULL;
-		s->heading = h->heading ? xstrdup(h->heading) : NULL;
-		s->snippet = h->snippet ? xstrdup(h->snippet) : NULL;
-		s->page_start = h->page_start;
-		s->page_end = h->page_end;
-		s->score = h->score;
-		s->low_confidence = h->low_confidence;
+		answer_source_from_hit(s, h);
 		/* The heading names what the chunk is about: it counts as its text. */
 		struct strbuf whole = STRBUF_INIT;
 		strbuf_addf(&whole, "%s\n\n%s", h->heading ? h->heading : "", h->text ? h->text : "");

@@ -157,6 +157,14 @@ static int root_scanned(const struct scan *scan, const char *root)
 	return 0;
 }
 
+int data_folder_lock(const struct config *cfg, struct strbuf *err)
+{
+	char *path = xasprintf("%s/run.lock", cfg->data_dir);
+	int fd = lock_file(path, err);
+	free(path);
+	return fd;
+}
+
 int pipeline_run(struct store *st, const struct config *cfg, const struct run_options *opts,
 		 struct run_outcome *out, struct strbuf *err)
 {
@@ -168,9 +176,7 @@ int pipeline_run(struct store *st, const struct config *cfg, const struct run_op
 
 	memset(out, 0, sizeof(*out));
 	/* One run at a time per data folder: two would race on the same documents. */
-	char *lock_path = xasprintf("%s/run.lock", cfg->data_dir);
-	int lock = lock_file(lock_path, err);
-	free(lock_path);
+	int lock = data_folder_lock(cfg, err);
 	if (lock < 0)
 		return -1;
 	int reaped = store_runs_reap(st, err);

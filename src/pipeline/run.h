@@ -34,6 +34,13 @@ struct run_outcome {
 };
 
 /*
+ * Take the data folder's lock (<data>/run.lock): one run or retraining at a
+ * time, whatever process starts it.  The descriptor (unlock_file), or -1
+ * with who holds it in err.
+ */
+int data_folder_lock(const struct config *cfg, struct strbuf *err);
+
+/*
  * Run the flow.  Returns 0 when the run finished (some documents may have
  * failed: see outcome->state), -1 when it could not run at all.
  */

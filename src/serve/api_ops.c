@@ -56,39 +56,20 @@ void api_runs(struct server_ctx *ctx, const struct request *rq, struct reply *rp
 
 void api_run_start(struct server_ctx *ctx, const struct request *rq, struct reply *rp)
 {
-	struct strbuf err = STRBUF_INIT;
 	if (rq->body_len && strspn(rq->body, " \t\r\n{}") != rq->body_len) {
 		reply_error(rp, 400, NULL, "POST /api/runs takes no fields: the run uses the server's "
 			    "configuration (inbox, OCR, chunking...)");
 		return;
 	}
-	/*
-	 * One run or retraining per data folder: say so now rather than start
-	 * one that stops at once.
-	 */
 	struct server *srv = ctx->srv;
-	pthread_mutex_lock(&srv->run_lock);
-	if (server_job_busy(srv, &err)) {
-		pthread_mutex_unlock(&srv->run_lock);
-		reply_error(rp, 409, NULL, "a run or a retraining is already going: %s", err.buf);
-		strbuf_release(&err);
-		return;
-	}
-	char *log = xasprintf("%s/logs/runs-started-by-api.log", ctx->cfg->data_dir);
-	pid_t pid = run_trigger_spawn(srv->run_argv, log, &err);
-	free(log);
-	if (pid > 0)
-		srv->run_pid = pid;
-	pthread_mutex_unlock(&srv->run_lock);
-	if (pid < 0) {
-		reply_error(rp, 500, NULL, "%s", err.buf);
-	} else {
+	pid_t pid = server_job_start(ctx, srv->run_argv, "logs/runs-started-by-api.log", &srv->run_pid,
+				     rp);
+	if (pid > 0) {
 		log_event(LOG_INFO, 0, NULL, "serve", "started a run (pid %ld) for %s", (long)pid, rq->client);
 		reply_header(rp, "Location", "/api/runs");
 		reply_json(rp, 202, json_pack("{s:s, s:I, s:s}", "status", "started", "pid", (json_int_t)pid,
 					      "output", "logs/runs-started-by-api.log"));
 	}
-	strbuf_release(&err);
 }
 
 void api_run(struct server_ctx *ctx, const struct request *rq, struct reply *rp)

@@ -22,6 +22,7 @@
 #include "core/log.h"
 #include "core/timeutil.h"
 #include "core/xalloc.h"
+#include "pipeline/run.h"
 #include "serve/routes.h"
 #include "serve/run_trigger.h"
 #include "serve/server_state.h"
@@ -105,13 +106,35 @@ static int child_alive(pid_t *pid)
  */
 static int folder_locked(struct server *srv, struct strbuf *why)
 {
-	char *path = xasprintf("%s/run.lock", srv->cfg->data_dir);
-	int fd = lock_file(path, why);
-	free(path);
+	int fd = data_folder_lock(srv->cfg, why);
 	if (fd < 0)
 		return 1;
 	unlock_file(fd);
 	return 0;
+}
+
+pid_t server_job_start(struct server_ctx *ctx, char *const *argv, const char *log_name,
+		       pid_t *slot, struct reply *rp)
+{
+	struct server *srv = ctx->srv;
+	struct strbuf err = STRBUF_INIT;
+	/* One run or retraining per data folder: say so now rather than start one that stops at once. */
+	pthread_mutex_lock(&srv->run_lock);
+	pid_t pid = -1;
+	if (server_job_busy(srv, &err)) {
+		reply_error(rp, 409, NULL, "a run or a retraining is already going: %s", err.buf);
+	} else {
+		char *log = xasprintf("%s/%s", ctx->cfg->data_dir, log_name);
+		pid = run_trigger_spawn(argv, log, &err);
+		free(log);
+		if (pid > 0)
+			*slot = pid;
+		else
+			reply_error(rp, 500, NULL, "%s", err.buf);
+	}
+	pthread_mutex_unlock(&srv->run_lock);
+	strbuf_release(&err);
+	return pid > 0 ? pid : -1;
 }
 
 int server_job_busy(struct server *srv, struct strbuf *why)
@@ -289,25 +312,9 @@ void api_retrain_start(struct server_ctx *ctx, const struct request *rq, struct 
 		reply_error(rp, 503, NULL, "no release in production to retrain: run 'ragops run --inbox DIR' first");
 		return;
 	}
-	/* One run or retraining per data folder: say so now rather than start one that stops at once. */
-	pthread_mutex_lock(&srv->run_lock);
-	if (server_job_busy(srv, &err)) {
-		pthread_mutex_unlock(&srv->run_lock);
-		reply_error(rp, 409, NULL, "a run or a retraining is already going: %s", err.buf);
-		strbuf_release(&err);
+	pid_t pid = server_job_start(ctx, srv->retrain_argv, RETRAIN_LOG, &srv->retrain_pid, rp);
+	if (pid < 0)
 		return;
-	}
-	char *log = xasprintf("%s/" RETRAIN_LOG, ctx->cfg->data_dir);
-	pid_t pid = run_trigger_spawn(srv->retrain_argv, log, &err);
-	free(log);
-	if (pid > 0)
-		srv->retrain_pid = pid;
-	pthread_mutex_unlock(&srv->run_lock);
-	if (pid < 0) {
-		reply_error(rp, 500, NULL, "%s", err.buf);
-		strbuf_release(&err);
-		return;
-	}
 	log_event(LOG_INFO, 0, NULL, "serve", "started a retraining (pid %ld) for %s", (long)pid, rq->client);
 	long long id = wait_for_record(srv, ctx->store, pid, before);
 	if (id < 0) {

@@ -50,5 +50,14 @@ int server_retrain_policy(struct server *srv, struct store *st, struct retrain_p
  * api_retrain.c.
  */
 int server_job_busy(struct server *srv, struct strbuf *why);
+/*
+ * Start `argv` as a child logging to <data>/<log_name>, unless a run or a
+ * retraining holds the data folder; its pid (also in *slot), or -1 with
+ * the reply (409 busy, 500) already given.
+ */
+struct server_ctx;
+struct reply;
+pid_t server_job_start(struct server_ctx *ctx, char *const *argv, const char *log_name,
+		       pid_t *slot, struct reply *rp);
 
 #endif
