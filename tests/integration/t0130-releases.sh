@@ -82,7 +82,7 @@ equals "releases show: state, parent, the changed documents" \
 equals "and every gate check, with value and threshold for the figures" \
 	"$(jq_py "$r" '([(c["check"], c["ok"]) for c in j["checks"] if c["kind"] == "quality"], all("threshold" in c for c in j["checks"] if c["kind"] == "quality"))')" \
 	"([('recall@5', False), ('MRR', False), ('abstention', False)], True)"
-contains "releases show says it for people" "$(rg "$d" releases show 2)" "recall@5          NO    quality"
+contains "releases show says it for people" "$(rg "$d" releases show 2)" "recall@5            NO    quality"
 answers >"$scratch/after-refusal"
 check "production answers every golden question exactly as before" cmp "$scratch/before" "$scratch/after-refusal"
 h=$(rg "$d" health); rc=$?
