@@ -3,9 +3,11 @@
  */
 #include "pipeline/document.h"
 
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/strbuf.h"
 #include "core/xalloc.h"
 
 void extracted_add_block(struct extracted *doc, enum block_kind kind, int level, int page,
@@ -39,6 +41,9 @@ void extracted_release(struct extracted *doc)
 	for (size_t i = 0; i < doc->nstrings; i++)
 		free(doc->strings[i]);
 	free(doc->strings);
+	for (size_t i = 0; i < doc->nwarnings; i++)
+		free(doc->warnings[i]);
+	free(doc->warnings);
 	memset(doc, 0, sizeof(*doc));
 }
 
@@ -49,6 +54,17 @@ void chunks_free(struct chunk *chunks, size_t n)
 		free(chunks[i].text);
 	}
 	free(chunks);
+}
+
+void extracted_warn(struct extracted *doc, const char *fmt, ...)
+{
+	struct strbuf sb = STRBUF_INIT;
+	va_list ap;
+	va_start(ap, fmt);
+	strbuf_vaddf(&sb, fmt, ap);
+	va_end(ap);
+	doc->warnings = xrealloc(doc->warnings, (doc->nwarnings + 1) * sizeof(char *));
+	doc->warnings[doc->nwarnings++] = strbuf_detach(&sb, NULL);
 }
 
 const char *extracted_keep(struct extracted *doc, char *s)

@@ -28,12 +28,17 @@ struct extracted {
 	size_t repaired;	/* invalid UTF-8 sequences replaced */
 	char **strings;		/* owned by the document: what pages[] point to */
 	size_t nstrings;
+	char **warnings;	/* what extraction changed or skipped, for the log */
+	size_t nwarnings;
 };
 
 void extracted_add_block(struct extracted *doc, enum block_kind kind, int level, int page,
 			 const char *text, size_t len);
 void extracted_add_page(struct extracted *doc, int page_no, enum page_method method, int chars);
 void extracted_release(struct extracted *doc);
+/* Record something the reader of the log should know ("tags nested too deep: dropped"). */
+void extracted_warn(struct extracted *doc, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 /* Keep `s` (allocated) alive as long as the document; returns it. */
 const char *extracted_keep(struct extracted *doc, char *s);
 /* Drop the blocks of one page (its text is being replaced, e.g. by OCR). */

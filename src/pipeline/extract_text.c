@@ -11,6 +11,7 @@
 #include "core/fsutil.h"
 #include "core/xalloc.h"
 #include "pipeline/extract.h"
+#include "pipeline/html_depth.h"
 #include "text/utf8.h"
 
 /* --- plain text ---------------------------------------------------------- */
@@ -225,44 +226,75 @@ static int html_heading_level(GumboTag tag)
 	}
 }
 
-static void html_walk_node(struct html_walk *w, GumboNode *node)
+static void html_text(struct html_walk *w, const GumboNode *node)
 {
-	if (node->type == GUMBO_NODE_TEXT || node->type == GUMBO_NODE_CDATA ||
-	    node->type == GUMBO_NODE_WHITESPACE) {
-		const char *s = node->v.text.text;
-		for (; *s; s++)
-			strbuf_addch(&w->cur, !w->in_pre && (*s == '\n' || *s == '\r') ? ' ' : *s);
-		return;
-	}
-	if (node->type != GUMBO_NODE_ELEMENT)
-		return;
+	for (const char *s = node->v.text.text; *s; s++)
+		strbuf_addch(&w->cur, !w->in_pre && (*s == '\n' || *s == '\r') ? ' ' : *s);
+}
+
+/* What an element does before its children; 0 when they are skipped. */
+static int html_enter(struct html_walk *w, const GumboNode *node)
+{
 	GumboTag tag = node->v.element.tag;
 	if (html_skipped(tag))
-		return;
+		return 0;
 	if (tag == GUMBO_TAG_BR) {
 		strbuf_addch(&w->cur, '\n');
-		return;
+		return 0;
 	}
-	int level = html_heading_level(tag);
-	int block = level || html_block(tag);
-	if (block)
+	if (html_heading_level(tag) || html_block(tag))
 		html_flush(w, 0);
 	if (tag == GUMBO_TAG_PRE)
 		w->in_pre++;
-	GumboVector *children = &node->v.element.children;
-	for (unsigned i = 0; i < children->length; i++)
-		html_walk_node(w, children->data[i]);
+	return 1;
+}
+
+/* And after them. */
+static void html_leave(struct html_walk *w, const GumboNode *node)
+{
+	GumboTag tag = node->v.element.tag;
+	int level = html_heading_level(tag);
 	if (tag == GUMBO_TAG_PRE)
 		w->in_pre--;
-	if (block)
+	if (level || html_block(tag))
 		html_flush(w, level);
 	else if (tag == GUMBO_TAG_TD || tag == GUMBO_TAG_TH)
 		strbuf_addch(&w->cur, ' ');
 }
 
-static char *html_title(GumboNode *node)
+/* Depth first with a stack of our own: a deep tree is not a deep recursion. */
+static void html_walk(struct html_walk *w, GumboNode *root)
 {
-	if (node->type != GUMBO_NODE_ELEMENT)
+	struct frame { GumboNode *node; unsigned next; } *stack = NULL;
+	size_t depth = 0, alloc = 0;
+	if (root->type != GUMBO_NODE_ELEMENT || !html_enter(w, root))
+		return;
+	ALLOC_GROW(stack, depth + 1, alloc);
+	stack[depth++] = (struct frame){ root, 0 };
+	while (depth) {
+		struct frame *f = &stack[depth - 1];
+		GumboVector *children = &f->node->v.element.children;
+		if (f->next == children->length) {
+			html_leave(w, f->node);
+			depth--;
+			continue;
+		}
+		GumboNode *child = children->data[f->next++];
+		if (child->type == GUMBO_NODE_TEXT || child->type == GUMBO_NODE_CDATA ||
+		    child->type == GUMBO_NODE_WHITESPACE) {
+			html_text(w, child);
+		} else if (child->type == GUMBO_NODE_ELEMENT && html_enter(w, child)) {
+			ALLOC_GROW(stack, depth + 1, alloc);
+			stack[depth++] = (struct frame){ child, 0 };
+		}
+	}
+	free(stack);
+}
+
+/* The <title>: it sits in <head>, a few levels down. */
+static char *html_title(GumboNode *node, int levels)
+{
+	if (node->type != GUMBO_NODE_ELEMENT || levels < 0)
 		return NULL;
 	if (node->v.element.tag == GUMBO_TAG_TITLE && node->v.element.children.length) {
 		GumboNode *t = node->v.element.children.data[0];
@@ -271,7 +303,7 @@ static char *html_title(GumboNode *node)
 	}
 	GumboVector *children = &node->v.element.children;
 	for (unsigned i = 0; i < children->length; i++) {
-		char *title = html_title(children->data[i]);
+		char *title = html_title(children->data[i], levels - 1);
 		if (title)
 			return title;
 	}
@@ -280,14 +312,22 @@ static char *html_title(GumboNode *node)
 
 int extract_html(const char *text, size_t len, struct extracted *out)
 {
-	GumboOutput *doc = gumbo_parse_with_options(&kGumboDefaultOptions, text, len);
+	size_t flat_len = 0, dropped;
+	int deepest;
+	char *flat = html_limit_depth(text, len, HTML_MAX_DEPTH, &flat_len, &dropped, &deepest);
+	if (flat)
+		extracted_warn(out, "HTML nested %d elements deep: %zu tags deeper than %d ignored, "
+			       "their text kept", deepest, dropped, HTML_MAX_DEPTH);
+	GumboOutput *doc = gumbo_parse_with_options(&kGumboDefaultOptions, flat ? flat : text,
+						    flat ? flat_len : len);
 	struct html_walk w = { .out = out, .cur = STRBUF_INIT };
 	if (!out->title)
-		out->title = html_title(doc->root);
-	html_walk_node(&w, doc->root);
+		out->title = html_title(doc->root, 4);
+	html_walk(&w, doc->root);
 	html_flush(&w, 0);
 	strbuf_release(&w.cur);
 	gumbo_destroy_output(&kGumboDefaultOptions, doc);
+	free(flat);
 	extracted_add_page(out, 1, out->nblocks ? PAGE_TEXT : PAGE_EMPTY, (int)len);
 	return 0;
 }

@@ -104,6 +104,8 @@ struct doc_job *process_begin(struct flow *fl, struct doc_record *d, const struc
 		return NULL;
 	}
 	strbuf_release(&err);
+	for (size_t i = 0; i < job->doc.nwarnings; i++)
+		log_event(LOG_WARNING, fl->run_id, f->relpath, "extract", "%s", job->doc.warnings[i]);
 	if (job->doc.repaired)
 		log_event(LOG_WARNING, fl->run_id, f->relpath, "extract",
 			  "%zu invalid UTF-8 sequences replaced with U+FFFD", job->doc.repaired);

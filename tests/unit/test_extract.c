@@ -11,6 +11,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/config.h"
@@ -75,6 +77,52 @@ static void test_html(void **state)
 	/* the heading comes before its paragraph */
 	assert_true(find_block(&doc, "La lumi") < find_block(&doc, "Une belle"));
 	extracted_release(&doc);
+}
+
+/* `n` copies of `open`, the text, `n` copies of `close`, then a last paragraph. */
+static char *nested_html(const char *open, const char *close, int n, size_t *len)
+{
+	size_t cap = (strlen(open) + strlen(close)) * (size_t)n + 128, used = 0;
+	char *html = malloc(cap);
+	used += (size_t)snprintf(html, cap, "<html><body>");
+	for (int i = 0; i < n; i++)
+		used += (size_t)snprintf(html + used, cap - used, "%s", open);
+	used += (size_t)snprintf(html + used, cap - used, "au fond");
+	for (int i = 0; i < n; i++)
+		used += (size_t)snprintf(html + used, cap - used, "%s", close);
+	used += (size_t)snprintf(html + used, cap - used, "<p>la suite</p></body></html>");
+	*len = used;
+	return html;
+}
+
+/*
+ * 200,000 nested <span> overflowed the stack of a recursive walk; 100,000
+ * nested <div> took 32 s in the parser.  Now: the deep tags are dropped,
+ * the text kept, and a warning says so.
+ */
+static void test_html_deep_nesting(void **state)
+{
+	static const char *const tags[][2] = { { "<span>", "</span>" }, { "<div>", "</div>" } };
+	for (size_t t = 0; t < 2; t++) {
+		size_t len;
+		char *html = nested_html(tags[t][0], tags[t][1], 200000, &len);
+		struct extracted doc = { 0 };
+		assert_int_equal(extract_html(html, len, &doc), 0);
+		assert_true(find_block(&doc, "au fond") >= 0);
+		assert_true(find_block(&doc, "la suite") >= 0);
+		assert_int_equal(doc.nwarnings, 1);
+		assert_non_null(strstr(doc.warnings[0], "200000 elements deep"));
+		extracted_release(&doc);
+		free(html);
+	}
+	/* ordinary sloppy HTML (unclosed <p> and <li>) is left alone */
+	size_t len;
+	char *html = nested_html("<p>x<li>y<br><img src=a.png><td>", "</p>", 2000, &len);
+	struct extracted doc = { 0 };
+	assert_int_equal(extract_html(html, len, &doc), 0);
+	assert_int_equal(doc.nwarnings, 0);
+	extracted_release(&doc);
+	free(html);
 }
 
 static void test_markdown(void **state)
@@ -198,6 +246,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_html),
 		cmocka_unit_test(test_markdown),
+		cmocka_unit_test(test_html_deep_nesting),
 		cmocka_unit_test(test_plain_text),
 		cmocka_unit_test(test_text_files_decoded),
 		cmocka_unit_test(test_pdf_fixtures),
