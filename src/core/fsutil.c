@@ -137,6 +137,35 @@ void unlock_file(int fd)
 		close(fd);
 }
 
+void file_stamp_from(struct file_stamp *stamp, const struct stat *st)
+{
+	stamp->dev = (unsigned long long)st->st_dev;
+	stamp->ino = (unsigned long long)st->st_ino;
+	stamp->size = (long long)st->st_size;
+	stamp->mtime_ns = (long long)st->st_mtim.tv_sec * 1000000000LL + st->st_mtim.tv_nsec;
+	stamp->ctime_ns = (long long)st->st_ctim.tv_sec * 1000000000LL + st->st_ctim.tv_nsec;
+}
+
+int file_stamp_check(const char *path, const struct file_stamp *was, struct strbuf *why)
+{
+	struct stat st;
+	struct file_stamp now;
+	if (stat(path, &st)) {
+		strbuf_addf(why, "the file is gone (%s)", strerror(errno));
+		return 1;
+	}
+	file_stamp_from(&now, &st);
+	if (now.dev != was->dev || now.ino != was->ino)
+		strbuf_addstr(why, "the file was replaced by another one");
+	else if (now.size != was->size)
+		strbuf_addf(why, "its size went from %lld to %lld bytes", was->size, now.size);
+	else if (now.mtime_ns != was->mtime_ns || now.ctime_ns != was->ctime_ns)
+		strbuf_addstr(why, "it was written to");
+	else
+		return 0;
+	return 1;
+}
+
 void format_size(char *out, size_t outlen, double bytes)
 {
 	static const char *units[] = { "B", "KB", "MB", "GB", "TB" };

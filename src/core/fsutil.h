@@ -25,6 +25,21 @@ int write_file_atomic(const char *path, const void *data, size_t len, struct str
  */
 int lock_file(const char *path, struct strbuf *err);
 void unlock_file(int fd);
+/*
+ * What identifies a file's content without reading it: any write changes
+ * its change time (ctime, which no one can set back), a replacement its
+ * inode.  Taken before hashing and compared after reading, it proves the
+ * bytes read are the bytes hashed.
+ */
+struct file_stamp {
+	unsigned long long dev, ino;
+	long long size, mtime_ns, ctime_ns;
+};
+struct stat;
+void file_stamp_from(struct file_stamp *stamp, const struct stat *st);
+/* 0 when `path` still has this stamp; otherwise 1 with what changed in `why`. */
+int file_stamp_check(const char *path, const struct file_stamp *was, struct strbuf *why);
+
 /* "12.3 KB", "4.0 MB": for messages. */
 void format_size(char *out, size_t outlen, double bytes);
 

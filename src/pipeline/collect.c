@@ -41,7 +41,7 @@ static int cmp_names(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static void add_file(struct walk *w, const char *relpath, const struct stat *st)
+static struct found_file *new_file(struct walk *w, const char *relpath, const struct stat *st)
 {
 	struct scan *scan = w->scan;
 	ALLOC_GROW(scan->files, scan->n + 1, scan->alloc);
@@ -52,6 +52,13 @@ static void add_file(struct walk *w, const char *relpath, const struct stat *st)
 	f->path = xasprintf("%s/%s", w->root, relpath);
 	f->size = st->st_size;
 	f->mtime = st->st_mtime;
+	file_stamp_from(&f->stamp, st);
+	return f;
+}
+
+static void add_file(struct walk *w, const char *relpath, const struct stat *st)
+{
+	struct found_file *f = new_file(w, relpath, st);
 	unsigned long long limit = w->cfg->collect.max_file_size;
 	if ((unsigned long long)st->st_size > limit) {
 		char have[32], max[32];
@@ -64,6 +71,41 @@ static void add_file(struct walk *w, const char *relpath, const struct stat *st)
 	if (sha256_file(f->path, f->sha256, &f->size, &err))
 		f->refused = strbuf_detach(&err, NULL);
 	strbuf_release(&err);
+}
+
+static int is_under(const char *path, const char *root)
+{
+	size_t n = strlen(root);
+	return !strncmp(path, root, n) && (path[n] == '/' || (n == 1 && root[0] == '/'));
+}
+
+/*
+ * A symbolic link is followed only to a file inside the inbox: one leading
+ * elsewhere would put any file the user can read (/etc/passwd) within reach
+ * of search and the API.  Links to folders are not entered (they can loop);
+ * a broken or looping link is skipped, and deletions elsewhere go on.
+ */
+static void add_link(struct walk *w, const char *relpath, const char *path)
+{
+	char target[PATH_MAX];
+	struct stat st;
+	if (!realpath(path, target) || stat(target, &st)) {
+		log_event(LOG_WARNING, 0, path, "collect", "broken symbolic link (%s): skipped",
+			  strerror(errno));
+		w->scan->skipped++;
+	} else if (S_ISDIR(st.st_mode)) {
+		w->scan->skipped++;
+	} else if (!S_ISREG(st.st_mode)) {
+		return;
+	} else if (w->exclude && is_under(target, w->exclude)) {
+		w->scan->skipped++;	/* our own files */
+	} else if (!is_under(target, w->root)) {
+		struct found_file *f = new_file(w, relpath, &st);
+		f->refused = xasprintf("a symbolic link leading out of the inbox (to %s): not followed",
+				       target);
+	} else {
+		add_file(w, relpath, &st);
+	}
 }
 
 static void walk_dir(struct walk *w, const char *rel)
@@ -96,16 +138,16 @@ static void walk_dir(struct walk *w, const char *rel)
 		struct stat st;
 		if (collect_is_ignored_name(names[i])) {
 			w->scan->skipped++;
-		} else if (stat(child, &st)) {
+		} else if (lstat(child, &st)) {
 			log_event(LOG_WARNING, 0, child, "collect", "cannot stat: %s", strerror(errno));
-			w->scan->root_complete[w->root_index] = 0;
+			/* Gone since the listing: a deletion, not a blind spot. */
+			if (errno != ENOENT)
+				w->scan->root_complete[w->root_index] = 0;
+		} else if (S_ISLNK(st.st_mode)) {
+			add_link(w, child_rel, child);
 		} else if (S_ISDIR(st.st_mode)) {
 			char real[PATH_MAX];
-			struct stat lst;
-			/* Symlinked folders could loop; the data folder holds our own files. */
-			if (lstat(child, &lst) == 0 && S_ISLNK(lst.st_mode))
-				w->scan->skipped++;
-			else if (w->exclude && realpath(child, real) && !strcmp(real, w->exclude))
+			if (w->exclude && realpath(child, real) && !strcmp(real, w->exclude))
 				w->scan->skipped++;
 			else
 				walk_dir(w, child_rel);

@@ -1,6 +1,7 @@
 /*
  * The collect stage: walk the inbox folders, skip hidden and temporary
- * files, refuse oversized ones, and hash the rest (SHA-256 of content:
+ * files, refuse oversized ones and symbolic links that lead out of the
+ * inbox, and hash the rest (SHA-256 of content:
  * that, not the name or the date, decides what is new or changed).
  */
 #ifndef PIPELINE_COLLECT_H
@@ -9,6 +10,7 @@
 #include <stddef.h>
 
 #include "core/config.h"
+#include "core/fsutil.h"
 #include "core/hash.h"
 #include "core/strbuf.h"
 
@@ -17,6 +19,7 @@ struct found_file {
 	char *relpath;	/* path under it */
 	char *path;	/* root/relpath */
 	long long size, mtime;
+	struct file_stamp stamp; /* taken before hashing: see file_stamp_check */
 	char sha256[SHA256_HEX_LEN + 1];
 	char *refused;	/* why the file cannot be taken, or NULL */
 };

@@ -95,6 +95,7 @@ struct doc_job *process_begin(struct flow *fl, struct doc_record *d, const struc
 	if (rc)
 		strbuf_addstr(&err, why);
 	flow_doc_from_file(job->d, f, doc_type_name(job->type));
+	flow_crash_point("extract");
 	if (!rc)
 		rc = extract_document(fl->ex, f->path, job->type, &job->doc, &err);
 	stage_end(fl, job, &clock, STAGE_EXTRACT, rc ? TASK_FAILED : TASK_COMPLETED, rc ? err.buf : NULL);
@@ -231,6 +232,19 @@ void process_finish(struct flow *fl, struct doc_job *job)
 
 	/* index: the document, its pages and chunks replace the old ones at once */
 	stage_start(&clock);
+	/* The text must come from the bytes hashed: a file written to since, even
+	 * back to the same bytes later, would stay indexed with the wrong text. */
+	struct strbuf why = STRBUF_INIT;
+	if (file_stamp_check(f->path, &f->stamp, &why)) {
+		strbuf_addf(&err, "the file changed while it was being read (%s): it is read again "
+			    "on the next run", why.buf);
+		strbuf_release(&why);
+		chunks_free(chunks, nchunks);
+		job_fail(fl, job, "extract", err.buf);
+		strbuf_release(&err);
+		return;
+	}
+	strbuf_release(&why);
 	size_t len;
 	char *text = document_text(doc, &len);
 	enum lang lang = lang_detect(text, len);

@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# Hostile inboxes (issue 13): deep HTML, symbolic links that lead out or
+# nowhere, a file written while it is being ingested.  Each costs at most
+# its own document; the good ones are indexed and deletions still happen.
+. "$(dirname "$0")/lib.sh"
+
+# --- HTML nested 200,000 deep: the run went down with SIGSEGV (exit 139) ---
+d=$(new_data deep)
+in="$scratch/in-deep"
+sample_inbox "$in" notes md
+python3 - "$in" <<'EOF'
+import sys
+d = sys.argv[1]
+open(d + '/spans.html', 'w').write('<html><body>' + '<span>' * 200000 + 'sentinelle profonde'
+                                   + '</span>' * 200000 + '</body></html>')
+open(d + '/divs.html', 'w').write('<html><body>' + '<div>' * 100000 + 'puits sans fond'
+                                  + '</div>' * 100000 + '</body></html>')
+EOF
+start=$(date +%s)
+rg "$d" run --inbox "$in" >"$scratch/out" 2>"$scratch/err"
+rc=$?
+[[ $rc -eq 0 ]] && ok "a run over 2.6 MB of nested <span> completes" || not_ok "a run over 2.6 MB of nested <span> completes (exit $rc)" "$(cat "$scratch/err")"
+check "and takes seconds, not minutes (100,000 nested <div> took 32 s)" \
+	test $(( $(date +%s) - start )) -lt 30
+contains "the deep page is indexed, its text kept" "$(rg "$d" search sentinelle)" "spans.html"
+contains "so is the other one" "$(rg "$d" search puits)" "divs.html"
+contains "the good documents are indexed" "$(rg "$d" search backup)" "backup-basics.txt"
+contains "a warning names the file and what was dropped" "$(cat "$scratch/err")" \
+	"spans.html: extract: HTML nested 200000 elements deep: 199488 tags deeper than 512 ignored"
+
+# --- symbolic links: out of the inbox, broken, looping -------------------
+d=$(new_data links)
+in="$scratch/in-links"
+sample_inbox "$in" notes md
+mkdir "$scratch/outside"
+echo "canari-secret-hors-de-la-boite : ne doit jamais être indexé" >"$scratch/outside/secret.txt"
+ln -s "$scratch/outside/secret.txt" "$in/secret.txt"
+ln -s notes/iso-et-bruit.txt "$in/alias-iso.txt"
+echo "Le cyanotype donne des tirages bleu de Prusse." >"$in/cyanotype.txt"
+rg "$d" run --inbox "$in" >"$scratch/out" 2>"$scratch/err"
+equals "a link out of the inbox fails alone: exit 1" "$?" "1"
+lacks "its target is not searchable" "$(rg "$d" search canari 2>&1)" "secret.txt"
+out=$(sql "$d" "SELECT count(*) FROM chunks WHERE text LIKE '%canari-secret%'")
+equals "nor anywhere in the store" "$out" "0"
+contains "the reason names the link and its target" "$(rg "$d" runs show 1 --json --state failed)" \
+	"a symbolic link leading out of the inbox (to $scratch/outside/secret.txt): not followed"
+contains "a link inside the inbox is followed" "$(rg "$d" search bruit)" "alias-iso.txt"
+
+ln -s "$in/nowhere.txt" "$in/dangling.txt"
+ln -s "$in/loop-b" "$in/loop-a" && ln -s "$in/loop-a" "$in/loop-b"
+rm "$in/cyanotype.txt"
+contains "cyanotype.txt is indexed before" "$(rg "$d" search cyanotype)" "cyanotype.txt"
+rg "$d" run --inbox "$in" >"$scratch/out" 2>"$scratch/err"
+contains "a broken link is a warning" "$(cat "$scratch/err")" "dangling.txt: collect: broken symbolic link"
+contains "the run still deletes what left the inbox" "$(cat "$scratch/out")" "1 deleted"
+lacks "the deleted file is no longer found" "$(rg "$d" search cyanotype 2>&1)" "cyanotype.txt"
+
+# --- a file written while it is read: indexed from the bytes hashed, or not at all ---
+d=$(new_data race)
+in="$scratch/in-race"
+sample_inbox "$in" notes
+echo "Le marronnier fleurit au printemps dans la cour de l'école." >"$in/arbre.txt"
+cp "$in/arbre.txt" "$scratch/arbre.orig"
+RAGOPS_PAUSE_AT=extract rg "$d" run --inbox "$in" >"$scratch/out" 2>"$scratch/err" &
+pid=$!
+sleep 1
+echo "Le platane perd son écorce en été." >"$in/arbre.txt"
+wait $pid
+# back to the bytes collect hashed: a run that trusted the hash would call it unchanged
+cp "$scratch/arbre.orig" "$in/arbre.txt"
+contains "the first run says the file changed while read" "$(cat "$scratch/err")" \
+	"arbre.txt: extract: the file changed while it was being read"
+rg "$d" run --inbox "$in" >/dev/null 2>&1
+contains "the next run indexes the file as it is" "$(rg "$d" search marronnier)" "arbre.txt"
+lacks "the text it never settled on is not indexed" "$(rg "$d" search platane 2>&1)" "arbre.txt"
+
+finish
