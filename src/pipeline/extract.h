@@ -16,6 +16,7 @@ struct extractor;
 
 struct extractor *extractor_new(const struct config *cfg);
 void extractor_free(struct extractor *ex);
+const struct config *extractor_config(const struct extractor *ex);
 
 /*
  * Extract `path` of the given type into `out`.  On failure returns -1 with

@@ -254,6 +254,11 @@ int extract_image(struct extractor *ex, const char *path, enum doc_type type,
 	return 0;
 }
 
+const struct config *extractor_config(const struct extractor *ex)
+{
+	return ex->cfg;
+}
+
 int extract_pdf(struct extractor *ex, const char *path, struct extracted *out, struct strbuf *err)
 {
 	fz_context *ctx = ex->ctx;

@@ -7,6 +7,7 @@
 #include <gumbo.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "core/fsutil.h"
 #include "core/xalloc.h"
@@ -339,6 +340,17 @@ int extract_document(struct extractor *ex, const char *path, enum doc_type type,
 {
 	struct strbuf raw = STRBUF_INIT, text = STRBUF_INIT;
 	int ret = -1;
+	/* Collect checked the size, but the file may have grown since. */
+	unsigned long long limit = extractor_config(ex)->collect.max_file_size;
+	struct stat st;
+	if (!stat(path, &st) && (unsigned long long)st.st_size > limit) {
+		char have[32], max[32];
+		format_size(have, sizeof(have), (double)st.st_size);
+		format_size(max, sizeof(max), (double)limit);
+		strbuf_addf(err, "the file grew to %s since it was collected, over "
+			    "collect.max_file_size (%s)", have, max);
+		return -1;
+	}
 	switch (type) {
 	case TYPE_PDF:
 		return extract_pdf(ex, path, out, err);
@@ -354,7 +366,7 @@ int extract_document(struct extractor *ex, const char *path, enum doc_type type,
 	case TYPE_TEXT: case TYPE_MARKDOWN: case TYPE_HTML:
 		break;
 	}
-	if (read_file(path, &raw, 0, err))
+	if (read_file(path, &raw, (size_t)limit, err))
 		goto cleanup;
 	enum text_encoding enc = text_decode(raw.buf, raw.len, &text, &out->repaired);
 	if (enc == ENC_BINARY) {

@@ -59,17 +59,21 @@ lacks "the deleted file is no longer found" "$(rg "$d" search cyanotype 2>&1)" "
 d=$(new_data race)
 in="$scratch/in-race"
 sample_inbox "$in" notes
+head -c 1000 /dev/zero | tr '\0' 'a' >"$in/grows.txt"
 echo "Le marronnier fleurit au printemps dans la cour de l'école." >"$in/arbre.txt"
 cp "$in/arbre.txt" "$scratch/arbre.orig"
-RAGOPS_PAUSE_AT=extract rg "$d" run --inbox "$in" >"$scratch/out" 2>"$scratch/err" &
+RAGOPS_PAUSE_AT=extract rg "$d" -c collect.max_file_size=8K run --inbox "$in" >"$scratch/out" 2>"$scratch/err" &
 pid=$!
 sleep 1
 echo "Le platane perd son écorce en été." >"$in/arbre.txt"
+head -c 100000 /dev/zero | tr '\0' 'b' >>"$in/grows.txt"
 wait $pid
 # back to the bytes collect hashed: a run that trusted the hash would call it unchanged
 cp "$scratch/arbre.orig" "$in/arbre.txt"
 contains "the first run says the file changed while read" "$(cat "$scratch/err")" \
 	"arbre.txt: extract: the file changed while it was being read"
+contains "a file that grew past the size limit after collect is refused when read" \
+	"$(cat "$scratch/err")" "grows.txt: extract: the file grew to 98.6 KB since it was collected, over collect.max_file_size (8.0 KB)"
 rg "$d" run --inbox "$in" >/dev/null 2>&1
 contains "the next run indexes the file as it is" "$(rg "$d" search marronnier)" "arbre.txt"
 lacks "the text it never settled on is not indexed" "$(rg "$d" search platane 2>&1)" "arbre.txt"
