@@ -187,6 +187,17 @@ void process_ocr(struct flow *fl, struct doc_job **jobs, size_t n)
 	free(which);
 }
 
+/* The fields of a record that describe the indexed version. */
+static void free_version_fields(struct doc_record *r)
+{
+	free(r->sha256);
+	free(r->language);
+	free(r->title);
+	free(r->encoding);
+	free(r->cache_key);
+	free(r->error);
+}
+
 /* A chunk drawn from a weak OCR page carries the flag, for retrieval to weigh. */
 static int chunk_is_weak(const struct extracted *doc, const struct chunk *c)
 {
@@ -260,38 +271,38 @@ void process_finish(struct flow *fl, struct doc_job *job)
 		};
 		chars += (long long)strlen(chunks[i].text);
 	}
-	free(d->sha256);
-	free(d->language);
-	free(d->title);
-	free(d->encoding);
-	free(d->cache_key);
-	free(d->error);
-	d->sha256 = xstrdup(f->sha256);
-	d->language = xstrdup(lang_code(lang));
-	d->title = default_title(doc, f->relpath);
-	d->encoding = doc->encoding ? xstrdup(doc->encoding) : NULL;
-	d->cache_key = xstrdup(job->keys[STAGE_INDEX]);
-	d->error = NULL;
-	d->status = nchunks ? DOC_INDEXED : DOC_NEEDS_OCR;
-	d->pages = (int)doc->npages;
-	d->pages_needing_ocr = waiting;
-	d->chunks = (int)nchunks;
-	d->chars = chars;
+	/* The new version goes in a copy: if saving fails, the record (and its
+	 * counts) still describe the version that stands in the store. */
+	struct doc_record next = *d;
+	next.sha256 = xstrdup(f->sha256);
+	next.language = xstrdup(lang_code(lang));
+	next.title = default_title(doc, f->relpath);
+	next.encoding = doc->encoding ? xstrdup(doc->encoding) : NULL;
+	next.cache_key = xstrdup(job->keys[STAGE_INDEX]);
+	next.error = NULL;
+	next.status = nchunks ? DOC_INDEXED : DOC_NEEDS_OCR;
+	next.pages = (int)doc->npages;
+	next.pages_needing_ocr = waiting;
+	next.chunks = (int)nchunks;
+	next.chars = chars;
 	/* duration -1: measured by the store up to the moment it writes the task */
 	job->tasks[job->ntasks++] = flow_task(fl, f->relpath, STAGE_INDEX, TASK_COMPLETED,
 					      time_now_ms(), -1, NULL, job->keys);
-	int rc = store_doc_save(fl->st, d, doc->pages, doc->npages, recs, nchunks, 1, job->tasks,
+	int rc = store_doc_save(fl->st, &next, doc->pages, doc->npages, recs, nchunks, 1, job->tasks,
 				job->ntasks, &err);
 	free(recs);
 	fl->stage_seconds[STAGE_INDEX] += time_mono() - clock.t0;
 	if (rc) {
-		/* The transaction rolled back: the old version stands. */
+		/* The transaction rolled back: the old version stands, and so does `d`. */
+		free_version_fields(&next);
 		job->ntasks--;
 		chunks_free(chunks, nchunks);
 		job_fail(fl, job, "index", err.buf);
 		strbuf_release(&err);
 		return;
 	}
+	free_version_fields(d);
+	*d = next;	/* the fields they share (path, type, seen hash) stay d's */
 	fl->stats.pages += (long long)doc->npages;
 	fl->stats.pages_needing_ocr += waiting;
 	fl->stats.chunks += (long long)nchunks;
