@@ -5,7 +5,7 @@
 
 RES_DIR holds facts.tsv (key<TAB>value), the timer exports (pdf_ingest.json,
 merged_ingest.json, rerun.json: hyperfine's --export-json shape, command 0 =
-ragops, command 1 = the peer), and per fresh ingest NAME-K.rss (peak KiB) and
+ragops, command 1 = the peer, command 2 (ingests) = ragops parsing in-process), and per fresh ingest NAME-K.rss (peak KiB) and
 NAME-K.metrics.json (ragops's run metrics).  Standard library only.
 """
 import glob
@@ -62,6 +62,19 @@ def single_metrics(res, name):
         return json.load(fp)["stage_seconds"]
 
 
+def isolation_row(bench, rows, spreads, key, label, isolated, inproc):
+    """Parsers in worker processes (ingest.isolate) against parsing in the run's process."""
+    ratio = isolated["median"] / inproc["median"]
+    ok = ratio <= 1.10
+    bench[key + "_isolation"] = {"isolated": isolated, "in_process": inproc,
+                                 "ratio_seconds": ratio, "target_ratio": 1.10, "pass": ok}
+    rows.append(("parser isolation, %s (s)" % label, fmt_s(isolated["median"]), "in-process",
+                 fmt_s(inproc["median"]), "%.2fx" % ratio,
+                 "target <= 1.10x: %s" % ("PASS" if ok else "FAIL")))
+    spreads.append("  %-34s median %s s over %d runs" % ("ragops run -c ingest.isolate=false, " + label,
+                                                         fmt_s(inproc["median"]), len(inproc["times"])))
+
+
 def fmt_rate(x):
     return "%.0f" % x if x >= 100 else "%.1f" % x
 
@@ -84,7 +97,7 @@ def main():
 
     # 1. text-PDF corpus
     pages, files = f["pdf_pages"], f["pdf_files"]
-    rag, pdt = timing(res, "pdf_ingest")
+    rag, pdt, *inproc = timing(res, "pdf_ingest")
     r_rate, p_rate = pages / rag["median"], pages / pdt["median"]
     bench["text_pdf_ingest"] = {
         "files": files, "pages": pages, "pages_pdfinfo": f["pdf_pages_pdfinfo"],
@@ -97,10 +110,12 @@ def main():
                  "pdftotext/file", fmt_rate(p_rate), "%.2fx" % (r_rate / p_rate), ""))
     spread("ragops run, %d PDFs" % files, rag)
     spread("pdftotext, one process per file", pdt)
+    if inproc:
+        isolation_row(bench, rows, spreads, "text_pdf", "%d files" % files, rag, inproc[0])
 
     merged = timing(res, "merged_ingest")
     if merged:
-        mrag, mpdt = merged
+        mrag, mpdt, *minproc = merged
         m_r, m_p = pages / mrag["median"], pages / mpdt["median"]
         per_proc_ms = (pdt["median"] - mpdt["median"]) / files * 1000
         bench["merged_pdf_ingest"] = {
@@ -114,6 +129,8 @@ def main():
                      "pdftotext", fmt_rate(m_p), "%.2fx" % (m_r / m_p), ""))
         spread("ragops run, merged PDF", mrag)
         spread("pdftotext, merged PDF", mpdt)
+        if minproc:
+            isolation_row(bench, rows, spreads, "merged_pdf", "1 merged PDF", mrag, minproc[0])
         notes.append("pdftotext per-process cost ~ (loop - merged) / files = %.1f ms per file"
                      % per_proc_ms)
     else:

@@ -127,10 +127,11 @@ fact pdf_pages "$PAGES"; fact pdf_chunks "$(jget "$J" chunks)"; fact pdf_ocr "$(
 "$BIN" --data "$W/d-pdf" search exposition >"$W/res/search.out" || die "'ragops search' failed after the PDF ingest"
 [[ -s "$W/res/search.out" ]] || die "'ragops search exposition' found nothing after the PDF ingest"
 
-say "timing ragops run vs pdftotext over $NFILES files ($RUNS runs each)"
+say "timing ragops run vs pdftotext over $NFILES files ($RUNS runs each; and ragops parsing in-process)"
 bench_cmds pdf_ingest \
 	"rm -rf '$W/d-pdf'" "'$BIN' --data '$W/d-pdf' run --inbox '$W/pdfs'" \
-	"true" "xargs -0 -I{} pdftotext -q {} /dev/null <'$W/pdfs.lst'"
+	"true" "xargs -0 -I{} pdftotext -q {} /dev/null <'$W/pdfs.lst'" \
+	"rm -rf '$W/d-pdf'" "'$BIN' --data '$W/d-pdf' -c ingest.isolate=false run --inbox '$W/pdfs'"
 
 if [[ $HAVE_MUTOOL == 1 ]]; then
 	say "merging the corpus into one PDF (mutool merge)"
@@ -145,7 +146,8 @@ if [[ $HAVE_MUTOOL == 1 ]]; then
 	say "timing ragops run vs pdftotext over the merged PDF"
 	bench_cmds merged_ingest \
 		"rm -rf '$W/d-merged'" "'$BIN' --data '$W/d-merged' run --inbox '$W/merged'" \
-		"true" "pdftotext -q '$W/merged/all.pdf' /dev/null"
+		"true" "pdftotext -q '$W/merged/all.pdf' /dev/null" \
+		"rm -rf '$W/d-merged'" "'$BIN' --data '$W/d-merged' -c ingest.isolate=false run --inbox '$W/merged'"
 fi
 
 # --- 2. re-run over unchanged documents -----------------------------------

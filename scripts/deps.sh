@@ -6,7 +6,7 @@ set -euo pipefail
 # libcurl's headers come with libtesseract-dev (it depends on a libcurl4-dev);
 # naming one flavour here could make apt swap it out and remove tesseract.
 build_pkgs=(
-	build-essential pkg-config libmicrohttpd-dev
+	build-essential pkg-config libmicrohttpd-dev libseccomp-dev
 	libmupdf-dev libmujs-dev libgumbo-dev libopenjp2-7-dev libjbig2dec0-dev
 	libjpeg-dev libharfbuzz-dev libfreetype-dev zlib1g-dev libbrotli-dev
 	libsqlite3-dev libstemmer-dev libutf8proc-dev libyaml-dev

@@ -22,6 +22,11 @@ struct config {
 		unsigned max_pages;
 	} collect;
 	struct {
+		char *isolate;	/* "true": parse in worker processes */
+		double parser_timeout;	/* CPU seconds per document */
+		unsigned long long parser_memory; /* bytes of address space a worker may add */
+	} ingest;
+	struct {
 		double heading_ratio;
 		unsigned min_page_chars;
 	} extract;

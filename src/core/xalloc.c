@@ -11,7 +11,7 @@
 static void out_of_memory(size_t size)
 {
 	fprintf(stderr, "fatal: out of memory allocating %zu bytes\n", size);
-	exit(4);
+	exit(XALLOC_EXIT_CODE);
 }
 
 void *xmalloc(size_t size)

@@ -8,6 +8,9 @@
 
 #include <stddef.h>
 
+/* The exit status of a process that ran out of memory (xmalloc and friends). */
+#define XALLOC_EXIT_CODE 4
+
 void *xmalloc(size_t size);
 void *xcalloc(size_t nmemb, size_t size);
 void *xrealloc(void *ptr, size_t size);

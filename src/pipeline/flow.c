@@ -115,6 +115,7 @@ void flow_release(struct flow *fl)
 		free(fl->ocr_docs[i].doc);
 	free(fl->ocr_docs);
 	extractor_free(fl->ex);
+	parser_pool_free(fl->parsers);
 	ocr_stage_free(fl->ocr);
 	progress_free(fl->progress);
 }

@@ -11,6 +11,7 @@
 #include "pipeline/embed.h"
 #include "pipeline/lexicon_index.h"
 #include "pipeline/ocr.h"
+#include "pipeline/parser_pool.h"
 #include "pipeline/run.h"
 
 enum stage { STAGE_EXTRACT, STAGE_OCR, STAGE_CLEAN, STAGE_CHUNK, STAGE_INDEX, NSTAGES };
@@ -31,6 +32,7 @@ struct flow {
 	const struct config *cfg;
 	long long run_id;
 	struct extractor *ex;
+	struct parser_pool *parsers;	/* NULL: parse in this process (ingest.isolate=false) */
 	struct ocr_stage *ocr;		/* created when a page first needs OCR */
 	struct ocr_stats ocr_stats;
 	struct embed_outcome embed;

@@ -97,7 +97,8 @@ struct doc_job *process_begin(struct flow *fl, struct doc_record *d, const struc
 	flow_doc_from_file(job->d, f, doc_type_name(job->type));
 	flow_crash_point("extract");
 	if (!rc)
-		rc = extract_document(fl->ex, f->path, job->type, &job->doc, &err);
+		rc = fl->parsers ? parser_pool_extract(fl->parsers, f->path, job->type, &job->doc, &err)
+				 : extract_document(fl->ex, f->path, job->type, &job->doc, &err);
 	stage_end(fl, job, &clock, STAGE_EXTRACT, rc ? TASK_FAILED : TASK_COMPLETED, rc ? err.buf : NULL);
 	if (rc) {
 		job_fail(fl, job, "extract", err.buf);

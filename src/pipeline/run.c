@@ -212,6 +212,8 @@ int pipeline_run(struct store *st, const struct config *cfg, const struct run_op
 	fl.stage_seconds[NSTAGES] = scan.seconds;
 	known_index(&known);
 	fl.ex = extractor_new(cfg);
+	if (!strcmp(cfg->ingest.isolate, "true"))
+		fl.parsers = parser_pool_new(cfg);
 	fl.progress = progress_new(scan.n);
 
 	struct batch batch = { 0 };

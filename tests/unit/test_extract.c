@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "core/config.h"
+#include "pipeline/document_wire.h"
 #include "pipeline/extract.h"
 
 #ifndef FIXTURES
@@ -123,6 +124,44 @@ static void test_html_deep_nesting(void **state)
 	assert_int_equal(doc.nwarnings, 0);
 	extracted_release(&doc);
 	free(html);
+}
+
+/* A document crosses from a parser worker to the run unchanged; damaged bytes are an error. */
+static void test_wire_round_trip(void **state)
+{
+	static const char md[] = "# Titre\n\nUn paragraphe.\n\n## Partie\n\nFin.\n";
+	struct extracted doc = { 0 }, back = { 0 };
+	assert_int_equal(extract_markdown(md, sizeof(md) - 1, &doc), 0);
+	doc.encoding = "utf-8";
+	extracted_warn(&doc, "une remarque");
+	struct strbuf msg = STRBUF_INIT, err = STRBUF_INIT;
+	wire_put_extracted(&msg, 0, &doc, NULL);
+	assert_int_equal(wire_get_extracted(msg.buf, msg.len, &back, &err), 0);
+	assert_int_equal(back.nblocks, doc.nblocks);
+	for (size_t i = 0; i < doc.nblocks; i++) {
+		assert_string_equal(back.blocks[i].text, doc.blocks[i].text);
+		assert_int_equal(back.blocks[i].kind, doc.blocks[i].kind);
+		assert_int_equal(back.blocks[i].level, doc.blocks[i].level);
+	}
+	assert_int_equal(back.npages, doc.npages);
+	assert_int_equal(back.pages[0].chars, doc.pages[0].chars);
+	assert_int_equal(back.nwarnings, 1);
+	assert_string_equal(back.warnings[0], "une remarque");
+	assert_non_null(back.encoding);
+	extracted_release(&back);
+	/* cut short: refused, nothing half-decoded kept */
+	assert_int_equal(wire_get_extracted(msg.buf, msg.len - 3, &back, &err), -1);
+	assert_string_equal(err.buf, "the parser worker sent a damaged message");
+	assert_int_equal(back.nblocks, 0);
+	/* a failure carries its reason */
+	strbuf_reset(&msg);
+	strbuf_reset(&err);
+	wire_put_extracted(&msg, -1, NULL, "the PDF is encrypted");
+	assert_int_equal(wire_get_extracted(msg.buf, msg.len, &back, &err), -1);
+	assert_string_equal(err.buf, "the PDF is encrypted");
+	strbuf_release(&msg);
+	strbuf_release(&err);
+	extracted_release(&doc);
 }
 
 static void test_markdown(void **state)
@@ -247,6 +286,7 @@ int main(void)
 		cmocka_unit_test(test_html),
 		cmocka_unit_test(test_markdown),
 		cmocka_unit_test(test_html_deep_nesting),
+		cmocka_unit_test(test_wire_round_trip),
 		cmocka_unit_test(test_plain_text),
 		cmocka_unit_test(test_text_files_decoded),
 		cmocka_unit_test(test_pdf_fixtures),

@@ -1,0 +1,23 @@
+/*
+ * An extraction result as bytes, for the trip from a parser worker process
+ * back to the run: the outcome, the error or the document (blocks, pages,
+ * title, encoding, warnings).  Both ends are the same binary, so the
+ * format is private: native integers, length-prefixed strings.
+ */
+#ifndef PIPELINE_DOCUMENT_WIRE_H
+#define PIPELINE_DOCUMENT_WIRE_H
+
+#include "core/strbuf.h"
+#include "pipeline/document.h"
+
+/* Append the outcome of one extraction (`rc` 0: `doc`; otherwise `error`). */
+void wire_put_extracted(struct strbuf *out, int rc, const struct extracted *doc, const char *error);
+
+/*
+ * Decode what wire_put_extracted wrote: returns the extraction's rc, with
+ * the document in `doc` or its error in `err`; -1 with "damaged message"
+ * in `err` when the bytes do not decode.
+ */
+int wire_get_extracted(const char *data, size_t len, struct extracted *doc, struct strbuf *err);
+
+#endif

@@ -1,0 +1,28 @@
+/*
+ * Parsers in worker processes.  MuPDF, gumbo and cmark read bytes anyone
+ * can drop in an inbox; a bug in one of them must cost one document, not
+ * the run.  Each worker is a forked process with a memory ceiling
+ * (ingest.parser_memory), a CPU-time limit per document
+ * (ingest.parser_timeout) and no network; a worker that crashes, runs out
+ * of memory or overruns its time fails the document it held with that
+ * reason, and a fresh one takes the next.
+ */
+#ifndef PIPELINE_PARSER_POOL_H
+#define PIPELINE_PARSER_POOL_H
+
+#include "core/config.h"
+#include "core/strbuf.h"
+#include "pipeline/detect.h"
+#include "pipeline/document.h"
+
+struct parser_pool;
+
+struct parser_pool *parser_pool_new(const struct config *cfg);
+/* Stops the workers (they exit when their socket closes). */
+void parser_pool_free(struct parser_pool *pool);
+
+/* extract_document (extract.h), in a worker. */
+int parser_pool_extract(struct parser_pool *pool, const char *path, enum doc_type type,
+			struct extracted *out, struct strbuf *err);
+
+#endif
