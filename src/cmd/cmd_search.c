@@ -33,8 +33,11 @@ static const char usage[] =
 	"   --release ID    search that release instead of the one in production\n"
 	"   --queries FILE  one query per line; prints a JSON line per query with its\n"
 	"                   latency in this process (for benchmarks)\n\n"
-	"Exit codes: 0 success (even with no result), 2 usage error, 4 the store failed,\n"
-	"5 no release yet (or no such release, or it is empty).\n";
+	"A query has at most retrieve.query_max_bytes bytes (2000) and\n"
+	"retrieve.query_max_terms distinct words to search for (64).\n\n"
+	"Exit codes: 0 success (even with no result), 2 usage error (a query over those\n"
+	"limits too), 4 the store failed, 5 no release yet (or no such release, or it\n"
+	"is empty).\n";
 
 static void print_pages(const struct search_hit *h, char *out, size_t n)
 {
@@ -219,6 +222,7 @@ static int run_search(int argc, char **argv, struct app *app)
 			  language ? limit * 8 : limit, &r, &err);
 	if (rc) {
 		fprintf(stderr, "ragops search: %s\n", err.buf);
+		/* A bad query and one over the length caps are the user's to fix. */
 		ret = rc == RETRIEVE_FAILED ? EXIT_FATAL : rc == RETRIEVE_NOT_READY ? EXIT_NOT_FOUND
 										 : EXIT_USAGE;
 		goto cleanup;

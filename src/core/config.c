@@ -74,6 +74,8 @@ static const struct field fields[] = {
 	{ "retrieve.per_document", F_UINT, OFF(retrieve.per_document), "3", 1, 100, NULL },
 	{ "retrieve.bm25_index", F_CHOICE, OFF(retrieve.bm25_index), "lexicon", 0, 0, bm25_indexes },
 	{ "retrieve.vectors", F_CHOICE, OFF(retrieve.vectors), "int8", 0, 0, vector_types },
+	{ "retrieve.query_max_bytes", F_UINT, OFF(retrieve.query_max_bytes), "2000", 16, 1000000, NULL },
+	{ "retrieve.query_max_terms", F_UINT, OFF(retrieve.query_max_terms), "64", 1, 100000, NULL },
 	{ "answer.answerer", F_CHOICE, OFF(answer.answerer), "extractive", 0, 0, answerers },
 	{ "answer.url", F_STRING_EMPTY, OFF(answer.url), "", 0, 0, NULL },
 	{ "answer.model", F_STRING_EMPTY, OFF(answer.model), "", 0, 0, NULL },

@@ -60,6 +60,8 @@ struct config {
 		unsigned per_document;	/* at most this many chunks of one document */
 		char *bm25_index;	/* lexicon (in memory) | fts5 (SQLite) */
 		char *vectors;		/* int8 (scan, then float32 rescoring) | float32 */
+		unsigned query_max_bytes;	/* a longer query is refused */
+		unsigned query_max_terms;	/* ... and one with more distinct searchable words */
 	} retrieve;
 	struct {
 		char *answerer;		/* extractive | openai */

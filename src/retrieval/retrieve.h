@@ -28,12 +28,17 @@ enum retrieve_failure {
 	RETRIEVE_FAILED = -1,		/* the store or the embeddings endpoint */
 	RETRIEVE_BAD_QUERY = -2,	/* unknown mode, no searchable word */
 	RETRIEVE_NOT_READY = -3,	/* dense asked of a release without an embedder */
+	RETRIEVE_TOO_LONG = -4,		/* over retrieve.query_max_bytes or _terms */
 };
 
 /*
  * Retrieve `k` chunks of release `rel` for `query` by `mode` (NULL:
  * retrieve.mode): 0 or a retrieve_failure with the reason in err.  Without
- * vectors, hybrid falls back to BM25.
+ * vectors, hybrid falls back to BM25.  A query longer than
+ * retrieve.query_max_bytes, or with more distinct searchable words than
+ * retrieve.query_max_terms, is refused before any search
+ * (RETRIEVE_TOO_LONG, the limit and its key named in err): the caller's
+ * fault, like RETRIEVE_BAD_QUERY, but a limit, not a malformed query.
  */
 int retrieve(struct store *st, const struct config *cfg, const struct release_view *rel,
 	     const char *query, const char *mode, unsigned k, struct retrieval *out,
