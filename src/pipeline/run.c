@@ -122,7 +122,7 @@ static void crash_point(void)
 	static long left = -2;
 	if (left == -2) {
 		const char *v = getenv("RAGOPS_CRASH_AFTER_DOCUMENTS");
-		left = v ? atol(v) : -1;
+		left = v ? strtol(v, NULL, 10) : -1;
 	}
 	if (left > 0 && --left == 0)
 		raise(SIGKILL);
