@@ -126,6 +126,8 @@ int tokenizer_run(struct tokenizer *tok, enum lang lang, unsigned flags, const c
 		lowercase(text + start, end - start, &tok->lower);
 		strbuf_reset(&tok->folded);
 		text_fold(tok->lower.buf, tok->lower.len, &tok->folded);
+		if (!tok->folded.len)
+			continue; /* combining marks with no letter: folding strips them all */
 		int query = flags & TOKENIZE_QUERY;
 		if ((query || lang == LANG_UNKNOWN) ? stopword_any(tok->folded.buf, tok->folded.len)
 						  : stopword_is(lang, tok->folded.buf, tok->folded.len))
@@ -158,7 +160,8 @@ int query_next_word(const char *text, size_t len, size_t *pos, size_t *start, si
 	while (text_next_word(text, len, pos, start, end) == 0) {
 		strbuf_reset(folded);
 		text_fold(text + *start, *end - *start, folded);
-		if (!stopword_any(folded->buf, folded->len) && *end - *start <= TOKEN_MAX_BYTES)
+		if (folded->len && !stopword_any(folded->buf, folded->len) &&
+		    *end - *start <= TOKEN_MAX_BYTES)
 			return 0;
 	}
 	return -1;

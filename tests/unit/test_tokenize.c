@@ -261,6 +261,33 @@ static void test_stopword_lists_sorted(void **state)
 	assert_true(stopword_any("les", 3));
 }
 
+/*
+ * Combining marks with no letter before them are word characters, but
+ * folding strips every one: no empty token may come out (the tokenizer
+ * fuzzer found "\xDF\xAB", U+07EB, giving one), nor an empty query word.
+ */
+static void test_no_empty_tokens(void **state)
+{
+	static const char text[] = "\xCC\x81\xCC\x80 \xDF\xAB photo '\xCC\x81";
+	size_t photo = (size_t)(strstr(text, "photo") - text);
+	struct token_list tl;
+	for (unsigned flags = 0; flags < 4; flags++) {
+		run(LANG_FR, flags, text, &tl);
+		assert_true(tl.n >= 1);
+		for (size_t i = 0; i < tl.n; i++) {
+			assert_true(tl.text[i][0] != '\0');
+			assert_int_equal(tl.start[i], photo);
+		}
+	}
+
+	struct strbuf folded = STRBUF_INIT;
+	size_t pos = 0, start, end;
+	assert_int_equal(query_next_word(text, strlen(text), &pos, &start, &end, &folded), 0);
+	assert_int_equal(end - start, 5);
+	assert_int_equal(query_next_word(text, strlen(text), &pos, &start, &end, &folded), -1);
+	strbuf_release(&folded);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -274,6 +301,7 @@ int main(void)
 		cmocka_unit_test(test_overlong_words_skipped),
 		cmocka_unit_test(test_lang_detect),
 		cmocka_unit_test(test_stopword_lists_sorted),
+		cmocka_unit_test(test_no_empty_tokens),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
