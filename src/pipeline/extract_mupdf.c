@@ -266,7 +266,13 @@ int extract_pdf(struct extractor *ex, const char *path, struct extracted *out, s
 	fz_document *volatile doc = NULL;
 	fz_page *volatile page = NULL;
 	fz_stext_page *volatile tp = NULL;
-	struct raw_doc raw = { 0 };
+	/*
+	 * On the heap, not a local: a local changed inside fz_try is
+	 * indeterminate after MuPDF throws (longjmp), and clang -O1 kept these
+	 * fields in registers, so a page that failed to load after a good one
+	 * leaked the blocks read so far (fuzz/regressions/ingest/).
+	 */
+	struct raw_doc *raw = xcalloc(1, sizeof(*raw));
 	unsigned char *volatile has_text = NULL;
 	volatile int ret = -1;
 
@@ -294,7 +300,7 @@ int extract_pdf(struct extractor *ex, const char *path, struct extracted *out, s
 			fz_rect box = fz_bound_page(ctx, page);
 			scan.page_area = (double)(box.x1 - box.x0) * (box.y1 - box.y0);
 			tp = fz_new_stext_page_from_page(ctx, page, &opts);
-			scan_page(ctx, tp, i + 1, &raw, &scan);
+			scan_page(ctx, tp, i + 1, raw, &scan);
 			fz_drop_stext_page(ctx, tp);
 			tp = NULL;
 			enum page_method method = classify_page(ctx, page, &scan,
@@ -306,7 +312,7 @@ int extract_pdf(struct extractor *ex, const char *path, struct extracted *out, s
 			fz_drop_page(ctx, page);
 			page = NULL;
 		}
-		classify_blocks(&raw, ex->cfg, has_text, out);
+		classify_blocks(raw, ex->cfg, has_text, out);
 		ret = 0;
 	}
 	fz_always(ctx) {
@@ -326,10 +332,11 @@ int extract_pdf(struct extractor *ex, const char *path, struct extracted *out, s
 			strbuf_addf(err, "cannot read the PDF: %s", msg);
 		ret = -1;
 	}
-	for (size_t i = 0; i < raw.n; i++)
-		free(raw.blocks[i].text);
-	free(raw.blocks);
-	free(raw.size_chars);
+	for (size_t i = 0; i < raw->n; i++)
+		free(raw->blocks[i].text);
+	free(raw->blocks);
+	free(raw->size_chars);
+	free(raw);
 	free(has_text);
 	ex->current_path = NULL;
 	return ret;
