@@ -33,7 +33,7 @@ EXAMPLE_SRC := $(sort $(wildcard examples/*.c))
 EXAMPLE_BIN := $(EXAMPLE_SRC:examples/%.c=$(BUILD)/examples/%)
 EXAMPLE_CFLAGS := -std=c11 $(WARN) -Wpedantic $(OPT) -Iinclude
 
-.PHONY: all deps demo test unit integration bench clean check-style
+.PHONY: all deps demo test unit integration bench clean check-style fuzz fuzz-smoke hardening
 all: $(BUILD)/ragops $(BUILD)/libragops.a $(BUILD)/ragops.pc $(EXAMPLE_BIN)
 
 deps:
@@ -115,3 +115,30 @@ clean:
 	rm -rf build build-san
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+
+# --- fuzzing: clang libFuzzer with ASan + UBSan; see fuzz/README.md --------------------------
+# make fuzz        the library rebuilt with clang into $(FUZZ_BUILD)/, one fuzzer per fuzz/fuzz_*.c
+# make fuzz-smoke  every fuzzer 30 s;  make hardening  every fuzzer $(FUZZ_SECONDS) s (600)
+FUZZ_BUILD   ?= $(BUILD)-fuzz
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 600
+FUZZ_FLAGS   := -O1 -g -fno-omit-frame-pointer -fno-sanitize-recover=undefined -Wno-pass-failed
+FUZZ_NAMES   := $(sort $(patsubst fuzz/fuzz_%.c,%,$(wildcard fuzz/fuzz_*.c)))
+FUZZ_BIN     := $(FUZZ_NAMES:%=$(FUZZ_BUILD)/fuzz_%)
+
+fuzz:
+	@$(MAKE) --no-print-directory BUILD=$(FUZZ_BUILD) CC=$(FUZZ_CC) \
+		OPT='$(FUZZ_FLAGS) -fsanitize=fuzzer-no-link,address,undefined' $(FUZZ_BUILD)/libragops.a
+	@$(MAKE) --no-print-directory $(FUZZ_BIN)
+
+$(FUZZ_BUILD)/fuzz_%: fuzz/fuzz_%.c fuzz/fuzz.c fuzz/fuzz.h $(FUZZ_BUILD)/libragops.a
+	@echo "  FUZZ    $@"
+	@$(FUZZ_CC) $(CSTD) $(WARN) $(FUZZ_FLAGS) -fsanitize=fuzzer,address,undefined -Isrc \
+		$(shell pkg-config --cflags $(PKGS) mupdf 2>/dev/null) -o $@ $< fuzz/fuzz.c \
+		$(FUZZ_BUILD)/libragops.a $(LDLIBS)
+
+fuzz-smoke: fuzz
+	scripts/fuzz.sh $(FUZZ_BUILD) 30
+
+hardening: fuzz
+	scripts/fuzz.sh $(FUZZ_BUILD) $(FUZZ_SECONDS)
