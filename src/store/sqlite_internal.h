@@ -46,6 +46,18 @@ int sql_begin(struct store *st, struct strbuf *err);
 int sql_commit(struct store *st, struct strbuf *err);
 void sql_rollback(struct store *st);
 
+/*
+ * After rows holding document text were deleted (retention removed
+ * document versions): merge the full-text index into one segment, which
+ * drops the terms of deleted chunks (FTS5 only marks them deleted until a
+ * merge), drop OCR results no page holds, and checkpoint the WAL and
+ * truncate it.  With secure_delete (set at open) freed pages are zeroed,
+ * so no file of the store keeps the text.  A reader holding an old
+ * snapshot (a server request) can leave WAL frames behind until the next
+ * checkpoint: 0 even then, -1 when a statement fails.
+ */
+int sqlite_purge_deleted_text(struct store *st, struct strbuf *err);
+
 struct model_record;
 /* The columns sql_read_model reads, from a table (or alias) named models or m. */
 #define MODEL_COLUMNS \

@@ -272,6 +272,11 @@ int store_releases_gc(struct store *st, unsigned keep, struct release_gc *out, s
 		goto fail;
 	if (sql_commit(st, err))
 		goto fail;
+	/* The text of the versions removed must not outlive them in the store's files. */
+	if (out->versions && sqlite_purge_deleted_text(st, err)) {
+		release_gc_release(out);
+		return -1;
+	}
 	return 0;
 fail:
 	sql_rollback(st);
