@@ -51,8 +51,10 @@ void ocr_result_release(struct ocr_result *r);
 /*
  * Recognise the image.  Stops with an error when `deadline_s` seconds pass
  * first.  Words under `low_word_confidence` are listed in r->low.
+ * img->pix may be replaced by Tesseract's copy of it (the same pixels;
+ * the page's own is freed): one copy of a page in memory, not two.
  */
-int ocr_engine_read(struct ocr_engine *engine, const struct page_image *img, enum ocr_psm psm,
+int ocr_engine_read(struct ocr_engine *engine, struct page_image *img, enum ocr_psm psm,
 		    double low_word_confidence, double deadline_s, struct ocr_result *out,
 		    struct strbuf *err);
 

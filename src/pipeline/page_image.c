@@ -6,7 +6,9 @@
 #include <errno.h>
 #include <leptonica/allheaders.h>
 #include <mupdf/fitz.h>
+#include <png.h>
 #include <pthread.h>
+#include <setjmp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -181,6 +183,174 @@ static int load_pdf_page(struct page_loader *pl, const char *path, int page_no,
 	return ret;
 }
 
+/*
+ * A PNG read a band of rows at a time into 8-bit gray.  Leptonica's
+ * pixRead holds libpng's copy of every row and then its own image, 32-bit
+ * for colour, before pixConvertTo8 makes the gray one: for a 225-megapixel
+ * PNG, 433 MB at the peak when gray and 1.5 GB when RGB.  Here each band
+ * is filled as pixRead fills its image and converted by the same
+ * pixConvertTo8, so the pixels (and the OCR cache keys made from them)
+ * are the ones pixRead gave; only the gray image stays.  Interlaced PNGs,
+ * depths under 8 bits (a small image anyway) and tRNS transparency
+ * (Leptonica makes those RGBA) are left to pixRead.
+ */
+#define PNG_BAND_ROWS 64
+
+struct png_reader {
+	jmp_buf jump;
+};
+
+static void png_on_error(png_structp png, png_const_charp message)
+{
+	longjmp(((struct png_reader *)png_get_error_ptr(png))->jump, 1);
+}
+
+static void png_on_warning(png_structp png, png_const_charp message)
+{
+}
+
+/* Row `row` of the PNG into line i of the band, as pixReadStreamPng lays it out. */
+static void png_fill_band(PIX *band, int i, const png_byte *row, png_uint_32 w, int channels)
+{
+	l_uint32 *line = pixGetData(band) + (size_t)i * pixGetWpl(band);
+	if (channels == 1) {
+		for (png_uint_32 x = 0; x < w; x++)
+			SET_DATA_BYTE(line, x, row[x]);
+		return;
+	}
+	/* Gray and alpha: the gray in red, green and blue. */
+	int gray_alpha = channels == 2;
+	for (png_uint_32 x = 0; x < w; x++, row += channels) {
+		SET_DATA_BYTE(line + x, COLOR_RED, row[0]);
+		SET_DATA_BYTE(line + x, COLOR_GREEN, row[gray_alpha ? 0 : 1]);
+		SET_DATA_BYTE(line + x, COLOR_BLUE, row[gray_alpha ? 0 : 2]);
+		if (channels == 2 || channels == 4)
+			SET_DATA_BYTE(line + x, L_ALPHA_CHANNEL, row[channels - 1]);
+	}
+}
+
+/*
+ * 0 and the gray image with its resolution (as pixRead sets it), 1 when
+ * the file is left to pixRead, -1 with the reason (damaged, out of memory).
+ */
+static int read_png_gray(const char *path, PIX **out, int *dpi, struct strbuf *err)
+{
+	struct png_reader r;
+	png_structp png = NULL;
+	png_infop info = NULL;
+	PIX *volatile gray = NULL, *volatile band = NULL, *volatile converted = NULL;
+	png_byte *volatile row = NULL;
+	volatile int ret = 1;
+	FILE *fp = fopen(path, "rb");
+	if (!fp) {
+		strbuf_addf(err, "cannot open: %s", strerror(errno));
+		return -1;
+	}
+	png = png_create_read_struct(PNG_LIBPNG_VER_STRING, &r, png_on_error, png_on_warning);
+	info = png ? png_create_info_struct(png) : NULL;
+	if (!info)
+		goto cleanup;
+	if (setjmp(r.jump)) {
+		/* libpng's own words ("IDAT: CRC error") are too terse for a user. */
+		strbuf_addstr(err, "the image data is truncated or corrupt");
+		ret = -1;
+		goto cleanup;
+	}
+	png_init_io(png, fp);
+	png_read_info(png, info);
+	png_uint_32 w, h;
+	int depth, color, interlace;
+	png_get_IHDR(png, info, &w, &h, &depth, &color, &interlace, NULL, NULL);
+	int trns = png_get_valid(png, info, PNG_INFO_tRNS) != 0;
+	if (interlace != PNG_INTERLACE_NONE || depth < 8 ||
+	    (trns && (color == PNG_COLOR_TYPE_GRAY || color == PNG_COLOR_TYPE_PALETTE)))
+		goto cleanup;
+	if (depth == 16)
+		png_set_strip_16(png);
+	png_read_update_info(png, info);
+	int channels = png_get_channels(png, info);
+	row = xmalloc(png_get_rowbytes(png, info));
+	gray = pixCreate((l_int32)w, (l_int32)h, 8);
+	int direct = color == PNG_COLOR_TYPE_GRAY;
+	band = direct ? NULL : pixCreate((l_int32)w, PNG_BAND_ROWS, channels == 1 ? 8 : 32);
+	if (!gray || (!direct && !band)) {
+		strbuf_addstr(err, "out of memory for the page image");
+		ret = -1;
+		goto cleanup;
+	}
+	if (!direct) {
+		if (color == PNG_COLOR_TYPE_PALETTE) {
+			png_colorp palette;
+			int n = 0;
+			png_get_PLTE(png, info, &palette, &n);
+			PIXCMAP *cmap = pixcmapCreate(8);
+			for (int i = 0; i < n; i++)
+				pixcmapAddColor(cmap, palette[i].red, palette[i].green, palette[i].blue);
+			pixSetColormap(band, cmap);
+		}
+		pixSetSpp(band, channels == 3 ? 3 : channels == 1 ? 1 : 4);
+	}
+	l_uint32 *data = pixGetData(gray);
+	l_int32 wpl = pixGetWpl(gray);
+	for (png_uint_32 y0 = 0; y0 < h; y0 += PNG_BAND_ROWS) {
+		int n = h - y0 < PNG_BAND_ROWS ? (int)(h - y0) : PNG_BAND_ROWS;
+		for (int i = 0; i < n; i++) {
+			png_read_row(png, row, NULL);
+			if (direct) {
+				l_uint32 *line = data + (size_t)(y0 + i) * wpl;
+				for (png_uint_32 x = 0; x < w; x++)
+					SET_DATA_BYTE(line, x, row[x]);
+			} else {
+				png_fill_band(band, i, row, w, channels);
+			}
+		}
+		if (direct)
+			continue;
+		converted = pixConvertTo8(band, 0);
+		if (!converted) {
+			strbuf_addstr(err, "the image cannot be converted to gray");
+			ret = -1;
+			goto cleanup;
+		}
+		memcpy(data + (size_t)y0 * wpl, pixGetData(converted),
+		       (size_t)n * (size_t)wpl * sizeof(l_uint32));
+		pixDestroy((PIX **)&converted);
+	}
+	png_read_end(png, NULL);
+	png_uint_32 xres = png_get_x_pixels_per_meter(png, info);
+	*dpi = (l_int32)((l_float32)xres / 39.37 + 0.5);
+	*out = gray;
+	gray = NULL;
+	ret = 0;
+cleanup:
+	png_destroy_read_struct(&png, &info, NULL);
+	pixDestroy((PIX **)&converted);
+	pixDestroy((PIX **)&band);
+	pixDestroy((PIX **)&gray);
+	free(row);
+	fclose(fp);
+	return ret;
+}
+
+/* Any image Leptonica reads, whole, then made 8-bit gray. */
+static int read_gray(const char *path, enum doc_type type, int page_no, PIX **out, int *dpi,
+		     struct strbuf *err)
+{
+	PIX *pix = type == TYPE_TIFF ? pixReadTiff(path, page_no - 1) : pixRead(path);
+	if (!pix) {
+		strbuf_addstr(err, "the image data is truncated or corrupt");
+		return -1;
+	}
+	*out = pixGetDepth(pix) == 8 && !pixGetColormap(pix) ? pixClone(pix) : pixConvertTo8(pix, 0);
+	*dpi = pixGetXRes(pix);
+	pixDestroy(&pix);
+	if (!*out) {
+		strbuf_addstr(err, "the image cannot be converted to gray");
+		return -1;
+	}
+	return 0;
+}
+
 static int load_image_page(const char *path, enum doc_type type, int page_no,
 			   const struct config *cfg, struct page_image *out, struct strbuf *err)
 {
@@ -194,18 +364,13 @@ static int load_image_page(const char *path, enum doc_type type, int page_no,
 	}
 	if (check_size(w, h, cfg, err))
 		return -1;
-	PIX *pix = type == TYPE_TIFF ? pixReadTiff(path, page_no - 1) : pixRead(path);
-	if (!pix) {
-		strbuf_addstr(err, "the image data is truncated or corrupt");
+	int dpi = 0;
+	PIX *gray = NULL;
+	rc = type == TYPE_PNG ? read_png_gray(path, &gray, &dpi, err) : 1;
+	if (rc > 0)
+		rc = read_gray(path, type, page_no, &gray, &dpi, err);
+	if (rc)
 		return -1;
-	}
-	PIX *gray = pixGetDepth(pix) == 8 && !pixGetColormap(pix) ? pixClone(pix) : pixConvertTo8(pix, 0);
-	int dpi = pixGetXRes(pix);
-	pixDestroy(&pix);
-	if (!gray) {
-		strbuf_addstr(err, "the image cannot be converted to gray");
-		return -1;
-	}
 	/* Many images carry no resolution, or 72/96 dpi from a screen tool: guess a scan's. */
 	out->dpi = dpi >= 100 && dpi <= 2400 ? dpi : (int)cfg->ocr.image_dpi;
 	out->pix = gray;

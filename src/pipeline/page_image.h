@@ -1,8 +1,10 @@
 /*
  * Page images for OCR: a PDF page rendered by MuPDF to 8-bit gray at the
  * configured dpi, or a page of an image file (PNG, JPEG, TIFF, multi-page
- * TIFF too) read by Leptonica at its own resolution.  Sizes are checked
- * against the limits before any pixel is allocated.
+ * TIFF too) read by Leptonica at its own resolution; PNGs a band of rows
+ * at a time, straight into gray (the same pixels, a quarter of the memory
+ * of a colour one).  Sizes are checked against the limits before any pixel
+ * is allocated.
  */
 #ifndef PIPELINE_PAGE_IMAGE_H
 #define PIPELINE_PAGE_IMAGE_H
