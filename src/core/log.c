@@ -1,11 +1,16 @@
 /*
- * Structured pipeline log; see log.h.  Lines are written with one write()
- * each so concurrent processes appending to the same file do not interleave.
+ * Structured pipeline log; see log.h.  Every line, in the file and on
+ * stderr, is made whole in a buffer first and written with one write(),
+ * under a lock: threads (OCR, embedding, the server's) never interleave
+ * their lines, and concurrent processes appending to the same file do not
+ * either.  (stderr lines were four fprintf calls and came out mixed.)
  */
 #include "core/log.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +26,23 @@ static enum log_level min_level = LOG_INFO;
 static int verbose;
 
 static const char *const level_names[] = { "debug", "info", "warning", "error" };
+static pthread_mutex_t write_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* The whole line with one write() when the kernel takes it, the rest after. */
+static void write_line(int fd, const char *buf, size_t len)
+{
+	pthread_mutex_lock(&write_lock);
+	while (len > 0) {
+		ssize_t w = write(fd, buf, len);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			break; /* nowhere to say so */
+		buf += w;
+		len -= (size_t)w;
+	}
+	pthread_mutex_unlock(&write_lock);
+}
 
 int log_open(const char *path, const char *level_name)
 {
@@ -73,19 +95,23 @@ void log_event(enum log_level level, long long run_id, const char *doc, const ch
 		json_decref(o);
 		if (line) {
 			size_t n = strlen(line);
-			line[n] = '\n';
-			ssize_t w = write(log_fd, line, n + 1);
-			(void)w;
+			line[n] = '\n'; /* over the NUL: written by length */
+			write_line(log_fd, line, n + 1);
 			free(line);
 		}
 	}
 	if (level >= LOG_WARNING || verbose) {
-		fprintf(stderr, "%s: ", level_names[level]);
+		struct strbuf line = STRBUF_INIT;
+		strbuf_addf(&line, "%s: ", level_names[level]);
 		if (doc)
-			fprintf(stderr, "%s: ", doc);
+			strbuf_addf(&line, "%s: ", doc);
 		if (stage)
-			fprintf(stderr, "%s: ", stage);
-		fprintf(stderr, "%s\n", msg.buf);
+			strbuf_addf(&line, "%s: ", stage);
+		strbuf_addf(&line, "%s\n", msg.buf);
+		/* Whatever stdio still holds for stderr goes first, to keep the order. */
+		fflush(stderr);
+		write_line(STDERR_FILENO, line.buf, line.len);
+		strbuf_release(&line);
 	}
 	strbuf_release(&msg);
 }
