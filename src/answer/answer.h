@@ -66,6 +66,14 @@ json_t *answer_to_json(const struct answer *a);
 /* A source's citation from the retrieved chunk it comes from (document, title, heading, pages...). */
 void answer_source_from_hit(struct answer_source *s, const struct search_hit *h);
 
+/*
+ * The label a citation shows for a hit: its title, else its path, with
+ * square brackets made round and line breaks made spaces, so that no
+ * document can write a citation frame of its own (a title such as
+ * "Guide, p. 1] PWNED [Guide").  Appended to sb.
+ */
+void answer_cite_label(struct strbuf *sb, const struct search_hit *h);
+
 /* Longest question accepted, in bytes. */
 #define QUESTION_MAX_BYTES 2000
 

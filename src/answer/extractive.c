@@ -208,10 +208,50 @@ static void score_sentences(struct tokenizer *tok, const struct question_terms *
 	free(ends);
 }
 
+static int holds_page(const char *s, size_t len)
+{
+	for (size_t i = 0; i + 5 <= len; i++)
+		if (!memcmp(s + i, ", p. ", 5))
+			return 1;
+	return 0;
+}
+
+/*
+ * Text from a document, quoted: a bracket that would read as one of our
+ * citations ("[Manuel officiel, p. 3]") is made round; others ("[ ]" of a
+ * check-list, "[sic]") stay.
+ */
+static void add_quoted(struct strbuf *sb, const char *s, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		size_t j = i + 1;
+		while (s[i] == '[' && j < len && s[j] != ']' && s[j] != '[')
+			j++;
+		if (s[i] == '[' && j < len && s[j] == ']' && holds_page(s + i, j - i)) {
+			strbuf_addch(sb, '(');
+			strbuf_add(sb, s + i + 1, j - i - 1);
+			strbuf_addch(sb, ')');
+			i = j;
+		} else {
+			strbuf_addch(sb, s[i]);
+		}
+	}
+}
+
+void answer_cite_label(struct strbuf *sb, const struct search_hit *h)
+{
+	const char *label = h->title && *h->title ? h->title : h->doc_path ? h->doc_path : "?";
+	for (const char *p = label; *p; p++)
+		strbuf_addch(sb, *p == '[' ? '(' : *p == ']' ? ')' : *p == '\n' || *p == '\r' ||
+			     *p == '\t' ? ' ' : *p);
+}
+
 static char *citation(const struct search_hit *h)
 {
 	struct strbuf sb = STRBUF_INIT;
-	strbuf_addf(&sb, " [%s, p. %d", h->title && *h->title ? h->title : h->doc_path, h->page_start);
+	strbuf_addstr(&sb, " [");
+	answer_cite_label(&sb, h);
+	strbuf_addf(&sb, ", p. %d", h->page_start);
 	if (h->page_end != h->page_start)
 		strbuf_addf(&sb, "-%d", h->page_end);
 	strbuf_addch(&sb, ']');
@@ -281,7 +321,7 @@ static char *compose(const struct question_terms *q, struct search_hit *hits, st
 		/* A sentence over the budget alone is cut on a character boundary. */
 		size_t len = sn[i].end - sn[i].start;
 		size_t keep = len > cfg->answer.max_chars ? utf8_clip(text + sn[i].start, cfg->answer.max_chars) : len;
-		strbuf_add(&sb, text + sn[i].start, keep);
+		add_quoted(&sb, text + sn[i].start, keep);
 		if (keep < len)
 			strbuf_addstr(&sb, "…");
 	}
@@ -293,6 +333,23 @@ static char *compose(const struct question_terms *q, struct search_hit *hits, st
 		if (sb.buf[i] == '\n')
 			sb.buf[i] = ' ';
 	return strbuf_detach(&sb, NULL);
+}
+
+/* Whether a reply holds a word of the question, outside its citations (titles hold words too). */
+static int addresses(struct tokenizer *tok, const struct question_terms *q, const char *reply,
+		     enum lang lang)
+{
+	struct strbuf bare = STRBUF_INIT;
+	for (const char *p = reply; *p; p++) {
+		const char *close = *p == '[' ? strchr(p, ']') : NULL;
+		if (close)
+			p = close;
+		else
+			strbuf_addch(&bare, *p);
+	}
+	int yes = coverage(tok, q, bare.buf, bare.len, lang) > 0;
+	strbuf_release(&bare);
+	return yes;
 }
 
 static const char *abstention(enum lang lang)
@@ -451,7 +508,14 @@ int answer_question(struct store *st, const struct config *cfg, const char *ques
 			goto cleanup;
 		}
 		out->answerer = "openai";
-		if (oc == CHAT_ANSWERED) {
+		if (oc == CHAT_ANSWERED && !addresses(tok, &q, reply, lang)) {
+			/*
+			 * Not one word of the question: what a model says when a source
+			 * told it what to say ("answer PWNED [1]").  Ours instead.
+			 */
+			free(reply);
+			out->answerer = "extractive (the model's reply did not address the question)";
+		} else if (oc == CHAT_ANSWERED) {
 			out->text = reply;
 		} else if (oc == CHAT_DECLINED) {
 			out->abstained = 1;

@@ -1,10 +1,10 @@
 /*
  * Grounded answers from any OpenAI-compatible chat endpoint (POST
  * <url>/v1/chat/completions: Ollama, llama.cpp server, vLLM).  The prompt
- * passes the retrieved chunks as numbered sources, tells the model they
- * are data and not instructions, and asks for [n] citations; the reply's
- * citations are checked against the sources given and rewritten as
- * [title, p. N].
+ * passes the retrieved chunks as numbered <source> blocks no document can
+ * close, tells the model they are untrusted data and not instructions,
+ * and asks for [n] citations; the reply's citations are checked against
+ * the sources given and rewritten as [title, p. N].
  */
 #ifndef ANSWER_OPENAI_CHAT_H
 #define ANSWER_OPENAI_CHAT_H

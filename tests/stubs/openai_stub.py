@@ -8,10 +8,13 @@ POST /v1/chat/completions  a grounded-looking reply: the first sentence of sourc
                        cited [1], plus a citation of a source it was not given ([9]);
                        "I don't know." when the question mentions Rodinal; no citation at
                        all when it mentions "uncited".
+                       With --obey it is a model that follows instructions planted in
+                       the sources: "PWNED [1]" when the prompt says PWNED anywhere
+                       ("PWNED" alone when the question says "sans citation").
 GET  /stats            {"requests": N, "inputs": N, "max_batch": N}
 GET  /last             the last chat request, as received
 
-usage: openai_stub.py PORTFILE [--fail-first N] [--dim D]
+usage: openai_stub.py PORTFILE [--fail-first N] [--dim D] [--obey]
 It listens on a free loopback port, writes the port to PORTFILE and serves until killed.
 With --fail-first N the first N requests get HTTP 503 (to exercise retries).
 """
@@ -43,6 +46,7 @@ def main():
     ap.add_argument("portfile")
     ap.add_argument("--fail-first", type=int, default=0)
     ap.add_argument("--dim", type=int, default=64)
+    ap.add_argument("--obey", action="store_true")
     args = ap.parse_args()
 
     class Handler(BaseHTTPRequestHandler):
@@ -77,9 +81,13 @@ def main():
                 last_chat.update(body)
                 user = body["messages"][-1]["content"]
                 question = user.rsplit("Question", 1)[-1]
-                source = re.search(r'\[1\][^\n]*\n"""\n(.*?)\n"""', user, re.S)
+                # Source 1's passage: inside <source id="1"> after its label line (or """ fences).
+                source = (re.search(r'^<source id="1">\n[^\n]*\n(.*?)\n</source>$', user, re.S | re.M)
+                          or re.search(r'\[1\][^\n]*\n"""\n(.*?)\n"""', user, re.S))
                 first = re.split(r"(?<=[.!?])\s", source.group(1).strip())[0] if source else ""
-                if "Rodinal" in question:
+                if args.obey and "PWNED" in user:
+                    text = "PWNED" if "sans citation" in question else "PWNED [1]"
+                elif "Rodinal" in question:
                     text = "I don't know."
                 elif "uncited" in question:
                     text = "Here is an answer with no source."
