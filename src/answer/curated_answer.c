@@ -11,6 +11,7 @@
 #include "core/xalloc.h"
 #include "learn/curated.h"
 #include "learn/learned.h"
+#include "ops/scrub.h"
 #include "retrieval/vectors.h"
 #include "text/tokenize.h"
 
@@ -59,9 +60,12 @@ int curated_answer_try(struct store *st, const struct config *cfg, const struct 
 	struct tm tm;
 	if (gmtime_r(&t, &tm))
 		strftime(day, sizeof(day), "%Y-%m-%d", &tm);
+	/* A user's correction, shown to others: their e-mail or phone number stays theirs. */
+	char *answer = scrub_text(a->answer, NULL);
 	out->text = xasprintf(lang == LANG_EN ? "Corrected answer from feedback of %s: %s"
 					      : "Réponse corrigée d'après un retour du %s : %s",
-			      day, a->answer);
+			      day, answer);
+	free(answer);
 	out->answerer = "curated";
 	out->curated_feedback = a->feedback_id;
 	out->curated_similarity = similarity;

@@ -28,7 +28,9 @@ static const char usage[] =
 	"('ragops ask --json' prints the id); the question, answer and sources then\n"
 	"come from the log.  --helpful and --unhelpful name sources judged so, as\n"
 	"the 'document' of each source in 'ragops ask --json' (at most 20 each; a\n"
-	"path some document of the store has had).  --since takes 30m, 24h, 7d...\n\n"
+	"path some document of the store has had).  --since takes 30m, 24h, 7d...\n"
+	"export replaces e-mail addresses, phone numbers, IBANs, credentials and API\n"
+	"keys in the text by [email], [phone]...; the store and list keep them.\n\n"
 	"Exit codes: 0 success, 2 bad option or value.\n";
 
 struct options {
@@ -198,7 +200,8 @@ static int list(struct app *app, struct options *o, int export)
 	} else {
 		json_t *arr = json_array();
 		for (size_t i = 0; i < n; i++) {
-			json_t *j = feedback_to_json(&fs[i]);
+			/* What leaves ragops is scrubbed; list shows the record as stored. */
+			json_t *j = export ? feedback_export_json(&fs[i], NULL) : feedback_to_json(&fs[i]);
 			if (!strcmp(format, "jsonl")) {
 				json_dumpf(j, stdout, JSON_COMPACT);
 				putchar('\n');

@@ -12,6 +12,7 @@
 #include "core/timeutil.h"
 #include "core/utf8.h"
 #include "core/xalloc.h"
+#include "ops/scrub.h"
 
 static int text_field(json_t *v, const char *name, size_t max, char **out, struct strbuf *err)
 {
@@ -358,4 +359,35 @@ json_t *feedback_to_json(const struct feedback_record *f)
 			 "helpful_sources", judged_json(f->helpful),
 			 "unhelpful_sources", judged_json(f->unhelpful), "rating", f->rating,
 			 "feedback_text", json_str(f->text), "corrected_answer", json_str(f->corrected));
+}
+
+/* Scrub every string in `v` but the document paths (a path names a document, it says nothing). */
+static void scrub_json(json_t *v, const char *key, size_t *scrubbed)
+{
+	const char *k;
+	json_t *item;
+	size_t i;
+	if (json_is_string(v) && (!key || strcmp(key, "document"))) {
+		char *clean = scrub_text(json_string_value(v), scrubbed);
+		json_string_set(v, clean);
+		free(clean);
+	} else if (json_is_object(v)) {
+		json_object_foreach(v, k, item)
+			scrub_json(item, k, scrubbed);
+	} else if (json_is_array(v)) {
+		json_array_foreach(v, i, item)
+			scrub_json(item, key, scrubbed);
+	}
+}
+
+json_t *feedback_export_json(const struct feedback_record *f, size_t *scrubbed)
+{
+	static const char *const text[] = { "question", "answer", "sources", "feedback_text",
+					    "corrected_answer" };
+	size_t ignored = 0;
+	json_t *j = feedback_to_json(f);
+	for (size_t i = 0; i < sizeof(text) / sizeof(text[0]); i++)
+		scrub_json(json_object_get(j, text[i]), !strcmp(text[i], "sources") ? "document" : NULL,
+			   scrubbed ? scrubbed : &ignored);
+	return j;
 }

@@ -40,7 +40,16 @@ int feedback_from_json(json_t *obj, struct feedback_record *f, const char **fiel
  */
 int feedback_add(struct store *st, const struct config *cfg, struct feedback_record *f,
 		 const char **field, struct strbuf *err);
+/* The record as stored: what the user gave, personal data included (list, add --json, its file). */
 json_t *feedback_to_json(const struct feedback_record *f);
+/*
+ * The record as it leaves ragops (feedback export): the same object with
+ * e-mail addresses, phone numbers, IBANs, credentials and API keys in its
+ * free text -- question, answer, sources' text, comment, corrected
+ * answer -- replaced by [email], [phone]... (ops/scrub.h); *scrubbed
+ * (may be NULL) counts the values replaced.
+ */
+json_t *feedback_export_json(const struct feedback_record *f, size_t *scrubbed);
 
 #include "core/strutil.h" /* parse_duration_ms */
 

@@ -12,6 +12,7 @@
 #include "learn/ranker.h"
 #include "learn/vocabulary.h"
 #include "ops/retrain_job.h"
+#include "ops/scrub.h"
 #include "pipeline/embed.h"
 #include "retrieval/lexicon.h"
 #include "retrieval/release.h"
@@ -343,13 +344,17 @@ int retrain_curated(struct job *j, struct strbuf *err)
 		const struct retrain_example *e = &j->data.items[i];
 		if (!e->corrected)
 			continue;
+		/* Shown to other users, kept in a release's file: scrubbed as the datasets are. */
+		char *question = scrub_text(e->question, NULL), *fixed = scrub_text(e->corrected, NULL);
 		/* Shown with the documents judged right, else those the corrected answer cited. */
 		if (e->nright)
-			curated_add(c, e->question, e->corrected, e->right, e->nright, e->created_at,
+			curated_add(c, question, fixed, e->right, e->nright, e->created_at,
 				    e->feedback_id);
 		else
-			curated_add(c, e->question, e->corrected, e->answer_sources, e->nanswer_sources,
+			curated_add(c, question, fixed, e->answer_sources, e->nanswer_sources,
 				    e->created_at, e->feedback_id);
+		free(question);
+		free(fixed);
 	}
 	char detail[200];
 	snprintf(detail, sizeof(detail), "%zu corrections; closeness needed %.2f (the closest "

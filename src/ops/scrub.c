@@ -27,6 +27,15 @@ static int enough_digits(const char *s, size_t len)
 	return d >= 9;
 }
 
+/* An IBAN is mostly digits (FR76 3000 6000 0112 3456 7890 189); a model name has few. */
+static int iban_digits(const char *s, size_t len)
+{
+	size_t d = 0;
+	for (size_t i = 0; i < len; i++)
+		d += s[i] >= '0' && s[i] <= '9';
+	return d >= 10;
+}
+
 /* A key mixes digits and letters; a long word has no digit. */
 static int mixed(const char *s, size_t len)
 {
@@ -38,12 +47,19 @@ static int mixed(const char *s, size_t len)
 	return digit && letter;
 }
 
-/* In order: credentials before addresses (user:pw@host is not an e-mail), keys before phones. */
+/*
+ * In order: credentials before addresses (user:pw@host is not an e-mail),
+ * keys and bank accounts before phones.
+ */
 static struct rule rules[] = {
 	{ "([a-zA-Z][a-zA-Z0-9+.-]*://)[^/@[:space:]]+@", "\\1[credentials]@", NULL, { 0 } },
 	{ "[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\\.[A-Za-z0-9-]+)+", "[email]", NULL, { 0 } },
-	{ "(sk|pk|rk)-[A-Za-z0-9_-]{16,}|gh[pousr]_[A-Za-z0-9]{20,}|AKIA[0-9A-Z]{16}|"
-	  "xox[abpr]-[A-Za-z0-9-]{10,}|[Bb]earer [A-Za-z0-9._~+/=-]{16,}", "[secret]", NULL, { 0 } },
+	/* A key starts a word: "dark-frame-subtraction" holds no "rk-" key. */
+	{ "(^|[^A-Za-z0-9])((sk|pk|rk)-[A-Za-z0-9_-]{16,}|gh[pousr]_[A-Za-z0-9]{20,}|AKIA[0-9A-Z]{16}|"
+	  "xox[abpr]-[A-Za-z0-9-]{10,}|[Bb]earer [A-Za-z0-9._~+/=-]{16,})", "\\1[secret]", NULL, { 0 } },
+	/* Bank accounts: country, check digits, then groups of four (before phones eat the digits). */
+	{ "(^|[^A-Za-z0-9])[A-Z]{2}[0-9]{2}( ?[A-Z0-9]{4}){2,7}( ?[A-Z0-9]{1,4})?", "\\1[iban]",
+	  iban_digits, { 0 } },
 	/* Long runs mixing letters and digits: hex digests, base64 keys. */
 	{ "[A-Za-z0-9+/=]{32,}", "[secret]", mixed, { 0 } },
 	{ "\\+?\\(?[0-9]{1,4}\\)?([ .-]?[0-9]{1,4}){3,6}", "[phone]", enough_digits, { 0 } },

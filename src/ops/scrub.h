@@ -1,7 +1,8 @@
 /*
  * Personal data and secrets out of text that leaves the store (retraining
- * datasets): e-mail addresses, phone numbers, credentials in URLs and
- * tokens that look like API keys are replaced by a bracketed word.
+ * datasets, feedback exports, curated answers shown to other users):
+ * e-mail addresses, phone numbers, IBANs, credentials in URLs and tokens
+ * that look like API keys are replaced by a bracketed word.
  */
 #ifndef OPS_SCRUB_H
 #define OPS_SCRUB_H
