@@ -1,10 +1,10 @@
 /*
  * Unit tests for page images (pipeline/page_image.h) and their handover to
- * Tesseract (pipeline/ocr_engine.h).  PNGs are read a band of rows at a
- * time straight into gray: every kind of PNG must give exactly the pixels
- * and resolution that Leptonica's pixRead followed by pixConvertTo8 gave
- * (the OCR cache keys are hashes of them), whether read by bands or left
- * to pixRead.  Recognition may swap the page's image for Tesseract's copy:
+ * Tesseract (pipeline/ocr_engine.h).  PNGs and colour JPEGs are read a
+ * band of rows at a time straight into gray: every kind of them must give
+ * exactly the pixels and resolution that Leptonica's pixRead followed by
+ * pixConvertTo8 gave (the OCR cache keys are hashes of them), whether read
+ * by bands or left to pixRead.  Recognition may swap the page's image for Tesseract's copy:
  * the pixels must not change.
  */
 #include <stdarg.h>
@@ -169,6 +169,97 @@ static void test_png_same_pixels_as_pixread(void **state)
 	unlink(path);
 }
 
+/* page_image_load of `path` against pixRead, pixel for pixel and in resolution. */
+static void assert_same_as_before(const char *path, enum doc_type type, const char *name)
+{
+	struct config cfg;
+	config_init(&cfg);
+	int dpi_before;
+	PIX *before = read_as_before(path, &dpi_before);
+	struct page_image img;
+	struct strbuf err = STRBUF_INIT;
+	if (page_image_load(NULL, path, type, 1, &cfg, &img, &err))
+		fail_msg("%s: %s", name, err.buf);
+	l_int32 same = 0;
+	pixEqual(before, img.pix, &same);
+	if (!same || pixGetDepth(img.pix) != 8 || pixGetColormap(img.pix))
+		fail_msg("%s: not the pixels pixRead gave", name);
+	int expected = dpi_before >= 100 && dpi_before <= 2400 ? dpi_before : (int)cfg.ocr.image_dpi;
+	if (img.dpi != expected)
+		fail_msg("%s: %d dpi, wanted %d", name, img.dpi, expected);
+	page_image_release(&img);
+	pixDestroy(&before);
+	strbuf_release(&err);
+	config_release(&cfg);
+}
+
+static void test_jpeg_same_pixels_as_pixread(void **state)
+{
+	static const struct {
+		const char *name;
+		int depth, progressive, dpi;
+		l_int32 w, h;
+	} cases[] = {
+		{ "rgb", 32, 0, 300, 131, 200 },
+		{ "rgb progressive", 32, 1, 0, 257, 129 },
+		{ "rgb 600 dpi", 32, 0, 600, 64, 65 },
+		{ "gray (left to pixRead)", 8, 0, 150, 99, 70 },
+	};
+	char path[] = "/tmp/ragops-test-jpg-XXXXXX";
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	close(fd);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		PIX *pix = pixCreate(cases[i].w, cases[i].h, cases[i].depth);
+		assert_non_null(pix);
+		for (l_int32 y = 0; y < cases[i].h; y++)
+			for (l_int32 x = 0; x < cases[i].w; x++) {
+				if (cases[i].depth == 8) {
+					pixSetPixel(pix, x, y, sample((png_uint_32)x, (png_uint_32)y, 0, 255));
+					continue;
+				}
+				l_uint32 v;
+				composeRGBPixel((l_int32)sample((png_uint_32)x, (png_uint_32)y, 0, 255),
+						(l_int32)sample((png_uint_32)x, (png_uint_32)y, 1, 255),
+						(l_int32)sample((png_uint_32)x, (png_uint_32)y, 2, 255), &v);
+				pixSetPixel(pix, x, y, v);
+			}
+		pixSetResolution(pix, cases[i].dpi, cases[i].dpi);
+		assert_int_equal(pixWriteJpeg(path, pix, 80, cases[i].progressive), 0);
+		pixDestroy(&pix);
+		assert_same_as_before(path, TYPE_JPEG, cases[i].name);
+	}
+	/* Cut short: libjpeg fills the rest with gray and warns; refused, as pixRead (1.82) does. */
+	FILE *fp = fopen(path, "rb");
+	assert_non_null(fp);
+	fseek(fp, 0, SEEK_END);
+	long size = ftell(fp);
+	assert_int_equal(fclose(fp), 0);
+	PIX *pix = pixCreate(300, 300, 32);
+	assert_non_null(pix);
+	for (l_int32 y = 0; y < 300; y++)
+		for (l_int32 x = 0; x < 300; x++)
+			pixSetPixel(pix, x, y, (l_uint32)sample((png_uint_32)x, (png_uint_32)y, 0, 65535) << 8);
+	assert_int_equal(pixWriteJpeg(path, pix, 90, 0), 0);
+	pixDestroy(&pix);
+	fp = fopen(path, "rb");
+	assert_non_null(fp);
+	fseek(fp, 0, SEEK_END);
+	size = ftell(fp);
+	assert_int_equal(fclose(fp), 0);
+	assert_int_equal(truncate(path, size * 3 / 5), 0);
+	struct config cfg;
+	struct page_image img;
+	struct strbuf err = STRBUF_INIT;
+	config_init(&cfg);
+	assert_int_equal(page_image_load(NULL, path, TYPE_JPEG, 1, &cfg, &img, &err), -1);
+	assert_string_equal(err.buf, "the image data is truncated or corrupt");
+	assert_null(img.pix);
+	strbuf_release(&err);
+	config_release(&cfg);
+	unlink(path);
+}
+
 static void test_png_damaged(void **state)
 {
 	static const struct png_case pc = { "rgb 8", PNG_COLOR_TYPE_RGB, 8, PNG_INTERLACE_NONE, 0, 0, 300, 300 };
@@ -239,6 +330,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_png_same_pixels_as_pixread),
 		cmocka_unit_test(test_png_damaged),
+		cmocka_unit_test(test_jpeg_same_pixels_as_pixread),
 		cmocka_unit_test(test_recognition_keeps_pixels),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
