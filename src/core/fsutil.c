@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/fault.h"
 #include "core/xalloc.h"
 
 int mkdir_p(const char *path)
@@ -73,23 +75,42 @@ int read_file(const char *path, struct strbuf *out, size_t max_bytes, struct str
 	return 0;
 }
 
+/* Why a write failed, in words: a full disk says so first. */
+static const char *write_failure(int e)
+{
+	return e == ENOSPC ? "disk full (No space left on device)" : strerror(e);
+}
+
+/* write(2), unless the fault injection (core/fault.h) fails it first. */
+static ssize_t write_some(int fd, const void *p, size_t n, size_t done)
+{
+	int e = fault_write((long long)done, (long long)n, (long long)done);
+	if (e) {
+		errno = e;
+		return -1;
+	}
+	return write(fd, p, n);
+}
+
 int write_file_atomic(const char *path, const void *data, size_t len, struct strbuf *err)
 {
-	char *tmp = xasprintf("%s.tmp.%ld", path, (long)getpid());
+	/* One name per call: two threads may write the same file (the server's feedback copies). */
+	static atomic_uint seq;
+	char *tmp = xasprintf("%s.tmp.%ld.%u", path, (long)getpid(), atomic_fetch_add(&seq, 1));
 	int ret = -1;
 	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0) {
-		strbuf_addf(err, "cannot create '%s': %s", tmp, strerror(errno));
+		strbuf_addf(err, "cannot create '%s': %s", tmp, write_failure(errno));
 		goto cleanup;
 	}
 	const char *p = data;
 	size_t left = len;
 	while (left) {
-		ssize_t n = write(fd, p, left);
+		ssize_t n = write_some(fd, p, left, len - left);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
-			strbuf_addf(err, "cannot write '%s': %s", tmp, strerror(errno));
+			strbuf_addf(err, "cannot write '%s': %s", tmp, write_failure(errno));
 			close(fd);
 			unlink(tmp);
 			goto cleanup;
@@ -97,8 +118,12 @@ int write_file_atomic(const char *path, const void *data, size_t len, struct str
 		p += n;
 		left -= (size_t)n;
 	}
-	if (fsync(fd) || close(fd)) {
-		strbuf_addf(err, "cannot flush '%s': %s", tmp, strerror(errno));
+	/* Closed even when fsync fails (the descriptor leaked then). */
+	int e = fsync(fd) ? errno : 0;
+	if (close(fd) && !e)
+		e = errno;
+	if (e) {
+		strbuf_addf(err, "cannot flush '%s': %s", tmp, write_failure(e));
 		unlink(tmp);
 		goto cleanup;
 	}

@@ -15,6 +15,11 @@ struct store {
 
 /* The migrations, applied in order; the schema version is PRAGMA user_version. */
 int sqlite_migrate(sqlite3 *db, struct strbuf *err);
+/*
+ * With RAGOPS_FAULTS set (see core/fault.h), make the fault-injection VFS
+ * (sqlite_faults.c) the default, once per process; otherwise nothing.
+ */
+int sqlite_faults_install(struct strbuf *err);
 /* Register the "ragops" FTS5 tokenizer on a connection. */
 int sqlite_register_tokenizer(sqlite3 *db, struct strbuf *err);
 

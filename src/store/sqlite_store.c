@@ -98,6 +98,8 @@ int store_open(struct store **out, const char *data_dir, struct strbuf *err)
 		return -1;
 	}
 	st->path = xasprintf("%s/ragops.db", data_dir);
+	if (sqlite_faults_install(err))
+		goto fail;
 	if (sqlite3_open_v2(st->path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
 	    SQLITE_OK) {
 		strbuf_addf(err, "cannot open store '%s': %s", st->path,
