@@ -3,12 +3,15 @@
  */
 #include "ops/feedback.h"
 
+#include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/fsutil.h"
 #include "core/json.h"
+#include "core/log.h"
 #include "core/timeutil.h"
 #include "core/utf8.h"
 #include "core/xalloc.h"
@@ -268,21 +271,95 @@ cleanup:
 	return ret;
 }
 
-static void write_file(const struct config *cfg, const struct feedback_record *f)
+/* Records looked at for copies to write again: more than a full disk loses between two records. */
+#define COPIES_WINDOW 1000
+
+static char *copy_path(const struct config *cfg, long long id)
+{
+	return xasprintf("%s/feedback/feedback-%06lld.json", cfg->data_dir, id);
+}
+
+/* The record's JSON copy under <data>/feedback/: 0, or -1 with the reason in err. */
+static int write_copy(const struct config *cfg, const struct feedback_record *f,
+		      struct strbuf *err)
 {
 	char *dir = xasprintf("%s/feedback", cfg->data_dir);
-	char *path = xasprintf("%s/feedback-%06lld.json", dir, f->id);
+	char *path = copy_path(cfg, f->id);
 	json_t *j = feedback_to_json(f);
 	char *text = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-	struct strbuf err = STRBUF_INIT;
-	/* A convenience copy: the store already holds the record, so a failure is not fatal. */
-	if (mkdir_p(dir) == 0)
-		write_file_atomic(path, text, strlen(text), &err);
-	strbuf_release(&err);
+	int rc = 0;
+	if (mkdir_p(dir)) {
+		strbuf_addf(err, "cannot create '%s': %s", dir, strerror(errno));
+		rc = -1;
+	} else {
+		rc = write_file_atomic(path, text, strlen(text), err);
+	}
 	free(text);
 	json_decref(j);
 	free(path);
 	free(dir);
+	return rc;
+}
+
+/*
+ * Copies that a failed write left out (a full disk, a crash between the
+ * commit and the file), written again from the store before the record
+ * `id`'s own.  Records are numbered without gaps, so a missing copy of the
+ * one before is the sign: in the usual case this costs one stat().
+ */
+static void write_missing_copies(struct store *st, const struct config *cfg, long long id)
+{
+	char *before = copy_path(cfg, id - 1);
+	int missing = id > 1 && access(before, F_OK) != 0;
+	free(before);
+	if (!missing)
+		return;
+	struct feedback_filter all = { .limit = COPIES_WINDOW };
+	struct feedback_record *recs = NULL;
+	size_t n = 0, written = 0;
+	struct strbuf err = STRBUF_INIT;
+	if (store_feedback_list(st, &all, &recs, &n, &err)) {
+		log_event(LOG_WARNING, 0, NULL, "feedback", "cannot look for feedback files to write "
+			  "again: %s", err.buf);
+		goto cleanup;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (recs[i].id >= id)
+			continue;
+		char *path = copy_path(cfg, recs[i].id);
+		int there = access(path, F_OK) == 0;
+		free(path);
+		if (there)
+			continue;
+		strbuf_reset(&err);
+		if (write_copy(cfg, &recs[i], &err)) {
+			log_event(LOG_WARNING, 0, NULL, "feedback", "feedback %lld: its JSON copy is "
+				  "still missing: %s", recs[i].id, err.buf);
+			break;
+		}
+		written++;
+	}
+	if (written)
+		log_event(LOG_INFO, 0, NULL, "feedback", "wrote the JSON copies of %zu earlier feedback "
+			  "records that a failed write had left out", written);
+cleanup:
+	feedback_records_free(recs, n);
+	strbuf_release(&err);
+}
+
+/*
+ * The convenience copy: the store already holds the record, so a failure
+ * is a warning (naming the cause, a full disk say), and the next record
+ * writes it again.
+ */
+static void write_file(struct store *st, const struct config *cfg, const struct feedback_record *f)
+{
+	struct strbuf err = STRBUF_INIT;
+	write_missing_copies(st, cfg, f->id);
+	if (write_copy(cfg, f, &err))
+		log_event(LOG_WARNING, 0, NULL, "feedback", "feedback %lld is saved, but not its JSON "
+			  "copy (written with the next record): %s", f->id, err.buf);
+	strbuf_release(&err);
 }
 
 int feedback_add(struct store *st, const struct config *cfg, struct feedback_record *f,
@@ -335,7 +412,7 @@ int feedback_add(struct store *st, const struct config *cfg, struct feedback_rec
 		return rc;
 	if (store_feedback_add(st, f, err))
 		return -2;
-	write_file(cfg, f);
+	write_file(st, cfg, f);
 	return 0;
 }
 

@@ -2,7 +2,9 @@
  * Feedback on answers (the original design's UserFeedback): a rating 1-5,
  * free text, a corrected answer and the sources judged helpful and
  * unhelpful, tied to the logged question when there is one.  The store is the source of truth; each record is also
- * written as one JSON file under <data>/feedback/ for convenience.
+ * written as one JSON file under <data>/feedback/ for convenience (a copy
+ * a failed write left out, on a full disk say, is written with the next
+ * record).
  * The same validation serves the command line and the HTTP API.
  */
 #ifndef OPS_FEEDBACK_H

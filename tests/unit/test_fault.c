@@ -4,8 +4,8 @@
  * lets a file be rewritten but not grow, "space N" leaves N bytes, the
  * "-after N" forms count writes, a new content starts the counts again,
  * a typo injects nothing), write_file_atomic failing with the cause named
- * and the old file intact, and the SQLite VFS shim failing a transaction
- * that rolls back.
+ * and the old file intact, the SQLite VFS shim failing a transaction that
+ * rolls back, and the feedback files written again when one is missing.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -20,10 +20,12 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/config.h"
 #include "core/error.h"
 #include "core/fault.h"
 #include "core/fsutil.h"
 #include "core/xalloc.h"
+#include "ops/feedback.h"
 #include "store/store.h"
 
 static char dir[64];
@@ -202,6 +204,54 @@ static void test_sqlite_shim(void **state)
 	strbuf_release(&report);
 }
 
+static void test_feedback_copies_written_again(void **state)
+{
+	struct config cfg;
+	struct store *st = NULL;
+	struct strbuf err = STRBUF_INIT;
+	config_init(&cfg);
+	free(cfg.data_dir);
+	cfg.data_dir = xasprintf("%s/fb", dir);
+	assert_int_equal(store_open(&st, cfg.data_dir, &err), 0);
+	long long ids[3];
+	for (int i = 0; i < 3; i++) {
+		struct feedback_record fb = { .question = xstrdup("Le bruit ?"),
+					      .answer = xstrdup("Il monte avec l'ISO."), .rating = 2 + i };
+		if (i == 1)
+			set_fault("full");	/* a full disk: the store cannot take it */
+		int rc = feedback_add(st, &cfg, &fb, NULL, &err);
+		set_fault("none");
+		if (i == 1) {
+			assert_int_equal(rc, -2);
+			assert_non_null(strstr(err.buf, "database or disk is full"));
+			strbuf_reset(&err);
+			rc = feedback_add(st, &cfg, &fb, NULL, &err);	/* sent again */
+		}
+		assert_int_equal(rc, 0);
+		ids[i] = fb.id;
+		feedback_record_release(&fb);
+		if (i == 1) {
+			/* the record is saved but its copy is lost (a crash, a full disk) */
+			char *copy = xasprintf("%s/feedback/feedback-%06lld.json", cfg.data_dir, ids[1]);
+			assert_int_equal(unlink(copy), 0);
+			free(copy);
+		}
+	}
+	/* the third record wrote the second's copy again */
+	for (int i = 0; i < 3; i++) {
+		char *copy = xasprintf("%s/feedback/feedback-%06lld.json", cfg.data_dir, ids[i]);
+		assert_int_equal(access(copy, F_OK), 0);
+		free(copy);
+	}
+	assert_int_equal(ids[2], 3);
+	store_close(&st);
+	char *cmd = xasprintf("rm -rf '%s'", cfg.data_dir);
+	assert_int_equal(system(cmd), 0);
+	free(cmd);
+	config_release(&cfg);
+	strbuf_release(&err);
+}
+
 int main(void)
 {
 	snprintf(dir, sizeof(dir), "/tmp/ragops-test-fault-XXXXXX");
@@ -219,6 +269,7 @@ int main(void)
 		cmocka_unit_test_setup(test_typo_injects_nothing, reset),
 		cmocka_unit_test_setup(test_write_file_atomic, reset),
 		cmocka_unit_test_setup(test_sqlite_shim, reset),
+		cmocka_unit_test_setup(test_feedback_copies_written_again, reset),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
 	unlink(control);
