@@ -10,6 +10,7 @@
 #include "core/fsutil.h"
 #include "core/timeutil.h"
 #include "core/xalloc.h"
+#include "pipeline/flow.h"
 #include "retrieval/lexicon.h"
 
 int lexicon_for_release(struct store *st, const struct config *cfg, long long release,
@@ -20,6 +21,7 @@ int lexicon_for_release(struct store *st, const struct config *cfg, long long re
 	size_t n = 0;
 	int ret = -1;
 	memset(out, 0, sizeof(*out));
+	flow_crash_point("lexicon");	/* for the crash and fault-injection tests */
 	if (store_release_chunks(st, release, 0, &chunks, &n, err))
 		goto cleanup;
 	struct lexicon_built b;
