@@ -14,6 +14,7 @@
 #include "core/xalloc.h"
 #include "learn/embedder.h"
 #include "learn/openai_embed.h"
+#include "pipeline/flow.h"
 #include "text/tokenize.h"
 
 /* What the embedder reads of a chunk: its heading path, then its text. */
@@ -22,22 +23,51 @@ static char *chunk_input(const struct chunk_text *c)
 	return xasprintf("%s\n\n%s", c->heading ? c->heading : "", c->text ? c->text : "");
 }
 
+/*
+ * Chunks embedded and saved per transaction.  A vector of 256 floats
+ * takes a 4 KB overflow page of its own: 1024 of them are ~5 MB of WAL,
+ * which store_embeddings_save keeps from piling up while a server reads,
+ * and the vectors in memory stay bounded too (all of them were held before
+ * the first was saved).  Committed vectors are kept when a later batch
+ * fails (a crash, a full disk): they are keyed by model and chunk, and the
+ * next run embeds only the chunks still missing.  RAGOPS_EMBED_BATCH sets
+ * another size, for the tests.
+ */
+#define EMBED_BATCH 1024
+
+static size_t embed_batch(void)
+{
+	const char *v = getenv("RAGOPS_EMBED_BATCH");
+	long n = v ? atol(v) : 0;
+	return n > 0 ? (size_t)n : EMBED_BATCH;
+}
+
+/* Embed `chunks` with `e` and save their vectors, a batch per transaction. */
 static int embed_chunks(struct store *st, struct embedder *e, long long model_id,
 			struct chunk_text *chunks, size_t n, struct strbuf *err)
 {
 	int dim = embedder_dim(e);
-	long long *ids = xcalloc(n + 1, sizeof(long long));
-	float *vectors = xcalloc((n + 1) * (size_t)dim, sizeof(float));
+	size_t batch = embed_batch();
+	size_t cap = n < batch ? n : batch;
+	long long *ids = xcalloc(cap + 1, sizeof(long long));
+	float *vectors = xcalloc((cap + 1) * (size_t)dim, sizeof(float));
 	struct tokenizer *tok = tokenizer_new();
-	for (size_t i = 0; i < n; i++) {
-		char *input = chunk_input(&chunks[i]);
-		ids[i] = chunks[i].id;
-		embedder_embed(e, tok, input, strlen(input), lang_from_code(chunks[i].language), 0,
-			       vectors + i * (size_t)dim);
-		free(input);
+	int rc = 0;
+	for (size_t start = 0; start < n && !rc; start += batch) {
+		size_t m = n - start < batch ? n - start : batch;
+		for (size_t i = 0; i < m; i++) {
+			const struct chunk_text *c = &chunks[start + i];
+			char *input = chunk_input(c);
+			ids[i] = c->id;
+			embedder_embed(e, tok, input, strlen(input), lang_from_code(c->language), 0,
+				       vectors + i * (size_t)dim);
+			free(input);
+		}
+		rc = store_embeddings_save(st, model_id, ids, vectors, m, dim, err);
+		if (!rc)
+			flow_crash_point("embed-batch");
 	}
 	tokenizer_free(tok);
-	int rc = store_embeddings_save(st, model_id, ids, vectors, n, dim, err);
 	free(ids);
 	free(vectors);
 	return rc;
@@ -117,6 +147,42 @@ static int record_dimension(struct store *st, long long model_id, int dim, struc
 }
 
 /*
+ * Embed with the endpoint and save the vectors, a batch (of requests) per
+ * transaction: what was committed stays when a later batch fails, and the
+ * next run asks only for the rest.
+ */
+static int embed_remote_chunks(struct store *st, const struct config *cfg, long long model_id,
+			       struct chunk_text *chunks, size_t n, struct strbuf *err)
+{
+	size_t batch = embed_batch();
+	long long *ids = xcalloc((n < batch ? n : batch) + 1, sizeof(long long));
+	int dim = 0, rc = 0;
+	for (size_t start = 0; start < n && !rc; start += batch) {
+		size_t m = n - start < batch ? n - start : batch;
+		char **inputs = xcalloc(m + 1, sizeof(char *));
+		float *vectors = NULL;
+		for (size_t i = 0; i < m; i++) {
+			inputs[i] = chunk_input(&chunks[start + i]);
+			ids[i] = chunks[start + i].id;
+		}
+		/* dim is 0 on the first batch only: the later ones must answer in the same one. */
+		rc = openai_embed(cfg, (const char *const *)inputs, m, &vectors, &dim, err);
+		for (size_t i = 0; i < m; i++)
+			free(inputs[i]);
+		free(inputs);
+		if (!rc && start == 0)
+			rc = record_dimension(st, model_id, dim, err);
+		if (!rc)
+			rc = store_embeddings_save(st, model_id, ids, vectors, m, dim, err);
+		if (!rc)
+			flow_crash_point("embed-batch");
+		free(vectors);
+	}
+	free(ids);
+	return rc;
+}
+
+/*
  * With an OpenAI-compatible endpoint: the model is the endpoint's; every
  * chunk is embedded again when the configured model changes.
  */
@@ -127,8 +193,7 @@ static int embed_remote(struct store *st, const struct config *cfg, long long re
 	struct chunk_text *chunks = NULL;
 	size_t n = 0;
 	char *name = openai_embedder_name(cfg);
-	float *vectors = NULL;
-	int dim = 0, ret = -1;
+	int ret = -1;
 	long long base = parent_model(parent, "openai");
 	int same = base && !strcmp(parent->embedder_version, name);
 	snprintf(out->version, sizeof(out->version), "%s", name);
@@ -144,34 +209,12 @@ static int embed_remote(struct store *st, const struct config *cfg, long long re
 		out->model_id = m.id;
 		out->trained = 1;
 	}
-	if (store_release_chunks(st, release, out->model_id, &chunks, &n, err))
-		goto cleanup;
-	if (!n) {
-		ret = 0;
-		goto cleanup;
-	}
-	char **inputs = xcalloc(n + 1, sizeof(char *));
-	for (size_t i = 0; i < n; i++)
-		inputs[i] = chunk_input(&chunks[i]);
-	int rc = openai_embed(cfg, (const char *const *)inputs, n, &vectors, &dim, err);
-	for (size_t i = 0; i < n; i++)
-		free(inputs[i]);
-	free(inputs);
-	if (rc)
-		goto cleanup;
-	if (record_dimension(st, out->model_id, dim, err))
-		goto cleanup;
-	long long *ids = xcalloc(n + 1, sizeof(long long));
-	for (size_t i = 0; i < n; i++)
-		ids[i] = chunks[i].id;
-	rc = store_embeddings_save(st, out->model_id, ids, vectors, n, dim, err);
-	free(ids);
-	if (rc)
+	if (store_release_chunks(st, release, out->model_id, &chunks, &n, err) ||
+	    embed_remote_chunks(st, cfg, out->model_id, chunks, n, err))
 		goto cleanup;
 	out->embedded = n;
 	ret = 0;
 cleanup:
-	free(vectors);
 	free(name);
 	chunk_texts_free(chunks, n);
 	return ret;
@@ -182,8 +225,8 @@ static int embed_trained(struct store *st, const struct config *cfg, long long r
 			 long long base, const char *const *extra, size_t nextra,
 			 struct embed_outcome *out, struct strbuf *err)
 {
-	struct chunk_text *all = NULL;
-	size_t nall = 0;
+	struct chunk_text *all = NULL, *todo = NULL;
+	size_t nall = 0, ntodo = 0;
 	char data_hash[SHA256_HEX_LEN + 1];
 	int ret = -1;
 	if (store_release_chunks(st, release, 0, &all, &nall, err))
@@ -202,8 +245,7 @@ static int embed_trained(struct store *st, const struct config *cfg, long long r
 				  .version = (char *)embedder_version(e), .path = relpath,
 				  .params = params, .metrics = "{}", .parent_id = base,
 				  .data_hash = data_hash };
-	int rc = mkdir_p(dir) || embedder_save(e, path, err) || store_model_register(st, &m, err) ||
-		 embed_chunks(st, e, m.id, all, nall, err);
+	int rc = mkdir_p(dir) || embedder_save(e, path, err) || store_model_register(st, &m, err);
 	free(dir);
 	free(relpath);
 	free(path);
@@ -213,14 +255,22 @@ static int embed_trained(struct store *st, const struct config *cfg, long long r
 			strbuf_addstr(err, "cannot write the model under <data>/models");
 		goto cleanup;
 	}
+	/*
+	 * The same chunks train the same model (its version names its content):
+	 * after a run that stopped halfway, only the vectors it lacks are made.
+	 */
+	if (store_release_chunks(st, release, m.id, &todo, &ntodo, err) ||
+	    embed_chunks(st, e, m.id, todo, ntodo, err))
+		goto cleanup;
 	out->trained = 1;
-	out->embedded = nall;
+	out->embedded = ntodo;
 	out->model_id = m.id;
 	snprintf(out->version, sizeof(out->version), "%s", embedder_version(e));
 	ret = 0;
 cleanup:
 	embedder_free(e);
 	chunk_texts_free(all, nall);
+	chunk_texts_free(todo, ntodo);
 	return ret;
 }
 
@@ -234,6 +284,7 @@ int embed_release(struct store *st, const struct config *cfg, long long release,
 	struct embedder *e = NULL;
 	int ret = -1;
 	memset(out, 0, sizeof(*out));
+	flow_crash_point("embed");	/* for the crash and fault-injection tests */
 	if (!strcmp(cfg->embed.embedder, "openai")) {
 		ret = embed_remote(st, cfg, release, parent, out, err);
 		out->seconds = time_mono() - t0;
