@@ -458,7 +458,7 @@ int answer_question(struct store *st, const struct config *cfg, const char *ques
 	int rc = retrieve(st, cfg, rel, question, retriever,
 			  opts && opts->sources ? opts->sources : cfg->answer.sources, &rt, err);
 	if (rc) {
-		ret = rc == RETRIEVE_BAD_QUERY ? ASK_BAD_QUESTION
+		ret = rc == RETRIEVE_BAD_QUERY || rc == RETRIEVE_TOO_LONG ? ASK_BAD_QUESTION
 		      : rc == RETRIEVE_NOT_READY ? ASK_NOT_READY : ASK_FAILED;
 		goto cleanup;
 	}

@@ -540,7 +540,7 @@ int retrain_data_retrieve(struct store *st, const struct config *cfg,
 		clear_retrieved(e);
 		e->trace.depth = cfg->retrain.ranker_depth;
 		int rc = retrieve_traced(st, cfg, rel, e->question, NULL, 10, &e->trace, 1, &rt, err);
-		if (rc == RETRIEVE_BAD_QUERY || rc == RETRIEVE_NOT_READY) {
+		if (rc == RETRIEVE_BAD_QUERY || rc == RETRIEVE_TOO_LONG || rc == RETRIEVE_NOT_READY) {
 			strbuf_reset(err);
 			continue; /* nothing to search for: it still teaches the curated answers */
 		}

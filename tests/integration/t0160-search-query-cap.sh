@@ -87,6 +87,8 @@ contains "the message names the limit and its key" "$out" \
 	"the query has 65 distinct words, over the limit of 64 (retrieve.query_max_terms)"
 out=$("$RAGOPS" --data "$d" search --retriever dense "$(distinct 65)" 2>&1)
 contains "dense search has the same cap" "$out" "(retrieve.query_max_terms)"
+expect_exit 2 "ask: 65 distinct words are a usage error too (it said exit 4)" \
+	"$RAGOPS" --data "$d" ask "$(distinct 65)"
 
 # Both limits are settings.
 expect_exit 0 "retrieve.query_max_bytes raises the byte cap" \
