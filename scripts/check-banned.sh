@@ -31,6 +31,6 @@ while read -r obj sym; do
 	[[ -n ${why[$base]:-} ]] || continue
 	echo "${obj#"$build"/}: calls $sym: ${why[$base]}"
 	bad=1
-done < <(for o in $objs; do nm -u "$o" | awk -v o="$o" '{print o, $2}'; done)
+done < <(nm -A -u $objs | sed -n 's/^\([^:]*\):.* U \(.*\)$/\1 \2/p')
 [[ $bad -eq 0 ]] && echo "check-banned: no banned calls in $(wc -w <<<"$objs") objects"
 exit $bad
