@@ -55,6 +55,87 @@ int store_feedback_add(struct store *st, struct feedback_record *f, struct strbu
 	return 0;
 }
 
+/* The columns read_feedback reads, in its order. */
+#define FEEDBACK_COLUMNS \
+	"id, created_at, coalesce(query_id, 0), question, answer, sources, rating, feedback_text," \
+	" corrected_answer, helpful_sources, unhelpful_sources"
+
+static void read_feedback(sqlite3_stmt *stmt, struct feedback_record *f)
+{
+	f->id = sqlite3_column_int64(stmt, 0);
+	f->created_at = sqlite3_column_int64(stmt, 1);
+	f->query_id = sqlite3_column_int64(stmt, 2);
+	f->question = sql_column_dup(stmt, 3);
+	f->answer = sql_column_dup(stmt, 4);
+	f->sources = sql_column_dup(stmt, 5);
+	f->rating = sqlite3_column_int(stmt, 6);
+	f->text = sql_column_dup(stmt, 7);
+	f->corrected = sql_column_dup(stmt, 8);
+	f->helpful = sql_column_dup(stmt, 9);
+	f->unhelpful = sql_column_dup(stmt, 10);
+}
+
+int store_feedback_get(struct store *st, long long id, struct feedback_record *f, struct strbuf *err)
+{
+	sqlite3_stmt *stmt = NULL;
+	memset(f, 0, sizeof(*f));
+	if (sql_prepare(st, "SELECT " FEEDBACK_COLUMNS " FROM feedback WHERE id = ?", &stmt, err))
+		return -1;
+	sqlite3_bind_int64(stmt, 1, id);
+	int rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW)
+		read_feedback(stmt, f);
+	int ret = sql_found(st, rc, "cannot read the feedback", err);
+	sqlite3_finalize(stmt);
+	return ret;
+}
+
+int store_feedback_key_begin(struct store *st, const char *key, const char *request_hash,
+			     long long *feedback_id, struct strbuf *err)
+{
+	sqlite3_stmt *stmt = NULL;
+	*feedback_id = 0;
+	/* The write lock first: a second request with the key waits here until the first commits. */
+	if (sql_begin(st, err))
+		return -1;
+	if (sql_prepare(st, "SELECT request_hash, feedback_id FROM feedback_keys WHERE key = ?", &stmt,
+			err)) {
+		sql_rollback(st);
+		return -1;
+	}
+	sqlite3_bind_text(stmt, 1, key, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(stmt), ret = 0;
+	if (rc == SQLITE_ROW) {
+		const char *hash = (const char *)sqlite3_column_text(stmt, 0);
+		*feedback_id = sqlite3_column_int64(stmt, 1);
+		ret = hash && !strcmp(hash, request_hash) ? 1 : 2;
+	} else if (sql_found(st, rc, "cannot read the idempotency keys", err) < 0) {
+		ret = -1;
+	}
+	sqlite3_finalize(stmt);
+	if (ret)
+		sql_rollback(st);
+	return ret;
+}
+
+int store_feedback_key_end(struct store *st, const char *key, const char *request_hash,
+			   long long feedback_id, struct strbuf *err)
+{
+	if (!feedback_id) {
+		sql_rollback(st);
+		return 0;
+	}
+	const long long now = time_now_ms();
+	const void *const args[] = { key, request_hash, &feedback_id, &now };
+	if (sql_exec_bound(st, "INSERT INTO feedback_keys (key, request_hash, feedback_id, created_at)"
+			       " VALUES (?, ?, ?, ?)", "ttii", args, "cannot save the idempotency key", err) ||
+	    sql_commit(st, err)) {
+		sql_rollback(st);
+		return -1;
+	}
+	return 0;
+}
+
 int store_feedback_list(struct store *st, const struct feedback_filter *flt,
 			struct feedback_record **out, size_t *n, struct strbuf *err)
 {
@@ -63,9 +144,7 @@ int store_feedback_list(struct store *st, const struct feedback_filter *flt,
 	int rc;
 	*out = NULL;
 	*n = 0;
-	if (sql_prepare(st, "SELECT id, created_at, coalesce(query_id, 0), question, answer, sources,"
-			    " rating, feedback_text, corrected_answer, helpful_sources, unhelpful_sources"
-			    " FROM feedback"
+	if (sql_prepare(st, "SELECT " FEEDBACK_COLUMNS " FROM feedback"
 			    " WHERE created_at >= ?1 AND rating >= ?2 AND rating <= ?3"
 			    " ORDER BY id DESC LIMIT ?4", &stmt, err))
 		return -1;
@@ -75,18 +154,7 @@ int store_feedback_list(struct store *st, const struct feedback_filter *flt,
 	sqlite3_bind_int64(stmt, 4, flt->limit ? (long long)flt->limit : -1);
 	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
 		ALLOC_GROW(*out, *n + 1, alloc);
-		struct feedback_record *f = &(*out)[(*n)++];
-		f->id = sqlite3_column_int64(stmt, 0);
-		f->created_at = sqlite3_column_int64(stmt, 1);
-		f->query_id = sqlite3_column_int64(stmt, 2);
-		f->question = sql_column_dup(stmt, 3);
-		f->answer = sql_column_dup(stmt, 4);
-		f->sources = sql_column_dup(stmt, 5);
-		f->rating = sqlite3_column_int(stmt, 6);
-		f->text = sql_column_dup(stmt, 7);
-		f->corrected = sql_column_dup(stmt, 8);
-		f->helpful = sql_column_dup(stmt, 9);
-		f->unhelpful = sql_column_dup(stmt, 10);
+		read_feedback(stmt, &(*out)[(*n)++]);
 	}
 	if (sql_rows_end(st, stmt, rc, "cannot read the feedback", err)) {
 		feedback_records_free(*out, *n);

@@ -408,6 +408,19 @@ static const char *const migrations[] = {
 	"  feedback_hash TEXT,"
 	"  report TEXT NOT NULL DEFAULT '{}'"
 	");",
+
+	/*
+	 * 10: the Idempotency-Key a feedback record was posted with (POST
+	 * /api/feedback), and a hash of the request, so that the same key
+	 * again gets the same record; gone with the record.
+	 */
+	"CREATE TABLE feedback_keys ("
+	"  key TEXT PRIMARY KEY,"
+	"  request_hash TEXT NOT NULL,"
+	"  feedback_id INTEGER NOT NULL REFERENCES feedback(id) ON DELETE CASCADE,"
+	"  created_at INTEGER NOT NULL"
+	") WITHOUT ROWID;"
+	"CREATE INDEX feedback_keys_feedback ON feedback_keys(feedback_id);",
 };
 
 /* Whether a migration left a reference dangling; *msg says which table. */

@@ -515,6 +515,29 @@ void feedback_records_free(struct feedback_record *f, size_t n);
 /* Insert, committed before it returns; f->id and f->created_at are set. */
 int store_feedback_add(struct store *st, struct feedback_record *f, struct strbuf *err);
 
+/* One record by id: 0, 1 when there is none, -1 on error. */
+int store_feedback_get(struct store *st, long long id, struct feedback_record *f, struct strbuf *err);
+
+/*
+ * The Idempotency-Key of POST /api/feedback: a client that sends a record
+ * again with the same key (after a timeout, say) gets the record saved the
+ * first time instead of a second one.
+ *
+ * store_feedback_key_begin looks `key` up: 1 when it saved this same
+ * request before (the same `request_hash`; *feedback_id is its record), 2
+ * when it was used for another request, 0 when it is new.  On 0 a write
+ * transaction is open: the caller saves the record on this connection
+ * (store_feedback_add) and ends with store_feedback_key_end, which keeps
+ * the key with the record's id and commits both, or with feedback_id 0
+ * rolls back.  The write lock is taken before the lookup, so two requests
+ * with the same key wait for each other and the second finds the first's
+ * record.  -1 on error, no transaction left open.
+ */
+int store_feedback_key_begin(struct store *st, const char *key, const char *request_hash,
+			     long long *feedback_id, struct strbuf *err);
+int store_feedback_key_end(struct store *st, const char *key, const char *request_hash,
+			   long long feedback_id, struct strbuf *err);
+
 struct feedback_filter {
 	long long since_ms;	/* 0: all */
 	int min_rating, max_rating; /* 0: no bound */

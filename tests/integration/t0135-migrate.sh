@@ -14,7 +14,7 @@ r=$(rg "$d" releases --json)
 equals "the index it held is release 1, in production" \
 	"$(jq_py "$r" '[(x["id"], x["state"], x["documents"], x["changes"]) for x in j]')" \
 	"[(1, 'production', 4, {'migrated': True})]"
-equals "migrated to schema 9" "$(sql "$d" 'PRAGMA user_version')" "9"
+equals "migrated to schema 10" "$(sql "$d" 'PRAGMA user_version')" "10"
 check "the store checks clean" rg "$d" check
 j=$(rg "$d" ask --retriever bm25 --json "Qu'est-ce que le zorglubisme ?")
 lacks "a word gone before the upgrade is not found (its lexicon was stale)" \
