@@ -133,6 +133,7 @@ static const struct field fields[] = {
 	{ "serve.token_env", F_STRING, OFF(serve.token_env), "RAGOPS_SERVE_TOKEN", 0, 0, NULL },
 	{ "serve.max_body", F_SIZE, OFF(serve.max_body), "64K", 1024, 1e9, NULL },
 	{ "serve.timeout", F_UINT, OFF(serve.timeout), "30", 1, 86400, NULL },
+	{ "serve.request_timeout", F_UINT, OFF(serve.request_timeout), "10", 1, 3600, NULL },
 	{ "serve.max_connections", F_UINT, OFF(serve.max_connections), "256", 1, 100000, NULL },
 	{ "serve.max_client_connections", F_UINT, OFF(serve.max_client_connections), "64", 1, 100000, NULL },
 	{ "serve.rate_limit", F_UINT, OFF(serve.rate_limit), "60", 0, 1000000, NULL },

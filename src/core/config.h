@@ -128,6 +128,7 @@ struct config {
 		char *token_env;	/* variable holding the admin bearer token */
 		unsigned long long max_body;
 		unsigned timeout;	/* seconds a connection may stay idle */
+		unsigned request_timeout;	/* seconds to send a whole request, trickling or not */
 		unsigned max_connections;
 		unsigned max_client_connections;	/* from one address */
 		unsigned rate_limit;	/* ask + feedback requests per minute per client; 0: off */

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "answer/answer.h"
+#include "core/hash.h"
 #include "core/strutil.h"
 #include "core/timeutil.h"
 #include "ops/feedback.h"
@@ -72,16 +73,77 @@ done:
 	json_decref(body);
 }
 
+/* An Idempotency-Key: 1 to 255 visible ASCII characters (a UUID, say). */
+static int key_acceptable(const char *key)
+{
+	size_t len = strlen(key);
+	if (!len || len > 255)
+		return 0;
+	for (size_t i = 0; i < len; i++)
+		if (key[i] < 0x21 || key[i] > 0x7e)
+			return 0;
+	return 1;
+}
+
+/*
+ * A request that carries a key its record was saved with: that record
+ * again, as it was answered the first time.
+ */
+static void replay_feedback(struct server_ctx *ctx, long long id, struct reply *rp)
+{
+	struct feedback_record f;
+	struct strbuf err = STRBUF_INIT;
+	int rc = store_feedback_get(ctx->store, id, &f, &err);
+	if (rc == 0) {
+		reply_header(rp, "Idempotent-Replayed", "true");
+		reply_json(rp, 201, feedback_to_json(&f));
+		feedback_record_release(&f);
+	} else {
+		reply_error(rp, 500, NULL, "cannot read feedback %lld: %s", id, err.buf);
+	}
+	strbuf_release(&err);
+}
+
 void api_feedback_post(struct server_ctx *ctx, const struct request *rq, struct reply *rp)
 {
+	const char *key = request_header(rq, "Idempotency-Key");
+	if (key && !key_acceptable(key)) {
+		reply_error(rp, 400, "Idempotency-Key", "an Idempotency-Key is 1 to 255 visible ASCII "
+			    "characters (a UUID, say)");
+		return;
+	}
 	json_t *body = request_object(rq, rp);
 	if (!body)
 		return;
 	struct feedback_record f = { 0 };
 	struct strbuf err = STRBUF_INIT;
 	const char *field = NULL;
-	int rc = feedback_from_json(body, &f, &field, &err) ? -1
-		 : feedback_add(ctx->store, ctx->cfg, &f, &field, &err);
+	char hash[SHA256_HEX_LEN + 1];
+	long long prior = 0;
+	int in_transaction = 0;
+	int rc = feedback_from_json(body, &f, &field, &err) ? -1 : 0;
+	if (rc == 0 && key) {
+		/* Same key, same bytes: the same request sent again. */
+		sha256_hex(rq->body, rq->body_len, hash);
+		int seen = store_feedback_key_begin(ctx->store, key, hash, &prior, &err);
+		if (seen == 1) {
+			replay_feedback(ctx, prior, rp);
+			goto done;
+		}
+		if (seen == 2) {
+			reply_error(rp, 422, "Idempotency-Key", "this Idempotency-Key was used for another "
+				    "request (feedback %lld): a new record needs a new key", prior);
+			goto done;
+		}
+		rc = seen < 0 ? -2 : 0;
+		in_transaction = seen == 0;
+	}
+	if (rc == 0)
+		rc = feedback_add(ctx->store, ctx->cfg, &f, &field, &err);
+	/* With a key, the record and its key are committed together, or neither. */
+	if (in_transaction && store_feedback_key_end(ctx->store, key, hash, rc == 0 ? f.id : 0, &err) &&
+	    rc == 0)
+		rc = -2;
 	if (rc == 0)
 		/* The row is committed (synchronous=FULL on the server's connections). */
 		reply_json(rp, 201, feedback_to_json(&f));
@@ -89,6 +151,7 @@ void api_feedback_post(struct server_ctx *ctx, const struct request *rq, struct 
 		reply_error(rp, 400, field, "%s", err.buf);
 	else
 		reply_error(rp, 500, NULL, "the feedback was not saved: %s", err.buf);
+done:
 	feedback_record_release(&f);
 	strbuf_release(&err);
 	json_decref(body);

@@ -179,17 +179,37 @@ void api_readyz(struct server_ctx *ctx, const struct request *rq, struct reply *
 
 #define HEALTH_CACHE_MS 5000
 
+/*
+ * The report checks the whole store and probes the configured endpoints
+ * (up to 5 s each when one hangs): a dashboard polling it shares one
+ * report per HEALTH_CACHE_MS.  One request makes a new report, outside
+ * the lock; the others meanwhile get the last one at once (its age in the
+ * Age header), and wait only when there is none yet.
+ */
 void api_health(struct server_ctx *ctx, const struct request *rq, struct reply *rp)
 {
-	/* The report checks the whole store: a dashboard polling it shares one run per 5 s. */
 	struct server *srv = ctx->srv;
+	struct health_report r;
+	double age = 0;
 	pthread_mutex_lock(&srv->health_lock);
 	double now = time_mono();
-	if (!srv->health_at || (now - srv->health_at) * 1000 > HEALTH_CACHE_MS) {
-		health_run(ctx->store, ctx->cfg, &srv->health);
-		srv->health_at = now;
+	int stale = !srv->health_at || (now - srv->health_at) * 1000 > HEALTH_CACHE_MS;
+	if (stale && !srv->health_running) {
+		srv->health_running = 1;
+		pthread_mutex_unlock(&srv->health_lock);
+		health_run(ctx->store, ctx->cfg, &r);
+		pthread_mutex_lock(&srv->health_lock);
+		srv->health = r;
+		srv->health_at = time_mono();
+		srv->health_running = 0;
+		pthread_cond_broadcast(&srv->health_done);
+	} else {
+		while (!srv->health_at)
+			pthread_cond_wait(&srv->health_done, &srv->health_lock);
+		r = srv->health;
+		age = now - srv->health_at;
 	}
-	struct health_report r = srv->health;
 	pthread_mutex_unlock(&srv->health_lock);
+	reply_header(rp, "Age", "%d", age > 0 ? (int)age : 0);
 	reply_json(rp, r.overall == HEALTH_DOWN ? 503 : 200, health_to_json(&r));
 }

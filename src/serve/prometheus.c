@@ -193,6 +193,25 @@ static int add_queries(struct store *st, struct strbuf *out, struct strbuf *err)
 	return 0;
 }
 
+/* What the conn_guard saw: connections open, and those it closed, by why. */
+static void add_connection_metrics(struct conn_guard *g, struct strbuf *out)
+{
+	struct conn_guard_stats cs;
+	conn_guard_stats(g, &cs);
+	strbuf_addf(out, "# HELP ragops_http_connections Connections open now.\n"
+			 "# TYPE ragops_http_connections gauge\nragops_http_connections %u\n", cs.open);
+	strbuf_addf(out, "# HELP ragops_http_connections_closed_total Connections the server closed "
+			 "or refused to protect the others: no whole request within serve.request_timeout "
+			 "(deadline), room made for a new client (budget, client_budget), or refused "
+			 "while all others were busy (refused).\n"
+			 "# TYPE ragops_http_connections_closed_total counter\n"
+			 "ragops_http_connections_closed_total{reason=\"deadline\"} %llu\n"
+			 "ragops_http_connections_closed_total{reason=\"budget\"} %llu\n"
+			 "ragops_http_connections_closed_total{reason=\"client_budget\"} %llu\n"
+			 "ragops_http_connections_closed_total{reason=\"refused\"} %llu\n",
+		     cs.deadline, cs.budget, cs.client_budget, cs.refused);
+}
+
 void api_prometheus(struct server_ctx *ctx, const struct request *rq, struct reply *rp)
 {
 	struct strbuf out = STRBUF_INIT, err = STRBUF_INIT;
@@ -228,6 +247,7 @@ void api_prometheus(struct server_ctx *ctx, const struct request *rq, struct rep
 		return;
 	}
 	http_stats_expose(ctx->srv->stats, &out);
+	add_connection_metrics(ctx->srv->guard, &out);
 	size_t len = out.len;
 	reply_text(rp, 200, "text/plain; version=0.0.4; charset=utf-8", strbuf_detach(&out, NULL), len);
 	strbuf_release(&err);

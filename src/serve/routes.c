@@ -9,26 +9,26 @@
 #include <string.h>
 
 const struct route routes[] = {
-	{ "POST", "/api/ask", api_ask, ROUTE_STORE | ROUTE_RATED },
-	{ "POST", "/api/feedback", api_feedback_post, ROUTE_STORE | ROUTE_RATED },
-	{ "GET", "/api/feedback", api_feedback_list, ROUTE_STORE },
-	{ "GET", "/api/feedback/export", api_feedback_export, ROUTE_STORE | ROUTE_ADMIN },
-	{ "GET", "/api/runs", api_runs, ROUTE_STORE },
+	{ "POST", "/api/ask", api_ask, ROUTE_PUBLIC | ROUTE_STORE | ROUTE_RATED },
+	{ "POST", "/api/feedback", api_feedback_post, ROUTE_PUBLIC | ROUTE_STORE | ROUTE_RATED },
+	{ "GET", "/api/feedback", api_feedback_list, ROUTE_PUBLIC | ROUTE_STORE },
+	{ "GET", "/api/feedback/export", api_feedback_export, ROUTE_ADMIN | ROUTE_STORE },
+	{ "GET", "/api/runs", api_runs, ROUTE_PUBLIC | ROUTE_STORE },
 	{ "POST", "/api/runs", api_run_start, ROUTE_ADMIN },
-	{ "GET", "/api/runs/{id}", api_run, ROUTE_STORE },
-	{ "GET", "/api/documents", api_documents, ROUTE_STORE },
-	{ "GET", "/api/metrics/summary", api_summary, ROUTE_STORE },
-	{ "GET", "/api/releases", api_releases, ROUTE_STORE },
-	{ "GET", "/api/releases/{id}", api_release, ROUTE_STORE },
-	{ "POST", "/api/releases/{id}/promote", api_release_promote, ROUTE_STORE | ROUTE_ADMIN },
-	{ "POST", "/api/deploy/rollback", api_rollback, ROUTE_STORE | ROUTE_ADMIN },
-	{ "GET", "/api/retrain", api_retrain_status, ROUTE_STORE },
-	{ "POST", "/api/retrain", api_retrain_start, ROUTE_STORE | ROUTE_ADMIN },
-	{ "GET", "/api/retrain/{id}", api_retraining, ROUTE_STORE },
-	{ "GET", "/healthz", api_healthz, 0 },
-	{ "GET", "/readyz", api_readyz, ROUTE_STORE },
-	{ "GET", "/health", api_health, ROUTE_STORE },
-	{ "GET", "/metrics", api_prometheus, ROUTE_STORE },
+	{ "GET", "/api/runs/{id}", api_run, ROUTE_PUBLIC | ROUTE_STORE },
+	{ "GET", "/api/documents", api_documents, ROUTE_PUBLIC | ROUTE_STORE },
+	{ "GET", "/api/metrics/summary", api_summary, ROUTE_PUBLIC | ROUTE_STORE },
+	{ "GET", "/api/releases", api_releases, ROUTE_PUBLIC | ROUTE_STORE },
+	{ "GET", "/api/releases/{id}", api_release, ROUTE_PUBLIC | ROUTE_STORE },
+	{ "POST", "/api/releases/{id}/promote", api_release_promote, ROUTE_ADMIN | ROUTE_STORE },
+	{ "POST", "/api/deploy/rollback", api_rollback, ROUTE_ADMIN | ROUTE_STORE },
+	{ "GET", "/api/retrain", api_retrain_status, ROUTE_PUBLIC | ROUTE_STORE },
+	{ "POST", "/api/retrain", api_retrain_start, ROUTE_ADMIN | ROUTE_STORE },
+	{ "GET", "/api/retrain/{id}", api_retraining, ROUTE_PUBLIC | ROUTE_STORE },
+	{ "GET", "/healthz", api_healthz, ROUTE_PUBLIC | ROUTE_INLINE },
+	{ "GET", "/readyz", api_readyz, ROUTE_PUBLIC | ROUTE_STORE },
+	{ "GET", "/health", api_health, ROUTE_PUBLIC | ROUTE_STORE },
+	{ "GET", "/metrics", api_prometheus, ROUTE_PUBLIC | ROUTE_STORE },
 };
 const int nroutes = sizeof(routes) / sizeof(routes[0]);
 
@@ -82,4 +82,13 @@ int route_match(const char *method, const char *path, long long *id, char *allow
 		found = -2;
 	}
 	return found;
+}
+
+void routes_print(FILE *out)
+{
+	for (int i = 0; i < nroutes; i++) {
+		unsigned who = routes[i].flags & (ROUTE_ADMIN | ROUTE_PUBLIC);
+		fprintf(out, "%s %s %s\n", routes[i].method, routes[i].pattern,
+			who == ROUTE_ADMIN ? "admin" : who == ROUTE_PUBLIC ? "public" : "none");
+	}
 }

@@ -1,11 +1,16 @@
 /*
  * The route table: every URL the server answers, with what it needs
- * (a store connection, a rate-limit token, the admin token).
+ * (a store connection, a rate-limit token) and who may call it: each
+ * route says ROUTE_ADMIN (the admin token) or ROUTE_PUBLIC (anyone who
+ * reaches the server), never neither -- tests/unit/test_serve_routes.c
+ * fails on a route that does not say, and t0152 calls every admin route
+ * without the token and with a wrong one.
  */
 #ifndef SERVE_ROUTES_H
 #define SERVE_ROUTES_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #include "serve/server.h"
 
@@ -13,6 +18,8 @@ enum route_flags {
 	ROUTE_STORE = 1 << 0,	/* borrow a store connection */
 	ROUTE_RATED = 1 << 1,	/* counts against the client's rate limit */
 	ROUTE_ADMIN = 1 << 2,	/* needs "Authorization: Bearer <token>" */
+	ROUTE_PUBLIC = 1 << 3,	/* needs no token: a decision, not an omission */
+	ROUTE_INLINE = 1 << 4,	/* never waits: answered on the thread that read it */
 };
 
 struct route {
@@ -35,6 +42,13 @@ extern const char *const route_names[];
  * method (`allow` lists theirs, "GET, HEAD").
  */
 int route_match(const char *method, const char *path, long long *id, char *allow, size_t allow_len);
+
+/*
+ * Print the table, one route a line: "METHOD PATTERN admin|public|none"
+ * ("none": a route that decided nothing, a bug the tests catch).  For
+ * `ragops serve --list-routes`.
+ */
+void routes_print(FILE *out);
 
 /* --- handlers (api_*.c) --- */
 void api_ask(struct server_ctx *ctx, const struct request *rq, struct reply *rp);

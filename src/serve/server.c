@@ -1,7 +1,9 @@
 /*
  * ragops serve: libmicrohttpd glue; see server.h.  Requests are read whole
  * (bodies above serve.max_body are refused with 413 without being kept),
- * then dispatched through the route table in routes.c.
+ * copied into a struct request that knows nothing of the connection, and
+ * answered by server_handle through the route table in routes.c.  Each
+ * connection is watched by the conn_guard (deadlines, budget).
  */
 #include "serve/server.h"
 
@@ -20,8 +22,10 @@
 #include "core/log.h"
 #include "core/strbuf.h"
 #include "core/timeutil.h"
+#include "core/utf8.h"
 #include "core/xalloc.h"
 #include "serve/assets.h"
+#include "serve/conn_guard.h"
 #include "serve/http_stats.h"
 #include "serve/rate_limit.h"
 #include "serve/routes.h"
@@ -35,16 +39,36 @@ struct pending {
 	int route;		/* for the metrics, once known */
 	int status;
 	double started;
+	struct conn_slot *slot;	/* its connection's, in the conn_guard */
+	/* Once whole: the request, and its reply when a handler thread made it. */
+	struct request rq;
+	struct fields {
+		struct request_field *f;
+		size_t n, alloc;
+	} headers, args;
+	struct reply rp;
+	int answered;		/* rp is ready: send it */
+	struct MHD_Connection *conn;	/* suspended while a handler thread answers */
+	struct pending *next;	/* in the queue of requests waiting for a handler thread */
 };
+
+/* The first field named `name` (any case, as libmicrohttpd looks them up). */
+static const char *field_value(const struct request_field *f, size_t n, const char *name)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcasecmp(f[i].name, name))
+			return f[i].value;
+	return NULL;
+}
 
 const char *request_arg(const struct request *rq, const char *name)
 {
-	return MHD_lookup_connection_value(rq->conn, MHD_GET_ARGUMENT_KIND, name);
+	return field_value(rq->args, rq->nargs, name);
 }
 
 const char *request_header(const struct request *rq, const char *name)
 {
-	return MHD_lookup_connection_value(rq->conn, MHD_HEADER_KIND, name);
+	return field_value(rq->headers, rq->nheaders, name);
 }
 
 void reply_header(struct reply *rp, const char *name, const char *fmt, ...)
@@ -68,12 +92,42 @@ void reply_text(struct reply *rp, int status, const char *content_type, char *te
 	rp->len = len;
 }
 
-/* The request body as a JSON object, or NULL after replying 400. */
+/*
+ * How deep `text` nests arrays and objects, counting no deeper than
+ * `limit` + 1: jansson recurses once per level (up to 2048), this does not.
+ */
+static int json_depth(const char *text, size_t len, int limit)
+{
+	int depth = 0, deepest = 0, in_string = 0;
+	for (size_t i = 0; i < len && deepest <= limit; i++) {
+		char c = text[i];
+		if (in_string) {
+			if (c == '\\')
+				i++;
+			else if (c == '"')
+				in_string = 0;
+		} else if (c == '"') {
+			in_string = 1;
+		} else if (c == '[' || c == '{') {
+			if (++depth > deepest)
+				deepest = depth;
+		} else if (c == ']' || c == '}') {
+			depth--;
+		}
+	}
+	return deepest;
+}
+
 json_t *request_object(const struct request *rq, struct reply *rp)
 {
 	json_error_t je;
 	if (!rq->body_len) {
 		reply_error(rp, 400, NULL, "the request needs a JSON object as its body");
+		return NULL;
+	}
+	if (json_depth(rq->body, rq->body_len, REQUEST_JSON_MAX_DEPTH) > REQUEST_JSON_MAX_DEPTH) {
+		reply_error(rp, 400, NULL, "the JSON body nests deeper than %d levels",
+			    REQUEST_JSON_MAX_DEPTH);
 		return NULL;
 	}
 	json_t *j = json_loadb(rq->body, rq->body_len, JSON_REJECT_DUPLICATES, &je);
@@ -105,15 +159,21 @@ void reply_json(struct reply *rp, int status, json_t *j)
 
 void reply_error(struct reply *rp, int status, const char *field, const char *fmt, ...)
 {
-	struct strbuf msg = STRBUF_INIT;
+	struct strbuf msg = STRBUF_INIT, clean = STRBUF_INIT;
 	va_list ap;
 	va_start(ap, fmt);
 	strbuf_vaddf(&msg, fmt, ap);
 	va_end(ap);
-	json_t *j = json_pack("{s:s%}", "error", msg.buf, msg.len);
+	/*
+	 * Messages quote what the client sent (a path, a Host header, cut at a
+	 * byte count): JSON needs valid UTF-8, or the error itself would fail.
+	 */
+	utf8_repair(msg.buf, msg.len, &clean);
+	json_t *j = json_pack("{s:s%}", "error", clean.buf, clean.len);
 	if (field)
 		json_object_set_new(j, "field", json_string(field));
 	strbuf_release(&msg);
+	strbuf_release(&clean);
 	reply_json(rp, status, j);
 }
 
@@ -194,7 +254,13 @@ static int loopback_name(const char *host)
 static int request_acceptable(struct server *srv, const struct request *rq, struct reply *rp)
 {
 	const char *host = request_header(rq, MHD_HTTP_HEADER_HOST);
-	if (srv->loopback && host && !loopback_name(host)) {
+	/* HTTP/1.0 may leave Host out: a request that names no host is not one for localhost. */
+	if (srv->loopback && !host) {
+		reply_error(rp, 403, NULL, "this server answers requests for localhost only (serve.host), "
+			    "and this one names no host (no Host header)");
+		return 0;
+	}
+	if (srv->loopback && !loopback_name(host)) {
 		reply_error(rp, 403, NULL, "this server answers requests for localhost only (serve.host), "
 			    "not for '%.60s'", host);
 		return 0;
@@ -207,54 +273,54 @@ static int request_acceptable(struct server *srv, const struct request *rq, stru
 	return 1;
 }
 
-static void dispatch(struct server *srv, struct request *rq, struct pending *pd, struct reply *rp)
+int server_handle(struct server *srv, struct request *rq, struct reply *rp)
 {
 	char allow[64];
+	rp->status = 500;
 	if (*srv->cfg->serve.cors_origin && !strcmp(rq->method, "OPTIONS")) {
 		/* A preflight from the allowed origin: what it may send. */
 		reply_header(rp, "Access-Control-Allow-Methods", "GET, POST");
 		reply_header(rp, "Access-Control-Allow-Headers", "Content-Type, Authorization");
 		reply_header(rp, "Access-Control-Max-Age", "600");
 		rp->status = 204;
-		return;
+		return ROUTE_UNMATCHED;
 	}
 	int r = route_match(rq->method, rq->path, &rq->path_id, allow, sizeof(allow));
-	pd->route = r >= 0 ? r : ROUTE_UNMATCHED;
 	if (r == -1 && strncmp(rq->path, "/api/", 5)) {
-		pd->route = ROUTE_STATIC;
 		if (strcmp(rq->method, "GET") && strcmp(rq->method, "HEAD")) {
 			reply_header(rp, MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
 			reply_error(rp, 405, NULL, "%s is not allowed here", rq->method);
-			return;
+		} else {
+			serve_asset(rq, rp);
 		}
-		serve_asset(rq, rp);
-		return;
+		return ROUTE_STATIC;
 	}
 	if (r == -1) {
 		reply_error(rp, 404, NULL, "no such route: %s %s (see docs/api.md)", rq->method, rq->path);
-		return;
+		return ROUTE_UNMATCHED;
 	}
 	if (r == -2) {
 		reply_header(rp, MHD_HTTP_HEADER_ALLOW, "%s", allow);
 		reply_error(rp, 405, NULL, "%s is not allowed on %s (allowed: %s)", rq->method, rq->path, allow);
-		return;
+		return ROUTE_UNMATCHED;
 	}
-	if (pd->too_large) {
+	if (rq->too_large) {
 		reply_too_large(srv, rp);
-		return;
+		return r;
 	}
 	if (!request_acceptable(srv, rq, rp))
-		return;
+		return r;
 	const struct route *route = &routes[r];
-	if ((route->flags & ROUTE_ADMIN) && !admin_allowed(srv, rq, rp))
-		return;
+	/* Fail closed: a route that does not say it is public needs the token. */
+	if ((route->flags & (ROUTE_ADMIN | ROUTE_PUBLIC)) != ROUTE_PUBLIC && !admin_allowed(srv, rq, rp))
+		return r;
 	if (route->flags & ROUTE_RATED) {
 		int wait = rate_limit_take(srv->limits, rq->client, time_mono());
 		if (wait) {
 			reply_header(rp, MHD_HTTP_HEADER_RETRY_AFTER, "%d", wait);
 			reply_error(rp, 429, NULL, "too many requests from %s: retry in %d s (serve.rate_limit)",
 				    rq->client, wait);
-			return;
+			return r;
 		}
 	}
 	struct server_ctx ctx = { .cfg = srv->cfg, .srv = srv };
@@ -263,6 +329,7 @@ static void dispatch(struct server *srv, struct request *rq, struct pending *pd,
 	route->handle(&ctx, rq, rp);
 	if (ctx.store)
 		store_pool_put(srv->pool, ctx.store);
+	return r;
 }
 
 /* --- libmicrohttpd callbacks ---------------------------------------------- */
@@ -323,6 +390,7 @@ static enum MHD_Result refuse_body(struct server *srv, struct MHD_Connection *co
 	return send_reply(srv, conn, &rp, pd);
 }
 
+/* The address of the connection's peer, numeric ("127.0.0.1", "::1"). */
 static void client_address(struct MHD_Connection *conn, char *out, size_t len)
 {
 	const union MHD_ConnectionInfo *ci =
@@ -335,6 +403,133 @@ static void client_address(struct MHD_Connection *conn, char *out, size_t len)
 			    out, (socklen_t)len, NULL, 0, NI_NUMERICHOST);
 }
 
+/* A connection opens or closes: the conn_guard follows it (its slot is the socket context). */
+static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+			  enum MHD_ConnectionNotificationCode code)
+{
+	struct server *srv = cls;
+	if (code == MHD_CONNECTION_NOTIFY_CLOSED) {
+		conn_guard_close(srv->guard, *socket_context);
+		*socket_context = NULL;
+		return;
+	}
+	const union MHD_ConnectionInfo *fd = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+	char client[64];
+	if (!fd)
+		return;
+	client_address(conn, client, sizeof(client));
+	*socket_context = conn_guard_open(srv->guard, fd->connect_fd, client, time_mono());
+}
+
+static struct conn_slot *connection_slot(struct MHD_Connection *conn)
+{
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	return ci ? ci->socket_context : NULL;
+}
+
+/* Collects a request's headers or arguments (libmicrohttpd keeps the strings until it ends). */
+static enum MHD_Result add_field(void *cls, enum MHD_ValueKind kind, const char *key,
+				 const char *value)
+{
+	struct fields *fs = cls;
+	ALLOC_GROW(fs->f, fs->n + 1, fs->alloc);
+	fs->f[fs->n].name = key;
+	fs->f[fs->n].value = value;
+	fs->n++;
+	return MHD_YES;
+}
+
+/* --- handler threads ------------------------------------------------------
+ *
+ * libmicrohttpd's threads only read requests and write replies; a request
+ * whose route can wait (on the store, a lock, an endpoint, a child process)
+ * is answered on a handler thread while its connection is suspended, so
+ * that /healthz, the static pages and every refusal made before a handler
+ * runs are answered at once however long the handlers take.
+ */
+
+/* Whether `rq` is answered where it was read: nothing on its way can wait. */
+static int answered_inline(const struct request *rq)
+{
+	char allow[64];
+	long long id;
+	int r = route_match(rq->method, rq->path, &id, allow, sizeof(allow));
+	return r < 0 || (routes[r].flags & ROUTE_INLINE);
+}
+
+/*
+ * Hand `pd` to a handler thread, its connection suspended until the reply
+ * is ready: 1, or 0 when the handler threads are stopping (or not started).
+ * Under jobs_lock, so that none is queued once server_run drains them.
+ */
+static int queue_request(struct server *srv, struct MHD_Connection *conn, struct pending *pd)
+{
+	int queued = 0;
+	pthread_mutex_lock(&srv->jobs_lock);
+	if (!srv->jobs_stopping && srv->nhandlers) {
+		pd->conn = conn;
+		MHD_suspend_connection(conn);
+		pd->next = NULL;
+		if (srv->jobs_tail)
+			srv->jobs_tail->next = pd;
+		else
+			srv->jobs_head = pd;
+		srv->jobs_tail = pd;
+		pthread_cond_signal(&srv->jobs_ready);
+		queued = 1;
+	}
+	pthread_mutex_unlock(&srv->jobs_lock);
+	return queued;
+}
+
+static void *handler_main(void *arg)
+{
+	struct server *srv = arg;
+	pthread_mutex_lock(&srv->jobs_lock);
+	for (;;) {
+		while (!srv->jobs_head && !srv->jobs_stopping)
+			pthread_cond_wait(&srv->jobs_ready, &srv->jobs_lock);
+		struct pending *pd = srv->jobs_head;
+		if (!pd)
+			break; /* stopping, and every queued request answered */
+		srv->jobs_head = pd->next;
+		if (!srv->jobs_head)
+			srv->jobs_tail = NULL;
+		pthread_mutex_unlock(&srv->jobs_lock);
+		pd->route = server_handle(srv, &pd->rq, &pd->rp);
+		pd->answered = 1;
+		/* libmicrohttpd calls on_request again, which sends the reply. */
+		MHD_resume_connection(pd->conn);
+		pthread_mutex_lock(&srv->jobs_lock);
+	}
+	pthread_mutex_unlock(&srv->jobs_lock);
+	return NULL;
+}
+
+static void handlers_start(struct server *srv, unsigned n)
+{
+	srv->handlers = xcalloc(n, sizeof(*srv->handlers));
+	for (unsigned i = 0; i < n; i++)
+		if (pthread_create(&srv->handlers[srv->nhandlers], NULL, handler_main, srv) == 0)
+			srv->nhandlers++;
+}
+
+/* Answer what is queued, then stop: no connection is left suspended. */
+static void handlers_stop(struct server *srv)
+{
+	pthread_mutex_lock(&srv->jobs_lock);
+	srv->jobs_stopping = 1;
+	pthread_cond_broadcast(&srv->jobs_ready);
+	pthread_mutex_unlock(&srv->jobs_lock);
+	for (unsigned i = 0; i < srv->nhandlers; i++)
+		pthread_join(srv->handlers[i], NULL);
+	free(srv->handlers);
+	srv->handlers = NULL;
+	srv->nhandlers = 0;
+}
+
+/* --- libmicrohttpd callbacks, continued ------------------------------------ */
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
 				  const char *method, const char *version, const char *upload_data,
 				  size_t *upload_size, void **con_cls)
@@ -346,12 +541,16 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		strbuf_init(&pd->body, 0);
 		pd->started = time_mono();
 		pd->route = ROUTE_UNMATCHED;
+		pd->slot = connection_slot(conn);
 		*con_cls = pd;
 		const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
 							     MHD_HTTP_HEADER_CONTENT_LENGTH);
 		pd->too_large = cl && strtoull(cl, NULL, 10) > srv->cfg->serve.max_body;
-		if (pd->too_large)
+		if (pd->too_large) {
+			if (pd->slot)
+				conn_guard_busy(srv->guard, pd->slot);
 			return refuse_body(srv, conn, pd);
+		}
 		return MHD_YES;
 	}
 	if (*upload_size) {
@@ -363,23 +562,33 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 			pd->too_large = 1;
 			strbuf_release(&pd->body);
 			*upload_size = 0;
+			if (pd->slot)
+				conn_guard_busy(srv->guard, pd->slot);
 			return refuse_body(srv, conn, pd);
 		}
 		strbuf_add(&pd->body, upload_data, *upload_size);
 		*upload_size = 0;
 		return MHD_YES;
 	}
+	if (pd->answered)
+		return send_reply(srv, conn, &pd->rp, pd); /* resumed: a handler thread made it */
 	if (pd->status)
 		return MHD_YES; /* the 413 went out while the body was coming */
-	char client[64];
-	client_address(conn, client, sizeof(client));
-	struct request rq = {
-		.method = method, .path = url, .client = client, .conn = conn,
+	/* The request is whole: no deadline while it is answered. */
+	if (pd->slot)
+		conn_guard_busy(srv->guard, pd->slot);
+	MHD_get_connection_values(conn, MHD_HEADER_KIND, add_field, &pd->headers);
+	MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, add_field, &pd->args);
+	pd->rq = (struct request){
+		.method = method, .path = url, .client = pd->slot ? conn_slot_client(pd->slot) : "unknown",
 		.body = pd->body.buf ? pd->body.buf : "", .body_len = pd->body.len,
+		.headers = pd->headers.f, .nheaders = pd->headers.n,
+		.args = pd->args.f, .nargs = pd->args.n,
 	};
-	struct reply rp = { .status = 500 };
-	dispatch(srv, &rq, pd, &rp);
-	return send_reply(srv, conn, &rp, pd);
+	if (!answered_inline(&pd->rq) && queue_request(srv, conn, pd))
+		return MHD_YES;
+	pd->route = server_handle(srv, &pd->rq, &pd->rp);
+	return send_reply(srv, conn, &pd->rp, pd);
 }
 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
@@ -389,7 +598,10 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	struct pending *pd = *con_cls;
 	if (!pd)
 		return;
-	double seconds = time_mono() - pd->started;
+	double now = time_mono(), seconds = now - pd->started;
+	/* The connection's next request has request_timeout from now. */
+	if (pd->slot)
+		conn_guard_idle(srv->guard, pd->slot, now);
 	if (pd->status)
 		http_stats_record(srv->stats, pd->route, pd->status, seconds);
 	/* Probes and scrapes come every few seconds: logged at debug, unless they fail. */
@@ -399,6 +611,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 		  name, pd->status, seconds * 1000,
 		  toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " (connection cut)");
 	strbuf_release(&pd->body);
+	free(pd->headers.f);
+	free(pd->args.f);
 	free(pd);
 	*con_cls = NULL;
 }
@@ -437,33 +651,75 @@ static int resolve(const char *host, unsigned port, struct sockaddr_storage *add
 	return 0;
 }
 
+/* Threads wait on SQLite and endpoints as much as on the CPU: two per core, four at least. */
+static unsigned server_threads(const struct config *cfg)
+{
+	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+	return cfg->serve.threads ? cfg->serve.threads : (unsigned)(cores > 2 ? 2 * cores : 4);
+}
+
+int server_open(struct server *srv, const struct config *cfg, char *const *run_argv,
+		char *const *retrain_argv, struct strbuf *err)
+{
+	memset(srv, 0, sizeof(*srv));
+	srv->cfg = cfg;
+	srv->run_argv = run_argv;
+	srv->retrain_argv = retrain_argv;
+	pthread_mutex_init(&srv->health_lock, NULL);
+	pthread_cond_init(&srv->health_done, NULL);
+	pthread_mutex_init(&srv->run_lock, NULL);
+	pthread_mutex_init(&srv->policy_lock, NULL);
+	pthread_mutex_init(&srv->jobs_lock, NULL);
+	pthread_cond_init(&srv->jobs_ready, NULL);
+	const char *token = getenv(cfg->serve.token_env);
+	srv->token = token && *token ? token : NULL;
+	srv->limits = rate_limit_new(cfg->serve.rate_limit, cfg->serve.rate_burst);
+	srv->stats = http_stats_new(route_names, nroutes + 2);
+	struct conn_guard_limits lim = { .budget = cfg->serve.max_connections,
+					 .per_client = cfg->serve.max_client_connections,
+					 .request_timeout = cfg->serve.request_timeout };
+	srv->guard = conn_guard_new(&lim);
+	return store_pool_open(&srv->pool, cfg->data_dir, server_threads(cfg) + 1, err);
+}
+
+void server_close(struct server *srv)
+{
+	store_pool_close(&srv->pool);
+	rate_limit_free(srv->limits);
+	srv->limits = NULL;
+	http_stats_free(srv->stats);
+	srv->stats = NULL;
+	conn_guard_free(&srv->guard);
+	pthread_mutex_destroy(&srv->health_lock);
+	pthread_cond_destroy(&srv->health_done);
+	pthread_mutex_destroy(&srv->run_lock);
+	pthread_mutex_destroy(&srv->policy_lock);
+	pthread_mutex_destroy(&srv->jobs_lock);
+	pthread_cond_destroy(&srv->jobs_ready);
+}
+
+/* How often the conn_guard looks for requests past their deadline (seconds). */
+#define GUARD_INTERVAL 0.25
+
 int server_run(const struct config *cfg, char *const *run_argv, char *const *retrain_argv)
 {
-	struct server srv = { .cfg = cfg, .health_lock = PTHREAD_MUTEX_INITIALIZER, .run_argv = run_argv,
-			      .retrain_argv = retrain_argv, .run_lock = PTHREAD_MUTEX_INITIALIZER,
-			      .policy_lock = PTHREAD_MUTEX_INITIALIZER };
+	struct server srv;
 	struct strbuf err = STRBUF_INIT;
 	struct sockaddr_storage addr;
 	int ret = 4;
-	long cores = sysconf(_SC_NPROCESSORS_ONLN);
-	/* Threads wait on SQLite and endpoints as much as on the CPU: two per core, four at least. */
-	unsigned threads = cfg->serve.threads ? cfg->serve.threads
-					      : (unsigned)(cores > 2 ? 2 * cores : 4);
+	unsigned threads = server_threads(cfg);
 	int rc = resolve(cfg->serve.host, cfg->serve.port, &addr);
 	if (rc) {
 		fprintf(stderr, "ragops serve: cannot listen on '%s' (serve.host): %s\n", cfg->serve.host,
 			gai_strerror(rc));
 		return 3;
 	}
-	const char *token = getenv(cfg->serve.token_env);
-	srv.token = token && *token ? token : NULL;
-	if (store_pool_open(&srv.pool, cfg->data_dir, threads + 1, &err)) {
+	if (server_open(&srv, cfg, run_argv, retrain_argv, &err)) {
 		fprintf(stderr, "ragops serve: %s\n", err.buf);
-		strbuf_release(&err);
-		return 4;
+		goto cleanup;
 	}
-	srv.limits = rate_limit_new(cfg->serve.rate_limit, cfg->serve.rate_burst);
-	srv.stats = http_stats_new(route_names, nroutes + 2);
+	conn_guard_watch(srv.guard, GUARD_INTERVAL);
+	handlers_start(&srv, threads);
 
 	/* SIGINT and SIGTERM are taken by sigwait below, not by the worker threads. */
 	sigset_t stop;
@@ -474,18 +730,27 @@ int server_run(const struct config *cfg, char *const *run_argv, char *const *ret
 	signal(SIGPIPE, SIG_IGN);
 	signal(SIGCHLD, SIG_IGN); /* runs and retrainings started by the API are reaped by the system */
 
-	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG |
+			 MHD_ALLOW_SUSPEND_RESUME;
 	if (addr.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
 	srv.loopback = is_loopback(&addr);
+	/*
+	 * The budgets are the conn_guard's (serve.max_connections, and per
+	 * address serve.max_client_connections): it makes room by shutting
+	 * down the connection waiting longest, which libmicrohttpd closes
+	 * soon after.  libmicrohttpd's own limit, split between its threads
+	 * and turning new clients away when reached, is twice the budget so
+	 * that it is never what a new client meets.
+	 */
 	struct MHD_Daemon *d = MHD_start_daemon(
 		flags, 0, NULL, NULL, on_request, &srv,
 		MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
 		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
-		MHD_OPTION_PER_IP_CONNECTION_LIMIT, cfg->serve.max_client_connections,
 		MHD_OPTION_THREAD_POOL_SIZE, threads,
 		MHD_OPTION_CONNECTION_TIMEOUT, cfg->serve.timeout,
-		MHD_OPTION_CONNECTION_LIMIT, cfg->serve.max_connections,
+		MHD_OPTION_CONNECTION_LIMIT, 2 * cfg->serve.max_connections,
+		MHD_OPTION_NOTIFY_CONNECTION, on_connection, &srv,
 		MHD_OPTION_NOTIFY_COMPLETED, on_completed, &srv,
 		MHD_OPTION_END);
 	if (!d) {
@@ -509,14 +774,17 @@ int server_run(const struct config *cfg, char *const *run_argv, char *const *ret
 	int sig;
 	sigwait(&stop, &sig);
 	fprintf(stderr, "ragops serve: stopping (%s)\n", sig == SIGINT ? "interrupt" : "terminate");
-	/* Requests in flight finish; their connections' stores go back to the pool. */
+	/*
+	 * Requests in flight finish (those queued too: libmicrohttpd must not
+	 * stop with a connection suspended); their stores go back to the pool.
+	 */
+	handlers_stop(&srv);
 	MHD_stop_daemon(d);
 	log_event(LOG_INFO, 0, NULL, "serve", "stopped");
 	ret = 0;
 cleanup:
-	store_pool_close(&srv.pool);
-	rate_limit_free(srv.limits);
-	http_stats_free(srv.stats);
+	handlers_stop(&srv);
+	server_close(&srv);
 	strbuf_release(&err);
 	return ret;
 }

@@ -13,17 +13,28 @@
 #include "core/config.h"
 #include "store/store.h"
 
-struct MHD_Connection;
 struct server;
 
+/* A request header or query argument. */
+struct request_field {
+	const char *name, *value;
+};
+
+/*
+ * One request, whole, as its handler sees it: nothing here refers to the
+ * connection it came on, so tests build requests and call handlers (or
+ * server_handle) without a socket.  Everything is borrowed for the call.
+ */
 struct request {
 	const char *method;
-	const char *path;	/* without the query string */
+	const char *path;	/* without the query string, %-decoded */
 	const char *client;	/* the peer's address, "127.0.0.1" */
 	const char *body;	/* NUL-terminated */
 	size_t body_len;
+	int too_large;		/* the body passed serve.max_body and was dropped */
+	const struct request_field *headers, *args;
+	size_t nheaders, nargs;
 	long long path_id;	/* the {id} of a route like /api/runs/{id} */
-	struct MHD_Connection *conn;
 };
 
 #define REPLY_MAX_HEADERS 6
@@ -50,14 +61,19 @@ struct server_ctx {
 
 typedef void (*handler_fn)(struct server_ctx *ctx, const struct request *rq, struct reply *rp);
 
-/* The value of query argument `name`, or NULL. */
+/* The value of query argument `name` (the first one), or NULL. */
 const char *request_arg(const struct request *rq, const char *name);
-/* A request header, or NULL. */
+/* A request header (its name in any case), or NULL. */
 const char *request_header(const struct request *rq, const char *name);
 
 void reply_header(struct reply *rp, const char *name, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
-/* The request body as a JSON object, or NULL after replying 400. */
+/*
+ * The request body as a JSON object, or NULL after replying 400: not JSON,
+ * not an object, or nested deeper than REQUEST_JSON_MAX_DEPTH (refused
+ * before parsing, so a body of a million '[' costs nothing).
+ */
+#define REQUEST_JSON_MAX_DEPTH 32
 json_t *request_object(const struct request *rq, struct reply *rp);
 /* Send `j` (stolen) with `status`. */
 void reply_json(struct reply *rp, int status, json_t *j);
@@ -66,6 +82,14 @@ void reply_error(struct reply *rp, int status, const char *field, const char *fm
 	__attribute__((format(printf, 4, 5)));
 /* Send owned text. */
 void reply_text(struct reply *rp, int status, const char *content_type, char *text, size_t len);
+
+/*
+ * Answer one request: the checks every request passes (host, body type,
+ * token, rate), then its route's handler.  Returns the route's index for
+ * the metrics (ROUTE_STATIC, ROUTE_UNMATCHED: see routes.h).  `rp` starts
+ * zeroed; the caller sends it and frees rp->body.
+ */
+int server_handle(struct server *srv, struct request *rq, struct reply *rp);
 
 /*
  * Serve until SIGINT or SIGTERM; POST /api/runs starts `run_argv` and POST

@@ -12,6 +12,9 @@
 #include "core/strbuf.h"
 #include "ops/health.h"
 #include "ops/retrain_policy.h"
+#include "serve/conn_guard.h"
+
+struct pending;
 
 struct server {
 	const struct config *cfg;
@@ -20,19 +23,40 @@ struct server {
 	struct store_pool *pool;
 	struct rate_limit *limits;
 	struct http_stats *stats;
-	pthread_mutex_t health_lock;	/* guards the two below */
+	struct conn_guard *guard;	/* request deadlines, connection budget */
+	pthread_mutex_t health_lock;	/* guards the three below */
+	pthread_cond_t health_done;	/* a report was made */
 	struct health_report health;	/* the last report, reused for a few seconds */
 	double health_at;		/* time_mono() of the report, 0: none yet */
+	int health_running;		/* a request is making a new one (outside the lock) */
 	char *const *run_argv;		/* `ragops ... run` as POST /api/runs starts it */
 	char *const *retrain_argv;	/* `ragops ... retrain run` as POST /api/retrain starts it */
 	pthread_mutex_t run_lock;	/* guards run_pid, retrain_pid and probing run.lock */
 	pid_t run_pid;			/* the last run started, 0 for none */
 	pid_t retrain_pid;		/* the last retraining started, 0 for none */
+	/* Requests waiting for a handler thread (server.c). */
+	pthread_mutex_t jobs_lock;	/* guards the queue, jobs_stopping and nhandlers */
+	pthread_cond_t jobs_ready;	/* a request was queued, or stopping */
+	struct pending *jobs_head, *jobs_tail;
+	int jobs_stopping;		/* queue no more: answer on libmicrohttpd's thread */
+	pthread_t *handlers;
+	unsigned nhandlers;		/* 0: not started (tests call server_handle) */
 	pthread_mutex_t policy_lock;	/* guards the three below */
 	struct retrain_policy policy;	/* the last verdict of the retraining policy */
 	long long policy_key[3];	/* what it was computed on (see server_retrain_policy) */
 	double policy_at;		/* time_mono() of the verdict, 0: none yet */
 };
+
+/*
+ * Everything but the listening socket: the store pool, rate limits,
+ * counters, locks.  `run_argv` and `retrain_argv` as for server_run (NULL
+ * in tests that start nothing).  0, or -1 with the reason in `err`; then
+ * server_close is still called.  For server_run and for the unit tests,
+ * which call server_handle on a server opened this way.
+ */
+int server_open(struct server *srv, const struct config *cfg, char *const *run_argv,
+		char *const *retrain_argv, struct strbuf *err);
+void server_close(struct server *srv);
 
 /*
  * The retraining policy (GET /api/retrain, /metrics), reused for a minute
