@@ -324,10 +324,14 @@ int store_doc_delete(struct store *st, long long doc_id, struct strbuf *err)
 	sqlite3_stmt *stmt = NULL;
 	if (sql_begin(st, err))
 		return -1;
+	/*
+	 * The row stays (a path feedback may name, a rename to follow); the
+	 * title goes with the text: the versions a kept release holds have theirs.
+	 */
 	if (delete_pages(st, doc_id, err) ||
 	    sql_prepare(st, "UPDATE documents SET status = 'deleted', sha256 = NULL, chunks = 0,"
 			    " pages = 0, pages_needing_ocr = 0, chars = 0, version_id = NULL,"
-			    " updated_at = ? WHERE id = ?",
+			    " title = NULL, updated_at = ? WHERE id = ?",
 			&stmt, err))
 		goto fail;
 	sqlite3_bind_int64(stmt, 1, time_now_ms());

@@ -11,9 +11,13 @@
 #    every file of the data folder: the rows go, the full-text index is
 #    merged so no segment keeps its terms, freed pages are zeroed
 #    (secure_delete), the WAL is checkpointed and truncated, OCR results of
-#    its pages leave the OCR cache, and the old lexicon file is removed.
+#    its pages leave the OCR cache, and the old lexicon file is removed;
+#  - the document's row stays (feedback may name its path) without its title.
 # Not covered: the query log and feedback keep what answers said (the
-# history of what users were told), and metrics/logs never held any text.
+# history of what users were told); metrics and logs never held any text;
+# the built-in embedder trained while the document was there keeps the
+# words it learned from it (those in embed.min_df chunks or more: the
+# canary here is in one) until it is refit.
 # A server stays up through the runs, so the WAL file is not removed at
 # exit as it is when the last connection closes.
 . "$(dirname "$0")/lib.sh"
@@ -28,6 +32,11 @@ Le code du coffre du studio est $canary. Ne le communiquez à personne : le coff
 contient les objectifs de collection et le boîtier moyen format.
 
 Rappel : le code $canary change chaque trimestre.
+EOF
+# A title is kept apart from the text (the document's row): the page's carries the canary.
+cat >"$in/coffre.html" <<EOF
+<html><head><title>Coffre $canary</title></head>
+<body><p>Le coffre du studio ferme à clef ; la clef reste chez le régisseur.</p></body></html>
 EOF
 d=$(new_data purge)
 keep=(-c releases.keep=0)
@@ -48,9 +57,9 @@ contains "(the scan is indexed from OCR)" "$(rg "$d" search riverside)" "macro-h
 [[ -n "$(grep_data "$canary")" ]] && ok "(the canary is in the data folder)" ||
 	not_ok "(the canary is in the data folder)"
 
-rm "$in/coffre.txt" "$in/macro-handout.pdf"
+rm "$in/coffre.txt" "$in/coffre.html" "$in/macro-handout.pdf"
 rg "$d" "${keep[@]}" run --inbox "$in" >"$scratch/out" 2>&1
-contains "the run sees the deletions" "$(cat "$scratch/out")" "2 deleted"
+contains "the run sees the deletions" "$(cat "$scratch/out")" "3 deleted"
 lacks "search no longer finds the deleted text" "$(rg "$d" search "$canary" 2>&1)" "coffre.txt"
 lacks "nor the deleted scan" "$(rg "$d" search riverside 2>&1)" "macro-handout"
 lex=$(sql "$d" "SELECT m.path FROM releases r JOIN models m ON m.id = r.lexicon_id WHERE r.state = 'production'")
@@ -64,7 +73,7 @@ echo "Le trépied se règle avant de serrer la rotule." >"$in/trepied.txt"
 rg "$d" "${keep[@]}" run --inbox "$in" >"$scratch/out" 2>&1
 equals "(no release holds the deleted files any more)" \
 	"$(sql "$d" "SELECT count(*) FROM doc_versions v JOIN documents d ON d.id = v.doc_id
-		WHERE d.relpath IN ('coffre.txt', 'macro-handout.pdf')")" "0"
+		WHERE d.relpath IN ('coffre.txt', 'coffre.html', 'macro-handout.pdf')")" "0"
 check "(the server still holds the store open: its WAL file is there)" test -f "$d/ragops.db-wal"
 equals "no file of the data folder holds the canary (database, WAL, lexicons, logs, metrics)" \
 	"$(grep_data "$canary")" ""
