@@ -349,10 +349,11 @@ fail:
 }
 
 /*
- * Measured on 2 busy cores (load 9), medians of 5 runs: secure_delete
- * costs nothing visible on a fresh ingest of 300 text PDFs (8.1 s on,
- * 8.4 s off; the same 3.8 s of CPU) and about 100 ms on the retention
- * step that removes 150 of them (420 ms on, 315 ms off).  The purge below
+ * Measured on 2 busy cores, medians: secure_delete costs nothing visible
+ * on a fresh ingest of 300 text PDFs (8 runs each at load 5: 4.5 s on,
+ * 4.7 s off; 5 runs at load 9: 8.1 s on, 8.4 s off) and about 100 ms on
+ * the retention step that removes 150 of them (420 ms on, 315 ms off,
+ * 5 runs at load 9).  The purge below
  * (optimize over the 5,450 chunks left of 1,000 PDFs, then the
  * checkpoint) is lost in the noise of that step: 1.7-2.8 s with it,
  * 2.0-2.3 s without.  Debian's SQLite is built with secure_delete on; the
