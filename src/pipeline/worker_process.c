@@ -1,0 +1,340 @@
+/*
+ * See worker_process.h.  A request travels as its length (8 bytes), the
+ * CPU seconds it may use (a double) and its bytes; a reply as its length
+ * and its bytes.
+ */
+#define _GNU_SOURCE /* close_range, sigabbrev_np */
+#include "pipeline/worker_process.h"
+
+#include <errno.h>
+#include <math.h>
+#include <poll.h>
+#include <seccomp.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "core/fsutil.h"
+#include "core/timeutil.h"
+#include "core/xalloc.h"
+
+/*
+ * The largest reply: a document's text is far below it.  A reply is read
+ * as its bytes arrive, so a worker that announces more than it sends
+ * costs nothing.
+ */
+#define MESSAGE_MAX ((uint64_t)1 << 30)
+#define READ_STEP ((size_t)1 << 20)
+
+/* --- both ends ------------------------------------------------------------ */
+
+static int write_all(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+	while (len) {
+		ssize_t n = send(fd, p, len, MSG_NOSIGNAL);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+enum read_result { READ_OK = 0, READ_CLOSED = -1, READ_TIMED_OUT = -2 };
+
+/* Read exactly `len` bytes; with `deadline` > 0 (time_mono), give up then. */
+static enum read_result read_all(int fd, void *buf, size_t len, double deadline)
+{
+	char *p = buf;
+	while (len) {
+		if (deadline > 0) {
+			double left = deadline - time_mono();
+			struct pollfd pfd = { .fd = fd, .events = POLLIN };
+			int ready = left > 0 ? poll(&pfd, 1, (int)ceil(left * 1000)) : 0;
+			if (ready < 0 && errno == EINTR)
+				continue;
+			if (ready == 0)
+				return READ_TIMED_OUT;
+		}
+		ssize_t n = read(fd, p, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return READ_CLOSED;
+		p += n;
+		len -= (size_t)n;
+	}
+	return READ_OK;
+}
+
+/* --- the child ------------------------------------------------------------ */
+
+/* Address space in use now: the ceiling is set above it (ASan alone maps terabytes). */
+static unsigned long long address_space_now(void)
+{
+	unsigned long long pages = 0;
+	FILE *f = fopen("/proc/self/statm", "r");
+	if (f) {
+		if (fscanf(f, "%llu", &pages) != 1)
+			pages = 0;
+		fclose(f);
+	}
+	return pages * (unsigned long long)sysconf(_SC_PAGESIZE);
+}
+
+/*
+ * A parser has no business on the network or starting programs: those
+ * calls fail with EACCES.  Best effort: without seccomp (an old kernel, a
+ * container that forbids it) the other limits still hold.
+ */
+static void deny_network(void)
+{
+	static const int denied[] = {
+		SCMP_SYS(socket), SCMP_SYS(connect), SCMP_SYS(bind), SCMP_SYS(listen),
+		SCMP_SYS(accept), SCMP_SYS(accept4), SCMP_SYS(execve), SCMP_SYS(execveat),
+		SCMP_SYS(ptrace),
+	};
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
+		return;
+	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
+	if (!ctx)
+		return;
+	for (size_t i = 0; i < sizeof(denied) / sizeof(denied[0]); i++)
+		seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EACCES), denied[i], 0);
+	seccomp_load(ctx);
+	seccomp_release(ctx);
+}
+
+static void worker_limits(const struct config *cfg)
+{
+	struct rlimit lim = { 0, 0 };
+	setrlimit(RLIMIT_CORE, &lim);	/* a crash is reported, not dumped */
+	if (!getrlimit(RLIMIT_AS, &lim)) {
+		rlim_t want = address_space_now() + cfg->ingest.parser_memory;
+		if (lim.rlim_max == RLIM_INFINITY || want < lim.rlim_max)
+			lim.rlim_cur = want;
+		setrlimit(RLIMIT_AS, &lim);
+	}
+	deny_network();
+}
+
+/* The next request gets `seconds` of CPU on top of what the worker used. */
+static void worker_cpu_budget(double seconds)
+{
+	struct rusage ru;
+	struct rlimit lim;
+	if (getrusage(RUSAGE_SELF, &ru) || getrlimit(RLIMIT_CPU, &lim))
+		return;
+	rlim_t used = (rlim_t)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec + 1);
+	rlim_t want = used + (rlim_t)ceil(seconds);
+	if (lim.rlim_max == RLIM_INFINITY || want < lim.rlim_max)
+		lim.rlim_cur = want;
+	setrlimit(RLIMIT_CPU, &lim);
+}
+
+int worker_receive(int fd, struct strbuf *request, double *cpu_limit)
+{
+	uint64_t len;
+	strbuf_reset(request);
+	if (read_all(fd, &len, sizeof(len), 0) || len > SIZE_MAX / 2 ||
+	    read_all(fd, cpu_limit, sizeof(*cpu_limit), 0))
+		return -1;
+	strbuf_grow(request, (size_t)len);
+	if (read_all(fd, request->buf, (size_t)len, 0))
+		return -1;
+	strbuf_setlen(request, (size_t)len);
+	worker_cpu_budget(*cpu_limit);
+	return 0;
+}
+
+int worker_reply(int fd, const struct strbuf *reply)
+{
+	uint64_t len = reply->len;
+	return write_all(fd, &len, sizeof(len)) || write_all(fd, reply->buf, reply->len) ? -1 : 0;
+}
+
+static int fault_applies(const char *entry, size_t len, const char *point, const char *path,
+			 char *kind, size_t kind_size)
+{
+	const char *colon = memchr(entry, ':', len);
+	if (!colon || colon + 1 == entry + len)
+		return 0;
+	size_t head = (size_t)(colon - entry);
+	const char *at = memchr(entry, '@', head);
+	if (at && (strlen(point) != (size_t)(colon - at - 1) || memcmp(at + 1, point, strlen(point))))
+		return 0;
+	size_t kind_len = at ? (size_t)(at - entry) : head;
+	char *name = xstrndup(colon + 1, len - head - 1);
+	int hit = strstr(path, name) != NULL;
+	free(name);
+	snprintf(kind, kind_size, "%.*s", (int)kind_len, entry);
+	return hit;
+}
+
+void worker_fault(const char *point, const char *path, struct strbuf *err)
+{
+	const char *spec = getenv("RAGOPS_PARSER_FAULT");
+	while (spec && *spec) {
+		size_t len = strcspn(spec, ",");
+		char kind[16];
+		if (fault_applies(spec, len, point, path, kind, sizeof(kind))) {
+			if (!strcmp(kind, "segv"))
+				raise(SIGSEGV);
+			else if (!strcmp(kind, "abort"))
+				abort();
+			else if (!strcmp(kind, "oom"))
+				for (size_t size = 1 << 20;; size *= 2)
+					memset(xmalloc(size), 1, size);
+			else if (!strcmp(kind, "loop"))
+				for (volatile unsigned long spin = 0;; spin++)
+					;
+			else if (!strcmp(kind, "net")) {
+				int fd = socket(AF_INET, SOCK_STREAM, 0);
+				strbuf_addf(err, "socket(): %s", fd < 0 ? strerror(errno) : "allowed");
+				if (fd >= 0)
+					close(fd);
+			}
+		}
+		spec += len + (spec[len] == ',');
+	}
+}
+
+/* --- the parent ----------------------------------------------------------- */
+
+void worker_process_init(struct worker_process *wp, const struct config *cfg)
+{
+	wp->cfg = cfg;
+	wp->pid = 0;
+	wp->fd = -1;
+}
+
+int worker_process_start(struct worker_process *wp, worker_main_fn main, void *arg,
+			 struct strbuf *err)
+{
+	int sv[2];
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv)) {
+		strbuf_addf(err, "cannot start a parser worker: %s", strerror(errno));
+		return -1;
+	}
+	fflush(NULL);	/* else the child's copy of unwritten output could be written twice */
+	pid_t pid = fork();
+	if (pid < 0) {
+		strbuf_addf(err, "cannot start a parser worker: %s", strerror(errno));
+		close(sv[0]);
+		close(sv[1]);
+		return -1;
+	}
+	if (pid == 0) {
+		/* Only its socket: not the store, the logs or the run's lock. */
+		if (dup2(sv[1], 3) < 0)
+			_exit(1);
+		close_range(4, ~0U, 0);
+		signal(SIGPIPE, SIG_DFL);
+		worker_limits(wp->cfg);
+		main(3, wp->cfg, arg);
+		_exit(0);	/* not exit(): the run's stdio buffers and atexit handlers are not ours */
+	}
+	close(sv[1]);
+	wp->pid = pid;
+	wp->fd = sv[0];
+	return 0;
+}
+
+int worker_process_running(struct worker_process *wp)
+{
+	if (wp->pid && waitpid(wp->pid, NULL, WNOHANG) == wp->pid) {
+		close(wp->fd);
+		wp->fd = -1;
+		wp->pid = 0;
+	}
+	return wp->pid != 0;
+}
+
+/* The worker is gone or must go: reap it and say why the request failed. */
+static void worker_lost(struct worker_process *wp, int timed_out, double cpu_limit,
+			const char *limit_key, struct strbuf *err)
+{
+	int status = 0;
+	if (timed_out)
+		kill(wp->pid, SIGKILL);
+	pid_t got;
+	while ((got = waitpid(wp->pid, &status, 0)) < 0 && errno == EINTR)
+		;
+	close(wp->fd);
+	wp->fd = -1;
+	wp->pid = 0;
+	char mem[32];
+	format_size(mem, sizeof(mem), (double)wp->cfg->ingest.parser_memory);
+	if (timed_out)
+		strbuf_addf(err, "the parser took too long (over %s, %g s, of CPU or twice that "
+			    "waiting) and was stopped", limit_key, cpu_limit);
+	else if (got < 0)
+		strbuf_addstr(err, "the parser worker ended without an answer");
+	else if (WIFSIGNALED(status) && WTERMSIG(status) == SIGXCPU)
+		strbuf_addf(err, "the parser used more than %s (%g s) of CPU and was stopped",
+			    limit_key, cpu_limit);
+	else if (WIFSIGNALED(status))
+		strbuf_addf(err, "the parser crashed on this file (SIG%s: %s)",
+			    sigabbrev_np(WTERMSIG(status)) ? sigabbrev_np(WTERMSIG(status)) : "?",
+			    strsignal(WTERMSIG(status)));
+	else if (WIFEXITED(status) && WEXITSTATUS(status) == XALLOC_EXIT_CODE)
+		strbuf_addf(err, "the parser ran out of memory (over ingest.parser_memory, %s)", mem);
+	else
+		strbuf_addf(err, "the parser worker exited with status %d",
+			    WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+}
+
+int worker_process_call(struct worker_process *wp, const struct strbuf *request,
+			double cpu_limit, const char *limit_key, struct strbuf *reply,
+			struct strbuf *err)
+{
+	uint64_t len = request->len;
+	if (!wp->pid) {
+		strbuf_addstr(err, "the parser worker is not running");
+		return -1;
+	}
+	if (write_all(wp->fd, &len, sizeof(len)) || write_all(wp->fd, &cpu_limit, sizeof(cpu_limit)) ||
+	    write_all(wp->fd, request->buf, request->len)) {
+		worker_lost(wp, 0, cpu_limit, limit_key, err);
+		return -1;
+	}
+	/* The CPU limit stops a busy parser; the wall clock one that waits on something. */
+	double deadline = time_mono() + 2 * cpu_limit + 5;
+	enum read_result rc = read_all(wp->fd, &len, sizeof(len), deadline);
+	if (rc == READ_OK && len > MESSAGE_MAX)
+		rc = READ_CLOSED;
+	strbuf_reset(reply);
+	while (rc == READ_OK && reply->len < len) {
+		size_t step = len - reply->len < READ_STEP ? (size_t)(len - reply->len) : READ_STEP;
+		strbuf_grow(reply, step);
+		rc = read_all(wp->fd, reply->buf + reply->len, step, deadline);
+		if (rc == READ_OK)
+			strbuf_setlen(reply, reply->len + step);
+	}
+	if (rc != READ_OK) {
+		worker_lost(wp, rc == READ_TIMED_OUT, cpu_limit, limit_key, err);
+		return -1;
+	}
+	return 0;
+}
+
+void worker_process_stop(struct worker_process *wp)
+{
+	if (!wp->pid)
+		return;
+	close(wp->fd);	/* the worker reads end-of-file and exits */
+	while (waitpid(wp->pid, NULL, 0) < 0 && errno == EINTR)
+		;
+	wp->fd = -1;
+	wp->pid = 0;
+}

@@ -1,0 +1,67 @@
+/*
+ * One isolated worker process: where MuPDF, gumbo, cmark, Leptonica and
+ * Tesseract read bytes anyone can drop in an inbox, so that a bug in one
+ * of them costs one document or one page, not the run.  The worker is
+ * forked (so start it while the process has no other thread), limited in
+ * memory (ingest.parser_memory) and in CPU time per request, and denied
+ * the network; requests and replies are length-framed messages over a
+ * socket pair.  A worker that crashes, runs out of memory or overruns its
+ * time is reaped, the call fails with that reason, and the owner starts a
+ * fresh one for the next request.
+ */
+#ifndef PIPELINE_WORKER_PROCESS_H
+#define PIPELINE_WORKER_PROCESS_H
+
+#include <sys/types.h>
+
+#include "core/config.h"
+#include "core/strbuf.h"
+
+struct worker_process {
+	const struct config *cfg;
+	pid_t pid;	/* 0: not running */
+	int fd;		/* our end of its socket */
+};
+
+/* In the child: serve requests on `fd` until it closes, then return. */
+typedef void (*worker_main_fn)(int fd, const struct config *cfg, void *arg);
+
+void worker_process_init(struct worker_process *wp, const struct config *cfg);
+/* Fork the worker running `main` with `arg`; the child exits when main returns. */
+int worker_process_start(struct worker_process *wp, worker_main_fn main, void *arg,
+			 struct strbuf *err);
+/*
+ * Whether it is running and can take a request: a worker that died
+ * between requests (killed from outside) is reaped here, so that its
+ * end is not blamed on the next file.
+ */
+int worker_process_running(struct worker_process *wp);
+
+/*
+ * Send `request` and wait for the reply.  `cpu_limit` seconds of CPU are
+ * allowed for it (the worker enforces it; the wall clock waits twice that
+ * plus 5 s), named `limit_key` in the reason when overrun.  On failure the
+ * worker is gone, reaped, and `err` says why (a signal, memory, time).
+ */
+int worker_process_call(struct worker_process *wp, const struct strbuf *request,
+			double cpu_limit, const char *limit_key, struct strbuf *reply,
+			struct strbuf *err);
+/* Close its socket (the worker exits) and reap it. */
+void worker_process_stop(struct worker_process *wp);
+
+/* --- the child's side ------------------------------------------------------ */
+
+/* The next request, with its CPU budget; -1 when the socket closed. */
+int worker_receive(int fd, struct strbuf *request, double *cpu_limit);
+int worker_reply(int fd, const struct strbuf *reply);
+
+/*
+ * For the tests: RAGOPS_PARSER_FAULT=kind:name[,kind:name...] makes the
+ * worker fail the way a parser bug would (segv, abort, oom, loop) while it
+ * handles a file whose path contains `name`, or try the network (net: the
+ * error says what socket() answered).  "kind@point:name" limits it to one
+ * point ("extract", "page" for loading a page image, "recognise").
+ */
+void worker_fault(const char *point, const char *path, struct strbuf *err);
+
+#endif
