@@ -624,10 +624,24 @@ char *config_to_json(const struct config *cfg)
 	return s;
 }
 
+/* How the work is done, not what it makes: a stage's results do not depend on these. */
+static const char *const operational_keys[] = {
+	"embed.timeout", "embed.retries", "embed.batch", "embed.url", "embed.api_key_env",
+	"ocr.threads",
+};
+
+int config_key_is_operational(const char *key)
+{
+	for (size_t i = 0; i < sizeof(operational_keys) / sizeof(operational_keys[0]); i++)
+		if (!strcmp(key, operational_keys[i]))
+			return 1;
+	return 0;
+}
+
 void config_section_fingerprint(const struct config *cfg, const char *prefix, struct strbuf *out)
 {
 	for (size_t i = 0; i < NFIELDS; i++) {
-		if (!starts_with(fields[i].key, prefix))
+		if (!starts_with(fields[i].key, prefix) || config_key_is_operational(fields[i].key))
 			continue;
 		strbuf_addf(out, "%s=", fields[i].key);
 		format_value(cfg, &fields[i], out);

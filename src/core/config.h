@@ -162,7 +162,9 @@ int config_validate(const struct config *cfg, struct strbuf *err);
 void config_dump(const struct config *cfg, struct strbuf *out);
 /* A JSON object with every key, for run parameters; caller frees. */
 char *config_to_json(const struct config *cfg);
-/* A stable fingerprint of the keys a stage depends on (prefix "chunk."). */
+/* Whether `key` says how work is done (threads, timeouts, an endpoint), not what it makes. */
+int config_key_is_operational(const char *key);
+/* A stable fingerprint of the keys a stage depends on (prefix "chunk."), operational ones left out. */
 void config_section_fingerprint(const struct config *cfg, const char *prefix, struct strbuf *out);
 
 #endif

@@ -20,9 +20,6 @@
 static char *release_settings(const struct config *cfg)
 {
 	static const char *const sections[] = { "extract.", "clean.", "chunk.", "ocr.", "embed." };
-	/* How the work is done, not what it makes: no new release for these. */
-	static const char *const operational[] = { "embed.timeout", "embed.retries", "embed.batch",
-						   "embed.url", "embed.api_key_env", "ocr.threads" };
 	char *all = config_to_json(cfg);
 	json_t *j = json_loads(all, 0, NULL), *out = json_object();
 	free(all);
@@ -32,9 +29,7 @@ static char *release_settings(const struct config *cfg)
 		int keep = 0;
 		for (size_t i = 0; i < sizeof(sections) / sizeof(sections[0]); i++)
 			keep |= starts_with(key, sections[i]);
-		for (size_t i = 0; i < sizeof(operational) / sizeof(operational[0]); i++)
-			keep &= strcmp(key, operational[i]) != 0;
-		if (keep)
+		if (keep && !config_key_is_operational(key)) /* no new release for these */
 			json_object_set(out, key, value);
 	}
 	char *text = json_dumps(out, JSON_COMPACT | JSON_SORT_KEYS);
