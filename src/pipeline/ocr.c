@@ -3,7 +3,6 @@
  */
 #include "pipeline/ocr.h"
 
-#include <jansson.h>
 #include <malloc.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -18,19 +17,7 @@
 #include "pipeline/clean.h"
 #include "pipeline/ocr_engine.h"
 #include "pipeline/page_image.h"
-
-/*
- * Loading a Tesseract model takes about 0.4 s.  Each worker's model loads
- * on a thread of its own while the worker renders its first page, and the
- * worker waits for it only when it has a page to read.
- */
-struct engine_loading {
-	pthread_t thread;
-	int started;
-	const struct config *cfg;
-	struct ocr_engine *engine;
-	struct strbuf err;
-};
+#include "pipeline/page_reader.h"
 
 struct ocr_stage {
 	const struct config *cfg;
@@ -39,10 +26,9 @@ struct ocr_stage {
 	ocr_page_done_fn on_page;
 	void *on_page_ctx;
 	int nthreads;
-	struct page_loader_pool *pool;
-	struct page_loader **loaders;
-	struct ocr_engine **engines; /* created on first use: loading models takes time */
-	struct engine_loading *loading; /* per thread: the model loading under way */
+	int isolated;		/* ingest.isolate: pages are read in worker processes */
+	struct page_loader_pool *pool; /* for readers in this process */
+	struct page_reader **readers; /* one per thread, kept from batch to batch */
 	char *settings;		/* what besides the image decides the result */
 };
 
@@ -89,9 +75,8 @@ struct ocr_stage *ocr_stage_new(const struct config *cfg, struct store *st,
 				ocr_engine_version(), cfg->ocr.languages, cfg->ocr.dpi,
 				cfg->ocr.image_dpi, OCR_STRATEGY_VERSION, cfg->ocr.min_confidence,
 				cfg->ocr.min_chars, cfg->ocr.low_word_confidence);
-	s->loaders = xcalloc((size_t)s->nthreads, sizeof(*s->loaders));
-	s->engines = xcalloc((size_t)s->nthreads, sizeof(*s->engines));
-	s->loading = xcalloc((size_t)s->nthreads, sizeof(*s->loading));
+	s->isolated = !strcmp(cfg->ingest.isolate, "true");
+	s->readers = xcalloc((size_t)s->nthreads, sizeof(*s->readers));
 	return s;
 }
 
@@ -99,18 +84,9 @@ void ocr_stage_free(struct ocr_stage *s)
 {
 	if (!s)
 		return;
-	for (int i = 0; i < s->nthreads; i++) {
-		if (s->loading[i].started) {
-			pthread_join(s->loading[i].thread, NULL);
-			ocr_engine_free(s->loading[i].engine);
-			strbuf_release(&s->loading[i].err);
-		}
-		page_loader_free(s->loaders[i]);
-		ocr_engine_free(s->engines[i]);
-	}
-	free(s->loading);
-	free(s->loaders);
-	free(s->engines);
+	for (int i = 0; i < s->nthreads; i++)
+		page_reader_free(s->readers[i]);
+	free(s->readers);
 	page_loader_pool_free(s->pool);
 	pthread_mutex_destroy(&s->lock);
 	free(s->settings);
@@ -140,95 +116,12 @@ int ocr_pages_wanted(const struct config *cfg, const struct extracted *doc)
 	return n;
 }
 
-static size_t count_chars(const char *s)
-{
-	size_t n = 0;
-	for (; *s; s++)
-		n += *s != ' ' && *s != '\n' && ((unsigned char)*s & 0xC0) != 0x80;
-	return n;
-}
-
-static int is_weak(const struct ocr_stage *s, const struct ocr_result *r)
-{
-	return r->confidence < s->cfg->ocr.min_confidence ||
-	       count_chars(r->text) < s->cfg->ocr.min_chars;
-}
-
-/* --- results as JSON (the cache's format) -------------------------------- */
-
-static char *result_to_json(const struct ocr_result *r, int dpi, int flagged)
-{
-	json_t *lines = json_array(), *low = json_array();
-	for (size_t i = 0; i < r->nlines; i++) {
-		const struct ocr_line *l = &r->lines[i];
-		json_array_append_new(lines, json_pack("[I, I, i, f, i]", (json_int_t)l->start,
-						       (json_int_t)l->end, l->para,
-						       (double)l->confidence, l->height));
-	}
-	for (size_t i = 0; i < r->nlow; i++)
-		json_array_append_new(low, json_pack("[I, I, f]", (json_int_t)r->low[i].start,
-						     (json_int_t)r->low[i].end,
-						     (double)r->low[i].confidence));
-	json_t *j = json_pack("{s:s, s:o, s:o, s:i, s:f, s:i, s:i, s:f, s:i, s:i}",
-			      "text", r->text, "lines", lines, "low", low, "words", r->words,
-			      "confidence", (double)r->confidence, "psm", r->psm,
-			      "rotation", r->rotation, "seconds", r->seconds, "dpi", dpi,
-			      "flagged", flagged);
-	char *text = json_dumps(j, JSON_COMPACT);
-	json_decref(j);
-	return text;
-}
-
-static int result_from_json(const char *text, struct ocr_result *r, int *flagged)
-{
-	json_error_t jerr;
-	json_t *j = json_loads(text, 0, &jerr), *lines, *low;
-	const char *t;
-	double conf, secs;
-	int dpi;
-	memset(r, 0, sizeof(*r));
-	if (!j || json_unpack(j, "{s:s, s:o, s:o, s:i, s:F, s:i, s:i, s:F, s:i, s:i}", "text", &t,
-			      "lines", &lines, "low", &low, "words", &r->words, "confidence", &conf,
-			      "psm", &r->psm, "rotation", &r->rotation, "seconds", &secs, "dpi", &dpi,
-			      "flagged", flagged)) {
-		json_decref(j);
-		return -1;
-	}
-	r->text = xstrdup(t);
-	r->confidence = (float)conf;
-	r->seconds = secs;
-	size_t textlen = strlen(r->text);
-	r->nlines = json_array_size(lines);
-	r->lines = xcalloc(r->nlines + 1, sizeof(*r->lines));
-	for (size_t i = 0; i < r->nlines; i++) {
-		json_int_t a = 0, b = 0;
-		double c = 0;
-		struct ocr_line *l = &r->lines[i];
-		json_unpack(json_array_get(lines, i), "[I, I, i, F, i]", &a, &b, &l->para, &c, &l->height);
-		l->start = (size_t)a <= textlen ? (size_t)a : textlen;
-		l->end = (size_t)b <= textlen && b >= a ? (size_t)b : l->start;
-		l->confidence = (float)c;
-	}
-	r->nlow = json_array_size(low);
-	r->low = xcalloc(r->nlow + 1, sizeof(*r->low));
-	for (size_t i = 0; i < r->nlow; i++) {
-		json_int_t a = 0, b = 0;
-		double c = 0;
-		json_unpack(json_array_get(low, i), "[I, I, F]", &a, &b, &c);
-		r->low[i].start = (size_t)a <= textlen ? (size_t)a : textlen;
-		r->low[i].end = (size_t)b <= textlen && b >= a ? (size_t)b : r->low[i].start;
-		r->low[i].confidence = (float)c;
-	}
-	json_decref(j);
-	return 0;
-}
-
 int ocr_result_render(const char *result_json, const char *mark_open, const char *mark_close,
 		      struct strbuf *out, struct strbuf *err)
 {
 	struct ocr_result r;
 	int flagged;
-	if (result_from_json(result_json, &r, &flagged)) {
+	if (ocr_result_from_json(result_json, &r, &flagged)) {
 		strbuf_addstr(err, "the cached OCR result is unreadable");
 		return -1;
 	}
@@ -249,78 +142,10 @@ int ocr_result_render(const char *result_json, const char *mark_open, const char
 
 /* --- the work on one page ------------------------------------------------ */
 
-static void *load_engine(void *arg)
-{
-	struct engine_loading *l = arg;
-	l->engine = ocr_engine_new(l->cfg->ocr.tessdata, l->cfg->ocr.languages, &l->err);
-	return NULL;
-}
-
-static void start_loading(struct ocr_stage *s, int t)
-{
-	struct engine_loading *l = &s->loading[t];
-	if (s->engines[t] || l->started)
-		return;
-	l->cfg = s->cfg;
-	strbuf_init(&l->err, 0);
-	l->started = pthread_create(&l->thread, NULL, load_engine, l) == 0;
-}
-
-static struct ocr_engine *engine_for(struct ocr_stage *s, int t, struct strbuf *err)
-{
-	struct engine_loading *l = &s->loading[t];
-	if (!s->engines[t] && l->started) {
-		pthread_join(l->thread, NULL);
-		l->started = 0;
-		s->engines[t] = l->engine;
-		if (!l->engine)
-			strbuf_add(err, l->err.buf, l->err.len);
-		strbuf_release(&l->err);
-	}
-	if (!s->engines[t])
-		s->engines[t] = ocr_engine_new(s->cfg->ocr.tessdata, s->cfg->ocr.languages, err);
-	return s->engines[t];
-}
-
-/* Recognise, and retry a weak page once: upright if it is turned, else as one block. */
-static int recognise(struct ocr_stage *s, struct ocr_engine *e, struct page_image *img,
-		     struct page_job *job)
-{
-	const struct config *cfg = s->cfg;
-	double budget = cfg->ocr.page_timeout, t0 = time_mono();
-	if (ocr_engine_read(e, img, OCR_PSM_AUTO, cfg->ocr.low_word_confidence, budget,
-			    &job->result, &job->error))
-		return -1;
-	if (!job->result.words || !is_weak(s, &job->result))
-		return 0;
-	struct ocr_result second;
-	struct strbuf err2 = STRBUF_INIT;
-	int rotation = page_image_upright_rotation(img);
-	if (rotation)
-		page_image_rotate(img, rotation);
-	double left = budget - (time_mono() - t0);
-	int rc = left > 0 ? ocr_engine_read(e, img, rotation ? OCR_PSM_AUTO : OCR_PSM_SINGLE_BLOCK,
-					    cfg->ocr.low_word_confidence, left, &second, &err2)
-			  : -1;
-	if (rc == 0 && second.confidence > job->result.confidence) {
-		second.seconds += job->result.seconds;
-		second.rotation = rotation;
-		ocr_result_release(&job->result);
-		job->result = second;
-	} else {
-		if (rc == 0) {
-			job->result.seconds += second.seconds;
-			ocr_result_release(&second);
-		}
-	}
-	strbuf_release(&err2);
-	return 0;
-}
-
 /* Save a fresh result at once: a crash later must not cost this OCR again. */
 static void cache_result(struct ocr_stage *s, const char *path, struct page_job *job)
 {
-	char *json = result_to_json(&job->result, job->dpi, job->flagged);
+	char *json = ocr_result_to_json(&job->result, job->dpi, job->flagged);
 	struct strbuf err = STRBUF_INIT;
 	pthread_mutex_lock(&s->lock);
 	if (store_ocr_cache_put(s->st, job->key, ocr_engine_version(), s->cfg->ocr.languages,
@@ -333,19 +158,16 @@ static void cache_result(struct ocr_stage *s, const char *path, struct page_job 
 	free(json);
 }
 
-static void run_job(struct doc_work *w, int t, struct page_job *job)
+static void run_job(struct doc_work *w, struct page_reader *reader, struct page_job *job)
 {
 	struct ocr_stage *s = w->stage;
 	const struct ocr_input *in = &w->docs[job->doc];
-	struct page_image img;
-	if (page_image_load(s->loaders[t], in->path, in->type, job->page_no, s->cfg, &img,
-			    &job->error)) {
-		job->state = JOB_FAILED;
+	char hash[SHA256_HEX_LEN + 1];
+	job->state = JOB_FAILED;
+	if (page_reader_load(reader, in->path, in->type, job->page_no, &job->dpi, hash, &job->error))
 		return;
-	}
-	job->dpi = img.dpi;
 	struct strbuf key = STRBUF_INIT;
-	strbuf_addf(&key, "%s|%s", img.hash, s->settings);
+	strbuf_addf(&key, "%s|%s", hash, s->settings);
 	sha256_hex(key.buf, key.len, job->key);
 	strbuf_release(&key);
 
@@ -353,34 +175,32 @@ static void run_job(struct doc_work *w, int t, struct page_job *job)
 	pthread_mutex_lock(&s->lock);
 	int hit = store_ocr_cache_get(s->st, job->key, &cached, &job->error);
 	pthread_mutex_unlock(&s->lock);
-	if (hit == 0 && result_from_json(cached, &job->result, &job->flagged) == 0) {
+	if (hit == 0 && ocr_result_from_json(cached, &job->result, &job->flagged) == 0) {
 		job->state = JOB_CACHED;
+		page_reader_drop(reader);
 	} else {
 		strbuf_reset(&job->error);
-		struct ocr_engine *e = engine_for(s, t, &job->error);
-		if (!e || recognise(s, e, &img, job)) {
-			job->state = JOB_FAILED;
-		} else {
+		if (!page_reader_recognise(reader, &job->result, &job->error)) {
 			job->state = JOB_DONE;
-			job->flagged = job->result.words && is_weak(s, &job->result);
+			job->flagged = job->result.words && ocr_result_is_weak(s->cfg, &job->result);
 			cache_result(s, in->path, job);
 		}
 	}
 	free(cached);
-	page_image_release(&img);
 }
 
+/* Take pages until none is left, or until this thread's reader lost its worker. */
 static void *worker(void *arg)
 {
 	struct doc_work *w = ((void **)arg)[0];
-	int t = (int)(long)((void **)arg)[1];
-	for (;;) {
+	struct page_reader *reader = ((void **)arg)[1];
+	while (page_reader_ready(reader)) {
 		pthread_mutex_lock(&w->next_lock);
 		size_t i = w->next++;
 		pthread_mutex_unlock(&w->next_lock);
 		if (i >= w->njobs)
 			break;
-		run_job(w, t, &w->jobs[i]);
+		run_job(w, reader, &w->jobs[i]);
 		if (w->stage->on_page) {
 			pthread_mutex_lock(&w->stage->lock);
 			w->stage->on_page(w->stage->on_page_ctx);
@@ -388,6 +208,48 @@ static void *worker(void *arg)
 		}
 	}
 	return NULL;
+}
+
+/*
+ * Start the readers (an isolated one forks its worker: no other thread
+ * runs yet), then let the threads take pages.  A thread whose worker is
+ * lost stops; once all have, the pages left get a new round with workers
+ * started again, so a crash costs its page and a restart, never the rest.
+ */
+static void read_pages(struct ocr_stage *s, struct doc_work *w, int nthreads)
+{
+	pthread_t *threads = xcalloc((size_t)nthreads, sizeof(pthread_t));
+	void *(*args)[2] = xcalloc((size_t)nthreads, sizeof(*args));
+	struct strbuf err = STRBUF_INIT;
+	while (w->next < w->njobs) {
+		int ready = 0;
+		for (int t = 0; t < nthreads; t++) {
+			if (!s->readers[t])
+				s->readers[t] = s->isolated ? page_reader_new_isolated(s->cfg)
+							    : page_reader_new_local(s->cfg, s->pool);
+			strbuf_reset(&err);
+			if (page_reader_start(s->readers[t], &err) == 0)
+				args[ready++][1] = s->readers[t];
+		}
+		if (!ready) {
+			for (; w->next < w->njobs; w->next++) { /* fork failed: say why, page by page */
+				w->jobs[w->next].state = JOB_FAILED;
+				strbuf_add(&w->jobs[w->next].error, err.buf, err.len);
+			}
+			break;
+		}
+		for (int t = 0; t < ready; t++) {
+			args[t][0] = w;
+			if (t && pthread_create(&threads[t], NULL, worker, args[t]))
+				BUG("cannot start an OCR thread");
+		}
+		worker(args[0]);	/* the calling thread works too */
+		for (int t = 1; t < ready; t++)
+			pthread_join(threads[t], NULL);
+	}
+	strbuf_release(&err);
+	free(threads);
+	free(args);
 }
 
 /* --- putting the text into the document ---------------------------------- */
@@ -486,7 +348,7 @@ static void apply_job(struct ocr_stage *s, struct extracted *doc, struct page_re
 	p->low_words = (int)r->nlow;
 	p->seconds = r->seconds;
 	p->flagged = job->flagged;
-	p->chars = (int)count_chars(r->text);
+	p->chars = (int)ocr_visible_chars(r->text);
 	p->method = r->words ? PAGE_OCR : PAGE_EMPTY;
 	stats->cached += job->state == JOB_CACHED;
 	if (!r->words) {
@@ -537,30 +399,10 @@ void ocr_documents(struct ocr_stage *s, struct ocr_input *docs, size_t ndocs,
 	}
 	if (!w.njobs)
 		return;
-	if (!s->pool)
+	if (!s->pool && !s->isolated)
 		s->pool = page_loader_pool_new();
-	int nthreads = s->nthreads < (int)w.njobs ? s->nthreads : (int)w.njobs;
-	for (int t = 0; t < nthreads; t++) {
-		if (!s->loaders[t])
-			s->loaders[t] = page_loader_new(s->pool);
-		start_loading(s, t);
-	}
 	pthread_mutex_init(&w.next_lock, NULL);
-	pthread_t *threads = xcalloc((size_t)nthreads, sizeof(pthread_t));
-	void *(*args)[2] = xcalloc((size_t)nthreads, sizeof(*args));
-	for (int t = 0; t < nthreads; t++) {
-		args[t][0] = &w;
-		args[t][1] = (void *)(long)t;
-		if (t == 0)
-			continue; /* the calling thread works too */
-		if (pthread_create(&threads[t], NULL, worker, args[t]))
-			BUG("cannot start an OCR thread");
-	}
-	worker(args[0]);
-	for (int t = 1; t < nthreads; t++)
-		pthread_join(threads[t], NULL);
-	free(threads);
-	free(args);
+	read_pages(s, &w, s->nthreads < (int)w.njobs ? s->nthreads : (int)w.njobs);
 	pthread_mutex_destroy(&w.next_lock);
 
 	/* Jobs are in document, then page order: apply them document by document. */

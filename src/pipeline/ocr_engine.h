@@ -48,6 +48,11 @@ struct ocr_result {
 
 void ocr_result_release(struct ocr_result *r);
 
+/* The result as JSON, with the page's dpi and whether it was flagged weak; caller frees. */
+char *ocr_result_to_json(const struct ocr_result *r, int dpi, int flagged);
+/* Parse what ocr_result_to_json wrote (offsets kept inside the text): 0 or -1. */
+int ocr_result_from_json(const char *text, struct ocr_result *r, int *flagged);
+
 /*
  * Recognise the image.  Stops with an error when `deadline_s` seconds pass
  * first.  Words under `low_word_confidence` are listed in r->low.
