@@ -14,7 +14,9 @@
 #     ragops single-thread and tesseract single-thread run back to back (in
 #     alternating order when repeated) and their ratio is taken pair by pair.
 #  2. ratios: ragops / tesseract on 1 thread (target < 1.10), all cores /
-#     1 thread for each engine (ragops target <= 0.55).
+#     1 thread for each engine (ragops target <= 0.55), and ragops with its
+#     pages read in worker processes (ingest.isolate, the default) / in the
+#     run's own process (ingest.isolate=false), 1 thread (target <= 1.10).
 #  3. character error rate against samples/groundtruth: ragops (`ragops ocr
 #     show --plain`), tesseract (its .txt), ocrmypdf (pdftotext -raw of its
 #     PDF);
@@ -231,11 +233,12 @@ if [[ $WITH_OCRMYPDF == 1 ]]; then
 fi
 
 # --- the engines -----------------------------------------------------------
-# run_ragops CFG THREADS K: fresh data folder, `ragops run`, check the outcome
+# run_ragops CFG THREADS K [OPTION...]: fresh data folder, `ragops run`, check the outcome
 run_ragops() {
 	local cfg=$1 threads=$2 k=$3 d=$W/d-$1-$3 out=$W/res/$1-$3.out
+	shift 3
 	rm -rf "$d"
-	timed "$cfg-$k" "'$BIN' --data '$d' -c ocr.threads=$threads -c ocr.languages=$LANGS -c ocr.dpi=$DPI run --inbox '$W/inbox' --json >'$out' 2>'$W/res/$cfg-$k.err'" \
+	timed "$cfg-$k" "'$BIN' --data '$d' $* -c ocr.threads=$threads -c ocr.languages=$LANGS -c ocr.dpi=$DPI run --inbox '$W/inbox' --json >'$out' 2>'$W/res/$cfg-$k.err'" \
 		"$out" "$W/res/$cfg-$k.err"
 	local m; m=$(jget "$out" metrics)
 	cp "$m" "$W/res/$cfg-$k.metrics.json"
@@ -309,6 +312,8 @@ rep() {
 		say "run $k: tesseract CLI, 1 thread";   run_tess_1 "$k"
 		say "run $k: ragops, 1 thread";          run_ragops ragops-1 1 "$k"
 	fi
+	# pages read in the run's own process: what isolating them costs
+	say "run $k: ragops in-process, 1 thread";   run_ragops ragops-inproc-1 1 "$k" -c ingest.isolate=false
 	say "run $k: ragops, all cores";             run_ragops ragops-all 0 "$k"
 	say "run $k: tesseract CLI, $JOBS at a time"; run_tess_all "$k"
 	if [[ $WITH_OCRMYPDF == 1 ]]; then
@@ -330,7 +335,7 @@ rep() {
 		copy_texts "$W/out-tesseract-1-1" tesseract-1; copy_texts "$W/out-tesseract-all-1" tesseract-all
 		if [[ $WITH_OCRMYPDF == 1 ]]; then pdf_texts "$W/out-ocrmypdf-all-1.pdf" ocrmypdf-all; fi
 	fi
-	rm -rf "$W/d-ragops-1-$k" "$W/d-ragops-all-$k" "$W"/out-*-"$k".pdf
+	rm -rf "$W/d-ragops-1-$k" "$W/d-ragops-inproc-1-$k" "$W/d-ragops-all-$k" "$W"/out-*-"$k".pdf
 }
 
 done_reps=0

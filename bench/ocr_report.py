@@ -591,6 +591,11 @@ def cmd_report(res, gt_dir, out_json):
           % (f2(ratio), target_ratio, "PASS" if ok_ratio else "FAIL", caveat(noise_ratio)))
     print("ragops all cores / 1 thread:   %s  (target <= %.2f: %s)%s"
           % (f2(rp), target_par, "PASS" if ok_par else "FAIL", caveat(noise_par)))
+    iso, inproc = summarise(timings(res, "ragops-1"), pages), summarise(timings(res, "ragops-inproc-1"), pages)
+    if iso and inproc:
+        r_iso = iso["wall_s"]["median"] / inproc["wall_s"]["median"]
+        print("ragops isolated / in-process:  %s  (1 thread, ingest.isolate true / false; target <= 1.10: %s)%s"
+              % (f2(r_iso), "PASS" if r_iso <= 1.10 else "FAIL", caveat(noise("ragops-1", "ragops-inproc-1"))))
     if equal_work:
         c = sorted(set(p["ragops_cached_pages"] for p in used))
         print("  equal OCR work: ragops reused its result for %s repeated page(s) of the PDF (ocr.cached),"

@@ -5,7 +5,9 @@
 # holds Tesseract's copy of the page instead of two.  Peak RSS of the whole
 # run, one OCR thread: 1.6 GB before, about 0.74 GB after (gray: 0.96 GB
 # before).  The page is white but for the head of a sample sheet, which
-# must still be read.
+# must still be read.  With ingest.isolate (the default) the page is held by
+# the OCR worker process: GNU time reports the largest of the run's
+# processes (wait4 counts the children reaped), which is that worker.
 . "$(dirname "$0")/lib.sh"
 d=$(new_data big)
 inbox="$scratch/inbox"
