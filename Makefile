@@ -118,7 +118,8 @@ clean:
 
 # --- fuzzing: clang libFuzzer with ASan + UBSan; see fuzz/README.md --------------------------
 # make fuzz        the library rebuilt with clang into $(FUZZ_BUILD)/, one fuzzer per fuzz/fuzz_*.c
-# make fuzz-smoke  every fuzzer 30 s;  make hardening  every fuzzer $(FUZZ_SECONDS) s (600)
+# make fuzz-smoke  every fuzzer 30 s;  make hardening  every fuzzer $(FUZZ_SECONDS) s (600), then
+#                  bench/load.sh (50 clients for 60 s while a run ingests)
 FUZZ_BUILD   ?= $(BUILD)-fuzz
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 600
@@ -141,4 +142,6 @@ fuzz-smoke: fuzz
 	scripts/fuzz.sh $(FUZZ_BUILD) 30
 
 hardening: fuzz
+	@$(MAKE) --no-print-directory all
 	scripts/fuzz.sh $(FUZZ_BUILD) $(FUZZ_SECONDS)
+	bench/load.sh $(BUILD)/ragops
