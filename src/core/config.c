@@ -641,10 +641,18 @@ int config_key_is_operational(const char *key)
 void config_section_fingerprint(const struct config *cfg, const char *prefix, struct strbuf *out)
 {
 	for (size_t i = 0; i < NFIELDS; i++) {
-		if (!starts_with(fields[i].key, prefix) || config_key_is_operational(fields[i].key))
+		if (!starts_with(fields[i].key, prefix))
 			continue;
 		strbuf_addf(out, "%s=", fields[i].key);
-		format_value(cfg, &fields[i], out);
+		/*
+		 * An operational key counts at its default, whatever its value:
+		 * changing it changes no key, and keys made before it was left
+		 * out (with the default) stay the same.
+		 */
+		if (config_key_is_operational(fields[i].key))
+			strbuf_addstr(out, fields[i].def);
+		else
+			format_value(cfg, &fields[i], out);
 		strbuf_addch(out, ';');
 	}
 }

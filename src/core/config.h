@@ -164,7 +164,7 @@ void config_dump(const struct config *cfg, struct strbuf *out);
 char *config_to_json(const struct config *cfg);
 /* Whether `key` says how work is done (threads, timeouts, an endpoint), not what it makes. */
 int config_key_is_operational(const char *key);
-/* A stable fingerprint of the keys a stage depends on (prefix "chunk."), operational ones left out. */
+/* A stable fingerprint of the keys a stage depends on (prefix "chunk."), operational ones at their defaults. */
 void config_section_fingerprint(const struct config *cfg, const char *prefix, struct strbuf *out);
 
 #endif
