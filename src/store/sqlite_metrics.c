@@ -1,40 +1,51 @@
 /*
  * SQLite backend: aggregates for the Prometheus exposition (/metrics).
  * One query each, computed by SQLite in a single pass over the table.
+ * Each statement is constant text: the series picks one, and the bucket
+ * bounds are bound parameters.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/error.h"
 #include "core/strbuf.h"
 #include "core/xalloc.h"
 #include "store/sqlite_internal.h"
 #include "store/store.h"
 
-static const struct {
-	const char *value, *from;
-} series_sql[] = {
-	[SERIES_OCR_CONFIDENCE] = { "confidence", "pages WHERE method = 'ocr' AND words > 0" },
-	[SERIES_QUERY_SECONDS] = { "ms_total / 1000.0", "queries" },
-	[SERIES_ANSWER_CHARS] = { "answer_chars", "queries" },
-	[SERIES_ANSWER_SOURCES] = { "source_count", "queries" },
-	[SERIES_RATING] = { "rating", "feedback" },
+/*
+ * The histogram of the values v(x): count, sum, then one cumulative bucket
+ * per bound ?1..?16.  A bound left unbound is NULL, and `x <= NULL` is
+ * NULL, which total() skips: unused buckets read 0.
+ */
+#define HISTOGRAM_OF_V \
+	" SELECT count(*), total(x)," \
+	" total(x <= ?1), total(x <= ?2), total(x <= ?3), total(x <= ?4)," \
+	" total(x <= ?5), total(x <= ?6), total(x <= ?7), total(x <= ?8)," \
+	" total(x <= ?9), total(x <= ?10), total(x <= ?11), total(x <= ?12)," \
+	" total(x <= ?13), total(x <= ?14), total(x <= ?15), total(x <= ?16) FROM v"
+#define HISTOGRAM_MAX_BOUNDS 16
+
+static const char *const series_sql[] = {
+	[SERIES_OCR_CONFIDENCE] = "WITH v(x) AS (SELECT confidence FROM pages"
+				  " WHERE method = 'ocr' AND words > 0)" HISTOGRAM_OF_V,
+	[SERIES_QUERY_SECONDS] = "WITH v(x) AS (SELECT ms_total / 1000.0 FROM queries)" HISTOGRAM_OF_V,
+	[SERIES_ANSWER_CHARS] = "WITH v(x) AS (SELECT answer_chars FROM queries)" HISTOGRAM_OF_V,
+	[SERIES_ANSWER_SOURCES] = "WITH v(x) AS (SELECT source_count FROM queries)" HISTOGRAM_OF_V,
+	[SERIES_RATING] = "WITH v(x) AS (SELECT rating FROM feedback)" HISTOGRAM_OF_V,
 };
 
 int store_series_histogram(struct store *st, enum store_series series, const double *bounds,
 			   size_t nbounds, struct store_histogram *h, struct strbuf *err)
 {
-	struct strbuf sql = STRBUF_INIT;
 	sqlite3_stmt *stmt = NULL;
-	const char *v = series_sql[series].value;
-	strbuf_addf(&sql, "SELECT count(*), total(%s)", v);
-	for (size_t i = 0; i < nbounds; i++)
-		strbuf_addf(&sql, ", total(%s <= %.17g)", v, bounds[i]);
-	strbuf_addf(&sql, " FROM %s", series_sql[series].from);
-	int rc = sql_prepare(st, sql.buf, &stmt, err);
-	strbuf_release(&sql);
-	if (rc)
+	if (nbounds > HISTOGRAM_MAX_BOUNDS)
+		BUG("a histogram has at most %d bounds, not %zu", HISTOGRAM_MAX_BOUNDS, nbounds);
+	if (sql_prepare(st, series_sql[series], &stmt, err))
 		return -1;
+	for (size_t i = 0; i < nbounds; i++)
+		sqlite3_bind_double(stmt, (int)i + 1, bounds[i]);
 	if (sqlite3_step(stmt) != SQLITE_ROW) {
 		sqlite3_finalize(stmt);
 		return sql_fail(st, "cannot read a histogram", err);

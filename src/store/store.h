@@ -478,7 +478,7 @@ struct store_histogram {
 	long long *le;		/* le[i]: values <= bounds[i] (cumulative, as Prometheus wants) */
 };
 
-/* Fill h->le (caller's array of nbounds), count and sum for `series`. */
+/* Fill h->le (caller's array of nbounds, at most 16), count and sum for `series`. */
 int store_series_histogram(struct store *st, enum store_series series, const double *bounds,
 			   size_t nbounds, struct store_histogram *h, struct strbuf *err);
 

@@ -3,7 +3,8 @@
  * temporary folder: schema, documents with pages and chunks, full-text
  * search (stemming, accent folding, language filter, snippets), content
  * replacement and deletion, integrity checks, runs, tasks, reaping a
- * run whose process died, and lists that fail half-way on a damaged file.
+ * run whose process died, lists that fail half-way on a damaged file, and
+ * the histograms /metrics reads.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -482,6 +483,66 @@ static void test_list_fails_on_damaged_file(void **state)
 	assert_non_null(strstr(f->err.buf, "store: cannot read the runs: "));
 }
 
+/*
+ * Histograms for /metrics: cumulative buckets on values that fall on a
+ * bound, between bounds and past the last one; a series with fewer bounds
+ * than the statement has slots; an empty series.
+ */
+static void test_series_histogram(void **state)
+{
+	struct fixture *f = *state;
+	static const int ratings[] = { 1, 2, 2, 5, 5, 5, 3 };
+	static const double ms[] = { 4, 5, 30, 1200, 20000 };
+	for (size_t i = 0; i < sizeof(ratings) / sizeof(ratings[0]); i++) {
+		struct feedback_record fb = { .question = "Q ?", .answer = "A.", .rating = ratings[i] };
+		assert_int_equal(store_feedback_add(f->st, &fb, &f->err), 0);
+	}
+	for (size_t i = 0; i < sizeof(ms) / sizeof(ms[0]); i++) {
+		struct query_record q = { .question = "Q ?", .language = "fr", .answer = "A.",
+					  .sources_json = "[]", .retriever = "bm25", .embedder = "-",
+					  .answerer = "extractive", .answer_chars = 2,
+					  .source_count = (int)i, .ms_total = ms[i] };
+		assert_true(store_query_log(f->st, &q, &f->err) > 0);
+	}
+
+	long long le[16];
+	struct store_histogram h = { .le = le };
+	const double rating_bounds[] = { 1, 2, 2.5, 4, 5 };
+	assert_int_equal(store_series_histogram(f->st, SERIES_RATING, rating_bounds, 5, &h, &f->err), 0);
+	assert_int_equal(h.count, 7);
+	assert_true(h.sum == 23.0);
+	const long long rating_le[] = { 1, 3, 3, 4, 7 };
+	for (size_t i = 0; i < 5; i++)
+		assert_int_equal(le[i], rating_le[i]);
+
+	/* ms_total / 1000: 0.004 0.005 0.03 1.2 20 */
+	const double second_bounds[] = { 0.005, 0.01, 1, 10 };
+	assert_int_equal(store_series_histogram(f->st, SERIES_QUERY_SECONDS, second_bounds, 4, &h,
+						&f->err), 0);
+	assert_int_equal(h.count, 5);
+	assert_true(h.sum > 21.238 && h.sum < 21.240);
+	const long long second_le[] = { 2, 2, 3, 4 };
+	for (size_t i = 0; i < 4; i++)
+		assert_int_equal(le[i], second_le[i]);
+
+	/* As many bounds as the statement has slots (source_count: 0 1 2 3 4). */
+	double sixteen[16];
+	for (size_t i = 0; i < 16; i++)
+		sixteen[i] = (double)i - 1;
+	assert_int_equal(store_series_histogram(f->st, SERIES_ANSWER_SOURCES, sixteen, 16, &h, &f->err), 0);
+	assert_int_equal(h.count, 5);
+	for (size_t i = 0; i < 16; i++)
+		assert_int_equal(le[i], i < 5 ? (long long)i : 5);
+
+	/* No OCR page yet: nothing counted. */
+	le[0] = -1;
+	assert_int_equal(store_series_histogram(f->st, SERIES_OCR_CONFIDENCE, rating_bounds, 1, &h,
+						&f->err), 0);
+	assert_int_equal(h.count, 0);
+	assert_true(h.sum == 0.0);
+	assert_int_equal(le[0], 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -492,6 +553,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_runs_and_tasks, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reap_dead_run, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_list_fails_on_damaged_file, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_series_histogram, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
