@@ -3,7 +3,6 @@
  * PRAGMA user_version; never edit a released one, add the next.
  */
 #include <stddef.h>
-#include <stdio.h>
 
 #include "store/sqlite_internal.h"
 
@@ -423,6 +422,20 @@ static const char *const migrations[] = {
 	"CREATE INDEX feedback_keys_feedback ON feedback_keys(feedback_id);",
 };
 
+/*
+ * The statement that records migration N as done, one per migration:
+ * PRAGMA takes no bound parameter, and SQL is never printed (t0154).
+ * sqlite_migrate checks that each one left the version it names.
+ */
+#define USER_VERSION(n) "PRAGMA user_version = " #n
+static const char *const version_bumps[] = {
+	USER_VERSION(1), USER_VERSION(2), USER_VERSION(3), USER_VERSION(4), USER_VERSION(5),
+	USER_VERSION(6), USER_VERSION(7), USER_VERSION(8), USER_VERSION(9), USER_VERSION(10),
+};
+_Static_assert(sizeof(version_bumps) / sizeof(version_bumps[0]) ==
+		       sizeof(migrations) / sizeof(migrations[0]),
+	       "a migration added needs its USER_VERSION(n) in version_bumps");
+
 /* Whether a migration left a reference dangling; *msg says which table. */
 static int foreign_keys_broken(sqlite3 *db, char **msg)
 {
@@ -450,6 +463,16 @@ static int schema_version(sqlite3 *db)
 	return version;
 }
 
+/* Whether version_bumps left another version than `want` (a slip in the table). */
+static int version_not_bumped(sqlite3 *db, int want, char **msg)
+{
+	int got = schema_version(db);
+	if (got == want)
+		return 0;
+	*msg = sqlite3_mprintf("its statement set user_version %d, not %d", got, want);
+	return 1;
+}
+
 int sqlite_migrate(sqlite3 *db, struct strbuf *err)
 {
 	int version = schema_version(db);
@@ -472,8 +495,6 @@ int sqlite_migrate(sqlite3 *db, struct strbuf *err)
 	int ret = 0;
 	for (int v = version; v < latest && !ret; v++) {
 		char *msg = NULL;
-		char bump[64];
-		snprintf(bump, sizeof(bump), "PRAGMA user_version = %d;", v + 1);
 		if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, &msg) != SQLITE_OK) {
 			strbuf_addf(err, "migration %d failed: %s", v + 1, msg ? msg : "?");
 			sqlite3_free(msg);
@@ -487,7 +508,8 @@ int sqlite_migrate(sqlite3 *db, struct strbuf *err)
 		}
 		if (sqlite3_exec(db, migrations[v], NULL, NULL, &msg) != SQLITE_OK ||
 		    foreign_keys_broken(db, &msg) ||
-		    sqlite3_exec(db, bump, NULL, NULL, &msg) != SQLITE_OK ||
+		    sqlite3_exec(db, version_bumps[v], NULL, NULL, &msg) != SQLITE_OK ||
+		    version_not_bumped(db, v + 1, &msg) ||
 		    sqlite3_exec(db, "COMMIT", NULL, NULL, &msg) != SQLITE_OK) {
 			strbuf_addf(err, "migration %d failed: %s", v + 1, msg ? msg : "?");
 			sqlite3_free(msg);
