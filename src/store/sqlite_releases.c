@@ -61,17 +61,22 @@ static void read_release(sqlite3_stmt *stmt, struct release_record *r)
 		*texts[i] = sql_column_dup(stmt, col++);
 }
 
-static int release_one(struct store *st, const char *where, long long id,
+/* Which release release_one reads: one complete statement each. */
+enum release_pick { RELEASE_BY_ID, RELEASE_PRODUCTION, RELEASE_NEWEST };
+static const char *const release_pick_sql[] = {
+	[RELEASE_BY_ID] = RELEASE_COLUMNS "WHERE r.id = ?1",
+	[RELEASE_PRODUCTION] = RELEASE_COLUMNS "WHERE r.state = 'production'",
+	[RELEASE_NEWEST] = RELEASE_COLUMNS "ORDER BY r.id DESC LIMIT 1",
+};
+
+static int release_one(struct store *st, enum release_pick pick, long long id,
 		       struct release_record *out, struct strbuf *err)
 {
 	sqlite3_stmt *stmt = NULL;
-	char *sql = xasprintf("%s%s", RELEASE_COLUMNS, where);
 	memset(out, 0, sizeof(*out));
-	int bad = sql_prepare(st, sql, &stmt, err);
-	free(sql);
-	if (bad)
+	if (sql_prepare(st, release_pick_sql[pick], &stmt, err))
 		return -1;
-	if (id)
+	if (pick == RELEASE_BY_ID)
 		sqlite3_bind_int64(stmt, 1, id);
 	int rc = sqlite3_step(stmt);
 	if (rc == SQLITE_ROW)
@@ -84,13 +89,13 @@ static int release_one(struct store *st, const char *where, long long id,
 int store_release_get(struct store *st, long long id, struct release_record *out,
 		      struct strbuf *err)
 {
-	return id ? release_one(st, "WHERE r.id = ?1", id, out, err)
-		  : release_one(st, "WHERE r.state = 'production'", 0, out, err);
+	return id ? release_one(st, RELEASE_BY_ID, id, out, err)
+		  : release_one(st, RELEASE_PRODUCTION, 0, out, err);
 }
 
 int store_release_latest(struct store *st, struct release_record *out, struct strbuf *err)
 {
-	return release_one(st, "ORDER BY r.id DESC LIMIT 1", 0, out, err);
+	return release_one(st, RELEASE_NEWEST, 0, out, err);
 }
 
 int store_releases_list(struct store *st, unsigned limit, struct release_record **out, size_t *n,
