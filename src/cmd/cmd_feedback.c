@@ -22,7 +22,7 @@ static const char usage[] =
 	"                           --rating 1-5 [--text T] [--corrected C]\n"
 	"                           [--helpful DOC]... [--unhelpful DOC]... [--json]\n"
 	"       ragops feedback list [--since 7d] [--min-rating N] [--max-rating N] [--limit N] [--json]\n"
-	"       ragops feedback export [--format jsonl|json] [--since 7d]\n\n"
+	"       ragops feedback export [--format jsonl|json] [--since 7d] [--raw]\n\n"
 	"Feedback is kept in the store (the source of truth) and as one JSON file per\n"
 	"record under <data>/feedback/.  --query-id links it to a logged question\n"
 	"('ragops ask --json' prints the id); the question, answer and sources then\n"
@@ -30,7 +30,8 @@ static const char usage[] =
 	"the 'document' of each source in 'ragops ask --json' (at most 20 each; a\n"
 	"path some document of the store has had).  --since takes 30m, 24h, 7d...\n"
 	"export replaces e-mail addresses, phone numbers, IBANs, credentials and API\n"
-	"keys in the text by [email], [phone]...; the store and list keep them.\n\n"
+	"keys in the text by [email], [phone]...; the store and list keep them, and\n"
+	"export --raw writes the text as given (as GET /api/feedback/export?raw=1).\n\n"
 	"Exit codes: 0 success, 2 bad option or value.\n";
 
 struct options {
@@ -38,7 +39,7 @@ struct options {
 	struct feedback_record f;
 	json_t *sources, *helpful, *unhelpful;
 	const char *format;
-	int json;
+	int json, raw;
 };
 
 static int parse(int argc, char **argv, struct options *o)
@@ -59,13 +60,14 @@ static int parse(int argc, char **argv, struct options *o)
 		{ "limit", required_argument, NULL, 'n' },
 		{ "format", required_argument, NULL, 'f' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "raw", no_argument, NULL, 'R' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	long long v;
 	int c;
 	cmd_reset_getopt();
-	while ((c = getopt_long(argc, argv, "i:q:a:s:r:t:c:H:U:S:m:M:n:f:jh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "i:q:a:s:r:t:c:H:U:S:m:M:n:f:jRh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'i':
 		case 'r':
@@ -119,6 +121,7 @@ static int parse(int argc, char **argv, struct options *o)
 		}
 		case 'f': o->format = optarg; break;
 		case 'j': o->json = 1; break;
+		case 'R': o->raw = 1; break;
 		case 'h': fputs(usage, stdout); return 1;
 		default: fputs(usage, stderr); return -1;
 		}
@@ -202,8 +205,8 @@ static int list(struct app *app, struct options *o, int export)
 	} else {
 		json_t *arr = json_array();
 		for (size_t i = 0; i < n; i++) {
-			/* What leaves ragops is scrubbed; list shows the record as stored. */
-			json_t *j = export ? feedback_export_json(&fs[i], NULL) : feedback_to_json(&fs[i]);
+			/* What leaves ragops is scrubbed unless asked; list shows the record as stored. */
+			json_t *j = export && !o->raw ? feedback_export_json(&fs[i], NULL) : feedback_to_json(&fs[i]);
 			if (!strcmp(format, "jsonl")) {
 				json_dumpf(j, stdout, JSON_COMPACT);
 				putchar('\n');
@@ -231,12 +234,17 @@ static int run_feedback(int argc, char **argv, struct app *app)
 	}
 	struct options o = { .sources = json_array(), .helpful = json_array(), .unhelpful = json_array() };
 	int rc = parse(argc - 1, argv + 1, &o), ret;
-	if (rc)
+	if (rc) {
 		ret = rc > 0 ? EXIT_OK : EXIT_USAGE;
-	else if (!strcmp(argv[1], "add"))
+	} else if (o.raw && strcmp(argv[1], "export")) {
+		fprintf(stderr, "ragops feedback %s: --raw is for export (list shows the text as given)\n",
+			argv[1]);
+		ret = EXIT_USAGE;
+	} else if (!strcmp(argv[1], "add")) {
 		ret = add(app, &o);
-	else
+	} else {
 		ret = list(app, &o, !strcmp(argv[1], "export"));
+	}
 	feedback_record_release(&o.f);
 	json_decref(o.sources);
 	json_decref(o.helpful);

@@ -42,10 +42,14 @@ int feedback_from_json(json_t *obj, struct feedback_record *f, const char **fiel
  */
 int feedback_add(struct store *st, const struct config *cfg, struct feedback_record *f,
 		 const char **field, struct strbuf *err);
-/* The record as stored: what the user gave, personal data included (list, add --json, its file). */
+/*
+ * The record as stored: what the user gave, personal data included (list,
+ * add --json, its file, export --raw and GET /api/feedback/export?raw=1).
+ */
 json_t *feedback_to_json(const struct feedback_record *f);
 /*
- * The record as it leaves ragops (feedback export): the same object with
+ * The record as it leaves ragops (feedback export, every reply of the
+ * HTTP API but the admin's export?raw=1): the same object with
  * e-mail addresses, phone numbers, IBANs, credentials and API keys in its
  * free text -- question, answer, sources' text, comment, corrected
  * answer -- replaced by [email], [phone]... (ops/scrub.h); *scrubbed

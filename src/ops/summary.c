@@ -13,6 +13,7 @@
 #include "core/json.h"
 #include "core/timeutil.h"
 #include "core/xalloc.h"
+#include "ops/scrub.h"
 
 #define DAY_MS 86400000LL
 
@@ -286,6 +287,21 @@ static json_t *ratings_json(const struct summary_rows *rows)
 			 "4", (json_int_t)by[4], "5", (json_int_t)by[5]);
 }
 
+/* A scrubbed copy of `text` as a JSON string, null for NULL. */
+static json_t *scrubbed_str(const char *text)
+{
+	if (!text)
+		return json_null();
+	char *clean = scrub_text(text, NULL);
+	json_t *j = json_str(clean);
+	free(clean);
+	return j;
+}
+
+/*
+ * The latest feedback, its text scrubbed (ops/scrub.h): the summary is
+ * served on a public route and drawn on the dashboard.
+ */
 static json_t *recent_json(const struct summary_rows *rows)
 {
 	json_t *arr = json_array();
@@ -293,8 +309,8 @@ static json_t *recent_json(const struct summary_rows *rows)
 		const struct feedback_record *f = &rows->recent[i];
 		json_array_append_new(arr, json_pack("{s:I, s:o, s:i, s:o, s:o, s:o}",
 			"id", (json_int_t)f->id, "timestamp", json_time(f->created_at),
-			"rating", f->rating, "question", json_str(f->question),
-			"feedback_text", json_str(f->text), "corrected_answer", json_str(f->corrected)));
+			"rating", f->rating, "question", scrubbed_str(f->question),
+			"feedback_text", scrubbed_str(f->text), "corrected_answer", scrubbed_str(f->corrected)));
 	}
 	return arr;
 }

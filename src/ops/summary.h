@@ -18,6 +18,9 @@
  *   - run durations (duration_s, run_seconds_p50) leave out runs still
  *     going and crashed runs (their end was only noticed later);
  *   - pipeline.last_run is the newest run, in the window or not.
+ * The text of recent_feedback (question, comment, correction) is scrubbed
+ * (ops/scrub.h): GET /api/metrics/summary is a public route, and `ragops
+ * monitor` shows the same summary.
  */
 #ifndef OPS_SUMMARY_H
 #define OPS_SUMMARY_H

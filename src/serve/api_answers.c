@@ -2,6 +2,11 @@
  * The API's question routes: ask, and feedback on answers (post, list,
  * export).  Request bodies are JSON objects; an unknown field, a wrong type
  * or a bad value is a 400 that names the field.
+ *
+ * Feedback leaves the server scrubbed (feedback_export_json): e-mail
+ * addresses, phone numbers, keys... become [email], [phone]...  The one
+ * way to the text as given is the admin's export with an explicit ?raw=1,
+ * as `ragops feedback export --raw` on the command line.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -96,7 +101,7 @@ static void replay_feedback(struct server_ctx *ctx, long long id, struct reply *
 	int rc = store_feedback_get(ctx->store, id, &f, &err);
 	if (rc == 0) {
 		reply_header(rp, "Idempotent-Replayed", "true");
-		reply_json(rp, 201, feedback_to_json(&f));
+		reply_json(rp, 201, feedback_export_json(&f, NULL));
 		feedback_record_release(&f);
 	} else {
 		reply_error(rp, 500, NULL, "cannot read feedback %lld: %s", id, err.buf);
@@ -145,8 +150,12 @@ void api_feedback_post(struct server_ctx *ctx, const struct request *rq, struct 
 	    rc == 0)
 		rc = -2;
 	if (rc == 0)
-		/* The row is committed (synchronous=FULL on the server's connections). */
-		reply_json(rp, 201, feedback_to_json(&f));
+		/*
+		 * The row is committed (synchronous=FULL on the server's
+		 * connections).  Scrubbed like every reply of a public route:
+		 * the poster has the text, and sees what others are shown.
+		 */
+		reply_json(rp, 201, feedback_export_json(&f, NULL));
 	else if (rc == -1)
 		reply_error(rp, 400, field, "%s", err.buf);
 	else
@@ -199,6 +208,12 @@ void api_feedback_list(struct server_ctx *ctx, const struct request *rq, struct 
 	struct feedback_record *items = NULL;
 	size_t n = 0;
 	struct strbuf err = STRBUF_INIT;
+	/* A public route: scrubbed always, so asking for more is an error, not a silent no. */
+	if (request_arg(rq, "raw")) {
+		reply_error(rp, 400, "raw", "GET /api/feedback is scrubbed always; the text as given is "
+			    "GET /api/feedback/export?raw=1 (admin)");
+		return;
+	}
 	if (feedback_filter_args(rq, rp, &filter, 100))
 		return;
 	if (store_feedback_list(ctx->store, &filter, &items, &n, &err)) {
@@ -208,14 +223,14 @@ void api_feedback_list(struct server_ctx *ctx, const struct request *rq, struct 
 	}
 	json_t *arr = json_array();
 	for (size_t i = 0; i < n; i++)
-		json_array_append_new(arr, feedback_to_json(&items[i]));
+		json_array_append_new(arr, feedback_export_json(&items[i], NULL));
 	reply_json(rp, 200, json_pack("{s:o}", "items", arr));
 	feedback_records_free(items, n);
 }
 
 void api_feedback_export(struct server_ctx *ctx, const struct request *rq, struct reply *rp)
 {
-	const char *format = request_arg(rq, "format");
+	const char *format = request_arg(rq, "format"), *raw = request_arg(rq, "raw");
 	struct feedback_filter filter;
 	struct feedback_record *items = NULL;
 	size_t n = 0;
@@ -225,6 +240,11 @@ void api_feedback_export(struct server_ctx *ctx, const struct request *rq, struc
 		reply_error(rp, 400, "format", "'format' must be jsonl or json, not '%s'", format);
 		return;
 	}
+	if (raw && strcmp(raw, "1") && strcmp(raw, "0")) {
+		reply_error(rp, 400, "raw", "'raw' must be 1 (the text as given) or 0 (scrubbed), not '%s'", raw);
+		return;
+	}
+	int as_given = raw && !strcmp(raw, "1");
 	if (feedback_filter_args(rq, rp, &filter, 0))
 		return;
 	if (store_feedback_list(ctx->store, &filter, &items, &n, &err)) {
@@ -235,7 +255,7 @@ void api_feedback_export(struct server_ctx *ctx, const struct request *rq, struc
 	int lines = !strcmp(format, "jsonl");
 	strbuf_addstr(&out, lines ? "" : "[");
 	for (size_t i = 0; i < n; i++) {
-		json_t *j = feedback_to_json(&items[i]);
+		json_t *j = as_given ? feedback_to_json(&items[i]) : feedback_export_json(&items[i], NULL);
 		char *text = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
 		json_decref(j);
 		strbuf_addf(&out, "%s%s%s", !lines && i ? "," : "", text, lines ? "\n" : "");

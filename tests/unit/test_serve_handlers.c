@@ -6,7 +6,7 @@
  * who may call every route; every admin route refuses a missing or wrong
  * token; the host check; a path or header that is not UTF-8; bodies too
  * large or nested too deep; the Idempotency-Key of POST /api/feedback,
- * from one client and from two at once.
+ * from one client and from two at once; feedback leaving scrubbed.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -547,6 +547,76 @@ static void test_idempotency_key(void **state)
 	free(other.body);
 }
 
+/* GET `path` with one query argument (`arg`=`value`, none when arg is NULL), as the admin or not. */
+static int get_with_arg(struct fixture *f, const char *path, const char *arg, const char *value,
+			int admin, struct reply *rp)
+{
+	struct test_request t;
+	struct request_field args[1] = { { arg, value } };
+	request_init(&t, "GET", path, NULL);
+	if (arg) {
+		t.rq.args = args;
+		t.rq.nargs = 1;
+	}
+	if (admin)
+		request_add_header(&t, "Authorization", "Bearer " TOKEN);
+	return handle(f, &t, rp, NULL);
+}
+
+#define FB_PII "{\"question\": \"Mon mail : anne.canary@example.org\", \"answer\": \"A.\", " \
+	"\"rating\": 2, \"feedback_text\": \"appelez le 06 12 34 56 78\"}"
+
+/* Whether the reply `rp` to `what` holds the planted values (raw) or only what replaced them. */
+static void check_scrubbed(const char *what, const struct reply *rp, int raw)
+{
+	static const char *const pii[] = { "anne.canary", "example.org", "12 34 56 78" };
+	char *body = strndup(rp->body ? rp->body : "", rp->len);
+	for (size_t k = 0; k < sizeof(pii) / sizeof(pii[0]); k++)
+		if (!strstr(body, pii[k]) != !raw)
+			fail_msg("%s: '%s' %s: %s", what, pii[k], raw ? "missing" : "leaked", body);
+	if (!raw && !strstr(body, "[email]") && rp->status < 300)
+		fail_msg("%s: no [email] in %s", what, body);
+	free(body);
+}
+
+/*
+ * Feedback leaves the server scrubbed: the reply to the post, the public
+ * list and summary; the admin's export too, unless it asks for ?raw=1.
+ */
+static void test_feedback_leaves_scrubbed(void **state)
+{
+	struct fixture *f = *state;
+	struct reply rp;
+	assert_int_equal(post_feedback(f, NULL, FB_PII, &rp), 201);
+	check_scrubbed("POST /api/feedback", &rp, 0);
+	free(rp.body);
+	struct {
+		const char *path, *arg, *value;
+		int admin, status, raw;
+	} calls[] = {
+		{ "/api/feedback", NULL, NULL, 0, 200, 0 },
+		{ "/api/feedback", NULL, NULL, 1, 200, 0 },
+		{ "/api/feedback", "raw", "1", 0, 400, 0 },
+		{ "/api/feedback", "raw", "1", 1, 400, 0 },
+		{ "/api/metrics/summary", "window", "30d", 0, 200, 0 },
+		{ "/api/feedback/export", NULL, NULL, 1, 200, 0 },
+		{ "/api/feedback/export", "raw", "0", 1, 200, 0 },
+		{ "/api/feedback/export", "raw", "yes", 1, 400, 0 },
+		{ "/api/feedback/export", "raw", "1", 0, 401, 0 },
+		{ "/api/feedback/export", "raw", "1", 1, 200, 1 },
+	};
+	for (size_t i = 0; i < sizeof(calls) / sizeof(calls[0]); i++) {
+		char what[128];
+		snprintf(what, sizeof(what), "GET %s?%s=%s %s", calls[i].path, calls[i].arg,
+			 calls[i].value, calls[i].admin ? "as the admin" : "without the token");
+		int status = get_with_arg(f, calls[i].path, calls[i].arg, calls[i].value, calls[i].admin, &rp);
+		if (status != calls[i].status)
+			fail_msg("%s: %d, wanted %d", what, status, calls[i].status);
+		check_scrubbed(what, &rp, calls[i].raw);
+		free(rp.body);
+	}
+}
+
 struct racer {
 	struct fixture *f;
 	pthread_barrier_t *go;
@@ -612,6 +682,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_routes_on_an_empty_store, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_idempotency_key, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_idempotency_key_raced, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_feedback_leaves_scrubbed, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
