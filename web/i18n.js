@@ -163,7 +163,7 @@
 		"fb.commentLabel": "Commentaire\u00a0:",
 
 		"exp.title": "Exporter les avis",
-		"exp.hint": "Pour l’évaluation ou l’entraînement. Réservé à l’administrateur\u00a0: le jeton reste dans cet onglet.",
+		"exp.hint": "Pour l’évaluation ou l’entraînement, adresses e-mail, numéros de téléphone et clés remplacés par [email], [phone]… Réservé à l’administrateur\u00a0: le jeton reste dans cet onglet.",
 		"exp.token": "Jeton d’administration",
 		"exp.tokenPh": "RAGOPS_SERVE_TOKEN",
 		"exp.format": "Format",
@@ -628,7 +628,7 @@
 		"fb.commentLabel": "Comment:",
 
 		"exp.title": "Export feedback",
-		"exp.hint": "For evaluation or training. Admin only: the token stays in this tab.",
+		"exp.hint": "For evaluation or training, with e-mail addresses, phone numbers and keys replaced by [email], [phone]… Admin only: the token stays in this tab.",
 		"exp.token": "Admin token",
 		"exp.tokenPh": "RAGOPS_SERVE_TOKEN",
 		"exp.format": "Format",

@@ -23,8 +23,10 @@ if (!base) {
 mkdirSync(shots, { recursive: true });
 
 const QUESTION = "Comment éviter le flou de bougé ?";
-// Markup in the comment must come back as text, never as elements.
-const COMMENT = `Il manque le trépied <b>&amp;</b> l'appui — test ${Date.now()}`;
+// Markup in the comment must come back as text, never as elements.  The tag
+// that makes it unique is in base 36: 13 digits in a row read as a phone
+// number, which the server replaces by [phone] (docs/api.md, "Feedback text").
+const COMMENT = `Il manque le trépied <b>&amp;</b> l'appui — test ${Date.now().toString(36)}`;
 const CORRECTED = "Choisir une vitesse d'au moins 1/focale, activer la stabilisation ou poser l'appareil sur un trépied.";
 const STEP_MS = 15000;
 // Markup in a reason must come back as text too.
