@@ -3,6 +3,7 @@
  * options (anywhere on the line), builds the configuration, opens what
  * the command needs and dispatches through the command table.
  */
+#include <jansson.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +12,7 @@
 
 #include "cmd/cmd.h"
 #include "core/error.h"
+#include "core/fault.h"
 #include "core/fsutil.h"
 #include "core/log.h"
 #include "core/strutil.h"
@@ -146,6 +148,10 @@ int main(int argc, char **argv)
 	struct strbuf err = STRBUF_INIT;
 
 	signal(SIGPIPE, SIG_IGN);
+	/* A fault injected from the first allocation on (RAGOPS_FAULTS, tests only). */
+	fault_refresh();
+	/* jansson's allocations too die on out-of-memory, or wait on the server's reserve. */
+	json_set_alloc_funcs(xmalloc, free);
 	char **original_argv = xmalloc(((size_t)argc + 1) * sizeof(char *));
 	memcpy(original_argv, argv, ((size_t)argc + 1) * sizeof(char *));
 	argc = take_globals(argc, argv, &g);

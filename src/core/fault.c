@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +28,15 @@ static struct {
 	long long writes_left;		/* -1: no allowance in writes */
 	long long bytes_left;		/* -1: no allowance in bytes */
 } now;
+
+/*
+ * The memory fault, apart: allocators ask at every allocation, from any
+ * thread, and must neither lock nor allocate.  `alloc_site` is set last
+ * (and cleared first) when the content changes.
+ */
+static atomic_int alloc_site;		/* enum fault_allocator, 0: none */
+static atomic_int alloc_from;		/* 1: from the Nth on; 0: the Nth only */
+static atomic_llong alloc_left;		/* allocations until the Nth, counted down */
 
 static void read_env(void)
 {
@@ -57,15 +67,44 @@ static long long parse_count(const char *s)
 	return v * unit;
 }
 
+/* "malloc N", "sqlite-nomem-from N"...: 1 when `text` is a memory fault, armed. */
+static int parse_memory_fault(const char *text)
+{
+	static const struct {
+		const char *word;
+		enum fault_allocator site;
+		int from;
+	} faults[] = {
+		{ "malloc ", FAULT_ALLOC_XALLOC, 0 },
+		{ "malloc-from ", FAULT_ALLOC_XALLOC, 1 },
+		{ "sqlite-nomem ", FAULT_ALLOC_SQLITE, 0 },
+		{ "sqlite-nomem-from ", FAULT_ALLOC_SQLITE, 1 },
+	};
+	for (size_t i = 0; i < sizeof(faults) / sizeof(faults[0]); i++) {
+		size_t len = strlen(faults[i].word);
+		long long n;
+		if (strncmp(text, faults[i].word, len) || (n = parse_count(text + len)) < 1)
+			continue;
+		atomic_store(&alloc_left, n);
+		atomic_store(&alloc_from, faults[i].from);
+		atomic_store(&alloc_site, faults[i].site);
+		return 1;
+	}
+	return 0;
+}
+
 /* A new content: what it asks for, with fresh counts. */
 static void parse_control(const char *text)
 {
 	snprintf(now.text, sizeof(now.text), "%s", text);
 	now.kind = FAULT_NONE;
 	now.writes_left = now.bytes_left = -1;
+	atomic_store(&alloc_site, 0);
 	if (!*text || !strcmp(text, "none"))
 		return;
-	if (!strcmp(text, "full")) {
+	if (parse_memory_fault(text)) {
+		/* nothing more: writes go through */
+	} else if (!strcmp(text, "full")) {
 		now.kind = FAULT_FULL;
 	} else if (!strcmp(text, "eio")) {
 		now.kind = FAULT_EIO;
@@ -80,7 +119,8 @@ static void parse_control(const char *text)
 	} else {
 		/* A typo must not pass for a test that injected nothing and saw nothing fail. */
 		warning("RAGOPS_FAULTS: '%s' is not a fault (none, full, eio, space N, full-after N, "
-			"eio-after N): nothing is injected", text);
+			"eio-after N, malloc N, malloc-from N, sqlite-nomem N, sqlite-nomem-from N): "
+			"nothing is injected", text);
 	}
 }
 
@@ -99,16 +139,44 @@ static void read_control(char *buf, size_t size)
 	buf[n] = '\0';
 }
 
+/* Under `lock`: the control file's content is what now holds. */
+static void refresh_locked(void)
+{
+	char text[sizeof(now.text)];
+	read_control(text, sizeof(text));
+	if (strcmp(text, now.text))
+		parse_control(text);
+}
+
+void fault_refresh(void)
+{
+	if (!fault_enabled())
+		return;
+	pthread_mutex_lock(&lock);
+	refresh_locked();
+	pthread_mutex_unlock(&lock);
+}
+
+int fault_alloc(enum fault_allocator allocator)
+{
+	if (atomic_load_explicit(&alloc_site, memory_order_acquire) != (int)allocator)
+		return 0;
+	long long left = atomic_fetch_sub(&alloc_left, 1);
+	return atomic_load(&alloc_from) ? left <= 1 : left == 1;
+}
+
+int fault_memory_held(void)
+{
+	return atomic_load(&alloc_site) != 0;
+}
+
 int fault_write(long long offset, long long len, long long size)
 {
 	if (!fault_enabled())
 		return 0;
-	char text[sizeof(now.text)];
-	read_control(text, sizeof(text));
 	int ret = 0;
 	pthread_mutex_lock(&lock);
-	if (strcmp(text, now.text))
-		parse_control(text);
+	refresh_locked();
 	long long grows = offset + len > size ? offset + len - size : 0;
 	if (now.writes_left > 0) {
 		now.writes_left--;

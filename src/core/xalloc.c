@@ -1,40 +1,107 @@
 /*
- * Out-of-memory is fatal: report and exit rather than limp on.
+ * Out-of-memory is fatal: report and exit rather than limp on.  A server
+ * may first make room (xalloc_set_oom_handler): then a failed allocation
+ * is tried once more before the process gives up.
  */
 #include "core/xalloc.h"
 
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static void out_of_memory(size_t size)
+#include "core/fault.h"
+
+static _Atomic(xalloc_oom_handler) oom_handler;
+
+/* This thread's allocations that failed for good (xalloc_unrecovered_take). */
+static _Thread_local unsigned unrecovered;
+
+void xalloc_set_oom_handler(xalloc_oom_handler fn)
 {
-	fprintf(stderr, "fatal: out of memory allocating %zu bytes\n", size);
+	atomic_store(&oom_handler, fn);
+}
+
+int xalloc_recover(size_t size)
+{
+	xalloc_oom_handler fn = atomic_load(&oom_handler);
+	if (!fn)
+		return 0;
+	fn(size);
+	return 1;
+}
+
+void xalloc_note_unrecovered(void)
+{
+	unrecovered++;
+}
+
+unsigned xalloc_unrecovered_take(void)
+{
+	unsigned n = unrecovered;
+	unrecovered = 0;
+	return n;
+}
+
+static void out_of_memory(size_t size, int retried)
+{
+	fprintf(stderr, "fatal: out of memory allocating %zu bytes%s\n", size,
+		retried ? " (tried again once the memory reserve was spent)" : "");
 	exit(XALLOC_EXIT_CODE);
+}
+
+/* One try each; an injected fault (core/fault.h) fails it as a real one would. */
+static void *try_malloc(size_t size)
+{
+	return fault_alloc(FAULT_ALLOC_XALLOC) ? NULL : malloc(size);
+}
+
+static void *try_calloc(size_t nmemb, size_t size)
+{
+	return fault_alloc(FAULT_ALLOC_XALLOC) ? NULL : calloc(nmemb, size);
+}
+
+static void *try_realloc(void *ptr, size_t size)
+{
+	/* A failed realloc leaves ptr as it was: the second try starts from it again. */
+	return fault_alloc(FAULT_ALLOC_XALLOC) ? NULL : realloc(ptr, size);
 }
 
 void *xmalloc(size_t size)
 {
-	void *p = malloc(size ? size : 1);
+	size = size ? size : 1;
+	void *p = try_malloc(size);
+	int retried = !p && xalloc_recover(size);
+	if (retried)
+		p = try_malloc(size);
 	if (!p)
-		out_of_memory(size);
+		out_of_memory(size, retried);
 	return p;
 }
 
 void *xcalloc(size_t nmemb, size_t size)
 {
-	void *p = calloc(nmemb ? nmemb : 1, size ? size : 1);
+	nmemb = nmemb ? nmemb : 1;
+	size = size ? size : 1;
+	void *p = try_calloc(nmemb, size);
+	int retried = !p && xalloc_recover(nmemb * size);
+	if (retried)
+		p = try_calloc(nmemb, size);
 	if (!p)
-		out_of_memory(nmemb * size);
+		out_of_memory(nmemb * size, retried);
 	return p;
 }
 
 void *xrealloc(void *ptr, size_t size)
 {
-	void *p = realloc(ptr, size ? size : 1);
+	size = size ? size : 1;
+	void *p = try_realloc(ptr, size);
+	int retried = !p && xalloc_recover(size);
+	if (retried)
+		p = try_realloc(ptr, size);
 	if (!p)
-		out_of_memory(size);
+		out_of_memory(size, retried);
 	return p;
 }
 

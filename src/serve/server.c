@@ -19,6 +19,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/fault.h"
 #include "core/log.h"
 #include "core/strbuf.h"
 #include "core/timeutil.h"
@@ -537,6 +538,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	struct server *srv = cls;
 	struct pending *pd = *con_cls;
 	if (!pd) {
+		/* Tests change the faults between requests (RAGOPS_FAULTS; nothing otherwise). */
+		fault_refresh();
 		pd = xcalloc(1, sizeof(*pd));
 		strbuf_init(&pd->body, 0);
 		pd->started = time_mono();

@@ -20,6 +20,13 @@ int sqlite_migrate(sqlite3 *db, struct strbuf *err);
  * (sqlite_faults.c) the default, once per process; otherwise nothing.
  */
 int sqlite_faults_install(struct strbuf *err);
+/*
+ * Wrap SQLite's allocator (sqlite_memory.c) so that its failures reach
+ * xalloc's out-of-memory handler and RAGOPS_FAULTS can inject them; once
+ * per process, before SQLite starts.  -1 only when faults are on and
+ * SQLite had already started.
+ */
+int sqlite_memory_install(struct strbuf *err);
 /* Register the "ragops" FTS5 tokenizer on a connection. */
 int sqlite_register_tokenizer(sqlite3 *db, struct strbuf *err);
 

@@ -17,6 +17,9 @@
 
 int sql_fail(struct store *st, const char *what, struct strbuf *err)
 {
+	/* Counted even when the allocation that failed was not ours (SQLite's own limits). */
+	if (sqlite3_errcode(st->db) == SQLITE_NOMEM)
+		xalloc_note_unrecovered();
 	strbuf_addf(err, "store: %s: %s", what, sqlite3_errmsg(st->db));
 	return -1;
 }
@@ -98,7 +101,7 @@ int store_open(struct store **out, const char *data_dir, struct strbuf *err)
 		return -1;
 	}
 	st->path = xasprintf("%s/ragops.db", data_dir);
-	if (sqlite_faults_install(err))
+	if (sqlite_memory_install(err) || sqlite_faults_install(err))
 		goto fail;
 	if (sqlite3_open_v2(st->path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
 	    SQLITE_OK) {
