@@ -23,10 +23,13 @@ static const char usage[] =
 	"serve.max_client_connections (budgets a new client gets into by pushing\n"
 	"out the connection waiting longest for its request),\n"
 	"serve.rate_limit and serve.rate_burst (ask and feedback per client),\n"
-	"serve.cors_origin.  Admin routes (feedback export, starting a run or a\n"
+	"serve.cors_origin, serve.memory_reserve (64M held for an allocation that\n"
+	"fails; asking, feedback and admin changes answer 503 until it is back).\n"
+	"Admin routes (feedback export, starting a run or a\n"
 	"retraining, promote, rollback) need the bearer token held by the variable\n"
 	"named in serve.token_env (RAGOPS_SERVE_TOKEN).\n\n"
-	"Exit codes: 0 stopped by a signal, 2 usage, 3 bad address, 4 cannot listen.\n";
+	"Exit codes: 0 stopped by a signal, 2 usage, 3 bad address, 4 cannot listen,\n"
+	"or out of memory with the reserve already spent (the message says which).\n";
 
 /*
  * `ragops run` (or `ragops retrain run`) with this server's configuration:

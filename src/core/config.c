@@ -139,6 +139,7 @@ static const struct field fields[] = {
 	{ "serve.rate_limit", F_UINT, OFF(serve.rate_limit), "60", 0, 1000000, NULL },
 	{ "serve.rate_burst", F_UINT, OFF(serve.rate_burst), "20", 1, 1000000, NULL },
 	{ "serve.cors_origin", F_STRING_EMPTY, OFF(serve.cors_origin), "", 0, 0, NULL },
+	{ "serve.memory_reserve", F_SIZE, OFF(serve.memory_reserve), "64M", 0, 1LL << 40, NULL },
 	{ "log.level", F_CHOICE, OFF(log_level), "info", 0, 0, levels },
 };
 #define NFIELDS (sizeof(fields) / sizeof(fields[0]))

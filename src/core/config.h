@@ -134,6 +134,7 @@ struct config {
 		unsigned rate_limit;	/* ask + feedback requests per minute per client; 0: off */
 		unsigned rate_burst;
 		char *cors_origin;	/* "" sends no CORS headers */
+		unsigned long long memory_reserve;	/* bytes held for an allocation that fails; 0: none */
 	} serve;
 	char *log_level;
 };

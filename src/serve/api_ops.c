@@ -15,6 +15,7 @@
 #include "ops/health.h"
 #include "ops/run_report.h"
 #include "ops/summary.h"
+#include "serve/memory_pressure.h"
 #include "serve/routes.h"
 #include "serve/run_trigger.h"
 #include "serve/server_state.h"
@@ -160,7 +161,9 @@ void api_healthz(struct server_ctx *ctx, const struct request *rq, struct reply 
 
 void api_readyz(struct server_ctx *ctx, const struct request *rq, struct reply *rp)
 {
-	/* Ready = questions can be answered: a release with chunks is in production. */
+	/* Ready = questions can be answered: a release with chunks is in production, and memory. */
+	if (!memory_admit(rq, rp))
+		return;
 	struct release_record rel;
 	struct strbuf err = STRBUF_INIT;
 	int rc = store_release_get(ctx->store, 0, &rel, &err);
@@ -210,6 +213,8 @@ void api_health(struct server_ctx *ctx, const struct request *rq, struct reply *
 		age = now - srv->health_at;
 	}
 	pthread_mutex_unlock(&srv->health_lock);
+	/* Memory changes from one request to the next: never from the cached report. */
+	memory_health_check(&r);
 	reply_header(rp, "Age", "%d", age > 0 ? (int)age : 0);
 	reply_json(rp, r.overall == HEALTH_DOWN ? 503 : 200, health_to_json(&r));
 }

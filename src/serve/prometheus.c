@@ -9,6 +9,7 @@
 
 #include "core/version.h"
 #include "serve/http_stats.h"
+#include "serve/memory_pressure.h"
 #include "serve/routes.h"
 #include "serve/server_state.h"
 
@@ -248,6 +249,7 @@ void api_prometheus(struct server_ctx *ctx, const struct request *rq, struct rep
 	}
 	http_stats_expose(ctx->srv->stats, &out);
 	add_connection_metrics(ctx->srv->guard, &out);
+	memory_metrics(&out);
 	size_t len = out.len;
 	reply_text(rp, 200, "text/plain; version=0.0.4; charset=utf-8", strbuf_detach(&out, NULL), len);
 	strbuf_release(&err);

@@ -20,6 +20,7 @@ enum route_flags {
 	ROUTE_ADMIN = 1 << 2,	/* needs "Authorization: Bearer <token>" */
 	ROUTE_PUBLIC = 1 << 3,	/* needs no token: a decision, not an omission */
 	ROUTE_INLINE = 1 << 4,	/* never waits: answered on the thread that read it */
+	ROUTE_SHED = 1 << 5,	/* real work: refused (503) while the server is short of memory */
 };
 
 struct route {

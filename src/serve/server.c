@@ -8,6 +8,7 @@
 #include "serve/server.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <microhttpd.h>
 #include <netdb.h>
 #include <pthread.h>
@@ -21,6 +22,7 @@
 
 #include "core/fault.h"
 #include "core/log.h"
+#include "core/mem_reserve.h"
 #include "core/strbuf.h"
 #include "core/timeutil.h"
 #include "core/utf8.h"
@@ -28,6 +30,7 @@
 #include "serve/assets.h"
 #include "serve/conn_guard.h"
 #include "serve/http_stats.h"
+#include "serve/memory_pressure.h"
 #include "serve/rate_limit.h"
 #include "serve/routes.h"
 #include "serve/server_state.h"
@@ -49,6 +52,7 @@ struct pending {
 	} headers, args;
 	struct reply rp;
 	int answered;		/* rp is ready: send it */
+	int short_of_memory;	/* when it came: what was in flight then completes */
 	struct MHD_Connection *conn;	/* suspended while a handler thread answers */
 	struct pending *next;	/* in the queue of requests waiting for a handler thread */
 };
@@ -315,6 +319,10 @@ int server_handle(struct server *srv, struct request *rq, struct reply *rp)
 	/* Fail closed: a route that does not say it is public needs the token. */
 	if ((route->flags & (ROUTE_ADMIN | ROUTE_PUBLIC)) != ROUTE_PUBLIC && !admin_allowed(srv, rq, rp))
 		return r;
+	if ((route->flags & ROUTE_SHED) && !memory_admit(rq, rp)) {
+		memory_log_changes(srv);
+		return r;
+	}
 	if (route->flags & ROUTE_RATED) {
 		int wait = rate_limit_take(srv->limits, rq->client, time_mono());
 		if (wait) {
@@ -327,9 +335,12 @@ int server_handle(struct server *srv, struct request *rq, struct reply *rp)
 	struct server_ctx ctx = { .cfg = srv->cfg, .srv = srv };
 	if (route->flags & ROUTE_STORE)
 		ctx.store = store_pool_get(srv->pool);
+	xalloc_unrecovered_take(); /* this request's own, from here */
 	route->handle(&ctx, rq, rp);
+	memory_after_handler(rp, xalloc_unrecovered_take());
 	if (ctx.store)
 		store_pool_put(srv->pool, ctx.store);
+	memory_log_changes(srv);
 	return r;
 }
 
@@ -540,7 +551,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	if (!pd) {
 		/* Tests change the faults between requests (RAGOPS_FAULTS; nothing otherwise). */
 		fault_refresh();
+		/* Before this request allocates anything: a failure from here on is its own. */
+		int short_of_memory = mem_reserve_spent();
 		pd = xcalloc(1, sizeof(*pd));
+		pd->short_of_memory = short_of_memory;
 		strbuf_init(&pd->body, 0);
 		pd->started = time_mono();
 		pd->route = ROUTE_UNMATCHED;
@@ -586,7 +600,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		.method = method, .path = url, .client = pd->slot ? conn_slot_client(pd->slot) : "unknown",
 		.body = pd->body.buf ? pd->body.buf : "", .body_len = pd->body.len,
 		.headers = pd->headers.f, .nheaders = pd->headers.n,
-		.args = pd->args.f, .nargs = pd->args.n,
+		.args = pd->args.f, .nargs = pd->args.n, .short_of_memory = pd->short_of_memory,
 	};
 	if (!answered_inline(&pd->rq) && queue_request(srv, conn, pd))
 		return MHD_YES;
@@ -674,6 +688,8 @@ int server_open(struct server *srv, const struct config *cfg, char *const *run_a
 	pthread_mutex_init(&srv->policy_lock, NULL);
 	pthread_mutex_init(&srv->jobs_lock, NULL);
 	pthread_cond_init(&srv->jobs_ready, NULL);
+	pthread_mutex_init(&srv->memory_lock, NULL);
+	mem_reserve_stats(&srv->memory_logged);
 	const char *token = getenv(cfg->serve.token_env);
 	srv->token = token && *token ? token : NULL;
 	srv->limits = rate_limit_new(cfg->serve.rate_limit, cfg->serve.rate_burst);
@@ -699,6 +715,7 @@ void server_close(struct server *srv)
 	pthread_mutex_destroy(&srv->policy_lock);
 	pthread_mutex_destroy(&srv->jobs_lock);
 	pthread_cond_destroy(&srv->jobs_ready);
+	pthread_mutex_destroy(&srv->memory_lock);
 }
 
 /* How often the conn_guard looks for requests past their deadline (seconds). */
@@ -721,6 +738,16 @@ int server_run(const struct config *cfg, char *const *run_argv, char *const *ret
 		fprintf(stderr, "ragops serve: %s\n", err.buf);
 		goto cleanup;
 	}
+	/*
+	 * From here an allocation that fails gives back the reserve and is
+	 * tried again; only when the reserve is already spent and the second
+	 * try fails too does the server exit (XALLOC_EXIT_CODE).
+	 */
+	if (mem_reserve_init(cfg->serve.memory_reserve))
+		fprintf(stderr, "ragops serve: warning: cannot map the memory reserve (%llu bytes, "
+			"serve.memory_reserve): %s: questions, feedback and admin changes are refused "
+			"until it can be\n", cfg->serve.memory_reserve, strerror(errno));
+	xalloc_set_oom_handler(mem_reserve_release);
 	conn_guard_watch(srv.guard, GUARD_INTERVAL);
 	handlers_start(&srv, threads);
 
@@ -787,6 +814,8 @@ int server_run(const struct config *cfg, char *const *run_argv, char *const *ret
 	ret = 0;
 cleanup:
 	handlers_stop(&srv);
+	xalloc_set_oom_handler(NULL);
+	mem_reserve_end();
 	server_close(&srv);
 	strbuf_release(&err);
 	return ret;

@@ -35,6 +35,7 @@ struct request {
 	const struct request_field *headers, *args;
 	size_t nheaders, nargs;
 	long long path_id;	/* the {id} of a route like /api/runs/{id} */
+	int short_of_memory;	/* the server was short of memory when it came (memory_pressure.h) */
 };
 
 #define REPLY_MAX_HEADERS 6

@@ -9,6 +9,7 @@
 #include <sys/types.h>
 
 #include "core/config.h"
+#include "core/mem_reserve.h"
 #include "core/strbuf.h"
 #include "ops/health.h"
 #include "ops/retrain_policy.h"
@@ -45,6 +46,8 @@ struct server {
 	struct retrain_policy policy;	/* the last verdict of the retraining policy */
 	long long policy_key[3];	/* what it was computed on (see server_retrain_policy) */
 	double policy_at;		/* time_mono() of the verdict, 0: none yet */
+	pthread_mutex_t memory_lock;	/* guards memory_logged */
+	struct mem_reserve_stats memory_logged;	/* the reserve's counts as last logged */
 };
 
 /*

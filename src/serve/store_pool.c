@@ -6,6 +6,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 
+#include "core/log.h"
 #include "core/xalloc.h"
 
 struct store_pool {
@@ -13,6 +14,7 @@ struct store_pool {
 	pthread_cond_t returned;
 	struct store **all, **idle;
 	size_t size, nidle;
+	char *data_dir;
 };
 
 int store_pool_open(struct store_pool **out, const char *data_dir, size_t n, struct strbuf *err)
@@ -22,6 +24,7 @@ int store_pool_open(struct store_pool **out, const char *data_dir, size_t n, str
 	pthread_cond_init(&p->returned, NULL);
 	p->all = xcalloc(n, sizeof(*p->all));
 	p->idle = xcalloc(n, sizeof(*p->idle));
+	p->data_dir = xstrdup(data_dir);
 	for (; p->size < n; p->size++) {
 		if (store_open(&p->all[p->size], data_dir, err) ||
 		    store_set_durable(p->all[p->size], err)) {
@@ -45,8 +48,41 @@ struct store *store_pool_get(struct store_pool *p)
 	return st;
 }
 
+/*
+ * A connection that came back with a transaction it cannot roll back is
+ * replaced by a fresh one; when none can be opened (memory, say) it stays,
+ * to be tried again at its next return.
+ */
+static struct store *fit_for_reuse(struct store_pool *p, struct store *st)
+{
+	struct strbuf err = STRBUF_INIT;
+	int rc = store_connection_reset(st, &err);
+	if (rc)
+		log_event(LOG_WARNING, 0, NULL, "serve", "store connection: %s", err.buf);
+	if (rc < 0) {
+		struct store *fresh = NULL;
+		strbuf_reset(&err);
+		if (store_open(&fresh, p->data_dir, &err) || store_set_durable(fresh, &err)) {
+			log_event(LOG_WARNING, 0, NULL, "serve", "cannot open a store connection in its "
+				  "place (it stays): %s", err.buf);
+			store_close(&fresh);
+		} else {
+			pthread_mutex_lock(&p->lock);
+			for (size_t i = 0; i < p->size; i++)
+				if (p->all[i] == st)
+					p->all[i] = fresh;
+			pthread_mutex_unlock(&p->lock);
+			store_close(&st);
+			st = fresh;
+		}
+	}
+	strbuf_release(&err);
+	return st;
+}
+
 void store_pool_put(struct store_pool *p, struct store *st)
 {
+	st = fit_for_reuse(p, st);
 	pthread_mutex_lock(&p->lock);
 	p->idle[p->nidle++] = st;
 	pthread_cond_signal(&p->returned);
@@ -64,6 +100,7 @@ void store_pool_close(struct store_pool **pp)
 	pthread_cond_destroy(&p->returned);
 	free(p->all);
 	free(p->idle);
+	free(p->data_dir);
 	free(p);
 	*pp = NULL;
 }

@@ -17,6 +17,11 @@ struct store_pool;
 int store_pool_open(struct store_pool **out, const char *data_dir, size_t n, struct strbuf *err);
 /* Borrow a connection, waiting for one when all are out. */
 struct store *store_pool_get(struct store_pool *p);
+/*
+ * Give it back, fit for the next request: what a failed request left
+ * (a statement running, a transaction open) is undone and logged; a
+ * connection that cannot be made fit is replaced by a fresh one.
+ */
 void store_pool_put(struct store_pool *p, struct store *st);
 /* Close every connection (all must be back) and clear *p. */
 void store_pool_close(struct store_pool **p);

@@ -135,6 +135,30 @@ void store_close(struct store **pst)
 	*pst = NULL;
 }
 
+int store_connection_reset(struct store *st, struct strbuf *err)
+{
+	int undone = 0;
+	/* Its owner still finalizes it: reset, not finalized. */
+	for (sqlite3_stmt *s = sqlite3_next_stmt(st->db, NULL); s; s = sqlite3_next_stmt(st->db, s)) {
+		if (sqlite3_stmt_busy(s)) {
+			sqlite3_reset(s);
+			undone = 1;
+		}
+	}
+	if (undone)
+		strbuf_addstr(err, "a statement was left running");
+	if (sqlite3_get_autocommit(st->db))
+		return undone;
+	sql_rollback(st);
+	if (!sqlite3_get_autocommit(st->db)) {
+		strbuf_addf(err, "%sa transaction left open cannot be rolled back: %s", undone ? "; " : "",
+			    sqlite3_errmsg(st->db));
+		return -1;
+	}
+	strbuf_addf(err, "%sa transaction left open was rolled back", undone ? "; " : "");
+	return 1;
+}
+
 int store_schema_version(struct store *st)
 {
 	sqlite3_stmt *stmt = NULL;

@@ -20,6 +20,14 @@ int store_open(struct store **out, const char *data_dir, struct strbuf *err);
 int store_set_durable(struct store *st, struct strbuf *err);
 /* Close and clear *st; NULL is fine. */
 void store_close(struct store **st);
+/*
+ * Make a connection fit for its next user after a call that may have
+ * failed half-way (out of memory, say): a statement left running is reset
+ * (its snapshot let go) and a transaction left open is rolled back.  0
+ * when the connection was clean; 1 when something had to be undone (`err`
+ * says what); -1 when a transaction stays open (close the connection).
+ */
+int store_connection_reset(struct store *st, struct strbuf *err);
 /* PRAGMA integrity_check + foreign_key_check + FTS integrity; 0 when clean. */
 int store_check(struct store *st, struct strbuf *report);
 int store_schema_version(struct store *st);

@@ -6,7 +6,9 @@
  * who may call every route; every admin route refuses a missing or wrong
  * token; the host check; a path or header that is not UTF-8; bodies too
  * large or nested too deep; the Idempotency-Key of POST /api/feedback,
- * from one client and from two at once; feedback leaving scrubbed.
+ * from one client and from two at once; feedback leaving scrubbed; the
+ * server short of memory (its reserve spent, SQLite out of memory), with
+ * faults from RAGOPS_FAULTS.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -24,6 +26,8 @@
 #include <unistd.h>
 
 #include "core/config.h"
+#include "core/fault.h"
+#include "core/mem_reserve.h"
 #include "serve/routes.h"
 #include "serve/server.h"
 #include "serve/server_state.h"
@@ -665,8 +669,129 @@ static void test_idempotency_key_raced(void **state)
 		free(r[i].rp.body);
 }
 
+/* --- short of memory ------------------------------------------------------ */
+
+static char fault_dir[64], fault_control[128];
+
+static void set_fault(const char *text)
+{
+	FILE *fp = fopen(fault_control, "w");
+	assert_non_null(fp);
+	fputs(text, fp);
+	fclose(fp);
+	fault_refresh();
+}
+
+#define FEEDBACK_BODY "{\"question\":\"Le bruit ?\",\"answer\":\"Il monte.\",\"rating\":4}"
+
+/* 503, Retry-After, an error naming memory. */
+static void assert_out_of_memory(struct fixture *f, struct test_request *t, const char *what)
+{
+	struct reply rp;
+	json_t *j;
+	if (handle(f, t, &rp, &j) != 503)
+		fail_msg("%s: %d, not 503: %.*s", what, rp.status, (int)rp.len, rp.body);
+	assert_non_null(reply_header_value(&rp, "Retry-After"));
+	const char *e = json_string_value(json_object_get(j, "error"));
+	if (!e || !strstr(e, "out of memory"))
+		fail_msg("%s: the error does not name memory: %s", what, e ? e : "(none)");
+	json_decref(j);
+	free(rp.body);
+}
+
+static void test_short_of_memory(void **state)
+{
+	struct fixture *f = *state;
+	struct test_request t;
+	struct reply rp;
+	json_t *j;
+	assert_int_equal(mem_reserve_init(1 << 20), 0);
+	mem_reserve_release(777);
+	set_fault("malloc 1000000000"); /* memory does not come back (and nothing fails) */
+
+	/* Every route that does real work refuses a request that came short of memory. */
+	int shed = 0;
+	for (int i = 0; i < nroutes; i++) {
+		char path[64], what[128];
+		if (!(routes[i].flags & ROUTE_SHED))
+			continue;
+		concrete_path(routes[i].pattern, path, sizeof(path));
+		request_init(&t, routes[i].method, path, strcmp(routes[i].method, "GET") ? "{}" : NULL);
+		request_add_header(&t, "Authorization", "Bearer " TOKEN);
+		t.rq.short_of_memory = 1;
+		snprintf(what, sizeof(what), "%s %s", routes[i].method, path);
+		assert_out_of_memory(f, &t, what);
+		shed++;
+	}
+	assert_true(shed >= 5);
+	request_init(&t, "GET", "/readyz", NULL);
+	t.rq.short_of_memory = 1;
+	assert_out_of_memory(f, &t, "/readyz");
+
+	/* A request already in flight when memory ran short completes. */
+	request_init(&t, "POST", "/api/feedback", FEEDBACK_BODY);
+	assert_int_equal(handle(f, &t, &rp, NULL), 201);
+	free(rp.body);
+	/* Reads, liveness and health are answered; health says why it is degraded. */
+	request_init(&t, "GET", "/api/feedback", NULL);
+	t.rq.short_of_memory = 1;
+	assert_int_equal(handle(f, &t, &rp, NULL), 200);
+	free(rp.body);
+	request_init(&t, "GET", "/healthz", NULL);
+	t.rq.short_of_memory = 1;
+	assert_int_equal(handle(f, &t, &rp, NULL), 200);
+	free(rp.body);
+	request_init(&t, "GET", "/health", NULL);
+	t.rq.short_of_memory = 1;
+	handle(f, &t, &rp, &j);
+	json_t *c, *memory = NULL;
+	size_t k;
+	json_array_foreach(json_object_get(j, "checks"), k, c)
+		if (!strcmp(json_string_value(json_object_get(c, "name")), "memory"))
+			memory = c;
+	assert_non_null(memory);
+	assert_string_equal(json_string_value(json_object_get(memory, "status")), "degraded");
+	assert_string_not_equal(json_string_value(json_object_get(j, "status")), "ok");
+	json_decref(j);
+	free(rp.body);
+	assert_true(mem_reserve_spent());
+
+	/* Memory back: the request that finds it maps the reserve again and goes on. */
+	set_fault("none");
+	request_init(&t, "POST", "/api/feedback", FEEDBACK_BODY);
+	t.rq.short_of_memory = 1;
+	assert_int_equal(handle(f, &t, &rp, NULL), 201);
+	free(rp.body);
+	assert_false(mem_reserve_spent());
+
+	/* SQLite out of memory in a handler: 503 "out of memory", whatever the handler said. */
+	set_fault("sqlite-nomem-from 1");
+	request_init(&t, "GET", "/api/feedback", NULL);
+	assert_out_of_memory(f, &t, "GET /api/feedback, SQLite out of memory");
+	request_init(&t, "POST", "/api/feedback", FEEDBACK_BODY);
+	request_add_header(&t, "Idempotency-Key", "k-nomem");
+	assert_out_of_memory(f, &t, "POST /api/feedback, SQLite out of memory");
+	set_fault("none");
+	/* Nothing of it saved, the connections as good as before. */
+	request_init(&t, "GET", "/api/feedback", NULL);
+	assert_int_equal(handle(f, &t, &rp, &j), 200);
+	assert_int_equal(json_array_size(json_object_get(j, "items")), 2);
+	json_decref(j);
+	free(rp.body);
+	request_init(&t, "POST", "/api/feedback", FEEDBACK_BODY);
+	request_add_header(&t, "Idempotency-Key", "k-nomem");
+	assert_int_equal(handle(f, &t, &rp, NULL), 201);
+	free(rp.body);
+	mem_reserve_end();
+}
+
 int main(void)
 {
+	snprintf(fault_dir, sizeof(fault_dir), "/tmp/ragops-test-serve-faults-XXXXXX");
+	if (!mkdtemp(fault_dir))
+		return 1;
+	snprintf(fault_control, sizeof(fault_control), "%s/faults", fault_dir);
+	setenv("RAGOPS_FAULTS", fault_control, 1);
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_every_route_decides_who_calls_it),
 		cmocka_unit_test(test_public_writes_are_the_reviewed_ones),
@@ -683,6 +808,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_idempotency_key, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_idempotency_key_raced, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_feedback_leaves_scrubbed, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_short_of_memory, setup, teardown),
 	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	int rc = cmocka_run_group_tests(tests, NULL, NULL);
+	unlink(fault_control);
+	rmdir(fault_dir);
+	return rc;
 }
