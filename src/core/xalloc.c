@@ -47,7 +47,7 @@ unsigned xalloc_unrecovered_take(void)
 static void out_of_memory(size_t size, int retried)
 {
 	fprintf(stderr, "fatal: out of memory allocating %zu bytes%s\n", size,
-		retried ? " (tried again once the memory reserve was spent)" : "");
+		retried ? " (tried twice; no memory reserve left to give back)" : "");
 	exit(XALLOC_EXIT_CODE);
 }
 

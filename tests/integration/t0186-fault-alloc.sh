@@ -16,7 +16,8 @@
 # anything is; `ragops check` and integrity_check are clean.  Then what is
 # not promised: memory that never comes back ("malloc-from N") ends the
 # server with exit 4 and a message, its store intact; and the CLI still
-# exits 4 at its first failed allocation.
+# exits 4 at its first failed allocation.  And one real shortage, without
+# injection: an address-space limit set on the running server (prlimit).
 . "$(dirname "$0")/lib.sh"
 ctl="$scratch/faults"
 echo none >"$ctl"
@@ -228,6 +229,41 @@ equals "... and the server ready" "$code" "200"
 # --- nothing lost, nothing half-saved ------------------------------------------
 serve_stop
 equals "the server stops cleanly" "$?" "0"
+# --- a real shortage: no injection, an address-space limit -----------------------
+# prlimit sets a fresh server's RLIMIT_AS 16 MB below what it has mapped, before
+# its first question (which loads the release): every new mapping fails, and
+# so does malloc once its heaps are full.  The reserve given back leaves 48 MB
+# of room: the server must live on it, refusing new questions, until the
+# limit is lifted.  (A sanitizer build maps terabytes of shadow memory and its
+# allocator does not return NULL: skipped there.)
+releases() { curl -s "$SERVE_URL/metrics" | sed -n 's/^ragops_memory_reserve_releases_total //p'; }
+if ldd "$RAGOPS" | grep -q libasan; then
+	ok "a real shortage: skipped (a sanitizer build)"
+else
+	echo none >"$ctl"
+	serve_start "$d" -c serve.token_env=MEM_TOKEN -c serve.rate_limit=0 || not_ok "the server starts again"
+	vm=$(awk '/^VmSize:/ {print $2}' "/proc/$SERVE_PID/status")
+	prlimit --pid "$SERVE_PID" --as=$(((vm - 16384) * 1024)):
+	replies=""
+	for i in $(seq 10); do
+		ask
+		[[ $code == 200 ]] && answered=$((answered + 1))
+		replies+="$code/$(curl -s -m 10 -o /dev/null -w '%{http_code}' "$SERVE_URL/healthz") "
+		up || break
+	done
+	prlimit --pid "$SERVE_PID" --as=unlimited:
+	check "a real shortage: the server lives through it ($replies)" up
+	equals "... questions answered or refused (503), /healthz 200" \
+		"$(tr ' ' '\n' <<<"$replies" | grep -cvE '^(200|503)/200$')" "1" # the empty last line
+	contains "... an allocation failed and new questions waited" "$replies" "503/200"
+	ask
+	[[ $code == 200 ]] && answered=$((answered + 1))
+	equals "... the limit lifted, the reserve is mapped again and the next question answered" "$code" "200"
+	equals "... given back once" "$(releases)" "1"
+	serve_stop
+	equals "... the server stops cleanly" "$?" "0"
+fi
+
 saved=$(python3 - "$d/ragops.db" "$sent" <<'PY'
 import sqlite3, sys
 db = sqlite3.connect(sys.argv[1])
