@@ -51,9 +51,9 @@ int curated_answer_try(struct store *st, const struct config *cfg, const struct 
 	const struct curated_answer *a = &c->items[best];
 	/* A correction stands on its documents: gone from the release, it is not given. */
 	for (size_t i = 0; i < a->nsources; i++) {
-		int in = store_release_has_document(st, rel->id, a->sources[i], err);
-		if (in <= 0)
-			return in;
+		enum lookup in = store_release_has_document(st, rel->id, a->sources[i], err);
+		if (in != LOOKUP_FOUND)
+			return in == LOOKUP_MISSING ? 0 : -1;
 	}
 	char day[16] = "?";
 	time_t t = (time_t)(a->created_at / 1000);

@@ -246,12 +246,13 @@ static int check_judged(struct store *st, struct feedback_record *f, const char 
 		*field = names[i];
 		json_array_foreach(lists[i], j, item) {
 			const char *path = json_string_value(item);
-			int known = cited(logged, path) ? 1 : store_document_path_known(st, path, err);
-			if (known < 0) {
+			enum lookup known = cited(logged, path) ? LOOKUP_FOUND
+						: store_document_path_known(st, path, err);
+			if (known == LOOKUP_FAILED) {
 				ret = -2;
 				goto cleanup;
 			}
-			if (!known) {
+			if (known == LOOKUP_MISSING) {
 				strbuf_addf(err, "'%s' names '%s', which no document in the store has ever had",
 					    names[i], path);
 				goto cleanup;

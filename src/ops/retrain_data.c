@@ -189,10 +189,10 @@ static int settle(struct store *st, long long release, struct retrain_data *d,
 			d->contradictory++;
 			continue;
 		}
-		int in = store_release_has_document(st, release, v->doc, err);
-		if (in < 0)
+		enum lookup in = store_release_has_document(st, release, v->doc, err);
+		if (in == LOOKUP_FAILED)
 			return -1;
-		if (!in) {
+		if (in == LOOKUP_MISSING) {
 			d->missing_docs++;
 			continue;
 		}
@@ -204,10 +204,10 @@ static int settle(struct store *st, long long release, struct retrain_data *d,
 	/* A correction is shown with documents still there. */
 	size_t kept = 0;
 	for (size_t i = 0; i < e->nanswer_sources; i++) {
-		int in = store_release_has_document(st, release, e->answer_sources[i], err);
-		if (in < 0)
+		enum lookup in = store_release_has_document(st, release, e->answer_sources[i], err);
+		if (in == LOOKUP_FAILED)
 			return -1;
-		if (in)
+		if (in == LOOKUP_FOUND)
 			e->answer_sources[kept++] = e->answer_sources[i];
 		else
 			free(e->answer_sources[i]);

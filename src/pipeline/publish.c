@@ -96,7 +96,7 @@ static size_t sweep_models(struct flow *fl)
 		if (!ends_with(name, ".bin") && !ends_with(name, ".lsa") && !strstr(name, ".tmp."))
 			continue;
 		char *rel = xasprintf("models/%s", name);
-		if (store_model_file_known(fl->st, rel, &err) == 0) {
+		if (store_model_file_known(fl->st, rel, &err) == LOOKUP_MISSING) {
 			char *path = xasprintf("%s/%s", fl->cfg->data_dir, rel);
 			removed += unlink(path) == 0;
 			free(path);
@@ -280,8 +280,8 @@ int publish_release(struct flow *fl, struct publish_outcome *out, struct strbuf 
 			goto cleanup;
 	}
 	if (has_latest == 0) {
-		int current = store_release_is_current(fl->st, latest.id, err);
-		if (current < 0)
+		int current;
+		if (store_release_is_current(fl->st, latest.id, &current, err))
 			goto cleanup;
 		/*
 		 * Made again: a release missing a part (its embedder was unreachable,

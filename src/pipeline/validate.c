@@ -303,12 +303,12 @@ static long corpus_matches(struct store *st, const struct golden_set *set,
 		const char *doc = set->items[i].doc;
 		if (!doc)
 			continue;
-		int in = store_release_has_document(st, cand->id, doc, err);
-		if (!in && prod)
+		enum lookup in = store_release_has_document(st, cand->id, doc, err);
+		if (in == LOOKUP_MISSING && prod)
 			in = store_release_has_document(st, prod->id, doc, err);
-		if (in < 0)
+		if (in == LOOKUP_FAILED)
 			return -1;
-		found += in;
+		found += in == LOOKUP_FOUND;
 	}
 	return found;
 }
