@@ -412,6 +412,22 @@ void answer_source_from_hit(struct answer_source *s, const struct search_hit *h)
 	s->low_confidence = h->low_confidence;
 }
 
+/* Why retrieval found nothing to answer from, as the asker is told. */
+static int ask_failure_of(enum retrieve_result rc)
+{
+	switch (rc) {
+	case RETRIEVE_BAD_QUERY:
+	case RETRIEVE_TOO_LONG:
+		return ASK_BAD_QUESTION;
+	case RETRIEVE_NOT_READY:
+		return ASK_NOT_READY;
+	case RETRIEVE_OK:
+	case RETRIEVE_FAILED:
+		break;
+	}
+	return ASK_FAILED;
+}
+
 int answer_question(struct store *st, const struct config *cfg, const char *question,
 		    const struct ask_options *opts, struct answer *out, struct strbuf *err)
 {
@@ -437,11 +453,11 @@ int answer_question(struct store *st, const struct config *cfg, const char *ques
 	}
 	/* One release from start to end: its chunks, lexicon and vectors. */
 	long long wanted = opts ? opts->release : 0;
-	int got = release_get(st, cfg, wanted, &rel, &hold, err);
-	if (got) {
-		if (got > 0 && !wanted)
+	enum lookup got = release_get(st, cfg, wanted, &rel, &hold, err);
+	if (got != LOOKUP_FOUND) {
+		if (got == LOOKUP_MISSING && !wanted)
 			strbuf_addstr(err, "no release in production yet: run 'ragops run --inbox DIR' first");
-		return got > 0 ? ASK_NOT_READY : ASK_FAILED;
+		return got == LOOKUP_MISSING ? ASK_NOT_READY : ASK_FAILED;
 	}
 	if (!rel->chunks) {
 		strbuf_addf(err, "release %lld holds no chunk: run 'ragops run --inbox DIR'", rel->id);
@@ -455,11 +471,11 @@ int answer_question(struct store *st, const struct config *cfg, const char *ques
 	out->answerer = "extractive";
 
 	/* retrieve */
-	int rc = retrieve(st, cfg, rel, question, retriever,
-			  opts && opts->sources ? opts->sources : cfg->answer.sources, &rt, err);
-	if (rc) {
-		ret = rc == RETRIEVE_BAD_QUERY || rc == RETRIEVE_TOO_LONG ? ASK_BAD_QUESTION
-		      : rc == RETRIEVE_NOT_READY ? ASK_NOT_READY : ASK_FAILED;
+	enum retrieve_result rc = retrieve(st, cfg, rel, question, retriever,
+					   opts && opts->sources ? opts->sources : cfg->answer.sources,
+					   &rt, err);
+	if (rc != RETRIEVE_OK) {
+		ret = ask_failure_of(rc);
 		goto cleanup;
 	}
 	hits = rt.hits;

@@ -539,12 +539,13 @@ int retrain_data_retrieve(struct store *st, const struct config *cfg,
 		struct retrieval rt;
 		clear_retrieved(e);
 		e->trace.depth = cfg->retrain.ranker_depth;
-		int rc = retrieve_traced(st, cfg, rel, e->question, NULL, 10, &e->trace, 1, &rt, err);
+		enum retrieve_result rc = retrieve_traced(st, cfg, rel, e->question, NULL, 10,
+							  &e->trace, 1, &rt, err);
 		if (rc == RETRIEVE_BAD_QUERY || rc == RETRIEVE_TOO_LONG || rc == RETRIEVE_NOT_READY) {
 			strbuf_reset(err);
 			continue; /* nothing to search for: it still teaches the curated answers */
 		}
-		if (rc) {
+		if (rc == RETRIEVE_FAILED) {
 			ret = -1;
 			break;
 		}
