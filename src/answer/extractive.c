@@ -412,24 +412,26 @@ void answer_source_from_hit(struct answer_source *s, const struct search_hit *h)
 	s->low_confidence = h->low_confidence;
 }
 
-/* Why retrieval found nothing to answer from, as the asker is told. */
-static int ask_failure_of(enum retrieve_result rc)
+/* What retrieval's outcome means to the asker. */
+static enum ask_result ask_result_of(enum retrieve_result rc)
 {
 	switch (rc) {
+	case RETRIEVE_OK:
+		return ASK_OK;
 	case RETRIEVE_BAD_QUERY:
 	case RETRIEVE_TOO_LONG:
 		return ASK_BAD_QUESTION;
 	case RETRIEVE_NOT_READY:
 		return ASK_NOT_READY;
-	case RETRIEVE_OK:
 	case RETRIEVE_FAILED:
 		break;
 	}
 	return ASK_FAILED;
 }
 
-int answer_question(struct store *st, const struct config *cfg, const char *question,
-		    const struct ask_options *opts, struct answer *out, struct strbuf *err)
+enum ask_result answer_question(struct store *st, const struct config *cfg, const char *question,
+				const struct ask_options *opts, struct answer *out,
+				struct strbuf *err)
 {
 	double t0 = time_mono();
 	struct question_terms q = { 0 };
@@ -437,7 +439,7 @@ int answer_question(struct store *st, const struct config *cfg, const char *ques
 	size_t nhits = 0;
 	struct sentence *sn = NULL;
 	size_t nsn = 0;
-	int ret = ASK_FAILED;
+	enum ask_result ret = ASK_FAILED;
 	const char *retriever = opts && opts->retriever ? opts->retriever : NULL;
 	struct retrieval rt = { 0 };
 	const struct release_view *rel = NULL;
@@ -471,11 +473,10 @@ int answer_question(struct store *st, const struct config *cfg, const char *ques
 	out->answerer = "extractive";
 
 	/* retrieve */
-	enum retrieve_result rc = retrieve(st, cfg, rel, question, retriever,
-					   opts && opts->sources ? opts->sources : cfg->answer.sources,
-					   &rt, err);
+	unsigned k = opts && opts->sources ? opts->sources : cfg->answer.sources;
+	enum retrieve_result rc = retrieve(st, cfg, rel, question, retriever, k, &rt, err);
 	if (rc != RETRIEVE_OK) {
-		ret = ask_failure_of(rc);
+		ret = ask_result_of(rc);
 		goto cleanup;
 	}
 	hits = rt.hits;
@@ -487,11 +488,12 @@ int answer_question(struct store *st, const struct config *cfg, const char *ques
 	double t1 = time_mono();
 
 	/* answer: a correction users gave to this question first */
-	int curated = curated_answer_try(st, cfg, rel, question, lang, hits, nhits, out, err);
-	if (curated < 0)
+	enum lookup curated = curated_answer_try(st, cfg, rel, question, lang, hits, nhits, out,
+						 err);
+	if (curated == LOOKUP_FAILED)
 		goto cleanup;
 	struct tokenizer *tok = tokenizer_new();
-	if (curated)
+	if (curated == LOOKUP_FOUND)
 		goto answered;
 	tokenizer_run(tok, LANG_UNKNOWN, TOKENIZE_QUERY, question, strlen(question), collect_term, &q);
 	weigh_terms(st, rel, &q);
@@ -570,13 +572,13 @@ answered:
 		if (out->query_id < 0)
 			goto cleanup;
 	}
-	ret = 0;
+	ret = ASK_OK;
 cleanup:
 	free(sn);
 	terms_release(&q);
 	retrieval_release(&rt);
 	release_put(hold);
-	if (ret)
+	if (ret != ASK_OK)
 		answer_release(out);
 	return ret;
 }

@@ -289,10 +289,17 @@ int ragops_ask(ragops *r, const char *question, ragops_answer *out)
 		return fail(r, RAGOPS_EINVAL, "'out' is NULL");
 	if (!question)
 		return fail(r, RAGOPS_EINVAL, "no question (NULL)");
-	int rc = answer_question(r->store, &r->cfg, question, &opts, &a, &r->err);
-	if (rc)
-		return rc == ASK_NOT_READY ? RAGOPS_ENOTREADY : rc == ASK_FAILED ? RAGOPS_EIO
-										: RAGOPS_EINVAL;
+	switch (answer_question(r->store, &r->cfg, question, &opts, &a, &r->err)) {
+	case ASK_OK:
+		break;
+	case ASK_BAD_QUESTION:
+	case ASK_BAD_RETRIEVER:
+		return RAGOPS_EINVAL;
+	case ASK_NOT_READY:
+		return RAGOPS_ENOTREADY;
+	case ASK_FAILED:
+		return RAGOPS_EIO;
+	}
 	out->text = xstrdup(a.text);
 	out->abstained = a.abstained != 0;
 	out->curated = a.curated_feedback != 0;

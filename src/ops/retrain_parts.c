@@ -387,8 +387,7 @@ int retrain_thresholds(struct job *j, struct strbuf *err)
 	}
 	struct eval_report rep;
 	release_forget(j->cand);
-	int rc = eval_run(j->st, j->cfg, &both, NULL, j->cand, &rep, err);
-	if (rc) {
+	if (eval_run(j->st, j->cfg, &both, NULL, j->cand, &rep, err) != ASK_OK) {
 		free(both.items);
 		return -1;
 	}

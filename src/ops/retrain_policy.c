@@ -160,8 +160,7 @@ static int feedback_eval_rule(struct store *st, const struct config *cfg, struct
 	retrain_data_release(&d);
 	if (set.n) {
 		struct eval_report rep;
-		int rc = eval_run(st, cfg, &set, NULL, prod->id, &rep, err);
-		if (rc) {
+		if (eval_run(st, cfg, &set, NULL, prod->id, &rep, err) != ASK_OK) {
 			golden_release(&set);
 			ret = -1;
 			goto done;

@@ -327,14 +327,14 @@ int gate_measure_ranks(struct store *st, const struct config *cfg, const struct 
 	if (ranks)
 		memset(ranks, 0, set->n * sizeof(int));
 	f->release = release;
-	int rc = eval_run(st, cfg, set, cfg->retrieve.mode, release, &rep, err);
+	enum ask_result rc = eval_run(st, cfg, set, cfg->retrieve.mode, release, &rep, err);
 	if (rc == ASK_NOT_READY) {
 		/* An empty release answers nothing: every figure is zero. */
 		strbuf_reset(err);
 		f->questions = set->n;
 		return 0;
 	}
-	if (rc)
+	if (rc != ASK_OK)
 		return -1;
 	f->questions = rep.questions;
 	f->answerable = rep.answerable;

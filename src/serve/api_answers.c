@@ -56,17 +56,24 @@ void api_ask(struct server_ctx *ctx, const struct request *rq, struct reply *rp)
 	}
 	struct answer a;
 	struct strbuf err = STRBUF_INIT;
-	int rc = answer_question(ctx->store, ctx->cfg, question, &ao, &a, &err);
-	if (rc == 0) {
+	switch (answer_question(ctx->store, ctx->cfg, question, &ao, &a, &err)) {
+	case ASK_OK:
 		reply_json(rp, 200, answer_to_json(&a));
 		answer_release(&a);
-	} else if (rc == ASK_BAD_QUESTION || rc == ASK_BAD_RETRIEVER) {
-		reply_error(rp, 400, rc == ASK_BAD_RETRIEVER ? "retriever" : "question", "%s", err.buf);
-	} else if (rc == ASK_NOT_READY) {
+		break;
+	case ASK_BAD_QUESTION:
+		reply_error(rp, 400, "question", "%s", err.buf);
+		break;
+	case ASK_BAD_RETRIEVER:
+		reply_error(rp, 400, "retriever", "%s", err.buf);
+		break;
+	case ASK_NOT_READY:
 		reply_error(rp, 503, NULL, "%s", err.buf);
-	} else {
+		break;
+	case ASK_FAILED:
 		/* The store or the answering endpoint: not the client's fault. */
 		reply_error(rp, 502, NULL, "%s", err.buf);
+		break;
 	}
 	strbuf_release(&err);
 done:
