@@ -213,13 +213,18 @@ int feedback_collector_save(ragops *r, const ragops_feedback *fb, long long *id)
 	    (ret = paths_json(r, "unhelpful_sources", fb->unhelpful_sources,
 			      fb->nunhelpful_sources, 0, &f.unhelpful)))
 		goto cleanup;
-	int rc = feedback_add(r->store, &r->cfg, &f, &field, &r->err);
-	if (rc == -1)
+	switch (feedback_add(r->store, &r->cfg, &f, &field, &r->err)) {
+	case FEEDBACK_OK:
+		if (id)
+			*id = f.id;
+		break;
+	case FEEDBACK_INVALID:
 		ret = field && !strcmp(field, "query_id") ? RAGOPS_ENOTFOUND : RAGOPS_EINVAL;
-	else if (rc)
+		break;
+	case FEEDBACK_FAILED:
 		ret = RAGOPS_EIO;
-	else if (id)
-		*id = f.id;
+		break;
+	}
 cleanup:
 	feedback_record_release(&f);
 	return ret;

@@ -100,8 +100,7 @@ static void replay_feedback(struct server_ctx *ctx, long long id, struct reply *
 {
 	struct feedback_record f;
 	struct strbuf err = STRBUF_INIT;
-	int rc = store_feedback_get(ctx->store, id, &f, &err);
-	if (rc == 0) {
+	if (store_feedback_get(ctx->store, id, &f, &err) == LOOKUP_FOUND) {
 		reply_header(rp, "Idempotent-Replayed", "true");
 		reply_json(rp, 201, feedback_to_json(&f));
 		feedback_record_release(&f);
@@ -128,36 +127,46 @@ void api_feedback_post(struct server_ctx *ctx, const struct request *rq, struct 
 	char hash[SHA256_HEX_LEN + 1];
 	long long prior = 0;
 	int in_transaction = 0;
-	int rc = feedback_from_json(body, &f, &field, &err) ? -1 : 0;
-	if (rc == 0 && key) {
+	enum feedback_result rc = feedback_from_json(body, &f, &field, &err) ? FEEDBACK_INVALID
+									    : FEEDBACK_OK;
+	if (rc == FEEDBACK_OK && key) {
 		/* Same key, same bytes: the same request sent again. */
 		sha256_hex(rq->body, rq->body_len, hash);
-		int seen = store_feedback_key_begin(ctx->store, key, hash, &prior, &err);
-		if (seen == 1) {
+		switch (store_feedback_key_begin(ctx->store, key, hash, &prior, &err)) {
+		case STORE_KEY_NEW:
+			in_transaction = 1;
+			break;
+		case STORE_KEY_REPLAY:
 			replay_feedback(ctx, prior, rp);
 			goto done;
-		}
-		if (seen == 2) {
+		case STORE_KEY_REUSED:
 			reply_error(rp, 422, "Idempotency-Key", "this Idempotency-Key was used for another "
 				    "request (feedback %lld): a new record needs a new key", prior);
 			goto done;
+		case STORE_KEY_FAILED:
+			rc = FEEDBACK_FAILED;
+			break;
 		}
-		rc = seen < 0 ? -2 : 0;
-		in_transaction = seen == 0;
 	}
-	if (rc == 0)
+	if (rc == FEEDBACK_OK)
 		rc = feedback_add(ctx->store, ctx->cfg, &f, &field, &err);
 	/* With a key, the record and its key are committed together, or neither. */
-	if (in_transaction && store_feedback_key_end(ctx->store, key, hash, rc == 0 ? f.id : 0, &err) &&
-	    rc == 0)
-		rc = -2;
-	if (rc == 0)
+	if (in_transaction &&
+	    store_feedback_key_end(ctx->store, key, hash, rc == FEEDBACK_OK ? f.id : 0, &err) &&
+	    rc == FEEDBACK_OK)
+		rc = FEEDBACK_FAILED;
+	switch (rc) {
+	case FEEDBACK_OK:
 		/* The row is committed (synchronous=FULL on the server's connections). */
 		reply_json(rp, 201, feedback_to_json(&f));
-	else if (rc == -1)
+		break;
+	case FEEDBACK_INVALID:
 		reply_error(rp, 400, field, "%s", err.buf);
-	else
+		break;
+	case FEEDBACK_FAILED:
 		reply_error(rp, 500, NULL, "the feedback was not saved: %s", err.buf);
+		break;
+	}
 done:
 	feedback_record_release(&f);
 	strbuf_release(&err);
