@@ -144,9 +144,9 @@ static int count_vectors(struct store *st, const struct config *cfg,
 		return 0;
 	const struct release_view *view;
 	struct release_hold *hold;
-	int rc = release_get(st, cfg, r->id, &view, &hold, err);
-	if (rc)
+	if (release_get(st, cfg, r->id, &view, &hold, err) != LOOKUP_FOUND)
 		return -1;
+	int rc = 0;
 	const struct vector_index *vi = release_vectors(view, st, cfg, err);
 	if (vi == (const struct vector_index *)-1)
 		rc = -1;
