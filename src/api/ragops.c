@@ -256,9 +256,14 @@ int retraining_prepare_data(ragops *r, const char *out_dir, char **manifest_json
 		return ret;
 	if (!out_dir || !*out_dir)
 		return fail(r, RAGOPS_EINVAL, "no folder to prepare the data in");
-	int rc = retrain_dataset_prepare(r->store, &r->cfg, out_dir, &manifest, &r->err);
-	if (rc)
-		return rc > 0 ? RAGOPS_ENOTREADY : RAGOPS_EIO;
+	switch (retrain_dataset_prepare(r->store, &r->cfg, out_dir, &manifest, &r->err)) {
+	case DATASET_WRITTEN:
+		break;
+	case DATASET_NO_PRODUCTION:
+		return RAGOPS_ENOTREADY;
+	case DATASET_FAILED:
+		return RAGOPS_EIO;
+	}
 	if (manifest_json)
 		return dump(r, manifest, manifest_json);
 	json_decref(manifest);
