@@ -3,7 +3,7 @@
  * worked" or "it failed".
  *
  * A plain int result follows error()'s convention (core/error.h): 0 or -1,
- * and nothing else.  A function that can also say "not found", "refused",
+ * and nothing else (or a count or an id, and -1 on failure).  A function that can also say "not found", "refused",
  * "busy", "too long"... returns an enum instead, never an int whose
  * numbers mean one thing here and another next door (-2 once meant "no
  * searchable word" in the store, "bad query" in retrieval and "not ready"
