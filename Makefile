@@ -5,7 +5,10 @@ PKGS      := sqlite3 libseccomp libutf8proc yaml-0.1 jansson libcmark libcrypto 
              libmicrohttpd
 CC        ?= cc
 CSTD      := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
-WARN      := -fopenmp-simd -Wall -Wextra -Werror -Wstrict-prototypes -Wvla -Wshadow -Wno-unused-parameter
+# -Wenum-conversion (in -Wextra for C since GCC 10, named so it stays) and -Wall's -Wenum-compare
+# and -Wswitch catch one module's typed result used as another's: see src/core/result.h.
+WARN      := -fopenmp-simd -Wall -Wextra -Werror -Wstrict-prototypes -Wvla -Wshadow -Wno-unused-parameter \
+             -Wenum-conversion
 OPT       ?= -O2 -g
 ifeq ($(SANITIZE),1)
 BUILD     ?= build-san

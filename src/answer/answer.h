@@ -46,19 +46,22 @@ struct ask_options {
 	int no_log;		/* evaluation runs keep the log clean */
 };
 
-/* Why a question got no answer (not even "I don't know"). */
-enum ask_failure {
-	ASK_BAD_QUESTION = -1,	/* empty, too long, not UTF-8, nothing to search for */
-	ASK_NOT_READY = -2,	/* no release yet, no such release, or no embedder for dense */
-	ASK_FAILED = -3,	/* the store or an endpoint failed */
-	ASK_BAD_RETRIEVER = -4,	/* not bm25, dense or hybrid */
+/*
+ * Whether a question got an answer ("I don't know" is one); when not, err
+ * holds a message for the user.
+ */
+enum ask_result {
+	ASK_OK = 0,
+	ASK_BAD_QUESTION = 1,	/* empty, too long, not UTF-8, nothing to search for */
+	ASK_NOT_READY = 2,	/* no release yet, no such release, or no embedder for dense */
+	ASK_BAD_RETRIEVER = 3,	/* not bm25, dense or hybrid */
+	ASK_FAILED = -1,	/* the store or an endpoint failed */
 };
 
-/*
- * Answer `question`: 0, or an ask_failure with a message for the user.
- */
-int answer_question(struct store *st, const struct config *cfg, const char *question,
-		    const struct ask_options *opts, struct answer *out, struct strbuf *err);
+/* Answer `question`. */
+enum ask_result answer_question(struct store *st, const struct config *cfg, const char *question,
+				const struct ask_options *opts, struct answer *out,
+				struct strbuf *err);
 void answer_release(struct answer *a);
 /* The answer as the JSON object `ragops ask --json` prints (and the API sends). */
 json_t *answer_to_json(const struct answer *a);

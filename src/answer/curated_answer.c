@@ -30,13 +30,14 @@ static void cite(struct answer_source *s, const char *doc, const struct search_h
 	s->evidence = 1;
 }
 
-int curated_answer_try(struct store *st, const struct config *cfg, const struct release_view *rel,
-		       const char *question, enum lang lang, const struct search_hit *hits,
-		       size_t nhits, struct answer *out, struct strbuf *err)
+enum lookup curated_answer_try(struct store *st, const struct config *cfg,
+			       const struct release_view *rel, const char *question, enum lang lang,
+			       const struct search_hit *hits, size_t nhits, struct answer *out,
+			       struct strbuf *err)
 {
 	struct curated *c = rel->learned ? rel->learned->curated : NULL;
 	if (!c || !c->n)
-		return 0;
+		return LOOKUP_MISSING;
 	/* Meaning needs the release's built-in embedder; without one, shared words decide. */
 	struct strbuf ignored = STRBUF_INIT;
 	const struct vector_index *vi = release_vectors(rel, st, cfg, &ignored);
@@ -47,12 +48,12 @@ int curated_answer_try(struct store *st, const struct config *cfg, const struct 
 	long best = curated_best(c, e, tok, question, &similarity);
 	tokenizer_free(tok);
 	if (best < 0 || similarity < c->threshold)
-		return 0;
+		return LOOKUP_MISSING;
 	const struct curated_answer *a = &c->items[best];
 	/* A correction stands on its documents: gone from the release, it is not given. */
 	for (size_t i = 0; i < a->nsources; i++) {
-		int in = store_release_has_document(st, rel->id, a->sources[i], err);
-		if (in <= 0)
+		enum lookup in = store_release_has_document(st, rel->id, a->sources[i], err);
+		if (in != LOOKUP_FOUND)
 			return in;
 	}
 	char day[16] = "?";
@@ -73,5 +74,5 @@ int curated_answer_try(struct store *st, const struct config *cfg, const struct 
 	out->sources = xcalloc(a->nsources + 1, sizeof(*out->sources));
 	for (size_t i = 0; i < a->nsources; i++)
 		cite(&out->sources[out->nsources++], a->sources[i], hits, nhits);
-	return 1;
+	return LOOKUP_FOUND;
 }

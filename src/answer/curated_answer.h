@@ -13,12 +13,14 @@
 #include "text/stopwords.h"
 
 /*
- * Fill out->text, sources, answerer and curated_* from the closest curated
- * answer if it fits (hits: what retrieval found, to cite pages and titles
- * where it found the same documents): 1 answered, 0 not, -1 store error.
+ * Look for a curated answer that fits: the closest one, close enough, whose
+ * documents the release still holds.  When found, out->text, sources,
+ * answerer and curated_* are filled from it (hits: what retrieval found,
+ * to cite pages and titles where it found the same documents).
  */
-int curated_answer_try(struct store *st, const struct config *cfg, const struct release_view *rel,
-		       const char *question, enum lang lang, const struct search_hit *hits,
-		       size_t nhits, struct answer *out, struct strbuf *err);
+enum lookup curated_answer_try(struct store *st, const struct config *cfg,
+			       const struct release_view *rel, const char *question, enum lang lang,
+			       const struct search_hit *hits, size_t nhits, struct answer *out,
+			       struct strbuf *err);
 
 #endif

@@ -412,8 +412,26 @@ void answer_source_from_hit(struct answer_source *s, const struct search_hit *h)
 	s->low_confidence = h->low_confidence;
 }
 
-int answer_question(struct store *st, const struct config *cfg, const char *question,
-		    const struct ask_options *opts, struct answer *out, struct strbuf *err)
+/* What retrieval's outcome means to the asker. */
+static enum ask_result ask_result_of(enum retrieve_result rc)
+{
+	switch (rc) {
+	case RETRIEVE_OK:
+		return ASK_OK;
+	case RETRIEVE_BAD_QUERY:
+	case RETRIEVE_TOO_LONG:
+		return ASK_BAD_QUESTION;
+	case RETRIEVE_NOT_READY:
+		return ASK_NOT_READY;
+	case RETRIEVE_FAILED:
+		break;
+	}
+	return ASK_FAILED;
+}
+
+enum ask_result answer_question(struct store *st, const struct config *cfg, const char *question,
+				const struct ask_options *opts, struct answer *out,
+				struct strbuf *err)
 {
 	double t0 = time_mono();
 	struct question_terms q = { 0 };
@@ -421,7 +439,7 @@ int answer_question(struct store *st, const struct config *cfg, const char *ques
 	size_t nhits = 0;
 	struct sentence *sn = NULL;
 	size_t nsn = 0;
-	int ret = ASK_FAILED;
+	enum ask_result ret = ASK_FAILED;
 	const char *retriever = opts && opts->retriever ? opts->retriever : NULL;
 	struct retrieval rt = { 0 };
 	const struct release_view *rel = NULL;
@@ -437,11 +455,11 @@ int answer_question(struct store *st, const struct config *cfg, const char *ques
 	}
 	/* One release from start to end: its chunks, lexicon and vectors. */
 	long long wanted = opts ? opts->release : 0;
-	int got = release_get(st, cfg, wanted, &rel, &hold, err);
-	if (got) {
-		if (got > 0 && !wanted)
+	enum lookup got = release_get(st, cfg, wanted, &rel, &hold, err);
+	if (got != LOOKUP_FOUND) {
+		if (got == LOOKUP_MISSING && !wanted)
 			strbuf_addstr(err, "no release in production yet: run 'ragops run --inbox DIR' first");
-		return got > 0 ? ASK_NOT_READY : ASK_FAILED;
+		return got == LOOKUP_MISSING ? ASK_NOT_READY : ASK_FAILED;
 	}
 	if (!rel->chunks) {
 		strbuf_addf(err, "release %lld holds no chunk: run 'ragops run --inbox DIR'", rel->id);
@@ -455,11 +473,10 @@ int answer_question(struct store *st, const struct config *cfg, const char *ques
 	out->answerer = "extractive";
 
 	/* retrieve */
-	int rc = retrieve(st, cfg, rel, question, retriever,
-			  opts && opts->sources ? opts->sources : cfg->answer.sources, &rt, err);
-	if (rc) {
-		ret = rc == RETRIEVE_BAD_QUERY || rc == RETRIEVE_TOO_LONG ? ASK_BAD_QUESTION
-		      : rc == RETRIEVE_NOT_READY ? ASK_NOT_READY : ASK_FAILED;
+	unsigned k = opts && opts->sources ? opts->sources : cfg->answer.sources;
+	enum retrieve_result rc = retrieve(st, cfg, rel, question, retriever, k, &rt, err);
+	if (rc != RETRIEVE_OK) {
+		ret = ask_result_of(rc);
 		goto cleanup;
 	}
 	hits = rt.hits;
@@ -471,11 +488,12 @@ int answer_question(struct store *st, const struct config *cfg, const char *ques
 	double t1 = time_mono();
 
 	/* answer: a correction users gave to this question first */
-	int curated = curated_answer_try(st, cfg, rel, question, lang, hits, nhits, out, err);
-	if (curated < 0)
+	enum lookup curated = curated_answer_try(st, cfg, rel, question, lang, hits, nhits, out,
+						 err);
+	if (curated == LOOKUP_FAILED)
 		goto cleanup;
 	struct tokenizer *tok = tokenizer_new();
-	if (curated)
+	if (curated == LOOKUP_FOUND)
 		goto answered;
 	tokenizer_run(tok, LANG_UNKNOWN, TOKENIZE_QUERY, question, strlen(question), collect_term, &q);
 	weigh_terms(st, rel, &q);
@@ -554,13 +572,13 @@ answered:
 		if (out->query_id < 0)
 			goto cleanup;
 	}
-	ret = 0;
+	ret = ASK_OK;
 cleanup:
 	free(sn);
 	terms_release(&q);
 	retrieval_release(&rt);
 	release_put(hold);
-	if (ret)
+	if (ret != ASK_OK)
 		answer_release(out);
 	return ret;
 }

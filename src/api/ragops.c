@@ -213,13 +213,18 @@ int feedback_collector_save(ragops *r, const ragops_feedback *fb, long long *id)
 	    (ret = paths_json(r, "unhelpful_sources", fb->unhelpful_sources,
 			      fb->nunhelpful_sources, 0, &f.unhelpful)))
 		goto cleanup;
-	int rc = feedback_add(r->store, &r->cfg, &f, &field, &r->err);
-	if (rc == -1)
+	switch (feedback_add(r->store, &r->cfg, &f, &field, &r->err)) {
+	case FEEDBACK_OK:
+		if (id)
+			*id = f.id;
+		break;
+	case FEEDBACK_INVALID:
 		ret = field && !strcmp(field, "query_id") ? RAGOPS_ENOTFOUND : RAGOPS_EINVAL;
-	else if (rc)
+		break;
+	case FEEDBACK_FAILED:
 		ret = RAGOPS_EIO;
-	else if (id)
-		*id = f.id;
+		break;
+	}
 cleanup:
 	feedback_record_release(&f);
 	return ret;
@@ -251,9 +256,14 @@ int retraining_prepare_data(ragops *r, const char *out_dir, char **manifest_json
 		return ret;
 	if (!out_dir || !*out_dir)
 		return fail(r, RAGOPS_EINVAL, "no folder to prepare the data in");
-	int rc = retrain_dataset_prepare(r->store, &r->cfg, out_dir, &manifest, &r->err);
-	if (rc)
-		return rc > 0 ? RAGOPS_ENOTREADY : RAGOPS_EIO;
+	switch (retrain_dataset_prepare(r->store, &r->cfg, out_dir, &manifest, &r->err)) {
+	case DATASET_WRITTEN:
+		break;
+	case DATASET_NO_PRODUCTION:
+		return RAGOPS_ENOTREADY;
+	case DATASET_FAILED:
+		return RAGOPS_EIO;
+	}
 	if (manifest_json)
 		return dump(r, manifest, manifest_json);
 	json_decref(manifest);
@@ -289,10 +299,17 @@ int ragops_ask(ragops *r, const char *question, ragops_answer *out)
 		return fail(r, RAGOPS_EINVAL, "'out' is NULL");
 	if (!question)
 		return fail(r, RAGOPS_EINVAL, "no question (NULL)");
-	int rc = answer_question(r->store, &r->cfg, question, &opts, &a, &r->err);
-	if (rc)
-		return rc == ASK_NOT_READY ? RAGOPS_ENOTREADY : rc == ASK_FAILED ? RAGOPS_EIO
-										: RAGOPS_EINVAL;
+	switch (answer_question(r->store, &r->cfg, question, &opts, &a, &r->err)) {
+	case ASK_OK:
+		break;
+	case ASK_BAD_QUESTION:
+	case ASK_BAD_RETRIEVER:
+		return RAGOPS_EINVAL;
+	case ASK_NOT_READY:
+		return RAGOPS_ENOTREADY;
+	case ASK_FAILED:
+		return RAGOPS_EIO;
+	}
 	out->text = xstrdup(a.text);
 	out->abstained = a.abstained != 0;
 	out->curated = a.curated_feedback != 0;

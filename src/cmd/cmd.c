@@ -11,6 +11,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/error.h"
+
 const struct cmd_entry *const cmd_table[] = {
 	&cmd_run_entry, &cmd_search_entry, &cmd_ask_entry, &cmd_serve_entry, &cmd_eval_entry, &cmd_feedback_entry,
 	&cmd_runs_entry, &cmd_releases_entry, &cmd_deploy_entry, &cmd_models_entry,
@@ -67,6 +69,22 @@ void cmd_format_time(long long ms, char *out, size_t len)
 	}
 	localtime_r(&secs, &tm);
 	strftime(out, len, "%Y-%m-%d %H:%M:%S", &tm);
+}
+
+int cmd_ask_exit_code(enum ask_result rc)
+{
+	switch (rc) {
+	case ASK_OK:
+		return EXIT_OK;
+	case ASK_BAD_QUESTION:
+	case ASK_BAD_RETRIEVER:
+		return EXIT_USAGE;
+	case ASK_NOT_READY:
+		return EXIT_NOT_FOUND;
+	case ASK_FAILED:
+		break;
+	}
+	return EXIT_FATAL;
 }
 
 void cmd_print_json(json_t *j)

@@ -6,6 +6,7 @@
 #ifndef CMD_CMD_H
 #define CMD_CMD_H
 
+#include "answer/answer.h"
 #include "core/config.h"
 #include "store/store.h"
 
@@ -70,5 +71,7 @@ int cmd_stdout_styled(void);
 
 /* "2026-11-26 13:04:05" in local time, for people. */
 void cmd_format_time(long long ms, char *out, size_t len);
+/* The exit code of `ragops ask` and `ragops eval` for a question's outcome. */
+int cmd_ask_exit_code(enum ask_result rc);
 
 #endif

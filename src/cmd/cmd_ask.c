@@ -85,8 +85,8 @@ static int run_ask(int argc, char **argv, struct app *app)
 	}
 	for (int i = optind; i < argc; i++)
 		strbuf_addf(&question, "%s%s", question.len ? " " : "", argv[i]);
-	int rc = answer_question(app->store, &app->cfg, question.buf, &ao, &a, &err);
-	if (rc) {
+	enum ask_result rc = answer_question(app->store, &app->cfg, question.buf, &ao, &a, &err);
+	if (rc != ASK_OK) {
 		if (json) {
 			json_t *j = json_pack("{s:o}", "error", json_str(err.buf));
 			json_dumpf(j, stdout, JSON_INDENT(2));
@@ -94,7 +94,7 @@ static int run_ask(int argc, char **argv, struct app *app)
 			json_decref(j);
 		}
 		fprintf(stderr, "ragops ask: %s\n", err.buf);
-		ret = rc == ASK_NOT_READY ? EXIT_NOT_FOUND : rc == ASK_FAILED ? EXIT_FATAL : EXIT_USAGE;
+		ret = cmd_ask_exit_code(rc);
 	} else {
 		if (json) {
 			json_t *j = answer_to_json(&a);

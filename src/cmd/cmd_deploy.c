@@ -48,7 +48,7 @@ static int promote(struct app *app, long long id, int force, const char *reason,
 	struct release_action a = { .actor = release_actor_user(), .reason = reason, .forced = force };
 	long long from = store_release_production_id(app->store, &err);
 	enum promote_result rc = release_promote(app->store, &app->cfg, id, &a, &msg, &err);
-	int ret;
+	int ret = EXIT_FATAL;
 	switch (rc) {
 	case PROMOTE_DONE:
 		strbuf_addf(&out, "release %lld promoted%s (%s)", id, force ? " by force" : "", msg.buf);
@@ -75,9 +75,10 @@ static int promote(struct app *app, long long id, int force, const char *reason,
 			    "changed; try again", err.buf, id);
 		ret = EXIT_FATAL;
 		break;
-	default:
+	case PROMOTE_FAILED:
 		strbuf_addstr(&out, err.buf);
 		ret = EXIT_FATAL;
+		break;
 	}
 	report(json, "promote", from > 0 ? from : 0, id, rc == PROMOTE_DONE, out.buf);
 	strbuf_release(&msg);
@@ -91,15 +92,16 @@ static int rollback(struct app *app, const char *reason, int json)
 	struct strbuf err = STRBUF_INIT, out = STRBUF_INIT;
 	struct release_action a = { .actor = release_actor_user(), .reason = reason };
 	long long from, to;
-	int rc = store_release_rollback(app->store, &a, &from, &to, &err);
-	if (rc == 0)
+	enum store_release_change rc = store_release_rollback(app->store, &a, &from, &to, &err);
+	if (rc == STORE_RELEASE_CHANGED)
 		strbuf_addf(&out, "production is release %lld again (release %lld archived)", to, from);
 	else
 		strbuf_addstr(&out, err.buf);
-	report(json, "rollback", from, to, rc == 0, out.buf);
+	report(json, "rollback", from, to, rc == STORE_RELEASE_CHANGED, out.buf);
 	strbuf_release(&err);
 	strbuf_release(&out);
-	return rc == 0 ? EXIT_OK : rc > 0 ? EXIT_NOT_FOUND : EXIT_FATAL;
+	return rc == STORE_RELEASE_CHANGED ? EXIT_OK : rc == STORE_RELEASE_FAILED ? EXIT_FATAL
+										 : EXIT_NOT_FOUND;
 }
 
 static int run_deploy(int argc, char **argv, struct app *app)

@@ -117,10 +117,11 @@ static int run_eval(int argc, char **argv, struct app *app)
 	struct eval_report reports[8];
 	size_t n = 0;
 	for (char *r = strtok_r(list, ",", &save); r && n < 8; r = strtok_r(NULL, ",", &save)) {
-		int rc = eval_run(app->store, &app->cfg, &set, r, release, &reports[n], &err);
-		if (rc) {
+		enum ask_result rc = eval_run(app->store, &app->cfg, &set, r, release, &reports[n],
+					      &err);
+		if (rc != ASK_OK) {
 			fprintf(stderr, "ragops eval: %s\n", err.buf);
-			ret = rc == ASK_NOT_READY ? EXIT_NOT_FOUND : rc == ASK_FAILED ? EXIT_FATAL : EXIT_USAGE;
+			ret = cmd_ask_exit_code(rc);
 			goto cleanup;
 		}
 		n++;

@@ -138,12 +138,12 @@ static int add(struct app *app, struct options *o)
 		o->f.helpful = json_dumps(o->helpful, JSON_COMPACT);
 	if (json_array_size(o->unhelpful))
 		o->f.unhelpful = json_dumps(o->unhelpful, JSON_COMPACT);
-	int rc = feedback_add(app->store, &app->cfg, &o->f, NULL, &err);
-	if (rc) {
+	enum feedback_result rc = feedback_add(app->store, &app->cfg, &o->f, NULL, &err);
+	if (rc != FEEDBACK_OK) {
 		fprintf(stderr, "ragops feedback add: %s\n", err.buf);
 		strbuf_release(&err);
 		/* A record the store could not take (a full disk) is not a usage error. */
-		return rc == -2 ? EXIT_FATAL : EXIT_USAGE;
+		return rc == FEEDBACK_FAILED ? EXIT_FATAL : EXIT_USAGE;
 	}
 	if (o->json) {
 		json_t *j = feedback_to_json(&o->f);

@@ -124,21 +124,21 @@ static int show(struct app *app, const char *doc, long long page, int plain, int
 	struct strbuf err = STRBUF_INIT, text = STRBUF_INIT;
 	char *result = NULL;
 	int ret = EXIT_FATAL;
-	int rc = store_ocr_page(app->store, doc, (int)page, &p, &err);
-	if (rc == 1 || (rc == 0 && !p.ocr_key && !p.failed)) {
+	enum lookup got = store_ocr_page(app->store, doc, (int)page, &p, &err);
+	if (got == LOOKUP_MISSING || (got == LOOKUP_FOUND && !p.ocr_key && !p.failed)) {
 		fprintf(stderr, "ragops ocr show: no OCR text for '%s' page %lld "
 			"(see 'ragops ocr report' for the OCR pages)\n", doc, page);
 		ret = EXIT_NOT_FOUND;
 		goto cleanup;
 	}
-	if (rc)
+	if (got == LOOKUP_FAILED)
 		goto fail;
 	if (p.failed) {
 		fprintf(stderr, "ragops ocr show: OCR failed on '%s': %s\n", doc, p.error);
 		ret = EXIT_NOT_FOUND;
 		goto cleanup;
 	}
-	if (store_ocr_cache_get(app->store, p.ocr_key, &result, &err))
+	if (store_ocr_cache_get(app->store, p.ocr_key, &result, &err) != LOOKUP_FOUND)
 		goto fail;
 	int styled = !plain && !json && cmd_stdout_styled();
 	if (ocr_result_render(result, plain ? "" : styled ? "\033[4m" : "[[",

@@ -169,14 +169,14 @@ static int show_release(struct app *app, const char *id_text, int json)
 			id_text);
 		return EXIT_USAGE;
 	}
-	int rc = release_detail_json(app->store, id, &r, &err);
-	if (rc) {
-		if (rc > 0)
+	enum lookup got = release_detail_json(app->store, id, &r, &err);
+	if (got != LOOKUP_FOUND) {
+		if (got == LOOKUP_MISSING)
 			fprintf(stderr, "ragops releases show: no release %lld (see 'ragops releases')\n", id);
 		else
 			fprintf(stderr, "ragops releases show: %s\n", err.buf);
 		strbuf_release(&err);
-		return rc > 0 ? EXIT_NOT_FOUND : EXIT_FATAL;
+		return got == LOOKUP_MISSING ? EXIT_NOT_FOUND : EXIT_FATAL;
 	}
 	if (json) {
 		cmd_print_json(r);

@@ -81,7 +81,7 @@ static int run_prepare(struct app *app, const char *dir, int json)
 {
 	json_t *manifest;
 	struct strbuf err = STRBUF_INIT;
-	if (retrain_dataset_prepare(app->store, &app->cfg, dir, &manifest, &err))
+	if (retrain_dataset_prepare(app->store, &app->cfg, dir, &manifest, &err) != DATASET_WRITTEN)
 		return fail("prepare", &err);
 	if (json) {
 		cmd_print_json(manifest);

@@ -147,14 +147,14 @@ static int show_run(struct app *app, const char *id_text, const char *state, int
 		fprintf(stderr, "ragops runs show: '%s' is not a run id (see 'ragops runs')\n", id_text);
 		return EXIT_USAGE;
 	}
-	int rc = run_detail_load(app->store, id, &d, &err);
-	if (rc) {
-		if (rc == 1)
+	enum lookup got = run_detail_load(app->store, id, &d, &err);
+	if (got != LOOKUP_FOUND) {
+		if (got == LOOKUP_MISSING)
 			fprintf(stderr, "ragops runs show: no run %lld (see 'ragops runs')\n", id);
 		else
 			fprintf(stderr, "ragops runs show: %s\n", err.buf);
 		strbuf_release(&err);
-		return rc == 1 ? EXIT_NOT_FOUND : EXIT_FATAL;
+		return got == LOOKUP_MISSING ? EXIT_NOT_FOUND : EXIT_FATAL;
 	}
 	if (json)
 		dump_json(run_detail_to_json(&d, &(struct task_page){ .state = state }));

@@ -101,6 +101,23 @@ static void print_json(const char *query, long long release, const struct search
 }
 
 /* One JSON line per query: what a benchmark needs, timed in this process. */
+/* A search that could not be made: a bad query and one over the length caps are the user's to fix. */
+static int exit_code_of(enum retrieve_result rc)
+{
+	switch (rc) {
+	case RETRIEVE_OK:
+		return EXIT_OK;
+	case RETRIEVE_BAD_QUERY:
+	case RETRIEVE_TOO_LONG:
+		return EXIT_USAGE;
+	case RETRIEVE_NOT_READY:
+		return EXIT_NOT_FOUND;
+	case RETRIEVE_FAILED:
+		break;
+	}
+	return EXIT_FATAL;
+}
+
 static int run_queries(struct app *app, const struct release_view *rel, const char *file,
 		       const char *retriever, unsigned limit)
 {
@@ -121,9 +138,10 @@ static int run_queries(struct app *app, const struct release_view *rel, const ch
 		struct retrieval r;
 		double t0 = time_mono();
 		strbuf_reset(&err);
-		int rc = retrieve(app->store, &app->cfg, rel, line, retriever, limit, &r, &err);
+		enum retrieve_result rc = retrieve(app->store, &app->cfg, rel, line, retriever, limit,
+						   &r, &err);
 		double ms = (time_mono() - t0) * 1000;
-		json_t *j = rc ? json_pack("{s:o, s:f, s:o}", "query", json_str(line), "ms", ms,
+		json_t *j = rc != RETRIEVE_OK ? json_pack("{s:o, s:f, s:o}", "query", json_str(line), "ms", ms,
 					   "error", json_str(err.buf))
 			       : json_pack("{s:o, s:f, s:s, s:i, s:o}", "query", json_str(line), "ms", ms,
 					   "retriever", r.mode, "results", (int)r.n, "top",
@@ -131,7 +149,7 @@ static int run_queries(struct app *app, const struct release_view *rel, const ch
 		json_dumpf(j, stdout, JSON_COMPACT);
 		putchar('\n');
 		json_decref(j);
-		if (!rc)
+		if (rc == RETRIEVE_OK)
 			retrieval_release(&r);
 	}
 	free(line);
@@ -199,13 +217,13 @@ static int run_search(int argc, char **argv, struct app *app)
 		return EXIT_USAGE;
 	}
 	/* The same entry point as `ragops ask`: one release, its lexicon, its vectors. */
-	int got = release_get(app->store, &app->cfg, release, &rel, &hold, &err);
-	if (got) {
-		if (got > 0 && !release)
+	enum lookup got = release_get(app->store, &app->cfg, release, &rel, &hold, &err);
+	if (got != LOOKUP_FOUND) {
+		if (got == LOOKUP_MISSING && !release)
 			fprintf(stderr, "ragops search: no release in production yet: run 'ragops run --inbox DIR' first\n");
 		else
 			fprintf(stderr, "ragops search: %s\n", err.buf);
-		ret = got > 0 ? EXIT_NOT_FOUND : EXIT_FATAL;
+		ret = got == LOOKUP_MISSING ? EXIT_NOT_FOUND : EXIT_FATAL;
 		goto cleanup;
 	}
 	if (queries) {
@@ -218,13 +236,11 @@ static int run_search(int argc, char **argv, struct app *app)
 		goto cleanup;
 	}
 	/* A language filter is applied after ranking: look further down for enough hits. */
-	int rc = retrieve(app->store, &app->cfg, rel, query.buf, retriever,
-			  language ? limit * 8 : limit, &r, &err);
-	if (rc) {
+	enum retrieve_result rc = retrieve(app->store, &app->cfg, rel, query.buf, retriever,
+					   language ? limit * 8 : limit, &r, &err);
+	if (rc != RETRIEVE_OK) {
 		fprintf(stderr, "ragops search: %s\n", err.buf);
-		/* A bad query and one over the length caps are the user's to fix. */
-		ret = rc == RETRIEVE_FAILED ? EXIT_FATAL : rc == RETRIEVE_NOT_READY ? EXIT_NOT_FOUND
-										 : EXIT_USAGE;
+		ret = exit_code_of(rc);
 		goto cleanup;
 	}
 	size_t kept = 0;

@@ -175,8 +175,9 @@ static void calibrate(const struct golden_set *set, struct eval_report *r)
 	}
 }
 
-int eval_run(struct store *st, const struct config *cfg, const struct golden_set *set,
-	     const char *retriever, long long release, struct eval_report *r, struct strbuf *err)
+enum ask_result eval_run(struct store *st, const struct config *cfg, const struct golden_set *set,
+			 const char *retriever, long long release, struct eval_report *r,
+			 struct strbuf *err)
 {
 	memset(r, 0, sizeof(*r));
 	r->retriever = retriever;
@@ -190,8 +191,8 @@ int eval_run(struct store *st, const struct config *cfg, const struct golden_set
 		struct ask_options opts = { .release = release, .retriever = retriever, .sources = 5,
 					    .no_log = 1 };
 		struct answer a;
-		int rc = answer_question(st, cfg, g->question, &opts, &a, err);
-		if (rc) {
+		enum ask_result rc = answer_question(st, cfg, g->question, &opts, &a, err);
+		if (rc != ASK_OK) {
 			strbuf_addf(err, " (question %s)", g->id ? g->id : "?");
 			free(ms);
 			eval_report_release(r);
@@ -240,7 +241,7 @@ int eval_run(struct store *st, const struct config *cfg, const struct golden_set
 	r->p95_ms = percentile(ms, set->n, 0.95);
 	free(ms);
 	calibrate(set, r);
-	return 0;
+	return ASK_OK;
 }
 
 void eval_report_release(struct eval_report *r)

@@ -8,6 +8,7 @@
 #ifndef OPS_EVAL_H
 #define OPS_EVAL_H
 
+#include "answer/answer.h"
 #include "core/config.h"
 #include "core/strbuf.h"
 #include "store/store.h"
@@ -48,9 +49,10 @@ struct eval_report {
 	struct eval_outcome *outcomes;	/* one per question, in order */
 };
 
-/* Ask every question of `set` of release `release` (0: production): 0 or an ask_failure. */
-int eval_run(struct store *st, const struct config *cfg, const struct golden_set *set,
-	     const char *retriever, long long release, struct eval_report *out, struct strbuf *err);
+/* Ask every question of `set` of release `release` (0: production); the first one not answered stops it. */
+enum ask_result eval_run(struct store *st, const struct config *cfg, const struct golden_set *set,
+			 const char *retriever, long long release, struct eval_report *out,
+			 struct strbuf *err);
 void eval_report_release(struct eval_report *r);
 
 #endif

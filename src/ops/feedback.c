@@ -215,16 +215,15 @@ fail:
  * duplicates (NULL for an empty list).  A path must be one a document of
  * the store has had, deleted since or not, or one the logged answer cited
  * (a document renamed since): feedback judges real sources, and a typo
- * would otherwise be kept as a judgement of nothing.  0, -1 invalid, -2
- * the store failed.
+ * would otherwise be kept as a judgement of nothing.
  */
-static int check_judged(struct store *st, struct feedback_record *f, const char **field,
-			struct strbuf *err)
+static enum feedback_result check_judged(struct store *st, struct feedback_record *f,
+					 const char **field, struct strbuf *err)
 {
 	static const char *const names[] = { "helpful_sources", "unhelpful_sources" };
 	char **texts[] = { &f->helpful, &f->unhelpful };
 	json_t *lists[2] = { NULL, NULL }, *logged = NULL, *item;
-	int ret = -1;
+	enum feedback_result ret = FEEDBACK_INVALID;
 	size_t j;
 	for (int i = 0; i < 2; i++) {
 		*field = names[i];
@@ -246,12 +245,13 @@ static int check_judged(struct store *st, struct feedback_record *f, const char 
 		*field = names[i];
 		json_array_foreach(lists[i], j, item) {
 			const char *path = json_string_value(item);
-			int known = cited(logged, path) ? 1 : store_document_path_known(st, path, err);
-			if (known < 0) {
-				ret = -2;
+			enum lookup known = cited(logged, path) ? LOOKUP_FOUND
+						: store_document_path_known(st, path, err);
+			if (known == LOOKUP_FAILED) {
+				ret = FEEDBACK_FAILED;
 				goto cleanup;
 			}
-			if (!known) {
+			if (known == LOOKUP_MISSING) {
 				strbuf_addf(err, "'%s' names '%s', which no document in the store has ever had",
 					    names[i], path);
 				goto cleanup;
@@ -263,7 +263,7 @@ static int check_judged(struct store *st, struct feedback_record *f, const char 
 		*texts[i] = json_array_size(lists[i]) ? json_dumps(lists[i], JSON_COMPACT) : NULL;
 	}
 	*field = NULL;
-	ret = 0;
+	ret = FEEDBACK_OK;
 cleanup:
 	json_decref(lists[0]);
 	json_decref(lists[1]);
@@ -362,24 +362,29 @@ static void write_file(struct store *st, const struct config *cfg, const struct 
 	strbuf_release(&err);
 }
 
-int feedback_add(struct store *st, const struct config *cfg, struct feedback_record *f,
-		 const char **field, struct strbuf *err)
+enum feedback_result feedback_add(struct store *st, const struct config *cfg,
+				  struct feedback_record *f, const char **field,
+				  struct strbuf *err)
 {
 	const char *ignored;
 	field = field ? field : &ignored;
 	*field = "rating";
 	if (f->rating < 1 || f->rating > 5) {
 		strbuf_addf(err, "'rating' must be from 1 to 5, not %d", f->rating);
-		return -1;
+		return FEEDBACK_INVALID;
 	}
 	*field = "query_id";
 	if (f->query_id > 0) {
 		char *q = NULL, *a = NULL, *s = NULL;
-		int rc = store_query_get(st, f->query_id, &q, &a, &s, err);
-		if (rc == 1)
+		switch (store_query_get(st, f->query_id, &q, &a, &s, err)) {
+		case LOOKUP_FOUND:
+			break;
+		case LOOKUP_MISSING:
 			strbuf_addf(err, "'query_id' %lld names no logged question", f->query_id);
-		if (rc)
-			return rc == 1 ? -1 : -2;
+			return FEEDBACK_INVALID;
+		case LOOKUP_FAILED:
+			return FEEDBACK_FAILED;
+		}
 		/* The log knows what was asked and answered; the user's copy is not needed. */
 		free(f->question);
 		free(f->answer);
@@ -391,7 +396,7 @@ int feedback_add(struct store *st, const struct config *cfg, struct feedback_rec
 	*field = !f->question || !*f->question ? "question" : "answer";
 	if (!f->question || !*f->question || !f->answer) {
 		strbuf_addstr(err, "feedback needs 'query_id', or 'question' and 'answer'");
-		return -1;
+		return FEEDBACK_INVALID;
 	}
 	const char *names[] = { "question", "answer", "feedback_text", "corrected_answer", "sources" };
 	const char *values[] = { f->question, f->answer, f->text, f->corrected, f->sources };
@@ -400,20 +405,20 @@ int feedback_add(struct store *st, const struct config *cfg, struct feedback_rec
 	for (int i = 0; i < 5; i++) {
 		*field = names[i];
 		if (check_utf8(values[i], names[i], err))
-			return -1;
+			return FEEDBACK_INVALID;
 		if (values[i] && strlen(values[i]) > limits[i]) {
 			strbuf_addf(err, "'%s' is %zu bytes, over the limit of %zu", names[i],
 				    strlen(values[i]), limits[i]);
-			return -1;
+			return FEEDBACK_INVALID;
 		}
 	}
-	int rc = check_judged(st, f, field, err);
-	if (rc)
-		return rc;
+	enum feedback_result judged = check_judged(st, f, field, err);
+	if (judged != FEEDBACK_OK)
+		return judged;
 	if (store_feedback_add(st, f, err))
-		return -2;
+		return FEEDBACK_FAILED;
 	write_file(st, cfg, f);
-	return 0;
+	return FEEDBACK_OK;
 }
 
 /* A stored list of judged sources, or null when none was given (older records too). */

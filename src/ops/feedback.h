@@ -32,16 +32,22 @@
  */
 int feedback_from_json(json_t *obj, struct feedback_record *f, const char **field,
 		       struct strbuf *err);
+/* Whether a record was saved; when not, err says why. */
+enum feedback_result {
+	FEEDBACK_OK = 0,
+	FEEDBACK_INVALID = 1,	/* the record's fault: *field (when not NULL) names the field */
+	FEEDBACK_FAILED = -1,	/* the store's */
+};
 /*
  * Check a record (ratings, sizes, UTF-8), resolve query_id from the query
  * log, check the judged sources (at most FEEDBACK_MAX_JUDGED distinct
  * non-empty paths each, duplicates dropped, none in both lists, each a
  * path some document of the store has had or the logged answer cited)
- * and save it: 0 saved (f->id set), -1 invalid (*field, when not NULL,
- * names the field at fault), -2 the store failed.
+ * and save it (f->id set).
  */
-int feedback_add(struct store *st, const struct config *cfg, struct feedback_record *f,
-		 const char **field, struct strbuf *err);
+enum feedback_result feedback_add(struct store *st, const struct config *cfg,
+				  struct feedback_record *f, const char **field,
+				  struct strbuf *err);
 /*
  * The record as stored: what the user gave, personal data included (list,
  * add --json, its file, export --raw and GET /api/feedback/export?raw=1).

@@ -58,9 +58,9 @@ static void check_index(struct store *st, const struct config *cfg, struct healt
 	struct release_record rel;
 	struct strbuf err = STRBUF_INIT;
 	char value[64];
-	int rc = store_release_get(st, 0, &rel, &err);
-	if (rc) {
-		if (rc < 0)
+	enum lookup got = store_release_get(st, 0, &rel, &err);
+	if (got != LOOKUP_FOUND) {
+		if (got == LOOKUP_FAILED)
 			add(r, "index", HEALTH_DOWN, "none", "a release", "cannot read the releases: %.200s",
 			    err.buf);
 		else
@@ -74,7 +74,7 @@ static void check_index(struct store *st, const struct config *cfg, struct healt
 	struct release_hold *hold = NULL;
 	if (!rel.chunks) {
 		add(r, "index", HEALTH_DOWN, value, "> 0 chunks", "the release in production is empty");
-	} else if (release_get(st, cfg, 0, &view, &hold, &err)) {
+	} else if (release_get(st, cfg, 0, &view, &hold, &err) != LOOKUP_FOUND) {
 		add(r, "index", HEALTH_DOWN, value, "loadable", "release %lld cannot be loaded: %.180s",
 		    rel.id, err.buf);
 	} else if (!view->lx && !strcmp(cfg->retrieve.bm25_index, "lexicon")) {
@@ -101,12 +101,12 @@ static void check_release(struct store *st, struct health_report *r)
 	struct release_record latest, prod;
 	struct strbuf err = STRBUF_INIT;
 	char value[64];
-	if (store_release_latest(st, &latest, &err)) {
+	if (store_release_latest(st, &latest, &err) != LOOKUP_FOUND) {
 		add(r, "release", HEALTH_SKIPPED, "-", "-", "no release yet");
 		strbuf_release(&err);
 		return;
 	}
-	int has_prod = store_release_get(st, 0, &prod, &err) == 0;
+	int has_prod = store_release_get(st, 0, &prod, &err) == LOOKUP_FOUND;
 	snprintf(value, sizeof(value), "production %lld", has_prod ? prod.id : 0);
 	if (!strcmp(latest.state, "refused") && (!has_prod || latest.id > prod.id)) {
 		json_t *checks = json_loads(latest.checks ? latest.checks : "", 0, NULL);

@@ -91,16 +91,16 @@ int releases_json(struct store *st, unsigned limit, json_t **out, struct strbuf 
 	return 0;
 }
 
-int release_detail_json(struct store *st, long long id, json_t **out, struct strbuf *err)
+enum lookup release_detail_json(struct store *st, long long id, json_t **out, struct strbuf *err)
 {
 	struct release_record r;
 	*out = NULL;
-	int rc = store_release_get(st, id, &r, err);
-	if (rc)
-		return rc;
+	enum lookup got = store_release_get(st, id, &r, err);
+	if (got != LOOKUP_FOUND)
+		return got;
 	*out = release_to_json(st, &r, 1);
 	release_record_release(&r);
-	return 0;
+	return LOOKUP_FOUND;
 }
 
 /* The ids of the kept releases that hold model `id`. */
@@ -153,30 +153,50 @@ int models_json(struct store *st, json_t **out, struct strbuf *err)
 	return ret;
 }
 
+/* What the store's promotion means here (a refusal by the gate is decided before it). */
+static enum promote_result promote_result_of(enum store_release_change rc)
+{
+	switch (rc) {
+	case STORE_RELEASE_CHANGED:
+		return PROMOTE_DONE;
+	case STORE_RELEASE_NO_SUCH:
+		return PROMOTE_NO_SUCH;
+	case STORE_RELEASE_ALREADY:
+		return PROMOTE_ALREADY;
+	case STORE_RELEASE_MOVED:
+		return PROMOTE_MOVED;
+	case STORE_RELEASE_DECIDED:	/* a refusal's outcome: not one of a promotion */
+	case STORE_RELEASE_FAILED:
+		break;
+	}
+	return PROMOTE_FAILED;
+}
+
 enum promote_result release_promote(struct store *st, const struct config *cfg, long long id,
 				    const struct release_action *a, struct strbuf *message,
 				    struct strbuf *err)
 {
 	struct release_record cand, prod;
-	int rc = store_release_get(st, id, &cand, err);
-	if (rc) {
-		if (rc > 0)
+	enum lookup got = store_release_get(st, id, &cand, err);
+	if (got != LOOKUP_FOUND) {
+		if (got == LOOKUP_MISSING)
 			strbuf_addf(err, "no release %lld", id);
-		return rc > 0 ? PROMOTE_NO_SUCH : PROMOTE_FAILED;
+		return got == LOOKUP_MISSING ? PROMOTE_NO_SUCH : PROMOTE_FAILED;
 	}
 	if (!strcmp(cand.state, "production")) {
 		strbuf_addf(err, "release %lld is already in production", id);
 		release_record_release(&cand);
 		return PROMOTE_ALREADY;
 	}
-	int has_prod = store_release_get(st, 0, &prod, err);
-	if (has_prod < 0) {
+	got = store_release_get(st, 0, &prod, err);
+	if (got == LOOKUP_FAILED) {
 		release_record_release(&cand);
 		return PROMOTE_FAILED;
 	}
+	int has_prod = got == LOOKUP_FOUND;
 	struct gate g;
 	enum promote_result ret = PROMOTE_FAILED;
-	if (gate_run(st, cfg, &cand, has_prod ? NULL : &prod, a->forced, &g, err))
+	if (gate_run(st, cfg, &cand, has_prod ? &prod : NULL, a->forced, &g, err))
 		goto cleanup;
 	gate_summary(&g, message);
 	if (!g.structural_ok || !g.quality_ok) {
@@ -184,13 +204,11 @@ enum promote_result release_promote(struct store *st, const struct config *cfg, 
 		goto cleanup;
 	}
 	/* Checked against this production: if another process moved it meanwhile, nothing changes. */
-	rc = store_release_promote(st, id, has_prod ? 0 : prod.id, a, err);
-	ret = rc == 0 ? PROMOTE_DONE : rc == 1 ? PROMOTE_NO_SUCH : rc == 2 ? PROMOTE_ALREADY
-	      : rc == 3 ? PROMOTE_MOVED : PROMOTE_FAILED;
+	ret = promote_result_of(store_release_promote(st, id, has_prod ? prod.id : 0, a, err));
 cleanup:
 	gate_release(&g);
 	release_record_release(&cand);
-	if (!has_prod)
+	if (has_prod)
 		release_record_release(&prod);
 	return ret;
 }

@@ -16,11 +16,12 @@
 json_t *release_to_json(struct store *st, const struct release_record *r, int with_detail);
 /* `limit` newest releases (0: all) as a JSON array. */
 int releases_json(struct store *st, unsigned limit, json_t **out, struct strbuf *err);
-/* One release with its detail: 0, 1 no such release, -1 error. */
-int release_detail_json(struct store *st, long long id, json_t **out, struct strbuf *err);
+/* One release with its detail. */
+enum lookup release_detail_json(struct store *st, long long id, json_t **out, struct strbuf *err);
 /* Every model and index artefact as a JSON array, with the releases that hold each. */
 int models_json(struct store *st, json_t **out, struct strbuf *err);
 
+/* What a promotion did (see core/result.h); err says why it was not made. */
 enum promote_result {
 	PROMOTE_DONE = 0,
 	PROMOTE_NO_SUCH = 1,

@@ -24,7 +24,7 @@ static const char *decide(struct job *j, const struct stage_figures *before, str
 			  struct retrain_outcome *out, struct strbuf *err)
 {
 	struct release_record cand;
-	if (store_release_get(j->st, j->cand, &cand, err))
+	if (store_release_get(j->st, j->cand, &cand, err) != LOOKUP_FOUND)
 		return NULL;
 	release_forget(j->cand);
 	int rc = gate_run(j->st, j->cfg, &cand, &j->prod, 0, g, err);
@@ -56,23 +56,24 @@ static const char *decide(struct job *j, const struct stage_figures *before, str
 	snprintf(why, sizeof(why), "retraining %lld", j->retraining);
 	struct release_action act = { "gate", why, 0 };
 	const char *state;
+	enum store_release_change change;
 	if (pass) {
-		rc = store_release_promote(j->st, j->cand, j->prod.id, &act, err);
-		if (rc == 3) {
+		change = store_release_promote(j->st, j->cand, j->prod.id, &act, err);
+		if (change == STORE_RELEASE_MOVED) {
 			strbuf_reset(err);
 			retrain_reason(j, "production moved during the retraining: nothing decided, run it again");
-			rc = store_release_refuse(j->st, j->cand, &act, err);
+			change = store_release_refuse(j->st, j->cand, &act, err);
 			state = "refused";
 		} else {
 			state = "promoted";
 		}
 	} else {
-		rc = store_release_refuse(j->st, j->cand, &act, err);
+		change = store_release_refuse(j->st, j->cand, &act, err);
 		state = "refused";
 	}
 	snprintf(out->message, sizeof(out->message), "release %lld %s: %s", j->cand, state, summary.buf);
 	strbuf_release(&summary);
-	return rc < 0 ? NULL : state;
+	return change == STORE_RELEASE_FAILED ? NULL : state;
 }
 
 /* --- the run ----------------------------------------------------------------- */
@@ -148,7 +149,7 @@ static int run_job(struct job *j, struct retrain_outcome *out, struct strbuf *er
 	/* What production finds for each question: passages, negatives, the ranker's features. */
 	const struct release_view *pv;
 	struct release_hold *hold;
-	if (release_get(j->st, j->cfg, 0, &pv, &hold, err))
+	if (release_get(j->st, j->cfg, 0, &pv, &hold, err) != LOOKUP_FOUND)
 		return -1;
 	int rc = retrain_data_retrieve(j->st, j->cfg, pv, &j->data, err);
 	release_put(hold);
@@ -220,9 +221,9 @@ int retrain_run(struct store *st, const struct config *cfg, const struct retrain
 	if (reaped)
 		log_event(LOG_WARNING, 0, NULL, "retrain", "%d earlier retraining(s) stopped before "
 			  "deciding; their candidates are archived", reaped);
-	int got = store_release_get(st, 0, &j.prod, err);
-	if (got) {
-		if (got > 0)
+	enum lookup got = store_release_get(st, 0, &j.prod, err);
+	if (got != LOOKUP_FOUND) {
+		if (got == LOOKUP_MISSING)
 			strbuf_addstr(err, "no release in production to retrain: run 'ragops run --inbox DIR' first");
 		unlock_file(lock);
 		return -1;

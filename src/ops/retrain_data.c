@@ -189,10 +189,10 @@ static int settle(struct store *st, long long release, struct retrain_data *d,
 			d->contradictory++;
 			continue;
 		}
-		int in = store_release_has_document(st, release, v->doc, err);
-		if (in < 0)
+		enum lookup in = store_release_has_document(st, release, v->doc, err);
+		if (in == LOOKUP_FAILED)
 			return -1;
-		if (!in) {
+		if (in == LOOKUP_MISSING) {
 			d->missing_docs++;
 			continue;
 		}
@@ -204,10 +204,10 @@ static int settle(struct store *st, long long release, struct retrain_data *d,
 	/* A correction is shown with documents still there. */
 	size_t kept = 0;
 	for (size_t i = 0; i < e->nanswer_sources; i++) {
-		int in = store_release_has_document(st, release, e->answer_sources[i], err);
-		if (in < 0)
+		enum lookup in = store_release_has_document(st, release, e->answer_sources[i], err);
+		if (in == LOOKUP_FAILED)
 			return -1;
-		if (in)
+		if (in == LOOKUP_FOUND)
 			e->answer_sources[kept++] = e->answer_sources[i];
 		else
 			free(e->answer_sources[i]);
@@ -539,12 +539,13 @@ int retrain_data_retrieve(struct store *st, const struct config *cfg,
 		struct retrieval rt;
 		clear_retrieved(e);
 		e->trace.depth = cfg->retrain.ranker_depth;
-		int rc = retrieve_traced(st, cfg, rel, e->question, NULL, 10, &e->trace, 1, &rt, err);
+		enum retrieve_result rc = retrieve_traced(st, cfg, rel, e->question, NULL, 10,
+							  &e->trace, 1, &rt, err);
 		if (rc == RETRIEVE_BAD_QUERY || rc == RETRIEVE_TOO_LONG || rc == RETRIEVE_NOT_READY) {
 			strbuf_reset(err);
 			continue; /* nothing to search for: it still teaches the curated answers */
 		}
-		if (rc) {
+		if (rc == RETRIEVE_FAILED) {
 			ret = -1;
 			break;
 		}

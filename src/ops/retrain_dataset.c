@@ -8,41 +8,45 @@
 #include "ops/retrain_prepare.h"
 #include "retrieval/release.h"
 
-int retrain_dataset_prepare(struct store *st, const struct config *cfg, const char *dir,
-			    json_t **manifest, struct strbuf *err)
+enum dataset_result retrain_dataset_prepare(struct store *st, const struct config *cfg,
+					    const char *dir, json_t **manifest, struct strbuf *err)
 {
 	struct retrain_policy p;
 	struct retrain_data d;
 	struct release_record prod;
 	const struct release_view *v = NULL;
 	struct release_hold *hold = NULL;
-	int ret = -1;
+	enum dataset_result ret = DATASET_FAILED;
 	*manifest = NULL;
-	int got = store_release_get(st, 0, &prod, err);
-	if (got) {
-		if (got > 0)
-			strbuf_addstr(err, "no release in production: run 'ragops run --inbox DIR' first");
-		return got > 0 ? 1 : -1;
+	switch (store_release_get(st, 0, &prod, err)) {
+	case LOOKUP_FOUND:
+		break;
+	case LOOKUP_MISSING:
+		strbuf_addstr(err, "no release in production: run 'ragops run --inbox DIR' first");
+		return DATASET_NO_PRODUCTION;
+	case LOOKUP_FAILED:
+		return DATASET_FAILED;
 	}
 	long long release = prod.id;
 	release_record_release(&prod);
 	if (retrain_should(st, cfg, &p, err) ||
 	    retrain_data_load(st, cfg, release, 0, 0, &d, err))
-		return -1;
+		return DATASET_FAILED;
 	/*
 	 * A process that keeps a release loaded (serve, a program on the C
 	 * API) goes on answering from it while a newer production loads in
 	 * the background: the examples are of `release`, so retrieve from it.
 	 */
-	int rc = release_get(st, cfg, 0, &v, &hold, err);
-	if (rc == 0 && v->id != release) {
+	enum lookup got = release_get(st, cfg, 0, &v, &hold, err);
+	if (got == LOOKUP_FOUND && v->id != release) {
 		release_put(hold);
-		rc = release_get(st, cfg, release, &v, &hold, err);
+		got = release_get(st, cfg, release, &v, &hold, err);
 	}
-	if (rc || retrain_data_retrieve(st, cfg, v, &d, err))
+	if (got != LOOKUP_FOUND || retrain_data_retrieve(st, cfg, v, &d, err))
 		goto cleanup;
 	json_t *policy = retrain_policy_json(&p);
-	ret = retrain_prepare(&d, release, policy, dir, manifest, err);
+	ret = retrain_prepare(&d, release, policy, dir, manifest, err) ? DATASET_FAILED
+								       : DATASET_WRITTEN;
 	json_decref(policy);
 cleanup:
 	release_put(hold);

@@ -116,7 +116,7 @@ int retrain_vocabulary(struct job *j, struct strbuf *err)
 	const struct release_view *v;
 	struct release_hold *hold;
 	release_forget(j->cand);
-	if (release_get(j->st, j->cfg, j->cand, &v, &hold, err)) {
+	if (release_get(j->st, j->cfg, j->cand, &v, &hold, err) != LOOKUP_FOUND) {
 		free(pairs);
 		return -1;
 	}
@@ -183,7 +183,7 @@ int retrain_ranker(struct job *j, struct strbuf *err)
 	const struct release_view *v;
 	struct release_hold *hold;
 	release_forget(j->cand);
-	if (release_get(j->st, j->cfg, j->cand, &v, &hold, err))
+	if (release_get(j->st, j->cfg, j->cand, &v, &hold, err) != LOOKUP_FOUND)
 		return -1;
 	int rc = retrain_data_retrieve(j->st, j->cfg, v, &j->data, err);
 	release_put(hold);
@@ -327,7 +327,7 @@ int retrain_curated(struct job *j, struct strbuf *err)
 	const struct release_view *v;
 	struct release_hold *hold;
 	release_forget(j->cand);
-	if (release_get(j->st, j->cfg, j->cand, &v, &hold, err))
+	if (release_get(j->st, j->cfg, j->cand, &v, &hold, err) != LOOKUP_FOUND)
 		return -1;
 	const struct vector_index *vi = release_vectors(v, j->st, j->cfg, err);
 	if (vi == (const struct vector_index *)-1) {
@@ -387,8 +387,7 @@ int retrain_thresholds(struct job *j, struct strbuf *err)
 	}
 	struct eval_report rep;
 	release_forget(j->cand);
-	int rc = eval_run(j->st, j->cfg, &both, NULL, j->cand, &rep, err);
-	if (rc) {
+	if (eval_run(j->st, j->cfg, &both, NULL, j->cand, &rep, err) != ASK_OK) {
 		free(both.items);
 		return -1;
 	}

@@ -33,20 +33,21 @@ static void detail(struct policy_rule *r, const char *fmt, ...)
 }
 
 /* The last retraining that decided something, if any: 0, 1 none, -1 error. */
-static int last_retraining(struct store *st, struct retraining_record *out, struct strbuf *err)
+static enum lookup last_retraining(struct store *st, struct retraining_record *out,
+				   struct strbuf *err)
 {
 	struct retraining_record *list = NULL;
 	size_t n = 0;
 	memset(out, 0, sizeof(*out));
 	if (store_retrainings_list(st, 1, 1, &list, &n, err))
-		return -1;
+		return LOOKUP_FAILED;
 	if (!n) {
 		free(list);
-		return 1;
+		return LOOKUP_MISSING;
 	}
 	*out = list[0];
 	free(list);
-	return 0;
+	return LOOKUP_FOUND;
 }
 
 static int feedback_rules(struct store *st, const struct config *cfg, struct retrain_policy *p,
@@ -160,8 +161,7 @@ static int feedback_eval_rule(struct store *st, const struct config *cfg, struct
 	retrain_data_release(&d);
 	if (set.n) {
 		struct eval_report rep;
-		int rc = eval_run(st, cfg, &set, NULL, prod->id, &rep, err);
-		if (rc) {
+		if (eval_run(st, cfg, &set, NULL, prod->id, &rep, err) != ASK_OK) {
 			golden_release(&set);
 			ret = -1;
 			goto done;
@@ -187,14 +187,14 @@ int retrain_should(struct store *st, const struct config *cfg, struct retrain_po
 	struct retraining_record last;
 	struct release_record prod;
 	memset(out, 0, sizeof(*out));
-	int got = last_retraining(st, &last, err);
-	if (got < 0)
+	if (last_retraining(st, &last, err) == LOOKUP_FAILED)
 		return -1;
-	int no_prod = store_release_get(st, 0, &prod, err);
-	if (no_prod < 0) {
+	enum lookup got = store_release_get(st, 0, &prod, err);
+	if (got == LOOKUP_FAILED) {
 		retraining_record_release(&last);
 		return -1;
 	}
+	int no_prod = got == LOOKUP_MISSING;
 	long long since = time_now_ms() - parse_duration_ms(cfg->retrain.window);
 	int ret = feedback_rules(st, cfg, out, &last, since, err) ||
 		  corpus_rule(st, cfg, out, no_prod ? NULL : &prod, err) ||

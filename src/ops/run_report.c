@@ -7,18 +7,19 @@
 
 #include "core/json.h"
 
-int run_detail_load(struct store *st, long long id, struct run_detail *out, struct strbuf *err)
+enum lookup run_detail_load(struct store *st, long long id, struct run_detail *out,
+			    struct strbuf *err)
 {
 	memset(out, 0, sizeof(*out));
-	int rc = store_run_get(st, id, &out->run, err);
-	if (rc)
-		return rc;
+	enum lookup got = store_run_get(st, id, &out->run, err);
+	if (got != LOOKUP_FOUND)
+		return got;
 	if (store_tasks_of_run(st, id, &out->tasks, err) ||
 	    store_run_documents(st, id, &out->docs, &out->ndocs, err)) {
 		run_detail_release(out);
-		return -1;
+		return LOOKUP_FAILED;
 	}
-	return 0;
+	return LOOKUP_FOUND;
 }
 
 void run_detail_release(struct run_detail *d)

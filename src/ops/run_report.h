@@ -17,8 +17,9 @@ struct run_detail {
 	size_t ndocs;
 };
 
-/* 0 loaded, 1 no such run, -1 error (in err). */
-int run_detail_load(struct store *st, long long id, struct run_detail *out, struct strbuf *err);
+/* Run `id`, its tasks and documents. */
+enum lookup run_detail_load(struct store *st, long long id, struct run_detail *out,
+			    struct strbuf *err);
 void run_detail_release(struct run_detail *d);
 
 /* Seconds the run took, -1 while it runs. */

@@ -361,12 +361,14 @@ static json_t *releases_json(struct store *st, long long since, struct strbuf *e
 	struct release_event *ev = NULL;
 	size_t nev = 0;
 	long long promoted = 0, refused = 0, by_hand = 0;
-	int has_prod = store_release_get(st, 0, &prod, err);
-	int has_latest = has_prod < 0 ? -1 : store_release_latest(st, &latest, err);
-	if (has_latest < 0 || store_release_events(st, 0, 0, &ev, &nev, err)) {
-		if (!has_prod)
+	enum lookup got_prod = store_release_get(st, 0, &prod, err);
+	enum lookup got_latest = got_prod == LOOKUP_FAILED ? LOOKUP_FAILED
+							   : store_release_latest(st, &latest, err);
+	int has_prod = got_prod == LOOKUP_FOUND, has_latest = got_latest == LOOKUP_FOUND;
+	if (got_latest == LOOKUP_FAILED || store_release_events(st, 0, 0, &ev, &nev, err)) {
+		if (has_prod)
 			release_record_release(&prod);
-		if (!has_latest)
+		if (has_latest)
 			release_record_release(&latest);
 		return NULL;
 	}
@@ -377,15 +379,15 @@ static json_t *releases_json(struct store *st, long long since, struct strbuf *e
 		by_hand += !gate && strcmp(ev[i].actor, "migration");
 	}
 	json_t *j = json_pack("{s:o, s:o, s:I, s:I, s:I}",
-			      "production", has_prod ? json_null() : release_brief(&prod),
-			      "newest", has_latest || (!has_prod && latest.id == prod.id) ? json_null()
-										: release_brief(&latest),
+			      "production", has_prod ? release_brief(&prod) : json_null(),
+			      "newest", !has_latest || (has_prod && latest.id == prod.id) ? json_null()
+										  : release_brief(&latest),
 			      "promoted", (json_int_t)promoted, "refused", (json_int_t)refused,
 			      "changed_by_hand", (json_int_t)by_hand);
 	release_events_free(ev, nev);
-	if (!has_prod)
+	if (has_prod)
 		release_record_release(&prod);
-	if (!has_latest)
+	if (has_latest)
 		release_record_release(&latest);
 	return j;
 }

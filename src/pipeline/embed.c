@@ -127,7 +127,7 @@ static long long parent_model(const struct release_record *parent, const char *n
 static int record_dimension(struct store *st, long long model_id, int dim, struct strbuf *err)
 {
 	struct model_record m;
-	if (store_model_get(st, model_id, &m, err))
+	if (store_model_get(st, model_id, &m, err) != LOOKUP_FOUND)
 		return -1;
 	json_t *p = json_loads(m.params ? m.params : "", 0, NULL);
 	int had = (int)json_integer_value(json_object_get(p, "dim"));

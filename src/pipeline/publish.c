@@ -91,7 +91,7 @@ static size_t sweep_models(struct flow *fl)
 		if (!ends_with(name, ".bin") && !ends_with(name, ".lsa") && !strstr(name, ".tmp."))
 			continue;
 		char *rel = xasprintf("models/%s", name);
-		if (store_model_file_known(fl->st, rel, &err) == 0) {
+		if (store_model_file_known(fl->st, rel, &err) == LOOKUP_MISSING) {
 			char *path = xasprintf("%s/%s", fl->cfg->data_dir, rel);
 			removed += unlink(path) == 0;
 			free(path);
@@ -166,15 +166,16 @@ static int decide(struct flow *fl, const struct release_record *cand,
 	t0 = time_mono();
 	flow_crash_point("promote");
 	struct release_action action = { .actor = "gate", .reason = summary.buf };
+	enum store_release_change change;
 	if (pass) {
 		/* Only over the production it was measured against (a rollback may have come meanwhile). */
-		rc = store_release_promote(fl->st, cand->id, prod ? prod->id : 0, &action, err);
+		change = store_release_promote(fl->st, cand->id, prod ? prod->id : 0, &action, err);
 		out->verdict = PUBLISH_PROMOTED;
 		out->production = cand->id;
 		snprintf(out->message, sizeof(out->message), "release %lld promoted (%s)", cand->id,
 			 summary.buf);
 	} else {
-		rc = store_release_refuse(fl->st, cand->id, &action, err);
+		change = store_release_refuse(fl->st, cand->id, &action, err);
 		out->verdict = PUBLISH_REFUSED;
 		out->production = prod ? prod->id : 0;
 		if (prod)
@@ -184,17 +185,17 @@ static int decide(struct flow *fl, const struct release_record *cand,
 			snprintf(out->message, sizeof(out->message), "release %lld refused: %s; "
 				 "no release is in production yet", cand->id, summary.buf);
 	}
-	if (rc > 0) {
+	rc = change == STORE_RELEASE_FAILED ? -1 : 0;
+	if (change != STORE_RELEASE_CHANGED && change != STORE_RELEASE_FAILED) {
 		/* Someone moved production by hand while the gate measured: nothing is decided. */
 		long long now = store_release_production_id(fl->st, err);
 		out->verdict = PUBLISH_DEFERRED;
 		out->production = now > 0 ? now : 0;
 		snprintf(out->message, sizeof(out->message), "production was changed by hand during "
 			 "validation (release %lld is in production now): release %lld is left %s (%s)",
-			 out->production, cand->id, rc == 3 ? "a candidate, the next run validates it "
-			 "again" : "as it was put", summary.buf);
+			 out->production, cand->id, change == STORE_RELEASE_MOVED ? "a candidate, the next "
+			 "run validates it again" : "as it was put", summary.buf);
 		strbuf_reset(err);
-		rc = 0;
 	}
 	flow_corpus_task(fl, "publish", rc ? TASK_FAILED : TASK_COMPLETED, started,
 			 time_mono() - t0, rc ? err->buf : NULL);
@@ -254,29 +255,31 @@ int publish_release(struct flow *fl, struct publish_outcome *out, struct strbuf 
 	char *settings = NULL;
 	int ret = -1;
 	memset(out, 0, sizeof(*out));
-	int has_prod = store_release_get(fl->st, 0, &prod, err);
-	int has_latest = has_prod < 0 ? -1 : store_release_latest(fl->st, &latest, err);
-	if (has_latest < 0)
+	enum lookup got_prod = store_release_get(fl->st, 0, &prod, err);
+	enum lookup got_latest = got_prod == LOOKUP_FAILED ? LOOKUP_FAILED
+							   : store_release_latest(fl->st, &latest, err);
+	if (got_latest == LOOKUP_FAILED)
 		goto cleanup;
-	const struct release_record *production = has_prod == 0 ? &prod : NULL;
+	const struct release_record *production = got_prod == LOOKUP_FOUND ? &prod : NULL;
 	settings = release_settings(fl->cfg);
 	/*
 	 * A retraining decides on its own candidates: one it left (killed
 	 * before it decided) is abandoned, never validated again here, and
 	 * one it refused stays refused.  The run compares with production.
 	 */
-	if (has_latest == 0 && latest.changes && strstr(latest.changes, "\"retraining\"") &&
+	if (got_latest == LOOKUP_FOUND && latest.changes && strstr(latest.changes, "\"retraining\"") &&
 	    strcmp(latest.state, "production")) {
 		if (!strcmp(latest.state, "candidate") && store_release_abandon(fl->st, latest.id, err))
 			goto cleanup;
 		release_record_release(&latest);
-		has_latest = production ? store_release_get(fl->st, prod.id, &latest, err) : 1;
-		if (has_latest < 0)
+		got_latest = production ? store_release_get(fl->st, prod.id, &latest, err)
+					: LOOKUP_MISSING;
+		if (got_latest == LOOKUP_FAILED)
 			goto cleanup;
 	}
-	if (has_latest == 0) {
-		int current = store_release_is_current(fl->st, latest.id, err);
-		if (current < 0)
+	if (got_latest == LOOKUP_FOUND) {
+		int current;
+		if (store_release_is_current(fl->st, latest.id, &current, err))
 			goto cleanup;
 		/*
 		 * Made again: a release missing a part (its embedder was unreachable,
@@ -327,11 +330,11 @@ int publish_release(struct flow *fl, struct publish_outcome *out, struct strbuf 
 		flow_corpus_task(fl, "release", TASK_COMPLETED, started, 0, NULL);
 	}
 	out->release = cand_id;
-	if (store_release_get(fl->st, cand_id, &cand, err))
+	if (store_release_get(fl->st, cand_id, &cand, err) != LOOKUP_FOUND)
 		goto cleanup;
 	build_models(fl, &cand, production);
 	release_record_release(&cand);
-	if (store_release_get(fl->st, cand_id, &cand, err) ||
+	if (store_release_get(fl->st, cand_id, &cand, err) != LOOKUP_FOUND ||
 	    decide(fl, &cand, production, out, err))
 		goto cleanup;
 	retention(fl);

@@ -144,9 +144,9 @@ static int count_vectors(struct store *st, const struct config *cfg,
 		return 0;
 	const struct release_view *view;
 	struct release_hold *hold;
-	int rc = release_get(st, cfg, r->id, &view, &hold, err);
-	if (rc)
+	if (release_get(st, cfg, r->id, &view, &hold, err) != LOOKUP_FOUND)
 		return -1;
+	int rc = 0;
 	const struct vector_index *vi = release_vectors(view, st, cfg, err);
 	if (vi == (const struct vector_index *)-1)
 		rc = -1;
@@ -303,12 +303,12 @@ static long corpus_matches(struct store *st, const struct golden_set *set,
 		const char *doc = set->items[i].doc;
 		if (!doc)
 			continue;
-		int in = store_release_has_document(st, cand->id, doc, err);
-		if (!in && prod)
+		enum lookup in = store_release_has_document(st, cand->id, doc, err);
+		if (in == LOOKUP_MISSING && prod)
 			in = store_release_has_document(st, prod->id, doc, err);
-		if (in < 0)
+		if (in == LOOKUP_FAILED)
 			return -1;
-		found += in;
+		found += in == LOOKUP_FOUND;
 	}
 	return found;
 }
@@ -327,14 +327,14 @@ int gate_measure_ranks(struct store *st, const struct config *cfg, const struct 
 	if (ranks)
 		memset(ranks, 0, set->n * sizeof(int));
 	f->release = release;
-	int rc = eval_run(st, cfg, set, cfg->retrieve.mode, release, &rep, err);
+	enum ask_result rc = eval_run(st, cfg, set, cfg->retrieve.mode, release, &rep, err);
 	if (rc == ASK_NOT_READY) {
 		/* An empty release answers nothing: every figure is zero. */
 		strbuf_reset(err);
 		f->questions = set->n;
 		return 0;
 	}
-	if (rc)
+	if (rc != ASK_OK)
 		return -1;
 	f->questions = rep.questions;
 	f->answerable = rep.answerable;

@@ -15,8 +15,9 @@
 /* Expansions per question at most: a few learned words, not a second question. */
 #define MAX_EXPANSIONS 12
 
-static int from_lexicon(const struct release_view *rel, const char *query, unsigned k,
-			struct search_hit **out, size_t *n, struct strbuf *err)
+static enum retrieve_result from_lexicon(const struct release_view *rel, const char *query,
+					 unsigned k, struct search_hit **out, size_t *n,
+					 struct strbuf *err)
 {
 	long long *ids = xcalloc(k + 1, sizeof(long long));
 	double *scores = xcalloc(k + 1, sizeof(double));
@@ -38,17 +39,25 @@ static int from_lexicon(const struct release_view *rel, const char *query, unsig
 	}
 	free(ids);
 	free(scores);
-	return got < 0 ? RETRIEVE_BAD_QUERY : 0;
+	return got < 0 ? RETRIEVE_BAD_QUERY : RETRIEVE_OK;
 }
 
-int bm25_top(struct store *st, const struct config *cfg, const struct release_view *rel,
-	     const char *query, unsigned k, struct search_hit **out, size_t *n, struct strbuf *err)
+enum retrieve_result bm25_top(struct store *st, const struct config *cfg,
+			      const struct release_view *rel, const char *query, unsigned k,
+			      struct search_hit **out, size_t *n, struct strbuf *err)
 {
 	*out = NULL;
 	*n = 0;
 	if (rel->lx && !strcmp(cfg->retrieve.bm25_index, "lexicon"))
 		return from_lexicon(rel, query, k, out, n, err);
 	struct search_opts so = { .release_id = rel->id, .query = query, .limit = k, .ids_only = 1 };
-	int rc = store_search(st, &so, out, n, err);
-	return rc == STORE_SEARCH_NO_WORDS ? RETRIEVE_BAD_QUERY : rc ? RETRIEVE_FAILED : 0;
+	switch (store_search(st, &so, out, n, err)) {
+	case STORE_SEARCH_OK:
+		return RETRIEVE_OK;
+	case STORE_SEARCH_NO_WORDS:
+		return RETRIEVE_BAD_QUERY;
+	case STORE_SEARCH_FAILED:
+		break;
+	}
+	return RETRIEVE_FAILED;
 }

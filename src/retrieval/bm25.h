@@ -13,14 +13,15 @@
 #include "core/config.h"
 #include "core/strbuf.h"
 #include "retrieval/release.h"
+#include "retrieval/retrieve.h"
 #include "store/store.h"
 
 /*
  * The `k` best chunks of release `rel` for `query`: ids and scores only,
- * best first.  0, or a retrieve_failure (RETRIEVE_BAD_QUERY: no searchable
- * word).
+ * best first.  RETRIEVE_BAD_QUERY: no searchable word.
  */
-int bm25_top(struct store *st, const struct config *cfg, const struct release_view *rel,
-	     const char *query, unsigned k, struct search_hit **out, size_t *n, struct strbuf *err);
+enum retrieve_result bm25_top(struct store *st, const struct config *cfg,
+			      const struct release_view *rel, const char *query, unsigned k,
+			      struct search_hit **out, size_t *n, struct strbuf *err);
 
 #endif

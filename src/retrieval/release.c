@@ -151,9 +151,9 @@ static struct release_view *load(struct store *st, const struct config *cfg, lon
 				 struct strbuf *err)
 {
 	struct release_record r;
-	int rc = store_release_get(st, id, &r, err);
-	*none = rc == 1;
-	if (rc)
+	enum lookup got = store_release_get(st, id, &r, err);
+	*none = got == LOOKUP_MISSING;
+	if (got != LOOKUP_FOUND)
 		return NULL;
 	struct release_view *v = release_view_load(st, cfg, &r, eager, from, err);
 	release_record_release(&r);
@@ -296,18 +296,19 @@ static int start_background_load(const struct config *cfg, long long id)
 	return rc;
 }
 
-static int hold_current(struct slot *slot, const struct release_view **out,
-			struct release_hold **hold)
+static enum lookup hold_current(struct slot *slot, const struct release_view **out,
+				struct release_hold **hold)
 {
 	*hold = slot->current;
 	(*hold)->refs++;
 	*out = (*hold)->view;
 	pthread_mutex_unlock(&slot->lock);
-	return 0;
+	return LOOKUP_FOUND;
 }
 
-int release_get(struct store *st, const struct config *cfg, long long id,
-		const struct release_view **out, struct release_hold **hold, struct strbuf *err)
+enum lookup release_get(struct store *st, const struct config *cfg, long long id,
+			const struct release_view **out, struct release_hold **hold,
+			struct strbuf *err)
 {
 	int production = id == 0;
 	*out = NULL;
@@ -315,7 +316,7 @@ int release_get(struct store *st, const struct config *cfg, long long id,
 	if (production) {
 		id = store_release_production_id(st, err);
 		if (id <= 0)
-			return id < 0 ? -1 : 1;
+			return id < 0 ? LOOKUP_FAILED : LOOKUP_MISSING;
 	}
 	struct slot *slot = production ? &production_slot : &other_slot;
 	pthread_mutex_lock(&slot->lock);
@@ -344,10 +345,10 @@ int release_get(struct store *st, const struct config *cfg, long long id,
 	if (!v) {
 		if (none)
 			strbuf_addf(err, "no release %lld", id);
-		return none ? 1 : -1;
+		return none ? LOOKUP_MISSING : LOOKUP_FAILED;
 	}
 	*out = v;
-	return 0;
+	return LOOKUP_FOUND;
 }
 
 void release_forget(long long id)

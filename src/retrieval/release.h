@@ -17,6 +17,7 @@
 #include <pthread.h>
 
 #include "core/config.h"
+#include "core/result.h"
 #include "core/strbuf.h"
 #include "store/store.h"
 
@@ -42,11 +43,13 @@ struct release_view {
 struct release_hold;
 
 /*
- * The release `id` (0: the one in production), held until release_put:
- * 0, 1 when there is none (no production yet, or no such id), -1 on error.
+ * The release `id` (0: the one in production), held until release_put
+ * when found; LOOKUP_MISSING when there is none (no production yet, or no
+ * such id).
  */
-int release_get(struct store *st, const struct config *cfg, long long id,
-		const struct release_view **out, struct release_hold **hold, struct strbuf *err);
+enum lookup release_get(struct store *st, const struct config *cfg, long long id,
+			const struct release_view **out, struct release_hold **hold,
+			struct strbuf *err);
 void release_put(struct release_hold *hold);
 
 /*

@@ -153,7 +153,8 @@ static void rerank(const struct release_view *rel, const char *query, struct fus
  * every hit (1.8 s of a 944 KB query from the lexicon).  At 2000 bytes
  * and 64 distinct words a query takes milliseconds from the lexicon.
  */
-static int check_query(const struct config *cfg, const char *query, struct strbuf *err)
+static enum retrieve_result check_query(const struct config *cfg, const char *query,
+					struct strbuf *err)
 {
 	size_t len = strlen(query), pos = 0, start, end;
 	if (len > cfg->retrieve.query_max_bytes) {
@@ -175,19 +176,20 @@ static int check_query(const struct config *cfg, const char *query, struct strbu
 			    terms, cfg->retrieve.query_max_terms);
 		return RETRIEVE_TOO_LONG;
 	}
-	return 0;
+	return RETRIEVE_OK;
 }
 
-int retrieve(struct store *st, const struct config *cfg, const struct release_view *rel,
-	     const char *query, const char *mode, unsigned k, struct retrieval *out,
-	     struct strbuf *err)
+enum retrieve_result retrieve(struct store *st, const struct config *cfg,
+			      const struct release_view *rel, const char *query, const char *mode,
+			      unsigned k, struct retrieval *out, struct strbuf *err)
 {
 	return retrieve_traced(st, cfg, rel, query, mode, k, NULL, 0, out, err);
 }
 
-int retrieve_traced(struct store *st, const struct config *cfg, const struct release_view *rel,
-		    const char *query, const char *mode, unsigned k, struct retrieve_trace *trace,
-		    int no_ranker, struct retrieval *out, struct strbuf *err)
+enum retrieve_result retrieve_traced(struct store *st, const struct config *cfg,
+				     const struct release_view *rel, const char *query,
+				     const char *mode, unsigned k, struct retrieve_trace *trace,
+				     int no_ranker, struct retrieval *out, struct strbuf *err)
 {
 	struct search_hit *bm = NULL, *dh = NULL;
 	size_t nbm = 0;
@@ -196,12 +198,12 @@ int retrieve_traced(struct store *st, const struct config *cfg, const struct rel
 	long long *ids = NULL;
 	struct tokenizer *tok = NULL;
 	const struct vector_index *vi = NULL;
-	int ret = -1;
+	enum retrieve_result ret = RETRIEVE_FAILED;
 	memset(out, 0, sizeof(*out));
 	out->release = rel->id;
-	int too_long = check_query(cfg, query, err);
-	if (too_long)
-		return too_long;
+	enum retrieve_result checked = check_query(cfg, query, err);
+	if (checked != RETRIEVE_OK)
+		return checked;
 	mode = mode ? mode : cfg->retrieve.mode;
 	if (strcmp(mode, "bm25") && strcmp(mode, "dense") && strcmp(mode, "hybrid")) {
 		strbuf_addf(err, "unknown retriever '%s': use bm25, dense or hybrid", mode);
@@ -227,8 +229,8 @@ int retrieve_traced(struct store *st, const struct config *cfg, const struct rel
 	double t0 = time_mono();
 	if (want_bm25) {
 		/* Ranks only: texts and snippets are made for the final hits alone. */
-		int rc = bm25_top(st, cfg, rel, query, cand, &bm, &nbm, err);
-		if (rc) {
+		enum retrieve_result rc = bm25_top(st, cfg, rel, query, cand, &bm, &nbm, err);
+		if (rc != RETRIEVE_OK) {
 			/* A question of stop words alone can still be found by meaning. */
 			if (!want_dense)
 				return rc;
@@ -308,7 +310,7 @@ int retrieve_traced(struct store *st, const struct config *cfg, const struct rel
 		out->n++;
 	}
 	out->ms_fuse = (time_mono() - t2) * 1000;
-	ret = 0;
+	ret = RETRIEVE_OK;
 cleanup:
 	tokenizer_free(tok);
 	free(ids);
@@ -316,7 +318,7 @@ cleanup:
 	search_hits_free(dh, dh ? nids : 0);
 	free(ds);
 	free(f);
-	if (ret)
+	if (ret != RETRIEVE_OK)
 		retrieval_release(out);
 	return ret;
 }

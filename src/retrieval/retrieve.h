@@ -24,25 +24,26 @@ struct retrieval {
 	double ms_bm25, ms_dense, ms_fuse;
 };
 
-enum retrieve_failure {
+/* Whether a retrieval was made; when not, err says why. */
+enum retrieve_result {
+	RETRIEVE_OK = 0,
+	RETRIEVE_BAD_QUERY = 1,		/* unknown mode, no searchable word */
+	RETRIEVE_NOT_READY = 2,		/* dense asked of a release without an embedder */
+	RETRIEVE_TOO_LONG = 3,		/* over retrieve.query_max_bytes or _terms */
 	RETRIEVE_FAILED = -1,		/* the store or the embeddings endpoint */
-	RETRIEVE_BAD_QUERY = -2,	/* unknown mode, no searchable word */
-	RETRIEVE_NOT_READY = -3,	/* dense asked of a release without an embedder */
-	RETRIEVE_TOO_LONG = -4,		/* over retrieve.query_max_bytes or _terms */
 };
 
 /*
  * Retrieve `k` chunks of release `rel` for `query` by `mode` (NULL:
- * retrieve.mode): 0 or a retrieve_failure with the reason in err.  Without
- * vectors, hybrid falls back to BM25.  A query longer than
- * retrieve.query_max_bytes, or with more distinct searchable words than
- * retrieve.query_max_terms, is refused before any search
+ * retrieve.mode).  Without vectors, hybrid falls back to BM25.  A query
+ * longer than retrieve.query_max_bytes, or with more distinct searchable
+ * words than retrieve.query_max_terms, is refused before any search
  * (RETRIEVE_TOO_LONG, the limit and its key named in err): the caller's
  * fault, like RETRIEVE_BAD_QUERY, but a limit, not a malformed query.
  */
-int retrieve(struct store *st, const struct config *cfg, const struct release_view *rel,
-	     const char *query, const char *mode, unsigned k, struct retrieval *out,
-	     struct strbuf *err);
+enum retrieve_result retrieve(struct store *st, const struct config *cfg,
+			      const struct release_view *rel, const char *query, const char *mode,
+			      unsigned k, struct retrieval *out, struct strbuf *err);
 void retrieval_release(struct retrieval *r);
 
 /* What the ranker would read of the fused candidates, for training it. */
@@ -58,8 +59,9 @@ void retrieve_trace_release(struct retrieve_trace *t);
  * retrieve, also filling `trace` (when not NULL) with the candidates
  * before the ranker; no_ranker: the fused order, as without one.
  */
-int retrieve_traced(struct store *st, const struct config *cfg, const struct release_view *rel,
-		    const char *query, const char *mode, unsigned k, struct retrieve_trace *trace,
-		    int no_ranker, struct retrieval *out, struct strbuf *err);
+enum retrieve_result retrieve_traced(struct store *st, const struct config *cfg,
+				     const struct release_view *rel, const char *query,
+				     const char *mode, unsigned k, struct retrieve_trace *trace,
+				     int no_ranker, struct retrieval *out, struct strbuf *err);
 
 #endif

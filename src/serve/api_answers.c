@@ -61,17 +61,24 @@ void api_ask(struct server_ctx *ctx, const struct request *rq, struct reply *rp)
 	}
 	struct answer a;
 	struct strbuf err = STRBUF_INIT;
-	int rc = answer_question(ctx->store, ctx->cfg, question, &ao, &a, &err);
-	if (rc == 0) {
+	switch (answer_question(ctx->store, ctx->cfg, question, &ao, &a, &err)) {
+	case ASK_OK:
 		reply_json(rp, 200, answer_to_json(&a));
 		answer_release(&a);
-	} else if (rc == ASK_BAD_QUESTION || rc == ASK_BAD_RETRIEVER) {
-		reply_error(rp, 400, rc == ASK_BAD_RETRIEVER ? "retriever" : "question", "%s", err.buf);
-	} else if (rc == ASK_NOT_READY) {
+		break;
+	case ASK_BAD_QUESTION:
+		reply_error(rp, 400, "question", "%s", err.buf);
+		break;
+	case ASK_BAD_RETRIEVER:
+		reply_error(rp, 400, "retriever", "%s", err.buf);
+		break;
+	case ASK_NOT_READY:
 		reply_error(rp, 503, NULL, "%s", err.buf);
-	} else {
+		break;
+	case ASK_FAILED:
 		/* The store or the answering endpoint: not the client's fault. */
 		reply_error(rp, 502, NULL, "%s", err.buf);
+		break;
 	}
 	strbuf_release(&err);
 done:
@@ -98,8 +105,7 @@ static void replay_feedback(struct server_ctx *ctx, long long id, struct reply *
 {
 	struct feedback_record f;
 	struct strbuf err = STRBUF_INIT;
-	int rc = store_feedback_get(ctx->store, id, &f, &err);
-	if (rc == 0) {
+	if (store_feedback_get(ctx->store, id, &f, &err) == LOOKUP_FOUND) {
 		reply_header(rp, "Idempotent-Replayed", "true");
 		reply_json(rp, 201, feedback_export_json(&f, NULL));
 		feedback_record_release(&f);
@@ -126,40 +132,50 @@ void api_feedback_post(struct server_ctx *ctx, const struct request *rq, struct 
 	char hash[SHA256_HEX_LEN + 1];
 	long long prior = 0;
 	int in_transaction = 0;
-	int rc = feedback_from_json(body, &f, &field, &err) ? -1 : 0;
-	if (rc == 0 && key) {
+	enum feedback_result rc = feedback_from_json(body, &f, &field, &err) ? FEEDBACK_INVALID
+									    : FEEDBACK_OK;
+	if (rc == FEEDBACK_OK && key) {
 		/* Same key, same bytes: the same request sent again. */
 		sha256_hex(rq->body, rq->body_len, hash);
-		int seen = store_feedback_key_begin(ctx->store, key, hash, &prior, &err);
-		if (seen == 1) {
+		switch (store_feedback_key_begin(ctx->store, key, hash, &prior, &err)) {
+		case STORE_KEY_NEW:
+			in_transaction = 1;
+			break;
+		case STORE_KEY_REPLAY:
 			replay_feedback(ctx, prior, rp);
 			goto done;
-		}
-		if (seen == 2) {
+		case STORE_KEY_REUSED:
 			reply_error(rp, 422, "Idempotency-Key", "this Idempotency-Key was used for another "
 				    "request (feedback %lld): a new record needs a new key", prior);
 			goto done;
+		case STORE_KEY_FAILED:
+			rc = FEEDBACK_FAILED;
+			break;
 		}
-		rc = seen < 0 ? -2 : 0;
-		in_transaction = seen == 0;
 	}
-	if (rc == 0)
+	if (rc == FEEDBACK_OK)
 		rc = feedback_add(ctx->store, ctx->cfg, &f, &field, &err);
 	/* With a key, the record and its key are committed together, or neither. */
-	if (in_transaction && store_feedback_key_end(ctx->store, key, hash, rc == 0 ? f.id : 0, &err) &&
-	    rc == 0)
-		rc = -2;
-	if (rc == 0)
+	if (in_transaction &&
+	    store_feedback_key_end(ctx->store, key, hash, rc == FEEDBACK_OK ? f.id : 0, &err) &&
+	    rc == FEEDBACK_OK)
+		rc = FEEDBACK_FAILED;
+	switch (rc) {
+	case FEEDBACK_OK:
 		/*
 		 * The row is committed (synchronous=FULL on the server's
 		 * connections).  Scrubbed like every reply of a public route:
 		 * the poster has the text, and sees what others are shown.
 		 */
 		reply_json(rp, 201, feedback_export_json(&f, NULL));
-	else if (rc == -1)
+		break;
+	case FEEDBACK_INVALID:
 		reply_error(rp, 400, field, "%s", err.buf);
-	else
+		break;
+	case FEEDBACK_FAILED:
 		reply_error(rp, 500, NULL, "the feedback was not saved: %s", err.buf);
+		break;
+	}
 done:
 	feedback_record_release(&f);
 	strbuf_release(&err);

@@ -89,15 +89,18 @@ void api_run(struct server_ctx *ctx, const struct request *rq, struct reply *rp)
 		return;
 	page.limit = (size_t)limit;
 	page.offset = (size_t)offset;
-	int rc = run_detail_load(ctx->store, rq->path_id, &d, &err);
-	if (rc == 1)
-		reply_error(rp, 404, NULL, "no run %lld", rq->path_id);
-	else if (rc)
-		reply_error(rp, 500, NULL, "%s", err.buf);
-	else
+	switch (run_detail_load(ctx->store, rq->path_id, &d, &err)) {
+	case LOOKUP_FOUND:
 		reply_json(rp, 200, run_detail_to_json(&d, &page));
-	if (!rc)
 		run_detail_release(&d);
+		break;
+	case LOOKUP_MISSING:
+		reply_error(rp, 404, NULL, "no run %lld", rq->path_id);
+		break;
+	case LOOKUP_FAILED:
+		reply_error(rp, 500, NULL, "%s", err.buf);
+		break;
+	}
 	strbuf_release(&err);
 }
 
@@ -166,16 +169,16 @@ void api_readyz(struct server_ctx *ctx, const struct request *rq, struct reply *
 		return;
 	struct release_record rel;
 	struct strbuf err = STRBUF_INIT;
-	int rc = store_release_get(ctx->store, 0, &rel, &err);
-	if (rc < 0)
+	enum lookup got = store_release_get(ctx->store, 0, &rel, &err);
+	if (got == LOOKUP_FAILED)
 		reply_error(rp, 503, NULL, "the store is not readable: %s", err.buf);
-	else if (rc > 0 || !rel.chunks)
+	else if (got == LOOKUP_MISSING || !rel.chunks)
 		reply_error(rp, 503, NULL, "the index is empty: run 'ragops run --inbox DIR'");
 	else
 		reply_json(rp, 200, json_pack("{s:s, s:I, s:I, s:I}", "status", "ready", "release",
 					      (json_int_t)rel.id, "documents", (json_int_t)rel.documents,
 					      "chunks", (json_int_t)rel.chunks));
-	if (rc == 0)
+	if (got == LOOKUP_FOUND)
 		release_record_release(&rel);
 	strbuf_release(&err);
 }

@@ -33,13 +33,17 @@ void api_release(struct server_ctx *ctx, const struct request *rq, struct reply 
 {
 	json_t *r;
 	struct strbuf err = STRBUF_INIT;
-	int rc = release_detail_json(ctx->store, rq->path_id, &r, &err);
-	if (rc == 0)
+	switch (release_detail_json(ctx->store, rq->path_id, &r, &err)) {
+	case LOOKUP_FOUND:
 		reply_json(rp, 200, r);
-	else if (rc > 0)
+		break;
+	case LOOKUP_MISSING:
 		reply_error(rp, 404, NULL, "no release %lld", rq->path_id);
-	else
+		break;
+	case LOOKUP_FAILED:
 		reply_error(rp, 500, NULL, "%s", err.buf);
+		break;
+	}
 	strbuf_release(&err);
 }
 
@@ -103,8 +107,9 @@ void api_release_promote(struct server_ctx *ctx, const struct request *rq, struc
 	case PROMOTE_NO_SUCH:
 		reply_error(rp, 404, NULL, "no release %lld", rq->path_id);
 		break;
-	default:
+	case PROMOTE_FAILED:
 		reply_error(rp, 500, NULL, "%s", err.buf);
+		break;
 	}
 	strbuf_release(&msg);
 	strbuf_release(&err);
@@ -119,13 +124,20 @@ void api_rollback(struct server_ctx *ctx, const struct request *rq, struct reply
 		return;
 	struct strbuf err = STRBUF_INIT;
 	long long from, to;
-	int rc = store_release_rollback(ctx->store, &a, &from, &to, &err);
-	if (rc == 0)
+	switch (store_release_rollback(ctx->store, &a, &from, &to, &err)) {
+	case STORE_RELEASE_CHANGED:
 		reply_json(rp, 200, json_pack("{s:I, s:I}", "from", (json_int_t)from, "to", (json_int_t)to));
-	else if (rc > 0)
+		break;
+	case STORE_RELEASE_NO_SUCH:	/* nothing to roll back to */
+	case STORE_RELEASE_ALREADY:
+	case STORE_RELEASE_MOVED:
+	case STORE_RELEASE_DECIDED:
 		reply_error(rp, 409, NULL, "%s", err.buf);
-	else
+		break;
+	case STORE_RELEASE_FAILED:
 		reply_error(rp, 500, NULL, "%s", err.buf);
+		break;
+	}
 	strbuf_release(&err);
 	json_decref(body);
 }

@@ -67,32 +67,34 @@ static void add_gate_metrics(const struct release_record *r, const char *role, s
 static int add_releases(struct store *st, struct strbuf *out, struct strbuf *err)
 {
 	struct release_record prod, latest;
-	int has_prod = store_release_get(st, 0, &prod, err);
-	int has_latest = has_prod < 0 ? -1 : store_release_latest(st, &latest, err);
-	if (has_latest < 0) {
-		if (!has_prod)
+	enum lookup got_prod = store_release_get(st, 0, &prod, err);
+	enum lookup got_latest = got_prod == LOOKUP_FAILED ? LOOKUP_FAILED
+							   : store_release_latest(st, &latest, err);
+	int has_prod = got_prod == LOOKUP_FOUND, has_latest = got_latest == LOOKUP_FOUND;
+	if (got_latest == LOOKUP_FAILED) {
+		if (has_prod)
 			release_record_release(&prod);
 		return -1;
 	}
 	strbuf_addf(out, "# HELP ragops_release_production_id The release answering questions (0: none).\n"
 			 "# TYPE ragops_release_production_id gauge\nragops_release_production_id %lld\n",
-		    has_prod ? 0 : prod.id);
+		    has_prod ? prod.id : 0);
 	strbuf_addf(out, "# HELP ragops_release_production_created_seconds When that release was built.\n"
 			 "# TYPE ragops_release_production_created_seconds gauge\n"
 			 "ragops_release_production_created_seconds %.3f\n",
-		    has_prod ? 0 : (double)prod.created_at / 1000.0);
+		    has_prod ? (double)prod.created_at / 1000.0 : 0);
 	strbuf_addf(out, "# HELP ragops_release_production_chunks Chunks of the release answering questions.\n"
 			 "# TYPE ragops_release_production_chunks gauge\n"
-			 "ragops_release_production_chunks %lld\n", has_prod ? 0 : prod.chunks);
+			 "ragops_release_production_chunks %lld\n", has_prod ? prod.chunks : 0);
 	strbuf_addstr(out, "# HELP ragops_gate_metric The gate's golden-set figures of a release.\n"
 			   "# TYPE ragops_gate_metric gauge\n");
-	if (!has_prod)
+	if (has_prod)
 		add_gate_metrics(&prod, "production", out);
-	if (!has_latest && (has_prod || latest.id != prod.id))
+	if (has_latest && (!has_prod || latest.id != prod.id))
 		add_gate_metrics(&latest, "newest", out);
-	if (!has_prod)
+	if (has_prod)
 		release_record_release(&prod);
-	if (!has_latest)
+	if (has_latest)
 		release_record_release(&latest);
 	return 0;
 }

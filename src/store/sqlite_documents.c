@@ -390,7 +390,7 @@ int store_totals(struct store *st, struct store_totals *out, struct strbuf *err)
 		out->pages_needing_ocr = sqlite3_column_int64(stmt, 3);
 		out->failed = sqlite3_column_int64(stmt, 4);
 	}
-	int ret = sql_found(st, rc, "cannot count the documents", err) ? -1 : 0;
+	int ret = sql_found(st, rc, "cannot count the documents", err) == LOOKUP_FOUND ? 0 : -1;
 	sqlite3_finalize(stmt);
 	return ret;
 }

@@ -75,45 +75,48 @@ static void read_feedback(sqlite3_stmt *stmt, struct feedback_record *f)
 	f->unhelpful = sql_column_dup(stmt, 10);
 }
 
-int store_feedback_get(struct store *st, long long id, struct feedback_record *f, struct strbuf *err)
+enum lookup store_feedback_get(struct store *st, long long id, struct feedback_record *f,
+			       struct strbuf *err)
 {
 	sqlite3_stmt *stmt = NULL;
 	memset(f, 0, sizeof(*f));
 	if (sql_prepare(st, "SELECT " FEEDBACK_COLUMNS " FROM feedback WHERE id = ?", &stmt, err))
-		return -1;
+		return LOOKUP_FAILED;
 	sqlite3_bind_int64(stmt, 1, id);
 	int rc = sqlite3_step(stmt);
 	if (rc == SQLITE_ROW)
 		read_feedback(stmt, f);
-	int ret = sql_found(st, rc, "cannot read the feedback", err);
+	enum lookup ret = sql_found(st, rc, "cannot read the feedback", err);
 	sqlite3_finalize(stmt);
 	return ret;
 }
 
-int store_feedback_key_begin(struct store *st, const char *key, const char *request_hash,
-			     long long *feedback_id, struct strbuf *err)
+enum store_key store_feedback_key_begin(struct store *st, const char *key,
+					const char *request_hash, long long *feedback_id,
+					struct strbuf *err)
 {
 	sqlite3_stmt *stmt = NULL;
 	*feedback_id = 0;
 	/* The write lock first: a second request with the key waits here until the first commits. */
 	if (sql_begin(st, err))
-		return -1;
+		return STORE_KEY_FAILED;
 	if (sql_prepare(st, "SELECT request_hash, feedback_id FROM feedback_keys WHERE key = ?", &stmt,
 			err)) {
 		sql_rollback(st);
-		return -1;
+		return STORE_KEY_FAILED;
 	}
 	sqlite3_bind_text(stmt, 1, key, -1, SQLITE_STATIC);
-	int rc = sqlite3_step(stmt), ret = 0;
+	int rc = sqlite3_step(stmt);
+	enum store_key ret = STORE_KEY_NEW;
 	if (rc == SQLITE_ROW) {
 		const char *hash = (const char *)sqlite3_column_text(stmt, 0);
 		*feedback_id = sqlite3_column_int64(stmt, 1);
-		ret = hash && !strcmp(hash, request_hash) ? 1 : 2;
-	} else if (sql_found(st, rc, "cannot read the idempotency keys", err) < 0) {
-		ret = -1;
+		ret = hash && !strcmp(hash, request_hash) ? STORE_KEY_REPLAY : STORE_KEY_REUSED;
+	} else if (sql_found(st, rc, "cannot read the idempotency keys", err) == LOOKUP_FAILED) {
+		ret = STORE_KEY_FAILED;
 	}
 	sqlite3_finalize(stmt);
-	if (ret)
+	if (ret != STORE_KEY_NEW)
 		sql_rollback(st);
 	return ret;
 }
@@ -165,7 +168,7 @@ int store_feedback_list(struct store *st, const struct feedback_filter *flt,
 	return 0;
 }
 
-int store_document_path_known(struct store *st, const char *relpath, struct strbuf *err)
+enum lookup store_document_path_known(struct store *st, const char *relpath, struct strbuf *err)
 {
 	sqlite3_stmt *stmt = NULL;
 	/*
@@ -175,20 +178,20 @@ int store_document_path_known(struct store *st, const char *relpath, struct strb
 	 * few thousand rows, for at most 40 paths a record.
 	 */
 	if (sql_prepare(st, "SELECT 1 FROM documents WHERE relpath = ? LIMIT 1", &stmt, err))
-		return -1;
+		return LOOKUP_FAILED;
 	sqlite3_bind_text(stmt, 1, relpath, -1, SQLITE_STATIC);
-	int found = sql_found(st, sqlite3_step(stmt), "cannot read the documents", err);
+	enum lookup found = sql_found(st, sqlite3_step(stmt), "cannot read the documents", err);
 	sqlite3_finalize(stmt);
-	return found < 0 ? -1 : !found;
+	return found;
 }
 
-int store_query_get(struct store *st, long long id, char **question, char **answer,
-		    char **sources, struct strbuf *err)
+enum lookup store_query_get(struct store *st, long long id, char **question, char **answer,
+			    char **sources, struct strbuf *err)
 {
 	sqlite3_stmt *stmt = NULL;
-	int ret = 1;
+	enum lookup ret;
 	if (sql_prepare(st, "SELECT question, answer, sources FROM queries WHERE id = ?", &stmt, err))
-		return -1;
+		return LOOKUP_FAILED;
 	sqlite3_bind_int64(stmt, 1, id);
 	int rc = sqlite3_step(stmt);
 	if (rc == SQLITE_ROW) {

@@ -6,6 +6,7 @@
 
 #include <sqlite3.h>
 
+#include "core/result.h"
 #include "core/strbuf.h"
 
 struct store {
@@ -36,11 +37,11 @@ int sql_prepare(struct store *st, const char *sql, sqlite3_stmt **stmt, struct s
 /* Record the connection's last error in err and return -1. */
 int sql_fail(struct store *st, const char *what, struct strbuf *err);
 /*
- * After the step of a one-row lookup: 0 when it found the row, 1 when there
- * is none, -1 with SQLite's message when the read failed (call before
- * finalizing the statement).
+ * After the step of a one-row lookup: whether it found the row; on
+ * LOOKUP_FAILED, SQLite's message is in err (call before finalizing the
+ * statement).
  */
-int sql_found(struct store *st, int rc, const char *what, struct strbuf *err);
+enum lookup sql_found(struct store *st, int rc, const char *what, struct strbuf *err);
 /*
  * Finish a row loop (`while ((rc = sqlite3_step(stmt)) == SQLITE_ROW)`):
  * finalize stmt and return 0 when rc is SQLITE_DONE; otherwise record

@@ -37,17 +37,18 @@ void sql_read_model(sqlite3_stmt *stmt, int col, struct model_record *m)
 	m->data_hash = sql_column_dup(stmt, col + 10);
 }
 
-int store_model_get(struct store *st, long long id, struct model_record *m, struct strbuf *err)
+enum lookup store_model_get(struct store *st, long long id, struct model_record *m,
+			    struct strbuf *err)
 {
 	sqlite3_stmt *stmt = NULL;
 	memset(m, 0, sizeof(*m));
 	if (sql_prepare(st, "SELECT " MODEL_COLUMNS " FROM models WHERE id = ?", &stmt, err))
-		return -1;
+		return LOOKUP_FAILED;
 	sqlite3_bind_int64(stmt, 1, id);
 	int rc = sqlite3_step(stmt);
 	if (rc == SQLITE_ROW)
 		sql_read_model(stmt, 0, m);
-	int ret = sql_found(st, rc, "cannot read the model registry", err);
+	enum lookup ret = sql_found(st, rc, "cannot read the model registry", err);
 	sqlite3_finalize(stmt);
 	return ret;
 }
@@ -115,16 +116,16 @@ int store_model_register(struct store *st, struct model_record *m, struct strbuf
 	return rc == SQLITE_ROW ? 0 : sql_fail(st, "cannot register the model", err);
 }
 
-int store_model_file_known(struct store *st, const char *path, struct strbuf *err)
+enum lookup store_model_file_known(struct store *st, const char *path, struct strbuf *err)
 {
 	sqlite3_stmt *stmt = NULL;
 	if (sql_prepare(st, "SELECT 1 FROM models WHERE path = ?", &stmt, err))
-		return -1;
+		return LOOKUP_FAILED;
 	sqlite3_bind_text(stmt, 1, path, -1, SQLITE_STATIC);
 	int rc = sqlite3_step(stmt);
-	int found = sql_found(st, rc, "cannot read the model registry", err);
+	enum lookup found = sql_found(st, rc, "cannot read the model registry", err);
 	sqlite3_finalize(stmt);
-	return found < 0 ? -1 : !found;
+	return found;
 }
 
 int store_model_set_params(struct store *st, long long id, const char *params, struct strbuf *err)

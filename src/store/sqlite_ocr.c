@@ -10,21 +10,18 @@
 #include "store/sqlite_internal.h"
 #include "store/store.h"
 
-int store_ocr_cache_get(struct store *st, const char *key, char **result_json, struct strbuf *err)
+enum lookup store_ocr_cache_get(struct store *st, const char *key, char **result_json,
+				struct strbuf *err)
 {
 	sqlite3_stmt *stmt = NULL;
-	int ret = 1;
 	*result_json = NULL;
 	if (sql_prepare(st, "SELECT result FROM ocr_cache WHERE key = ?", &stmt, err))
-		return -1;
+		return LOOKUP_FAILED;
 	sqlite3_bind_text(stmt, 1, key, -1, SQLITE_STATIC);
 	int rc = sqlite3_step(stmt);
-	if (rc == SQLITE_ROW) {
+	if (rc == SQLITE_ROW)
 		*result_json = sql_column_dup(stmt, 0);
-		ret = 0;
-	} else if (rc != SQLITE_DONE) {
-		ret = sql_fail(st, "cannot read the OCR cache", err);
-	}
+	enum lookup ret = sql_found(st, rc, "cannot read the OCR cache", err);
 	sqlite3_finalize(stmt);
 	return ret;
 }
@@ -103,20 +100,20 @@ int store_ocr_pages(struct store *st, struct ocr_page_info **out, size_t *n, str
 	return 0;
 }
 
-int store_ocr_page(struct store *st, const char *doc, int page_no, struct ocr_page_info *out,
-		   struct strbuf *err)
+enum lookup store_ocr_page(struct store *st, const char *doc, int page_no,
+			   struct ocr_page_info *out, struct strbuf *err)
 {
 	sqlite3_stmt *stmt = NULL;
-	int ret = 1;
+	enum lookup ret = LOOKUP_MISSING;
 	memset(out, 0, sizeof(*out));
 	if (sql_prepare(st, "SELECT " OCR_PAGE_COLUMNS " WHERE d.relpath = ? AND p.page_no = ?"
 			    " AND d.status != 'deleted' ORDER BY d.id DESC LIMIT 1", &stmt, err))
-		return -1;
+		return LOOKUP_FAILED;
 	sqlite3_bind_text(stmt, 1, doc, -1, SQLITE_STATIC);
 	sqlite3_bind_int(stmt, 2, page_no);
 	if (sqlite3_step(stmt) == SQLITE_ROW) {
 		read_page(stmt, out);
-		ret = 0;
+		ret = LOOKUP_FOUND;
 	}
 	sqlite3_finalize(stmt);
 	return ret;

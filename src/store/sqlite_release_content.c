@@ -67,20 +67,20 @@ int store_release_doc_chunks(struct store *st, long long id, const char *relpath
 	return read_chunk_texts(st, stmt, out, n, err);
 }
 
-int store_release_has_document(struct store *st, long long id, const char *relpath,
-			       struct strbuf *err)
+enum lookup store_release_has_document(struct store *st, long long id, const char *relpath,
+				       struct strbuf *err)
 {
 	sqlite3_stmt *stmt = NULL;
 	if (sql_prepare(st, "SELECT 1 FROM release_docs rd JOIN doc_versions v ON v.id = rd.version_id"
 			    " JOIN documents d ON d.id = v.doc_id WHERE rd.release_id = ? AND d.relpath = ?"
 			    " LIMIT 1", &stmt, err))
-		return -1;
+		return LOOKUP_FAILED;
 	sqlite3_bind_int64(stmt, 1, id);
 	sqlite3_bind_text(stmt, 2, relpath, -1, SQLITE_STATIC);
 	int rc = sqlite3_step(stmt);
-	int found = sql_found(st, rc, "cannot read the release's documents", err);
+	enum lookup found = sql_found(st, rc, "cannot read the release's documents", err);
 	sqlite3_finalize(stmt);
-	return found < 0 ? -1 : !found;
+	return found;
 }
 
 int store_release_paths_digest(struct store *st, long long id, char out[SHA256_HEX_LEN + 1],

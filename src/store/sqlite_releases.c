@@ -86,14 +86,14 @@ static int release_one(struct store *st, enum release_pick pick, long long id,
 	return ret;
 }
 
-int store_release_get(struct store *st, long long id, struct release_record *out,
-		      struct strbuf *err)
+enum lookup store_release_get(struct store *st, long long id, struct release_record *out,
+			      struct strbuf *err)
 {
 	return id ? release_one(st, RELEASE_BY_ID, id, out, err)
 		  : release_one(st, RELEASE_PRODUCTION, 0, out, err);
 }
 
-int store_release_latest(struct store *st, struct release_record *out, struct strbuf *err)
+enum lookup store_release_latest(struct store *st, struct release_record *out, struct strbuf *err)
 {
 	return release_one(st, RELEASE_NEWEST, 0, out, err);
 }
@@ -130,12 +130,12 @@ long long store_release_production_id(struct store *st, struct strbuf *err)
 		return -1;
 	int rc = sqlite3_step(stmt);
 	long long id = rc == SQLITE_ROW ? sqlite3_column_int64(stmt, 0) : 0;
-	int found = sql_found(st, rc, "cannot read the production release", err);
+	enum lookup found = sql_found(st, rc, "cannot read the production release", err);
 	sqlite3_finalize(stmt);
-	return found < 0 ? -1 : id;
+	return found == LOOKUP_FAILED ? -1 : id;
 }
 
-int store_release_is_current(struct store *st, long long id, struct strbuf *err)
+int store_release_is_current(struct store *st, long long id, int *current, struct strbuf *err)
 {
 	sqlite3_stmt *stmt = NULL;
 	/* Equal sets: nothing in one that is not in the other. */
@@ -148,9 +148,9 @@ int store_release_is_current(struct store *st, long long id, struct strbuf *err)
 		return -1;
 	sqlite3_bind_int64(stmt, 1, id);
 	int rc = sqlite3_step(stmt);
-	int same = rc == SQLITE_ROW && sqlite3_column_int(stmt, 0);
+	*current = rc == SQLITE_ROW && sqlite3_column_int(stmt, 0);
 	sqlite3_finalize(stmt);
-	return rc == SQLITE_ROW ? same : sql_fail(st, "cannot compare a release with the documents", err);
+	return rc == SQLITE_ROW ? 0 : sql_fail(st, "cannot compare a release with the documents", err);
 }
 
 /* What changed between the parent and the new release, as JSON (lists capped, counts whole). */
@@ -298,68 +298,71 @@ static int switch_production(struct store *st, long long from, long long to, int
 	       models_follow(st, to, err);
 }
 
-int store_release_promote(struct store *st, long long id, long long expected_from,
-			  const struct release_action *a, struct strbuf *err)
+enum store_release_change store_release_promote(struct store *st, long long id,
+						long long expected_from,
+						const struct release_action *a,
+						struct strbuf *err)
 {
 	struct release_record r;
 	if (sql_begin(st, err))
-		return -1;
-	int rc = store_release_get(st, id, &r, err);
-	if (rc) {
-		if (rc > 0)
+		return STORE_RELEASE_FAILED;
+	enum lookup got = store_release_get(st, id, &r, err);
+	if (got != LOOKUP_FOUND) {
+		if (got == LOOKUP_MISSING)
 			strbuf_addf(err, "no release %lld", id);
 		sql_rollback(st);
-		return rc > 0 ? 1 : -1;
+		return got == LOOKUP_MISSING ? STORE_RELEASE_NO_SUCH : STORE_RELEASE_FAILED;
 	}
 	int already = !strcmp(r.state, "production");
 	release_record_release(&r);
 	if (already) {
 		sql_rollback(st);
 		strbuf_addf(err, "release %lld is already in production", id);
-		return 2;
+		return STORE_RELEASE_ALREADY;
 	}
 	long long from = store_release_production_id(st, err);
 	if (from >= 0 && expected_from >= 0 && from != expected_from) {
 		/* Measured against another production than the one there now: decide again. */
 		sql_rollback(st);
 		strbuf_addf(err, "production moved to release %lld meanwhile", from);
-		return 3;
+		return STORE_RELEASE_MOVED;
 	}
 	if (from < 0 || switch_production(st, from, id, 1, err) ||
 	    audit(st, "promote", from, id, a, err) || sql_commit(st, err)) {
 		sql_rollback(st);
-		return -1;
+		return STORE_RELEASE_FAILED;
 	}
-	return 0;
+	return STORE_RELEASE_CHANGED;
 }
 
-int store_release_refuse(struct store *st, long long id, const struct release_action *a,
-			 struct strbuf *err)
+enum store_release_change store_release_refuse(struct store *st, long long id,
+					       const struct release_action *a,
+					       struct strbuf *err)
 {
 	long long now = time_now_ms();
 	const void *args[] = { &now, &id };
 	if (sql_begin(st, err))
-		return -1;
+		return STORE_RELEASE_FAILED;
 	/* Only a candidate (or one refused before): someone may have promoted it by hand meanwhile. */
 	if (sql_exec_bound(st, "UPDATE releases SET state = 'refused', decided_at = ?1 WHERE id = ?2"
 		       " AND state IN ('candidate', 'refused')", "ii", args, "cannot refuse the release",
 		       err)) {
 		sql_rollback(st);
-		return -1;
+		return STORE_RELEASE_FAILED;
 	}
 	if (!sqlite3_changes(st->db)) {
 		sql_rollback(st);
 		strbuf_addf(err, "release %lld is no longer a candidate", id);
-		return 2;
+		return STORE_RELEASE_DECIDED;
 	}
 	if (sql_exec_bound(st, "UPDATE models SET state = 'archived' WHERE state = 'candidate' AND id IN"
 		       " (SELECT model_id FROM release_model_ids WHERE release_id = ?2)", "ii", args,
 		       "cannot archive the refused models", err) ||
 	    audit(st, "refuse", 0, id, a, err) || sql_commit(st, err)) {
 		sql_rollback(st);
-		return -1;
+		return STORE_RELEASE_FAILED;
 	}
-	return 0;
+	return STORE_RELEASE_CHANGED;
 }
 
 int store_release_abandon(struct store *st, long long id, struct strbuf *err)
@@ -382,39 +385,40 @@ int store_release_abandon(struct store *st, long long id, struct strbuf *err)
 	return 0;
 }
 
-int store_release_rollback(struct store *st, const struct release_action *a, long long *from,
-			   long long *to, struct strbuf *err)
+enum store_release_change store_release_rollback(struct store *st, const struct release_action *a,
+						 long long *from, long long *to,
+						 struct strbuf *err)
 {
 	struct release_record cur;
 	*from = *to = 0;
 	if (sql_begin(st, err))
-		return -1;
-	int rc = store_release_get(st, 0, &cur, err);
-	if (rc) {
+		return STORE_RELEASE_FAILED;
+	enum lookup got = store_release_get(st, 0, &cur, err);
+	if (got != LOOKUP_FOUND) {
 		sql_rollback(st);
-		if (rc > 0)
+		if (got == LOOKUP_MISSING)
 			strbuf_addstr(err, "no release is in production");
-		return rc > 0 ? 1 : -1;
+		return got == LOOKUP_MISSING ? STORE_RELEASE_NO_SUCH : STORE_RELEASE_FAILED;
 	}
 	*from = cur.id;
 	*to = cur.previous_id;
 	release_record_release(&cur);
 	struct release_record prev;
-	rc = *to ? store_release_get(st, *to, &prev, err) : 1;
-	if (rc) {
+	got = *to ? store_release_get(st, *to, &prev, err) : LOOKUP_MISSING;
+	if (got != LOOKUP_FOUND) {
 		sql_rollback(st);
-		if (rc > 0)
+		if (got == LOOKUP_MISSING)
 			strbuf_addf(err, "release %lld replaced no release that is still kept: "
 				    "nothing to roll back to", *from);
-		return rc > 0 ? 1 : -1;
+		return got == LOOKUP_MISSING ? STORE_RELEASE_NO_SUCH : STORE_RELEASE_FAILED;
 	}
 	release_record_release(&prev);
 	if (switch_production(st, *from, *to, 0, err) || audit(st, "rollback", *from, *to, a, err) ||
 	    sql_commit(st, err)) {
 		sql_rollback(st);
-		return -1;
+		return STORE_RELEASE_FAILED;
 	}
-	return 0;
+	return STORE_RELEASE_CHANGED;
 }
 
 void release_events_free(struct release_event *e, size_t n)

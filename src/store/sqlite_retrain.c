@@ -114,9 +114,9 @@ int store_release_diff(struct store *st, long long from, long long to, long long
 		*added = sqlite3_column_int64(stmt, 0);
 		*removed = sqlite3_column_int64(stmt, 1);
 	}
-	int found = sql_found(st, rc, "cannot compare the releases", err);
+	enum lookup found = sql_found(st, rc, "cannot compare the releases", err);
 	sqlite3_finalize(stmt);
-	return found < 0 ? -1 : 0;
+	return found == LOOKUP_FAILED ? -1 : 0;
 }
 
 long long store_model_first_release(struct store *st, long long model_id, struct strbuf *err)
@@ -128,9 +128,9 @@ long long store_model_first_release(struct store *st, long long model_id, struct
 	sqlite3_bind_int64(stmt, 1, model_id);
 	int rc = sqlite3_step(stmt);
 	long long id = rc == SQLITE_ROW ? sqlite3_column_int64(stmt, 0) : 0;
-	int found = sql_found(st, rc, "cannot read the model's releases", err);
+	enum lookup found = sql_found(st, rc, "cannot read the model's releases", err);
 	sqlite3_finalize(stmt);
-	return found < 0 ? -1 : id;
+	return found == LOOKUP_FAILED ? -1 : id;
 }
 
 /* --- the record of retrainings ----------------------------------------- */

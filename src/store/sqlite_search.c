@@ -41,15 +41,15 @@ static int build_match(const char *query, struct strbuf *match)
  * the chunk text would build them for every match before sorting: 40 ms
  * instead of a few on 100,000 chunks.
  */
-int store_search(struct store *st, const struct search_opts *opts, struct search_hit **out,
-		 size_t *n, struct strbuf *err)
+enum store_search_result store_search(struct store *st, const struct search_opts *opts,
+				      struct search_hit **out, size_t *n, struct strbuf *err)
 {
 	struct strbuf match = STRBUF_INIT;
 	sqlite3_stmt *top = NULL, *detail = NULL;
 	struct tokenizer *tok = NULL;
 	size_t alloc = 0;
 	unsigned limit = opts->limit ? opts->limit : 10;
-	int ret = -1;
+	enum store_search_result ret = STORE_SEARCH_FAILED;
 	*out = NULL;
 	*n = 0;
 	if (build_match(opts->query, &match)) {
@@ -109,13 +109,13 @@ int store_search(struct store *st, const struct search_opts *opts, struct search
 					       lang_from_code(h->language), opts->mark_open ? opts->mark_open : "",
 					       opts->mark_close ? opts->mark_close : "", 40);
 	}
-	ret = 0;
+	ret = STORE_SEARCH_OK;
 cleanup:
 	tokenizer_free(tok);
 	sqlite3_finalize(top);
 	sqlite3_finalize(detail);
 	strbuf_release(&match);
-	if (ret) {
+	if (ret != STORE_SEARCH_OK) {
 		search_hits_free(*out, *n);
 		*out = NULL;
 		*n = 0;

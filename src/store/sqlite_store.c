@@ -392,13 +392,14 @@ int store_runs_list(struct store *st, int limit, struct run_record **out, size_t
 	return 0;
 }
 
-int store_run_get(struct store *st, long long id, struct run_record *out, struct strbuf *err)
+enum lookup store_run_get(struct store *st, long long id, struct run_record *out,
+			  struct strbuf *err)
 {
 	sqlite3_stmt *stmt = NULL;
-	int ret = 1;
+	enum lookup ret;
 	memset(out, 0, sizeof(*out));
 	if (sql_prepare(st, "SELECT " RUN_COLUMNS " FROM runs WHERE id = ?", &stmt, err))
-		return -1;
+		return LOOKUP_FAILED;
 	sqlite3_bind_int64(stmt, 1, id);
 	int rc = sqlite3_step(stmt);
 	if (rc == SQLITE_ROW)
@@ -543,11 +544,12 @@ int store_set_durable(struct store *st, struct strbuf *err)
 	return sql_exec(st, "PRAGMA synchronous = FULL", err);
 }
 
-int sql_found(struct store *st, int rc, const char *what, struct strbuf *err)
+enum lookup sql_found(struct store *st, int rc, const char *what, struct strbuf *err)
 {
 	if (rc == SQLITE_ROW)
-		return 0;
+		return LOOKUP_FOUND;
 	if (rc == SQLITE_DONE)
-		return 1;
-	return sql_fail(st, what, err);
+		return LOOKUP_MISSING;
+	sql_fail(st, what, err);
+	return LOOKUP_FAILED;
 }

@@ -9,6 +9,7 @@
 
 #include <stddef.h>
 
+#include "core/result.h"
 #include "core/strbuf.h"
 
 struct store;
@@ -73,8 +74,8 @@ int store_run_finish(struct store *st, long long run_id, const char *state,
 int store_runs_reap(struct store *st, struct strbuf *err);
 int store_runs_list(struct store *st, int limit, struct run_record **out, size_t *n,
 		    struct strbuf *err);
-/* 0 found, 1 not found, -1 error. */
-int store_run_get(struct store *st, long long id, struct run_record *out, struct strbuf *err);
+enum lookup store_run_get(struct store *st, long long id, struct run_record *out,
+			  struct strbuf *err);
 void run_record_release(struct run_record *run);
 void run_records_free(struct run_record *runs, size_t n);
 /* Inbox folders of the most recent run that had any, as a NULL-terminated array. */
@@ -172,8 +173,9 @@ int store_doc_delete(struct store *st, long long doc_id, struct strbuf *err);
 
 /* --- OCR ---------------------------------------------------------------- */
 
-/* The cached result (JSON, owned by the caller) for a page-image key; 0 hit, 1 miss, -1 error. */
-int store_ocr_cache_get(struct store *st, const char *key, char **result_json, struct strbuf *err);
+/* The cached result (JSON, owned by the caller) for a page-image key. */
+enum lookup store_ocr_cache_get(struct store *st, const char *key, char **result_json,
+				struct strbuf *err);
 int store_ocr_cache_put(struct store *st, const char *key, const char *engine,
 			const char *languages, int dpi, float confidence, int words, int low_words,
 			double seconds, const char *result_json, struct strbuf *err);
@@ -186,9 +188,9 @@ struct ocr_page_info {
 	double seconds;
 };
 int store_ocr_pages(struct store *st, struct ocr_page_info **out, size_t *n, struct strbuf *err);
-/* One page of a document by its path; 0 found, 1 not found. */
-int store_ocr_page(struct store *st, const char *doc, int page_no, struct ocr_page_info *out,
-		   struct strbuf *err);
+/* One page of a document by its path. */
+enum lookup store_ocr_page(struct store *st, const char *doc, int page_no,
+			   struct ocr_page_info *out, struct strbuf *err);
 void ocr_page_info_release(struct ocr_page_info *p);
 void ocr_pages_free(struct ocr_page_info *pages, size_t n);
 
@@ -212,10 +214,13 @@ struct search_hit {
 	double score; /* higher is better */
 };
 
-/* 0, -1 when the store failed, STORE_SEARCH_NO_WORDS when the query has nothing to look for. */
-#define STORE_SEARCH_NO_WORDS (-2)
-int store_search(struct store *st, const struct search_opts *opts, struct search_hit **out,
-		 size_t *n, struct strbuf *err);
+enum store_search_result {
+	STORE_SEARCH_OK = 0,
+	STORE_SEARCH_NO_WORDS = 1,	/* the query has nothing to look for (err says so) */
+	STORE_SEARCH_FAILED = -1,
+};
+enum store_search_result store_search(struct store *st, const struct search_opts *opts,
+				      struct search_hit **out, size_t *n, struct strbuf *err);
 void search_hits_free(struct search_hit *hits, size_t n);
 
 /* Chunks whose index holds `term` (an indexed token); -1 on error. */
@@ -260,10 +265,11 @@ int store_model_set_params(struct store *st, long long id, const char *params, s
 /* What the model was measured at (JSON), once it has been. */
 int store_model_set_metrics(struct store *st, long long id, const char *metrics,
 			    struct strbuf *err);
-/* Whether a model is registered with this path (relative to the data folder): 1, 0, -1 on error. */
-int store_model_file_known(struct store *st, const char *path, struct strbuf *err);
-/* One model by id: 0 found, 1 none, -1 error. */
-int store_model_get(struct store *st, long long id, struct model_record *out, struct strbuf *err);
+/* Whether a model is registered with this path (relative to the data folder). */
+enum lookup store_model_file_known(struct store *st, const char *path, struct strbuf *err);
+/* One model by id. */
+enum lookup store_model_get(struct store *st, long long id, struct model_record *out,
+			    struct strbuf *err);
 /* Every model, newest first. */
 int store_models_list(struct store *st, struct model_record **out, size_t *n, struct strbuf *err);
 void model_records_free(struct model_record *m, size_t n);
@@ -304,19 +310,19 @@ struct release_record {
 void release_record_release(struct release_record *r);
 void release_records_free(struct release_record *r, size_t n);
 
-/* Release `id`, or the production one for 0: 0 found, 1 none, -1 error. */
-int store_release_get(struct store *st, long long id, struct release_record *out,
-		      struct strbuf *err);
-/* The newest release, whatever its state: 0 found, 1 none, -1 error. */
-int store_release_latest(struct store *st, struct release_record *out, struct strbuf *err);
+/* Release `id`, or the production one for 0. */
+enum lookup store_release_get(struct store *st, long long id, struct release_record *out,
+			      struct strbuf *err);
+/* The newest release, whatever its state. */
+enum lookup store_release_latest(struct store *st, struct release_record *out, struct strbuf *err);
 /* Newest first; limit 0: all. */
 int store_releases_list(struct store *st, unsigned limit, struct release_record **out, size_t *n,
 			struct strbuf *err);
 /* The production release's id, 0 when none, -1 on error (one index lookup: asked per request). */
 long long store_release_production_id(struct store *st, struct strbuf *err);
 
-/* Whether release `id` holds exactly the documents' current versions: 1, 0, or -1 on error. */
-int store_release_is_current(struct store *st, long long id, struct strbuf *err);
+/* Whether release `id` holds exactly the documents' current versions, into *current. */
+int store_release_is_current(struct store *st, long long id, int *current, struct strbuf *err);
 /*
  * A candidate holding the documents' current versions, made by `run_id`
  * over `parent_id` (0: none), with what changed against the parent;
@@ -336,26 +342,39 @@ struct release_action {
 	const char *reason;	/* NULL when none given */
 	int forced;		/* the quality gate was skipped */
 };
+/* What became of a change of production or of a release's state; err says why it was not made. */
+enum store_release_change {
+	STORE_RELEASE_CHANGED = 0,
+	STORE_RELEASE_NO_SUCH = 1,	/* no such release; for a rollback, none to go back to */
+	STORE_RELEASE_ALREADY = 2,	/* promote: it is in production already */
+	STORE_RELEASE_MOVED = 3,	/* promote: production is no longer `expected_from` */
+	STORE_RELEASE_DECIDED = 4,	/* refuse: it is neither a candidate nor refused now */
+	STORE_RELEASE_FAILED = -1,
+};
 /*
  * Put release `id` in production in one transaction: the release there
  * before is archived and remembered as where a rollback returns; the
  * models follow; audited.  With expected_from >= 0, only if production is
- * still that release (0: none), else 3 (someone moved it meanwhile).  0, 1
- * no such release, 2 already in production, 3, -1 error.
+ * still that release (0: none), else STORE_RELEASE_MOVED (someone moved
+ * it meanwhile).
  */
-int store_release_promote(struct store *st, long long id, long long expected_from,
-			  const struct release_action *a, struct strbuf *err);
-/* The gate said no (to a candidate, or again to a refused one); audited.  2 when it is neither now. */
-int store_release_refuse(struct store *st, long long id, const struct release_action *a,
-			 struct strbuf *err);
+enum store_release_change store_release_promote(struct store *st, long long id,
+						long long expected_from,
+						const struct release_action *a,
+						struct strbuf *err);
+/* The gate said no (to a candidate, or again to a refused one); audited. */
+enum store_release_change store_release_refuse(struct store *st, long long id,
+					       const struct release_action *a,
+					       struct strbuf *err);
 /* A candidate whose run died and whose documents have changed since: archived. */
 int store_release_abandon(struct store *st, long long id, struct strbuf *err);
 /*
  * Production goes back to the release it replaced, in one transaction,
- * audited; *from and *to say which.  0, 1 when there is none, -1 error.
+ * audited; *from and *to say which.
  */
-int store_release_rollback(struct store *st, const struct release_action *a, long long *from,
-			   long long *to, struct strbuf *err);
+enum store_release_change store_release_rollback(struct store *st, const struct release_action *a,
+						 long long *from, long long *to,
+						 struct strbuf *err);
 
 struct release_event {
 	long long id, at, from_id, to_id;	/* 0 when none */
@@ -371,9 +390,9 @@ void release_events_free(struct release_event *e, size_t n);
 /* A release's chunks, ascending ids; with `without_model`, only those without its vector. */
 int store_release_chunks(struct store *st, long long id, long long without_model,
 			 struct chunk_text **out, size_t *n, struct strbuf *err);
-/* Whether release `id` holds a document at `relpath` (as ask cites it): 1, 0, -1 on error. */
-int store_release_has_document(struct store *st, long long id, const char *relpath,
-			       struct strbuf *err);
+/* Whether release `id` holds a document at `relpath` (as ask cites it). */
+enum lookup store_release_has_document(struct store *st, long long id, const char *relpath,
+				       struct strbuf *err);
 /* A digest of the paths of a release's documents as they are now (renames change it). */
 int store_release_paths_digest(struct store *st, long long id, char out[65], struct strbuf *err);
 /* The ids of a release's chunks, ascending. */
@@ -523,26 +542,32 @@ void feedback_records_free(struct feedback_record *f, size_t n);
 /* Insert, committed before it returns; f->id and f->created_at are set. */
 int store_feedback_add(struct store *st, struct feedback_record *f, struct strbuf *err);
 
-/* One record by id: 0, 1 when there is none, -1 on error. */
-int store_feedback_get(struct store *st, long long id, struct feedback_record *f, struct strbuf *err);
+/* One record by id. */
+enum lookup store_feedback_get(struct store *st, long long id, struct feedback_record *f,
+			       struct strbuf *err);
 
 /*
  * The Idempotency-Key of POST /api/feedback: a client that sends a record
  * again with the same key (after a timeout, say) gets the record saved the
  * first time instead of a second one.
  *
- * store_feedback_key_begin looks `key` up: 1 when it saved this same
- * request before (the same `request_hash`; *feedback_id is its record), 2
- * when it was used for another request, 0 when it is new.  On 0 a write
+ * store_feedback_key_begin looks `key` up.  On STORE_KEY_NEW a write
  * transaction is open: the caller saves the record on this connection
  * (store_feedback_add) and ends with store_feedback_key_end, which keeps
  * the key with the record's id and commits both, or with feedback_id 0
  * rolls back.  The write lock is taken before the lookup, so two requests
  * with the same key wait for each other and the second finds the first's
- * record.  -1 on error, no transaction left open.
+ * record.  On any other result no transaction is left open.
  */
-int store_feedback_key_begin(struct store *st, const char *key, const char *request_hash,
-			     long long *feedback_id, struct strbuf *err);
+enum store_key {
+	STORE_KEY_NEW = 0,
+	STORE_KEY_REPLAY = 1,	/* it saved this same request (`request_hash`): *feedback_id */
+	STORE_KEY_REUSED = 2,	/* it was used for another request */
+	STORE_KEY_FAILED = -1,
+};
+enum store_key store_feedback_key_begin(struct store *st, const char *key,
+					const char *request_hash, long long *feedback_id,
+					struct strbuf *err);
 int store_feedback_key_end(struct store *st, const char *key, const char *request_hash,
 			   long long feedback_id, struct strbuf *err);
 
@@ -557,13 +582,13 @@ int store_feedback_list(struct store *st, const struct feedback_filter *filter,
 
 /*
  * Whether a document ever had `relpath` (as ask cites it), deleted ones
- * included, for feedback that judges sources: 1 yes, 0 no, -1 on error.
+ * included, for feedback that judges sources.
  */
-int store_document_path_known(struct store *st, const char *relpath, struct strbuf *err);
+enum lookup store_document_path_known(struct store *st, const char *relpath, struct strbuf *err);
 
-/* A logged question (for feedback that names its query); 0 found, 1 not. */
-int store_query_get(struct store *st, long long id, char **question, char **answer,
-		    char **sources, struct strbuf *err);
+/* A logged question (for feedback that names its query). */
+enum lookup store_query_get(struct store *st, long long id, char **question, char **answer,
+			    char **sources, struct strbuf *err);
 
 /* Total answer latencies (ms) of the questions asked since `since_ms`. */
 int store_query_latencies(struct store *st, long long since_ms, double **ms, size_t *n,

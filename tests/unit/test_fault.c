@@ -389,15 +389,15 @@ static void test_feedback_copies_written_again(void **state)
 					      .answer = xstrdup("Il monte avec l'ISO."), .rating = 2 + i };
 		if (i == 1)
 			set_fault("full");	/* a full disk: the store cannot take it */
-		int rc = feedback_add(st, &cfg, &fb, NULL, &err);
+		enum feedback_result rc = feedback_add(st, &cfg, &fb, NULL, &err);
 		set_fault("none");
 		if (i == 1) {
-			assert_int_equal(rc, -2);
+			assert_int_equal(rc, FEEDBACK_FAILED);
 			assert_non_null(strstr(err.buf, "database or disk is full"));
 			strbuf_reset(&err);
 			rc = feedback_add(st, &cfg, &fb, NULL, &err);	/* sent again */
 		}
-		assert_int_equal(rc, 0);
+		assert_int_equal(rc, FEEDBACK_OK);
 		ids[i] = fb.id;
 		feedback_record_release(&fb);
 		if (i == 1) {

@@ -118,7 +118,7 @@ static size_t search_in(struct fixture *f, long long release, const char *query,
 	struct search_opts opts = { .release_id = release, .query = query, .limit = 10,
 				    .mark_open = "[", .mark_close = "]", .language = language };
 	size_t n;
-	if (store_search(f->st, &opts, hits, &n, &f->err))
+	if (store_search(f->st, &opts, hits, &n, &f->err) != STORE_SEARCH_OK)
 		print_error("store_search: %s\n", f->err.buf);
 	assert_int_equal(f->err.len, 0);
 	return n;
@@ -231,7 +231,8 @@ static long long release_now(struct fixture *f)
 	struct release_action gate = { .actor = "test" };
 	long long id = store_release_create(f->st, 0, 0, "{}", &f->err);
 	assert_true(id > 0);
-	assert_int_equal(store_release_promote(f->st, id, -1, &gate, &f->err), 0);
+	assert_int_equal(store_release_promote(f->st, id, -1, &gate, &f->err),
+			 STORE_RELEASE_CHANGED);
 	return id;
 }
 
@@ -258,12 +259,15 @@ static void test_replace_and_delete(void **state)
 
 	assert_int_equal(save_doc(f, id, "nuit.txt", "fr", winter, 1), id);
 	assert_store_ok(f->st);
-	assert_int_equal(store_release_is_current(f->st, r1, &f->err), 0);
+	int current = -1;
+	assert_int_equal(store_release_is_current(f->st, r1, &current, &f->err), 0);
+	assert_int_equal(current, 0);
 	/* The release in production does not move until a new one is promoted. */
 	assert_int_equal(count_release_hits(f, r1, "photographie", "nuit.txt"), 1);
 	assert_int_equal(count_release_hits(f, r1, "paysage neige", "nuit.txt"), 0);
 	long long r2 = release_now(f);
-	assert_int_equal(store_release_is_current(f->st, r2, &f->err), 1);
+	assert_int_equal(store_release_is_current(f->st, r2, &current, &f->err), 0);
+	assert_int_equal(current, 1);
 	assert_int_equal(count_release_hits(f, r2, "photographie", "nuit.txt"), 0);
 	assert_int_equal(count_release_hits(f, r2, "eclairage", "nuit.txt"), 0);
 	assert_int_equal(count_release_hits(f, r2, "paysage neige", "nuit.txt"), 1);
@@ -294,7 +298,8 @@ static void test_replace_and_delete(void **state)
 	assert_int_equal(count_release_hits(f, r2, "paysage neige", "nuit.txt"), 1);
 	long long from, to;
 	struct release_action user = { .actor = "test" };
-	assert_int_equal(store_release_rollback(f->st, &user, &from, &to, &f->err), 0);
+	assert_int_equal(store_release_rollback(f->st, &user, &from, &to, &f->err),
+			 STORE_RELEASE_CHANGED);
 	assert_int_equal(from, r3);
 	assert_int_equal(to, r2);
 	/* A new chunk after the deletions still gets a new id. */
@@ -318,7 +323,7 @@ static void test_runs_and_tasks(void **state)
 	long long id = store_run_begin(f->st, "watch", "{}", &f->err);
 	assert_true(first > 0 && id > first);
 
-	assert_int_equal(store_run_get(f->st, id, &run, &f->err), 0);
+	assert_int_equal(store_run_get(f->st, id, &run, &f->err), LOOKUP_FOUND);
 	assert_string_equal(run.state, "running");
 	assert_string_equal(run.trigger, "watch");
 	assert_int_equal(run.pid, getpid());
@@ -328,7 +333,7 @@ static void test_runs_and_tasks(void **state)
 	struct run_stats stats = { .docs_seen = 3, .docs_new = 2, .docs_failed = 1, .chunks = 7 };
 	assert_int_equal(store_run_finish(f->st, id, "completed_with_failures", &stats, "one failed",
 					  &f->err), 0);
-	assert_int_equal(store_run_get(f->st, id, &run, &f->err), 0);
+	assert_int_equal(store_run_get(f->st, id, &run, &f->err), LOOKUP_FOUND);
 	assert_string_equal(run.state, "completed_with_failures");
 	assert_string_equal(run.error, "one failed");
 	assert_int_equal(run.stats.docs_seen, 3);
@@ -336,7 +341,7 @@ static void test_runs_and_tasks(void **state)
 	assert_int_equal(run.stats.chunks, 7);
 	assert_true(run.ended_at >= run.started_at && run.started_at > 0);
 	run_record_release(&run);
-	assert_int_equal(store_run_get(f->st, id + 100, &run, &f->err), 1);
+	assert_int_equal(store_run_get(f->st, id + 100, &run, &f->err), LOOKUP_MISSING);
 
 	assert_int_equal(store_runs_list(f->st, 10, &runs, &n, &f->err), 0);
 	assert_int_equal(n, 2);
@@ -391,13 +396,13 @@ static void test_reap_dead_run(void **state)
 	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 
 	assert_int_equal(store_runs_reap(f->st, &f->err), 1);
-	assert_int_equal(store_run_get(f->st, mine + 1, &run, &f->err), 0);
+	assert_int_equal(store_run_get(f->st, mine + 1, &run, &f->err), LOOKUP_FOUND);
 	assert_int_equal(run.pid, pid);
 	assert_string_equal(run.state, "crashed");
 	assert_true(run.ended_at > 0);
 	run_record_release(&run);
 	/* our own run is alive: left alone, and reaping again finds nothing */
-	assert_int_equal(store_run_get(f->st, mine, &run, &f->err), 0);
+	assert_int_equal(store_run_get(f->st, mine, &run, &f->err), LOOKUP_FOUND);
 	assert_string_equal(run.state, "running");
 	run_record_release(&run);
 	assert_int_equal(store_runs_reap(f->st, &f->err), 0);
