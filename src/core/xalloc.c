@@ -10,10 +10,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/fault.h"
 
 static _Atomic(xalloc_oom_handler) oom_handler;
+static int oom_exits_at_once;
 
 /* This thread's allocations that failed for good (xalloc_unrecovered_take). */
 static _Thread_local unsigned unrecovered;
@@ -32,6 +34,11 @@ int xalloc_recover(size_t size)
 	return 1;
 }
 
+void xalloc_exit_at_once(void)
+{
+	oom_exits_at_once = 1;
+}
+
 void xalloc_note_unrecovered(void)
 {
 	unrecovered++;
@@ -48,6 +55,8 @@ static void out_of_memory(size_t size, int retried)
 {
 	fprintf(stderr, "fatal: out of memory allocating %zu bytes%s\n", size,
 		retried ? " (tried twice; no memory reserve left to give back)" : "");
+	if (oom_exits_at_once)
+		_exit(XALLOC_EXIT_CODE);
 	exit(XALLOC_EXIT_CODE);
 }
 

@@ -48,6 +48,12 @@ int xalloc_recover(size_t size);
 void xalloc_note_unrecovered(void);
 /* How many allocations failed for good on this thread since the last call. */
 unsigned xalloc_unrecovered_take(void);
+/*
+ * Out of memory ends the process with _exit(), not exit(): for a forked
+ * worker, whose atexit handlers (a library's, a leak checker's) belong to
+ * the process it was forked from.
+ */
+void xalloc_exit_at_once(void);
 
 /* Grow an array to hold at least `want` items (git's ALLOC_GROW). */
 #define ALLOC_GROW(arr, want, alloc)                                      \

@@ -115,6 +115,17 @@ static void deny_network(void)
 	seccomp_release(ctx);
 }
 
+/*
+ * A crash is the parent's to report, by its signal: a handler inherited
+ * from the run (a sanitizer's) would turn it into an abort.
+ */
+static void default_crash_signals(void)
+{
+	static const int crashes[] = { SIGSEGV, SIGBUS, SIGFPE, SIGILL };
+	for (size_t i = 0; i < sizeof(crashes) / sizeof(crashes[0]); i++)
+		signal(crashes[i], SIG_DFL);
+}
+
 static void worker_limits(const struct config *cfg)
 {
 	struct rlimit lim = { 0, 0 };
@@ -240,6 +251,8 @@ int worker_process_start(struct worker_process *wp, worker_main_fn main, void *a
 			_exit(1);
 		close_range(4, ~0U, 0);
 		signal(SIGPIPE, SIG_DFL);
+		default_crash_signals();
+		xalloc_exit_at_once();
 		worker_limits(wp->cfg);
 		main(3, wp->cfg, arg);
 		_exit(0);	/* not exit(): the run's stdio buffers and atexit handlers are not ours */
