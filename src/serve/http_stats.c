@@ -27,6 +27,7 @@ struct http_stats {
 	const char *const *names;
 	int nroutes;
 	struct route_counts *r;
+	unsigned in_progress;
 };
 
 struct http_stats *http_stats_new(const char *const *route_names, int nroutes)
@@ -67,6 +68,28 @@ void http_stats_record(struct http_stats *s, int route, int status, double secon
 	rc->count++;
 	rc->sum += seconds;
 	pthread_mutex_unlock(&s->lock);
+}
+
+void http_stats_begin(struct http_stats *s)
+{
+	pthread_mutex_lock(&s->lock);
+	s->in_progress++;
+	pthread_mutex_unlock(&s->lock);
+}
+
+void http_stats_end(struct http_stats *s)
+{
+	pthread_mutex_lock(&s->lock);
+	s->in_progress--;
+	pthread_mutex_unlock(&s->lock);
+}
+
+unsigned http_stats_in_progress(struct http_stats *s)
+{
+	pthread_mutex_lock(&s->lock);
+	unsigned n = s->in_progress;
+	pthread_mutex_unlock(&s->lock);
+	return n;
 }
 
 /*
@@ -127,5 +150,9 @@ void http_stats_expose(struct http_stats *s, struct strbuf *out)
 				 "ragops_http_request_duration_seconds_count{route=\"%s\"} %lld\n",
 			    s->names[r], rc.count, s->names[r], rc.sum, s->names[r], rc.count);
 	}
+	strbuf_addf(out, "# HELP ragops_http_requests_in_progress Requests read and not yet answered "
+			 "(this scrape included): queued, being answered or being sent.\n"
+			 "# TYPE ragops_http_requests_in_progress gauge\nragops_http_requests_in_progress %u\n",
+		    s->in_progress);
 	pthread_mutex_unlock(&s->lock);
 }

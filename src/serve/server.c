@@ -20,6 +20,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/error.h"
 #include "core/fault.h"
 #include "core/log.h"
 #include "core/mem_reserve.h"
@@ -554,6 +555,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		/* Before this request allocates anything: a failure from here on is its own. */
 		int short_of_memory = mem_reserve_spent();
 		pd = xcalloc(1, sizeof(*pd));
+		http_stats_begin(srv->stats);
 		pd->short_of_memory = short_of_memory;
 		strbuf_init(&pd->body, 0);
 		pd->started = time_mono();
@@ -632,9 +634,38 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	free(pd->args.f);
 	free(pd);
 	*con_cls = NULL;
+	http_stats_end(srv->stats);
 }
 
 /* --- start and stop ------------------------------------------------------- */
+
+/*
+ * Stop taking connections, then let the requests already read end (queued,
+ * being answered or being sent): a client whose request reached the server
+ * gets its reply.  Each is bounded already (answer.timeout while an
+ * endpoint answers it, serve.timeout while its reply waits on the client).
+ * A second signal ends the process there and then, as a crash would: what
+ * a handler was writing is rolled back by SQLite, and no client was told
+ * it was kept.  The old listening socket, to close once libmicrohttpd is
+ * stopped, goes to *listen_fd.
+ */
+static void drain(struct server *srv, struct MHD_Daemon *d, const sigset_t *stop, int *listen_fd)
+{
+	*listen_fd = MHD_quiesce_daemon(d);
+	unsigned left = http_stats_in_progress(srv->stats);
+	if (left)
+		fprintf(stderr, "ragops serve: answering the %u request%s in progress (a second signal "
+				"stops at once)\n", left, left == 1 ? "" : "s");
+	const struct timespec tick = { 0, 20 * 1000 * 1000 };
+	while (http_stats_in_progress(srv->stats)) {
+		if (sigtimedwait(stop, NULL, &tick) >= 0) {
+			left = http_stats_in_progress(srv->stats);
+			fprintf(stderr, "ragops serve: stopping at once: %u request%s cut\n", left,
+				left == 1 ? "" : "s");
+			_exit(EXIT_PARTIAL);
+		}
+	}
+}
 
 /* libmicrohttpd's own messages (a client that went away...): debug lines in our log. */
 static void mhd_log(void *cls, const char *fmt, va_list ap)
@@ -761,7 +792,7 @@ int server_run(const struct config *cfg, char *const *run_argv, char *const *ret
 	signal(SIGCHLD, SIG_IGN); /* runs and retrainings started by the API are reaped by the system */
 
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG |
-			 MHD_ALLOW_SUSPEND_RESUME;
+			 MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ITC;
 	if (addr.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
 	srv.loopback = is_loopback(&addr);
@@ -804,12 +835,16 @@ int server_run(const struct config *cfg, char *const *run_argv, char *const *ret
 	int sig;
 	sigwait(&stop, &sig);
 	fprintf(stderr, "ragops serve: stopping (%s)\n", sig == SIGINT ? "interrupt" : "terminate");
+	int listen_fd;
+	drain(&srv, d, &stop, &listen_fd);
 	/*
-	 * Requests in flight finish (those queued too: libmicrohttpd must not
-	 * stop with a connection suspended); their stores go back to the pool.
+	 * What is still queued is answered (libmicrohttpd must not stop with
+	 * a connection suspended); the handlers' stores go back to the pool.
 	 */
 	handlers_stop(&srv);
 	MHD_stop_daemon(d);
+	if (listen_fd != MHD_INVALID_SOCKET)
+		close(listen_fd);
 	log_event(LOG_INFO, 0, NULL, "serve", "stopped");
 	ret = 0;
 cleanup:

@@ -3,16 +3,17 @@
 # server would be busy answering questions through a chat endpoint that
 # takes 2 s, liveness probes still come back at once (they waited for a
 # thread: libmicrohttpd's threads ran the handlers).  Stopping the server
-# with questions in flight answers them all before it exits.
+# with questions in flight answers them all before it exits; a second
+# signal exits at once.
 . "$(dirname "$0")/lib.sh"
 d=$(new_data busy)
 sample_inbox "$scratch/inbox" notes
 rg "$d" run --inbox "$scratch/inbox" >/dev/null 2>&1
 
 stub_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-python3 - "$stub_port" "$scratch/stub-count" <<'PY' &
+python3 - "$stub_port" "$scratch/stub-count" "$scratch/stub-done" <<'PY' &
 import http.server, sys, threading, time
-count, lock = [0], threading.Lock()
+count, done, lock = [0], [0], threading.Lock()
 class Slow(http.server.BaseHTTPRequestHandler):
     def answer(self):
         self.rfile.read(int(self.headers.get("Content-Length") or 0))
@@ -20,6 +21,9 @@ class Slow(http.server.BaseHTTPRequestHandler):
             count[0] += 1
             open(sys.argv[2], "w").write(str(count[0]))
         time.sleep(2)
+        with lock:
+            done[0] += 1
+            open(sys.argv[3], "w").write(str(done[0]))
         self.send_response(503)
         self.send_header("Content-Length", "0")
         self.end_headers()
@@ -35,17 +39,21 @@ serve_start "$d" -c serve.threads=2 -c serve.rate_limit=0 -c answer.answerer=ope
 	-c answer.retries=0 -c answer.url="http://127.0.0.1:$stub_port/v1" ||
 	{ not_ok "the server starts"; finish; exit 1; }
 
-# asks N: N questions at once in the background; their statuses in $scratch/asks
+# asks N: N questions at once in the background; their statuses in $scratch/asks,
+# a line in $scratch/sent as each request is sent
 asks() {
-	python3 - "$SERVE_URL" "$1" >"$scratch/asks" 2>&1 <<'PY' &
+	rm -f "$scratch/sent"
+	python3 - "$SERVE_URL" "$1" "$scratch/sent" >"$scratch/asks" 2>&1 <<'PY' &
 import http.client, json, sys, threading, urllib.parse
 u = urllib.parse.urlparse(sys.argv[1])
-out = []
+out, lock = [], threading.Lock()
 def ask():
     try:
         c = http.client.HTTPConnection(u.hostname, u.port, timeout=60)
         c.request("POST", "/api/ask", json.dumps({"question": "Qu'est-ce que l'ISO ?"}),
                   {"Content-Type": "application/json"})
+        with lock:
+            open(sys.argv[3], "a").write("sent\n")
         r = c.getresponse()
         r.read()
         out.append(str(r.status))
@@ -96,11 +104,41 @@ equals "/healthz answers within 1 s while every thread's question waits" "$(pyth
 wait "$asks_pid"
 contains "the questions were answered (the endpoint failed: 502)" "$(cat "$scratch/asks")" "502 502 502 502 502 502"
 
+# sent N: until N requests have been sent in all
+sent() {
+	for _ in $(seq 300); do
+		[[ $(wc -l <"$scratch/sent" 2>/dev/null || echo 0) -ge $1 ]] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
 asks 4
-waiting 8 # two wait on the endpoint, two are queued
+waiting 8 # two wait on the endpoint
+sent 4    # two are queued: a request sent is read within a few milliseconds,
+sleep 0.5 # and a request read before the signal is answered
 serve_stop
 equals "stopping with questions in flight exits 0" "$?" "0"
 wait "$asks_pid"
 equals "after answering them all" "$(cat "$scratch/asks")" "502 502 502 502"
+contains "it says it answers them first" "$(cat "$SERVE_LOG")" "answering the 4 requests in progress"
 lacks "no sanitizer report" "$(cat "$SERVE_LOG")" "Sanitizer"
+
+# A second signal does not wait: the question the endpoint holds is cut.
+serve_start "$d" -c serve.threads=2 -c serve.rate_limit=0 -c answer.answerer=openai -c answer.model=stub \
+	-c answer.retries=0 -c answer.url="http://127.0.0.1:$stub_port/v1" ||
+	{ not_ok "the server starts again"; finish; exit 1; }
+asked=$(cat "$scratch/stub-count")
+asks 1
+waiting $((asked + 1))
+kill -TERM "$SERVE_PID"
+for _ in $(seq 100); do grep -q "answering the 1 request" "$SERVE_LOG" && break; sleep 0.05; done
+answered=$(cat "$scratch/stub-done")
+kill -TERM "$SERVE_PID"
+wait "$SERVE_PID"
+equals "a second signal exits 1 (a request was cut)" "$?" "1"
+equals "before the endpoint answered" "$(cat "$scratch/stub-done")" "$answered"
+contains "the log says so" "$(cat "$SERVE_LOG")" "stopping at once: 1 request cut"
+wait "$asks_pid"
+lacks "the client was not given an answer" "$(cat "$scratch/asks")" "50"
 finish
