@@ -65,16 +65,16 @@ int main(int argc, char **argv)
 	printf("should_retrain: %s\n", recommended ? "Retraining recommandé !" : "pas de retraining");
 
 	/* RetrainingPipeline().prepare_retraining_data() */
-	if ((rc = report(r, "prepare_retraining_data",
-			 retraining_prepare_data(r, argv[2], &manifest))))
+	if ((rc = report(r, "prepare_retraining_data", retraining_prepare_data(r, argv[2], &manifest))))
 		goto done;
 	printf("retraining data prepared in %s\n", argv[2]);
 
 	/* HealthChecker().check_health() */
 	if ((rc = report(r, "check_health", health_check(r, &status, &health))))
 		goto done;
-	printf("health: %s\n", status == RAGOPS_HEALTH_OK ? "ok"
-			       : status == RAGOPS_HEALTH_DEGRADED ? "degraded" : "down");
+	printf("health: %s\n", status == RAGOPS_HEALTH_OK         ? "ok"
+			       : status == RAGOPS_HEALTH_DEGRADED ? "degraded"
+								  : "down");
 
 done:
 	ragops_free(policy);

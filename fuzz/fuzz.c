@@ -141,15 +141,15 @@ void fuzz_check_extracted(const struct extracted *doc)
 		const struct block *b = &doc->blocks[i];
 		FUZZ_CHECK(b->text, "block %zu has no text", i);
 		FUZZ_CHECK(fuzz_valid_utf8(b->text, strlen(b->text)), "block %zu is not UTF-8", i);
-		FUZZ_CHECK(b->page >= 1 && b->page <= max_page, "block %zu on page %d of %d", i,
-			   b->page, max_page);
+		FUZZ_CHECK(b->page >= 1 && b->page <= max_page, "block %zu on page %d of %d", i, b->page,
+			   max_page);
 	}
 	if (doc->title)
 		FUZZ_CHECK(fuzz_valid_utf8(doc->title, strlen(doc->title)), "the title is not UTF-8");
 }
 
-void fuzz_check_chunks(const struct extracted *doc, const struct config *cfg,
-		       const struct chunk *chunks, size_t n)
+void fuzz_check_chunks(const struct extracted *doc, const struct config *cfg, const struct chunk *chunks,
+		       size_t n)
 {
 	size_t len, longest_heading = 0;
 	char *text = document_text(doc, &len);
@@ -162,7 +162,7 @@ void fuzz_check_chunks(const struct extracted *doc, const struct config *cfg,
 			longest_heading = l;
 	}
 	size_t limit = cfg->chunk.target_chars > longest_heading ? cfg->chunk.target_chars
-								  : longest_heading;
+								 : longest_heading;
 	for (size_t i = 0; i < n; i++) {
 		const struct chunk *c = &chunks[i];
 		size_t clen = c->char_end - c->char_start;
@@ -179,8 +179,9 @@ void fuzz_check_chunks(const struct extracted *doc, const struct config *cfg,
 		FUZZ_CHECK(c->page_start >= 1 && c->page_start <= c->page_end,
 			   "chunk %zu on pages %d-%d", i, c->page_start, c->page_end);
 		if (utf8)
-			FUZZ_CHECK(fuzz_valid_utf8(c->text, clen), "chunk %zu [%zu, %zu) cuts a character",
-				   i, c->char_start, c->char_end);
+			FUZZ_CHECK(fuzz_valid_utf8(c->text, clen),
+				   "chunk %zu [%zu, %zu) cuts a character", i, c->char_start,
+				   c->char_end);
 		memset(covered + c->char_start, 1, clen);
 	}
 	for (size_t i = 0; i < len; i++)

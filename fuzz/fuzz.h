@@ -53,7 +53,7 @@ void fuzz_check_extracted(const struct extracted *doc);
  * longer than the target unless one unit (a heading) is, covering every
  * byte of text that is not white space.
  */
-void fuzz_check_chunks(const struct extracted *doc, const struct config *cfg,
-		       const struct chunk *chunks, size_t n);
+void fuzz_check_chunks(const struct extracted *doc, const struct config *cfg, const struct chunk *chunks,
+		       size_t n);
 
 #endif

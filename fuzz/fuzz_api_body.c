@@ -67,8 +67,7 @@ static void check_reply(const struct reply *rp, const int *allowed)
 	int ok = 0;
 	for (const int *s = allowed; *s; s++)
 		ok |= rp->status == *s;
-	FUZZ_CHECK(ok, "unexpected status %d: %.*s", rp->status, (int)rp->len,
-		   rp->body ? rp->body : "");
+	FUZZ_CHECK(ok, "unexpected status %d: %.*s", rp->status, (int)rp->len, rp->body ? rp->body : "");
 	json_t *j = rp->body ? json_loadb(rp->body, rp->len, 0, NULL) : NULL;
 	FUZZ_CHECK(json_is_object(j), "the reply is not a JSON object: %.*s", (int)rp->len,
 		   rp->body ? rp->body : "(none)");
@@ -102,8 +101,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char *body = xmalloc(size);
 	memcpy(body, data + 1, size - 1);
 	body[size - 1] = '\0';
-	struct request rq = { .method = "POST", .client = "127.0.0.1", .body = body,
-			      .body_len = size - 1, .path_id = 1 };
+	struct request rq = {
+		.method = "POST", .client = "127.0.0.1", .body = body, .body_len = size - 1, .path_id = 1
+	};
 	struct reply rp = { 0 };
 	struct server_ctx ctx = { .cfg = fuzz_config(), .store = empty_store() };
 

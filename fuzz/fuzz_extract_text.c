@@ -19,7 +19,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (text_decode((const char *)data, size, &text, &repaired) != ENC_BINARY) {
 		FUZZ_CHECK(fuzz_valid_utf8(text.buf, text.len), "text_decode gave invalid UTF-8");
-		FUZZ_CHECK(extract_plain_text(text.buf, text.len, &doc) == 0, "extract_plain_text failed");
+		FUZZ_CHECK(extract_plain_text(text.buf, text.len, &doc) == 0,
+			   "extract_plain_text failed");
 		FUZZ_CHECK(doc.npages == 1, "%zu pages", doc.npages);
 		fuzz_check_extracted(&doc);
 	}

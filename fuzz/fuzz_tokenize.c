@@ -25,8 +25,7 @@ struct seen {
 	size_t len, last_start, count;
 };
 
-static int on_token(void *ctx, const char *token, size_t len, size_t start, size_t end,
-		    int colocated)
+static int on_token(void *ctx, const char *token, size_t len, size_t start, size_t end, int colocated)
 {
 	struct seen *s = ctx;
 	FUZZ_CHECK(token && len && len == strlen(token), "token of %zu bytes at %zu", len, start);

@@ -39,11 +39,11 @@ typedef struct ragops ragops;
 
 enum ragops_status {
 	RAGOPS_OK = 0,
-	RAGOPS_EINVAL,		/* a bad argument: NULL, a rating outside 1-5, a path no document had... */
-	RAGOPS_ENOTFOUND,	/* what it names does not exist: a query id not in the log */
-	RAGOPS_ENOTREADY,	/* nothing to answer from yet: no release in production */
-	RAGOPS_EIO,		/* the store, a file, a folder or an endpoint failed */
-	RAGOPS_ECONFIG,		/* the configuration file or a RAGOPS_* variable is wrong */
+	RAGOPS_EINVAL,    /* a bad argument: NULL, a rating outside 1-5, a path no document had... */
+	RAGOPS_ENOTFOUND, /* what it names does not exist: a query id not in the log */
+	RAGOPS_ENOTREADY, /* nothing to answer from yet: no release in production */
+	RAGOPS_EIO,       /* the store, a file, a folder or an endpoint failed */
+	RAGOPS_ECONFIG,   /* the configuration file or a RAGOPS_* variable is wrong */
 };
 
 /*
@@ -86,10 +86,10 @@ typedef struct ragops_feedback {
 	long long query_id;
 	const char *question;
 	const char *answer;
-	const char *const *sources;	/* the answer's documents, as ragops_source.doc */
+	const char *const *sources; /* the answer's documents, as ragops_source.doc */
 	size_t nsources;
-	int rating;			/* 1 to 5 */
-	const char *feedback_text;	/* a comment */
+	int rating;                /* 1 to 5 */
+	const char *feedback_text; /* a comment */
 	const char *corrected_answer;
 	/*
 	 * The sources judged helpful and unhelpful: at most 20 distinct paths
@@ -149,20 +149,20 @@ int health_check(ragops *r, int *status, char **report_json);
 /* --- Questions ------------------------------------------------------------ */
 
 typedef struct ragops_source {
-	char *doc;		/* its path under the inbox: what feedback names */
+	char *doc; /* its path under the inbox: what feedback names */
 	char *title;
 	int page_start, page_end;
-	double score;		/* the retriever's */
+	double score; /* the retriever's */
 } ragops_source;
 
 typedef struct ragops_answer {
-	char *text;		/* cites [title, p. N]; "Je ne sais pas" when abstained */
-	bool abstained;		/* the evidence was too weak to answer */
-	bool curated;		/* a corrected answer from feedback, given back */
+	char *text;     /* cites [title, p. N]; "Je ne sais pas" when abstained */
+	bool abstained; /* the evidence was too weak to answer */
+	bool curated;   /* a corrected answer from feedback, given back */
 	ragops_source *sources;
 	size_t nsources;
-	long long release_id;	/* the release every part of the answer came from */
-	long long query_id;	/* in the query log: give it to feedback */
+	long long release_id; /* the release every part of the answer came from */
+	long long query_id;   /* in the query log: give it to feedback */
 } ragops_answer;
 
 /*

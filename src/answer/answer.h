@@ -16,34 +16,34 @@
 struct answer_source {
 	char *doc, *title, *heading, *snippet;
 	int page_start, page_end;
-	double score;		/* the retriever's */
-	double evidence;	/* share of the question's weight this source covers, 0-1 */
-	double similarity;	/* cosine with the question, -1 without vectors */
-	int low_confidence;	/* drawn from a weak OCR page */
+	double score;       /* the retriever's */
+	double evidence;    /* share of the question's weight this source covers, 0-1 */
+	double similarity;  /* cosine with the question, -1 without vectors */
+	int low_confidence; /* drawn from a weak OCR page */
 };
 
 struct answer {
 	char *question, *text;
-	const char *language;	/* "fr" | "en" */
+	const char *language; /* "fr" | "en" */
 	const char *retriever, *answerer;
-	char embedder[64];	/* model version of the vectors used, "" for none */
+	char embedder[64]; /* model version of the vectors used, "" for none */
 	int abstained;
-	double evidence;	/* of the best source */
-	double similarity;	/* best cosine, 0 without vectors */
+	double evidence;   /* of the best source */
+	double similarity; /* best cosine, 0 without vectors */
 	struct answer_source *sources;
 	size_t nsources;
 	double ms_retrieve, ms_fuse, ms_answer, ms_total;
-	long long query_id;	/* in the query log, 0 when not logged */
-	long long release_id;	/* the release every part of the answer came from */
-	long long curated_feedback;	/* the feedback a curated answer comes from, 0 when none */
-	double curated_similarity;	/* how close the question is to the corrected one */
+	long long query_id;         /* in the query log, 0 when not logged */
+	long long release_id;       /* the release every part of the answer came from */
+	long long curated_feedback; /* the feedback a curated answer comes from, 0 when none */
+	double curated_similarity;  /* how close the question is to the corrected one */
 };
 
 struct ask_options {
-	long long release;	/* 0: the one in production */
-	const char *retriever;	/* bm25 | dense | hybrid; NULL: retrieve.mode */
-	unsigned sources;	/* 0: answer.sources */
-	int no_log;		/* evaluation runs keep the log clean */
+	long long release;     /* 0: the one in production */
+	const char *retriever; /* bm25 | dense | hybrid; NULL: retrieve.mode */
+	unsigned sources;      /* 0: answer.sources */
+	int no_log;            /* evaluation runs keep the log clean */
 };
 
 /*
@@ -52,16 +52,15 @@ struct ask_options {
  */
 enum ask_result {
 	ASK_OK = 0,
-	ASK_BAD_QUESTION = 1,	/* empty, too long, not UTF-8, nothing to search for */
-	ASK_NOT_READY = 2,	/* no release yet, no such release, or no embedder for dense */
-	ASK_BAD_RETRIEVER = 3,	/* not bm25, dense or hybrid */
-	ASK_FAILED = -1,	/* the store or an endpoint failed */
+	ASK_BAD_QUESTION = 1,  /* empty, too long, not UTF-8, nothing to search for */
+	ASK_NOT_READY = 2,     /* no release yet, no such release, or no embedder for dense */
+	ASK_BAD_RETRIEVER = 3, /* not bm25, dense or hybrid */
+	ASK_FAILED = -1,       /* the store or an endpoint failed */
 };
 
 /* Answer `question`. */
 enum ask_result answer_question(struct store *st, const struct config *cfg, const char *question,
-				const struct ask_options *opts, struct answer *out,
-				struct strbuf *err);
+				const struct ask_options *opts, struct answer *out, struct strbuf *err);
 void answer_release(struct answer *a);
 /* The answer as the JSON object `ragops ask --json` prints (and the API sends). */
 json_t *answer_to_json(const struct answer *a);

@@ -16,8 +16,7 @@
 #include "text/tokenize.h"
 
 /* A document a correction stands on, with the page retrieval found in it when it did. */
-static void cite(struct answer_source *s, const char *doc, const struct search_hit *hits,
-		 size_t nhits)
+static void cite(struct answer_source *s, const char *doc, const struct search_hit *hits, size_t nhits)
 {
 	for (size_t i = 0; i < nhits; i++)
 		if (hits[i].doc_path && !strcmp(hits[i].doc_path, doc)) {

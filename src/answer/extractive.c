@@ -41,8 +41,7 @@ struct question_terms {
 	size_t last_start;
 };
 
-static int collect_term(void *ctx, const char *tok, size_t len, size_t start, size_t end,
-			int colocated)
+static int collect_term(void *ctx, const char *tok, size_t len, size_t start, size_t end, int colocated)
 {
 	struct question_terms *q = ctx;
 	if (!colocated || !q->n) {
@@ -95,8 +94,7 @@ struct token_set {
 	size_t n, alloc;
 };
 
-static int collect_token(void *ctx, const char *tok, size_t len, size_t start, size_t end,
-			 int colocated)
+static int collect_token(void *ctx, const char *tok, size_t len, size_t start, size_t end, int colocated)
 {
 	struct token_set *ts = ctx;
 	ALLOC_GROW(ts->tokens, ts->n + 1, ts->alloc);
@@ -113,8 +111,8 @@ static void tokens_release(struct token_set *ts)
 }
 
 /* Share of the question's weight that `text` covers; *mask gets the terms (first 64). */
-static double coverage_mask(struct tokenizer *tok, const struct question_terms *q,
-			    const char *text, size_t len, enum lang lang, uint64_t *mask)
+static double coverage_mask(struct tokenizer *tok, const struct question_terms *q, const char *text,
+			    size_t len, enum lang lang, uint64_t *mask)
 {
 	struct token_set ts = { 0 };
 	double covered = 0;
@@ -151,10 +149,10 @@ static double new_weight(const struct question_terms *q, uint64_t mask, uint64_t
 }
 
 struct sentence {
-	size_t source;		/* index in the sources */
-	size_t start, end;	/* in the source's text */
+	size_t source;     /* index in the sources */
+	size_t start, end; /* in the source's text */
 	double score;
-	uint64_t terms;		/* the question's terms it holds */
+	uint64_t terms; /* the question's terms it holds */
 	int chosen;
 };
 
@@ -165,8 +163,7 @@ static int is_heading_line(const char *s, size_t len)
 
 /* Split each source into sentences, skipping heading lines, and score them. */
 static void score_sentences(struct tokenizer *tok, const struct question_terms *q,
-			    struct search_hit *hits, size_t nhits, struct sentence **out,
-			    size_t *n)
+			    struct search_hit *hits, size_t nhits, struct sentence **out, size_t *n)
 {
 	size_t alloc = 0, max_ends = 256;
 	size_t *ends = xmalloc(max_ends * sizeof(size_t));
@@ -242,8 +239,10 @@ void answer_cite_label(struct strbuf *sb, const struct search_hit *h)
 {
 	const char *label = h->title && *h->title ? h->title : h->doc_path ? h->doc_path : "?";
 	for (const char *p = label; *p; p++)
-		strbuf_addch(sb, *p == '[' ? '(' : *p == ']' ? ')' : *p == '\n' || *p == '\r' ||
-			     *p == '\t' ? ' ' : *p);
+		strbuf_addch(sb, *p == '['                                ? '('
+				 : *p == ']'                              ? ')'
+				 : *p == '\n' || *p == '\r' || *p == '\t' ? ' '
+									  : *p);
 }
 
 static char *citation(const struct search_hit *h)
@@ -320,7 +319,9 @@ static char *compose(const struct question_terms *q, struct search_hit *hits, st
 		const char *text = hits[sn[i].source].text;
 		/* A sentence over the budget alone is cut on a character boundary. */
 		size_t len = sn[i].end - sn[i].start;
-		size_t keep = len > cfg->answer.max_chars ? utf8_clip(text + sn[i].start, cfg->answer.max_chars) : len;
+		size_t keep = len > cfg->answer.max_chars
+				      ? utf8_clip(text + sn[i].start, cfg->answer.max_chars)
+				      : len;
 		add_quoted(&sb, text + sn[i].start, keep);
 		if (keep < len)
 			strbuf_addstr(&sb, "…");
@@ -355,8 +356,8 @@ static int addresses(struct tokenizer *tok, const struct question_terms *q, cons
 static const char *abstention(enum lang lang)
 {
 	return lang == LANG_EN
-		? "I don't know: the indexed documents hold no reliable answer to this question."
-		: "Je ne sais pas : les documents indexés ne contiennent pas de réponse sûre à cette question.";
+		       ? "I don't know: the indexed documents hold no reliable answer to this question."
+		       : "Je ne sais pas : les documents indexés ne contiennent pas de réponse sûre à cette question.";
 }
 
 static int check_question(const char *question, struct strbuf *err)
@@ -388,12 +389,16 @@ static char *sources_json(const struct answer *a)
 	json_t *arr = json_array();
 	for (size_t i = 0; i < a->nsources; i++) {
 		const struct answer_source *s = &a->sources[i];
-		json_array_append_new(arr, json_pack("{s:o, s:o, s:i, s:i, s:o, s:f, s:f, s:o, s:b, s:o}",
-			"document", json_str(s->doc), "title", json_str(s->title), "page_start",
-			s->page_start, "page_end", s->page_end, "heading", json_str(s->heading),
-			"score", s->score, "evidence", s->evidence,
-			"similarity", s->similarity >= 0 ? json_real(s->similarity) : json_null(),
-			"low_confidence", s->low_confidence, "snippet", json_str(s->snippet)));
+		json_array_append_new(arr,
+				      json_pack("{s:o, s:o, s:i, s:i, s:o, s:f, s:f, s:o, s:b, s:o}",
+						"document", json_str(s->doc), "title",
+						json_str(s->title), "page_start", s->page_start,
+						"page_end", s->page_end, "heading", json_str(s->heading),
+						"score", s->score, "evidence", s->evidence, "similarity",
+						s->similarity >= 0 ? json_real(s->similarity)
+								   : json_null(),
+						"low_confidence", s->low_confidence, "snippet",
+						json_str(s->snippet)));
 	}
 	char *text = json_dumps(arr, JSON_COMPACT);
 	json_decref(arr);
@@ -430,8 +435,7 @@ static enum ask_result ask_result_of(enum retrieve_result rc)
 }
 
 enum ask_result answer_question(struct store *st, const struct config *cfg, const char *question,
-				const struct ask_options *opts, struct answer *out,
-				struct strbuf *err)
+				const struct ask_options *opts, struct answer *out, struct strbuf *err)
 {
 	double t0 = time_mono();
 	struct question_terms q = { 0 };
@@ -458,7 +462,8 @@ enum ask_result answer_question(struct store *st, const struct config *cfg, cons
 	enum lookup got = release_get(st, cfg, wanted, &rel, &hold, err);
 	if (got != LOOKUP_FOUND) {
 		if (got == LOOKUP_MISSING && !wanted)
-			strbuf_addstr(err, "no release in production yet: run 'ragops run --inbox DIR' first");
+			strbuf_addstr(err,
+				      "no release in production yet: run 'ragops run --inbox DIR' first");
 		return got == LOOKUP_MISSING ? ASK_NOT_READY : ASK_FAILED;
 	}
 	if (!rel->chunks) {
@@ -488,8 +493,7 @@ enum ask_result answer_question(struct store *st, const struct config *cfg, cons
 	double t1 = time_mono();
 
 	/* answer: a correction users gave to this question first */
-	enum lookup curated = curated_answer_try(st, cfg, rel, question, lang, hits, nhits, out,
-						 err);
+	enum lookup curated = curated_answer_try(st, cfg, rel, question, lang, hits, nhits, out, err);
 	if (curated == LOOKUP_FAILED)
 		goto cleanup;
 	struct tokenizer *tok = tokenizer_new();
@@ -515,8 +519,9 @@ enum ask_result answer_question(struct store *st, const struct config *cfg, cons
 	}
 	/* Enough of the question's words, or close enough in meaning (as the release learned). */
 	const struct learned *ln = rel->learned && rel->learned->has_thresholds ? rel->learned : NULL;
-	out->abstained = !nhits || (out->evidence < (ln ? ln->min_evidence : cfg->answer.min_evidence) &&
-				    out->similarity < (ln ? ln->min_similarity : cfg->answer.min_similarity));
+	out->abstained = !nhits ||
+			 (out->evidence < (ln ? ln->min_evidence : cfg->answer.min_evidence) &&
+			  out->similarity < (ln ? ln->min_similarity : cfg->answer.min_similarity));
 	if (!out->abstained && !strcmp(cfg->answer.answerer, "openai")) {
 		/* Weak evidence never reaches the model: it abstains above, as the extractive one does. */
 		enum chat_outcome oc;
@@ -559,13 +564,22 @@ answered:
 	if (!opts || !opts->no_log) {
 		char *sources = sources_json(out);
 		struct query_record rec = {
-			.release_id = out->release_id, .question = question, .language = out->language, .answer = out->text,
-			.sources_json = sources, .retriever = out->retriever, .answerer = out->answerer,
+			.release_id = out->release_id,
+			.question = question,
+			.language = out->language,
+			.answer = out->text,
+			.sources_json = sources,
+			.retriever = out->retriever,
+			.answerer = out->answerer,
 			.embedder = out->embedder[0] ? out->embedder : NULL,
-			.abstained = out->abstained, .answer_chars = (int)strlen(out->text),
-			.source_count = (int)out->nsources, .evidence = out->evidence,
-			.ms_retrieve = out->ms_retrieve, .ms_fuse = out->ms_fuse,
-			.ms_answer = out->ms_answer, .ms_total = out->ms_total,
+			.abstained = out->abstained,
+			.answer_chars = (int)strlen(out->text),
+			.source_count = (int)out->nsources,
+			.evidence = out->evidence,
+			.ms_retrieve = out->ms_retrieve,
+			.ms_fuse = out->ms_fuse,
+			.ms_answer = out->ms_answer,
+			.ms_total = out->ms_total,
 		};
 		out->query_id = store_query_log(st, &rec, err);
 		free(sources);
@@ -600,18 +614,20 @@ void answer_release(struct answer *a)
 json_t *answer_to_json(const struct answer *a)
 {
 	char *sources = sources_json(a);
-	json_t *j = json_pack("{s:o, s:s, s:o, s:b, s:f, s:f, s:o, s:s, s:o, s:s, s:{s:f, s:f, s:f, s:f}, s:I, s:I}",
+	json_t *j = json_pack(
+		"{s:o, s:s, s:o, s:b, s:f, s:f, s:o, s:s, s:o, s:s, s:{s:f, s:f, s:f, s:f}, s:I, s:I}",
 		"question", json_str(a->question), "language", a->language, "answer", json_str(a->text),
 		"abstained", a->abstained, "evidence", a->evidence, "similarity", a->similarity,
-		"sources", json_loads(sources, 0, NULL), "retriever", a->retriever,
-		"embedder", a->embedder[0] ? json_string(a->embedder) : json_null(),
-		"answerer", a->answerer, "timings_ms", "retrieve",
-		a->ms_retrieve, "fuse", a->ms_fuse, "answer", a->ms_answer, "total", a->ms_total,
-		"query_id", (json_int_t)a->query_id, "release", (json_int_t)a->release_id);
-	json_object_set_new(j, "curated", a->curated_feedback
-		? json_pack("{s:I, s:f}", "feedback_id", (json_int_t)a->curated_feedback, "similarity",
-			    a->curated_similarity)
-		: json_null());
+		"sources", json_loads(sources, 0, NULL), "retriever", a->retriever, "embedder",
+		a->embedder[0] ? json_string(a->embedder) : json_null(), "answerer", a->answerer,
+		"timings_ms", "retrieve", a->ms_retrieve, "fuse", a->ms_fuse, "answer", a->ms_answer,
+		"total", a->ms_total, "query_id", (json_int_t)a->query_id, "release",
+		(json_int_t)a->release_id);
+	json_object_set_new(j, "curated",
+			    a->curated_feedback ? json_pack("{s:I, s:f}", "feedback_id",
+							    (json_int_t)a->curated_feedback,
+							    "similarity", a->curated_similarity)
+						: json_null());
 	free(sources);
 	return j;
 }

@@ -34,10 +34,12 @@ static const char system_prompt[] =
 /* `len` bytes of untrusted text, with no way to close a block; one_line: line breaks made spaces. */
 static void add_untrusted(struct strbuf *sb, const char *s, size_t len, int one_line)
 {
-	static const struct { const char *from, *to; } lookalikes[] = {
-		{ "<", "\u2039" }, { ">", "\u203a" },
-		{ "\uff1c", "\u2039" }, { "\uff1e", "\u203a" },	/* fullwidth */
-		{ "\ufe64", "\u2039" }, { "\ufe65", "\u203a" },	/* small */
+	static const struct {
+		const char *from, *to;
+	} lookalikes[] = {
+		{ "<", "\u2039" },      { ">", "\u203a" },
+		{ "\uff1c", "\u2039" }, { "\uff1e", "\u203a" }, /* fullwidth */
+		{ "\ufe64", "\u2039" }, { "\ufe65", "\u203a" }, /* small */
 	};
 	for (size_t i = 0; i < len;) {
 		size_t k, n = 0;
@@ -51,7 +53,8 @@ static void add_untrusted(struct strbuf *sb, const char *s, size_t len, int one_
 			i += n;
 		} else {
 			strbuf_addch(sb, one_line && (s[i] == '\n' || s[i] == '\r' || s[i] == '\t')
-				     ? ' ' : s[i]);
+						 ? ' '
+						 : s[i]);
 			i++;
 		}
 	}
@@ -86,8 +89,8 @@ static int declines(const char *reply)
 }
 
 /* Rewrite [n] as [title, p. N]; count valid and invalid citations. */
-static char *rewrite_citations(const char *reply, const struct search_hit *hits, size_t n,
-			       int *valid, int *invalid)
+static char *rewrite_citations(const char *reply, const struct search_hit *hits, size_t n, int *valid,
+			       int *invalid)
 {
 	struct strbuf out = STRBUF_INIT;
 	*valid = *invalid = 0;
@@ -130,8 +133,8 @@ int openai_chat_answer(const struct config *cfg, const char *question, enum lang
 	strbuf_addf(&user, "Question (%s): ", lang == LANG_EN ? "English" : "French");
 	add_untrusted(&user, question, strlen(question), 1);
 	json_t *req = json_pack("{s:s, s:[{s:s, s:s}, {s:s, s:s}], s:i, s:f}", "model",
-				cfg->answer.model, "messages", "role", "system", "content", system_prompt,
-				"role", "user", "content", user.buf, "max_tokens",
+				cfg->answer.model, "messages", "role", "system", "content",
+				system_prompt, "role", "user", "content", user.buf, "max_tokens",
 				(int)cfg->answer.max_tokens, "temperature", 0.0);
 	char *body = json_dumps(req, JSON_COMPACT);
 	json_decref(req);
@@ -140,8 +143,10 @@ int openai_chat_answer(const struct config *cfg, const char *question, enum lang
 	if (http_post_json(url, body, &ho, &out, err))
 		goto cleanup;
 	json_t *j = json_loads(out.buf, 0, NULL);
-	json_t *content = json_object_get(json_object_get(json_array_get(json_object_get(j, "choices"), 0),
-							  "message"), "content");
+	json_t *content = json_object_get(json_object_get(json_array_get(json_object_get(j, "choices"),
+									 0),
+							  "message"),
+					  "content");
 	if (!json_is_string(content)) {
 		strbuf_addf(err, "'%s' answered without choices[0].message.content", url);
 		json_decref(j);

@@ -28,8 +28,8 @@
 
 struct ragops {
 	struct config cfg;
-	struct store *store;	/* NULL when ragops_open failed */
-	struct strbuf err;	/* why the last call failed, "" when it did not */
+	struct store *store; /* NULL when ragops_open failed */
+	struct strbuf err;   /* why the last call failed, "" when it did not */
 };
 
 /*
@@ -39,7 +39,7 @@ struct ragops {
  * pipeline log is process-wide too: open while a handle is.
  */
 static pthread_mutex_t process_lock = PTHREAD_MUTEX_INITIALIZER;
-static char *process_data_dir;	/* realpath of the folder, NULL until one opened */
+static char *process_data_dir; /* realpath of the folder, NULL until one opened */
 static int open_handles;
 
 static int fail(ragops *r, int status, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -88,8 +88,10 @@ static int open_folder(ragops *r)
 	int ret = RAGOPS_OK;
 	pthread_mutex_lock(&process_lock);
 	if (process_data_dir && (!here || strcmp(here, process_data_dir))) {
-		ret = fail(r, RAGOPS_EINVAL, "cannot open the data folder '%s': this process works on "
-			   "'%s' (one data folder per process)", dir, process_data_dir);
+		ret = fail(r, RAGOPS_EINVAL,
+			   "cannot open the data folder '%s': this process works on "
+			   "'%s' (one data folder per process)",
+			   dir, process_data_dir);
 		goto cleanup;
 	}
 	if (store_open(&r->store, dir, &r->err)) {
@@ -160,8 +162,8 @@ static int dump(ragops *r, json_t *j, char **out)
 }
 
 /* A list of n paths as a JSON array: of strings, or of {"document": path}. */
-static int paths_json(ragops *r, const char *field, const char *const *paths, size_t n,
-		      int as_sources, char **out)
+static int paths_json(ragops *r, const char *field, const char *const *paths, size_t n, int as_sources,
+		      char **out)
 {
 	*out = NULL;
 	if (!n)
@@ -210,8 +212,8 @@ int feedback_collector_save(ragops *r, const ragops_feedback *fb, long long *id)
 	if ((ret = paths_json(r, "sources", fb->sources, fb->nsources, 1, &f.sources)) ||
 	    (ret = paths_json(r, "helpful_sources", fb->helpful_sources, fb->nhelpful_sources, 0,
 			      &f.helpful)) ||
-	    (ret = paths_json(r, "unhelpful_sources", fb->unhelpful_sources,
-			      fb->nunhelpful_sources, 0, &f.unhelpful)))
+	    (ret = paths_json(r, "unhelpful_sources", fb->unhelpful_sources, fb->nunhelpful_sources, 0,
+			      &f.unhelpful)))
 		goto cleanup;
 	switch (feedback_add(r->store, &r->cfg, &f, &field, &r->err)) {
 	case FEEDBACK_OK:
@@ -281,8 +283,9 @@ int health_check(ragops *r, int *status, char **report_json)
 	if (!status)
 		return fail(r, RAGOPS_EINVAL, "'status' is NULL");
 	health_run(r->store, &r->cfg, &h);
-	*status = h.overall == HEALTH_OK ? RAGOPS_HEALTH_OK
-		  : h.overall == HEALTH_DEGRADED ? RAGOPS_HEALTH_DEGRADED : RAGOPS_HEALTH_DOWN;
+	*status = h.overall == HEALTH_OK         ? RAGOPS_HEALTH_OK
+		  : h.overall == HEALTH_DEGRADED ? RAGOPS_HEALTH_DEGRADED
+						 : RAGOPS_HEALTH_DOWN;
 	return report_json ? dump(r, health_to_json(&h), report_json) : RAGOPS_OK;
 }
 

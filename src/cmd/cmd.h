@@ -12,23 +12,23 @@
 
 enum cmd_flags {
 	CMD_NEEDS_STORE = 1 << 0, /* open (and migrate) the store before running */
-	CMD_USES_OCR = 1 << 1,	  /* may run Tesseract: needs OMP_THREAD_LIMIT set at start */
+	CMD_USES_OCR = 1 << 1,    /* may run Tesseract: needs OMP_THREAD_LIMIT set at start */
 };
 
 struct app {
 	struct config cfg;
-	struct store *store;	/* open when the command asked for it */
+	struct store *store; /* open when the command asked for it */
 	int verbose;
 	/* How the configuration was given, for a child that must see the same. */
 	const char *config_file;
-	const char *const *overrides;	/* "key=value" of each -c */
+	const char *const *overrides; /* "key=value" of each -c */
 	size_t noverrides;
 };
 
 struct cmd_entry {
 	const char *name;
-	const char *summary;	/* one line for `ragops help` */
-	const char *usage;	/* full text for `ragops CMD --help` */
+	const char *summary; /* one line for `ragops help` */
+	const char *usage;   /* full text for `ragops CMD --help` */
 	unsigned flags;
 	int (*run)(int argc, char **argv, struct app *app);
 };

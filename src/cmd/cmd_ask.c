@@ -63,8 +63,12 @@ static int run_ask(int argc, char **argv, struct app *app)
 	cmd_reset_getopt();
 	while ((c = getopt_long(argc, argv, "jr:n:h", opts, NULL)) != -1) {
 		switch (c) {
-		case 'j': json = 1; break;
-		case 'r': ao.retriever = optarg; break;
+		case 'j':
+			json = 1;
+			break;
+		case 'r':
+			ao.retriever = optarg;
+			break;
 		case 'n':
 			if (parse_ll(optarg, &v) || v < 1 || v > 50) {
 				fprintf(stderr, "ragops ask: --sources must be a number from 1 to 50\n");
@@ -74,13 +78,18 @@ static int run_ask(int argc, char **argv, struct app *app)
 			break;
 		case 'R':
 			if (parse_ll(optarg, &v) || v < 1) {
-				fprintf(stderr, "ragops ask: --release needs a release id, not '%s'\n", optarg);
+				fprintf(stderr, "ragops ask: --release needs a release id, not '%s'\n",
+					optarg);
 				return EXIT_USAGE;
 			}
 			ao.release = v;
 			break;
-		case 'h': fputs(usage, stdout); return EXIT_OK;
-		default: fputs(usage, stderr); return EXIT_USAGE;
+		case 'h':
+			fputs(usage, stdout);
+			return EXIT_OK;
+		default:
+			fputs(usage, stderr);
+			return EXIT_USAGE;
 		}
 	}
 	for (int i = optind; i < argc; i++)

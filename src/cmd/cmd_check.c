@@ -7,11 +7,10 @@
 #include "cmd/cmd.h"
 #include "core/error.h"
 
-static const char usage[] =
-	"usage: ragops check\n\n"
-	"Verify the store: SQLite integrity and foreign keys, the full-text index\n"
-	"against the chunks, and the per-document chunk counts.\n"
-	"Exit codes: 0 intact, 4 damaged (the problems are listed).\n";
+static const char usage[] = "usage: ragops check\n\n"
+			    "Verify the store: SQLite integrity and foreign keys, the full-text index\n"
+			    "against the chunks, and the per-document chunk counts.\n"
+			    "Exit codes: 0 intact, 4 damaged (the problems are listed).\n";
 
 static int run_check(int argc, char **argv, struct app *app)
 {

@@ -8,12 +8,11 @@
 #include "cmd/cmd.h"
 #include "core/error.h"
 
-static const char usage[] =
-	"usage: ragops config [--json]\n\n"
-	"Print every configuration key with the value in force: built-in default,\n"
-	"then ragops.yaml (or --config FILE), then RAGOPS_* environment variables\n"
-	"(chunk.target_chars is RAGOPS_CHUNK_TARGET_CHARS), then -c KEY=VALUE.\n"
-	"ragops.example.yaml documents every key.\n";
+static const char usage[] = "usage: ragops config [--json]\n\n"
+			    "Print every configuration key with the value in force: built-in default,\n"
+			    "then ragops.yaml (or --config FILE), then RAGOPS_* environment variables\n"
+			    "(chunk.target_chars is RAGOPS_CHUNK_TARGET_CHARS), then -c KEY=VALUE.\n"
+			    "ragops.example.yaml documents every key.\n";
 
 static int run_config(int argc, char **argv, struct app *app)
 {

@@ -33,8 +33,8 @@ static void report(int json, const char *action, long long from, long long to, i
 {
 	if (json) {
 		cmd_print_json(json_pack("{s:s, s:b, s:o, s:o, s:s}", "action", action, "done", ok,
-					 "from", from ? json_integer(from) : json_null(),
-					 "to", to ? json_integer(to) : json_null(), "message", message));
+					 "from", from ? json_integer(from) : json_null(), "to",
+					 to ? json_integer(to) : json_null(), "message", message));
 	} else if (ok) {
 		printf("%s\n", message);
 	} else {
@@ -53,7 +53,8 @@ static int promote(struct app *app, long long id, int force, const char *reason,
 	case PROMOTE_DONE:
 		strbuf_addf(&out, "release %lld promoted%s (%s)", id, force ? " by force" : "", msg.buf);
 		if (from > 0)
-			strbuf_addf(&out, "; release %lld archived, 'ragops deploy rollback' returns to it",
+			strbuf_addf(&out,
+				    "; release %lld archived, 'ragops deploy rollback' returns to it",
 				    from);
 		ret = EXIT_OK;
 		break;
@@ -71,8 +72,10 @@ static int promote(struct app *app, long long id, int force, const char *reason,
 		ret = EXIT_USAGE;
 		break;
 	case PROMOTE_MOVED:
-		strbuf_addf(&out, "%s: release %lld was checked against another production, nothing "
-			    "changed; try again", err.buf, id);
+		strbuf_addf(&out,
+			    "%s: release %lld was checked against another production, nothing "
+			    "changed; try again",
+			    err.buf, id);
 		ret = EXIT_FATAL;
 		break;
 	case PROMOTE_FAILED:
@@ -100,8 +103,9 @@ static int rollback(struct app *app, const char *reason, int json)
 	report(json, "rollback", from, to, rc == STORE_RELEASE_CHANGED, out.buf);
 	strbuf_release(&err);
 	strbuf_release(&out);
-	return rc == STORE_RELEASE_CHANGED ? EXIT_OK : rc == STORE_RELEASE_FAILED ? EXIT_FATAL
-										 : EXIT_NOT_FOUND;
+	return rc == STORE_RELEASE_CHANGED  ? EXIT_OK
+	       : rc == STORE_RELEASE_FAILED ? EXIT_FATAL
+					    : EXIT_NOT_FOUND;
 }
 
 static int run_deploy(int argc, char **argv, struct app *app)
@@ -118,19 +122,31 @@ static int run_deploy(int argc, char **argv, struct app *app)
 	cmd_reset_getopt();
 	while ((c = getopt_long(argc, argv, "fr:jh", opts, NULL)) != -1) {
 		switch (c) {
-		case 'f': force = 1; break;
-		case 'r': reason = optarg; break;
-		case 'j': json = 1; break;
-		case 'h': fputs(usage, stdout); return EXIT_OK;
-		default: fputs(usage, stderr); return EXIT_USAGE;
+		case 'f':
+			force = 1;
+			break;
+		case 'r':
+			reason = optarg;
+			break;
+		case 'j':
+			json = 1;
+			break;
+		case 'h':
+			fputs(usage, stdout);
+			return EXIT_OK;
+		default:
+			fputs(usage, stderr);
+			return EXIT_USAGE;
 		}
 	}
 	const char *action = optind < argc ? argv[optind] : NULL;
 	if (action && !strcmp(action, "promote") && optind + 2 == argc) {
 		long long id;
 		if (parse_ll(argv[optind + 1], &id) || id <= 0) {
-			fprintf(stderr, "ragops deploy promote: '%s' is not a release id (see 'ragops "
-				"releases')\n", argv[optind + 1]);
+			fprintf(stderr,
+				"ragops deploy promote: '%s' is not a release id (see 'ragops "
+				"releases')\n",
+				argv[optind + 1]);
 			return EXIT_USAGE;
 		}
 		return promote(app, id, force, reason, json);
@@ -143,7 +159,8 @@ static int run_deploy(int argc, char **argv, struct app *app)
 		return rollback(app, reason, json);
 	}
 	if (action && !strcmp(action, "promote"))
-		fprintf(stderr, "ragops deploy promote: which release? usage: ragops deploy promote ID\n");
+		fprintf(stderr,
+			"ragops deploy promote: which release? usage: ragops deploy promote ID\n");
 	else if (action && strcmp(action, "rollback"))
 		fprintf(stderr, "ragops deploy: unknown action '%s' (promote or rollback)\n", action);
 	else

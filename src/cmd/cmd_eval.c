@@ -28,15 +28,15 @@ static const char usage[] =
 
 static json_t *report_json(const struct eval_report *r)
 {
-	return json_pack("{s:s, s:I, s:I, s:I, s:I, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f}",
-		"retriever", r->retriever, "release", (json_int_t)r->release,
-		"questions", (json_int_t)r->questions,
-		"answerable", (json_int_t)r->answerable, "unanswerable", (json_int_t)r->unanswerable,
-		"recall_at_1", r->recall1, "recall_at_5", r->recall5, "mrr", r->mrr,
-		"page_recall_at_5", r->page_recall5, "phrase_rate", r->phrase_rate,
+	return json_pack(
+		"{s:s, s:I, s:I, s:I, s:I, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f}",
+		"retriever", r->retriever, "release", (json_int_t)r->release, "questions",
+		(json_int_t)r->questions, "answerable", (json_int_t)r->answerable, "unanswerable",
+		(json_int_t)r->unanswerable, "recall_at_1", r->recall1, "recall_at_5", r->recall5, "mrr",
+		r->mrr, "page_recall_at_5", r->page_recall5, "phrase_rate", r->phrase_rate,
 		"abstention_precision", r->abstain_precision, "abstention_recall", r->abstain_recall,
-		"latency_p50_ms", r->p50_ms, "latency_p95_ms", r->p95_ms,
-		"best_min_evidence", r->best_min_evidence, "best_min_similarity", r->best_min_similarity,
+		"latency_p50_ms", r->p50_ms, "latency_p95_ms", r->p95_ms, "best_min_evidence",
+		r->best_min_evidence, "best_min_similarity", r->best_min_similarity,
 		"best_decision_rate", r->best_decision_rate);
 }
 
@@ -48,12 +48,12 @@ static void print_table(const struct eval_report *r, size_t n, const char *golde
 	for (size_t i = 0; i < n; i++)
 		printf("%10s", r[i].retriever);
 	printf("\n");
-#define ROW(label, field, fmt)                                  \
-	do {                                                    \
-		printf("%-28s", label);                         \
-		for (size_t i = 0; i < n; i++)                  \
-			printf(fmt, r[i].field);                \
-		printf("\n");                                   \
+#define ROW(label, field, fmt)                   \
+	do {                                     \
+		printf("%-28s", label);          \
+		for (size_t i = 0; i < n; i++)   \
+			printf(fmt, r[i].field); \
+		printf("\n");                    \
 	} while (0)
 	ROW("recall@1", recall1, "%10.3f");
 	ROW("recall@5", recall5, "%10.3f");
@@ -90,16 +90,29 @@ static int run_eval(int argc, char **argv, struct app *app)
 		switch (c) {
 		case 'r':
 			if (parse_ll(optarg, &release) || release < 1) {
-				fprintf(stderr, "ragops eval: --release needs a release id, not '%s'\n", optarg);
+				fprintf(stderr, "ragops eval: --release needs a release id, not '%s'\n",
+					optarg);
 				return EXIT_USAGE;
 			}
 			break;
-		case 'g': golden = optarg; break;
-		case 'c': compare = optarg; break;
-		case 'j': json = 1; break;
-		case 'V': verbose = 1; break;
-		case 'h': fputs(usage, stdout); return EXIT_OK;
-		default: fputs(usage, stderr); return EXIT_USAGE;
+		case 'g':
+			golden = optarg;
+			break;
+		case 'c':
+			compare = optarg;
+			break;
+		case 'j':
+			json = 1;
+			break;
+		case 'V':
+			verbose = 1;
+			break;
+		case 'h':
+			fputs(usage, stdout);
+			return EXIT_OK;
+		default:
+			fputs(usage, stderr);
+			return EXIT_USAGE;
 		}
 	}
 	if (optind < argc) {
@@ -141,9 +154,12 @@ static int run_eval(int argc, char **argv, struct app *app)
 			       "EVIDENCE", "ANSWER", "QUESTION");
 			for (size_t i = 0; i < set.n; i++) {
 				const struct eval_outcome *o = &reports[0].outcomes[i];
-				printf("%-6s %-13s %5d %4s %8.2f %8s  %s\n", set.items[i].id ? set.items[i].id : "",
-				       set.items[i].kind, o->rank, o->page_hit ? "yes" : "-", o->evidence,
-				       o->abstained ? "abstain" : o->phrase_hit ? "phrase" : "other",
+				printf("%-6s %-13s %5d %4s %8.2f %8s  %s\n",
+				       set.items[i].id ? set.items[i].id : "", set.items[i].kind,
+				       o->rank, o->page_hit ? "yes" : "-", o->evidence,
+				       o->abstained    ? "abstain"
+				       : o->phrase_hit ? "phrase"
+						       : "other",
 				       set.items[i].question);
 			}
 		}

@@ -89,12 +89,25 @@ static int parse(int argc, char **argv, struct options *o)
 			else
 				o->filter.limit = (unsigned)v;
 			break;
-		case 'q': free(o->f.question); o->f.question = xstrdup(optarg); break;
-		case 'a': free(o->f.answer); o->f.answer = xstrdup(optarg); break;
-		case 't': free(o->f.text); o->f.text = xstrdup(optarg); break;
-		case 'c': free(o->f.corrected); o->f.corrected = xstrdup(optarg); break;
+		case 'q':
+			free(o->f.question);
+			o->f.question = xstrdup(optarg);
+			break;
+		case 'a':
+			free(o->f.answer);
+			o->f.answer = xstrdup(optarg);
+			break;
+		case 't':
+			free(o->f.text);
+			o->f.text = xstrdup(optarg);
+			break;
+		case 'c':
+			free(o->f.corrected);
+			o->f.corrected = xstrdup(optarg);
+			break;
 		case 's':
-			json_array_append_new(o->sources, json_pack("{s:o}", "document", json_str(optarg)));
+			json_array_append_new(o->sources,
+					      json_pack("{s:o}", "document", json_str(optarg)));
 			break;
 		case 'H':
 		case 'U': {
@@ -113,17 +126,29 @@ static int parse(int argc, char **argv, struct options *o)
 		case 'S': {
 			long long ms = parse_duration_ms(optarg);
 			if (ms < 0) {
-				fprintf(stderr, "ragops feedback: --since needs a duration such as 24h or 7d, not '%s'\n", optarg);
+				fprintf(stderr,
+					"ragops feedback: --since needs a duration such as 24h or 7d, not '%s'\n",
+					optarg);
 				return -1;
 			}
 			o->filter.since_ms = time_now_ms() - ms;
 			break;
 		}
-		case 'f': o->format = optarg; break;
-		case 'j': o->json = 1; break;
-		case 'R': o->raw = 1; break;
-		case 'h': fputs(usage, stdout); return 1;
-		default: fputs(usage, stderr); return -1;
+		case 'f':
+			o->format = optarg;
+			break;
+		case 'j':
+			o->json = 1;
+			break;
+		case 'R':
+			o->raw = 1;
+			break;
+		case 'h':
+			fputs(usage, stdout);
+			return 1;
+		default:
+			fputs(usage, stderr);
+			return -1;
 		}
 	}
 	return 0;
@@ -183,14 +208,17 @@ static int list(struct app *app, struct options *o, int export)
 	}
 	const char *format = export ? (o->format ? o->format : "jsonl") : o->json ? "json" : "table";
 	if (strcmp(format, "jsonl") && strcmp(format, "json") && strcmp(format, "table")) {
-		fprintf(stderr, "ragops feedback export: --format must be jsonl or json, not '%s'\n", format);
+		fprintf(stderr, "ragops feedback export: --format must be jsonl or json, not '%s'\n",
+			format);
 		feedback_records_free(fs, n);
 		return EXIT_USAGE;
 	}
 	if (!strcmp(format, "table")) {
 		if (!n)
-			printf("no feedback%s\n", o->filter.since_ms || o->filter.max_rating || o->filter.min_rating
-						  ? " matches these filters" : " yet");
+			printf("no feedback%s\n",
+			       o->filter.since_ms || o->filter.max_rating || o->filter.min_rating
+				       ? " matches these filters"
+				       : " yet");
 		for (size_t i = 0; i < n; i++) {
 			char when[32];
 			cmd_format_time(fs[i].created_at, when, sizeof(when));
@@ -206,7 +234,8 @@ static int list(struct app *app, struct options *o, int export)
 		json_t *arr = json_array();
 		for (size_t i = 0; i < n; i++) {
 			/* What leaves ragops is scrubbed unless asked; list shows the record as stored. */
-			json_t *j = export && !o->raw ? feedback_export_json(&fs[i], NULL) : feedback_to_json(&fs[i]);
+			json_t *j = export && !o->raw ? feedback_export_json(&fs[i], NULL)
+						      : feedback_to_json(&fs[i]);
 			if (!strcmp(format, "jsonl")) {
 				json_dumpf(j, stdout, JSON_COMPACT);
 				putchar('\n');
@@ -228,16 +257,20 @@ static int list(struct app *app, struct options *o, int export)
 
 static int run_feedback(int argc, char **argv, struct app *app)
 {
-	if (argc < 2 || (strcmp(argv[1], "add") && strcmp(argv[1], "list") && strcmp(argv[1], "export"))) {
+	if (argc < 2 ||
+	    (strcmp(argv[1], "add") && strcmp(argv[1], "list") && strcmp(argv[1], "export"))) {
 		fputs(usage, argc < 2 ? stderr : stderr);
 		return EXIT_USAGE;
 	}
-	struct options o = { .sources = json_array(), .helpful = json_array(), .unhelpful = json_array() };
+	struct options o = { .sources = json_array(),
+			     .helpful = json_array(),
+			     .unhelpful = json_array() };
 	int rc = parse(argc - 1, argv + 1, &o), ret;
 	if (rc) {
 		ret = rc > 0 ? EXIT_OK : EXIT_USAGE;
 	} else if (o.raw && strcmp(argv[1], "export")) {
-		fprintf(stderr, "ragops feedback %s: --raw is for export (list shows the text as given)\n",
+		fprintf(stderr,
+			"ragops feedback %s: --raw is for export (list shows the text as given)\n",
 			argv[1]);
 		ret = EXIT_USAGE;
 	} else if (!strcmp(argv[1], "add")) {

@@ -29,7 +29,8 @@ static void print_models(json_t *arr)
 	       "STATE", "PARENT", "DATA", "RELEASES");
 	size_t i;
 	json_t *m;
-	json_array_foreach(arr, i, m) {
+	json_array_foreach(arr, i, m)
+	{
 		char parent[24] = "-", releases[128] = "", data[16] = "-";
 		json_t *p = json_object_get(m, "parent_id");
 		if (json_is_integer(p))
@@ -39,7 +40,8 @@ static void print_models(json_t *arr)
 			snprintf(data, sizeof(data), "%.12s", hash);
 		size_t j;
 		json_t *r;
-		json_array_foreach(json_object_get(m, "releases"), j, r) {
+		json_array_foreach(json_object_get(m, "releases"), j, r)
+		{
 			size_t len = strlen(releases);
 			snprintf(releases + len, sizeof(releases) - len, "%s%lld", j ? "," : "",
 				 json_integer_value(r));
@@ -65,9 +67,15 @@ static int run_models(int argc, char **argv, struct app *app)
 	cmd_reset_getopt();
 	while ((c = getopt_long(argc, argv, "jh", opts, NULL)) != -1) {
 		switch (c) {
-		case 'j': json = 1; break;
-		case 'h': fputs(usage, stdout); return EXIT_OK;
-		default: fputs(usage, stderr); return EXIT_USAGE;
+		case 'j':
+			json = 1;
+			break;
+		case 'h':
+			fputs(usage, stdout);
+			return EXIT_OK;
+		default:
+			fputs(usage, stderr);
+			return EXIT_USAGE;
 		}
 	}
 	if (optind < argc) {

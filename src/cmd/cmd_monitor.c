@@ -31,7 +31,7 @@ static const char usage[] =
 	"   --json       machine-readable output\n\n"
 	"Exit codes: 0 success, 2 usage error, 4 the store cannot be read.\n";
 
-#define MISSING "—"
+#define MISSING     "—"
 #define LABEL_WIDTH 18
 
 struct report {
@@ -178,8 +178,8 @@ static const char *local_time(char *buf, size_t len, json_t *iso)
  * a blank for a missing one; counts are drawn from zero, other figures
  * from their smallest value.  Followed by the range, so it can be read.
  */
-static void sparkline(const char *label, json_t *arr, const char *key, int max_points,
-		      int from_zero, const char *fmt)
+static void sparkline(const char *label, json_t *arr, const char *key, int max_points, int from_zero,
+		      const char *fmt)
 {
 	static const char *const ticks[] = { "▁", "▂", "▃", "▄", "▅", "▆", "▇", "█" };
 	size_t n = json_array_size(arr), first = n > (size_t)max_points ? n - (size_t)max_points : 0;
@@ -267,13 +267,15 @@ static void print_releases(const struct report *rp, json_t *s)
 	char a[32], b[32], c[32], when[32];
 	heading(rp, "Releases", json_string_value(json_object_get(s, "window")));
 	if (json_is_object(prod))
-		line("production", "%s, built %s: recall@5 %s, MRR %s", field(a, 32, prod, "id", "#%.0f"),
+		line("production", "%s, built %s: recall@5 %s, MRR %s",
+		     field(a, 32, prod, "id", "#%.0f"),
 		     local_time(when, sizeof(when), json_object_get(prod, "created_at")),
 		     field(b, 32, prod, "recall_at_5", "%.3f"), field(c, 32, prod, "mrr", "%.3f"));
 	else
 		line("production", "%s (no release yet: 'ragops run --inbox DIR' builds one)", MISSING);
 	if (json_is_object(newest))
-		line("newer", "%s %s: see 'ragops releases show %s'", field(a, 32, newest, "id", "#%.0f"),
+		line("newer", "%s %s: see 'ragops releases show %s'",
+		     field(a, 32, newest, "id", "#%.0f"),
 		     json_string_value(json_object_get(newest, "state")),
 		     field(b, 32, newest, "id", "%.0f"));
 	line("gate", "%s promoted, %s refused; %s changes by hand", field(a, 32, r, "promoted", "%.0f"),
@@ -308,8 +310,8 @@ static void print_runs(const struct report *rp, json_t *s)
 		printf("  no run in the window: 'ragops run --inbox DIR' starts one\n");
 		return;
 	}
-	printf("  %5s  %-19s  %-23s%6s%8s%7s%5s%8s%7s%9s\n", "ID", "STARTED", "STATE", "DOCS",
-	       "FAILED", "PAGES", "OCR", "OCR OK", "CONF", "SECONDS");
+	printf("  %5s  %-19s  %-23s%6s%8s%7s%5s%8s%7s%9s\n", "ID", "STARTED", "STATE", "DOCS", "FAILED",
+	       "PAGES", "OCR", "OCR OK", "CONF", "SECONDS");
 	for (size_t i = 0; i < n; i++)
 		print_run_row(json_array_get(runs, i));
 	int points = spark_points(rp);
@@ -329,7 +331,8 @@ static void print_answers(const struct report *rp, json_t *s)
 	     num(c, 32, json_object_get(rag, "abstention_rate"), "%.1f %%", 100));
 	line("latency", "p50 %s, p95 %s", field(a, 32, rag, "latency_ms_p50", "%.1f ms"),
 	     field(b, 32, rag, "latency_ms_p95", "%.1f ms"));
-	line("answer length", "%s", field(a, 32, rag, "answer_chars_mean", "%.0f characters on average"));
+	line("answer length", "%s",
+	     field(a, 32, rag, "answer_chars_mean", "%.0f characters on average"));
 	line("sources", "%s", field(a, 32, rag, "sources_mean", "%.1f per answer on average"));
 	size_t n = json_array_size(days);
 	int points = spark_points(rp);
@@ -369,8 +372,7 @@ static void print_ratings(const struct report *rp, json_t *s)
 	line("average", "%s over %s rating%s", field(a, 32, r, "mean", "%.2f"),
 	     field(b, 32, r, "count", "%.0f"),
 	     json_integer_value(json_object_get(r, "count")) == 1 ? "" : "s");
-	sparkline("per day", json_object_get(s, "days"), "rating_mean", spark_points(rp), 0,
-		  "%.1f");
+	sparkline("per day", json_object_get(s, "days"), "rating_mean", spark_points(rp), 0, "%.1f");
 }
 
 static void print_feedback(const struct report *rp, json_t *s)
@@ -402,7 +404,8 @@ static void print_report(json_t *s)
 {
 	struct report rp = { .styled = cmd_stdout_styled(), .width = terminal_width() };
 	char when[32];
-	printf("ragops monitor, %s\n", local_time(when, sizeof(when), json_object_get(s, "generated_at")));
+	printf("ragops monitor, %s\n",
+	       local_time(when, sizeof(when), json_object_get(s, "generated_at")));
 	print_pipeline(&rp, s);
 	print_releases(&rp, s);
 	print_runs(&rp, s);
@@ -435,21 +438,31 @@ static int parse(int argc, char **argv, const struct config *cfg, struct options
 		case 'w':
 			o->window_ms = parse_duration_ms(optarg);
 			if (o->window_ms <= 0) {
-				fprintf(stderr, "ragops monitor: --window takes a duration such as 30m, 24h "
-					"or 7d, not '%s'\n", optarg);
+				fprintf(stderr,
+					"ragops monitor: --window takes a duration such as 30m, 24h "
+					"or 7d, not '%s'\n",
+					optarg);
 				return EXIT_USAGE;
 			}
 			break;
 		case 'n':
 			if (parse_ll(optarg, &o->runs) || o->runs < 1 || o->runs > 1000) {
-				fprintf(stderr, "ragops monitor: --runs takes a number from 1 to 1000, "
-					"not '%s'\n", optarg);
+				fprintf(stderr,
+					"ragops monitor: --runs takes a number from 1 to 1000, "
+					"not '%s'\n",
+					optarg);
 				return EXIT_USAGE;
 			}
 			break;
-		case 'j': o->json = 1; break;
-		case 'h': fputs(usage, stdout); return -1;
-		default: fputs(usage, stderr); return EXIT_USAGE;
+		case 'j':
+			o->json = 1;
+			break;
+		case 'h':
+			fputs(usage, stdout);
+			return -1;
+		default:
+			fputs(usage, stderr);
+			return EXIT_USAGE;
 		}
 	}
 	if (optind < argc) {

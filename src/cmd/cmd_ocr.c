@@ -55,23 +55,31 @@ static int report(struct app *app, int json)
 			json_array_append_new(hist, json_integer(r.histogram[i]));
 		for (int i = 0; i < r.nworst; i++) {
 			const struct ocr_page_info *p = r.worst[i];
-			json_array_append_new(worst, json_pack("{s:o, s:i, s:f, s:i, s:i, s:b, s:o}",
-				"document", json_str(p->doc), "page", p->page_no, "confidence",
-				(double)p->confidence, "words", p->words, "low_words", p->low_words,
-				"flagged", p->flagged, "error", json_str(p->error)));
+			json_array_append_new(worst,
+					      json_pack("{s:o, s:i, s:f, s:i, s:i, s:b, s:o}",
+							"document", json_str(p->doc), "page", p->page_no,
+							"confidence", (double)p->confidence, "words",
+							p->words, "low_words", p->low_words, "flagged",
+							p->flagged, "error", json_str(p->error)));
 		}
 		for (int i = 0; i < r.nlangs; i++) {
 			const struct ocr_lang_stats *l = &r.langs[i];
-			json_array_append_new(langs, json_pack("{s:s, s:i, s:f, s:f}", "language",
-				l->language, "pages", l->pages, "mean_confidence",
-				l->confidence_pages ? l->confidence_sum / l->confidence_pages : 0.0,
-				"success_rate", l->pages ? (double)l->succeeded / l->pages : 0.0));
+			json_array_append_new(langs,
+					      json_pack("{s:s, s:i, s:f, s:f}", "language", l->language,
+							"pages", l->pages, "mean_confidence",
+							l->confidence_pages
+								? l->confidence_sum / l->confidence_pages
+								: 0.0,
+							"success_rate",
+							l->pages ? (double)l->succeeded / l->pages
+								 : 0.0));
 		}
-		json_t *j = json_pack("{s:i, s:i, s:i, s:i, s:f, s:f, s:f, s:o, s:o, s:o}",
-			"pages", (int)r.npages, "succeeded", r.succeeded, "flagged", r.flagged,
-			"failed", r.failed, "success_rate", judged ? (double)r.succeeded / judged : 0.0,
-			"mean_confidence", mean, "seconds_per_page", per_page, "histogram", hist,
-			"worst_pages", worst, "languages", langs);
+		json_t *j = json_pack("{s:i, s:i, s:i, s:i, s:f, s:f, s:f, s:o, s:o, s:o}", "pages",
+				      (int)r.npages, "succeeded", r.succeeded, "flagged", r.flagged,
+				      "failed", r.failed, "success_rate",
+				      judged ? (double)r.succeeded / judged : 0.0, "mean_confidence",
+				      mean, "seconds_per_page", per_page, "histogram", hist,
+				      "worst_pages", worst, "languages", langs);
 		json_dumpf(j, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 		putchar('\n');
 		json_decref(j);
@@ -83,8 +91,8 @@ static int report(struct app *app, int json)
 		ocr_report_release(&r);
 		return EXIT_OK;
 	}
-	printf("OCR pages     %zu: %d succeeded, %d flagged (weak), %d failed\n", r.npages,
-	       r.succeeded, r.flagged, r.failed);
+	printf("OCR pages     %zu: %d succeeded, %d flagged (weak), %d failed\n", r.npages, r.succeeded,
+	       r.flagged, r.failed);
 	printf("success rate  %.1f%%\n", pct(r.succeeded, judged));
 	printf("confidence    %.1f mean over pages with text\n", mean);
 	printf("time          %.2f s per page (recognition, one thread)\n\n", per_page);
@@ -101,7 +109,8 @@ static int report(struct app *app, int json)
 	for (int i = 0; i < r.nworst; i++) {
 		const struct ocr_page_info *p = r.worst[i];
 		if (p->failed)
-			printf("  %-44s p. %-3d failed: %s\n", p->doc, p->page_no, p->error ? p->error : "");
+			printf("  %-44s p. %-3d failed: %s\n", p->doc, p->page_no,
+			       p->error ? p->error : "");
 		else
 			printf("  %-44s p. %-3d confidence %5.1f  %4d words, %3d unsure%s\n", p->doc,
 			       p->page_no, p->confidence, p->words, p->low_words,
@@ -126,8 +135,10 @@ static int show(struct app *app, const char *doc, long long page, int plain, int
 	int ret = EXIT_FATAL;
 	enum lookup got = store_ocr_page(app->store, doc, (int)page, &p, &err);
 	if (got == LOOKUP_MISSING || (got == LOOKUP_FOUND && !p.ocr_key && !p.failed)) {
-		fprintf(stderr, "ragops ocr show: no OCR text for '%s' page %lld "
-			"(see 'ragops ocr report' for the OCR pages)\n", doc, page);
+		fprintf(stderr,
+			"ragops ocr show: no OCR text for '%s' page %lld "
+			"(see 'ragops ocr report' for the OCR pages)\n",
+			doc, page);
 		ret = EXIT_NOT_FOUND;
 		goto cleanup;
 	}
@@ -141,22 +152,29 @@ static int show(struct app *app, const char *doc, long long page, int plain, int
 	if (store_ocr_cache_get(app->store, p.ocr_key, &result, &err) != LOOKUP_FOUND)
 		goto fail;
 	int styled = !plain && !json && cmd_stdout_styled();
-	if (ocr_result_render(result, plain ? "" : styled ? "\033[4m" : "[[",
-			      plain ? "" : styled ? "\033[0m" : "]]", &text, &err))
+	if (ocr_result_render(result,
+			      plain    ? ""
+			      : styled ? "\033[4m"
+				       : "[[",
+			      plain    ? ""
+			      : styled ? "\033[0m"
+				       : "]]",
+			      &text, &err))
 		goto fail;
 	if (json) {
 		json_t *j = json_pack("{s:o, s:i, s:f, s:i, s:i, s:b, s:o, s:i, s:o}", "document",
-				      json_str(doc), "page", (int)page, "confidence", (double)p.confidence,
-				      "words", p.words, "low_words", p.low_words, "flagged", p.flagged,
-				      "engine", json_str(p.engine), "dpi", p.dpi, "text", json_str(text.buf));
+				      json_str(doc), "page", (int)page, "confidence",
+				      (double)p.confidence, "words", p.words, "low_words", p.low_words,
+				      "flagged", p.flagged, "engine", json_str(p.engine), "dpi", p.dpi,
+				      "text", json_str(text.buf));
 		json_dumpf(j, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 		putchar('\n');
 		json_decref(j);
 	} else {
 		if (!plain)
 			printf("# %s, page %lld: confidence %.1f, %d words, %d unsure%s (Tesseract %s, %d dpi)\n\n",
-			       doc, page, p.confidence, p.words, p.low_words, p.flagged ? ", flagged" : "",
-			       p.engine ? p.engine : "?", p.dpi);
+			       doc, page, p.confidence, p.words, p.low_words,
+			       p.flagged ? ", flagged" : "", p.engine ? p.engine : "?", p.dpi);
 		printf("%s\n", text.buf);
 	}
 	ret = EXIT_OK;
@@ -187,14 +205,23 @@ static int run_ocr(int argc, char **argv, struct app *app)
 		switch (c) {
 		case 'p':
 			if (parse_ll(optarg, &page) || page < 1) {
-				fprintf(stderr, "ragops ocr: --page must be a page number, not '%s'\n", optarg);
+				fprintf(stderr, "ragops ocr: --page must be a page number, not '%s'\n",
+					optarg);
 				return EXIT_USAGE;
 			}
 			break;
-		case 'P': plain = 1; break;
-		case 'j': json = 1; break;
-		case 'h': fputs(usage, stdout); return EXIT_OK;
-		default: fputs(usage, stderr); return EXIT_USAGE;
+		case 'P':
+			plain = 1;
+			break;
+		case 'j':
+			json = 1;
+			break;
+		case 'h':
+			fputs(usage, stdout);
+			return EXIT_OK;
+		default:
+			fputs(usage, stderr);
+			return EXIT_USAGE;
 		}
 	}
 	if (optind < argc && !strcmp(argv[optind], "report") && optind + 1 == argc)

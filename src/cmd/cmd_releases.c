@@ -45,13 +45,15 @@ static void print_list(json_t *arr)
 	       "CHUNKS", "RECALL@5", "MRR", "CREATED", "MODELS");
 	size_t i;
 	json_t *r;
-	json_array_foreach(arr, i, r) {
+	json_array_foreach(arr, i, r)
+	{
 		char recall[16], mrr[16], when[32];
 		json_t *metrics = json_object_get(r, "metrics");
 		json_t *models = json_object_get(r, "models");
 		figure(metrics, "recall_at_5", recall, sizeof(recall));
 		figure(metrics, "mrr", mrr, sizeof(mrr));
-		cmd_format_time(json_integer_value(json_object_get(r, "created_at_ms")), when, sizeof(when));
+		cmd_format_time(json_integer_value(json_object_get(r, "created_at_ms")), when,
+				sizeof(when));
 		const char *lex = json_string_value(json_object_get(models, "lexicon"));
 		const char *emb = json_string_value(json_object_get(models, "embedder"));
 		printf("%5lld  %-10s  %5lld  %6lld  %7lld  %8s  %6s  %-19s  %s, %s\n",
@@ -73,18 +75,17 @@ static void format_figure(double v, char *out, size_t n)
 		snprintf(out, n, "%.3f", v);
 }
 
-static void print_docs(const char *label, json_t *changes, const char *count_key,
-		       const char *list_key)
+static void print_docs(const char *label, json_t *changes, const char *count_key, const char *list_key)
 {
 	json_int_t n = json_integer_value(json_object_get(changes, count_key));
 	json_t *list = json_object_get(changes, list_key);
 	printf("  %-8s %lld\n", label, (long long)n);
 	size_t i;
 	json_t *d;
-	json_array_foreach(list, i, d)
-		printf("           %s\n", json_string_value(d));
+	json_array_foreach(list, i, d) printf("           %s\n", json_string_value(d));
 	if ((size_t)n > json_array_size(list))
-		printf("           ... and %lld more\n", (long long)n - (long long)json_array_size(list));
+		printf("           ... and %lld more\n",
+		       (long long)n - (long long)json_array_size(list));
 }
 
 static void print_release(json_t *r)
@@ -95,18 +96,19 @@ static void print_release(json_t *r)
 	const char *emb = json_string_value(json_object_get(models, "embedder"));
 	char when[32];
 	cmd_format_time(json_integer_value(json_object_get(r, "created_at_ms")), when, sizeof(when));
-	printf("release %lld  %s  (run %lld, created %s)\n", json_integer_value(json_object_get(r, "id")),
+	printf("release %lld  %s  (run %lld, created %s)\n",
+	       json_integer_value(json_object_get(r, "id")),
 	       json_string_value(json_object_get(r, "state")),
 	       json_integer_value(json_object_get(r, "run_id")), when);
 	printf("%lld documents, %lld chunks; lexicon %s, embedder %s\n\n",
 	       json_integer_value(json_object_get(r, "documents")),
-	       json_integer_value(json_object_get(r, "chunks")), lex ? lex : "none",
-	       emb ? emb : "none");
+	       json_integer_value(json_object_get(r, "chunks")), lex ? lex : "none", emb ? emb : "none");
 	json_t *parent = json_object_get(changes, "parent");
 	json_t *retraining = json_object_get(changes, "retraining");
 	if (json_is_integer(retraining))
 		printf("changes: the documents of release %lld, with what retraining %lld learned "
-		       "('ragops models')\n", json_integer_value(json_object_get(r, "parent_id")),
+		       "('ragops models')\n",
+		       json_integer_value(json_object_get(r, "parent_id")),
 		       json_integer_value(retraining));
 	else if (json_is_true(json_object_get(changes, "migrated")))
 		printf("changes: the index as it was before releases existed\n");
@@ -118,21 +120,25 @@ static void print_release(json_t *r)
 		print_docs("added", changes, "added", "added_docs");
 		print_docs("changed", changes, "changed", "changed_docs");
 		print_docs("removed", changes, "removed", "removed_docs");
-		printf("  chunks   %lld -> %lld\n", json_integer_value(json_object_get(changes, "chunks_before")),
+		printf("  chunks   %lld -> %lld\n",
+		       json_integer_value(json_object_get(changes, "chunks_before")),
 		       json_integer_value(json_object_get(changes, "chunks_after")));
 	}
 	printf("\n%-18s  %-4s  %-9s  %10s  %10s  %s\n", "CHECK", "OK", "KIND", "VALUE", "THRESHOLD",
 	       "DETAIL");
 	size_t i;
 	json_t *c;
-	json_array_foreach(checks, i, c) {
+	json_array_foreach(checks, i, c)
+	{
 		char value[32] = "-", threshold[32] = "-";
 		if (json_object_get(c, "value")) {
-			format_figure(json_number_value(json_object_get(c, "value")), value, sizeof(value));
+			format_figure(json_number_value(json_object_get(c, "value")), value,
+				      sizeof(value));
 			format_figure(json_number_value(json_object_get(c, "threshold")), threshold,
 				      sizeof(threshold));
 		}
-		printf("%-18s  %-4s  %-9s  %10s  %10s  %s\n", json_string_value(json_object_get(c, "check")),
+		printf("%-18s  %-4s  %-9s  %10s  %10s  %s\n",
+		       json_string_value(json_object_get(c, "check")),
 		       json_is_true(json_object_get(c, "ok")) ? "yes" : "NO",
 		       json_string_value(json_object_get(c, "kind")), value, threshold,
 		       json_string_value(json_object_get(c, "detail")));
@@ -141,7 +147,8 @@ static void print_release(json_t *r)
 		printf("(no checks recorded)\n");
 	printf("\nhistory:\n");
 	json_t *e;
-	json_array_foreach(history, i, e) {
+	json_array_foreach(history, i, e)
+	{
 		const char *reason = json_string_value(json_object_get(e, "reason"));
 		json_t *from = json_object_get(e, "from");
 		char from_text[24] = "(none)", at[32];
@@ -152,8 +159,8 @@ static void print_release(json_t *r)
 		       json_string_value(json_object_get(e, "action")), from_text,
 		       json_integer_value(json_object_get(e, "to")),
 		       json_string_value(json_object_get(e, "by")),
-		       json_is_true(json_object_get(e, "forced")) ? " (forced)" : "",
-		       reason ? ": " : "", reason ? reason : "");
+		       json_is_true(json_object_get(e, "forced")) ? " (forced)" : "", reason ? ": " : "",
+		       reason ? reason : "");
 	}
 	if (!json_array_size(history))
 		printf("  (never in production)\n");
@@ -165,14 +172,16 @@ static int show_release(struct app *app, const char *id_text, int json)
 	json_t *r;
 	struct strbuf err = STRBUF_INIT;
 	if (parse_ll(id_text, &id) || id <= 0) {
-		fprintf(stderr, "ragops releases show: '%s' is not a release id (see 'ragops releases')\n",
+		fprintf(stderr,
+			"ragops releases show: '%s' is not a release id (see 'ragops releases')\n",
 			id_text);
 		return EXIT_USAGE;
 	}
 	enum lookup got = release_detail_json(app->store, id, &r, &err);
 	if (got != LOOKUP_FOUND) {
 		if (got == LOOKUP_MISSING)
-			fprintf(stderr, "ragops releases show: no release %lld (see 'ragops releases')\n", id);
+			fprintf(stderr,
+				"ragops releases show: no release %lld (see 'ragops releases')\n", id);
 		else
 			fprintf(stderr, "ragops releases show: %s\n", err.buf);
 		strbuf_release(&err);
@@ -203,19 +212,27 @@ static int run_releases(int argc, char **argv, struct app *app)
 		switch (c) {
 		case 'n':
 			if (parse_ll(optarg, &limit) || limit < 1) {
-				fprintf(stderr, "ragops releases: --limit must be a positive number, not '%s'\n",
+				fprintf(stderr,
+					"ragops releases: --limit must be a positive number, not '%s'\n",
 					optarg);
 				return EXIT_USAGE;
 			}
 			break;
-		case 'j': json = 1; break;
-		case 'h': fputs(usage, stdout); return EXIT_OK;
-		default: fputs(usage, stderr); return EXIT_USAGE;
+		case 'j':
+			json = 1;
+			break;
+		case 'h':
+			fputs(usage, stdout);
+			return EXIT_OK;
+		default:
+			fputs(usage, stderr);
+			return EXIT_USAGE;
 		}
 	}
 	if (optind < argc && !strcmp(argv[optind], "show")) {
 		if (optind + 2 != argc) {
-			fprintf(stderr, "ragops releases show: which release? usage: ragops releases show ID\n");
+			fprintf(stderr,
+				"ragops releases show: which release? usage: ragops releases show ID\n");
 			return EXIT_USAGE;
 		}
 		return show_release(app, argv[optind + 1], json);

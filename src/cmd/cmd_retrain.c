@@ -86,7 +86,8 @@ static int run_prepare(struct app *app, const char *dir, int json)
 	if (json) {
 		cmd_print_json(manifest);
 	} else {
-		json_t *files = json_object_get(manifest, "files"), *fb = json_object_get(manifest, "feedback");
+		json_t *files = json_object_get(manifest, "files"),
+		       *fb = json_object_get(manifest, "feedback");
 		printf("%lld feedback rows gave %lld examples (%lld duplicates merged, %lld documents "
 		       "gone, %lld contradictory, %lld unlabelled); %lld values scrubbed\n",
 		       json_integer_value(json_object_get(fb, "rows")),
@@ -124,22 +125,27 @@ static void print_run(const struct retrain_outcome *out)
 	size_t i;
 	json_t *v;
 	printf("retraining %lld: %s\n", out->retraining, out->message);
-	json_array_foreach(json_object_get(r, "reasons"), i, v)
-		printf("  - %s\n", json_string_value(v));
-	print_figures("held-out feedback, before", json_object_get(json_object_get(r, "before"), "validation"));
-	print_figures("held-out feedback, after", json_object_get(json_object_get(r, "after"), "validation"));
-	print_figures("trained feedback, before", json_object_get(json_object_get(r, "before"), "train"));
+	json_array_foreach(json_object_get(r, "reasons"), i, v) printf("  - %s\n", json_string_value(v));
+	print_figures("held-out feedback, before",
+		      json_object_get(json_object_get(r, "before"), "validation"));
+	print_figures("held-out feedback, after",
+		      json_object_get(json_object_get(r, "after"), "validation"));
+	print_figures("trained feedback, before",
+		      json_object_get(json_object_get(r, "before"), "train"));
 	print_figures("trained feedback, after", json_object_get(json_object_get(r, "after"), "train"));
 	json_t *golden = json_object_get(r, "golden");
 	print_figures("golden sets, production", json_object_get(golden, "before"));
 	print_figures("golden sets, candidate", json_object_get(golden, "after"));
 	json_t *stages = json_object_get(r, "stages");
-	if (json_array_size(stages) && json_object_size(json_object_get(json_array_get(stages, 0), "sets"))) {
+	if (json_array_size(stages) &&
+	    json_object_size(json_object_get(json_array_get(stages, 0), "sets"))) {
 		printf("\nstages (each with what came before it):\n");
-		json_array_foreach(stages, i, v) {
+		json_array_foreach(stages, i, v)
+		{
 			const char *set;
 			json_t *f;
-			json_object_foreach(json_object_get(v, "sets"), set, f) {
+			json_object_foreach(json_object_get(v, "sets"), set, f)
+			{
 				char label[80];
 				snprintf(label, sizeof(label), "%s: %s",
 					 json_string_value(json_object_get(v, "stage")), set);
@@ -154,7 +160,8 @@ static int run_run(struct app *app, int json, char **sets, size_t nsets, int shu
 {
 	struct retrain_options o = { .actor = trigger ? trigger : release_actor_user(),
 				     .shuffle_labels = shuffle,
-				     .report_sets = sets, .nreport_sets = nsets };
+				     .report_sets = sets,
+				     .nreport_sets = nsets };
 	struct retrain_outcome out;
 	struct strbuf err = STRBUF_INIT;
 	if (retrain_run(app->store, &app->cfg, &o, &out, &err)) {
@@ -165,8 +172,9 @@ static int run_run(struct app *app, int json, char **sets, size_t nsets, int shu
 		cmd_print_json(json_incref(out.report));
 	else
 		print_run(&out);
-	int code = !strcmp(out.state, "promoted") ? EXIT_OK
-		   : !strcmp(out.state, "nothing") ? EXIT_NOT_FOUND : EXIT_REFUSED;
+	int code = !strcmp(out.state, "promoted")  ? EXIT_OK
+		   : !strcmp(out.state, "nothing") ? EXIT_NOT_FOUND
+						   : EXIT_REFUSED;
 	retrain_outcome_release(&out);
 	return code;
 }
@@ -189,13 +197,29 @@ static int run_retrain(int argc, char **argv, struct app *app)
 	cmd_reset_getopt();
 	while ((c = getopt_long(argc, argv, "jo:r:st:h", opts, NULL)) != -1) {
 		switch (c) {
-		case 'j': json = 1; break;
-		case 'o': out = optarg; break;
-		case 'r': sets[nsets++] = optarg; break;
-		case 's': shuffle = 1; break;
-		case 't': trigger = optarg; break;
-		case 'h': fputs(usage, stdout); free(sets); return EXIT_OK;
-		default: fputs(usage, stderr); free(sets); return EXIT_USAGE;
+		case 'j':
+			json = 1;
+			break;
+		case 'o':
+			out = optarg;
+			break;
+		case 'r':
+			sets[nsets++] = optarg;
+			break;
+		case 's':
+			shuffle = 1;
+			break;
+		case 't':
+			trigger = optarg;
+			break;
+		case 'h':
+			fputs(usage, stdout);
+			free(sets);
+			return EXIT_OK;
+		default:
+			fputs(usage, stderr);
+			free(sets);
+			return EXIT_USAGE;
 		}
 	}
 	const char *what = optind < argc ? argv[optind] : NULL;
@@ -223,6 +247,7 @@ static int run_retrain(int argc, char **argv, struct app *app)
 }
 
 const struct cmd_entry cmd_retrain_entry = {
-	"retrain", "should_retrain, prepare the data, retrain and promote when not worse", usage,
-	CMD_NEEDS_STORE, run_retrain,
+	"retrain",   "should_retrain, prepare the data, retrain and promote when not worse",
+	usage,       CMD_NEEDS_STORE,
+	run_retrain,
 };

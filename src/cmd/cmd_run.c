@@ -63,11 +63,14 @@ static void print_outcome(const struct run_outcome *o, struct app *app)
 {
 	const struct run_stats *s = &o->stats;
 	printf("run %lld %s in %.2f s\n", o->run_id,
-	       !strcmp(o->state, "refused") ? "refused by the release gate"
-	       : strcmp(o->state, "completed") ? "completed with failures" : "completed", o->seconds);
+	       !strcmp(o->state, "refused")    ? "refused by the release gate"
+	       : strcmp(o->state, "completed") ? "completed with failures"
+					       : "completed",
+	       o->seconds);
 	printf("  documents  %lld seen: %lld new, %lld changed, %lld unchanged, %lld renamed, "
-	       "%lld deleted, %lld failed\n", s->docs_seen, s->docs_new, s->docs_changed,
-	       s->docs_unchanged, s->docs_renamed, s->docs_deleted, s->docs_failed);
+	       "%lld deleted, %lld failed\n",
+	       s->docs_seen, s->docs_new, s->docs_changed, s->docs_unchanged, s->docs_renamed,
+	       s->docs_deleted, s->docs_failed);
 	printf("  pages      %lld read", s->pages);
 	if (s->pages_needing_ocr)
 		printf(", %lld without a text layer (need OCR, not indexed yet)", s->pages_needing_ocr);
@@ -82,19 +85,19 @@ static void print_outcome(const struct run_outcome *o, struct app *app)
 static void print_outcome_json(const struct run_outcome *o)
 {
 	const struct run_stats *s = &o->stats;
-	json_t *j = json_pack("{s:I, s:s, s:f, s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I}, s:I, s:I, s:I, s:I, s:o,"
-			      " s:{s:o, s:o, s:s, s:s}}",
-			      "run_id", (json_int_t)o->run_id, "state", o->state, "duration_s", o->seconds,
-			      "documents", "seen", (json_int_t)s->docs_seen, "new", (json_int_t)s->docs_new,
-			      "changed", (json_int_t)s->docs_changed, "unchanged", (json_int_t)s->docs_unchanged,
-			      "renamed", (json_int_t)s->docs_renamed, "deleted", (json_int_t)s->docs_deleted,
-			      "failed", (json_int_t)s->docs_failed, "pages", (json_int_t)s->pages,
-			      "pages_needing_ocr", (json_int_t)s->pages_needing_ocr,
-			      "chunks", (json_int_t)s->chunks, "characters", (json_int_t)s->chars,
-			      "metrics", json_str(o->metrics_path), "release",
-			      "id", o->release ? json_integer(o->release) : json_null(),
-			      "production", o->production ? json_integer(o->production) : json_null(),
-			      "verdict", o->release_verdict, "message", o->release_message);
+	json_t *j = json_pack(
+		"{s:I, s:s, s:f, s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I}, s:I, s:I, s:I, s:I, s:o,"
+		" s:{s:o, s:o, s:s, s:s}}",
+		"run_id", (json_int_t)o->run_id, "state", o->state, "duration_s", o->seconds,
+		"documents", "seen", (json_int_t)s->docs_seen, "new", (json_int_t)s->docs_new, "changed",
+		(json_int_t)s->docs_changed, "unchanged", (json_int_t)s->docs_unchanged, "renamed",
+		(json_int_t)s->docs_renamed, "deleted", (json_int_t)s->docs_deleted, "failed",
+		(json_int_t)s->docs_failed, "pages", (json_int_t)s->pages, "pages_needing_ocr",
+		(json_int_t)s->pages_needing_ocr, "chunks", (json_int_t)s->chunks, "characters",
+		(json_int_t)s->chars, "metrics", json_str(o->metrics_path), "release", "id",
+		o->release ? json_integer(o->release) : json_null(), "production",
+		o->production ? json_integer(o->production) : json_null(), "verdict", o->release_verdict,
+		"message", o->release_message);
 	json_dumpf(j, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	putchar('\n');
 	json_decref(j);
@@ -123,10 +126,20 @@ static int run_run(int argc, char **argv, struct app *app)
 			inbox = xrealloc(inbox, (ninbox + 1) * sizeof(char *));
 			inbox[ninbox++] = optarg;
 			break;
-		case 't': trigger = optarg; break;
-		case 'j': json = 1; break;
-		case 'h': fputs(usage, stdout); free(inbox); return EXIT_OK;
-		default: fputs(usage, stderr); free(inbox); return EXIT_USAGE;
+		case 't':
+			trigger = optarg;
+			break;
+		case 'j':
+			json = 1;
+			break;
+		case 'h':
+			fputs(usage, stdout);
+			free(inbox);
+			return EXIT_OK;
+		default:
+			fputs(usage, stderr);
+			free(inbox);
+			return EXIT_USAGE;
 		}
 	}
 	if (optind < argc) {
@@ -147,7 +160,8 @@ static int run_run(int argc, char **argv, struct app *app)
 		}
 	}
 	if (!ninbox) {
-		fprintf(stderr, "ragops run: no inbox: give --inbox DIR, or set 'inbox' in ragops.yaml\n");
+		fprintf(stderr,
+			"ragops run: no inbox: give --inbox DIR, or set 'inbox' in ragops.yaml\n");
 		ret = EXIT_USAGE;
 		goto cleanup;
 	}
@@ -160,8 +174,9 @@ static int run_run(int argc, char **argv, struct app *app)
 		print_outcome_json(&out);
 	else
 		print_outcome(&out, app);
-	ret = !strcmp(out.state, "refused") ? EXIT_REFUSED
-	      : strcmp(out.state, "completed") ? EXIT_PARTIAL : EXIT_OK;
+	ret = !strcmp(out.state, "refused")    ? EXIT_REFUSED
+	      : strcmp(out.state, "completed") ? EXIT_PARTIAL
+					       : EXIT_OK;
 	if (!strcmp(app->cfg.retrain.auto_retrain, "true"))
 		retrain_after_run(app, json);
 cleanup:

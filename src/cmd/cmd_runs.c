@@ -58,8 +58,8 @@ static int list_runs(struct app *app, int limit, int json)
 				snprintf(secs, sizeof(secs), "%.2f", run_seconds(r));
 			else
 				snprintf(secs, sizeof(secs), "-");
-			printf("%5lld  %-23s  %-19s  %8s  %5lld  %4lld  %7lld  %6lld  %6lld  %s\n", r->id,
-			       r->state, when, secs, r->stats.docs_seen, r->stats.docs_new,
+			printf("%5lld  %-23s  %-19s  %8s  %5lld  %4lld  %7lld  %6lld  %6lld  %s\n",
+			       r->id, r->state, when, secs, r->stats.docs_seen, r->stats.docs_new,
 			       r->stats.docs_changed, r->stats.docs_failed, r->stats.chunks, r->trigger);
 		}
 	}
@@ -126,15 +126,14 @@ static void print_run(const struct run_detail *d, const char *state)
 	printf("%s\n\n", d->tasks.n ? "" : " none");
 	if (!state)
 		print_documents(d->docs, d->ndocs);
-	printf("%-44s  %-8s  %-9s  %8s  %10s  %s\n", "DOCUMENT", "STAGE", "STATE", "ATTEMPTS",
-	       "MS", "ERROR");
+	printf("%-44s  %-8s  %-9s  %8s  %10s  %s\n", "DOCUMENT", "STAGE", "STATE", "ATTEMPTS", "MS",
+	       "ERROR");
 	for (size_t i = 0; i < d->tasks.n; i++) {
 		const struct task_record *t = &d->tasks.items[i];
 		if (state && strcmp(state, task_state_name(t->state)))
 			continue;
 		printf("%-44s  %-8s  %-9s  %8d  %10.1f  %s\n", t->doc_path, t->stage,
-		       task_state_name(t->state), t->attempts, t->duration_ms,
-		       t->error ? t->error : "");
+		       task_state_name(t->state), t->attempts, t->duration_ms, t->error ? t->error : "");
 	}
 }
 
@@ -182,14 +181,24 @@ static int run_runs(int argc, char **argv, struct app *app)
 		switch (c) {
 		case 'n':
 			if (parse_ll(optarg, &limit) || limit < 1) {
-				fprintf(stderr, "ragops runs: --limit must be a positive number, not '%s'\n", optarg);
+				fprintf(stderr,
+					"ragops runs: --limit must be a positive number, not '%s'\n",
+					optarg);
 				return EXIT_USAGE;
 			}
 			break;
-		case 's': state = optarg; break;
-		case 'j': json = 1; break;
-		case 'h': fputs(usage, stdout); return EXIT_OK;
-		default: fputs(usage, stderr); return EXIT_USAGE;
+		case 's':
+			state = optarg;
+			break;
+		case 'j':
+			json = 1;
+			break;
+		case 'h':
+			fputs(usage, stdout);
+			return EXIT_OK;
+		default:
+			fputs(usage, stderr);
+			return EXIT_USAGE;
 		}
 	}
 	if (optind == argc)
@@ -199,7 +208,8 @@ static int run_runs(int argc, char **argv, struct app *app)
 	if (!strcmp(argv[optind], "show"))
 		fprintf(stderr, "ragops runs show: which run? usage: ragops runs show ID\n");
 	else
-		fprintf(stderr, "ragops runs: unknown subcommand '%s' (did you mean 'show'?)\n", argv[optind]);
+		fprintf(stderr, "ragops runs: unknown subcommand '%s' (did you mean 'show'?)\n",
+			argv[optind]);
 	return EXIT_USAGE;
 }
 

@@ -79,19 +79,19 @@ static void restyle_snippets(const char *query, struct search_hit *hits, size_t 
 	tokenizer_free(tok);
 }
 
-static void print_json(const char *query, long long release, const struct search_hit *hits,
-		       size_t n)
+static void print_json(const char *query, long long release, const struct search_hit *hits, size_t n)
 {
 	json_t *results = json_array();
 	for (size_t i = 0; i < n; i++) {
 		const struct search_hit *h = &hits[i];
 		json_array_append_new(results,
-			json_pack("{s:I, s:o, s:o, s:i, s:i, s:o, s:o, s:f, s:o}",
-				  "rank", (json_int_t)(i + 1), "document", json_str(h->doc_path),
-				  "title", json_str(h->title), "page_start", h->page_start,
-				  "page_end", h->page_end, "heading", json_str(h->heading ? h->heading : ""),
-				  "language", json_str(h->language), "score", h->score,
-				  "snippet", json_str(h->snippet ? h->snippet : "")));
+				      json_pack("{s:I, s:o, s:o, s:i, s:i, s:o, s:o, s:f, s:o}", "rank",
+						(json_int_t)(i + 1), "document", json_str(h->doc_path),
+						"title", json_str(h->title), "page_start", h->page_start,
+						"page_end", h->page_end, "heading",
+						json_str(h->heading ? h->heading : ""), "language",
+						json_str(h->language), "score", h->score, "snippet",
+						json_str(h->snippet ? h->snippet : "")));
 	}
 	json_t *j = json_pack("{s:o, s:I, s:o}", "query", json_str(query), "release",
 			      (json_int_t)release, "results", results);
@@ -141,11 +141,12 @@ static int run_queries(struct app *app, const struct release_view *rel, const ch
 		enum retrieve_result rc = retrieve(app->store, &app->cfg, rel, line, retriever, limit,
 						   &r, &err);
 		double ms = (time_mono() - t0) * 1000;
-		json_t *j = rc != RETRIEVE_OK ? json_pack("{s:o, s:f, s:o}", "query", json_str(line), "ms", ms,
-					   "error", json_str(err.buf))
-			       : json_pack("{s:o, s:f, s:s, s:i, s:o}", "query", json_str(line), "ms", ms,
-					   "retriever", r.mode, "results", (int)r.n, "top",
-					   json_str(r.n ? r.hits[0].doc_path : NULL));
+		json_t *j = rc != RETRIEVE_OK
+				    ? json_pack("{s:o, s:f, s:o}", "query", json_str(line), "ms", ms,
+						"error", json_str(err.buf))
+				    : json_pack("{s:o, s:f, s:s, s:i, s:o}", "query", json_str(line),
+						"ms", ms, "retriever", r.mode, "results", (int)r.n,
+						"top", json_str(r.n ? r.hits[0].doc_path : NULL));
 		json_dumpf(j, stdout, JSON_COMPACT);
 		putchar('\n');
 		json_decref(j);
@@ -184,35 +185,51 @@ static int run_search(int argc, char **argv, struct app *app)
 		switch (c) {
 		case 'n':
 			if (parse_ll(optarg, &v) || v < 1 || v > 1000) {
-				fprintf(stderr, "ragops search: --limit must be a number from 1 to 1000, not '%s'\n", optarg);
+				fprintf(stderr,
+					"ragops search: --limit must be a number from 1 to 1000, not '%s'\n",
+					optarg);
 				return EXIT_USAGE;
 			}
 			limit = (unsigned)v;
 			break;
 		case 'l':
 			if (strcmp(optarg, "fr") && strcmp(optarg, "en")) {
-				fprintf(stderr, "ragops search: --lang must be 'fr' or 'en', not '%s'\n", optarg);
+				fprintf(stderr, "ragops search: --lang must be 'fr' or 'en', not '%s'\n",
+					optarg);
 				return EXIT_USAGE;
 			}
 			language = optarg;
 			break;
 		case 'R':
 			if (parse_ll(optarg, &release) || release < 1) {
-				fprintf(stderr, "ragops search: --release needs a release id, not '%s'\n", optarg);
+				fprintf(stderr,
+					"ragops search: --release needs a release id, not '%s'\n",
+					optarg);
 				return EXIT_USAGE;
 			}
 			break;
-		case 'j': json = 1; break;
-		case 'r': retriever = optarg; break;
-		case 'q': queries = optarg; break;
-		case 'h': fputs(usage, stdout); return EXIT_OK;
-		default: fputs(usage, stderr); return EXIT_USAGE;
+		case 'j':
+			json = 1;
+			break;
+		case 'r':
+			retriever = optarg;
+			break;
+		case 'q':
+			queries = optarg;
+			break;
+		case 'h':
+			fputs(usage, stdout);
+			return EXIT_OK;
+		default:
+			fputs(usage, stderr);
+			return EXIT_USAGE;
 		}
 	}
 	for (int i = optind; i < argc; i++)
 		strbuf_addf(&query, "%s%s", query.len ? " " : "", argv[i]);
 	if (!query.len && !queries) {
-		fprintf(stderr, "ragops search: what should I look for? usage: ragops search WORDS...\n");
+		fprintf(stderr,
+			"ragops search: what should I look for? usage: ragops search WORDS...\n");
 		strbuf_release(&query);
 		return EXIT_USAGE;
 	}
@@ -220,7 +237,8 @@ static int run_search(int argc, char **argv, struct app *app)
 	enum lookup got = release_get(app->store, &app->cfg, release, &rel, &hold, &err);
 	if (got != LOOKUP_FOUND) {
 		if (got == LOOKUP_MISSING && !release)
-			fprintf(stderr, "ragops search: no release in production yet: run 'ragops run --inbox DIR' first\n");
+			fprintf(stderr,
+				"ragops search: no release in production yet: run 'ragops run --inbox DIR' first\n");
 		else
 			fprintf(stderr, "ragops search: %s\n", err.buf);
 		ret = got == LOOKUP_MISSING ? EXIT_NOT_FOUND : EXIT_FATAL;
@@ -231,7 +249,8 @@ static int run_search(int argc, char **argv, struct app *app)
 		goto cleanup;
 	}
 	if (!rel->chunks) {
-		fprintf(stderr, "ragops search: the index is empty: run 'ragops run --inbox DIR' first\n");
+		fprintf(stderr,
+			"ragops search: the index is empty: run 'ragops run --inbox DIR' first\n");
 		ret = EXIT_NOT_FOUND;
 		goto cleanup;
 	}

@@ -40,6 +40,7 @@ static const char *const answerers[] = { "extractive", "openai", NULL };
 static const char *const booleans[] = { "false", "true", NULL };
 
 #define OFF(member) offsetof(struct config, member)
+/* clang-format off */
 static const struct field fields[] = {
 	{ "data_dir", F_STRING, OFF(data_dir), "./ragops-data", 0, 0, NULL },
 	{ "inbox", F_LIST, OFF(inbox), "", 0, 0, NULL },
@@ -142,6 +143,7 @@ static const struct field fields[] = {
 	{ "serve.memory_reserve", F_SIZE, OFF(serve.memory_reserve), "64M", 0, 1LL << 40, NULL },
 	{ "log.level", F_CHOICE, OFF(log_level), "info", 0, 0, levels },
 };
+/* clang-format on */
 #define NFIELDS (sizeof(fields) / sizeof(fields[0]))
 
 static const struct field *find_field(const char *key)
@@ -171,8 +173,8 @@ static void suggest_key(const char *key, struct strbuf *err)
 		names[n++] = fields[i].key;
 		const char *dot = strchr(fields[i].key, '.');
 		if (dot && !strchr(key, '.'))
-			names[n++] = sections[nsections++] =
-				xstrndup(fields[i].key, (size_t)(dot - fields[i].key));
+			names[n++] = sections[nsections++] = xstrndup(fields[i].key,
+								      (size_t)(dot - fields[i].key));
 	}
 	names[n] = NULL;
 	const char *best = closest_word(key, names);
@@ -213,8 +215,8 @@ static void list_add(struct config *cfg, const struct field *f, const char *item
 }
 
 /* Set a scalar field from text; `where` prefixes the error ("file:line:col"). */
-static int set_value(struct config *cfg, const struct field *f, const char *value,
-		     const char *where, struct strbuf *err)
+static int set_value(struct config *cfg, const struct field *f, const char *value, const char *where,
+		     struct strbuf *err)
 {
 	char *base = (char *)cfg + f->offset;
 	switch (f->type) {
@@ -247,7 +249,8 @@ static int set_value(struct config *cfg, const struct field *f, const char *valu
 	case F_UINT: {
 		long long v;
 		if (parse_ll(value, &v)) {
-			strbuf_addf(err, "%s: '%s' must be a whole number, not '%s'", where, f->key, value);
+			strbuf_addf(err, "%s: '%s' must be a whole number, not '%s'", where, f->key,
+				    value);
 			return -1;
 		}
 		if (v < f->min || v > f->max) {
@@ -264,10 +267,23 @@ static int set_value(struct config *cfg, const struct field *f, const char *valu
 		double v = strtod(value, &end);
 		double unit = 1;
 		switch (*end) {
-		case 'k': case 'K': unit = 1024.0; end++; break;
-		case 'm': case 'M': unit = 1024.0 * 1024; end++; break;
-		case 'g': case 'G': unit = 1024.0 * 1024 * 1024; end++; break;
-		default: break;
+		case 'k':
+		case 'K':
+			unit = 1024.0;
+			end++;
+			break;
+		case 'm':
+		case 'M':
+			unit = 1024.0 * 1024;
+			end++;
+			break;
+		case 'g':
+		case 'G':
+			unit = 1024.0 * 1024 * 1024;
+			end++;
+			break;
+		default:
+			break;
 		}
 		if (*end == 'B' || *end == 'b')
 			end++;
@@ -355,8 +371,8 @@ static int next_event(struct yaml_walk *w, yaml_event_t *ev)
 {
 	if (yaml_parser_parse(&w->parser, ev))
 		return 0;
-	strbuf_addf(w->err, "%s:%zu:%zu: invalid YAML: %s", w->path,
-		    w->parser.problem_mark.line + 1, w->parser.problem_mark.column + 1,
+	strbuf_addf(w->err, "%s:%zu:%zu: invalid YAML: %s", w->path, w->parser.problem_mark.line + 1,
+		    w->parser.problem_mark.column + 1,
 		    w->parser.problem ? w->parser.problem : "syntax error");
 	return -1;
 }
@@ -543,9 +559,10 @@ int config_validate(const struct config *cfg, struct strbuf *err)
 		}
 	}
 	if (cfg->chunk.overlap_chars * 2 > cfg->chunk.target_chars) {
-		strbuf_addf(err, "%s: 'chunk.overlap_chars' (%u) must be at most half of "
-			    "'chunk.target_chars' (%u)", src, cfg->chunk.overlap_chars,
-			    cfg->chunk.target_chars);
+		strbuf_addf(err,
+			    "%s: 'chunk.overlap_chars' (%u) must be at most half of "
+			    "'chunk.target_chars' (%u)",
+			    src, cfg->chunk.overlap_chars, cfg->chunk.target_chars);
 		return -1;
 	}
 	if (cfg->chunk.min_chars > cfg->chunk.target_chars) {
@@ -603,7 +620,7 @@ char *config_to_json(const struct config *cfg)
 		if (fields[i].type == F_UINT) {
 			val = json_integer(*(const unsigned *)base);
 		} else if (fields[i].type == F_SIZE) {
-			val = json_integer((json_int_t)*(const unsigned long long *)base);
+			val = json_integer((json_int_t) * (const unsigned long long *)base);
 		} else if (fields[i].type == F_DOUBLE) {
 			val = json_real(*(const double *)base);
 		} else if (fields[i].type == F_LIST) {
@@ -627,8 +644,7 @@ char *config_to_json(const struct config *cfg)
 
 /* How the work is done, not what it makes: a stage's results do not depend on these. */
 static const char *const operational_keys[] = {
-	"embed.timeout", "embed.retries", "embed.batch", "embed.url", "embed.api_key_env",
-	"ocr.threads",
+	"embed.timeout", "embed.retries", "embed.batch", "embed.url", "embed.api_key_env", "ocr.threads",
 };
 
 int config_key_is_operational(const char *key)

@@ -13,7 +13,7 @@
 #include "core/strbuf.h"
 
 struct config {
-	char *file;		/* the YAML file read, or NULL */
+	char *file; /* the YAML file read, or NULL */
 	char *data_dir;
 	char **inbox;
 	size_t inbox_nr;
@@ -22,8 +22,8 @@ struct config {
 		unsigned max_pages;
 	} collect;
 	struct {
-		char *isolate;	/* "true": parse in worker processes */
-		double parser_timeout;	/* CPU seconds per document */
+		char *isolate;                    /* "true": parse in worker processes */
+		double parser_timeout;            /* CPU seconds per document */
 		unsigned long long parser_memory; /* bytes of address space a worker may add */
 	} ingest;
 	struct {
@@ -42,99 +42,99 @@ struct config {
 		unsigned limit;
 	} search;
 	struct {
-		char *embedder;		/* builtin | openai */
-		char *url, *model;	/* an OpenAI-compatible endpoint */
-		char *api_key_env;	/* the environment variable holding its key */
+		char *embedder;    /* builtin | openai */
+		char *url, *model; /* an OpenAI-compatible endpoint */
+		char *api_key_env; /* the environment variable holding its key */
 		unsigned batch, retries;
-		double timeout;		/* seconds per request */
-		unsigned dim;		/* built-in embedder dimensions */
+		double timeout; /* seconds per request */
+		unsigned dim;   /* built-in embedder dimensions */
 		unsigned min_df, max_features;
-		unsigned train_chunks;	/* trained on at most this many, spread over the corpus */
-		double retrain_ratio;	/* retrain when this share of chunks is new */
+		unsigned train_chunks; /* trained on at most this many, spread over the corpus */
+		double retrain_ratio;  /* retrain when this share of chunks is new */
 	} embed;
 	struct {
-		char *mode;		/* bm25 | dense | hybrid */
-		unsigned candidates;	/* from each retriever, before fusion */
-		unsigned rrf_k;		/* reciprocal rank fusion constant */
-		double dense_weight;	/* of the dense ranks in the fusion (BM25's is 1) */
-		unsigned per_document;	/* at most this many chunks of one document */
-		char *bm25_index;	/* lexicon (in memory) | fts5 (SQLite) */
-		char *vectors;		/* int8 (scan, then float32 rescoring) | float32 */
-		unsigned query_max_bytes;	/* a longer query is refused */
-		unsigned query_max_terms;	/* ... and one with more distinct searchable words */
+		char *mode;               /* bm25 | dense | hybrid */
+		unsigned candidates;      /* from each retriever, before fusion */
+		unsigned rrf_k;           /* reciprocal rank fusion constant */
+		double dense_weight;      /* of the dense ranks in the fusion (BM25's is 1) */
+		unsigned per_document;    /* at most this many chunks of one document */
+		char *bm25_index;         /* lexicon (in memory) | fts5 (SQLite) */
+		char *vectors;            /* int8 (scan, then float32 rescoring) | float32 */
+		unsigned query_max_bytes; /* a longer query is refused */
+		unsigned query_max_terms; /* ... and one with more distinct searchable words */
 	} retrieve;
 	struct {
-		char *answerer;		/* extractive | openai */
+		char *answerer;                  /* extractive | openai */
 		char *url, *model, *api_key_env; /* an OpenAI-compatible chat endpoint */
 		double timeout;
 		unsigned retries, max_tokens;
-		unsigned sources;	/* chunks retrieved to answer from */
-		double min_evidence;	/* share of the question's weight a source must cover */
-		double min_similarity;	/* ... or the cosine a source must reach */
+		unsigned sources;      /* chunks retrieved to answer from */
+		double min_evidence;   /* share of the question's weight a source must cover */
+		double min_similarity; /* ... or the cosine a source must reach */
 		unsigned max_sentences;
 		unsigned max_chars;
 	} answer;
 	struct {
-		char *mode;		/* auto | force | skip */
-		char *languages;	/* Tesseract's "fra+eng" */
+		char *mode;      /* auto | force | skip */
+		char *languages; /* Tesseract's "fra+eng" */
 		char *tessdata;
-		unsigned dpi;		/* PDF pages are rendered at this resolution */
-		unsigned image_dpi;	/* for images that carry no usable resolution */
-		unsigned threads;	/* 0: one per core */
-		double min_confidence;	/* a page below it is weak: retried, then flagged */
+		unsigned dpi;          /* PDF pages are rendered at this resolution */
+		unsigned image_dpi;    /* for images that carry no usable resolution */
+		unsigned threads;      /* 0: one per core */
+		double min_confidence; /* a page below it is weak: retried, then flagged */
 		unsigned min_chars;
 		double low_word_confidence;
 		double garbage_line_confidence;
 		double max_megapixels;
 		unsigned max_side;
-		double page_timeout;	/* seconds */
+		double page_timeout; /* seconds */
 	} ocr;
 	struct {
-		char **golden;		/* golden sets (JSONL) the gate evaluates */
+		char **golden; /* golden sets (JSONL) the gate evaluates */
 		size_t golden_nr;
-		double max_recall_drop, max_mrr_drop;	/* vs production */
-		double min_recall_at_5;	/* with no production yet */
-		double max_weak_page_share;	/* of the release's OCR pages */
-		unsigned max_chunk_chars;	/* a longer chunk is a chunker fault */
+		double max_recall_drop, max_mrr_drop; /* vs production */
+		double min_recall_at_5;               /* with no production yet */
+		double max_weak_page_share;           /* of the release's OCR pages */
+		unsigned max_chunk_chars;             /* a longer chunk is a chunker fault */
 	} validate;
 	struct {
-		unsigned keep;		/* archived and refused releases kept */
+		unsigned keep; /* archived and refused releases kept */
 	} releases;
 	struct {
-		unsigned min_new_feedback;	/* since the last retraining */
-		char *window;		/* ratings and questions are judged over it */
-		unsigned min_ratings;	/* in the window, for the rating rules to speak */
+		unsigned min_new_feedback; /* since the last retraining */
+		char *window;              /* ratings and questions are judged over it */
+		unsigned min_ratings;      /* in the window, for the rating rules to speak */
 		double min_mean_rating, max_low_share;
-		double max_corpus_change;	/* share of chunks new or gone since the embedder's corpus */
-		double max_query_drift;	/* share of recent questions with no source over the thresholds */
-		double max_feedback_drop;	/* production's MRR on feedback questions vs its own past */
-		double validation_share;	/* of the feedback questions, held out */
-		unsigned ranker_depth;	/* fused candidates the ranker reorders */
-		double expansion_weight;	/* of learned words against the question's own */
-		char *auto_retrain;	/* "true": `ragops run` retrains when the policy says so */
+		double max_corpus_change; /* share of chunks new or gone since the embedder's corpus */
+		double max_query_drift; /* share of recent questions with no source over the thresholds */
+		double max_feedback_drop; /* production's MRR on feedback questions vs its own past */
+		double validation_share;  /* of the feedback questions, held out */
+		unsigned ranker_depth;    /* fused candidates the ranker reorders */
+		double expansion_weight;  /* of learned words against the question's own */
+		char *auto_retrain;       /* "true": `ragops run` retrains when the policy says so */
 	} retrain;
 	struct {
-		char *max_run_age;	/* "7d": older, the index is stale */
-		char *window;		/* latency and ratings over this window */
+		char *max_run_age; /* "7d": older, the index is stale */
+		char *window;      /* latency and ratings over this window */
 		double min_ocr_confidence, min_ocr_success;
-		double latency_p95_ms;	/* the answer latency SLO */
-		double min_rating;	/* average over the window */
+		double latency_p95_ms; /* the answer latency SLO */
+		double min_rating;     /* average over the window */
 		unsigned long long min_free_disk;
 	} health;
 	struct {
-		char *host;		/* listen address: loopback unless told otherwise */
+		char *host; /* listen address: loopback unless told otherwise */
 		unsigned port;
-		unsigned threads;	/* 0: one per core */
-		char *token_env;	/* variable holding the admin bearer token */
+		unsigned threads; /* 0: one per core */
+		char *token_env;  /* variable holding the admin bearer token */
 		unsigned long long max_body;
-		unsigned timeout;	/* seconds a connection may stay idle */
-		unsigned request_timeout;	/* seconds to send a whole request, trickling or not */
+		unsigned timeout;         /* seconds a connection may stay idle */
+		unsigned request_timeout; /* seconds to send a whole request, trickling or not */
 		unsigned max_connections;
-		unsigned max_client_connections;	/* from one address */
-		unsigned rate_limit;	/* ask + feedback requests per minute per client; 0: off */
+		unsigned max_client_connections; /* from one address */
+		unsigned rate_limit; /* ask + feedback requests per minute per client; 0: off */
 		unsigned rate_burst;
-		char *cors_origin;	/* "" sends no CORS headers */
-		unsigned long long memory_reserve;	/* bytes held for an allocation that fails; 0: none */
+		char *cors_origin;                 /* "" sends no CORS headers */
+		unsigned long long memory_reserve; /* bytes held for an allocation that fails; 0: none */
 	} serve;
 	char *log_level;
 };

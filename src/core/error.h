@@ -22,8 +22,7 @@ enum exit_code {
 
 int error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void warning(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-_Noreturn void die(enum exit_code code, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+_Noreturn void die(enum exit_code code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 _Noreturn void bug_at(const char *file, int line, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 #define BUG(...) bug_at(__FILE__, __LINE__, __VA_ARGS__)

@@ -19,14 +19,14 @@ enum fault_kind { FAULT_NONE, FAULT_FULL, FAULT_EIO };
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_once_t once = PTHREAD_ONCE_INIT;
-static const char *control;	/* the control file, NULL when off */
+static const char *control; /* the control file, NULL when off */
 
 /* What the control file says, and what was spent since it said so. */
 static struct {
 	char text[128];
-	enum fault_kind kind;		/* now, or once the allowance is spent */
-	long long writes_left;		/* -1: no allowance in writes */
-	long long bytes_left;		/* -1: no allowance in bytes */
+	enum fault_kind kind;  /* now, or once the allowance is spent */
+	long long writes_left; /* -1: no allowance in writes */
+	long long bytes_left;  /* -1: no allowance in bytes */
 } now;
 
 /*
@@ -34,9 +34,9 @@ static struct {
  * thread, and must neither lock nor allocate.  `alloc_site` is set last
  * (and cleared first) when the content changes.
  */
-static atomic_int alloc_site;		/* enum fault_allocator, 0: none */
-static atomic_int alloc_from;		/* 1: from the Nth on; 0: the Nth only */
-static atomic_llong alloc_left;		/* allocations until the Nth, counted down */
+static atomic_int alloc_site;   /* enum fault_allocator, 0: none */
+static atomic_int alloc_from;   /* 1: from the Nth on; 0: the Nth only */
+static atomic_llong alloc_left; /* allocations until the Nth, counted down */
 
 static void read_env(void)
 {
@@ -58,8 +58,10 @@ static long long parse_count(const char *s)
 		return -1;
 	errno = 0;
 	long long v = strtoll(s, &end, 10);
-	long long unit = *end == 'K' ? 1024 : *end == 'M' ? 1024 * 1024 :
-			 *end == 'G' ? 1024LL * 1024 * 1024 : 1;
+	long long unit = *end == 'K'   ? 1024
+			 : *end == 'M' ? 1024 * 1024
+			 : *end == 'G' ? 1024LL * 1024 * 1024
+				       : 1;
 	if (unit > 1)
 		end++;
 	if (errno || *end || v > (1LL << 50))
@@ -113,14 +115,14 @@ static void parse_control(const char *text)
 	} else if (!strncmp(text, "full-after ", 11) &&
 		   (now.writes_left = parse_count(text + 11)) >= 0) {
 		now.kind = FAULT_FULL;
-	} else if (!strncmp(text, "eio-after ", 10) &&
-		   (now.writes_left = parse_count(text + 10)) >= 0) {
+	} else if (!strncmp(text, "eio-after ", 10) && (now.writes_left = parse_count(text + 10)) >= 0) {
 		now.kind = FAULT_EIO;
 	} else {
 		/* A typo must not pass for a test that injected nothing and saw nothing fail. */
 		warning("RAGOPS_FAULTS: '%s' is not a fault (none, full, eio, space N, full-after N, "
 			"eio-after N, malloc N, malloc-from N, sqlite-nomem N, sqlite-nomem-from N): "
-			"nothing is injected", text);
+			"nothing is injected",
+			text);
 	}
 }
 

@@ -20,7 +20,7 @@ int mkdir_p(const char *path)
 {
 	char *p = xstrdup(path);
 	int ret = 0;
-	for (char *s = p + 1; ; s++) {
+	for (char *s = p + 1;; s++) {
 		if (*s != '/' && *s)
 			continue;
 		char c = *s;
@@ -66,7 +66,8 @@ int read_file(const char *path, struct strbuf *out, size_t max_bytes, struct str
 			break;
 		strbuf_setlen(out, out->len + (size_t)n);
 		if (max_bytes && out->len > max_bytes) {
-			strbuf_addf(err, "'%s' grew over the limit of %zu bytes while read", path, max_bytes);
+			strbuf_addf(err, "'%s' grew over the limit of %zu bytes while read", path,
+				    max_bytes);
 			close(fd);
 			return -1;
 		}

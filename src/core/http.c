@@ -28,8 +28,8 @@ static size_t collect(char *data, size_t size, size_t nmemb, void *ctx)
 }
 
 /* One request; 0 ok, 1 worth retrying, -1 not. */
-static int post(const char *url, const char *body, const struct http_options *opts,
-		struct strbuf *out, struct strbuf *err)
+static int post(const char *url, const char *body, const struct http_options *opts, struct strbuf *out,
+		struct strbuf *err)
 {
 	CURL *curl = curl_easy_init();
 	struct curl_slist *headers = curl_slist_append(NULL, "Content-Type: application/json");
@@ -53,7 +53,8 @@ static int post(const char *url, const char *body, const struct http_options *op
 	curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
 	strbuf_reset(err);
 	if (rc != CURLE_OK) {
-		strbuf_addf(err, "cannot reach '%s': %s", url, curl_err[0] ? curl_err : curl_easy_strerror(rc));
+		strbuf_addf(err, "cannot reach '%s': %s", url,
+			    curl_err[0] ? curl_err : curl_easy_strerror(rc));
 		ret = 1;
 	} else if (status == 429 || status >= 500) {
 		strbuf_addf(err, "'%s' answered HTTP %ld", url, status);

@@ -9,8 +9,8 @@
 #include "core/strbuf.h"
 
 struct http_options {
-	const char *api_key_env;	/* name of the variable holding the key, or "" */
-	double timeout;			/* seconds per attempt */
+	const char *api_key_env; /* name of the variable holding the key, or "" */
+	double timeout;          /* seconds per attempt */
 	unsigned retries;
 };
 

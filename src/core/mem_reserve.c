@@ -15,9 +15,9 @@
 
 /* Guards everything below; never held around an allocation or a mapping being touched. */
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-static void *base;		/* the mapping, NULL while spent */
-static size_t size;		/* 0: no reserve */
-static int restoring;		/* a thread is mapping it again */
+static void *base;    /* the mapping, NULL while spent */
+static size_t size;   /* 0: no reserve */
+static int restoring; /* a thread is mapping it again */
 static struct mem_reserve_stats stats;
 /* Read without the lock by every request: mem_reserve_spent. */
 static atomic_int spent;

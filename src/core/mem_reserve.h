@@ -51,13 +51,13 @@ int mem_reserve_spent(void);
 int mem_reserve_restore(void);
 
 struct mem_reserve_stats {
-	size_t size;			/* configured, whole pages; 0: none */
-	int spent;			/* short of memory */
-	double spent_since;		/* time_mono() when it was released */
-	size_t failed_size;		/* the last allocation that failed */
-	unsigned long long failures;	/* allocations that failed (each calls the handler once) */
-	unsigned long long releases;	/* times the reserve was given back */
-	unsigned long long restores;	/* times it was mapped again */
+	size_t size;                 /* configured, whole pages; 0: none */
+	int spent;                   /* short of memory */
+	double spent_since;          /* time_mono() when it was released */
+	size_t failed_size;          /* the last allocation that failed */
+	unsigned long long failures; /* allocations that failed (each calls the handler once) */
+	unsigned long long releases; /* times the reserve was given back */
+	unsigned long long restores; /* times it was mapped again */
 };
 
 void mem_reserve_stats(struct mem_reserve_stats *out);

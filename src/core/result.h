@@ -34,8 +34,8 @@
 
 enum lookup {
 	LOOKUP_FOUND = 0,
-	LOOKUP_MISSING = 1,	/* no such thing: an answer, not an error */
-	LOOKUP_FAILED = -1,	/* could not look: err says why */
+	LOOKUP_MISSING = 1, /* no such thing: an answer, not an error */
+	LOOKUP_FAILED = -1, /* could not look: err says why */
 };
 
 #endif

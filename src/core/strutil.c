@@ -88,11 +88,19 @@ long long parse_duration_ms(const char *s)
 	if (end == s || v < 0)
 		return -1;
 	switch (*end) {
-	case 'd': v *= 86400; break;
-	case 'h': v *= 3600; break;
-	case 'm': v *= 60; break;
-	case 's': break;
-	default: return -1;
+	case 'd':
+		v *= 86400;
+		break;
+	case 'h':
+		v *= 3600;
+		break;
+	case 'm':
+		v *= 60;
+		break;
+	case 's':
+		break;
+	default:
+		return -1;
 	}
 	/* Past a thousand years it is a typo, and the cast would overflow. */
 	if (end[1] || !(v * 1000 <= 1000.0 * 86400 * 365 * 1000))

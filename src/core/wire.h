@@ -21,7 +21,10 @@ struct wire_reader {
 	int bad;
 };
 
-#define WIRE_READER(data, len) { (data), (data) + (len), 0 }
+#define WIRE_READER(data, len)            \
+	{                                 \
+		(data), (data) + (len), 0 \
+	}
 
 uint32_t wire_get_u32(struct wire_reader *r);
 /* A pointer into the message and its length; NULL for a NULL string. */

@@ -56,15 +56,15 @@ unsigned xalloc_unrecovered_take(void);
 void xalloc_exit_at_once(void);
 
 /* Grow an array to hold at least `want` items (git's ALLOC_GROW). */
-#define ALLOC_GROW(arr, want, alloc)                                      \
-	do {                                                              \
-		if ((size_t)(want) > (alloc)) {                           \
-			size_t new_alloc_ = (alloc) ? (alloc) * 2 : 16;    \
-			while (new_alloc_ < (size_t)(want))               \
-				new_alloc_ *= 2;                          \
+#define ALLOC_GROW(arr, want, alloc)                                          \
+	do {                                                                  \
+		if ((size_t)(want) > (alloc)) {                               \
+			size_t new_alloc_ = (alloc) ? (alloc)*2 : 16;         \
+			while (new_alloc_ < (size_t)(want))                   \
+				new_alloc_ *= 2;                              \
 			(arr) = xrealloc((arr), new_alloc_ * sizeof(*(arr))); \
-			(alloc) = new_alloc_;                             \
-		}                                                         \
+			(alloc) = new_alloc_;                                 \
+		}                                                             \
 	} while (0)
 
 #endif

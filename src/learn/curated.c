@@ -14,7 +14,7 @@
 struct question_sig {
 	struct strmap stems;
 	size_t nstems;
-	float *vec;	/* NULL without an embedder */
+	float *vec; /* NULL without an embedder */
 	int dim;
 };
 
@@ -53,8 +53,7 @@ double question_closeness(const struct question_sig *a, const struct question_si
 	return 0.5 * dice + 0.5 * (cos > 0 ? cos : 0);
 }
 
-double question_similarity(const struct embedder *e, struct tokenizer *tok, const char *a,
-			   const char *b)
+double question_similarity(const struct embedder *e, struct tokenizer *tok, const char *a, const char *b)
 {
 	struct question_sig *x = question_sign(e, tok, a), *y = question_sign(e, tok, b);
 	double s = question_closeness(x, y);
@@ -99,8 +98,8 @@ void curated_free(struct curated *c)
 	free(c);
 }
 
-void curated_add(struct curated *c, const char *question, const char *answer,
-		 char *const *sources, size_t nsources, long long created_at, long long feedback_id)
+void curated_add(struct curated *c, const char *question, const char *answer, char *const *sources,
+		 size_t nsources, long long created_at, long long feedback_id)
 {
 	forget_sigs(c);
 	ALLOC_GROW(c->items, c->n + 1, c->alloc);
@@ -153,8 +152,9 @@ json_t *curated_to_json(const struct curated *c)
 		for (size_t s = 0; s < a->nsources; s++)
 			json_array_append_new(sources, json_string(a->sources[s]));
 		json_array_append_new(items, json_pack("{s:s, s:s, s:o, s:I, s:I}", "question",
-			a->question, "answer", a->answer, "sources", sources, "created_at",
-			(json_int_t)a->created_at, "feedback_id", (json_int_t)a->feedback_id));
+						       a->question, "answer", a->answer, "sources",
+						       sources, "created_at", (json_int_t)a->created_at,
+						       "feedback_id", (json_int_t)a->feedback_id));
 	}
 	return json_pack("{s:f, s:o}", "threshold", c->threshold, "answers", items);
 }
@@ -163,18 +163,21 @@ struct curated *curated_from_json(json_t *j, struct strbuf *err)
 {
 	json_t *items = json_object_get(j, "answers");
 	if (!json_is_array(items) || !json_is_number(json_object_get(j, "threshold"))) {
-		strbuf_addstr(err, "curated answers need 'threshold' (a number) and 'answers' (an array)");
+		strbuf_addstr(err,
+			      "curated answers need 'threshold' (a number) and 'answers' (an array)");
 		return NULL;
 	}
 	struct curated *c = curated_new(json_number_value(json_object_get(j, "threshold")));
 	size_t i;
 	json_t *a;
-	json_array_foreach(items, i, a) {
+	json_array_foreach(items, i, a)
+	{
 		const char *q = json_string_value(json_object_get(a, "question"));
 		const char *ans = json_string_value(json_object_get(a, "answer"));
 		json_t *src = json_object_get(a, "sources");
 		if (!q || !ans || !json_is_array(src)) {
-			strbuf_addf(err, "curated answer %zu needs 'question', 'answer' and 'sources'", i + 1);
+			strbuf_addf(err, "curated answer %zu needs 'question', 'answer' and 'sources'",
+				    i + 1);
 			curated_free(c);
 			return NULL;
 		}
@@ -185,8 +188,7 @@ struct curated *curated_from_json(json_t *j, struct strbuf *err)
 			if (json_string_value(json_array_get(src, s)))
 				sources[kept++] = (char *)json_string_value(json_array_get(src, s));
 		ns = kept;
-		curated_add(c, q, ans, sources, ns,
-			    json_integer_value(json_object_get(a, "created_at")),
+		curated_add(c, q, ans, sources, ns, json_integer_value(json_object_get(a, "created_at")),
 			    json_integer_value(json_object_get(a, "feedback_id")));
 		free(sources);
 	}

@@ -20,9 +20,9 @@ struct tokenizer;
 
 struct curated_answer {
 	char *question, *answer;
-	char **sources;		/* document paths, as ask cites them */
+	char **sources; /* document paths, as ask cites them */
 	size_t nsources;
-	long long created_at;	/* of the feedback, epoch ms */
+	long long created_at; /* of the feedback, epoch ms */
 	long long feedback_id;
 };
 
@@ -41,8 +41,8 @@ struct curated {
 struct curated *curated_new(double threshold);
 void curated_free(struct curated *c);
 /* Copies everything it is given. */
-void curated_add(struct curated *c, const char *question, const char *answer,
-		 char *const *sources, size_t nsources, long long created_at, long long feedback_id);
+void curated_add(struct curated *c, const char *question, const char *answer, char *const *sources,
+		 size_t nsources, long long created_at, long long feedback_id);
 
 /* Closeness of two questions, 0-1 (e NULL: shared words alone). */
 double question_similarity(const struct embedder *e, struct tokenizer *tok, const char *a,

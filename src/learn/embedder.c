@@ -29,10 +29,10 @@
 
 struct embedder {
 	int dim, nfeatures;
-	char **features;	/* sorted by index */
-	struct strmap index;	/* feature -> index */
-	float *idf;		/* nfeatures */
-	float *proj;		/* nfeatures x dim, row-major */
+	char **features;     /* sorted by index */
+	struct strmap index; /* feature -> index */
+	float *idf;          /* nfeatures */
+	float *proj;         /* nfeatures x dim, row-major */
 	char version[64];
 };
 
@@ -49,8 +49,7 @@ struct tok_ctx {
 };
 
 /* A word and its character 4-grams ("<pho", "phot", ...) as features. */
-static int word_features(void *ctx, const char *tok, size_t len, size_t start, size_t end,
-			 int colocated)
+static int word_features(void *ctx, const char *tok, size_t len, size_t start, size_t end, int colocated)
 {
 	struct tok_ctx *tc = ctx;
 	tc->sink->add(tc->sink->ctx, tok, len, 1.0f);
@@ -69,8 +68,8 @@ static int word_features(void *ctx, const char *tok, size_t len, size_t start, s
 	return 0;
 }
 
-static void text_features(struct tokenizer *tok, const char *text, size_t len, enum lang lang,
-			  int query, struct feature_sink *sink)
+static void text_features(struct tokenizer *tok, const char *text, size_t len, enum lang lang, int query,
+			  struct feature_sink *sink)
 {
 	struct tok_ctx tc = { sink, STRBUF_INIT };
 	tokenizer_run(tok, lang, query ? TOKENIZE_QUERY : 0, text, len, word_features, &tc);
@@ -80,7 +79,7 @@ static void text_features(struct tokenizer *tok, const char *text, size_t len, e
 /* Term counts of one document. */
 struct counts {
 	struct strmap map;
-	float *weights;	/* by map value - 1 */
+	float *weights; /* by map value - 1 */
 	size_t nweights, alloc;
 };
 
@@ -133,7 +132,7 @@ static float known_weight(const struct embedder *e, const struct counts *c, size
 
 struct csr {
 	size_t rows;
-	size_t *row_start;	/* rows + 1 */
+	size_t *row_start; /* rows + 1 */
 	int *col;
 	float *val;
 };
@@ -187,8 +186,8 @@ static int compare_df(const void *a, const void *b, void *ctx)
 	return x > y ? -1 : x < y;
 }
 
-struct embedder *embedder_train(const struct embed_doc *docs, size_t n,
-				const struct embedder_params *p, struct strbuf *err)
+struct embedder *embedder_train(const struct embed_doc *docs, size_t n, const struct embedder_params *p,
+				struct strbuf *err)
 {
 	if (n < 3) {
 		strbuf_addf(err, "the corpus has %zu chunks: too few to train the built-in embedder", n);
@@ -252,7 +251,8 @@ struct embedder *embedder_train(const struct embed_doc *docs, size_t n,
 	if (dim > kept - 1)
 		dim = kept - 1;
 	if (dim < 2) {
-		strbuf_addstr(err, "the corpus has too few distinct words to train the built-in embedder");
+		strbuf_addstr(err,
+			      "the corpus has too few distinct words to train the built-in embedder");
 		embedder_free(e);
 		tokenizer_free(tok);
 		return NULL;
@@ -311,7 +311,8 @@ struct embedder *embedder_train(const struct embed_doc *docs, size_t n,
 	/* B^T (V x l) = A^T Q: its SVD gives B's right singular vectors as its left ones. */
 	float *bt = omega;
 	csr_t_times(&a, kept, y, l, bt);
-	float *s = xcalloc((size_t)l, sizeof(float)), *u = NULL, *vt = xcalloc((size_t)l * l, sizeof(float));
+	float *s = xcalloc((size_t)l, sizeof(float)), *u = NULL,
+	      *vt = xcalloc((size_t)l * l, sizeof(float));
 	if (!rc) {
 		u = xmalloc(V * l * sizeof(float));
 		rc = LAPACKE_sgesdd(LAPACK_ROW_MAJOR, 'S', kept, l, bt, l, s, u, l, vt, l);
@@ -347,8 +348,8 @@ struct embedder *embedder_train(const struct embed_doc *docs, size_t n,
 
 /* --- embedding ----------------------------------------------------------- */
 
-void embedder_embed(const struct embedder *e, struct tokenizer *tok, const char *text,
-		    size_t len, enum lang lang, int query, float *out)
+void embedder_embed(const struct embedder *e, struct tokenizer *tok, const char *text, size_t len,
+		    enum lang lang, int query, float *out)
 {
 	struct counts c;
 	count_features(tok, text, len, lang, query, &c);

@@ -24,15 +24,15 @@ struct embed_doc {
 };
 
 struct embedder_params {
-	int dim;		/* target dimensions (fewer when the corpus is small) */
-	int min_df;		/* features in fewer documents are noise */
+	int dim;    /* target dimensions (fewer when the corpus is small) */
+	int min_df; /* features in fewer documents are noise */
 	int max_features;
 	unsigned seed;
 };
 
 /* Train on the documents (chunks).  NULL with the reason when it cannot. */
-struct embedder *embedder_train(const struct embed_doc *docs, size_t n,
-				const struct embedder_params *p, struct strbuf *err);
+struct embedder *embedder_train(const struct embed_doc *docs, size_t n, const struct embedder_params *p,
+				struct strbuf *err);
 int embedder_save(const struct embedder *e, const char *path, struct strbuf *err);
 struct embedder *embedder_load(const char *path, struct strbuf *err);
 void embedder_free(struct embedder *e);
@@ -46,8 +46,8 @@ const char *embedder_version(const struct embedder *e);
  * Unit vector of `text` into out[embedder_dim(e)]; a question (query = 1)
  * gets its words in every language.  All zeros when no feature is known.
  */
-void embedder_embed(const struct embedder *e, struct tokenizer *tok, const char *text,
-		    size_t len, enum lang lang, int query, float *out);
+void embedder_embed(const struct embedder *e, struct tokenizer *tok, const char *text, size_t len,
+		    enum lang lang, int query, float *out);
 
 /* Dot product of two vectors of n floats (cosine for unit vectors). */
 float vec_dot(const float *a, const float *b, int n);

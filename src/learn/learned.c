@@ -120,16 +120,22 @@ int learned_save(struct store *st, const struct config *cfg, const char *kind, j
 	char *relpath = xasprintf("models/%s.json", version);
 	char *path = xasprintf("%s/%s", cfg->data_dir, relpath);
 	char *metrics_text = metrics ? json_dumps(metrics, JSON_COMPACT) : xstrdup("{}");
-	struct model_record m = { .kind = (char *)kind, .name = "learned", .version = version,
-				  .path = relpath, .params = "{}", .metrics = metrics_text,
-				  .parent_id = parent_id, .data_hash = (char *)data_hash };
+	struct model_record m = { .kind = (char *)kind,
+				  .name = "learned",
+				  .version = version,
+				  .path = relpath,
+				  .params = "{}",
+				  .metrics = metrics_text,
+				  .parent_id = parent_id,
+				  .data_hash = (char *)data_hash };
 	int rc = 0;
 	if (mkdir_p(dir)) {
 		strbuf_addf(err, "cannot create %s", dir);
 		rc = -1;
 	}
 	if (!rc)
-		rc = write_file_atomic(path, text, strlen(text), err) || store_model_register(st, &m, err);
+		rc = write_file_atomic(path, text, strlen(text), err) ||
+		     store_model_register(st, &m, err);
 	*model_id = rc ? 0 : m.id;
 	free(text);
 	free(dir);

@@ -24,7 +24,7 @@ struct learned {
 	struct curated *curated;
 	int has_thresholds;
 	double min_evidence, min_similarity;
-	char versions[4][64];	/* of each kind it holds, "" when none: see learned_kinds */
+	char versions[4][64]; /* of each kind it holds, "" when none: see learned_kinds */
 };
 
 /* The kinds, in the order of versions[]. */

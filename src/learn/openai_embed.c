@@ -40,7 +40,8 @@ static int parse(const char *body, size_t n, float *vectors, int *dim, struct st
 		if (!*dim)
 			*dim = d;
 		if (d != *dim) {
-			strbuf_addf(err, "the endpoint returned %d dimensions where %d were expected", d, *dim);
+			strbuf_addf(err, "the endpoint returned %d dimensions where %d were expected", d,
+				    *dim);
 			goto cleanup;
 		}
 		(void)vectors;
@@ -72,8 +73,8 @@ static void fill(const char *body, size_t n, float *vectors, int dim)
 	json_decref(j);
 }
 
-int openai_embed(const struct config *cfg, const char *const *texts, size_t n, float **vectors,
-		 int *dim, struct strbuf *err)
+int openai_embed(const struct config *cfg, const char *const *texts, size_t n, float **vectors, int *dim,
+		 struct strbuf *err)
 {
 	char *url = xasprintf("%s/v1/embeddings", cfg->embed.url);
 	size_t batch = cfg->embed.batch ? cfg->embed.batch : 32;
@@ -93,7 +94,8 @@ int openai_embed(const struct config *cfg, const char *const *texts, size_t n, f
 		char *body = json_dumps(req, JSON_COMPACT);
 		json_decref(req);
 		struct strbuf out = STRBUF_INIT;
-		struct http_options ho = { cfg->embed.api_key_env, cfg->embed.timeout, cfg->embed.retries };
+		struct http_options ho = { cfg->embed.api_key_env, cfg->embed.timeout,
+					   cfg->embed.retries };
 		int rc = http_post_json(url, body, &ho, &out, err);
 		free(body);
 		if (rc == 0 && parse(out.buf, m, NULL, dim, err) == 0) {

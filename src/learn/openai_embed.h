@@ -18,8 +18,8 @@
  * Embed n texts; *vectors receives n * *dim floats, unit length (caller
  * frees).  When *dim is non-zero on entry, another dimension is an error.
  */
-int openai_embed(const struct config *cfg, const char *const *texts, size_t n, float **vectors,
-		 int *dim, struct strbuf *err);
+int openai_embed(const struct config *cfg, const char *const *texts, size_t n, float **vectors, int *dim,
+		 struct strbuf *err);
 
 /* "openai:<model>": how the vectors' model is registered. */
 char *openai_embedder_name(const struct config *cfg);

@@ -7,8 +7,7 @@
 
 #include "text/tokenize.h"
 
-static int take_first(void *ctx, const char *tok, size_t len, size_t start, size_t end,
-		      int colocated)
+static int take_first(void *ctx, const char *tok, size_t len, size_t start, size_t end, int colocated)
 {
 	(void)start, (void)end, (void)colocated;
 	strbuf_add(ctx, tok, len);

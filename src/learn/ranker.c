@@ -10,14 +10,13 @@
 #include "core/xalloc.h"
 
 const char *const ranker_feature_names[RANKER_FEATURES] = {
-	"bm25", "bm25_rr", "dense", "dense_rr", "fused", "fused_rr", "heading", "low_ocr",
-	"doc_prior",
+	"bm25", "bm25_rr", "dense", "dense_rr", "fused", "fused_rr", "heading", "low_ocr", "doc_prior",
 };
 
 /* Gradient descent on the weighted log loss with an L2 penalty: small data, few features. */
 #define ITERATIONS 400
-#define STEP 0.5
-#define L2 0.01
+#define STEP       0.5
+#define L2         0.01
 
 static struct ranker *ranker_new(unsigned depth)
 {
@@ -62,7 +61,8 @@ struct ranker *ranker_fit(const double *x, const double *y, size_t n, char *cons
 	for (size_t i = 0; i < n; i++)
 		pos += y[i] > 0.5;
 	if (pos == 0 || pos == (double)n) {
-		strbuf_addf(err, "the ranker needs right and wrong candidates (%zu candidates, %.0f right)",
+		strbuf_addf(err,
+			    "the ranker needs right and wrong candidates (%zu candidates, %.0f right)",
 			    n, pos);
 		return NULL;
 	}
@@ -123,9 +123,9 @@ json_t *ranker_to_json(const struct ranker *r)
 {
 	json_t *features = json_array(), *priors = json_object();
 	for (int f = 0; f < RANKER_FEATURES; f++)
-		json_array_append_new(features, json_pack("{s:s, s:f, s:f, s:f}", "name",
-					ranker_feature_names[f], "weight", r->w[f], "mean", r->mean[f],
-					"sd", r->sd[f]));
+		json_array_append_new(features,
+				      json_pack("{s:s, s:f, s:f, s:f}", "name", ranker_feature_names[f],
+						"weight", r->w[f], "mean", r->mean[f], "sd", r->sd[f]));
 	for (size_t d = 0; d < r->ndocs; d++)
 		json_object_set_new(priors, r->docs[d], json_real(r->prior[d]));
 	return json_pack("{s:s, s:f, s:i, s:o, s:o}", "method", "logistic regression", "bias", r->bias,
@@ -147,7 +147,8 @@ struct ranker *ranker_from_json(json_t *j, struct strbuf *err)
 		json_t *o = json_array_get(features, (size_t)f);
 		const char *name = json_string_value(json_object_get(o, "name"));
 		if (!name || strcmp(name, ranker_feature_names[f])) {
-			strbuf_addf(err, "the ranker's feature %d is not '%s'", f, ranker_feature_names[f]);
+			strbuf_addf(err, "the ranker's feature %d is not '%s'", f,
+				    ranker_feature_names[f]);
 			ranker_free(r);
 			return NULL;
 		}
@@ -159,7 +160,6 @@ struct ranker *ranker_from_json(json_t *j, struct strbuf *err)
 	}
 	const char *doc;
 	json_t *v;
-	json_object_foreach(priors, doc, v)
-		add_prior(r, doc, json_number_value(v));
+	json_object_foreach(priors, doc, v) add_prior(r, doc, json_number_value(v));
 	return r;
 }

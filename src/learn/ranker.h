@@ -16,24 +16,24 @@
 #include "core/strmap.h"
 
 enum ranker_feature {
-	RF_BM25,	/* BM25 score over the best candidate's */
-	RF_BM25_RR,	/* 1 / BM25 rank, 0 when BM25 did not find it */
-	RF_DENSE,	/* cosine with the question, 0 without */
-	RF_DENSE_RR,	/* 1 / dense rank */
-	RF_FUSED,	/* fused score over the best candidate's */
-	RF_FUSED_RR,	/* 1 / fused rank */
-	RF_HEADING,	/* share of the question's words in the heading path */
-	RF_LOW_OCR,	/* from a weak OCR page */
-	RF_DOC_PRIOR,	/* the document's feedback: (helpful - unhelpful) / (marks + 2) */
+	RF_BM25,      /* BM25 score over the best candidate's */
+	RF_BM25_RR,   /* 1 / BM25 rank, 0 when BM25 did not find it */
+	RF_DENSE,     /* cosine with the question, 0 without */
+	RF_DENSE_RR,  /* 1 / dense rank */
+	RF_FUSED,     /* fused score over the best candidate's */
+	RF_FUSED_RR,  /* 1 / fused rank */
+	RF_HEADING,   /* share of the question's words in the heading path */
+	RF_LOW_OCR,   /* from a weak OCR page */
+	RF_DOC_PRIOR, /* the document's feedback: (helpful - unhelpful) / (marks + 2) */
 	RANKER_FEATURES
 };
 extern const char *const ranker_feature_names[RANKER_FEATURES];
 
 struct ranker {
 	double w[RANKER_FEATURES], bias;
-	double mean[RANKER_FEATURES], sd[RANKER_FEATURES];	/* standardisation */
+	double mean[RANKER_FEATURES], sd[RANKER_FEATURES]; /* standardisation */
 	unsigned depth;
-	struct strmap doc_at;	/* document path -> index + 1 into prior */
+	struct strmap doc_at; /* document path -> index + 1 into prior */
 	double *prior;
 	char **docs;
 	size_t ndocs;

@@ -14,14 +14,14 @@
 
 /* Targets kept per passage, per bridged word; the share of a word's questions a pair needs. */
 #define PASSAGE_TARGETS 5
-#define WORD_TARGETS 3
-#define MIN_CONFIDENCE 0.5
+#define WORD_TARGETS    3
+#define MIN_CONFIDENCE  0.5
 /* Only words in at most this share of the chunks are bridged (users' words, rare terms). */
 #define GAP_MAX_DF 0.01
 
 struct target {
 	char *word;
-	double strength;	/* share of the word's questions that wanted it */
+	double strength; /* share of the word's questions that wanted it */
 };
 
 struct entry {
@@ -33,7 +33,7 @@ struct entry {
 struct vocabulary {
 	struct entry *entries;
 	size_t n, alloc;
-	struct strmap index;	/* stem -> entry */
+	struct strmap index; /* stem -> entry */
 	double weight;
 };
 
@@ -45,7 +45,7 @@ struct passage_word {
 struct passage_words {
 	struct passage_word *w;
 	size_t n, alloc;
-	struct strmap at;	/* stem -> index + 1 */
+	struct strmap at; /* stem -> index + 1 */
 	const char *text;
 };
 
@@ -58,7 +58,8 @@ static int add_passage_word(void *ctx, const char *tok, size_t len, size_t start
 	long *slot = strmap_slot(&p->at, tok, len);
 	if (!*slot) {
 		ALLOC_GROW(p->w, p->n + 1, p->alloc);
-		p->w[p->n] = (struct passage_word){ xstrndup(tok, len), xstrndup(p->text + start, end - start), 0 };
+		p->w[p->n] = (struct passage_word){ xstrndup(tok, len),
+						    xstrndup(p->text + start, end - start), 0 };
 		*slot = (long)++p->n;
 	}
 	p->w[*slot - 1].score += 1;
@@ -89,14 +90,16 @@ static int plain_word(const char *w)
 static int by_score(const void *a, const void *b)
 {
 	double x = ((const struct passage_word *)a)->score, y = ((const struct passage_word *)b)->score;
-	return x < y ? 1 : x > y ? -1 : strcmp(((const struct passage_word *)a)->stem,
-						 ((const struct passage_word *)b)->stem);
+	return x < y   ? 1
+	       : x > y ? -1
+		       : strcmp(((const struct passage_word *)a)->stem,
+				((const struct passage_word *)b)->stem);
 }
 
 /* Counting pairs: "stem\x1ftarget" -> count, and each target's surface word. */
 struct counts {
-	struct strmap questions;	/* stem -> questions holding it */
-	struct strmap pairs;		/* key -> index into pair arrays */
+	struct strmap questions; /* stem -> questions holding it */
+	struct strmap pairs;     /* key -> index into pair arrays */
 	char **pair_stem, **pair_surface;
 	char **pair_word_stem;
 	double *pair_count;
@@ -186,7 +189,8 @@ struct vocabulary *vocabulary_learn(const struct vocab_pair *pairs, size_t n,
 		for (size_t w = 0; w < p.n; w++) {
 			long long d = df ? df(df_ctx, p.w[w].stem) : 1;
 			p.w[w].score *= log((double)(chunks + 1) / (double)(d + 1)) + 1e-3;
-			if (strmap_get(&q, p.w[w].stem, strlen(p.w[w].stem)) || !plain_word(p.w[w].surface) ||
+			if (strmap_get(&q, p.w[w].stem, strlen(p.w[w].stem)) ||
+			    !plain_word(p.w[w].surface) ||
 			    (nanswer && !strmap_get(&answer, p.w[w].stem, strlen(p.w[w].stem))))
 				p.w[w].score = -1;
 		}
@@ -275,13 +279,15 @@ size_t vocabulary_expand(const struct vocabulary *v, struct tokenizer *tok, cons
 		const struct entry *e = &v->entries[*at - 1];
 		for (size_t t = 0; t < e->n && got < max; t++) {
 			struct strbuf ts = STRBUF_INIT;
-			int known = !word_stem(tok, e->targets[t].word, strlen(e->targets[t].word), &ts) &&
+			int known = !word_stem(tok, e->targets[t].word, strlen(e->targets[t].word),
+					       &ts) &&
 				    strmap_get(&asked, ts.buf, ts.len);
 			strbuf_release(&ts);
 			if (known)
 				continue;
 			*strmap_slot(&asked, e->targets[t].word, strlen(e->targets[t].word)) = 1;
-			out[got++] = (struct expansion){ e->targets[t].word, v->weight * e->targets[t].strength };
+			out[got++] = (struct expansion){ e->targets[t].word,
+							 v->weight * e->targets[t].strength };
 		}
 	}
 	strbuf_release(&folded);
@@ -315,15 +321,18 @@ struct vocabulary *vocabulary_from_json(json_t *j, struct strbuf *err)
 	v->weight = json_number_value(json_object_get(j, "weight"));
 	const char *stem;
 	json_t *arr;
-	json_object_foreach(words, stem, arr) {
+	json_object_foreach(words, stem, arr)
+	{
 		size_t i;
 		json_t *t;
 		struct entry *e = entry_for(v, stem);
-		json_array_foreach(arr, i, t) {
+		json_array_foreach(arr, i, t)
+		{
 			const char *word = json_string_value(json_array_get(t, 0));
 			if (word && e->n < WORD_TARGETS)
-				e->targets[e->n++] = (struct target){ xstrdup(word),
-					json_number_value(json_array_get(t, 1)) };
+				e->targets[e->n++] = (struct target){
+					xstrdup(word), json_number_value(json_array_get(t, 1))
+				};
 		}
 	}
 	return v;

@@ -33,7 +33,7 @@ struct vocabulary *vocabulary_learn(const struct vocab_pair *pairs, size_t n,
 				    long long (*df)(void *ctx, const char *token), void *df_ctx,
 				    long long chunks, double weight);
 void vocabulary_free(struct vocabulary *v);
-size_t vocabulary_size(const struct vocabulary *v);	/* bridged words */
+size_t vocabulary_size(const struct vocabulary *v); /* bridged words */
 void vocabulary_set_weight(struct vocabulary *v, double weight);
 
 /*

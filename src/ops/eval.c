@@ -62,7 +62,8 @@ int golden_load(const char *path, struct golden_set *set, struct strbuf *err)
 		json_t *phrases = json_object_get(obj, "phrases");
 		size_t i;
 		json_t *p;
-		json_array_foreach(phrases, i, p) {
+		json_array_foreach(phrases, i, p)
+		{
 			if (!json_is_string(p))
 				continue;
 			g->phrases = xrealloc(g->phrases, (g->nphrases + 1) * sizeof(char *));
@@ -188,8 +189,9 @@ enum ask_result eval_run(struct store *st, const struct config *cfg, const struc
 	for (size_t i = 0; i < set->n; i++) {
 		const struct golden_question *g = &set->items[i];
 		struct eval_outcome *o = &r->outcomes[i];
-		struct ask_options opts = { .release = release, .retriever = retriever, .sources = 5,
-					    .no_log = 1 };
+		struct ask_options opts = {
+			.release = release, .retriever = retriever, .sources = 5, .no_log = 1
+		};
 		struct answer a;
 		enum ask_result rc = answer_question(st, cfg, g->question, &opts, &a, err);
 		if (rc != ASK_OK) {
@@ -209,7 +211,8 @@ enum ask_result eval_run(struct store *st, const struct config *cfg, const struc
 				continue;
 			if (!o->rank)
 				o->rank = (int)k + 1;
-			if (g->page && a.sources[k].page_start <= g->page && g->page <= a.sources[k].page_end)
+			if (g->page && a.sources[k].page_start <= g->page &&
+			    g->page <= a.sources[k].page_end)
 				o->page_hit = 1;
 		}
 		if (g->doc) {

@@ -15,7 +15,7 @@
 
 struct golden_question {
 	char *id, *question, *doc, *kind, *lang;
-	int page;		/* 0 when not given */
+	int page; /* 0 when not given */
 	char **phrases;
 	size_t nphrases;
 };
@@ -30,23 +30,23 @@ int golden_load(const char *path, struct golden_set *set, struct strbuf *err);
 void golden_release(struct golden_set *set);
 
 struct eval_outcome {
-	int rank;		/* 1-based rank of the first source from the expected document, 0 if none */
-	int page_hit;		/* a source in the top 5 covers the expected page */
+	int rank;     /* 1-based rank of the first source from the expected document, 0 if none */
+	int page_hit; /* a source in the top 5 covers the expected page */
 	int abstained, phrase_hit;
 	double evidence, similarity, ms;
 };
 
 struct eval_report {
 	const char *retriever;
-	long long release;	/* the release asked */
+	long long release; /* the release asked */
 	size_t questions, answerable, unanswerable;
 	double recall1, recall5, mrr, page_recall5, phrase_rate;
 	double abstain_precision, abstain_recall;
 	double p50_ms, p95_ms;
-	double best_min_evidence;	/* the thresholds that decide best on this set */
+	double best_min_evidence; /* the thresholds that decide best on this set */
 	double best_min_similarity;
 	double best_decision_rate;
-	struct eval_outcome *outcomes;	/* one per question, in order */
+	struct eval_outcome *outcomes; /* one per question, in order */
 };
 
 /* Ask every question of `set` of release `release` (0: production); the first one not answered stops it. */

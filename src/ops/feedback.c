@@ -26,7 +26,8 @@ static int text_field(json_t *v, const char *name, size_t max, char **out, struc
 		return -1;
 	}
 	if (json_string_length(v) > max) {
-		strbuf_addf(err, "'%s' is %zu bytes, over the limit of %zu", name, json_string_length(v), max);
+		strbuf_addf(err, "'%s' is %zu bytes, over the limit of %zu", name, json_string_length(v),
+			    max);
 		return -1;
 	}
 	free(*out);
@@ -37,14 +38,20 @@ static int text_field(json_t *v, const char *name, size_t max, char **out, struc
 static const char *json_kind(const json_t *v)
 {
 	switch (json_typeof(v)) {
-	case JSON_OBJECT: return "an object";
-	case JSON_ARRAY: return "a list";
-	case JSON_STRING: return "a string";
+	case JSON_OBJECT:
+		return "an object";
+	case JSON_ARRAY:
+		return "a list";
+	case JSON_STRING:
+		return "a string";
 	case JSON_INTEGER:
-	case JSON_REAL: return "a number";
+	case JSON_REAL:
+		return "a number";
 	case JSON_TRUE:
-	case JSON_FALSE: return "true or false";
-	default: return "null";
+	case JSON_FALSE:
+		return "true or false";
+	default:
+		return "null";
 	}
 }
 
@@ -59,7 +66,8 @@ static int paths_field(json_t *v, const char *name, char **out, struct strbuf *e
 		strbuf_addf(err, "'%s' must be a list of document paths, not %s", name, json_kind(v));
 		return -1;
 	}
-	json_array_foreach(v, i, item) {
+	json_array_foreach(v, i, item)
+	{
 		if (!json_is_string(item)) {
 			strbuf_addf(err, "'%s' must be a list of document paths, and item %zu is %s",
 				    name, i + 1, json_kind(item));
@@ -71,8 +79,7 @@ static int paths_field(json_t *v, const char *name, char **out, struct strbuf *e
 	return 0;
 }
 
-int feedback_from_json(json_t *obj, struct feedback_record *f, const char **field,
-		       struct strbuf *err)
+int feedback_from_json(json_t *obj, struct feedback_record *f, const char **field, struct strbuf *err)
 {
 	const char *key;
 	json_t *v;
@@ -81,7 +88,8 @@ int feedback_from_json(json_t *obj, struct feedback_record *f, const char **fiel
 		strbuf_addstr(err, "the feedback must be a JSON object");
 		return -1;
 	}
-	json_object_foreach(obj, key, v) {
+	json_object_foreach(obj, key, v)
+	{
 		int rc = 0;
 		if (!strcmp(key, "query_id")) {
 			if (!json_is_integer(v) || json_integer_value(v) < 1) {
@@ -117,7 +125,8 @@ int feedback_from_json(json_t *obj, struct feedback_record *f, const char **fiel
 			json_array_foreach(v, i, item)
 				strings &= json_is_string(item) || json_is_object(item);
 			if (!strings) {
-				strbuf_addstr(err, "'sources' must be a list of document names or sources");
+				strbuf_addstr(err,
+					      "'sources' must be a list of document names or sources");
 				rc = -1;
 			} else {
 				free(f->sources);
@@ -152,9 +161,10 @@ static int cited(const json_t *sources, const char *path)
 {
 	size_t i;
 	json_t *s;
-	json_array_foreach(sources, i, s) {
+	json_array_foreach(sources, i, s)
+	{
 		const char *doc = json_is_object(s) ? json_string_value(json_object_get(s, "document"))
-			: json_string_value(s);
+						    : json_string_value(s);
 		if (doc && !strcmp(doc, path))
 			return 1;
 	}
@@ -173,7 +183,8 @@ static json_t *path_list(const char *text, const char *name, struct strbuf *err)
 		strbuf_addf(err, "'%s' must be a list of document paths", name);
 		goto fail;
 	}
-	json_array_foreach(in, i, item) {
+	json_array_foreach(in, i, item)
+	{
 		const char *path = json_string_value(item);
 		size_t j, len = path ? strlen(path) : 0;
 		int dup = 0;
@@ -192,8 +203,7 @@ static json_t *path_list(const char *text, const char *name, struct strbuf *err)
 				    name, len, i + 1, FEEDBACK_MAX_PATH);
 			goto fail;
 		}
-		json_array_foreach(out, j, seen)
-			dup |= !strcmp(json_string_value(seen), path);
+		json_array_foreach(out, j, seen) dup |= !strcmp(json_string_value(seen), path);
 		if (dup)
 			continue;
 		if (json_array_size(out) == FEEDBACK_MAX_JUDGED) {
@@ -217,8 +227,8 @@ fail:
  * (a document renamed since): feedback judges real sources, and a typo
  * would otherwise be kept as a judgement of nothing.
  */
-static enum feedback_result check_judged(struct store *st, struct feedback_record *f,
-					 const char **field, struct strbuf *err)
+static enum feedback_result check_judged(struct store *st, struct feedback_record *f, const char **field,
+					 struct strbuf *err)
 {
 	static const char *const names[] = { "helpful_sources", "unhelpful_sources" };
 	char **texts[] = { &f->helpful, &f->unhelpful };
@@ -232,7 +242,8 @@ static enum feedback_result check_judged(struct store *st, struct feedback_recor
 			goto cleanup;
 	}
 	*field = names[1];
-	json_array_foreach(lists[1], j, item) {
+	json_array_foreach(lists[1], j, item)
+	{
 		if (cited(lists[0], json_string_value(item))) {
 			strbuf_addf(err, "'%s' is in both 'helpful_sources' and 'unhelpful_sources'",
 				    json_string_value(item));
@@ -243,17 +254,21 @@ static enum feedback_result check_judged(struct store *st, struct feedback_recor
 		logged = json_loads(f->sources, 0, NULL);
 	for (int i = 0; i < 2; i++) {
 		*field = names[i];
-		json_array_foreach(lists[i], j, item) {
+		json_array_foreach(lists[i], j, item)
+		{
 			const char *path = json_string_value(item);
-			enum lookup known = cited(logged, path) ? LOOKUP_FOUND
-						: store_document_path_known(st, path, err);
+			enum lookup known = cited(logged, path)
+						    ? LOOKUP_FOUND
+						    : store_document_path_known(st, path, err);
 			if (known == LOOKUP_FAILED) {
 				ret = FEEDBACK_FAILED;
 				goto cleanup;
 			}
 			if (known == LOOKUP_MISSING) {
-				strbuf_addf(err, "'%s' names '%s', which no document in the store has ever had",
-					    names[i], path);
+				strbuf_addf(
+					err,
+					"'%s' names '%s', which no document in the store has ever had",
+					names[i], path);
 				goto cleanup;
 			}
 		}
@@ -280,8 +295,7 @@ static char *copy_path(const struct config *cfg, long long id)
 }
 
 /* The record's JSON copy under <data>/feedback/: 0, or -1 with the reason in err. */
-static int write_copy(const struct config *cfg, const struct feedback_record *f,
-		      struct strbuf *err)
+static int write_copy(const struct config *cfg, const struct feedback_record *f, struct strbuf *err)
 {
 	char *dir = xasprintf("%s/feedback", cfg->data_dir);
 	char *path = copy_path(cfg, f->id);
@@ -319,8 +333,10 @@ static void write_missing_copies(struct store *st, const struct config *cfg, lon
 	size_t n = 0, written = 0;
 	struct strbuf err = STRBUF_INIT;
 	if (store_feedback_list(st, &all, &recs, &n, &err)) {
-		log_event(LOG_WARNING, 0, NULL, "feedback", "cannot look for feedback files to write "
-			  "again: %s", err.buf);
+		log_event(LOG_WARNING, 0, NULL, "feedback",
+			  "cannot look for feedback files to write "
+			  "again: %s",
+			  err.buf);
 		goto cleanup;
 	}
 	for (size_t i = 0; i < n; i++) {
@@ -333,15 +349,19 @@ static void write_missing_copies(struct store *st, const struct config *cfg, lon
 			continue;
 		strbuf_reset(&err);
 		if (write_copy(cfg, &recs[i], &err)) {
-			log_event(LOG_WARNING, 0, NULL, "feedback", "feedback %lld: its JSON copy is "
-				  "still missing: %s", recs[i].id, err.buf);
+			log_event(LOG_WARNING, 0, NULL, "feedback",
+				  "feedback %lld: its JSON copy is "
+				  "still missing: %s",
+				  recs[i].id, err.buf);
 			break;
 		}
 		written++;
 	}
 	if (written)
-		log_event(LOG_INFO, 0, NULL, "feedback", "wrote the JSON copies of %zu earlier feedback "
-			  "records that a failed write had left out", written);
+		log_event(LOG_INFO, 0, NULL, "feedback",
+			  "wrote the JSON copies of %zu earlier feedback "
+			  "records that a failed write had left out",
+			  written);
 cleanup:
 	feedback_records_free(recs, n);
 	strbuf_release(&err);
@@ -357,14 +377,15 @@ static void write_file(struct store *st, const struct config *cfg, const struct 
 	struct strbuf err = STRBUF_INIT;
 	write_missing_copies(st, cfg, f->id);
 	if (write_copy(cfg, f, &err))
-		log_event(LOG_WARNING, 0, NULL, "feedback", "feedback %lld is saved, but not its JSON "
-			  "copy (written with the next record): %s", f->id, err.buf);
+		log_event(LOG_WARNING, 0, NULL, "feedback",
+			  "feedback %lld is saved, but not its JSON "
+			  "copy (written with the next record): %s",
+			  f->id, err.buf);
 	strbuf_release(&err);
 }
 
-enum feedback_result feedback_add(struct store *st, const struct config *cfg,
-				  struct feedback_record *f, const char **field,
-				  struct strbuf *err)
+enum feedback_result feedback_add(struct store *st, const struct config *cfg, struct feedback_record *f,
+				  const char **field, struct strbuf *err)
 {
 	const char *ignored;
 	field = field ? field : &ignored;
@@ -434,11 +455,10 @@ json_t *feedback_to_json(const struct feedback_record *f)
 	time_iso8601(f->created_at, when, sizeof(when));
 	json_t *sources = f->sources ? json_loads(f->sources, 0, NULL) : NULL;
 	return json_pack("{s:I, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:i, s:o, s:o}", "id",
-			 (json_int_t)f->id, "timestamp", when,
-			 "query_id", f->query_id ? json_integer(f->query_id) : json_null(),
-			 "question", json_str(f->question), "answer", json_str(f->answer),
-			 "sources", sources ? sources : json_array(),
-			 "helpful_sources", judged_json(f->helpful),
+			 (json_int_t)f->id, "timestamp", when, "query_id",
+			 f->query_id ? json_integer(f->query_id) : json_null(), "question",
+			 json_str(f->question), "answer", json_str(f->answer), "sources",
+			 sources ? sources : json_array(), "helpful_sources", judged_json(f->helpful),
 			 "unhelpful_sources", judged_json(f->unhelpful), "rating", f->rating,
 			 "feedback_text", json_str(f->text), "corrected_answer", json_str(f->corrected));
 }
@@ -454,11 +474,9 @@ static void scrub_json(json_t *v, const char *key, size_t *scrubbed)
 		json_string_set(v, clean);
 		free(clean);
 	} else if (json_is_object(v)) {
-		json_object_foreach(v, k, item)
-			scrub_json(item, k, scrubbed);
+		json_object_foreach(v, k, item) scrub_json(item, k, scrubbed);
 	} else if (json_is_array(v)) {
-		json_array_foreach(v, i, item)
-			scrub_json(item, key, scrubbed);
+		json_array_foreach(v, i, item) scrub_json(item, key, scrubbed);
 	}
 }
 

@@ -17,10 +17,10 @@
 #include "store/store.h"
 
 #define FEEDBACK_MAX_QUESTION 2000
-#define FEEDBACK_MAX_ANSWER 20000
-#define FEEDBACK_MAX_TEXT 5000
-#define FEEDBACK_MAX_JUDGED 20	/* sources judged helpful, and unhelpful, per record */
-#define FEEDBACK_MAX_PATH 1024	/* bytes of one judged source's path */
+#define FEEDBACK_MAX_ANSWER   20000
+#define FEEDBACK_MAX_TEXT     5000
+#define FEEDBACK_MAX_JUDGED   20   /* sources judged helpful, and unhelpful, per record */
+#define FEEDBACK_MAX_PATH     1024 /* bytes of one judged source's path */
 
 /*
  * Fill `f` from a JSON object {query_id? | question + answer + sources?,
@@ -30,13 +30,12 @@
  * type or a bad value is an error naming the field, also set in *field
  * (when not NULL; it points into `obj`).
  */
-int feedback_from_json(json_t *obj, struct feedback_record *f, const char **field,
-		       struct strbuf *err);
+int feedback_from_json(json_t *obj, struct feedback_record *f, const char **field, struct strbuf *err);
 /* Whether a record was saved; when not, err says why. */
 enum feedback_result {
 	FEEDBACK_OK = 0,
-	FEEDBACK_INVALID = 1,	/* the record's fault: *field (when not NULL) names the field */
-	FEEDBACK_FAILED = -1,	/* the store's */
+	FEEDBACK_INVALID = 1, /* the record's fault: *field (when not NULL) names the field */
+	FEEDBACK_FAILED = -1, /* the store's */
 };
 /*
  * Check a record (ratings, sizes, UTF-8), resolve query_id from the query
@@ -45,9 +44,8 @@ enum feedback_result {
  * path some document of the store has had or the logged answer cited)
  * and save it (f->id set).
  */
-enum feedback_result feedback_add(struct store *st, const struct config *cfg,
-				  struct feedback_record *f, const char **field,
-				  struct strbuf *err);
+enum feedback_result feedback_add(struct store *st, const struct config *cfg, struct feedback_record *f,
+				  const char **field, struct strbuf *err);
 /*
  * The record as stored: what the user gave, personal data included (list,
  * add --json, its file, export --raw and GET /api/feedback/export?raw=1).

@@ -61,8 +61,8 @@ static void check_index(struct store *st, const struct config *cfg, struct healt
 	enum lookup got = store_release_get(st, 0, &rel, &err);
 	if (got != LOOKUP_FOUND) {
 		if (got == LOOKUP_FAILED)
-			add(r, "index", HEALTH_DOWN, "none", "a release", "cannot read the releases: %.200s",
-			    err.buf);
+			add(r, "index", HEALTH_DOWN, "none", "a release",
+			    "cannot read the releases: %.200s", err.buf);
 		else
 			add(r, "index", HEALTH_DOWN, "none", "a release",
 			    "no production index (no release yet): run 'ragops run'");
@@ -78,14 +78,20 @@ static void check_index(struct store *st, const struct config *cfg, struct healt
 		add(r, "index", HEALTH_DOWN, value, "loadable", "release %lld cannot be loaded: %.180s",
 		    rel.id, err.buf);
 	} else if (!view->lx && !strcmp(cfg->retrieve.bm25_index, "lexicon")) {
-		add(r, "index", HEALTH_DEGRADED, value, "lexicon", "%.160s: BM25 reads the SQLite index "
-		    "(slower) until the next 'ragops run'", view->lexicon_problem);
+		add(r, "index", HEALTH_DEGRADED, value, "lexicon",
+		    "%.160s: BM25 reads the SQLite index "
+		    "(slower) until the next 'ragops run'",
+		    view->lexicon_problem);
 	} else if (release_vectors(view, st, cfg, &err) == (const struct vector_index *)-1) {
-		add(r, "index", HEALTH_DOWN, value, "readable", "cannot read release %lld's vectors: "
-		    "%.160s", rel.id, err.buf);
+		add(r, "index", HEALTH_DOWN, value, "readable",
+		    "cannot read release %lld's vectors: "
+		    "%.160s",
+		    rel.id, err.buf);
 	} else if (!release_vectors(view, st, cfg, &err)) {
-		add(r, "index", HEALTH_DEGRADED, value, "vectors", "release %lld: answers use BM25 alone "
-		    "(%.150s)", rel.id, view->vectors_problem[0] ? view->vectors_problem : "no embedder");
+		add(r, "index", HEALTH_DEGRADED, value, "vectors",
+		    "release %lld: answers use BM25 alone "
+		    "(%.150s)",
+		    rel.id, view->vectors_problem[0] ? view->vectors_problem : "no embedder");
 	} else {
 		add(r, "index", HEALTH_OK, value, "> 0 chunks", "%lld documents, embedder %s",
 		    rel.documents, view->embedder);
@@ -113,19 +119,22 @@ static void check_release(struct store *st, struct health_report *r)
 		struct strbuf why = STRBUF_INIT;
 		size_t i;
 		json_t *c;
-		json_array_foreach(checks, i, c) {
+		json_array_foreach(checks, i, c)
+		{
 			if (json_is_false(json_object_get(c, "ok")))
 				strbuf_addf(&why, "%s%s: %s", why.len ? "; " : "",
 					    json_string_value(json_object_get(c, "check")),
 					    json_string_value(json_object_get(c, "detail")));
 		}
-		add(r, "release", HEALTH_DEGRADED, value, "newest release", "release %lld (run %lld) was "
-		    "refused: %.120s; production is older than the documents", latest.id, latest.run_id,
-		    why.buf);
+		add(r, "release", HEALTH_DEGRADED, value, "newest release",
+		    "release %lld (run %lld) was "
+		    "refused: %.120s; production is older than the documents",
+		    latest.id, latest.run_id, why.buf);
 		strbuf_release(&why);
 		json_decref(checks);
 	} else if (has_prod) {
-		add(r, "release", HEALTH_OK, value, "newest release", "release %lld in production", prod.id);
+		add(r, "release", HEALTH_OK, value, "newest release", "release %lld in production",
+		    prod.id);
 	} else {
 		add(r, "release", HEALTH_DOWN, value, "a release", "no release in production");
 	}
@@ -146,7 +155,8 @@ static void check_last_run(struct store *st, const struct config *cfg, struct he
 	} else {
 		double hours = (double)(time_now_ms() - runs[0].started_at) / 3.6e6;
 		char value[64];
-		snprintf(value, sizeof(value), "run %lld %s, %.1f h ago", runs[0].id, runs[0].state, hours);
+		snprintf(value, sizeof(value), "run %lld %s, %.1f h ago", runs[0].id, runs[0].state,
+			 hours);
 		if (strcmp(runs[0].state, "completed"))
 			add(r, "last_run", HEALTH_DEGRADED, value, "completed",
 			    "the last run did not complete cleanly: ragops runs show %lld", runs[0].id);
@@ -154,7 +164,8 @@ static void check_last_run(struct store *st, const struct config *cfg, struct he
 			add(r, "last_run", HEALTH_DEGRADED, value, cfg->health.max_run_age,
 			    "the index is older than health.max_run_age");
 		else
-			add(r, "last_run", HEALTH_OK, value, cfg->health.max_run_age, "recent and completed");
+			add(r, "last_run", HEALTH_OK, value, cfg->health.max_run_age,
+			    "recent and completed");
 	}
 	run_records_free(runs, n);
 	strbuf_release(&err);
@@ -174,12 +185,14 @@ static void check_ocr(struct store *st, const struct config *cfg, struct health_
 		double rate = judged ? (double)o.succeeded / judged : 0;
 		snprintf(value, sizeof(value), "%.1f", mean);
 		snprintf(threshold, sizeof(threshold), ">= %g", cfg->health.min_ocr_confidence);
-		add(r, "ocr_confidence", mean >= cfg->health.min_ocr_confidence ? HEALTH_OK : HEALTH_DEGRADED,
-		    value, threshold, "mean word confidence of %zu OCR pages", o.npages);
+		add(r, "ocr_confidence",
+		    mean >= cfg->health.min_ocr_confidence ? HEALTH_OK : HEALTH_DEGRADED, value,
+		    threshold, "mean word confidence of %zu OCR pages", o.npages);
 		snprintf(value, sizeof(value), "%.3f", rate);
 		snprintf(threshold, sizeof(threshold), ">= %g", cfg->health.min_ocr_success);
 		add(r, "ocr_success", rate >= cfg->health.min_ocr_success ? HEALTH_OK : HEALTH_DEGRADED,
-		    value, threshold, "%d succeeded, %d weak, %d failed", o.succeeded, o.flagged, o.failed);
+		    value, threshold, "%d succeeded, %d weak, %d failed", o.succeeded, o.flagged,
+		    o.failed);
 	}
 	ocr_report_release(&o);
 	strbuf_release(&err);
@@ -194,7 +207,8 @@ static void check_answers(struct store *st, const struct config *cfg, struct hea
 	size_t n = 0;
 	char value[64], threshold[64];
 	if (store_query_latencies(st, since, &ms, &n, &err) || !n) {
-		add(r, "latency_p95", HEALTH_SKIPPED, "-", "-", "no question in the last %s", cfg->health.window);
+		add(r, "latency_p95", HEALTH_SKIPPED, "-", "-", "no question in the last %s",
+		    cfg->health.window);
 	} else {
 		double p95 = ms[(size_t)(0.95 * (double)(n - 1) + 0.5)];
 		snprintf(value, sizeof(value), "%.1f ms", p95);
@@ -207,15 +221,17 @@ static void check_answers(struct store *st, const struct config *cfg, struct hea
 	struct feedback_record *fs = NULL;
 	size_t nf = 0;
 	if (store_feedback_list(st, &flt, &fs, &nf, &err) || !nf) {
-		add(r, "rating", HEALTH_SKIPPED, "-", "-", "no rating in the last %s", cfg->health.window);
+		add(r, "rating", HEALTH_SKIPPED, "-", "-", "no rating in the last %s",
+		    cfg->health.window);
 	} else {
 		double sum = 0;
 		for (size_t i = 0; i < nf; i++)
 			sum += fs[i].rating;
 		snprintf(value, sizeof(value), "%.2f", sum / (double)nf);
 		snprintf(threshold, sizeof(threshold), ">= %g", cfg->health.min_rating);
-		add(r, "rating", sum / (double)nf >= cfg->health.min_rating ? HEALTH_OK : HEALTH_DEGRADED,
-		    value, threshold, "average of %zu ratings in the last %s", nf, cfg->health.window);
+		add(r, "rating",
+		    sum / (double)nf >= cfg->health.min_rating ? HEALTH_OK : HEALTH_DEGRADED, value,
+		    threshold, "average of %zu ratings in the last %s", nf, cfg->health.window);
 	}
 	feedback_records_free(fs, nf);
 	strbuf_release(&err);
@@ -271,9 +287,10 @@ json_t *health_to_json(const struct health_report *r)
 	json_t *checks = json_array();
 	for (int i = 0; i < r->n; i++) {
 		const struct health_check *c = &r->checks[i];
-		json_array_append_new(checks, json_pack("{s:s, s:s, s:s, s:s, s:s}", "name", c->name,
-			"status", health_status_name(c->status), "value", c->value, "threshold",
-			c->threshold, "message", c->message));
+		json_array_append_new(checks,
+				      json_pack("{s:s, s:s, s:s, s:s, s:s}", "name", c->name, "status",
+						health_status_name(c->status), "value", c->value,
+						"threshold", c->threshold, "message", c->message));
 	}
 	return json_pack("{s:s, s:o}", "status", health_status_name(r->overall), "checks", checks);
 }

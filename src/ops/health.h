@@ -24,7 +24,7 @@ struct health_check {
 struct health_report {
 	struct health_check checks[HEALTH_MAX_CHECKS];
 	int n;
-	enum health_status overall;	/* HEALTH_OK, HEALTH_DEGRADED or HEALTH_DOWN */
+	enum health_status overall; /* HEALTH_OK, HEALTH_DEGRADED or HEALTH_DOWN */
 };
 
 void health_run(struct store *st, const struct config *cfg, struct health_report *r);

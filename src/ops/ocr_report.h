@@ -19,12 +19,12 @@ struct ocr_lang_stats {
 };
 
 struct ocr_report {
-	struct ocr_page_info *pages;	/* every OCR page of the index */
+	struct ocr_page_info *pages; /* every OCR page of the index */
 	size_t npages;
 	int succeeded, flagged, failed;
 	double confidence_sum, seconds_sum;
 	int confidence_pages;
-	int histogram[10];		/* pages per 10-point confidence band */
+	int histogram[10];                                   /* pages per 10-point confidence band */
 	const struct ocr_page_info *worst[OCR_REPORT_WORST]; /* lowest confidence first */
 	int nworst;
 	struct ocr_lang_stats langs[OCR_REPORT_LANGS];

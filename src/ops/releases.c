@@ -44,25 +44,27 @@ static json_t *events_json(const struct release_event *e, size_t n)
 {
 	json_t *arr = json_array();
 	for (size_t i = 0; i < n; i++)
-		json_array_append_new(arr, json_pack("{s:I, s:s, s:o, s:I, s:o, s:o, s:o, s:b, s:o}",
-			"id", (json_int_t)e[i].id, "action", e[i].action, "at", json_time(e[i].at),
-			"at_ms", (json_int_t)e[i].at,
-			"from", id_or_null(e[i].from_id), "to", id_or_null(e[i].to_id),
-			"by", json_str(e[i].actor), "forced", e[i].forced, "reason", json_str(e[i].reason)));
+		json_array_append_new(arr,
+				      json_pack("{s:I, s:s, s:o, s:I, s:o, s:o, s:o, s:b, s:o}", "id",
+						(json_int_t)e[i].id, "action", e[i].action, "at",
+						json_time(e[i].at), "at_ms", (json_int_t)e[i].at, "from",
+						id_or_null(e[i].from_id), "to", id_or_null(e[i].to_id),
+						"by", json_str(e[i].actor), "forced", e[i].forced,
+						"reason", json_str(e[i].reason)));
 	return arr;
 }
 
 json_t *release_to_json(struct store *st, const struct release_record *r, int with_detail)
 {
-	json_t *j = json_pack("{s:I, s:s, s:o, s:o, s:o, s:o, s:I, s:o, s:o, s:I, s:I, s:{s:o, s:o}, s:o}",
-		"id", (json_int_t)r->id, "state", r->state, "run_id", id_or_null(r->run_id),
-		"parent_id", id_or_null(r->parent_id), "previous_id", id_or_null(r->previous_id),
-		"created_at", json_time(r->created_at), "created_at_ms", (json_int_t)r->created_at,
-		"decided_at", json_time(r->decided_at),
-		"changes", parsed(r->changes, json_object()),
-		"documents", (json_int_t)r->documents, "chunks", (json_int_t)r->chunks,
-		"models", "lexicon", json_str(r->lexicon_version), "embedder", json_str(r->embedder_version),
-		"metrics", parsed(r->metrics, json_object()));
+	json_t *j = json_pack(
+		"{s:I, s:s, s:o, s:o, s:o, s:o, s:I, s:o, s:o, s:I, s:I, s:{s:o, s:o}, s:o}", "id",
+		(json_int_t)r->id, "state", r->state, "run_id", id_or_null(r->run_id), "parent_id",
+		id_or_null(r->parent_id), "previous_id", id_or_null(r->previous_id), "created_at",
+		json_time(r->created_at), "created_at_ms", (json_int_t)r->created_at, "decided_at",
+		json_time(r->decided_at), "changes", parsed(r->changes, json_object()), "documents",
+		(json_int_t)r->documents, "chunks", (json_int_t)r->chunks, "models", "lexicon",
+		json_str(r->lexicon_version), "embedder", json_str(r->embedder_version), "metrics",
+		parsed(r->metrics, json_object()));
 	if (with_detail) {
 		struct release_event *ev = NULL;
 		size_t nev = 0;
@@ -136,14 +138,16 @@ int models_json(struct store *st, json_t **out, struct strbuf *err)
 		ret = store_release_models(st, r[i].id, &learned[i], &nlearned[i], err);
 	*out = ret ? NULL : json_array();
 	for (size_t i = 0; i < nm && !ret; i++)
-		json_array_append_new(*out, json_pack("{s:I, s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
-			"id", (json_int_t)m[i].id, "kind", m[i].kind, "name", m[i].name,
-			"version", m[i].version, "state", m[i].state, "parent_id", id_or_null(m[i].parent_id),
-			"path", json_str(m[i].path), "data_hash", json_str(m[i].data_hash),
-			"parameters", parsed(m[i].params, json_object()),
-			"metrics", parsed(m[i].metrics, json_object()),
-			"created_at", json_time(m[i].created_at),
-			"releases", holders(r, nr, learned, nlearned, m[i].id)));
+		json_array_append_new(
+			*out, json_pack("{s:I, s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
+					"id", (json_int_t)m[i].id, "kind", m[i].kind, "name", m[i].name,
+					"version", m[i].version, "state", m[i].state, "parent_id",
+					id_or_null(m[i].parent_id), "path", json_str(m[i].path),
+					"data_hash", json_str(m[i].data_hash), "parameters",
+					parsed(m[i].params, json_object()), "metrics",
+					parsed(m[i].metrics, json_object()), "created_at",
+					json_time(m[i].created_at), "releases",
+					holders(r, nr, learned, nlearned, m[i].id)));
 	for (size_t i = 0; i < nr; i++)
 		release_models_free(learned[i], nlearned[i]);
 	free(learned);
@@ -165,7 +169,7 @@ static enum promote_result promote_result_of(enum store_release_change rc)
 		return PROMOTE_ALREADY;
 	case STORE_RELEASE_MOVED:
 		return PROMOTE_MOVED;
-	case STORE_RELEASE_DECIDED:	/* a refusal's outcome: not one of a promotion */
+	case STORE_RELEASE_DECIDED: /* a refusal's outcome: not one of a promotion */
 	case STORE_RELEASE_FAILED:
 		break;
 	}

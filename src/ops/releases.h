@@ -26,8 +26,8 @@ enum promote_result {
 	PROMOTE_DONE = 0,
 	PROMOTE_NO_SUCH = 1,
 	PROMOTE_ALREADY = 2,
-	PROMOTE_REFUSED = 3,	/* a check failed: production unchanged */
-	PROMOTE_MOVED = 4,	/* production moved while the gate checked: unchanged, try again */
+	PROMOTE_REFUSED = 3, /* a check failed: production unchanged */
+	PROMOTE_MOVED = 4,   /* production moved while the gate checked: unchanged, try again */
 	PROMOTE_FAILED = -1,
 };
 

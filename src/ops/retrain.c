@@ -36,7 +36,9 @@ static const char *decide(struct job *j, const struct stage_figures *before, str
 	gate_summary(g, &summary);
 	int pass = g->structural_ok && g->quality_ok && j->changed;
 	if (!j->changed)
-		retrain_reason(j, "nothing learned does better than production on the held-out feedback questions");
+		retrain_reason(
+			j,
+			"nothing learned does better than production on the held-out feedback questions");
 	for (size_t i = 0; i < g->n; i++)
 		if (!g->checks[i].ok)
 			retrain_reason(j, "gate: %s failed: %s", g->checks[i].name, g->checks[i].detail);
@@ -61,7 +63,9 @@ static const char *decide(struct job *j, const struct stage_figures *before, str
 		change = store_release_promote(j->st, j->cand, j->prod.id, &act, err);
 		if (change == STORE_RELEASE_MOVED) {
 			strbuf_reset(err);
-			retrain_reason(j, "production moved during the retraining: nothing decided, run it again");
+			retrain_reason(
+				j,
+				"production moved during the retraining: nothing decided, run it again");
 			change = store_release_refuse(j->st, j->cand, &act, err);
 			state = "refused";
 		} else {
@@ -101,13 +105,14 @@ static void job_release(struct job *j)
 
 static json_t *data_json(const struct retrain_data *d)
 {
-	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:b, s:s}",
-		"rows", (json_int_t)d->rows, "examples", (json_int_t)d->n, "train", (json_int_t)d->train,
-		"validation", (json_int_t)d->validation, "groups", (json_int_t)d->groups,
-		"duplicates", (json_int_t)d->duplicates, "missing_documents", (json_int_t)d->missing_docs,
-		"contradictory", (json_int_t)d->contradictory, "unlabelled", (json_int_t)d->unlabelled,
-		"short_corrections", (json_int_t)d->short_corrections, "shuffled_labels", d->shuffled,
-		"feedback_sha256", d->feedback_hash);
+	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:b, s:s}", "rows",
+			 (json_int_t)d->rows, "examples", (json_int_t)d->n, "train",
+			 (json_int_t)d->train, "validation", (json_int_t)d->validation, "groups",
+			 (json_int_t)d->groups, "duplicates", (json_int_t)d->duplicates,
+			 "missing_documents", (json_int_t)d->missing_docs, "contradictory",
+			 (json_int_t)d->contradictory, "unlabelled", (json_int_t)d->unlabelled,
+			 "short_corrections", (json_int_t)d->short_corrections, "shuffled_labels",
+			 d->shuffled, "feedback_sha256", d->feedback_hash);
 }
 
 static int load_sets(struct job *j, struct strbuf *err)
@@ -137,12 +142,13 @@ static int run_job(struct job *j, struct retrain_outcome *out, struct strbuf *er
 	retrain_golden(&j->data, SPLIT_TRAIN, &j->train);
 	if (!j->data.n || !j->validation.n || !j->train.n) {
 		out->state = "nothing";
-		snprintf(out->message, sizeof(out->message), "nothing to retrain on: %zu feedback rows give "
+		snprintf(out->message, sizeof(out->message),
+			 "nothing to retrain on: %zu feedback rows give "
 			 "%zu usable examples (%zu for training, %zu held out; %zu unlabelled, %zu "
 			 "documents gone, %zu contradictory, %zu corrections too short) -- both splits need "
-			 "questions with a source judged right", j->data.rows, j->data.n, j->train.n,
-			 j->validation.n, j->data.unlabelled, j->data.missing_docs, j->data.contradictory,
-			 j->data.short_corrections);
+			 "questions with a source judged right",
+			 j->data.rows, j->data.n, j->train.n, j->validation.n, j->data.unlabelled,
+			 j->data.missing_docs, j->data.contradictory, j->data.short_corrections);
 		retrain_reason(j, "%s", out->message);
 		return 0;
 	}
@@ -175,14 +181,18 @@ static int run_job(struct job *j, struct retrain_outcome *out, struct strbuf *er
 	out->state = decide(j, &j->before, &g, out, err);
 	if (!out->state)
 		goto cleanup;
-	json_t *golden = g.measured ? json_pack("{s:o, s:o}", "before", g.compared
-		? gate_figures_json(&g.production) : json_null(), "after", gate_figures_json(&g.candidate))
-		: json_null();
+	json_t *golden = g.measured
+				 ? json_pack("{s:o, s:o}", "before",
+					     g.compared ? gate_figures_json(&g.production) : json_null(),
+					     "after", gate_figures_json(&g.candidate))
+				 : json_null();
 	json_object_set_new(out->report, "golden", golden);
-	json_object_set_new(out->report, "before", json_pack("{s:o, s:o}", "validation",
-		gate_figures_json(&j->before.val), "train", gate_figures_json(&j->before.train)));
-	json_object_set_new(out->report, "after", json_pack("{s:o, s:o}", "validation",
-		gate_figures_json(&j->best.val), "train", gate_figures_json(&j->best.train)));
+	json_object_set_new(out->report, "before",
+			    json_pack("{s:o, s:o}", "validation", gate_figures_json(&j->before.val),
+				      "train", gate_figures_json(&j->before.train)));
+	json_object_set_new(out->report, "after",
+			    json_pack("{s:o, s:o}", "validation", gate_figures_json(&j->best.val),
+				      "train", gate_figures_json(&j->best.train)));
 	json_object_set_new(out->report, "checks", gate_checks_json(&g));
 	ret = 0;
 cleanup:
@@ -219,12 +229,16 @@ int retrain_run(struct store *st, const struct config *cfg, const struct retrain
 		return -1;
 	}
 	if (reaped)
-		log_event(LOG_WARNING, 0, NULL, "retrain", "%d earlier retraining(s) stopped before "
-			  "deciding; their candidates are archived", reaped);
+		log_event(LOG_WARNING, 0, NULL, "retrain",
+			  "%d earlier retraining(s) stopped before "
+			  "deciding; their candidates are archived",
+			  reaped);
 	enum lookup got = store_release_get(st, 0, &j.prod, err);
 	if (got != LOOKUP_FOUND) {
 		if (got == LOOKUP_MISSING)
-			strbuf_addstr(err, "no release in production to retrain: run 'ragops run --inbox DIR' first");
+			strbuf_addstr(
+				err,
+				"no release in production to retrain: run 'ragops run --inbox DIR' first");
 		unlock_file(lock);
 		return -1;
 	}
@@ -239,7 +253,8 @@ int retrain_run(struct store *st, const struct config *cfg, const struct retrain
 	j.reasons = json_array();
 	out->report = json_object();
 	int rc = run_job(&j, out, err);
-	struct retraining_record rec = { .id = j.retraining, .release_id = out->release,
+	struct retraining_record rec = { .id = j.retraining,
+					 .release_id = out->release,
 					 .feedback_upto = j.data.feedback_upto,
 					 .feedback_hash = j.data.feedback_hash };
 	if (rc) {
@@ -257,8 +272,10 @@ int retrain_run(struct store *st, const struct config *cfg, const struct retrain
 	}
 	json_object_set_new(out->report, "retraining", json_integer(j.retraining));
 	json_object_set_new(out->report, "state", json_string(rec.state));
-	json_object_set_new(out->report, "promoted", json_boolean(!rc && !strcmp(rec.state, "promoted")));
-	json_object_set_new(out->report, "release", out->release ? json_integer(out->release) : json_null());
+	json_object_set_new(out->report, "promoted",
+			    json_boolean(!rc && !strcmp(rec.state, "promoted")));
+	json_object_set_new(out->report, "release",
+			    out->release ? json_integer(out->release) : json_null());
 	json_object_set_new(out->report, "production_before", json_integer(j.prod.id));
 	json_object_set_new(out->report, "data", data_json(&j.data));
 	json_object_set(out->report, "trained", j.trained);

@@ -22,16 +22,16 @@
 #include "store/store.h"
 
 struct retrain_options {
-	const char *actor;		/* the Unix user, "api", "auto" */
-	int shuffle_labels;		/* the control: right documents permuted between questions */
-	char *const *report_sets;	/* golden sets measured at every stage, never deciding */
+	const char *actor;        /* the Unix user, "api", "auto" */
+	int shuffle_labels;       /* the control: right documents permuted between questions */
+	char *const *report_sets; /* golden sets measured at every stage, never deciding */
 	size_t nreport_sets;
 };
 
 struct retrain_outcome {
-	long long retraining, release, production;	/* release: the candidate, 0 when none */
-	const char *state;		/* promoted | refused | nothing */
-	json_t *report;			/* owned: see the retrainings table */
+	long long retraining, release, production; /* release: the candidate, 0 when none */
+	const char *state;                         /* promoted | refused | nothing */
+	json_t *report;                            /* owned: see the retrainings table */
 	char message[600];
 };
 

@@ -63,9 +63,10 @@ static char **paths_of(const char *json, size_t *n)
 	json_t *v;
 	char **out = xcalloc(json_array_size(arr) + 1, sizeof(char *));
 	*n = 0;
-	json_array_foreach(arr, i, v) {
+	json_array_foreach(arr, i, v)
+	{
 		const char *p = json_is_string(v) ? json_string_value(v)
-			      : json_string_value(json_object_get(v, "document"));
+						  : json_string_value(json_object_get(v, "document"));
 		if (!p)
 			p = json_string_value(json_object_get(v, "doc"));
 		if (p && *p)
@@ -172,13 +173,14 @@ static void add_path(char ***list, size_t *n, const char *path)
 }
 
 /* Votes into right and wrong documents of the release; 0, or -1 when the store failed. */
-static int settle(struct store *st, long long release, struct retrain_data *d,
-		  struct retrain_example *e, struct pending *p, struct strbuf *err)
+static int settle(struct store *st, long long release, struct retrain_data *d, struct retrain_example *e,
+		  struct pending *p, struct strbuf *err)
 {
 	/* Most votes first. */
 	for (size_t i = 1; i < p->nvotes; i++)
 		for (size_t j = i; j > 0 && p->votes[j].plus - p->votes[j].minus >
-					       p->votes[j - 1].plus - p->votes[j - 1].minus; j--) {
+						    p->votes[j - 1].plus - p->votes[j - 1].minus;
+		     j--) {
 			struct vote t = p->votes[j];
 			p->votes[j] = p->votes[j - 1];
 			p->votes[j - 1] = t;
@@ -280,7 +282,9 @@ static void split(struct retrain_data *d, double validation_share)
 			char hex[SHA256_HEX_LEN + 1];
 			sha256_hex(d->items[i].question, strlen(d->items[i].question), hex);
 			bucket[i] = (unsigned)strtoul((char[9]){ hex[0], hex[1], hex[2], hex[3], hex[4],
-								   hex[5], hex[6], hex[7], 0 }, NULL, 16) % 1000;
+								 hex[5], hex[6], hex[7], 0 },
+						      NULL, 16) %
+				    1000;
 		}
 	}
 	unsigned cut = (unsigned)(validation_share * 1000);
@@ -367,8 +371,8 @@ static void shuffle_labels(struct retrain_data *d)
 	d->shuffled = 1;
 }
 
-int retrain_data_load(struct store *st, const struct config *cfg, long long release,
-		      long long upto, int shuffle, struct retrain_data *out, struct strbuf *err)
+int retrain_data_load(struct store *st, const struct config *cfg, long long release, long long upto,
+		      int shuffle, struct retrain_data *out, struct strbuf *err)
 {
 	struct feedback_record *rows = NULL;
 	size_t nrows = 0;
@@ -401,7 +405,8 @@ int retrain_data_load(struct store *st, const struct config *cfg, long long rele
 			continue;
 		}
 		size_t index;
-		struct retrain_example *e = example_for(out, &at, &pend, &npend, key, f->question, &index);
+		struct retrain_example *e = example_for(out, &at, &pend, &npend, key, f->question,
+							&index);
 		take_row(out, e, &pend[index], f);
 		free(key);
 	}
@@ -467,20 +472,21 @@ void retrain_golden(const struct retrain_data *d, enum retrain_split split, stru
 		g->question = xstrdup(e->question);
 		g->doc = xstrdup(e->right[0]);
 		g->kind = xstrdup("feedback");
-		g->lang = xstrdup(lang_code(lang_guess_short(e->question, strlen(e->question), LANG_FR)));
+		g->lang = xstrdup(
+			lang_code(lang_guess_short(e->question, strlen(e->question), LANG_FR)));
 	}
 }
 
 /* Share of the question's stems a passage holds (with its heading). */
-static double overlap(struct tokenizer *tok, const struct strmap *asked, size_t nasked,
-		      const char *text)
+static double overlap(struct tokenizer *tok, const struct strmap *asked, size_t nasked, const char *text)
 {
 	struct strmap has;
 	strmap_init(&has);
 	question_stems(tok, text, &has);
 	size_t shared = 0;
 	for (size_t i = 0; i < asked->cap; i++)
-		shared += asked->keys[i] && strmap_get(&has, asked->keys[i], strlen(asked->keys[i])) != NULL;
+		shared += asked->keys[i] &&
+			  strmap_get(&has, asked->keys[i], strlen(asked->keys[i])) != NULL;
 	strmap_release(&has);
 	return nasked ? (double)shared / (double)nasked : 0;
 }
@@ -514,7 +520,8 @@ static int pick_positive(struct store *st, long long release, struct retrain_exa
 	free(both);
 	double best = -1;
 	for (size_t i = 0; i < n; i++) {
-		char *whole = xasprintf("%s\n%s", chunks[i].heading ? chunks[i].heading : "", chunks[i].text);
+		char *whole = xasprintf("%s\n%s", chunks[i].heading ? chunks[i].heading : "",
+					chunks[i].text);
 		double o = overlap(tok, &asked, nasked, whole);
 		free(whole);
 		if (o > best) {
@@ -529,8 +536,8 @@ static int pick_positive(struct store *st, long long release, struct retrain_exa
 	return 0;
 }
 
-int retrain_data_retrieve(struct store *st, const struct config *cfg,
-			  const struct release_view *rel, struct retrain_data *d, struct strbuf *err)
+int retrain_data_retrieve(struct store *st, const struct config *cfg, const struct release_view *rel,
+			  struct retrain_data *d, struct strbuf *err)
 {
 	struct tokenizer *tok = tokenizer_new();
 	int ret = 0;
@@ -539,8 +546,8 @@ int retrain_data_retrieve(struct store *st, const struct config *cfg,
 		struct retrieval rt;
 		clear_retrieved(e);
 		e->trace.depth = cfg->retrain.ranker_depth;
-		enum retrieve_result rc = retrieve_traced(st, cfg, rel, e->question, NULL, 10,
-							  &e->trace, 1, &rt, err);
+		enum retrieve_result rc = retrieve_traced(st, cfg, rel, e->question, NULL, 10, &e->trace,
+							  1, &rt, err);
 		if (rc == RETRIEVE_BAD_QUERY || rc == RETRIEVE_TOO_LONG || rc == RETRIEVE_NOT_READY) {
 			strbuf_reset(err);
 			continue; /* nothing to search for: it still teaches the curated answers */
@@ -565,7 +572,8 @@ int retrain_data_retrieve(struct store *st, const struct config *cfg,
 			if (h > first_right + 2)
 				break;
 			e->negatives[e->nnegatives] = rt.hits[h].chunk_id;
-			e->negative_texts[e->nnegatives++] = xstrdup(rt.hits[h].text ? rt.hits[h].text : "");
+			e->negative_texts[e->nnegatives++] = xstrdup(rt.hits[h].text ? rt.hits[h].text
+										     : "");
 		}
 		e->context = xcalloc(CONTEXT_PASSAGES + 2, sizeof(char *));
 		if (e->positive_text)

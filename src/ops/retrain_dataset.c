@@ -8,8 +8,8 @@
 #include "ops/retrain_prepare.h"
 #include "retrieval/release.h"
 
-enum dataset_result retrain_dataset_prepare(struct store *st, const struct config *cfg,
-					    const char *dir, json_t **manifest, struct strbuf *err)
+enum dataset_result retrain_dataset_prepare(struct store *st, const struct config *cfg, const char *dir,
+					    json_t **manifest, struct strbuf *err)
 {
 	struct retrain_policy p;
 	struct retrain_data d;
@@ -29,8 +29,7 @@ enum dataset_result retrain_dataset_prepare(struct store *st, const struct confi
 	}
 	long long release = prod.id;
 	release_record_release(&prod);
-	if (retrain_should(st, cfg, &p, err) ||
-	    retrain_data_load(st, cfg, release, 0, 0, &d, err))
+	if (retrain_should(st, cfg, &p, err) || retrain_data_load(st, cfg, release, 0, 0, &d, err))
 		return DATASET_FAILED;
 	/*
 	 * A process that keeps a release loaded (serve, a program on the C

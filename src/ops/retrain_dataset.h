@@ -15,12 +15,12 @@
 #include "store/store.h"
 
 enum dataset_result {
-	DATASET_WRITTEN = 0,	/* *manifest is set (the caller's reference) */
-	DATASET_NO_PRODUCTION = 1,	/* no release in production yet: err says so */
+	DATASET_WRITTEN = 0,       /* *manifest is set (the caller's reference) */
+	DATASET_NO_PRODUCTION = 1, /* no release in production yet: err says so */
 	DATASET_FAILED = -1,
 };
 /* Write the datasets of the feedback so far under `dir`. */
-enum dataset_result retrain_dataset_prepare(struct store *st, const struct config *cfg,
-					    const char *dir, json_t **manifest, struct strbuf *err);
+enum dataset_result retrain_dataset_prepare(struct store *st, const struct config *cfg, const char *dir,
+					    json_t **manifest, struct strbuf *err);
 
 #endif

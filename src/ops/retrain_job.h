@@ -20,8 +20,8 @@ struct report_set {
 /* A stage measured on the held-out feedback questions, the training ones and the golden sets. */
 struct stage_figures {
 	struct gate_figures val, train;
-	struct gate_figures golden;	/* on validate.golden (questions == 0 without) */
-	int *val_ranks, *golden_ranks;	/* each question's rank of its document (0: none) */
+	struct gate_figures golden;    /* on validate.golden (questions == 0 without) */
+	int *val_ranks, *golden_ranks; /* each question's rank of its document (0: none) */
 };
 
 struct job {
@@ -34,17 +34,16 @@ struct job {
 	struct golden_set validation, train, golden;
 	struct report_set *sets;
 	size_t nsets;
-	struct stage_figures before;	/* production's */
-	struct stage_figures best;	/* the candidate's as it stands */
+	struct stage_figures before; /* production's */
+	struct stage_figures best;   /* the candidate's as it stands */
 	json_t *stages, *trained, *reasons;
-	int **ranks;			/* every rank array measured, freed at the end */
+	int **ranks; /* every rank array measured, freed at the end */
 	size_t nranks;
-	int changed;			/* something was kept */
+	int changed; /* something was kept */
 };
 
 /* A line of the report's reasons. */
-__attribute__((format(printf, 2, 3)))
-void retrain_reason(struct job *j, const char *fmt, ...);
+__attribute__((format(printf, 2, 3))) void retrain_reason(struct job *j, const char *fmt, ...);
 /* The candidate on the feedback questions, the golden sets and the report sets, as a stage row. */
 int retrain_measure(struct job *j, const char *stage, struct stage_figures *f, struct strbuf *err);
 /* Whether a part measured at `after` is kept (see retrain_judge.c). */

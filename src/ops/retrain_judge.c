@@ -14,7 +14,7 @@
 #include "retrieval/release.h"
 
 /* A part must raise more questions than chance would (sign test); a golden MRR loss over this is real. */
-#define GAIN_P 0.05
+#define GAIN_P   0.05
 #define MIN_GAIN 0.005
 
 void retrain_reason(struct job *j, const char *fmt, ...)
@@ -28,8 +28,7 @@ void retrain_reason(struct job *j, const char *fmt, ...)
 }
 
 /* The candidate on the feedback questions and the report sets, as a stage row. */
-int retrain_measure(struct job *j, const char *stage, struct stage_figures *f,
-			 struct strbuf *err)
+int retrain_measure(struct job *j, const char *stage, struct stage_figures *f, struct strbuf *err)
 {
 	release_forget(j->cand); /* its models changed since it was last loaded */
 	memset(f, 0, sizeof(*f));
@@ -38,8 +37,8 @@ int retrain_measure(struct job *j, const char *stage, struct stage_figures *f,
 	f->golden_ranks = j->ranks[j->nranks++] = xcalloc(j->golden.n + 1, sizeof(int));
 	if (gate_measure_ranks(j->st, j->cfg, &j->validation, j->cand, &f->val, f->val_ranks, err) ||
 	    gate_measure(j->st, j->cfg, &j->train, j->cand, &f->train, err) ||
-	    (j->golden.n && gate_measure_ranks(j->st, j->cfg, &j->golden, j->cand, &f->golden,
-						f->golden_ranks, err)))
+	    (j->golden.n &&
+	     gate_measure_ranks(j->st, j->cfg, &j->golden, j->cand, &f->golden, f->golden_ranks, err)))
 		return -1;
 	json_t *sets = json_object();
 	for (size_t i = 0; i < j->nsets; i++) {
@@ -50,11 +49,12 @@ int retrain_measure(struct job *j, const char *stage, struct stage_figures *f,
 		}
 		json_object_set_new(sets, j->sets[i].name, gate_figures_json(&g));
 	}
-	json_array_append_new(j->stages, json_pack("{s:s, s:o, s:o, s:o, s:o}", "stage", stage,
-						   "validation", gate_figures_json(&f->val),
-						   "train", gate_figures_json(&f->train), "golden",
-						   j->golden.n ? gate_figures_json(&f->golden) : json_null(),
-						   "sets", sets));
+	json_array_append_new(j->stages,
+			      json_pack("{s:s, s:o, s:o, s:o, s:o}", "stage", stage, "validation",
+					gate_figures_json(&f->val), "train",
+					gate_figures_json(&f->train), "golden",
+					j->golden.n ? gate_figures_json(&f->golden) : json_null(),
+					"sets", sets));
 	return 0;
 }
 
@@ -127,25 +127,30 @@ int retrain_worth_keeping(const struct job *j, const struct stage_figures *after
 }
 
 void retrain_trained(struct job *j, const char *component, const char *version, int kept,
-		    const struct stage_figures *after, const char *detail)
+		     const struct stage_figures *after, const char *detail)
 {
 	const struct stage_figures *b = &j->best;
-	json_array_append_new(j->trained, json_pack("{s:s, s:o, s:b, s:{s:f, s:f}, s:{s:f, s:f}, s:s}",
-		"component", component, "model", version && *version ? json_string(version) : json_null(),
-		"kept", kept, "validation_mrr", "before", b->val.mrr, "after", after->val.mrr,
-		"train_mrr", "before", b->train.mrr, "after", after->train.mrr, "detail", detail));
-	retrain_reason(j, "%s: %s (MRR on held-out feedback %.3f → %.3f, on trained feedback %.3f → %.3f)%s%s",
-	       component, kept ? "kept" : "left out", b->val.mrr, after->val.mrr, b->train.mrr,
-	       after->train.mrr, *detail ? ": " : "", detail);
+	json_array_append_new(j->trained,
+			      json_pack("{s:s, s:o, s:b, s:{s:f, s:f}, s:{s:f, s:f}, s:s}", "component",
+					component, "model",
+					version && *version ? json_string(version) : json_null(), "kept",
+					kept, "validation_mrr", "before", b->val.mrr, "after",
+					after->val.mrr, "train_mrr", "before", b->train.mrr, "after",
+					after->train.mrr, "detail", detail));
+	retrain_reason(
+		j, "%s: %s (MRR on held-out feedback %.3f → %.3f, on trained feedback %.3f → %.3f)%s%s",
+		component, kept ? "kept" : "left out", b->val.mrr, after->val.mrr, b->train.mrr,
+		after->train.mrr, *detail ? ": " : "", detail);
 }
 
 /* A learned model's figures as measured in its stage (the candidate with it attached). */
 int retrain_record_metrics(struct job *j, long long model_id, const struct stage_figures *f,
-			  struct strbuf *err)
+			   struct strbuf *err)
 {
 	json_t *m = json_pack("{s:I, s:o, s:o, s:o}", "retraining", (json_int_t)j->retraining,
-			      "validation", gate_figures_json(&f->val), "train", gate_figures_json(&f->train),
-			      "golden", j->golden.n ? gate_figures_json(&f->golden) : json_null());
+			      "validation", gate_figures_json(&f->val), "train",
+			      gate_figures_json(&f->train), "golden",
+			      j->golden.n ? gate_figures_json(&f->golden) : json_null());
 	char *text = json_dumps(m, JSON_COMPACT);
 	int rc = store_model_set_metrics(j->st, model_id, text, err);
 	free(text);
@@ -170,15 +175,15 @@ static long long production_model(struct job *j, const char *kind, struct strbuf
 
 /* Attach a learned model, measure, keep it or take it off again. */
 int retrain_try_model(struct job *j, const char *kind, json_t *body, const char *detail,
-		     struct strbuf *err)
+		      struct strbuf *err)
 {
 	long long model_id;
 	char version[64];
 	struct stage_figures after;
 	long long parent = production_model(j, kind, err);
 	int rc = parent < 0 ||
-		 learned_save(j->st, j->cfg, kind, body, parent, j->data.feedback_hash, NULL,
-			      &model_id, version, err) ||
+		 learned_save(j->st, j->cfg, kind, body, parent, j->data.feedback_hash, NULL, &model_id,
+			      version, err) ||
 		 store_release_set_model(j->st, j->cand, kind, model_id, err) ||
 		 retrain_measure(j, kind, &after, err);
 	if (rc || retrain_record_metrics(j, model_id, &after, err))
@@ -192,4 +197,3 @@ int retrain_try_model(struct job *j, const char *kind, json_t *body, const char 
 	}
 	return store_release_set_model(j->st, j->cand, kind, 0, err);
 }
-

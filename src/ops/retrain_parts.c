@@ -34,8 +34,9 @@ static int use_embedder(struct job *j, long long model_id, struct strbuf *err)
 int retrain_embedder(struct job *j, struct strbuf *err)
 {
 	const char *why = !j->prod.embedder_id ? "production has no embedder (too few chunks)"
-			  : strcmp(j->cfg->embed.embedder, "builtin") ? "an endpoint's model is not ours to refit"
-			  : NULL;
+			  : strcmp(j->cfg->embed.embedder, "builtin")
+				  ? "an endpoint's model is not ours to refit"
+				  : NULL;
 	if (why) {
 		retrain_reason(j, "embedder: not refit: %s", why);
 		return 0;
@@ -55,7 +56,8 @@ int retrain_embedder(struct job *j, struct strbuf *err)
 	    use_embedder(j, plain.model_id, err) || retrain_measure(j, "embedder refit", &f_plain, err))
 		goto cleanup;
 	/* (A refit on an unchanged corpus is production's own model: its record stays.) */
-	if (plain.model_id != j->prod.embedder_id && retrain_record_metrics(j, plain.model_id, &f_plain, err))
+	if (plain.model_id != j->prod.embedder_id &&
+	    retrain_record_metrics(j, plain.model_id, &f_plain, err))
 		goto cleanup;
 	f_pairs = f_plain;
 	with_pairs.model_id = 0;
@@ -78,9 +80,11 @@ int retrain_embedder(struct job *j, struct strbuf *err)
 		got = f_pairs;
 	}
 	int kept = retrain_worth_keeping(j, &got);
-	snprintf(detail, sizeof(detail), "refit on the corpus%s (held-out MRR %.3f; with %zu feedback "
-		 "pairs %.3f)", chosen == with_pairs.model_id ? " and the feedback pairs" : "",
-		 f_plain.val.mrr, npairs, f_pairs.val.mrr);
+	snprintf(detail, sizeof(detail),
+		 "refit on the corpus%s (held-out MRR %.3f; with %zu feedback "
+		 "pairs %.3f)",
+		 chosen == with_pairs.model_id ? " and the feedback pairs" : "", f_plain.val.mrr, npairs,
+		 f_pairs.val.mrr);
 	retrain_trained(j, "embedder", version, kept, &got, detail);
 	if (use_embedder(j, kept ? chosen : j->prod.embedder_id, err))
 		goto cleanup;
@@ -222,8 +226,10 @@ int retrain_ranker(struct job *j, struct strbuf *err)
 			       RANKER_FEATURES * sizeof(double));
 			int right = contains(e->right, e->nright, doc);
 			const long *d = doc ? strmap_get(&dv.at, doc, strlen(doc)) : NULL;
-			x[rows * RANKER_FEATURES + RF_DOC_PRIOR] =
-				d ? prior(&dv, (size_t)*d - 1, right, contains(e->wrong, e->nwrong, doc)) : 0;
+			x[rows * RANKER_FEATURES + RF_DOC_PRIOR] = d ? prior(&dv, (size_t)*d - 1, right,
+									     contains(e->wrong,
+										      e->nwrong, doc))
+								     : 0;
 			y[rows++] = right;
 		}
 	}
@@ -238,8 +244,10 @@ int retrain_ranker(struct job *j, struct strbuf *err)
 		retrain_reason(j, "ranker: not trained: %s", why.buf);
 	} else {
 		char detail[160];
-		snprintf(detail, sizeof(detail), "logistic regression on %zu candidates of the training "
-			 "questions, %zu documents with a feedback record", rows, dv.n);
+		snprintf(detail, sizeof(detail),
+			 "logistic regression on %zu candidates of the training "
+			 "questions, %zu documents with a feedback record",
+			 rows, dv.n);
 		json_t *body = ranker_to_json(rk);
 		ret = retrain_try_model(j, "ranker", body, detail, err);
 		json_decref(body);
@@ -357,8 +365,10 @@ int retrain_curated(struct job *j, struct strbuf *err)
 		free(fixed);
 	}
 	char detail[200];
-	snprintf(detail, sizeof(detail), "%zu corrections; closeness needed %.2f (the closest "
-		 "different questions seen: %.2f)", c->n, threshold, closest);
+	snprintf(detail, sizeof(detail),
+		 "%zu corrections; closeness needed %.2f (the closest "
+		 "different questions seen: %.2f)",
+		 c->n, threshold, closest);
 	json_t *body = curated_to_json(c);
 	int ret = retrain_try_model(j, "curated", body, detail, err);
 	json_decref(body);
@@ -381,8 +391,9 @@ int retrain_thresholds(struct job *j, struct strbuf *err)
 		unanswerable += both.items[i].doc == NULL;
 	if (!unanswerable) {
 		free(both.items);
-		retrain_reason(j, "thresholds: kept as configured (no unanswerable question to calibrate "
-		       "against: add some to validate.golden)");
+		retrain_reason(j,
+			       "thresholds: kept as configured (no unanswerable question to calibrate "
+			       "against: add some to validate.golden)");
 		return 0;
 	}
 	struct eval_report rep;
@@ -400,14 +411,17 @@ int retrain_thresholds(struct job *j, struct strbuf *err)
 	double now = rep.questions ? (double)right / (double)rep.questions : 0;
 	free(both.items); /* the questions belong to the sets */
 	if (rep.best_decision_rate < now + 1e-9) {
-		retrain_reason(j, "thresholds: kept as configured (they decide %.0f%% of %zu questions right; the "
-		       "best pair that never answers an unanswerable one, %.0f%%)", now * 100,
-		       rep.questions, rep.best_decision_rate * 100);
+		retrain_reason(
+			j,
+			"thresholds: kept as configured (they decide %.0f%% of %zu questions right; the "
+			"best pair that never answers an unanswerable one, %.0f%%)",
+			now * 100, rep.questions, rep.best_decision_rate * 100);
 		eval_report_release(&rep);
 		return 0;
 	}
 	char detail[200];
-	snprintf(detail, sizeof(detail), "min_evidence %.2f, min_similarity %.2f, deciding %.0f%% of "
+	snprintf(detail, sizeof(detail),
+		 "min_evidence %.2f, min_similarity %.2f, deciding %.0f%% of "
 		 "%zu questions right (%zu unanswerable), against %.0f%% as configured",
 		 rep.best_min_evidence, rep.best_min_similarity, rep.best_decision_rate * 100,
 		 rep.questions, unanswerable, now * 100);
@@ -419,4 +433,3 @@ int retrain_thresholds(struct job *j, struct strbuf *err)
 	json_decref(body);
 	return ret;
 }
-

@@ -33,8 +33,7 @@ static void detail(struct policy_rule *r, const char *fmt, ...)
 }
 
 /* The last retraining that decided something, if any: 0, 1 none, -1 error. */
-static enum lookup last_retraining(struct store *st, struct retraining_record *out,
-				   struct strbuf *err)
+static enum lookup last_retraining(struct store *st, struct retraining_record *out, struct strbuf *err)
 {
 	struct retraining_record *list = NULL;
 	size_t n = 0;
@@ -61,7 +60,8 @@ static int feedback_rules(struct store *st, const struct config *cfg, struct ret
 	p->feedback_total = (long long)n;
 	for (size_t i = 0; i < n; i++)
 		p->new_feedback += rows[i].id > last->feedback_upto;
-	struct policy_rule *r = rule(p, "new_feedback", last->id ? "since the last retraining" : "all time",
+	struct policy_rule *r = rule(p, "new_feedback",
+				     last->id ? "since the last retraining" : "all time",
 				     cfg->retrain.min_new_feedback);
 	r->measured = 1;
 	r->value = (double)p->new_feedback;
@@ -84,7 +84,8 @@ static int feedback_rules(struct store *st, const struct config *cfg, struct ret
 	r->value = rated ? sum / (double)rated : 0;
 	r->triggered = enough && r->value < r->threshold;
 	if (enough)
-		detail(r, "mean rating %.2f over %zu ratings (fires under %.2f)", r->value, rated, r->threshold);
+		detail(r, "mean rating %.2f over %zu ratings (fires under %.2f)", r->value, rated,
+		       r->threshold);
 	else
 		detail(r, "%zu rating%s in the window, fewer than retrain.min_ratings (%u)", rated,
 		       rated == 1 ? "" : "s", cfg->retrain.min_ratings);
@@ -112,9 +113,11 @@ static int corpus_rule(struct store *st, const struct config *cfg, struct retrai
 	r->measured = 1;
 	r->value = (double)(added + removed) / (double)(prod->chunks > 0 ? prod->chunks : 1);
 	r->triggered = r->value > r->threshold;
-	detail(r, "%lld chunks added and %lld removed since release %lld, where embedder %s was "
-	       "trained (%.0f%% of %lld)", added, removed, trained_on,
-	       prod->embedder_version ? prod->embedder_version : "?", r->value * 100, prod->chunks);
+	detail(r,
+	       "%lld chunks added and %lld removed since release %lld, where embedder %s was "
+	       "trained (%.0f%% of %lld)",
+	       added, removed, trained_on, prod->embedder_version ? prod->embedder_version : "?",
+	       r->value * 100, prod->chunks);
 	return 0;
 }
 
@@ -128,12 +131,13 @@ static int drift_rule(struct store *st, const struct config *cfg, struct retrain
 	for (size_t i = 0; i < n; i++)
 		declined += q[i].abstained != 0;
 	free(q);
-	struct policy_rule *r = rule(p, "query_drift", cfg->retrain.window, cfg->retrain.max_query_drift);
+	struct policy_rule *r = rule(p, "query_drift", cfg->retrain.window,
+				     cfg->retrain.max_query_drift);
 	r->measured = n >= cfg->retrain.min_ratings;
 	r->value = n ? (double)declined / (double)n : 0;
 	r->triggered = r->measured && r->value > r->threshold;
-	detail(r, "%zu of %zu recent questions found no source over the abstention thresholds",
-	       declined, n);
+	detail(r, "%zu of %zu recent questions found no source over the abstention thresholds", declined,
+	       n);
 	return 0;
 }
 
@@ -197,19 +201,23 @@ int retrain_should(struct store *st, const struct config *cfg, struct retrain_po
 	int no_prod = got == LOOKUP_MISSING;
 	long long since = time_now_ms() - parse_duration_ms(cfg->retrain.window);
 	int ret = feedback_rules(st, cfg, out, &last, since, err) ||
-		  corpus_rule(st, cfg, out, no_prod ? NULL : &prod, err) ||
-		  drift_rule(st, cfg, out, since, err) ||
-		  feedback_eval_rule(st, cfg, out, &last, no_prod ? NULL : &prod, err) ? -1 : 0;
+				  corpus_rule(st, cfg, out, no_prod ? NULL : &prod, err) ||
+				  drift_rule(st, cfg, out, since, err) ||
+				  feedback_eval_rule(st, cfg, out, &last, no_prod ? NULL : &prod, err)
+			  ? -1
+			  : 0;
 	if (!ret) {
 		struct strbuf fired = STRBUF_INIT;
 		for (size_t i = 0; i < out->n; i++)
 			if (out->rules[i].triggered)
 				strbuf_addf(&fired, "%s%s", fired.len ? ", " : "", out->rules[i].rule);
 		if (!out->feedback_total)
-			snprintf(out->reason, sizeof(out->reason), "no: there is no feedback yet, so nothing "
+			snprintf(out->reason, sizeof(out->reason),
+				 "no: there is no feedback yet, so nothing "
 				 "to learn from ('ragops feedback add' or the dashboard's ratings)");
 		else if (no_prod)
-			snprintf(out->reason, sizeof(out->reason), "no: there is no release in production "
+			snprintf(out->reason, sizeof(out->reason),
+				 "no: there is no release in production "
 				 "to improve ('ragops run --inbox DIR' first)");
 		else if (fired.len)
 			snprintf(out->reason, sizeof(out->reason), "yes: %s", fired.buf);
@@ -229,10 +237,12 @@ json_t *retrain_policy_json(const struct retrain_policy *p)
 	json_t *rules = json_array();
 	for (size_t i = 0; i < p->n; i++) {
 		const struct policy_rule *r = &p->rules[i];
-		json_array_append_new(rules, json_pack("{s:s, s:o, s:f, s:s, s:b, s:b, s:s}", "rule", r->rule,
-			"value", r->measured ? json_real(r->value) : json_null(), "threshold", r->threshold,
-			"window", r->window, "measured", r->measured, "triggered", r->triggered,
-			"detail", r->detail));
+		json_array_append_new(rules,
+				      json_pack("{s:s, s:o, s:f, s:s, s:b, s:b, s:s}", "rule", r->rule,
+						"value", r->measured ? json_real(r->value) : json_null(),
+						"threshold", r->threshold, "window", r->window,
+						"measured", r->measured, "triggered", r->triggered,
+						"detail", r->detail));
 	}
 	return json_pack("{s:b, s:s, s:I, s:I, s:o}", "retrain", p->retrain, "reason", p->reason,
 			 "feedback", (json_int_t)p->feedback_total, "new_feedback",

@@ -20,11 +20,11 @@
 #define POLICY_RULES 6
 
 struct policy_rule {
-	const char *rule;	/* new_feedback, mean_rating, low_rating_share, corpus_change,
+	const char *rule; /* new_feedback, mean_rating, low_rating_share, corpus_change,
 				   query_drift, feedback_eval */
 	double value, threshold;
-	const char *window;	/* "since the last retraining", "30d", ... */
-	int measured;		/* the figure exists (enough ratings, a past figure...) */
+	const char *window; /* "since the last retraining", "30d", ... */
+	int measured;       /* the figure exists (enough ratings, a past figure...) */
 	int triggered;
 	char detail[200];
 };
@@ -33,7 +33,7 @@ struct retrain_policy {
 	struct policy_rule rules[POLICY_RULES];
 	size_t n;
 	int retrain;
-	char reason[240];	/* the decision in one sentence */
+	char reason[240]; /* the decision in one sentence */
 	long long feedback_total, new_feedback;
 };
 

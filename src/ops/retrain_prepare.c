@@ -14,13 +14,13 @@
 #include "core/xalloc.h"
 #include "ops/scrub.h"
 
-#define SYSTEM_PROMPT \
+#define SYSTEM_PROMPT                                                                      \
 	"Answer the question from the passages given, citing them as [n]. If they do not " \
 	"hold the answer, say that you do not know."
 
 struct dataset {
 	const char *name;
-	struct strbuf lines[2];	/* train, validation */
+	struct strbuf lines[2]; /* train, validation */
 	size_t records[2];
 };
 
@@ -48,9 +48,10 @@ static void eval_record(struct dataset *ds, const struct retrain_example *e, siz
 		return;
 	char id[32];
 	snprintf(id, sizeof(id), "f%lld", e->feedback_id);
-	emit(ds, e->validation, json_pack("{s:s, s:o, s:s, s:s, s:n, s:[], s:s}", "id", id,
-		"question", clean(e->question, scrubbed), "lang", "fr", "doc", e->right[0],
-		"page", "phrases", "kind", "feedback"));
+	emit(ds, e->validation,
+	     json_pack("{s:s, s:o, s:s, s:s, s:n, s:[], s:s}", "id", id, "question",
+		       clean(e->question, scrubbed), "lang", "fr", "doc", e->right[0], "page", "phrases",
+		       "kind", "feedback"));
 }
 
 static void pair_records(struct dataset *ds, const struct retrain_example *e, size_t *scrubbed)
@@ -58,9 +59,10 @@ static void pair_records(struct dataset *ds, const struct retrain_example *e, si
 	if (!e->positive_text)
 		return;
 	for (size_t i = 0; i < e->nnegatives; i++)
-		emit(ds, e->validation, json_pack("{s:o, s:o, s:o}", "anchor", clean(e->question, scrubbed),
-			"positive", clean(e->positive_text, scrubbed),
-			"negative", clean(e->negative_texts[i], scrubbed)));
+		emit(ds, e->validation,
+		     json_pack("{s:o, s:o, s:o}", "anchor", clean(e->question, scrubbed), "positive",
+			       clean(e->positive_text, scrubbed), "negative",
+			       clean(e->negative_texts[i], scrubbed)));
 }
 
 static void sft_record(struct dataset *ds, const struct retrain_example *e, size_t *scrubbed)
@@ -71,17 +73,18 @@ static void sft_record(struct dataset *ds, const struct retrain_example *e, size
 	for (size_t i = 0; i < e->ncontext; i++)
 		strbuf_addf(&user, "[%zu] %s\n\n", i + 1, e->context[i]);
 	strbuf_addf(&user, "Question: %s", e->question);
-	emit(ds, e->validation, json_pack("{s:[{s:s, s:s}, {s:s, s:o}, {s:s, s:o}]}", "messages",
-		"role", "system", "content", SYSTEM_PROMPT,
-		"role", "user", "content", clean(user.buf, scrubbed),
-		"role", "assistant", "content", clean(e->corrected, scrubbed)));
+	emit(ds, e->validation,
+	     json_pack("{s:[{s:s, s:s}, {s:s, s:o}, {s:s, s:o}]}", "messages", "role", "system",
+		       "content", SYSTEM_PROMPT, "role", "user", "content", clean(user.buf, scrubbed),
+		       "role", "assistant", "content", clean(e->corrected, scrubbed)));
 	strbuf_release(&user);
 }
 
-int retrain_prepare(const struct retrain_data *d, long long release, json_t *policy,
-		    const char *dir, json_t **manifest, struct strbuf *err)
+int retrain_prepare(const struct retrain_data *d, long long release, json_t *policy, const char *dir,
+		    json_t **manifest, struct strbuf *err)
 {
-	struct dataset sets[3] = { { .name = "eval.jsonl" }, { .name = "pairs.jsonl" },
+	struct dataset sets[3] = { { .name = "eval.jsonl" },
+				   { .name = "pairs.jsonl" },
 				   { .name = "sft.jsonl" } };
 	size_t scrubbed = 0;
 	int ret = -1;
@@ -105,8 +108,9 @@ int retrain_prepare(const struct retrain_data *d, long long release, json_t *pol
 			sha256_hex(sets[s].lines[v].buf, sets[s].lines[v].len, hex);
 			made = write_file_atomic(path, sets[s].lines[v].buf, sets[s].lines[v].len, err);
 			char *name = xasprintf("%s/%s", splits[v], sets[s].name);
-			json_object_set_new(files, name, json_pack("{s:I, s:s}", "records",
-				(json_int_t)sets[s].records[v], "sha256", hex));
+			json_object_set_new(files, name,
+					    json_pack("{s:I, s:s}", "records",
+						      (json_int_t)sets[s].records[v], "sha256", hex));
 			free(name);
 			free(path);
 		}
@@ -119,18 +123,18 @@ int retrain_prepare(const struct retrain_data *d, long long release, json_t *pol
 		}
 	}
 	*manifest = json_pack("{s:s, s:I, s:I, s:o, s:{s:I, s:I, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I},"
-		" s:{s:I, s:I, s:I}, s:I, s:b, s:O}",
-		"ragops_version", RAGOPS_VERSION, "created_at", (json_int_t)time_now_ms(),
-		"release", (json_int_t)release, "files", files,
-		"feedback", "rows", (json_int_t)d->rows, "upto", (json_int_t)d->feedback_upto,
-		"sha256", d->feedback_hash, "examples", (json_int_t)d->n,
-		"duplicates", (json_int_t)d->duplicates, "missing_documents", (json_int_t)d->missing_docs,
-		"contradictory", (json_int_t)d->contradictory, "unlabelled", (json_int_t)d->unlabelled,
-		"short_corrections", (json_int_t)d->short_corrections, "groups", (json_int_t)d->groups,
-		"split", "train", (json_int_t)d->train, "validation", (json_int_t)d->validation,
-		"groups", (json_int_t)d->groups,
-		"scrubbed", (json_int_t)scrubbed, "shuffled_labels", d->shuffled,
-		"policy", policy ? policy : json_null());
+			      " s:{s:I, s:I, s:I}, s:I, s:b, s:O}",
+			      "ragops_version", RAGOPS_VERSION, "created_at", (json_int_t)time_now_ms(),
+			      "release", (json_int_t)release, "files", files, "feedback", "rows",
+			      (json_int_t)d->rows, "upto", (json_int_t)d->feedback_upto, "sha256",
+			      d->feedback_hash, "examples", (json_int_t)d->n, "duplicates",
+			      (json_int_t)d->duplicates, "missing_documents",
+			      (json_int_t)d->missing_docs, "contradictory", (json_int_t)d->contradictory,
+			      "unlabelled", (json_int_t)d->unlabelled, "short_corrections",
+			      (json_int_t)d->short_corrections, "groups", (json_int_t)d->groups, "split",
+			      "train", (json_int_t)d->train, "validation", (json_int_t)d->validation,
+			      "groups", (json_int_t)d->groups, "scrubbed", (json_int_t)scrubbed,
+			      "shuffled_labels", d->shuffled, "policy", policy ? policy : json_null());
 	char *text = json_dumps(*manifest, JSON_INDENT(2) | JSON_SORT_KEYS);
 	char *path = xasprintf("%s/manifest.json", dir);
 	ret = write_file_atomic(path, text, strlen(text), err) ? -1 : 0;

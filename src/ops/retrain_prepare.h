@@ -24,7 +24,7 @@
 #include "ops/retrain_data.h"
 
 /* Write the datasets of `d` (loaded and retrieved) under `dir`; *manifest gets the manifest. */
-int retrain_prepare(const struct retrain_data *d, long long release, json_t *policy,
-		    const char *dir, json_t **manifest, struct strbuf *err);
+int retrain_prepare(const struct retrain_data *d, long long release, json_t *policy, const char *dir,
+		    json_t **manifest, struct strbuf *err);
 
 #endif

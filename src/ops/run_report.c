@@ -7,8 +7,7 @@
 
 #include "core/json.h"
 
-enum lookup run_detail_load(struct store *st, long long id, struct run_detail *out,
-			    struct strbuf *err)
+enum lookup run_detail_load(struct store *st, long long id, struct run_detail *out, struct strbuf *err)
 {
 	memset(out, 0, sizeof(*out));
 	enum lookup got = store_run_get(st, id, &out->run, err);
@@ -51,19 +50,19 @@ json_t *run_to_json(const struct run_record *r, int with_params)
 	return json_pack("{s:I, s:s, s:s, s:I, s:o, s:o, s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I},"
 			 " s:I, s:I, s:I, s:I, s:{s:I, s:I, s:I, s:o}, s:o, s:o?}",
 			 "id", (json_int_t)r->id, "state", r->state, "trigger", r->trigger,
-			 "started_at_ms", (json_int_t)r->started_at,
-			 "ended_at_ms", r->ended_at ? json_integer(r->ended_at) : json_null(),
-			 "duration_s", r->ended_at ? json_real(run_seconds(r)) : json_null(),
-			 "documents", "seen", (json_int_t)s->docs_seen, "new", (json_int_t)s->docs_new,
-			 "changed", (json_int_t)s->docs_changed, "unchanged", (json_int_t)s->docs_unchanged,
+			 "started_at_ms", (json_int_t)r->started_at, "ended_at_ms",
+			 r->ended_at ? json_integer(r->ended_at) : json_null(), "duration_s",
+			 r->ended_at ? json_real(run_seconds(r)) : json_null(), "documents", "seen",
+			 (json_int_t)s->docs_seen, "new", (json_int_t)s->docs_new, "changed",
+			 (json_int_t)s->docs_changed, "unchanged", (json_int_t)s->docs_unchanged,
 			 "renamed", (json_int_t)s->docs_renamed, "deleted", (json_int_t)s->docs_deleted,
 			 "failed", (json_int_t)s->docs_failed, "pages", (json_int_t)s->pages,
-			 "pages_needing_ocr", (json_int_t)s->pages_needing_ocr, "chunks", (json_int_t)s->chunks,
-			 "characters", (json_int_t)s->chars,
-			 "ocr", "pages", (json_int_t)s->ocr_pages, "weak", (json_int_t)s->ocr_flagged,
-			 "failed", (json_int_t)s->ocr_failed,
-			 "mean_confidence", s->ocr_pages ? json_real(s->ocr_confidence) : json_null(),
-			 "error", json_str(r->error), "parameters", params);
+			 "pages_needing_ocr", (json_int_t)s->pages_needing_ocr, "chunks",
+			 (json_int_t)s->chunks, "characters", (json_int_t)s->chars, "ocr", "pages",
+			 (json_int_t)s->ocr_pages, "weak", (json_int_t)s->ocr_flagged, "failed",
+			 (json_int_t)s->ocr_failed, "mean_confidence",
+			 s->ocr_pages ? json_real(s->ocr_confidence) : json_null(), "error",
+			 json_str(r->error), "parameters", params);
 }
 
 static json_t *documents_json(const struct run_document *docs, size_t n)
@@ -71,12 +70,15 @@ static json_t *documents_json(const struct run_document *docs, size_t n)
 	json_t *arr = json_array();
 	for (size_t i = 0; i < n; i++) {
 		const struct run_document *r = &docs[i];
-		json_array_append_new(arr, json_pack("{s:o, s:s, s:i, s:i, s:i, s:i, s:o, s:o, s:o}",
-			"document", json_str(r->doc), "method", run_document_method(r), "pages", r->pages,
-			"text_pages", r->text_pages, "ocr_pages", r->ocr_pages,
-			"failed_pages", r->failed_pages,
-			"mean_confidence", r->ocr_pages ? json_real(r->confidence) : json_null(),
-			"weak_pages", json_str(r->flagged_pages), "error", json_str(r->error)));
+		json_array_append_new(arr,
+				      json_pack("{s:o, s:s, s:i, s:i, s:i, s:i, s:o, s:o, s:o}",
+						"document", json_str(r->doc), "method",
+						run_document_method(r), "pages", r->pages, "text_pages",
+						r->text_pages, "ocr_pages", r->ocr_pages, "failed_pages",
+						r->failed_pages, "mean_confidence",
+						r->ocr_pages ? json_real(r->confidence) : json_null(),
+						"weak_pages", json_str(r->flagged_pages), "error",
+						json_str(r->error)));
 	}
 	return arr;
 }
@@ -92,11 +94,11 @@ json_t *run_detail_to_json(const struct run_detail *d, const struct task_page *p
 			continue;
 		if (matching++ < page->offset || (page->limit && json_array_size(arr) >= page->limit))
 			continue;
-		json_array_append_new(arr, json_pack("{s:o, s:s, s:s, s:i, s:f, s:s?, s:o}",
-			"document", json_str(t->doc_path), "stage", t->stage,
-			"state", task_state_name(t->state), "attempts", t->attempts,
-			"duration_ms", t->duration_ms, "cache_key", t->cache_key,
-			"error", json_str(t->error)));
+		json_array_append_new(arr, json_pack("{s:o, s:s, s:s, s:i, s:f, s:s?, s:o}", "document",
+						     json_str(t->doc_path), "stage", t->stage, "state",
+						     task_state_name(t->state), "attempts", t->attempts,
+						     "duration_ms", t->duration_ms, "cache_key",
+						     t->cache_key, "error", json_str(t->error)));
 	}
 	json_object_set_new(j, "per_document", documents_json(d->docs, d->ndocs));
 	json_object_set_new(j, "tasks_total", json_integer((json_int_t)matching));

@@ -18,8 +18,7 @@ struct run_detail {
 };
 
 /* Run `id`, its tasks and documents. */
-enum lookup run_detail_load(struct store *st, long long id, struct run_detail *out,
-			    struct strbuf *err);
+enum lookup run_detail_load(struct store *st, long long id, struct run_detail *out, struct strbuf *err);
 void run_detail_release(struct run_detail *d);
 
 /* Seconds the run took, -1 while it runs. */

@@ -14,7 +14,7 @@
 
 struct rule {
 	const char *pattern, *replacement;
-	int (*accept)(const char *match, size_t len);	/* NULL: every match */
+	int (*accept)(const char *match, size_t len); /* NULL: every match */
 	regex_t re;
 };
 
@@ -56,10 +56,15 @@ static struct rule rules[] = {
 	{ "[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\\.[A-Za-z0-9-]+)+", "[email]", NULL, { 0 } },
 	/* A key starts a word: "dark-frame-subtraction" holds no "rk-" key. */
 	{ "(^|[^A-Za-z0-9])((sk|pk|rk)-[A-Za-z0-9_-]{16,}|gh[pousr]_[A-Za-z0-9]{20,}|AKIA[0-9A-Z]{16}|"
-	  "xox[abpr]-[A-Za-z0-9-]{10,}|[Bb]earer [A-Za-z0-9._~+/=-]{16,})", "\\1[secret]", NULL, { 0 } },
+	  "xox[abpr]-[A-Za-z0-9-]{10,}|[Bb]earer [A-Za-z0-9._~+/=-]{16,})",
+	  "\\1[secret]",
+	  NULL,
+	  { 0 } },
 	/* Bank accounts: country, check digits, then groups of four (before phones eat the digits). */
-	{ "(^|[^A-Za-z0-9])[A-Z]{2}[0-9]{2}( ?[A-Z0-9]{4}){2,7}( ?[A-Z0-9]{1,4})?", "\\1[iban]",
-	  iban_digits, { 0 } },
+	{ "(^|[^A-Za-z0-9])[A-Z]{2}[0-9]{2}( ?[A-Z0-9]{4}){2,7}( ?[A-Z0-9]{1,4})?",
+	  "\\1[iban]",
+	  iban_digits,
+	  { 0 } },
 	/* Long runs mixing letters and digits: hex digests, base64 keys. */
 	{ "[A-Za-z0-9+/=]{32,}", "[secret]", mixed, { 0 } },
 	{ "\\+?\\(?[0-9]{1,4}\\)?([ .-]?[0-9]{1,4}){3,6}", "[phone]", enough_digits, { 0 } },

@@ -133,8 +133,8 @@ static json_t *last_run_json(const struct run_record *last, size_t n)
 {
 	if (!n)
 		return json_null();
-	return json_pack("{s:I, s:s, s:o}", "id", (json_int_t)last->id, "state", last->state,
-			 "ended_at", json_time(last->ended_at));
+	return json_pack("{s:I, s:s, s:o}", "id", (json_int_t)last->id, "state", last->state, "ended_at",
+			 json_time(last->ended_at));
 }
 
 static json_t *pipeline_json(const struct summary_rows *rows)
@@ -160,14 +160,13 @@ static json_t *pipeline_json(const struct summary_rows *rows)
 	qsort(secs, nsecs, sizeof(*secs), cmp_double);
 	json_t *j = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o, s:o, s:o, s:o}",
 			      "runs", (json_int_t)rows->nruns, "completed", (json_int_t)completed,
-			      "failed", (json_int_t)failed, "crashed", (json_int_t)crashed,
-			      "refused", (json_int_t)refused,
-			      "documents_processed", (json_int_t)docs,
+			      "failed", (json_int_t)failed, "crashed", (json_int_t)crashed, "refused",
+			      (json_int_t)refused, "documents_processed", (json_int_t)docs,
 			      "documents_failed", (json_int_t)docs_failed, "pages", (json_int_t)pages,
-			      "ocr_pages", (json_int_t)ocr.pages,
-			      "ocr_success_rate", ratio(ocr.succeeded, ocr.pages),
-			      "ocr_mean_confidence", ocr_confidence(&ocr),
-			      "run_seconds_p50", real_or_null(nsecs > 0, nsecs ? percentile(secs, nsecs, 0.5) : 0),
+			      "ocr_pages", (json_int_t)ocr.pages, "ocr_success_rate",
+			      ratio(ocr.succeeded, ocr.pages), "ocr_mean_confidence",
+			      ocr_confidence(&ocr), "run_seconds_p50",
+			      real_or_null(nsecs > 0, nsecs ? percentile(secs, nsecs, 0.5) : 0),
 			      "last_run", last_run_json(rows->last, rows->nlast));
 	free(secs);
 	return j;
@@ -178,13 +177,13 @@ static json_t *run_json(const struct summary_run *r)
 	struct ocr_tally ocr = { 0 };
 	ocr_add(&ocr, r);
 	return json_pack("{s:I, s:o, s:s, s:I, s:I, s:I, s:I, s:o, s:o, s:o}", "id", (json_int_t)r->id,
-			 "started_at", json_time(r->started_at), "state", r->state,
-			 "documents", (json_int_t)r->documents, "failed", (json_int_t)r->failed,
-			 "pages", (json_int_t)r->pages, "ocr_pages", (json_int_t)r->ocr_pages,
-			 "ocr_success_rate", ratio(r->ocr_succeeded, r->ocr_pages),
-			 "ocr_mean_confidence", ocr_confidence(&ocr),
-			 "duration_s", real_or_null(run_has_duration(r),
-						    (double)(r->ended_at - r->started_at) / 1000.0));
+			 "started_at", json_time(r->started_at), "state", r->state, "documents",
+			 (json_int_t)r->documents, "failed", (json_int_t)r->failed, "pages",
+			 (json_int_t)r->pages, "ocr_pages", (json_int_t)r->ocr_pages, "ocr_success_rate",
+			 ratio(r->ocr_succeeded, r->ocr_pages), "ocr_mean_confidence",
+			 ocr_confidence(&ocr), "duration_s",
+			 real_or_null(run_has_duration(r),
+				      (double)(r->ended_at - r->started_at) / 1000.0));
 }
 
 static json_t *runs_json(const struct summary_rows *rows, int max_runs)
@@ -201,13 +200,12 @@ static json_t *rag_json(const struct summary_rows *rows)
 {
 	struct answer_stats s;
 	answer_stats(rows->queries, rows->nqueries, &s);
-	return json_pack("{s:I, s:I, s:o, s:o, s:o, s:o, s:o}", "queries", (json_int_t)s.n,
-			 "abstained", (json_int_t)s.abstained,
-			 "abstention_rate", ratio((long long)s.abstained, (long long)s.n),
-			 "latency_ms_p50", real_or_null(s.n > 0, s.p50),
-			 "latency_ms_p95", real_or_null(s.n > 0, s.p95),
-			 "answer_chars_mean", real_or_null(s.n > 0, s.chars_mean),
-			 "sources_mean", real_or_null(s.n > 0, s.sources_mean));
+	return json_pack("{s:I, s:I, s:o, s:o, s:o, s:o, s:o}", "queries", (json_int_t)s.n, "abstained",
+			 (json_int_t)s.abstained, "abstention_rate",
+			 ratio((long long)s.abstained, (long long)s.n), "latency_ms_p50",
+			 real_or_null(s.n > 0, s.p50), "latency_ms_p95", real_or_null(s.n > 0, s.p95),
+			 "answer_chars_mean", real_or_null(s.n > 0, s.chars_mean), "sources_mean",
+			 real_or_null(s.n > 0, s.sources_mean));
 }
 
 /* What one UTC day adds up to, besides its questions. */
@@ -217,21 +215,20 @@ struct day_acc {
 	double rating_sum;
 };
 
-static json_t *day_json(long long day, const struct summary_query *q, size_t nq,
-			const struct day_acc *a)
+static json_t *day_json(long long day, const struct summary_query *q, size_t nq, const struct day_acc *a)
 {
 	struct answer_stats s;
 	char label[16];
 	day_label(day, label, sizeof(label));
 	answer_stats(q, nq, &s);
-	return json_pack("{s:s, s:I, s:o, s:o, s:o, s:o, s:I, s:o, s:I, s:o}", "day", label,
-			 "queries", (json_int_t)s.n, "latency_ms_p50", real_or_null(s.n > 0, s.p50),
-			 "latency_ms_p95", real_or_null(s.n > 0, s.p95),
-			 "answer_chars_mean", real_or_null(s.n > 0, s.chars_mean),
-			 "sources_mean", real_or_null(s.n > 0, s.sources_mean),
-			 "feedback", (json_int_t)a->feedback,
-			 "rating_mean", real_or_null(a->feedback > 0, a->feedback > 0
-						     ? a->rating_sum / (double)a->feedback : 0),
+	return json_pack("{s:s, s:I, s:o, s:o, s:o, s:o, s:I, s:o, s:I, s:o}", "day", label, "queries",
+			 (json_int_t)s.n, "latency_ms_p50", real_or_null(s.n > 0, s.p50),
+			 "latency_ms_p95", real_or_null(s.n > 0, s.p95), "answer_chars_mean",
+			 real_or_null(s.n > 0, s.chars_mean), "sources_mean",
+			 real_or_null(s.n > 0, s.sources_mean), "feedback", (json_int_t)a->feedback,
+			 "rating_mean",
+			 real_or_null(a->feedback > 0,
+				      a->feedback > 0 ? a->rating_sum / (double)a->feedback : 0),
 			 "ocr_pages", (json_int_t)a->ocr.pages, "ocr_mean_confidence",
 			 ocr_confidence(&a->ocr));
 }
@@ -282,9 +279,9 @@ static json_t *ratings_json(const struct summary_rows *rows)
 	}
 	size_t n = rows->nratings;
 	return json_pack("{s:I, s:o, s:{s:I, s:I, s:I, s:I, s:I}}", "count", (json_int_t)n, "mean",
-			 real_or_null(n > 0, n ? sum / (double)n : 0), "distribution",
-			 "1", (json_int_t)by[1], "2", (json_int_t)by[2], "3", (json_int_t)by[3],
-			 "4", (json_int_t)by[4], "5", (json_int_t)by[5]);
+			 real_or_null(n > 0, n ? sum / (double)n : 0), "distribution", "1",
+			 (json_int_t)by[1], "2", (json_int_t)by[2], "3", (json_int_t)by[3], "4",
+			 (json_int_t)by[4], "5", (json_int_t)by[5]);
 }
 
 /* A scrubbed copy of `text` as a JSON string, null for NULL. */
@@ -307,16 +304,17 @@ static json_t *recent_json(const struct summary_rows *rows)
 	json_t *arr = json_array();
 	for (size_t i = 0; i < rows->nrecent; i++) {
 		const struct feedback_record *f = &rows->recent[i];
-		json_array_append_new(arr, json_pack("{s:I, s:o, s:i, s:o, s:o, s:o}",
-			"id", (json_int_t)f->id, "timestamp", json_time(f->created_at),
-			"rating", f->rating, "question", scrubbed_str(f->question),
-			"feedback_text", scrubbed_str(f->text), "corrected_answer", scrubbed_str(f->corrected)));
+		json_array_append_new(arr, json_pack("{s:I, s:o, s:i, s:o, s:o, s:o}", "id",
+						     (json_int_t)f->id, "timestamp",
+						     json_time(f->created_at), "rating", f->rating,
+						     "question", scrubbed_str(f->question),
+						     "feedback_text", scrubbed_str(f->text),
+						     "corrected_answer", scrubbed_str(f->corrected)));
 	}
 	return arr;
 }
 
-static int load_rows(struct store *st, long long since, struct summary_rows *rows,
-		     struct strbuf *err)
+static int load_rows(struct store *st, long long since, struct summary_rows *rows, struct strbuf *err)
 {
 	struct feedback_filter recent = { .since_ms = since, .limit = SUMMARY_RECENT_FEEDBACK };
 	if (store_summary_runs(st, since, &rows->runs, &rows->nruns, err) ||
@@ -343,10 +341,10 @@ static json_t *release_brief(const struct release_record *r)
 {
 	json_t *m = json_loads(r->metrics ? r->metrics : "", 0, NULL);
 	json_t *recall = json_object_get(m, "recall_at_5"), *mrr = json_object_get(m, "mrr");
-	json_t *j = json_pack("{s:I, s:s, s:o, s:I, s:O, s:O}", "id", (json_int_t)r->id,
-			      "state", r->state, "created_at", json_time(r->created_at),
-			      "chunks", (json_int_t)r->chunks, "recall_at_5", recall ? recall : json_null(),
-			      "mrr", mrr ? mrr : json_null());
+	json_t *j = json_pack("{s:I, s:s, s:o, s:I, s:O, s:O}", "id", (json_int_t)r->id, "state",
+			      r->state, "created_at", json_time(r->created_at), "chunks",
+			      (json_int_t)r->chunks, "recall_at_5", recall ? recall : json_null(), "mrr",
+			      mrr ? mrr : json_null());
 	json_decref(m);
 	return j;
 }
@@ -378,10 +376,10 @@ static json_t *releases_json(struct store *st, long long since, struct strbuf *e
 		refused += gate && !strcmp(ev[i].action, "refuse");
 		by_hand += !gate && strcmp(ev[i].actor, "migration");
 	}
-	json_t *j = json_pack("{s:o, s:o, s:I, s:I, s:I}",
-			      "production", has_prod ? release_brief(&prod) : json_null(),
-			      "newest", !has_latest || (has_prod && latest.id == prod.id) ? json_null()
-										  : release_brief(&latest),
+	json_t *j = json_pack("{s:o, s:o, s:I, s:I, s:I}", "production",
+			      has_prod ? release_brief(&prod) : json_null(), "newest",
+			      !has_latest || (has_prod && latest.id == prod.id) ? json_null()
+										: release_brief(&latest),
 			      "promoted", (json_int_t)promoted, "refused", (json_int_t)refused,
 			      "changed_by_hand", (json_int_t)by_hand);
 	release_events_free(ev, nev);
@@ -412,10 +410,10 @@ json_t *summary_build(struct store *st, const struct config *cfg, long long wind
 		goto cleanup;
 	format_window(window_ms, window, sizeof(window));
 	j = json_pack("{s:s, s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "window", window,
-		      "window_ms", (json_int_t)window_ms, "generated_at", json_time(now),
-		      "pipeline", pipeline_json(&rows), "releases", releases, "runs", runs_json(&rows, max_runs),
-		      "rag", rag_json(&rows), "days", days_json(&rows, since, now),
-		      "ratings", ratings_json(&rows), "recent_feedback", recent_json(&rows));
+		      "window_ms", (json_int_t)window_ms, "generated_at", json_time(now), "pipeline",
+		      pipeline_json(&rows), "releases", releases, "runs", runs_json(&rows, max_runs),
+		      "rag", rag_json(&rows), "days", days_json(&rows, since, now), "ratings",
+		      ratings_json(&rows), "recent_feedback", recent_json(&rows));
 cleanup:
 	release_rows(&rows);
 	return j;

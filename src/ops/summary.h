@@ -31,7 +31,7 @@
 #include "core/strbuf.h"
 #include "store/store.h"
 
-#define SUMMARY_MAX_DAYS 90
+#define SUMMARY_MAX_DAYS        90
 #define SUMMARY_RECENT_FEEDBACK 10
 
 /*

@@ -26,9 +26,9 @@ char *document_text(const struct extracted *doc, size_t *len)
 static int is_abbreviation(const char *word, size_t len)
 {
 	static const char *const abbrevs[] = {
-		"m", "mm", "mme", "mlle", "dr", "pr", "st", "ste", "p", "pp", "cf", "ex", "etc",
-		"fig", "env", "vol", "no", "n°", "vs", "mr", "mrs", "ms", "e.g", "i.e", "approx",
-		"max", "min", "chap", "éd", "ed", "av", "apr", "j.-c", NULL,
+		"m",      "mm",  "mme", "mlle", "dr", "pr", "st", "ste", "p",    "pp", "cf",  "ex",
+		"etc",    "fig", "env", "vol",  "no", "n°", "vs", "mr",  "mrs",  "ms", "e.g", "i.e",
+		"approx", "max", "min", "chap", "éd", "ed", "av", "apr", "j.-c", NULL,
 	};
 	if (len == 1 && isupper((unsigned char)word[0]))
 		return 1; /* an initial: "J. Smith" */
@@ -93,7 +93,7 @@ size_t sentence_split(const char *text, size_t len, size_t *ends, size_t max_end
 struct unit {
 	size_t start, end; /* offsets in the document text */
 	int page;
-	int heading;	   /* a heading block: starts a new chunk */
+	int heading; /* a heading block: starts a new chunk */
 	int level;
 };
 
@@ -109,8 +109,8 @@ static void add_unit(struct units *u, size_t start, size_t end, int page, int he
 }
 
 /* Split [start, end) at spaces into pieces of at most `target` bytes. */
-static void add_long_sentence(struct units *u, const char *text, size_t start, size_t end,
-			      int page, size_t target)
+static void add_long_sentence(struct units *u, const char *text, size_t start, size_t end, int page,
+			      size_t target)
 {
 	while (end - start > target) {
 		size_t cut = start + target;
@@ -130,8 +130,7 @@ static void add_long_sentence(struct units *u, const char *text, size_t start, s
 		add_unit(u, start, end, page, 0, 0);
 }
 
-static void build_units(const struct extracted *doc, const char *text, size_t target,
-			struct units *u)
+static void build_units(const struct extracted *doc, const char *text, size_t target, struct units *u)
 {
 	size_t off = 0;
 	size_t max_ends = 64;
@@ -156,7 +155,8 @@ static void build_units(const struct extracted *doc, const char *text, size_t ta
 				while (s < ends[k] && blk->text[s] == ' ')
 					s++;
 				if (ends[k] > s)
-					add_long_sentence(u, text, off + s, off + ends[k], blk->page, target);
+					add_long_sentence(u, text, off + s, off + ends[k], blk->page,
+							  target);
 				s = ends[k];
 			}
 		}
@@ -218,8 +218,7 @@ static void emit(struct chunk_list *cl, const char *text, const struct units *u,
 	}
 }
 
-int chunk_document(const struct extracted *doc, const struct config *cfg, struct chunk **out,
-		   size_t *n)
+int chunk_document(const struct extracted *doc, const struct config *cfg, struct chunk **out, size_t *n)
 {
 	size_t len;
 	char *text = document_text(doc, &len);
@@ -245,7 +244,8 @@ int chunk_document(const struct extracted *doc, const struct config *cfg, struct
 				/* Carry whole sentences back for context, within a section. */
 				if (!section_break && overlap) {
 					size_t k = i;
-					while (k > first + 1 && u.items[i - 1].end - u.items[k - 1].start <= overlap &&
+					while (k > first + 1 &&
+					       u.items[i - 1].end - u.items[k - 1].start <= overlap &&
 					       !u.items[k - 1].heading)
 						k--;
 					while (k < i && cur->end - u.items[k].start > target)

@@ -16,8 +16,7 @@
 /* Join the blocks into the document text the offsets refer to ("\n\n" between blocks). */
 char *document_text(const struct extracted *doc, size_t *len);
 
-int chunk_document(const struct extracted *doc, const struct config *cfg, struct chunk **out,
-		   size_t *n);
+int chunk_document(const struct extracted *doc, const struct config *cfg, struct chunk **out, size_t *n);
 
 /*
  * Sentence ends in `text`: calls fn with the end offset of each sentence

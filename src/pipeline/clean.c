@@ -23,7 +23,8 @@ static int prev_is_letter(const char *s, size_t i)
 	utf8proc_int32_t cp;
 	if (utf8proc_iterate((const utf8proc_uint8_t *)s + j, (utf8proc_ssize_t)(i - j), &cp) <= 0)
 		return 0;
-	return utf8proc_category(cp) <= UTF8PROC_CATEGORY_LO && utf8proc_category(cp) >= UTF8PROC_CATEGORY_LU;
+	return utf8proc_category(cp) <= UTF8PROC_CATEGORY_LO &&
+	       utf8proc_category(cp) >= UTF8PROC_CATEGORY_LU;
 }
 
 static int starts_lowercase(const char *s)
@@ -48,8 +49,8 @@ char *clean_block_text(const char *text, size_t *hyphens_joined)
 			 * "expo-\nsition" -> "exposition": a word cut at a line end.
 			 * "Jean-\nPierre" -> "Jean-Pierre": a compound keeps its hyphen.
 			 */
-			if (out.len && out.buf[out.len - 1] == '-' && prev_is_letter(out.buf, out.len - 1) &&
-			    next < len) {
+			if (out.len && out.buf[out.len - 1] == '-' &&
+			    prev_is_letter(out.buf, out.len - 1) && next < len) {
 				if (starts_lowercase(text + next)) {
 					strbuf_setlen(&out, out.len - 1);
 					if (hyphens_joined)
@@ -95,8 +96,7 @@ static int is_garbage(const char *s)
 	return content + other == 0 || (content + other >= 3 && content * 2 < content + other);
 }
 
-int clean_is_garbage_ocr_line(const char *line, size_t len, float confidence,
-			      const struct config *cfg)
+int clean_is_garbage_ocr_line(const char *line, size_t len, float confidence, const struct config *cfg)
 {
 	if (confidence >= cfg->ocr.garbage_line_confidence)
 		return 0;

@@ -20,8 +20,7 @@ void clean_document(struct extracted *doc, const struct config *cfg, struct clea
  * An OCR line whose words Tesseract is unsure of and that is mostly
  * symbols is noise (a smudge, a rule, a photo's texture): drop it.
  */
-int clean_is_garbage_ocr_line(const char *line, size_t len, float confidence,
-			      const struct config *cfg);
+int clean_is_garbage_ocr_line(const char *line, size_t len, float confidence, const struct config *cfg);
 
 /* One block's text: join lines, rejoin hyphenated words, collapse spaces. */
 char *clean_block_text(const char *text, size_t *hyphens_joined);

@@ -18,8 +18,8 @@
 
 int collect_is_ignored_name(const char *name)
 {
-	static const char *const temp_suffixes[] = { "~", ".tmp", ".temp", ".part", ".partial",
-						     ".crdownload", ".swp", ".swx", ".bak", NULL };
+	static const char *const temp_suffixes[] = { "~",           ".tmp", ".temp", ".part", ".partial",
+						     ".crdownload", ".swp", ".swx",  ".bak",  NULL };
 	if (name[0] == '.' || name[0] == '~' || name[0] == '#')
 		return 1; /* hidden, Office "~$x.docx" locks, Emacs "#x#" */
 	for (const char *const *s = temp_suffixes; *s; s++)
@@ -98,7 +98,7 @@ static void add_link(struct walk *w, const char *relpath, const char *path)
 	} else if (!S_ISREG(st.st_mode)) {
 		return;
 	} else if (w->exclude && is_under(target, w->exclude)) {
-		w->scan->skipped++;	/* our own files */
+		w->scan->skipped++; /* our own files */
 	} else if (!is_under(target, w->root)) {
 		struct found_file *f = new_file(w, relpath, &st);
 		f->refused = xasprintf("a symbolic link leading out of the inbox (to %s): not followed",
@@ -113,8 +113,10 @@ static void walk_dir(struct walk *w, const char *rel)
 	char *dirpath = *rel ? xasprintf("%s/%s", w->root, rel) : xstrdup(w->root);
 	DIR *dir = opendir(dirpath);
 	if (!dir) {
-		log_event(LOG_WARNING, 0, dirpath, "collect", "cannot read folder: %s; files under it "
-			  "are left as they were", strerror(errno));
+		log_event(LOG_WARNING, 0, dirpath, "collect",
+			  "cannot read folder: %s; files under it "
+			  "are left as they were",
+			  strerror(errno));
 		w->scan->root_complete[w->root_index] = 0;
 		free(dirpath);
 		return;

@@ -15,22 +15,22 @@
 #include "core/strbuf.h"
 
 struct found_file {
-	char *root;	/* canonical inbox folder */
-	char *relpath;	/* path under it */
-	char *path;	/* root/relpath */
+	char *root;    /* canonical inbox folder */
+	char *relpath; /* path under it */
+	char *path;    /* root/relpath */
 	long long size, mtime;
 	struct file_stamp stamp; /* taken before hashing: see file_stamp_check */
 	char sha256[SHA256_HEX_LEN + 1];
-	char *refused;	/* why the file cannot be taken, or NULL */
+	char *refused; /* why the file cannot be taken, or NULL */
 };
 
 struct scan {
 	struct found_file *files; /* sorted by root, then relpath */
 	size_t n, alloc;
-	char **roots;		  /* canonical inbox folders */
+	char **roots;                 /* canonical inbox folders */
 	unsigned char *root_complete; /* 0 when a folder could not be read: no deletions there */
 	size_t nroots;
-	size_t skipped;		  /* hidden and temporary files */
+	size_t skipped; /* hidden and temporary files */
 	double seconds;
 };
 

@@ -90,8 +90,8 @@ enum doc_type detect_type(const unsigned char *p, size_t n)
 
 const char *doc_type_name(enum doc_type type)
 {
-	static const char *const names[] = { "empty", "binary", "pdf", "png", "jpeg",
-					     "tiff", "text", "markdown", "html" };
+	static const char *const names[] = { "empty", "binary", "pdf",      "png", "jpeg",
+					     "tiff",  "text",   "markdown", "html" };
 	return names[type];
 }
 

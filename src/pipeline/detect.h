@@ -7,8 +7,15 @@
 #include <stddef.h>
 
 enum doc_type {
-	TYPE_EMPTY, TYPE_BINARY, TYPE_PDF, TYPE_PNG, TYPE_JPEG, TYPE_TIFF,
-	TYPE_TEXT, TYPE_MARKDOWN, TYPE_HTML,
+	TYPE_EMPTY,
+	TYPE_BINARY,
+	TYPE_PDF,
+	TYPE_PNG,
+	TYPE_JPEG,
+	TYPE_TIFF,
+	TYPE_TEXT,
+	TYPE_MARKDOWN,
+	TYPE_HTML,
 };
 
 /* Bytes detect_type wants to see (the start of the file). */

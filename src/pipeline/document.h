@@ -13,8 +13,8 @@ enum block_kind { BLOCK_PARAGRAPH, BLOCK_HEADING };
 
 struct block {
 	enum block_kind kind;
-	int level;	/* heading level, 1 = top */
-	int page;	/* 1-based */
+	int level; /* heading level, 1 = top */
+	int page;  /* 1-based */
 	char *text;
 };
 
@@ -24,11 +24,11 @@ struct extracted {
 	struct page_record *pages;
 	size_t npages, pages_alloc;
 	char *title;
-	const char *encoding;	/* static name, NULL for binary formats */
-	size_t repaired;	/* invalid UTF-8 sequences replaced */
-	char **strings;		/* owned by the document: what pages[] point to */
+	const char *encoding; /* static name, NULL for binary formats */
+	size_t repaired;      /* invalid UTF-8 sequences replaced */
+	char **strings;       /* owned by the document: what pages[] point to */
 	size_t nstrings;
-	char **warnings;	/* what extraction changed or skipped, for the log */
+	char **warnings; /* what extraction changed or skipped, for the log */
 	size_t nwarnings;
 };
 
@@ -37,8 +37,7 @@ void extracted_add_block(struct extracted *doc, enum block_kind kind, int level,
 void extracted_add_page(struct extracted *doc, int page_no, enum page_method method, int chars);
 void extracted_release(struct extracted *doc);
 /* Record something the reader of the log should know ("tags nested too deep: dropped"). */
-void extracted_warn(struct extracted *doc, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+void extracted_warn(struct extracted *doc, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Keep `s` (allocated) alive as long as the document; returns it. */
 const char *extracted_keep(struct extracted *doc, char *s);
 /* Drop the blocks of one page (its text is being replaced, e.g. by OCR). */
@@ -48,7 +47,7 @@ void extracted_sort_blocks(struct extracted *doc);
 
 struct chunk {
 	int page_start, page_end;
-	char *heading;		/* heading path, " › " between levels */
+	char *heading;               /* heading path, " › " between levels */
 	size_t char_start, char_end; /* byte offsets in the cleaned document text */
 	char *text;
 };

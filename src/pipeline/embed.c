@@ -115,7 +115,9 @@ static struct embedder *train(const struct config *cfg, struct chunk_text *chunk
 static long long parent_model(const struct release_record *parent, const char *name)
 {
 	return parent && parent->embedder_id && parent->embedder_name &&
-	       !strcmp(parent->embedder_name, name) ? parent->embedder_id : 0;
+			       !strcmp(parent->embedder_name, name)
+		       ? parent->embedder_id
+		       : 0;
 }
 
 /*
@@ -134,8 +136,10 @@ static int record_dimension(struct store *st, long long model_id, int dim, struc
 	json_decref(p);
 	int rc = 0;
 	if (had && had != dim) {
-		strbuf_addf(err, "the endpoint answers %d-dimension vectors for '%s', which gave %d "
-			    "before: name the new model differently (embed.model)", dim, m.version, had);
+		strbuf_addf(err,
+			    "the endpoint answers %d-dimension vectors for '%s', which gave %d "
+			    "before: name the new model differently (embed.model)",
+			    dim, m.version, had);
 		rc = -1;
 	} else if (!had) {
 		char *params = xasprintf("{\"dim\":%d}", dim);
@@ -201,8 +205,12 @@ static int embed_remote(struct store *st, const struct config *cfg, long long re
 		out->model_id = base;
 	} else {
 		/* Registered before its vectors: the same name later finds the vectors it has. */
-		struct model_record m = { .kind = "embedder", .name = "openai", .version = name,
-					  .path = cfg->embed.url, .params = "{}", .metrics = "{}",
+		struct model_record m = { .kind = "embedder",
+					  .name = "openai",
+					  .version = name,
+					  .path = cfg->embed.url,
+					  .params = "{}",
+					  .metrics = "{}",
 					  .parent_id = base };
 		if (store_model_register(st, &m, err))
 			goto cleanup;
@@ -221,9 +229,9 @@ cleanup:
 }
 
 /* Train a new built-in embedder on the release's chunks (and extra documents) and embed them all. */
-static int embed_trained(struct store *st, const struct config *cfg, long long release,
-			 long long base, const char *const *extra, size_t nextra,
-			 struct embed_outcome *out, struct strbuf *err)
+static int embed_trained(struct store *st, const struct config *cfg, long long release, long long base,
+			 const char *const *extra, size_t nextra, struct embed_outcome *out,
+			 struct strbuf *err)
 {
 	struct chunk_text *all = NULL, *todo = NULL;
 	size_t nall = 0, ntodo = 0;
@@ -239,11 +247,15 @@ static int embed_trained(struct store *st, const struct config *cfg, long long r
 	char *relpath = xasprintf("models/%s.lsa", embedder_version(e));
 	char *path = xasprintf("%s/%s", cfg->data_dir, relpath);
 	char *params = xasprintf("{\"dim\":%d,\"features\":%d,\"chunks\":%zu,\"min_df\":%u,"
-				 "\"extra_documents\":%zu}", embedder_dim(e), embedder_features(e), nall,
-				 cfg->embed.min_df, nextra);
-	struct model_record m = { .kind = "embedder", .name = "builtin",
-				  .version = (char *)embedder_version(e), .path = relpath,
-				  .params = params, .metrics = "{}", .parent_id = base,
+				 "\"extra_documents\":%zu}",
+				 embedder_dim(e), embedder_features(e), nall, cfg->embed.min_df, nextra);
+	struct model_record m = { .kind = "embedder",
+				  .name = "builtin",
+				  .version = (char *)embedder_version(e),
+				  .path = relpath,
+				  .params = params,
+				  .metrics = "{}",
+				  .parent_id = base,
 				  .data_hash = data_hash };
 	int rc = mkdir_p(dir) || embedder_save(e, path, err) || store_model_register(st, &m, err);
 	free(dir);
@@ -274,9 +286,8 @@ cleanup:
 	return ret;
 }
 
-int embed_release(struct store *st, const struct config *cfg, long long release,
-		  long long chunks, const struct release_record *parent, struct embed_outcome *out,
-		  struct strbuf *err)
+int embed_release(struct store *st, const struct config *cfg, long long release, long long chunks,
+		  const struct release_record *parent, struct embed_outcome *out, struct strbuf *err)
 {
 	double t0 = time_mono();
 	struct chunk_text *missing = NULL;
@@ -284,7 +295,7 @@ int embed_release(struct store *st, const struct config *cfg, long long release,
 	struct embedder *e = NULL;
 	int ret = -1;
 	memset(out, 0, sizeof(*out));
-	flow_crash_point("embed");	/* for the crash and fault-injection tests */
+	flow_crash_point("embed"); /* for the crash and fault-injection tests */
 	if (!strcmp(cfg->embed.embedder, "openai")) {
 		ret = embed_remote(st, cfg, release, parent, out, err);
 		out->seconds = time_mono() - t0;
@@ -322,7 +333,8 @@ int embed_refit(struct store *st, const struct config *cfg, long long release, l
 	double t0 = time_mono();
 	memset(out, 0, sizeof(*out));
 	if (strcmp(cfg->embed.embedder, "builtin")) {
-		strbuf_addstr(err, "only the built-in embedder is refit (embed.embedder is an endpoint's)");
+		strbuf_addstr(err,
+			      "only the built-in embedder is refit (embed.embedder is an endpoint's)");
 		return -1;
 	}
 	int ret = embed_trained(st, cfg, release, parent, extra, nextra, out, err);

@@ -15,17 +15,16 @@
 #include "store/store.h"
 
 struct embed_outcome {
-	int trained;		/* a new model was trained */
-	size_t embedded;	/* chunks given a vector */
-	long long model_id;	/* the release's embedder */
+	int trained;        /* a new model was trained */
+	size_t embedded;    /* chunks given a vector */
+	long long model_id; /* the release's embedder */
 	char version[64];
 	double seconds;
 };
 
 /* Vectors for every chunk of `release` (chunks: how many it holds), over `parent` (NULL: none). */
-int embed_release(struct store *st, const struct config *cfg, long long release,
-		  long long chunks, const struct release_record *parent, struct embed_outcome *out,
-		  struct strbuf *err);
+int embed_release(struct store *st, const struct config *cfg, long long release, long long chunks,
+		  const struct release_record *parent, struct embed_outcome *out, struct strbuf *err);
 
 /*
  * Train a new built-in embedder on release `release`'s chunks and `extra`

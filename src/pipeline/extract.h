@@ -22,14 +22,14 @@ const struct config *extractor_config(const struct extractor *ex);
  * Extract `path` of the given type into `out`.  On failure returns -1 with
  * the cause in `err` ("PDF is encrypted: a password is required").
  */
-int extract_document(struct extractor *ex, const char *path, enum doc_type type,
-		     struct extracted *out, struct strbuf *err);
+int extract_document(struct extractor *ex, const char *path, enum doc_type type, struct extracted *out,
+		     struct strbuf *err);
 
 /* The format-specific parts, for extract_document and tests. */
 int extract_pdf(struct extractor *ex, const char *path, struct extracted *out, struct strbuf *err);
 /* A page image file: every page needs OCR; only headers are read here. */
-int extract_image(struct extractor *ex, const char *path, enum doc_type type,
-		  struct extracted *out, struct strbuf *err);
+int extract_image(struct extractor *ex, const char *path, enum doc_type type, struct extracted *out,
+		  struct strbuf *err);
 int extract_plain_text(const char *text, size_t len, struct extracted *out);
 int extract_markdown(const char *text, size_t len, struct extracted *out);
 int extract_html(const char *text, size_t len, struct extracted *out);

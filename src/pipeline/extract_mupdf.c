@@ -54,8 +54,8 @@ void extractor_free(struct extractor *ex)
 struct raw_block {
 	int page;
 	char *text;
-	float size;	/* dominant font size of its characters */
-	int bold;	/* every character bold */
+	float size; /* dominant font size of its characters */
+	int bold;   /* every character bold */
 	int lines;
 };
 
@@ -88,8 +88,8 @@ static void append_utf8(struct strbuf *sb, int c)
 }
 
 struct page_scan {
-	int chars;	 /* non-space characters of the text layer */
-	int letters;	 /* of which letters */
+	int chars;   /* non-space characters of the text layer */
+	int letters; /* of which letters */
 	double image_area, page_area;
 };
 
@@ -158,14 +158,13 @@ static int page_has_marks(fz_context *ctx, fz_page *page)
 {
 	fz_rect box = fz_empty_rect;
 	fz_device *dev = fz_new_bbox_device(ctx, &box);
-	fz_try(ctx) {
+	fz_try(ctx)
+	{
 		fz_run_page(ctx, page, dev, fz_identity, NULL);
 		fz_close_device(ctx, dev);
 	}
-	fz_always(ctx)
-		fz_drop_device(ctx, dev);
-	fz_catch(ctx)
-		fz_rethrow(ctx);
+	fz_always(ctx) fz_drop_device(ctx, dev);
+	fz_catch(ctx) fz_rethrow(ctx);
 	return !fz_is_empty_rect(box);
 }
 
@@ -238,8 +237,8 @@ static void classify_blocks(struct raw_doc *raw, const struct config *cfg,
 	}
 }
 
-int extract_image(struct extractor *ex, const char *path, enum doc_type type,
-		  struct extracted *out, struct strbuf *err)
+int extract_image(struct extractor *ex, const char *path, enum doc_type type, struct extracted *out,
+		  struct strbuf *err)
 {
 	int pages;
 	if (image_page_count(path, type, &pages, err))
@@ -277,7 +276,8 @@ int extract_pdf(struct extractor *ex, const char *path, struct extracted *out, s
 	volatile int ret = -1;
 
 	ex->current_path = path;
-	fz_try(ctx) {
+	fz_try(ctx)
+	{
 		stm = fz_open_file(ctx, path);
 		doc = fz_open_document_with_stream(ctx, "application/pdf", stm);
 		if (fz_needs_password(ctx, doc) && !fz_authenticate_password(ctx, doc, ""))
@@ -286,8 +286,9 @@ int extract_pdf(struct extractor *ex, const char *path, struct extracted *out, s
 		if (npages <= 0)
 			fz_throw(ctx, FZ_ERROR_GENERIC, "the PDF has no pages");
 		if ((unsigned)npages > ex->cfg->collect.max_pages)
-			fz_throw(ctx, FZ_ERROR_GENERIC, "the PDF has %d pages, over collect.max_pages (%u)",
-				 npages, ex->cfg->collect.max_pages);
+			fz_throw(ctx, FZ_ERROR_GENERIC,
+				 "the PDF has %d pages, over collect.max_pages (%u)", npages,
+				 ex->cfg->collect.max_pages);
 		char title[512];
 		if (fz_lookup_metadata(ctx, doc, FZ_META_INFO_TITLE, title, sizeof(title)) > 1)
 			out->title = xstrdup(title);
@@ -315,13 +316,15 @@ int extract_pdf(struct extractor *ex, const char *path, struct extracted *out, s
 		classify_blocks(raw, ex->cfg, has_text, out);
 		ret = 0;
 	}
-	fz_always(ctx) {
+	fz_always(ctx)
+	{
 		fz_drop_stext_page(ctx, tp);
 		fz_drop_page(ctx, page);
 		fz_drop_document(ctx, doc);
 		fz_drop_stream(ctx, stm);
 	}
-	fz_catch(ctx) {
+	fz_catch(ctx)
+	{
 		const char *msg = fz_caught_message(ctx);
 		if (strstr(msg, "cannot recognize version marker") || strstr(msg, "no objects found") ||
 		    strstr(msg, "startxref") || strstr(msg, "trailer"))

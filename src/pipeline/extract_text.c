@@ -76,8 +76,8 @@ static void flush_paragraph(struct extracted *out, struct strbuf *para)
 	strbuf_rtrim(para);
 	if (para->len) {
 		int level = text_heading_level(para->buf, para->len);
-		extracted_add_block(out, level ? BLOCK_HEADING : BLOCK_PARAGRAPH, level, 1,
-				    para->buf, para->len);
+		extracted_add_block(out, level ? BLOCK_HEADING : BLOCK_PARAGRAPH, level, 1, para->buf,
+				    para->len);
 	}
 	strbuf_reset(para);
 }
@@ -101,8 +101,8 @@ int extract_plain_text(const char *text, size_t len, struct extracted *out)
 			flush_paragraph(out, &para);
 			lines_in_para = 0;
 		} else if (lines_in_para == 1 && (is_rule(line, n, '=') || is_rule(line, n, '-'))) {
-			extracted_add_block(out, BLOCK_HEADING, line[lead] == '=' ? 1 : 2, 1,
-					    para.buf, para.len);
+			extracted_add_block(out, BLOCK_HEADING, line[lead] == '=' ? 1 : 2, 1, para.buf,
+					    para.len);
 			strbuf_reset(&para);
 			lines_in_para = 0;
 		} else {
@@ -149,9 +149,11 @@ int extract_markdown(const char *text, size_t len, struct extracted *out)
 			if (ev == CMARK_EVENT_ENTER) {
 				strbuf_reset(&cur);
 			} else if (cur.len) {
-				int level = type == CMARK_NODE_HEADING ? cmark_node_get_heading_level(node) : 0;
-				extracted_add_block(out, level ? BLOCK_HEADING : BLOCK_PARAGRAPH, level, 1,
-						    cur.buf, cur.len);
+				int level = type == CMARK_NODE_HEADING
+						    ? cmark_node_get_heading_level(node)
+						    : 0;
+				extracted_add_block(out, level ? BLOCK_HEADING : BLOCK_PARAGRAPH, level,
+						    1, cur.buf, cur.len);
 				strbuf_reset(&cur);
 			}
 			break;
@@ -188,10 +190,18 @@ static void html_flush(struct html_walk *w, int level)
 static int html_skipped(GumboTag tag)
 {
 	switch (tag) {
-	case GUMBO_TAG_SCRIPT: case GUMBO_TAG_STYLE: case GUMBO_TAG_NOSCRIPT:
-	case GUMBO_TAG_TEMPLATE: case GUMBO_TAG_HEAD: case GUMBO_TAG_NAV:
-	case GUMBO_TAG_SVG: case GUMBO_TAG_IFRAME: case GUMBO_TAG_OBJECT:
-	case GUMBO_TAG_FORM: case GUMBO_TAG_BUTTON: case GUMBO_TAG_SELECT:
+	case GUMBO_TAG_SCRIPT:
+	case GUMBO_TAG_STYLE:
+	case GUMBO_TAG_NOSCRIPT:
+	case GUMBO_TAG_TEMPLATE:
+	case GUMBO_TAG_HEAD:
+	case GUMBO_TAG_NAV:
+	case GUMBO_TAG_SVG:
+	case GUMBO_TAG_IFRAME:
+	case GUMBO_TAG_OBJECT:
+	case GUMBO_TAG_FORM:
+	case GUMBO_TAG_BUTTON:
+	case GUMBO_TAG_SELECT:
 		return 1;
 	default:
 		return 0;
@@ -201,13 +211,32 @@ static int html_skipped(GumboTag tag)
 static int html_block(GumboTag tag)
 {
 	switch (tag) {
-	case GUMBO_TAG_P: case GUMBO_TAG_DIV: case GUMBO_TAG_LI: case GUMBO_TAG_UL:
-	case GUMBO_TAG_OL: case GUMBO_TAG_TD: case GUMBO_TAG_TH: case GUMBO_TAG_TR:
-	case GUMBO_TAG_TABLE: case GUMBO_TAG_PRE: case GUMBO_TAG_BLOCKQUOTE:
-	case GUMBO_TAG_SECTION: case GUMBO_TAG_ARTICLE: case GUMBO_TAG_HEADER:
-	case GUMBO_TAG_FOOTER: case GUMBO_TAG_MAIN: case GUMBO_TAG_ASIDE: case GUMBO_TAG_DL:
-	case GUMBO_TAG_DT: case GUMBO_TAG_DD: case GUMBO_TAG_FIGURE: case GUMBO_TAG_FIGCAPTION:
-	case GUMBO_TAG_HR: case GUMBO_TAG_BODY: case GUMBO_TAG_CAPTION: case GUMBO_TAG_ADDRESS:
+	case GUMBO_TAG_P:
+	case GUMBO_TAG_DIV:
+	case GUMBO_TAG_LI:
+	case GUMBO_TAG_UL:
+	case GUMBO_TAG_OL:
+	case GUMBO_TAG_TD:
+	case GUMBO_TAG_TH:
+	case GUMBO_TAG_TR:
+	case GUMBO_TAG_TABLE:
+	case GUMBO_TAG_PRE:
+	case GUMBO_TAG_BLOCKQUOTE:
+	case GUMBO_TAG_SECTION:
+	case GUMBO_TAG_ARTICLE:
+	case GUMBO_TAG_HEADER:
+	case GUMBO_TAG_FOOTER:
+	case GUMBO_TAG_MAIN:
+	case GUMBO_TAG_ASIDE:
+	case GUMBO_TAG_DL:
+	case GUMBO_TAG_DT:
+	case GUMBO_TAG_DD:
+	case GUMBO_TAG_FIGURE:
+	case GUMBO_TAG_FIGCAPTION:
+	case GUMBO_TAG_HR:
+	case GUMBO_TAG_BODY:
+	case GUMBO_TAG_CAPTION:
+	case GUMBO_TAG_ADDRESS:
 		return 1;
 	default:
 		return 0;
@@ -217,13 +246,20 @@ static int html_block(GumboTag tag)
 static int html_heading_level(GumboTag tag)
 {
 	switch (tag) {
-	case GUMBO_TAG_H1: return 1;
-	case GUMBO_TAG_H2: return 2;
-	case GUMBO_TAG_H3: return 3;
-	case GUMBO_TAG_H4: return 4;
-	case GUMBO_TAG_H5: return 5;
-	case GUMBO_TAG_H6: return 6;
-	default: return 0;
+	case GUMBO_TAG_H1:
+		return 1;
+	case GUMBO_TAG_H2:
+		return 2;
+	case GUMBO_TAG_H3:
+		return 3;
+	case GUMBO_TAG_H4:
+		return 4;
+	case GUMBO_TAG_H5:
+		return 5;
+	case GUMBO_TAG_H6:
+		return 6;
+	default:
+		return 0;
 	}
 }
 
@@ -266,7 +302,10 @@ static void html_leave(struct html_walk *w, const GumboNode *node)
 /* Depth first with a stack of our own: a deep tree is not a deep recursion. */
 static void html_walk(struct html_walk *w, GumboNode *root)
 {
-	struct frame { GumboNode *node; unsigned next; } *stack = NULL;
+	struct frame {
+		GumboNode *node;
+		unsigned next;
+	} *stack = NULL;
 	size_t depth = 0, alloc = 0;
 	if (root->type != GUMBO_NODE_ELEMENT || !html_enter(w, root))
 		return;
@@ -317,8 +356,10 @@ int extract_html(const char *text, size_t len, struct extracted *out)
 	int deepest;
 	char *flat = html_limit_depth(text, len, HTML_MAX_DEPTH, &flat_len, &dropped, &deepest);
 	if (flat)
-		extracted_warn(out, "HTML nested %d elements deep: %zu tags deeper than %d ignored, "
-			       "their text kept", deepest, dropped, HTML_MAX_DEPTH);
+		extracted_warn(out,
+			       "HTML nested %d elements deep: %zu tags deeper than %d ignored, "
+			       "their text kept",
+			       deepest, dropped, HTML_MAX_DEPTH);
 	GumboOutput *doc = gumbo_parse_with_options(&kGumboDefaultOptions, flat ? flat : text,
 						    flat ? flat_len : len);
 	struct html_walk w = { .out = out, .cur = STRBUF_INIT };
@@ -335,8 +376,8 @@ int extract_html(const char *text, size_t len, struct extracted *out)
 
 /* --- dispatch ------------------------------------------------------------ */
 
-int extract_document(struct extractor *ex, const char *path, enum doc_type type,
-		     struct extracted *out, struct strbuf *err)
+int extract_document(struct extractor *ex, const char *path, enum doc_type type, struct extracted *out,
+		     struct strbuf *err)
 {
 	struct strbuf raw = STRBUF_INIT, text = STRBUF_INIT;
 	int ret = -1;
@@ -347,23 +388,29 @@ int extract_document(struct extractor *ex, const char *path, enum doc_type type,
 		char have[32], max[32];
 		format_size(have, sizeof(have), (double)st.st_size);
 		format_size(max, sizeof(max), (double)limit);
-		strbuf_addf(err, "the file grew to %s since it was collected, over "
-			    "collect.max_file_size (%s)", have, max);
+		strbuf_addf(err,
+			    "the file grew to %s since it was collected, over "
+			    "collect.max_file_size (%s)",
+			    have, max);
 		return -1;
 	}
 	switch (type) {
 	case TYPE_PDF:
 		return extract_pdf(ex, path, out, err);
-	case TYPE_PNG: case TYPE_JPEG: case TYPE_TIFF:
+	case TYPE_PNG:
+	case TYPE_JPEG:
+	case TYPE_TIFF:
 		return extract_image(ex, path, type, out, err);
 	case TYPE_EMPTY:
 		strbuf_addstr(err, "the file is empty (0 bytes)");
 		return -1;
 	case TYPE_BINARY:
 		strbuf_addstr(err, "the content is binary data, not a supported document "
-			      "(PDF, PNG, JPEG, TIFF, text, Markdown or HTML)");
+				   "(PDF, PNG, JPEG, TIFF, text, Markdown or HTML)");
 		return -1;
-	case TYPE_TEXT: case TYPE_MARKDOWN: case TYPE_HTML:
+	case TYPE_TEXT:
+	case TYPE_MARKDOWN:
+	case TYPE_HTML:
 		break;
 	}
 	if (read_file(path, &raw, (size_t)limit, err))
@@ -371,7 +418,7 @@ int extract_document(struct extractor *ex, const char *path, enum doc_type type,
 	enum text_encoding enc = text_decode(raw.buf, raw.len, &text, &out->repaired);
 	if (enc == ENC_BINARY) {
 		strbuf_addstr(err, "the text is neither UTF-8 nor Windows-1252: control bytes "
-			      "suggest binary data");
+				   "suggest binary data");
 		goto cleanup;
 	}
 	out->encoding = text_encoding_name(enc);

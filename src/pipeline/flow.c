@@ -28,9 +28,8 @@ void flow_cache_keys(const struct flow *fl, const char *sha, stage_keys keys)
 	strbuf_release(&sb);
 }
 
-struct task_record flow_task(struct flow *fl, const char *doc_path, enum stage s,
-			     enum task_state state, long long started, double ms, const char *error,
-			     stage_keys keys)
+struct task_record flow_task(struct flow *fl, const char *doc_path, enum stage s, enum task_state state,
+			     long long started, double ms, const char *error, stage_keys keys)
 {
 	struct task_record t = { 0 };
 	t.run_id = fl->run_id;

@@ -24,7 +24,7 @@ struct failure {
 struct doc_ocr {
 	char *doc;
 	int pages;
-	double confidence;	/* mean over its pages with words */
+	double confidence; /* mean over its pages with words */
 };
 
 struct flow {
@@ -32,8 +32,8 @@ struct flow {
 	const struct config *cfg;
 	long long run_id;
 	struct extractor *ex;
-	struct parser_pool *parsers;	/* NULL: parse in this process (ingest.isolate=false) */
-	struct ocr_stage *ocr;		/* created when a page first needs OCR */
+	struct parser_pool *parsers; /* NULL: parse in this process (ingest.isolate=false) */
+	struct ocr_stage *ocr;       /* created when a page first needs OCR */
 	struct ocr_stats ocr_stats;
 	struct embed_outcome embed;
 	struct lexicon_outcome lexicon;
@@ -43,10 +43,10 @@ struct flow {
 	double stage_seconds[NSTAGES + 1]; /* + collect */
 	struct failure *failures;
 	size_t nfailures, failures_alloc;
-	struct task_record *cached;	/* tasks of unchanged documents, saved in one batch */
+	struct task_record *cached; /* tasks of unchanged documents, saved in one batch */
 	size_t ncached, cached_alloc;
 	struct progress *progress;
-	double publish_seconds;		/* the candidate release: embed, lexicon, gate, retention */
+	double publish_seconds; /* the candidate release: embed, lexicon, gate, retention */
 };
 
 /* Record a stage run once for the whole corpus (embed, lexicon, validate...) as a task on "(corpus)". */
@@ -67,9 +67,8 @@ typedef char stage_keys[NSTAGES][SHA256_HEX_LEN + 1];
  */
 void flow_cache_keys(const struct flow *fl, const char *sha, stage_keys keys);
 /* A task record; `keys` may be NULL for tasks outside the cached stages. */
-struct task_record flow_task(struct flow *fl, const char *doc_path, enum stage s,
-			     enum task_state state, long long started, double ms, const char *error,
-			     stage_keys keys);
+struct task_record flow_task(struct flow *fl, const char *doc_path, enum stage s, enum task_state state,
+			     long long started, double ms, const char *error, stage_keys keys);
 /* Fill a document record from what is on disk; keeps its id and indexed content. */
 void flow_doc_from_file(struct doc_record *d, const struct found_file *f, const char *type);
 /* Record a failed document (its last good chunks stay) with its tasks. */
@@ -94,8 +93,8 @@ int process_ocr_pages(const struct flow *fl, const struct doc_job *job);
 void process_ocr(struct flow *fl, struct doc_job **jobs, size_t n);
 void process_finish(struct flow *fl, struct doc_job *job);
 
-void write_run_metrics(struct flow *fl, const struct run_options *opts,
-		       const struct run_outcome *out, const char *path);
+void write_run_metrics(struct flow *fl, const struct run_options *opts, const struct run_outcome *out,
+		       const char *path);
 
 /* A progress line on a terminal: documents, OCR pages, pages/s, ETA. */
 struct progress *progress_new(size_t documents);

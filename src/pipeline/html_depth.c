@@ -22,10 +22,11 @@ static int name_in(const char *name, size_t len, const char *const *list)
 static int not_counted(const char *name, size_t len)
 {
 	static const char *const flat[] = {
-		"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta",
-		"param", "source", "track", "wbr", "keygen",			/* void */
-		"p", "li", "dt", "dd", "tr", "td", "th", "option", "optgroup", "rb", "rt",
-		"rp", "thead", "tbody", "tfoot", "colgroup", "html", "head", "body", /* end optional */
+		"area",     "base", "br",    "col",    "embed", "hr",    "img",    "input",
+		"link",     "meta", "param", "source", "track", "wbr",   "keygen", /* void */
+		"p",        "li",   "dt",    "dd",     "tr",    "td",    "th",     "option",
+		"optgroup", "rb",   "rt",    "rp",     "thead", "tbody", "tfoot",  "colgroup",
+		"html",     "head", "body", /* end optional */
 		NULL,
 	};
 	return name_in(name, len, flat);
@@ -35,16 +36,16 @@ static int not_counted(const char *name, size_t len)
 static int raw_text(const char *name, size_t len)
 {
 	static const char *const raw[] = {
-		"script", "style", "textarea", "title", "xmp", "iframe", "noembed",
-		"noframes", "plaintext", NULL,
+		"script", "style",   "textarea", "title",     "xmp",
+		"iframe", "noembed", "noframes", "plaintext", NULL,
 	};
 	return name_in(name, len, raw);
 }
 
 static int is_name_char(char c)
 {
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-	       c == '-' || c == ':' || c == '_';
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+	       c == ':' || c == '_';
 }
 
 /* The end of the tag starting at `p` (just past '>'), quotes respected. */
@@ -86,7 +87,7 @@ static const char *skip_past(const char *p, const char *end, const char *what)
 struct depth_scan {
 	const char *text;
 	struct strbuf out;
-	const char *copied;	/* text before this point is in `out` (once dropping began) */
+	const char *copied; /* text before this point is in `out` (once dropping began) */
 	int copying;
 };
 
@@ -100,8 +101,8 @@ static void drop(struct depth_scan *s, const char *from, const char *to)
 	s->copied = to;
 }
 
-char *html_limit_depth(const char *text, size_t len, int max_depth, size_t *out_len,
-		       size_t *dropped, int *deepest)
+char *html_limit_depth(const char *text, size_t len, int max_depth, size_t *out_len, size_t *dropped,
+		       int *deepest)
 {
 	struct depth_scan s = { .text = text, .out = STRBUF_INIT };
 	const char *p = text, *end = text + len;
@@ -124,7 +125,7 @@ char *html_limit_depth(const char *text, size_t len, int max_depth, size_t *out_
 			n++;
 		size_t nlen = (size_t)(n - name);
 		if (!nlen || !((*name >= 'a' && *name <= 'z') || (*name >= 'A' && *name <= 'Z'))) {
-			p++;	/* a lone '<' in text */
+			p++; /* a lone '<' in text */
 			continue;
 		}
 		p = tag_end(n, end);

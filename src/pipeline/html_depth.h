@@ -18,7 +18,7 @@
  * `max_depth`, or NULL when no tag is that deep (use `text` as it is).
  * `*dropped` counts the start tags removed; `*deepest` the depth reached.
  */
-char *html_limit_depth(const char *text, size_t len, int max_depth, size_t *out_len,
-		       size_t *dropped, int *deepest);
+char *html_limit_depth(const char *text, size_t len, int max_depth, size_t *out_len, size_t *dropped,
+		       int *deepest);
 
 #endif

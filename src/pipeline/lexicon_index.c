@@ -21,7 +21,7 @@ int lexicon_for_release(struct store *st, const struct config *cfg, long long re
 	size_t n = 0;
 	int ret = -1;
 	memset(out, 0, sizeof(*out));
-	flow_crash_point("lexicon");	/* for the crash and fault-injection tests */
+	flow_crash_point("lexicon"); /* for the crash and fault-injection tests */
 	if (store_release_chunks(st, release, 0, &chunks, &n, err))
 		goto cleanup;
 	struct lexicon_built b;
@@ -36,11 +36,16 @@ int lexicon_for_release(struct store *st, const struct config *cfg, long long re
 	/* Registered relative to the data folder, so that the folder can move. */
 	char *relpath = xasprintf("models/%s", b.file);
 	char *params = xasprintf("{\"chunks\":%zu}", n);
-	char *metrics = xasprintf("{\"terms\":%zu,\"postings\":%zu,\"bytes\":%zu}", b.terms,
-				  b.postings, b.bytes);
-	struct model_record m = { .kind = "lexicon", .name = "bm25", .version = b.version,
-				  .path = relpath, .params = params, .metrics = metrics,
-				  .parent_id = parent_lexicon, .data_hash = b.version + strlen("lexicon-") };
+	char *metrics = xasprintf("{\"terms\":%zu,\"postings\":%zu,\"bytes\":%zu}", b.terms, b.postings,
+				  b.bytes);
+	struct model_record m = { .kind = "lexicon",
+				  .name = "bm25",
+				  .version = b.version,
+				  .path = relpath,
+				  .params = params,
+				  .metrics = metrics,
+				  .parent_id = parent_lexicon,
+				  .data_hash = b.version + strlen("lexicon-") };
 	rc = store_model_register(st, &m, err);
 	free(relpath);
 	free(params);

@@ -22,28 +22,29 @@ static json_t *ocr_json(const struct flow *fl)
 						      fl->ocr_docs[i].confidence));
 	/* Success: confident and long enough; blank pages are neither success nor failure. */
 	int judged = o->succeeded + o->flagged + o->failed;
-	return json_pack("{s:i, s:i, s:i, s:i, s:i, s:i, s:f, s:f, s:f, s:f, s:f, s:o}",
-			 "pages", o->pages, "succeeded", o->succeeded, "flagged", o->flagged,
-			 "failed", o->failed, "empty", o->empty, "cached", o->cached,
-			 "success_rate", judged ? (double)o->succeeded / judged : 0.0,
-			 "mean_confidence", o->confidence_pages ? o->confidence_sum / o->confidence_pages : 0.0,
-			 "seconds", o->seconds, "wall_seconds", o->wall_seconds,
-			 "seconds_per_page", recognised > 0 ? o->seconds / recognised : 0.0,
-			 "documents", docs);
+	return json_pack("{s:i, s:i, s:i, s:i, s:i, s:i, s:f, s:f, s:f, s:f, s:f, s:o}", "pages",
+			 o->pages, "succeeded", o->succeeded, "flagged", o->flagged, "failed", o->failed,
+			 "empty", o->empty, "cached", o->cached, "success_rate",
+			 judged ? (double)o->succeeded / judged : 0.0, "mean_confidence",
+			 o->confidence_pages ? o->confidence_sum / o->confidence_pages : 0.0, "seconds",
+			 o->seconds, "wall_seconds", o->wall_seconds, "seconds_per_page",
+			 recognised > 0 ? o->seconds / recognised : 0.0, "documents", docs);
 }
 
-void write_run_metrics(struct flow *fl, const struct run_options *opts,
-		       const struct run_outcome *out, const char *path)
+void write_run_metrics(struct flow *fl, const struct run_options *opts, const struct run_outcome *out,
+		       const char *path)
 {
 	json_t *m = json_object();
 	json_object_set_new(m, "run_id", json_integer(fl->run_id));
 	json_object_set_new(m, "trigger", json_string(opts->trigger));
 	json_object_set_new(m, "state", json_string(out->state));
 	json_object_set_new(m, "duration_s", json_real(out->seconds));
-	json_object_set_new(m, "release", json_pack("{s:o, s:o, s:s, s:s}",
-		"id", out->release ? json_integer(out->release) : json_null(),
-		"production", out->production ? json_integer(out->production) : json_null(),
-		"verdict", out->release_verdict, "message", out->release_message));
+	json_object_set_new(m, "release",
+			    json_pack("{s:o, s:o, s:s, s:s}", "id",
+				      out->release ? json_integer(out->release) : json_null(),
+				      "production",
+				      out->production ? json_integer(out->production) : json_null(),
+				      "verdict", out->release_verdict, "message", out->release_message));
 	json_t *docs = json_object();
 	const struct run_stats *s = &fl->stats;
 	json_object_set_new(docs, "seen", json_integer(s->docs_seen));
@@ -67,13 +68,15 @@ void write_run_metrics(struct flow *fl, const struct run_options *opts,
 		json_object_set_new(stages, stage_names[i], json_real(fl->stage_seconds[i]));
 	json_object_set_new(m, "stage_seconds", stages);
 	json_object_set_new(m, "ocr", ocr_json(fl));
-	json_object_set_new(m, "lexicon", json_pack("{s:b, s:I, s:I, s:s, s:f}", "built", fl->lexicon.model_id != 0,
-						    "chunks", (json_int_t)fl->lexicon.chunks,
-						    "terms", (json_int_t)fl->lexicon.terms,
-						    "version", fl->lexicon.version, "seconds", fl->lexicon.seconds));
-	json_object_set_new(m, "embed", json_pack("{s:b, s:I, s:s, s:f}", "trained", fl->embed.trained,
-						  "chunks", (json_int_t)fl->embed.embedded,
-						  "model", fl->embed.version, "seconds", fl->embed.seconds));
+	json_object_set_new(m, "lexicon",
+			    json_pack("{s:b, s:I, s:I, s:s, s:f}", "built", fl->lexicon.model_id != 0,
+				      "chunks", (json_int_t)fl->lexicon.chunks, "terms",
+				      (json_int_t)fl->lexicon.terms, "version", fl->lexicon.version,
+				      "seconds", fl->lexicon.seconds));
+	json_object_set_new(m, "embed",
+			    json_pack("{s:b, s:I, s:s, s:f}", "trained", fl->embed.trained, "chunks",
+				      (json_int_t)fl->embed.embedded, "model", fl->embed.version,
+				      "seconds", fl->embed.seconds));
 	struct store_totals tot;
 	struct strbuf err = STRBUF_INIT;
 	if (!store_totals(fl->st, &tot, &err)) {
@@ -102,4 +105,3 @@ void write_run_metrics(struct flow *fl, const struct run_options *opts,
 	json_decref(m);
 	strbuf_release(&err);
 }
-

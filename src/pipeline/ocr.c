@@ -22,20 +22,20 @@
 struct ocr_stage {
 	const struct config *cfg;
 	struct store *st;
-	pthread_mutex_t lock;	/* the store connection and the progress callback */
+	pthread_mutex_t lock; /* the store connection and the progress callback */
 	ocr_page_done_fn on_page;
 	void *on_page_ctx;
 	int nthreads;
-	int isolated;		/* ingest.isolate: pages are read in worker processes */
+	int isolated;                  /* ingest.isolate: pages are read in worker processes */
 	struct page_loader_pool *pool; /* for readers in this process */
-	struct page_reader **readers; /* one per thread, kept from batch to batch */
-	char *settings;		/* what besides the image decides the result */
+	struct page_reader **readers;  /* one per thread, kept from batch to batch */
+	char *settings;                /* what besides the image decides the result */
 };
 
 enum job_state { JOB_DONE, JOB_CACHED, JOB_FAILED };
 
 struct page_job {
-	size_t doc;		/* index in the batch */
+	size_t doc; /* index in the batch */
 	int page_no;
 	enum job_state state;
 	struct ocr_result result;
@@ -52,8 +52,8 @@ struct doc_work {
 	pthread_mutex_t next_lock;
 };
 
-struct ocr_stage *ocr_stage_new(const struct config *cfg, struct store *st,
-				ocr_page_done_fn on_page, void *ctx)
+struct ocr_stage *ocr_stage_new(const struct config *cfg, struct store *st, ocr_page_done_fn on_page,
+				void *ctx)
 {
 	struct ocr_stage *s = xcalloc(1, sizeof(*s));
 	s->cfg = cfg;
@@ -148,9 +148,9 @@ static void cache_result(struct ocr_stage *s, const char *path, struct page_job 
 	char *json = ocr_result_to_json(&job->result, job->dpi, job->flagged);
 	struct strbuf err = STRBUF_INIT;
 	pthread_mutex_lock(&s->lock);
-	if (store_ocr_cache_put(s->st, job->key, ocr_engine_version(), s->cfg->ocr.languages,
-				job->dpi, job->result.confidence, job->result.words,
-				(int)job->result.nlow, job->result.seconds, json, &err))
+	if (store_ocr_cache_put(s->st, job->key, ocr_engine_version(), s->cfg->ocr.languages, job->dpi,
+				job->result.confidence, job->result.words, (int)job->result.nlow,
+				job->result.seconds, json, &err))
 		log_event(LOG_WARNING, 0, path, "ocr", "cannot cache page %d: %s", job->page_no,
 			  err.buf);
 	pthread_mutex_unlock(&s->lock);
@@ -243,7 +243,7 @@ static void read_pages(struct ocr_stage *s, struct doc_work *w, int nthreads)
 			if (t && pthread_create(&threads[t], NULL, worker, args[t]))
 				BUG("cannot start an OCR thread");
 		}
-		worker(args[0]);	/* the calling thread works too */
+		worker(args[0]); /* the calling thread works too */
 		for (int t = 1; t < ready; t++)
 			pthread_join(threads[t], NULL);
 	}
@@ -378,8 +378,7 @@ static void add_stats(struct ocr_stats *total, const struct ocr_stats *one)
 	total->seconds += one->seconds;
 }
 
-void ocr_documents(struct ocr_stage *s, struct ocr_input *docs, size_t ndocs,
-		   struct ocr_stats *total)
+void ocr_documents(struct ocr_stage *s, struct ocr_input *docs, size_t ndocs, struct ocr_stats *total)
 {
 	double t0 = time_mono();
 	struct doc_work w = { .stage = s, .docs = docs };

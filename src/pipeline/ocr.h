@@ -22,16 +22,16 @@
 #define OCR_STRATEGY_VERSION 1
 
 struct ocr_stats {
-	int pages;		/* pages that went through OCR (or its cache) */
-	int succeeded;		/* confident enough and long enough */
-	int flagged;		/* weak even after the retry */
-	int failed;		/* over a limit, undecodable, too slow */
-	int empty;		/* blank: no word found */
-	int cached;		/* taken from the cache */
-	double confidence_sum;	/* over pages with words */
+	int pages;             /* pages that went through OCR (or its cache) */
+	int succeeded;         /* confident enough and long enough */
+	int flagged;           /* weak even after the retry */
+	int failed;            /* over a limit, undecodable, too slow */
+	int empty;             /* blank: no word found */
+	int cached;            /* taken from the cache */
+	double confidence_sum; /* over pages with words */
 	int confidence_pages;
-	double seconds;		/* recognition time, summed over pages */
-	double wall_seconds;	/* elapsed time of the stage */
+	double seconds;      /* recognition time, summed over pages */
+	double wall_seconds; /* elapsed time of the stage */
 };
 
 struct ocr_stage;
@@ -39,8 +39,8 @@ struct ocr_stage;
 /* Called (from worker threads, serialised) after each page, for progress. */
 typedef void (*ocr_page_done_fn)(void *ctx);
 
-struct ocr_stage *ocr_stage_new(const struct config *cfg, struct store *st,
-				ocr_page_done_fn on_page, void *ctx);
+struct ocr_stage *ocr_stage_new(const struct config *cfg, struct store *st, ocr_page_done_fn on_page,
+				void *ctx);
 void ocr_stage_free(struct ocr_stage *stage);
 
 /* Pages of `doc` the stage would OCR under the current settings. */
@@ -54,9 +54,9 @@ struct ocr_input {
 	const char *path;
 	enum doc_type type;
 	struct extracted *doc;
-	struct ocr_stats stats;	/* this document's share */
-	int failed;		/* nothing readable is left: the document fails */
-	struct strbuf error;	/* why, when failed */
+	struct ocr_stats stats; /* this document's share */
+	int failed;             /* nothing readable is left: the document fails */
+	struct strbuf error;    /* why, when failed */
 };
 
 /*

@@ -21,7 +21,8 @@ struct ocr_engine *ocr_engine_new(const char *tessdata, const char *languages, s
 	struct ocr_engine *e = xcalloc(1, sizeof(*e));
 	e->api = TessBaseAPICreate();
 	if (TessBaseAPIInit3(e->api, tessdata, languages)) {
-		strbuf_addf(err, "Tesseract cannot load the languages '%s' from '%s' "
+		strbuf_addf(err,
+			    "Tesseract cannot load the languages '%s' from '%s' "
 			    "(install the tesseract-ocr-<lang> packages, or set ocr.languages)",
 			    languages, tessdata);
 		TessBaseAPIDelete(e->api);
@@ -97,8 +98,10 @@ static void collect(TessBaseAPI *api, double low_conf, struct ocr_result *r)
 			int left, top, right, bottom;
 			l->start = l->end = text.len;
 			l->para = para;
-			l->height = TessPageIteratorBoundingBox(pit, RIL_TEXTLINE, &left, &top, &right, &bottom)
-					    ? bottom - top : 0;
+			l->height = TessPageIteratorBoundingBox(pit, RIL_TEXTLINE, &left, &top, &right,
+								&bottom)
+					    ? bottom - top
+					    : 0;
 			line_sum = 0;
 			line_words = 0;
 		} else {
@@ -135,7 +138,8 @@ static void set_image(struct ocr_engine *e, struct page_image *img)
 	TessBaseAPISetImage2(e->api, img->pix);
 	PIX *theirs = TessBaseAPIGetInputImage(e->api);
 	if (!theirs || theirs == img->pix || pixGetDepth(theirs) != pixGetDepth(img->pix) ||
-	    pixGetWidth(theirs) != pixGetWidth(img->pix) || pixGetHeight(theirs) != pixGetHeight(img->pix))
+	    pixGetWidth(theirs) != pixGetWidth(img->pix) ||
+	    pixGetHeight(theirs) != pixGetHeight(img->pix))
 		return;
 	PIX *mine = img->pix;
 	img->pix = pixClone(theirs);

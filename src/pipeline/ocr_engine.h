@@ -23,10 +23,10 @@ const char *ocr_engine_version(void);
 enum ocr_psm { OCR_PSM_AUTO = 3, OCR_PSM_SINGLE_BLOCK = 6, OCR_PSM_SPARSE = 11 };
 
 struct ocr_line {
-	size_t start, end;	/* bytes of the page text */
-	int para;		/* paragraph number, from 0 */
-	float confidence;	/* mean of its words, 0-100 */
-	int height;		/* pixels, for spotting headings */
+	size_t start, end; /* bytes of the page text */
+	int para;          /* paragraph number, from 0 */
+	float confidence;  /* mean of its words, 0-100 */
+	int height;        /* pixels, for spotting headings */
 };
 
 struct ocr_word_mark {
@@ -35,13 +35,13 @@ struct ocr_word_mark {
 };
 
 struct ocr_result {
-	char *text;		/* paragraphs split by "\n\n", lines by "\n" */
+	char *text; /* paragraphs split by "\n\n", lines by "\n" */
 	struct ocr_line *lines;
 	size_t nlines;
 	struct ocr_word_mark *low; /* words under the low-confidence threshold */
 	size_t nlow;
 	int words;
-	float confidence;	/* mean word confidence, 0-100 (0 with no word) */
+	float confidence; /* mean word confidence, 0-100 (0 with no word) */
 	int psm, rotation;
 	double seconds;
 };

@@ -21,11 +21,10 @@ char *ocr_result_to_json(const struct ocr_result *r, int dpi, int flagged)
 		json_array_append_new(low, json_pack("[I, I, f]", (json_int_t)r->low[i].start,
 						     (json_int_t)r->low[i].end,
 						     (double)r->low[i].confidence));
-	json_t *j = json_pack("{s:s, s:o, s:o, s:i, s:f, s:i, s:i, s:f, s:i, s:i}",
-			      "text", r->text, "lines", lines, "low", low, "words", r->words,
-			      "confidence", (double)r->confidence, "psm", r->psm,
-			      "rotation", r->rotation, "seconds", r->seconds, "dpi", dpi,
-			      "flagged", flagged);
+	json_t *j = json_pack("{s:s, s:o, s:o, s:i, s:f, s:i, s:i, s:f, s:i, s:i}", "text", r->text,
+			      "lines", lines, "low", low, "words", r->words, "confidence",
+			      (double)r->confidence, "psm", r->psm, "rotation", r->rotation, "seconds",
+			      r->seconds, "dpi", dpi, "flagged", flagged);
 	char *text = json_dumps(j, JSON_COMPACT);
 	json_decref(j);
 	return text;
@@ -39,10 +38,10 @@ int ocr_result_from_json(const char *text, struct ocr_result *r, int *flagged)
 	double conf, secs;
 	int dpi;
 	memset(r, 0, sizeof(*r));
-	if (!j || json_unpack(j, "{s:s, s:o, s:o, s:i, s:F, s:i, s:i, s:F, s:i, s:i}", "text", &t,
-			      "lines", &lines, "low", &low, "words", &r->words, "confidence", &conf,
-			      "psm", &r->psm, "rotation", &r->rotation, "seconds", &secs, "dpi", &dpi,
-			      "flagged", flagged)) {
+	if (!j ||
+	    json_unpack(j, "{s:s, s:o, s:o, s:i, s:F, s:i, s:i, s:F, s:i, s:i}", "text", &t, "lines",
+			&lines, "low", &low, "words", &r->words, "confidence", &conf, "psm", &r->psm,
+			"rotation", &r->rotation, "seconds", &secs, "dpi", &dpi, "flagged", flagged)) {
 		json_decref(j);
 		return -1;
 	}
@@ -56,7 +55,8 @@ int ocr_result_from_json(const char *text, struct ocr_result *r, int *flagged)
 		json_int_t a = 0, b = 0;
 		double c = 0;
 		struct ocr_line *l = &r->lines[i];
-		json_unpack(json_array_get(lines, i), "[I, I, i, F, i]", &a, &b, &l->para, &c, &l->height);
+		json_unpack(json_array_get(lines, i), "[I, I, i, F, i]", &a, &b, &l->para, &c,
+			    &l->height);
 		l->start = (size_t)a <= textlen ? (size_t)a : textlen;
 		l->end = (size_t)b <= textlen && b >= a ? (size_t)b : l->start;
 		l->confidence = (float)c;

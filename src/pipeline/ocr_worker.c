@@ -19,7 +19,7 @@ enum ocr_op { OP_LOAD = 1, OP_RECOGNISE, OP_DROP };
 struct worker_state {
 	const struct config *cfg;
 	struct page_reader *reader;
-	char *path;		/* of the page held, for RAGOPS_PARSER_FAULT */
+	char *path; /* of the page held, for RAGOPS_PARSER_FAULT */
 };
 
 static void handle_load(struct worker_state *w, struct wire_reader *in, struct strbuf *reply)
@@ -76,7 +76,7 @@ void ocr_worker_main(int fd, const struct config *cfg, void *arg)
 	struct page_loader_pool *pool = page_loader_pool_new();
 	struct worker_state w = { .cfg = cfg, .reader = page_reader_new_local(cfg, pool) };
 	struct strbuf request = STRBUF_INIT, reply = STRBUF_INIT, err = STRBUF_INIT;
-	page_reader_start(w.reader, &err);	/* the model loads while the first page renders */
+	page_reader_start(w.reader, &err); /* the model loads while the first page renders */
 	double cpu_limit;
 	while (!worker_receive(fd, &request, &cpu_limit)) {
 		struct wire_reader in = WIRE_READER(request.buf, request.len);
@@ -115,7 +115,8 @@ static int call(struct worker_process *wp, const struct strbuf *request, int rec
 {
 	const struct config *cfg = wp->cfg;
 	if (recognising)
-		return worker_process_call(wp, request, cfg->ingest.parser_timeout + cfg->ocr.page_timeout,
+		return worker_process_call(wp, request,
+					   cfg->ingest.parser_timeout + cfg->ocr.page_timeout,
 					   "ingest.parser_timeout + ocr.page_timeout", reply, err);
 	return worker_process_call(wp, request, cfg->ingest.parser_timeout, "ingest.parser_timeout",
 				   reply, err);
@@ -195,7 +196,7 @@ void ocr_worker_drop(struct worker_process *wp)
 		return;
 	struct strbuf request = STRBUF_INIT, reply = STRBUF_INIT, err = STRBUF_INIT;
 	wire_put_u32(&request, OP_DROP);
-	call(wp, &request, 0, &reply, &err);	/* a lost worker held nothing more */
+	call(wp, &request, 0, &reply, &err); /* a lost worker held nothing more */
 	strbuf_release(&request);
 	strbuf_release(&reply);
 	strbuf_release(&err);

@@ -95,8 +95,10 @@ static int check_size(double w, double h, const struct config *cfg, struct strbu
 		return -1;
 	}
 	if (mp > cfg->ocr.max_megapixels) {
-		strbuf_addf(err, "the page is %.0f x %.0f pixels (%.0f megapixels), over "
-			    "ocr.max_megapixels (%g)", w, h, mp, cfg->ocr.max_megapixels);
+		strbuf_addf(err,
+			    "the page is %.0f x %.0f pixels (%.0f megapixels), over "
+			    "ocr.max_megapixels (%g)",
+			    w, h, mp, cfg->ocr.max_megapixels);
 		return -1;
 	}
 	if (w < 1 || h < 1) {
@@ -147,8 +149,8 @@ static PIX *pix_from_pixmap(fz_context *ctx, fz_pixmap *pm)
 	return pix;
 }
 
-static int load_pdf_page(struct page_loader *pl, const char *path, int page_no,
-			 const struct config *cfg, struct page_image *out, struct strbuf *err)
+static int load_pdf_page(struct page_loader *pl, const char *path, int page_no, const struct config *cfg,
+			 struct page_image *out, struct strbuf *err)
 {
 	fz_context *ctx = pl->ctx;
 	fz_document *volatile doc = NULL;
@@ -156,7 +158,8 @@ static int load_pdf_page(struct page_loader *pl, const char *path, int page_no,
 	fz_pixmap *volatile pm = NULL;
 	volatile int ret = -1;
 	float scale = (float)cfg->ocr.dpi / 72.0f;
-	fz_try(ctx) {
+	fz_try(ctx)
+	{
 		doc = fz_open_document(ctx, path);
 		if (fz_needs_password(ctx, doc) && !fz_authenticate_password(ctx, doc, ""))
 			fz_throw(ctx, FZ_ERROR_GENERIC, "the PDF is encrypted");
@@ -173,12 +176,14 @@ static int load_pdf_page(struct page_loader *pl, const char *path, int page_no,
 				strbuf_addstr(err, "out of memory for the page image");
 		}
 	}
-	fz_always(ctx) {
+	fz_always(ctx)
+	{
 		fz_drop_pixmap(ctx, pm);
 		fz_drop_page(ctx, page);
 		fz_drop_document(ctx, doc);
 	}
-	fz_catch(ctx) {
+	fz_catch(ctx)
+	{
 		strbuf_addf(err, "cannot render the page: %s", fz_caught_message(ctx));
 		ret = -1;
 	}
@@ -342,7 +347,7 @@ cleanup:
  * are 8 bits in pixRead already; CMYK and YCCK ones are left to it.
  */
 struct jpeg_reader {
-	struct jpeg_error_mgr mgr;	/* first: libjpeg's err pointer is ours */
+	struct jpeg_error_mgr mgr; /* first: libjpeg's err pointer is ours */
 	jmp_buf jump;
 };
 
@@ -429,8 +434,9 @@ static int read_jpeg_gray(const char *path, PIX **out, int *dpi, struct strbuf *
 		goto cleanup;
 	}
 	/* As Leptonica: dots per inch, or per centimetre converted; else unknown. */
-	*dpi = cinfo.density_unit == 1 ? cinfo.X_density
-	       : cinfo.density_unit == 2 ? (l_int32)((l_float32)cinfo.X_density * 2.54 + 0.5) : 0;
+	*dpi = cinfo.density_unit == 1   ? cinfo.X_density
+	       : cinfo.density_unit == 2 ? (l_int32)((l_float32)cinfo.X_density * 2.54 + 0.5)
+					 : 0;
 	jpeg_finish_decompress(&cinfo);
 	*out = gray;
 	gray = NULL;
@@ -465,13 +471,13 @@ static int read_gray(const char *path, enum doc_type type, int page_no, PIX **ou
 	return 0;
 }
 
-static int load_image_page(const char *path, enum doc_type type, int page_no,
-			   const struct config *cfg, struct page_image *out, struct strbuf *err)
+static int load_image_page(const char *path, enum doc_type type, int page_no, const struct config *cfg,
+			   struct page_image *out, struct strbuf *err)
 {
 	l_int32 w = 0, h = 0, bps = 0, spp = 0, res = 0, cmap = 0, format = 0;
 	int rc = type == TYPE_TIFF
-		? readHeaderTiff(path, page_no - 1, &w, &h, &bps, &spp, &res, &cmap, &format)
-		: pixReadHeader(path, &format, &w, &h, &bps, &spp, &cmap);
+			 ? readHeaderTiff(path, page_no - 1, &w, &h, &bps, &spp, &res, &cmap, &format)
+			 : pixReadHeader(path, &format, &w, &h, &bps, &spp, &cmap);
 	if (rc) {
 		strbuf_addstr(err, "the image header is damaged");
 		return -1;
@@ -480,8 +486,9 @@ static int load_image_page(const char *path, enum doc_type type, int page_no,
 		return -1;
 	int dpi = 0;
 	PIX *gray = NULL;
-	rc = type == TYPE_PNG ? read_png_gray(path, &gray, &dpi, err)
-	     : type == TYPE_JPEG ? read_jpeg_gray(path, &gray, &dpi, err) : 1;
+	rc = type == TYPE_PNG    ? read_png_gray(path, &gray, &dpi, err)
+	     : type == TYPE_JPEG ? read_jpeg_gray(path, &gray, &dpi, err)
+				 : 1;
 	if (rc > 0)
 		rc = read_gray(path, type, page_no, &gray, &dpi, err);
 	if (rc)
@@ -532,10 +539,14 @@ int page_image_upright_rotation(const struct page_image *img)
 	pixDestroy(&small);
 	pixDestroy(&bin);
 	switch (orient) {
-	case L_TEXT_ORIENT_LEFT: return 90;	/* text lines run bottom to top */
-	case L_TEXT_ORIENT_DOWN: return 180;
-	case L_TEXT_ORIENT_RIGHT: return 270;
-	default: return 0;
+	case L_TEXT_ORIENT_LEFT:
+		return 90; /* text lines run bottom to top */
+	case L_TEXT_ORIENT_DOWN:
+		return 180;
+	case L_TEXT_ORIENT_RIGHT:
+		return 270;
+	default:
+		return 0;
 	}
 }
 

@@ -27,7 +27,7 @@ struct page_loader *page_loader_new(struct page_loader_pool *pool);
 void page_loader_free(struct page_loader *pl);
 
 struct page_image {
-	struct Pix *pix;	/* 8-bit gray */
+	struct Pix *pix; /* 8-bit gray */
 	int dpi;
 	char hash[SHA256_HEX_LEN + 1]; /* of the pixels: the OCR cache key's base */
 };

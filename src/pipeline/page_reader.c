@@ -33,7 +33,7 @@ struct page_reader {
 	struct ocr_engine *engine;
 	struct engine_loading loading;
 	struct page_image img;
-	int holding;		/* img is a loaded page */
+	int holding; /* img is a loaded page */
 	/* isolated */
 	struct worker_process worker;
 };
@@ -130,8 +130,8 @@ int page_reader_ready(struct page_reader *r)
 	return !r->isolated || worker_process_running(&r->worker);
 }
 
-int page_reader_load(struct page_reader *r, const char *path, enum doc_type type, int page_no,
-		     int *dpi, char hash[SHA256_HEX_LEN + 1], struct strbuf *err)
+int page_reader_load(struct page_reader *r, const char *path, enum doc_type type, int page_no, int *dpi,
+		     char hash[SHA256_HEX_LEN + 1], struct strbuf *err)
 {
 	if (r->isolated)
 		return ocr_worker_load(&r->worker, path, type, page_no, dpi, hash, err);

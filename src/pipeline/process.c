@@ -20,7 +20,7 @@
 
 struct doc_job {
 	struct doc_record *d;
-	struct doc_record fresh;	/* the record when the store had none */
+	struct doc_record fresh; /* the record when the store had none */
 	const struct found_file *f;
 	enum doc_type type;
 	struct extracted doc;
@@ -99,7 +99,8 @@ struct doc_job *process_begin(struct flow *fl, struct doc_record *d, const struc
 	if (!rc)
 		rc = fl->parsers ? parser_pool_extract(fl->parsers, f->path, job->type, &job->doc, &err)
 				 : extract_document(fl->ex, f->path, job->type, &job->doc, &err);
-	stage_end(fl, job, &clock, STAGE_EXTRACT, rc ? TASK_FAILED : TASK_COMPLETED, rc ? err.buf : NULL);
+	stage_end(fl, job, &clock, STAGE_EXTRACT, rc ? TASK_FAILED : TASK_COMPLETED,
+		  rc ? err.buf : NULL);
 	if (rc) {
 		job_fail(fl, job, "extract", err.buf);
 		strbuf_release(&err);
@@ -153,7 +154,8 @@ void process_ocr(struct flow *fl, struct doc_job **jobs, size_t n)
 			continue;
 		pages += wanted;
 		which[m] = i;
-		inputs[m] = (struct ocr_input){ .path = jobs[i]->f->path, .type = jobs[i]->type,
+		inputs[m] = (struct ocr_input){ .path = jobs[i]->f->path,
+						.type = jobs[i]->type,
 						.doc = &jobs[i]->doc };
 		strbuf_init(&inputs[m].error, 0);
 		m++;
@@ -176,8 +178,9 @@ void process_ocr(struct flow *fl, struct doc_job **jobs, size_t n)
 			/* The task's time: recognition time of its own pages (they ran in parallel). */
 			job->ocr = inputs[k++];
 			ms = job->ocr.stats.seconds * 1000;
-			state = job->ocr.failed ? TASK_FAILED : job->ocr.stats.cached == job->ocr.stats.pages
-									? TASK_CACHED : TASK_COMPLETED;
+			state = job->ocr.failed                                 ? TASK_FAILED
+				: job->ocr.stats.cached == job->ocr.stats.pages ? TASK_CACHED
+										: TASK_COMPLETED;
 			log_ocr(fl, job);
 		}
 		job->tasks[job->ntasks++] = flow_task(fl, job->f->relpath, STAGE_OCR, state, started, ms,
@@ -248,8 +251,10 @@ void process_finish(struct flow *fl, struct doc_job *job)
 	 * back to the same bytes later, would stay indexed with the wrong text. */
 	struct strbuf why = STRBUF_INIT;
 	if (file_stamp_check(f->path, &f->stamp, &why)) {
-		strbuf_addf(&err, "the file changed while it was being read (%s): it is read again "
-			    "on the next run", why.buf);
+		strbuf_addf(&err,
+			    "the file changed while it was being read (%s): it is read again "
+			    "on the next run",
+			    why.buf);
 		strbuf_release(&why);
 		chunks_free(chunks, nchunks);
 		job_fail(fl, job, "extract", err.buf);
@@ -265,9 +270,13 @@ void process_finish(struct flow *fl, struct doc_job *job)
 	long long chars = 0;
 	for (size_t i = 0; i < nchunks; i++) {
 		recs[i] = (struct chunk_record){
-			.seq = (int)i, .page_start = chunks[i].page_start, .page_end = chunks[i].page_end,
-			.low_confidence = chunk_is_weak(doc, &chunks[i]), .heading = chunks[i].heading,
-			.char_start = chunks[i].char_start, .char_end = chunks[i].char_end,
+			.seq = (int)i,
+			.page_start = chunks[i].page_start,
+			.page_end = chunks[i].page_end,
+			.low_confidence = chunk_is_weak(doc, &chunks[i]),
+			.heading = chunks[i].heading,
+			.char_start = chunks[i].char_start,
+			.char_end = chunks[i].char_end,
 			.text = chunks[i].text,
 		};
 		chars += (long long)strlen(chunks[i].text);
@@ -287,8 +296,8 @@ void process_finish(struct flow *fl, struct doc_job *job)
 	next.chunks = (int)nchunks;
 	next.chars = chars;
 	/* duration -1: measured by the store up to the moment it writes the task */
-	job->tasks[job->ntasks++] = flow_task(fl, f->relpath, STAGE_INDEX, TASK_COMPLETED,
-					      time_now_ms(), -1, NULL, job->keys);
+	job->tasks[job->ntasks++] = flow_task(fl, f->relpath, STAGE_INDEX, TASK_COMPLETED, time_now_ms(),
+					      -1, NULL, job->keys);
 	int rc = store_doc_save(fl->st, &next, doc->pages, doc->npages, recs, nchunks, 1, job->tasks,
 				job->ntasks, &err);
 	free(recs);
@@ -303,7 +312,7 @@ void process_finish(struct flow *fl, struct doc_job *job)
 		return;
 	}
 	free_version_fields(d);
-	*d = next;	/* the fields they share (path, type, seen hash) stay d's */
+	*d = next; /* the fields they share (path, type, seen hash) stay d's */
 	fl->stats.pages += (long long)doc->npages;
 	fl->stats.pages_needing_ocr += waiting;
 	fl->stats.chunks += (long long)nchunks;

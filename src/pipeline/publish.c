@@ -25,7 +25,8 @@ static char *release_settings(const struct config *cfg)
 	free(all);
 	const char *key;
 	json_t *value;
-	json_object_foreach(j, key, value) {
+	json_object_foreach(j, key, value)
+	{
 		int keep = 0;
 		for (size_t i = 0; i < sizeof(sections) / sizeof(sections[0]); i++)
 			keep |= starts_with(key, sections[i]);
@@ -52,14 +53,14 @@ static void build_models(struct flow *fl, const struct release_record *cand,
 			  cand->id, err.buf);
 	else if (fl->embed.embedded)
 		log_event(LOG_INFO, fl->run_id, NULL, "embed", "%s %zu chunks with %s",
-			  fl->embed.trained ? "trained on and embedded" : "embedded",
-			  fl->embed.embedded, fl->embed.version);
+			  fl->embed.trained ? "trained on and embedded" : "embedded", fl->embed.embedded,
+			  fl->embed.version);
 	strbuf_reset(&err);
 	started = time_now_ms();
 	int lrc = lexicon_for_release(fl->st, fl->cfg, cand->id, parent ? parent->lexicon_id : 0,
 				      &fl->lexicon, &err);
-	flow_corpus_task(fl, "lexicon", lrc ? TASK_FAILED : TASK_COMPLETED, started,
-			 fl->lexicon.seconds, lrc ? err.buf : NULL);
+	flow_corpus_task(fl, "lexicon", lrc ? TASK_FAILED : TASK_COMPLETED, started, fl->lexicon.seconds,
+			 lrc ? err.buf : NULL);
 	if (lrc)
 		log_event(LOG_ERROR, fl->run_id, NULL, "lexicon", "no lexicon for release %lld: %s",
 			  cand->id, err.buf);
@@ -123,21 +124,23 @@ static void retention(struct flow *fl)
 		}
 		size_t stray = sweep_models(fl);
 		if (gc.releases || gc.versions || gc.models || stray)
-			log_event(LOG_INFO, fl->run_id, NULL, "retention", "removed %lld releases, %lld "
+			log_event(LOG_INFO, fl->run_id, NULL, "retention",
+				  "removed %lld releases, %lld "
 				  "document versions and %lld models no kept release holds, %zu stray "
-				  "model files", gc.releases, gc.versions, gc.models, stray);
+				  "model files",
+				  gc.releases, gc.versions, gc.models, stray);
 		release_gc_release(&gc);
 	} else {
 		log_event(LOG_WARNING, fl->run_id, NULL, "retention", "%s", err.buf);
 	}
-	flow_corpus_task(fl, "retention", rc ? TASK_FAILED : TASK_COMPLETED, started,
-			 time_mono() - t0, rc ? err.buf : NULL);
+	flow_corpus_task(fl, "retention", rc ? TASK_FAILED : TASK_COMPLETED, started, time_mono() - t0,
+			 rc ? err.buf : NULL);
 	strbuf_release(&err);
 }
 
 /* Gate the candidate and decide; the message says what happened. */
-static int decide(struct flow *fl, const struct release_record *cand,
-		  const struct release_record *prod, struct publish_outcome *out, struct strbuf *err)
+static int decide(struct flow *fl, const struct release_record *cand, const struct release_record *prod,
+		  struct publish_outcome *out, struct strbuf *err)
 {
 	struct gate g;
 	long long started = time_now_ms();
@@ -157,8 +160,8 @@ static int decide(struct flow *fl, const struct release_record *cand,
 	free(ctext);
 	json_decref(metrics);
 	json_decref(checks);
-	flow_corpus_task(fl, "validate", pass ? TASK_COMPLETED : TASK_FAILED, started,
-			 time_mono() - t0, pass ? NULL : summary.buf);
+	flow_corpus_task(fl, "validate", pass ? TASK_COMPLETED : TASK_FAILED, started, time_mono() - t0,
+			 pass ? NULL : summary.buf);
 	if (rc)
 		goto done;
 
@@ -179,11 +182,15 @@ static int decide(struct flow *fl, const struct release_record *cand,
 		out->verdict = PUBLISH_REFUSED;
 		out->production = prod ? prod->id : 0;
 		if (prod)
-			snprintf(out->message, sizeof(out->message), "release %lld refused: %s; "
-				 "production stays release %lld", cand->id, summary.buf, prod->id);
+			snprintf(out->message, sizeof(out->message),
+				 "release %lld refused: %s; "
+				 "production stays release %lld",
+				 cand->id, summary.buf, prod->id);
 		else
-			snprintf(out->message, sizeof(out->message), "release %lld refused: %s; "
-				 "no release is in production yet", cand->id, summary.buf);
+			snprintf(out->message, sizeof(out->message),
+				 "release %lld refused: %s; "
+				 "no release is in production yet",
+				 cand->id, summary.buf);
 	}
 	rc = change == STORE_RELEASE_FAILED ? -1 : 0;
 	if (change != STORE_RELEASE_CHANGED && change != STORE_RELEASE_FAILED) {
@@ -191,16 +198,22 @@ static int decide(struct flow *fl, const struct release_record *cand,
 		long long now = store_release_production_id(fl->st, err);
 		out->verdict = PUBLISH_DEFERRED;
 		out->production = now > 0 ? now : 0;
-		snprintf(out->message, sizeof(out->message), "production was changed by hand during "
+		snprintf(out->message, sizeof(out->message),
+			 "production was changed by hand during "
 			 "validation (release %lld is in production now): release %lld is left %s (%s)",
-			 out->production, cand->id, change == STORE_RELEASE_MOVED ? "a candidate, the next "
-			 "run validates it again" : "as it was put", summary.buf);
+			 out->production, cand->id,
+			 change == STORE_RELEASE_MOVED ? "a candidate, the next "
+							 "run validates it again"
+						       : "as it was put",
+			 summary.buf);
 		strbuf_reset(err);
 	}
-	flow_corpus_task(fl, "publish", rc ? TASK_FAILED : TASK_COMPLETED, started,
-			 time_mono() - t0, rc ? err->buf : NULL);
+	flow_corpus_task(fl, "publish", rc ? TASK_FAILED : TASK_COMPLETED, started, time_mono() - t0,
+			 rc ? err->buf : NULL);
 done:
-	log_event(rc ? LOG_ERROR : out->verdict == PUBLISH_PROMOTED ? LOG_INFO : LOG_WARNING,
+	log_event(rc                                 ? LOG_ERROR
+		  : out->verdict == PUBLISH_PROMOTED ? LOG_INFO
+						     : LOG_WARNING,
 		  fl->run_id, NULL, "validate", "%s", rc ? err->buf : out->message);
 	strbuf_release(&summary);
 	gate_release(&g);
@@ -210,9 +223,9 @@ done:
 /* The release's lexicon and built-in embedder files are there (a deleted file makes it again). */
 static int model_files_present(const struct config *cfg, const struct release_record *r)
 {
-	const char *files[] = { r->lexicon_path,
-				r->embedder_name && strcmp(r->embedder_name, "openai") ? r->embedder_path
-										   : NULL };
+	const char *files[] = { r->lexicon_path, r->embedder_name && strcmp(r->embedder_name, "openai")
+							 ? r->embedder_path
+							 : NULL };
 	for (size_t i = 0; i < 2; i++) {
 		if (!files[i])
 			continue;
@@ -233,15 +246,21 @@ static void unchanged(const struct release_record *latest, const struct release_
 	out->release = latest->id;
 	out->production = prod ? prod->id : 0;
 	if (!strcmp(latest->state, "refused") && prod)
-		snprintf(out->message, sizeof(out->message), "nothing changed since release %lld was "
-			 "refused; production stays release %lld", latest->id, out->production);
+		snprintf(out->message, sizeof(out->message),
+			 "nothing changed since release %lld was "
+			 "refused; production stays release %lld",
+			 latest->id, out->production);
 	else if (!strcmp(latest->state, "refused"))
-		snprintf(out->message, sizeof(out->message), "nothing changed since release %lld was "
+		snprintf(out->message, sizeof(out->message),
+			 "nothing changed since release %lld was "
 			 "refused; no release is in production ('ragops deploy promote %lld --force' "
-			 "puts it there)", latest->id, latest->id);
+			 "puts it there)",
+			 latest->id, latest->id);
 	else if (prod)
-		snprintf(out->message, sizeof(out->message), "nothing changed: production stays "
-			 "release %lld", prod->id);
+		snprintf(out->message, sizeof(out->message),
+			 "nothing changed: production stays "
+			 "release %lld",
+			 prod->id);
 	else
 		snprintf(out->message, sizeof(out->message), "nothing changed: release %lld is %s",
 			 latest->id, latest->state);
@@ -297,7 +316,8 @@ int publish_release(struct flow *fl, struct publish_outcome *out, struct strbuf 
 				goto cleanup;
 			if (!latest.eval_key || strcmp(key, latest.eval_key)) {
 				undecided = 1;
-				log_event(LOG_INFO, fl->run_id, NULL, "validate", "release %lld was refused "
+				log_event(LOG_INFO, fl->run_id, NULL, "validate",
+					  "release %lld was refused "
 					  "with other golden sets or settings: deciding on it again",
 					  latest.id);
 			}
@@ -312,8 +332,10 @@ int publish_release(struct flow *fl, struct publish_outcome *out, struct strbuf 
 			/* Left by a run that died before the gate decided, or refused under other settings. */
 			cand_id = latest.id;
 			if (!strcmp(latest.state, "candidate"))
-				log_event(LOG_INFO, fl->run_id, NULL, "validate", "release %lld was left "
-					  "undecided by a stopped run: validating it again", cand_id);
+				log_event(LOG_INFO, fl->run_id, NULL, "validate",
+					  "release %lld was left "
+					  "undecided by a stopped run: validating it again",
+					  cand_id);
 		} else if (!strcmp(latest.state, "candidate") &&
 			   store_release_abandon(fl->st, latest.id, err)) {
 			goto cleanup;

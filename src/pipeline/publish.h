@@ -13,17 +13,17 @@
 #include "pipeline/flow.h"
 
 enum publish_verdict {
-	PUBLISH_UNCHANGED,	/* nothing changed since the newest release */
+	PUBLISH_UNCHANGED, /* nothing changed since the newest release */
 	PUBLISH_PROMOTED,
 	PUBLISH_REFUSED,
-	PUBLISH_DEFERRED,	/* production was moved by hand during the gate: nothing decided */
+	PUBLISH_DEFERRED, /* production was moved by hand during the gate: nothing decided */
 };
 
 struct publish_outcome {
 	enum publish_verdict verdict;
-	long long release;	/* the candidate (or the newest release when unchanged) */
-	long long production;	/* after the stage, 0 when none */
-	char message[1024];	/* "release 12 promoted (recall@5 0.93 -> 0.94, ...)" */
+	long long release;    /* the candidate (or the newest release when unchanged) */
+	long long production; /* after the stage, 0 when none */
+	char message[1024];   /* "release 12 promoted (recall@5 0.93 -> 0.94, ...)" */
 	double seconds;
 };
 

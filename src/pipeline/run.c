@@ -29,7 +29,7 @@ struct known {
 	struct doc_record *docs;
 	size_t n;
 	unsigned char *seen;
-	size_t *by_path;	/* indexes sorted by root, relpath */
+	size_t *by_path; /* indexes sorted by root, relpath */
 };
 
 static int cmp_path(const void *a, const void *b, void *ctx)
@@ -182,7 +182,8 @@ int pipeline_run(struct store *st, const struct config *cfg, const struct run_op
 	int reaped = store_runs_reap(st, err);
 	if (reaped > 0)
 		log_event(LOG_WARNING, 0, NULL, NULL,
-			  "%d earlier run(s) stopped before the end; this run finishes their work", reaped);
+			  "%d earlier run(s) stopped before the end; this run finishes their work",
+			  reaped);
 
 	/* The run's parameters: the whole configuration with the inbox used. */
 	char *config_json = config_to_json(cfg);
@@ -247,10 +248,11 @@ int pipeline_run(struct store *st, const struct config *cfg, const struct run_op
 		}
 		if (!d) {
 			struct doc_record *moved = find_moved(&known, &scan, keys, f->sha256);
-			if (moved && !store_doc_move(st, moved->id, f->root, f->relpath, f->mtime, err)) {
+			if (moved &&
+			    !store_doc_move(st, moved->id, f->root, f->relpath, f->mtime, err)) {
 				known.seen[moved - known.docs] = 1;
-				log_event(LOG_INFO, fl.run_id, f->relpath, "collect", "renamed from '%s'",
-					  moved->relpath);
+				log_event(LOG_INFO, fl.run_id, f->relpath, "collect",
+					  "renamed from '%s'", moved->relpath);
 				fl.stats.docs_renamed++;
 				flow_record_cached(&fl, f);
 				progress_document_done(fl.progress);
@@ -292,7 +294,8 @@ int pipeline_run(struct store *st, const struct config *cfg, const struct run_op
 		t.doc_id = d->id;
 		t.stage = "delete";
 		store_tasks_add(st, &t, 1, err);
-		log_event(LOG_INFO, fl.run_id, d->relpath, "collect", "removed from the inbox: "
+		log_event(LOG_INFO, fl.run_id, d->relpath, "collect",
+			  "removed from the inbox: "
 			  "its chunks are deleted");
 		fl.stats.docs_deleted++;
 	}
@@ -306,9 +309,10 @@ int pipeline_run(struct store *st, const struct config *cfg, const struct run_op
 	}
 	out->release = pub.release;
 	out->production = pub.production;
-	out->release_verdict = pub.verdict == PUBLISH_PROMOTED ? "promoted"
-			       : pub.verdict == PUBLISH_REFUSED ? "refused"
-			       : pub.verdict == PUBLISH_DEFERRED ? "deferred" : "unchanged";
+	out->release_verdict = pub.verdict == PUBLISH_PROMOTED   ? "promoted"
+			       : pub.verdict == PUBLISH_REFUSED  ? "refused"
+			       : pub.verdict == PUBLISH_DEFERRED ? "deferred"
+								 : "unchanged";
 	snprintf(out->release_message, sizeof(out->release_message), "%s", pub.message);
 	fl.publish_seconds = pub.seconds;
 
@@ -316,10 +320,11 @@ int pipeline_run(struct store *st, const struct config *cfg, const struct run_op
 	fl.stats.ocr_failed = fl.ocr_stats.failed;
 	fl.stats.ocr_flagged = fl.ocr_stats.flagged;
 	fl.stats.ocr_confidence = fl.ocr_stats.confidence_pages
-		? fl.ocr_stats.confidence_sum / fl.ocr_stats.confidence_pages : 0;
+					  ? fl.ocr_stats.confidence_sum / fl.ocr_stats.confidence_pages
+					  : 0;
 	out->stats = fl.stats;
 	/* A page that failed OCR is lost text: the user has to look, as for a failed document. */
-	out->state = pub.verdict == PUBLISH_REFUSED ? "refused"
+	out->state = pub.verdict == PUBLISH_REFUSED                ? "refused"
 		     : fl.stats.docs_failed || fl.stats.ocr_failed ? "completed_with_failures"
 								   : "completed";
 	out->seconds = time_mono() - t_start;

@@ -16,21 +16,21 @@
 #define PIPELINE_STAGE_VERSIONS "extract=1;clean=1;chunk=1;index=1"
 
 struct run_options {
-	const char *trigger;	/* "cli", "schedule", "watch", ... */
+	const char *trigger; /* "cli", "schedule", "watch", ... */
 	char *const *inbox;
 	size_t ninbox;
 };
 
 struct run_outcome {
 	long long run_id;
-	const char *state;	/* "completed", "completed_with_failures" or "refused" */
-	long long release;	/* the release built (or the newest, when nothing changed) */
-	long long production;	/* in production after the run, 0 when none */
-	const char *release_verdict;	/* "promoted", "refused", "unchanged" */
+	const char *state;           /* "completed", "completed_with_failures" or "refused" */
+	long long release;           /* the release built (or the newest, when nothing changed) */
+	long long production;        /* in production after the run, 0 when none */
+	const char *release_verdict; /* "promoted", "refused", "unchanged" */
 	char release_message[1024];
 	struct run_stats stats;
 	double seconds;
-	char *metrics_path;	/* caller frees */
+	char *metrics_path; /* caller frees */
 };
 
 /*

@@ -36,8 +36,7 @@ static struct gate_check *add_check(struct gate *g, const char *name, int ok, in
 	return c;
 }
 
-__attribute__((format(printf, 2, 3)))
-static void detail(struct gate_check *c, const char *fmt, ...)
+__attribute__((format(printf, 2, 3))) static void detail(struct gate_check *c, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -53,8 +52,8 @@ static void figure(struct gate_check *c, double value, double threshold)
 }
 
 /* The lexicon file opens and indexes exactly the release's chunks. */
-static void check_lexicon(struct store *st, const struct config *cfg,
-			  const struct release_record *r, struct gate *g)
+static void check_lexicon(struct store *st, const struct config *cfg, const struct release_record *r,
+			  struct gate *g)
 {
 	struct strbuf err = STRBUF_INIT;
 	long long *ids = NULL;
@@ -98,8 +97,7 @@ static int vector_bytes(const struct config *cfg, const struct release_record *r
 }
 
 /* The built-in embedder's file reads (questions are embedded with it); an endpoint's has none. */
-static int embedder_loads(const struct config *cfg, const struct release_record *r,
-			  struct strbuf *why)
+static int embedder_loads(const struct config *cfg, const struct release_record *r, struct strbuf *why)
 {
 	if (!r->embedder_id || !r->embedder_name || !strcmp(r->embedder_name, "openai"))
 		return 1;
@@ -116,10 +114,11 @@ static long long recorded_vectors(const struct release_record *r)
 	json_t *checks = json_loads(r->checks ? r->checks : "", 0, NULL), *c;
 	long long n = -1;
 	size_t i;
-	json_array_foreach(checks, i, c) {
+	json_array_foreach(checks, i, c)
+	{
 		const char *name = json_string_value(json_object_get(c, "check"));
-		if (name && !strcmp(name, "vectors") &&
-		    json_is_true(json_object_get(c, "ok")) && json_is_number(json_object_get(c, "value")))
+		if (name && !strcmp(name, "vectors") && json_is_true(json_object_get(c, "ok")) &&
+		    json_is_number(json_object_get(c, "value")))
 			n = (long long)json_number_value(json_object_get(c, "value"));
 	}
 	json_decref(checks);
@@ -134,9 +133,8 @@ static long long recorded_vectors(const struct release_record *r)
  * chunks and vectors never change (only retention removes them, with the
  * release).
  */
-static int count_vectors(struct store *st, const struct config *cfg,
-			 const struct release_record *r, int recheck, long long *n, int *dim,
-			 struct strbuf *err)
+static int count_vectors(struct store *st, const struct config *cfg, const struct release_record *r,
+			 int recheck, long long *n, int *dim, struct strbuf *err)
 {
 	*n = recheck ? recorded_vectors(r) : -1;
 	*dim = vector_bytes(cfg, r) / (int)sizeof(float);
@@ -188,9 +186,9 @@ static int check_learned(struct store *st, const struct config *cfg, const struc
 	return 0;
 }
 
-static int check_structure(struct store *st, const struct config *cfg,
-			   const struct release_record *r, const struct release_record *prod,
-			   int recheck, struct gate *g, struct strbuf *err)
+static int check_structure(struct store *st, const struct config *cfg, const struct release_record *r,
+			   const struct release_record *prod, int recheck, struct gate *g,
+			   struct strbuf *err)
 {
 	struct release_structure s;
 	long long vectors = 0;
@@ -203,12 +201,14 @@ static int check_structure(struct store *st, const struct config *cfg,
 	struct gate_check *c = add_check(g, "documents", s.empty_docs == 0 && !emptied, 0);
 	figure(c, (double)s.empty_docs, 0);
 	if (emptied)
-		detail(c, "the release holds no document where release %lld holds %lld (an inbox not "
+		detail(c,
+		       "the release holds no document where release %lld holds %lld (an inbox not "
 		       "mounted?): 'ragops deploy promote %lld --force' if that is what you want",
 		       prod->id, prod->documents, r->id);
 	else
-		detail(c, s.empty_docs ? "%lld documents have no chunk and no page waiting for OCR"
-				       : "%lld documents, each with chunks or pages waiting for OCR",
+		detail(c,
+		       s.empty_docs ? "%lld documents have no chunk and no page waiting for OCR"
+				    : "%lld documents, each with chunks or pages waiting for OCR",
 		       s.empty_docs ? s.empty_docs : r->documents);
 	c = add_check(g, "chunks", s.chunk_rows == r->chunks, 0);
 	figure(c, (double)s.chunk_rows, (double)r->chunks);
@@ -245,8 +245,8 @@ static int check_structure(struct store *st, const struct config *cfg,
 		       r->embedder_version, dim);
 	strbuf_release(&why);
 	c = add_check(g, "chunk sizes", !s.empty_chunks && !s.long_chunks, 0);
-	detail(c, "%lld empty, %lld over validate.max_chunk_chars (%u)", s.empty_chunks,
-	       s.long_chunks, cfg->validate.max_chunk_chars);
+	detail(c, "%lld empty, %lld over validate.max_chunk_chars (%u)", s.empty_chunks, s.long_chunks,
+	       cfg->validate.max_chunk_chars);
 	double weak = s.ocr_pages ? (double)s.weak_pages / (double)s.ocr_pages : 0;
 	c = add_check(g, "weak OCR pages", weak <= cfg->validate.max_weak_page_share, 0);
 	figure(c, weak, cfg->validate.max_weak_page_share);
@@ -417,8 +417,10 @@ void gate_compare(struct gate *g, const struct config *cfg, const char *set,
 	const char *of = set ? set : "";
 	const char *space = set ? " " : "";
 	snprintf(name, sizeof(name), "%s%srecall@5", of, space);
-	struct gate_check *c = add_check(g, name, after->recall5 >=
-					 before->recall5 - cfg->validate.max_recall_drop - 1e-9, 1);
+	struct gate_check *c = add_check(g, name,
+					 after->recall5 >=
+						 before->recall5 - cfg->validate.max_recall_drop - 1e-9,
+					 1);
 	figure(c, after->recall5, before->recall5 - cfg->validate.max_recall_drop);
 	detail(c, "%.3f → %.3f (max drop %.2f)", before->recall5, after->recall5,
 	       cfg->validate.max_recall_drop);
@@ -435,9 +437,8 @@ void gate_compare(struct gate *g, const struct config *cfg, const char *set,
 	}
 }
 
-static int check_quality(struct store *st, const struct config *cfg,
-			 const struct release_record *cand, const struct release_record *prod,
-			 struct gate *g, struct strbuf *err)
+static int check_quality(struct store *st, const struct config *cfg, const struct release_record *cand,
+			 const struct release_record *prod, struct gate *g, struct strbuf *err)
 {
 	struct golden_set set;
 	int skipped;
@@ -452,8 +453,9 @@ static int check_quality(struct store *st, const struct config *cfg,
 	}
 	if (skipped || !set.n) {
 		struct gate_check *c = add_check(g, "golden set", 1, 1);
-		detail(c, skipped ? "no golden set (%s is absent): quality not measured"
-				  : "the golden sets hold no question: quality not measured",
+		detail(c,
+		       skipped ? "no golden set (%s is absent): quality not measured"
+			       : "the golden sets hold no question: quality not measured",
 		       VALIDATE_DEFAULT_GOLDEN);
 		snprintf(g->note, sizeof(g->note), "no golden set");
 		golden_release(&set);
@@ -465,9 +467,11 @@ static int check_quality(struct store *st, const struct config *cfg,
 		goto cleanup;
 	if (!matched) {
 		struct gate_check *c = add_check(g, "golden set", 1, 1);
-		detail(c, "no document the %zu golden questions expect is in this release or "
+		detail(c,
+		       "no document the %zu golden questions expect is in this release or "
 		       "production: they are about another corpus, quality not measured (set "
-		       "validate.golden to questions about these documents)", set.n);
+		       "validate.golden to questions about these documents)",
+		       set.n);
 		snprintf(g->note, sizeof(g->note), "the golden set is about another corpus");
 		ret = 0;
 		goto cleanup;
@@ -482,8 +486,10 @@ static int check_quality(struct store *st, const struct config *cfg,
 		g->compared = 1;
 		gate_compare(g, cfg, NULL, &g->production, &g->candidate);
 	} else {
-		struct gate_check *c = add_check(g, "recall@5", g->candidate.recall5 >=
-						 cfg->validate.min_recall_at_5 - 1e-9, 1);
+		struct gate_check *c = add_check(g, "recall@5",
+						 g->candidate.recall5 >=
+							 cfg->validate.min_recall_at_5 - 1e-9,
+						 1);
 		figure(c, g->candidate.recall5, cfg->validate.min_recall_at_5);
 		detail(c, "%.3f with no production to compare with (validate.min_recall_at_5 %.2f)",
 		       g->candidate.recall5, cfg->validate.min_recall_at_5);
@@ -495,8 +501,7 @@ cleanup:
 }
 
 int gate_run(struct store *st, const struct config *cfg, const struct release_record *cand,
-	     const struct release_record *prod, int skip_quality, struct gate *g,
-	     struct strbuf *err)
+	     const struct release_record *prod, int skip_quality, struct gate *g, struct strbuf *err)
 {
 	memset(g, 0, sizeof(*g));
 	g->structural_ok = g->quality_ok = 1;
@@ -525,8 +530,8 @@ json_t *gate_checks_json(const struct gate *g)
 	json_t *arr = json_array();
 	for (size_t i = 0; i < g->n; i++) {
 		const struct gate_check *c = &g->checks[i];
-		json_t *o = json_pack("{s:s, s:b, s:s, s:s}", "check", c->name, "ok", c->ok,
-				      "kind", c->quality ? "quality" : "structure", "detail", c->detail);
+		json_t *o = json_pack("{s:s, s:b, s:s, s:s}", "check", c->name, "ok", c->ok, "kind",
+				      c->quality ? "quality" : "structure", "detail", c->detail);
 		if (c->has_value) {
 			json_object_set_new(o, "value", json_real(c->value));
 			json_object_set_new(o, "threshold", json_real(c->threshold));

@@ -23,8 +23,8 @@
 
 struct gate_check {
 	char name[32];
-	int ok, quality;	/* quality: a golden-set figure (skipped by --force) */
-	int has_value;		/* value and threshold mean something */
+	int ok, quality; /* quality: a golden-set figure (skipped by --force) */
+	int has_value;   /* value and threshold mean something */
 	double value, threshold;
 	char detail[240];
 };
@@ -33,19 +33,19 @@ struct gate_check {
 struct gate_figures {
 	long long release;
 	size_t questions, answerable, unanswerable;
-	double recall1, recall5, mrr, abstention;	/* abstention: recall on unanswerable */
+	double recall1, recall5, mrr, abstention; /* abstention: recall on unanswerable */
 };
 
 struct gate {
 	struct gate_check *checks;
 	size_t n, alloc;
 	int structural_ok, quality_ok;
-	int measured;			/* a golden set was asked */
-	int compared;			/* ... of production too */
-	int quality_skipped;		/* --force */
-	char note[64];			/* why quality was not measured */
+	int measured;        /* a golden set was asked */
+	int compared;        /* ... of production too */
+	int quality_skipped; /* --force */
+	char note[64];       /* why quality was not measured */
 	struct gate_figures candidate, production;
-	char eval_key[72];		/* golden sets + settings the figures depend on */
+	char eval_key[72]; /* golden sets + settings the figures depend on */
 };
 
 /*
@@ -54,8 +54,7 @@ struct gate {
  * could not run (the store failed).
  */
 int gate_run(struct store *st, const struct config *cfg, const struct release_record *cand,
-	     const struct release_record *prod, int skip_quality, struct gate *g,
-	     struct strbuf *err);
+	     const struct release_record *prod, int skip_quality, struct gate *g, struct strbuf *err);
 void gate_release(struct gate *g);
 
 /*

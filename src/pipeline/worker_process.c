@@ -31,7 +31,7 @@
  * costs nothing.
  */
 #define MESSAGE_MAX ((uint64_t)1 << 30)
-#define READ_STEP ((size_t)1 << 20)
+#define READ_STEP   ((size_t)1 << 20)
 
 /* --- both ends ------------------------------------------------------------ */
 
@@ -100,9 +100,9 @@ static unsigned long long address_space_now(void)
 static void deny_network(void)
 {
 	static const int denied[] = {
-		SCMP_SYS(socket), SCMP_SYS(connect), SCMP_SYS(bind), SCMP_SYS(listen),
-		SCMP_SYS(accept), SCMP_SYS(accept4), SCMP_SYS(execve), SCMP_SYS(execveat),
-		SCMP_SYS(ptrace),
+		SCMP_SYS(socket), SCMP_SYS(connect),  SCMP_SYS(bind),
+		SCMP_SYS(listen), SCMP_SYS(accept),   SCMP_SYS(accept4),
+		SCMP_SYS(execve), SCMP_SYS(execveat), SCMP_SYS(ptrace),
 	};
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
 		return;
@@ -129,7 +129,7 @@ static void default_crash_signals(void)
 static void worker_limits(const struct config *cfg)
 {
 	struct rlimit lim = { 0, 0 };
-	setrlimit(RLIMIT_CORE, &lim);	/* a crash is reported, not dumped */
+	setrlimit(RLIMIT_CORE, &lim); /* a crash is reported, not dumped */
 	if (!getrlimit(RLIMIT_AS, &lim)) {
 		rlim_t want = address_space_now() + cfg->ingest.parser_memory;
 		if (lim.rlim_max == RLIM_INFINITY || want < lim.rlim_max)
@@ -174,8 +174,8 @@ int worker_reply(int fd, const struct strbuf *reply)
 	return write_all(fd, &len, sizeof(len)) || write_all(fd, reply->buf, reply->len) ? -1 : 0;
 }
 
-static int fault_applies(const char *entry, size_t len, const char *point, const char *path,
-			 char *kind, size_t kind_size)
+static int fault_applies(const char *entry, size_t len, const char *point, const char *path, char *kind,
+			 size_t kind_size)
 {
 	const char *colon = memchr(entry, ':', len);
 	if (!colon || colon + 1 == entry + len)
@@ -229,15 +229,14 @@ void worker_process_init(struct worker_process *wp, const struct config *cfg)
 	wp->fd = -1;
 }
 
-int worker_process_start(struct worker_process *wp, worker_main_fn main, void *arg,
-			 struct strbuf *err)
+int worker_process_start(struct worker_process *wp, worker_main_fn main, void *arg, struct strbuf *err)
 {
 	int sv[2];
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv)) {
 		strbuf_addf(err, "cannot start a parser worker: %s", strerror(errno));
 		return -1;
 	}
-	fflush(NULL);	/* else the child's copy of unwritten output could be written twice */
+	fflush(NULL); /* else the child's copy of unwritten output could be written twice */
 	pid_t pid = fork();
 	if (pid < 0) {
 		strbuf_addf(err, "cannot start a parser worker: %s", strerror(errno));
@@ -255,7 +254,7 @@ int worker_process_start(struct worker_process *wp, worker_main_fn main, void *a
 		xalloc_exit_at_once();
 		worker_limits(wp->cfg);
 		main(3, wp->cfg, arg);
-		_exit(0);	/* not exit(): the run's stdio buffers and atexit handlers are not ours */
+		_exit(0); /* not exit(): the run's stdio buffers and atexit handlers are not ours */
 	}
 	close(sv[1]);
 	wp->pid = pid;
@@ -289,13 +288,15 @@ static void worker_lost(struct worker_process *wp, int timed_out, double cpu_lim
 	char mem[32];
 	format_size(mem, sizeof(mem), (double)wp->cfg->ingest.parser_memory);
 	if (timed_out)
-		strbuf_addf(err, "the parser took too long (over %s, %g s, of CPU or twice that "
-			    "waiting) and was stopped", limit_key, cpu_limit);
+		strbuf_addf(err,
+			    "the parser took too long (over %s, %g s, of CPU or twice that "
+			    "waiting) and was stopped",
+			    limit_key, cpu_limit);
 	else if (got < 0)
 		strbuf_addstr(err, "the parser worker ended without an answer");
 	else if (WIFSIGNALED(status) && WTERMSIG(status) == SIGXCPU)
-		strbuf_addf(err, "the parser used more than %s (%g s) of CPU and was stopped",
-			    limit_key, cpu_limit);
+		strbuf_addf(err, "the parser used more than %s (%g s) of CPU and was stopped", limit_key,
+			    cpu_limit);
 	else if (WIFSIGNALED(status))
 		strbuf_addf(err, "the parser crashed on this file (SIG%s: %s)",
 			    sigabbrev_np(WTERMSIG(status)) ? sigabbrev_np(WTERMSIG(status)) : "?",
@@ -307,9 +308,8 @@ static void worker_lost(struct worker_process *wp, int timed_out, double cpu_lim
 			    WIFEXITED(status) ? WEXITSTATUS(status) : -1);
 }
 
-int worker_process_call(struct worker_process *wp, const struct strbuf *request,
-			double cpu_limit, const char *limit_key, struct strbuf *reply,
-			struct strbuf *err)
+int worker_process_call(struct worker_process *wp, const struct strbuf *request, double cpu_limit,
+			const char *limit_key, struct strbuf *reply, struct strbuf *err)
 {
 	uint64_t len = request->len;
 	if (!wp->pid) {
@@ -345,7 +345,7 @@ void worker_process_stop(struct worker_process *wp)
 {
 	if (!wp->pid)
 		return;
-	close(wp->fd);	/* the worker reads end-of-file and exits */
+	close(wp->fd); /* the worker reads end-of-file and exits */
 	while (waitpid(wp->pid, NULL, 0) < 0 && errno == EINTR)
 		;
 	wp->fd = -1;

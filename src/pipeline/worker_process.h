@@ -19,8 +19,8 @@
 
 struct worker_process {
 	const struct config *cfg;
-	pid_t pid;	/* 0: not running */
-	int fd;		/* our end of its socket */
+	pid_t pid; /* 0: not running */
+	int fd;    /* our end of its socket */
 };
 
 /* In the child: serve requests on `fd` until it closes, then return. */
@@ -28,8 +28,7 @@ typedef void (*worker_main_fn)(int fd, const struct config *cfg, void *arg);
 
 void worker_process_init(struct worker_process *wp, const struct config *cfg);
 /* Fork the worker running `main` with `arg`; the child exits when main returns. */
-int worker_process_start(struct worker_process *wp, worker_main_fn main, void *arg,
-			 struct strbuf *err);
+int worker_process_start(struct worker_process *wp, worker_main_fn main, void *arg, struct strbuf *err);
 /*
  * Whether it is running and can take a request: a worker that died
  * between requests (killed from outside) is reaped here, so that its
@@ -43,9 +42,8 @@ int worker_process_running(struct worker_process *wp);
  * plus 5 s), named `limit_key` in the reason when overrun.  On failure the
  * worker is gone, reaped, and `err` says why (a signal, memory, time).
  */
-int worker_process_call(struct worker_process *wp, const struct strbuf *request,
-			double cpu_limit, const char *limit_key, struct strbuf *reply,
-			struct strbuf *err);
+int worker_process_call(struct worker_process *wp, const struct strbuf *request, double cpu_limit,
+			const char *limit_key, struct strbuf *reply, struct strbuf *err);
 /* Close its socket (the worker exits) and reap it. */
 void worker_process_stop(struct worker_process *wp);
 

@@ -15,16 +15,16 @@
 /* Expansions per question at most: a few learned words, not a second question. */
 #define MAX_EXPANSIONS 12
 
-static enum retrieve_result from_lexicon(const struct release_view *rel, const char *query,
-					 unsigned k, struct search_hit **out, size_t *n,
-					 struct strbuf *err)
+static enum retrieve_result from_lexicon(const struct release_view *rel, const char *query, unsigned k,
+					 struct search_hit **out, size_t *n, struct strbuf *err)
 {
 	long long *ids = xcalloc(k + 1, sizeof(long long));
 	double *scores = xcalloc(k + 1, sizeof(double));
 	struct tokenizer *tok = tokenizer_new();
 	struct expansion exp[MAX_EXPANSIONS];
-	size_t nexp = rel->learned ? vocabulary_expand(rel->learned->vocab, tok, query, exp,
-						       MAX_EXPANSIONS) : 0;
+	size_t nexp = rel->learned
+			      ? vocabulary_expand(rel->learned->vocab, tok, query, exp, MAX_EXPANSIONS)
+			      : 0;
 	long got = lexicon_search_expanded(rel->lx, tok, query, exp, nexp, k, ids, scores);
 	tokenizer_free(tok);
 	if (got < 0) {
@@ -42,9 +42,9 @@ static enum retrieve_result from_lexicon(const struct release_view *rel, const c
 	return got < 0 ? RETRIEVE_BAD_QUERY : RETRIEVE_OK;
 }
 
-enum retrieve_result bm25_top(struct store *st, const struct config *cfg,
-			      const struct release_view *rel, const char *query, unsigned k,
-			      struct search_hit **out, size_t *n, struct strbuf *err)
+enum retrieve_result bm25_top(struct store *st, const struct config *cfg, const struct release_view *rel,
+			      const char *query, unsigned k, struct search_hit **out, size_t *n,
+			      struct strbuf *err)
 {
 	*out = NULL;
 	*n = 0;

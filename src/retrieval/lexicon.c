@@ -32,8 +32,8 @@
 #define LEXICON_MAGIC "RGLEX1\n"
 
 /* FTS5's bm25() defaults, and our column weights: bm25(1.0, 2.0). */
-#define BM25_K1 1.2
-#define BM25_B 0.75
+#define BM25_K1        1.2
+#define BM25_B         0.75
 #define HEADING_WEIGHT 2.0
 
 struct lexicon_header {
@@ -43,13 +43,13 @@ struct lexicon_header {
 };
 
 struct term_entry {
-	uint64_t postings;	/* index of its first posting */
+	uint64_t postings; /* index of its first posting */
 	uint32_t name, name_len, df, unused;
 };
 
 struct posting {
-	uint32_t chunk;		/* index into chunk_ids */
-	uint16_t body, heading;	/* occurrences, saturated at 65535 */
+	uint32_t chunk;         /* index into chunk_ids */
+	uint16_t body, heading; /* occurrences, saturated at 65535 */
 };
 
 /* Per-chunk arrays of one search, kept zeroed between searches and reused. */
@@ -61,7 +61,7 @@ struct scratch {
 };
 
 struct lexicon {
-	pthread_mutex_t lock;	/* guards spare */
+	pthread_mutex_t lock; /* guards spare */
 	struct scratch *spare;
 	void *map;
 	size_t size;
@@ -89,12 +89,12 @@ struct term_postings {
 };
 
 struct builder {
-	struct strmap ids;	/* term -> index + 1 */
+	struct strmap ids; /* term -> index + 1 */
 	struct term_postings *terms;
 	size_t nterms, alloc;
-	uint32_t chunk;		/* the chunk being read */
-	uint32_t tokens;	/* its tokens so far */
-	int heading;		/* reading its heading */
+	uint32_t chunk;  /* the chunk being read */
+	uint32_t tokens; /* its tokens so far */
+	int heading;     /* reading its heading */
 };
 
 static int add_token(void *ctx, const char *tok, size_t len, size_t start, size_t end, int colocated)
@@ -174,8 +174,8 @@ static void serialize(const struct builder *b, const struct chunk_text *chunks, 
 	free(order);
 }
 
-int lexicon_build(const struct chunk_text *chunks, size_t n, const char *dir,
-		  struct lexicon_built *out, struct strbuf *err)
+int lexicon_build(const struct chunk_text *chunks, size_t n, const char *dir, struct lexicon_built *out,
+		  struct strbuf *err)
 {
 	struct builder b = { 0 };
 	struct tokenizer *tok = tokenizer_new();
@@ -187,10 +187,12 @@ int lexicon_build(const struct chunk_text *chunks, size_t n, const char *dir,
 		b.tokens = 0;
 		b.heading = 0;
 		if (chunks[i].text)
-			tokenizer_run(tok, lang, 0, chunks[i].text, strlen(chunks[i].text), add_token, &b);
+			tokenizer_run(tok, lang, 0, chunks[i].text, strlen(chunks[i].text), add_token,
+				      &b);
 		b.heading = 1;
 		if (chunks[i].heading)
-			tokenizer_run(tok, lang, 0, chunks[i].heading, strlen(chunks[i].heading), add_token, &b);
+			tokenizer_run(tok, lang, 0, chunks[i].heading, strlen(chunks[i].heading),
+				      add_token, &b);
 		tokens[i] = b.tokens;
 	}
 	struct strbuf data = STRBUF_INIT;
@@ -268,7 +270,8 @@ struct lexicon *lexicon_open(const char *path, struct strbuf *err)
 	}
 	size_t size = (size_t)sb.st_size;
 	void *map = size >= sizeof(struct lexicon_header)
-		? mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0) : MAP_FAILED;
+			    ? mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0)
+			    : MAP_FAILED;
 	close(fd);
 	if (map == MAP_FAILED) {
 		strbuf_addf(err, "the lexicon '%s' is too short or cannot be mapped", path);
@@ -451,8 +454,8 @@ static void sift_down(const struct search_state *s, uint32_t *heap, size_t n, si
 	}
 }
 
-long lexicon_search(struct lexicon *lx, struct tokenizer *tok, const char *query,
-		    unsigned k, long long *ids, double *scores)
+long lexicon_search(struct lexicon *lx, struct tokenizer *tok, const char *query, unsigned k,
+		    long long *ids, double *scores)
 {
 	return lexicon_search_expanded(lx, tok, query, NULL, 0, k, ids, scores);
 }
@@ -464,8 +467,11 @@ long lexicon_search_expanded(struct lexicon *lx, struct tokenizer *tok, const ch
 	size_t pos = 0, start, end, len = strlen(query);
 	struct strbuf folded = STRBUF_INIT;
 	struct scratch *scratch = scratch_get(lx);
-	struct search_state s = { .lx = lx, .word_tf = scratch->word_tf, .score = scratch->score,
-				  .word_hits = scratch->word_hits, .hits = scratch->hits };
+	struct search_state s = { .lx = lx,
+				  .word_tf = scratch->word_tf,
+				  .score = scratch->score,
+				  .word_hits = scratch->word_hits,
+				  .hits = scratch->hits };
 	int words = 0;
 	/* The words FTS5 would be given (see store_search): each one phrase, stop words out. */
 	while (query_next_word(query, len, &pos, &start, &end, &folded) == 0) {
@@ -488,7 +494,8 @@ long lexicon_search_expanded(struct lexicon *lx, struct tokenizer *tok, const ch
 		uint32_t c = s.hits[i];
 		if (kept < k) {
 			heap[kept++] = c;
-			for (size_t at = kept - 1; at && worse(&s, heap[at], heap[(at - 1) / 2]); at = (at - 1) / 2) {
+			for (size_t at = kept - 1; at && worse(&s, heap[at], heap[(at - 1) / 2]);
+			     at = (at - 1) / 2) {
 				uint32_t t = heap[at];
 				heap[at] = heap[(at - 1) / 2];
 				heap[(at - 1) / 2] = t;

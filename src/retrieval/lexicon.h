@@ -22,8 +22,8 @@
 struct lexicon;
 
 struct lexicon_built {
-	char version[64];	/* "lexicon-" and a hash of the content */
-	char file[80];		/* "<version>.bin" */
+	char version[64]; /* "lexicon-" and a hash of the content */
+	char file[80];    /* "<version>.bin" */
 	size_t terms, postings, bytes;
 };
 
@@ -31,8 +31,8 @@ struct lexicon_built {
  * Tokenize every chunk (ascending ids) as the index does and write the
  * lexicon to <dir>/<version>.bin, atomically.
  */
-int lexicon_build(const struct chunk_text *chunks, size_t n, const char *dir,
-		  struct lexicon_built *out, struct strbuf *err);
+int lexicon_build(const struct chunk_text *chunks, size_t n, const char *dir, struct lexicon_built *out,
+		  struct strbuf *err);
 
 
 /* Map a lexicon file; NULL with the reason when it is missing or damaged. */
@@ -51,8 +51,8 @@ long long lexicon_term_chunks(const struct lexicon *lx, const char *term);
  * searchable word.  Threads may search one lexicon at once (each takes its
  * own scratch arrays, kept for the next search).
  */
-long lexicon_search(struct lexicon *lx, struct tokenizer *tok, const char *query,
-		    unsigned k, long long *ids, double *scores);
+long lexicon_search(struct lexicon *lx, struct tokenizer *tok, const char *query, unsigned k,
+		    long long *ids, double *scores);
 
 /* A word added to a question (a learned expansion) and the weight of its BM25 share. */
 struct expansion {

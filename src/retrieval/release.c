@@ -20,13 +20,13 @@ struct slot {
 	pthread_mutex_t lock;
 	pthread_cond_t loaded;
 	struct release_hold *current;
-	long long loading;	/* the release a thread is loading, 0 when none */
+	long long loading; /* the release a thread is loading, 0 when none */
 };
 
 struct release_hold {
 	struct slot *slot;
 	struct release_view *view;
-	int refs;	/* under slot->lock; the slot's own pointer counts as one */
+	int refs; /* under slot->lock; the slot's own pointer counts as one */
 };
 
 /*
@@ -58,15 +58,14 @@ static struct lexicon *open_lexicon(struct store *st, const struct config *cfg,
 	long long *ids = NULL;
 	size_t n = 0;
 	if (!r->lexicon_path) {
-		snprintf(v->lexicon_problem, sizeof(v->lexicon_problem),
-			 "release %lld has no lexicon", r->id);
+		snprintf(v->lexicon_problem, sizeof(v->lexicon_problem), "release %lld has no lexicon",
+			 r->id);
 		return NULL;
 	}
 	char *path = xasprintf("%s/%s", cfg->data_dir, r->lexicon_path);
 	lx = lexicon_open(path, &err);
 	free(path);
-	if (lx && !store_release_chunk_ids(st, r->id, &ids, &n, &err) &&
-	    !lexicon_matches(lx, ids, n)) {
+	if (lx && !store_release_chunk_ids(st, r->id, &ids, &n, &err) && !lexicon_matches(lx, ids, n)) {
 		strbuf_addf(&err, "the lexicon %s does not index release %lld's chunks",
 			    r->lexicon_version, r->id);
 		lexicon_close(lx);
@@ -146,9 +145,8 @@ static struct release_view *release_view_load(struct store *st, const struct con
 	return v;
 }
 
-static struct release_view *load(struct store *st, const struct config *cfg, long long id,
-				 int eager, const struct vector_index *from, int *none,
-				 struct strbuf *err)
+static struct release_view *load(struct store *st, const struct config *cfg, long long id, int eager,
+				 const struct vector_index *from, int *none, struct strbuf *err)
 {
 	struct release_record r;
 	enum lookup got = store_release_get(st, id, &r, err);
@@ -198,9 +196,9 @@ static struct release_hold *publish_locked(struct slot *slot, struct release_vie
  * waiters; with `hold`, the caller takes a reference at once (before any
  * other switch can replace it).
  */
-static struct release_view *load_into(struct slot *slot, struct store *st,
-				      const struct config *cfg, long long id, int *none,
-				      struct release_hold **hold, struct strbuf *err)
+static struct release_view *load_into(struct slot *slot, struct store *st, const struct config *cfg,
+				      long long id, int *none, struct release_hold **hold,
+				      struct strbuf *err)
 {
 	double t0 = time_mono();
 	/*
@@ -239,8 +237,10 @@ static struct release_view *load_into(struct slot *slot, struct store *st,
 	pthread_mutex_unlock(&slot->lock);
 	/* A switch in a long-lived process (serve, a run's gate) is worth a line; a first load is not. */
 	if (v && before)
-		log_event(LOG_INFO, 0, NULL, "release", "loaded release %lld (%lld chunks) in %.0f ms, "
-			  "replacing release %lld", id, v->chunks, (time_mono() - t0) * 1000, before);
+		log_event(LOG_INFO, 0, NULL, "release",
+			  "loaded release %lld (%lld chunks) in %.0f ms, "
+			  "replacing release %lld",
+			  id, v->chunks, (time_mono() - t0) * 1000, before);
 	release_view_free(dead);
 	return v;
 }
@@ -264,8 +264,10 @@ static void *load_in_background(void *arg)
 	int none;
 	if (store_open(&st, job->cfg->data_dir, &err) ||
 	    !load_into(&production_slot, st, job->cfg, job->id, &none, NULL, &err)) {
-		log_event(LOG_WARNING, 0, NULL, "release", "cannot load release %lld: %s (the release "
-			  "before keeps answering)", job->id, err.buf);
+		log_event(LOG_WARNING, 0, NULL, "release",
+			  "cannot load release %lld: %s (the release "
+			  "before keeps answering)",
+			  job->id, err.buf);
 		if (!st) {
 			pthread_mutex_lock(&production_slot.lock);
 			production_slot.loading = 0;
@@ -307,8 +309,7 @@ static enum lookup hold_current(struct slot *slot, const struct release_view **o
 }
 
 enum lookup release_get(struct store *st, const struct config *cfg, long long id,
-			const struct release_view **out, struct release_hold **hold,
-			struct strbuf *err)
+			const struct release_view **out, struct release_hold **hold, struct strbuf *err)
 {
 	int production = id == 0;
 	*out = NULL;

@@ -29,15 +29,15 @@ struct release_view {
 	long long id;
 	long long chunks;
 	struct release_record record;
-	struct lexicon *lx;		/* NULL: missing or damaged, FTS5 answers instead */
-	char embedder[64];		/* its version, "" without */
-	char lexicon_problem[160];	/* why lx is NULL */
+	struct lexicon *lx;        /* NULL: missing or damaged, FTS5 answers instead */
+	char embedder[64];         /* its version, "" without */
+	char lexicon_problem[160]; /* why lx is NULL */
 	/* The vectors, loaded at the first question by meaning: see release_vectors. */
 	pthread_mutex_t vectors_lock;
 	int vectors_tried;
 	struct vector_index *vi;
-	char vectors_problem[160];	/* why there are none although the release has an embedder */
-	struct learned *learned;	/* what it learned from feedback, NULL when nothing */
+	char vectors_problem[160]; /* why there are none although the release has an embedder */
+	struct learned *learned;   /* what it learned from feedback, NULL when nothing */
 };
 
 struct release_hold;
@@ -48,8 +48,7 @@ struct release_hold;
  * such id).
  */
 enum lookup release_get(struct store *st, const struct config *cfg, long long id,
-			const struct release_view **out, struct release_hold **hold,
-			struct strbuf *err);
+			const struct release_view **out, struct release_hold **hold, struct strbuf *err);
 void release_put(struct release_hold *hold);
 
 /*

@@ -26,7 +26,7 @@ struct fused {
 	float cosine;
 	int bm25_rank, dense_rank; /* 1-based, 0 when absent */
 	size_t bm25_index;
-	double rerank;	/* the ranker's score */
+	double rerank; /* the ranker's score */
 };
 
 static int by_fused(const void *a, const void *b)
@@ -52,7 +52,8 @@ static double heading_match(struct tokenizer *tok, const struct strmap *asked, s
 	question_stems(tok, heading, &h);
 	size_t shared = 0;
 	for (size_t i = 0; i < asked->cap; i++)
-		shared += asked->keys[i] && strmap_get(&h, asked->keys[i], strlen(asked->keys[i])) != NULL;
+		shared += asked->keys[i] &&
+			  strmap_get(&h, asked->keys[i], strlen(asked->keys[i])) != NULL;
 	strmap_release(&h);
 	return (double)shared / (double)nasked;
 }
@@ -153,13 +154,14 @@ static void rerank(const struct release_view *rel, const char *query, struct fus
  * every hit (1.8 s of a 944 KB query from the lexicon).  At 2000 bytes
  * and 64 distinct words a query takes milliseconds from the lexicon.
  */
-static enum retrieve_result check_query(const struct config *cfg, const char *query,
-					struct strbuf *err)
+static enum retrieve_result check_query(const struct config *cfg, const char *query, struct strbuf *err)
 {
 	size_t len = strlen(query), pos = 0, start, end;
 	if (len > cfg->retrieve.query_max_bytes) {
-		strbuf_addf(err, "the query is %zu bytes long, over the limit of %u (retrieve.query_max_bytes)",
-			    len, cfg->retrieve.query_max_bytes);
+		strbuf_addf(
+			err,
+			"the query is %zu bytes long, over the limit of %u (retrieve.query_max_bytes)",
+			len, cfg->retrieve.query_max_bytes);
 		return RETRIEVE_TOO_LONG;
 	}
 	/* Distinct as searched: folded, stop words and overlong words left out. */
@@ -172,24 +174,26 @@ static enum retrieve_result check_query(const struct config *cfg, const char *qu
 	strmap_release(&seen);
 	strbuf_release(&folded);
 	if (terms > cfg->retrieve.query_max_terms) {
-		strbuf_addf(err, "the query has %zu distinct words, over the limit of %u (retrieve.query_max_terms)",
-			    terms, cfg->retrieve.query_max_terms);
+		strbuf_addf(
+			err,
+			"the query has %zu distinct words, over the limit of %u (retrieve.query_max_terms)",
+			terms, cfg->retrieve.query_max_terms);
 		return RETRIEVE_TOO_LONG;
 	}
 	return RETRIEVE_OK;
 }
 
-enum retrieve_result retrieve(struct store *st, const struct config *cfg,
-			      const struct release_view *rel, const char *query, const char *mode,
-			      unsigned k, struct retrieval *out, struct strbuf *err)
+enum retrieve_result retrieve(struct store *st, const struct config *cfg, const struct release_view *rel,
+			      const char *query, const char *mode, unsigned k, struct retrieval *out,
+			      struct strbuf *err)
 {
 	return retrieve_traced(st, cfg, rel, query, mode, k, NULL, 0, out, err);
 }
 
 enum retrieve_result retrieve_traced(struct store *st, const struct config *cfg,
-				     const struct release_view *rel, const char *query,
-				     const char *mode, unsigned k, struct retrieve_trace *trace,
-				     int no_ranker, struct retrieval *out, struct strbuf *err)
+				     const struct release_view *rel, const char *query, const char *mode,
+				     unsigned k, struct retrieve_trace *trace, int no_ranker,
+				     struct retrieval *out, struct strbuf *err)
 {
 	struct search_hit *bm = NULL, *dh = NULL;
 	size_t nbm = 0;
@@ -256,7 +260,9 @@ enum retrieve_result retrieve_traced(struct store *st, const struct config *cfg,
 	f = xcalloc(nbm + nds + 1, sizeof(*f));
 	double rk = cfg->retrieve.rrf_k;
 	for (size_t i = 0; i < nbm; i++)
-		f[nf++] = (struct fused){ bm[i].chunk_id, 1.0 / (rk + (double)i + 1), -1, (int)i + 1, 0, i, 0 };
+		f[nf++] = (struct fused){
+			bm[i].chunk_id, 1.0 / (rk + (double)i + 1), -1, (int)i + 1, 0, i, 0
+		};
 	for (size_t i = 0; i < nds; i++) {
 		size_t j = 0;
 		while (j < nf && f[j].id != ds[i].id)

@@ -15,22 +15,22 @@
 #include "store/store.h"
 
 struct retrieval {
-	long long release;	/* the release searched */
+	long long release; /* the release searched */
 	struct search_hit *hits;
 	size_t n;
-	const char *mode;	/* what was used: "bm25", "dense", "hybrid" */
-	char embedder[64];	/* model version, "" without vectors */
-	float *dense;		/* cosine of each hit with the question, -1 when unknown */
+	const char *mode;  /* what was used: "bm25", "dense", "hybrid" */
+	char embedder[64]; /* model version, "" without vectors */
+	float *dense;      /* cosine of each hit with the question, -1 when unknown */
 	double ms_bm25, ms_dense, ms_fuse;
 };
 
 /* Whether a retrieval was made; when not, err says why. */
 enum retrieve_result {
 	RETRIEVE_OK = 0,
-	RETRIEVE_BAD_QUERY = 1,		/* unknown mode, no searchable word */
-	RETRIEVE_NOT_READY = 2,		/* dense asked of a release without an embedder */
-	RETRIEVE_TOO_LONG = 3,		/* over retrieve.query_max_bytes or _terms */
-	RETRIEVE_FAILED = -1,		/* the store or the embeddings endpoint */
+	RETRIEVE_BAD_QUERY = 1, /* unknown mode, no searchable word */
+	RETRIEVE_NOT_READY = 2, /* dense asked of a release without an embedder */
+	RETRIEVE_TOO_LONG = 3,  /* over retrieve.query_max_bytes or _terms */
+	RETRIEVE_FAILED = -1,   /* the store or the embeddings endpoint */
 };
 
 /*
@@ -41,17 +41,17 @@ enum retrieve_result {
  * (RETRIEVE_TOO_LONG, the limit and its key named in err): the caller's
  * fault, like RETRIEVE_BAD_QUERY, but a limit, not a malformed query.
  */
-enum retrieve_result retrieve(struct store *st, const struct config *cfg,
-			      const struct release_view *rel, const char *query, const char *mode,
-			      unsigned k, struct retrieval *out, struct strbuf *err);
+enum retrieve_result retrieve(struct store *st, const struct config *cfg, const struct release_view *rel,
+			      const char *query, const char *mode, unsigned k, struct retrieval *out,
+			      struct strbuf *err);
 void retrieval_release(struct retrieval *r);
 
 /* What the ranker would read of the fused candidates, for training it. */
 struct retrieve_trace {
-	size_t depth;		/* asked: this many candidates at most */
+	size_t depth; /* asked: this many candidates at most */
 	size_t n;
-	double *features;	/* n * RANKER_FEATURES, in fused order */
-	char **docs;		/* each candidate's document path */
+	double *features; /* n * RANKER_FEATURES, in fused order */
+	char **docs;      /* each candidate's document path */
 };
 void retrieve_trace_release(struct retrieve_trace *t);
 
@@ -60,8 +60,8 @@ void retrieve_trace_release(struct retrieve_trace *t);
  * before the ranker; no_ranker: the fused order, as without one.
  */
 enum retrieve_result retrieve_traced(struct store *st, const struct config *cfg,
-				     const struct release_view *rel, const char *query,
-				     const char *mode, unsigned k, struct retrieve_trace *trace,
-				     int no_ranker, struct retrieval *out, struct strbuf *err);
+				     const struct release_view *rel, const char *query, const char *mode,
+				     unsigned k, struct retrieve_trace *trace, int no_ranker,
+				     struct retrieval *out, struct strbuf *err);
 
 #endif

@@ -87,7 +87,8 @@ static int vectors_reuse(struct store *st, const struct release_record *r,
 	for (size_t i = 0, m = 0; !rc && i < n; i++) {
 		const float *v = NULL;
 		if (m < nmissing && missing[m] == ids[i]) {
-			v = found[m] ? fresh + m * dim : NULL; /* none of the right size: counted missing */
+			v = found[m] ? fresh + m * dim
+				     : NULL; /* none of the right size: counted missing */
 			m++;
 		} else {
 			v = from->vectors + (size_t)find_id(from->ids, from->n, ids[i]) * dim;
@@ -117,7 +118,8 @@ struct vector_index *vectors_load(struct store *st, const struct config *cfg,
 		vi->dim = (int)json_integer_value(json_object_get(p, "dim"));
 		json_decref(p);
 		if (vi->dim <= 0)
-			strbuf_addf(err, "the embedder %s has no dimension on record", r->embedder_version);
+			strbuf_addf(err, "the embedder %s has no dimension on record",
+				    r->embedder_version);
 	} else {
 		char *file = xasprintf("%s/%s", cfg->data_dir, r->embedder_path);
 		vi->e = embedder_load(file, err);
@@ -126,10 +128,9 @@ struct vector_index *vectors_load(struct store *st, const struct config *cfg,
 	}
 	*unusable = vi->dim <= 0;
 	int reuse = from && from->model_id == r->embedder_id && from->dim == vi->dim;
-	if (vi->dim <= 0 ||
-	    (reuse ? vectors_reuse(st, r, from, vi, err)
-		   : store_release_vectors(st, r->id, r->embedder_id, vi->dim, &vi->ids, &vi->vectors,
-					   &vi->n, err))) {
+	if (vi->dim <= 0 || (reuse ? vectors_reuse(st, r, from, vi, err)
+				   : store_release_vectors(st, r->id, r->embedder_id, vi->dim, &vi->ids,
+							   &vi->vectors, &vi->n, err))) {
 		vectors_free(vi);
 		return NULL;
 	}
@@ -211,8 +212,8 @@ size_t vectors_top_int8(const struct vector_index *vi, const float *q, size_t k,
 	return n;
 }
 
-long vectors_top(const struct config *cfg, const struct vector_index *vi, const char *query,
-		 unsigned k, struct scored *out, struct strbuf *err)
+long vectors_top(const struct config *cfg, const struct vector_index *vi, const char *query, unsigned k,
+		 struct scored *out, struct strbuf *err)
 {
 	int dim = vi->dim;
 	float *q;
@@ -240,4 +241,3 @@ long vectors_top(const struct config *cfg, const struct vector_index *vi, const 
 	free(q);
 	return (long)n;
 }
-

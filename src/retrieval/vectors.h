@@ -20,12 +20,12 @@
 struct vector_index {
 	long long model_id;
 	char version[64];
-	struct embedder *e;	/* NULL for an endpoint's model */
+	struct embedder *e; /* NULL for an endpoint's model */
 	int dim;
 	long long *ids;
-	float *vectors;		/* n * dim */
-	int8_t *codes;		/* n * dim, int8 quantised; NULL with retrieve.vectors: float32 */
-	float *scales;		/* vector i ~ scales[i] * codes[i * dim ...] */
+	float *vectors; /* n * dim */
+	int8_t *codes;  /* n * dim, int8 quantised; NULL with retrieve.vectors: float32 */
+	float *scales;  /* vector i ~ scales[i] * codes[i * dim ...] */
 	size_t n;
 };
 
@@ -46,8 +46,8 @@ struct vector_index *vectors_load(struct store *st, const struct config *cfg,
 void vectors_free(struct vector_index *vi);
 
 /* Top-k chunks by cosine with the question, best first; -1 when it cannot be embedded. */
-long vectors_top(const struct config *cfg, const struct vector_index *vi, const char *query,
-		 unsigned k, struct scored *out, struct strbuf *err);
+long vectors_top(const struct config *cfg, const struct vector_index *vi, const char *query, unsigned k,
+		 struct scored *out, struct strbuf *err);
 
 /* Fill vi->codes and vi->scales from vi->vectors (left NULL past the int8 limits). */
 void vectors_quantize(struct vector_index *vi);

@@ -26,7 +26,8 @@ void api_ask(struct server_ctx *ctx, const struct request *rq, struct reply *rp)
 		return;
 	struct ask_options ao = { 0 };
 	const char *question = NULL, *key;
-	json_object_foreach(body, key, v) {
+	json_object_foreach(body, key, v)
+	{
 		if (!strcmp(key, "question")) {
 			if (!json_is_string(v)) {
 				reply_error(rp, 400, key, "'question' must be a string");
@@ -39,7 +40,8 @@ void api_ask(struct server_ctx *ctx, const struct request *rq, struct reply *rp)
 			}
 		} else if (!strcmp(key, "retriever")) {
 			if (!json_is_string(v)) {
-				reply_error(rp, 400, key, "'retriever' must be \"bm25\", \"dense\" or \"hybrid\"");
+				reply_error(rp, 400, key,
+					    "'retriever' must be \"bm25\", \"dense\" or \"hybrid\"");
 				goto done;
 			}
 			ao.retriever = json_string_value(v);
@@ -51,7 +53,8 @@ void api_ask(struct server_ctx *ctx, const struct request *rq, struct reply *rp)
 			}
 			ao.sources = (unsigned)k;
 		} else {
-			reply_error(rp, 400, key, "unknown field '%s' (fields: question, retriever, k)", key);
+			reply_error(rp, 400, key, "unknown field '%s' (fields: question, retriever, k)",
+				    key);
 			goto done;
 		}
 	}
@@ -119,7 +122,8 @@ void api_feedback_post(struct server_ctx *ctx, const struct request *rq, struct 
 {
 	const char *key = request_header(rq, "Idempotency-Key");
 	if (key && !key_acceptable(key)) {
-		reply_error(rp, 400, "Idempotency-Key", "an Idempotency-Key is 1 to 255 visible ASCII "
+		reply_error(rp, 400, "Idempotency-Key",
+			    "an Idempotency-Key is 1 to 255 visible ASCII "
 			    "characters (a UUID, say)");
 		return;
 	}
@@ -133,7 +137,7 @@ void api_feedback_post(struct server_ctx *ctx, const struct request *rq, struct 
 	long long prior = 0;
 	int in_transaction = 0;
 	enum feedback_result rc = feedback_from_json(body, &f, &field, &err) ? FEEDBACK_INVALID
-									    : FEEDBACK_OK;
+									     : FEEDBACK_OK;
 	if (rc == FEEDBACK_OK && key) {
 		/* Same key, same bytes: the same request sent again. */
 		sha256_hex(rq->body, rq->body_len, hash);
@@ -145,8 +149,10 @@ void api_feedback_post(struct server_ctx *ctx, const struct request *rq, struct 
 			replay_feedback(ctx, prior, rp);
 			goto done;
 		case STORE_KEY_REUSED:
-			reply_error(rp, 422, "Idempotency-Key", "this Idempotency-Key was used for another "
-				    "request (feedback %lld): a new record needs a new key", prior);
+			reply_error(rp, 422, "Idempotency-Key",
+				    "this Idempotency-Key was used for another "
+				    "request (feedback %lld): a new record needs a new key",
+				    prior);
 			goto done;
 		case STORE_KEY_FAILED:
 			rc = FEEDBACK_FAILED;
@@ -183,8 +189,8 @@ done:
 }
 
 /* Read ?since=&min_rating=&max_rating=&limit= into `f`; 0, or -1 after a 400. */
-static int feedback_filter_args(const struct request *rq, struct reply *rp,
-				struct feedback_filter *f, unsigned default_limit)
+static int feedback_filter_args(const struct request *rq, struct reply *rp, struct feedback_filter *f,
+				unsigned default_limit)
 {
 	const char *since = request_arg(rq, "since");
 	const char *names[] = { "min_rating", "max_rating", "limit" };
@@ -194,7 +200,8 @@ static int feedback_filter_args(const struct request *rq, struct reply *rp,
 	if (since) {
 		long long ms = parse_duration_ms(since);
 		if (ms <= 0) {
-			reply_error(rp, 400, "since", "'since' must be a duration like 30m, 24h or 7d, not '%s'", since);
+			reply_error(rp, 400, "since",
+				    "'since' must be a duration like 30m, 24h or 7d, not '%s'", since);
 			return -1;
 		}
 		f->since_ms = time_now_ms() - ms;
@@ -205,7 +212,8 @@ static int feedback_filter_args(const struct request *rq, struct reply *rp,
 			continue;
 		long long max = i < 2 ? 5 : 10000;
 		if (parse_ll(arg, &v) || v < 1 || v > max) {
-			reply_error(rp, 400, names[i], "'%s' must be a whole number from 1 to %lld", names[i], max);
+			reply_error(rp, 400, names[i], "'%s' must be a whole number from 1 to %lld",
+				    names[i], max);
 			return -1;
 		}
 		if (i == 0)
@@ -226,7 +234,8 @@ void api_feedback_list(struct server_ctx *ctx, const struct request *rq, struct 
 	struct strbuf err = STRBUF_INIT;
 	/* A public route: scrubbed always, so asking for more is an error, not a silent no. */
 	if (request_arg(rq, "raw")) {
-		reply_error(rp, 400, "raw", "GET /api/feedback is scrubbed always; the text as given is "
+		reply_error(rp, 400, "raw",
+			    "GET /api/feedback is scrubbed always; the text as given is "
 			    "GET /api/feedback/export?raw=1 (admin)");
 		return;
 	}
@@ -257,7 +266,8 @@ void api_feedback_export(struct server_ctx *ctx, const struct request *rq, struc
 		return;
 	}
 	if (raw && strcmp(raw, "1") && strcmp(raw, "0")) {
-		reply_error(rp, 400, "raw", "'raw' must be 1 (the text as given) or 0 (scrubbed), not '%s'", raw);
+		reply_error(rp, 400, "raw",
+			    "'raw' must be 1 (the text as given) or 0 (scrubbed), not '%s'", raw);
 		return;
 	}
 	int as_given = raw && !strcmp(raw, "1");
@@ -271,7 +281,8 @@ void api_feedback_export(struct server_ctx *ctx, const struct request *rq, struc
 	int lines = !strcmp(format, "jsonl");
 	strbuf_addstr(&out, lines ? "" : "[");
 	for (size_t i = 0; i < n; i++) {
-		json_t *j = as_given ? feedback_to_json(&items[i]) : feedback_export_json(&items[i], NULL);
+		json_t *j = as_given ? feedback_to_json(&items[i])
+				     : feedback_export_json(&items[i], NULL);
 		char *text = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
 		json_decref(j);
 		strbuf_addf(&out, "%s%s%s", !lines && i ? "," : "", text, lines ? "\n" : "");
@@ -281,5 +292,6 @@ void api_feedback_export(struct server_ctx *ctx, const struct request *rq, struc
 	feedback_records_free(items, n);
 	reply_header(rp, "Content-Disposition", "attachment; filename=\"ragops-feedback.%s\"", format);
 	size_t len = out.len;
-	reply_text(rp, 200, lines ? "application/x-ndjson" : "application/json", strbuf_detach(&out, NULL), len);
+	reply_text(rp, 200, lines ? "application/x-ndjson" : "application/json",
+		   strbuf_detach(&out, NULL), len);
 }

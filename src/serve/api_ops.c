@@ -21,15 +21,16 @@
 #include "serve/server_state.h"
 
 /* ?name=N within [1, max], or `def`; -1 after a 400. */
-static long long count_arg(const struct request *rq, struct reply *rp, const char *name,
-			   long long def, long long min, long long max)
+static long long count_arg(const struct request *rq, struct reply *rp, const char *name, long long def,
+			   long long min, long long max)
 {
 	const char *arg = request_arg(rq, name);
 	long long v;
 	if (!arg)
 		return def;
 	if (parse_ll(arg, &v) || v < min || v > max) {
-		reply_error(rp, 400, name, "'%s' must be a whole number from %lld to %lld", name, min, max);
+		reply_error(rp, 400, name, "'%s' must be a whole number from %lld to %lld", name, min,
+			    max);
 		return -1;
 	}
 	return v;
@@ -58,7 +59,8 @@ void api_runs(struct server_ctx *ctx, const struct request *rq, struct reply *rp
 void api_run_start(struct server_ctx *ctx, const struct request *rq, struct reply *rp)
 {
 	if (rq->body_len && strspn(rq->body, " \t\r\n{}") != rq->body_len) {
-		reply_error(rp, 400, NULL, "POST /api/runs takes no fields: the run uses the server's "
+		reply_error(rp, 400, NULL,
+			    "POST /api/runs takes no fields: the run uses the server's "
 			    "configuration (inbox, OCR, chunking...)");
 		return;
 	}
@@ -66,10 +68,12 @@ void api_run_start(struct server_ctx *ctx, const struct request *rq, struct repl
 	pid_t pid = server_job_start(ctx, srv->run_argv, "logs/runs-started-by-api.log", &srv->run_pid,
 				     rp);
 	if (pid > 0) {
-		log_event(LOG_INFO, 0, NULL, "serve", "started a run (pid %ld) for %s", (long)pid, rq->client);
+		log_event(LOG_INFO, 0, NULL, "serve", "started a run (pid %ld) for %s", (long)pid,
+			  rq->client);
 		reply_header(rp, "Location", "/api/runs");
-		reply_json(rp, 202, json_pack("{s:s, s:I, s:s}", "status", "started", "pid", (json_int_t)pid,
-					      "output", "logs/runs-started-by-api.log"));
+		reply_json(rp, 202,
+			   json_pack("{s:s, s:I, s:s}", "status", "started", "pid", (json_int_t)pid,
+				     "output", "logs/runs-started-by-api.log"));
 	}
 }
 
@@ -79,8 +83,10 @@ void api_run(struct server_ctx *ctx, const struct request *rq, struct reply *rp)
 	struct strbuf err = STRBUF_INIT;
 	struct task_page page = { .state = request_arg(rq, "state") };
 	if (page.state && task_state_from_name(page.state) < 0) {
-		reply_error(rp, 400, "state", "'state' must be pending, running, completed, cached, "
-			    "failed or retrying, not '%.40s'", page.state);
+		reply_error(rp, 400, "state",
+			    "'state' must be pending, running, completed, cached, "
+			    "failed or retrying, not '%.40s'",
+			    page.state);
 		return;
 	}
 	long long limit = count_arg(rq, rp, "limit", 0, 1, 100000);
@@ -125,12 +131,15 @@ void api_documents(struct server_ctx *ctx, const struct request *rq, struct repl
 			continue;
 		if (total++ < (size_t)offset || json_array_size(arr) >= (size_t)limit)
 			continue;
-		json_array_append_new(arr, json_pack("{s:I, s:o, s:o, s:s, s:o, s:s, s:i, s:i, s:i, s:I, s:o}",
-			"id", (json_int_t)d->id, "path", json_str(d->relpath), "title", json_str(d->title),
-			"type", d->type, "language", json_str(d->language),
-			"status", doc_status_name(d->status), "pages", d->pages,
-			"pages_needing_ocr", d->pages_needing_ocr, "chunks", d->chunks,
-			"characters", (json_int_t)d->chars, "error", json_str(d->error)));
+		json_array_append_new(arr,
+				      json_pack("{s:I, s:o, s:o, s:s, s:o, s:s, s:i, s:i, s:i, s:I, s:o}",
+						"id", (json_int_t)d->id, "path", json_str(d->relpath),
+						"title", json_str(d->title), "type", d->type, "language",
+						json_str(d->language), "status",
+						doc_status_name(d->status), "pages", d->pages,
+						"pages_needing_ocr", d->pages_needing_ocr, "chunks",
+						d->chunks, "characters", (json_int_t)d->chars, "error",
+						json_str(d->error)));
 	}
 	doc_records_free(docs, n);
 	reply_json(rp, 200, json_pack("{s:o, s:I}", "items", arr, "total", (json_int_t)total));
@@ -145,8 +154,8 @@ void api_summary(struct server_ctx *ctx, const struct request *rq, struct reply 
 	if (runs < 0)
 		return;
 	if (ms <= 0) {
-		reply_error(rp, 400, "window", "'window' must be a duration like 24h, 7d or 30d, not '%s'",
-			    window);
+		reply_error(rp, 400, "window",
+			    "'window' must be a duration like 24h, 7d or 30d, not '%s'", window);
 		return;
 	}
 	json_t *j = summary_build(ctx->store, ctx->cfg, ms, (int)runs, &err);
@@ -175,9 +184,10 @@ void api_readyz(struct server_ctx *ctx, const struct request *rq, struct reply *
 	else if (got == LOOKUP_MISSING || !rel.chunks)
 		reply_error(rp, 503, NULL, "the index is empty: run 'ragops run --inbox DIR'");
 	else
-		reply_json(rp, 200, json_pack("{s:s, s:I, s:I, s:I}", "status", "ready", "release",
-					      (json_int_t)rel.id, "documents", (json_int_t)rel.documents,
-					      "chunks", (json_int_t)rel.chunks));
+		reply_json(rp, 200,
+			   json_pack("{s:s, s:I, s:I, s:I}", "status", "ready", "release",
+				     (json_int_t)rel.id, "documents", (json_int_t)rel.documents,
+				     "chunks", (json_int_t)rel.chunks));
 	if (got == LOOKUP_FOUND)
 		release_record_release(&rel);
 	strbuf_release(&err);

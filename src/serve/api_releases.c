@@ -24,8 +24,9 @@ void api_releases(struct server_ctx *ctx, const struct request *rq, struct reply
 	if (releases_json(ctx->store, (unsigned)limit, &arr, &err))
 		reply_error(rp, 500, NULL, "%s", err.buf);
 	else
-		reply_json(rp, 200, json_pack("{s:o, s:I}", "items", arr, "production",
-					      (json_int_t)store_release_production_id(ctx->store, &err)));
+		reply_json(rp, 200,
+			   json_pack("{s:o, s:I}", "items", arr, "production",
+				     (json_int_t)store_release_production_id(ctx->store, &err)));
 	strbuf_release(&err);
 }
 
@@ -59,7 +60,8 @@ static int action_body(const struct request *rq, struct reply *rp, int allow_for
 	*body = request_object(rq, rp);
 	if (!*body)
 		return -1;
-	json_object_foreach(*body, key, v) {
+	json_object_foreach(*body, key, v)
+	{
 		if (!strcmp(key, "reason") && (json_is_string(v) || json_is_null(v))) {
 			a->reason = json_string_value(v);
 		} else if (allow_force && !strcmp(key, "force") && json_is_boolean(v)) {
@@ -91,10 +93,11 @@ void api_release_promote(struct server_ctx *ctx, const struct request *rq, struc
 	enum promote_result rc = release_promote(ctx->store, ctx->cfg, rq->path_id, &a, &msg, &err);
 	switch (rc) {
 	case PROMOTE_DONE:
-		reply_json(rp, 200, json_pack("{s:b, s:I, s:o, s:b, s:s}", "promoted", 1,
-					      "release", (json_int_t)rq->path_id,
-					      "previous", from > 0 ? json_integer(from) : json_null(),
-					      "forced", a.forced, "message", msg.buf));
+		reply_json(rp, 200,
+			   json_pack("{s:b, s:I, s:o, s:b, s:s}", "promoted", 1, "release",
+				     (json_int_t)rq->path_id, "previous",
+				     from > 0 ? json_integer(from) : json_null(), "forced", a.forced,
+				     "message", msg.buf));
 		break;
 	case PROMOTE_REFUSED:
 		reply_error(rp, 409, NULL, "release %lld refused: %s; production unchanged", rq->path_id,
@@ -126,9 +129,10 @@ void api_rollback(struct server_ctx *ctx, const struct request *rq, struct reply
 	long long from, to;
 	switch (store_release_rollback(ctx->store, &a, &from, &to, &err)) {
 	case STORE_RELEASE_CHANGED:
-		reply_json(rp, 200, json_pack("{s:I, s:I}", "from", (json_int_t)from, "to", (json_int_t)to));
+		reply_json(rp, 200,
+			   json_pack("{s:I, s:I}", "from", (json_int_t)from, "to", (json_int_t)to));
 		break;
-	case STORE_RELEASE_NO_SUCH:	/* nothing to roll back to */
+	case STORE_RELEASE_NO_SUCH: /* nothing to roll back to */
 	case STORE_RELEASE_ALREADY:
 	case STORE_RELEASE_MOVED:
 	case STORE_RELEASE_DECIDED:

@@ -113,8 +113,8 @@ static int folder_locked(struct server *srv, struct strbuf *why)
 	return 0;
 }
 
-pid_t server_job_start(struct server_ctx *ctx, char *const *argv, const char *log_name,
-		       pid_t *slot, struct reply *rp)
+pid_t server_job_start(struct server_ctx *ctx, char *const *argv, const char *log_name, pid_t *slot,
+		       struct reply *rp)
 {
 	struct server *srv = ctx->srv;
 	struct strbuf err = STRBUF_INIT;
@@ -144,7 +144,8 @@ int server_job_busy(struct server *srv, struct strbuf *why)
 	 * lock, of every run and retraining.
 	 */
 	if (child_alive(&srv->run_pid)) {
-		strbuf_addf(why, "the run this server started (pid %ld) has not finished", (long)srv->run_pid);
+		strbuf_addf(why, "the run this server started (pid %ld) has not finished",
+			    (long)srv->run_pid);
 		return 1;
 	}
 	if (child_alive(&srv->retrain_pid)) {
@@ -163,8 +164,7 @@ int server_job_busy(struct server *srv, struct strbuf *why)
  * a process that died.
  */
 static int load_retrainings(struct server *srv, struct store *st, unsigned limit,
-			    struct retraining_record **list, size_t *n, int *running,
-			    struct strbuf *err)
+			    struct retraining_record **list, size_t *n, int *running, struct strbuf *err)
 {
 	for (int attempt = 0;; attempt++) {
 		pthread_mutex_lock(&srv->run_lock);
@@ -196,17 +196,16 @@ static json_t *retraining_json(const struct retraining_record *r, int live)
 	json_t *report = r->report && strcmp(r->report, "{}") ? json_loads(r->report, 0, NULL) : NULL;
 	if (!strcmp(state, "running") && !live)
 		state = "interrupted";
-	return json_pack("{s:I, s:s, s:o, s:I, s:o, s:o, s:o, s:o, s:o, s:I, s:o}",
-		"id", (json_int_t)r->id, "state", state,
-		"started_at", json_time(r->started_at), "started_at_ms", (json_int_t)r->started_at,
-		"ended_at", json_time(r->ended_at),
-		"ended_at_ms", r->ended_at ? json_integer(r->ended_at) : json_null(),
-		"duration_s", r->ended_at ? json_real((double)(r->ended_at - r->started_at) / 1000.0)
-					  : json_null(),
-		"actor", json_str(r->actor),
-		"release", r->release_id ? json_integer(r->release_id) : json_null(),
-		"feedback_upto", (json_int_t)r->feedback_upto,
-		"report", report ? report : json_null());
+	return json_pack("{s:I, s:s, s:o, s:I, s:o, s:o, s:o, s:o, s:o, s:I, s:o}", "id",
+			 (json_int_t)r->id, "state", state, "started_at", json_time(r->started_at),
+			 "started_at_ms", (json_int_t)r->started_at, "ended_at", json_time(r->ended_at),
+			 "ended_at_ms", r->ended_at ? json_integer(r->ended_at) : json_null(),
+			 "duration_s",
+			 r->ended_at ? json_real((double)(r->ended_at - r->started_at) / 1000.0)
+				     : json_null(),
+			 "actor", json_str(r->actor), "release",
+			 r->release_id ? json_integer(r->release_id) : json_null(), "feedback_upto",
+			 (json_int_t)r->feedback_upto, "report", report ? report : json_null());
 }
 
 /* --- handlers --------------------------------------------------------------- */
@@ -224,9 +223,9 @@ void api_retrain_status(struct server_ctx *ctx, const struct request *rq, struct
 		strbuf_release(&err);
 		return;
 	}
-	reply_json(rp, 200, json_pack("{s:o, s:o, s:b}", "policy", retrain_policy_json(&p),
-				      "last", n ? retraining_json(&list[0], running) : json_null(),
-				      "running", running));
+	reply_json(rp, 200,
+		   json_pack("{s:o, s:o, s:b}", "policy", retrain_policy_json(&p), "last",
+			     n ? retraining_json(&list[0], running) : json_null(), "running", running));
 	retraining_records_free(list, n);
 }
 
@@ -297,7 +296,8 @@ void api_retrain_start(struct server_ctx *ctx, const struct request *rq, struct 
 	struct server *srv = ctx->srv;
 	struct strbuf err = STRBUF_INIT;
 	if (rq->body_len && strspn(rq->body, " \t\r\n{}") != rq->body_len) {
-		reply_error(rp, 400, NULL, "POST /api/retrain takes no fields: the retraining uses the "
+		reply_error(rp, 400, NULL,
+			    "POST /api/retrain takes no fields: the retraining uses the "
 			    "server's configuration (retrain.*, validate.golden)");
 		return;
 	}
@@ -309,13 +309,15 @@ void api_retrain_start(struct server_ctx *ctx, const struct request *rq, struct 
 		return;
 	}
 	if (!prod) {
-		reply_error(rp, 503, NULL, "no release in production to retrain: run 'ragops run --inbox DIR' first");
+		reply_error(rp, 503, NULL,
+			    "no release in production to retrain: run 'ragops run --inbox DIR' first");
 		return;
 	}
 	pid_t pid = server_job_start(ctx, srv->retrain_argv, RETRAIN_LOG, &srv->retrain_pid, rp);
 	if (pid < 0)
 		return;
-	log_event(LOG_INFO, 0, NULL, "serve", "started a retraining (pid %ld) for %s", (long)pid, rq->client);
+	log_event(LOG_INFO, 0, NULL, "serve", "started a retraining (pid %ld) for %s", (long)pid,
+		  rq->client);
 	long long id = wait_for_record(srv, ctx->store, pid, before);
 	if (id < 0) {
 		/* It ended before it began: most likely a run or a retraining took run.lock meanwhile. */
@@ -323,7 +325,8 @@ void api_retrain_start(struct server_ctx *ctx, const struct request *rq, struct 
 		int busy = folder_locked(srv, &err);
 		pthread_mutex_unlock(&srv->run_lock);
 		if (busy)
-			reply_error(rp, 409, NULL, "a run or a retraining is already going: %s", err.buf);
+			reply_error(rp, 409, NULL, "a run or a retraining is already going: %s",
+				    err.buf);
 		else
 			reply_error(rp, 500, NULL, "the retraining stopped before it began: see %s/%s",
 				    ctx->cfg->data_dir, RETRAIN_LOG);
@@ -334,7 +337,8 @@ void api_retrain_start(struct server_ctx *ctx, const struct request *rq, struct 
 		reply_header(rp, "Location", "/api/retrain/%lld", id);
 	else
 		reply_header(rp, "Location", "/api/retrain");
-	reply_json(rp, 202, json_pack("{s:o, s:s, s:I, s:s}", "retraining", id ? json_integer(id) : json_null(),
-				      "status", "started", "pid", (json_int_t)pid, "output", RETRAIN_LOG));
+	reply_json(rp, 202,
+		   json_pack("{s:o, s:s, s:I, s:s}", "retraining", id ? json_integer(id) : json_null(),
+			     "status", "started", "pid", (json_int_t)pid, "output", RETRAIN_LOG));
 	strbuf_release(&err);
 }

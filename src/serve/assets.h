@@ -7,10 +7,10 @@
 #include <stddef.h>
 
 struct asset {
-	const char *path;		/* "/app.js" */
-	const unsigned char *data;	/* NUL-terminated for convenience */
+	const char *path;          /* "/app.js" */
+	const unsigned char *data; /* NUL-terminated for convenience */
 	size_t len;
-	const char *etag;		/* quoted, as the header wants it */
+	const char *etag; /* quoted, as the header wants it */
 };
 
 /* Terminated by an entry with path NULL. */

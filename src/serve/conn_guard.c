@@ -19,11 +19,11 @@
 
 struct conn_slot {
 	int fd;
-	char client[48];	/* an IPv6 address fits */
-	double since;		/* when its current request's clock started */
-	int busy;		/* a whole request is being answered */
-	int closing;		/* shut down by us; libmicrohttpd has yet to close it */
-	size_t index;		/* in g->slots */
+	char client[48]; /* an IPv6 address fits */
+	double since;    /* when its current request's clock started */
+	int busy;        /* a whole request is being answered */
+	int closing;     /* shut down by us; libmicrohttpd has yet to close it */
+	size_t index;    /* in g->slots */
 };
 
 struct conn_guard {

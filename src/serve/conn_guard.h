@@ -24,18 +24,18 @@ struct conn_guard;
 struct conn_slot;
 
 struct conn_guard_limits {
-	unsigned budget;		/* connections at once, all clients */
-	unsigned per_client;		/* connections at once from one address */
-	double request_timeout;		/* seconds to send a whole request */
+	unsigned budget;        /* connections at once, all clients */
+	unsigned per_client;    /* connections at once from one address */
+	double request_timeout; /* seconds to send a whole request */
 };
 
 /* Why connections were closed, for /metrics. */
 struct conn_guard_stats {
-	unsigned open;			/* connections open now */
-	unsigned long long deadline;	/* closed: no whole request in time */
-	unsigned long long budget;	/* closed: made room for another client */
+	unsigned open;                    /* connections open now */
+	unsigned long long deadline;      /* closed: no whole request in time */
+	unsigned long long budget;        /* closed: made room for another client */
 	unsigned long long client_budget; /* closed: made room for the same address */
-	unsigned long long refused;	/* new connections refused: all others busy */
+	unsigned long long refused;       /* new connections refused: all others busy */
 };
 
 struct conn_guard *conn_guard_new(const struct conn_guard_limits *limits);

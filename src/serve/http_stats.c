@@ -10,7 +10,7 @@
 #include "core/xalloc.h"
 
 static const double latency_bounds[] = { 0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10 };
-#define NBOUNDS (sizeof(latency_bounds) / sizeof(latency_bounds[0]))
+#define NBOUNDS   (sizeof(latency_bounds) / sizeof(latency_bounds[0]))
 #define MAX_CODES 16
 
 struct route_counts {
@@ -131,8 +131,9 @@ void http_stats_expose(struct http_stats *s, struct strbuf *out)
 {
 	struct route_counts rc;
 	pthread_mutex_lock(&s->lock);
-	strbuf_addstr(out, "# HELP ragops_http_requests_total HTTP requests answered, by route and status.\n"
-			   "# TYPE ragops_http_requests_total counter\n");
+	strbuf_addstr(out,
+		      "# HELP ragops_http_requests_total HTTP requests answered, by route and status.\n"
+		      "# TYPE ragops_http_requests_total counter\n");
 	for (int r = 0; r < s->nroutes; r++)
 		for (int i = 0; route_series(s, r, &rc) && i < MAX_CODES && rc.codes[i].status; i++)
 			strbuf_addf(out, "ragops_http_requests_total{route=\"%s\",status=\"%d\"} %lld\n",
@@ -143,16 +144,21 @@ void http_stats_expose(struct http_stats *s, struct strbuf *out)
 		if (!route_series(s, r, &rc) || !rc.count)
 			continue;
 		for (size_t i = 0; i < NBOUNDS; i++)
-			strbuf_addf(out, "ragops_http_request_duration_seconds_bucket{route=\"%s\",le=\"%g\"} %lld\n",
-				    s->names[r], latency_bounds[i], rc.le[i]);
-		strbuf_addf(out, "ragops_http_request_duration_seconds_bucket{route=\"%s\",le=\"+Inf\"} %lld\n"
-				 "ragops_http_request_duration_seconds_sum{route=\"%s\"} %.6f\n"
-				 "ragops_http_request_duration_seconds_count{route=\"%s\"} %lld\n",
+			strbuf_addf(
+				out,
+				"ragops_http_request_duration_seconds_bucket{route=\"%s\",le=\"%g\"} %lld\n",
+				s->names[r], latency_bounds[i], rc.le[i]);
+		strbuf_addf(out,
+			    "ragops_http_request_duration_seconds_bucket{route=\"%s\",le=\"+Inf\"} %lld\n"
+			    "ragops_http_request_duration_seconds_sum{route=\"%s\"} %.6f\n"
+			    "ragops_http_request_duration_seconds_count{route=\"%s\"} %lld\n",
 			    s->names[r], rc.count, s->names[r], rc.sum, s->names[r], rc.count);
 	}
-	strbuf_addf(out, "# HELP ragops_http_requests_in_progress Requests read and not yet answered "
-			 "(this scrape included): queued, being answered or being sent.\n"
-			 "# TYPE ragops_http_requests_in_progress gauge\nragops_http_requests_in_progress %u\n",
-		    s->in_progress);
+	strbuf_addf(
+		out,
+		"# HELP ragops_http_requests_in_progress Requests read and not yet answered "
+		"(this scrape included): queued, being answered or being sent.\n"
+		"# TYPE ragops_http_requests_in_progress gauge\nragops_http_requests_in_progress %u\n",
+		s->in_progress);
 	pthread_mutex_unlock(&s->lock);
 }

@@ -20,9 +20,11 @@ int memory_admit(const struct request *rq, struct reply *rp)
 	if (!rq->short_of_memory || mem_reserve_restore())
 		return 1;
 	reply_header(rp, MHD_HTTP_HEADER_RETRY_AFTER, "%d", MEMORY_RETRY_AFTER);
-	reply_error(rp, 503, NULL, "out of memory: the server gave back its memory reserve when an "
+	reply_error(rp, 503, NULL,
+		    "out of memory: the server gave back its memory reserve when an "
 		    "allocation failed, and takes no new questions, feedback or admin changes until "
-		    "it can take it again (serve.memory_reserve); retry in %d s", MEMORY_RETRY_AFTER);
+		    "it can take it again (serve.memory_reserve); retry in %d s",
+		    MEMORY_RETRY_AFTER);
 	return 0;
 }
 
@@ -52,17 +54,23 @@ void memory_log_changes(struct server *srv)
 	pthread_mutex_lock(&srv->memory_lock);
 	format_size(size, sizeof(size), (double)now.size);
 	if (now.releases != was->releases)
-		log_event(LOG_WARNING, 0, NULL, "serve", "memory: an allocation of %zu bytes failed; "
+		log_event(LOG_WARNING, 0, NULL, "serve",
+			  "memory: an allocation of %zu bytes failed; "
 			  "the %s reserve was given back and the allocation tried again: questions, "
 			  "feedback and admin changes are refused (503) until the reserve can be mapped "
-			  "again", now.failed_size, size);
+			  "again",
+			  now.failed_size, size);
 	else if (now.failures != was->failures)
-		log_event(LOG_WARNING, 0, NULL, "serve", "memory: %llu more allocation%s failed while "
-			  "short of memory (the last of %zu bytes)", now.failures - was->failures,
-			  now.failures - was->failures == 1 ? "" : "s", now.failed_size);
+		log_event(LOG_WARNING, 0, NULL, "serve",
+			  "memory: %llu more allocation%s failed while "
+			  "short of memory (the last of %zu bytes)",
+			  now.failures - was->failures, now.failures - was->failures == 1 ? "" : "s",
+			  now.failed_size);
 	if (now.restores != was->restores)
-		log_event(LOG_INFO, 0, NULL, "serve", "memory: the reserve is mapped again after %.1f s: "
-			  "new work is taken", time_mono() - now.spent_since);
+		log_event(LOG_INFO, 0, NULL, "serve",
+			  "memory: the reserve is mapped again after %.1f s: "
+			  "new work is taken",
+			  time_mono() - now.spent_since);
 	*was = now;
 	pthread_mutex_unlock(&srv->memory_lock);
 }
@@ -82,15 +90,19 @@ void memory_health_check(struct health_report *r)
 	if (!s.spent) {
 		c->status = HEALTH_OK;
 		snprintf(c->value, sizeof(c->value), "held");
-		snprintf(c->message, sizeof(c->message), "the memory reserve is held (%llu allocations "
-			 "failed since the start)", s.failures);
+		snprintf(c->message, sizeof(c->message),
+			 "the memory reserve is held (%llu allocations "
+			 "failed since the start)",
+			 s.failures);
 		return;
 	}
 	c->status = HEALTH_DEGRADED;
 	snprintf(c->value, sizeof(c->value), "spent for %.0f s", time_mono() - s.spent_since);
-	snprintf(c->message, sizeof(c->message), "the memory reserve is spent: new questions, feedback "
+	snprintf(c->message, sizeof(c->message),
+		 "the memory reserve is spent: new questions, feedback "
 		 "and admin changes are refused (503) until it can be mapped again (the last "
-		 "allocation that failed: %zu bytes)", s.failed_size);
+		 "allocation that failed: %zu bytes)",
+		 s.failed_size);
 	if (r->overall < HEALTH_DEGRADED)
 		r->overall = HEALTH_DEGRADED;
 }
@@ -99,15 +111,17 @@ void memory_metrics(struct strbuf *out)
 {
 	struct mem_reserve_stats s;
 	mem_reserve_stats(&s);
-	strbuf_addf(out, "# HELP ragops_memory_pressure 1 while the server's memory reserve is spent "
-		    "(questions, feedback and admin changes refused).\n"
-		    "# TYPE ragops_memory_pressure gauge\nragops_memory_pressure %d\n"
-		    "# HELP ragops_memory_reserve_bytes The memory reserve (serve.memory_reserve).\n"
-		    "# TYPE ragops_memory_reserve_bytes gauge\nragops_memory_reserve_bytes %zu\n"
-		    "# HELP ragops_memory_reserve_releases_total Times the reserve was given back.\n"
-		    "# TYPE ragops_memory_reserve_releases_total counter\n"
-		    "ragops_memory_reserve_releases_total %llu\n"
-		    "# HELP ragops_allocation_failures_total Allocations that failed (each tried again once).\n"
-		    "# TYPE ragops_allocation_failures_total counter\nragops_allocation_failures_total %llu\n",
-		    s.spent, s.size, s.releases, s.failures);
+	strbuf_addf(
+		out,
+		"# HELP ragops_memory_pressure 1 while the server's memory reserve is spent "
+		"(questions, feedback and admin changes refused).\n"
+		"# TYPE ragops_memory_pressure gauge\nragops_memory_pressure %d\n"
+		"# HELP ragops_memory_reserve_bytes The memory reserve (serve.memory_reserve).\n"
+		"# TYPE ragops_memory_reserve_bytes gauge\nragops_memory_reserve_bytes %zu\n"
+		"# HELP ragops_memory_reserve_releases_total Times the reserve was given back.\n"
+		"# TYPE ragops_memory_reserve_releases_total counter\n"
+		"ragops_memory_reserve_releases_total %llu\n"
+		"# HELP ragops_allocation_failures_total Allocations that failed (each tried again once).\n"
+		"# TYPE ragops_allocation_failures_total counter\nragops_allocation_failures_total %llu\n",
+		s.spent, s.size, s.releases, s.failures);
 }

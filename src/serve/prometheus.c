@@ -21,16 +21,31 @@ struct histogram_spec {
 };
 
 static const struct histogram_spec histograms[] = {
-	{ SERIES_OCR_CONFIDENCE, "ragops_ocr_page_confidence", "Mean word confidence of OCR pages (0-100).",
-	  { 10, 20, 30, 40, 50, 60, 70, 80, 90, 95 }, 10 },
-	{ SERIES_QUERY_SECONDS, "ragops_query_duration_seconds", "Time to answer a question.",
-	  { 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10 }, 11 },
-	{ SERIES_ANSWER_CHARS, "ragops_answer_length_chars", "Length of answers in characters.",
-	  { 50, 100, 200, 400, 800, 1600, 3200 }, 7 },
-	{ SERIES_ANSWER_SOURCES, "ragops_answer_sources", "Sources cited per answer.",
-	  { 0, 1, 2, 3, 4, 5, 10 }, 7 },
-	{ SERIES_RATING, "ragops_feedback_rating", "Ratings given to answers (1-5).",
-	  { 1, 2, 3, 4, 5 }, 5 },
+	{ SERIES_OCR_CONFIDENCE,
+	  "ragops_ocr_page_confidence",
+	  "Mean word confidence of OCR pages (0-100).",
+	  { 10, 20, 30, 40, 50, 60, 70, 80, 90, 95 },
+	  10 },
+	{ SERIES_QUERY_SECONDS,
+	  "ragops_query_duration_seconds",
+	  "Time to answer a question.",
+	  { 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10 },
+	  11 },
+	{ SERIES_ANSWER_CHARS,
+	  "ragops_answer_length_chars",
+	  "Length of answers in characters.",
+	  { 50, 100, 200, 400, 800, 1600, 3200 },
+	  7 },
+	{ SERIES_ANSWER_SOURCES,
+	  "ragops_answer_sources",
+	  "Sources cited per answer.",
+	  { 0, 1, 2, 3, 4, 5, 10 },
+	  7 },
+	{ SERIES_RATING,
+	  "ragops_feedback_rating",
+	  "Ratings given to answers (1-5).",
+	  { 1, 2, 3, 4, 5 },
+	  5 },
 };
 
 struct tally_spec {
@@ -39,9 +54,12 @@ struct tally_spec {
 };
 
 static const struct tally_spec tallies[] = {
-	{ TALLY_RUNS_BY_STATE, "ragops_runs_total", "counter", "Pipeline runs, by final state.", "state" },
-	{ TALLY_DOCUMENTS_BY_STATUS, "ragops_documents", "gauge", "Documents in the store, by status.", "status" },
-	{ TALLY_PAGES_BY_METHOD, "ragops_pages", "gauge", "Pages in the store, by how their text was read.", "method" },
+	{ TALLY_RUNS_BY_STATE, "ragops_runs_total", "counter", "Pipeline runs, by final state.",
+	  "state" },
+	{ TALLY_DOCUMENTS_BY_STATUS, "ragops_documents", "gauge", "Documents in the store, by status.",
+	  "status" },
+	{ TALLY_PAGES_BY_METHOD, "ragops_pages", "gauge",
+	  "Pages in the store, by how their text was read.", "method" },
 	{ TALLY_GATE_OUTCOMES, "ragops_gate_outcomes_total", "counter",
 	  "Candidate releases the gate decided on, by result.", "result" },
 	{ TALLY_RELEASE_CHANGES, "ragops_release_changes_total", "counter",
@@ -57,7 +75,8 @@ static void add_gate_metrics(const struct release_record *r, const char *role, s
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		json_t *v = json_object_get(f, names[i]);
 		if (json_is_number(v))
-			strbuf_addf(out, "ragops_gate_metric{release=\"%lld\",role=\"%s\",metric=\"%s\"} %g\n",
+			strbuf_addf(out,
+				    "ragops_gate_metric{release=\"%lld\",role=\"%s\",metric=\"%s\"} %g\n",
 				    r->id, role, names[i], json_number_value(v));
 	}
 	json_decref(m);
@@ -76,16 +95,20 @@ static int add_releases(struct store *st, struct strbuf *out, struct strbuf *err
 			release_record_release(&prod);
 		return -1;
 	}
-	strbuf_addf(out, "# HELP ragops_release_production_id The release answering questions (0: none).\n"
-			 "# TYPE ragops_release_production_id gauge\nragops_release_production_id %lld\n",
+	strbuf_addf(out,
+		    "# HELP ragops_release_production_id The release answering questions (0: none).\n"
+		    "# TYPE ragops_release_production_id gauge\nragops_release_production_id %lld\n",
 		    has_prod ? prod.id : 0);
-	strbuf_addf(out, "# HELP ragops_release_production_created_seconds When that release was built.\n"
-			 "# TYPE ragops_release_production_created_seconds gauge\n"
-			 "ragops_release_production_created_seconds %.3f\n",
+	strbuf_addf(out,
+		    "# HELP ragops_release_production_created_seconds When that release was built.\n"
+		    "# TYPE ragops_release_production_created_seconds gauge\n"
+		    "ragops_release_production_created_seconds %.3f\n",
 		    has_prod ? (double)prod.created_at / 1000.0 : 0);
-	strbuf_addf(out, "# HELP ragops_release_production_chunks Chunks of the release answering questions.\n"
-			 "# TYPE ragops_release_production_chunks gauge\n"
-			 "ragops_release_production_chunks %lld\n", has_prod ? prod.chunks : 0);
+	strbuf_addf(out,
+		    "# HELP ragops_release_production_chunks Chunks of the release answering questions.\n"
+		    "# TYPE ragops_release_production_chunks gauge\n"
+		    "ragops_release_production_chunks %lld\n",
+		    has_prod ? prod.chunks : 0);
 	strbuf_addstr(out, "# HELP ragops_gate_metric The gate's golden-set figures of a release.\n"
 			   "# TYPE ragops_gate_metric gauge\n");
 	if (has_prod)
@@ -104,8 +127,7 @@ static int add_releases(struct store *st, struct strbuf *out, struct strbuf *err
  * mean_rating under retrain.min_ratings, has no value line), and the
  * retrainings that ended, by outcome.
  */
-static int add_retraining(struct server *srv, struct store *st, struct strbuf *out,
-			  struct strbuf *err)
+static int add_retraining(struct server *srv, struct store *st, struct strbuf *out, struct strbuf *err)
 {
 	static const char *const outcomes[] = { "promoted", "refused", "nothing", "failed" };
 	long long counts[4] = { 0 };
@@ -118,9 +140,11 @@ static int add_retraining(struct server *srv, struct store *st, struct strbuf *o
 		for (size_t k = 0; k < 4; k++)
 			counts[k] += list[i].state && !strcmp(list[i].state, outcomes[k]);
 	retraining_records_free(list, n);
-	strbuf_addf(out, "# HELP ragops_retrain_recommended Whether the retraining policy recommends "
-			 "retraining now (1) or not (0).\n# TYPE ragops_retrain_recommended gauge\n"
-			 "ragops_retrain_recommended %d\n", p.retrain ? 1 : 0);
+	strbuf_addf(out,
+		    "# HELP ragops_retrain_recommended Whether the retraining policy recommends "
+		    "retraining now (1) or not (0).\n# TYPE ragops_retrain_recommended gauge\n"
+		    "ragops_retrain_recommended %d\n",
+		    p.retrain ? 1 : 0);
 	strbuf_addstr(out, "# HELP ragops_retrain_rule_value The figure each rule of the retraining "
 			   "policy measured.\n# TYPE ragops_retrain_rule_value gauge\n");
 	for (size_t i = 0; i < p.n; i++)
@@ -132,15 +156,17 @@ static int add_retraining(struct server *srv, struct store *st, struct strbuf *o
 	for (size_t i = 0; i < p.n; i++)
 		strbuf_addf(out, "ragops_retrain_rule_threshold{rule=\"%s\"} %g\n", p.rules[i].rule,
 			    p.rules[i].threshold);
-	strbuf_addstr(out, "# HELP ragops_retrain_rule_triggered Whether each rule fires (1) or not (0).\n"
-			   "# TYPE ragops_retrain_rule_triggered gauge\n");
+	strbuf_addstr(out,
+		      "# HELP ragops_retrain_rule_triggered Whether each rule fires (1) or not (0).\n"
+		      "# TYPE ragops_retrain_rule_triggered gauge\n");
 	for (size_t i = 0; i < p.n; i++)
 		strbuf_addf(out, "ragops_retrain_rule_triggered{rule=\"%s\"} %d\n", p.rules[i].rule,
 			    p.rules[i].triggered ? 1 : 0);
 	strbuf_addstr(out, "# HELP ragops_retrainings_total Retrainings that ended, by outcome.\n"
 			   "# TYPE ragops_retrainings_total counter\n");
 	for (size_t k = 0; k < 4; k++)
-		strbuf_addf(out, "ragops_retrainings_total{state=\"%s\"} %lld\n", outcomes[k], counts[k]);
+		strbuf_addf(out, "ragops_retrainings_total{state=\"%s\"} %lld\n", outcomes[k],
+			    counts[k]);
 	return 0;
 }
 
@@ -201,31 +227,38 @@ static void add_connection_metrics(struct conn_guard *g, struct strbuf *out)
 {
 	struct conn_guard_stats cs;
 	conn_guard_stats(g, &cs);
-	strbuf_addf(out, "# HELP ragops_http_connections Connections open now.\n"
-			 "# TYPE ragops_http_connections gauge\nragops_http_connections %u\n", cs.open);
-	strbuf_addf(out, "# HELP ragops_http_connections_closed_total Connections the server closed "
-			 "or refused to protect the others: no whole request within serve.request_timeout "
-			 "(deadline), room made for a new client (budget, client_budget), or refused "
-			 "while all others were busy (refused).\n"
-			 "# TYPE ragops_http_connections_closed_total counter\n"
-			 "ragops_http_connections_closed_total{reason=\"deadline\"} %llu\n"
-			 "ragops_http_connections_closed_total{reason=\"budget\"} %llu\n"
-			 "ragops_http_connections_closed_total{reason=\"client_budget\"} %llu\n"
-			 "ragops_http_connections_closed_total{reason=\"refused\"} %llu\n",
-		     cs.deadline, cs.budget, cs.client_budget, cs.refused);
+	strbuf_addf(out,
+		    "# HELP ragops_http_connections Connections open now.\n"
+		    "# TYPE ragops_http_connections gauge\nragops_http_connections %u\n",
+		    cs.open);
+	strbuf_addf(out,
+		    "# HELP ragops_http_connections_closed_total Connections the server closed "
+		    "or refused to protect the others: no whole request within serve.request_timeout "
+		    "(deadline), room made for a new client (budget, client_budget), or refused "
+		    "while all others were busy (refused).\n"
+		    "# TYPE ragops_http_connections_closed_total counter\n"
+		    "ragops_http_connections_closed_total{reason=\"deadline\"} %llu\n"
+		    "ragops_http_connections_closed_total{reason=\"budget\"} %llu\n"
+		    "ragops_http_connections_closed_total{reason=\"client_budget\"} %llu\n"
+		    "ragops_http_connections_closed_total{reason=\"refused\"} %llu\n",
+		    cs.deadline, cs.budget, cs.client_budget, cs.refused);
 }
 
 void api_prometheus(struct server_ctx *ctx, const struct request *rq, struct reply *rp)
 {
 	struct strbuf out = STRBUF_INIT, err = STRBUF_INIT;
 	struct store_totals tot;
-	strbuf_addf(&out, "# HELP ragops_build_info The running ragops.\n# TYPE ragops_build_info gauge\n"
-			  "ragops_build_info{version=\"%s\"} 1\n", RAGOPS_VERSION);
+	strbuf_addf(&out,
+		    "# HELP ragops_build_info The running ragops.\n# TYPE ragops_build_info gauge\n"
+		    "ragops_build_info{version=\"%s\"} 1\n",
+		    RAGOPS_VERSION);
 	int bad = store_totals(ctx->store, &tot, &err);
 	if (!bad)
-		strbuf_addf(&out, "# HELP ragops_chunks Chunks of the documents as last ingested (production "
-				  "may lag: ragops_release_production_chunks).\n# TYPE ragops_chunks gauge\n"
-				  "ragops_chunks %lld\n", tot.chunks);
+		strbuf_addf(&out,
+			    "# HELP ragops_chunks Chunks of the documents as last ingested (production "
+			    "may lag: ragops_release_production_chunks).\n# TYPE ragops_chunks gauge\n"
+			    "ragops_chunks %lld\n",
+			    tot.chunks);
 	for (size_t i = 0; !bad && i < sizeof(tallies) / sizeof(tallies[0]); i++)
 		bad = add_tally(ctx->store, &tallies[i], &out, &err);
 	if (!bad)
@@ -241,8 +274,10 @@ void api_prometheus(struct server_ctx *ctx, const struct request *rq, struct rep
 			feedback = count; /* every feedback record has a rating */
 	}
 	if (!bad)
-		strbuf_addf(&out, "# HELP ragops_feedback_total Feedback records received.\n"
-				  "# TYPE ragops_feedback_total counter\nragops_feedback_total %lld\n", feedback);
+		strbuf_addf(&out,
+			    "# HELP ragops_feedback_total Feedback records received.\n"
+			    "# TYPE ragops_feedback_total counter\nragops_feedback_total %lld\n",
+			    feedback);
 	if (bad) {
 		strbuf_release(&out);
 		reply_error(rp, 500, NULL, "%s", err.buf);

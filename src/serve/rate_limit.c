@@ -14,7 +14,7 @@
 #define RATE_CLIENTS 1024
 
 struct bucket {
-	char client[48];	/* an IPv6 address fits */
+	char client[48]; /* an IPv6 address fits */
 	double tokens, updated;
 };
 

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* clang-format off */
 const struct route routes[] = {
 	{ "POST", "/api/ask", api_ask, ROUTE_PUBLIC | ROUTE_STORE | ROUTE_RATED | ROUTE_SHED },
 	{ "POST", "/api/feedback", api_feedback_post, ROUTE_PUBLIC | ROUTE_STORE | ROUTE_RATED | ROUTE_SHED },
@@ -30,8 +31,10 @@ const struct route routes[] = {
 	{ "GET", "/health", api_health, ROUTE_PUBLIC | ROUTE_STORE },
 	{ "GET", "/metrics", api_prometheus, ROUTE_PUBLIC | ROUTE_STORE },
 };
+/* clang-format on */
 const int nroutes = sizeof(routes) / sizeof(routes[0]);
 
+/* clang-format off */
 const char *const route_names[] = {
 	"/api/ask", "/api/feedback", "/api/feedback", "/api/feedback/export", "/api/runs", "/api/runs",
 	"/api/runs/{id}", "/api/documents", "/api/metrics/summary", "/api/releases",
@@ -39,8 +42,8 @@ const char *const route_names[] = {
 	"/api/retrain", "/api/retrain/{id}", "/healthz", "/readyz",
 	"/health", "/metrics", "static", "unmatched",
 };
-_Static_assert(sizeof(route_names) / sizeof(route_names[0]) ==
-		       sizeof(routes) / sizeof(routes[0]) + 2,
+/* clang-format on */
+_Static_assert(sizeof(route_names) / sizeof(route_names[0]) == sizeof(routes) / sizeof(routes[0]) + 2,
 	       "route_names names every route, then static and unmatched");
 
 /* Whether `path` fits `pattern`; {id} takes a positive integer. */
@@ -89,6 +92,8 @@ void routes_print(FILE *out)
 	for (int i = 0; i < nroutes; i++) {
 		unsigned who = routes[i].flags & (ROUTE_ADMIN | ROUTE_PUBLIC);
 		fprintf(out, "%s %s %s\n", routes[i].method, routes[i].pattern,
-			who == ROUTE_ADMIN ? "admin" : who == ROUTE_PUBLIC ? "public" : "none");
+			who == ROUTE_ADMIN    ? "admin"
+			: who == ROUTE_PUBLIC ? "public"
+					      : "none");
 	}
 }

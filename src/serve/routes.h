@@ -15,17 +15,17 @@
 #include "serve/server.h"
 
 enum route_flags {
-	ROUTE_STORE = 1 << 0,	/* borrow a store connection */
-	ROUTE_RATED = 1 << 1,	/* counts against the client's rate limit */
-	ROUTE_ADMIN = 1 << 2,	/* needs "Authorization: Bearer <token>" */
-	ROUTE_PUBLIC = 1 << 3,	/* needs no token: a decision, not an omission */
-	ROUTE_INLINE = 1 << 4,	/* never waits: answered on the thread that read it */
-	ROUTE_SHED = 1 << 5,	/* real work: refused (503) while the server is short of memory */
+	ROUTE_STORE = 1 << 0,  /* borrow a store connection */
+	ROUTE_RATED = 1 << 1,  /* counts against the client's rate limit */
+	ROUTE_ADMIN = 1 << 2,  /* needs "Authorization: Bearer <token>" */
+	ROUTE_PUBLIC = 1 << 3, /* needs no token: a decision, not an omission */
+	ROUTE_INLINE = 1 << 4, /* never waits: answered on the thread that read it */
+	ROUTE_SHED = 1 << 5,   /* real work: refused (503) while the server is short of memory */
 };
 
 struct route {
 	const char *method;
-	const char *pattern;	/* "/api/runs/{id}": {id} is a positive integer */
+	const char *pattern; /* "/api/runs/{id}": {id} is a positive integer */
 	handler_fn handle;
 	unsigned flags;
 };
@@ -34,7 +34,7 @@ extern const struct route routes[];
 extern const int nroutes;
 /* For metrics: each route's pattern, then "static" and "unmatched". */
 extern const char *const route_names[];
-#define ROUTE_STATIC nroutes
+#define ROUTE_STATIC    nroutes
 #define ROUTE_UNMATCHED (nroutes + 1)
 
 /*

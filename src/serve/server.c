@@ -41,10 +41,10 @@
 struct pending {
 	struct strbuf body;
 	int too_large;
-	int route;		/* for the metrics, once known */
+	int route; /* for the metrics, once known */
 	int status;
 	double started;
-	struct conn_slot *slot;	/* its connection's, in the conn_guard */
+	struct conn_slot *slot; /* its connection's, in the conn_guard */
 	/* Once whole: the request, and its reply when a handler thread made it. */
 	struct request rq;
 	struct fields {
@@ -52,10 +52,10 @@ struct pending {
 		size_t n, alloc;
 	} headers, args;
 	struct reply rp;
-	int answered;		/* rp is ready: send it */
-	int short_of_memory;	/* when it came: what was in flight then completes */
-	struct MHD_Connection *conn;	/* suspended while a handler thread answers */
-	struct pending *next;	/* in the queue of requests waiting for a handler thread */
+	int answered;                /* rp is ready: send it */
+	int short_of_memory;         /* when it came: what was in flight then completes */
+	struct MHD_Connection *conn; /* suspended while a handler thread answers */
+	struct pending *next;        /* in the queue of requests waiting for a handler thread */
 };
 
 /* The first field named `name` (any case, as libmicrohttpd looks them up). */
@@ -157,7 +157,8 @@ void reply_json(struct reply *rp, int status, json_t *j)
 	char *text = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10));
 	json_decref(j);
 	if (!text) {
-		reply_text(rp, 500, "application/json", xstrdup("{\"error\":\"cannot encode the reply\"}"), 35);
+		reply_text(rp, 500, "application/json",
+			   xstrdup("{\"error\":\"cannot encode the reply\"}"), 35);
 		return;
 	}
 	reply_text(rp, status, "application/json", text, strlen(text));
@@ -198,14 +199,17 @@ static int same_secret(const char *a, const char *b)
 static int admin_allowed(struct server *srv, const struct request *rq, struct reply *rp)
 {
 	if (!srv->token) {
-		reply_error(rp, 403, NULL, "admin routes are off: set the %s environment variable "
-			    "to a token and restart 'ragops serve'", srv->cfg->serve.token_env);
+		reply_error(rp, 403, NULL,
+			    "admin routes are off: set the %s environment variable "
+			    "to a token and restart 'ragops serve'",
+			    srv->cfg->serve.token_env);
 		return 0;
 	}
 	const char *auth = request_header(rq, MHD_HTTP_HEADER_AUTHORIZATION);
 	if (!auth || strncmp(auth, "Bearer ", 7) || !same_secret(auth + 7, srv->token)) {
 		reply_header(rp, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer realm=\"ragops\"");
-		reply_error(rp, 401, NULL, auth ? "wrong token" : "this route needs 'Authorization: Bearer <token>'");
+		reply_error(rp, 401, NULL,
+			    auth ? "wrong token" : "this route needs 'Authorization: Bearer <token>'");
 		return 0;
 	}
 	return 1;
@@ -262,18 +266,22 @@ static int request_acceptable(struct server *srv, const struct request *rq, stru
 	const char *host = request_header(rq, MHD_HTTP_HEADER_HOST);
 	/* HTTP/1.0 may leave Host out: a request that names no host is not one for localhost. */
 	if (srv->loopback && !host) {
-		reply_error(rp, 403, NULL, "this server answers requests for localhost only (serve.host), "
+		reply_error(rp, 403, NULL,
+			    "this server answers requests for localhost only (serve.host), "
 			    "and this one names no host (no Host header)");
 		return 0;
 	}
 	if (srv->loopback && !loopback_name(host)) {
-		reply_error(rp, 403, NULL, "this server answers requests for localhost only (serve.host), "
-			    "not for '%.60s'", host);
+		reply_error(rp, 403, NULL,
+			    "this server answers requests for localhost only (serve.host), "
+			    "not for '%.60s'",
+			    host);
 		return 0;
 	}
 	const char *type = request_header(rq, MHD_HTTP_HEADER_CONTENT_TYPE);
 	if (rq->body_len && (!type || strncasecmp(type, "application/json", 16))) {
-		reply_error(rp, 415, NULL, "the body must be JSON, sent with Content-Type: application/json");
+		reply_error(rp, 415, NULL,
+			    "the body must be JSON, sent with Content-Type: application/json");
 		return 0;
 	}
 	return 1;
@@ -302,12 +310,14 @@ int server_handle(struct server *srv, struct request *rq, struct reply *rp)
 		return ROUTE_STATIC;
 	}
 	if (r == -1) {
-		reply_error(rp, 404, NULL, "no such route: %s %s (see docs/api.md)", rq->method, rq->path);
+		reply_error(rp, 404, NULL, "no such route: %s %s (see docs/api.md)", rq->method,
+			    rq->path);
 		return ROUTE_UNMATCHED;
 	}
 	if (r == -2) {
 		reply_header(rp, MHD_HTTP_HEADER_ALLOW, "%s", allow);
-		reply_error(rp, 405, NULL, "%s is not allowed on %s (allowed: %s)", rq->method, rq->path, allow);
+		reply_error(rp, 405, NULL, "%s is not allowed on %s (allowed: %s)", rq->method, rq->path,
+			    allow);
 		return ROUTE_UNMATCHED;
 	}
 	if (rq->too_large) {
@@ -328,7 +338,8 @@ int server_handle(struct server *srv, struct request *rq, struct reply *rp)
 		int wait = rate_limit_take(srv->limits, rq->client, time_mono());
 		if (wait) {
 			reply_header(rp, MHD_HTTP_HEADER_RETRY_AFTER, "%d", wait);
-			reply_error(rp, 429, NULL, "too many requests from %s: retry in %d s (serve.rate_limit)",
+			reply_error(rp, 429, NULL,
+				    "too many requests from %s: retry in %d s (serve.rate_limit)",
 				    rq->client, wait);
 			return r;
 		}
@@ -394,8 +405,7 @@ static enum MHD_Result send_reply(struct server *srv, struct MHD_Connection *con
  * asking for) the rest of the body; libmicrohttpd closes the connection
  * after this reply.
  */
-static enum MHD_Result refuse_body(struct server *srv, struct MHD_Connection *conn,
-				   struct pending *pd)
+static enum MHD_Result refuse_body(struct server *srv, struct MHD_Connection *conn, struct pending *pd)
 {
 	struct reply rp = { .status = 413 };
 	reply_too_large(srv, &rp);
@@ -406,8 +416,8 @@ static enum MHD_Result refuse_body(struct server *srv, struct MHD_Connection *co
 /* The address of the connection's peer, numeric ("127.0.0.1", "::1"). */
 static void client_address(struct MHD_Connection *conn, char *out, size_t len)
 {
-	const union MHD_ConnectionInfo *ci =
-		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn,
+								     MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 	snprintf(out, len, "unknown");
 	if (ci && ci->client_addr)
 		getnameinfo(ci->client_addr,
@@ -426,7 +436,8 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
 		*socket_context = NULL;
 		return;
 	}
-	const union MHD_ConnectionInfo *fd = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+	const union MHD_ConnectionInfo *fd = MHD_get_connection_info(conn,
+								     MHD_CONNECTION_INFO_CONNECTION_FD);
 	char client[64];
 	if (!fd)
 		return;
@@ -436,13 +447,13 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
 
 static struct conn_slot *connection_slot(struct MHD_Connection *conn)
 {
-	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn,
+								     MHD_CONNECTION_INFO_SOCKET_CONTEXT);
 	return ci ? ci->socket_context : NULL;
 }
 
 /* Collects a request's headers or arguments (libmicrohttpd keeps the strings until it ends). */
-static enum MHD_Result add_field(void *cls, enum MHD_ValueKind kind, const char *key,
-				 const char *value)
+static enum MHD_Result add_field(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
 {
 	struct fields *fs = cls;
 	ALLOC_GROW(fs->f, fs->n + 1, fs->alloc);
@@ -599,10 +610,16 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	MHD_get_connection_values(conn, MHD_HEADER_KIND, add_field, &pd->headers);
 	MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, add_field, &pd->args);
 	pd->rq = (struct request){
-		.method = method, .path = url, .client = pd->slot ? conn_slot_client(pd->slot) : "unknown",
-		.body = pd->body.buf ? pd->body.buf : "", .body_len = pd->body.len,
-		.headers = pd->headers.f, .nheaders = pd->headers.n,
-		.args = pd->args.f, .nargs = pd->args.n, .short_of_memory = pd->short_of_memory,
+		.method = method,
+		.path = url,
+		.client = pd->slot ? conn_slot_client(pd->slot) : "unknown",
+		.body = pd->body.buf ? pd->body.buf : "",
+		.body_len = pd->body.len,
+		.headers = pd->headers.f,
+		.nheaders = pd->headers.n,
+		.args = pd->args.f,
+		.nargs = pd->args.n,
+		.short_of_memory = pd->short_of_memory,
 	};
 	if (!answered_inline(&pd->rq) && queue_request(srv, conn, pd))
 		return MHD_YES;
@@ -654,8 +671,10 @@ static void drain(struct server *srv, struct MHD_Daemon *d, const sigset_t *stop
 	*listen_fd = MHD_quiesce_daemon(d);
 	unsigned left = http_stats_in_progress(srv->stats);
 	if (left)
-		fprintf(stderr, "ragops serve: answering the %u request%s in progress (a second signal "
-				"stops at once)\n", left, left == 1 ? "" : "s");
+		fprintf(stderr,
+			"ragops serve: answering the %u request%s in progress (a second signal "
+			"stops at once)\n",
+			left, left == 1 ? "" : "s");
 	const struct timespec tick = { 0, 20 * 1000 * 1000 };
 	while (http_stats_in_progress(srv->stats)) {
 		if (sigtimedwait(stop, NULL, &tick) >= 0) {
@@ -761,8 +780,8 @@ int server_run(const struct config *cfg, char *const *run_argv, char *const *ret
 	unsigned threads = server_threads(cfg);
 	int rc = resolve(cfg->serve.host, cfg->serve.port, &addr);
 	if (rc) {
-		fprintf(stderr, "ragops serve: cannot listen on '%s' (serve.host): %s\n", cfg->serve.host,
-			gai_strerror(rc));
+		fprintf(stderr, "ragops serve: cannot listen on '%s' (serve.host): %s\n",
+			cfg->serve.host, gai_strerror(rc));
 		return 3;
 	}
 	if (server_open(&srv, cfg, run_argv, retrain_argv, &err)) {
@@ -775,9 +794,11 @@ int server_run(const struct config *cfg, char *const *run_argv, char *const *ret
 	 * try fails too does the server exit (XALLOC_EXIT_CODE).
 	 */
 	if (mem_reserve_init(cfg->serve.memory_reserve))
-		fprintf(stderr, "ragops serve: warning: cannot map the memory reserve (%llu bytes, "
+		fprintf(stderr,
+			"ragops serve: warning: cannot map the memory reserve (%llu bytes, "
 			"serve.memory_reserve): %s: questions, feedback and admin changes are refused "
-			"until it can be\n", cfg->serve.memory_reserve, strerror(errno));
+			"until it can be\n",
+			cfg->serve.memory_reserve, strerror(errno));
 	xalloc_set_oom_handler(mem_reserve_release);
 	conn_guard_watch(srv.guard, GUARD_INTERVAL);
 	handlers_start(&srv, threads);
@@ -804,6 +825,8 @@ int server_run(const struct config *cfg, char *const *run_argv, char *const *ret
 	 * and turning new clients away when reached, is twice the budget so
 	 * that it is never what a new client meets.
 	 */
+	/* One option and its values a line. */
+	/* clang-format off */
 	struct MHD_Daemon *d = MHD_start_daemon(
 		flags, 0, NULL, NULL, on_request, &srv,
 		MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
@@ -814,9 +837,12 @@ int server_run(const struct config *cfg, char *const *run_argv, char *const *ret
 		MHD_OPTION_NOTIFY_CONNECTION, on_connection, &srv,
 		MHD_OPTION_NOTIFY_COMPLETED, on_completed, &srv,
 		MHD_OPTION_END);
+	/* clang-format on */
 	if (!d) {
-		fprintf(stderr, "ragops serve: cannot listen on %s port %u: address in use or not allowed "
-				"(serve.host, serve.port)\n", cfg->serve.host, cfg->serve.port);
+		fprintf(stderr,
+			"ragops serve: cannot listen on %s port %u: address in use or not allowed "
+			"(serve.host, serve.port)\n",
+			cfg->serve.host, cfg->serve.port);
 		goto cleanup;
 	}
 	const union MHD_DaemonInfo *info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
@@ -825,11 +851,14 @@ int server_run(const struct config *cfg, char *const *run_argv, char *const *ret
 	fprintf(stderr, "ragops serve: listening on http://%s%s%s:%u/ (%u threads; Ctrl-C stops)\n",
 		v6 ? "[" : "", cfg->serve.host, v6 ? "]" : "", port, threads);
 	if (!srv.token)
-		fprintf(stderr, "ragops serve: admin routes are off (no token in $%s)\n", cfg->serve.token_env);
+		fprintf(stderr, "ragops serve: admin routes are off (no token in $%s)\n",
+			cfg->serve.token_env);
 	if (!srv.loopback)
-		fprintf(stderr, "ragops serve: warning: %s is not loopback: anyone who can reach it can ask, "
-				"rate answers and read feedback and runs; put it behind a proxy with TLS and "
-				"authentication\n", cfg->serve.host);
+		fprintf(stderr,
+			"ragops serve: warning: %s is not loopback: anyone who can reach it can ask, "
+			"rate answers and read feedback and runs; put it behind a proxy with TLS and "
+			"authentication\n",
+			cfg->serve.host);
 	log_event(LOG_INFO, 0, NULL, "serve", "listening on %s port %u, %u threads", cfg->serve.host,
 		  port, threads);
 	int sig;

@@ -27,24 +27,24 @@ struct request_field {
  */
 struct request {
 	const char *method;
-	const char *path;	/* without the query string, %-decoded */
-	const char *client;	/* the peer's address, "127.0.0.1" */
-	const char *body;	/* NUL-terminated */
+	const char *path;   /* without the query string, %-decoded */
+	const char *client; /* the peer's address, "127.0.0.1" */
+	const char *body;   /* NUL-terminated */
 	size_t body_len;
-	int too_large;		/* the body passed serve.max_body and was dropped */
+	int too_large; /* the body passed serve.max_body and was dropped */
 	const struct request_field *headers, *args;
 	size_t nheaders, nargs;
-	long long path_id;	/* the {id} of a route like /api/runs/{id} */
-	int short_of_memory;	/* the server was short of memory when it came (memory_pressure.h) */
+	long long path_id;   /* the {id} of a route like /api/runs/{id} */
+	int short_of_memory; /* the server was short of memory when it came (memory_pressure.h) */
 };
 
 #define REPLY_MAX_HEADERS 6
 
 struct reply {
 	int status;
-	char *body;		/* owned, freed after sending */
+	char *body; /* owned, freed after sending */
 	size_t len;
-	const unsigned char *static_body;	/* an embedded asset instead */
+	const unsigned char *static_body; /* an embedded asset instead */
 	const char *content_type;
 	struct {
 		const char *name;
@@ -57,7 +57,7 @@ struct reply {
 struct server_ctx {
 	const struct config *cfg;
 	struct server *srv;
-	struct store *store;	/* this request's connection (routes that need one) */
+	struct store *store; /* this request's connection (routes that need one) */
 };
 
 typedef void (*handler_fn)(struct server_ctx *ctx, const struct request *rq, struct reply *rp);

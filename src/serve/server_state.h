@@ -19,35 +19,35 @@ struct pending;
 
 struct server {
 	const struct config *cfg;
-	const char *token;		/* admin bearer token; NULL: admin routes off */
-	int loopback;			/* listening on a loopback address only */
+	const char *token; /* admin bearer token; NULL: admin routes off */
+	int loopback;      /* listening on a loopback address only */
 	struct store_pool *pool;
 	struct rate_limit *limits;
 	struct http_stats *stats;
-	struct conn_guard *guard;	/* request deadlines, connection budget */
-	pthread_mutex_t health_lock;	/* guards the three below */
-	pthread_cond_t health_done;	/* a report was made */
-	struct health_report health;	/* the last report, reused for a few seconds */
-	double health_at;		/* time_mono() of the report, 0: none yet */
-	int health_running;		/* a request is making a new one (outside the lock) */
-	char *const *run_argv;		/* `ragops ... run` as POST /api/runs starts it */
-	char *const *retrain_argv;	/* `ragops ... retrain run` as POST /api/retrain starts it */
-	pthread_mutex_t run_lock;	/* guards run_pid, retrain_pid and probing run.lock */
-	pid_t run_pid;			/* the last run started, 0 for none */
-	pid_t retrain_pid;		/* the last retraining started, 0 for none */
+	struct conn_guard *guard;    /* request deadlines, connection budget */
+	pthread_mutex_t health_lock; /* guards the three below */
+	pthread_cond_t health_done;  /* a report was made */
+	struct health_report health; /* the last report, reused for a few seconds */
+	double health_at;            /* time_mono() of the report, 0: none yet */
+	int health_running;          /* a request is making a new one (outside the lock) */
+	char *const *run_argv;       /* `ragops ... run` as POST /api/runs starts it */
+	char *const *retrain_argv;   /* `ragops ... retrain run` as POST /api/retrain starts it */
+	pthread_mutex_t run_lock;    /* guards run_pid, retrain_pid and probing run.lock */
+	pid_t run_pid;               /* the last run started, 0 for none */
+	pid_t retrain_pid;           /* the last retraining started, 0 for none */
 	/* Requests waiting for a handler thread (server.c). */
-	pthread_mutex_t jobs_lock;	/* guards the queue, jobs_stopping and nhandlers */
-	pthread_cond_t jobs_ready;	/* a request was queued, or stopping */
+	pthread_mutex_t jobs_lock; /* guards the queue, jobs_stopping and nhandlers */
+	pthread_cond_t jobs_ready; /* a request was queued, or stopping */
 	struct pending *jobs_head, *jobs_tail;
-	int jobs_stopping;		/* queue no more: answer on libmicrohttpd's thread */
+	int jobs_stopping; /* queue no more: answer on libmicrohttpd's thread */
 	pthread_t *handlers;
-	unsigned nhandlers;		/* 0: not started (tests call server_handle) */
-	pthread_mutex_t policy_lock;	/* guards the three below */
-	struct retrain_policy policy;	/* the last verdict of the retraining policy */
-	long long policy_key[3];	/* what it was computed on (see server_retrain_policy) */
-	double policy_at;		/* time_mono() of the verdict, 0: none yet */
-	pthread_mutex_t memory_lock;	/* guards memory_logged */
-	struct mem_reserve_stats memory_logged;	/* the reserve's counts as last logged */
+	unsigned nhandlers;                     /* 0: not started (tests call server_handle) */
+	pthread_mutex_t policy_lock;            /* guards the three below */
+	struct retrain_policy policy;           /* the last verdict of the retraining policy */
+	long long policy_key[3];                /* what it was computed on (see server_retrain_policy) */
+	double policy_at;                       /* time_mono() of the verdict, 0: none yet */
+	pthread_mutex_t memory_lock;            /* guards memory_logged */
+	struct mem_reserve_stats memory_logged; /* the reserve's counts as last logged */
 };
 
 /*
@@ -84,7 +84,7 @@ int server_job_busy(struct server *srv, struct strbuf *why);
  */
 struct server_ctx;
 struct reply;
-pid_t server_job_start(struct server_ctx *ctx, char *const *argv, const char *log_name,
-		       pid_t *slot, struct reply *rp);
+pid_t server_job_start(struct server_ctx *ctx, char *const *argv, const char *log_name, pid_t *slot,
+		       struct reply *rp);
 
 #endif

@@ -63,8 +63,10 @@ static struct store *fit_for_reuse(struct store_pool *p, struct store *st)
 		struct store *fresh = NULL;
 		strbuf_reset(&err);
 		if (store_open(&fresh, p->data_dir, &err) || store_set_durable(fresh, &err)) {
-			log_event(LOG_WARNING, 0, NULL, "serve", "cannot open a store connection in its "
-				  "place (it stays): %s", err.buf);
+			log_event(LOG_WARNING, 0, NULL, "serve",
+				  "cannot open a store connection in its "
+				  "place (it stays): %s",
+				  err.buf);
 			store_close(&fresh);
 		} else {
 			pthread_mutex_lock(&p->lock);

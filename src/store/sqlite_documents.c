@@ -55,9 +55,11 @@ int store_docs_load(struct store *st, struct doc_record **out, size_t *n, struct
 	int rc;
 	*out = NULL;
 	*n = 0;
-	if (sql_prepare(st, "SELECT id, root, relpath, sha256, seen_sha256, type, language, title,"
-			    " encoding, cache_key, error, status, size, mtime, pages,"
-			    " pages_needing_ocr, chunks, chars FROM documents ORDER BY id", &stmt, err))
+	if (sql_prepare(st,
+			"SELECT id, root, relpath, sha256, seen_sha256, type, language, title,"
+			" encoding, cache_key, error, status, size, mtime, pages,"
+			" pages_needing_ocr, chunks, chars FROM documents ORDER BY id",
+			&stmt, err))
 		return -1;
 	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
 		ALLOC_GROW(*out, *n + 1, alloc);
@@ -94,19 +96,27 @@ static int upsert_doc(struct store *st, struct doc_record *d, struct strbuf *err
 {
 	sqlite3_stmt *stmt = NULL;
 	long long now = time_now_ms();
-	const char *sql = d->id
-		? "UPDATE documents SET root = ?1, relpath = ?2, sha256 = ?3, seen_sha256 = ?4,"
-		  " type = ?5, language = ?6, title = ?7, encoding = ?8, cache_key = ?9, error = ?10,"
-		  " status = ?11, size = ?12, mtime = ?13, pages = ?14, pages_needing_ocr = ?15,"
-		  " chunks = ?16, chars = ?17, updated_at = ?18 WHERE id = ?19"
-		: "INSERT INTO documents (root, relpath, sha256, seen_sha256, type, language, title,"
-		  " encoding, cache_key, error, status, size, mtime, pages, pages_needing_ocr, chunks,"
-		  " chars, updated_at, first_seen_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9,"
-		  " ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?18)";
+	const char *sql =
+		d->id ? "UPDATE documents SET root = ?1, relpath = ?2, sha256 = ?3, seen_sha256 = ?4,"
+			" type = ?5, language = ?6, title = ?7, encoding = ?8, cache_key = ?9, error = ?10,"
+			" status = ?11, size = ?12, mtime = ?13, pages = ?14, pages_needing_ocr = ?15,"
+			" chunks = ?16, chars = ?17, updated_at = ?18 WHERE id = ?19"
+		      : "INSERT INTO documents (root, relpath, sha256, seen_sha256, type, language, title,"
+			" encoding, cache_key, error, status, size, mtime, pages, pages_needing_ocr, chunks,"
+			" chars, updated_at, first_seen_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9,"
+			" ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?18)";
 	if (sql_prepare(st, sql, &stmt, err))
 		return -1;
-	const char *texts[] = { d->root, d->relpath, d->sha256, d->seen_sha256, d->type,
-				d->language, d->title, d->encoding, d->cache_key, d->error,
+	const char *texts[] = { d->root,
+				d->relpath,
+				d->sha256,
+				d->seen_sha256,
+				d->type,
+				d->language,
+				d->title,
+				d->encoding,
+				d->cache_key,
+				d->error,
 				doc_status_name(d->status) };
 	for (int i = 0; i < 11; i++)
 		sqlite3_bind_text(stmt, i + 1, texts[i], -1, SQLITE_STATIC);
@@ -154,9 +164,11 @@ static long long insert_version(struct store *st, const struct doc_record *d,
 		ocr += pages[i].method == PAGE_OCR || pages[i].method == PAGE_OCR_FAILED;
 		weak += pages[i].flagged;
 	}
-	if (sql_prepare(st, "INSERT INTO doc_versions (doc_id, sha256, title, language, pages,"
-			    " pages_needing_ocr, ocr_pages, weak_pages, chunks, chars, run_id, created_at)"
-			    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", &stmt, err))
+	if (sql_prepare(st,
+			"INSERT INTO doc_versions (doc_id, sha256, title, language, pages,"
+			" pages_needing_ocr, ocr_pages, weak_pages, chunks, chars, run_id, created_at)"
+			" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+			&stmt, err))
 		return -1;
 	sqlite3_bind_int64(stmt, 1, d->id);
 	sqlite3_bind_text(stmt, 2, d->sha256 ? d->sha256 : d->seen_sha256, -1, SQLITE_STATIC);
@@ -191,12 +203,13 @@ const char *page_method_name(enum page_method method)
 	return names[method];
 }
 
-static int insert_pages(struct store *st, long long doc_id, const struct page_record *pages,
-			size_t n, struct strbuf *err)
+static int insert_pages(struct store *st, long long doc_id, const struct page_record *pages, size_t n,
+			struct strbuf *err)
 {
 	sqlite3_stmt *stmt = NULL;
-	if (sql_prepare(st, "INSERT INTO pages (doc_id, page_no, method, chars, ocr_key, confidence,"
-			    " words, low_words, flagged, seconds, error) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+	if (sql_prepare(st,
+			"INSERT INTO pages (doc_id, page_no, method, chars, ocr_key, confidence,"
+			" words, low_words, flagged, seconds, error) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
 			&stmt, err))
 		return -1;
 	for (size_t i = 0; i < n; i++) {
@@ -231,9 +244,10 @@ static int insert_chunks(struct store *st, const struct doc_record *d, long long
 			 const struct chunk_record *chunks, size_t n, struct strbuf *err)
 {
 	sqlite3_stmt *stmt = NULL;
-	if (sql_prepare(st, "INSERT INTO chunks (doc_id, seq, page_start, page_end, heading,"
-			    " char_start, char_end, language, text, low_confidence, version_id)"
-			    " VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+	if (sql_prepare(st,
+			"INSERT INTO chunks (doc_id, seq, page_start, page_end, heading,"
+			" char_start, char_end, language, text, low_confidence, version_id)"
+			" VALUES (?,?,?,?,?,?,?,?,?,?,?)",
 			&stmt, err))
 		return -1;
 	for (size_t i = 0; i < n; i++) {
@@ -304,10 +318,13 @@ int store_doc_move(struct store *st, long long doc_id, const char *root, const c
 		   long long mtime, struct strbuf *err)
 {
 	sqlite3_stmt *stmt = NULL;
-	if (sql_prepare(st, "UPDATE documents SET root = ?, relpath = ?, mtime = ?, updated_at = ?,"
-			    " status = CASE WHEN status = 'deleted' THEN"
-			    "   (CASE WHEN chunks > 0 OR pages_needing_ocr = 0 THEN 'indexed' ELSE 'needs_ocr' END)"
-			    " ELSE status END WHERE id = ?", &stmt, err))
+	if (sql_prepare(
+		    st,
+		    "UPDATE documents SET root = ?, relpath = ?, mtime = ?, updated_at = ?,"
+		    " status = CASE WHEN status = 'deleted' THEN"
+		    "   (CASE WHEN chunks > 0 OR pages_needing_ocr = 0 THEN 'indexed' ELSE 'needs_ocr' END)"
+		    " ELSE status END WHERE id = ?",
+		    &stmt, err))
 		return -1;
 	sqlite3_bind_text(stmt, 1, root, -1, SQLITE_STATIC);
 	sqlite3_bind_text(stmt, 2, relpath, -1, SQLITE_STATIC);
@@ -329,9 +346,10 @@ int store_doc_delete(struct store *st, long long doc_id, struct strbuf *err)
 	 * title goes with the text: the versions a kept release holds have theirs.
 	 */
 	if (delete_pages(st, doc_id, err) ||
-	    sql_prepare(st, "UPDATE documents SET status = 'deleted', sha256 = NULL, chunks = 0,"
-			    " pages = 0, pages_needing_ocr = 0, chars = 0, version_id = NULL,"
-			    " title = NULL, updated_at = ? WHERE id = ?",
+	    sql_prepare(st,
+			"UPDATE documents SET status = 'deleted', sha256 = NULL, chunks = 0,"
+			" pages = 0, pages_needing_ocr = 0, chars = 0, version_id = NULL,"
+			" title = NULL, updated_at = ? WHERE id = ?",
 			&stmt, err))
 		goto fail;
 	sqlite3_bind_int64(stmt, 1, time_now_ms());
@@ -362,9 +380,11 @@ fail:
 int sqlite_purge_deleted_text(struct store *st, struct strbuf *err)
 {
 	int log = 0, done = 0;
-	if (sql_exec(st, "DELETE FROM ocr_cache WHERE key NOT IN"
-			 " (SELECT ocr_key FROM pages WHERE ocr_key IS NOT NULL);"
-			 "INSERT INTO chunks_fts(chunks_fts) VALUES ('optimize');", err))
+	if (sql_exec(st,
+		     "DELETE FROM ocr_cache WHERE key NOT IN"
+		     " (SELECT ocr_key FROM pages WHERE ocr_key IS NOT NULL);"
+		     "INSERT INTO chunks_fts(chunks_fts) VALUES ('optimize');",
+		     err))
 		return -1;
 	/* SQLITE_BUSY (a reader on an older snapshot) leaves frames for the next checkpoint. */
 	int rc = sqlite3_wal_checkpoint_v2(st->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, &log, &done);
@@ -377,10 +397,12 @@ int store_totals(struct store *st, struct store_totals *out, struct strbuf *err)
 {
 	sqlite3_stmt *stmt = NULL;
 	memset(out, 0, sizeof(*out));
-	if (sql_prepare(st, "SELECT count(*) FILTER (WHERE status != 'deleted'),"
-			    " coalesce(sum(chunks), 0), coalesce(sum(pages), 0),"
-			    " coalesce(sum(pages_needing_ocr), 0),"
-			    " count(*) FILTER (WHERE status = 'failed') FROM documents", &stmt, err))
+	if (sql_prepare(st,
+			"SELECT count(*) FILTER (WHERE status != 'deleted'),"
+			" coalesce(sum(chunks), 0), coalesce(sum(pages), 0),"
+			" coalesce(sum(pages_needing_ocr), 0),"
+			" count(*) FILTER (WHERE status = 'failed') FROM documents",
+			&stmt, err))
 		return -1;
 	int rc = sqlite3_step(stmt);
 	if (rc == SQLITE_ROW) {

@@ -14,9 +14,9 @@
 #include "store/sqlite_internal.h"
 
 struct fault_file {
-	sqlite3_file base;	/* pMethods: fault_io */
-	sqlite3_file *real;	/* the wrapped VFS's file, allocated just after */
-	int faulty;		/* a named file: its writes may fail */
+	sqlite3_file base;  /* pMethods: fault_io */
+	sqlite3_file *real; /* the wrapped VFS's file, allocated just after */
+	int faulty;         /* a named file: its writes may fail */
 };
 
 static sqlite3_vfs *real_vfs;
@@ -135,9 +135,25 @@ static int f_unfetch(sqlite3_file *f, sqlite3_int64 ofst, void *p)
 }
 
 static const sqlite3_io_methods fault_io = {
-	3, f_close, f_read, f_write, f_truncate, f_sync, f_file_size, f_lock, f_unlock,
-	f_check_reserved_lock, f_file_control, f_sector_size, f_device_characteristics,
-	f_shm_map, f_shm_lock, f_shm_barrier, f_shm_unmap, f_fetch, f_unfetch,
+	3,
+	f_close,
+	f_read,
+	f_write,
+	f_truncate,
+	f_sync,
+	f_file_size,
+	f_lock,
+	f_unlock,
+	f_check_reserved_lock,
+	f_file_control,
+	f_sector_size,
+	f_device_characteristics,
+	f_shm_map,
+	f_shm_lock,
+	f_shm_barrier,
+	f_shm_unmap,
+	f_fetch,
+	f_unfetch,
 };
 
 static int v_open(sqlite3_vfs *vfs, const char *name, sqlite3_file *file, int flags, int *out_flags)

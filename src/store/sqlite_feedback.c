@@ -32,9 +32,11 @@ int store_feedback_add(struct store *st, struct feedback_record *f, struct strbu
 {
 	sqlite3_stmt *stmt = NULL;
 	f->created_at = time_now_ms();
-	if (sql_prepare(st, "INSERT INTO feedback (created_at, query_id, question, answer, sources,"
-			    " rating, feedback_text, corrected_answer, helpful_sources, unhelpful_sources)"
-			    " VALUES (?,?,?,?,?,?,?,?,?,?)", &stmt, err))
+	if (sql_prepare(st,
+			"INSERT INTO feedback (created_at, query_id, question, answer, sources,"
+			" rating, feedback_text, corrected_answer, helpful_sources, unhelpful_sources)"
+			" VALUES (?,?,?,?,?,?,?,?,?,?)",
+			&stmt, err))
 		return -1;
 	sqlite3_bind_int64(stmt, 1, f->created_at);
 	if (f->query_id > 0)
@@ -56,7 +58,7 @@ int store_feedback_add(struct store *st, struct feedback_record *f, struct strbu
 }
 
 /* The columns read_feedback reads, in its order. */
-#define FEEDBACK_COLUMNS \
+#define FEEDBACK_COLUMNS                                                                           \
 	"id, created_at, coalesce(query_id, 0), question, answer, sources, rating, feedback_text," \
 	" corrected_answer, helpful_sources, unhelpful_sources"
 
@@ -91,9 +93,8 @@ enum lookup store_feedback_get(struct store *st, long long id, struct feedback_r
 	return ret;
 }
 
-enum store_key store_feedback_key_begin(struct store *st, const char *key,
-					const char *request_hash, long long *feedback_id,
-					struct strbuf *err)
+enum store_key store_feedback_key_begin(struct store *st, const char *key, const char *request_hash,
+					long long *feedback_id, struct strbuf *err)
 {
 	sqlite3_stmt *stmt = NULL;
 	*feedback_id = 0;
@@ -130,8 +131,10 @@ int store_feedback_key_end(struct store *st, const char *key, const char *reques
 	}
 	const long long now = time_now_ms();
 	const void *const args[] = { key, request_hash, &feedback_id, &now };
-	if (sql_exec_bound(st, "INSERT INTO feedback_keys (key, request_hash, feedback_id, created_at)"
-			       " VALUES (?, ?, ?, ?)", "ttii", args, "cannot save the idempotency key", err) ||
+	if (sql_exec_bound(st,
+			   "INSERT INTO feedback_keys (key, request_hash, feedback_id, created_at)"
+			   " VALUES (?, ?, ?, ?)",
+			   "ttii", args, "cannot save the idempotency key", err) ||
 	    sql_commit(st, err)) {
 		sql_rollback(st);
 		return -1;
@@ -147,9 +150,11 @@ int store_feedback_list(struct store *st, const struct feedback_filter *flt,
 	int rc;
 	*out = NULL;
 	*n = 0;
-	if (sql_prepare(st, "SELECT " FEEDBACK_COLUMNS " FROM feedback"
-			    " WHERE created_at >= ?1 AND rating >= ?2 AND rating <= ?3"
-			    " ORDER BY id DESC LIMIT ?4", &stmt, err))
+	if (sql_prepare(st,
+			"SELECT " FEEDBACK_COLUMNS " FROM feedback"
+			" WHERE created_at >= ?1 AND rating >= ?2 AND rating <= ?3"
+			" ORDER BY id DESC LIMIT ?4",
+			&stmt, err))
 		return -1;
 	sqlite3_bind_int64(stmt, 1, flt->since_ms);
 	sqlite3_bind_int(stmt, 2, flt->min_rating ? flt->min_rating : 1);
@@ -212,8 +217,8 @@ int store_query_latencies(struct store *st, long long since_ms, double **ms, siz
 	int rc;
 	*ms = NULL;
 	*n = 0;
-	if (sql_prepare(st, "SELECT ms_total FROM queries WHERE asked_at >= ? ORDER BY ms_total",
-			&stmt, err))
+	if (sql_prepare(st, "SELECT ms_total FROM queries WHERE asked_at >= ? ORDER BY ms_total", &stmt,
+			err))
 		return -1;
 	sqlite3_bind_int64(stmt, 1, since_ms);
 	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {

@@ -48,8 +48,7 @@ enum lookup sql_found(struct store *st, int rc, const char *what, struct strbuf 
  * "store: <what>: <SQLite's message>" in err and return -1 (the caller
  * frees what it read so far).
  */
-int sql_rows_end(struct store *st, sqlite3_stmt *stmt, int rc, const char *what,
-		 struct strbuf *err);
+int sql_rows_end(struct store *st, sqlite3_stmt *stmt, int rc, const char *what, struct strbuf *err);
 /* Run one statement with int64 and text parameters ("i" / "t" in `types`, one per argument). */
 int sql_exec_bound(struct store *st, const char *sql, const char *types, const void *const *args,
 		   const char *what, struct strbuf *err);
@@ -73,7 +72,7 @@ int sqlite_purge_deleted_text(struct store *st, struct strbuf *err);
 
 struct model_record;
 /* The columns sql_read_model reads, from a table (or alias) named models or m. */
-#define MODEL_COLUMNS \
+#define MODEL_COLUMNS                                                                                \
 	"id, created_at, kind, name, version, path, params, metrics, state, coalesce(parent_id, 0)," \
 	" data_hash"
 /* A model row whose MODEL_COLUMNS start at column `col`. */

@@ -64,7 +64,9 @@ int sqlite_memory_install(struct strbuf *err)
 	/* Only a test that injects SQLite's failures needs the wrapper to be there. */
 	if (install_rc == SQLITE_OK || !fault_enabled())
 		return 0;
-	strbuf_addf(err, "cannot wrap SQLite's allocator (RAGOPS_FAULTS): %s (SQLite was started "
-		    "before the store was opened)", sqlite3_errstr(install_rc));
+	strbuf_addf(err,
+		    "cannot wrap SQLite's allocator (RAGOPS_FAULTS): %s (SQLite was started "
+		    "before the store was opened)",
+		    sqlite3_errstr(install_rc));
 	return -1;
 }

@@ -19,10 +19,10 @@
  * per bound ?1..?16.  A bound left unbound is NULL, and `x <= NULL` is
  * NULL, which total() skips: unused buckets read 0.
  */
-#define HISTOGRAM_OF_V \
-	" SELECT count(*), total(x)," \
-	" total(x <= ?1), total(x <= ?2), total(x <= ?3), total(x <= ?4)," \
-	" total(x <= ?5), total(x <= ?6), total(x <= ?7), total(x <= ?8)," \
+#define HISTOGRAM_OF_V                                                        \
+	" SELECT count(*), total(x),"                                         \
+	" total(x <= ?1), total(x <= ?2), total(x <= ?3), total(x <= ?4),"    \
+	" total(x <= ?5), total(x <= ?6), total(x <= ?7), total(x <= ?8),"    \
 	" total(x <= ?9), total(x <= ?10), total(x <= ?11), total(x <= ?12)," \
 	" total(x <= ?13), total(x <= ?14), total(x <= ?15), total(x <= ?16) FROM v"
 #define HISTOGRAM_MAX_BOUNDS 16
@@ -84,7 +84,8 @@ int store_tally(struct store *st, enum store_tally what, struct store_count **ou
 	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
 		ALLOC_GROW(*out, *n + 1, alloc);
 		const unsigned char *label = sqlite3_column_text(stmt, 0);
-		snprintf((*out)[*n].label, sizeof((*out)[*n].label), "%s", label ? (const char *)label : "");
+		snprintf((*out)[*n].label, sizeof((*out)[*n].label), "%s",
+			 label ? (const char *)label : "");
 		(*out)[*n].n = sqlite3_column_int64(stmt, 1);
 		(*n)++;
 	}

@@ -323,8 +323,8 @@ static const char *const migrations[] = {
 	"CREATE TABLE releases ("
 	"  id INTEGER PRIMARY KEY AUTOINCREMENT,"
 	"  run_id INTEGER REFERENCES runs(id) ON DELETE SET NULL,"
-	"  parent_id INTEGER,"	/* production when it was built */
-	"  previous_id INTEGER,"	/* the production it replaced: where rollback goes */
+	"  parent_id INTEGER,"   /* production when it was built */
+	"  previous_id INTEGER," /* the production it replaced: where rollback goes */
 	"  state TEXT NOT NULL CHECK (state IN ('candidate','production','refused','archived')),"
 	"  documents INTEGER NOT NULL DEFAULT 0,"
 	"  chunks INTEGER NOT NULL DEFAULT 0,"
@@ -479,8 +479,10 @@ int sqlite_migrate(sqlite3 *db, struct strbuf *err)
 
 	int latest = (int)(sizeof(migrations) / sizeof(migrations[0]));
 	if (version > latest) {
-		strbuf_addf(err, "the store has schema version %d, newer than this ragops (%d): "
-			    "upgrade ragops", version, latest);
+		strbuf_addf(err,
+			    "the store has schema version %d, newer than this ragops (%d): "
+			    "upgrade ragops",
+			    version, latest);
 		return -1;
 	}
 	if (version == latest)

@@ -37,8 +37,7 @@ void sql_read_model(sqlite3_stmt *stmt, int col, struct model_record *m)
 	m->data_hash = sql_column_dup(stmt, col + 10);
 }
 
-enum lookup store_model_get(struct store *st, long long id, struct model_record *m,
-			    struct strbuf *err)
+enum lookup store_model_get(struct store *st, long long id, struct model_record *m, struct strbuf *err)
 {
 	sqlite3_stmt *stmt = NULL;
 	memset(m, 0, sizeof(*m));
@@ -97,11 +96,13 @@ int store_model_register(struct store *st, struct model_record *m, struct strbuf
 {
 	sqlite3_stmt *stmt = NULL;
 	/* The same content (kind and version are a content hash) is the same model. */
-	if (sql_prepare(st, "INSERT INTO models (kind, name, version, path, params, metrics, state,"
-			    " created_at, parent_id, data_hash)"
-			    " VALUES (?, ?, ?, ?, ?, ?, 'candidate', ?, nullif(?, 0), ?)"
-			    " ON CONFLICT (kind, version) DO UPDATE SET path = excluded.path"
-			    " RETURNING id, state", &stmt, err))
+	if (sql_prepare(st,
+			"INSERT INTO models (kind, name, version, path, params, metrics, state,"
+			" created_at, parent_id, data_hash)"
+			" VALUES (?, ?, ?, ?, ?, ?, 'candidate', ?, nullif(?, 0), ?)"
+			" ON CONFLICT (kind, version) DO UPDATE SET path = excluded.path"
+			" RETURNING id, state",
+			&stmt, err))
 		return -1;
 	const char *texts[] = { m->kind, m->name, m->version, m->path, m->params, m->metrics };
 	for (int i = 0; i < 6; i++)
@@ -140,8 +141,7 @@ int store_model_set_params(struct store *st, long long id, const char *params, s
 	return rc == SQLITE_DONE ? 0 : sql_fail(st, "cannot record the model's parameters", err);
 }
 
-int store_model_set_metrics(struct store *st, long long id, const char *metrics,
-			    struct strbuf *err)
+int store_model_set_metrics(struct store *st, long long id, const char *metrics, struct strbuf *err)
 {
 	const void *args[] = { metrics, &id };
 	return sql_exec_bound(st, "UPDATE models SET metrics = ? WHERE id = ?", "ti", args,
@@ -175,7 +175,8 @@ static int commit_vectors(struct store *st, struct strbuf *err)
 	if (sql_commit(st, err))
 		return -1;
 	if (sqlite3_wal_checkpoint_v2(st->db, NULL, SQLITE_CHECKPOINT_PASSIVE, &frames, &moved) ==
-	    SQLITE_OK && frames > WAL_FRAMES_BOUND)
+		    SQLITE_OK &&
+	    frames > WAL_FRAMES_BOUND)
 		sqlite3_wal_checkpoint_v2(st->db, NULL, SQLITE_CHECKPOINT_RESTART, NULL, NULL);
 	return 0;
 }
@@ -184,8 +185,10 @@ int store_embeddings_save(struct store *st, long long model_id, const long long 
 			  const float *vectors, size_t n, int dim, struct strbuf *err)
 {
 	sqlite3_stmt *stmt = NULL;
-	if (sql_prepare(st, "INSERT OR REPLACE INTO embeddings (chunk_id, model_id, vector)"
-			    " VALUES (?, ?, ?)", &stmt, err))
+	if (sql_prepare(st,
+			"INSERT OR REPLACE INTO embeddings (chunk_id, model_id, vector)"
+			" VALUES (?, ?, ?)",
+			&stmt, err))
 		return -1;
 	for (size_t i = 0; i < n; i++) {
 		if (i % VECTORS_PER_COMMIT == 0 &&
@@ -219,10 +222,12 @@ int store_chunks_get(struct store *st, const long long *ids, size_t n, struct se
 	sqlite3_stmt *stmt = NULL;
 	*out = xcalloc(n + 1, sizeof(**out));
 	/* The title is the version's: a release shows its documents as they were. */
-	if (sql_prepare(st, "SELECT d.relpath, v.title, c.heading, c.language, c.page_start,"
-			    " c.page_end, c.text, c.low_confidence FROM chunks c"
-			    " JOIN documents d ON d.id = c.doc_id JOIN doc_versions v ON v.id = c.version_id"
-			    " WHERE c.id = ?", &stmt, err))
+	if (sql_prepare(st,
+			"SELECT d.relpath, v.title, c.heading, c.language, c.page_start,"
+			" c.page_end, c.text, c.low_confidence FROM chunks c"
+			" JOIN documents d ON d.id = c.doc_id JOIN doc_versions v ON v.id = c.version_id"
+			" WHERE c.id = ?",
+			&stmt, err))
 		return -1;
 	for (size_t i = 0; i < n; i++) {
 		struct search_hit *h = &(*out)[i];

@@ -26,14 +26,16 @@ enum lookup store_ocr_cache_get(struct store *st, const char *key, char **result
 	return ret;
 }
 
-int store_ocr_cache_put(struct store *st, const char *key, const char *engine,
-			const char *languages, int dpi, float confidence, int words, int low_words,
-			double seconds, const char *result_json, struct strbuf *err)
+int store_ocr_cache_put(struct store *st, const char *key, const char *engine, const char *languages,
+			int dpi, float confidence, int words, int low_words, double seconds,
+			const char *result_json, struct strbuf *err)
 {
 	sqlite3_stmt *stmt = NULL;
-	if (sql_prepare(st, "INSERT OR REPLACE INTO ocr_cache (key, engine, languages, dpi,"
-			    " confidence, words, low_words, seconds, result, created_at)"
-			    " VALUES (?,?,?,?,?,?,?,?,?,?)", &stmt, err))
+	if (sql_prepare(st,
+			"INSERT OR REPLACE INTO ocr_cache (key, engine, languages, dpi,"
+			" confidence, words, low_words, seconds, result, created_at)"
+			" VALUES (?,?,?,?,?,?,?,?,?,?)",
+			&stmt, err))
 		return -1;
 	sqlite3_bind_text(stmt, 1, key, -1, SQLITE_STATIC);
 	sqlite3_bind_text(stmt, 2, engine, -1, SQLITE_STATIC);
@@ -50,12 +52,12 @@ int store_ocr_cache_put(struct store *st, const char *key, const char *engine,
 	return rc == SQLITE_DONE ? 0 : sql_fail(st, "cannot save to the OCR cache", err);
 }
 
-#define OCR_PAGE_COLUMNS                                                                   \
-	"d.relpath, coalesce(d.language, 'und'), p.error, p.ocr_key, c.engine, c.languages,"  \
+#define OCR_PAGE_COLUMNS                                                                     \
+	"d.relpath, coalesce(d.language, 'und'), p.error, p.ocr_key, c.engine, c.languages," \
 	" p.page_no, coalesce(p.words, 0), coalesce(p.low_words, 0), p.flagged,"             \
-	" p.method = 'ocr_failed', coalesce(c.dpi, 0), coalesce(p.confidence, 0),"          \
-	" coalesce(p.seconds, 0)"                                                              \
-	" FROM pages p JOIN documents d ON d.id = p.doc_id"                                   \
+	" p.method = 'ocr_failed', coalesce(c.dpi, 0), coalesce(p.confidence, 0),"           \
+	" coalesce(p.seconds, 0)"                                                            \
+	" FROM pages p JOIN documents d ON d.id = p.doc_id"                                  \
 	" LEFT JOIN ocr_cache c ON c.key = p.ocr_key"
 
 static void read_page(sqlite3_stmt *stmt, struct ocr_page_info *p)
@@ -83,8 +85,10 @@ int store_ocr_pages(struct store *st, struct ocr_page_info **out, size_t *n, str
 	int rc;
 	*out = NULL;
 	*n = 0;
-	if (sql_prepare(st, "SELECT " OCR_PAGE_COLUMNS " WHERE p.method IN ('ocr', 'ocr_failed')"
-			    " AND d.status != 'deleted' ORDER BY d.relpath, p.page_no", &stmt, err))
+	if (sql_prepare(st,
+			"SELECT " OCR_PAGE_COLUMNS " WHERE p.method IN ('ocr', 'ocr_failed')"
+			" AND d.status != 'deleted' ORDER BY d.relpath, p.page_no",
+			&stmt, err))
 		return -1;
 	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
 		ALLOC_GROW(*out, *n + 1, alloc);
@@ -100,14 +104,16 @@ int store_ocr_pages(struct store *st, struct ocr_page_info **out, size_t *n, str
 	return 0;
 }
 
-enum lookup store_ocr_page(struct store *st, const char *doc, int page_no,
-			   struct ocr_page_info *out, struct strbuf *err)
+enum lookup store_ocr_page(struct store *st, const char *doc, int page_no, struct ocr_page_info *out,
+			   struct strbuf *err)
 {
 	sqlite3_stmt *stmt = NULL;
 	enum lookup ret = LOOKUP_MISSING;
 	memset(out, 0, sizeof(*out));
-	if (sql_prepare(st, "SELECT " OCR_PAGE_COLUMNS " WHERE d.relpath = ? AND p.page_no = ?"
-			    " AND d.status != 'deleted' ORDER BY d.id DESC LIMIT 1", &stmt, err))
+	if (sql_prepare(st,
+			"SELECT " OCR_PAGE_COLUMNS " WHERE d.relpath = ? AND p.page_no = ?"
+			" AND d.status != 'deleted' ORDER BY d.id DESC LIMIT 1",
+			&stmt, err))
 		return LOOKUP_FAILED;
 	sqlite3_bind_text(stmt, 1, doc, -1, SQLITE_STATIC);
 	sqlite3_bind_int(stmt, 2, page_no);
@@ -145,14 +151,16 @@ int store_run_documents(struct store *st, long long run_id, struct run_document 
 	int rc;
 	*out = NULL;
 	*n = 0;
-	if (sql_prepare(st, "SELECT d.relpath, group_concat(CASE WHEN p.flagged THEN p.page_no END),"
-			    " count(p.page_no), coalesce(sum(p.method = 'text'), 0),"
-			    " coalesce(sum(p.method = 'ocr'), 0), coalesce(sum(p.method = 'ocr_failed'), 0),"
-			    " coalesce(avg(CASE WHEN p.method = 'ocr' THEN p.confidence END), 0),"
-			    " CASE WHEN d.status = 'failed' THEN d.error END"
-			    " FROM documents d LEFT JOIN pages p ON p.doc_id = d.id"
-			    " WHERE d.id IN (SELECT doc_id FROM tasks WHERE run_id = ? AND state != 'cached')"
-			    " GROUP BY d.id ORDER BY d.relpath", &stmt, err))
+	if (sql_prepare(st,
+			"SELECT d.relpath, group_concat(CASE WHEN p.flagged THEN p.page_no END),"
+			" count(p.page_no), coalesce(sum(p.method = 'text'), 0),"
+			" coalesce(sum(p.method = 'ocr'), 0), coalesce(sum(p.method = 'ocr_failed'), 0),"
+			" coalesce(avg(CASE WHEN p.method = 'ocr' THEN p.confidence END), 0),"
+			" CASE WHEN d.status = 'failed' THEN d.error END"
+			" FROM documents d LEFT JOIN pages p ON p.doc_id = d.id"
+			" WHERE d.id IN (SELECT doc_id FROM tasks WHERE run_id = ? AND state != 'cached')"
+			" GROUP BY d.id ORDER BY d.relpath",
+			&stmt, err))
 		return -1;
 	sqlite3_bind_int64(stmt, 1, run_id);
 	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {

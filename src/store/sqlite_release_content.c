@@ -15,8 +15,8 @@
 #define RELEASE_CHUNKS \
 	" release_docs rd JOIN chunks c ON c.version_id = rd.version_id WHERE rd.release_id = ?1"
 
-static int read_chunk_texts(struct store *st, sqlite3_stmt *stmt, struct chunk_text **out,
-			    size_t *n, struct strbuf *err)
+static int read_chunk_texts(struct store *st, sqlite3_stmt *stmt, struct chunk_text **out, size_t *n,
+			    struct strbuf *err)
 {
 	size_t alloc = 0;
 	int rc;
@@ -43,9 +43,11 @@ int store_release_chunks(struct store *st, long long id, long long without_model
 	sqlite3_stmt *stmt = NULL;
 	*out = NULL;
 	*n = 0;
-	if (sql_prepare(st, "SELECT c.id, c.text, c.heading, c.language FROM" RELEASE_CHUNKS
-			    " AND (?2 = 0 OR NOT EXISTS (SELECT 1 FROM embeddings e"
-			    "   WHERE e.model_id = ?2 AND e.chunk_id = c.id)) ORDER BY c.id", &stmt, err))
+	if (sql_prepare(st,
+			"SELECT c.id, c.text, c.heading, c.language FROM" RELEASE_CHUNKS
+			" AND (?2 = 0 OR NOT EXISTS (SELECT 1 FROM embeddings e"
+			"   WHERE e.model_id = ?2 AND e.chunk_id = c.id)) ORDER BY c.id",
+			&stmt, err))
 		return -1;
 	sqlite3_bind_int64(stmt, 1, id);
 	sqlite3_bind_int64(stmt, 2, without_model);
@@ -58,9 +60,10 @@ int store_release_doc_chunks(struct store *st, long long id, const char *relpath
 	sqlite3_stmt *stmt = NULL;
 	*out = NULL;
 	*n = 0;
-	if (sql_prepare(st, "SELECT c.id, c.text, c.heading, c.language FROM" RELEASE_CHUNKS
-			    " AND c.doc_id IN (SELECT id FROM documents WHERE relpath = ?2) ORDER BY c.id",
-			    &stmt, err))
+	if (sql_prepare(st,
+			"SELECT c.id, c.text, c.heading, c.language FROM" RELEASE_CHUNKS
+			" AND c.doc_id IN (SELECT id FROM documents WHERE relpath = ?2) ORDER BY c.id",
+			&stmt, err))
 		return -1;
 	sqlite3_bind_int64(stmt, 1, id);
 	sqlite3_bind_text(stmt, 2, relpath, -1, SQLITE_STATIC);
@@ -71,9 +74,11 @@ enum lookup store_release_has_document(struct store *st, long long id, const cha
 				       struct strbuf *err)
 {
 	sqlite3_stmt *stmt = NULL;
-	if (sql_prepare(st, "SELECT 1 FROM release_docs rd JOIN doc_versions v ON v.id = rd.version_id"
-			    " JOIN documents d ON d.id = v.doc_id WHERE rd.release_id = ? AND d.relpath = ?"
-			    " LIMIT 1", &stmt, err))
+	if (sql_prepare(st,
+			"SELECT 1 FROM release_docs rd JOIN doc_versions v ON v.id = rd.version_id"
+			" JOIN documents d ON d.id = v.doc_id WHERE rd.release_id = ? AND d.relpath = ?"
+			" LIMIT 1",
+			&stmt, err))
 		return LOOKUP_FAILED;
 	sqlite3_bind_int64(stmt, 1, id);
 	sqlite3_bind_text(stmt, 2, relpath, -1, SQLITE_STATIC);
@@ -87,9 +92,11 @@ int store_release_paths_digest(struct store *st, long long id, char out[SHA256_H
 			       struct strbuf *err)
 {
 	sqlite3_stmt *stmt = NULL;
-	if (sql_prepare(st, "SELECT d.relpath FROM release_docs rd JOIN doc_versions v"
-			    " ON v.id = rd.version_id JOIN documents d ON d.id = v.doc_id"
-			    " WHERE rd.release_id = ? ORDER BY d.relpath", &stmt, err))
+	if (sql_prepare(st,
+			"SELECT d.relpath FROM release_docs rd JOIN doc_versions v"
+			" ON v.id = rd.version_id JOIN documents d ON d.id = v.doc_id"
+			" WHERE rd.release_id = ? ORDER BY d.relpath",
+			&stmt, err))
 		return -1;
 	sqlite3_bind_int64(stmt, 1, id);
 	struct sha256_ctx *h = sha256_begin();
@@ -126,8 +133,8 @@ int store_release_chunk_ids(struct store *st, long long id, long long **ids, siz
 	return 0;
 }
 
-int store_release_vectors(struct store *st, long long id, long long model_id, int dim,
-			  long long **ids, float **vectors, size_t *n, struct strbuf *err)
+int store_release_vectors(struct store *st, long long id, long long model_id, int dim, long long **ids,
+			  float **vectors, size_t *n, struct strbuf *err)
 {
 	sqlite3_stmt *stmt = NULL;
 	size_t alloc = 0;
@@ -135,10 +142,12 @@ int store_release_vectors(struct store *st, long long id, long long model_id, in
 	*ids = NULL;
 	*vectors = NULL;
 	*n = 0;
-	if (sql_prepare(st, "SELECT c.id, e.vector FROM release_docs rd"
-			    " JOIN chunks c ON c.version_id = rd.version_id"
-			    " JOIN embeddings e ON e.model_id = ?2 AND e.chunk_id = c.id"
-			    " WHERE rd.release_id = ?1 ORDER BY c.id", &stmt, err))
+	if (sql_prepare(st,
+			"SELECT c.id, e.vector FROM release_docs rd"
+			" JOIN chunks c ON c.version_id = rd.version_id"
+			" JOIN embeddings e ON e.model_id = ?2 AND e.chunk_id = c.id"
+			" WHERE rd.release_id = ?1 ORDER BY c.id",
+			&stmt, err))
 		return -1;
 	sqlite3_bind_int64(stmt, 1, id);
 	sqlite3_bind_int64(stmt, 2, model_id);
@@ -166,12 +175,12 @@ int store_release_vectors(struct store *st, long long id, long long model_id, in
 	return 0;
 }
 
-int store_vectors_get(struct store *st, long long model_id, int dim, const long long *ids,
-		      size_t n, float *vectors, unsigned char *found, struct strbuf *err)
+int store_vectors_get(struct store *st, long long model_id, int dim, const long long *ids, size_t n,
+		      float *vectors, unsigned char *found, struct strbuf *err)
 {
 	sqlite3_stmt *stmt = NULL;
-	if (sql_prepare(st, "SELECT vector FROM embeddings WHERE model_id = ? AND chunk_id = ?",
-			&stmt, err))
+	if (sql_prepare(st, "SELECT vector FROM embeddings WHERE model_id = ? AND chunk_id = ?", &stmt,
+			err))
 		return -1;
 	for (size_t i = 0; i < n; i++) {
 		sqlite3_reset(stmt);
@@ -201,23 +210,27 @@ int store_release_structure(struct store *st, long long id, unsigned max_chars,
 	 * One pass over the release's chunks (FTS5 keeps one docsize row per
 	 * indexed chunk), one over its document versions.
 	 */
-	if (sql_prepare(st, "SELECT count(*),"
-			    " coalesce(sum(NOT EXISTS (SELECT 1 FROM chunks_fts_docsize f WHERE f.id = c.id)), 0),"
-			    " coalesce(sum(length(trim(c.text)) = 0), 0), coalesce(sum(length(c.text) > ?2), 0),"
-			    " (SELECT count(*) FROM release_docs rd JOIN doc_versions v ON v.id = rd.version_id"
-			    "   WHERE rd.release_id = ?1 AND v.chunks = 0 AND v.pages_needing_ocr = 0),"
-			    " (SELECT coalesce(sum(v.ocr_pages), 0) FROM release_docs rd"
-			    "   JOIN doc_versions v ON v.id = rd.version_id WHERE rd.release_id = ?1),"
-			    " (SELECT coalesce(sum(v.weak_pages), 0) FROM release_docs rd"
-			    "   JOIN doc_versions v ON v.id = rd.version_id WHERE rd.release_id = ?1)"
-			    " FROM" RELEASE_CHUNKS, &stmt, err))
+	if (sql_prepare(
+		    st,
+		    "SELECT count(*),"
+		    " coalesce(sum(NOT EXISTS (SELECT 1 FROM chunks_fts_docsize f WHERE f.id = c.id)), 0),"
+		    " coalesce(sum(length(trim(c.text)) = 0), 0), coalesce(sum(length(c.text) > ?2), 0),"
+		    " (SELECT count(*) FROM release_docs rd JOIN doc_versions v ON v.id = rd.version_id"
+		    "   WHERE rd.release_id = ?1 AND v.chunks = 0 AND v.pages_needing_ocr = 0),"
+		    " (SELECT coalesce(sum(v.ocr_pages), 0) FROM release_docs rd"
+		    "   JOIN doc_versions v ON v.id = rd.version_id WHERE rd.release_id = ?1),"
+		    " (SELECT coalesce(sum(v.weak_pages), 0) FROM release_docs rd"
+		    "   JOIN doc_versions v ON v.id = rd.version_id WHERE rd.release_id = ?1)"
+		    " FROM" RELEASE_CHUNKS,
+		    &stmt, err))
 		return -1;
 	sqlite3_bind_int64(stmt, 1, id);
 	sqlite3_bind_int64(stmt, 2, max_chars);
 	int rc = sqlite3_step(stmt);
 	if (rc == SQLITE_ROW) {
-		long long *v[] = { &out->chunk_rows, &out->fts_missing, &out->empty_chunks,
-				   &out->long_chunks, &out->empty_docs, &out->ocr_pages, &out->weak_pages };
+		long long *v[] = { &out->chunk_rows,  &out->fts_missing, &out->empty_chunks,
+				   &out->long_chunks, &out->empty_docs,  &out->ocr_pages,
+				   &out->weak_pages };
 		for (int i = 0; i < 7; i++)
 			*v[i] = sqlite3_column_int64(stmt, i);
 	}
@@ -241,23 +254,28 @@ int store_releases_gc(struct store *st, unsigned keep, struct release_gc *out, s
 	if (sql_begin(st, err))
 		return -1;
 	const void *args[] = { &k };
-	if (sql_exec_bound(st, "WITH kept AS (SELECT previous_id AS id FROM releases"
-		       "   WHERE state = 'production' AND previous_id IS NOT NULL)"
-		       " DELETE FROM releases WHERE state IN ('archived', 'refused')"
-		       " AND id NOT IN (SELECT id FROM kept)"
-		       " AND id NOT IN (SELECT id FROM releases WHERE state IN ('archived', 'refused')"
-		       "   AND id NOT IN (SELECT id FROM kept) ORDER BY id DESC LIMIT ?1)", "i", args,
-		       "cannot remove old releases", err))
+	if (sql_exec_bound(st,
+			   "WITH kept AS (SELECT previous_id AS id FROM releases"
+			   "   WHERE state = 'production' AND previous_id IS NOT NULL)"
+			   " DELETE FROM releases WHERE state IN ('archived', 'refused')"
+			   " AND id NOT IN (SELECT id FROM kept)"
+			   " AND id NOT IN (SELECT id FROM releases WHERE state IN ('archived', 'refused')"
+			   "   AND id NOT IN (SELECT id FROM kept) ORDER BY id DESC LIMIT ?1)",
+			   "i", args, "cannot remove old releases", err))
 		goto fail;
 	out->releases = sqlite3_changes(st->db);
-	if (sql_exec(st, "DELETE FROM doc_versions WHERE id NOT IN (SELECT version_id FROM release_docs)"
-			 " AND id NOT IN (SELECT version_id FROM documents WHERE version_id IS NOT NULL)", err))
+	if (sql_exec(st,
+		     "DELETE FROM doc_versions WHERE id NOT IN (SELECT version_id FROM release_docs)"
+		     " AND id NOT IN (SELECT version_id FROM documents WHERE version_id IS NOT NULL)",
+		     err))
 		goto fail;
 	out->versions = sqlite3_changes(st->db);
 	/* Files of the models no release holds (a URL for an endpoint's model is no file). */
-	if (sql_prepare(st, "DELETE FROM models WHERE id NOT IN (SELECT model_id FROM release_model_ids)"
-			    " AND state != 'production' RETURNING CASE WHEN name = 'openai' THEN NULL"
-			    "   ELSE path END", &stmt, err))
+	if (sql_prepare(st,
+			"DELETE FROM models WHERE id NOT IN (SELECT model_id FROM release_model_ids)"
+			" AND state != 'production' RETURNING CASE WHEN name = 'openai' THEN NULL"
+			"   ELSE path END",
+			&stmt, err))
 		goto fail;
 	size_t alloc = 0;
 	int rc;

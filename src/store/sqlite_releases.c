@@ -38,22 +38,24 @@ void release_records_free(struct release_record *r, size_t n)
 	free(r);
 }
 
-#define RELEASE_COLUMNS \
+#define RELEASE_COLUMNS                                                                             \
 	"SELECT r.id, coalesce(r.run_id, 0), coalesce(r.parent_id, 0), coalesce(r.previous_id, 0)," \
-	" r.created_at, coalesce(r.decided_at, 0), r.documents, r.chunks," \
-	" coalesce(r.lexicon_id, 0), coalesce(r.embedder_id, 0), r.state, r.settings, r.changes," \
-	" r.metrics, r.checks, r.eval_key, l.path, l.version, e.name, e.version, e.path, e.params" \
-	" FROM releases r LEFT JOIN models l ON l.id = r.lexicon_id" \
+	" r.created_at, coalesce(r.decided_at, 0), r.documents, r.chunks,"                          \
+	" coalesce(r.lexicon_id, 0), coalesce(r.embedder_id, 0), r.state, r.settings, r.changes,"   \
+	" r.metrics, r.checks, r.eval_key, l.path, l.version, e.name, e.version, e.path, e.params"  \
+	" FROM releases r LEFT JOIN models l ON l.id = r.lexicon_id"                                \
 	" LEFT JOIN models e ON e.id = r.embedder_id "
 
 static void read_release(sqlite3_stmt *stmt, struct release_record *r)
 {
-	long long *ints[] = { &r->id, &r->run_id, &r->parent_id, &r->previous_id, &r->created_at,
-			      &r->decided_at, &r->documents, &r->chunks, &r->lexicon_id,
-			      &r->embedder_id };
-	char **texts[] = { &r->state, &r->settings, &r->changes, &r->metrics, &r->checks,
-			   &r->eval_key, &r->lexicon_path, &r->lexicon_version, &r->embedder_name,
-			   &r->embedder_version, &r->embedder_path, &r->embedder_params };
+	long long *ints[] = { &r->id,         &r->run_id,     &r->parent_id, &r->previous_id,
+			      &r->created_at, &r->decided_at, &r->documents, &r->chunks,
+			      &r->lexicon_id, &r->embedder_id };
+	char **texts[] = {
+		&r->state,         &r->settings,         &r->changes,       &r->metrics,
+		&r->checks,        &r->eval_key,         &r->lexicon_path,  &r->lexicon_version,
+		&r->embedder_name, &r->embedder_version, &r->embedder_path, &r->embedder_params
+	};
 	int col = 0;
 	for (size_t i = 0; i < sizeof(ints) / sizeof(ints[0]); i++)
 		*ints[i] = sqlite3_column_int64(stmt, col++);
@@ -139,11 +141,12 @@ int store_release_is_current(struct store *st, long long id, int *current, struc
 {
 	sqlite3_stmt *stmt = NULL;
 	/* Equal sets: nothing in one that is not in the other. */
-	if (sql_prepare(st, "SELECT NOT EXISTS (SELECT version_id FROM documents"
-			    "   WHERE version_id IS NOT NULL"
-			    "   EXCEPT SELECT version_id FROM release_docs WHERE release_id = ?1)"
-			    " AND NOT EXISTS (SELECT version_id FROM release_docs WHERE release_id = ?1"
-			    "   EXCEPT SELECT version_id FROM documents WHERE version_id IS NOT NULL)",
+	if (sql_prepare(st,
+			"SELECT NOT EXISTS (SELECT version_id FROM documents"
+			"   WHERE version_id IS NOT NULL"
+			"   EXCEPT SELECT version_id FROM release_docs WHERE release_id = ?1)"
+			" AND NOT EXISTS (SELECT version_id FROM release_docs WHERE release_id = ?1"
+			"   EXCEPT SELECT version_id FROM documents WHERE version_id IS NOT NULL)",
 			&stmt, err))
 		return -1;
 	sqlite3_bind_int64(stmt, 1, id);
@@ -185,8 +188,10 @@ long long store_release_create(struct store *st, long long run_id, long long par
 	long long id = -1;
 	if (sql_begin(st, err))
 		return -1;
-	if (sql_prepare(st, "INSERT INTO releases (run_id, parent_id, state, settings, created_at)"
-			    " VALUES (nullif(?, 0), nullif(?, 0), 'candidate', ?, ?)", &stmt, err))
+	if (sql_prepare(st,
+			"INSERT INTO releases (run_id, parent_id, state, settings, created_at)"
+			" VALUES (nullif(?, 0), nullif(?, 0), 'candidate', ?, ?)",
+			&stmt, err))
 		goto fail;
 	sqlite3_bind_int64(stmt, 1, run_id);
 	sqlite3_bind_int64(stmt, 2, parent_id);
@@ -233,28 +238,33 @@ fail:
 	return -1;
 }
 
-int store_release_set_models(struct store *st, long long id, long long lexicon_id,
-			     long long embedder_id, struct strbuf *err)
+int store_release_set_models(struct store *st, long long id, long long lexicon_id, long long embedder_id,
+			     struct strbuf *err)
 {
 	const void *args[] = { &lexicon_id, &embedder_id, &id };
-	return sql_exec_bound(st, "UPDATE releases SET lexicon_id = nullif(?, 0), embedder_id = nullif(?, 0)"
-			  " WHERE id = ?", "iii", args, "cannot record the release's models", err);
+	return sql_exec_bound(st,
+			      "UPDATE releases SET lexicon_id = nullif(?, 0), embedder_id = nullif(?, 0)"
+			      " WHERE id = ?",
+			      "iii", args, "cannot record the release's models", err);
 }
 
-int store_release_set_verdict(struct store *st, long long id, const char *metrics,
-			      const char *checks, const char *eval_key, struct strbuf *err)
+int store_release_set_verdict(struct store *st, long long id, const char *metrics, const char *checks,
+			      const char *eval_key, struct strbuf *err)
 {
 	const void *args[] = { metrics, checks, eval_key, &id };
-	return sql_exec_bound(st, "UPDATE releases SET metrics = ?, checks = ?, eval_key = ? WHERE id = ?",
-			  "ttti", args, "cannot record the gate's figures", err);
+	return sql_exec_bound(st,
+			      "UPDATE releases SET metrics = ?, checks = ?, eval_key = ? WHERE id = ?",
+			      "ttti", args, "cannot record the gate's figures", err);
 }
 
 static int audit(struct store *st, const char *action, long long from, long long to,
 		 const struct release_action *a, struct strbuf *err)
 {
 	sqlite3_stmt *stmt = NULL;
-	if (sql_prepare(st, "INSERT INTO release_events (at, action, from_id, to_id, actor, forced,"
-			    " reason) VALUES (?, ?, nullif(?, 0), nullif(?, 0), ?, ?, ?)", &stmt, err))
+	if (sql_prepare(st,
+			"INSERT INTO release_events (at, action, from_id, to_id, actor, forced,"
+			" reason) VALUES (?, ?, nullif(?, 0), nullif(?, 0), ?, ?, ?)",
+			&stmt, err))
 		return -1;
 	sqlite3_bind_int64(stmt, 1, time_now_ms());
 	sqlite3_bind_text(stmt, 2, action, -1, SQLITE_STATIC);
@@ -272,10 +282,12 @@ static int audit(struct store *st, const char *action, long long from, long long
 static int models_follow(struct store *st, long long id, struct strbuf *err)
 {
 	const void *args[] = { &id };
-	return sql_exec_bound(st, "UPDATE models SET state = CASE WHEN id IN (SELECT model_id FROM"
-			  " release_model_ids WHERE release_id = ?1)"
-			  " THEN 'production' WHEN state = 'production' THEN 'archived' ELSE state END",
-			  "i", args, "cannot update the models' states", err);
+	return sql_exec_bound(
+		st,
+		"UPDATE models SET state = CASE WHEN id IN (SELECT model_id FROM"
+		" release_model_ids WHERE release_id = ?1)"
+		" THEN 'production' WHEN state = 'production' THEN 'archived' ELSE state END",
+		"i", args, "cannot update the models' states", err);
 }
 
 /* Switch production from `from` (0: none) to `to` in the open transaction. */
@@ -286,22 +298,22 @@ static int switch_production(struct store *st, long long from, long long to, int
 	const void *off[] = { &from };
 	const void *on[] = { &now, &from, &to };
 	if (from && sql_exec_bound(st, "UPDATE releases SET state = 'archived' WHERE id = ?", "i", off,
-			       "cannot archive the production release", err))
+				   "cannot archive the production release", err))
 		return -1;
 	/* A rollback keeps where the release it returns to came from: rollback again goes further back. */
-	return sql_exec_bound(st, remember
-			  ? "UPDATE releases SET state = 'production', decided_at = coalesce(decided_at, ?1),"
-			    " previous_id = nullif(?2, 0) WHERE id = ?3"
-			  : "UPDATE releases SET state = 'production', decided_at = coalesce(decided_at, ?1)"
-			    " WHERE id = ?3",
-			  "iii", on, "cannot put the release in production", err) ||
+	return sql_exec_bound(
+		       st,
+		       remember
+			       ? "UPDATE releases SET state = 'production', decided_at = coalesce(decided_at, ?1),"
+				 " previous_id = nullif(?2, 0) WHERE id = ?3"
+			       : "UPDATE releases SET state = 'production', decided_at = coalesce(decided_at, ?1)"
+				 " WHERE id = ?3",
+		       "iii", on, "cannot put the release in production", err) ||
 	       models_follow(st, to, err);
 }
 
-enum store_release_change store_release_promote(struct store *st, long long id,
-						long long expected_from,
-						const struct release_action *a,
-						struct strbuf *err)
+enum store_release_change store_release_promote(struct store *st, long long id, long long expected_from,
+						const struct release_action *a, struct strbuf *err)
 {
 	struct release_record r;
 	if (sql_begin(st, err))
@@ -336,17 +348,17 @@ enum store_release_change store_release_promote(struct store *st, long long id,
 }
 
 enum store_release_change store_release_refuse(struct store *st, long long id,
-					       const struct release_action *a,
-					       struct strbuf *err)
+					       const struct release_action *a, struct strbuf *err)
 {
 	long long now = time_now_ms();
 	const void *args[] = { &now, &id };
 	if (sql_begin(st, err))
 		return STORE_RELEASE_FAILED;
 	/* Only a candidate (or one refused before): someone may have promoted it by hand meanwhile. */
-	if (sql_exec_bound(st, "UPDATE releases SET state = 'refused', decided_at = ?1 WHERE id = ?2"
-		       " AND state IN ('candidate', 'refused')", "ii", args, "cannot refuse the release",
-		       err)) {
+	if (sql_exec_bound(st,
+			   "UPDATE releases SET state = 'refused', decided_at = ?1 WHERE id = ?2"
+			   " AND state IN ('candidate', 'refused')",
+			   "ii", args, "cannot refuse the release", err)) {
 		sql_rollback(st);
 		return STORE_RELEASE_FAILED;
 	}
@@ -355,9 +367,10 @@ enum store_release_change store_release_refuse(struct store *st, long long id,
 		strbuf_addf(err, "release %lld is no longer a candidate", id);
 		return STORE_RELEASE_DECIDED;
 	}
-	if (sql_exec_bound(st, "UPDATE models SET state = 'archived' WHERE state = 'candidate' AND id IN"
-		       " (SELECT model_id FROM release_model_ids WHERE release_id = ?2)", "ii", args,
-		       "cannot archive the refused models", err) ||
+	if (sql_exec_bound(st,
+			   "UPDATE models SET state = 'archived' WHERE state = 'candidate' AND id IN"
+			   " (SELECT model_id FROM release_model_ids WHERE release_id = ?2)",
+			   "ii", args, "cannot archive the refused models", err) ||
 	    audit(st, "refuse", 0, id, a, err) || sql_commit(st, err)) {
 		sql_rollback(st);
 		return STORE_RELEASE_FAILED;
@@ -370,14 +383,16 @@ int store_release_abandon(struct store *st, long long id, struct strbuf *err)
 	const void *args[] = { &id };
 	if (sql_begin(st, err))
 		return -1;
-	if (sql_exec_bound(st, "UPDATE releases SET state = 'archived', checks = json_array(json_object("
-		       "'check', 'abandoned', 'ok', json('false'), 'detail', 'its run stopped before"
-		       " the gate decided, and the documents changed since'))"
-		       " WHERE id = ?1 AND state = 'candidate'", "i", args,
-		       "cannot archive an abandoned candidate", err) ||
-	    sql_exec_bound(st, "UPDATE models SET state = 'archived' WHERE state = 'candidate' AND id IN"
-		       " (SELECT model_id FROM release_model_ids WHERE release_id = ?1)", "i", args,
-		       "cannot archive the abandoned models", err) ||
+	if (sql_exec_bound(st,
+			   "UPDATE releases SET state = 'archived', checks = json_array(json_object("
+			   "'check', 'abandoned', 'ok', json('false'), 'detail', 'its run stopped before"
+			   " the gate decided, and the documents changed since'))"
+			   " WHERE id = ?1 AND state = 'candidate'",
+			   "i", args, "cannot archive an abandoned candidate", err) ||
+	    sql_exec_bound(st,
+			   "UPDATE models SET state = 'archived' WHERE state = 'candidate' AND id IN"
+			   " (SELECT model_id FROM release_model_ids WHERE release_id = ?1)",
+			   "i", args, "cannot archive the abandoned models", err) ||
 	    sql_commit(st, err)) {
 		sql_rollback(st);
 		return -1;
@@ -386,8 +401,7 @@ int store_release_abandon(struct store *st, long long id, struct strbuf *err)
 }
 
 enum store_release_change store_release_rollback(struct store *st, const struct release_action *a,
-						 long long *from, long long *to,
-						 struct strbuf *err)
+						 long long *from, long long *to, struct strbuf *err)
 {
 	struct release_record cur;
 	*from = *to = 0;
@@ -408,8 +422,10 @@ enum store_release_change store_release_rollback(struct store *st, const struct 
 	if (got != LOOKUP_FOUND) {
 		sql_rollback(st);
 		if (got == LOOKUP_MISSING)
-			strbuf_addf(err, "release %lld replaced no release that is still kept: "
-				    "nothing to roll back to", *from);
+			strbuf_addf(err,
+				    "release %lld replaced no release that is still kept: "
+				    "nothing to roll back to",
+				    *from);
 		return got == LOOKUP_MISSING ? STORE_RELEASE_NO_SUCH : STORE_RELEASE_FAILED;
 	}
 	release_record_release(&prev);
@@ -439,9 +455,10 @@ int store_release_events(struct store *st, long long release_id, unsigned limit,
 	int rc;
 	*out = NULL;
 	*n = 0;
-	if (sql_prepare(st, "SELECT id, at, coalesce(from_id, 0), coalesce(to_id, 0), action, actor,"
-			    " forced, reason FROM release_events"
-			    " WHERE ?1 = 0 OR from_id = ?1 OR to_id = ?1 ORDER BY id DESC LIMIT ?2",
+	if (sql_prepare(st,
+			"SELECT id, at, coalesce(from_id, 0), coalesce(to_id, 0), action, actor,"
+			" forced, reason FROM release_events"
+			" WHERE ?1 = 0 OR from_id = ?1 OR to_id = ?1 ORDER BY id DESC LIMIT ?2",
 			&stmt, err))
 		return -1;
 	sqlite3_bind_int64(stmt, 1, release_id);

@@ -19,17 +19,19 @@ void release_models_free(struct release_model *m, size_t n)
 	free(m);
 }
 
-int store_release_models(struct store *st, long long release, struct release_model **out,
-			 size_t *n, struct strbuf *err)
+int store_release_models(struct store *st, long long release, struct release_model **out, size_t *n,
+			 struct strbuf *err)
 {
 	sqlite3_stmt *stmt = NULL;
 	size_t alloc = 0;
 	int rc;
 	*out = NULL;
 	*n = 0;
-	if (sql_prepare(st, "SELECT rm.kind, x.* FROM release_models rm JOIN (SELECT " MODEL_COLUMNS
-			    " FROM models) x ON x.id = rm.model_id WHERE rm.release_id = ?"
-			    " ORDER BY rm.kind", &stmt, err))
+	if (sql_prepare(st,
+			"SELECT rm.kind, x.* FROM release_models rm JOIN (SELECT " MODEL_COLUMNS
+			" FROM models) x ON x.id = rm.model_id WHERE rm.release_id = ?"
+			" ORDER BY rm.kind",
+			&stmt, err))
 		return -1;
 	sqlite3_bind_int64(stmt, 1, release);
 	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
@@ -48,16 +50,17 @@ int store_release_models(struct store *st, long long release, struct release_mod
 	return 0;
 }
 
-int store_release_set_model(struct store *st, long long release, const char *kind,
-			    long long model_id, struct strbuf *err)
+int store_release_set_model(struct store *st, long long release, const char *kind, long long model_id,
+			    struct strbuf *err)
 {
 	const void *args[] = { &release, kind, &model_id };
 	if (model_id)
-		return sql_exec_bound(st, "INSERT OR REPLACE INTO release_models (release_id, kind,"
-				      " model_id) VALUES (?, ?, ?)", "iti", args,
-				      "cannot attach the model to the release", err);
-	return sql_exec_bound(st, "DELETE FROM release_models WHERE release_id = ? AND kind = ?",
-			      "it", args, "cannot detach the model from the release", err);
+		return sql_exec_bound(st,
+				      "INSERT OR REPLACE INTO release_models (release_id, kind,"
+				      " model_id) VALUES (?, ?, ?)",
+				      "iti", args, "cannot attach the model to the release", err);
+	return sql_exec_bound(st, "DELETE FROM release_models WHERE release_id = ? AND kind = ?", "it",
+			      args, "cannot detach the model from the release", err);
 }
 
 long long store_release_derive(struct store *st, long long base, const char *changes_json,
@@ -68,11 +71,12 @@ long long store_release_derive(struct store *st, long long base, const char *cha
 		return -1;
 	long long now = time_now_ms();
 	const void *args[] = { &base, changes_json ? changes_json : "{}", &now };
-	if (sql_exec_bound(st, "INSERT INTO releases (parent_id, state, documents, chunks, lexicon_id,"
+	if (sql_exec_bound(st,
+			   "INSERT INTO releases (parent_id, state, documents, chunks, lexicon_id,"
 			   " embedder_id, settings, changes, created_at)"
 			   " SELECT id, 'candidate', documents, chunks, lexicon_id, embedder_id, settings,"
-			   " ?2, ?3 FROM releases WHERE id = ?1", "iti", args,
-			   "cannot derive a release", err))
+			   " ?2, ?3 FROM releases WHERE id = ?1",
+			   "iti", args, "cannot derive a release", err))
 		goto fail;
 	if (!sqlite3_changes(st->db)) {
 		strbuf_addf(err, "no release %lld to derive from", base);
@@ -80,12 +84,14 @@ long long store_release_derive(struct store *st, long long base, const char *cha
 	}
 	id = sqlite3_last_insert_rowid(st->db);
 	const void *copy[] = { &id, &base };
-	if (sql_exec_bound(st, "INSERT INTO release_docs (release_id, version_id)"
-			   " SELECT ?1, version_id FROM release_docs WHERE release_id = ?2", "ii", copy,
-			   "cannot copy the release's documents", err) ||
-	    sql_exec_bound(st, "INSERT INTO release_models (release_id, kind, model_id)"
-			   " SELECT ?1, kind, model_id FROM release_models WHERE release_id = ?2", "ii",
-			   copy, "cannot copy the release's models", err) ||
+	if (sql_exec_bound(st,
+			   "INSERT INTO release_docs (release_id, version_id)"
+			   " SELECT ?1, version_id FROM release_docs WHERE release_id = ?2",
+			   "ii", copy, "cannot copy the release's documents", err) ||
+	    sql_exec_bound(st,
+			   "INSERT INTO release_models (release_id, kind, model_id)"
+			   " SELECT ?1, kind, model_id FROM release_models WHERE release_id = ?2",
+			   "ii", copy, "cannot copy the release's models", err) ||
 	    sql_commit(st, err))
 		goto fail;
 	return id;
@@ -99,13 +105,15 @@ int store_release_diff(struct store *st, long long from, long long to, long long
 {
 	sqlite3_stmt *stmt = NULL;
 	*added = *removed = 0;
-	if (sql_prepare(st, "SELECT"
-			    " (SELECT coalesce(sum(v.chunks), 0) FROM release_docs rd JOIN doc_versions v"
-			    "   ON v.id = rd.version_id WHERE rd.release_id = ?2 AND rd.version_id NOT IN"
-			    "   (SELECT version_id FROM release_docs WHERE release_id = ?1)),"
-			    " (SELECT coalesce(sum(v.chunks), 0) FROM release_docs rd JOIN doc_versions v"
-			    "   ON v.id = rd.version_id WHERE rd.release_id = ?1 AND rd.version_id NOT IN"
-			    "   (SELECT version_id FROM release_docs WHERE release_id = ?2))", &stmt, err))
+	if (sql_prepare(st,
+			"SELECT"
+			" (SELECT coalesce(sum(v.chunks), 0) FROM release_docs rd JOIN doc_versions v"
+			"   ON v.id = rd.version_id WHERE rd.release_id = ?2 AND rd.version_id NOT IN"
+			"   (SELECT version_id FROM release_docs WHERE release_id = ?1)),"
+			" (SELECT coalesce(sum(v.chunks), 0) FROM release_docs rd JOIN doc_versions v"
+			"   ON v.id = rd.version_id WHERE rd.release_id = ?1 AND rd.version_id NOT IN"
+			"   (SELECT version_id FROM release_docs WHERE release_id = ?2))",
+			&stmt, err))
 		return -1;
 	sqlite3_bind_int64(stmt, 1, from);
 	sqlite3_bind_int64(stmt, 2, to);
@@ -122,8 +130,10 @@ int store_release_diff(struct store *st, long long from, long long to, long long
 long long store_model_first_release(struct store *st, long long model_id, struct strbuf *err)
 {
 	sqlite3_stmt *stmt = NULL;
-	if (sql_prepare(st, "SELECT coalesce(min(release_id), 0) FROM release_model_ids"
-			    " WHERE model_id = ?", &stmt, err))
+	if (sql_prepare(st,
+			"SELECT coalesce(min(release_id), 0) FROM release_model_ids"
+			" WHERE model_id = ?",
+			&stmt, err))
 		return -1;
 	sqlite3_bind_int64(stmt, 1, model_id);
 	int rc = sqlite3_step(stmt);
@@ -155,26 +165,32 @@ long long store_retraining_begin(struct store *st, const char *actor, struct str
 {
 	long long now = time_now_ms();
 	const void *args[] = { &now, actor };
-	if (sql_exec_bound(st, "INSERT INTO retrainings (started_at, state, actor) VALUES (?, 'running', ?)",
+	if (sql_exec_bound(st,
+			   "INSERT INTO retrainings (started_at, state, actor) VALUES (?, 'running', ?)",
 			   "it", args, "cannot record the retraining", err))
 		return -1;
 	return sqlite3_last_insert_rowid(st->db);
 }
 
-int store_retraining_finish(struct store *st, const struct retraining_record *r,
-			    struct strbuf *err)
+int store_retraining_finish(struct store *st, const struct retraining_record *r, struct strbuf *err)
 {
 	long long now = time_now_ms();
-	const void *args[] = { &now, r->state, &r->release_id, &r->feedback_upto,
-			       r->feedback_hash ? r->feedback_hash : "", r->report ? r->report : "{}",
+	const void *args[] = { &now,
+			       r->state,
+			       &r->release_id,
+			       &r->feedback_upto,
+			       r->feedback_hash ? r->feedback_hash : "",
+			       r->report ? r->report : "{}",
 			       &r->id };
-	return sql_exec_bound(st, "UPDATE retrainings SET ended_at = ?, state = ?,"
-			      " release_id = nullif(?, 0), feedback_upto = ?, feedback_hash = nullif(?, ''),"
-			      " report = ? WHERE id = ?", "itiitti", args,
-			      "cannot record the retraining's outcome", err);
+	return sql_exec_bound(
+		st,
+		"UPDATE retrainings SET ended_at = ?, state = ?,"
+		" release_id = nullif(?, 0), feedback_upto = ?, feedback_hash = nullif(?, ''),"
+		" report = ? WHERE id = ?",
+		"itiitti", args, "cannot record the retraining's outcome", err);
 }
 
-#define RETRAINING_COLUMNS \
+#define RETRAINING_COLUMNS                                                                      \
 	"SELECT id, started_at, coalesce(ended_at, 0), coalesce(release_id, 0), feedback_upto," \
 	" state, actor, feedback_hash, report FROM retrainings "
 
@@ -199,8 +215,10 @@ int store_retrainings_list(struct store *st, unsigned limit, int finished_only,
 	int rc;
 	*out = NULL;
 	*n = 0;
-	if (sql_prepare(st, RETRAINING_COLUMNS "WHERE (?1 = 0 OR state NOT IN ('running', 'failed'))"
-			    " ORDER BY id DESC LIMIT ?2", &stmt, err))
+	if (sql_prepare(st,
+			RETRAINING_COLUMNS "WHERE (?1 = 0 OR state NOT IN ('running', 'failed'))"
+					   " ORDER BY id DESC LIMIT ?2",
+			&stmt, err))
 		return -1;
 	sqlite3_bind_int(stmt, 1, finished_only);
 	sqlite3_bind_int64(stmt, 2, limit ? (long long)limit : -1);
@@ -226,14 +244,18 @@ int store_retrainings_reap(struct store *st, struct strbuf *err)
 	int rc;
 	long long now = time_now_ms();
 	const void *args[] = { &now };
-	if (sql_exec_bound(st, "UPDATE retrainings SET state = 'failed', ended_at = ?, report ="
+	if (sql_exec_bound(st,
+			   "UPDATE retrainings SET state = 'failed', ended_at = ?, report ="
 			   " json_set(report, '$.reasons', json_array('it stopped before it decided "
 			   "(killed?); its candidate was archived'))"
-			   " WHERE state = 'running'", "i", args, "cannot close stopped retrainings", err))
+			   " WHERE state = 'running'",
+			   "i", args, "cannot close stopped retrainings", err))
 		return -1;
 	int reaped = sqlite3_changes(st->db);
-	if (sql_prepare(st, "SELECT id FROM releases WHERE state = 'candidate'"
-			    " AND json_extract(changes, '$.retraining') IS NOT NULL", &stmt, err))
+	if (sql_prepare(st,
+			"SELECT id FROM releases WHERE state = 'candidate'"
+			" AND json_extract(changes, '$.retraining') IS NOT NULL",
+			&stmt, err))
 		return -1;
 	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
 		ALLOC_GROW(ids, n + 1, alloc);

@@ -62,14 +62,18 @@ enum store_search_result store_search(struct store *st, const struct search_opts
 	 * picked out (its ranking statistics still count the others: the
 	 * lexicon is the exact path, this is its fallback).
 	 */
-	if (sql_prepare(st, "SELECT rowid, -rank FROM chunks_fts WHERE chunks_fts MATCH ?1"
-			    " AND (?3 = 0 OR rowid IN (SELECT c.id FROM release_docs rd JOIN chunks c"
-			    "   ON c.version_id = rd.version_id WHERE rd.release_id = ?3))"
-			    " ORDER BY rank LIMIT ?2", &top, err) ||
-	    sql_prepare(st, "SELECT c.id, d.relpath, v.title, c.heading, c.language, c.page_start,"
-			    " c.page_end, c.text, c.low_confidence FROM chunks c"
-			    " JOIN documents d ON d.id = c.doc_id JOIN doc_versions v ON v.id = c.version_id"
-			    " WHERE c.id = ?", &detail, err))
+	if (sql_prepare(st,
+			"SELECT rowid, -rank FROM chunks_fts WHERE chunks_fts MATCH ?1"
+			" AND (?3 = 0 OR rowid IN (SELECT c.id FROM release_docs rd JOIN chunks c"
+			"   ON c.version_id = rd.version_id WHERE rd.release_id = ?3))"
+			" ORDER BY rank LIMIT ?2",
+			&top, err) ||
+	    sql_prepare(st,
+			"SELECT c.id, d.relpath, v.title, c.heading, c.language, c.page_start,"
+			" c.page_end, c.text, c.low_confidence FROM chunks c"
+			" JOIN documents d ON d.id = c.doc_id JOIN doc_versions v ON v.id = c.version_id"
+			" WHERE c.id = ?",
+			&detail, err))
 		goto cleanup;
 	sqlite3_bind_text(top, 1, match.buf, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(top, 3, opts->release_id);
@@ -106,7 +110,8 @@ enum store_search_result store_search(struct store *st, const struct search_opts
 		h->low_confidence = sqlite3_column_int(detail, 8);
 		h->score = sqlite3_column_double(top, 1);
 		h->snippet = highlight_snippet(tok, opts->query, h->text ? h->text : "",
-					       lang_from_code(h->language), opts->mark_open ? opts->mark_open : "",
+					       lang_from_code(h->language),
+					       opts->mark_open ? opts->mark_open : "",
 					       opts->mark_close ? opts->mark_close : "", 40);
 	}
 	ret = STORE_SEARCH_OK;
@@ -140,8 +145,8 @@ long long store_term_chunks(struct store *st, const char *term)
 {
 	sqlite3_stmt *stmt = NULL;
 	long long n = 0;
-	if (sqlite3_prepare_v2(st->db, "SELECT doc FROM chunks_vocab WHERE term = ?", -1, &stmt,
-			       NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(st->db, "SELECT doc FROM chunks_vocab WHERE term = ?", -1, &stmt, NULL) !=
+	    SQLITE_OK)
 		return -1;
 	sqlite3_bind_text(stmt, 1, term, -1, SQLITE_STATIC);
 	if (sqlite3_step(stmt) == SQLITE_ROW)
@@ -154,12 +159,14 @@ long long store_query_log(struct store *st, const struct query_record *q, struct
 {
 	sqlite3_stmt *stmt = NULL;
 	long long id = -1;
-	if (sql_prepare(st, "INSERT INTO queries (asked_at, question, language, answer, abstained,"
-			    " evidence, sources, retriever, embedder, answerer, index_run, ms_retrieve,"
-			    " ms_fuse, ms_answer, ms_total, answer_chars, source_count, release_id) VALUES"
-			    " (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10,"
-			    "  (SELECT run_id FROM releases WHERE id = ?17),"
-			    "  ?11, ?12, ?13, ?14, ?15, ?16, nullif(?17, 0))", &stmt, err))
+	if (sql_prepare(st,
+			"INSERT INTO queries (asked_at, question, language, answer, abstained,"
+			" evidence, sources, retriever, embedder, answerer, index_run, ms_retrieve,"
+			" ms_fuse, ms_answer, ms_total, answer_chars, source_count, release_id) VALUES"
+			" (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10,"
+			"  (SELECT run_id FROM releases WHERE id = ?17),"
+			"  ?11, ?12, ?13, ?14, ?15, ?16, nullif(?17, 0))",
+			&stmt, err))
 		return -1;
 	sqlite3_bind_int64(stmt, 1, time_now_ms());
 	sqlite3_bind_text(stmt, 2, q->question, -1, SQLITE_STATIC);

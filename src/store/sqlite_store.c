@@ -24,12 +24,11 @@ int sql_fail(struct store *st, const char *what, struct strbuf *err)
 	return -1;
 }
 
-int sql_rows_end(struct store *st, sqlite3_stmt *stmt, int rc, const char *what,
-		 struct strbuf *err)
+int sql_rows_end(struct store *st, sqlite3_stmt *stmt, int rc, const char *what, struct strbuf *err)
 {
 	int ret = 0;
 	if (rc != SQLITE_DONE)
-		ret = sql_fail(st, what, err);	/* before finalize, which may reset the message */
+		ret = sql_fail(st, what, err); /* before finalize, which may reset the message */
 	sqlite3_finalize(stmt);
 	return ret;
 }
@@ -53,7 +52,7 @@ int sql_prepare(struct store *st, const char *sql, sqlite3_stmt **stmt, struct s
 
 /* Run one UPDATE/INSERT with int64 and text parameters ("i" / "t" in `types`). */
 int sql_exec_bound(struct store *st, const char *sql, const char *types, const void *const *args,
-		      const char *what, struct strbuf *err)
+		   const char *what, struct strbuf *err)
 {
 	sqlite3_stmt *stmt = NULL;
 	if (sql_prepare(st, sql, &stmt, err))
@@ -111,8 +110,10 @@ int store_open(struct store **out, const char *data_dir, struct strbuf *err)
 	}
 	sqlite3_busy_timeout(st->db, 10000);
 	/* secure_delete: deleted text is zeroed, not left in free pages (costs: see sqlite_documents.c). */
-	if (sql_exec(st, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;"
-			 "PRAGMA foreign_keys = ON; PRAGMA secure_delete = ON;", err) ||
+	if (sql_exec(st,
+		     "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;"
+		     "PRAGMA foreign_keys = ON; PRAGMA secure_delete = ON;",
+		     err) ||
 	    sqlite_register_tokenizer(st->db, err) || sqlite_migrate(st->db, err)) {
 		strbuf_addf(err, " (store '%s')", st->path);
 		goto fail;
@@ -151,8 +152,8 @@ int store_connection_reset(struct store *st, struct strbuf *err)
 		return undone;
 	sql_rollback(st);
 	if (!sqlite3_get_autocommit(st->db)) {
-		strbuf_addf(err, "%sa transaction left open cannot be rolled back: %s", undone ? "; " : "",
-			    sqlite3_errmsg(st->db));
+		strbuf_addf(err, "%sa transaction left open cannot be rolled back: %s",
+			    undone ? "; " : "", sqlite3_errmsg(st->db));
 		return -1;
 	}
 	strbuf_addf(err, "%sa transaction left open was rolled back", undone ? "; " : "");
@@ -201,8 +202,7 @@ int store_check(struct store *st, struct strbuf *report)
 	bad += collect_rows(st, "PRAGMA foreign_key_check", NULL, report);
 	/* FTS5 reports a mismatch between index and content as an error. */
 	char *msg = NULL;
-	if (sqlite3_exec(st->db,
-			 "INSERT INTO chunks_fts(chunks_fts, rank) VALUES('integrity-check', 1)",
+	if (sqlite3_exec(st->db, "INSERT INTO chunks_fts(chunks_fts, rank) VALUES('integrity-check', 1)",
 			 NULL, NULL, &msg) != SQLITE_OK) {
 		strbuf_addf(report, "full-text index: %s\n", msg ? msg : "?");
 		bad++;
@@ -215,17 +215,19 @@ int store_check(struct store *st, struct strbuf *report)
 			    " FROM documents d WHERE d.chunks !="
 			    " (SELECT count(*) FROM chunks c WHERE c.version_id = d.version_id)",
 			    NULL, report);
-	bad += collect_rows(st,
-			    "SELECT 'document version ' || v.id || ' counts ' || v.chunks || ' chunks, has ' ||"
-			    " (SELECT count(*) FROM chunks c WHERE c.version_id = v.id) FROM doc_versions v"
-			    " WHERE v.chunks != (SELECT count(*) FROM chunks c WHERE c.version_id = v.id)",
-			    NULL, report);
-	bad += collect_rows(st,
-			    "SELECT 'release ' || r.id || ' counts ' || r.chunks || ' chunks, has ' || n"
-			    " FROM (SELECT r.id, r.chunks, (SELECT count(*) FROM release_docs rd JOIN chunks c"
-			    "   ON c.version_id = rd.version_id WHERE rd.release_id = r.id) AS n"
-			    "   FROM releases r) r WHERE r.chunks != n",
-			    NULL, report);
+	bad += collect_rows(
+		st,
+		"SELECT 'document version ' || v.id || ' counts ' || v.chunks || ' chunks, has ' ||"
+		" (SELECT count(*) FROM chunks c WHERE c.version_id = v.id) FROM doc_versions v"
+		" WHERE v.chunks != (SELECT count(*) FROM chunks c WHERE c.version_id = v.id)",
+		NULL, report);
+	bad += collect_rows(
+		st,
+		"SELECT 'release ' || r.id || ' counts ' || r.chunks || ' chunks, has ' || n"
+		" FROM (SELECT r.id, r.chunks, (SELECT count(*) FROM release_docs rd JOIN chunks c"
+		"   ON c.version_id = rd.version_id WHERE rd.release_id = r.id) AS n"
+		"   FROM releases r) r WHERE r.chunks != n",
+		NULL, report);
 	return bad ? -1 : 0;
 }
 
@@ -234,7 +236,7 @@ int store_check(struct store *st, struct strbuf *report)
 const char *task_state_name(enum task_state state)
 {
 	static const char *const names[] = { "pending", "running", "completed",
-					     "cached", "failed", "retrying" };
+					     "cached",  "failed",  "retrying" };
 	return names[state];
 }
 
@@ -245,8 +247,10 @@ long long store_run_begin(struct store *st, const char *trigger, const char *par
 	char host[256] = "";
 	long long id = -1;
 	gethostname(host, sizeof(host) - 1);
-	if (sql_prepare(st, "INSERT INTO runs (trigger, params, state, pid, host, started_at)"
-			    " VALUES (?, ?, 'running', ?, ?, ?)", &stmt, err))
+	if (sql_prepare(st,
+			"INSERT INTO runs (trigger, params, state, pid, host, started_at)"
+			" VALUES (?, ?, 'running', ?, ?, ?)",
+			&stmt, err))
 		return -1;
 	sqlite3_bind_text(stmt, 1, trigger, -1, SQLITE_STATIC);
 	sqlite3_bind_text(stmt, 2, params_json, -1, SQLITE_STATIC);
@@ -261,24 +265,27 @@ long long store_run_begin(struct store *st, const char *trigger, const char *par
 	return id;
 }
 
-int store_run_finish(struct store *st, long long run_id, const char *state,
-		     const struct run_stats *s, const char *error, struct strbuf *err)
+int store_run_finish(struct store *st, long long run_id, const char *state, const struct run_stats *s,
+		     const char *error, struct strbuf *err)
 {
 	sqlite3_stmt *stmt = NULL;
 	int ret = -1;
-	if (sql_prepare(st, "UPDATE runs SET state = ?, ended_at = ?, error = ?,"
-			    " docs_seen = ?, docs_new = ?, docs_changed = ?, docs_unchanged = ?,"
-			    " docs_renamed = ?, docs_deleted = ?, docs_failed = ?, pages = ?,"
-			    " pages_needing_ocr = ?, chunks = ?, chars = ?, ocr_pages = ?, ocr_failed = ?,"
-			    " ocr_flagged = ?, ocr_confidence = ? WHERE id = ?", &stmt, err))
+	if (sql_prepare(st,
+			"UPDATE runs SET state = ?, ended_at = ?, error = ?,"
+			" docs_seen = ?, docs_new = ?, docs_changed = ?, docs_unchanged = ?,"
+			" docs_renamed = ?, docs_deleted = ?, docs_failed = ?, pages = ?,"
+			" pages_needing_ocr = ?, chunks = ?, chars = ?, ocr_pages = ?, ocr_failed = ?,"
+			" ocr_flagged = ?, ocr_confidence = ? WHERE id = ?",
+			&stmt, err))
 		return -1;
 	sqlite3_bind_text(stmt, 1, state, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(stmt, 2, time_now_ms());
 	sqlite3_bind_text(stmt, 3, error, -1, SQLITE_STATIC);
-	const long long v[] = { s->docs_seen, s->docs_new, s->docs_changed, s->docs_unchanged,
-				s->docs_renamed, s->docs_deleted, s->docs_failed, s->pages,
-				s->pages_needing_ocr, s->chunks, s->chars, s->ocr_pages,
-				s->ocr_failed, s->ocr_flagged };
+	const long long v[] = { s->docs_seen,      s->docs_new,     s->docs_changed,
+				s->docs_unchanged, s->docs_renamed, s->docs_deleted,
+				s->docs_failed,    s->pages,        s->pages_needing_ocr,
+				s->chunks,         s->chars,        s->ocr_pages,
+				s->ocr_failed,     s->ocr_flagged };
 	for (int i = 0; i < 14; i++)
 		sqlite3_bind_int64(stmt, 4 + i, v[i]);
 	sqlite3_bind_double(stmt, 18, s->ocr_confidence);
@@ -297,8 +304,7 @@ int store_runs_reap(struct store *st, struct strbuf *err)
 	char host[256] = "";
 	int reaped = 0;
 	gethostname(host, sizeof(host) - 1);
-	if (sql_prepare(st, "SELECT id, pid FROM runs WHERE state = 'running' AND host = ?",
-			&stmt, err))
+	if (sql_prepare(st, "SELECT id, pid FROM runs WHERE state = 'running' AND host = ?", &stmt, err))
 		return -1;
 	sqlite3_bind_text(stmt, 1, host, -1, SQLITE_STATIC);
 	long long dead[64];
@@ -310,8 +316,9 @@ int store_runs_reap(struct store *st, struct strbuf *err)
 	}
 	sqlite3_finalize(stmt);
 	for (int i = 0; i < ndead; i++) {
-		if (sql_prepare(st, "UPDATE runs SET state = 'crashed', ended_at = ?,"
-				    " error = 'the process running it stopped before the end' WHERE id = ?",
+		if (sql_prepare(st,
+				"UPDATE runs SET state = 'crashed', ended_at = ?,"
+				" error = 'the process running it stopped before the end' WHERE id = ?",
 				&stmt, err))
 			return -1;
 		sqlite3_bind_int64(stmt, 1, time_now_ms());
@@ -324,9 +331,9 @@ int store_runs_reap(struct store *st, struct strbuf *err)
 }
 
 #define RUN_COLUMNS                                                                        \
-	"id, trigger, params, state, error, host, pid, started_at, coalesce(ended_at, 0),"   \
-	" docs_seen, docs_new, docs_changed, docs_unchanged, docs_renamed, docs_deleted,"   \
-	" docs_failed, pages, pages_needing_ocr, chunks, chars, ocr_pages, ocr_failed,"      \
+	"id, trigger, params, state, error, host, pid, started_at, coalesce(ended_at, 0)," \
+	" docs_seen, docs_new, docs_changed, docs_unchanged, docs_renamed, docs_deleted,"  \
+	" docs_failed, pages, pages_needing_ocr, chunks, chars, ocr_pages, ocr_failed,"    \
 	" ocr_flagged, ocr_confidence"
 
 static void read_run(sqlite3_stmt *stmt, struct run_record *r)
@@ -340,11 +347,11 @@ static void read_run(sqlite3_stmt *stmt, struct run_record *r)
 	r->pid = sqlite3_column_int64(stmt, 6);
 	r->started_at = sqlite3_column_int64(stmt, 7);
 	r->ended_at = sqlite3_column_int64(stmt, 8);
-	long long *v[] = { &r->stats.docs_seen, &r->stats.docs_new, &r->stats.docs_changed,
+	long long *v[] = { &r->stats.docs_seen,      &r->stats.docs_new,     &r->stats.docs_changed,
 			   &r->stats.docs_unchanged, &r->stats.docs_renamed, &r->stats.docs_deleted,
-			   &r->stats.docs_failed, &r->stats.pages, &r->stats.pages_needing_ocr,
-			   &r->stats.chunks, &r->stats.chars, &r->stats.ocr_pages,
-			   &r->stats.ocr_failed, &r->stats.ocr_flagged };
+			   &r->stats.docs_failed,    &r->stats.pages,        &r->stats.pages_needing_ocr,
+			   &r->stats.chunks,         &r->stats.chars,        &r->stats.ocr_pages,
+			   &r->stats.ocr_failed,     &r->stats.ocr_flagged };
 	for (int i = 0; i < 14; i++)
 		*v[i] = sqlite3_column_int64(stmt, 9 + i);
 	r->stats.ocr_confidence = sqlite3_column_double(stmt, 23);
@@ -367,8 +374,7 @@ void run_records_free(struct run_record *runs, size_t n)
 	free(runs);
 }
 
-int store_runs_list(struct store *st, int limit, struct run_record **out, size_t *n,
-		    struct strbuf *err)
+int store_runs_list(struct store *st, int limit, struct run_record **out, size_t *n, struct strbuf *err)
 {
 	sqlite3_stmt *stmt = NULL;
 	size_t alloc = 0;
@@ -392,8 +398,7 @@ int store_runs_list(struct store *st, int limit, struct run_record **out, size_t
 	return 0;
 }
 
-enum lookup store_run_get(struct store *st, long long id, struct run_record *out,
-			  struct strbuf *err)
+enum lookup store_run_get(struct store *st, long long id, struct run_record *out, struct strbuf *err)
 {
 	sqlite3_stmt *stmt = NULL;
 	enum lookup ret;
@@ -431,15 +436,15 @@ char **store_last_inbox(struct store *st)
 
 /* --- tasks --------------------------------------------------------------- */
 
-int store_tasks_add(struct store *st, const struct task_record *tasks, size_t n,
-		    struct strbuf *err)
+int store_tasks_add(struct store *st, const struct task_record *tasks, size_t n, struct strbuf *err)
 {
 	sqlite3_stmt *stmt = NULL;
 	int own_tx = sqlite3_get_autocommit(st->db);
 	if (own_tx && sql_begin(st, err))
 		return -1;
-	if (sql_prepare(st, "INSERT INTO tasks (run_id, doc_id, doc_path, stage, state, attempts,"
-			    " started_at, duration_ms, cache_key, error) VALUES (?,?,?,?,?,?,?,?,?,?)",
+	if (sql_prepare(st,
+			"INSERT INTO tasks (run_id, doc_id, doc_path, stage, state, attempts,"
+			" started_at, duration_ms, cache_key, error) VALUES (?,?,?,?,?,?,?,?,?,?)",
 			&stmt, err))
 		goto fail;
 	for (size_t i = 0; i < n; i++) {
@@ -495,16 +500,17 @@ static enum task_state parse_task_state(const char *s)
 	return state < 0 ? TASK_FAILED : (enum task_state)state;
 }
 
-int store_tasks_of_run(struct store *st, long long run_id, struct task_list *out,
-		       struct strbuf *err)
+int store_tasks_of_run(struct store *st, long long run_id, struct task_list *out, struct strbuf *err)
 {
 	sqlite3_stmt *stmt = NULL;
 	size_t alloc = 0;
 	int rc;
 	memset(out, 0, sizeof(*out));
-	if (sql_prepare(st, "SELECT id, coalesce(doc_id, 0), doc_path, stage, state, attempts,"
-			    " started_at, duration_ms, cache_key, error FROM tasks WHERE run_id = ?"
-			    " ORDER BY id", &stmt, err))
+	if (sql_prepare(st,
+			"SELECT id, coalesce(doc_id, 0), doc_path, stage, state, attempts,"
+			" started_at, duration_ms, cache_key, error FROM tasks WHERE run_id = ?"
+			" ORDER BY id",
+			&stmt, err))
 		return -1;
 	sqlite3_bind_int64(stmt, 1, run_id);
 	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {

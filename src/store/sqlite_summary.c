@@ -72,16 +72,18 @@ int store_summary_runs(struct store *st, long long since_ms, struct summary_run 
 	return 0;
 }
 
-int store_summary_queries(struct store *st, long long since_ms, struct summary_query **out,
-			  size_t *n, struct strbuf *err)
+int store_summary_queries(struct store *st, long long since_ms, struct summary_query **out, size_t *n,
+			  struct strbuf *err)
 {
 	sqlite3_stmt *stmt = NULL;
 	size_t alloc = 0;
 	int rc;
 	*out = NULL;
 	*n = 0;
-	if (sql_prepare(st, "SELECT asked_at, ms_total, answer_chars, source_count, abstained"
-			    " FROM queries WHERE asked_at >= ? ORDER BY asked_at, id", &stmt, err))
+	if (sql_prepare(st,
+			"SELECT asked_at, ms_total, answer_chars, source_count, abstained"
+			" FROM queries WHERE asked_at >= ? ORDER BY asked_at, id",
+			&stmt, err))
 		return -1;
 	sqlite3_bind_int64(stmt, 1, since_ms);
 	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
@@ -102,16 +104,18 @@ int store_summary_queries(struct store *st, long long since_ms, struct summary_q
 	return 0;
 }
 
-int store_summary_ratings(struct store *st, long long since_ms, struct summary_rating **out,
-			  size_t *n, struct strbuf *err)
+int store_summary_ratings(struct store *st, long long since_ms, struct summary_rating **out, size_t *n,
+			  struct strbuf *err)
 {
 	sqlite3_stmt *stmt = NULL;
 	size_t alloc = 0;
 	int rc;
 	*out = NULL;
 	*n = 0;
-	if (sql_prepare(st, "SELECT created_at, rating FROM feedback WHERE created_at >= ?"
-			    " ORDER BY created_at, id", &stmt, err))
+	if (sql_prepare(st,
+			"SELECT created_at, rating FROM feedback WHERE created_at >= ?"
+			" ORDER BY created_at, id",
+			&stmt, err))
 		return -1;
 	sqlite3_bind_int64(stmt, 1, since_ms);
 	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {

@@ -38,8 +38,7 @@ static void fts_delete(Fts5Tokenizer *p)
 	free(t);
 }
 
-static int forward(void *ctx, const char *token, size_t len, size_t start, size_t end,
-		   int colocated)
+static int forward(void *ctx, const char *token, size_t len, size_t start, size_t end, int colocated)
 {
 	struct fts_call *call = ctx;
 	return call->x_token(call->ctx, colocated ? FTS5_TOKEN_COLOCATED : 0, token, (int)len,

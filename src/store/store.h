@@ -39,7 +39,7 @@ struct run_stats {
 	long long docs_seen, docs_new, docs_changed, docs_unchanged, docs_renamed;
 	long long docs_deleted, docs_failed, pages, pages_needing_ocr, chunks, chars;
 	long long ocr_pages, ocr_failed, ocr_flagged;
-	double ocr_confidence;	/* mean over the run's OCR pages with words */
+	double ocr_confidence; /* mean over the run's OCR pages with words */
 };
 
 struct run_record {
@@ -72,18 +72,15 @@ int store_run_finish(struct store *st, long long run_id, const char *state,
 		     const struct run_stats *stats, const char *error, struct strbuf *err);
 /* Runs left "running" by a process that is gone become "crashed"; returns how many. */
 int store_runs_reap(struct store *st, struct strbuf *err);
-int store_runs_list(struct store *st, int limit, struct run_record **out, size_t *n,
-		    struct strbuf *err);
-enum lookup store_run_get(struct store *st, long long id, struct run_record *out,
-			  struct strbuf *err);
+int store_runs_list(struct store *st, int limit, struct run_record **out, size_t *n, struct strbuf *err);
+enum lookup store_run_get(struct store *st, long long id, struct run_record *out, struct strbuf *err);
 void run_record_release(struct run_record *run);
 void run_records_free(struct run_record *runs, size_t n);
 /* Inbox folders of the most recent run that had any, as a NULL-terminated array. */
 char **store_last_inbox(struct store *st);
 
 /* Insert task records in one transaction. */
-int store_tasks_add(struct store *st, const struct task_record *tasks, size_t n,
-		    struct strbuf *err);
+int store_tasks_add(struct store *st, const struct task_record *tasks, size_t n, struct strbuf *err);
 /* Tasks of one run, owned strings in `strings` (free with task_list_release). */
 struct task_list {
 	struct task_record *items;
@@ -91,17 +88,16 @@ struct task_list {
 	char **strings;
 	size_t nstrings;
 };
-int store_tasks_of_run(struct store *st, long long run_id, struct task_list *out,
-		       struct strbuf *err);
+int store_tasks_of_run(struct store *st, long long run_id, struct task_list *out, struct strbuf *err);
 void task_list_release(struct task_list *list);
 
 /* What a run did to each document it processed (not the cached ones). */
 struct run_document {
 	char *doc;
-	char *flagged_pages;	/* "3,7" or NULL */
-	char *error;		/* set when the document failed */
+	char *flagged_pages; /* "3,7" or NULL */
+	char *error;         /* set when the document failed */
 	int pages, text_pages, ocr_pages, failed_pages;
-	double confidence;	/* mean over its OCR pages, 0 without */
+	double confidence; /* mean over its OCR pages, 0 without */
 };
 int store_run_documents(struct store *st, long long run_id, struct run_document **out, size_t *n,
 			struct strbuf *err);
@@ -113,10 +109,10 @@ enum doc_status { DOC_INDEXED, DOC_NEEDS_OCR, DOC_FAILED, DOC_DELETED };
 const char *doc_status_name(enum doc_status status);
 
 struct doc_record {
-	long long id;		/* 0 for a document the store has not seen */
+	long long id; /* 0 for a document the store has not seen */
 	char *root, *relpath;
-	char *sha256;		/* content now indexed (NULL when none) */
-	char *seen_sha256;	/* content last seen on disk */
+	char *sha256;      /* content now indexed (NULL when none) */
+	char *seen_sha256; /* content last seen on disk */
 	char *type, *language, *title, *encoding, *cache_key, *error;
 	enum doc_status status;
 	long long size, mtime;
@@ -133,18 +129,18 @@ struct page_record {
 	enum page_method method;
 	int chars;
 	/* OCR pages only */
-	const char *ocr_key;	/* into the OCR cache */
-	float confidence;	/* mean word confidence, 0-100 */
+	const char *ocr_key; /* into the OCR cache */
+	float confidence;    /* mean word confidence, 0-100 */
 	int words, low_words;
-	int flagged;		/* weak even after a retry: its chunks are flagged */
+	int flagged; /* weak even after a retry: its chunks are flagged */
 	double seconds;
-	const char *error;	/* why OCR failed */
+	const char *error; /* why OCR failed */
 };
 
 struct chunk_record {
 	int seq, page_start, page_end;
-	int low_confidence;	/* drawn from a weak OCR page: retrieval may down-weight it */
-	const char *heading;	/* " › "-joined heading path */
+	int low_confidence;  /* drawn from a weak OCR page: retrieval may down-weight it */
+	const char *heading; /* " › "-joined heading path */
 	size_t char_start, char_end;
 	const char *text;
 };
@@ -176,9 +172,9 @@ int store_doc_delete(struct store *st, long long doc_id, struct strbuf *err);
 /* The cached result (JSON, owned by the caller) for a page-image key. */
 enum lookup store_ocr_cache_get(struct store *st, const char *key, char **result_json,
 				struct strbuf *err);
-int store_ocr_cache_put(struct store *st, const char *key, const char *engine,
-			const char *languages, int dpi, float confidence, int words, int low_words,
-			double seconds, const char *result_json, struct strbuf *err);
+int store_ocr_cache_put(struct store *st, const char *key, const char *engine, const char *languages,
+			int dpi, float confidence, int words, int low_words, double seconds,
+			const char *result_json, struct strbuf *err);
 
 /* One OCR'd page of the current index, for reports. */
 struct ocr_page_info {
@@ -189,34 +185,34 @@ struct ocr_page_info {
 };
 int store_ocr_pages(struct store *st, struct ocr_page_info **out, size_t *n, struct strbuf *err);
 /* One page of a document by its path. */
-enum lookup store_ocr_page(struct store *st, const char *doc, int page_no,
-			   struct ocr_page_info *out, struct strbuf *err);
+enum lookup store_ocr_page(struct store *st, const char *doc, int page_no, struct ocr_page_info *out,
+			   struct strbuf *err);
 void ocr_page_info_release(struct ocr_page_info *p);
 void ocr_pages_free(struct ocr_page_info *pages, size_t n);
 
 /* --- search -------------------------------------------------------------- */
 
 struct search_opts {
-	long long release_id;	/* only its chunks */
+	long long release_id; /* only its chunks */
 	const char *query;
 	unsigned limit;
 	const char *mark_open, *mark_close; /* around matched words in snippets */
-	const char *language;		     /* filter, or NULL */
-	int ids_only;			     /* rank only: chunk_id and score, no text */
+	const char *language;               /* filter, or NULL */
+	int ids_only;                       /* rank only: chunk_id and score, no text */
 };
 
 struct search_hit {
 	long long chunk_id;
 	char *doc_path, *title, *heading, *snippet, *language;
-	char *text;		/* the whole chunk */
-	int low_confidence;	/* from a weak OCR page */
+	char *text;         /* the whole chunk */
+	int low_confidence; /* from a weak OCR page */
 	int page_start, page_end;
 	double score; /* higher is better */
 };
 
 enum store_search_result {
 	STORE_SEARCH_OK = 0,
-	STORE_SEARCH_NO_WORDS = 1,	/* the query has nothing to look for (err says so) */
+	STORE_SEARCH_NO_WORDS = 1, /* the query has nothing to look for (err says so) */
 	STORE_SEARCH_FAILED = -1,
 };
 enum store_search_result store_search(struct store *st, const struct search_opts *opts,
@@ -229,7 +225,7 @@ long long store_term_chunks(struct store *st, const char *term);
 /* --- query log ----------------------------------------------------------- */
 
 struct query_record {
-	long long release_id;	/* the release that answered */
+	long long release_id; /* the release that answered */
 	const char *question, *language, *answer, *sources_json;
 	const char *retriever, *embedder, *answerer;
 	int abstained, answer_chars, source_count;
@@ -242,9 +238,9 @@ long long store_query_log(struct store *st, const struct query_record *q, struct
 
 struct model_record {
 	long long id, created_at;
-	long long parent_id;	/* the model it replaced, 0 when none */
+	long long parent_id; /* the model it replaced, 0 when none */
 	char *kind, *name, *version, *path, *params, *metrics, *state;
-	char *data_hash;	/* of what it was built from */
+	char *data_hash; /* of what it was built from */
 };
 void model_record_release(struct model_record *m);
 
@@ -263,8 +259,7 @@ void chunk_texts_free(struct chunk_text *c, size_t n);
 int store_model_register(struct store *st, struct model_record *m, struct strbuf *err);
 int store_model_set_params(struct store *st, long long id, const char *params, struct strbuf *err);
 /* What the model was measured at (JSON), once it has been. */
-int store_model_set_metrics(struct store *st, long long id, const char *metrics,
-			    struct strbuf *err);
+int store_model_set_metrics(struct store *st, long long id, const char *metrics, struct strbuf *err);
 /* Whether a model is registered with this path (relative to the data folder). */
 enum lookup store_model_file_known(struct store *st, const char *path, struct strbuf *err);
 /* One model by id. */
@@ -297,14 +292,14 @@ int store_chunks_get(struct store *st, const long long *ids, size_t n, struct se
  * release in production; chunks are shared between releases, never copied.
  */
 struct release_record {
-	long long id, run_id, parent_id, previous_id;	/* 0 when none */
-	long long created_at, decided_at;		/* decided_at 0 while a candidate */
+	long long id, run_id, parent_id, previous_id; /* 0 when none */
+	long long created_at, decided_at;             /* decided_at 0 while a candidate */
 	long long documents, chunks;
-	long long lexicon_id, embedder_id;		/* 0 when none */
-	char *state;		/* candidate | production | refused | archived */
-	char *settings, *changes, *metrics, *checks;	/* JSON */
-	char *eval_key;		/* what the metrics were measured with (golden sets, settings) */
-	char *lexicon_path, *lexicon_version;	/* NULL without a lexicon */
+	long long lexicon_id, embedder_id;           /* 0 when none */
+	char *state;                                 /* candidate | production | refused | archived */
+	char *settings, *changes, *metrics, *checks; /* JSON */
+	char *eval_key; /* what the metrics were measured with (golden sets, settings) */
+	char *lexicon_path, *lexicon_version; /* NULL without a lexicon */
 	char *embedder_name, *embedder_version, *embedder_path, *embedder_params;
 };
 void release_record_release(struct release_record *r);
@@ -330,25 +325,25 @@ int store_release_is_current(struct store *st, long long id, int *current, struc
  */
 long long store_release_create(struct store *st, long long run_id, long long parent_id,
 			       const char *settings_json, struct strbuf *err);
-int store_release_set_models(struct store *st, long long id, long long lexicon_id,
-			     long long embedder_id, struct strbuf *err);
+int store_release_set_models(struct store *st, long long id, long long lexicon_id, long long embedder_id,
+			     struct strbuf *err);
 /* The gate's figures (JSON object), checks (JSON array) and what they were measured with. */
-int store_release_set_verdict(struct store *st, long long id, const char *metrics,
-			      const char *checks, const char *eval_key, struct strbuf *err);
+int store_release_set_verdict(struct store *st, long long id, const char *metrics, const char *checks,
+			      const char *eval_key, struct strbuf *err);
 
 /* Who did it and why, for the audit trail. */
 struct release_action {
-	const char *actor;	/* the Unix user, "api", "gate" */
-	const char *reason;	/* NULL when none given */
-	int forced;		/* the quality gate was skipped */
+	const char *actor;  /* the Unix user, "api", "gate" */
+	const char *reason; /* NULL when none given */
+	int forced;         /* the quality gate was skipped */
 };
 /* What became of a change of production or of a release's state; err says why it was not made. */
 enum store_release_change {
 	STORE_RELEASE_CHANGED = 0,
-	STORE_RELEASE_NO_SUCH = 1,	/* no such release; for a rollback, none to go back to */
-	STORE_RELEASE_ALREADY = 2,	/* promote: it is in production already */
-	STORE_RELEASE_MOVED = 3,	/* promote: production is no longer `expected_from` */
-	STORE_RELEASE_DECIDED = 4,	/* refuse: it is neither a candidate nor refused now */
+	STORE_RELEASE_NO_SUCH = 1, /* no such release; for a rollback, none to go back to */
+	STORE_RELEASE_ALREADY = 2, /* promote: it is in production already */
+	STORE_RELEASE_MOVED = 3,   /* promote: production is no longer `expected_from` */
+	STORE_RELEASE_DECIDED = 4, /* refuse: it is neither a candidate nor refused now */
 	STORE_RELEASE_FAILED = -1,
 };
 /*
@@ -358,14 +353,11 @@ enum store_release_change {
  * still that release (0: none), else STORE_RELEASE_MOVED (someone moved
  * it meanwhile).
  */
-enum store_release_change store_release_promote(struct store *st, long long id,
-						long long expected_from,
-						const struct release_action *a,
-						struct strbuf *err);
+enum store_release_change store_release_promote(struct store *st, long long id, long long expected_from,
+						const struct release_action *a, struct strbuf *err);
 /* The gate said no (to a candidate, or again to a refused one); audited. */
 enum store_release_change store_release_refuse(struct store *st, long long id,
-					       const struct release_action *a,
-					       struct strbuf *err);
+					       const struct release_action *a, struct strbuf *err);
 /* A candidate whose run died and whose documents have changed since: archived. */
 int store_release_abandon(struct store *st, long long id, struct strbuf *err);
 /*
@@ -373,12 +365,11 @@ int store_release_abandon(struct store *st, long long id, struct strbuf *err);
  * audited; *from and *to say which.
  */
 enum store_release_change store_release_rollback(struct store *st, const struct release_action *a,
-						 long long *from, long long *to,
-						 struct strbuf *err);
+						 long long *from, long long *to, struct strbuf *err);
 
 struct release_event {
-	long long id, at, from_id, to_id;	/* 0 when none */
-	char *action;	/* promote | rollback | refuse */
+	long long id, at, from_id, to_id; /* 0 when none */
+	char *action;                     /* promote | rollback | refuse */
 	char *actor, *reason;
 	int forced;
 };
@@ -399,18 +390,18 @@ int store_release_paths_digest(struct store *st, long long id, char out[65], str
 int store_release_chunk_ids(struct store *st, long long id, long long **ids, size_t *n,
 			    struct strbuf *err);
 /* Vectors of `model_id` for a release's chunks: ids[n] ascending, vectors[n * dim]. */
-int store_release_vectors(struct store *st, long long id, long long model_id, int dim,
-			  long long **ids, float **vectors, size_t *n, struct strbuf *err);
+int store_release_vectors(struct store *st, long long id, long long model_id, int dim, long long **ids,
+			  float **vectors, size_t *n, struct strbuf *err);
 
 /* Vectors of `model_id` for given chunks, into vectors[n * dim]; found[i] says which were there. */
-int store_vectors_get(struct store *st, long long model_id, int dim, const long long *ids,
-		      size_t n, float *vectors, unsigned char *found, struct strbuf *err);
+int store_vectors_get(struct store *st, long long model_id, int dim, const long long *ids, size_t n,
+		      float *vectors, unsigned char *found, struct strbuf *err);
 
 /* What the structural checks count on a release. */
 struct release_structure {
-	long long chunk_rows;		/* chunks found for its versions */
-	long long empty_docs;		/* versions without chunks and without pages awaiting OCR */
-	long long fts_missing;		/* chunks with no full-text row */
+	long long chunk_rows;  /* chunks found for its versions */
+	long long empty_docs;  /* versions without chunks and without pages awaiting OCR */
+	long long fts_missing; /* chunks with no full-text row */
 	long long empty_chunks, long_chunks;
 	long long ocr_pages, weak_pages;
 };
@@ -419,8 +410,8 @@ int store_release_structure(struct store *st, long long id, unsigned max_chars,
 			    struct release_structure *out, struct strbuf *err);
 
 struct release_gc {
-	long long releases, versions, models;	/* removed */
-	char **files;	/* model files no longer registered, relative to the data folder */
+	long long releases, versions, models; /* removed */
+	char **files; /* model files no longer registered, relative to the data folder */
 	size_t nfiles;
 };
 /*
@@ -442,12 +433,12 @@ struct release_model {
 	char kind[32];
 	struct model_record model;
 };
-int store_release_models(struct store *st, long long release, struct release_model **out,
-			 size_t *n, struct strbuf *err);
+int store_release_models(struct store *st, long long release, struct release_model **out, size_t *n,
+			 struct strbuf *err);
 void release_models_free(struct release_model *m, size_t n);
 /* Attach `model_id` to candidate `release` as its `kind` (0: detach). */
-int store_release_set_model(struct store *st, long long release, const char *kind,
-			    long long model_id, struct strbuf *err);
+int store_release_set_model(struct store *st, long long release, const char *kind, long long model_id,
+			    struct strbuf *err);
 /*
  * A candidate holding exactly release `base`'s documents, lexicon, embedder
  * and models (retraining changes models, never documents); returns its id or -1.
@@ -464,20 +455,19 @@ int store_release_diff(struct store *st, long long from, long long to, long long
 long long store_model_first_release(struct store *st, long long model_id, struct strbuf *err);
 
 struct retraining_record {
-	long long id, started_at, ended_at;	/* ended_at 0 while running */
-	long long release_id;		/* the candidate it made, 0 when none */
-	long long feedback_upto;	/* the newest feedback id it read */
-	char *state;		/* running | promoted | refused | nothing | failed */
+	long long id, started_at, ended_at; /* ended_at 0 while running */
+	long long release_id;               /* the candidate it made, 0 when none */
+	long long feedback_upto;            /* the newest feedback id it read */
+	char *state;                        /* running | promoted | refused | nothing | failed */
 	char *actor, *feedback_hash;
-	char *report;		/* JSON: what was trained, figures before and after, reasons */
+	char *report; /* JSON: what was trained, figures before and after, reasons */
 };
 void retraining_record_release(struct retraining_record *r);
 void retraining_records_free(struct retraining_record *r, size_t n);
 /* Record a retraining in state "running"; returns its id or -1. */
 long long store_retraining_begin(struct store *st, const char *actor, struct strbuf *err);
 /* Its outcome: r->id, state, release_id, feedback_upto, feedback_hash, report. */
-int store_retraining_finish(struct store *st, const struct retraining_record *r,
-			    struct strbuf *err);
+int store_retraining_finish(struct store *st, const struct retraining_record *r, struct strbuf *err);
 /*
  * Retrainings left "running" by a process that is gone become "failed" and
  * their undecided candidates are archived (call holding the run lock);
@@ -492,17 +482,17 @@ int store_retrainings_list(struct store *st, unsigned limit, int finished_only,
 
 /* Numbers the store can be histogrammed on, all time (Prometheus counts from zero). */
 enum store_series {
-	SERIES_OCR_CONFIDENCE,	/* per OCR page, 0-100 */
-	SERIES_QUERY_SECONDS,	/* per logged question, total latency */
+	SERIES_OCR_CONFIDENCE, /* per OCR page, 0-100 */
+	SERIES_QUERY_SECONDS,  /* per logged question, total latency */
 	SERIES_ANSWER_CHARS,
 	SERIES_ANSWER_SOURCES,
-	SERIES_RATING,		/* per feedback record, 1-5 */
+	SERIES_RATING, /* per feedback record, 1-5 */
 };
 
 struct store_histogram {
 	long long count;
 	double sum;
-	long long *le;		/* le[i]: values <= bounds[i] (cumulative, as Prometheus wants) */
+	long long *le; /* le[i]: values <= bounds[i] (cumulative, as Prometheus wants) */
 };
 
 /* Fill h->le (caller's array of nbounds, at most 16), count and sum for `series`. */
@@ -514,10 +504,14 @@ struct store_count {
 	long long n;
 };
 
-enum store_tally { TALLY_RUNS_BY_STATE, TALLY_DOCUMENTS_BY_STATUS, TALLY_PAGES_BY_METHOD,
-		   TALLY_QUERIES_BY_RETRIEVER,
-		   TALLY_GATE_OUTCOMES,		/* the gate's verdicts: promoted, refused */
-		   TALLY_RELEASE_CHANGES };	/* promote / rollback by people and the API */
+enum store_tally {
+	TALLY_RUNS_BY_STATE,
+	TALLY_DOCUMENTS_BY_STATUS,
+	TALLY_PAGES_BY_METHOD,
+	TALLY_QUERIES_BY_RETRIEVER,
+	TALLY_GATE_OUTCOMES, /* the gate's verdicts: promoted, refused */
+	TALLY_RELEASE_CHANGES
+}; /* promote / rollback by people and the API */
 
 /* Rows of (label, count); caller frees *out. */
 int store_tally(struct store *st, enum store_tally what, struct store_count **out, size_t *n,
@@ -526,10 +520,10 @@ int store_tally(struct store *st, enum store_tally what, struct store_count **ou
 /* --- feedback ------------------------------------------------------------- */
 
 struct feedback_record {
-	long long id, created_at, query_id;	/* query_id 0 when not linked */
-	char *question, *answer, *sources;	/* sources: a JSON array */
+	long long id, created_at, query_id; /* query_id 0 when not linked */
+	char *question, *answer, *sources;  /* sources: a JSON array */
 	int rating;
-	char *text, *corrected;			/* NULL when not given */
+	char *text, *corrected; /* NULL when not given */
 	/*
 	 * The sources judged helpful and unhelpful: JSON arrays of document
 	 * paths as ask cites them, NULL when not given (and in older records).
@@ -561,20 +555,19 @@ enum lookup store_feedback_get(struct store *st, long long id, struct feedback_r
  */
 enum store_key {
 	STORE_KEY_NEW = 0,
-	STORE_KEY_REPLAY = 1,	/* it saved this same request (`request_hash`): *feedback_id */
-	STORE_KEY_REUSED = 2,	/* it was used for another request */
+	STORE_KEY_REPLAY = 1, /* it saved this same request (`request_hash`): *feedback_id */
+	STORE_KEY_REUSED = 2, /* it was used for another request */
 	STORE_KEY_FAILED = -1,
 };
-enum store_key store_feedback_key_begin(struct store *st, const char *key,
-					const char *request_hash, long long *feedback_id,
-					struct strbuf *err);
+enum store_key store_feedback_key_begin(struct store *st, const char *key, const char *request_hash,
+					long long *feedback_id, struct strbuf *err);
 int store_feedback_key_end(struct store *st, const char *key, const char *request_hash,
 			   long long feedback_id, struct strbuf *err);
 
 struct feedback_filter {
-	long long since_ms;	/* 0: all */
+	long long since_ms;         /* 0: all */
 	int min_rating, max_rating; /* 0: no bound */
-	unsigned limit;		/* 0: all */
+	unsigned limit;             /* 0: all */
 };
 /* Newest first. */
 int store_feedback_list(struct store *st, const struct feedback_filter *filter,
@@ -608,9 +601,9 @@ int store_totals(struct store *st, struct store_totals *out, struct strbuf *err)
  * not flagged weak, ocr_read were read (confidence is summed over them).
  */
 struct summary_run {
-	long long id, started_at, ended_at;	/* ended_at 0 while running */
+	long long id, started_at, ended_at; /* ended_at 0 while running */
 	char state[32];
-	long long documents, failed, pages;	/* documents: new + changed */
+	long long documents, failed, pages; /* documents: new + changed */
 	long long ocr_pages, ocr_succeeded, ocr_read;
 	double ocr_confidence_sum;
 };
@@ -624,15 +617,15 @@ struct summary_query {
 	int answer_chars, source_count, abstained;
 };
 /* Questions asked since `since_ms`, oldest first; caller frees *out. */
-int store_summary_queries(struct store *st, long long since_ms, struct summary_query **out,
-			  size_t *n, struct strbuf *err);
+int store_summary_queries(struct store *st, long long since_ms, struct summary_query **out, size_t *n,
+			  struct strbuf *err);
 
 struct summary_rating {
 	long long created_at;
 	int rating;
 };
 /* Ratings given since `since_ms`, oldest first; caller frees *out. */
-int store_summary_ratings(struct store *st, long long since_ms, struct summary_rating **out,
-			  size_t *n, struct strbuf *err);
+int store_summary_ratings(struct store *st, long long since_ms, struct summary_rating **out, size_t *n,
+			  struct strbuf *err);
 
 #endif

@@ -9,21 +9,29 @@
 static const char *ligature(utf8proc_int32_t cp)
 {
 	switch (cp) {
-	case 0xFB00: return "ff";
-	case 0xFB01: return "fi";
-	case 0xFB02: return "fl";
-	case 0xFB03: return "ffi";
-	case 0xFB04: return "ffl";
-	case 0xFB05: return "st";
-	case 0xFB06: return "st";
-	default: return NULL;
+	case 0xFB00:
+		return "ff";
+	case 0xFB01:
+		return "fi";
+	case 0xFB02:
+		return "fl";
+	case 0xFB03:
+		return "ffi";
+	case 0xFB04:
+		return "ffl";
+	case 0xFB05:
+		return "st";
+	case 0xFB06:
+		return "st";
+	default:
+		return NULL;
 	}
 }
 
 static int is_invisible(utf8proc_int32_t cp)
 {
-	return cp == 0x00AD /* soft hyphen */ || cp == 0x200B || cp == 0x200C ||
-	       cp == 0x200D || cp == 0x2060 || cp == 0xFEFF;
+	return cp == 0x00AD /* soft hyphen */ || cp == 0x200B || cp == 0x200C || cp == 0x200D ||
+	       cp == 0x2060 || cp == 0xFEFF;
 }
 
 static void map_nfc(const char *in, size_t len, struct strbuf *out)
@@ -101,7 +109,7 @@ void text_fold(const char *in, size_t len, struct strbuf *out)
 	utf8proc_uint8_t *folded = NULL;
 	utf8proc_ssize_t n = utf8proc_map((const utf8proc_uint8_t *)in, (utf8proc_ssize_t)len, &folded,
 					  UTF8PROC_STABLE | UTF8PROC_COMPOSE | UTF8PROC_CASEFOLD |
-					  UTF8PROC_STRIPMARK);
+						  UTF8PROC_STRIPMARK);
 	if (n >= 0)
 		strbuf_add(out, folded, (size_t)n);
 	free(folded);

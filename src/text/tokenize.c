@@ -47,10 +47,17 @@ void tokenizer_free(struct tokenizer *tok)
 static int is_word_char(utf8proc_int32_t cp)
 {
 	switch (utf8proc_category(cp)) {
-	case UTF8PROC_CATEGORY_LU: case UTF8PROC_CATEGORY_LL: case UTF8PROC_CATEGORY_LT:
-	case UTF8PROC_CATEGORY_LM: case UTF8PROC_CATEGORY_LO:
-	case UTF8PROC_CATEGORY_MN: case UTF8PROC_CATEGORY_MC: case UTF8PROC_CATEGORY_ME:
-	case UTF8PROC_CATEGORY_ND: case UTF8PROC_CATEGORY_NL: case UTF8PROC_CATEGORY_NO:
+	case UTF8PROC_CATEGORY_LU:
+	case UTF8PROC_CATEGORY_LL:
+	case UTF8PROC_CATEGORY_LT:
+	case UTF8PROC_CATEGORY_LM:
+	case UTF8PROC_CATEGORY_LO:
+	case UTF8PROC_CATEGORY_MN:
+	case UTF8PROC_CATEGORY_MC:
+	case UTF8PROC_CATEGORY_ME:
+	case UTF8PROC_CATEGORY_ND:
+	case UTF8PROC_CATEGORY_NL:
+	case UTF8PROC_CATEGORY_NO:
 		return 1;
 	default:
 		return 0;
@@ -114,8 +121,8 @@ static void stem_fold(struct tokenizer *tok, struct sb_stemmer *stemmer, struct 
 	text_fold((const char *)s, (size_t)sb_stemmer_length(stemmer), out);
 }
 
-int tokenizer_run(struct tokenizer *tok, enum lang lang, unsigned flags, const char *text,
-		  size_t len, token_fn fn, void *ctx)
+int tokenizer_run(struct tokenizer *tok, enum lang lang, unsigned flags, const char *text, size_t len,
+		  token_fn fn, void *ctx)
 {
 	size_t pos = 0, start, end;
 	struct strbuf alt = STRBUF_INIT;
@@ -129,8 +136,9 @@ int tokenizer_run(struct tokenizer *tok, enum lang lang, unsigned flags, const c
 		if (!tok->folded.len)
 			continue; /* combining marks with no letter: folding strips them all */
 		int query = flags & TOKENIZE_QUERY;
-		if ((query || lang == LANG_UNKNOWN) ? stopword_any(tok->folded.buf, tok->folded.len)
-						  : stopword_is(lang, tok->folded.buf, tok->folded.len))
+		if ((query || lang == LANG_UNKNOWN)
+			    ? stopword_any(tok->folded.buf, tok->folded.len)
+			    : stopword_is(lang, tok->folded.buf, tok->folded.len))
 			continue;
 		if (flags & TOKENIZE_NO_STEM) {
 			ret = fn(ctx, tok->folded.buf, tok->folded.len, start, end, 0);

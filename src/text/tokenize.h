@@ -19,7 +19,7 @@
 #define TOKEN_MAX_BYTES 64
 
 enum tokenize_flags {
-	TOKENIZE_QUERY = 1 << 0,  /* emit alternatives in every language */
+	TOKENIZE_QUERY = 1 << 0,   /* emit alternatives in every language */
 	TOKENIZE_NO_STEM = 1 << 1, /* prefix queries: fold only */
 };
 
@@ -36,8 +36,8 @@ struct tokenizer;
 
 struct tokenizer *tokenizer_new(void);
 void tokenizer_free(struct tokenizer *tok);
-int tokenizer_run(struct tokenizer *tok, enum lang lang, unsigned flags, const char *text,
-		  size_t len, token_fn fn, void *ctx);
+int tokenizer_run(struct tokenizer *tok, enum lang lang, unsigned flags, const char *text, size_t len,
+		  token_fn fn, void *ctx);
 
 /*
  * Step to the next word in `text` from *pos; returns 0 and the word's

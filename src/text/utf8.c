@@ -8,10 +8,9 @@
 
 /* Windows-1252 0x80..0x9F; 0 marks the five undefined bytes. */
 static const unsigned short cp1252_high[32] = {
-	0x20AC, 0, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021,
-	0x02C6, 0x2030, 0x0160, 0x2039, 0x0152, 0, 0x017D, 0,
-	0, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013, 0x2014,
-	0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0, 0x017E, 0x0178,
+	0x20AC, 0,      0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021, 0x02C6, 0x2030, 0x0160,
+	0x2039, 0x0152, 0,      0x017D, 0,      0,      0x2018, 0x2019, 0x201C, 0x201D, 0x2022,
+	0x2013, 0x2014, 0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0,      0x017E, 0x0178,
 };
 
 static int is_binary_byte(unsigned char c)
@@ -84,10 +83,14 @@ enum text_encoding text_decode(const char *in, size_t len, struct strbuf *out, s
 const char *text_encoding_name(enum text_encoding enc)
 {
 	switch (enc) {
-	case ENC_UTF8: return "utf-8";
-	case ENC_UTF8_REPAIRED: return "utf-8 (repaired)";
-	case ENC_CP1252: return "windows-1252";
-	case ENC_BINARY: return "binary";
+	case ENC_UTF8:
+		return "utf-8";
+	case ENC_UTF8_REPAIRED:
+		return "utf-8 (repaired)";
+	case ENC_CP1252:
+		return "windows-1252";
+	case ENC_BINARY:
+		return "binary";
 	}
 	return "?";
 }

@@ -42,9 +42,13 @@ static void test_feedback(void **state)
 {
 	ragops *r = open_ok();
 	const char *sources[] = { "a.pdf" }, *unknown[] = { "nope.pdf" }, *none[] = { NULL };
-	ragops_feedback fb = { .question = "Qu'est-ce que l'ISO ?", .answer = "L'ISO est...",
-			       .sources = sources, .nsources = 1, .rating = 4,
-			       .feedback_text = "Bonne réponse", .corrected_answer = "L'ISO (...) est..." };
+	ragops_feedback fb = { .question = "Qu'est-ce que l'ISO ?",
+			       .answer = "L'ISO est...",
+			       .sources = sources,
+			       .nsources = 1,
+			       .rating = 4,
+			       .feedback_text = "Bonne réponse",
+			       .corrected_answer = "L'ISO (...) est..." };
 	long long id = 0;
 	assert_int_equal(feedback_collector_save(r, &fb, &id), RAGOPS_OK);
 	assert_true(id > 0);

@@ -23,7 +23,8 @@
 static const char *const sentences[] = {
 	"Le diaphragme r\xC3\xA8gle la lumi\xC3\xA8re entrante.",
 	"Une vitesse lente fige mal le mouvement.",
-	"La sensibilit\xC3\xA9 \xC3\xA9lev\xC3\xA9" "e ajoute du bruit.",
+	"La sensibilit\xC3\xA9 \xC3\xA9lev\xC3\xA9"
+	"e ajoute du bruit.",
 	"Le p\xC3\xA9rim\xC3\xA8tre net d\xC3\xA9pend de la focale.",
 	"On \xC3\xA9quilibre toujours les trois r\xC3\xA9glages.",
 };
@@ -273,7 +274,8 @@ static void test_enormous_sentence_cut_at_spaces(void **state)
 static void test_sentence_split(void **state)
 {
 	size_t ends[16];
-	const char *t = "Voir M. Dupont p. 12 avec f/2.8 etc. et plus. Fin. D\xC3\xA9" "but ici";
+	const char *t = "Voir M. Dupont p. 12 avec f/2.8 etc. et plus. Fin. D\xC3\xA9"
+			"but ici";
 	size_t len = strlen(t);
 	size_t n = sentence_split(t, len, ends, 16);
 	const char *end1 = strstr(t, "plus.") + 5, *end2 = strstr(t, "Fin.") + 4;

@@ -54,7 +54,10 @@ static void test_normalize_ligatures_and_nfc(void **state)
 {
 	struct strbuf sb = STRBUF_INIT;
 	size_t bad;
-	normalize("of\xEF\xAC\x81" "ce \xEF\xAC\x82" "ou", &sb); /* "oﬁce ﬂou" */
+	normalize("of\xEF\xAC\x81"
+		  "ce \xEF\xAC\x82"
+		  "ou",
+		  &sb); /* "oﬁce ﬂou" */
 	assert_string_equal(sb.buf, "office flou");
 	normalize("e\xCC\x81t\xC3\xA9", &sb); /* e + U+0301 */
 	assert_string_equal(sb.buf, "\xC3\xA9t\xC3\xA9");
@@ -67,9 +70,16 @@ static void test_normalize_drops_invisible_and_control(void **state)
 	struct strbuf sb = STRBUF_INIT;
 	normalize("pho\xC2\xADto", &sb); /* soft hyphen */
 	assert_string_equal(sb.buf, "photo");
-	normalize("a\x01" "b\x7f" "c\xE2\x80\x8B" "d", &sb); /* controls, zero-width space */
+	normalize("a\x01"
+		  "b\x7f"
+		  "c\xE2\x80\x8B"
+		  "d",
+		  &sb); /* controls, zero-width space */
 	assert_string_equal(sb.buf, "abcd");
-	normalize("1\xC2\xA0" "000\xE2\x80\xAF" "€", &sb); /* no-break spaces become plain */
+	normalize("1\xC2\xA0"
+		  "000\xE2\x80\xAF"
+		  "€",
+		  &sb); /* no-break spaces become plain */
 	assert_string_equal(sb.buf, "1 000 €");
 	normalize("un\r\ndeux\tb", &sb); /* line ends kept as newlines, tabs kept */
 	assert_non_null(strchr(sb.buf, '\n'));
@@ -130,8 +140,11 @@ static void test_soft_hyphen_at_line_end_joins(void **state)
 
 static void test_block_lines_and_whitespace(void **state)
 {
-	char *s = clean_block_text("  Une ligne\ncoup\xC3\xA9" "e   en\t\tdeux  \n\n", NULL);
-	assert_string_equal(s, "Une ligne coup\xC3\xA9" "e en deux");
+	char *s = clean_block_text("  Une ligne\ncoup\xC3\xA9"
+				   "e   en\t\tdeux  \n\n",
+				   NULL);
+	assert_string_equal(s, "Une ligne coup\xC3\xA9"
+			       "e en deux");
 	free(s);
 	s = clean_block_text("", NULL);
 	assert_string_equal(s, "");
@@ -143,7 +156,8 @@ static void build_paged_doc(struct extracted *doc)
 {
 	static const char *const bodies[] = {
 		"Le diaphragme r\xC3\xA8gle la quantit\xC3\xA9 de lumi\xC3\xA8re.",
-		"La vitesse d'obturation fige ou fl\xC3\xA8" "che le mouvement.",
+		"La vitesse d'obturation fige ou fl\xC3\xA8"
+		"che le mouvement.",
 		"La sensibilit\xC3\xA9 ISO amplifie le signal du capteur.",
 	};
 	char footer[32];
@@ -216,7 +230,8 @@ static void test_clean_document_normalises_blocks(void **state)
 	struct config cfg;
 	struct extracted doc = { 0 };
 	struct clean_stats stats;
-	const char *raw = "Le pro\xEF\xAC\x81l de l'expo-\nsition\x07 est r\xC3\xA9gl\xC2\xAD" "\xC3\xA9.";
+	const char *raw = "Le pro\xEF\xAC\x81l de l'expo-\nsition\x07 est r\xC3\xA9gl\xC2\xAD"
+			  "\xC3\xA9.";
 	config_init(&cfg);
 	extracted_add_page(&doc, 1, PAGE_TEXT, 100);
 	extracted_add_block(&doc, BLOCK_PARAGRAPH, 0, 1, raw, strlen(raw));
@@ -268,7 +283,10 @@ static void test_text_decode(void **state)
 	assert_int_equal(repaired, 0);
 
 	strbuf_reset(&out);
-	assert_int_equal(text_decode("\xEF\xBB\xBF" "bonjour", 10, &out, &repaired), ENC_UTF8);
+	assert_int_equal(text_decode("\xEF\xBB\xBF"
+				     "bonjour",
+				     10, &out, &repaired),
+			 ENC_UTF8);
 	assert_string_equal(out.buf, "bonjour");
 
 	strbuf_reset(&out);

@@ -54,8 +54,7 @@ static int load(const char *text, struct config *cfg, struct strbuf *err)
 }
 
 /* The error must start "<file>:<line>:" and mention every needle. */
-static void assert_error(const struct strbuf *err, int line, const char *needle1,
-			 const char *needle2)
+static void assert_error(const struct strbuf *err, int line, const char *needle1, const char *needle2)
 {
 	char where[sizeof(yaml_path) + 16];
 	snprintf(where, sizeof(where), "%s:%d:", yaml_path, line);
@@ -103,7 +102,8 @@ static void test_load_nested_sections(void **state)
 			      "  overlap_chars: 80\n"
 			      "log:\n"
 			      "  level: debug\n",
-			      &cfg, &err), 0);
+			      &cfg, &err),
+			 0);
 	assert_int_equal(err.len, 0);
 	assert_string_equal(cfg.data_dir, "/srv/ragops");
 	assert_int_equal(cfg.inbox_nr, 2);
@@ -127,7 +127,8 @@ static void test_unknown_key(void **state)
 	assert_int_equal(load("data_dir: /srv/ragops\n"
 			      "chunk:\n"
 			      "  target_char: 500\n",
-			      &cfg, &err), -1);
+			      &cfg, &err),
+			 -1);
 	snprintf(where, sizeof(where), "%s:3:3:", yaml_path);
 	assert_error(&err, 3, where, "'chunk.target_char'");
 	assert_non_null(strstr(err.buf, "did you mean 'chunk.target_chars'"));
@@ -171,7 +172,8 @@ static void test_bad_values(void **state)
 	assert_int_equal(load("data_dir: /srv\n"
 			      "chunk:\n"
 			      "\ttarget_chars: 500\n",
-			      &cfg, &err), -1);
+			      &cfg, &err),
+			 -1);
 	assert_error(&err, 3, "invalid YAML", NULL);
 	config_release(&cfg);
 	strbuf_release(&err);
@@ -258,14 +260,10 @@ static void test_inbox_from_env(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_defaults),
-		cmocka_unit_test(test_load_nested_sections),
-		cmocka_unit_test(test_unknown_key),
-		cmocka_unit_test(test_bad_values),
-		cmocka_unit_test(test_precedence),
-		cmocka_unit_test(test_sizes),
-		cmocka_unit_test(test_validate_overlap),
-		cmocka_unit_test(test_inbox_from_env),
+		cmocka_unit_test(test_defaults),         cmocka_unit_test(test_load_nested_sections),
+		cmocka_unit_test(test_unknown_key),      cmocka_unit_test(test_bad_values),
+		cmocka_unit_test(test_precedence),       cmocka_unit_test(test_sizes),
+		cmocka_unit_test(test_validate_overlap), cmocka_unit_test(test_inbox_from_env),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -70,7 +70,8 @@ static void test_markdown_and_text(void **state)
 	assert_int_equal(detect_str("Exemple :\n\n```\nexiftool photo.jpg\n```\n"), TYPE_MARKDOWN);
 	assert_int_equal(detect_str("Intro\n\n## Section\n\nVoir [le site](https://x.fr)."),
 			 TYPE_MARKDOWN);
-	assert_int_equal(detect_str("Le diaphragme r\xC3\xA8gle la lumi\xC3\xA8re.\n\nF/2.8 : ouvert.\n"),
+	assert_int_equal(detect_str(
+				 "Le diaphragme r\xC3\xA8gle la lumi\xC3\xA8re.\n\nF/2.8 : ouvert.\n"),
 			 TYPE_TEXT);
 	/* a hash sign without a space is a hashtag, not a heading */
 	assert_int_equal(detect_str("#photo #nuit\nSortie samedi.\n"), TYPE_TEXT);
@@ -96,10 +97,12 @@ static void test_detect_file_ignores_name(void **state)
 
 static void test_ignored_names(void **state)
 {
-	static const char *const ignored[] = { ".hidden", "~$doc.docx", "notes.txt~", "x.tmp",
-					       "x.part", "#x#", ".~lock.doc#", "film.crdownload" };
-	static const char *const kept[] = { "photo.jpg", "cours.pdf", "notes.txt", "a~b.txt",
-					    "tmp.txt", "partie.md" };
+	static const char *const ignored[] = {
+		".hidden", "~$doc.docx", "notes.txt~",  "x.tmp",
+		"x.part",  "#x#",        ".~lock.doc#", "film.crdownload"
+	};
+	static const char *const kept[] = { "photo.jpg", "cours.pdf", "notes.txt",
+					    "a~b.txt",   "tmp.txt",   "partie.md" };
 	for (size_t i = 0; i < sizeof(ignored) / sizeof(ignored[0]); i++) {
 		if (!collect_is_ignored_name(ignored[i]))
 			print_error("'%s' should be ignored\n", ignored[i]);

@@ -67,7 +67,8 @@ static void test_html(void **state)
 	assert_string_equal(doc.title, "Cours & exercices");
 	assert_heading(&doc, "La lumi\xC3\xA8re", 1);
 	assert_heading(&doc, "R\xC3\xA9glages", 2);
-	assert_paragraph(&doc, "Une belle journ\xC3\xA9" "e\xC2\xA0: f/8 et 1/250.");
+	assert_paragraph(&doc, "Une belle journ\xC3\xA9"
+			       "e\xC2\xA0: f/8 et 1/250.");
 	assert_paragraph(&doc, "Premier\nsecond");
 	assert_true(find_block(&doc, "&") < 0);
 	assert_true(find_block(&doc, "secret") < 0);
@@ -247,8 +248,7 @@ static void test_pdf_fixtures(void **state)
 	extracted_release(&doc);
 
 	strbuf_reset(&err);
-	assert_int_equal(extract_document(ex, FIXTURES "/no-text-layer.pdf", TYPE_PDF, &doc, &err),
-			 0);
+	assert_int_equal(extract_document(ex, FIXTURES "/no-text-layer.pdf", TYPE_PDF, &doc, &err), 0);
 	assert_int_equal(err.len, 0);
 	assert_int_equal(doc.npages, 1);
 	assert_int_equal(doc.pages[0].page_no, 1);
@@ -271,8 +271,7 @@ static void test_pdf_fixtures(void **state)
 	assert_true(err.len > 0);
 	extracted_release(&doc);
 	strbuf_reset(&err);
-	assert_int_equal(extract_document(ex, FIXTURES "/no-text-layer.pdf", TYPE_PDF, &doc, &err),
-			 0);
+	assert_int_equal(extract_document(ex, FIXTURES "/no-text-layer.pdf", TYPE_PDF, &doc, &err), 0);
 	assert_int_equal(doc.npages, 1);
 	extracted_release(&doc);
 
@@ -289,17 +288,16 @@ static void test_pdf_fixtures(void **state)
  */
 static void test_pdf_fails_after_a_good_page(void **state)
 {
-	static const char pdf[] =
-		"%PDF-1.4\n"
-		"1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
-		"2 0 obj<</Type/Pages/Kids[3 0 R]/Count 2>>endobj\n"
-		"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 300 300]/Contents 4 0 R"
-		"/Resources<</Font<</F1 5 0 R>>>>>>endobj\n"
-		"4 0 obj<</Length 60>>stream\n"
-		"BT /F1 12 Tf 20 200 Td (Une page lisible, puis une absente) Tj ET\n"
-		"endstream endobj\n"
-		"5 0 obj<</Type/Font/Subtype/Type1/BaseFont/Helvetica>>endobj\n"
-		"trailer<</Root 1 0 R>>\n%%EOF\n";
+	static const char pdf[] = "%PDF-1.4\n"
+				  "1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+				  "2 0 obj<</Type/Pages/Kids[3 0 R]/Count 2>>endobj\n"
+				  "3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 300 300]/Contents 4 0 R"
+				  "/Resources<</Font<</F1 5 0 R>>>>>>endobj\n"
+				  "4 0 obj<</Length 60>>stream\n"
+				  "BT /F1 12 Tf 20 200 Td (Une page lisible, puis une absente) Tj ET\n"
+				  "endstream endobj\n"
+				  "5 0 obj<</Type/Font/Subtype/Type1/BaseFont/Helvetica>>endobj\n"
+				  "trailer<</Root 1 0 R>>\n%%EOF\n";
 	char path[] = "/tmp/ragops-test-extract-XXXXXX";
 	int fd = mkstemp(path);
 	assert_true(fd >= 0);

@@ -65,9 +65,9 @@ static void test_full_allows_rewrites(void **state)
 {
 	set_fault("full\n");
 	assert_int_equal(fault_write(0, 4096, 0), ENOSPC);
-	assert_int_equal(fault_write(8192, 4096, 8192), ENOSPC);	/* appending */
-	assert_int_equal(fault_write(4096, 4096, 16384), 0);		/* rewriting */
-	assert_int_equal(fault_write(12288, 8192, 16384), ENOSPC);	/* half past the end */
+	assert_int_equal(fault_write(8192, 4096, 8192), ENOSPC);   /* appending */
+	assert_int_equal(fault_write(4096, 4096, 16384), 0);       /* rewriting */
+	assert_int_equal(fault_write(12288, 8192, 16384), ENOSPC); /* half past the end */
 	assert_int_equal(fault_write(0, 0, 0), 0);
 }
 
@@ -75,9 +75,9 @@ static void test_space(void **state)
 {
 	set_fault("space 10K");
 	assert_int_equal(fault_write(0, 8192, 0), 0);
-	assert_int_equal(fault_write(8192, 4096, 8192), ENOSPC);	/* 2 KB left, 4 KB asked */
-	assert_int_equal(fault_write(0, 4096, 8192), 0);		/* the file as it is */
-	assert_int_equal(fault_write(8192, 1, 8192), ENOSPC);	/* what was left went with the failure */
+	assert_int_equal(fault_write(8192, 4096, 8192), ENOSPC); /* 2 KB left, 4 KB asked */
+	assert_int_equal(fault_write(0, 4096, 8192), 0);         /* the file as it is */
+	assert_int_equal(fault_write(8192, 1, 8192), ENOSPC); /* what was left went with the failure */
 	/* the same content again: the counts go on; another one starts them again */
 	set_fault("space 10K");
 	assert_int_equal(fault_write(8192, 1, 8192), ENOSPC);
@@ -89,7 +89,7 @@ static void test_space(void **state)
 static void test_eio(void **state)
 {
 	set_fault("eio");
-	assert_int_equal(fault_write(0, 4096, 65536), EIO);	/* even a rewrite */
+	assert_int_equal(fault_write(0, 4096, 65536), EIO); /* even a rewrite */
 	assert_int_equal(fault_write(0, 0, 0), EIO);
 }
 
@@ -291,7 +291,8 @@ static void test_sqlite_shim(void **state)
 	struct strbuf err = STRBUF_INIT, report = STRBUF_INIT;
 	char *data = xasprintf("%s/store", dir);
 	assert_int_equal(store_open(&st, data, &err), 0);
-	struct feedback_record fb = { .question = "Le bruit ?", .answer = "Il monte avec l'ISO.",
+	struct feedback_record fb = { .question = "Le bruit ?",
+				      .answer = "Il monte avec l'ISO.",
 				      .rating = 4 };
 	assert_int_equal(store_feedback_add(st, &fb, &err), 0);
 	const char *cases[][2] = { { "eio", "disk I/O error" }, { "full", "database or disk is full" } };
@@ -338,8 +339,10 @@ static void test_sqlite_nomem(void **state)
 		char text[32];
 		snprintf(text, sizeof(text), "sqlite-nomem %d", n);
 		set_memory_fault(text);
-		struct feedback_record fb = { .question = "Le bruit ?", .answer = "Il monte avec l'ISO.",
-					      .rating = 1 + n % 5, .text = text };
+		struct feedback_record fb = { .question = "Le bruit ?",
+					      .answer = "Il monte avec l'ISO.",
+					      .rating = 1 + n % 5,
+					      .text = text };
 		strbuf_reset(&err);
 		int rc = store_feedback_add(st, &fb, &err);
 		set_memory_fault("none");
@@ -386,16 +389,17 @@ static void test_feedback_copies_written_again(void **state)
 	long long ids[3];
 	for (int i = 0; i < 3; i++) {
 		struct feedback_record fb = { .question = xstrdup("Le bruit ?"),
-					      .answer = xstrdup("Il monte avec l'ISO."), .rating = 2 + i };
+					      .answer = xstrdup("Il monte avec l'ISO."),
+					      .rating = 2 + i };
 		if (i == 1)
-			set_fault("full");	/* a full disk: the store cannot take it */
+			set_fault("full"); /* a full disk: the store cannot take it */
 		enum feedback_result rc = feedback_add(st, &cfg, &fb, NULL, &err);
 		set_fault("none");
 		if (i == 1) {
 			assert_int_equal(rc, FEEDBACK_FAILED);
 			assert_non_null(strstr(err.buf, "database or disk is full"));
 			strbuf_reset(&err);
-			rc = feedback_add(st, &cfg, &fb, NULL, &err);	/* sent again */
+			rc = feedback_add(st, &cfg, &fb, NULL, &err); /* sent again */
 		}
 		assert_int_equal(rc, FEEDBACK_OK);
 		ids[i] = fb.id;

@@ -28,9 +28,12 @@ static void test_full_record(void **state)
 {
 	struct feedback_record f;
 	struct strbuf err = STRBUF_INIT;
-	assert_int_equal(parse("{\"question\":\"ISO ?\",\"answer\":\"100\",\"sources\":[{\"document\":\"a.pdf\"}],"
-			       "\"rating\":4,\"feedback_text\":\"ok\",\"corrected_answer\":\"200\","
-			       "\"helpful_sources\":[\"a.pdf\",\"a.pdf\"],\"unhelpful_sources\":null}", &f, &err), 0);
+	assert_int_equal(
+		parse("{\"question\":\"ISO ?\",\"answer\":\"100\",\"sources\":[{\"document\":\"a.pdf\"}],"
+		      "\"rating\":4,\"feedback_text\":\"ok\",\"corrected_answer\":\"200\","
+		      "\"helpful_sources\":[\"a.pdf\",\"a.pdf\"],\"unhelpful_sources\":null}",
+		      &f, &err),
+		0);
 	assert_string_equal(f.question, "ISO ?");
 	assert_int_equal(f.rating, 4);
 	assert_string_equal(f.sources, "[{\"document\":\"a.pdf\"}]");
@@ -49,17 +52,20 @@ static void test_refusals_name_the_field(void **state)
 	} cases[] = {
 		{ "{\"rating\":4,\"colour\":\"red\"}", "unknown field 'colour'", "colour" },
 		{ "{\"rating\":\"four\"}", "'rating' must be a whole number", "rating" },
-		{ "{\"query_id\":-3,\"rating\":4}", "'query_id' must be a positive integer", "query_id" },
+		{ "{\"query_id\":-3,\"rating\":4}", "'query_id' must be a positive integer",
+		  "query_id" },
 		{ "{\"question\":42,\"rating\":4}", "'question' must be a string", "question" },
 		{ "{\"sources\":\"a.pdf\",\"rating\":4}", "'sources' must be a list", "sources" },
 		{ "{\"sources\":[1],\"rating\":4}", "'sources' must be a list", "sources" },
 		{ "{\"helpful_sources\":\"a.pdf\",\"rating\":4}",
-		  "'helpful_sources' must be a list of document paths, not a string", "helpful_sources" },
+		  "'helpful_sources' must be a list of document paths, not a string",
+		  "helpful_sources" },
 		{ "{\"unhelpful_sources\":[\"a.pdf\",{\"document\":\"b.pdf\"}],\"rating\":4}",
 		  "'unhelpful_sources' must be a list of document paths, and item 2 is an object",
 		  "unhelpful_sources" },
 		{ "{\"helpful_sources\":[2],\"rating\":4}",
-		  "'helpful_sources' must be a list of document paths, and item 1 is a number", "helpful_sources" },
+		  "'helpful_sources' must be a list of document paths, and item 1 is a number",
+		  "helpful_sources" },
 		{ "[1,2]", "must be a JSON object", "" },
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {

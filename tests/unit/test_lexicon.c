@@ -21,19 +21,14 @@
 
 /* Ten chunks in no language (words are folded, not stemmed): made-up words only. */
 static struct chunk_text corpus[] = {
-	{ 3, "blorp blorp zint", "", "" },
-	{ 7, "zint qux", "blorp", "" },
-	{ 9, "qux qux qux qux", "", "" },
-	{ 12, "wibble", "", "" },
-	{ 13, "wibble", "", "" },
-	{ 14, "wibble", "", "" },
-	{ 15, "wibble", "", "" },
-	{ 16, "wibble", "", "" },
-	{ 17, "wibble", "", "" },
-	{ 18, "wibble", "", "" },
+	{ 3, "blorp blorp zint", "", "" }, { 7, "zint qux", "blorp", "" },
+	{ 9, "qux qux qux qux", "", "" },  { 12, "wibble", "", "" },
+	{ 13, "wibble", "", "" },          { 14, "wibble", "", "" },
+	{ 15, "wibble", "", "" },          { 16, "wibble", "", "" },
+	{ 17, "wibble", "", "" },          { 18, "wibble", "", "" },
 };
 #define NCHUNKS (sizeof(corpus) / sizeof(corpus[0]))
-#define AVGDL (3.0 + 3 + 4 + 7 * 1) / NCHUNKS
+#define AVGDL   (3.0 + 3 + 4 + 7 * 1) / NCHUNKS
 
 static char dir[64];
 static struct lexicon_built built;

@@ -21,7 +21,7 @@
 #include "core/log.h"
 
 #define THREADS 8
-#define LINES 2000
+#define LINES   2000
 
 static void *log_many(void *arg)
 {
@@ -83,7 +83,8 @@ static void test_threads_write_whole_lines(void **state)
 		*end = '\0';
 		int t = -1, i = -1, t2 = -1, t3 = -1, used = 0;
 		char expected[256];
-		if (sscanf(line, "warning: doc-%d.pdf: stage%d: thread %d line %d", &t, &t2, &t3, &i) == 4 &&
+		if (sscanf(line, "warning: doc-%d.pdf: stage%d: thread %d line %d", &t, &t2, &t3, &i) ==
+			    4 &&
 		    t >= 0 && t < THREADS && t == t2 && t == t3 && i >= 0 && i < LINES) {
 			snprintf(expected, sizeof(expected),
 				 "warning: doc-%d.pdf: stage%d: thread %d line %d %s", t, t, t, i,

@@ -27,8 +27,8 @@
 struct png_case {
 	const char *name;
 	int color, depth, interlace;
-	int trns;	/* a tRNS chunk (gray: one transparent level; palette: alphas) */
-	int ppm;	/* pHYs pixels per metre, 0 for none */
+	int trns; /* a tRNS chunk (gray: one transparent level; palette: alphas) */
+	int ppm;  /* pHYs pixels per metre, 0 for none */
 	png_uint_32 w, h;
 };
 
@@ -51,15 +51,18 @@ static void write_png(const char *path, const struct png_case *pc)
 	png_init_io(png, fp);
 	png_set_IHDR(png, info, pc->w, pc->h, pc->depth, pc->color, pc->interlace,
 		     PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
-	int channels = pc->color == PNG_COLOR_TYPE_RGB ? 3 : pc->color == PNG_COLOR_TYPE_RGB_ALPHA ? 4
-		     : pc->color == PNG_COLOR_TYPE_GRAY_ALPHA ? 2 : 1;
+	int channels = pc->color == PNG_COLOR_TYPE_RGB          ? 3
+		       : pc->color == PNG_COLOR_TYPE_RGB_ALPHA  ? 4
+		       : pc->color == PNG_COLOR_TYPE_GRAY_ALPHA ? 2
+								: 1;
 	int maxval = (1 << pc->depth) - 1;
 	if (pc->color == PNG_COLOR_TYPE_PALETTE) {
 		png_color palette[256];
 		png_byte alpha[256];
 		int n = 1 << pc->depth;
 		for (int i = 0; i < n; i++) {
-			palette[i] = (png_color){ (png_byte)(i * 37), (png_byte)(255 - i), (png_byte)(i * 11) };
+			palette[i] = (png_color){ (png_byte)(i * 37), (png_byte)(255 - i),
+						  (png_byte)(i * 11) };
 			alpha[i] = (png_byte)(i * 5);
 		}
 		png_set_PLTE(png, info, palette, n);
@@ -70,7 +73,8 @@ static void write_png(const char *path, const struct png_case *pc)
 		png_set_tRNS(png, info, NULL, 0, &level);
 	}
 	if (pc->ppm)
-		png_set_pHYs(png, info, (png_uint_32)pc->ppm, (png_uint_32)pc->ppm, PNG_RESOLUTION_METER);
+		png_set_pHYs(png, info, (png_uint_32)pc->ppm, (png_uint_32)pc->ppm,
+			     PNG_RESOLUTION_METER);
 	png_write_info(png, info);
 	int bytes = pc->depth == 16 ? 2 : 1;
 	size_t rowbytes = pc->depth < 8 ? (pc->w * (size_t)pc->depth + 7) / 8
@@ -85,7 +89,8 @@ static void write_png(const char *path, const struct png_case *pc)
 					unsigned v = sample(x, y, c, maxval);
 					if (pc->depth < 8) {
 						size_t bit = x * (size_t)pc->depth;
-						row[bit / 8] |= (png_byte)(v << (8 - pc->depth - bit % 8));
+						row[bit / 8] |= (png_byte)(v
+									   << (8 - pc->depth - bit % 8));
 					} else if (bytes == 2) {
 						row[(x * channels + c) * 2] = (png_byte)(v >> 8);
 						row[(x * channels + c) * 2 + 1] = (png_byte)v;
@@ -107,7 +112,8 @@ static PIX *read_as_before(const char *path, int *dpi)
 {
 	PIX *pix = pixRead(path);
 	assert_non_null(pix);
-	PIX *gray = pixGetDepth(pix) == 8 && !pixGetColormap(pix) ? pixClone(pix) : pixConvertTo8(pix, 0);
+	PIX *gray = pixGetDepth(pix) == 8 && !pixGetColormap(pix) ? pixClone(pix)
+								  : pixConvertTo8(pix, 0);
 	*dpi = pixGetXRes(pix);
 	pixDestroy(&pix);
 	assert_non_null(gray);
@@ -154,7 +160,8 @@ static void test_png_same_pixels_as_pixread(void **state)
 		if (!same || pixGetDepth(img.pix) != 8 || pixGetColormap(img.pix))
 			fail_msg("%s: not the pixels pixRead gave", pc->name);
 		/* The resolution as before (the same rule for a missing one). */
-		int expected = dpi_before >= 100 && dpi_before <= 2400 ? dpi_before : (int)cfg.ocr.image_dpi;
+		int expected = dpi_before >= 100 && dpi_before <= 2400 ? dpi_before
+								       : (int)cfg.ocr.image_dpi;
 		if (img.dpi != expected)
 			fail_msg("%s: %d dpi, wanted %d", pc->name, img.dpi, expected);
 		/* Row padding included: the hash covers whole words. */
@@ -215,13 +222,15 @@ static void test_jpeg_same_pixels_as_pixread(void **state)
 		for (l_int32 y = 0; y < cases[i].h; y++)
 			for (l_int32 x = 0; x < cases[i].w; x++) {
 				if (cases[i].depth == 8) {
-					pixSetPixel(pix, x, y, sample((png_uint_32)x, (png_uint_32)y, 0, 255));
+					pixSetPixel(pix, x, y,
+						    sample((png_uint_32)x, (png_uint_32)y, 0, 255));
 					continue;
 				}
 				l_uint32 v;
 				composeRGBPixel((l_int32)sample((png_uint_32)x, (png_uint_32)y, 0, 255),
 						(l_int32)sample((png_uint_32)x, (png_uint_32)y, 1, 255),
-						(l_int32)sample((png_uint_32)x, (png_uint_32)y, 2, 255), &v);
+						(l_int32)sample((png_uint_32)x, (png_uint_32)y, 2, 255),
+						&v);
 				pixSetPixel(pix, x, y, v);
 			}
 		pixSetResolution(pix, cases[i].dpi, cases[i].dpi);
@@ -239,7 +248,8 @@ static void test_jpeg_same_pixels_as_pixread(void **state)
 	assert_non_null(pix);
 	for (l_int32 y = 0; y < 300; y++)
 		for (l_int32 x = 0; x < 300; x++)
-			pixSetPixel(pix, x, y, (l_uint32)sample((png_uint_32)x, (png_uint_32)y, 0, 65535) << 8);
+			pixSetPixel(pix, x, y,
+				    (l_uint32)sample((png_uint_32)x, (png_uint_32)y, 0, 65535) << 8);
 	assert_int_equal(pixWriteJpeg(path, pix, 90, 0), 0);
 	pixDestroy(&pix);
 	fp = fopen(path, "rb");
@@ -262,7 +272,9 @@ static void test_jpeg_same_pixels_as_pixread(void **state)
 
 static void test_png_damaged(void **state)
 {
-	static const struct png_case pc = { "rgb 8", PNG_COLOR_TYPE_RGB, 8, PNG_INTERLACE_NONE, 0, 0, 300, 300 };
+	static const struct png_case pc = {
+		"rgb 8", PNG_COLOR_TYPE_RGB, 8, PNG_INTERLACE_NONE, 0, 0, 300, 300
+	};
 	char path[] = "/tmp/ragops-test-png-XXXXXX";
 	int fd = mkstemp(path);
 	assert_true(fd >= 0);
@@ -310,7 +322,8 @@ static void test_recognition_keeps_pixels(void **state)
 	for (int psm = 0; psm < 2; psm++) {
 		struct ocr_result r;
 		assert_int_equal(ocr_engine_read(e, &img, psm ? OCR_PSM_SINGLE_BLOCK : OCR_PSM_AUTO, 60,
-						 60, &r, &err), 0);
+						 60, &r, &err),
+				 0);
 		ocr_result_release(&r);
 		l_int32 same = 0;
 		pixEqual(copy, img.pix, &same);

@@ -233,7 +233,8 @@ static void exact_top(const struct vector_index *vi, const float *q, size_t k, s
 {
 	struct scored *all = malloc(vi->n * sizeof(*all));
 	for (size_t i = 0; i < vi->n; i++)
-		all[i] = (struct scored){ vi->ids[i], vec_dot(q, vi->vectors + i * (size_t)vi->dim, vi->dim) };
+		all[i] = (struct scored){ vi->ids[i],
+					  vec_dot(q, vi->vectors + i * (size_t)vi->dim, vi->dim) };
 	qsort(all, vi->n, sizeof(*all), by_score_then_id);
 	memcpy(out, all, k * sizeof(*out));
 	free(all);

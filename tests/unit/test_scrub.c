@@ -27,7 +27,8 @@ static const struct {
 	{ "IBAN FR7630006000011234567890189.", "IBAN [iban].", 1 },
 	{ "DE89 3704 0044 0532 0130 00", "[iban]", 1 },
 	{ "https://bob:hunter2@example.org/x", "https://[credentials]@example.org/x", 1 },
-	{ "sha256 3f786850e387550fdab836ed7e6dc881de23001b3f786850e387550fdab836ed", "sha256 [secret]", 1 },
+	{ "sha256 3f786850e387550fdab836ed7e6dc881de23001b3f786850e387550fdab836ed", "sha256 [secret]",
+	  1 },
 	/* Values of photography stay. */
 	{ "1/125 s à f/2.8, ISO 100 - 200 - 400 - 800 - 1600", NULL, 0 },
 	{ "le 2026-12-04 à 14:30, objectif EF 70-200 mm", NULL, 0 },

@@ -25,7 +25,7 @@
 #define MAXC 16
 
 struct conn {
-	int server, client;	/* the guard watches `server`; the test reads `client` */
+	int server, client; /* the guard watches `server`; the test reads `client` */
 	struct conn_slot *slot;
 };
 
@@ -71,9 +71,9 @@ static void test_deadline_closes_waiting_not_busy(void **state)
 	struct conn_guard_limits lim = { .budget = 10, .per_client = 10, .request_timeout = 10 };
 	struct conn_guard *g = conn_guard_new(&lim);
 	struct conn_guard_stats st;
-	conn_open(g, 0, "127.0.0.1", 100);	/* trickles, never finishes */
-	conn_open(g, 1, "127.0.0.1", 100);	/* its request is being answered */
-	conn_open(g, 2, "127.0.0.1", 105);	/* opened later */
+	conn_open(g, 0, "127.0.0.1", 100); /* trickles, never finishes */
+	conn_open(g, 1, "127.0.0.1", 100); /* its request is being answered */
+	conn_open(g, 2, "127.0.0.1", 105); /* opened later */
 	conn_guard_busy(g, conns[1].slot);
 	assert_int_equal(conn_guard_reap(g, 109.9), 0);
 	assert_false(conn_shut(0, NULL, 0));
@@ -92,7 +92,7 @@ static void test_deadline_closes_waiting_not_busy(void **state)
 	assert_true(conn_shut(1, NULL, 0));
 	conn_guard_stats(g, &st);
 	assert_int_equal(st.deadline, 3);
-	assert_int_equal(st.open, 3);	/* until libmicrohttpd closes them */
+	assert_int_equal(st.open, 3); /* until libmicrohttpd closes them */
 	for (int i = 0; i < 3; i++)
 		conn_close(g, i);
 	conn_guard_stats(g, &st);

@@ -33,7 +33,7 @@
 #include "serve/server_state.h"
 #include "serve/store_pool.h"
 
-#define TOKEN "unit-test-token-0123456789"
+#define TOKEN     "unit-test-token-0123456789"
 #define TOKEN_ENV "RAGOPS_TEST_SERVE_TOKEN"
 
 struct fixture {
@@ -101,8 +101,7 @@ struct test_request {
 	struct request_field headers[4];
 };
 
-static void request_init(struct test_request *t, const char *method, const char *path,
-			 const char *body)
+static void request_init(struct test_request *t, const char *method, const char *path, const char *body)
 {
 	memset(t, 0, sizeof(*t));
 	t->rq.method = method;
@@ -113,7 +112,8 @@ static void request_init(struct test_request *t, const char *method, const char 
 	t->rq.headers = t->headers;
 	t->headers[t->rq.nheaders++] = (struct request_field){ "Host", "127.0.0.1:8750" };
 	if (body)
-		t->headers[t->rq.nheaders++] = (struct request_field){ "Content-Type", "application/json" };
+		t->headers[t->rq.nheaders++] = (struct request_field){ "Content-Type",
+								       "application/json" };
 }
 
 static void request_add_header(struct test_request *t, const char *name, const char *value)
@@ -131,7 +131,8 @@ static int handle(struct fixture *f, struct test_request *t, struct reply *rp, j
 		json_error_t je;
 		*json = json_loadb(rp->body, rp->len, 0, &je);
 		if (!*json)
-			fail_msg("reply %d is not JSON (%s): %.*s", rp->status, je.text, (int)rp->len, rp->body);
+			fail_msg("reply %d is not JSON (%s): %.*s", rp->status, je.text, (int)rp->len,
+				 rp->body);
 	}
 	return rp->status;
 }
@@ -176,7 +177,8 @@ static void test_public_writes_are_the_reviewed_ones(void **state)
 			ok |= !strcmp(routes[i].pattern, reviewed[k]);
 		if (!ok)
 			fail_msg("%s %s writes without the admin token: make it ROUTE_ADMIN, or add it to "
-				 "the reviewed public writes", routes[i].method, routes[i].pattern);
+				 "the reviewed public writes",
+				 routes[i].method, routes[i].pattern);
 	}
 }
 
@@ -195,8 +197,15 @@ static void test_admin_routes_refuse_missing_and_wrong_tokens(void **state)
 {
 	struct fixture *f = *state;
 	static const char *const wrong[] = {
-		NULL, "Bearer wrong", "Bearer " TOKEN "x", "Bearer " "unit-test-token-012345678",
-		"Basic " TOKEN, "bearer " TOKEN, "Bearer", "",
+		NULL,
+		"Bearer wrong",
+		"Bearer " TOKEN "x",
+		"Bearer "
+		"unit-test-token-012345678",
+		"Basic " TOKEN,
+		"bearer " TOKEN,
+		"Bearer",
+		"",
 	};
 	int admin = 0;
 	for (int i = 0; i < nroutes; i++) {
@@ -209,12 +218,14 @@ static void test_admin_routes_refuse_missing_and_wrong_tokens(void **state)
 			struct test_request t;
 			struct reply rp;
 			json_t *j;
-			request_init(&t, routes[i].method, path, strcmp(routes[i].method, "GET") ? "{}" : NULL);
+			request_init(&t, routes[i].method, path,
+				     strcmp(routes[i].method, "GET") ? "{}" : NULL);
 			if (wrong[k])
 				request_add_header(&t, "Authorization", wrong[k]);
 			if (handle(f, &t, &rp, &j) != 401)
-				fail_msg("%s %s with Authorization '%s': %d, wanted 401", routes[i].method, path,
-					 wrong[k] ? wrong[k] : "(none)", rp.status);
+				fail_msg("%s %s with Authorization '%s': %d, wanted 401",
+					 routes[i].method, path, wrong[k] ? wrong[k] : "(none)",
+					 rp.status);
 			assert_non_null(reply_header_value(&rp, "WWW-Authenticate"));
 			json_decref(j);
 			free(rp.body);
@@ -244,7 +255,8 @@ static void test_admin_routes_off_without_a_token(void **state)
 		request_add_header(&t, "Authorization", "Bearer " TOKEN);
 		server_handle(&off, &t.rq, &rp);
 		if (rp.status != 403)
-			fail_msg("%s %s with admin routes off: %d, wanted 403", routes[i].method, path, rp.status);
+			fail_msg("%s %s with admin routes off: %d, wanted 403", routes[i].method, path,
+				 rp.status);
 		free(rp.body);
 	}
 	server_close(&off);
@@ -317,7 +329,8 @@ static void test_errors_quote_bytes_that_are_not_utf8(void **state)
 	free(rp.body);
 	/* 59 ASCII bytes, then a character of two: the message cuts the Host at 60 bytes. */
 	request_init(&t, "GET", "/api/runs", NULL);
-	t.headers[0].value = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\xc3\xa9.example";
+	t.headers[0]
+		.value = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\xc3\xa9.example";
 	assert_int_equal(handle(f, &t, &rp, &j), 403);
 	json_decref(j);
 	free(rp.body);
@@ -377,7 +390,8 @@ static void test_json_depth(void **state)
 	free(over);
 
 	char text[400];
-	snprintf(text, sizeof(text), "{\"question\": \"%s \\\" %s\"}", "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[",
+	snprintf(text, sizeof(text), "{\"question\": \"%s \\\" %s\"}",
+		 "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[",
 		 "{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{");
 	request_init(&t, "POST", "/api/ask", text);
 	memset(&rp, 0, sizeof(rp));
@@ -453,8 +467,8 @@ static void test_routes_on_an_empty_store(void **state)
 		char path[64];
 		const char *q = strchr(cases[i].path, '?');
 		struct request_field arg;
-		snprintf(path, sizeof(path), "%.*s", (int)(q ? q - cases[i].path : (long)strlen(cases[i].path)),
-			 cases[i].path);
+		snprintf(path, sizeof(path), "%.*s",
+			 (int)(q ? q - cases[i].path : (long)strlen(cases[i].path)), cases[i].path);
 		request_init(&t, cases[i].method, path, cases[i].body);
 		if (q) {
 			/* "?name=value", as libmicrohttpd splits it */
@@ -531,8 +545,10 @@ static void test_idempotency_key(void **state)
 	free(again.body);
 
 	/* A refused body does not use its key up: the corrected one is saved with it. */
-	assert_int_equal(post_feedback(f, "key-2", "{\"question\": \"Q ?\", \"answer\": \"A\", \"rating\": 9}",
-				       &first), 400);
+	assert_int_equal(post_feedback(f, "key-2",
+				       "{\"question\": \"Q ?\", \"answer\": \"A\", \"rating\": 9}",
+				       &first),
+			 400);
 	assert_int_equal(post_feedback(f, "key-2", FB2, &again), 201);
 	assert_int_equal(feedback_rows(f), 4);
 	free(first.body);
@@ -567,7 +583,8 @@ static int get_with_arg(struct fixture *f, const char *path, const char *arg, co
 	return handle(f, &t, rp, NULL);
 }
 
-#define FB_PII "{\"question\": \"Mon mail : anne.canary@example.org\", \"answer\": \"A.\", " \
+#define FB_PII                                                                        \
+	"{\"question\": \"Mon mail : anne.canary@example.org\", \"answer\": \"A.\", " \
 	"\"rating\": 2, \"feedback_text\": \"appelez le 06 12 34 56 78\"}"
 
 /* Whether the reply `rp` to `what` holds the planted values (raw) or only what replaced them. */
@@ -613,7 +630,8 @@ static void test_feedback_leaves_scrubbed(void **state)
 		char what[128];
 		snprintf(what, sizeof(what), "GET %s?%s=%s %s", calls[i].path, calls[i].arg,
 			 calls[i].value, calls[i].admin ? "as the admin" : "without the token");
-		int status = get_with_arg(f, calls[i].path, calls[i].arg, calls[i].value, calls[i].admin, &rp);
+		int status = get_with_arg(f, calls[i].path, calls[i].arg, calls[i].value, calls[i].admin,
+					  &rp);
 		if (status != calls[i].status)
 			fail_msg("%s: %d, wanted %d", what, status, calls[i].status);
 		check_scrubbed(what, &rp, calls[i].raw);
@@ -746,9 +764,9 @@ static void test_short_of_memory(void **state)
 	handle(f, &t, &rp, &j);
 	json_t *c, *memory = NULL;
 	size_t k;
-	json_array_foreach(json_object_get(j, "checks"), k, c)
-		if (!strcmp(json_string_value(json_object_get(c, "name")), "memory"))
-			memory = c;
+	json_array_foreach(json_object_get(j, "checks"), k,
+			   c) if (!strcmp(json_string_value(json_object_get(c, "name")), "memory"))
+		memory = c;
 	assert_non_null(memory);
 	assert_string_equal(json_string_value(json_object_get(memory, "status")), "degraded");
 	assert_string_not_equal(json_string_value(json_object_get(j, "status")), "ok");
@@ -796,11 +814,13 @@ int main(void)
 		cmocka_unit_test(test_every_route_decides_who_calls_it),
 		cmocka_unit_test(test_public_writes_are_the_reviewed_ones),
 		cmocka_unit_test(test_request_fields),
-		cmocka_unit_test_setup_teardown(test_admin_routes_refuse_missing_and_wrong_tokens, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_admin_routes_refuse_missing_and_wrong_tokens, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_admin_routes_off_without_a_token, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_admin_route_with_the_token, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_host_check, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_errors_quote_bytes_that_are_not_utf8, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_errors_quote_bytes_that_are_not_utf8, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_body_too_large, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_json_depth, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_healthz, setup, teardown),

@@ -75,8 +75,8 @@ static void assert_store_ok(struct store *st)
 }
 
 /* Save a one-page document whose chunks are `texts`; returns its id. */
-static long long save_doc(struct fixture *f, long long id, const char *relpath,
-			  const char *language, const char *const *texts, size_t n)
+static long long save_doc(struct fixture *f, long long id, const char *relpath, const char *language,
+			  const char *const *texts, size_t n)
 {
 	struct doc_record d = { 0 };
 	struct page_record page = { .page_no = 1, .method = PAGE_TEXT };
@@ -85,9 +85,12 @@ static long long save_doc(struct fixture *f, long long id, const char *relpath,
 	assert_true(n <= 8);
 	for (size_t i = 0; i < n; i++) {
 		size_t len = strlen(texts[i]);
-		chunks[i] = (struct chunk_record){ .seq = (int)i, .page_start = 1, .page_end = 1,
+		chunks[i] = (struct chunk_record){ .seq = (int)i,
+						   .page_start = 1,
+						   .page_end = 1,
 						   .heading = "Cours \xE2\x80\xBA Nuit",
-						   .char_start = off, .char_end = off + len,
+						   .char_start = off,
+						   .char_end = off + len,
 						   .text = texts[i] };
 		off += len + 2;
 		page.chars += (int)len;
@@ -112,11 +115,15 @@ static long long save_doc(struct fixture *f, long long id, const char *relpath,
 }
 
 /* Search (in one release, or every chunk kept for 0); the number of hits, left in *hits. */
-static size_t search_in(struct fixture *f, long long release, const char *query,
-			const char *language, struct search_hit **hits)
+static size_t search_in(struct fixture *f, long long release, const char *query, const char *language,
+			struct search_hit **hits)
 {
-	struct search_opts opts = { .release_id = release, .query = query, .limit = 10,
-				    .mark_open = "[", .mark_close = "]", .language = language };
+	struct search_opts opts = { .release_id = release,
+				    .query = query,
+				    .limit = 10,
+				    .mark_open = "[",
+				    .mark_close = "]",
+				    .language = language };
 	size_t n;
 	if (store_search(f->st, &opts, hits, &n, &f->err) != STORE_SEARCH_OK)
 		print_error("store_search: %s\n", f->err.buf);
@@ -154,7 +161,8 @@ static size_t count_doc_hits(struct fixture *f, const char *query, const char *l
 
 static const char *const fr_texts[] = {
 	"Les photographies nocturnes demandent un tr\xC3\xA9pied et de la patience.",
-	"\xC3\x89" "clairage : la lumi\xC3\xA8re des r\xC3\xA9verb\xC3\xA8res suffit souvent.",
+	"\xC3\x89"
+	"clairage : la lumi\xC3\xA8re des r\xC3\xA9verb\xC3\xA8res suffit souvent.",
 };
 static const char *const en_texts[] = { "Night photographs need a sturdy tripod." };
 
@@ -215,7 +223,9 @@ static void test_search_stems_folds_and_filters(void **state)
 static void test_stop_word_query_refused(void **state)
 {
 	struct fixture *f = *state;
-	struct search_opts opts = { .query = "le la les", .limit = 10, .mark_open = "[", .mark_close = "]" };
+	struct search_opts opts = {
+		.query = "le la les", .limit = 10, .mark_open = "[", .mark_close = "]"
+	};
 	struct search_hit *hits = NULL;
 	size_t n = 99;
 	save_doc(f, 0, "nuit.txt", "fr", fr_texts, 2);
@@ -231,8 +241,7 @@ static long long release_now(struct fixture *f)
 	struct release_action gate = { .actor = "test" };
 	long long id = store_release_create(f->st, 0, 0, "{}", &f->err);
 	assert_true(id > 0);
-	assert_int_equal(store_release_promote(f->st, id, -1, &gate, &f->err),
-			 STORE_RELEASE_CHANGED);
+	assert_int_equal(store_release_promote(f->st, id, -1, &gate, &f->err), STORE_RELEASE_CHANGED);
 	return id;
 }
 
@@ -332,7 +341,8 @@ static void test_runs_and_tasks(void **state)
 
 	struct run_stats stats = { .docs_seen = 3, .docs_new = 2, .docs_failed = 1, .chunks = 7 };
 	assert_int_equal(store_run_finish(f->st, id, "completed_with_failures", &stats, "one failed",
-					  &f->err), 0);
+					  &f->err),
+			 0);
 	assert_int_equal(store_run_get(f->st, id, &run, &f->err), LOOKUP_FOUND);
 	assert_string_equal(run.state, "completed_with_failures");
 	assert_string_equal(run.error, "one failed");
@@ -350,11 +360,22 @@ static void test_runs_and_tasks(void **state)
 	run_records_free(runs, n);
 
 	struct task_record t[2] = {
-		{ .run_id = id, .doc_id = doc, .doc_path = "nuit.txt", .stage = "extract",
-		  .state = TASK_COMPLETED, .attempts = 1, .started_at = 5, .duration_ms = 12.5,
+		{ .run_id = id,
+		  .doc_id = doc,
+		  .doc_path = "nuit.txt",
+		  .stage = "extract",
+		  .state = TASK_COMPLETED,
+		  .attempts = 1,
+		  .started_at = 5,
+		  .duration_ms = 12.5,
 		  .cache_key = "abc" },
-		{ .run_id = id, .doc_path = "bad.pdf", .stage = "extract", .state = TASK_FAILED,
-		  .attempts = 2, .started_at = 6, .error = "the PDF is encrypted" },
+		{ .run_id = id,
+		  .doc_path = "bad.pdf",
+		  .stage = "extract",
+		  .state = TASK_FAILED,
+		  .attempts = 2,
+		  .started_at = 6,
+		  .error = "the PDF is encrypted" },
 	};
 	assert_int_equal(store_tasks_add(f->st, t, 2, &f->err), 0);
 	assert_int_equal(store_tasks_of_run(f->st, id, &tasks, &f->err), 0);
@@ -385,8 +406,7 @@ static void test_reap_dead_run(void **state)
 		/* the child has its own connection and dies in the middle of its run */
 		struct store *st = NULL;
 		struct strbuf err = STRBUF_INIT;
-		int ok = !store_open(&st, f->dir, &err) &&
-			 store_run_begin(st, "manual", "{}", &err) > 0;
+		int ok = !store_open(&st, f->dir, &err) && store_run_begin(st, "manual", "{}", &err) > 0;
 		store_close(&st);
 		strbuf_release(&err);
 		_exit(ok ? 0 : 1);
@@ -423,9 +443,11 @@ static void damage_first_leaf(const char *dir, const char *table)
 	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
 	assert_int_equal(sqlite3_exec(db, "PRAGMA wal_checkpoint(TRUNCATE)", NULL, NULL, NULL),
 			 SQLITE_OK);
-	assert_int_equal(sqlite3_prepare_v2(db, "SELECT rootpage, (SELECT page_size FROM"
+	assert_int_equal(sqlite3_prepare_v2(db,
+					    "SELECT rootpage, (SELECT page_size FROM"
 					    " pragma_page_size) FROM sqlite_schema WHERE name = ?",
-					    -1, &stmt, NULL), SQLITE_OK);
+					    -1, &stmt, NULL),
+			 SQLITE_OK);
 	sqlite3_bind_text(stmt, 1, table, -1, SQLITE_STATIC);
 	assert_int_equal(sqlite3_step(stmt), SQLITE_ROW);
 	long root = sqlite3_column_int(stmt, 0), size = sqlite3_column_int(stmt, 1);
@@ -440,8 +462,8 @@ static void damage_first_leaf(const char *dir, const char *table)
 	assert_int_equal(page[0], 0x05); /* an interior table page: the table spans leaves */
 	unsigned cell = (unsigned)page[12] << 8 | page[13]; /* cell 0 points to the first leaf */
 	assert_true(cell >= 12 && cell + 4 <= (unsigned)size);
-	long leaf = (long)page[cell] << 24 | (long)page[cell + 1] << 16 |
-		    (long)page[cell + 2] << 8 | page[cell + 3];
+	long leaf = (long)page[cell] << 24 | (long)page[cell + 1] << 16 | (long)page[cell + 2] << 8 |
+		    page[cell + 3];
 	assert_true(leaf > 1 && leaf != root);
 	memset(page, 0xff, (size_t)size);
 	assert_int_equal(pwrite(fd, page, (size_t)size, (leaf - 1) * size), size);
@@ -503,10 +525,16 @@ static void test_series_histogram(void **state)
 		assert_int_equal(store_feedback_add(f->st, &fb, &f->err), 0);
 	}
 	for (size_t i = 0; i < sizeof(ms) / sizeof(ms[0]); i++) {
-		struct query_record q = { .question = "Q ?", .language = "fr", .answer = "A.",
-					  .sources_json = "[]", .retriever = "bm25", .embedder = "-",
-					  .answerer = "extractive", .answer_chars = 2,
-					  .source_count = (int)i, .ms_total = ms[i] };
+		struct query_record q = { .question = "Q ?",
+					  .language = "fr",
+					  .answer = "A.",
+					  .sources_json = "[]",
+					  .retriever = "bm25",
+					  .embedder = "-",
+					  .answerer = "extractive",
+					  .answer_chars = 2,
+					  .source_count = (int)i,
+					  .ms_total = ms[i] };
 		assert_true(store_query_log(f->st, &q, &f->err) > 0);
 	}
 
@@ -523,7 +551,8 @@ static void test_series_histogram(void **state)
 	/* ms_total / 1000: 0.004 0.005 0.03 1.2 20 */
 	const double second_bounds[] = { 0.005, 0.01, 1, 10 };
 	assert_int_equal(store_series_histogram(f->st, SERIES_QUERY_SECONDS, second_bounds, 4, &h,
-						&f->err), 0);
+						&f->err),
+			 0);
 	assert_int_equal(h.count, 5);
 	assert_true(h.sum > 21.238 && h.sum < 21.240);
 	const long long second_le[] = { 2, 2, 3, 4 };
@@ -534,7 +563,8 @@ static void test_series_histogram(void **state)
 	double sixteen[16];
 	for (size_t i = 0; i < 16; i++)
 		sixteen[i] = (double)i - 1;
-	assert_int_equal(store_series_histogram(f->st, SERIES_ANSWER_SOURCES, sixteen, 16, &h, &f->err), 0);
+	assert_int_equal(store_series_histogram(f->st, SERIES_ANSWER_SOURCES, sixteen, 16, &h, &f->err),
+			 0);
 	assert_int_equal(h.count, 5);
 	for (size_t i = 0; i < 16; i++)
 		assert_int_equal(le[i], i < 5 ? (long long)i : 5);
@@ -542,7 +572,8 @@ static void test_series_histogram(void **state)
 	/* No OCR page yet: nothing counted. */
 	le[0] = -1;
 	assert_int_equal(store_series_histogram(f->st, SERIES_OCR_CONFIDENCE, rating_bounds, 1, &h,
-						&f->err), 0);
+						&f->err),
+			 0);
 	assert_int_equal(h.count, 0);
 	assert_true(h.sum == 0.0);
 	assert_int_equal(le[0], 0);

@@ -25,8 +25,7 @@ struct token_list {
 	int colocated[MAX_TOKENS];
 };
 
-static int collect(void *ctx, const char *token, size_t len, size_t start, size_t end,
-		   int colocated)
+static int collect(void *ctx, const char *token, size_t len, size_t start, size_t end, int colocated)
 {
 	struct token_list *tl = ctx;
 	assert_true(tl->n < MAX_TOKENS);
@@ -98,9 +97,15 @@ static void test_case_and_accent_folding(void **state)
 	static const enum lang langs[] = { LANG_FR, LANG_EN, LANG_UNKNOWN };
 	for (size_t i = 0; i < sizeof(langs) / sizeof(langs[0]); i++) {
 		struct token_list a, b, c;
-		run(langs[i], 0, "\xC3\x89" "clairage", &a); /* "Éclairage" */
+		run(langs[i], 0,
+		    "\xC3\x89"
+		    "clairage",
+		    &a); /* "Éclairage" */
 		run(langs[i], 0, "eclairage", &b);
-		run(langs[i], 0, "\xC3\x89" "CLAIRAGE", &c);
+		run(langs[i], 0,
+		    "\xC3\x89"
+		    "CLAIRAGE",
+		    &c);
 		assert_int_equal(a.n, 1);
 		assert_int_equal(b.n, 1);
 		assert_int_equal(c.n, 1);
@@ -241,11 +246,12 @@ static void test_lang_detect(void **state)
 static void test_stopword_lists_sorted(void **state)
 {
 	/* bsearch misses entries of an unsorted list: probe both ends and the elisions */
-	static const char *const fr[] = { "a", "afin", "c", "d", "de", "deja", "des", "j",
-					  "jusqu", "l", "la", "les", "lorsqu", "m", "n", "puisqu",
-					  "qu", "quoiqu", "s", "t", "vous", "y" };
-	static const char *const en[] = { "a", "about", "i", "is", "s", "t", "the", "you",
-					  "your", "yours" };
+	static const char *const fr[] = { "a",      "afin", "c",     "d",      "de", "deja",
+					  "des",    "j",    "jusqu", "l",      "la", "les",
+					  "lorsqu", "m",    "n",     "puisqu", "qu", "quoiqu",
+					  "s",      "t",    "vous",  "y" };
+	static const char *const en[] = { "a", "about", "i",   "is",   "s",
+					  "t", "the",   "you", "your", "yours" };
 	for (size_t i = 0; i < sizeof(fr) / sizeof(fr[0]); i++)
 		assert_true(stopword_is(LANG_FR, fr[i], strlen(fr[i])));
 	for (size_t i = 0; i < sizeof(en) / sizeof(en[0]); i++)
