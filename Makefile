@@ -36,7 +36,7 @@ EXAMPLE_SRC := $(sort $(wildcard examples/*.c))
 EXAMPLE_BIN := $(EXAMPLE_SRC:examples/%.c=$(BUILD)/examples/%)
 EXAMPLE_CFLAGS := -std=c11 $(WARN) -Wpedantic $(OPT) -Iinclude
 
-.PHONY: all deps demo test unit integration bench clean check-style fuzz fuzz-smoke hardening
+.PHONY: all deps demo test unit integration bench clean check-style style fuzz fuzz-smoke hardening
 all: $(BUILD)/ragops $(BUILD)/libragops.a $(BUILD)/ragops.pc $(EXAMPLE_BIN)
 
 deps:
@@ -112,7 +112,11 @@ bench:
 	bench/retrain.sh $(BUILD)/ragops
 
 check-style:
-	clang-format --dry-run --Werror src/*/*.c src/*/*.h src/*.c tests/unit/*.c
+	@scripts/check-style.sh
+
+# Rewrites every C file as .clang-format says (check-style, t0005).
+style:
+	@find src include tests/unit fuzz examples tools -name '*.[ch]' | xargs clang-format -i
 
 clean:
 	rm -rf build build-san
