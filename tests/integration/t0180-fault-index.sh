@@ -7,6 +7,11 @@
 # said down), production keeps answering, and the next run, with room
 # again, indexes exactly what a clean run indexes.
 . "$(dirname "$0")/lib.sh"
+# Runs here have no golden set: the sample one asks about the whole corpus,
+# not these notes, and its few thousandths of recall move with the
+# embedder's floating point on another CPU (OpenBLAS picks its kernels by
+# CPU), enough for the gate to refuse a release.  This test is about the
+# store, not the gate.
 ctl="$scratch/faults"
 echo none >"$ctl"
 export RAGOPS_FAULTS="$ctl"
@@ -32,7 +37,7 @@ chunks() {
 # the fault switched on during the first pause; its exit status in $rc,
 # its stderr in $scratch/err
 run_faulted() {
-	RAGOPS_PAUSE_AT=extract "$RAGOPS" --data "$1" run --inbox "$2" >"$scratch/out" 2>"$scratch/err" &
+	RAGOPS_PAUSE_AT=extract "$RAGOPS" --data "$1" -c validate.golden= run --inbox "$2" >"$scratch/out" 2>"$scratch/err" &
 	local pid=$!
 	sleep 1
 	echo "$3" >"$ctl"
@@ -44,7 +49,7 @@ run_faulted() {
 inbox="$scratch/inbox"
 sample_inbox "$inbox" notes
 d=$(new_data index)
-rg "$d" run --inbox "$inbox" >/dev/null 2>&1
+rg "$d" -c validate.golden= run --inbox "$inbox" >/dev/null 2>&1
 equals "a first run indexes the notes" "$?" "0"
 treatise "$inbox/traite.md"
 
@@ -61,11 +66,11 @@ rg "$d" health >/dev/null 2>&1
 check "health is not down" test $? -ne 2
 contains "production still answers" "$(rg "$d" search bruit 2>&1)" "iso-et-bruit.txt"
 
-rg "$d" run --inbox "$inbox" >"$scratch/out" 2>&1
+rg "$d" -c validate.golden= run --inbox "$inbox" >"$scratch/out" 2>&1
 equals "with room again, the next run completes" "$?" "0"
 contains "it indexes the document" "$(rg "$d" search paragraphe 2>&1)" "traite.md"
 ref=$(new_data reference)
-rg "$ref" run --inbox "$inbox" >/dev/null 2>&1
+rg "$ref" -c validate.golden= run --inbox "$inbox" >/dev/null 2>&1
 equals "exactly the chunks a clean run makes" "$(chunks "$d")" "$(chunks "$ref")"
 equals "no duplicate document" "$(sql "$d" "SELECT count(*) - count(DISTINCT relpath) FROM documents")" "0"
 equals "every chunk has its vector" \
@@ -79,22 +84,22 @@ contains "the cause is named" "$(cat "$scratch/err")" "disk I/O error"
 check "ragops check: intact" rg "$d" check
 contains "the old version still answers" "$(rg "$d" search bruit 2>&1)" "iso-et-bruit.txt"
 lacks "the new text is not half there" "$(rg "$d" search cyanotype 2>&1)" "iso-et-bruit.txt"
-rg "$d" run --inbox "$inbox" >/dev/null 2>&1
+rg "$d" -c validate.golden= run --inbox "$inbox" >/dev/null 2>&1
 equals "the next run completes" "$?" "0"
 contains "and indexes the change" "$(rg "$d" search cyanotype 2>&1)" "iso-et-bruit.txt"
-rg "$ref" run --inbox "$inbox" >/dev/null 2>&1
+rg "$ref" -c validate.golden= run --inbox "$inbox" >/dev/null 2>&1
 equals "exactly the chunks a clean run makes" "$(chunks "$d")" "$(chunks "$ref")"
 
 # --- a disk that fills after a few writes, from the start of a run --------
 echo "Le sténopé se passe d'objectif." >"$inbox/notes/stenope.txt"
 echo "full-after 3" >"$ctl"
-rg "$d" run --inbox "$inbox" >"$scratch/out" 2>"$scratch/err"
+rg "$d" -c validate.golden= run --inbox "$inbox" >"$scratch/out" 2>"$scratch/err"
 rc=$?
 echo none >"$ctl"
 check "a run on a disk that fills fails (exit $rc)" test "$rc" -ne 0
 contains "naming the cause" "$(cat "$scratch/err")" "database or disk is full"
 check "ragops check: intact" rg "$d" check
-rg "$d" run --inbox "$inbox" >/dev/null 2>&1
+rg "$d" -c validate.golden= run --inbox "$inbox" >/dev/null 2>&1
 equals "the next run completes" "$?" "0"
 contains "the new note is indexed" "$(rg "$d" search sténopé 2>&1)" "stenope.txt"
 equals "no run left running" "$(sql "$d" "SELECT count(*) FROM runs WHERE state = 'running'")" "0"
