@@ -23,6 +23,7 @@ struct config {
 	} collect;
 	struct {
 		char *isolate;                    /* "true": parse in worker processes */
+		unsigned threads;                 /* documents parsed at once; 0: one per core */
 		double parser_timeout;            /* CPU seconds per document */
 		unsigned long long parser_memory; /* bytes of address space a worker may add */
 	} ingest;

@@ -113,7 +113,6 @@ void flow_release(struct flow *fl)
 	for (size_t i = 0; i < fl->nocr_docs; i++)
 		free(fl->ocr_docs[i].doc);
 	free(fl->ocr_docs);
-	extractor_free(fl->ex);
 	parser_pool_free(fl->parsers);
 	ocr_stage_free(fl->ocr);
 	progress_free(fl->progress);

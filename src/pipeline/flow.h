@@ -7,6 +7,8 @@
 #define PIPELINE_FLOW_H
 
 #include "core/hash.h"
+#include "pipeline/chunk.h"
+#include "pipeline/clean.h"
 #include "pipeline/collect.h"
 #include "pipeline/embed.h"
 #include "pipeline/lexicon_index.h"
@@ -31,7 +33,6 @@ struct flow {
 	struct store *st;
 	const struct config *cfg;
 	long long run_id;
-	struct extractor *ex;
 	struct parser_pool *parsers; /* NULL: parse in this process (ingest.isolate=false) */
 	struct ocr_stage *ocr;       /* created when a page first needs OCR */
 	struct ocr_stats ocr_stats;
@@ -78,16 +79,47 @@ void flow_save_failed(struct flow *fl, struct doc_record *d, const struct found_
 void flow_record_cached(struct flow *fl, const struct found_file *f);
 void flow_release(struct flow *fl);
 
+struct extractor;
+
+/*
+ * What the workers make of one file, away from the run's state (so that
+ * several files are prepared at once, see prepare_ahead.h): its type and
+ * text and, when no page of it waits for OCR, its clean chunks.
+ */
+struct prepared {
+	const struct found_file *f;
+	enum doc_type type;
+	int failed; /* detection or extraction: the reason is in `error` */
+	struct strbuf error;
+	struct extracted doc;
+	struct stage_time {
+		long long started; /* ms since the epoch */
+		double seconds;
+	} extract, clean, chunk;
+	int chunked; /* cleaned and chunked: the rest is `cs`, `chunks` */
+	struct clean_stats cs;
+	struct chunk *chunks;
+	size_t nchunks;
+};
+
+/*
+ * Prepare `p->f`: in parser worker `slot` of `pool`, or in this process
+ * with `ex` when `pool` is NULL.  Touches nothing but `p`.
+ */
+void process_prepare(const struct config *cfg, struct parser_pool *pool, int slot, struct extractor *ex,
+		     struct prepared *p);
+void prepared_release(struct prepared *p);
+
 /*
  * A new or changed document goes through the stages in three steps, so
  * that the OCR of several documents can share the worker threads:
- * process_begin extracts (NULL when the document failed and is recorded),
- * process_ocr OCRs a batch, process_finish cleans, chunks and indexes one
- * document and frees its job.  `d` is the store's record, or NULL for a
- * document the store has not seen.
+ * process_begin takes the prepared file (NULL when the document failed
+ * and is recorded), process_ocr OCRs a batch, process_finish cleans and
+ * chunks what was not yet, indexes one document and frees its job.  `d`
+ * is the store's record, or NULL for a document the store has not seen.
  */
 struct doc_job;
-struct doc_job *process_begin(struct flow *fl, struct doc_record *d, const struct found_file *f);
+struct doc_job *process_begin(struct flow *fl, struct doc_record *d, struct prepared *p);
 /* Pages of the job that want OCR (to size batches). */
 int process_ocr_pages(const struct flow *fl, const struct doc_job *job);
 void process_ocr(struct flow *fl, struct doc_job **jobs, size_t n);

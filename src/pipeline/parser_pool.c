@@ -1,7 +1,7 @@
 /*
- * See parser_pool.h.  One worker for now, forked on first use and kept for
- * the run: the cost of fork and of a MuPDF context is paid once, not per
- * document.  A request is the detected type and the path; the reply is
+ * See parser_pool.h.  A worker is forked on its slot's first request and
+ * kept for the run: the cost of fork and of a MuPDF context is paid once a
+ * worker, not once a document.  A request is the detected type and the path; the reply is
  * the wire-encoded result (document_wire.h).
  */
 #include "pipeline/parser_pool.h"
@@ -17,7 +17,8 @@
 
 struct parser_pool {
 	const struct config *cfg;
-	struct worker_process worker;
+	struct worker_process *workers;
+	int nworkers;
 };
 
 static void extract_worker_main(int fd, const struct config *cfg, void *arg)
@@ -51,25 +52,38 @@ static void extract_worker_main(int fd, const struct config *cfg, void *arg)
 	extractor_free(ex);
 }
 
-struct parser_pool *parser_pool_new(const struct config *cfg)
+struct parser_pool *parser_pool_new(const struct config *cfg, int nworkers)
 {
 	struct parser_pool *pool = xcalloc(1, sizeof(*pool));
 	pool->cfg = cfg;
-	worker_process_init(&pool->worker, cfg);
+	pool->nworkers = nworkers > 0 ? nworkers : 1;
+	pool->workers = xcalloc((size_t)pool->nworkers, sizeof(*pool->workers));
+	for (int i = 0; i < pool->nworkers; i++)
+		worker_process_init(&pool->workers[i], cfg);
 	return pool;
 }
 
-int parser_pool_extract(struct parser_pool *pool, const char *path, enum doc_type type,
+void parser_pool_start(struct parser_pool *pool)
+{
+	struct strbuf err = STRBUF_INIT;
+	for (int i = 0; i < pool->nworkers; i++)
+		if (!worker_process_running(&pool->workers[i]))
+			worker_process_start(&pool->workers[i], extract_worker_main, NULL, &err);
+	strbuf_release(&err);
+}
+
+int parser_pool_extract(struct parser_pool *pool, int slot, const char *path, enum doc_type type,
 			struct extracted *out, struct strbuf *err)
 {
+	struct worker_process *worker = &pool->workers[slot];
 	struct strbuf request = STRBUF_INIT, reply = STRBUF_INIT;
 	wire_put_u32(&request, (uint32_t)type);
 	wire_put_str(&request, path);
 	int rc = -1;
-	if (!worker_process_running(&pool->worker) &&
-	    worker_process_start(&pool->worker, extract_worker_main, NULL, err))
+	if (!worker_process_running(worker) &&
+	    worker_process_start(worker, extract_worker_main, NULL, err))
 		goto out;
-	rc = worker_process_call(&pool->worker, &request, pool->cfg->ingest.parser_timeout,
+	rc = worker_process_call(worker, &request, pool->cfg->ingest.parser_timeout,
 				 "ingest.parser_timeout", &reply, err);
 	if (!rc)
 		rc = wire_get_extracted(reply.buf, reply.len, out, err);
@@ -83,6 +97,8 @@ void parser_pool_free(struct parser_pool *pool)
 {
 	if (!pool)
 		return;
-	worker_process_stop(&pool->worker);
+	for (int i = 0; i < pool->nworkers; i++)
+		worker_process_stop(&pool->workers[i]);
+	free(pool->workers);
 	free(pool);
 }

@@ -17,12 +17,23 @@
 
 struct parser_pool;
 
-struct parser_pool *parser_pool_new(const struct config *cfg);
+/* `nworkers` workers, each started on its first request. */
+struct parser_pool *parser_pool_new(const struct config *cfg, int nworkers);
+/*
+ * Fork every worker now, best effort (a slot that fails starts on its
+ * first request): call it before starting threads, so that forks happen
+ * while the run has no other thread; only a worker lost mid-run is forked
+ * again from the thread that lost it.
+ */
+void parser_pool_start(struct parser_pool *pool);
 /* Stops the workers (they exit when their socket closes). */
 void parser_pool_free(struct parser_pool *pool);
 
-/* extract_document (extract.h), in a worker. */
-int parser_pool_extract(struct parser_pool *pool, const char *path, enum doc_type type,
+/*
+ * extract_document (extract.h), in worker `slot` (0 to nworkers - 1).
+ * Calls on different slots may run at once, one thread a slot.
+ */
+int parser_pool_extract(struct parser_pool *pool, int slot, const char *path, enum doc_type type,
 			struct extracted *out, struct strbuf *err);
 
 #endif

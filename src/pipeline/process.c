@@ -28,6 +28,7 @@ struct doc_job {
 	struct task_record tasks[NSTAGES];
 	size_t ntasks;
 	struct ocr_input ocr;
+	struct prepared prepared; /* its timings, and its chunks when the workers made them */
 };
 
 /* Times one stage of one document and records its task. */
@@ -53,6 +54,7 @@ static void stage_end(struct flow *fl, struct doc_job *job, struct stage_clock *
 
 static void job_free(struct doc_job *job)
 {
+	prepared_release(&job->prepared);
 	extracted_release(&job->doc);
 	strbuf_release(&job->ocr.error);
 	doc_record_release(&job->fresh);
@@ -78,35 +80,86 @@ static char *default_title(const struct extracted *doc, const char *relpath)
 	return title;
 }
 
-struct doc_job *process_begin(struct flow *fl, struct doc_record *d, const struct found_file *f)
+static struct stage_time time_from(long long started, double t0)
 {
-	struct doc_job *job = xcalloc(1, sizeof(*job));
-	struct strbuf err = STRBUF_INIT;
-	struct stage_clock clock;
+	return (struct stage_time){ started, time_mono() - t0 };
+}
+
+void process_prepare(const struct config *cfg, struct parser_pool *pool, int slot, struct extractor *ex,
+		     struct prepared *p)
+{
 	char why[256];
+	p->type = TYPE_BINARY;
+	strbuf_init(&p->error, 0);
+	flow_crash_point("extract");
+	long long started = time_now_ms();
+	double t0 = time_mono();
+	int rc = detect_file(p->f->path, &p->type, why, sizeof(why));
+	if (rc)
+		strbuf_addstr(&p->error, why);
+	else
+		rc = pool ? parser_pool_extract(pool, slot, p->f->path, p->type, &p->doc, &p->error)
+			  : extract_document(ex, p->f->path, p->type, &p->doc, &p->error);
+	p->extract = time_from(started, t0);
+	p->failed = rc != 0;
+	/* Pages waiting for OCR get their text later: cleaning needs the whole document. */
+	if (p->failed || ocr_pages_wanted(cfg, &p->doc))
+		return;
+	started = time_now_ms();
+	t0 = time_mono();
+	clean_document(&p->doc, cfg, &p->cs);
+	p->clean = time_from(started, t0);
+	started = time_now_ms();
+	t0 = time_mono();
+	chunk_document(&p->doc, cfg, &p->chunks, &p->nchunks);
+	p->chunk = time_from(started, t0);
+	p->chunked = 1;
+}
+
+void prepared_release(struct prepared *p)
+{
+	extracted_release(&p->doc);
+	strbuf_release(&p->error);
+	chunks_free(p->chunks, p->nchunks);
+	p->chunks = NULL;
+	p->nchunks = 0;
+}
+
+/* A stage the workers ran: its time, and its task. */
+static void stage_done(struct flow *fl, struct doc_job *job, enum stage s, struct stage_time t,
+		       enum task_state state, const char *error)
+{
+	fl->stage_seconds[s] += t.seconds;
+	job->tasks[job->ntasks++] = flow_task(fl, job->f->relpath, s, state, t.started, t.seconds * 1000,
+					      error, job->keys);
+}
+
+struct doc_job *process_begin(struct flow *fl, struct doc_record *d, struct prepared *p)
+{
+	const struct found_file *f = p->f;
+	struct doc_job *job = xcalloc(1, sizeof(*job));
 	job->d = d ? d : &job->fresh;
 	job->f = f;
-	job->type = TYPE_BINARY;
+	job->type = p->type;
 	strbuf_init(&job->ocr.error, 0);
 	flow_cache_keys(fl, f->sha256, job->keys);
-
-	stage_start(&clock);
-	int rc = detect_file(f->path, &job->type, why, sizeof(why));
-	if (rc)
-		strbuf_addstr(&err, why);
 	flow_doc_from_file(job->d, f, doc_type_name(job->type));
-	flow_crash_point("extract");
-	if (!rc)
-		rc = fl->parsers ? parser_pool_extract(fl->parsers, f->path, job->type, &job->doc, &err)
-				 : extract_document(fl->ex, f->path, job->type, &job->doc, &err);
-	stage_end(fl, job, &clock, STAGE_EXTRACT, rc ? TASK_FAILED : TASK_COMPLETED,
-		  rc ? err.buf : NULL);
-	if (rc) {
-		job_fail(fl, job, "extract", err.buf);
-		strbuf_release(&err);
+	stage_done(fl, job, STAGE_EXTRACT, p->extract, p->failed ? TASK_FAILED : TASK_COMPLETED,
+		   p->failed ? p->error.buf : NULL);
+	if (p->failed) {
+		job_fail(fl, job, "extract", p->error.buf);
+		prepared_release(p);
 		return NULL;
 	}
-	strbuf_release(&err);
+	/* The job owns what was prepared from here on. */
+	job->doc = p->doc;
+	p->doc = (struct extracted){ 0 };
+	job->prepared = *p;
+	job->prepared.doc = (struct extracted){ 0 };
+	job->prepared.error = (struct strbuf)STRBUF_INIT;
+	strbuf_release(&p->error);
+	p->chunks = NULL;
+	p->nchunks = 0;
 	for (size_t i = 0; i < job->doc.nwarnings; i++)
 		log_event(LOG_WARNING, fl->run_id, f->relpath, "extract", "%s", job->doc.warnings[i]);
 	if (job->doc.repaired)
@@ -212,6 +265,16 @@ static int chunk_is_weak(const struct extracted *doc, const struct chunk *c)
 	return 0;
 }
 
+/* The chunk stage's time: the worker's when it chunked, else since `clock`. */
+static void chunk_stage_end(struct flow *fl, struct doc_job *job, struct stage_clock *clock,
+			    enum task_state state, const char *error)
+{
+	if (job->prepared.chunked)
+		stage_done(fl, job, STAGE_CHUNK, job->prepared.chunk, state, error);
+	else
+		stage_end(fl, job, clock, STAGE_CHUNK, state, error);
+}
+
 void process_finish(struct flow *fl, struct doc_job *job)
 {
 	struct extracted *doc = &job->doc;
@@ -226,24 +289,34 @@ void process_finish(struct flow *fl, struct doc_job *job)
 		job_fail(fl, job, "ocr", job->ocr.error.buf);
 		return;
 	}
-	stage_start(&clock);
 	struct clean_stats cs;
-	clean_document(doc, fl->cfg, &cs);
-	stage_end(fl, job, &clock, STAGE_CLEAN, TASK_COMPLETED, NULL);
+	if (job->prepared.chunked) {
+		cs = job->prepared.cs;
+		chunks = job->prepared.chunks;
+		nchunks = job->prepared.nchunks;
+		job->prepared.chunks = NULL;
+		job->prepared.nchunks = 0;
+		stage_done(fl, job, STAGE_CLEAN, job->prepared.clean, TASK_COMPLETED, NULL);
+	} else {
+		stage_start(&clock);
+		clean_document(doc, fl->cfg, &cs);
+		stage_end(fl, job, &clock, STAGE_CLEAN, TASK_COMPLETED, NULL);
+	}
 
 	stage_start(&clock);
-	chunk_document(doc, fl->cfg, &chunks, &nchunks);
+	if (!job->prepared.chunked)
+		chunk_document(doc, fl->cfg, &chunks, &nchunks);
 	int waiting = 0;
 	for (size_t p = 0; p < doc->npages; p++)
 		waiting += doc->pages[p].method == PAGE_NEEDS_OCR;
 	if (!nchunks && !waiting) {
 		const char *msg = "no text found: the document is empty or holds only whitespace";
-		stage_end(fl, job, &clock, STAGE_CHUNK, TASK_FAILED, msg);
+		chunk_stage_end(fl, job, &clock, TASK_FAILED, msg);
 		chunks_free(chunks, nchunks);
 		job_fail(fl, job, "chunk", msg);
 		return;
 	}
-	stage_end(fl, job, &clock, STAGE_CHUNK, TASK_COMPLETED, NULL);
+	chunk_stage_end(fl, job, &clock, TASK_COMPLETED, NULL);
 
 	/* index: the document, its pages and chunks replace the old ones at once */
 	stage_start(&clock);

@@ -21,6 +21,7 @@
 #include "core/xalloc.h"
 #include "pipeline/collect.h"
 #include "pipeline/extract.h"
+#include "pipeline/prepare_ahead.h"
 
 
 /* --- matching what is on disk with what the store knows ------------------ */
@@ -149,6 +150,49 @@ static void batch_add(struct flow *fl, struct batch *b, struct doc_job *job)
 		batch_flush(fl, b);
 }
 
+/* The new and changed files, with their records (NULL: not in the store yet). */
+struct todo {
+	struct doc_record **records;
+	struct prepared *files;
+	size_t n, alloc_records, alloc_files;
+};
+
+static void todo_add(struct todo *t, struct doc_record *d, const struct found_file *f)
+{
+	ALLOC_GROW(t->records, t->n + 1, t->alloc_records);
+	ALLOC_GROW(t->files, t->n + 1, t->alloc_files);
+	t->records[t->n] = d;
+	t->files[t->n] = (struct prepared){ .f = f };
+	t->n++;
+}
+
+/*
+ * Prepared on every worker, taken in order here, the one writer: each goes
+ * on through OCR (in batches) and into the store as one transaction.
+ */
+static void process_todo(struct flow *fl, struct todo *t, int nthreads)
+{
+	struct prepare_ahead *pa = NULL;
+	if (t->n) {
+		if (fl->parsers)
+			parser_pool_start(fl->parsers);
+		pa = prepare_ahead_start(fl->cfg, fl->parsers, nthreads, t->files, t->n);
+	}
+	struct batch batch = { 0 };
+	for (size_t i = 0; i < t->n; i++) {
+		struct doc_job *job = process_begin(fl, t->records[i], prepare_ahead_take(pa, i));
+		if (job)
+			batch_add(fl, &batch, job);
+		else
+			progress_document_done(fl->progress);
+	}
+	batch_flush(fl, &batch);
+	free(batch.jobs);
+	prepare_ahead_finish(pa);
+	free(t->records);
+	free(t->files);
+}
+
 static int root_scanned(const struct scan *scan, const char *root)
 {
 	for (size_t i = 0; i < scan->nroots; i++)
@@ -212,12 +256,13 @@ int pipeline_run(struct store *st, const struct config *cfg, const struct run_op
 	}
 	fl.stage_seconds[NSTAGES] = scan.seconds;
 	known_index(&known);
-	fl.ex = extractor_new(cfg);
+	int nthreads = ingest_thread_count(cfg);
 	if (!strcmp(cfg->ingest.isolate, "true"))
-		fl.parsers = parser_pool_new(cfg);
+		fl.parsers = parser_pool_new(cfg, nthreads);
 	fl.progress = progress_new(scan.n);
 
-	struct batch batch = { 0 };
+	/* What each file needs is decided first, in order; then the new and changed ones are prepared. */
+	struct todo todo = { 0 };
 	for (size_t i = 0; i < scan.n; i++) {
 		struct found_file *f = &scan.files[i];
 		struct doc_record *d = known_find(&known, f->root, f->relpath);
@@ -264,14 +309,9 @@ int pipeline_run(struct store *st, const struct config *cfg, const struct run_op
 			fl.stats.docs_new++;
 		else
 			fl.stats.docs_changed++;
-		struct doc_job *job = process_begin(&fl, d, f);
-		if (job)
-			batch_add(&fl, &batch, job);
-		else
-			progress_document_done(fl.progress);
+		todo_add(&todo, d, f);
 	}
-	batch_flush(&fl, &batch);
-	free(batch.jobs);
+	process_todo(&fl, &todo, nthreads);
 	progress_free(fl.progress);
 	fl.progress = NULL;
 	if (fl.ncached && store_tasks_add(st, fl.cached, fl.ncached, err)) {

@@ -1,0 +1,141 @@
+/*
+ * See prepare_ahead.h.  Each thread claims the next file not yet claimed,
+ * unless that would put it more than the window past the taker; the taker
+ * waits for its file to be done.
+ */
+#include "pipeline/prepare_ahead.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "core/xalloc.h"
+#include "pipeline/extract.h"
+
+/* Files ready ahead of the taker, per thread: enough to ride out a slow one. */
+#define WINDOW_PER_THREAD 4
+
+struct prepare_ahead {
+	const struct config *cfg;
+	struct parser_pool *pool;
+	struct prepared *files;
+	unsigned char *done;
+	size_t n, claimed, taken, window;
+	int stopping;
+	pthread_mutex_t lock;
+	pthread_cond_t ready, room;
+	struct preparer {
+		struct prepare_ahead *pa;
+		int slot;
+		pthread_t thread;
+		int started;
+	} * threads;
+	int nthreads;
+};
+
+int ingest_thread_count(const struct config *cfg)
+{
+	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+	return cfg->ingest.threads ? (int)cfg->ingest.threads : (int)(cores > 0 ? cores : 1);
+}
+
+/* The next file this thread may prepare, or n when there is none left. */
+static size_t claim(struct prepare_ahead *pa)
+{
+	pthread_mutex_lock(&pa->lock);
+	while (!pa->stopping && pa->claimed < pa->n && pa->claimed >= pa->taken + pa->window)
+		pthread_cond_wait(&pa->room, &pa->lock);
+	size_t i = pa->stopping || pa->claimed >= pa->n ? pa->n : pa->claimed++;
+	pthread_mutex_unlock(&pa->lock);
+	return i;
+}
+
+static void *prepare_thread(void *arg)
+{
+	struct preparer *me = arg;
+	struct prepare_ahead *pa = me->pa;
+	struct extractor *ex = pa->pool ? NULL : extractor_new(pa->cfg);
+	size_t i;
+	while ((i = claim(pa)) < pa->n) {
+		process_prepare(pa->cfg, pa->pool, me->slot, ex, &pa->files[i]);
+		pthread_mutex_lock(&pa->lock);
+		pa->done[i] = 1;
+		pthread_cond_broadcast(&pa->ready);
+		pthread_mutex_unlock(&pa->lock);
+	}
+	extractor_free(ex);
+	return NULL;
+}
+
+struct prepare_ahead *prepare_ahead_start(const struct config *cfg, struct parser_pool *pool,
+					  int nthreads, struct prepared *files, size_t n)
+{
+	struct prepare_ahead *pa = xcalloc(1, sizeof(*pa));
+	pa->cfg = cfg;
+	pa->pool = pool;
+	pa->files = files;
+	pa->n = n;
+	pa->done = xcalloc(n + 1, 1);
+	pa->nthreads = pool && nthreads > 0 ? nthreads : 1;
+	pa->window = (size_t)pa->nthreads * WINDOW_PER_THREAD;
+	pthread_mutex_init(&pa->lock, NULL);
+	pthread_cond_init(&pa->ready, NULL);
+	pthread_cond_init(&pa->room, NULL);
+	pa->threads = xcalloc((size_t)pa->nthreads, sizeof(*pa->threads));
+	for (int t = 0; t < pa->nthreads; t++) {
+		pa->threads[t] = (struct preparer){ .pa = pa, .slot = t };
+		pa->threads[t].started = !pthread_create(&pa->threads[t].thread, NULL, prepare_thread,
+							 &pa->threads[t]);
+	}
+	/* Not one thread could start: prepare on the taker's thread instead (take). */
+	return pa;
+}
+
+static int any_thread(const struct prepare_ahead *pa)
+{
+	for (int t = 0; t < pa->nthreads; t++)
+		if (pa->threads[t].started)
+			return 1;
+	return 0;
+}
+
+struct prepared *prepare_ahead_take(struct prepare_ahead *pa, size_t i)
+{
+	if (!any_thread(pa)) {
+		struct preparer self = { .pa = pa, .slot = 0 };
+		struct extractor *ex = pa->pool ? NULL : extractor_new(pa->cfg);
+		process_prepare(pa->cfg, pa->pool, self.slot, ex, &pa->files[i]);
+		extractor_free(ex);
+		pa->taken = i + 1;
+		return &pa->files[i];
+	}
+	pthread_mutex_lock(&pa->lock);
+	while (!pa->done[i])
+		pthread_cond_wait(&pa->ready, &pa->lock);
+	pa->taken = i + 1;
+	pthread_cond_broadcast(&pa->room);
+	pthread_mutex_unlock(&pa->lock);
+	return &pa->files[i];
+}
+
+void prepare_ahead_finish(struct prepare_ahead *pa)
+{
+	if (!pa)
+		return;
+	pthread_mutex_lock(&pa->lock);
+	pa->stopping = 1;
+	pthread_cond_broadcast(&pa->room);
+	pthread_mutex_unlock(&pa->lock);
+	for (int t = 0; t < pa->nthreads; t++)
+		if (pa->threads[t].started)
+			pthread_join(pa->threads[t].thread, NULL);
+	for (size_t i = pa->taken; i < pa->n; i++)
+		if (pa->done[i])
+			prepared_release(&pa->files[i]);
+	pthread_mutex_destroy(&pa->lock);
+	pthread_cond_destroy(&pa->ready);
+	pthread_cond_destroy(&pa->room);
+	free(pa->threads);
+	free(pa->done);
+	free(pa);
+}

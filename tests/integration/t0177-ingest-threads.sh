@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Documents are prepared (extracted, cleaned, chunked) on ingest.threads
+# parser workers at once, and saved by one writer in the order of the
+# scan (issue 14): whatever the number of workers, and in the run's own
+# process, the store holds the same documents, ids, chunks, offsets and
+# tasks; a worker that crashes fails its own document only; no worker
+# outlives the run.
+. "$(dirname "$0")/lib.sh"
+in="$scratch/in"
+sample_inbox "$in" images md notes pdf scans web
+
+# dump DATA: what a run leaves, ids included (and the per-stage task counts)
+dump() {
+	sql "$1" "SELECT d.id, d.relpath, d.type, d.status, d.pages, d.pages_needing_ocr, d.chunks, d.chars,
+			 d.sha256, d.language, d.title, d.error FROM documents d ORDER BY d.id"
+	sql "$1" "SELECT c.id, c.doc_id, c.seq, c.page_start, c.page_end, c.char_start, c.char_end,
+			 c.heading, c.low_confidence, c.text FROM chunks c ORDER BY c.id"
+	sql "$1" "SELECT d.relpath, p.page_no, p.method, p.chars FROM pages p JOIN documents d ON d.id = p.doc_id
+		  ORDER BY d.relpath, p.page_no"
+	sql "$1" "SELECT stage, state, count(*) FROM tasks GROUP BY 1, 2 ORDER BY 1, 2"
+}
+
+for threads in 1 4; do
+	rg "$scratch/t$threads" -c ingest.threads=$threads run --inbox "$in" >"$scratch/out$threads" 2>&1
+	equals "a run on $threads worker(s) completes" "$?" "0"
+done
+rg "$scratch/inproc" -c ingest.isolate=false run --inbox "$in" >/dev/null 2>&1
+equals "a run in the run's own process completes" "$?" "0"
+one=$(dump "$scratch/t1")
+check "the store holds every sample document" test "$(sql "$scratch/t1" "SELECT count(*) FROM documents WHERE status = 'indexed'")" -ge 29
+equals "4 workers store what 1 does, ids and offsets included" "$(dump "$scratch/t4" | sha256sum)" "$(sha256sum <<<"$one")"
+equals "and so does the run's own process" "$(dump "$scratch/inproc" | sha256sum)" "$(sha256sum <<<"$one")"
+equals "the same release is published" "$(sql "$scratch/t4" "SELECT chunks, documents FROM releases WHERE state = 'production'")" \
+	"$(sql "$scratch/t1" "SELECT chunks, documents FROM releases WHERE state = 'production'")"
+
+# A crash in one worker among three fails that document and no other.
+text="$scratch/text"
+sample_inbox "$text" md notes pdf web
+crash() {
+	RAGOPS_PARSER_FAULT="segv:objectifs-et-focales.pdf,abort:raw-vs-jpeg.md" \
+		rg "$1" -c validate.golden= -c ingest.threads="$2" run --inbox "$text" >"$scratch/crash-out" 2>&1 &
+	local pid=$!
+	wait $pid
+	rc=$?
+	# Workers are forks of the run: after it, none may be left.
+	left=$(pgrep -f -- "--data $1" | wc -l)
+}
+crash "$scratch/c3" 3
+equals "with two parsers crashing, the run completes with failures" "$rc" "1"
+equals "no worker outlives the run" "$left" "0"
+equals "exactly those two fail" "$(sql "$scratch/c3" "SELECT relpath FROM documents WHERE status = 'failed' ORDER BY 1" | tr '\n' ' ')" \
+	"md/raw-vs-jpeg.md pdf/objectifs-et-focales.pdf "
+crash "$scratch/c1" 1
+equals "as on one worker" "$(dump "$scratch/c3" | sha256sum)" "$(dump "$scratch/c1" | sha256sum)"
+finish
