@@ -72,6 +72,11 @@ void parser_pool_start(struct parser_pool *pool)
 	strbuf_release(&err);
 }
 
+int parser_pool_ready(struct parser_pool *pool, int slot)
+{
+	return worker_process_running(&pool->workers[slot]);
+}
+
 int parser_pool_extract(struct parser_pool *pool, int slot, const char *path, enum doc_type type,
 			struct extracted *out, struct strbuf *err)
 {

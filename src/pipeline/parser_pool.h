@@ -20,18 +20,21 @@ struct parser_pool;
 /* `nworkers` workers, each started on its first request. */
 struct parser_pool *parser_pool_new(const struct config *cfg, int nworkers);
 /*
- * Fork every worker now, best effort (a slot that fails starts on its
- * first request): call it before starting threads, so that forks happen
- * while the run has no other thread; only a worker lost mid-run is forked
- * again from the thread that lost it.
+ * Fork every worker not running, best effort.  Only while no other thread
+ * of the run is inside a library: a child forked while another thread
+ * holds a lock (an allocator's) can hang for ever on it.
  */
 void parser_pool_start(struct parser_pool *pool);
+/* Whether slot's worker is running (one killed between requests is reaped here). */
+int parser_pool_ready(struct parser_pool *pool, int slot);
 /* Stops the workers (they exit when their socket closes). */
 void parser_pool_free(struct parser_pool *pool);
 
 /*
  * extract_document (extract.h), in worker `slot` (0 to nworkers - 1).
- * Calls on different slots may run at once, one thread a slot.
+ * Calls on different slots may run at once, one thread a slot, on slots
+ * that are ready: a slot not ready is started here, which only a run
+ * with no other thread may do (see parser_pool_start).
  */
 int parser_pool_extract(struct parser_pool *pool, int slot, const char *path, enum doc_type type,
 			struct extracted *out, struct strbuf *err);

@@ -2,6 +2,12 @@
  * See prepare_ahead.h.  Each thread claims the next file not yet claimed,
  * unless that would put it more than the window past the taker; the taker
  * waits for its file to be done.
+ *
+ * A thread whose worker was lost (a parser crash) does not fork a new one:
+ * a fork while another thread holds a lock inside a library can leave the
+ * child hung on it for ever (seen with ASan's allocator).  It asks, and
+ * waits; the taker stops the others from claiming, waits until none is
+ * preparing, then forks the missing workers itself and lets them go.
  */
 #include "pipeline/prepare_ahead.h"
 
@@ -22,6 +28,8 @@ struct prepare_ahead {
 	unsigned char *done;
 	size_t n, claimed, taken, window;
 	int stopping;
+	int busy;         /* threads preparing a file now */
+	int want_workers; /* threads waiting for a new worker */
 	pthread_mutex_t lock;
 	pthread_cond_t ready, room;
 	struct preparer {
@@ -43,11 +51,38 @@ int ingest_thread_count(const struct config *cfg)
 static size_t claim(struct prepare_ahead *pa)
 {
 	pthread_mutex_lock(&pa->lock);
-	while (!pa->stopping && pa->claimed < pa->n && pa->claimed >= pa->taken + pa->window)
+	while (!pa->stopping && pa->claimed < pa->n &&
+	       (pa->want_workers || pa->claimed >= pa->taken + pa->window))
 		pthread_cond_wait(&pa->room, &pa->lock);
 	size_t i = pa->stopping || pa->claimed >= pa->n ? pa->n : pa->claimed++;
+	pa->busy += i < pa->n;
 	pthread_mutex_unlock(&pa->lock);
 	return i;
+}
+
+/* Wait for the taker to fork this thread's worker again; 0 when it did, -1 when stopping. */
+static int wait_for_worker(struct prepare_ahead *pa, int slot)
+{
+	pthread_mutex_lock(&pa->lock);
+	pa->busy--;
+	pa->want_workers++;
+	pthread_cond_broadcast(&pa->ready);
+	while (!pa->stopping && !parser_pool_ready(pa->pool, slot))
+		pthread_cond_wait(&pa->room, &pa->lock);
+	pa->want_workers--;
+	pa->busy++;
+	int rc = pa->stopping ? -1 : 0;
+	pthread_mutex_unlock(&pa->lock);
+	return rc;
+}
+
+/* With the lock held: fork the workers asked for once no thread prepares. */
+static void restart_workers(struct prepare_ahead *pa)
+{
+	if (!pa->want_workers || pa->busy)
+		return;
+	parser_pool_start(pa->pool);
+	pthread_cond_broadcast(&pa->room);
 }
 
 static void *prepare_thread(void *arg)
@@ -57,8 +92,11 @@ static void *prepare_thread(void *arg)
 	struct extractor *ex = pa->pool ? NULL : extractor_new(pa->cfg);
 	size_t i;
 	while ((i = claim(pa)) < pa->n) {
+		if (pa->pool && !parser_pool_ready(pa->pool, me->slot) && wait_for_worker(pa, me->slot))
+			break;
 		process_prepare(pa->cfg, pa->pool, me->slot, ex, &pa->files[i]);
 		pthread_mutex_lock(&pa->lock);
+		pa->busy--;
 		pa->done[i] = 1;
 		pthread_cond_broadcast(&pa->ready);
 		pthread_mutex_unlock(&pa->lock);
@@ -110,8 +148,12 @@ struct prepared *prepare_ahead_take(struct prepare_ahead *pa, size_t i)
 		return &pa->files[i];
 	}
 	pthread_mutex_lock(&pa->lock);
-	while (!pa->done[i])
+	for (;;) {
+		restart_workers(pa);
+		if (pa->done[i])
+			break;
 		pthread_cond_wait(&pa->ready, &pa->lock);
+	}
 	pa->taken = i + 1;
 	pthread_cond_broadcast(&pa->room);
 	pthread_mutex_unlock(&pa->lock);
