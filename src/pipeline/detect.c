@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static const unsigned char *memmem_ci(const unsigned char *hay, size_t n, const char *needle)
@@ -98,9 +99,16 @@ const char *doc_type_name(enum doc_type type)
 int detect_file(const char *path, enum doc_type *type, char *why, size_t whylen)
 {
 	unsigned char head[DETECT_HEAD_BYTES];
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* Not blocking: a file swapped for a FIFO since collect would hang the run here. */
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0) {
 		snprintf(why, whylen, "cannot open: %s", strerror(errno));
+		return -1;
+	}
+	struct stat st;
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+		close(fd);
+		snprintf(why, whylen, "no longer a regular file (replaced since it was collected)");
 		return -1;
 	}
 	ssize_t n = read(fd, head, sizeof(head));

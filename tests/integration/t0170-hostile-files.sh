@@ -78,4 +78,17 @@ rg "$d" run --inbox "$in" >/dev/null 2>&1
 contains "the next run indexes the file as it is" "$(rg "$d" search marronnier)" "arbre.txt"
 lacks "the text it never settled on is not indexed" "$(rg "$d" search platane 2>&1)" "arbre.txt"
 
+# --- a file swapped for a FIFO after collect: it fails, the run does not hang ---
+d=$(new_data fifo)
+in="$scratch/in-fifo"
+sample_inbox "$in" notes
+echo "Le collodion humide se coule sur une plaque de verre." >"$in/collodion.txt"
+RAGOPS_PAUSE_AT=extract timeout -s KILL 60 "$RAGOPS" --data "$d" -c validate.golden= run --inbox "$in" \
+	>"$scratch/out" 2>"$scratch/err" &
+pid=$!
+sleep 1
+rm "$in/collodion.txt" && mkfifo "$in/collodion.txt"
+wait $pid
+equals "a file swapped for a FIFO fails its document, the run ends (exit 1; 137 when it hung)" "$?" "1"
+contains "naming why" "$(cat "$scratch/err")" "collodion.txt: extract: no longer a regular file"
 finish
