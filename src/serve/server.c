@@ -52,6 +52,7 @@ struct pending {
 		size_t n, alloc;
 	} headers, args;
 	struct reply rp;
+	int late;                    /* begun after the stop signal: refused */
 	int answered;                /* rp is ready: send it */
 	int short_of_memory;         /* when it came: what was in flight then completes */
 	struct MHD_Connection *conn; /* suspended while a handler thread answers */
@@ -381,6 +382,8 @@ static enum MHD_Result send_reply(struct server *srv, struct MHD_Connection *con
 	for (int i = 0; i < rp->nheaders; i++)
 		MHD_add_response_header(resp, rp->headers[i].name, rp->headers[i].value);
 	/* The dashboard's own scripts only; no framing, no sniffing, no referrer. */
+	if (srv->draining)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
 	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
 	MHD_add_response_header(resp, "X-Frame-Options", "DENY");
 	MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
@@ -568,6 +571,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		pd = xcalloc(1, sizeof(*pd));
 		http_stats_begin(srv->stats);
 		pd->short_of_memory = short_of_memory;
+		pd->late = srv->draining;
 		strbuf_init(&pd->body, 0);
 		pd->started = time_mono();
 		pd->route = ROUTE_UNMATCHED;
@@ -621,6 +625,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		.nargs = pd->args.n,
 		.short_of_memory = pd->short_of_memory,
 	};
+	if (pd->late) {
+		/* A keep-alive client would keep a stopping server up for ever: it goes elsewhere. */
+		reply_error(&pd->rp, 503, NULL, "the server is stopping: ask again on a new connection");
+		reply_header(&pd->rp, "Retry-After", "1");
+		return send_reply(srv, conn, &pd->rp, pd);
+	}
 	if (!answered_inline(&pd->rq) && queue_request(srv, conn, pd))
 		return MHD_YES;
 	pd->route = server_handle(srv, &pd->rq, &pd->rp);
@@ -659,7 +669,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 /*
  * Stop taking connections, then let the requests already read end (queued,
  * being answered or being sent): a client whose request reached the server
- * gets its reply.  Each is bounded already (answer.timeout while an
+ * gets its reply, with "Connection: close"; a request begun after the
+ * signal on an open connection gets 503 and Retry-After.  Each is bounded already (answer.timeout while an
  * endpoint answers it, serve.timeout while its reply waits on the client).
  * A second signal ends the process there and then, as a crash would: what
  * a handler was writing is rolled back by SQLite, and no client was told
@@ -668,6 +679,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
  */
 static void drain(struct server *srv, struct MHD_Daemon *d, const sigset_t *stop, int *listen_fd)
 {
+	srv->draining = 1;
 	*listen_fd = MHD_quiesce_daemon(d);
 	unsigned left = http_stats_in_progress(srv->stats);
 	if (left)

@@ -6,6 +6,7 @@
 #define SERVE_SERVER_STATE_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <sys/types.h>
 
 #include "core/config.h"
@@ -39,7 +40,8 @@ struct server {
 	pthread_mutex_t jobs_lock; /* guards the queue, jobs_stopping and nhandlers */
 	pthread_cond_t jobs_ready; /* a request was queued, or stopping */
 	struct pending *jobs_head, *jobs_tail;
-	int jobs_stopping; /* queue no more: answer on libmicrohttpd's thread */
+	int jobs_stopping;    /* queue no more: answer on libmicrohttpd's thread */
+	_Atomic int draining; /* stopping: requests begun since are refused, connections closed */
 	pthread_t *handlers;
 	unsigned nhandlers;                     /* 0: not started (tests call server_handle) */
 	pthread_mutex_t policy_lock;            /* guards the three below */

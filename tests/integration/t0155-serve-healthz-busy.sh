@@ -124,6 +124,52 @@ equals "after answering them all" "$(cat "$scratch/asks")" "502 502 502 502"
 contains "it says it answers them first" "$(cat "$SERVE_LOG")" "answering the 4 requests in progress"
 lacks "no sanitizer report" "$(cat "$SERVE_LOG")" "Sanitizer"
 
+# Keep-alive clients posting feedback back to back do not keep a stopping
+# server up: a request begun after the signal gets 503 and the connection
+# is closed; every 201 they got is a stored row.
+serve_start "$d" -c serve.rate_limit=0 || { not_ok "the server starts for the keep-alive clients"; finish; exit 1; }
+rows_before=$(sql "$d" "SELECT count(*) FROM feedback")
+python3 - "$SERVE_URL" "$scratch/keepalive" <<'PY' &
+import http.client, json, sys, threading, time, urllib.parse
+u = urllib.parse.urlparse(sys.argv[1])
+created, refused, last, lock = [0], [0], [0.0], threading.Lock()
+end = time.time() + 15
+def client(i):
+    c = http.client.HTTPConnection(u.hostname, u.port, timeout=10)
+    for k in range(1000000):
+        if time.time() > end:
+            return
+        try:
+            c.request("POST", "/api/feedback", json.dumps({"rating": 4, "question": "q?", "answer": "a.",
+                      "feedback_text": "keepalive-%d-%d" % (i, k)}), {"Content-Type": "application/json"})
+            r = c.getresponse(); r.read()
+        except Exception:
+            return
+        with lock:
+            created[0] += r.status == 201
+            if r.status == 201:
+                last[0] = time.time()
+            refused[0] += r.status == 503 and r.getheader("Connection") == "close"
+        if r.status != 201:
+            return
+ts = [threading.Thread(target=client, args=(i,)) for i in range(4)]
+[t.start() for t in ts]
+[t.join() for t in ts]
+open(sys.argv[2], "w").write("%d %d %.3f" % (created[0], refused[0], last[0]))
+PY
+clients=$!
+sleep 2
+signalled=$(date +%s.%N)
+serve_stop
+equals "with keep-alive clients posting, the stop exits 0" "$?" "0"
+wait $clients
+read -r created refused last <"$scratch/keepalive"
+echo "# keep-alive clients: $created feedback acknowledged, $refused requests refused with Connection: close"
+check "they were served before the signal" test "$created" -gt 0
+# Before: they were served until they stopped by themselves (31,264 rows written after the signal).
+equals "no feedback is taken a second after the signal" "$(python3 -c "print($last - $signalled < 1)")" "True"
+equals "every 201 is a stored row" "$(sql "$d" "SELECT count(*) - $rows_before FROM feedback")" "$created"
+
 # A second signal does not wait: the question the endpoint holds is cut.
 serve_start "$d" -c serve.threads=2 -c serve.rate_limit=0 -c answer.answerer=openai -c answer.model=stub \
 	-c answer.retries=0 -c answer.url="http://127.0.0.1:$stub_port/v1" ||
