@@ -30,6 +30,7 @@ struct prepare_ahead {
 	int stopping;
 	int busy;         /* threads preparing a file now */
 	int want_workers; /* threads waiting for a new worker */
+	int paused;       /* by the taker: claim nothing */
 	pthread_mutex_t lock;
 	pthread_cond_t ready, room;
 	struct preparer {
@@ -52,7 +53,7 @@ static size_t claim(struct prepare_ahead *pa)
 {
 	pthread_mutex_lock(&pa->lock);
 	while (!pa->stopping && pa->claimed < pa->n &&
-	       (pa->want_workers || pa->claimed >= pa->taken + pa->window))
+	       (pa->want_workers || pa->paused || pa->claimed >= pa->taken + pa->window))
 		pthread_cond_wait(&pa->room, &pa->lock);
 	size_t i = pa->stopping || pa->claimed >= pa->n ? pa->n : pa->claimed++;
 	pa->busy += i < pa->n;
@@ -158,6 +159,27 @@ struct prepared *prepare_ahead_take(struct prepare_ahead *pa, size_t i)
 	pthread_cond_broadcast(&pa->room);
 	pthread_mutex_unlock(&pa->lock);
 	return &pa->files[i];
+}
+
+void prepare_ahead_pause(struct prepare_ahead *pa)
+{
+	if (!pa || !any_thread(pa))
+		return;
+	pthread_mutex_lock(&pa->lock);
+	pa->paused = 1;
+	while (pa->busy)
+		pthread_cond_wait(&pa->ready, &pa->lock);
+	pthread_mutex_unlock(&pa->lock);
+}
+
+void prepare_ahead_resume(struct prepare_ahead *pa)
+{
+	if (!pa || !any_thread(pa))
+		return;
+	pthread_mutex_lock(&pa->lock);
+	pa->paused = 0;
+	pthread_cond_broadcast(&pa->room);
+	pthread_mutex_unlock(&pa->lock);
 }
 
 void prepare_ahead_finish(struct prepare_ahead *pa)

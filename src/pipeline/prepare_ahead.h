@@ -24,6 +24,12 @@ struct prepare_ahead *prepare_ahead_start(const struct config *cfg, struct parse
 					  int nthreads, struct prepared *files, size_t n);
 /* Wait until file `i` is prepared (take them in order, each once) and return it. */
 struct prepared *prepare_ahead_take(struct prepare_ahead *pa, size_t i);
+/*
+ * Let no thread start a file, and wait until none is preparing one; then
+ * resume.  For the taker, around work that forks (OCR workers).  NULL: nothing.
+ */
+void prepare_ahead_pause(struct prepare_ahead *pa);
+void prepare_ahead_resume(struct prepare_ahead *pa);
 /* Stop the threads (what was not taken is released) and free. */
 void prepare_ahead_finish(struct prepare_ahead *pa);
 

@@ -111,6 +111,7 @@ struct batch {
 	struct doc_job **jobs;
 	size_t n, alloc;
 	int pages;
+	struct prepare_ahead *preparing; /* paused while OCR forks its workers */
 };
 
 /*
@@ -131,7 +132,12 @@ static void crash_point(void)
 
 static void batch_flush(struct flow *fl, struct batch *b)
 {
+	/* OCR forks its workers: no thread may then be inside a library (an allocator's lock). */
+	if (b->pages)
+		prepare_ahead_pause(b->preparing);
 	process_ocr(fl, b->jobs, b->n);
+	if (b->pages)
+		prepare_ahead_resume(b->preparing);
 	for (size_t i = 0; i < b->n; i++) {
 		process_finish(fl, b->jobs[i]);
 		progress_document_done(fl->progress);
@@ -178,7 +184,7 @@ static void process_todo(struct flow *fl, struct todo *t, int nthreads)
 			parser_pool_start(fl->parsers);
 		pa = prepare_ahead_start(fl->cfg, fl->parsers, nthreads, t->files, t->n);
 	}
-	struct batch batch = { 0 };
+	struct batch batch = { .preparing = pa };
 	for (size_t i = 0; i < t->n; i++) {
 		struct doc_job *job = process_begin(fl, t->records[i], prepare_ahead_take(pa, i));
 		if (job)
