@@ -40,6 +40,7 @@ struct prepare_ahead {
 		int started;
 	} * threads;
 	int nthreads;
+	struct extractor *ex; /* the taker's own, when no thread prepares */
 };
 
 int ingest_thread_count(const struct config *cfg)
@@ -121,7 +122,8 @@ struct prepare_ahead *prepare_ahead_start(const struct config *cfg, struct parse
 	pthread_cond_init(&pa->ready, NULL);
 	pthread_cond_init(&pa->room, NULL);
 	pa->threads = xcalloc((size_t)pa->nthreads, sizeof(*pa->threads));
-	for (int t = 0; t < pa->nthreads; t++) {
+	/* One worker: prepared on the taker's thread, as a run always did. */
+	for (int t = 0; t < pa->nthreads && pa->nthreads > 1; t++) {
 		pa->threads[t] = (struct preparer){ .pa = pa, .slot = t };
 		pa->threads[t].started = !pthread_create(&pa->threads[t].thread, NULL, prepare_thread,
 							 &pa->threads[t]);
@@ -141,10 +143,9 @@ static int any_thread(const struct prepare_ahead *pa)
 struct prepared *prepare_ahead_take(struct prepare_ahead *pa, size_t i)
 {
 	if (!any_thread(pa)) {
-		struct preparer self = { .pa = pa, .slot = 0 };
-		struct extractor *ex = pa->pool ? NULL : extractor_new(pa->cfg);
-		process_prepare(pa->cfg, pa->pool, self.slot, ex, &pa->files[i]);
-		extractor_free(ex);
+		if (!pa->pool && !pa->ex)
+			pa->ex = extractor_new(pa->cfg);
+		process_prepare(pa->cfg, pa->pool, 0, pa->ex, &pa->files[i]);
 		pa->taken = i + 1;
 		return &pa->files[i];
 	}
@@ -199,6 +200,7 @@ void prepare_ahead_finish(struct prepare_ahead *pa)
 	pthread_mutex_destroy(&pa->lock);
 	pthread_cond_destroy(&pa->ready);
 	pthread_cond_destroy(&pa->room);
+	extractor_free(pa->ex);
 	free(pa->threads);
 	free(pa->done);
 	free(pa);
