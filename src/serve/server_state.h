@@ -89,4 +89,7 @@ struct reply;
 pid_t server_job_start(struct server_ctx *ctx, char *const *argv, const char *log_name, pid_t *slot,
 		       struct reply *rp);
 
+/* 413, naming serve.max_body: for a body refused as it comes or once read. */
+void reply_too_large(struct server *srv, struct reply *rp);
+
 #endif
