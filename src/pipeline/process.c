@@ -151,15 +151,11 @@ struct doc_job *process_begin(struct flow *fl, struct doc_record *d, struct prep
 		prepared_release(p);
 		return NULL;
 	}
-	/* The job owns what was prepared from here on. */
-	job->doc = p->doc;
-	p->doc = (struct extracted){ 0 };
+	/* The job owns what was prepared from here on; its text moves to job->doc. */
 	job->prepared = *p;
+	*p = (struct prepared){ .f = f };
+	job->doc = job->prepared.doc;
 	job->prepared.doc = (struct extracted){ 0 };
-	job->prepared.error = (struct strbuf)STRBUF_INIT;
-	strbuf_release(&p->error);
-	p->chunks = NULL;
-	p->nchunks = 0;
 	for (size_t i = 0; i < job->doc.nwarnings; i++)
 		log_event(LOG_WARNING, fl->run_id, f->relpath, "extract", "%s", job->doc.warnings[i]);
 	if (job->doc.repaired)
