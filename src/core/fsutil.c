@@ -172,20 +172,13 @@ void file_stamp_from(struct file_stamp *stamp, const struct stat *st)
 	stamp->ctime_ns = (long long)st->st_ctim.tv_sec * 1000000000LL + st->st_ctim.tv_nsec;
 }
 
-int file_stamp_check(const char *path, const struct file_stamp *was, struct strbuf *why)
+int file_stamp_compare(const struct file_stamp *now, const struct file_stamp *was, struct strbuf *why)
 {
-	struct stat st;
-	struct file_stamp now;
-	if (stat(path, &st)) {
-		strbuf_addf(why, "the file is gone (%s)", strerror(errno));
-		return 1;
-	}
-	file_stamp_from(&now, &st);
-	if (now.dev != was->dev || now.ino != was->ino)
+	if (now->dev != was->dev || now->ino != was->ino)
 		strbuf_addstr(why, "the file was replaced by another one");
-	else if (now.size != was->size)
-		strbuf_addf(why, "its size went from %lld to %lld bytes", was->size, now.size);
-	else if (now.mtime_ns != was->mtime_ns || now.ctime_ns != was->ctime_ns)
+	else if (now->size != was->size)
+		strbuf_addf(why, "its size went from %lld to %lld bytes", was->size, now->size);
+	else if (now->mtime_ns != was->mtime_ns || now->ctime_ns != was->ctime_ns)
 		strbuf_addstr(why, "it was written to");
 	else
 		return 0;

@@ -37,8 +37,8 @@ struct file_stamp {
 };
 struct stat;
 void file_stamp_from(struct file_stamp *stamp, const struct stat *st);
-/* 0 when `path` still has this stamp; otherwise 1 with what changed in `why`. */
-int file_stamp_check(const char *path, const struct file_stamp *was, struct strbuf *why);
+/* 0 when `now` is the stamp `was`; otherwise 1 with what changed in `why`. */
+int file_stamp_compare(const struct file_stamp *now, const struct file_stamp *was, struct strbuf *why);
 
 /* "12.3 KB", "4.0 MB": for messages. */
 void format_size(char *out, size_t outlen, double bytes);

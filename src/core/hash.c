@@ -50,14 +50,10 @@ void sha256_hex(const void *data, size_t len, char out[SHA256_HEX_LEN + 1])
 	sha256_finish(ctx, out);
 }
 
-int sha256_file(const char *path, char out[SHA256_HEX_LEN + 1], long long *size, struct strbuf *err)
+int sha256_fd(int fd, const char *name, char out[SHA256_HEX_LEN + 1], long long *size,
+	      struct strbuf *err)
 {
 	unsigned char buf[1 << 16];
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		strbuf_addf(err, "cannot open '%s': %s", path, strerror(errno));
-		return -1;
-	}
 	struct sha256_ctx *ctx = sha256_begin();
 	long long total = 0;
 	for (;;) {
@@ -65,9 +61,8 @@ int sha256_file(const char *path, char out[SHA256_HEX_LEN + 1], long long *size,
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
-			strbuf_addf(err, "cannot read '%s': %s", path, strerror(errno));
+			strbuf_addf(err, "cannot read '%s': %s", name, strerror(errno));
 			sha256_finish(ctx, out);
-			close(fd);
 			return -1;
 		}
 		if (n == 0)
@@ -75,9 +70,20 @@ int sha256_file(const char *path, char out[SHA256_HEX_LEN + 1], long long *size,
 		sha256_update(ctx, buf, (size_t)n);
 		total += n;
 	}
-	close(fd);
 	sha256_finish(ctx, out);
 	if (size)
 		*size = total;
 	return 0;
+}
+
+int sha256_file(const char *path, char out[SHA256_HEX_LEN + 1], long long *size, struct strbuf *err)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		strbuf_addf(err, "cannot open '%s': %s", path, strerror(errno));
+		return -1;
+	}
+	int rc = sha256_fd(fd, path, out, size, err);
+	close(fd);
+	return rc;
 }

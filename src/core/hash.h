@@ -24,5 +24,8 @@ void sha256_hex(const void *data, size_t len, char out[SHA256_HEX_LEN + 1]);
  * err; *size receives the bytes hashed.
  */
 int sha256_file(const char *path, char out[SHA256_HEX_LEN + 1], long long *size, struct strbuf *err);
+/* The same from an open file, to its end; `name` is for messages. */
+int sha256_fd(int fd, const char *name, char out[SHA256_HEX_LEN + 1], long long *size,
+	      struct strbuf *err);
 
 #endif

@@ -5,16 +5,20 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include "core/beneath.h"
 #include "core/fsutil.h"
 #include "core/log.h"
 #include "core/strutil.h"
 #include "core/timeutil.h"
 #include "core/xalloc.h"
+#include "pipeline/flow.h"
 
 int collect_is_ignored_name(const char *name)
 {
@@ -41,7 +45,8 @@ static int cmp_names(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static struct found_file *new_file(struct walk *w, const char *relpath, const struct stat *st)
+static struct found_file *new_file(struct walk *w, const char *relpath, const char *source,
+				   const struct file_stamp *stamp)
 {
 	struct scan *scan = w->scan;
 	ALLOC_GROW(scan->files, scan->n + 1, scan->alloc);
@@ -49,27 +54,38 @@ static struct found_file *new_file(struct walk *w, const char *relpath, const st
 	memset(f, 0, sizeof(*f));
 	f->root = xstrdup(w->root);
 	f->relpath = xstrdup(relpath);
+	f->source = xstrdup(source);
 	f->path = xasprintf("%s/%s", w->root, relpath);
-	f->size = st->st_size;
-	f->mtime = st->st_mtime;
-	file_stamp_from(&f->stamp, st);
+	f->stamp = *stamp;
+	f->size = stamp->size;
+	f->mtime = stamp->mtime_ns / 1000000000LL;
 	return f;
 }
 
-static void add_file(struct walk *w, const char *relpath, const struct stat *st)
+/*
+ * Hash the file reached without links from the root (a folder swapped for
+ * a link since the listing is refused, not followed), stamped from the
+ * very descriptor hashed.
+ */
+static void add_file(struct walk *w, const char *relpath, const char *source)
 {
-	struct found_file *f = new_file(w, relpath, st);
+	struct strbuf err = STRBUF_INIT;
+	struct file_stamp stamp = { 0 };
+	int fd = open_file_beneath(w->root, source, &stamp, &err);
+	struct found_file *f = new_file(w, relpath, source, &stamp);
 	unsigned long long limit = w->cfg->collect.max_file_size;
-	if ((unsigned long long)st->st_size > limit) {
+	if (fd < 0) {
+		f->refused = strbuf_detach(&err, NULL);
+	} else if ((unsigned long long)stamp.size > limit) {
 		char have[32], max[32];
-		format_size(have, sizeof(have), (double)st->st_size);
+		format_size(have, sizeof(have), (double)stamp.size);
 		format_size(max, sizeof(max), (double)limit);
 		f->refused = xasprintf("the file is %s, over collect.max_file_size (%s)", have, max);
-		return;
-	}
-	struct strbuf err = STRBUF_INIT;
-	if (sha256_file(f->path, f->sha256, &f->size, &err))
+	} else if (sha256_fd(fd, f->path, f->sha256, &f->size, &err)) {
 		f->refused = strbuf_detach(&err, NULL);
+	}
+	if (fd >= 0)
+		close(fd);
 	strbuf_release(&err);
 }
 
@@ -100,27 +116,32 @@ static void add_link(struct walk *w, const char *relpath, const char *path)
 	} else if (w->exclude && is_under(target, w->exclude)) {
 		w->scan->skipped++; /* our own files */
 	} else if (!is_under(target, w->root)) {
-		struct found_file *f = new_file(w, relpath, &st);
+		struct file_stamp stamp;
+		file_stamp_from(&stamp, &st);
+		struct found_file *f = new_file(w, relpath, relpath, &stamp);
 		f->refused = xasprintf("a symbolic link leading out of the inbox (to %s): not followed",
 				       target);
 	} else {
-		add_file(w, relpath, &st);
+		add_file(w, relpath, target + strlen(w->root) + (w->root[1] != '\0'));
 	}
 }
 
 static void walk_dir(struct walk *w, const char *rel)
 {
 	char *dirpath = *rel ? xasprintf("%s/%s", w->root, rel) : xstrdup(w->root);
-	DIR *dir = opendir(dirpath);
+	if (*rel)
+		flow_crash_point("collect-folder"); /* a sub-folder seen, not yet opened */
+	struct strbuf err = STRBUF_INIT;
+	DIR *dir = opendir_beneath(w->root, rel, &err);
 	if (!dir) {
 		log_event(LOG_WARNING, 0, dirpath, "collect",
-			  "cannot read folder: %s; files under it "
-			  "are left as they were",
-			  strerror(errno));
+			  "cannot read folder: %s; files under it are left as they were", err.buf);
 		w->scan->root_complete[w->root_index] = 0;
+		strbuf_release(&err);
 		free(dirpath);
 		return;
 	}
+	strbuf_release(&err);
 	char **names = NULL;
 	size_t n = 0, alloc = 0;
 	struct dirent *de;
@@ -130,7 +151,6 @@ static void walk_dir(struct walk *w, const char *rel)
 		ALLOC_GROW(names, n + 1, alloc);
 		names[n++] = xstrdup(de->d_name);
 	}
-	closedir(dir);
 	if (n) /* an empty folder (a share not mounted) has no list to sort */
 		qsort(names, n, sizeof(*names), cmp_names);
 
@@ -140,7 +160,7 @@ static void walk_dir(struct walk *w, const char *rel)
 		struct stat st;
 		if (collect_is_ignored_name(names[i])) {
 			w->scan->skipped++;
-		} else if (lstat(child, &st)) {
+		} else if (fstatat(dirfd(dir), names[i], &st, AT_SYMLINK_NOFOLLOW)) {
 			log_event(LOG_WARNING, 0, child, "collect", "cannot stat: %s", strerror(errno));
 			/* Gone since the listing: a deletion, not a blind spot. */
 			if (errno != ENOENT)
@@ -154,12 +174,13 @@ static void walk_dir(struct walk *w, const char *rel)
 			else
 				walk_dir(w, child_rel);
 		} else if (S_ISREG(st.st_mode)) {
-			add_file(w, child_rel, &st);
+			add_file(w, child_rel, child_rel);
 		}
 		free(child);
 		free(child_rel);
 		free(names[i]);
 	}
+	closedir(dir);
 	free(names);
 	free(dirpath);
 }
@@ -207,6 +228,7 @@ void scan_release(struct scan *scan)
 	for (size_t i = 0; i < scan->n; i++) {
 		free(scan->files[i].root);
 		free(scan->files[i].relpath);
+		free(scan->files[i].source);
 		free(scan->files[i].path);
 		free(scan->files[i].refused);
 	}

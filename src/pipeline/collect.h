@@ -18,8 +18,9 @@ struct found_file {
 	char *root;    /* canonical inbox folder */
 	char *relpath; /* path under it */
 	char *path;    /* root/relpath */
+	char *source;  /* path under root of the file read: relpath, or where its link leads */
 	long long size, mtime;
-	struct file_stamp stamp; /* taken before hashing: see file_stamp_check */
+	struct file_stamp stamp; /* of the descriptor hashed: see file_stamp_check_beneath */
 	char sha256[SHA256_HEX_LEN + 1];
 	char *refused; /* why the file cannot be taken, or NULL */
 };

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/beneath.h"
 #include "core/log.h"
 #include "core/timeutil.h"
 #include "core/xalloc.h"
@@ -319,7 +320,7 @@ void process_finish(struct flow *fl, struct doc_job *job)
 	/* The text must come from the bytes hashed: a file written to since, even
 	 * back to the same bytes later, would stay indexed with the wrong text. */
 	struct strbuf why = STRBUF_INIT;
-	if (file_stamp_check(f->path, &f->stamp, &why)) {
+	if (file_stamp_check_beneath(f->root, f->source, &f->stamp, &why)) {
 		strbuf_addf(&err,
 			    "the file changed while it was being read (%s): it is read again "
 			    "on the next run",

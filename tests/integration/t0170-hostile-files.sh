@@ -55,6 +55,29 @@ contains "a broken link is a warning" "$(cat "$scratch/err")" "dangling.txt: col
 contains "the run still deletes what left the inbox" "$(cat "$scratch/out")" "1 deleted"
 lacks "the deleted file is no longer found" "$(rg "$d" search cyanotype 2>&1)" "cyanotype.txt"
 
+# --- a folder swapped for a link out of the inbox while collect walks it ---
+# The folder is listed as a folder; by the time it is opened it leads to
+# a folder outside whose file has the same name.  Opening each component
+# without following links refuses it (before: its files were listed, hashed
+# and indexed through the link, for good).
+d=$(new_data swap)
+in="$scratch/in-swap"
+sample_inbox "$in" notes
+mkdir "$in/dossier" "$scratch/dehors"
+echo "Le sténopé n'a pas d'objectif, seulement un trou d'épingle." >"$in/dossier/note.txt"
+echo "canari-dossier-echange : hors de la boîte, jamais indexé" >"$scratch/dehors/note.txt"
+RAGOPS_PAUSE_AT=collect-folder rg "$d" run --inbox "$in" >"$scratch/out" 2>"$scratch/err" &
+pid=$!
+sleep 1
+mv "$in/dossier" "$scratch/dossier.vrai" && ln -s "$scratch/dehors" "$in/dossier"
+wait $pid
+out=$(sql "$d" "SELECT count(*) FROM chunks WHERE text LIKE '%canari-dossier%'")
+equals "a folder swapped for a link mid-walk: nothing from outside in the store" "$out" "0"
+lacks "nor searchable" "$(rg "$d" search canari 2>&1)" "note.txt"
+contains "the folder is a warning naming it and why" "$(cat "$scratch/err")" \
+	"dossier: collect: cannot read folder: cannot open '$in/dossier': a symbolic link or a file is in the way"
+contains "the rest of the inbox is indexed" "$(rg "$d" search backup)" "backup-basics.txt"
+
 # --- a file written while it is read: indexed from the bytes hashed, or not at all ---
 d=$(new_data race)
 in="$scratch/in-race"
