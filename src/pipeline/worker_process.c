@@ -237,6 +237,7 @@ int worker_process_start(struct worker_process *wp, worker_main_fn main, void *a
 		return -1;
 	}
 	fflush(NULL); /* else the child's copy of unwritten output could be written twice */
+	pid_t parent = getpid();
 	pid_t pid = fork();
 	if (pid < 0) {
 		strbuf_addf(err, "cannot start a parser worker: %s", strerror(errno));
@@ -245,6 +246,14 @@ int worker_process_start(struct worker_process *wp, worker_main_fn main, void *a
 		return -1;
 	}
 	if (pid == 0) {
+		/*
+		 * The worker dies with the run, even by kill -9: a worker busy on
+		 * a slow file would go on to its CPU limit, one blocked on a read
+		 * for ever.  The signal comes when the thread that forked ends:
+		 * workers are forked by the run's writer, which ends last.
+		 */
+		if (prctl(PR_SET_PDEATHSIG, SIGKILL) || getppid() != parent)
+			_exit(1);
 		/* Only its socket: not the store, the logs or the run's lock. */
 		if (dup2(sv[1], 3) < 0)
 			_exit(1);

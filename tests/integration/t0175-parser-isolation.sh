@@ -42,6 +42,28 @@ rc=$?; [[ $rc -eq 0 ]] && ok "the next run completes: exit 0" || not_ok "the nex
 contains "it indexes what failed" "$(rg "$d" search sténopé)" "stenope.html"
 contains "and reports five changed" "$(cat "$scratch/out")" "5 changed"
 
+# A run killed with -9 takes its workers with it: a worker busy on a file
+# (a loop here, a slow PDF in life) used to keep going until its CPU limit,
+# two minutes by default, and one blocked on a read for ever.
+d3=$(new_data killed)
+RAGOPS_PARSER_FAULT="loop:stenope.html" "$RAGOPS" --data "$d3" -c validate.golden= -c ingest.parser_timeout=120 \
+	run --inbox "$in" >/dev/null 2>&1 &
+run=$!
+for _ in $(seq 50); do
+	[[ $(pgrep -f -- "--data $d3" | wc -l) -ge 2 ]] && break
+	sleep 0.1
+done
+check "the run has a parser worker" test "$(pgrep -f -- "--data $d3" | wc -l)" -ge 2
+sleep 1
+kill -9 $run
+wait $run 2>/dev/null
+for _ in $(seq 20); do
+	[[ -z $(pgrep -f -- "--data $d3") ]] && break
+	sleep 0.1
+done
+equals "no worker outlives a run killed with -9" "$(pgrep -f -- "--data $d3" | wc -l)" "0"
+pkill -9 -f -- "--data $d3"
+
 # In the run's own process (ingest.isolate=false) the same chunks come out.
 d2=$(new_data inproc)
 rg "$d2" -c ingest.isolate=false run --inbox "$in" >/dev/null 2>&1
