@@ -39,7 +39,8 @@
 struct pending {
 	struct strbuf body;
 	int too_large;
-	int route; /* for the metrics, once known */
+	unsigned long long dropped; /* bytes of a too large body read and thrown away */
+	int route;                  /* for the metrics, once known */
 	int status;
 	double started;
 	struct conn_slot *slot; /* its connection's, in the conn_guard */
@@ -56,6 +57,9 @@ struct pending {
 	struct MHD_Connection *conn; /* suspended while a handler thread answers */
 	struct pending *next;        /* in the queue of requests waiting for a handler thread */
 };
+
+/* The most of a too large body read (and dropped) to answer 413 after it. */
+#define DROP_MAX (64ULL << 20)
 
 /* --- libmicrohttpd callbacks ---------------------------------------------- */
 
@@ -288,21 +292,35 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		return MHD_YES;
 	}
 	if (*upload_size) {
+		/*
+		 * A body that turns out too large while it comes (chunked) is read
+		 * on and thrown away, so the 413 comes once the client is done
+		 * sending: a reply sent mid-upload is lost when the connection
+		 * closes on unread data (the client sees a reset).  Up to a point:
+		 * past DROP_MAX the 413 goes out at once and the connection closes.
+		 * The request deadline still holds while it comes.
+		 */
 		if (pd->too_large) {
-			*upload_size = 0; /* already answered: the connection closes after the 413 */
-			return MHD_YES;
+			pd->dropped += *upload_size;
+			*upload_size = 0;
+			return pd->status || pd->dropped <= DROP_MAX ? MHD_YES
+								     : refuse_body(srv, conn, pd);
 		}
 		if (pd->body.len + *upload_size > srv->cfg->serve.max_body) {
 			pd->too_large = 1;
 			strbuf_release(&pd->body);
+			pd->dropped = *upload_size;
 			*upload_size = 0;
-			if (pd->slot)
-				conn_guard_busy(srv->guard, pd->slot);
-			return refuse_body(srv, conn, pd);
+			return MHD_YES;
 		}
 		strbuf_add(&pd->body, upload_data, *upload_size);
 		*upload_size = 0;
 		return MHD_YES;
+	}
+	if (pd->too_large && !pd->status) {
+		if (pd->slot)
+			conn_guard_busy(srv->guard, pd->slot);
+		return refuse_body(srv, conn, pd);
 	}
 	if (pd->answered)
 		return send_reply(srv, conn, &pd->rp, pd); /* resumed: a handler thread made it */

@@ -167,9 +167,8 @@ for _ in 1 2 3; do curl -s -o /dev/null -H 'Content-Type: application/json' \
 	--data-binary '{"question": "Q ?", "answer": "A", "rating": 4}' "$SERVE_URL/api/feedback"; done
 before=$(rss)
 equals "10 MB announced: 413 before the body is sent (20 times)" "$(flood announced)" "413 x20"
-r=$(flood chunked)
-check "10 MB chunked: cut off with a 413 or the connection closed (20 times): $r" \
-	python3 -c "import sys; t = sys.argv[1].split(); sys.exit(not (sum(int(n[1:]) for c, n in zip(t[::2], t[1::2]) if c in ('413', 'closed')) == 20))" "$r"
+equals "10 MB chunked: 413 once it is sent, read by the client (20 times; before: the connection reset)" \
+	"$(flood chunked)" "413 x20"
 equals "JSON nested 100,000 deep: 400 from the depth limit (20 times)" "$(flood deep)" "400 x20"
 after=$(rss)
 echo "# server RSS before ${before} kB, after 40 bodies of 10 MB and 20 of deep JSON ${after} kB"
