@@ -187,6 +187,8 @@ void clean_document(struct extracted *doc, const struct config *cfg, struct clea
 
 	for (size_t i = 0; i < doc->nblocks; i++) {
 		struct block *b = &doc->blocks[i];
+		for (const char *c = b->text; *c; c++)
+			local.chars_in += !isspace((unsigned char)*c);
 		strbuf_reset(&norm);
 		text_normalize(b->text, strlen(b->text), &norm);
 		free(b->text);

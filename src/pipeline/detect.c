@@ -13,6 +13,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "text/utf8.h"
+
 static const unsigned char *memmem_ci(const unsigned char *hay, size_t n, const char *needle)
 {
 	size_t m = strlen(needle);
@@ -20,6 +22,12 @@ static const unsigned char *memmem_ci(const unsigned char *hay, size_t n, const 
 		if (!strncasecmp((const char *)hay + i, needle, m))
 			return hay + i;
 	return NULL;
+}
+
+static int ends_with_ci(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), m = strlen(suffix);
+	return n >= m && !strcasecmp(s + n - m, suffix);
 }
 
 static int looks_binary(const unsigned char *p, size_t n)
@@ -80,6 +88,13 @@ enum doc_type detect_type(const unsigned char *p, size_t n)
 		return TYPE_JPEG;
 	if (n >= 4 && (!memcmp(p, "II*\0", 4) || !memcmp(p, "MM\0*", 4)))
 		return TYPE_TIFF;
+	/* Windows' "Unicode" text: its type is that of what it says. */
+	char utf8[DETECT_HEAD_BYTES];
+	size_t converted = utf16_head_to_utf8((const char *)p, n, utf8, sizeof(utf8));
+	if (converted) {
+		p = (const unsigned char *)utf8;
+		n = converted;
+	}
 	if (looks_binary(p, n))
 		return TYPE_BINARY;
 	if (looks_html(p, n))
@@ -119,5 +134,8 @@ int detect_file(const char *path, enum doc_type *type, char *why, size_t whylen)
 		return -1;
 	}
 	*type = detect_type(head, (size_t)n);
+	/* Content decides; a name settles what content alone cannot ("> quotes" are Markdown too). */
+	if (*type == TYPE_TEXT && (ends_with_ci(path, ".md") || ends_with_ci(path, ".markdown")))
+		*type = TYPE_MARKDOWN;
 	return 0;
 }

@@ -417,7 +417,7 @@ int extract_document(struct extractor *ex, const char *path, enum doc_type type,
 		goto cleanup;
 	enum text_encoding enc = text_decode(raw.buf, raw.len, &text, &out->repaired);
 	if (enc == ENC_BINARY) {
-		strbuf_addstr(err, "the text is neither UTF-8 nor Windows-1252: control bytes "
+		strbuf_addstr(err, "the text is neither UTF-8, UTF-16 nor Windows-1252: control bytes "
 				   "suggest binary data");
 		goto cleanup;
 	}

@@ -307,10 +307,21 @@ void process_finish(struct flow *fl, struct doc_job *job)
 	for (size_t p = 0; p < doc->npages; p++)
 		waiting += doc->pages[p].method == PAGE_NEEDS_OCR;
 	if (!nchunks && !waiting) {
-		const char *msg = "no text found: the document is empty or holds only whitespace";
-		chunk_stage_end(fl, job, &clock, TASK_FAILED, msg);
+		/* Say which: nothing was there, or what was there holds no word. */
+		char size[32];
+		format_size(size, sizeof(size), (double)cs.chars_in);
+		if (cs.chars_in)
+			strbuf_addf(&err,
+				    "no words found: the %s of text extracted are symbols, combining "
+				    "marks or lines dropped as noise",
+				    size);
+		else
+			strbuf_addstr(&err,
+				      "no text found: the document is empty or holds only whitespace");
+		chunk_stage_end(fl, job, &clock, TASK_FAILED, err.buf);
 		chunks_free(chunks, nchunks);
-		job_fail(fl, job, "chunk", msg);
+		job_fail(fl, job, "chunk", err.buf);
+		strbuf_release(&err);
 		return;
 	}
 	chunk_stage_end(fl, job, &clock, TASK_COMPLETED, NULL);

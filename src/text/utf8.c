@@ -3,6 +3,8 @@
  */
 #include "text/utf8.h"
 
+#include <errno.h>
+#include <iconv.h>
 #include <string.h>
 #include <utf8proc.h>
 
@@ -35,10 +37,70 @@ static int decode_cp1252(const char *in, size_t len, struct strbuf *out)
 	return 0;
 }
 
+/* The encoding a UTF-16 byte-order mark announces, or ENC_BINARY for none. */
+static enum text_encoding utf16_bom(const char *in, size_t len)
+{
+	if (len >= 2 && !memcmp(in, "\xFF\xFE", 2))
+		return ENC_UTF16LE;
+	if (len >= 2 && !memcmp(in, "\xFE\xFF", 2))
+		return ENC_UTF16BE;
+	return ENC_BINARY;
+}
+
+/*
+ * UTF-16 to UTF-8 with glibc's iconv; a lone surrogate or an odd last byte
+ * fails (-1), as do NULs and control characters once decoded.
+ */
+static int decode_utf16(const char *in, size_t len, enum text_encoding enc, struct strbuf *out)
+{
+	iconv_t cd = iconv_open("UTF-8", enc == ENC_UTF16LE ? "UTF-16LE" : "UTF-16BE");
+	if (cd == (iconv_t)-1)
+		return -1;
+	size_t before = out->len, left = len - 2;
+	char *src = (char *)in + 2;
+	int rc = 0;
+	while (left && !rc) {
+		strbuf_grow(out, left * 2 + 16);
+		char *dst = out->buf + out->len;
+		size_t room = out->alloc - out->len - 1;
+		size_t n = iconv(cd, &src, &left, &dst, &room);
+		strbuf_setlen(out, (size_t)(dst - out->buf));
+		if (n == (size_t)-1 && errno != E2BIG)
+			rc = -1;
+	}
+	iconv_close(cd);
+	size_t control = 0;
+	for (size_t i = before; i < out->len && !rc; i++)
+		control += is_binary_byte((unsigned char)out->buf[i]);
+	if (rc || memchr(out->buf + before, 0, out->len - before) || control * 100 > out->len - before) {
+		strbuf_setlen(out, before);
+		return -1;
+	}
+	return 0;
+}
+
+size_t utf16_head_to_utf8(const char *in, size_t len, char *out, size_t outlen)
+{
+	enum text_encoding enc = utf16_bom(in, len);
+	if (enc == ENC_BINARY || outlen == 0)
+		return 0;
+	iconv_t cd = iconv_open("UTF-8", enc == ENC_UTF16LE ? "UTF-16LE" : "UTF-16BE");
+	if (cd == (iconv_t)-1)
+		return 0;
+	char *src = (char *)in + 2, *dst = out;
+	size_t left = len - 2, room = outlen;
+	iconv(cd, &src, &left, &dst, &room); /* a head cut mid-character stops there */
+	iconv_close(cd);
+	return (size_t)(dst - out);
+}
+
 enum text_encoding text_decode(const char *in, size_t len, struct strbuf *out, size_t *repaired)
 {
-	size_t control = 0, invalid = 0, multibyte = 0;
+	enum text_encoding utf16 = utf16_bom(in, len);
 	*repaired = 0;
+	if (utf16 != ENC_BINARY)
+		return decode_utf16(in, len, utf16, out) ? ENC_BINARY : utf16;
+	size_t control = 0, invalid = 0, multibyte = 0;
 	if (len >= 3 && !memcmp(in, "\xEF\xBB\xBF", 3)) {
 		in += 3;
 		len -= 3;
@@ -89,6 +151,10 @@ const char *text_encoding_name(enum text_encoding enc)
 		return "utf-8 (repaired)";
 	case ENC_CP1252:
 		return "windows-1252";
+	case ENC_UTF16LE:
+		return "utf-16le";
+	case ENC_UTF16BE:
+		return "utf-16be";
 	case ENC_BINARY:
 		return "binary";
 	}

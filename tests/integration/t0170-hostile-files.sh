@@ -28,6 +28,31 @@ contains "the good documents are indexed" "$(rg "$d" search backup)" "backup-bas
 contains "a warning names the file and what was dropped" "$(cat "$scratch/err")" \
 	"spans.html: extract: HTML nested 200000 elements deep: 199488 tags deeper than 512 ignored"
 
+# --- text a reader recognises: UTF-16 with its mark, a .md of quotes, marks only ---
+d=$(new_data texts)
+in="$scratch/in-texts"
+sample_inbox "$in" notes
+python3 - "$in" <<'EOF'
+import sys
+d = sys.argv[1] + '/'
+open(d + 'unicode-le.txt', 'wb').write('\ufeffLe tirage au platine est très stable.\n'.encode('utf-16-le'))
+open(d + 'unicode-be.txt', 'wb').write('\ufeffLe virage au sélénium protège l\'argent.\n'.encode('utf-16-be'))
+open(d + 'page-le.html', 'wb').write('\ufeff<html><body><h1>Gomme</h1><p>La gomme bichromatée superpose les couches.</p></body></html>'.encode('utf-16-le'))
+open(d + 'citations.md', 'w').write(''.join('> Citation %d : le calotype précède le collodion.\n>\n' % i for i in range(5)))
+open(d + 'accents.txt', 'w').write('e' + '\u0301' * 1000000)
+EOF
+rg "$d" run --inbox "$in" >"$scratch/out" 2>"$scratch/err"
+contains "UTF-16 with its byte-order mark is read (was: binary data)" "$(rg "$d" search platine)" "unicode-le.txt"
+contains "big-endian too" "$(rg "$d" search sélénium)" "unicode-be.txt"
+contains "and an HTML page in UTF-16 is a page" "$(rg "$d" search bichromatée)" "page-le.html"
+equals "their encoding is recorded" \
+	"$(sql "$d" "SELECT group_concat(relpath || '=' || type || '/' || encoding, ' ') FROM (SELECT * FROM documents WHERE relpath LIKE '%-_e.%' ORDER BY relpath)")" \
+	"page-le.html=html/utf-16le unicode-be.txt=text/utf-16be unicode-le.txt=text/utf-16le"
+equals "a .md of quotes is Markdown: its text without the '>'" \
+	"$(sql "$d" "SELECT count(*) FROM chunks c JOIN documents d ON d.id = c.doc_id WHERE d.relpath = 'citations.md' AND c.text LIKE '%calotype%' AND c.text NOT LIKE '%>%'")" "1"
+contains "text with no word says so (was: empty or only whitespace)" "$(cat "$scratch/err")" \
+	"accents.txt: chunk: no words found: the 1.9 MB of text extracted are symbols, combining marks or lines dropped as noise"
+
 # --- symbolic links: out of the inbox, broken, looping -------------------
 d=$(new_data links)
 in="$scratch/in-links"

@@ -14,6 +14,7 @@
 
 #include "pipeline/collect.h"
 #include "pipeline/detect.h"
+#include "text/utf8.h"
 
 #ifndef FIXTURES
 #define FIXTURES "/work/main/tests/fixtures/bad"
@@ -79,6 +80,33 @@ static void test_markdown_and_text(void **state)
 	assert_string_equal(doc_type_name(TYPE_TEXT), "text");
 }
 
+/* Windows' "Unicode" text: UTF-16 with a byte-order mark, either order. */
+static void test_utf16_with_its_mark(void **state)
+{
+	static const unsigned char html_le[] = "\xFF\xFE<\0h\0t\0m\0l\0>\0<\0b\0o\0d\0y\0>\0x\0";
+	static const unsigned char text_be[] = "\xFE\xFF\0O\0u\0i\0\xE9\0\n";
+	assert_int_equal(detect_type(html_le, sizeof(html_le) - 1), TYPE_HTML);
+	assert_int_equal(detect_type(text_be, sizeof(text_be) - 1), TYPE_TEXT);
+
+	struct strbuf out = STRBUF_INIT;
+	size_t repaired;
+	assert_int_equal(text_decode((const char *)text_be, sizeof(text_be) - 1, &out, &repaired),
+			 ENC_UTF16BE);
+	assert_string_equal(out.buf, "Oui\xC3\xA9\n");
+	strbuf_reset(&out);
+	/* a lone surrogate, or a NUL once decoded, is not text */
+	static const char lone[] = "\xFF\xFE"
+				   "a\0"
+				   "\x00\xD8"
+				   "b\0";
+	static const char nul[] = "\xFF\xFE"
+				  "a\0\0\0b\0";
+	assert_int_equal(text_decode(lone, sizeof(lone) - 1, &out, &repaired), ENC_BINARY);
+	assert_int_equal(text_decode(nul, sizeof(nul) - 1, &out, &repaired), ENC_BINARY);
+	assert_int_equal(out.len, 0);
+	strbuf_release(&out);
+}
+
 static void test_detect_file_ignores_name(void **state)
 {
 	enum doc_type type = TYPE_BINARY;
@@ -122,6 +150,7 @@ int main(void)
 		cmocka_unit_test(test_empty_and_binary),
 		cmocka_unit_test(test_html),
 		cmocka_unit_test(test_markdown_and_text),
+		cmocka_unit_test(test_utf16_with_its_mark),
 		cmocka_unit_test(test_detect_file_ignores_name),
 		cmocka_unit_test(test_ignored_names),
 	};
