@@ -133,7 +133,7 @@ static void worker_limits(const struct config *cfg)
 	if (!getrlimit(RLIMIT_AS, &lim)) {
 		rlim_t want = address_space_now() + cfg->ingest.parser_memory;
 		if (lim.rlim_max == RLIM_INFINITY || want < lim.rlim_max)
-			lim.rlim_cur = want;
+			lim.rlim_cur = lim.rlim_max = want; /* hard too: the parser cannot lift it */
 		setrlimit(RLIMIT_AS, &lim);
 	}
 	deny_network();
@@ -306,6 +306,9 @@ static void worker_lost(struct worker_process *wp, int timed_out, double cpu_lim
 	else if (WIFSIGNALED(status) && WTERMSIG(status) == SIGXCPU)
 		strbuf_addf(err, "the parser used more than %s (%g s) of CPU and was stopped", limit_key,
 			    cpu_limit);
+	else if (WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL)
+		strbuf_addstr(err, "the parser worker was killed (SIGKILL) by something outside ragops: "
+				   "the kernel short of memory, or a person");
 	else if (WIFSIGNALED(status))
 		strbuf_addf(err, "the parser crashed on this file (SIG%s: %s)",
 			    sigabbrev_np(WTERMSIG(status)) ? sigabbrev_np(WTERMSIG(status)) : "?",

@@ -514,6 +514,18 @@ int server_run(const struct config *cfg, char *const *run_argv, char *const *ret
 			cfg->serve.host, gai_strerror(rc));
 		return 3;
 	}
+	/*
+	 * SIGINT and SIGTERM are taken by sigwait below, not by the other
+	 * threads: blocked before any starts, as threads inherit the mask (one
+	 * started before would take the signal's default action, an exit).
+	 */
+	sigset_t stop;
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGINT);
+	sigaddset(&stop, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &stop, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	signal(SIGCHLD, SIG_IGN); /* runs and retrainings started by the API are reaped by the system */
 	if (server_open(&srv, cfg, run_argv, retrain_argv, &err)) {
 		fprintf(stderr, "ragops serve: %s\n", err.buf);
 		goto cleanup;
@@ -532,15 +544,6 @@ int server_run(const struct config *cfg, char *const *run_argv, char *const *ret
 	xalloc_set_oom_handler(mem_reserve_release);
 	conn_guard_watch(srv.guard, GUARD_INTERVAL);
 	handlers_start(&srv, threads);
-
-	/* SIGINT and SIGTERM are taken by sigwait below, not by the worker threads. */
-	sigset_t stop;
-	sigemptyset(&stop);
-	sigaddset(&stop, SIGINT);
-	sigaddset(&stop, SIGTERM);
-	pthread_sigmask(SIG_BLOCK, &stop, NULL);
-	signal(SIGPIPE, SIG_IGN);
-	signal(SIGCHLD, SIG_IGN); /* runs and retrainings started by the API are reaped by the system */
 
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG |
 			 MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ITC;

@@ -64,6 +64,27 @@ done
 equals "no worker outlives a run killed with -9" "$(pgrep -f -- "--data $d3" | wc -l)" "0"
 pkill -9 -f -- "--data $d3"
 
+# A worker killed from outside (the kernel's OOM killer, a person) is not
+# "a crash on this file": the reason says who.
+d4=$(new_data outside)
+RAGOPS_PARSER_FAULT="loop:stenope.html" "$RAGOPS" --data "$d4" -c validate.golden= -c ingest.parser_timeout=120 \
+	run --inbox "$in" >/dev/null 2>"$scratch/err4" &
+run=$!
+# The worker is on the looping file once it has spun most of two seconds on end.
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
+worker=
+for _ in $(seq 60); do
+	worker=$(pgrep -P $run | head -1)
+	before=$(cpu_ticks "$worker")
+	sleep 2
+	(( $(cpu_ticks "$worker") - before >= 120 )) && break
+done
+kill -9 $worker
+wait $run
+contains "a worker killed from outside is said so, not called a crash" "$(cat "$scratch/err4")" \
+	"stenope.html: extract: the parser worker was killed (SIGKILL) by something outside ragops"
+contains "and the run goes on to the others" "$(rg "$d4" search obturation)" "vitesse-obturation.pdf"
+
 # In the run's own process (ingest.isolate=false) the same chunks come out.
 d2=$(new_data inproc)
 rg "$d2" -c ingest.isolate=false run --inbox "$in" >/dev/null 2>&1
