@@ -17,6 +17,8 @@
 #include "core/log.h"
 #include "core/strutil.h"
 #include "core/xalloc.h"
+#include "pipeline/worker_exec.h"
+#include "pipeline/worker_process.h"
 
 struct globals {
 	const char *data_dir;
@@ -147,11 +149,14 @@ int main(int argc, char **argv)
 	struct app app = { 0 };
 	struct strbuf err = STRBUF_INIT;
 
+	/* jansson's allocations too die on out-of-memory, or wait on the server's reserve. */
+	json_set_alloc_funcs(xmalloc, free);
+	if (argc >= 2 && !strcmp(argv[1], WORKER_COMMAND))
+		return worker_exec_main(argc, argv);
+	worker_process_use_exec();
 	signal(SIGPIPE, SIG_IGN);
 	/* A fault injected from the first allocation on (RAGOPS_FAULTS, tests only). */
 	fault_refresh();
-	/* jansson's allocations too die on out-of-memory, or wait on the server's reserve. */
-	json_set_alloc_funcs(xmalloc, free);
 	char **original_argv = xmalloc(((size_t)argc + 1) * sizeof(char *));
 	memcpy(original_argv, argv, ((size_t)argc + 1) * sizeof(char *));
 	argc = take_globals(argc, argv, &g);

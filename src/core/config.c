@@ -17,6 +17,7 @@
 
 #include "core/error.h"
 #include "core/strutil.h"
+#include "core/wire.h"
 #include "core/xalloc.h"
 
 enum field_type { F_STRING, F_STRING_EMPTY, F_UINT, F_DOUBLE, F_LIST, F_CHOICE, F_SIZE };
@@ -609,6 +610,96 @@ void config_dump(const struct config *cfg, struct strbuf *out)
 		format_value(cfg, &fields[i], out);
 		strbuf_addch(out, '\n');
 	}
+}
+
+/*
+ * Every field in table order, exactly (doubles in hexadecimal): the two
+ * ends are the same binary, so no key or version travels.
+ */
+void config_wire_put(const struct config *cfg, struct strbuf *out)
+{
+	char num[64];
+	wire_put_u32(out, (uint32_t)NFIELDS);
+	for (size_t i = 0; i < NFIELDS; i++) {
+		const char *base = (const char *)cfg + fields[i].offset;
+		switch (fields[i].type) {
+		case F_STRING:
+		case F_STRING_EMPTY:
+		case F_CHOICE:
+			wire_put_str(out, *(char *const *)base);
+			break;
+		case F_UINT:
+			wire_put_u32(out, *(const unsigned *)base);
+			break;
+		case F_SIZE:
+			snprintf(num, sizeof(num), "%llu", *(const unsigned long long *)base);
+			wire_put_str(out, num);
+			break;
+		case F_DOUBLE:
+			snprintf(num, sizeof(num), "%a", *(const double *)base);
+			wire_put_str(out, num);
+			break;
+		case F_LIST: {
+			size_t *nr;
+			char **items = *list_items((struct config *)cfg, &fields[i], &nr);
+			wire_put_u32(out, (uint32_t)*nr);
+			for (size_t j = 0; j < *nr; j++)
+				wire_put_str(out, items[j]);
+			break;
+		}
+		}
+	}
+}
+
+int config_wire_get(struct config *cfg, const char *data, size_t len, struct strbuf *err)
+{
+	struct wire_reader r = WIRE_READER(data, len);
+	if (wire_get_u32(&r) != NFIELDS) {
+		strbuf_addstr(err, "the configuration sent is of another build");
+		return -1;
+	}
+	for (size_t i = 0; i < NFIELDS && !r.bad; i++) {
+		char *base = (char *)cfg + fields[i].offset;
+		switch (fields[i].type) {
+		case F_STRING:
+		case F_STRING_EMPTY:
+		case F_CHOICE: {
+			char **slot = (char **)base;
+			free(*slot);
+			*slot = wire_get_strdup(&r);
+			break;
+		}
+		case F_UINT:
+			*(unsigned *)base = wire_get_u32(&r);
+			break;
+		case F_SIZE:
+		case F_DOUBLE: {
+			char *num = wire_get_strdup(&r);
+			if (num && fields[i].type == F_SIZE)
+				*(unsigned long long *)base = strtoull(num, NULL, 10);
+			else if (num)
+				*(double *)base = strtod(num, NULL);
+			free(num);
+			break;
+		}
+		case F_LIST: {
+			list_clear(cfg, &fields[i]);
+			uint32_t n = wire_get_u32(&r);
+			for (uint32_t j = 0; j < n && !r.bad; j++) {
+				char *item = wire_get_strdup(&r);
+				if (item)
+					list_add(cfg, &fields[i], item);
+				free(item);
+			}
+			break;
+		}
+		}
+	}
+	if (!wire_done(&r)) {
+		strbuf_addstr(err, "the configuration sent is damaged");
+		return -1;
+	}
+	return 0;
 }
 
 char *config_to_json(const struct config *cfg)

@@ -162,6 +162,9 @@ int config_validate(const struct config *cfg, struct strbuf *err);
 
 /* Print "key = value" lines (for `ragops config`). */
 void config_dump(const struct config *cfg, struct strbuf *out);
+/* The whole configuration as bytes for a worker process of the same binary, and back. */
+void config_wire_put(const struct config *cfg, struct strbuf *out);
+int config_wire_get(struct config *cfg, const char *data, size_t len, struct strbuf *err);
 /* A JSON object with every key, for run parameters; caller frees. */
 char *config_to_json(const struct config *cfg);
 /* Whether `key` says how work is done (threads, timeouts, an endpoint), not what it makes. */

@@ -70,9 +70,8 @@ static void handle_recognise(struct worker_state *w, struct strbuf *reply)
 	strbuf_release(&err);
 }
 
-void ocr_worker_main(int fd, const struct config *cfg, void *arg)
+static void ocr_worker_main(int fd, const struct config *cfg)
 {
-	(void)arg;
 	struct page_loader_pool *pool = page_loader_pool_new();
 	struct worker_state w = { .cfg = cfg, .reader = page_reader_new_local(cfg, pool) };
 	struct strbuf request = STRBUF_INIT, reply = STRBUF_INIT, err = STRBUF_INIT;
@@ -102,6 +101,8 @@ void ocr_worker_main(int fd, const struct config *cfg, void *arg)
 	page_reader_free(w.reader);
 	page_loader_pool_free(pool);
 }
+
+const struct worker_kind ocr_worker = { "ocr", ocr_worker_main };
 
 /* --- in the run ----------------------------------------------------------- */
 

@@ -15,8 +15,8 @@
 #include "pipeline/ocr_engine.h"
 #include "pipeline/worker_process.h"
 
-/* The worker's loop (a worker_main_fn). */
-void ocr_worker_main(int fd, const struct config *cfg, void *arg);
+/* The worker that loads and recognises pages. */
+extern const struct worker_kind ocr_worker;
 
 int ocr_worker_load(struct worker_process *wp, const char *path, enum doc_type type, int page_no,
 		    int *dpi, char hash[SHA256_HEX_LEN + 1], struct strbuf *err);

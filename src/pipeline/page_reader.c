@@ -116,7 +116,7 @@ int page_reader_start(struct page_reader *r, struct strbuf *err)
 	if (r->isolated)
 		return worker_process_running(&r->worker)
 			       ? 0
-			       : worker_process_start(&r->worker, ocr_worker_main, NULL, err);
+			       : worker_process_start(&r->worker, &ocr_worker, err);
 	if (!r->engine && !r->loading.started) {
 		r->loading.cfg = r->cfg;
 		r->loading.started = pthread_create(&r->loading.thread, NULL, load_engine,

@@ -21,9 +21,8 @@ struct parser_pool {
 	int nworkers;
 };
 
-static void extract_worker_main(int fd, const struct config *cfg, void *arg)
+static void extract_worker_main(int fd, const struct config *cfg)
 {
-	(void)arg;
 	struct extractor *ex = extractor_new(cfg);
 	struct strbuf request = STRBUF_INIT, reply = STRBUF_INIT, err = STRBUF_INIT;
 	double cpu_limit;
@@ -52,6 +51,8 @@ static void extract_worker_main(int fd, const struct config *cfg, void *arg)
 	extractor_free(ex);
 }
 
+const struct worker_kind parser_worker = { "parse", extract_worker_main };
+
 struct parser_pool *parser_pool_new(const struct config *cfg, int nworkers)
 {
 	struct parser_pool *pool = xcalloc(1, sizeof(*pool));
@@ -68,7 +69,7 @@ void parser_pool_start(struct parser_pool *pool)
 	struct strbuf err = STRBUF_INIT;
 	for (int i = 0; i < pool->nworkers; i++)
 		if (!worker_process_running(&pool->workers[i]))
-			worker_process_start(&pool->workers[i], extract_worker_main, NULL, &err);
+			worker_process_start(&pool->workers[i], &parser_worker, &err);
 	strbuf_release(&err);
 }
 
@@ -85,8 +86,7 @@ int parser_pool_extract(struct parser_pool *pool, int slot, const char *path, en
 	wire_put_u32(&request, (uint32_t)type);
 	wire_put_str(&request, path);
 	int rc = -1;
-	if (!worker_process_running(worker) &&
-	    worker_process_start(worker, extract_worker_main, NULL, err))
+	if (!worker_process_running(worker) && worker_process_start(worker, &parser_worker, err))
 		goto out;
 	rc = worker_process_call(worker, &request, pool->cfg->ingest.parser_timeout,
 				 "ingest.parser_timeout", &reply, err);

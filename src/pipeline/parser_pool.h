@@ -1,7 +1,7 @@
 /*
  * Parsers in worker processes.  MuPDF, gumbo and cmark read bytes anyone
  * can drop in an inbox; a bug in one of them must cost one document, not
- * the run.  Each worker is a forked process with a memory ceiling
+ * the run.  Each worker is a process of its own (worker_process.h) with a memory ceiling
  * (ingest.parser_memory), a CPU-time limit per document
  * (ingest.parser_timeout) and no network; a worker that crashes, runs out
  * of memory or overruns its time fails the document it held with that
@@ -14,6 +14,10 @@
 #include "core/strbuf.h"
 #include "pipeline/detect.h"
 #include "pipeline/document.h"
+#include "pipeline/worker_process.h"
+
+/* The worker that extracts documents. */
+extern const struct worker_kind parser_worker;
 
 struct parser_pool;
 

@@ -3,14 +3,16 @@
  * CPU seconds it may use (a double) and its bytes; a reply as its length
  * and its bytes.
  */
-#define _GNU_SOURCE /* close_range, sigabbrev_np */
+#define _GNU_SOURCE /* close_range, sigabbrev_np, environ */
 #include "pipeline/worker_process.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <poll.h>
 #include <seccomp.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +23,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "core/config.h"
 #include "core/fsutil.h"
 #include "core/timeutil.h"
 #include "core/xalloc.h"
@@ -222,6 +225,9 @@ void worker_fault(const char *point, const char *path, struct strbuf *err)
 
 /* --- the parent ----------------------------------------------------------- */
 
+static void worker_lost(struct worker_process *wp, int timed_out, double cpu_limit,
+			const char *limit_key, struct strbuf *err);
+
 void worker_process_init(struct worker_process *wp, const struct config *cfg)
 {
 	wp->cfg = cfg;
@@ -229,12 +235,143 @@ void worker_process_init(struct worker_process *wp, const struct config *cfg)
 	wp->fd = -1;
 }
 
-int worker_process_start(struct worker_process *wp, worker_main_fn main, void *arg, struct strbuf *err)
+/*
+ * The child, from its start to its end, forked or started again: it dies
+ * with the run (even by kill -9: a worker busy on a slow file would go on
+ * to its CPU limit, one blocked on a read for ever), keeps only its socket
+ * (not the store, the logs or the run's lock), and runs its loop under
+ * the limits.  The death signal comes when the thread that started the
+ * worker ends; the owner of a worker outlives it.
+ */
+static void worker_child(pid_t parent, const struct worker_kind *kind, const struct config *cfg)
+{
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) || getppid() != parent)
+		_exit(1);
+	close_range(WORKER_FD + 1, ~0U, 0);
+	signal(SIGPIPE, SIG_DFL);
+	default_crash_signals();
+	xalloc_exit_at_once();
+	worker_limits(cfg);
+	kind->main(WORKER_FD, cfg);
+	_exit(0); /* not exit(): the run's stdio buffers and atexit handlers are not ours */
+}
+
+int worker_process_exec_main(int argc, char **argv, const struct worker_kind *const *kinds)
+{
+	const struct worker_kind *kind = NULL;
+	for (; argc == 4 && *kinds; kinds++)
+		if (!strcmp((*kinds)->name, argv[2]))
+			kind = *kinds;
+	char *end;
+	long parent = argc == 4 ? strtol(argv[3], &end, 10) : 0;
+	if (!kind || parent <= 0 || *end) {
+		fprintf(stderr, "ragops: __worker is started by ragops itself, not by hand\n");
+		return 2;
+	}
+	struct config cfg;
+	struct strbuf message = STRBUF_INIT, err = STRBUF_INIT;
+	double unused;
+	config_init(&cfg);
+	if (worker_receive(WORKER_FD, &message, &unused) ||
+	    config_wire_get(&cfg, message.buf, message.len, &err)) {
+		fprintf(stderr, "ragops: parser worker: %s\n",
+			err.len ? err.buf : "no configuration came");
+		_exit(1);
+	}
+	strbuf_release(&message);
+	worker_child((pid_t)parent, kind, &cfg);
+	return 0;
+}
+
+static int exec_workers;
+
+void worker_process_use_exec(void)
+{
+	exec_workers = 1;
+}
+
+/*
+ * Start the binary again as `ragops __worker KIND PID` on the socket: a
+ * fresh process, whatever the run's other threads hold (a child forked
+ * while another thread holds an allocator's lock can hang in it).
+ */
+static int spawn_worker(struct worker_process *wp, const struct worker_kind *kind, int child_end,
+			struct strbuf *err)
+{
+	char parent[32];
+	snprintf(parent, sizeof(parent), "%ld", (long)getpid());
+	char *argv[] = { "ragops", "__worker", (char *)kind->name, parent, NULL };
+	posix_spawn_file_actions_t files;
+	posix_spawnattr_t attr;
+	sigset_t none, defaults;
+	sigemptyset(&none);
+	sigemptyset(&defaults);
+	sigaddset(&defaults, SIGPIPE);
+	sigaddset(&defaults, SIGINT);
+	sigaddset(&defaults, SIGTERM);
+	sigaddset(&defaults, SIGCHLD);
+	posix_spawn_file_actions_init(&files);
+	posix_spawn_file_actions_adddup2(&files, child_end, WORKER_FD);
+	posix_spawnattr_init(&attr);
+	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+	posix_spawnattr_setsigmask(&attr, &none);
+	posix_spawnattr_setsigdefault(&attr, &defaults);
+	/* A worker does no linear algebra: no OpenBLAS thread pool in it. */
+	size_t n = 0;
+	while (environ[n])
+		n++;
+	char **env = xcalloc(n + 2, sizeof(char *));
+	size_t k = 0;
+	env[k++] = "OPENBLAS_NUM_THREADS=1";
+	for (size_t i = 0; i < n; i++)
+		if (strncmp(environ[i], "OPENBLAS_NUM_THREADS=", 21))
+			env[k++] = environ[i];
+	pid_t pid;
+	int rc = posix_spawn(&pid, "/proc/self/exe", &files, &attr, argv, env);
+	free(env);
+	posix_spawn_file_actions_destroy(&files);
+	posix_spawnattr_destroy(&attr);
+	if (rc) {
+		strbuf_addf(err, "cannot start a parser worker: %s", strerror(rc));
+		return -1;
+	}
+	wp->pid = pid;
+	struct strbuf message = STRBUF_INIT;
+	config_wire_put(wp->cfg, &message);
+	double no_limit = 0;
+	uint64_t len = message.len;
+	rc = write_all(wp->fd, &len, sizeof(len)) || write_all(wp->fd, &no_limit, sizeof(no_limit)) ||
+	     write_all(wp->fd, message.buf, message.len);
+	strbuf_release(&message);
+	if (rc) {
+		worker_lost(wp, 0, 0, "", err);
+		return -1;
+	}
+	return 0;
+}
+
+int worker_process_start(struct worker_process *wp, const struct worker_kind *kind, struct strbuf *err)
 {
 	int sv[2];
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv)) {
 		strbuf_addf(err, "cannot start a parser worker: %s", strerror(errno));
 		return -1;
+	}
+	/* The child's end must not already be WORKER_FD: dup2 onto itself keeps close-on-exec. */
+	if (sv[1] == WORKER_FD) {
+		int moved = fcntl(sv[1], F_DUPFD_CLOEXEC, WORKER_FD + 1);
+		close(sv[1]);
+		sv[1] = moved;
+	}
+	wp->fd = sv[0];
+	if (exec_workers) {
+		int rc = spawn_worker(wp, kind, sv[1], err);
+		close(sv[1]);
+		if (rc) {
+			close(sv[0]);
+			wp->fd = -1;
+		}
+		return rc;
 	}
 	fflush(NULL); /* else the child's copy of unwritten output could be written twice */
 	pid_t parent = getpid();
@@ -243,31 +380,16 @@ int worker_process_start(struct worker_process *wp, worker_main_fn main, void *a
 		strbuf_addf(err, "cannot start a parser worker: %s", strerror(errno));
 		close(sv[0]);
 		close(sv[1]);
+		wp->fd = -1;
 		return -1;
 	}
 	if (pid == 0) {
-		/*
-		 * The worker dies with the run, even by kill -9: a worker busy on
-		 * a slow file would go on to its CPU limit, one blocked on a read
-		 * for ever.  The signal comes when the thread that forked ends:
-		 * workers are forked by the run's writer, which ends last.
-		 */
-		if (prctl(PR_SET_PDEATHSIG, SIGKILL) || getppid() != parent)
+		if (dup2(sv[1], WORKER_FD) < 0)
 			_exit(1);
-		/* Only its socket: not the store, the logs or the run's lock. */
-		if (dup2(sv[1], 3) < 0)
-			_exit(1);
-		close_range(4, ~0U, 0);
-		signal(SIGPIPE, SIG_DFL);
-		default_crash_signals();
-		xalloc_exit_at_once();
-		worker_limits(wp->cfg);
-		main(3, wp->cfg, arg);
-		_exit(0); /* not exit(): the run's stdio buffers and atexit handlers are not ours */
+		worker_child(parent, kind, wp->cfg);
 	}
 	close(sv[1]);
 	wp->pid = pid;
-	wp->fd = sv[0];
 	return 0;
 }
 

@@ -1,9 +1,11 @@
 /*
  * One isolated worker process: where MuPDF, gumbo, cmark, Leptonica and
  * Tesseract read bytes anyone can drop in an inbox, so that a bug in one
- * of them costs one document or one page, not the run.  The worker is
- * forked (so start it while the process has no other thread), limited in
- * memory (ingest.parser_memory) and in CPU time per request, and denied
+ * of them costs one document or one page, not the run.  The worker is the
+ * ragops binary started again (`ragops __worker KIND PID`, its settings
+ * sent over the socket), so any thread may start one; a program using
+ * libragops forks instead (start them while it has no other thread).  It
+ * is limited in memory (ingest.parser_memory) and in CPU time per request, and denied
  * the network; requests and replies are length-framed messages over a
  * socket pair.  A worker that crashes, runs out of memory or overruns its
  * time is reaped, the call fails with that reason, and the owner starts a
@@ -23,12 +25,23 @@ struct worker_process {
 	int fd;    /* our end of its socket */
 };
 
-/* In the child: serve requests on `fd` until it closes, then return. */
-typedef void (*worker_main_fn)(int fd, const struct config *cfg, void *arg);
+/* The descriptor of a worker's socket, in the worker. */
+#define WORKER_FD 3
+
+/* What a worker does: serve requests on `fd` until it closes, then return. */
+struct worker_kind {
+	const char *name; /* on the command line of a started worker */
+	void (*main)(int fd, const struct config *cfg);
+};
+
+/* The ragops binary calls it once: its workers are started as new processes, not forked. */
+void worker_process_use_exec(void);
+/* main() of `ragops __worker KIND PID`: the worker of one of `kinds` (NULL-terminated). */
+int worker_process_exec_main(int argc, char **argv, const struct worker_kind *const *kinds);
 
 void worker_process_init(struct worker_process *wp, const struct config *cfg);
-/* Fork the worker running `main` with `arg`; the child exits when main returns. */
-int worker_process_start(struct worker_process *wp, worker_main_fn main, void *arg, struct strbuf *err);
+/* Start a worker of this kind; it exits when its loop returns or the run ends. */
+int worker_process_start(struct worker_process *wp, const struct worker_kind *kind, struct strbuf *err);
 /*
  * Whether it is running and can take a request: a worker that died
  * between requests (killed from outside) is reaped here, so that its

@@ -55,6 +55,12 @@ rg() { local d=$1; shift; "$RAGOPS" --data "$d" "$@"; }
 # json FILE-OR-STRING EXPR: evaluate a Python expression on parsed JSON `j`
 jq_py() { python3 -c "import json,sys; j=json.loads(sys.stdin.read()); print($2)" <<<"$1"; }
 sql() { sqlite3 "$1/ragops.db" "$2"; }
+# Worker processes ("ragops __worker KIND RUN_PID") whose run is gone: none may be.
+orphan_workers() {
+	pgrep -af -- "__worker [a-z]+ [0-9]+$" | while read -r pid _ _ _ run; do
+		[[ -e /proc/$run ]] || echo "$pid"
+	done
+}
 
 # serve_start DATA [ragops serve options...]: start `ragops serve` on a free
 # loopback port; sets SERVE_URL (no trailing slash), SERVE_PID, SERVE_LOG.

@@ -49,20 +49,23 @@ d3=$(new_data killed)
 RAGOPS_PARSER_FAULT="loop:stenope.html" "$RAGOPS" --data "$d3" -c validate.golden= -c ingest.parser_timeout=120 \
 	run --inbox "$in" >/dev/null 2>&1 &
 run=$!
+workers=
 for _ in $(seq 50); do
-	[[ $(pgrep -f -- "--data $d3" | wc -l) -ge 2 ]] && break
+	workers=$(pgrep -P $run)
+	[[ -n $workers ]] && break
 	sleep 0.1
 done
-check "the run has a parser worker" test "$(pgrep -f -- "--data $d3" | wc -l)" -ge 2
+check "the run has a parser worker" test -n "$workers"
 sleep 1
 kill -9 $run
 wait $run 2>/dev/null
+alive() { for p in $workers; do [[ -e /proc/$p ]] && echo $p; done; }
 for _ in $(seq 20); do
-	[[ -z $(pgrep -f -- "--data $d3") ]] && break
+	[[ -z $(alive) ]] && break
 	sleep 0.1
 done
-equals "no worker outlives a run killed with -9" "$(pgrep -f -- "--data $d3" | wc -l)" "0"
-pkill -9 -f -- "--data $d3"
+equals "no worker outlives a run killed with -9" "$(alive | wc -l)" "0"
+[[ -n $(alive) ]] && kill -9 $(alive)
 
 # A worker killed from outside (the kernel's OOM killer, a person) is not
 # "a crash on this file": the reason says who.
@@ -71,10 +74,11 @@ RAGOPS_PARSER_FAULT="loop:stenope.html" "$RAGOPS" --data "$d4" -c validate.golde
 	run --inbox "$in" >/dev/null 2>"$scratch/err4" &
 run=$!
 # The worker is on the looping file once it has spun most of two seconds on end.
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
+cpu_ticks() { [[ -r /proc/$1/stat ]] && awk '{print $14 + $15}' "/proc/$1/stat" || echo 0; }
 worker=
 for _ in $(seq 60); do
 	worker=$(pgrep -P $run | head -1)
+	[[ -z $worker ]] && { sleep 0.1; continue; }
 	before=$(cpu_ticks "$worker")
 	sleep 2
 	(( $(cpu_ticks "$worker") - before >= 120 )) && break

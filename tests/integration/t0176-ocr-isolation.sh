@@ -38,7 +38,7 @@ equals "both pages of that scan were recognised" "$pages" "2"
 contains "stderr names the file and the reason" "$(cat "$scratch/err")" \
 	"fiche-autofocus.png: ocr: page 1: the parser crashed on this file (SIGSEGV"
 check "no core file is left behind" test -z "$(find "$scratch" "$TOP" -maxdepth 2 -name 'core*' -newer "$in/fiche-autofocus.png" -type f)"
-check "no OCR worker outlives the run" test -z "$(pgrep -f "$d" || true)"
+equals "no OCR worker outlives the run" "$(orphan_workers | wc -l)" "0"
 
 # The next run, with parsers that behave, reads what failed.
 rg "$d" -c validate.golden= run --inbox "$in" >"$scratch/out" 2>"$scratch/err"

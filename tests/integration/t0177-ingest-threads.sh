@@ -42,8 +42,8 @@ crash() {
 	local pid=$!
 	wait $pid
 	rc=$?
-	# Workers are forks of the run: after it, none may be left.
-	left=$(pgrep -f -- "--data $1" | wc -l)
+	# Workers are children of the run: after it, none may be left.
+	left=$(orphan_workers | wc -l)
 }
 crash "$scratch/c3" 3
 equals "with two parsers crashing, the run completes with failures" "$rc" "1"
