@@ -4,7 +4,8 @@
 #  1. text-PDF ingestion throughput (pages/s) of a fresh `ragops run` over
 #     COPIES copies of samples/corpus/pdf/*.pdf, against pdftotext (one
 #     process per file), and against itself on one parser worker
-#     (ingest.threads=1) and parsing in its own process; then over the same
+#     (ingest.threads=1; the default is one per core) and parsing in its
+#     own process; then over the same
 #     pages merged into one PDF with `mutool merge`, which takes
 #     pdftotext's per-process cost out.
 #  2. re-run over 1,000 unchanged documents (900 generated .txt/.md + 100
@@ -129,12 +130,12 @@ fact pdf_pages "$PAGES"; fact pdf_chunks "$(jget "$J" chunks)"; fact pdf_ocr "$(
 "$BIN" --data "$W/d-pdf" search exposition >"$W/res/search.out" || die "'ragops search' failed after the PDF ingest"
 [[ -s "$W/res/search.out" ]] || die "'ragops search exposition' found nothing after the PDF ingest"
 
-say "timing ragops run vs pdftotext over $NFILES files ($RUNS runs each; and ragops parsing in-process, and on every core)"
+say "timing ragops run vs pdftotext over $NFILES files ($RUNS runs each; and ragops parsing in-process, and on one worker)"
 bench_cmds pdf_ingest \
 	"rm -rf '$W/d-pdf'" "'$BIN' --data '$W/d-pdf' run --inbox '$W/pdfs'" \
 	"true" "xargs -0 -I{} pdftotext -q {} /dev/null <'$W/pdfs.lst'" \
 	"rm -rf '$W/d-pdf'" "'$BIN' --data '$W/d-pdf' -c ingest.isolate=false run --inbox '$W/pdfs'" \
-	"rm -rf '$W/d-pdf'" "'$BIN' --data '$W/d-pdf' -c ingest.threads=0 run --inbox '$W/pdfs'"
+	"rm -rf '$W/d-pdf'" "'$BIN' --data '$W/d-pdf' -c ingest.threads=1 run --inbox '$W/pdfs'"
 
 if [[ $HAVE_MUTOOL == 1 ]]; then
 	say "merging the corpus into one PDF (mutool merge)"

@@ -48,7 +48,7 @@ static const struct field fields[] = {
 	{ "collect.max_file_size", F_SIZE, OFF(collect.max_file_size), "200M", 1, 1e12, NULL },
 	{ "collect.max_pages", F_UINT, OFF(collect.max_pages), "2000", 1, 1000000, NULL },
 	{ "ingest.isolate", F_CHOICE, OFF(ingest.isolate), "true", 0, 0, booleans },
-	{ "ingest.threads", F_UINT, OFF(ingest.threads), "1", 0, 256, NULL },
+	{ "ingest.threads", F_UINT, OFF(ingest.threads), "0", 0, 256, NULL },
 	{ "ingest.parser_timeout", F_DOUBLE, OFF(ingest.parser_timeout), "120", 1, 86400, NULL },
 	{ "ingest.parser_memory", F_SIZE, OFF(ingest.parser_memory), "2G", 64 << 20, 1e13, NULL },
 	{ "extract.heading_ratio", F_DOUBLE, OFF(extract.heading_ratio), "1.15", 1.0, 5.0, NULL },
