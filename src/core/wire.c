@@ -12,6 +12,11 @@ void wire_put_u32(struct strbuf *out, uint32_t v)
 	strbuf_add(out, &v, sizeof(v));
 }
 
+void wire_put_u64(struct strbuf *out, uint64_t v)
+{
+	strbuf_add(out, &v, sizeof(v));
+}
+
 void wire_put_str(struct strbuf *out, const char *s)
 {
 	uint32_t len = s ? (uint32_t)strlen(s) : UINT32_MAX; /* UINT32_MAX: NULL */
@@ -23,6 +28,18 @@ void wire_put_str(struct strbuf *out, const char *s)
 uint32_t wire_get_u32(struct wire_reader *r)
 {
 	uint32_t v = 0;
+	if (r->bad || (size_t)(r->end - r->p) < sizeof(v)) {
+		r->bad = 1;
+		return 0;
+	}
+	memcpy(&v, r->p, sizeof(v));
+	r->p += sizeof(v);
+	return v;
+}
+
+uint64_t wire_get_u64(struct wire_reader *r)
+{
+	uint64_t v = 0;
 	if (r->bad || (size_t)(r->end - r->p) < sizeof(v)) {
 		r->bad = 1;
 		return 0;

@@ -13,6 +13,7 @@
 #include "core/strbuf.h"
 
 void wire_put_u32(struct strbuf *out, uint32_t v);
+void wire_put_u64(struct strbuf *out, uint64_t v);
 /* NULL travels as NULL. */
 void wire_put_str(struct strbuf *out, const char *s);
 
@@ -27,6 +28,7 @@ struct wire_reader {
 	}
 
 uint32_t wire_get_u32(struct wire_reader *r);
+uint64_t wire_get_u64(struct wire_reader *r);
 /* A pointer into the message and its length; NULL for a NULL string. */
 const char *wire_get_str(struct wire_reader *r, size_t *len);
 /* The same, copied and NUL-terminated; caller frees. */

@@ -111,31 +111,35 @@ const char *doc_type_name(enum doc_type type)
 	return names[type];
 }
 
-int detect_file(const char *path, enum doc_type *type, char *why, size_t whylen)
+int detect_fd(int fd, const char *name, enum doc_type *type, char *why, size_t whylen)
 {
 	unsigned char head[DETECT_HEAD_BYTES];
+	struct stat st;
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+		snprintf(why, whylen, "no longer a regular file (replaced since it was collected)");
+		return -1;
+	}
+	ssize_t n = pread(fd, head, sizeof(head), 0);
+	if (n < 0) {
+		snprintf(why, whylen, "cannot read: %s", strerror(errno));
+		return -1;
+	}
+	*type = detect_type(head, (size_t)n);
+	/* Content decides; a name settles what content alone cannot ("> quotes" are Markdown too). */
+	if (*type == TYPE_TEXT && (ends_with_ci(name, ".md") || ends_with_ci(name, ".markdown")))
+		*type = TYPE_MARKDOWN;
+	return 0;
+}
+
+int detect_file(const char *path, enum doc_type *type, char *why, size_t whylen)
+{
 	/* Not blocking: a file swapped for a FIFO since collect would hang the run here. */
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0) {
 		snprintf(why, whylen, "cannot open: %s", strerror(errno));
 		return -1;
 	}
-	struct stat st;
-	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
-		close(fd);
-		snprintf(why, whylen, "no longer a regular file (replaced since it was collected)");
-		return -1;
-	}
-	ssize_t n = read(fd, head, sizeof(head));
-	int saved = errno;
+	int rc = detect_fd(fd, path, type, why, whylen);
 	close(fd);
-	if (n < 0) {
-		snprintf(why, whylen, "cannot read: %s", strerror(saved));
-		return -1;
-	}
-	*type = detect_type(head, (size_t)n);
-	/* Content decides; a name settles what content alone cannot ("> quotes" are Markdown too). */
-	if (*type == TYPE_TEXT && (ends_with_ci(path, ".md") || ends_with_ci(path, ".markdown")))
-		*type = TYPE_MARKDOWN;
-	return 0;
+	return rc;
 }

@@ -42,6 +42,24 @@ void wire_put_extracted(struct strbuf *out, int rc, const struct extracted *doc,
 		wire_put_str(out, doc->warnings[i]);
 }
 
+void wire_put_stamp(struct strbuf *out, const struct file_stamp *stamp)
+{
+	wire_put_u64(out, stamp->dev);
+	wire_put_u64(out, stamp->ino);
+	wire_put_u64(out, (uint64_t)stamp->size);
+	wire_put_u64(out, (uint64_t)stamp->mtime_ns);
+	wire_put_u64(out, (uint64_t)stamp->ctime_ns);
+}
+
+void wire_get_stamp(struct wire_reader *r, struct file_stamp *stamp)
+{
+	stamp->dev = wire_get_u64(r);
+	stamp->ino = wire_get_u64(r);
+	stamp->size = (long long)wire_get_u64(r);
+	stamp->mtime_ns = (long long)wire_get_u64(r);
+	stamp->ctime_ns = (long long)wire_get_u64(r);
+}
+
 /* The static name text_encoding_name gives, so the document can point at it. */
 static const char *known_encoding(const char *name, size_t len)
 {

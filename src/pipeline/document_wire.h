@@ -8,7 +8,13 @@
 #define PIPELINE_DOCUMENT_WIRE_H
 
 #include "core/strbuf.h"
+#include "core/fsutil.h"
+#include "core/wire.h"
 #include "pipeline/document.h"
+
+/* A file's stamp (fsutil.h), as the run and a worker pass it. */
+void wire_put_stamp(struct strbuf *out, const struct file_stamp *stamp);
+void wire_get_stamp(struct wire_reader *r, struct file_stamp *stamp);
 
 /* Append the outcome of one extraction (`rc` 0: `doc`; otherwise `error`). */
 void wire_put_extracted(struct strbuf *out, int rc, const struct extracted *doc, const char *error);

@@ -130,13 +130,22 @@ void flow_corpus_task(struct flow *fl, const char *stage, enum task_state state,
 	strbuf_release(&err);
 }
 
+/* Whether the comma-separated `list` names `where`. */
+static int names(const char *list, const char *where)
+{
+	size_t n = strlen(where);
+	for (const char *p = list; p && *p; p += strcspn(p, ",") + (p[strcspn(p, ",")] == ',')) {
+		if (strcspn(p, ",") == n && !strncmp(p, where, n))
+			return 1;
+	}
+	return 0;
+}
+
 void flow_crash_point(const char *where)
 {
-	const char *at = getenv("RAGOPS_CRASH_AT");
-	if (at && !strcmp(at, where))
+	if (names(getenv("RAGOPS_CRASH_AT"), where))
 		raise(SIGKILL);
-	/* RAGOPS_PAUSE_AT=where: three seconds there, for a test to act meanwhile. */
-	at = getenv("RAGOPS_PAUSE_AT");
-	if (at && !strcmp(at, where))
+	/* RAGOPS_PAUSE_AT=where[,where...]: three seconds there, for a test to act meanwhile. */
+	if (names(getenv("RAGOPS_PAUSE_AT"), where))
 		sleep(3);
 }

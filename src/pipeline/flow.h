@@ -56,7 +56,8 @@ void flow_corpus_task(struct flow *fl, const char *stage, enum task_state state,
 /*
  * Fault injection for the crash tests: with RAGOPS_CRASH_AT=`where` the
  * process kills itself (SIGKILL, like kill -9) at that point; with
- * RAGOPS_PAUSE_AT=`where` it waits there three seconds (races).
+ * RAGOPS_PAUSE_AT=`where` it waits there three seconds (races).  Either
+ * may name several points, separated by commas.
  */
 void flow_crash_point(const char *where);
 

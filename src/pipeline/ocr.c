@@ -164,7 +164,7 @@ static void run_job(struct doc_work *w, struct page_reader *reader, struct page_
 	const struct ocr_input *in = &w->docs[job->doc];
 	char hash[SHA256_HEX_LEN + 1];
 	job->state = JOB_FAILED;
-	if (page_reader_load(reader, in->path, in->type, job->page_no, &job->dpi, hash, &job->error))
+	if (page_reader_load(reader, in->src, in->type, job->page_no, &job->dpi, hash, &job->error))
 		return;
 	struct strbuf key = STRBUF_INIT;
 	strbuf_addf(&key, "%s|%s", hash, s->settings);
@@ -183,7 +183,7 @@ static void run_job(struct doc_work *w, struct page_reader *reader, struct page_
 		if (!page_reader_recognise(reader, &job->result, &job->error)) {
 			job->state = JOB_DONE;
 			job->flagged = job->result.words && ocr_result_is_weak(s->cfg, &job->result);
-			cache_result(s, in->path, job);
+			cache_result(s, in->src->path, job);
 		}
 	}
 	free(cached);

@@ -16,6 +16,7 @@
 #include "core/strbuf.h"
 #include "pipeline/detect.h"
 #include "pipeline/document.h"
+#include "pipeline/extract_source.h"
 #include "store/store.h"
 
 /* Bump when the way results are produced changes: it invalidates the OCR cache. */
@@ -51,7 +52,7 @@ int ocr_thread_count(const struct config *cfg);
 
 /* One document of a batch. */
 struct ocr_input {
-	const char *path;
+	const struct doc_source *src; /* where its pages are read */
 	enum doc_type type;
 	struct extracted *doc;
 	struct ocr_stats stats; /* this document's share */

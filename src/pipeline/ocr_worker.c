@@ -9,6 +9,7 @@
 
 #include "core/wire.h"
 #include "core/xalloc.h"
+#include "pipeline/document_wire.h"
 #include "pipeline/page_image.h"
 #include "pipeline/page_reader.h"
 
@@ -26,18 +27,20 @@ static void handle_load(struct worker_state *w, struct wire_reader *in, struct s
 {
 	enum doc_type type = (enum doc_type)wire_get_u32(in);
 	int page_no = (int)wire_get_u32(in);
-	char *path = wire_get_strdup(in);
+	char *path = wire_get_strdup(in), *root = wire_get_strdup(in), *rel = wire_get_strdup(in);
+	struct doc_source src = { path, root, rel, { 0 } };
+	wire_get_stamp(in, &src.stamp);
 	struct strbuf err = STRBUF_INIT;
 	char hash[SHA256_HEX_LEN + 1] = "";
 	int dpi = 0, rc = -1;
-	if (!wire_done(in) || !path) {
+	if (!wire_done(in) || !path || !root || !rel) {
 		strbuf_addstr(&err, "damaged request");
 	} else {
 		free(w->path);
 		w->path = xstrdup(path);
 		worker_fault("page", path, &err);
 		if (!err.len)
-			rc = page_reader_load(w->reader, path, type, page_no, &dpi, hash, &err);
+			rc = page_reader_load(w->reader, &src, type, page_no, &dpi, hash, &err);
 	}
 	wire_put_u32(reply, (uint32_t)rc);
 	if (rc) {
@@ -48,6 +51,8 @@ static void handle_load(struct worker_state *w, struct wire_reader *in, struct s
 	}
 	strbuf_release(&err);
 	free(path);
+	free(root);
+	free(rel);
 }
 
 static void handle_recognise(struct worker_state *w, struct strbuf *reply)
@@ -138,14 +143,17 @@ static int reply_code(struct wire_reader *in, struct strbuf *err)
 	return rc;
 }
 
-int ocr_worker_load(struct worker_process *wp, const char *path, enum doc_type type, int page_no,
-		    int *dpi, char hash[SHA256_HEX_LEN + 1], struct strbuf *err)
+int ocr_worker_load(struct worker_process *wp, const struct doc_source *src, enum doc_type type,
+		    int page_no, int *dpi, char hash[SHA256_HEX_LEN + 1], struct strbuf *err)
 {
 	struct strbuf request = STRBUF_INIT, reply = STRBUF_INIT;
 	wire_put_u32(&request, OP_LOAD);
 	wire_put_u32(&request, (uint32_t)type);
 	wire_put_u32(&request, (uint32_t)page_no);
-	wire_put_str(&request, path);
+	wire_put_str(&request, src->path);
+	wire_put_str(&request, src->root);
+	wire_put_str(&request, src->rel);
+	wire_put_stamp(&request, &src->stamp);
 	int rc = call(wp, &request, 0, &reply, err);
 	if (!rc) {
 		struct wire_reader in = WIRE_READER(reply.buf, reply.len);

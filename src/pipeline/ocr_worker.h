@@ -12,14 +12,15 @@
 #include "core/hash.h"
 #include "core/strbuf.h"
 #include "pipeline/detect.h"
+#include "pipeline/extract_source.h"
 #include "pipeline/ocr_engine.h"
 #include "pipeline/worker_process.h"
 
 /* The worker that loads and recognises pages. */
 extern const struct worker_kind ocr_worker;
 
-int ocr_worker_load(struct worker_process *wp, const char *path, enum doc_type type, int page_no,
-		    int *dpi, char hash[SHA256_HEX_LEN + 1], struct strbuf *err);
+int ocr_worker_load(struct worker_process *wp, const struct doc_source *src, enum doc_type type,
+		    int page_no, int *dpi, char hash[SHA256_HEX_LEN + 1], struct strbuf *err);
 int ocr_worker_recognise(struct worker_process *wp, struct ocr_result *out, struct strbuf *err);
 void ocr_worker_drop(struct worker_process *wp);
 

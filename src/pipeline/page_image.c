@@ -160,7 +160,11 @@ static int load_pdf_page(struct page_loader *pl, const char *path, int page_no, 
 	float scale = (float)cfg->ocr.dpi / 72.0f;
 	fz_try(ctx)
 	{
-		doc = fz_open_document(ctx, path);
+		/* As a PDF whatever its name: it may be /proc/self/fd/N. */
+		fz_stream *stm = fz_open_file(ctx, path);
+		fz_try(ctx) doc = fz_open_document_with_stream(ctx, "application/pdf", stm);
+		fz_always(ctx) fz_drop_stream(ctx, stm);
+		fz_catch(ctx) fz_rethrow(ctx);
 		if (fz_needs_password(ctx, doc) && !fz_authenticate_password(ctx, doc, ""))
 			fz_throw(ctx, FZ_ERROR_GENERIC, "the PDF is encrypted");
 		page = fz_load_page(ctx, doc, page_no - 1);

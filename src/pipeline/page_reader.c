@@ -4,6 +4,8 @@
  */
 #include "pipeline/page_reader.h"
 
+#include <unistd.h>
+
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -130,13 +132,23 @@ int page_reader_ready(struct page_reader *r)
 	return !r->isolated || worker_process_running(&r->worker);
 }
 
-int page_reader_load(struct page_reader *r, const char *path, enum doc_type type, int page_no, int *dpi,
-		     char hash[SHA256_HEX_LEN + 1], struct strbuf *err)
+int page_reader_load(struct page_reader *r, const struct doc_source *src, enum doc_type type,
+		     int page_no, int *dpi, char hash[SHA256_HEX_LEN + 1], struct strbuf *err)
 {
 	if (r->isolated)
-		return ocr_worker_load(&r->worker, path, type, page_no, dpi, hash, err);
+		return ocr_worker_load(&r->worker, src, type, page_no, dpi, hash, err);
 	page_reader_drop(r);
-	if (page_image_load(r->loader, path, type, page_no, r->cfg, &r->img, err))
+	/* Through the descriptor checked against the stamp: never another file's pages. */
+	int fd = doc_source_open(src, err);
+	if (fd < 0)
+		return -1;
+	char fd_path[DOC_SOURCE_FD_PATH];
+	doc_source_fd_path(fd, fd_path);
+	size_t from = err->len;
+	int rc = page_image_load(r->loader, fd_path, type, page_no, r->cfg, &r->img, err);
+	doc_source_name_in(err, from, fd_path, src->path);
+	close(fd);
+	if (rc)
 		return -1;
 	r->holding = 1;
 	*dpi = r->img.dpi;

@@ -16,6 +16,7 @@
 #include "core/hash.h"
 #include "core/strbuf.h"
 #include "pipeline/detect.h"
+#include "pipeline/extract_source.h"
 #include "pipeline/ocr_engine.h"
 #include "pipeline/page_image.h"
 
@@ -37,8 +38,8 @@ int page_reader_start(struct page_reader *r, struct strbuf *err);
 int page_reader_ready(struct page_reader *r);
 
 /* Load page `page_no` (1-based) and keep its image; its dpi and pixel hash out. */
-int page_reader_load(struct page_reader *r, const char *path, enum doc_type type, int page_no, int *dpi,
-		     char hash[SHA256_HEX_LEN + 1], struct strbuf *err);
+int page_reader_load(struct page_reader *r, const struct doc_source *src, enum doc_type type,
+		     int page_no, int *dpi, char hash[SHA256_HEX_LEN + 1], struct strbuf *err);
 /* Recognise the kept image (then let it go), retrying once when weak. */
 int page_reader_recognise(struct page_reader *r, struct ocr_result *out, struct strbuf *err);
 /* Let the kept image go unread (the cache had it). */

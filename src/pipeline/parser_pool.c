@@ -1,8 +1,9 @@
 /*
  * See parser_pool.h.  A worker is forked on its slot's first request and
  * kept for the run: the cost of fork and of a MuPDF context is paid once a
- * worker, not once a document.  A request is the detected type and the path; the reply is
- * the wire-encoded result (document_wire.h).
+ * worker, not once a document.  A request is the document's source (its
+ * path, where to open it and its stamp: extract_source.h); the reply, the
+ * type found and the wire-encoded result (document_wire.h).
  */
 #include "pipeline/parser_pool.h"
 
@@ -13,6 +14,7 @@
 #include "core/xalloc.h"
 #include "pipeline/document_wire.h"
 #include "pipeline/extract.h"
+#include "pipeline/extract_source.h"
 #include "pipeline/worker_process.h"
 
 struct parser_pool {
@@ -28,20 +30,28 @@ static void extract_worker_main(int fd, const struct config *cfg)
 	double cpu_limit;
 	while (!worker_receive(fd, &request, &cpu_limit)) {
 		struct wire_reader r = WIRE_READER(request.buf, request.len);
-		enum doc_type type = (enum doc_type)wire_get_u32(&r);
-		char *path = wire_get_strdup(&r);
-		if (!wire_done(&r) || !path) {
+		char *path = wire_get_strdup(&r), *root = wire_get_strdup(&r),
+		     *rel = wire_get_strdup(&r);
+		struct doc_source src = { path, root, rel, { 0 } };
+		wire_get_stamp(&r, &src.stamp);
+		if (!wire_done(&r) || !path || !root || !rel) {
 			free(path);
+			free(root);
+			free(rel);
 			break;
 		}
 		struct extracted doc = { 0 };
+		enum doc_type type = TYPE_BINARY;
 		strbuf_reset(&err);
 		strbuf_reset(&reply);
 		worker_fault("extract", path, &err);
-		int rc = err.len ? -1 : extract_document(ex, path, type, &doc, &err);
+		int rc = err.len ? -1 : extract_source(ex, &src, &type, &doc, &err);
+		wire_put_u32(&reply, (uint32_t)type);
 		wire_put_extracted(&reply, rc, &doc, err.buf);
 		extracted_release(&doc);
 		free(path);
+		free(root);
+		free(rel);
 		if (worker_reply(fd, &reply))
 			break;
 	}
@@ -78,20 +88,27 @@ int parser_pool_ready(struct parser_pool *pool, int slot)
 	return worker_process_running(&pool->workers[slot]);
 }
 
-int parser_pool_extract(struct parser_pool *pool, int slot, const char *path, enum doc_type type,
-			struct extracted *out, struct strbuf *err)
+int parser_pool_extract(struct parser_pool *pool, int slot, const struct doc_source *src,
+			enum doc_type *type, struct extracted *out, struct strbuf *err)
 {
 	struct worker_process *worker = &pool->workers[slot];
 	struct strbuf request = STRBUF_INIT, reply = STRBUF_INIT;
-	wire_put_u32(&request, (uint32_t)type);
-	wire_put_str(&request, path);
+	wire_put_str(&request, src->path);
+	wire_put_str(&request, src->root);
+	wire_put_str(&request, src->rel);
+	wire_put_stamp(&request, &src->stamp);
 	int rc = -1;
 	if (!worker_process_running(worker) && worker_process_start(worker, &parser_worker, err))
 		goto out;
 	rc = worker_process_call(worker, &request, pool->cfg->ingest.parser_timeout,
 				 "ingest.parser_timeout", &reply, err);
-	if (!rc)
-		rc = wire_get_extracted(reply.buf, reply.len, out, err);
+	if (!rc) {
+		struct wire_reader r = WIRE_READER(reply.buf, reply.len);
+		*type = (enum doc_type)wire_get_u32(&r);
+		rc = r.bad ? -1 : wire_get_extracted(r.p, (size_t)(r.end - r.p), out, err);
+		if (r.bad)
+			strbuf_addstr(err, "the parser worker's reply is damaged");
+	}
 out:
 	strbuf_release(&request);
 	strbuf_release(&reply);

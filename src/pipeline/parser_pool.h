@@ -14,6 +14,7 @@
 #include "core/strbuf.h"
 #include "pipeline/detect.h"
 #include "pipeline/document.h"
+#include "pipeline/extract_source.h"
 #include "pipeline/worker_process.h"
 
 /* The worker that extracts documents. */
@@ -40,7 +41,7 @@ void parser_pool_free(struct parser_pool *pool);
  * that are ready: a slot not ready is started here, which only a run
  * with no other thread may do (see parser_pool_start).
  */
-int parser_pool_extract(struct parser_pool *pool, int slot, const char *path, enum doc_type type,
-			struct extracted *out, struct strbuf *err);
+int parser_pool_extract(struct parser_pool *pool, int slot, const struct doc_source *src,
+			enum doc_type *type, struct extracted *out, struct strbuf *err);
 
 #endif

@@ -16,6 +16,7 @@
 #include "pipeline/chunk.h"
 #include "pipeline/clean.h"
 #include "pipeline/extract.h"
+#include "pipeline/extract_source.h"
 #include "pipeline/flow.h"
 #include "text/tokenize.h"
 
@@ -30,6 +31,7 @@ struct doc_job {
 	size_t ntasks;
 	struct ocr_input ocr;
 	struct prepared prepared; /* its timings, and its chunks when the workers made them */
+	struct doc_source src;    /* where OCR reads its pages */
 };
 
 /* Times one stage of one document and records its task. */
@@ -89,20 +91,18 @@ static struct stage_time time_from(long long started, double t0)
 void process_prepare(const struct config *cfg, struct parser_pool *pool, int slot, struct extractor *ex,
 		     struct prepared *p)
 {
-	char why[256];
 	p->type = TYPE_BINARY;
 	strbuf_init(&p->error, 0);
 	flow_crash_point("extract");
 	long long started = time_now_ms();
 	double t0 = time_mono();
-	int rc = detect_file(p->f->path, &p->type, why, sizeof(why));
-	if (rc)
-		strbuf_addstr(&p->error, why);
-	else
-		rc = pool ? parser_pool_extract(pool, slot, p->f->path, p->type, &p->doc, &p->error)
-			  : extract_document(ex, p->f->path, p->type, &p->doc, &p->error);
+	const struct found_file *f = p->f;
+	struct doc_source src = { f->path, f->root, f->source, f->stamp };
+	int rc = pool ? parser_pool_extract(pool, slot, &src, &p->type, &p->doc, &p->error)
+		      : extract_source(ex, &src, &p->type, &p->doc, &p->error);
 	p->extract = time_from(started, t0);
 	p->failed = rc != 0;
+	flow_crash_point("extracted");
 	/* Pages waiting for OCR get their text later: cleaning needs the whole document. */
 	if (p->failed || ocr_pages_wanted(cfg, &p->doc))
 		return;
@@ -204,7 +204,9 @@ void process_ocr(struct flow *fl, struct doc_job **jobs, size_t n)
 			continue;
 		pages += wanted;
 		which[m] = i;
-		inputs[m] = (struct ocr_input){ .path = jobs[i]->f->path,
+		const struct found_file *f = jobs[i]->f;
+		jobs[i]->src = (struct doc_source){ f->path, f->root, f->source, f->stamp };
+		inputs[m] = (struct ocr_input){ .src = &jobs[i]->src,
 						.type = jobs[i]->type,
 						.doc = &jobs[i]->doc };
 		strbuf_init(&inputs[m].error, 0);

@@ -103,6 +103,34 @@ contains "the folder is a warning naming it and why" "$(cat "$scratch/err")" \
 	"dossier: collect: cannot read folder: cannot open '$in/dossier': a symbolic link or a file is in the way"
 contains "the rest of the inbox is indexed" "$(rg "$d" search backup)" "backup-basics.txt"
 
+# --- links retargeted and folders swapped around extraction ---------------
+# collect hashed the right file; before the parser opens it a link is
+# pointed out of the inbox, or a folder swapped for a link and swapped back
+# once the parser is done.  The parser reads only the file hashed, opened
+# without links: the outside text is never indexed (before: it was, for
+# good, as the file's stamp had not changed).
+d=$(new_data retarget)
+in="$scratch/in-retarget"
+mkdir -p "$in/zzz" "$scratch/ailleurs/zzz"
+echo "Le platinotype donne des noirs veloutés." >"$in/vrai.txt"
+ln -s vrai.txt "$in/lien.txt"
+echo "Le ferrotype est une plaque de fer vernie." >"$in/zzz/plaque.txt"
+echo "canari-lien-redirige : jamais indexé" >"$scratch/ailleurs/secret.txt"
+echo "canari-dossier-rendu : jamais indexé" >"$scratch/ailleurs/zzz/plaque.txt"
+RAGOPS_PAUSE_AT=extract,extracted rg "$d" -c ingest.threads=3 run --inbox "$in" >"$scratch/out" 2>"$scratch/err" &
+pid=$!
+sleep 1 # every document waits before its parser: point the link out, swap the folder
+ln -sfn "$scratch/ailleurs/secret.txt" "$in/lien.txt"
+mv "$in/zzz" "$scratch/zzz.vrai" && ln -s "$scratch/ailleurs/zzz" "$in/zzz"
+sleep 3 # every parser is done: swap the folder back, as if nothing happened
+rm "$in/zzz" && mv "$scratch/zzz.vrai" "$in/zzz"
+wait $pid
+equals "no outside text in the store" \
+	"$(sql "$d" "SELECT count(*) FROM chunks WHERE text LIKE '%canari-%'")" "0"
+contains "the swapped folder's file fails, and says why" "$(cat "$scratch/err")" \
+	"zzz/plaque.txt: extract: the file changed since it was collected: cannot open '$in/zzz/plaque.txt': a symbolic link or a file is in the way"
+contains "the retargeted link keeps the text collect hashed" "$(rg "$d" search platinotype)" "lien.txt"
+
 # --- a file written while it is read: indexed from the bytes hashed, or not at all ---
 d=$(new_data race)
 in="$scratch/in-race"
@@ -121,7 +149,7 @@ cp "$scratch/arbre.orig" "$in/arbre.txt"
 contains "the first run says the file changed while read" "$(cat "$scratch/err")" \
 	"arbre.txt: extract: the file changed while it was being read"
 contains "a file that grew past the size limit after collect is refused when read" \
-	"$(cat "$scratch/err")" "grows.txt: extract: the file grew to 98.6 KB since it was collected, over collect.max_file_size (8.0 KB)"
+	"$(cat "$scratch/err")" "grows.txt: extract: the file changed while it was being read (its size went from 1000 to 101000 bytes)"
 rg "$d" run --inbox "$in" >/dev/null 2>&1
 contains "the next run indexes the file as it is" "$(rg "$d" search marronnier)" "arbre.txt"
 lacks "the text it never settled on is not indexed" "$(rg "$d" search platane 2>&1)" "arbre.txt"
@@ -138,5 +166,5 @@ sleep 1
 rm "$in/collodion.txt" && mkfifo "$in/collodion.txt"
 wait $pid
 equals "a file swapped for a FIFO fails its document, the run ends (exit 1; 137 when it hung)" "$?" "1"
-contains "naming why" "$(cat "$scratch/err")" "collodion.txt: extract: no longer a regular file"
+contains "naming why" "$(cat "$scratch/err")" "collodion.txt: extract: the file changed since it was collected: '$in/collodion.txt' is not a regular file"
 finish

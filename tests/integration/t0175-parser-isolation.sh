@@ -73,15 +73,17 @@ d4=$(new_data outside)
 RAGOPS_PARSER_FAULT="loop:stenope.html" "$RAGOPS" --data "$d4" -c validate.golden= -c ingest.parser_timeout=120 \
 	run --inbox "$in" >/dev/null 2>"$scratch/err4" &
 run=$!
-# The worker is on the looping file once it has spun most of two seconds on end.
+# The worker on the looping file is the one that spins most of two seconds on end.
 cpu_ticks() { [[ -r /proc/$1/stat ]] && awk '{print $14 + $15}' "/proc/$1/stat" || echo 0; }
 worker=
 for _ in $(seq 60); do
-	worker=$(pgrep -P $run | head -1)
-	[[ -z $worker ]] && { sleep 0.1; continue; }
-	before=$(cpu_ticks "$worker")
+	declare -A before=()
+	for p in $(pgrep -P $run); do before[$p]=$(cpu_ticks $p); done
 	sleep 2
-	(( $(cpu_ticks "$worker") - before >= 120 )) && break
+	for p in "${!before[@]}"; do
+		(( $(cpu_ticks $p) - ${before[$p]} >= 120 )) && worker=$p
+	done
+	[[ -n $worker ]] && break
 done
 kill -9 $worker
 wait $run
