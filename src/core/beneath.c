@@ -24,30 +24,30 @@ static void say_why(struct strbuf *err, const char *root, const char *rel, int e
 		strbuf_addf(err, "cannot open '%s%s%s': %s", root, sep, rel, strerror(e));
 }
 
-int open_beneath(const char *root, const char *rel, int flags, struct strbuf *err)
+/*
+ * From the folder `dir` (taken: closed on return), open each component of
+ * `rel` without following links; the last with `flags`.  Returns the
+ * descriptor, or -1 with the cause in *e.
+ */
+static int walk_from(int dir, const char *rel, int flags, int *e)
 {
-	int dir = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dir < 0) {
-		say_why(err, root, "", errno);
-		return -1;
-	}
 	if (!*rel)
 		return dir;
 	char *path = xstrdup(rel), *name = path;
-	int fd = -1, e = 0;
+	int fd = -1;
 	while (dir >= 0) {
 		char *slash = strchr(name, '/');
 		if (slash)
 			*slash = '\0';
 		if (!*name || !strcmp(name, ".") || !strcmp(name, "..")) {
-			e = EINVAL;
+			*e = EINVAL;
 			close(dir);
 			break;
 		}
 		int next = openat(dir, name,
 				  (slash ? O_RDONLY | O_DIRECTORY : flags) | O_NOFOLLOW | O_CLOEXEC |
 					  O_NOCTTY);
-		e = errno;
+		*e = errno;
 		close(dir);
 		dir = -1;
 		if (next >= 0 && !slash)
@@ -57,6 +57,26 @@ int open_beneath(const char *root, const char *rel, int flags, struct strbuf *er
 		name = slash ? slash + 1 : name;
 	}
 	free(path);
+	return fd;
+}
+
+int open_beneath(const char *root, const char *rel, int flags, struct strbuf *err)
+{
+	/*
+	 * The root too is reached without links: it is a canonical path, and a
+	 * link put in its place (by whoever may write to its parent) is refused.
+	 */
+	int e = 0;
+	int dir = open(root[0] == '/' ? "/" : root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dir >= 0 && root[0] == '/')
+		dir = walk_from(dir, root + 1, O_RDONLY | O_DIRECTORY, &e);
+	else if (dir < 0)
+		e = errno;
+	if (dir < 0) {
+		say_why(err, root, "", e);
+		return -1;
+	}
+	int fd = walk_from(dir, rel, flags, &e);
 	if (fd < 0)
 		say_why(err, root, rel, e);
 	return fd;

@@ -40,11 +40,6 @@ struct walk {
 	const char *root;
 };
 
-static int cmp_names(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 static struct found_file *new_file(struct walk *w, const char *relpath, const char *source,
 				   const struct file_stamp *stamp)
 {
@@ -126,62 +121,100 @@ static void add_link(struct walk *w, const char *relpath, const char *path)
 	}
 }
 
-static void walk_dir(struct walk *w, const char *rel)
+/* Deeper folders are not entered: a tree nested thousands deep is an attack, not a library. */
+#define MAX_FOLDER_DEPTH 128
+
+struct entry {
+	char *name;
+	int stat_errno; /* 0: `mode` is its type, read without following a link */
+	mode_t mode;
+};
+
+static int cmp_entries(const void *a, const void *b)
 {
-	char *dirpath = *rel ? xasprintf("%s/%s", w->root, rel) : xstrdup(w->root);
-	if (*rel)
-		flow_crash_point("collect-folder"); /* a sub-folder seen, not yet opened */
+	return strcmp(((const struct entry *)a)->name, ((const struct entry *)b)->name);
+}
+
+/*
+ * The folder's entries, sorted, each with its type; the folder is closed
+ * before its sub-folders are walked, so a deep tree holds one descriptor.
+ */
+static struct entry *list_folder(struct walk *w, const char *rel, const char *dirpath, size_t *n)
+{
 	struct strbuf err = STRBUF_INIT;
 	DIR *dir = opendir_beneath(w->root, rel, &err);
+	*n = 0;
 	if (!dir) {
 		log_event(LOG_WARNING, 0, dirpath, "collect",
 			  "cannot read folder: %s; files under it are left as they were", err.buf);
 		w->scan->root_complete[w->root_index] = 0;
 		strbuf_release(&err);
-		free(dirpath);
-		return;
+		return NULL;
 	}
 	strbuf_release(&err);
-	char **names = NULL;
-	size_t n = 0, alloc = 0;
+	struct entry *entries = NULL;
+	size_t alloc = 0;
 	struct dirent *de;
 	while ((de = readdir(dir))) {
 		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
 			continue;
-		ALLOC_GROW(names, n + 1, alloc);
-		names[n++] = xstrdup(de->d_name);
-	}
-	if (n) /* an empty folder (a share not mounted) has no list to sort */
-		qsort(names, n, sizeof(*names), cmp_names);
-
-	for (size_t i = 0; i < n; i++) {
-		char *child_rel = *rel ? xasprintf("%s/%s", rel, names[i]) : xstrdup(names[i]);
-		char *child = xasprintf("%s/%s", dirpath, names[i]);
+		ALLOC_GROW(entries, *n + 1, alloc);
+		struct entry *e = &entries[(*n)++];
 		struct stat st;
-		if (collect_is_ignored_name(names[i])) {
+		e->name = xstrdup(de->d_name);
+		e->stat_errno = fstatat(dirfd(dir), de->d_name, &st, AT_SYMLINK_NOFOLLOW) ? errno : 0;
+		e->mode = e->stat_errno ? 0 : st.st_mode;
+	}
+	closedir(dir);
+	if (*n) /* an empty folder (a share not mounted) has no list to sort */
+		qsort(entries, *n, sizeof(*entries), cmp_entries);
+	return entries;
+}
+
+static void walk_dir(struct walk *w, const char *rel, int depth)
+{
+	char *dirpath = *rel ? xasprintf("%s/%s", w->root, rel) : xstrdup(w->root);
+	if (depth > MAX_FOLDER_DEPTH) {
+		log_event(LOG_WARNING, 0, dirpath, "collect",
+			  "folder nested deeper than %d levels: not entered; files under it are left "
+			  "as they were",
+			  MAX_FOLDER_DEPTH);
+		w->scan->root_complete[w->root_index] = 0;
+		free(dirpath);
+		return;
+	}
+	if (*rel)
+		flow_crash_point("collect-folder"); /* a sub-folder seen, not yet opened */
+	size_t n;
+	struct entry *entries = list_folder(w, rel, dirpath, &n);
+	for (size_t i = 0; i < n; i++) {
+		struct entry *e = &entries[i];
+		char *child_rel = *rel ? xasprintf("%s/%s", rel, e->name) : xstrdup(e->name);
+		char *child = xasprintf("%s/%s", dirpath, e->name);
+		if (collect_is_ignored_name(e->name)) {
 			w->scan->skipped++;
-		} else if (fstatat(dirfd(dir), names[i], &st, AT_SYMLINK_NOFOLLOW)) {
-			log_event(LOG_WARNING, 0, child, "collect", "cannot stat: %s", strerror(errno));
+		} else if (e->stat_errno) {
+			log_event(LOG_WARNING, 0, child, "collect", "cannot stat: %s",
+				  strerror(e->stat_errno));
 			/* Gone since the listing: a deletion, not a blind spot. */
-			if (errno != ENOENT)
+			if (e->stat_errno != ENOENT)
 				w->scan->root_complete[w->root_index] = 0;
-		} else if (S_ISLNK(st.st_mode)) {
+		} else if (S_ISLNK(e->mode)) {
 			add_link(w, child_rel, child);
-		} else if (S_ISDIR(st.st_mode)) {
+		} else if (S_ISDIR(e->mode)) {
 			char real[PATH_MAX];
 			if (w->exclude && realpath(child, real) && !strcmp(real, w->exclude))
 				w->scan->skipped++;
 			else
-				walk_dir(w, child_rel);
-		} else if (S_ISREG(st.st_mode)) {
+				walk_dir(w, child_rel, depth + 1);
+		} else if (S_ISREG(e->mode)) {
 			add_file(w, child_rel, child_rel);
 		}
 		free(child);
 		free(child_rel);
-		free(names[i]);
+		free(e->name);
 	}
-	closedir(dir);
-	free(names);
+	free(entries);
 	free(dirpath);
 }
 
@@ -217,7 +250,7 @@ int collect_scan(char *const *inbox, size_t ninbox, const char *exclude, const s
 		out->root_complete[out->nroots] = 1;
 		struct walk w = { cfg, exclude, out, out->nroots, out->roots[out->nroots] };
 		out->nroots++;
-		walk_dir(&w, "");
+		walk_dir(&w, "", 0);
 	}
 	out->seconds = time_mono() - t0;
 	return 0;

@@ -53,6 +53,19 @@ equals "a .md of quotes is Markdown: its text without the '>'" \
 contains "text with no word says so (was: empty or only whitespace)" "$(cat "$scratch/err")" \
 	"accents.txt: chunk: no words found: the 1.9 MB of text extracted are symbols, combining marks or lines dropped as noise"
 
+# --- a folder tree nested 1,900 deep: collect went down with SIGSEGV ------
+d=$(new_data depth)
+in="$scratch/in-depth"
+sample_inbox "$in" notes
+python3 -c "import os, sys; os.chdir(sys.argv[1]); [(os.mkdir('a'), os.chdir('a')) for _ in range(1900)]" "$in"
+echo "Le daguerréotype est une image unique sur cuivre argenté." >"$in/a/a/daguerreotype.txt"
+start=$(date +%s)
+rg "$d" run --inbox "$in" >"$scratch/out" 2>"$scratch/err"
+equals "a run over 1,900 nested folders completes (was: SIGSEGV, exit 139)" "$?" "0"
+check "in seconds" test $(( $(date +%s) - start )) -lt 30
+contains "a warning says where it stopped" "$(cat "$scratch/err")" "collect: folder nested deeper than 128 levels: not entered"
+contains "files above that depth are indexed" "$(rg "$d" search daguerréotype)" "a/a/daguerreotype.txt"
+
 # --- symbolic links: out of the inbox, broken, looping -------------------
 d=$(new_data links)
 in="$scratch/in-links"

@@ -39,7 +39,6 @@ static int setup(void **state)
 		return -1;
 	snprintf(path, sizeof(path), "%s/folder", root);
 	mkdir(path, 0755);
-	snprintf(path, sizeof(path), "%s/plain", root);
 	mkdir(path, 0755);
 	snprintf(path, sizeof(path), "%s/folder/note.txt", root);
 	write_text(path, "inside");
@@ -104,6 +103,27 @@ static void test_folder_swapped_for_a_link_is_refused(void **state)
 	strbuf_release(&err);
 }
 
+/* The inbox itself replaced by a link, by whoever may write to its parent. */
+static void test_root_swapped_for_a_link_is_refused(void **state)
+{
+	(void)state;
+	char moved[96];
+	struct strbuf err = STRBUF_INIT;
+	struct file_stamp stamp;
+	snprintf(moved, sizeof(moved), "%s.away", root);
+	assert_int_equal(rename(root, moved), 0);
+	assert_int_equal(symlink(outside, root), 0);
+	assert_int_equal(open_file_beneath(root, "secret.txt", &stamp, &err), -1);
+	assert_non_null(strstr(err.buf, "a symbolic link or a file is in the way"));
+	assert_int_equal(unlink(root), 0);
+	assert_int_equal(rename(moved, root), 0);
+	strbuf_reset(&err);
+	int fd = open_beneath(root, "plain", O_RDONLY | O_DIRECTORY, &err);
+	assert_true(fd >= 0);
+	close(fd);
+	strbuf_release(&err);
+}
+
 static void test_link_as_last_component_is_refused(void **state)
 {
 	(void)state;
@@ -160,6 +180,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_reads_a_file_inside),
 		cmocka_unit_test(test_folder_swapped_for_a_link_is_refused),
+		cmocka_unit_test(test_root_swapped_for_a_link_is_refused),
 		cmocka_unit_test(test_link_as_last_component_is_refused),
 		cmocka_unit_test(test_fifo_is_refused_without_blocking),
 		cmocka_unit_test(test_dot_dot_and_empty_components_are_refused),
