@@ -188,7 +188,7 @@ void clean_document(struct extracted *doc, const struct config *cfg, struct clea
 	for (size_t i = 0; i < doc->nblocks; i++) {
 		struct block *b = &doc->blocks[i];
 		for (const char *c = b->text; *c; c++)
-			local.chars_in += !isspace((unsigned char)*c);
+			local.chars_in += !isspace((unsigned char)*c) && (*c & 0xC0) != 0x80;
 		strbuf_reset(&norm);
 		text_normalize(b->text, strlen(b->text), &norm);
 		free(b->text);

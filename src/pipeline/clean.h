@@ -12,7 +12,7 @@
 
 struct clean_stats {
 	size_t repeated_removed, hyphens_joined, garbage_dropped;
-	size_t chars_in; /* bytes of text other than white space before cleaning */
+	size_t chars_in; /* characters other than white space before cleaning */
 };
 
 void clean_document(struct extracted *doc, const struct config *cfg, struct clean_stats *stats);

@@ -88,9 +88,9 @@ enum doc_type detect_type(const unsigned char *p, size_t n)
 		return TYPE_JPEG;
 	if (n >= 4 && (!memcmp(p, "II*\0", 4) || !memcmp(p, "MM\0*", 4)))
 		return TYPE_TIFF;
-	/* Windows' "Unicode" text: its type is that of what it says. */
+	/* Windows' "Unicode" text (UTF-16, UTF-32): its type is that of what it says. */
 	char utf8[DETECT_HEAD_BYTES];
-	size_t converted = utf16_head_to_utf8((const char *)p, n, utf8, sizeof(utf8));
+	size_t converted = wide_head_to_utf8((const char *)p, n, utf8, sizeof(utf8));
 	if (converted) {
 		p = (const unsigned char *)utf8;
 		n = converted;

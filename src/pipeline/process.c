@@ -310,13 +310,11 @@ void process_finish(struct flow *fl, struct doc_job *job)
 		waiting += doc->pages[p].method == PAGE_NEEDS_OCR;
 	if (!nchunks && !waiting) {
 		/* Say which: nothing was there, or what was there holds no word. */
-		char size[32];
-		format_size(size, sizeof(size), (double)cs.chars_in);
 		if (cs.chars_in)
 			strbuf_addf(&err,
-				    "no words found: the %s of text extracted are symbols, combining "
+				    "no words found: the %zu characters extracted are symbols, combining "
 				    "marks or lines dropped as noise",
-				    size);
+				    cs.chars_in);
 		else
 			strbuf_addstr(&err,
 				      "no text found: the document is empty or holds only whitespace");

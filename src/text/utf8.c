@@ -3,8 +3,7 @@
  */
 #include "text/utf8.h"
 
-#include <errno.h>
-#include <iconv.h>
+#include <stdint.h>
 #include <string.h>
 #include <utf8proc.h>
 
@@ -37,69 +36,110 @@ static int decode_cp1252(const char *in, size_t len, struct strbuf *out)
 	return 0;
 }
 
-/* The encoding a UTF-16 byte-order mark announces, or ENC_BINARY for none. */
-static enum text_encoding utf16_bom(const char *in, size_t len)
+/* The encoding a UTF-16 or UTF-32 byte-order mark announces (its size in *bom), or ENC_BINARY. */
+static enum text_encoding wide_bom(const char *in, size_t len, size_t *bom)
 {
-	if (len >= 2 && !memcmp(in, "\xFF\xFE", 2))
-		return ENC_UTF16LE;
-	if (len >= 2 && !memcmp(in, "\xFE\xFF", 2))
-		return ENC_UTF16BE;
+	static const struct {
+		const char *mark;
+		size_t len;
+		enum text_encoding enc;
+	} marks[] = {
+		{ "\xFF\xFE\0\0", 4, ENC_UTF32LE }, /* before UTF-16LE, which it starts like */
+		{ "\0\0\xFE\xFF", 4, ENC_UTF32BE },
+		{ "\xFF\xFE", 2, ENC_UTF16LE },
+		{ "\xFE\xFF", 2, ENC_UTF16BE },
+	};
+	for (size_t i = 0; i < sizeof(marks) / sizeof(marks[0]); i++)
+		if (len >= marks[i].len && !memcmp(in, marks[i].mark, marks[i].len)) {
+			*bom = marks[i].len;
+			return marks[i].enc;
+		}
 	return ENC_BINARY;
 }
 
-/*
- * UTF-16 to UTF-8 with glibc's iconv; a lone surrogate or an odd last byte
- * fails (-1), as do NULs and control characters once decoded.
- */
-static int decode_utf16(const char *in, size_t len, enum text_encoding enc, struct strbuf *out)
+static uint32_t read_unit(const unsigned char *p, size_t size, int big_endian)
 {
-	iconv_t cd = iconv_open("UTF-8", enc == ENC_UTF16LE ? "UTF-16LE" : "UTF-16BE");
-	if (cd == (iconv_t)-1)
-		return -1;
-	size_t before = out->len, left = len - 2;
-	char *src = (char *)in + 2;
-	int rc = 0;
-	while (left && !rc) {
-		strbuf_grow(out, left * 2 + 16);
-		char *dst = out->buf + out->len;
-		size_t room = out->alloc - out->len - 1;
-		size_t n = iconv(cd, &src, &left, &dst, &room);
-		strbuf_setlen(out, (size_t)(dst - out->buf));
-		if (n == (size_t)-1 && errno != E2BIG)
-			rc = -1;
+	uint32_t v = 0;
+	for (size_t i = 0; i < size; i++)
+		v |= (uint32_t)p[big_endian ? size - 1 - i : i] << (8 * i);
+	return v;
+}
+
+/*
+ * UTF-16 or UTF-32 after the mark, to UTF-8: a lone surrogate, a value
+ * past U+10FFFF or a cut last unit becomes U+FFFD (counted in *repaired).
+ * -1 (nothing kept) for NULs or control characters: binary data.
+ */
+static int decode_wide(const char *in, size_t len, enum text_encoding enc, struct strbuf *out,
+		       size_t *repaired)
+{
+	size_t unit = enc == ENC_UTF32LE || enc == ENC_UTF32BE ? 4 : 2, before = out->len;
+	int big = enc == ENC_UTF16BE || enc == ENC_UTF32BE;
+	const unsigned char *p = (const unsigned char *)in, *end = p + len;
+	size_t chars = 0, control = 0;
+	while (p < end) {
+		uint32_t cp;
+		if ((size_t)(end - p) < unit) {
+			cp = 0xFFFD; /* a cut last unit ("echo >>" on a UTF-16 file) */
+			p = end;
+		} else {
+			cp = read_unit(p, unit, big);
+			p += unit;
+		}
+		if (unit == 2 && cp >= 0xD800 && cp < 0xDC00 && end - p >= 2) {
+			uint32_t low = read_unit(p, 2, big);
+			if (low >= 0xDC00 && low < 0xE000) {
+				cp = 0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00);
+				p += 2;
+			}
+		}
+		if ((cp >= 0xD800 && cp < 0xE000) || cp > 0x10FFFF)
+			cp = 0xFFFD;
+		*repaired += cp == 0xFFFD;
+		if (cp == 0) {
+			strbuf_setlen(out, before);
+			return -1;
+		}
+		control += cp < 0x20 && is_binary_byte((unsigned char)cp);
+		chars++;
+		utf8proc_uint8_t enc8[4];
+		strbuf_add(out, enc8, (size_t)utf8proc_encode_char((utf8proc_int32_t)cp, enc8));
 	}
-	iconv_close(cd);
-	size_t control = 0;
-	for (size_t i = before; i < out->len && !rc; i++)
-		control += is_binary_byte((unsigned char)out->buf[i]);
-	if (rc || memchr(out->buf + before, 0, out->len - before) || control * 100 > out->len - before) {
+	if (control * 100 > chars) {
 		strbuf_setlen(out, before);
 		return -1;
 	}
 	return 0;
 }
 
-size_t utf16_head_to_utf8(const char *in, size_t len, char *out, size_t outlen)
+size_t wide_head_to_utf8(const char *in, size_t len, char *out, size_t outlen)
 {
-	enum text_encoding enc = utf16_bom(in, len);
-	if (enc == ENC_BINARY || outlen == 0)
+	size_t bom, repaired = 0;
+	enum text_encoding enc = wide_bom(in, len, &bom);
+	if (enc == ENC_BINARY)
 		return 0;
-	iconv_t cd = iconv_open("UTF-8", enc == ENC_UTF16LE ? "UTF-16LE" : "UTF-16BE");
-	if (cd == (iconv_t)-1)
-		return 0;
-	char *src = (char *)in + 2, *dst = out;
-	size_t left = len - 2, room = outlen;
-	iconv(cd, &src, &left, &dst, &room); /* a head cut mid-character stops there */
-	iconv_close(cd);
-	return (size_t)(dst - out);
+	struct strbuf text = STRBUF_INIT;
+	size_t unit = enc == ENC_UTF32LE || enc == ENC_UTF32BE ? 4 : 2;
+	size_t whole = (len - bom) / unit * unit; /* a head may end mid-character */
+	size_t n = 0;
+	if (!decode_wide(in + bom, whole, enc, &text, &repaired)) {
+		n = text.len < outlen ? text.len : outlen;
+		memcpy(out, text.buf, n);
+	} else if (outlen) {
+		out[0] = '\0'; /* binary: one NUL says so to detect_type */
+		n = 1;
+	}
+	strbuf_release(&text);
+	return n;
 }
 
 enum text_encoding text_decode(const char *in, size_t len, struct strbuf *out, size_t *repaired)
 {
-	enum text_encoding utf16 = utf16_bom(in, len);
+	size_t bom;
+	enum text_encoding wide = wide_bom(in, len, &bom);
 	*repaired = 0;
-	if (utf16 != ENC_BINARY)
-		return decode_utf16(in, len, utf16, out) ? ENC_BINARY : utf16;
+	if (wide != ENC_BINARY)
+		return decode_wide(in + bom, len - bom, wide, out, repaired) ? ENC_BINARY : wide;
 	size_t control = 0, invalid = 0, multibyte = 0;
 	if (len >= 3 && !memcmp(in, "\xEF\xBB\xBF", 3)) {
 		in += 3;
@@ -155,6 +195,10 @@ const char *text_encoding_name(enum text_encoding enc)
 		return "utf-16le";
 	case ENC_UTF16BE:
 		return "utf-16be";
+	case ENC_UTF32LE:
+		return "utf-32le";
+	case ENC_UTF32BE:
+		return "utf-32be";
 	case ENC_BINARY:
 		return "binary";
 	}

@@ -40,6 +40,9 @@ open(d + 'unicode-be.txt', 'wb').write('\ufeffLe virage au sélénium protège l
 open(d + 'page-le.html', 'wb').write('\ufeff<html><body><h1>Gomme</h1><p>La gomme bichromatée superpose les couches.</p></body></html>'.encode('utf-16-le'))
 open(d + 'citations.md', 'w').write(''.join('> Citation %d : le calotype précède le collodion.\n>\n' % i for i in range(5)))
 open(d + 'accents.txt', 'w').write('e' + '\u0301' * 1000000)
+# a line added with echo >> leaves an odd byte; UTF-32 starts with UTF-16's mark
+open(d + 'ajout.txt', 'wb').write('\ufeffLe cyanotype vire au bleu.\n'.encode('utf-16-le') + b'\n')
+open(d + 'large.txt', 'wb').write('\ufeffLe tirage charbon résiste à la lumière.\n'.encode('utf-32-le'))
 EOF
 rg "$d" run --inbox "$in" >"$scratch/out" 2>"$scratch/err"
 contains "UTF-16 with its byte-order mark is read (was: binary data)" "$(rg "$d" search platine)" "unicode-le.txt"
@@ -48,10 +51,12 @@ contains "and an HTML page in UTF-16 is a page" "$(rg "$d" search bichromatée)"
 equals "their encoding is recorded" \
 	"$(sql "$d" "SELECT group_concat(relpath || '=' || type || '/' || encoding, ' ') FROM (SELECT * FROM documents WHERE relpath LIKE '%-_e.%' ORDER BY relpath)")" \
 	"page-le.html=html/utf-16le unicode-be.txt=text/utf-16be unicode-le.txt=text/utf-16le"
+contains "a cut last character is repaired, not the file refused" "$(rg "$d" search cyanotype)" "ajout.txt"
+contains "UTF-32 is read as UTF-32" "$(rg "$d" search charbon)" "large.txt"
 equals "a .md of quotes is Markdown: its text without the '>'" \
 	"$(sql "$d" "SELECT count(*) FROM chunks c JOIN documents d ON d.id = c.doc_id WHERE d.relpath = 'citations.md' AND c.text LIKE '%calotype%' AND c.text NOT LIKE '%>%'")" "1"
 contains "text with no word says so (was: empty or only whitespace)" "$(cat "$scratch/err")" \
-	"accents.txt: chunk: no words found: the 1.9 MB of text extracted are symbols, combining marks or lines dropped as noise"
+	"accents.txt: chunk: no words found: the 1000001 characters extracted are symbols, combining marks or lines dropped as noise"
 
 # --- a folder tree nested 1,900 deep: collect went down with SIGSEGV ------
 d=$(new_data depth)

@@ -94,16 +94,29 @@ static void test_utf16_with_its_mark(void **state)
 			 ENC_UTF16BE);
 	assert_string_equal(out.buf, "Oui\xC3\xA9\n");
 	strbuf_reset(&out);
-	/* a lone surrogate, or a NUL once decoded, is not text */
+	/* a lone surrogate and a cut last unit are repaired; a NUL once decoded is not text */
 	static const char lone[] = "\xFF\xFE"
 				   "a\0"
 				   "\x00\xD8"
-				   "b\0";
+				   "b\0"
+				   "A";
 	static const char nul[] = "\xFF\xFE"
 				  "a\0\0\0b\0";
-	assert_int_equal(text_decode(lone, sizeof(lone) - 1, &out, &repaired), ENC_BINARY);
+	assert_int_equal(text_decode(lone, sizeof(lone) - 1, &out, &repaired), ENC_UTF16LE);
+	assert_string_equal(out.buf, "a\xEF\xBF\xBD"
+				     "b\xEF\xBF\xBD");
+	assert_int_equal(repaired, 2);
+	strbuf_reset(&out);
 	assert_int_equal(text_decode(nul, sizeof(nul) - 1, &out, &repaired), ENC_BINARY);
 	assert_int_equal(out.len, 0);
+	/* UTF-32 is not taken for UTF-16, whose mark it starts with */
+	static const char wide[] = "\xFF\xFE\0\0"
+				   "O\0\0\0"
+				   "\x00\xF6\x01\0";
+	assert_int_equal(text_decode(wide, sizeof(wide) - 1, &out, &repaired), ENC_UTF32LE);
+	assert_string_equal(out.buf, "O\xF0\x9F\x98\x80");
+	static const unsigned char html32[] = "\0\0\xFE\xFF\0\0\0<\0\0\0h\0\0\0t\0\0\0m\0\0\0l\0\0\0>";
+	assert_int_equal(detect_type(html32, sizeof(html32) - 1), TYPE_HTML);
 	strbuf_release(&out);
 }
 
