@@ -4,6 +4,7 @@
  * the command needs and dispatches through the command table.
  */
 #include <jansson.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -135,6 +136,35 @@ static void prepare_ocr_process(char **argv)
 	execv("/proc/self/exe", argv);
 }
 
+static pthread_t main_thread;
+
+/* On a thread started before main (OpenBLAS's): the signal goes to the main thread. */
+static void forward_to_main(int sig)
+{
+	pthread_kill(main_thread, sig);
+}
+
+/*
+ * A command that takes SIGINT and SIGTERM itself (sigwait) must get them
+ * even while it starts (the store opening, migrating): the main thread
+ * blocks them, so they wait for it, and threads started before main (by
+ * libraries as they load) pass them on instead of taking the default
+ * action, an exit with status 143.
+ */
+static void keep_stop_signals_for_main(void)
+{
+	sigset_t stop;
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGINT);
+	sigaddset(&stop, SIGTERM);
+	main_thread = pthread_self();
+	struct sigaction sa = { .sa_handler = forward_to_main };
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	pthread_sigmask(SIG_BLOCK, &stop, NULL);
+}
+
 static int wants_help(int argc, char **argv)
 {
 	for (int i = 1; i < argc; i++)
@@ -182,6 +212,8 @@ int main(int argc, char **argv)
 		return EXIT_OK;
 	}
 
+	if (cmd->flags & CMD_WAITS_FOR_STOP)
+		keep_stop_signals_for_main();
 	load_config(&app.cfg, &g);
 	app.verbose = g.verbose;
 	app.config_file = g.config_file;

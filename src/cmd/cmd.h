@@ -13,6 +13,8 @@
 enum cmd_flags {
 	CMD_NEEDS_STORE = 1 << 0, /* open (and migrate) the store before running */
 	CMD_USES_OCR = 1 << 1,    /* may run Tesseract: needs OMP_THREAD_LIMIT set at start */
+	CMD_WAITS_FOR_STOP =
+		1 << 2, /* takes SIGINT and SIGTERM itself (sigwait): blocked from the start */
 };
 
 struct app {

@@ -91,6 +91,6 @@ const struct cmd_entry cmd_serve_entry = {
 	.name = "serve",
 	.summary = "serve the web dashboard and the HTTP API",
 	.usage = usage,
-	.flags = CMD_NEEDS_STORE,
+	.flags = CMD_NEEDS_STORE | CMD_WAITS_FOR_STOP,
 	.run = run_serve,
 };

@@ -85,9 +85,10 @@ static enum MHD_Result send_reply(struct server *srv, struct MHD_Connection *con
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, rp->content_type);
 	for (int i = 0; i < rp->nheaders; i++)
 		MHD_add_response_header(resp, rp->headers[i].name, rp->headers[i].value);
-	/* The dashboard's own scripts only; no framing, no sniffing, no referrer. */
-	if (srv->draining)
+	/* Stopping, or after a body too large (its rest may still be coming): the connection closes. */
+	if (srv->draining || rp->status == 413)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
+	/* The dashboard's own scripts only; no framing, no sniffing, no referrer. */
 	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
 	MHD_add_response_header(resp, "X-Frame-Options", "DENY");
 	MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");

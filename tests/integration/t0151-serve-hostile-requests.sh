@@ -169,6 +169,22 @@ before=$(rss)
 equals "10 MB announced: 413 before the body is sent (20 times)" "$(flood announced)" "413 x20"
 equals "10 MB chunked: 413 once it is sent, read by the client (20 times; before: the connection reset)" \
 	"$(flood chunked)" "413 x20"
+r=$(python3 - "$port" <<'PY'
+import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=5)
+s.sendall(b"POST /api/feedback HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
+          b"Transfer-Encoding: chunked\r\n\r\n" + (b"100000\r\n" + b"a" * 0x100000 + b"\r\n") * 2
+          + b"0\r\n\r\n" + b"GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n")
+data = b""
+while True:
+    chunk = s.recv(65536)
+    if not chunk:
+        break
+    data += chunk
+print(data.count(b"HTTP/1.1 "), b"Connection: close" in data, data.split(b" ")[1].decode())
+PY
+)
+equals "after a 413 the connection closes: a request pipelined behind it is not answered" "$r" "1 True 413"
 equals "JSON nested 100,000 deep: 400 from the depth limit (20 times)" "$(flood deep)" "400 x20"
 after=$(rss)
 echo "# server RSS before ${before} kB, after 40 bodies of 10 MB and 20 of deep JSON ${after} kB"
