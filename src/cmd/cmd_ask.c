@@ -36,11 +36,16 @@ static void print_answer(const struct answer *a)
 	printf("\nSources (release %lld):\n", a->release_id);
 	for (size_t i = 0; i < a->nsources; i++) {
 		const struct answer_source *s = &a->sources[i];
-		printf("  %zu. %s, p. %d", i + 1, s->doc, s->page_start);
+		struct strbuf name = STRBUF_INIT, heading = STRBUF_INIT;
+		strbuf_add_printable(&name, s->doc);
+		strbuf_add_printable(&heading, s->heading ? s->heading : "");
+		printf("  %zu. %s, p. %d", i + 1, name.buf, s->page_start);
 		if (s->page_end != s->page_start)
 			printf("-%d", s->page_end);
-		if (s->heading && *s->heading)
-			printf("  %s", s->heading);
+		if (heading.len)
+			printf("  %s", heading.buf);
+		strbuf_release(&name);
+		strbuf_release(&heading);
 		printf("%s\n", s->low_confidence ? "  (weak OCR)" : "");
 	}
 }

@@ -79,7 +79,10 @@ static void print_documents(const struct run_document *docs, size_t n)
 		char conf[16] = "-";
 		if (r->ocr_pages)
 			snprintf(conf, sizeof(conf), "%.1f", r->confidence);
-		printf("%-44s  %-10s  %5d  %10s  ", r->doc, run_document_method(r), r->pages, conf);
+		struct strbuf name = STRBUF_INIT;
+		strbuf_add_printable(&name, r->doc);
+		printf("%-44s  %-10s  %5d  %10s  ", name.buf, run_document_method(r), r->pages, conf);
+		strbuf_release(&name);
 		if (r->flagged_pages)
 			printf("weak: %s", r->flagged_pages);
 		if (r->failed_pages)
@@ -132,8 +135,13 @@ static void print_run(const struct run_detail *d, const char *state)
 		const struct task_record *t = &d->tasks.items[i];
 		if (state && strcmp(state, task_state_name(t->state)))
 			continue;
-		printf("%-44s  %-8s  %-9s  %8d  %10.1f  %s\n", t->doc_path, t->stage,
-		       task_state_name(t->state), t->attempts, t->duration_ms, t->error ? t->error : "");
+		struct strbuf name = STRBUF_INIT, error = STRBUF_INIT;
+		strbuf_add_printable(&name, t->doc_path);
+		strbuf_add_printable(&error, t->error ? t->error : "");
+		printf("%-44s  %-8s  %-9s  %8d  %10.1f  %s\n", name.buf, t->stage,
+		       task_state_name(t->state), t->attempts, t->duration_ms, error.buf);
+		strbuf_release(&name);
+		strbuf_release(&error);
 	}
 }
 

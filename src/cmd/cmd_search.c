@@ -57,10 +57,15 @@ static void print_human(const char *query, const struct search_hit *hits, size_t
 		const struct search_hit *h = &hits[i];
 		char pages[32];
 		print_pages(h, pages, sizeof(pages));
-		printf("%s%zu. %s%s  %s", styled ? "\033[1m" : "", i + 1, h->doc_path,
+		struct strbuf name = STRBUF_INIT, heading = STRBUF_INIT;
+		strbuf_add_printable(&name, h->doc_path);
+		strbuf_add_printable(&heading, h->heading ? h->heading : "");
+		printf("%s%zu. %s%s  %s", styled ? "\033[1m" : "", i + 1, name.buf,
 		       styled ? "\033[0m" : "", pages);
-		if (h->heading && *h->heading)
-			printf("  %s", h->heading);
+		if (heading.len)
+			printf("  %s", heading.buf);
+		strbuf_release(&name);
+		strbuf_release(&heading);
 		printf("  (%.2f)\n", h->score);
 		printf("   %s\n\n", h->snippet ? h->snippet : "");
 	}

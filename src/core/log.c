@@ -102,12 +102,16 @@ void log_event(enum log_level level, long long run_id, const char *doc, const ch
 	}
 	if (level >= LOG_WARNING || verbose) {
 		struct strbuf line = STRBUF_INIT;
+		/* Names and messages may carry a file's name: made printable. */
 		strbuf_addf(&line, "%s: ", level_names[level]);
-		if (doc)
-			strbuf_addf(&line, "%s: ", doc);
+		if (doc) {
+			strbuf_add_printable(&line, doc);
+			strbuf_addstr(&line, ": ");
+		}
 		if (stage)
 			strbuf_addf(&line, "%s: ", stage);
-		strbuf_addf(&line, "%s\n", msg.buf);
+		strbuf_add_printable(&line, msg.buf);
+		strbuf_addch(&line, '\n');
 		/* Whatever stdio still holds for stderr goes first, to keep the order. */
 		fflush(stderr);
 		write_line(STDERR_FILENO, line.buf, line.len);

@@ -75,6 +75,18 @@ void strbuf_addstr(struct strbuf *sb, const char *s)
 	strbuf_add(sb, s, strlen(s));
 }
 
+void strbuf_add_printable(struct strbuf *sb, const char *s)
+{
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if (p[0] == 0xC2 && p[1] >= 0x80 && p[1] <= 0x9F) { /* C1, as UTF-8 */
+			strbuf_addch(sb, '?');
+			p++;
+		} else {
+			strbuf_addch(sb, (*p < 0x20 && *p != '\t') || *p == 0x7F ? '?' : *p);
+		}
+	}
+}
+
 void strbuf_addch(struct strbuf *sb, int c)
 {
 	strbuf_grow(sb, 1);

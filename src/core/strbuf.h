@@ -35,6 +35,12 @@ static inline void strbuf_reset(struct strbuf *sb)
 void strbuf_add(struct strbuf *sb, const void *data, size_t len);
 void strbuf_addstr(struct strbuf *sb, const char *s);
 void strbuf_addch(struct strbuf *sb, int c);
+/*
+ * Add `s` for a terminal: control characters (C0 but tab, DEL, C1 such as
+ * the CSI of escape sequences) become '?', so a file named with ESC or a
+ * newline cannot restyle the screen or forge a line.
+ */
+void strbuf_add_printable(struct strbuf *sb, const char *s);
 void strbuf_addf(struct strbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void strbuf_vaddf(struct strbuf *sb, const char *fmt, va_list ap);
 /* Drop trailing ASCII whitespace. */

@@ -44,7 +44,11 @@ open(d + 'accents.txt', 'w').write('e' + '\u0301' * 1000000)
 open(d + 'ajout.txt', 'wb').write('\ufeffLe cyanotype vire au bleu.\n'.encode('utf-16-le') + b'\n')
 open(d + 'large.txt', 'wb').write('\ufeffLe tirage charbon résiste à la lumière.\n'.encode('utf-32-le'))
 EOF
+printf 'Le calotype est un négatif papier.\n' >"$in/$(printf 'piege\033[2J\nfausse ligne.txt')"
 rg "$d" run --inbox "$in" >"$scratch/out" 2>"$scratch/err"
+out=$(rg "$d" search calotype négatif)
+check "a file name with ESC and a newline is printed without them" \
+	python3 -c "import sys; o = sys.argv[1]; sys.exit(not ('piege?[2J?fausse ligne.txt' in o and '\x1b' not in o))" "$out"
 contains "UTF-16 with its byte-order mark is read (was: binary data)" "$(rg "$d" search platine)" "unicode-le.txt"
 contains "big-endian too" "$(rg "$d" search sélénium)" "unicode-be.txt"
 contains "and an HTML page in UTF-16 is a page" "$(rg "$d" search bichromatée)" "page-le.html"
