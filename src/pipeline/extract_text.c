@@ -12,6 +12,7 @@
 #include "core/fsutil.h"
 #include "core/xalloc.h"
 #include "pipeline/extract.h"
+#include "pipeline/html_cdata.h"
 #include "pipeline/html_depth.h"
 #include "text/utf8.h"
 
@@ -352,8 +353,13 @@ static char *html_title(GumboNode *node, int levels)
 
 int extract_html(const char *text, size_t len, struct extracted *out)
 {
-	size_t flat_len = 0, dropped;
+	size_t flat_len = 0, plain_len = 0, dropped;
 	int deepest;
+	char *plain = html_cdata_as_text(text, len, &plain_len);
+	if (plain) {
+		text = plain;
+		len = plain_len;
+	}
 	char *flat = html_limit_depth(text, len, HTML_MAX_DEPTH, &flat_len, &dropped, &deepest);
 	if (flat)
 		extracted_warn(out,
@@ -370,6 +376,7 @@ int extract_html(const char *text, size_t len, struct extracted *out)
 	strbuf_release(&w.cur);
 	gumbo_destroy_output(&kGumboDefaultOptions, doc);
 	free(flat);
+	free(plain);
 	extracted_add_page(out, 1, out->nblocks ? PAGE_TEXT : PAGE_EMPTY, (int)len);
 	return 0;
 }
