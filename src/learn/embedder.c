@@ -21,6 +21,7 @@
 
 #include "core/fsutil.h"
 #include "core/hash.h"
+#include "core/parallel.h"
 #include "core/strmap.h"
 #include "core/xalloc.h"
 #include "text/tokenize.h"
@@ -112,6 +113,45 @@ static void counts_release(struct counts *c)
 }
 
 /*
+ * Counting (tokenising) is most of training: done for a block of
+ * documents at a time on every thread, each with its own tokenizer; the
+ * counts are then merged in document order, so the model is the same
+ * bit for bit whatever the number of threads.
+ */
+#define COUNT_BLOCK 2048
+
+struct counter {
+	const struct embed_doc *docs;
+	size_t base;             /* first document of the block */
+	struct counts *counts;   /* the block's */
+	struct tokenizer **toks; /* one per thread */
+};
+
+static void count_range(void *ctx, int worker, size_t begin, size_t end)
+{
+	struct counter *c = ctx;
+	for (size_t i = begin; i < end; i++) {
+		const struct embed_doc *d = &c->docs[c->base + i];
+		count_features(c->toks[worker], d->text, strlen(d->text), d->lang, 0, &c->counts[i]);
+	}
+}
+
+/* Counts of documents [base, base + n) into `counts`, on `threads` threads. */
+static void count_block(struct counter *c, size_t base, size_t n, int threads)
+{
+	c->base = base;
+	parallel_for(n, threads, count_range, c);
+}
+
+static void counter_release(struct counter *c, int threads)
+{
+	for (int t = 0; t < threads; t++)
+		tokenizer_free(c->toks[t]);
+	free(c->toks);
+	free(c->counts);
+}
+
+/*
  * The TF-IDF weight (sublinear term frequency) of map slot `i` of a text's
  * counts, and its feature index; 0 for an empty slot or a feature the
  * model does not know.
@@ -150,22 +190,56 @@ static float gaussian(uint64_t *state)
 	return (float)(sqrt(-2.0 * log(u[0])) * cos(2 * M_PI * u[1]));
 }
 
-/* Y (rows x l) = A (rows x V) * X (V x l), row-major. */
-static void csr_times(const struct csr *a, const float *x, int l, float *y)
+/* out = m * in, for rows [begin, end) of the sparse m; the products of one row in column order. */
+struct sparse_product {
+	const struct csr *m;
+	const float *in;
+	float *out;
+	int l;
+};
+
+static void product_rows(void *ctx, int worker, size_t begin, size_t end)
 {
-	memset(y, 0, a->rows * (size_t)l * sizeof(float));
-	for (size_t i = 0; i < a->rows; i++)
-		for (size_t p = a->row_start[i]; p < a->row_start[i + 1]; p++)
-			cblas_saxpy(l, a->val[p], x + (size_t)a->col[p] * l, 1, y + i * l, 1);
+	(void)worker;
+	struct sparse_product *sp = ctx;
+	const struct csr *m = sp->m;
+	size_t l = (size_t)sp->l;
+	memset(sp->out + begin * l, 0, (end - begin) * l * sizeof(float));
+	for (size_t i = begin; i < end; i++)
+		for (size_t p = m->row_start[i]; p < m->row_start[i + 1]; p++)
+			cblas_saxpy(sp->l, m->val[p], sp->in + (size_t)m->col[p] * l, 1, sp->out + i * l,
+				    1);
 }
 
-/* Z (V x l) = A^T (V x rows) * Y (rows x l), row-major. */
-static void csr_t_times(const struct csr *a, int nfeatures, const float *y, int l, float *z)
+/* Y (rows x l) = M (rows x cols) * X (cols x l), row-major, rows split among threads. */
+static void csr_times(const struct csr *m, const float *x, int l, float *y, int threads)
 {
-	memset(z, 0, (size_t)nfeatures * l * sizeof(float));
+	struct sparse_product sp = { m, x, y, l };
+	parallel_for(m->rows, threads, product_rows, &sp);
+}
+
+/*
+ * A^T as a CSR of its own (features x documents), documents in order in
+ * each row: A^T * Y is then a product by rows too, on every thread, and
+ * adds the same terms in the same order as walking A would.
+ */
+static struct csr csr_transpose(const struct csr *a, size_t ncols)
+{
+	struct csr t = { ncols, xcalloc(ncols + 2, sizeof(size_t)), NULL, NULL };
+	size_t nnz = a->row_start[a->rows];
+	t.col = xmalloc((nnz + 1) * sizeof(int));
+	t.val = xmalloc((nnz + 1) * sizeof(float));
+	for (size_t p = 0; p < nnz; p++)
+		t.row_start[a->col[p] + 2]++;
+	for (size_t j = 2; j < ncols + 2; j++)
+		t.row_start[j] += t.row_start[j - 1];
 	for (size_t i = 0; i < a->rows; i++)
-		for (size_t p = a->row_start[i]; p < a->row_start[i + 1]; p++)
-			cblas_saxpy(l, a->val[p], y + i * l, 1, z + (size_t)a->col[p] * l, 1);
+		for (size_t p = a->row_start[i]; p < a->row_start[i + 1]; p++) {
+			size_t q = t.row_start[a->col[p] + 1]++;
+			t.col[q] = (int)i;
+			t.val[q] = a->val[p];
+		}
+	return t;
 }
 
 /* Orthonormalise the columns of m (rows x l, row-major) in place. */
@@ -193,27 +267,34 @@ struct embedder *embedder_train(const struct embed_doc *docs, size_t n, const st
 		strbuf_addf(err, "the corpus has %zu chunks: too few to train the built-in embedder", n);
 		return NULL;
 	}
-	struct tokenizer *tok = tokenizer_new();
+	int threads = p->threads > 0 ? p->threads : 1;
+	struct counter counter = { docs, 0, xcalloc(COUNT_BLOCK, sizeof(struct counts)),
+				   xcalloc((size_t)threads, sizeof(struct tokenizer *)) };
+	for (int t = 0; t < threads; t++)
+		counter.toks[t] = tokenizer_new();
 	struct strmap all;
 	strmap_init(&all);
 	/* Pass 1: document frequencies. */
 	long *df = NULL;
 	size_t df_alloc = 0, nall = 0;
-	for (size_t d = 0; d < n; d++) {
-		struct counts c;
-		count_features(tok, docs[d].text, strlen(docs[d].text), docs[d].lang, 0, &c);
-		for (size_t i = 0; i < c.map.cap; i++) {
-			if (!c.map.keys[i])
-				continue;
-			long *slot = strmap_slot(&all, c.map.keys[i], strlen(c.map.keys[i]));
-			if (!*slot) {
-				ALLOC_GROW(df, nall + 1, df_alloc);
-				df[nall++] = 0;
-				*slot = (long)nall;
+	for (size_t base = 0; base < n; base += COUNT_BLOCK) {
+		size_t m = n - base < COUNT_BLOCK ? n - base : COUNT_BLOCK;
+		count_block(&counter, base, m, threads);
+		for (size_t d = 0; d < m; d++) {
+			struct counts *c = &counter.counts[d];
+			for (size_t i = 0; i < c->map.cap; i++) {
+				if (!c->map.keys[i])
+					continue;
+				long *slot = strmap_slot(&all, c->map.keys[i], strlen(c->map.keys[i]));
+				if (!*slot) {
+					ALLOC_GROW(df, nall + 1, df_alloc);
+					df[nall++] = 0;
+					*slot = (long)nall;
+				}
+				df[*slot - 1]++;
 			}
-			df[*slot - 1]++;
+			counts_release(c);
 		}
-		counts_release(&c);
 	}
 	/* The vocabulary: frequent enough, at most max_features, most frequent first. */
 	int *order = xmalloc((nall + 1) * sizeof(int));
@@ -254,7 +335,7 @@ struct embedder *embedder_train(const struct embed_doc *docs, size_t n, const st
 		strbuf_addstr(err,
 			      "the corpus has too few distinct words to train the built-in embedder");
 		embedder_free(e);
-		tokenizer_free(tok);
+		counter_release(&counter, threads);
 		return NULL;
 	}
 	e->dim = dim;
@@ -262,32 +343,36 @@ struct embedder *embedder_train(const struct embed_doc *docs, size_t n, const st
 	/* Pass 2: the TF-IDF matrix, rows of unit length. */
 	struct csr a = { n, xcalloc(n + 1, sizeof(size_t)), NULL, NULL };
 	size_t nnz = 0, nnz_alloc = 0;
-	for (size_t d = 0; d < n; d++) {
-		struct counts c;
-		count_features(tok, docs[d].text, strlen(docs[d].text), docs[d].lang, 0, &c);
-		size_t row0 = nnz;
-		double norm = 0;
-		for (size_t i = 0; i < c.map.cap; i++) {
-			long k;
-			float w = known_weight(e, &c, i, &k);
-			if (w == 0)
-				continue;
-			if (nnz + 1 > nnz_alloc) {
-				nnz_alloc = nnz_alloc ? nnz_alloc * 2 : 4096;
-				a.col = xrealloc(a.col, nnz_alloc * sizeof(int));
-				a.val = xrealloc(a.val, nnz_alloc * sizeof(float));
+	for (size_t base = 0; base < n; base += COUNT_BLOCK) {
+		size_t m = n - base < COUNT_BLOCK ? n - base : COUNT_BLOCK;
+		count_block(&counter, base, m, threads);
+		for (size_t d = 0; d < m; d++) {
+			struct counts *c = &counter.counts[d];
+			size_t row0 = nnz;
+			double norm = 0;
+			for (size_t i = 0; i < c->map.cap; i++) {
+				long k;
+				float w = known_weight(e, c, i, &k);
+				if (w == 0)
+					continue;
+				if (nnz + 1 > nnz_alloc) {
+					nnz_alloc = nnz_alloc ? nnz_alloc * 2 : 4096;
+					a.col = xrealloc(a.col, nnz_alloc * sizeof(int));
+					a.val = xrealloc(a.val, nnz_alloc * sizeof(float));
+				}
+				a.col[nnz] = (int)k;
+				a.val[nnz] = w;
+				norm += (double)w * w;
+				nnz++;
 			}
-			a.col[nnz] = (int)k;
-			a.val[nnz] = w;
-			norm += (double)w * w;
-			nnz++;
+			for (size_t q = row0; q < nnz; q++)
+				a.val[q] /= norm > 0 ? (float)sqrt(norm) : 1.0f;
+			a.row_start[base + d + 1] = nnz;
+			counts_release(c);
 		}
-		for (size_t q = row0; q < nnz; q++)
-			a.val[q] /= norm > 0 ? (float)sqrt(norm) : 1.0f;
-		a.row_start[d + 1] = nnz;
-		counts_release(&c);
 	}
-	tokenizer_free(tok);
+	counter_release(&counter, threads);
+	struct csr at = csr_transpose(&a, (size_t)kept);
 
 	/* Randomized SVD. */
 	int l = dim + 10 < (int)n ? dim + 10 : (int)n;
@@ -300,17 +385,17 @@ struct embedder *embedder_train(const struct embed_doc *docs, size_t n, const st
 		omega[i] = gaussian(&state);
 	float *y = xmalloc(n * l * sizeof(float));
 	int rc = 0;
-	csr_times(&a, omega, l, y);
+	csr_times(&a, omega, l, y, threads);
 	for (int it = 0; it < 2 && !rc; it++) {
 		rc = orthonormalise(y, (int)n, l);
-		csr_t_times(&a, kept, y, l, omega);
+		csr_times(&at, y, l, omega, threads);
 		rc = rc ? rc : orthonormalise(omega, kept, l);
-		csr_times(&a, omega, l, y);
+		csr_times(&a, omega, l, y, threads);
 	}
 	rc = rc ? rc : orthonormalise(y, (int)n, l);
 	/* B^T (V x l) = A^T Q: its SVD gives B's right singular vectors as its left ones. */
 	float *bt = omega;
-	csr_t_times(&a, kept, y, l, bt);
+	csr_times(&at, y, l, bt, threads);
 	float *s = xcalloc((size_t)l, sizeof(float)), *u = NULL,
 	      *vt = xcalloc((size_t)l * l, sizeof(float));
 	if (!rc) {
@@ -333,6 +418,9 @@ struct embedder *embedder_train(const struct embed_doc *docs, size_t n, const st
 	free(a.row_start);
 	free(a.col);
 	free(a.val);
+	free(at.row_start);
+	free(at.col);
+	free(at.val);
 	if (rc) {
 		embedder_free(e);
 		return NULL;

@@ -28,6 +28,7 @@ struct embedder_params {
 	int min_df; /* features in fewer documents are noise */
 	int max_features;
 	unsigned seed;
+	int threads; /* counting and products on this many threads (the model is the same) */
 };
 
 /* Train on the documents (chunks).  NULL with the reason when it cannot. */

@@ -10,6 +10,7 @@
 
 #include "core/fsutil.h"
 #include "core/hash.h"
+#include "core/parallel.h"
 #include "core/timeutil.h"
 #include "core/xalloc.h"
 #include "learn/embedder.h"
@@ -42,34 +43,56 @@ static size_t embed_batch(void)
 	return n > 0 ? (size_t)n : EMBED_BATCH;
 }
 
-/* Embed `chunks` with `e` and save their vectors, a batch per transaction. */
-static int embed_chunks(struct store *st, struct embedder *e, long long model_id,
-			struct chunk_text *chunks, size_t n, struct strbuf *err)
+/* A batch of chunks embedded on every thread, each vector in its chunk's place. */
+struct embedding {
+	const struct embedder *e;
+	const struct chunk_text *chunks; /* the batch's */
+	long long *ids;
+	float *vectors;
+	struct tokenizer **toks; /* one per thread */
+};
+
+static void embed_range(void *ctx, int worker, size_t begin, size_t end)
+{
+	struct embedding *b = ctx;
+	int dim = embedder_dim(b->e);
+	for (size_t i = begin; i < end; i++) {
+		const struct chunk_text *c = &b->chunks[i];
+		char *input = chunk_input(c);
+		b->ids[i] = c->id;
+		embedder_embed(b->e, b->toks[worker], input, strlen(input), lang_from_code(c->language),
+			       0, b->vectors + i * (size_t)dim);
+		free(input);
+	}
+}
+
+/* Embed `chunks` with `e` and save their vectors, a batch per transaction (the only writer). */
+static int embed_chunks(struct store *st, const struct config *cfg, struct embedder *e,
+			long long model_id, struct chunk_text *chunks, size_t n, struct strbuf *err)
 {
 	int dim = embedder_dim(e);
+	int threads = parallel_threads(cfg->ingest.threads);
 	size_t batch = embed_batch();
 	size_t cap = n < batch ? n : batch;
-	long long *ids = xcalloc(cap + 1, sizeof(long long));
-	float *vectors = xcalloc((cap + 1) * (size_t)dim, sizeof(float));
-	struct tokenizer *tok = tokenizer_new();
+	struct embedding b = { e, NULL, xcalloc(cap + 1, sizeof(long long)),
+			       xcalloc((cap + 1) * (size_t)dim, sizeof(float)),
+			       xcalloc((size_t)threads, sizeof(struct tokenizer *)) };
+	for (int t = 0; t < threads; t++)
+		b.toks[t] = tokenizer_new();
 	int rc = 0;
 	for (size_t start = 0; start < n && !rc; start += batch) {
 		size_t m = n - start < batch ? n - start : batch;
-		for (size_t i = 0; i < m; i++) {
-			const struct chunk_text *c = &chunks[start + i];
-			char *input = chunk_input(c);
-			ids[i] = c->id;
-			embedder_embed(e, tok, input, strlen(input), lang_from_code(c->language), 0,
-				       vectors + i * (size_t)dim);
-			free(input);
-		}
-		rc = store_embeddings_save(st, model_id, ids, vectors, m, dim, err);
+		b.chunks = chunks + start;
+		parallel_for(m, threads, embed_range, &b);
+		rc = store_embeddings_save(st, model_id, b.ids, b.vectors, m, dim, err);
 		if (!rc)
 			flow_crash_point("embed-batch");
 	}
-	tokenizer_free(tok);
-	free(ids);
-	free(vectors);
+	for (int t = 0; t < threads; t++)
+		tokenizer_free(b.toks[t]);
+	free(b.toks);
+	free(b.ids);
+	free(b.vectors);
 	return rc;
 }
 
@@ -102,7 +125,8 @@ static struct embedder *train(const struct config *cfg, struct chunk_text *chunk
 	}
 	sha256_finish(h, data_hash);
 	struct embedder_params p = { (int)cfg->embed.dim, (int)cfg->embed.min_df,
-				     (int)cfg->embed.max_features, 0 };
+				     (int)cfg->embed.max_features, 0,
+				     parallel_threads(cfg->ingest.threads) };
 	struct embedder *e = embedder_train(docs, n, &p, err);
 	for (size_t i = 0; i < n; i++)
 		free(inputs[i]);
@@ -272,7 +296,7 @@ static int embed_trained(struct store *st, const struct config *cfg, long long r
 	 * after a run that stopped halfway, only the vectors it lacks are made.
 	 */
 	if (store_release_chunks(st, release, m.id, &todo, &ntodo, err) ||
-	    embed_chunks(st, e, m.id, todo, ntodo, err))
+	    embed_chunks(st, cfg, e, m.id, todo, ntodo, err))
 		goto cleanup;
 	out->trained = 1;
 	out->embedded = ntodo;
@@ -312,7 +336,7 @@ int embed_release(struct store *st, const struct config *cfg, long long release,
 			char *file = xasprintf("%s/%s", cfg->data_dir, parent->embedder_path);
 			e = embedder_load(file, err);
 			free(file);
-			if (!e || embed_chunks(st, e, base, missing, nmissing, err))
+			if (!e || embed_chunks(st, cfg, e, base, missing, nmissing, err))
 				goto cleanup;
 		}
 		out->embedded = nmissing;

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Documents are prepared (extracted, cleaned, chunked) on ingest.threads
 # parser workers at once, and saved by one writer in the order of the
-# scan (issue 14): whatever the number of workers, and in the run's own
-# process, the store holds the same documents, ids, chunks, offsets and
-# tasks; a worker that crashes fails its own document only; no worker
-# outlives the run.
+# scan, and the embedder trained and the chunks embedded on as many
+# threads (issue 14): whatever the number of workers, and in the run's own
+# process, the store holds the same documents, ids, chunks, offsets,
+# tasks, models and vectors; a worker that crashes fails its own document
+# only; no worker outlives the run.
 . "$(dirname "$0")/lib.sh"
 in="$scratch/in"
 sample_inbox "$in" images md notes pdf scans web
@@ -32,6 +33,13 @@ equals "4 workers store what 1 does, ids and offsets included" "$(dump "$scratch
 equals "and so does the run's own process" "$(dump "$scratch/inproc" | sha256sum)" "$(sha256sum <<<"$one")"
 equals "the same release is published" "$(sql "$scratch/t4" "SELECT chunks, documents FROM releases WHERE state = 'production'")" \
 	"$(sql "$scratch/t1" "SELECT chunks, documents FROM releases WHERE state = 'production'")"
+# The embedder is trained and the chunks embedded on every thread: the
+# same model bit for bit (its version is a hash of its projection), the
+# same vectors, the same lexicon.
+models() { sql "$1" "SELECT name, version FROM models ORDER BY id"; }
+vectors() { sql "$1" "SELECT chunk_id, hex(vector) FROM embeddings ORDER BY chunk_id" | sha256sum; }
+equals "4 threads train the same embedder and lexicon as 1, bit for bit" "$(models "$scratch/t4")" "$(models "$scratch/t1")"
+equals "and embed every chunk to the same bytes" "$(vectors "$scratch/t4")" "$(vectors "$scratch/t1")"
 
 # A crash in one worker among three fails that document and no other.
 text="$scratch/text"
