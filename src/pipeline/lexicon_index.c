@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "core/fsutil.h"
+#include "core/parallel.h"
 #include "core/timeutil.h"
 #include "core/xalloc.h"
 #include "pipeline/flow.h"
@@ -26,7 +27,8 @@ int lexicon_for_release(struct store *st, const struct config *cfg, long long re
 		goto cleanup;
 	struct lexicon_built b;
 	char *dir = xasprintf("%s/models", cfg->data_dir);
-	int rc = mkdir_p(dir) || lexicon_build(chunks, n, dir, &b, err);
+	int rc = mkdir_p(dir) ||
+		 lexicon_build(chunks, n, parallel_threads(cfg->ingest.threads), dir, &b, err);
 	free(dir);
 	if (rc) {
 		if (!err->len)

@@ -25,6 +25,7 @@
 
 #include "core/fsutil.h"
 #include "core/hash.h"
+#include "core/parallel.h"
 #include "core/strmap.h"
 #include "core/xalloc.h"
 #include "text/normalize.h"
@@ -174,27 +175,97 @@ static void serialize(const struct builder *b, const struct chunk_text *chunks, 
 	free(order);
 }
 
-int lexicon_build(const struct chunk_text *chunks, size_t n, const char *dir, struct lexicon_built *out,
-		  struct strbuf *err)
+/*
+ * Tokenising is most of the build: a block of chunks is tokenised on every
+ * thread into lists (a flags byte, the token, a NUL each), then the lists
+ * are replayed into the builder in chunk order, so the lexicon is the same
+ * bit for bit whatever the number of threads.
+ */
+#define TOKENIZE_BLOCK  2048
+#define TOKEN_COLOCATED 1
+#define TOKEN_HEADING   2
+
+struct tokenizing {
+	const struct chunk_text *chunks; /* the block's */
+	struct strbuf *lists;            /* one per chunk of the block */
+	struct tokenizer **toks;         /* one per thread */
+	int heading;
+};
+
+struct token_list {
+	struct strbuf *list;
+	int heading;
+};
+
+static int record_token(void *ctx, const char *tok, size_t len, size_t start, size_t end, int colocated)
+{
+	(void)start;
+	(void)end;
+	struct token_list *t = ctx;
+	strbuf_addch(t->list, (colocated ? TOKEN_COLOCATED : 0) | (t->heading ? TOKEN_HEADING : 0));
+	strbuf_add(t->list, tok, len);
+	strbuf_addch(t->list, '\0');
+	return 0;
+}
+
+static void tokenize_range(void *ctx, int worker, size_t begin, size_t end)
+{
+	struct tokenizing *tz = ctx;
+	for (size_t i = begin; i < end; i++) {
+		const struct chunk_text *c = &tz->chunks[i];
+		enum lang lang = lang_from_code(c->language ? c->language : "");
+		struct token_list t = { &tz->lists[i], 0 };
+		strbuf_reset(t.list);
+		if (c->text)
+			tokenizer_run(tz->toks[worker], lang, 0, c->text, strlen(c->text), record_token,
+				      &t);
+		t.heading = 1;
+		if (c->heading)
+			tokenizer_run(tz->toks[worker], lang, 0, c->heading, strlen(c->heading),
+				      record_token, &t);
+	}
+}
+
+static void replay(struct builder *b, const struct strbuf *list)
+{
+	for (size_t at = 0; at < list->len;) {
+		int flags = list->buf[at];
+		const char *tok = list->buf + at + 1;
+		size_t len = strlen(tok);
+		b->heading = (flags & TOKEN_HEADING) != 0;
+		add_token(b, tok, len, 0, 0, flags & TOKEN_COLOCATED);
+		at += len + 2;
+	}
+}
+
+int lexicon_build(const struct chunk_text *chunks, size_t n, int threads, const char *dir,
+		  struct lexicon_built *out, struct strbuf *err)
 {
 	struct builder b = { 0 };
-	struct tokenizer *tok = tokenizer_new();
 	uint32_t *tokens = xcalloc(n + 1, sizeof(uint32_t));
 	strmap_init(&b.ids);
-	for (size_t i = 0; i < n; i++) {
-		enum lang lang = lang_from_code(chunks[i].language ? chunks[i].language : "");
-		b.chunk = (uint32_t)i;
-		b.tokens = 0;
-		b.heading = 0;
-		if (chunks[i].text)
-			tokenizer_run(tok, lang, 0, chunks[i].text, strlen(chunks[i].text), add_token,
-				      &b);
-		b.heading = 1;
-		if (chunks[i].heading)
-			tokenizer_run(tok, lang, 0, chunks[i].heading, strlen(chunks[i].heading),
-				      add_token, &b);
-		tokens[i] = b.tokens;
+	threads = threads > 0 ? threads : 1;
+	struct tokenizing tz = { NULL, xcalloc(TOKENIZE_BLOCK, sizeof(struct strbuf)),
+				 xcalloc((size_t)threads, sizeof(struct tokenizer *)), 0 };
+	for (int t = 0; t < threads; t++)
+		tz.toks[t] = tokenizer_new();
+	for (size_t base = 0; base < n; base += TOKENIZE_BLOCK) {
+		size_t m = n - base < TOKENIZE_BLOCK ? n - base : TOKENIZE_BLOCK;
+		tz.chunks = chunks + base;
+		parallel_for(m, threads, tokenize_range, &tz);
+		for (size_t i = 0; i < m; i++) {
+			b.chunk = (uint32_t)(base + i);
+			b.tokens = 0;
+			replay(&b, &tz.lists[i]);
+			tokens[base + i] = b.tokens;
+		}
 	}
+	for (size_t i = 0; i < TOKENIZE_BLOCK; i++)
+		strbuf_release(&tz.lists[i]);
+	free(tz.lists);
+	for (int t = 0; t < threads; t++)
+		tokenizer_free(tz.toks[t]);
+	free(tz.toks);
 	struct strbuf data = STRBUF_INIT;
 	serialize(&b, chunks, tokens, n, &data);
 	char hex[SHA256_HEX_LEN + 1];
@@ -217,7 +288,6 @@ int lexicon_build(const struct chunk_text *chunks, size_t n, const char *dir, st
 	free(b.terms);
 	strmap_release(&b.ids);
 	free(tokens);
-	tokenizer_free(tok);
 	return rc;
 }
 

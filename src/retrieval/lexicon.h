@@ -28,11 +28,12 @@ struct lexicon_built {
 };
 
 /*
- * Tokenize every chunk (ascending ids) as the index does and write the
- * lexicon to <dir>/<version>.bin, atomically.
+ * Tokenize every chunk (ascending ids) as the index does, on `threads`
+ * threads, and write the lexicon to <dir>/<version>.bin, atomically (the
+ * same bytes whatever the number of threads).
  */
-int lexicon_build(const struct chunk_text *chunks, size_t n, const char *dir, struct lexicon_built *out,
-		  struct strbuf *err);
+int lexicon_build(const struct chunk_text *chunks, size_t n, int threads, const char *dir,
+		  struct lexicon_built *out, struct strbuf *err);
 
 
 /* Map a lexicon file; NULL with the reason when it is missing or damaged. */

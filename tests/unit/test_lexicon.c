@@ -55,7 +55,7 @@ static int setup(void **state)
 	struct strbuf err = STRBUF_INIT;
 	snprintf(dir, sizeof(dir), "/tmp/ragops-lexicon-XXXXXX");
 	assert_non_null(mkdtemp(dir));
-	assert_int_equal(lexicon_build(corpus, NCHUNKS, dir, &built, &err), 0);
+	assert_int_equal(lexicon_build(corpus, NCHUNKS, 1, dir, &built, &err), 0);
 	strbuf_release(&err);
 	return 0;
 }
