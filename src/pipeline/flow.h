@@ -125,13 +125,18 @@ struct doc_job *process_begin(struct flow *fl, struct doc_record *d, struct prep
 int process_ocr_pages(const struct flow *fl, const struct doc_job *job);
 void process_ocr(struct flow *fl, struct doc_job **jobs, size_t n);
 void process_finish(struct flow *fl, struct doc_job *job);
+/* Pages the document has (its job freed by process_finish). */
+size_t process_pages(const struct doc_job *job);
 
 void write_run_metrics(struct flow *fl, const struct run_options *opts, const struct run_outcome *out,
 		       const char *path);
 
-/* A progress line on a terminal: documents, OCR pages, pages/s, ETA. */
+/* A progress line on a terminal: documents, pages, pages/s, OCR pages, ETA, then the phase. */
 struct progress *progress_new(size_t documents);
-void progress_document_done(struct progress *p);
+/* A document done: its pages read (0 when unchanged or failed before reading). */
+void progress_document_done(struct progress *p, size_t pages);
+/* What the run does once the documents are in ("embedding"); `phase` must outlive the run. */
+void progress_phase(struct progress *p, const char *phase);
 void progress_ocr_pages(void *p); /* an ocr_page_done_fn */
 void progress_ocr_expect(struct progress *p, int pages);
 void progress_free(struct progress *p);

@@ -274,6 +274,11 @@ static void chunk_stage_end(struct flow *fl, struct doc_job *job, struct stage_c
 		stage_end(fl, job, clock, STAGE_CHUNK, state, error);
 }
 
+size_t process_pages(const struct doc_job *job)
+{
+	return job->doc.npages;
+}
+
 void process_finish(struct flow *fl, struct doc_job *job)
 {
 	struct extracted *doc = &job->doc;

@@ -45,6 +45,8 @@ static void build_models(struct flow *fl, const struct release_record *cand,
 {
 	struct strbuf err = STRBUF_INIT;
 	long long started = time_now_ms();
+	progress_phase(fl->progress,
+		       "embedding the chunks (training the embedder when the corpus changed)");
 	int rc = embed_release(fl->st, fl->cfg, cand->id, cand->chunks, parent, &fl->embed, &err);
 	flow_corpus_task(fl, "embed", rc ? TASK_FAILED : TASK_COMPLETED, started, fl->embed.seconds,
 			 rc ? err.buf : NULL);
@@ -57,6 +59,7 @@ static void build_models(struct flow *fl, const struct release_record *cand,
 			  fl->embed.version);
 	strbuf_reset(&err);
 	started = time_now_ms();
+	progress_phase(fl->progress, "building the lexicon");
 	int lrc = lexicon_for_release(fl->st, fl->cfg, cand->id, parent ? parent->lexicon_id : 0,
 				      &fl->lexicon, &err);
 	flow_corpus_task(fl, "lexicon", lrc ? TASK_FAILED : TASK_COMPLETED, started, fl->lexicon.seconds,

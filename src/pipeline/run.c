@@ -139,8 +139,9 @@ static void batch_flush(struct flow *fl, struct batch *b)
 	if (b->pages)
 		prepare_ahead_resume(b->preparing);
 	for (size_t i = 0; i < b->n; i++) {
+		size_t pages = process_pages(b->jobs[i]);
 		process_finish(fl, b->jobs[i]);
-		progress_document_done(fl->progress);
+		progress_document_done(fl->progress, pages);
 		crash_point();
 	}
 	b->n = 0;
@@ -190,7 +191,7 @@ static void process_todo(struct flow *fl, struct todo *t, int nthreads)
 		if (job)
 			batch_add(fl, &batch, job);
 		else
-			progress_document_done(fl->progress);
+			progress_document_done(fl->progress, 0);
 	}
 	batch_flush(fl, &batch);
 	free(batch.jobs);
@@ -286,7 +287,7 @@ int pipeline_run(struct store *st, const struct config *cfg, const struct run_op
 			flow_doc_from_file(target, f, "unknown");
 			flow_save_failed(&fl, target, f, "collect", f->refused, &t, 1);
 			doc_record_release(&fresh);
-			progress_document_done(fl.progress);
+			progress_document_done(fl.progress, 0);
 			continue;
 		}
 		stage_keys keys;
@@ -294,7 +295,7 @@ int pipeline_run(struct store *st, const struct config *cfg, const struct run_op
 		if (d && is_current(d, keys, f->sha256)) {
 			fl.stats.docs_unchanged++;
 			flow_record_cached(&fl, f);
-			progress_document_done(fl.progress);
+			progress_document_done(fl.progress, 0);
 			continue;
 		}
 		if (!d) {
@@ -306,7 +307,7 @@ int pipeline_run(struct store *st, const struct config *cfg, const struct run_op
 					  "renamed from '%s'", moved->relpath);
 				fl.stats.docs_renamed++;
 				flow_record_cached(&fl, f);
-				progress_document_done(fl.progress);
+				progress_document_done(fl.progress, 0);
 				continue;
 			}
 			strbuf_reset(err);
@@ -318,8 +319,6 @@ int pipeline_run(struct store *st, const struct config *cfg, const struct run_op
 		todo_add(&todo, d, f);
 	}
 	process_todo(&fl, &todo, nthreads);
-	progress_free(fl.progress);
-	fl.progress = NULL;
 	if (fl.ncached && store_tasks_add(st, fl.cached, fl.ncached, err)) {
 		log_event(LOG_ERROR, fl.run_id, NULL, NULL, "%s", err->buf);
 		strbuf_reset(err);
@@ -348,7 +347,10 @@ int pipeline_run(struct store *st, const struct config *cfg, const struct run_op
 
 	/* validate and publish: the documents as they are now become a release, or not */
 	struct publish_outcome pub;
-	if (publish_release(&fl, &pub, err)) {
+	int published = publish_release(&fl, &pub, err);
+	progress_free(fl.progress); /* it showed the embedding and the lexicon too */
+	fl.progress = NULL;
+	if (published) {
 		log_event(LOG_ERROR, fl.run_id, NULL, "publish", "%s", err->buf);
 		store_run_finish(st, fl.run_id, "failed", &fl.stats, err->buf, err);
 		goto cleanup;

@@ -41,6 +41,17 @@ vectors() { sql "$1" "SELECT chunk_id, hex(vector) FROM embeddings ORDER BY chun
 equals "4 threads train the same embedder and lexicon as 1, bit for bit" "$(models "$scratch/t4")" "$(models "$scratch/t1")"
 equals "and embed every chunk to the same bytes" "$(vectors "$scratch/t4")" "$(vectors "$scratch/t1")"
 
+# On a terminal a run shows documents, pages and pages/s, then what it does
+# once they are in; piped, it prints no progress at all.
+sample_inbox "$scratch/ttyin" notes pdf
+script -qec "'$RAGOPS' --data '$scratch/tty' -c validate.golden= run --inbox '$scratch/ttyin'" /dev/null \
+	</dev/null >"$scratch/tty.out" 2>&1
+tty=$(tr '\r' '\n' <"$scratch/tty.out")
+check "on a terminal: documents, pages read and pages/s" grep -Eq "documents [0-9]+/[0-9]+ · pages [0-9]+ · [0-9.]+ pages/s" <<<"$tty"
+contains "then the embedding" "$tty" "· embedding the chunks"
+contains "and the lexicon" "$tty" "· building the lexicon"
+lacks "piped, no progress line" "$(cat "$scratch/out1")" $'\r'
+
 # A crash in one worker among three fails that document and no other.
 text="$scratch/text"
 sample_inbox "$text" md notes pdf web
