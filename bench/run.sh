@@ -84,15 +84,19 @@ bench_cmds() {
 
 # ingest_once NAME DATA INBOX: fresh `ragops run --json` under the RSS meter;
 # keeps the JSON, the run's metrics and the peak RSS (KiB) in res/.
+# ingest_once NAME DATA INBOX [SETTING...]: a fresh ingest with -c SETTING each
 ingest_once() {
 	local name=$1 data=$2 inbox=$3 rc=0
+	shift 3
+	local settings=()
+	for s in "$@"; do settings+=(-c "$s"); done
 	rm -rf "$data"
 	if [[ -n $GNU_TIME ]]; then
-		"$GNU_TIME" -f %M -o "$W/res/$name.rss" "$BIN" --data "$data" run --inbox "$inbox" --json \
+		"$GNU_TIME" -f %M -o "$W/res/$name.rss" "$BIN" --data "$data" "${settings[@]}" run --inbox "$inbox" --json \
 			>"$W/res/$name.out" || rc=$?
 	else
 		# no GNU time: sample VmHWM of the process until it exits
-		"$BIN" --data "$data" run --inbox "$inbox" --json >"$W/res/$name.out" &
+		"$BIN" --data "$data" "${settings[@]}" run --inbox "$inbox" --json >"$W/res/$name.out" &
 		local pid=$! hwm=0 v
 		while kill -0 "$pid" 2>/dev/null; do
 			v=$(awk '/^VmHWM/{print $2}' "/proc/$pid/status" 2>/dev/null || true)
@@ -121,6 +125,7 @@ fact pdf_files "$NFILES"; fact pdf_pages_pdfinfo "$PAGES_PDFINFO"
 
 say "checking a full ingest of $NFILES PDFs; peak RSS over $RSS_RUNS fresh ingests"
 for k in $(seq 1 "$RSS_RUNS"); do ingest_once "pdf-ingest-$k" "$W/d-pdf" "$W/pdfs"; done
+for k in $(seq 1 "$RSS_RUNS"); do ingest_once "pdf-one-$k" "$W/d-pdf" "$W/pdfs" ingest.threads=1; done
 J=$W/res/pdf-ingest-1.out
 expect "$J" state completed; expect "$J" documents.new "$NFILES"; expect "$J" documents.failed 0
 PAGES=$(jget "$J" pages)
@@ -144,6 +149,7 @@ if [[ $HAVE_MUTOOL == 1 ]]; then
 	MPAGES_TOOL=$(mutool info "$W/merged/all.pdf" 2>/dev/null | awk '/^Pages:/ && !n {print $2; n=1}')
 	[[ $MPAGES_TOOL == "$PAGES" ]] || die "merged PDF has $MPAGES_TOOL pages (mutool info), expected $PAGES"
 	for k in $(seq 1 "$RSS_RUNS"); do ingest_once "merged-ingest-$k" "$W/d-merged" "$W/merged"; done
+	for k in $(seq 1 "$RSS_RUNS"); do ingest_once "merged-one-$k" "$W/d-merged" "$W/merged" ingest.threads=1; done
 	J=$W/res/merged-ingest-1.out
 	expect "$J" documents.new 1; expect "$J" documents.failed 0; expect "$J" pages "$PAGES"
 	fact merged_pages "$PAGES"; fact merged_bytes "$(stat -c %s "$W/merged/all.pdf")"
@@ -164,6 +170,8 @@ fact mixed_bytes "$(du -sb "$W/mixed" | cut -f1)"
 
 say "first ingest of the $NDOCS documents (peak RSS over $RSS_RUNS fresh ingests)"
 for k in $(seq 1 "$RSS_RUNS"); do ingest_once "mixed-ingest-$k" "$W/d-mixed" "$W/mixed"; done
+say "the same on one thread (ingest.threads=1): what every core buys"
+for k in $(seq 1 "$RSS_RUNS"); do ingest_once "mixed-one-$k" "$W/d-mixed" "$W/mixed" ingest.threads=1; done
 J=$W/res/mixed-ingest-$RSS_RUNS.out
 expect "$J" documents.seen "$NDOCS"; expect "$J" documents.new "$NDOCS"; expect "$J" documents.failed 0
 fact mixed_pages "$(jget "$J" pages)"; fact mixed_chunks "$(jget "$J" chunks)"
