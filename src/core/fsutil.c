@@ -1,6 +1,7 @@
 /*
  * Filesystem helpers; see fsutil.h.
  */
+#define _GNU_SOURCE /* O_TMPFILE */
 #include "core/fsutil.h"
 
 #include <errno.h>
@@ -99,7 +100,19 @@ int write_file_atomic(const char *path, const void *data, size_t len, struct str
 	static atomic_uint seq;
 	char *tmp = xasprintf("%s.tmp.%ld.%u", path, (long)getpid(), atomic_fetch_add(&seq, 1));
 	int ret = -1;
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	/*
+	 * Written unnamed (O_TMPFILE) where the filesystem allows it and named
+	 * only once whole, just before the rename: a process killed while
+	 * writing leaves nothing behind.  Elsewhere a named temporary file.
+	 */
+	char *dir = xstrdup(path), *slash = strrchr(dir, '/');
+	if (slash)
+		*(slash == dir ? slash + 1 : slash) = '\0';
+	int fd = open(slash ? dir : ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, 0644);
+	int unnamed = fd >= 0;
+	free(dir);
+	if (!unnamed)
+		fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0) {
 		strbuf_addf(err, "cannot create '%s': %s", tmp, write_failure(errno));
 		goto cleanup;
@@ -113,7 +126,8 @@ int write_file_atomic(const char *path, const void *data, size_t len, struct str
 		if (n < 0) {
 			strbuf_addf(err, "cannot write '%s': %s", tmp, write_failure(errno));
 			close(fd);
-			unlink(tmp);
+			if (!unnamed)
+				unlink(tmp);
 			goto cleanup;
 		}
 		p += n;
@@ -121,6 +135,11 @@ int write_file_atomic(const char *path, const void *data, size_t len, struct str
 	}
 	/* Closed even when fsync fails (the descriptor leaked then). */
 	int e = fsync(fd) ? errno : 0;
+	if (!e && unnamed) {
+		char fd_path[64];
+		snprintf(fd_path, sizeof(fd_path), "/proc/self/fd/%d", fd);
+		e = linkat(AT_FDCWD, fd_path, AT_FDCWD, tmp, AT_SYMLINK_FOLLOW) ? errno : 0;
+	}
 	if (close(fd) && !e)
 		e = errno;
 	if (e) {

@@ -187,4 +187,30 @@ equals "before the endpoint answered" "$(cat "$scratch/stub-done")" "$answered"
 contains "the log says so" "$(cat "$SERVE_LOG")" "stopping at once: 1 request cut"
 wait "$asks_pid"
 lacks "the client was not given an answer" "$(cat "$scratch/asks")" "50"
+
+# Killed while feedback is being written: no half-written file is left
+# (each is written unnamed, O_TMPFILE, and named only once whole).
+serve_start "$d" -c serve.rate_limit=0 || { not_ok "the server starts for the kill"; finish; exit 1; }
+python3 - "$SERVE_URL" <<'PY' &
+import http.client, json, sys, threading, time, urllib.parse
+u = urllib.parse.urlparse(sys.argv[1])
+def client(i):
+    c = http.client.HTTPConnection(u.hostname, u.port, timeout=5)
+    for k in range(1000000):
+        try:
+            c.request("POST", "/api/feedback", json.dumps({"rating": 3, "question": "q?", "answer": "a.",
+                      "feedback_text": "kill-%d-%d" % (i, k)}), {"Content-Type": "application/json"})
+            c.getresponse().read()
+        except Exception:
+            return
+[threading.Thread(target=client, args=(i,)).start() for i in range(4)]
+PY
+flood=$!
+rows_before=$(sql "$d" "SELECT count(*) FROM feedback")
+sleep 2
+kill -9 "$SERVE_PID"
+wait "$SERVE_PID" 2>/dev/null
+wait $flood 2>/dev/null
+check "feedback was being written when it was killed" test "$(sql "$d" "SELECT count(*) FROM feedback")" -gt "$rows_before"
+equals "kill -9 while writing feedback leaves no temporary file" "$(find "$d" -name '*.tmp.*' | wc -l)" "0"
 finish
