@@ -39,6 +39,7 @@ static int setup(void **state)
 		return -1;
 	snprintf(path, sizeof(path), "%s/folder", root);
 	mkdir(path, 0755);
+	snprintf(path, sizeof(path), "%s/plain", root);
 	mkdir(path, 0755);
 	snprintf(path, sizeof(path), "%s/folder/note.txt", root);
 	write_text(path, "inside");
