@@ -3,6 +3,7 @@
  * same in one call, but only on Linux 5.6 and later and not behind every
  * seccomp policy; a walk one component at a time works everywhere.
  */
+#define _GNU_SOURCE /* O_PATH */
 #include "core/beneath.h"
 
 #include <errno.h>
@@ -31,8 +32,12 @@ static void say_why(struct strbuf *err, const char *root, const char *rel, int e
  */
 static int walk_from(int dir, const char *rel, int flags, int *e)
 {
-	if (!*rel)
-		return dir;
+	if (!*rel) { /* the folder itself, now with `flags` */
+		int fd = openat(dir, ".", flags | O_CLOEXEC | O_NOCTTY);
+		*e = errno;
+		close(dir);
+		return fd;
+	}
 	char *path = xstrdup(rel), *name = path;
 	int fd = -1;
 	while (dir >= 0) {
@@ -44,8 +49,9 @@ static int walk_from(int dir, const char *rel, int flags, int *e)
 			close(dir);
 			break;
 		}
+		/* Folders on the way need only search permission (O_PATH), as for any path. */
 		int next = openat(dir, name,
-				  (slash ? O_RDONLY | O_DIRECTORY : flags) | O_NOFOLLOW | O_CLOEXEC |
+				  (slash ? O_PATH | O_DIRECTORY : flags) | O_NOFOLLOW | O_CLOEXEC |
 					  O_NOCTTY);
 		*e = errno;
 		close(dir);
@@ -67,9 +73,9 @@ int open_beneath(const char *root, const char *rel, int flags, struct strbuf *er
 	 * link put in its place (by whoever may write to its parent) is refused.
 	 */
 	int e = 0;
-	int dir = open(root[0] == '/' ? "/" : root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int dir = open(root[0] == '/' ? "/" : root, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (dir >= 0 && root[0] == '/')
-		dir = walk_from(dir, root + 1, O_RDONLY | O_DIRECTORY, &e);
+		dir = walk_from(dir, root + 1, O_PATH | O_DIRECTORY, &e);
 	else if (dir < 0)
 		e = errno;
 	if (dir < 0) {

@@ -4,8 +4,10 @@
 #define _GNU_SOURCE /* O_TMPFILE */
 #include "core/fsutil.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -94,29 +96,9 @@ static ssize_t write_some(int fd, const void *p, size_t n, size_t done)
 	return write(fd, p, n);
 }
 
-int write_file_atomic(const char *path, const void *data, size_t len, struct strbuf *err)
+/* Write all of data to fd and sync it; on failure the reason, naming `name`, in err. */
+static int write_synced(int fd, const char *name, const void *data, size_t len, struct strbuf *err)
 {
-	/* One name per call: two threads may write the same file (the server's feedback copies). */
-	static atomic_uint seq;
-	char *tmp = xasprintf("%s.tmp.%ld.%u", path, (long)getpid(), atomic_fetch_add(&seq, 1));
-	int ret = -1;
-	/*
-	 * Written unnamed (O_TMPFILE) where the filesystem allows it and named
-	 * only once whole, just before the rename: a process killed while
-	 * writing leaves nothing behind.  Elsewhere a named temporary file.
-	 */
-	char *dir = xstrdup(path), *slash = strrchr(dir, '/');
-	if (slash)
-		*(slash == dir ? slash + 1 : slash) = '\0';
-	int fd = open(slash ? dir : ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, 0644);
-	int unnamed = fd >= 0;
-	free(dir);
-	if (!unnamed)
-		fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0) {
-		strbuf_addf(err, "cannot create '%s': %s", tmp, write_failure(errno));
-		goto cleanup;
-	}
 	const char *p = data;
 	size_t left = len;
 	while (left) {
@@ -124,38 +106,93 @@ int write_file_atomic(const char *path, const void *data, size_t len, struct str
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
-			strbuf_addf(err, "cannot write '%s': %s", tmp, write_failure(errno));
-			close(fd);
-			if (!unnamed)
-				unlink(tmp);
-			goto cleanup;
+			strbuf_addf(err, "cannot write '%s': %s", name, write_failure(errno));
+			return -1;
 		}
 		p += n;
 		left -= (size_t)n;
 	}
-	/* Closed even when fsync fails (the descriptor leaked then). */
-	int e = fsync(fd) ? errno : 0;
-	if (!e && unnamed) {
-		char fd_path[64];
-		snprintf(fd_path, sizeof(fd_path), "/proc/self/fd/%d", fd);
-		e = linkat(AT_FDCWD, fd_path, AT_FDCWD, tmp, AT_SYMLINK_FOLLOW) ? errno : 0;
+	if (fsync(fd)) {
+		strbuf_addf(err, "cannot flush '%s': %s", name, write_failure(errno));
+		return -1;
 	}
-	if (close(fd) && !e)
-		e = errno;
-	if (e) {
-		strbuf_addf(err, "cannot flush '%s': %s", tmp, write_failure(e));
-		unlink(tmp);
-		goto cleanup;
+	return 0;
+}
+
+/*
+ * Written unnamed (O_TMPFILE) and given the temporary name only once whole,
+ * just before the rename: a process killed while writing leaves nothing
+ * (killed in the instant between, a file remove_stale_temporaries takes).
+ * 1 when the filesystem or a missing /proc does not allow it.
+ */
+static int write_unnamed(const char *path, const char *tmp, const void *data, size_t len,
+			 struct strbuf *err)
+{
+	char *dir = xstrdup(path), *slash = strrchr(dir, '/');
+	if (slash)
+		*(slash == dir ? slash + 1 : slash) = '\0';
+	int fd = open(slash ? dir : ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, 0644);
+	free(dir);
+	if (fd < 0)
+		return 1;
+	if (write_synced(fd, path, data, len, err)) {
+		close(fd);
+		return -1;
 	}
-	if (rename(tmp, path)) {
+	char fd_path[64];
+	snprintf(fd_path, sizeof(fd_path), "/proc/self/fd/%d", fd);
+	int linked = linkat(AT_FDCWD, fd_path, AT_FDCWD, tmp, AT_SYMLINK_FOLLOW) == 0;
+	close(fd);
+	return linked ? 0 : 1;
+}
+
+int write_file_atomic(const char *path, const void *data, size_t len, struct strbuf *err)
+{
+	/* One name per call: two threads may write the same file (the server's feedback copies). */
+	static atomic_uint seq;
+	char *tmp = xasprintf("%s.tmp.%ld.%u", path, (long)getpid(), atomic_fetch_add(&seq, 1));
+	int ret = write_unnamed(path, tmp, data, len, err);
+	if (ret == 1) { /* a named temporary file, then */
+		int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		if (fd < 0) {
+			strbuf_addf(err, "cannot create '%s': %s", tmp, write_failure(errno));
+		} else {
+			ret = write_synced(fd, tmp, data, len, err);
+			if (close(fd) && !ret) {
+				strbuf_addf(err, "cannot flush '%s': %s", tmp, write_failure(errno));
+				ret = -1;
+			}
+			if (ret)
+				unlink(tmp);
+		}
+	}
+	if (!ret && rename(tmp, path)) {
 		strbuf_addf(err, "cannot rename '%s' to '%s': %s", tmp, path, strerror(errno));
 		unlink(tmp);
-		goto cleanup;
+		ret = -1;
 	}
-	ret = 0;
-cleanup:
 	free(tmp);
-	return ret;
+	return ret ? -1 : 0;
+}
+
+size_t remove_stale_temporaries(const char *dir)
+{
+	DIR *d = opendir(dir);
+	if (!d)
+		return 0;
+	size_t removed = 0;
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		/* NAME.tmp.PID.SEQ, as write_file_atomic names them */
+		const char *mark = strstr(de->d_name, ".tmp.");
+		char *end;
+		long pid = mark ? strtol(mark + 5, &end, 10) : 0;
+		if (pid <= 0 || *end != '.' || (kill((pid_t)pid, 0) == 0 || errno != ESRCH))
+			continue;
+		removed += unlinkat(dirfd(d), de->d_name, 0) == 0;
+	}
+	closedir(d);
+	return removed;
 }
 
 int lock_file(const char *path, struct strbuf *err)

@@ -18,6 +18,12 @@ int read_file(const char *path, struct strbuf *out, size_t max_bytes, struct str
 /* Write via a temporary file + fsync + rename: readers see old or new, never half. */
 int write_file_atomic(const char *path, const void *data, size_t len, struct strbuf *err);
 /*
+ * Remove the temporary files write_file_atomic left in `dir` when its
+ * process was killed (named NAME.tmp.PID.SEQ, PID no longer running);
+ * returns how many.
+ */
+size_t remove_stale_temporaries(const char *dir);
+/*
  * Take an exclusive lock on `path` (created if needed) without waiting;
  * returns the descriptor to keep open while the lock is needed, or -1 with
  * the reason in err.  The kernel drops the lock when the process dies, so

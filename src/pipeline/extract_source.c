@@ -34,14 +34,14 @@ void doc_source_name_in(struct strbuf *err, size_t from, const char *fd_path, co
 	name_the_file(err, from, fd_path, path);
 }
 
-static int changed(const struct file_stamp *now, const struct file_stamp *was, struct strbuf *err)
+/* `when`: "since it was collected" or "while it was being read". */
+static int changed(const struct file_stamp *now, const struct file_stamp *was, const char *when,
+		   struct strbuf *err)
 {
 	struct strbuf why = STRBUF_INIT;
 	int rc = file_stamp_compare(now, was, &why);
 	if (rc)
-		strbuf_addf(err,
-			    "the file changed while it was being read (%s): it is read again on the "
-			    "next run",
+		strbuf_addf(err, "the file changed %s (%s): it is read again on the next run", when,
 			    why.buf);
 	strbuf_release(&why);
 	return rc;
@@ -54,7 +54,7 @@ int doc_source_open(const struct doc_source *src, struct strbuf *err)
 	int fd = open_file_beneath(src->root, src->rel, &now, &why);
 	if (fd < 0)
 		strbuf_addf(err, "the file changed since it was collected: %s", why.buf);
-	else if (changed(&now, &src->stamp, err)) {
+	else if (changed(&now, &src->stamp, "since it was collected", err)) {
 		close(fd);
 		fd = -1;
 	}
@@ -85,7 +85,7 @@ int extract_source(struct extractor *ex, const struct doc_source *src, enum doc_
 	struct file_stamp now;
 	if (!rc && !fstat(fd, &st)) {
 		file_stamp_from(&now, &st);
-		if (changed(&now, &src->stamp, err)) {
+		if (changed(&now, &src->stamp, "while it was being read", err)) {
 			extracted_release(out);
 			rc = -1;
 		}

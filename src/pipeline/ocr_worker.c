@@ -154,6 +154,7 @@ int ocr_worker_load(struct worker_process *wp, const struct doc_source *src, enu
 	wire_put_str(&request, src->root);
 	wire_put_str(&request, src->rel);
 	wire_put_stamp(&request, &src->stamp);
+	worker_process_about(wp, src->path, "ocr");
 	int rc = call(wp, &request, 0, &reply, err);
 	if (!rc) {
 		struct wire_reader in = WIRE_READER(reply.buf, reply.len);

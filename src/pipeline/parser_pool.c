@@ -100,6 +100,7 @@ int parser_pool_extract(struct parser_pool *pool, int slot, const struct doc_sou
 	int rc = -1;
 	if (!worker_process_running(worker) && worker_process_start(worker, &parser_worker, err))
 		goto out;
+	worker_process_about(worker, src->path, "extract");
 	rc = worker_process_call(worker, &request, pool->cfg->ingest.parser_timeout,
 				 "ingest.parser_timeout", &reply, err);
 	if (!rc) {

@@ -45,8 +45,7 @@ static void build_models(struct flow *fl, const struct release_record *cand,
 {
 	struct strbuf err = STRBUF_INIT;
 	long long started = time_now_ms();
-	progress_phase(fl->progress,
-		       "embedding the chunks (training the embedder when the corpus changed)");
+	progress_phase(fl->progress, "embedding the chunks");
 	int rc = embed_release(fl->st, fl->cfg, cand->id, cand->chunks, parent, &fl->embed, &err);
 	flow_corpus_task(fl, "embed", rc ? TASK_FAILED : TASK_COMPLETED, started, fl->embed.seconds,
 			 rc ? err.buf : NULL);

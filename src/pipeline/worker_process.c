@@ -25,6 +25,7 @@
 
 #include "core/config.h"
 #include "core/fsutil.h"
+#include "core/log.h"
 #include "core/timeutil.h"
 #include "core/xalloc.h"
 
@@ -55,19 +56,49 @@ static int write_all(int fd, const void *buf, size_t len)
 
 enum read_result { READ_OK = 0, READ_CLOSED = -1, READ_TIMED_OUT = -2 };
 
-/* Read exactly `len` bytes; with `deadline` > 0 (time_mono), give up then. */
-static enum read_result read_all(int fd, void *buf, size_t len, double deadline)
+/*
+ * What a worker writes on stderr (a library's warning, an assertion) is
+ * kept, up to SAID_MAX bytes a request, and logged with the file it was
+ * reading: alone on the run's stderr it named no file.
+ */
+#define SAID_MAX 8192
+
+static void drain_said(struct worker_process *wp)
+{
+	char buf[4096];
+	for (;;) {
+		ssize_t n = wp->err_fd >= 0 ? read(wp->err_fd, buf, sizeof(buf)) : 0;
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return;
+		size_t room = wp->said.len < SAID_MAX ? SAID_MAX - wp->said.len : 0;
+		strbuf_add(&wp->said, buf, (size_t)n < room ? (size_t)n : room);
+	}
+}
+
+/*
+ * Read exactly `len` bytes; with `deadline` > 0 (time_mono), give up then.
+ * With `wp`, its stderr is read meanwhile (a full pipe would block it).
+ */
+static enum read_result read_all(int fd, void *buf, size_t len, double deadline,
+				 struct worker_process *wp)
 {
 	char *p = buf;
 	while (len) {
 		if (deadline > 0) {
 			double left = deadline - time_mono();
-			struct pollfd pfd = { .fd = fd, .events = POLLIN };
-			int ready = left > 0 ? poll(&pfd, 1, (int)ceil(left * 1000)) : 0;
+			struct pollfd pfd[2] = { { .fd = fd, .events = POLLIN },
+						 { .fd = wp ? wp->err_fd : -1, .events = POLLIN } };
+			int ready = left > 0 ? poll(pfd, 2, (int)ceil(left * 1000)) : 0;
 			if (ready < 0 && errno == EINTR)
 				continue;
 			if (ready == 0)
 				return READ_TIMED_OUT;
+			if (pfd[1].revents)
+				drain_said(wp);
+			if (!pfd[0].revents)
+				continue;
 		}
 		ssize_t n = read(fd, p, len);
 		if (n < 0 && errno == EINTR)
@@ -160,11 +191,11 @@ int worker_receive(int fd, struct strbuf *request, double *cpu_limit)
 {
 	uint64_t len;
 	strbuf_reset(request);
-	if (read_all(fd, &len, sizeof(len), 0) || len > SIZE_MAX / 2 ||
-	    read_all(fd, cpu_limit, sizeof(*cpu_limit), 0))
+	if (read_all(fd, &len, sizeof(len), 0, NULL) || len > MESSAGE_MAX ||
+	    read_all(fd, cpu_limit, sizeof(*cpu_limit), 0, NULL))
 		return -1;
 	strbuf_grow(request, (size_t)len);
-	if (read_all(fd, request->buf, (size_t)len, 0))
+	if (read_all(fd, request->buf, (size_t)len, 0, NULL))
 		return -1;
 	strbuf_setlen(request, (size_t)len);
 	worker_cpu_budget(*cpu_limit);
@@ -230,9 +261,33 @@ static void worker_lost(struct worker_process *wp, int timed_out, double cpu_lim
 
 void worker_process_init(struct worker_process *wp, const struct config *cfg)
 {
+	memset(wp, 0, sizeof(*wp));
 	wp->cfg = cfg;
-	wp->pid = 0;
 	wp->fd = -1;
+	wp->err_fd = -1;
+	strbuf_init(&wp->said, 0);
+}
+
+void worker_process_about(struct worker_process *wp, const char *file, const char *stage)
+{
+	snprintf(wp->file, sizeof(wp->file), "%s", file);
+	wp->stage = stage;
+}
+
+/* Log what the worker said during the last request, a line at a time, naming its file. */
+static void report_said(struct worker_process *wp)
+{
+	drain_said(wp);
+	char *line = wp->said.buf, *end = wp->said.buf + wp->said.len;
+	while (line < end) {
+		char *nl = memchr(line, '\n', (size_t)(end - line));
+		size_t n = nl ? (size_t)(nl - line) : (size_t)(end - line);
+		if (n)
+			log_event(LOG_WARNING, 0, wp->file[0] ? wp->file : NULL, wp->stage,
+				  "the parser said: %.*s", (int)n, line);
+		line += n + 1;
+	}
+	strbuf_reset(&wp->said);
 }
 
 /*
@@ -296,7 +351,7 @@ void worker_process_use_exec(void)
  * while another thread holds an allocator's lock can hang in it).
  */
 static int spawn_worker(struct worker_process *wp, const struct worker_kind *kind, int child_end,
-			struct strbuf *err)
+			int err_end, struct strbuf *err)
 {
 	char parent[32];
 	snprintf(parent, sizeof(parent), "%ld", (long)getpid());
@@ -312,6 +367,7 @@ static int spawn_worker(struct worker_process *wp, const struct worker_kind *kin
 	sigaddset(&defaults, SIGCHLD);
 	posix_spawn_file_actions_init(&files);
 	posix_spawn_file_actions_adddup2(&files, child_end, WORKER_FD);
+	posix_spawn_file_actions_adddup2(&files, err_end, STDERR_FILENO);
 	posix_spawnattr_init(&attr);
 	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
 	posix_spawnattr_setsigmask(&attr, &none);
@@ -357,19 +413,29 @@ int worker_process_start(struct worker_process *wp, const struct worker_kind *ki
 		strbuf_addf(err, "cannot start a parser worker: %s", strerror(errno));
 		return -1;
 	}
-	/* The child's end must not already be WORKER_FD: dup2 onto itself keeps close-on-exec. */
+	/* The child's ends must not already be where they go: dup2 onto itself keeps close-on-exec. */
 	if (sv[1] == WORKER_FD) {
 		int moved = fcntl(sv[1], F_DUPFD_CLOEXEC, WORKER_FD + 1);
 		close(sv[1]);
 		sv[1] = moved;
 	}
+	int said[2] = { -1, -1 }; /* its stderr: read by us, non-blocking */
+	if (pipe2(said, O_CLOEXEC) == 0)
+		fcntl(said[0], F_SETFL, O_NONBLOCK);
+	else
+		said[1] = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, WORKER_FD + 1);
 	wp->fd = sv[0];
+	wp->err_fd = said[0];
+	strbuf_reset(&wp->said);
 	if (exec_workers) {
-		int rc = spawn_worker(wp, kind, sv[1], err);
+		int rc = spawn_worker(wp, kind, sv[1], said[1], err);
 		close(sv[1]);
+		close(said[1]);
 		if (rc) {
 			close(sv[0]);
-			wp->fd = -1;
+			if (wp->err_fd >= 0)
+				close(wp->err_fd);
+			wp->fd = wp->err_fd = -1;
 		}
 		return rc;
 	}
@@ -380,15 +446,19 @@ int worker_process_start(struct worker_process *wp, const struct worker_kind *ki
 		strbuf_addf(err, "cannot start a parser worker: %s", strerror(errno));
 		close(sv[0]);
 		close(sv[1]);
-		wp->fd = -1;
+		close(said[1]);
+		if (wp->err_fd >= 0)
+			close(wp->err_fd);
+		wp->fd = wp->err_fd = -1;
 		return -1;
 	}
 	if (pid == 0) {
-		if (dup2(sv[1], WORKER_FD) < 0)
+		if (dup2(sv[1], WORKER_FD) < 0 || dup2(said[1], STDERR_FILENO) < 0)
 			_exit(1);
 		worker_child(parent, kind, wp->cfg);
 	}
 	close(sv[1]);
+	close(said[1]);
 	wp->pid = pid;
 	return 0;
 }
@@ -396,11 +466,33 @@ int worker_process_start(struct worker_process *wp, const struct worker_kind *ki
 int worker_process_running(struct worker_process *wp)
 {
 	if (wp->pid && waitpid(wp->pid, NULL, WNOHANG) == wp->pid) {
+		report_said(wp);
 		close(wp->fd);
-		wp->fd = -1;
+		if (wp->err_fd >= 0)
+			close(wp->err_fd);
+		wp->fd = wp->err_fd = -1;
 		wp->pid = 0;
 	}
 	return wp->pid != 0;
+}
+
+/* Whether the process is stopped (SIGSTOP, a debugger): its lateness is not its file's doing. */
+static int is_stopped(pid_t pid)
+{
+	char path[64], state = 0;
+	snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
+	FILE *f = fopen(path, "r");
+	if (f) {
+		/* pid (comm) state ...: comm may hold spaces and parentheses, the last ')' ends it */
+		char line[512];
+		if (fgets(line, sizeof(line), f)) {
+			char *close = strrchr(line, ')');
+			if (close && close[1] == ' ')
+				state = close[2];
+		}
+		fclose(f);
+	}
+	return state == 'T' || state == 't';
 }
 
 /* The worker is gone or must go: reap it and say why the request failed. */
@@ -408,17 +500,27 @@ static void worker_lost(struct worker_process *wp, int timed_out, double cpu_lim
 			const char *limit_key, struct strbuf *err)
 {
 	int status = 0;
+	int stopped = timed_out && is_stopped(wp->pid);
 	if (timed_out)
 		kill(wp->pid, SIGKILL);
 	pid_t got;
 	while ((got = waitpid(wp->pid, &status, 0)) < 0 && errno == EINTR)
 		;
+	report_said(wp); /* its last words: an assertion, a sanitizer's report */
 	close(wp->fd);
-	wp->fd = -1;
+	if (wp->err_fd >= 0)
+		close(wp->err_fd);
+	wp->fd = wp->err_fd = -1;
 	wp->pid = 0;
 	char mem[32];
 	format_size(mem, sizeof(mem), (double)wp->cfg->ingest.parser_memory);
-	if (timed_out)
+	if (stopped)
+		strbuf_addf(
+			err,
+			"the worker was stopped from outside (SIGSTOP or a debugger) past its time (%s, "
+			"%g s) and was ended",
+			limit_key, cpu_limit);
+	else if (timed_out)
 		strbuf_addf(err,
 			    "the parser took too long (over %s, %g s, of CPU or twice that "
 			    "waiting) and was stopped",
@@ -457,14 +559,14 @@ int worker_process_call(struct worker_process *wp, const struct strbuf *request,
 	}
 	/* The CPU limit stops a busy parser; the wall clock one that waits on something. */
 	double deadline = time_mono() + 2 * cpu_limit + 5;
-	enum read_result rc = read_all(wp->fd, &len, sizeof(len), deadline);
+	enum read_result rc = read_all(wp->fd, &len, sizeof(len), deadline, wp);
 	if (rc == READ_OK && len > MESSAGE_MAX)
 		rc = READ_CLOSED;
 	strbuf_reset(reply);
 	while (rc == READ_OK && reply->len < len) {
 		size_t step = len - reply->len < READ_STEP ? (size_t)(len - reply->len) : READ_STEP;
 		strbuf_grow(reply, step);
-		rc = read_all(wp->fd, reply->buf + reply->len, step, deadline);
+		rc = read_all(wp->fd, reply->buf + reply->len, step, deadline, wp);
 		if (rc == READ_OK)
 			strbuf_setlen(reply, reply->len + step);
 	}
@@ -472,16 +574,21 @@ int worker_process_call(struct worker_process *wp, const struct strbuf *request,
 		worker_lost(wp, rc == READ_TIMED_OUT, cpu_limit, limit_key, err);
 		return -1;
 	}
+	report_said(wp);
 	return 0;
 }
 
 void worker_process_stop(struct worker_process *wp)
 {
-	if (!wp->pid)
-		return;
-	close(wp->fd); /* the worker reads end-of-file and exits */
-	while (waitpid(wp->pid, NULL, 0) < 0 && errno == EINTR)
-		;
-	wp->fd = -1;
-	wp->pid = 0;
+	if (wp->pid) {
+		close(wp->fd); /* the worker reads end-of-file and exits */
+		while (waitpid(wp->pid, NULL, 0) < 0 && errno == EINTR)
+			;
+		report_said(wp);
+		if (wp->err_fd >= 0)
+			close(wp->err_fd);
+		wp->fd = wp->err_fd = -1;
+		wp->pid = 0;
+	}
+	strbuf_release(&wp->said);
 }

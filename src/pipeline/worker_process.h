@@ -21,8 +21,12 @@
 
 struct worker_process {
 	const struct config *cfg;
-	pid_t pid; /* 0: not running */
-	int fd;    /* our end of its socket */
+	pid_t pid;          /* 0: not running */
+	int fd;             /* our end of its socket */
+	int err_fd;         /* its stderr, read by us (-1: none) */
+	struct strbuf said; /* what it wrote there during the request */
+	char file[512];     /* what it reads now, for the log */
+	const char *stage;
 };
 
 /* The descriptor of a worker's socket, in the worker. */
@@ -40,6 +44,8 @@ void worker_process_use_exec(void);
 int worker_process_exec_main(int argc, char **argv, const struct worker_kind *const *kinds);
 
 void worker_process_init(struct worker_process *wp, const struct config *cfg);
+/* The file (and stage) the next requests are about: what the worker writes on stderr is logged with it. */
+void worker_process_about(struct worker_process *wp, const char *file, const char *stage);
 /* Start a worker of this kind; it exits when its loop returns or the run ends. */
 int worker_process_start(struct worker_process *wp, const struct worker_kind *kind, struct strbuf *err);
 /*

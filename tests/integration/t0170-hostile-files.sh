@@ -153,6 +153,17 @@ contains "the swapped folder's file fails, and says why" "$(cat "$scratch/err")"
 	"zzz/plaque.txt: extract: the file changed since it was collected: cannot open '$in/zzz/plaque.txt': a symbolic link or a file is in the way"
 contains "the retargeted link keeps the text collect hashed" "$(rg "$d" search platinotype)" "lien.txt"
 
+# --- an inbox under a folder the user may search but not list (0711) ----
+if [[ $EUID -eq 0 ]] && command -v setpriv >/dev/null; then
+	mkdir -p "$scratch/x711/inbox" "$scratch/d711"
+	echo "Le ferrotype est une plaque de fer vernie." >"$scratch/x711/inbox/fer.txt"
+	chmod 711 "$scratch/x711" && chmod 755 "$scratch" && chown nobody "$scratch/d711"
+	setpriv --reuid=nobody --regid=nogroup --clear-groups "$RAGOPS" --data "$scratch/d711" \
+		run --inbox "$scratch/x711/inbox" >"$scratch/out711" 2>&1
+	contains "a folder on the way with search permission only is walked through (as nobody)" \
+		"$(cat "$scratch/out711")" "1 new, 0 changed"
+fi
+
 # --- a file written while it is read: indexed from the bytes hashed, or not at all ---
 d=$(new_data race)
 in="$scratch/in-race"
@@ -168,10 +179,10 @@ head -c 100000 /dev/zero | tr '\0' 'b' >>"$in/grows.txt"
 wait $pid
 # back to the bytes collect hashed: a run that trusted the hash would call it unchanged
 cp "$scratch/arbre.orig" "$in/arbre.txt"
-contains "the first run says the file changed while read" "$(cat "$scratch/err")" \
-	"arbre.txt: extract: the file changed while it was being read"
+contains "the first run says the file changed since collect hashed it" "$(cat "$scratch/err")" \
+	"arbre.txt: extract: the file changed since it was collected"
 contains "a file that grew past the size limit after collect is refused when read" \
-	"$(cat "$scratch/err")" "grows.txt: extract: the file changed while it was being read (its size went from 1000 to 101000 bytes)"
+	"$(cat "$scratch/err")" "grows.txt: extract: the file changed since it was collected (its size went from 1000 to 101000 bytes)"
 rg "$d" run --inbox "$in" >/dev/null 2>&1
 contains "the next run indexes the file as it is" "$(rg "$d" search marronnier)" "arbre.txt"
 lacks "the text it never settled on is not indexed" "$(rg "$d" search platane 2>&1)" "arbre.txt"
