@@ -216,6 +216,18 @@ int data_folder_lock(const struct config *cfg, struct strbuf *err)
 	return fd;
 }
 
+/* Record the run failed with the reason in err; a failure to record it is added after a "; ". */
+static void fail_run(struct store *st, long long run_id, const struct run_stats *stats,
+		     struct strbuf *err)
+{
+	char *why = xstrdup(err->buf);
+	struct strbuf more = STRBUF_INIT;
+	if (store_run_finish(st, run_id, "failed", stats, why, &more))
+		strbuf_addf(err, "; %s", more.buf);
+	strbuf_release(&more);
+	free(why);
+}
+
 int pipeline_run(struct store *st, const struct config *cfg, const struct run_options *opts,
 		 struct run_outcome *out, struct strbuf *err)
 {
@@ -257,7 +269,7 @@ int pipeline_run(struct store *st, const struct config *cfg, const struct run_op
 
 	if (collect_scan(opts->inbox, opts->ninbox, cfg->data_dir, cfg, &scan, err) ||
 	    store_docs_load(st, &known.docs, &known.n, err)) {
-		store_run_finish(st, fl.run_id, "failed", &fl.stats, err->buf, err);
+		fail_run(st, fl.run_id, &fl.stats, err);
 		log_event(LOG_ERROR, fl.run_id, NULL, "collect", "%s", err->buf);
 		goto cleanup;
 	}
@@ -352,7 +364,7 @@ int pipeline_run(struct store *st, const struct config *cfg, const struct run_op
 	fl.progress = NULL;
 	if (published) {
 		log_event(LOG_ERROR, fl.run_id, NULL, "publish", "%s", err->buf);
-		store_run_finish(st, fl.run_id, "failed", &fl.stats, err->buf, err);
+		fail_run(st, fl.run_id, &fl.stats, err);
 		goto cleanup;
 	}
 	out->release = pub.release;
