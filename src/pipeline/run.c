@@ -132,7 +132,11 @@ static void crash_point(void)
 
 static void batch_flush(struct flow *fl, struct batch *b)
 {
-	/* OCR forks its workers: no thread may then be inside a library (an allocator's lock). */
+	/*
+	 * OCR may start workers; linked into another program (libragops) they
+	 * are forks, and no thread may then be inside a library (an
+	 * allocator's lock).  The ragops binary starts them as new processes.
+	 */
 	if (b->pages)
 		prepare_ahead_pause(b->preparing);
 	process_ocr(fl, b->jobs, b->n);

@@ -5,9 +5,9 @@
  * ragops binary started again (`ragops __worker KIND PID`, its settings
  * sent over the socket), so any thread may start one; a program using
  * libragops forks instead (start them while it has no other thread).  It
- * is limited in memory (ingest.parser_memory) and in CPU time per request, and denied
- * the network; requests and replies are length-framed messages over a
- * socket pair.  A worker that crashes, runs out of memory or overruns its
+ * is limited in memory (ingest.parser_memory) and in CPU time per request,
+ * and denied the network; requests and replies are length-framed messages
+ * over a socket pair, and what it writes on stderr is logged with its file.  A worker that crashes, runs out of memory or overruns its
  * time is reaped, the call fails with that reason, and the owner starts a
  * fresh one for the next request.
  */
