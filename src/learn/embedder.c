@@ -268,6 +268,14 @@ struct embedder *embedder_train(const struct embed_doc *docs, size_t n, const st
 		return NULL;
 	}
 	int threads = p->threads > 0 ? p->threads : 1;
+	/*
+	 * OpenBLAS on one thread: our own threads split the work, and its pool
+	 * would spin against them (a run 1.11x faster without it on 2 cores).
+	 * Its LAPACK results also depend on how many threads it uses, which is
+	 * the number of cores by default: on one, the model is the same on a
+	 * machine of 2 cores or 64.
+	 */
+	openblas_set_num_threads(1);
 	struct counter counter = { docs, 0, xcalloc(COUNT_BLOCK, sizeof(struct counts)),
 				   xcalloc((size_t)threads, sizeof(struct tokenizer *)) };
 	for (int t = 0; t < threads; t++)
