@@ -25,27 +25,29 @@ void wire_put_str(struct strbuf *out, const char *s)
 		strbuf_add(out, s, len);
 }
 
+/* The next `size` bytes into `v` (zeros when the message is short: then bad). */
+static void get_fixed(struct wire_reader *r, void *v, size_t size)
+{
+	if (r->bad || (size_t)(r->end - r->p) < size) {
+		r->bad = 1;
+		memset(v, 0, size);
+		return;
+	}
+	memcpy(v, r->p, size);
+	r->p += size;
+}
+
 uint32_t wire_get_u32(struct wire_reader *r)
 {
-	uint32_t v = 0;
-	if (r->bad || (size_t)(r->end - r->p) < sizeof(v)) {
-		r->bad = 1;
-		return 0;
-	}
-	memcpy(&v, r->p, sizeof(v));
-	r->p += sizeof(v);
+	uint32_t v;
+	get_fixed(r, &v, sizeof(v));
 	return v;
 }
 
 uint64_t wire_get_u64(struct wire_reader *r)
 {
-	uint64_t v = 0;
-	if (r->bad || (size_t)(r->end - r->p) < sizeof(v)) {
-		r->bad = 1;
-		return 0;
-	}
-	memcpy(&v, r->p, sizeof(v));
-	r->p += sizeof(v);
+	uint64_t v;
+	get_fixed(r, &v, sizeof(v));
 	return v;
 }
 

@@ -12,8 +12,7 @@
 
 #include "core/beneath.h"
 
-/* The descriptor's name in a message becomes the file's. */
-static void name_the_file(struct strbuf *err, size_t from, const char *fd_path, const char *path)
+void doc_source_name_in(struct strbuf *err, size_t from, const char *fd_path, const char *path)
 {
 	struct strbuf fixed = STRBUF_INIT;
 	const char *p = err->buf + from, *hit;
@@ -27,11 +26,6 @@ static void name_the_file(struct strbuf *err, size_t from, const char *fd_path, 
 	strbuf_setlen(err, from);
 	strbuf_add(err, fixed.buf, fixed.len);
 	strbuf_release(&fixed);
-}
-
-void doc_source_name_in(struct strbuf *err, size_t from, const char *fd_path, const char *path)
-{
-	name_the_file(err, from, fd_path, path);
 }
 
 /* `when`: "since it was collected" or "while it was being read". */

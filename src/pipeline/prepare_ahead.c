@@ -43,12 +43,6 @@ struct prepare_ahead {
 	struct extractor *ex; /* the taker's own, when no thread prepares */
 };
 
-int ingest_thread_count(const struct config *cfg)
-{
-	long cores = sysconf(_SC_NPROCESSORS_ONLN);
-	return cfg->ingest.threads ? (int)cfg->ingest.threads : (int)(cores > 0 ? cores : 1);
-}
-
 /* The next file this thread may prepare, or n when there is none left. */
 static size_t claim(struct prepare_ahead *pa)
 {

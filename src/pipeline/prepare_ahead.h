@@ -33,7 +33,4 @@ void prepare_ahead_resume(struct prepare_ahead *pa);
 /* Stop the threads (what was not taken is released) and free. */
 void prepare_ahead_finish(struct prepare_ahead *pa);
 
-/* ingest.threads, or one per core when 0. */
-int ingest_thread_count(const struct config *cfg);
-
 #endif

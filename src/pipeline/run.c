@@ -17,6 +17,7 @@
 #include "core/fsutil.h"
 #include "core/json.h"
 #include "core/log.h"
+#include "core/parallel.h"
 #include "core/timeutil.h"
 #include "core/xalloc.h"
 #include "pipeline/collect.h"
@@ -279,7 +280,7 @@ int pipeline_run(struct store *st, const struct config *cfg, const struct run_op
 	}
 	fl.stage_seconds[NSTAGES] = scan.seconds;
 	known_index(&known);
-	int nthreads = ingest_thread_count(cfg);
+	int nthreads = parallel_threads(cfg->ingest.threads);
 	if (!strcmp(cfg->ingest.isolate, "true"))
 		fl.parsers = parser_pool_new(cfg, nthreads);
 	fl.progress = progress_new(scan.n);
