@@ -222,13 +222,6 @@ int main(int argc, char **argv)
 	if (cmd->flags & CMD_NEEDS_STORE) {
 		if (store_open(&app.store, app.cfg.data_dir, &err))
 			die(EXIT_FATAL, "%s", err.buf);
-		/* Left by a process killed mid-write (write_file_atomic names them PID-wise). */
-		static const char *const written[] = { "feedback", "metrics" };
-		for (size_t i = 0; i < sizeof(written) / sizeof(written[0]); i++) {
-			char *dir = xasprintf("%s/%s", app.cfg.data_dir, written[i]);
-			remove_stale_temporaries(dir);
-			free(dir);
-		}
 		char *logs = xasprintf("%s/logs", app.cfg.data_dir);
 		char *logfile = xasprintf("%s/pipeline.log", logs);
 		if (mkdir_p(logs) || log_open(logfile, app.cfg.log_level))

@@ -328,6 +328,10 @@ static void write_missing_copies(struct store *st, const struct config *cfg, lon
 	free(before);
 	if (!missing)
 		return;
+	/* A copy cut short by a kill may have left its temporary file too. */
+	char *dir = xasprintf("%s/feedback", cfg->data_dir);
+	remove_stale_temporaries(dir);
+	free(dir);
 	struct feedback_filter all = { .limit = COPIES_WINDOW };
 	struct feedback_record *recs = NULL;
 	size_t n = 0, written = 0;

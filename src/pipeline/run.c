@@ -398,6 +398,7 @@ int pipeline_run(struct store *st, const struct config *cfg, const struct run_op
 		goto cleanup;
 	char *metrics_dir = xasprintf("%s/metrics", cfg->data_dir);
 	mkdir_p(metrics_dir);
+	remove_stale_temporaries(metrics_dir); /* a run killed while writing its metrics */
 	out->metrics_path = xasprintf("%s/run-%lld.json", metrics_dir, fl.run_id);
 	free(metrics_dir);
 	write_run_metrics(&fl, opts, out, out->metrics_path);
