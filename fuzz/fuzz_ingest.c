@@ -1,14 +1,17 @@
 /*
  * Fuzz target: the document-ingest entry point, bytes to chunks, as the
- * pipeline takes a file (process.c): detect_file on the file's first
- * bytes, extract_document (MuPDF for PDFs, image headers, text decoding
+ * pipeline takes a file (extract_source.c, past its filesystem checks):
+ * detect_fd on the open file, extract_document through /proc/self/fd/N
+ * (MuPDF for PDFs, image headers, text decoding
  * and the text/Markdown/HTML extractors), then clean_document and
  * chunk_document under the default configuration.  OCR is not run:
  * pages that need it stay as they are.  Run under a 1 GiB allocation cap
  * and a time limit per input (scripts/fuzz.sh).
  */
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/strbuf.h"
 #include "fuzz.h"
@@ -33,8 +36,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (!ex)
 		ex = extractor_new(cfg);
-	const char *path = fuzz_file(data, size);
-	if (detect_file(path, &type, why, sizeof(why)))
+	const char *path = fuzz_file(data, size); /* a memfd's /proc/self/fd/N */
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	FUZZ_CHECK(fd >= 0, "cannot open the input file");
+	int detected = detect_fd(fd, path, &type, why, sizeof(why));
+	close(fd);
+	if (detected)
 		goto cleanup;
 	if (extract_document(ex, path, type, &doc, &err)) {
 		FUZZ_CHECK(err.len, "a %s failed to extract without a reason", doc_type_name(type));

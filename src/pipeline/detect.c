@@ -130,16 +130,3 @@ int detect_fd(int fd, const char *name, enum doc_type *type, char *why, size_t w
 		*type = TYPE_MARKDOWN;
 	return 0;
 }
-
-int detect_file(const char *path, enum doc_type *type, char *why, size_t whylen)
-{
-	/* Not blocking: a file swapped for a FIFO since collect would hang the run here. */
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-	if (fd < 0) {
-		snprintf(why, whylen, "cannot open: %s", strerror(errno));
-		return -1;
-	}
-	int rc = detect_fd(fd, path, type, why, whylen);
-	close(fd);
-	return rc;
-}

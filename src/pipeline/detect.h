@@ -25,12 +25,11 @@ enum doc_type detect_type(const unsigned char *head, size_t len);
 /* "pdf", "png", ..., "text", "markdown", "html", "binary", "empty" */
 const char *doc_type_name(enum doc_type type);
 /*
- * Read the head of a file and detect; -1 with a reason when unreadable.
- * The name only settles what the content leaves open (a ".md" of plain
- * paragraphs is Markdown).
+ * Read the head of an open file (from its start, its offset untouched)
+ * and detect; -1 with a reason when unreadable or not a regular file.
+ * `name`, its path, only settles what the content leaves open (a ".md" of
+ * plain paragraphs is Markdown).
  */
-int detect_file(const char *path, enum doc_type *type, char *why, size_t whylen);
-/* The same from an open file (read from its start, its offset untouched); `name` is its path. */
 int detect_fd(int fd, const char *name, enum doc_type *type, char *why, size_t whylen);
 
 #endif

@@ -388,19 +388,8 @@ int extract_document(struct extractor *ex, const char *path, enum doc_type type,
 {
 	struct strbuf raw = STRBUF_INIT, text = STRBUF_INIT;
 	int ret = -1;
-	/* Collect checked the size, but the file may have grown since. */
+	/* The caller checked the size against the stamp (extract_source.c); reading stops at it too. */
 	unsigned long long limit = extractor_config(ex)->collect.max_file_size;
-	struct stat st;
-	if (!stat(path, &st) && (unsigned long long)st.st_size > limit) {
-		char have[32], max[32];
-		format_size(have, sizeof(have), (double)st.st_size);
-		format_size(max, sizeof(max), (double)limit);
-		strbuf_addf(err,
-			    "the file grew to %s since it was collected, over "
-			    "collect.max_file_size (%s)",
-			    have, max);
-		return -1;
-	}
 	switch (type) {
 	case TYPE_PDF:
 		return extract_pdf(ex, path, out, err);

@@ -10,7 +10,10 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "pipeline/collect.h"
 #include "pipeline/detect.h"
@@ -120,20 +123,39 @@ static void test_utf16_with_its_mark(void **state)
 	strbuf_release(&out);
 }
 
-static void test_detect_file_ignores_name(void **state)
+/* detect_fd on a file opened by path; -1 with why when it is not a regular file. */
+static int detect_path(const char *path, enum doc_type *type, char *why, size_t whylen)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	assert_true(fd >= 0);
+	int rc = detect_fd(fd, path, type, why, whylen);
+	close(fd);
+	return rc;
+}
+
+/* The content decides; a name only settles text against Markdown. */
+static void test_detect_fd_content_first(void **state)
 {
 	enum doc_type type = TYPE_BINARY;
 	char why[256] = "";
-	assert_int_equal(detect_file(FIXTURES "/fake.png", &type, why, sizeof(why)), 0);
+	assert_int_equal(detect_path(FIXTURES "/fake.png", &type, why, sizeof(why)), 0);
 	assert_int_equal(type, TYPE_TEXT);
-	assert_int_equal(detect_file(FIXTURES "/encrypted.pdf", &type, why, sizeof(why)), 0);
+	assert_int_equal(detect_path(FIXTURES "/encrypted.pdf", &type, why, sizeof(why)), 0);
 	assert_int_equal(type, TYPE_PDF);
-	assert_int_equal(detect_file(FIXTURES "/empty.pdf", &type, why, sizeof(why)), 0);
+	assert_int_equal(detect_path(FIXTURES "/empty.pdf", &type, why, sizeof(why)), 0);
 	assert_int_equal(type, TYPE_EMPTY);
-	assert_int_equal(detect_file(FIXTURES "/junk.txt", &type, why, sizeof(why)), 0);
+	assert_int_equal(detect_path(FIXTURES "/junk.txt", &type, why, sizeof(why)), 0);
 	assert_int_equal(type, TYPE_BINARY);
-	assert_int_equal(detect_file(FIXTURES "/no-such-file.txt", &type, why, sizeof(why)), -1);
-	assert_non_null(strstr(why, "No such file"));
+	char md[] = "/tmp/test_detect.XXXXXX.md";
+	int fd = mkstemps(md, 3);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "> Une citation.\n", 16), 16);
+	assert_int_equal(detect_fd(fd, md, &type, why, sizeof(why)), 0);
+	assert_int_equal(type, TYPE_MARKDOWN);
+	close(fd);
+	unlink(md);
+	assert_int_equal(detect_path(FIXTURES, &type, why, sizeof(why)), -1);
+	assert_non_null(strstr(why, "no longer a regular file"));
 }
 
 static void test_ignored_names(void **state)
@@ -164,7 +186,7 @@ int main(void)
 		cmocka_unit_test(test_html),
 		cmocka_unit_test(test_markdown_and_text),
 		cmocka_unit_test(test_utf16_with_its_mark),
-		cmocka_unit_test(test_detect_file_ignores_name),
+		cmocka_unit_test(test_detect_fd_content_first),
 		cmocka_unit_test(test_ignored_names),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
