@@ -12,7 +12,7 @@ build_pkgs=(
 	libsqlite3-dev libstemmer-dev libutf8proc-dev libyaml-dev
 	libjansson-dev libcmark-dev libssl-dev
 	libtesseract-dev libleptonica-dev tesseract-ocr-fra tesseract-ocr-eng
-	libopenblas-dev liblapacke-dev
+	libopenblas-dev liblapacke-dev libicu-dev
 )
 test_pkgs=(libcmocka-dev clang-format sqlite3 python3 util-linux curl nodejs npm chromium debian-reference-fr)
 bench_pkgs=(poppler-utils mupdf-tools hyperfine time python3 sqlite3 tesseract-ocr ocrmypdf img2pdf
