@@ -50,6 +50,7 @@ extern const struct cmd_entry cmd_check_entry;
 extern const struct cmd_entry cmd_help_entry;
 extern const struct cmd_entry cmd_releases_entry;
 extern const struct cmd_entry cmd_deploy_entry;
+extern const struct cmd_entry cmd_deployment_entry;
 extern const struct cmd_entry cmd_models_entry;
 extern const struct cmd_entry cmd_retrain_entry;
 extern const struct cmd_entry cmd_version_entry;
@@ -73,6 +74,13 @@ int cmd_stdout_styled(void);
 
 /* "2026-11-26 13:04:05" in local time, for people. */
 void cmd_format_time(long long ms, char *out, size_t len);
+/*
+ * Run the pipeline, print its outcome (JSON or text), retrain when
+ * retrain.auto says so; the exit code of `ragops run`.  `who` prefixes
+ * errors ("ragops run").
+ */
+struct run_options;
+int cmd_run_pipeline(struct app *app, const struct run_options *ro, int json, const char *who);
 /* The exit code of `ragops ask` and `ragops eval` for a question's outcome. */
 int cmd_ask_exit_code(enum ask_result rc);
 

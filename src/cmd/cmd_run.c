@@ -103,6 +103,30 @@ static void print_outcome_json(const struct run_outcome *o)
 	json_decref(j);
 }
 
+int cmd_run_pipeline(struct app *app, const struct run_options *ro, int json, const char *who)
+{
+	struct strbuf err = STRBUF_INIT;
+	struct run_outcome out = { 0 };
+	int ret = EXIT_FATAL;
+	if (pipeline_run(app->store, &app->cfg, ro, &out, &err)) {
+		fprintf(stderr, "%s: %s\n", who, err.buf);
+		goto cleanup;
+	}
+	if (json)
+		print_outcome_json(&out);
+	else
+		print_outcome(&out, app);
+	ret = !strcmp(out.state, "refused")    ? EXIT_REFUSED
+	      : strcmp(out.state, "completed") ? EXIT_PARTIAL
+					       : EXIT_OK;
+	if (!strcmp(app->cfg.retrain.auto_retrain, "true"))
+		retrain_after_run(app, json);
+cleanup:
+	free(out.metrics_path);
+	strbuf_release(&err);
+	return ret;
+}
+
 static int run_run(int argc, char **argv, struct app *app)
 {
 	static const struct option opts[] = {
@@ -116,8 +140,6 @@ static int run_run(int argc, char **argv, struct app *app)
 	size_t ninbox = 0;
 	int json = 0, c, ret = EXIT_FATAL;
 	const char *trigger = "cli";
-	struct strbuf err = STRBUF_INIT;
-	struct run_outcome out = { 0 };
 
 	cmd_reset_getopt();
 	while ((c = getopt_long(argc, argv, "i:t:jh", opts, NULL)) != -1) {
@@ -165,28 +187,14 @@ static int run_run(int argc, char **argv, struct app *app)
 		ret = EXIT_USAGE;
 		goto cleanup;
 	}
-	struct run_options ro = { trigger, inbox, ninbox };
-	if (pipeline_run(app->store, &app->cfg, &ro, &out, &err)) {
-		fprintf(stderr, "ragops run: %s\n", err.buf);
-		goto cleanup;
-	}
-	if (json)
-		print_outcome_json(&out);
-	else
-		print_outcome(&out, app);
-	ret = !strcmp(out.state, "refused")    ? EXIT_REFUSED
-	      : strcmp(out.state, "completed") ? EXIT_PARTIAL
-					       : EXIT_OK;
-	if (!strcmp(app->cfg.retrain.auto_retrain, "true"))
-		retrain_after_run(app, json);
+	struct run_options ro = { .trigger = trigger, .inbox = inbox, .ninbox = ninbox };
+	ret = cmd_run_pipeline(app, &ro, json, "ragops run");
 cleanup:
 	if (last)
 		for (char **p = last; *p; p++)
 			free(*p);
 	free(last);
 	free(inbox);
-	free(out.metrics_path);
-	strbuf_release(&err);
 	return ret;
 }
 

@@ -31,11 +31,14 @@ static const char usage[] =
 	"Exit codes: 0 stopped by a signal, 2 usage, 3 bad address, 4 cannot listen,\n"
 	"or out of memory with the reserve already spent (the message says which).\n";
 
+enum job { JOB_RUN, JOB_RETRAIN, JOB_DEPLOYMENT };
+
 /*
- * `ragops run` (or `ragops retrain run`) with this server's configuration:
- * its data folder, file and -c overrides.
+ * `ragops run`, `ragops retrain run` or `ragops deployment run` (to which
+ * the scheduler adds the name) with this server's configuration: its data
+ * folder, file and -c overrides.
  */
-static char **run_command(const struct app *app, int retrain)
+static char **job_command(const struct app *app, enum job job)
 {
 	char **argv = xcalloc(2 * app->noverrides + 12, sizeof(char *));
 	size_t n = 0;
@@ -50,13 +53,17 @@ static char **run_command(const struct app *app, int retrain)
 		argv[n++] = "-c";
 		argv[n++] = (char *)app->overrides[i];
 	}
-	if (retrain)
+	if (job == JOB_RETRAIN)
 		argv[n++] = "retrain";
+	if (job == JOB_DEPLOYMENT)
+		argv[n++] = "deployment";
 	argv[n++] = "run";
-	if (retrain)
+	if (job == JOB_RETRAIN)
 		argv[n++] = "--json";
-	argv[n++] = "--trigger";
-	argv[n++] = "api";
+	if (job != JOB_DEPLOYMENT) {
+		argv[n++] = "--trigger";
+		argv[n++] = "api";
+	}
 	return argv;
 }
 
@@ -79,11 +86,14 @@ static int run_serve(int argc, char **argv, struct app *app)
 	if (log_open(log, app->cfg.log_level))
 		fprintf(stderr, "ragops serve: cannot write %s; logging to stderr only\n", log);
 	free(log);
-	char **run_argv = run_command(app, 0), **retrain_argv = run_command(app, 1);
-	int rc = server_run(&app->cfg, run_argv, retrain_argv);
+	char **run = job_command(app, JOB_RUN), **retrain = job_command(app, JOB_RETRAIN),
+	     **deployment = job_command(app, JOB_DEPLOYMENT);
+	struct server_commands commands = { run, retrain, deployment };
+	int rc = server_run(&app->cfg, &commands);
 	log_close();
-	free(run_argv);
-	free(retrain_argv);
+	free(run);
+	free(retrain);
+	free(deployment);
 	return rc;
 }
 

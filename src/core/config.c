@@ -124,6 +124,8 @@ static const struct field fields[] = {
 	{ "retrain.expansion_weight", F_DOUBLE, OFF(retrain.expansion_weight), "0.5", 0, 2, NULL },
 	{ "retrain.auto", F_CHOICE, OFF(retrain.auto_retrain), "false", 0, 0, booleans },
 	{ "health.max_run_age", F_STRING, OFF(health.max_run_age), "7d", 0, 0, NULL },
+	{ "flow.max_lateness", F_STRING, OFF(flow.max_lateness), "6h", 0, 0, NULL },
+	{ "flow.scheduler", F_CHOICE, OFF(flow.scheduler), "true", 0, 0, booleans },
 	{ "health.window", F_STRING, OFF(health.window), "7d", 0, 0, NULL },
 	{ "health.min_ocr_confidence", F_DOUBLE, OFF(health.min_ocr_confidence), "80", 0, 100, NULL },
 	{ "health.min_ocr_success", F_DOUBLE, OFF(health.min_ocr_success), "0.9", 0, 1, NULL },
@@ -552,8 +554,9 @@ int config_validate(const struct config *cfg, struct strbuf *err)
 	const char *src = cfg->file ? cfg->file : "configuration";
 	const char *durations[][2] = { { "health.max_run_age", cfg->health.max_run_age },
 				       { "health.window", cfg->health.window },
-				       { "retrain.window", cfg->retrain.window } };
-	for (int i = 0; i < 3; i++) {
+				       { "retrain.window", cfg->retrain.window },
+				       { "flow.max_lateness", cfg->flow.max_lateness } };
+	for (size_t i = 0; i < sizeof(durations) / sizeof(durations[0]); i++) {
 		if (parse_duration_ms(durations[i][1]) < 0) {
 			strbuf_addf(err, "%s: '%s' must be a duration such as 30m, 24h or 7d, not '%s'",
 				    src, durations[i][0], durations[i][1]);

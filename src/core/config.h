@@ -137,6 +137,10 @@ struct config {
 		char *cors_origin;                 /* "" sends no CORS headers */
 		unsigned long long memory_reserve; /* bytes held for an allocation that fails; 0: none */
 	} serve;
+	struct {
+		char *max_lateness; /* "6h": a scheduled run later than this is skipped */
+		char *scheduler;    /* "true": `ragops serve` runs the deployments' schedules */
+	} flow;
 	char *log_level;
 };
 

@@ -150,17 +150,22 @@ static void check_last_run(struct store *st, const struct config *cfg, struct he
 	size_t n = 0;
 	struct strbuf err = STRBUF_INIT;
 	long long max_age = parse_duration_ms(cfg->health.max_run_age);
-	if (store_runs_list(st, 1, &runs, &n, &err) || !n) {
+	/* A scheduled time skipped is not a run: judge the last one that ran. */
+	size_t i = 0;
+	if (!store_runs_list(st, 50, &runs, &n, &err))
+		while (i < n && !strcmp(runs[i].state, "skipped"))
+			i++;
+	if (i == n) {
 		add(r, "last_run", HEALTH_DEGRADED, "none", cfg->health.max_run_age, "no run recorded");
 	} else {
-		double hours = (double)(time_now_ms() - runs[0].started_at) / 3.6e6;
+		const struct run_record *last = &runs[i];
+		double hours = (double)(time_now_ms() - last->started_at) / 3.6e6;
 		char value[64];
-		snprintf(value, sizeof(value), "run %lld %s, %.1f h ago", runs[0].id, runs[0].state,
-			 hours);
-		if (strcmp(runs[0].state, "completed"))
+		snprintf(value, sizeof(value), "run %lld %s, %.1f h ago", last->id, last->state, hours);
+		if (strcmp(last->state, "completed"))
 			add(r, "last_run", HEALTH_DEGRADED, value, "completed",
-			    "the last run did not complete cleanly: ragops runs show %lld", runs[0].id);
-		else if (max_age > 0 && time_now_ms() - runs[0].started_at > max_age)
+			    "the last run did not complete cleanly: ragops runs show %lld", last->id);
+		else if (max_age > 0 && time_now_ms() - last->started_at > max_age)
 			add(r, "last_run", HEALTH_DEGRADED, value, cfg->health.max_run_age,
 			    "the index is older than health.max_run_age");
 		else

@@ -47,9 +47,11 @@ json_t *run_to_json(const struct run_record *r, int with_params)
 {
 	const struct run_stats *s = &r->stats;
 	json_t *params = with_params && r->params ? json_loads(r->params, 0, NULL) : NULL;
-	return json_pack("{s:I, s:s, s:s, s:I, s:o, s:o, s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I},"
-			 " s:I, s:I, s:I, s:I, s:{s:I, s:I, s:I, s:o}, s:o, s:o?}",
-			 "id", (json_int_t)r->id, "state", r->state, "trigger", r->trigger,
+	return json_pack("{s:I, s:s, s:s, s:o, s:o, s:I, s:o, s:o, s:{s:I, s:I, s:I, s:I, s:I, s:I,"
+			 " s:I}, s:I, s:I, s:I, s:I, s:{s:I, s:I, s:I, s:o}, s:o, s:o?}",
+			 "id", (json_int_t)r->id, "state", r->state, "trigger", r->trigger, "deployment",
+			 json_str(r->deployment), "scheduled_for_ms",
+			 r->scheduled_for ? json_integer(r->scheduled_for) : json_null(),
 			 "started_at_ms", (json_int_t)r->started_at, "ended_at_ms",
 			 r->ended_at ? json_integer(r->ended_at) : json_null(), "duration_s",
 			 r->ended_at ? json_real(run_seconds(r)) : json_null(), "documents", "seen",

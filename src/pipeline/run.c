@@ -263,7 +263,8 @@ int pipeline_run(struct store *st, const struct config *cfg, const struct run_op
 	json_object_set_new(params, "inbox", inbox);
 	char *params_text = json_dumps(params, JSON_COMPACT | JSON_SORT_KEYS);
 	json_decref(params);
-	fl.run_id = store_run_begin(st, opts->trigger, params_text, err);
+	struct run_origin origin = { opts->trigger, opts->deployment, opts->scheduled_for };
+	fl.run_id = store_run_begin(st, &origin, params_text, err);
 	free(params_text);
 	if (fl.run_id < 0) {
 		unlock_file(lock);

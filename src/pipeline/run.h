@@ -16,9 +16,11 @@
 #define PIPELINE_STAGE_VERSIONS "extract=1;clean=1;chunk=1;index=1"
 
 struct run_options {
-	const char *trigger; /* "cli", "schedule", "watch", ... */
+	const char *trigger; /* "cli", "deployment", "watch", ... */
 	char *const *inbox;
 	size_t ninbox;
+	const char *deployment;  /* the deployment that started it, or NULL */
+	long long scheduled_for; /* its scheduled time (epoch ms), 0 when none */
 };
 
 struct run_outcome {

@@ -52,6 +52,17 @@ int sql_rows_end(struct store *st, sqlite3_stmt *stmt, int rc, const char *what,
 /* Run one statement with int64 and text parameters ("i" / "t" in `types`, one per argument). */
 int sql_exec_bound(struct store *st, const char *sql, const char *types, const void *const *args,
 		   const char *what, struct strbuf *err);
+/* The columns sql_read_run reads, in its order. */
+#define RUN_COLUMNS                                                                        \
+	"id, trigger, params, state, error, host, pid, started_at, coalesce(ended_at, 0)," \
+	" docs_seen, docs_new, docs_changed, docs_unchanged, docs_renamed, docs_deleted,"  \
+	" docs_failed, pages, pages_needing_ocr, chunks, chars, ocr_pages, ocr_failed,"    \
+	" ocr_flagged, ocr_confidence, deployment, coalesce(scheduled_for, 0)"
+struct run_record;
+void sql_read_run(sqlite3_stmt *stmt, struct run_record *r);
+/* Step a prepared SELECT of RUN_COLUMNS to its end into a fresh array (finalizes it). */
+int sql_read_runs(struct store *st, sqlite3_stmt *stmt, struct run_record **out, size_t *n,
+		  struct strbuf *err);
 /* A column as a fresh string (NULL stays NULL). */
 char *sql_column_dup(sqlite3_stmt *stmt, int col);
 int sql_begin(struct store *st, struct strbuf *err);

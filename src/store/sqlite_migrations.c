@@ -420,6 +420,62 @@ static const char *const migrations[] = {
 	"  created_at INTEGER NOT NULL"
 	") WITHOUT ROWID;"
 	"CREATE INDEX feedback_keys_feedback ON feedback_keys(feedback_id);",
+
+	/*
+	 * 11: deployments (named flows on a cron schedule), and runs that know
+	 * which deployment and which scheduled time they were for; a scheduled
+	 * time can be skipped (late, or the last run still going) and a run
+	 * cancelled, states the CHECK must allow, so runs is rebuilt.
+	 */
+	"CREATE TABLE deployments ("
+	"  name TEXT PRIMARY KEY,"
+	"  cron TEXT NOT NULL,"
+	"  timezone TEXT NOT NULL,"
+	"  params TEXT NOT NULL DEFAULT '{}',"
+	"  missed TEXT NOT NULL CHECK (missed IN ('skip','once')),"
+	"  overlap TEXT NOT NULL CHECK (overlap IN ('skip','queue')),"
+	"  paused INTEGER NOT NULL DEFAULT 0,"
+	"  declared INTEGER NOT NULL DEFAULT 0," /* from ragops.yaml */
+	"  created_at INTEGER NOT NULL,"
+	"  updated_at INTEGER NOT NULL,"
+	"  handled_through INTEGER NOT NULL" /* scheduled times up to here were run or skipped */
+	") WITHOUT ROWID;"
+	"CREATE TABLE runs_v11 ("
+	"  id INTEGER PRIMARY KEY,"
+	"  trigger TEXT NOT NULL,"
+	"  params TEXT NOT NULL,"
+	"  state TEXT NOT NULL CHECK (state IN ('running','completed','completed_with_failures',"
+	"    'refused','failed','crashed','cancelled','skipped')),"
+	"  pid INTEGER NOT NULL,"
+	"  host TEXT NOT NULL,"
+	"  started_at INTEGER NOT NULL,"
+	"  ended_at INTEGER,"
+	"  docs_seen INTEGER NOT NULL DEFAULT 0,"
+	"  docs_new INTEGER NOT NULL DEFAULT 0,"
+	"  docs_changed INTEGER NOT NULL DEFAULT 0,"
+	"  docs_unchanged INTEGER NOT NULL DEFAULT 0,"
+	"  docs_renamed INTEGER NOT NULL DEFAULT 0,"
+	"  docs_deleted INTEGER NOT NULL DEFAULT 0,"
+	"  docs_failed INTEGER NOT NULL DEFAULT 0,"
+	"  pages INTEGER NOT NULL DEFAULT 0,"
+	"  pages_needing_ocr INTEGER NOT NULL DEFAULT 0,"
+	"  chunks INTEGER NOT NULL DEFAULT 0,"
+	"  chars INTEGER NOT NULL DEFAULT 0,"
+	"  error TEXT,"
+	"  ocr_pages INTEGER NOT NULL DEFAULT 0,"
+	"  ocr_failed INTEGER NOT NULL DEFAULT 0,"
+	"  ocr_flagged INTEGER NOT NULL DEFAULT 0,"
+	"  ocr_confidence REAL NOT NULL DEFAULT 0,"
+	"  deployment TEXT,"
+	"  scheduled_for INTEGER" /* the schedule's time this run was for (ms) */
+	");"
+	"INSERT INTO runs_v11 SELECT id, trigger, params, state, pid, host, started_at, ended_at,"
+	"  docs_seen, docs_new, docs_changed, docs_unchanged, docs_renamed, docs_deleted, docs_failed,"
+	"  pages, pages_needing_ocr, chunks, chars, error, ocr_pages, ocr_failed, ocr_flagged,"
+	"  ocr_confidence, NULL, NULL FROM runs;"
+	"DROP TABLE runs;"
+	"ALTER TABLE runs_v11 RENAME TO runs;"
+	"CREATE INDEX runs_deployment ON runs(deployment, id) WHERE deployment IS NOT NULL;",
 };
 
 /*
@@ -429,8 +485,9 @@ static const char *const migrations[] = {
  */
 #define USER_VERSION(n) "PRAGMA user_version = " #n
 static const char *const version_bumps[] = {
-	USER_VERSION(1), USER_VERSION(2), USER_VERSION(3), USER_VERSION(4), USER_VERSION(5),
-	USER_VERSION(6), USER_VERSION(7), USER_VERSION(8), USER_VERSION(9), USER_VERSION(10),
+	USER_VERSION(1), USER_VERSION(2),  USER_VERSION(3),  USER_VERSION(4),
+	USER_VERSION(5), USER_VERSION(6),  USER_VERSION(7),  USER_VERSION(8),
+	USER_VERSION(9), USER_VERSION(10), USER_VERSION(11),
 };
 _Static_assert(sizeof(version_bumps) / sizeof(version_bumps[0]) ==
 		       sizeof(migrations) / sizeof(migrations[0]),

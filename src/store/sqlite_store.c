@@ -240,29 +240,50 @@ const char *task_state_name(enum task_state state)
 	return names[state];
 }
 
-long long store_run_begin(struct store *st, const char *trigger, const char *params_json,
-			  struct strbuf *err)
+static long long insert_run(struct store *st, const struct run_origin *origin, const char *params_json,
+			    const char *reason, struct strbuf *err)
 {
 	sqlite3_stmt *stmt = NULL;
 	char host[256] = "";
-	long long id = -1;
+	long long id = -1, now = time_now_ms();
 	gethostname(host, sizeof(host) - 1);
 	if (sql_prepare(st,
-			"INSERT INTO runs (trigger, params, state, pid, host, started_at)"
-			" VALUES (?, ?, 'running', ?, ?, ?)",
+			"INSERT INTO runs (trigger, params, state, pid, host, started_at, ended_at,"
+			" error, deployment, scheduled_for) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
 			&stmt, err))
 		return -1;
-	sqlite3_bind_text(stmt, 1, trigger, -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 1, origin->trigger, -1, SQLITE_STATIC);
 	sqlite3_bind_text(stmt, 2, params_json, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(stmt, 3, getpid());
-	sqlite3_bind_text(stmt, 4, host, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(stmt, 5, time_now_ms());
+	sqlite3_bind_text(stmt, 3, reason ? "skipped" : "running", -1, SQLITE_STATIC);
+	sqlite3_bind_int64(stmt, 4, getpid());
+	sqlite3_bind_text(stmt, 5, host, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(stmt, 6, now);
+	if (reason) {
+		sqlite3_bind_int64(stmt, 7, now);
+		sqlite3_bind_text(stmt, 8, reason, -1, SQLITE_STATIC);
+	}
+	if (origin->deployment)
+		sqlite3_bind_text(stmt, 9, origin->deployment, -1, SQLITE_STATIC);
+	if (origin->scheduled_for)
+		sqlite3_bind_int64(stmt, 10, origin->scheduled_for);
 	if (sqlite3_step(stmt) == SQLITE_DONE)
 		id = sqlite3_last_insert_rowid(st->db);
 	else
 		sql_fail(st, "cannot record the run", err);
 	sqlite3_finalize(stmt);
 	return id;
+}
+
+long long store_run_begin(struct store *st, const struct run_origin *origin, const char *params_json,
+			  struct strbuf *err)
+{
+	return insert_run(st, origin, params_json, NULL, err);
+}
+
+long long store_run_skipped(struct store *st, const struct run_origin *origin, const char *params_json,
+			    const char *reason, struct strbuf *err)
+{
+	return insert_run(st, origin, params_json, reason, err);
 }
 
 int store_run_finish(struct store *st, long long run_id, const char *state, const struct run_stats *s,
@@ -330,13 +351,7 @@ int store_runs_reap(struct store *st, struct strbuf *err)
 	return reaped;
 }
 
-#define RUN_COLUMNS                                                                        \
-	"id, trigger, params, state, error, host, pid, started_at, coalesce(ended_at, 0)," \
-	" docs_seen, docs_new, docs_changed, docs_unchanged, docs_renamed, docs_deleted,"  \
-	" docs_failed, pages, pages_needing_ocr, chunks, chars, ocr_pages, ocr_failed,"    \
-	" ocr_flagged, ocr_confidence"
-
-static void read_run(sqlite3_stmt *stmt, struct run_record *r)
+void sql_read_run(sqlite3_stmt *stmt, struct run_record *r)
 {
 	r->id = sqlite3_column_int64(stmt, 0);
 	r->trigger = sql_column_dup(stmt, 1);
@@ -355,6 +370,8 @@ static void read_run(sqlite3_stmt *stmt, struct run_record *r)
 	for (int i = 0; i < 14; i++)
 		*v[i] = sqlite3_column_int64(stmt, 9 + i);
 	r->stats.ocr_confidence = sqlite3_column_double(stmt, 23);
+	r->deployment = sql_column_dup(stmt, 24);
+	r->scheduled_for = sqlite3_column_int64(stmt, 25);
 }
 
 void run_record_release(struct run_record *r)
@@ -364,6 +381,7 @@ void run_record_release(struct run_record *r)
 	free(r->state);
 	free(r->error);
 	free(r->host);
+	free(r->deployment);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -374,20 +392,17 @@ void run_records_free(struct run_record *runs, size_t n)
 	free(runs);
 }
 
-int store_runs_list(struct store *st, int limit, struct run_record **out, size_t *n, struct strbuf *err)
+int sql_read_runs(struct store *st, sqlite3_stmt *stmt, struct run_record **out, size_t *n,
+		  struct strbuf *err)
 {
-	sqlite3_stmt *stmt = NULL;
 	size_t alloc = 0;
 	int rc;
 	*out = NULL;
 	*n = 0;
-	if (sql_prepare(st, "SELECT " RUN_COLUMNS " FROM runs ORDER BY id DESC LIMIT ?", &stmt, err))
-		return -1;
-	sqlite3_bind_int(stmt, 1, limit);
 	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
 		ALLOC_GROW(*out, *n + 1, alloc);
 		memset(&(*out)[*n], 0, sizeof(**out));
-		read_run(stmt, &(*out)[(*n)++]);
+		sql_read_run(stmt, &(*out)[(*n)++]);
 	}
 	if (sql_rows_end(st, stmt, rc, "cannot read the runs", err)) {
 		run_records_free(*out, *n);
@@ -396,6 +411,17 @@ int store_runs_list(struct store *st, int limit, struct run_record **out, size_t
 		return -1;
 	}
 	return 0;
+}
+
+int store_runs_list(struct store *st, int limit, struct run_record **out, size_t *n, struct strbuf *err)
+{
+	sqlite3_stmt *stmt = NULL;
+	*out = NULL;
+	*n = 0;
+	if (sql_prepare(st, "SELECT " RUN_COLUMNS " FROM runs ORDER BY id DESC LIMIT ?", &stmt, err))
+		return -1;
+	sqlite3_bind_int(stmt, 1, limit);
+	return sql_read_runs(st, stmt, out, n, err);
 }
 
 enum lookup store_run_get(struct store *st, long long id, struct run_record *out, struct strbuf *err)
@@ -408,7 +434,7 @@ enum lookup store_run_get(struct store *st, long long id, struct run_record *out
 	sqlite3_bind_int64(stmt, 1, id);
 	int rc = sqlite3_step(stmt);
 	if (rc == SQLITE_ROW)
-		read_run(stmt, out);
+		sql_read_run(stmt, out);
 	ret = sql_found(st, rc, "cannot read the run", err);
 	sqlite3_finalize(stmt);
 	return ret;
@@ -418,11 +444,12 @@ char **store_last_inbox(struct store *st)
 {
 	sqlite3_stmt *stmt = NULL;
 	char **list = NULL;
-	if (sqlite3_prepare_v2(st->db,
-			       "SELECT j.value FROM runs, json_each(runs.params, '$.inbox') AS j"
-			       " WHERE runs.id = (SELECT max(id) FROM runs"
-			       "   WHERE json_array_length(params, '$.inbox') > 0)",
-			       -1, &stmt, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(
+		    st->db,
+		    "SELECT j.value FROM runs, json_each(runs.params, '$.inbox') AS j"
+		    " WHERE runs.id = (SELECT max(id) FROM runs"
+		    "   WHERE json_array_length(params, '$.inbox') > 0 AND state != 'skipped')",
+		    -1, &stmt, NULL) != SQLITE_OK)
 		return NULL;
 	size_t n = 0;
 	while (sqlite3_step(stmt) == SQLITE_ROW) {

@@ -45,8 +45,17 @@ struct run_stats {
 struct run_record {
 	long long id;
 	char *trigger, *params, *state, *error, *host;
+	char *deployment;                    /* NULL unless a deployment started it */
+	long long scheduled_for;             /* epoch ms of its scheduled time; 0 when none */
 	long long pid, started_at, ended_at; /* epoch ms; ended_at 0 while running */
 	struct run_stats stats;
+};
+
+/* What started a run: "cli", "api", "deployment", ...; for a deployment its name and time. */
+struct run_origin {
+	const char *trigger;
+	const char *deployment;
+	long long scheduled_for;
 };
 
 enum task_state { TASK_PENDING, TASK_RUNNING, TASK_COMPLETED, TASK_CACHED, TASK_FAILED, TASK_RETRYING };
@@ -66,8 +75,11 @@ struct task_record {
 };
 
 /* Record a new run in state "running"; returns its id or -1. */
-long long store_run_begin(struct store *st, const char *trigger, const char *params_json,
+long long store_run_begin(struct store *st, const struct run_origin *origin, const char *params_json,
 			  struct strbuf *err);
+/* Record a scheduled time that was not run (state "skipped", `reason` as its error); id or -1. */
+long long store_run_skipped(struct store *st, const struct run_origin *origin, const char *params_json,
+			    const char *reason, struct strbuf *err);
 int store_run_finish(struct store *st, long long run_id, const char *state,
 		     const struct run_stats *stats, const char *error, struct strbuf *err);
 /* Runs left "running" by a process that is gone become "crashed"; returns how many. */
@@ -76,7 +88,7 @@ int store_runs_list(struct store *st, int limit, struct run_record **out, size_t
 enum lookup store_run_get(struct store *st, long long id, struct run_record *out, struct strbuf *err);
 void run_record_release(struct run_record *run);
 void run_records_free(struct run_record *runs, size_t n);
-/* Inbox folders of the most recent run that had any, as a NULL-terminated array. */
+/* Inbox folders of the most recent run (not skipped) that had any, as a NULL-terminated array. */
 char **store_last_inbox(struct store *st);
 
 /* Insert task records in one transaction. */
@@ -102,6 +114,46 @@ struct run_document {
 int store_run_documents(struct store *st, long long run_id, struct run_document **out, size_t *n,
 			struct strbuf *err);
 void run_documents_free(struct run_document *docs, size_t n);
+
+/* --- deployments --------------------------------------------------------- */
+
+/* A named flow with parameters on a cron schedule (see ops/deployment.h). */
+struct deployment {
+	char *name, *cron, *timezone;
+	char *params;         /* JSON object: {"inbox": [...], "settings": {"key": "value"}} */
+	char *missed;         /* "skip" or "once" */
+	char *overlap;        /* "skip" or "queue" */
+	int paused, declared; /* declared: from ragops.yaml */
+	long long created_at, updated_at;
+	long long handled_through; /* epoch ms: scheduled times up to here were run or skipped */
+};
+void deployment_release(struct deployment *d);
+void deployments_free(struct deployment *list, size_t n);
+
+/*
+ * Create `d`, or with `replace` update it (keeping its creation time and,
+ * unless `d->handled_through` is set, how far its schedule was handled).
+ * LOOKUP_MISSING when creating a name that exists (nothing written).
+ */
+enum lookup store_deployment_put(struct store *st, const struct deployment *d, int replace,
+				 struct strbuf *err);
+enum lookup store_deployment_get(struct store *st, const char *name, struct deployment *out,
+				 struct strbuf *err);
+int store_deployments_list(struct store *st, struct deployment **out, size_t *n, struct strbuf *err);
+enum lookup store_deployment_pause(struct store *st, const char *name, int paused, struct strbuf *err);
+/* Remove it; its runs stay, naming it. */
+enum lookup store_deployment_delete(struct store *st, const char *name, struct strbuf *err);
+/*
+ * Claim the deployment's scheduled times up to `through` (ms): 1 when this
+ * caller moved its mark there, 0 when it already was (another scheduler
+ * claimed them), -1 on error.  The mark never moves back.
+ */
+int store_deployment_claim(struct store *st, const char *name, long long through, struct strbuf *err);
+/* Its most recent runs, newest first. */
+int store_deployment_runs(struct store *st, const char *name, int limit, struct run_record **out,
+			  size_t *n, struct strbuf *err);
+/* Whether a run of it is still "running" (its id in *run_id, else 0). */
+int store_deployment_running(struct store *st, const char *name, long long *run_id, struct strbuf *err);
 
 /* --- documents ----------------------------------------------------------- */
 

@@ -14,7 +14,12 @@ r=$(rg "$d" releases --json)
 equals "the index it held is release 1, in production" \
 	"$(jq_py "$r" '[(x["id"], x["state"], x["documents"], x["changes"]) for x in j]')" \
 	"[(1, 'production', 4, {'migrated': True})]"
-equals "migrated to schema 10" "$(sql "$d" 'PRAGMA user_version')" "10"
+equals "migrated to schema 11" "$(sql "$d" 'PRAGMA user_version')" "11"
+runs_before=$(sql "$d" 'SELECT count(*) FROM runs')
+r=$(rg "$d" runs --json)
+equals "its runs are all there, started by no deployment" \
+	"$(jq_py "$r" '(len(j), sorted(set((x["deployment"], x["scheduled_for_ms"]) for x in j)))')" \
+	"($runs_before, [(None, None)])"
 check "the store checks clean" rg "$d" check
 j=$(rg "$d" ask --retriever bm25 --json "Qu'est-ce que le zorglubisme ?")
 lacks "a word gone before the upgrade is not found (its lexicon was stale)" \

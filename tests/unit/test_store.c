@@ -328,8 +328,9 @@ static void test_runs_and_tasks(void **state)
 	struct task_list tasks;
 	size_t n;
 	long long doc = save_doc(f, 0, "nuit.txt", "fr", fr_texts, 2);
-	long long first = store_run_begin(f->st, "manual", "{\"inbox\":[\"/a\"]}", &f->err);
-	long long id = store_run_begin(f->st, "watch", "{}", &f->err);
+	long long first = store_run_begin(f->st, &(struct run_origin){ .trigger = "manual" },
+					  "{\"inbox\":[\"/a\"]}", &f->err);
+	long long id = store_run_begin(f->st, &(struct run_origin){ .trigger = "watch" }, "{}", &f->err);
 	assert_true(first > 0 && id > first);
 
 	assert_int_equal(store_run_get(f->st, id, &run, &f->err), LOOKUP_FOUND);
@@ -399,14 +400,17 @@ static void test_reap_dead_run(void **state)
 {
 	struct fixture *f = *state;
 	struct run_record run;
-	long long mine = store_run_begin(f->st, "manual", "{}", &f->err);
+	long long mine = store_run_begin(f->st, &(struct run_origin){ .trigger = "manual" }, "{}",
+					 &f->err);
 	pid_t pid = fork();
 	assert_true(pid >= 0);
 	if (pid == 0) {
 		/* the child has its own connection and dies in the middle of its run */
 		struct store *st = NULL;
 		struct strbuf err = STRBUF_INIT;
-		int ok = !store_open(&st, f->dir, &err) && store_run_begin(st, "manual", "{}", &err) > 0;
+		int ok = !store_open(&st, f->dir, &err) &&
+			 store_run_begin(st, &(struct run_origin){ .trigger = "manual" }, "{}", &err) >
+				 0;
 		store_close(&st);
 		strbuf_release(&err);
 		_exit(ok ? 0 : 1);
@@ -483,8 +487,8 @@ static void test_list_fails_on_damaged_file(void **state)
 							"clencheur \xC3\xA0 distance.",
 					      .rating = 1 + i % 5 };
 		assert_int_equal(store_feedback_add(f->st, &fb, &f->err), 0);
-		assert_true(store_run_begin(f->st, "manual", "{\"inbox\":[\"/home/anne/Cours\"]}",
-					    &f->err) > 0);
+		assert_true(store_run_begin(f->st, &(struct run_origin){ .trigger = "manual" },
+					    "{\"inbox\":[\"/home/anne/Cours\"]}", &f->err) > 0);
 	}
 	assert_int_equal(store_feedback_list(f->st, &all, &fs, &n, &f->err), 0);
 	assert_int_equal(n, 200);
