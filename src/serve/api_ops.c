@@ -65,8 +65,8 @@ void api_run_start(struct server_ctx *ctx, const struct request *rq, struct repl
 		return;
 	}
 	struct server *srv = ctx->srv;
-	pid_t pid = server_job_start(ctx, srv->run_argv, "logs/runs-started-by-api.log", &srv->run_pid,
-				     rp);
+	pid_t pid = server_job_start(ctx, srv->commands.run, "logs/runs-started-by-api.log",
+				     &srv->run_pid, rp);
 	if (pid > 0) {
 		log_event(LOG_INFO, 0, NULL, "serve", "started a run (pid %ld) for %s", (long)pid,
 			  rq->client);

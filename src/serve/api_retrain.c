@@ -313,7 +313,7 @@ void api_retrain_start(struct server_ctx *ctx, const struct request *rq, struct 
 			    "no release in production to retrain: run 'ragops run --inbox DIR' first");
 		return;
 	}
-	pid_t pid = server_job_start(ctx, srv->retrain_argv, RETRAIN_LOG, &srv->retrain_pid, rp);
+	pid_t pid = server_job_start(ctx, srv->commands.retrain, RETRAIN_LOG, &srv->retrain_pid, rp);
 	if (pid < 0)
 		return;
 	log_event(LOG_INFO, 0, NULL, "serve", "started a retraining (pid %ld) for %s", (long)pid,

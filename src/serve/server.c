@@ -32,6 +32,7 @@
 #include "serve/memory_pressure.h"
 #include "serve/rate_limit.h"
 #include "serve/routes.h"
+#include "serve/scheduler.h"
 #include "serve/server_state.h"
 #include "serve/store_pool.h"
 
@@ -456,13 +457,13 @@ static unsigned server_threads(const struct config *cfg)
 	return cfg->serve.threads ? cfg->serve.threads : (unsigned)(cores > 2 ? 2 * cores : 4);
 }
 
-int server_open(struct server *srv, const struct config *cfg, char *const *run_argv,
-		char *const *retrain_argv, struct strbuf *err)
+int server_open(struct server *srv, const struct config *cfg, const struct server_commands *commands,
+		struct strbuf *err)
 {
 	memset(srv, 0, sizeof(*srv));
 	srv->cfg = cfg;
-	srv->run_argv = run_argv;
-	srv->retrain_argv = retrain_argv;
+	if (commands)
+		srv->commands = *commands;
 	pthread_mutex_init(&srv->health_lock, NULL);
 	pthread_cond_init(&srv->health_done, NULL);
 	pthread_mutex_init(&srv->run_lock, NULL);
@@ -479,7 +480,8 @@ int server_open(struct server *srv, const struct config *cfg, char *const *run_a
 					 .per_client = cfg->serve.max_client_connections,
 					 .request_timeout = cfg->serve.request_timeout };
 	srv->guard = conn_guard_new(&lim);
-	return store_pool_open(&srv->pool, cfg->data_dir, server_threads(cfg) + 1, err);
+	/* A connection per handler thread, one for the scheduler, one spare. */
+	return store_pool_open(&srv->pool, cfg->data_dir, server_threads(cfg) + 2, err);
 }
 
 void server_close(struct server *srv)
@@ -502,7 +504,7 @@ void server_close(struct server *srv)
 /* How often the conn_guard looks for requests past their deadline (seconds). */
 #define GUARD_INTERVAL 0.25
 
-int server_run(const struct config *cfg, char *const *run_argv, char *const *retrain_argv)
+int server_run(const struct config *cfg, const struct server_commands *commands)
 {
 	struct server srv;
 	struct strbuf err = STRBUF_INIT;
@@ -527,7 +529,7 @@ int server_run(const struct config *cfg, char *const *run_argv, char *const *ret
 	pthread_sigmask(SIG_BLOCK, &stop, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	signal(SIGCHLD, SIG_IGN); /* runs and retrainings started by the API are reaped by the system */
-	if (server_open(&srv, cfg, run_argv, retrain_argv, &err)) {
+	if (server_open(&srv, cfg, commands, &err)) {
 		fprintf(stderr, "ragops serve: %s\n", err.buf);
 		goto cleanup;
 	}
@@ -595,8 +597,12 @@ int server_run(const struct config *cfg, char *const *run_argv, char *const *ret
 			cfg->serve.host);
 	log_event(LOG_INFO, 0, NULL, "serve", "listening on %s port %u, %u threads", cfg->serve.host,
 		  port, threads);
+	if (scheduler_start(&srv))
+		fprintf(stderr, "ragops serve: warning: the scheduler did not start: deployments will "
+				"not run (see logs/serve.log)\n");
 	int sig;
 	sigwait(&stop, &sig);
+	scheduler_stop(&srv);
 	fprintf(stderr, "ragops serve: stopping (%s)\n", sig == SIGINT ? "interrupt" : "terminate");
 	int listen_fd;
 	drain(&srv, d, &stop, &listen_fd);
@@ -611,6 +617,7 @@ int server_run(const struct config *cfg, char *const *run_argv, char *const *ret
 	log_event(LOG_INFO, 0, NULL, "serve", "stopped");
 	ret = 0;
 cleanup:
+	scheduler_stop(&srv);
 	handlers_stop(&srv);
 	xalloc_set_oom_handler(NULL);
 	mem_reserve_end();

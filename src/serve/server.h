@@ -92,11 +92,18 @@ void reply_text(struct reply *rp, int status, const char *content_type, char *te
  */
 int server_handle(struct server *srv, struct request *rq, struct reply *rp);
 
+/* The ragops command lines a server starts, each NULL-terminated. */
+struct server_commands {
+	char *const *run;        /* `ragops ... run`: POST /api/runs */
+	char *const *retrain;    /* `ragops ... retrain run`: POST /api/retrain */
+	char *const *deployment; /* `ragops ... deployment run`, to which NAME is added */
+};
+
 /*
- * Serve until SIGINT or SIGTERM; POST /api/runs starts `run_argv` and POST
- * /api/retrain `retrain_argv` (both NULL-terminated).  Returns an exit
- * code; errors (address in use, bad host) are printed.
+ * Serve until SIGINT or SIGTERM, starting `commands` when asked and the
+ * deployments' schedules (flow.scheduler).  Returns an exit code; errors
+ * (address in use, bad host) are printed.
  */
-int server_run(const struct config *cfg, char *const *run_argv, char *const *retrain_argv);
+int server_run(const struct config *cfg, const struct server_commands *commands);
 
 #endif

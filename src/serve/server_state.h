@@ -15,6 +15,7 @@
 #include "ops/health.h"
 #include "ops/retrain_policy.h"
 #include "serve/conn_guard.h"
+#include "serve/server.h"
 
 struct pending;
 
@@ -25,17 +26,17 @@ struct server {
 	struct store_pool *pool;
 	struct rate_limit *limits;
 	struct http_stats *stats;
-	struct conn_guard *guard;    /* request deadlines, connection budget */
-	pthread_mutex_t health_lock; /* guards the three below */
-	pthread_cond_t health_done;  /* a report was made */
-	struct health_report health; /* the last report, reused for a few seconds */
-	double health_at;            /* time_mono() of the report, 0: none yet */
-	int health_running;          /* a request is making a new one (outside the lock) */
-	char *const *run_argv;       /* `ragops ... run` as POST /api/runs starts it */
-	char *const *retrain_argv;   /* `ragops ... retrain run` as POST /api/retrain starts it */
-	pthread_mutex_t run_lock;    /* guards run_pid, retrain_pid and probing run.lock */
-	pid_t run_pid;               /* the last run started, 0 for none */
-	pid_t retrain_pid;           /* the last retraining started, 0 for none */
+	struct conn_guard *guard;        /* request deadlines, connection budget */
+	pthread_mutex_t health_lock;     /* guards the three below */
+	pthread_cond_t health_done;      /* a report was made */
+	struct health_report health;     /* the last report, reused for a few seconds */
+	double health_at;                /* time_mono() of the report, 0: none yet */
+	int health_running;              /* a request is making a new one (outside the lock) */
+	struct server_commands commands; /* the ragops commands it starts (NULL ones: none) */
+	struct scheduler *scheduler;     /* the deployments' scheduler thread, or NULL */
+	pthread_mutex_t run_lock;        /* guards run_pid, retrain_pid and probing run.lock */
+	pid_t run_pid;                   /* the last run started, 0 for none */
+	pid_t retrain_pid;               /* the last retraining started, 0 for none */
 	/* Requests waiting for a handler thread (server.c). */
 	pthread_mutex_t jobs_lock; /* guards the queue, jobs_stopping and nhandlers */
 	pthread_cond_t jobs_ready; /* a request was queued, or stopping */
@@ -54,13 +55,13 @@ struct server {
 
 /*
  * Everything but the listening socket: the store pool, rate limits,
- * counters, locks.  `run_argv` and `retrain_argv` as for server_run (NULL
- * in tests that start nothing).  0, or -1 with the reason in `err`; then
- * server_close is still called.  For server_run and for the unit tests,
- * which call server_handle on a server opened this way.
+ * counters, locks.  `commands` as for server_run (NULL in tests that
+ * start nothing).  0, or -1 with the reason in `err`; then server_close
+ * is still called.  For server_run and for the unit tests, which call
+ * server_handle on a server opened this way.
  */
-int server_open(struct server *srv, const struct config *cfg, char *const *run_argv,
-		char *const *retrain_argv, struct strbuf *err);
+int server_open(struct server *srv, const struct config *cfg, const struct server_commands *commands,
+		struct strbuf *err);
 void server_close(struct server *srv);
 
 /*

@@ -57,7 +57,7 @@ static int setup(void **state)
 		return -1;
 	}
 	setenv(TOKEN_ENV, TOKEN, 1);
-	if (server_open(&f->srv, &f->cfg, NULL, NULL, &err)) {
+	if (server_open(&f->srv, &f->cfg, NULL, &err)) {
 		fprintf(stderr, "server_open: %s\n", err.buf);
 		return -1;
 	}
@@ -241,7 +241,7 @@ static void test_admin_routes_off_without_a_token(void **state)
 	struct server off;
 	struct strbuf err = STRBUF_INIT;
 	unsetenv(TOKEN_ENV);
-	assert_int_equal(server_open(&off, &f->cfg, NULL, NULL, &err), 0);
+	assert_int_equal(server_open(&off, &f->cfg, NULL, &err), 0);
 	setenv(TOKEN_ENV, TOKEN, 1);
 	off.loopback = 1;
 	for (int i = 0; i < nroutes; i++) {

@@ -1,0 +1,18 @@
+/*
+ * The deployments' scheduler, a thread of `ragops serve`: it starts each
+ * deployment's runs on time (as `ragops deployment run NAME`, a process of
+ * its own), records the times it skips and why, and applies the missed
+ * and overlap policies.  Several servers on one data folder share the
+ * work: a scheduled time is claimed in the store before it is run.
+ */
+#ifndef SERVE_SCHEDULER_H
+#define SERVE_SCHEDULER_H
+
+struct server;
+
+/* Start it when flow.scheduler is true and the server can start runs; 0, or -1 (logged). */
+int scheduler_start(struct server *srv);
+/* Stop it and wait for the thread; runs already started go on.  Fine when not started. */
+void scheduler_stop(struct server *srv);
+
+#endif
