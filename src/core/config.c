@@ -124,8 +124,6 @@ static const struct field fields[] = {
 	{ "retrain.expansion_weight", F_DOUBLE, OFF(retrain.expansion_weight), "0.5", 0, 2, NULL },
 	{ "retrain.auto", F_CHOICE, OFF(retrain.auto_retrain), "false", 0, 0, booleans },
 	{ "health.max_run_age", F_STRING, OFF(health.max_run_age), "7d", 0, 0, NULL },
-	{ "flow.max_lateness", F_STRING, OFF(flow.max_lateness), "6h", 0, 0, NULL },
-	{ "flow.scheduler", F_CHOICE, OFF(flow.scheduler), "true", 0, 0, booleans },
 	{ "health.window", F_STRING, OFF(health.window), "7d", 0, 0, NULL },
 	{ "health.min_ocr_confidence", F_DOUBLE, OFF(health.min_ocr_confidence), "80", 0, 100, NULL },
 	{ "health.min_ocr_success", F_DOUBLE, OFF(health.min_ocr_success), "0.9", 0, 1, NULL },
@@ -145,6 +143,8 @@ static const struct field fields[] = {
 	{ "serve.rate_burst", F_UINT, OFF(serve.rate_burst), "20", 1, 1000000, NULL },
 	{ "serve.cors_origin", F_STRING_EMPTY, OFF(serve.cors_origin), "", 0, 0, NULL },
 	{ "serve.memory_reserve", F_SIZE, OFF(serve.memory_reserve), "64M", 0, 1LL << 40, NULL },
+	{ "flow.max_lateness", F_STRING, OFF(flow.max_lateness), "6h", 0, 0, NULL },
+	{ "flow.scheduler", F_CHOICE, OFF(flow.scheduler), "true", 0, 0, booleans },
 	{ "log.level", F_CHOICE, OFF(log_level), "info", 0, 0, levels },
 };
 /* clang-format on */
