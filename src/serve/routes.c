@@ -26,6 +26,11 @@ const struct route routes[] = {
 	{ "GET", "/api/retrain", api_retrain_status, ROUTE_PUBLIC | ROUTE_STORE },
 	{ "POST", "/api/retrain", api_retrain_start, ROUTE_ADMIN | ROUTE_STORE | ROUTE_SHED },
 	{ "GET", "/api/retrain/{id}", api_retraining, ROUTE_PUBLIC | ROUTE_STORE },
+	{ "GET", "/api/deployments", api_deployments, ROUTE_PUBLIC | ROUTE_STORE },
+	{ "GET", "/api/deployments/{name}", api_deployment, ROUTE_PUBLIC | ROUTE_STORE },
+	{ "POST", "/api/deployments/{name}/run", api_deployment_run, ROUTE_ADMIN | ROUTE_STORE | ROUTE_SHED },
+	{ "POST", "/api/deployments/{name}/pause", api_deployment_pause, ROUTE_ADMIN | ROUTE_STORE },
+	{ "POST", "/api/deployments/{name}/resume", api_deployment_pause, ROUTE_ADMIN | ROUTE_STORE },
 	{ "GET", "/healthz", api_healthz, ROUTE_PUBLIC | ROUTE_INLINE },
 	{ "GET", "/readyz", api_readyz, ROUTE_PUBLIC | ROUTE_STORE },
 	{ "GET", "/health", api_health, ROUTE_PUBLIC | ROUTE_STORE },
@@ -39,17 +44,32 @@ const char *const route_names[] = {
 	"/api/ask", "/api/feedback", "/api/feedback", "/api/feedback/export", "/api/runs", "/api/runs",
 	"/api/runs/{id}", "/api/documents", "/api/metrics/summary", "/api/releases",
 	"/api/releases/{id}", "/api/releases/{id}/promote", "/api/deploy/rollback", "/api/retrain",
-	"/api/retrain", "/api/retrain/{id}", "/healthz", "/readyz",
+	"/api/retrain", "/api/retrain/{id}", "/api/deployments", "/api/deployments/{name}",
+	"/api/deployments/{name}/run", "/api/deployments/{name}/pause",
+	"/api/deployments/{name}/resume", "/healthz", "/readyz",
 	"/health", "/metrics", "static", "unmatched",
 };
 /* clang-format on */
 _Static_assert(sizeof(route_names) / sizeof(route_names[0]) == sizeof(routes) / sizeof(routes[0]) + 2,
 	       "route_names names every route, then static and unmatched");
 
-/* Whether `path` fits `pattern`; {id} takes a positive integer. */
+/* The length of a deployment's name at `s` (letters, digits, '-', '_', '.'; 1 to 64), or 0. */
+size_t route_name_len(const char *s)
+{
+	size_t n = strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.");
+	return n >= 1 && n <= 64 && s[0] != '.' && s[0] != '-' && s[0] != '_' ? n : 0;
+}
+
+/* Whether `path` fits `pattern`; {id} takes a positive integer, {name} a name. */
 static int path_fits(const char *pattern, const char *path, long long *id)
 {
 	const char *hole = strstr(pattern, "{id}");
+	const char *named = strstr(pattern, "{name}");
+	if (named) {
+		size_t head = (size_t)(named - pattern);
+		size_t len = strncmp(pattern, path, head) ? 0 : route_name_len(path + head);
+		return len && !strcmp(path + head + len, named + 6);
+	}
 	if (!hole)
 		return !strcmp(pattern, path);
 	size_t head = (size_t)(hole - pattern);

@@ -25,7 +25,7 @@ enum route_flags {
 
 struct route {
 	const char *method;
-	const char *pattern; /* "/api/runs/{id}": {id} is a positive integer */
+	const char *pattern; /* "/api/runs/{id}": {id} is a positive integer, {name} a name */
 	handler_fn handle;
 	unsigned flags;
 };
@@ -43,6 +43,9 @@ extern const char *const route_names[];
  * method (`allow` lists theirs, "GET, HEAD").
  */
 int route_match(const char *method, const char *path, long long *id, char *allow, size_t allow_len);
+
+/* The length of a deployment's name at the start of `s` (a {name} in a path), or 0. */
+size_t route_name_len(const char *s);
 
 /*
  * Print the table, one route a line: "METHOD PATTERN admin|public|none"
@@ -68,6 +71,10 @@ void api_rollback(struct server_ctx *ctx, const struct request *rq, struct reply
 void api_retrain_status(struct server_ctx *ctx, const struct request *rq, struct reply *rp);
 void api_retrain_start(struct server_ctx *ctx, const struct request *rq, struct reply *rp);
 void api_retraining(struct server_ctx *ctx, const struct request *rq, struct reply *rp);
+void api_deployments(struct server_ctx *ctx, const struct request *rq, struct reply *rp);
+void api_deployment(struct server_ctx *ctx, const struct request *rq, struct reply *rp);
+void api_deployment_run(struct server_ctx *ctx, const struct request *rq, struct reply *rp);
+void api_deployment_pause(struct server_ctx *ctx, const struct request *rq, struct reply *rp);
 void api_healthz(struct server_ctx *ctx, const struct request *rq, struct reply *rp);
 void api_readyz(struct server_ctx *ctx, const struct request *rq, struct reply *rp);
 void api_health(struct server_ctx *ctx, const struct request *rq, struct reply *rp);

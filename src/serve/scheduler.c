@@ -73,6 +73,21 @@ static void record_skipped(struct store *st, const struct deployment *d, long lo
 	strbuf_release(&err);
 }
 
+char **scheduler_command(const struct server *srv, const char *name, const char *scheduled_for)
+{
+	size_t n = 0;
+	while (srv->commands.deployment[n])
+		n++;
+	char **argv = xcalloc(n + 4, sizeof(char *));
+	memcpy(argv, srv->commands.deployment, n * sizeof(char *));
+	argv[n] = (char *)name;
+	if (scheduled_for) {
+		argv[n + 1] = "--scheduled-for";
+		argv[n + 2] = (char *)scheduled_for;
+	}
+	return argv;
+}
+
 /* Claim scheduled time `at` and record it skipped: another server may have done it already. */
 static void skip(struct store *st, const struct deployment *d, long long at, const char *reason)
 {
@@ -102,16 +117,9 @@ static void start_run(struct scheduler *s, struct store *st, const struct deploy
 		strbuf_release(&err);
 		return;
 	}
-	size_t n = 0;
-	while (srv->commands.deployment[n])
-		n++;
 	char when[32];
 	snprintf(when, sizeof(when), "%lld", at);
-	char **argv = xcalloc(n + 4, sizeof(char *));
-	memcpy(argv, srv->commands.deployment, n * sizeof(char *));
-	argv[n] = d->name;
-	argv[n + 1] = "--scheduled-for";
-	argv[n + 2] = when;
+	char **argv = scheduler_command(srv, d->name, when);
 	char *log = xasprintf("%s/%s", srv->cfg->data_dir, SCHEDULER_LOG);
 	pid_t pid = run_trigger_spawn(argv, log, &err);
 	if (pid > 0) {

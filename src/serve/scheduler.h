@@ -12,6 +12,11 @@ struct server;
 
 /* Start it when flow.scheduler is true and the server can start runs; 0, or -1 (logged). */
 int scheduler_start(struct server *srv);
+/*
+ * `ragops ... deployment run NAME [--scheduled-for MS]` with the server's
+ * configuration (free the array, not its strings); needs commands.deployment.
+ */
+char **scheduler_command(const struct server *srv, const char *name, const char *scheduled_for);
 /* Stop it and wait for the thread; runs already started go on.  Fine when not started. */
 void scheduler_stop(struct server *srv);
 

@@ -18,9 +18,9 @@ equals "the public writes are asking and rating, reviewed" \
 	"$(awk '$1 != "GET" && $3 == "public" {print $1, $2}' <<<"$table" | sort | tr '\n' ';')" \
 	"POST /api/ask;POST /api/feedback;"
 admin=$(awk '$3 == "admin" {print $1, $2}' <<<"$table")
-equals "the admin routes include export, runs, promote, rollback and retrain" \
+equals "the admin routes include export, runs, promote, rollback, retrain and deployments" \
 	"$(awk '{print $2}' <<<"$admin" | sort | tr '\n' ' ')" \
-	"/api/deploy/rollback /api/feedback/export /api/releases/{id}/promote /api/retrain /api/runs "
+	"/api/deploy/rollback /api/deployments/{name}/pause /api/deployments/{name}/resume /api/deployments/{name}/run /api/feedback/export /api/releases/{id}/promote /api/retrain /api/runs "
 
 # call METHOD PATH [curl args...]: the status
 call() {
@@ -32,6 +32,7 @@ call() {
 serve_start "$d" -c serve.token_env=ADMIN_TOKEN || { not_ok "the server starts"; finish; exit 1; }
 while read -r method pattern; do
 	path=${pattern//\{id\}/1}
+	path=${path//\{name\}/nightly}
 	equals "$method $path without a token: 401" "$(call "$method" "$path")" "401"
 	equals "$method $path with a wrong token: 401" \
 		"$(call "$method" "$path" -H "Authorization: Bearer not-$ADMIN_TOKEN")" "401"
@@ -50,6 +51,7 @@ serve_stop
 serve_start "$d" -c serve.token_env=T0152_NO_SUCH_VARIABLE || { not_ok "the server starts"; finish; exit 1; }
 while read -r method pattern; do
 	path=${pattern//\{id\}/1}
+	path=${path//\{name\}/nightly}
 	equals "$method $path with admin routes off: 403" \
 		"$(call "$method" "$path" -H "Authorization: Bearer $ADMIN_TOKEN")" "403"
 done <<<"$admin"

@@ -48,11 +48,34 @@ check "delete" rg "$d" deployment delete nightly
 expect_exit 5 "a deleted deployment is gone" rg "$d" deployment show nightly
 equals "its runs stay" "$(jq_py "$(rg "$d" runs --json)" 'j[0]["deployment"]')" "nightly"
 
-# --- the scheduler ----------------------------------------------------------
-# skew_to SECONDS_PAST: the skew that puts the scheduler's clock that many
-# seconds past the next full hour.
-now_ms() { python3 -c 'import time; print(int(time.time() * 1000))'; }
-next_hour_ms() { python3 -c 'import time; print((int(time.time()) // 3600 + 1) * 3600 * 1000)'; }
+# --- the API ----------------------------------------------------------------
+export T0200_TOKEN="t0200-admin-token-5c4b"
+rg "$d" deployment create weekly --cron "30 6 * * 1" --timezone America/New_York \
+	--param inbox="$inbox" >/dev/null
+# api METHOD PATH [curl args...]: the body, then the status on its own line
+api() {
+	local method=$1 path=$2; shift 2
+	curl -s -w '\n%{http_code}' -X "$method" "$@" "$SERVE_URL$path"
+}
+serve_start "$d" -c serve.token_env=T0200_TOKEN -c flow.scheduler=false ||
+	{ not_ok "the server starts"; finish; exit 1; }
+out=$(api GET /api/deployments)
+equals "GET /api/deployments lists it, and says the scheduler is off" \
+	"$(tail -1 <<<"$out") $(jq_py "$(head -n -1 <<<"$out")" \
+		'([(x["name"], x["cron"], x["timezone"]) for x in j["items"]], j["scheduler"])')" \
+	"200 ([('weekly', '30 6 * * 1', 'America/New_York')], False)"
+out=$(api GET /api/deployments/weekly)
+equals "GET /api/deployments/weekly: Mondays 06:30 in New York, no runs yet" \
+	"$(tail -1 <<<"$out") $(jq_py "$(head -n -1 <<<"$out")" \
+		'(j["next_runs"][0][11:16], j["runs"], j["last_run"])')" \
+	"200 ('06:30', [], None)"
+equals "an unknown deployment: 404" "$(api GET /api/deployments/monthly | tail -1)" "404"
+equals "a name that is no name: 404" "$(api GET /api/deployments/..%2Fx | tail -1)" "404"
+equals "run now without the token: 401" "$(api POST /api/deployments/weekly/run | tail -1)" "401"
+auth=(-H "Authorization: Bearer $T0200_TOKEN")
+equals "run now an unknown one: 404" "$(api POST /api/deployments/monthly/run "${auth[@]}" | tail -1)" "404"
+out=$(api POST /api/deployments/weekly/run "${auth[@]}")
+equals "run now with the token: 202" "$(tail -1 <<<"$out")" "202"
 # wait_runs DATA NAME COUNT: until deployment NAME has COUNT runs not running (30 s at most)
 wait_runs() {
 	for _ in $(seq 150); do
@@ -62,6 +85,25 @@ wait_runs() {
 	done
 	return 1
 }
+wait_runs "$d" weekly 1
+out=$(api GET /api/deployments/weekly)
+equals "... and the run it started is the deployment's, completed" \
+	"$(jq_py "$(head -n -1 <<<"$out")" '[(r["deployment"], r["state"]) for r in j["runs"]]')" \
+	"[('weekly', 'completed')]"
+equals "pause without the token: 401" "$(api POST /api/deployments/weekly/pause | tail -1)" "401"
+out=$(api POST /api/deployments/weekly/pause "${auth[@]}")
+equals "pause with the token" "$(tail -1 <<<"$out")" "200"
+equals "... and the deployment is paused" \
+	"$(jq_py "$(rg "$d" deployment show weekly --json)" 'j["paused"]')" "True"
+api POST /api/deployments/weekly/resume "${auth[@]}" >/dev/null
+equals "resume with the token" "$(jq_py "$(rg "$d" deployment show weekly --json)" 'j["paused"]')" "False"
+serve_stop
+
+# --- the scheduler ----------------------------------------------------------
+# skew_to SECONDS_PAST: the skew that puts the scheduler's clock that many
+# seconds past the next full hour.
+now_ms() { python3 -c 'import time; print(int(time.time() * 1000))'; }
+next_hour_ms() { python3 -c 'import time; print((int(time.time()) // 3600 + 1) * 3600 * 1000)'; }
 runs_of() { jq_py "$(rg "$1" deployment show "$2" --json)" "$3"; }
 
 s=$(new_data scheduled)
