@@ -145,6 +145,9 @@ static const struct field fields[] = {
 	{ "serve.memory_reserve", F_SIZE, OFF(serve.memory_reserve), "64M", 0, 1LL << 40, NULL },
 	{ "flow.max_lateness", F_STRING, OFF(flow.max_lateness), "6h", 0, 0, NULL },
 	{ "flow.scheduler", F_CHOICE, OFF(flow.scheduler), "true", 0, 0, booleans },
+	{ "retention.runs", F_STRING, OFF(retention.runs), "180d", 0, 0, NULL },
+	{ "retention.cached_tasks", F_UINT, OFF(retention.cached_tasks), "10", 0, 1000000, NULL },
+	{ "retention.queries", F_STRING, OFF(retention.queries), "90d", 0, 0, NULL },
 	{ "log.level", F_CHOICE, OFF(log_level), "info", 0, 0, levels },
 };
 /* clang-format on */
@@ -560,6 +563,15 @@ int config_validate(const struct config *cfg, struct strbuf *err)
 		if (parse_duration_ms(durations[i][1]) < 0) {
 			strbuf_addf(err, "%s: '%s' must be a duration such as 30m, 24h or 7d, not '%s'",
 				    src, durations[i][0], durations[i][1]);
+			return -1;
+		}
+	}
+	const char *windows[][2] = { { "retention.runs", cfg->retention.runs },
+				     { "retention.queries", cfg->retention.queries } };
+	for (size_t i = 0; i < sizeof(windows) / sizeof(windows[0]); i++) {
+		if (parse_window_ms(windows[i][1]) < 0) {
+			strbuf_addf(err, "%s: '%s' must be a duration such as 90d, or off, not '%s'",
+				    src, windows[i][0], windows[i][1]);
 			return -1;
 		}
 	}

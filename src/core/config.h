@@ -141,6 +141,11 @@ struct config {
 		char *max_lateness; /* "6h": a scheduled run later than this is skipped */
 		char *scheduler;    /* "true": `ragops serve` runs the deployments' schedules */
 	} flow;
+	struct {
+		char *runs;            /* "180d": older run records go, with their task rows; "off" */
+		unsigned cached_tasks; /* runs whose "cached" task rows are kept (the newest); 0: all */
+		char *queries;         /* "90d": older questions leave the query log; "off" */
+	} retention;
 	char *log_level;
 };
 

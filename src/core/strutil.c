@@ -107,3 +107,10 @@ long long parse_duration_ms(const char *s)
 		return -1;
 	return (long long)(v * 1000);
 }
+
+long long parse_window_ms(const char *s)
+{
+	if (!strcmp(s, "off") || !strcmp(s, "0"))
+		return 0;
+	return parse_duration_ms(s);
+}

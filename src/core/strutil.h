@@ -20,5 +20,7 @@ int parse_ll(const char *s, long long *out);
 
 /* "7d", "24h", "30m", "90s" -> milliseconds; -1 when not a duration. */
 long long parse_duration_ms(const char *s);
+/* A retention window: a duration, or "off" / "0" for keeping forever (0); -1 when neither. */
+long long parse_window_ms(const char *s);
 
 #endif

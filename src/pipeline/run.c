@@ -23,6 +23,7 @@
 #include "pipeline/collect.h"
 #include "pipeline/extract.h"
 #include "pipeline/prepare_ahead.h"
+#include "ops/retention.h"
 
 
 /* --- matching what is on disk with what the store knows ------------------ */
@@ -233,6 +234,18 @@ static void fail_run(struct store *st, long long run_id, const struct run_stats 
 	free(why);
 }
 
+/* The history the retention settings let go (ops/retention.h): a failure is only a warning. */
+static void prune_history(struct flow *fl)
+{
+	struct strbuf err = STRBUF_INIT;
+	long long started = time_now_ms();
+	double t0 = time_mono();
+	int rc = retention_housekeeping(fl->st, fl->cfg, fl->run_id, &err);
+	flow_corpus_task(fl, "history", rc ? TASK_FAILED : TASK_COMPLETED, started, time_mono() - t0,
+			 rc ? err.buf : NULL);
+	strbuf_release(&err);
+}
+
 int pipeline_run(struct store *st, const struct config *cfg, const struct run_options *opts,
 		 struct run_outcome *out, struct strbuf *err)
 {
@@ -373,6 +386,7 @@ int pipeline_run(struct store *st, const struct config *cfg, const struct run_op
 		fail_run(st, fl.run_id, &fl.stats, err);
 		goto cleanup;
 	}
+	prune_history(&fl);
 	out->release = pub.release;
 	out->production = pub.production;
 	out->release_verdict = pub.verdict == PUBLISH_PROMOTED   ? "promoted"

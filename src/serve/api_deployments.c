@@ -45,8 +45,7 @@ void api_deployments(struct server_ctx *ctx, const struct request *rq, struct re
 	deployments_free(ds, n);
 	strbuf_release(&err);
 	reply_json(rp, 200,
-		   json_pack("{s:o, s:b}", "items", arr, "scheduler",
-			     ctx->srv->scheduler != NULL));
+		   json_pack("{s:o, s:b}", "items", arr, "scheduler", ctx->srv->scheduler != NULL));
 }
 
 void api_deployment(struct server_ctx *ctx, const struct request *rq, struct reply *rp)

@@ -14,6 +14,7 @@
 #include "core/timezone.h"
 #include "core/xalloc.h"
 #include "ops/deployment.h"
+#include "ops/retention.h"
 #include "ops/schedule.h"
 #include "serve/run_trigger.h"
 #include "serve/scheduler.h"
@@ -23,6 +24,8 @@
 /* Deployments are read again at least this often: one created or paused meanwhile is seen. */
 #define RELOAD_MS     5000
 #define SCHEDULER_LOG "logs/runs-started-by-scheduler.log"
+/* A server that only answers questions still lets its old history go (ops/retention.h). */
+#define RETENTION_EVERY_MS (24LL * 3600 * 1000)
 
 /* A time that fell due while a run held the data folder, waiting (overlap: queue). */
 struct queued {
@@ -36,7 +39,8 @@ struct scheduler {
 	pthread_mutex_t lock;
 	pthread_cond_t wake;
 	int stopping;
-	long long skew_ms; /* RAGOPS_SCHEDULER_SKEW_MS: the tests' clock, shifted */
+	long long skew_ms;       /* RAGOPS_SCHEDULER_SKEW_MS: the tests' clock, shifted */
+	long long retention_due; /* wall ms of the next retention pass */
 	struct queued *queue;
 	size_t nqueue;
 };
@@ -200,6 +204,17 @@ static long long tend(struct scheduler *s, struct store *st, const struct deploy
 	return queued_for(s, d->name) ? now + 1000 : step.wake_at;
 }
 
+static void prune_history(struct scheduler *s, struct store *st)
+{
+	long long now = time_now_ms();
+	if (now < s->retention_due)
+		return;
+	s->retention_due = now + RETENTION_EVERY_MS;
+	struct strbuf err = STRBUF_INIT;
+	retention_housekeeping(st, s->srv->cfg, 0, &err);
+	strbuf_release(&err);
+}
+
 /* One pass over the deployments; the time of the next pass. */
 static long long pass(struct scheduler *s)
 {
@@ -219,6 +234,7 @@ static long long pass(struct scheduler *s)
 				soonest = next;
 		}
 	}
+	prune_history(s, st);
 	store_pool_put(s->srv->pool, st);
 	deployments_free(ds, n);
 	strbuf_release(&err);

@@ -109,9 +109,14 @@ int store_open(struct store **out, const char *data_dir, struct strbuf *err)
 		goto fail;
 	}
 	sqlite3_busy_timeout(st->db, 10000);
-	/* secure_delete: deleted text is zeroed, not left in free pages (costs: see sqlite_documents.c). */
+	/*
+	 * secure_delete: deleted text is zeroed, not left in free pages (costs:
+	 * see sqlite_documents.c).  auto_vacuum takes effect only on a new
+	 * store (before its first table): retention's free pages then go back
+	 * to the file system (store_compact).
+	 */
 	if (sql_exec(st,
-		     "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;"
+		     "PRAGMA auto_vacuum = INCREMENTAL; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;"
 		     "PRAGMA foreign_keys = ON; PRAGMA secure_delete = ON;",
 		     err) ||
 	    sqlite_register_tokenizer(st->db, err) || sqlite_migrate(st->db, err)) {

@@ -91,6 +91,38 @@ void run_records_free(struct run_record *runs, size_t n);
 /* Inbox folders of the most recent run (not skipped) that had any, as a NULL-terminated array. */
 char **store_last_inbox(struct store *st);
 
+/* --- history retention (ops/retention.h decides the policy) -------------- */
+
+struct history_policy {
+	long long runs_before;      /* runs started before (epoch ms) go, with their tasks; 0: none */
+	long long cached_task_runs; /* "cached" task rows kept for the newest N runs; 0: all */
+	long long queries_before;   /* questions asked before (epoch ms) go; 0: none */
+	int dry_run;                /* count, delete nothing */
+};
+struct history_pruned {
+	long long runs, tasks, queries;
+	long long *dry_run_ids; /* with dry_run, the runs that would go, ascending */
+};
+void history_pruned_release(struct history_pruned *p);
+/*
+ * Delete (or count) what the policy lets go, in batches.  Never a run in
+ * progress, the newest run, one a release was built by, or the last run
+ * of a deployment.
+ */
+int store_history_prune(struct store *st, const struct history_policy *p, struct history_pruned *out,
+			struct strbuf *err);
+/* The store's files on disk (database + WAL), and the free pages inside them, in bytes. */
+long long store_disk_bytes(struct store *st);
+long long store_free_bytes(struct store *st);
+/* Whether freed pages go back to the file system without a full rewrite (auto_vacuum). */
+int store_shrinks_itself(struct store *st);
+/*
+ * Give free pages back to the file system and truncate the WAL.  With
+ * `rewrite`, a store that does not shrink itself is rewritten once
+ * (VACUUM: needs as much free disk as the store) so that it does from then on.
+ */
+int store_compact(struct store *st, int rewrite, struct strbuf *err);
+
 /* Insert task records in one transaction. */
 int store_tasks_add(struct store *st, const struct task_record *tasks, size_t n, struct strbuf *err);
 /* Tasks of one run, owned strings in `strings` (free with task_list_release). */

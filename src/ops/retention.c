@@ -1,0 +1,153 @@
+/*
+ * Retention of the history; see retention.h.
+ */
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/log.h"
+#include "core/strbuf.h"
+#include "core/strutil.h"
+#include "core/timeutil.h"
+#include "core/xalloc.h"
+#include "ops/retention.h"
+
+int retention_policy(const struct config *cfg, long long now_ms, struct history_policy *out,
+		     struct strbuf *err)
+{
+	long long runs = parse_window_ms(cfg->retention.runs);
+	long long queries = parse_window_ms(cfg->retention.queries);
+	if (runs < 0 || queries < 0) {
+		strbuf_addf(err, "retention.runs '%s' or retention.queries '%s' is not a duration",
+			    cfg->retention.runs, cfg->retention.queries);
+		return -1;
+	}
+	memset(out, 0, sizeof(*out));
+	/* A window of 0 is "off": no cut-off at all, not "everything before now". */
+	out->runs_before = runs ? now_ms - runs : 0;
+	out->queries_before = queries ? now_ms - queries : 0;
+	out->cached_task_runs = cfg->retention.cached_tasks;
+	return 0;
+}
+
+/* "run-12.json" -> 12; 0 for any other name (a temporary file, say). */
+static long long metrics_file_run(const char *name)
+{
+	long long id = 0;
+	int end = 0;
+	if (sscanf(name, "run-%lld.json%n", &id, &end) != 1 || name[end] || id <= 0)
+		return 0;
+	return id;
+}
+
+static int cmp_id(const void *a, const void *b)
+{
+	long long x = *(const long long *)a, y = *(const long long *)b;
+	return (x > y) - (x < y);
+}
+
+/*
+ * metrics/run-N.json files whose run the store no longer records (or, in
+ * a dry run, would not); -1 when the store fails.
+ */
+static long long sweep_metrics_files(struct store *st, const struct config *cfg,
+				     const struct history_pruned *pruned, int dry_run,
+				     struct strbuf *err)
+{
+	char *dir = xasprintf("%s/metrics", cfg->data_dir);
+	DIR *d = opendir(dir);
+	long long removed = 0;
+	struct dirent *e;
+	while (d && (e = readdir(d))) {
+		long long id = metrics_file_run(e->d_name);
+		if (!id)
+			continue;
+		struct run_record run;
+		enum lookup found = store_run_get(st, id, &run, err);
+		if (found == LOOKUP_FAILED) {
+			removed = -1;
+			break;
+		}
+		if (found == LOOKUP_FOUND) {
+			run_record_release(&run);
+			if (!pruned->dry_run_ids ||
+			    !bsearch(&id, pruned->dry_run_ids, pruned->runs, sizeof(id), cmp_id))
+				continue;
+		}
+		char *path = xasprintf("%s/%s", dir, e->d_name);
+		if (dry_run || unlink(path) == 0)
+			removed++;
+		free(path);
+	}
+	if (d)
+		closedir(d);
+	free(dir);
+	return removed;
+}
+
+int retention_apply(struct store *st, const struct config *cfg, int dry_run, int rewrite,
+		    struct retention_report *out, struct strbuf *err)
+{
+	struct history_policy policy;
+	memset(out, 0, sizeof(*out));
+	out->dry_run = dry_run;
+	if (retention_policy(cfg, time_now_ms(), &policy, err))
+		return -1;
+	policy.dry_run = dry_run;
+	out->bytes_before = store_disk_bytes(st);
+	if (store_history_prune(st, &policy, &out->pruned, err))
+		return -1;
+	out->metrics_files = sweep_metrics_files(st, cfg, &out->pruned, dry_run, err);
+	free(out->pruned.dry_run_ids); /* the counts stay */
+	out->pruned.dry_run_ids = NULL;
+	if (out->metrics_files < 0)
+		return -1;
+	if (!dry_run) {
+		out->rewritten = rewrite && !store_shrinks_itself(st);
+		if (store_compact(st, rewrite, err))
+			return -1;
+	}
+	out->bytes_after = store_disk_bytes(st);
+	out->free_after = store_free_bytes(st);
+	return 0;
+}
+
+json_t *retention_report_json(const struct retention_report *r)
+{
+	return json_pack("{s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:b}", "dry_run", r->dry_run, "runs",
+			 (json_int_t)r->pruned.runs, "tasks", (json_int_t)r->pruned.tasks, "queries",
+			 (json_int_t)r->pruned.queries, "metrics_files", (json_int_t)r->metrics_files,
+			 "bytes_before", (json_int_t)r->bytes_before, "bytes_after",
+			 (json_int_t)r->bytes_after, "free_bytes", (json_int_t)r->free_after,
+			 "rewritten", r->rewritten);
+}
+
+void retention_describe(const struct retention_report *r, char *out, size_t len)
+{
+	const struct history_pruned *p = &r->pruned;
+	if (!p->runs && !p->tasks && !p->queries && !r->metrics_files) {
+		snprintf(out, len, "nothing to remove");
+		return;
+	}
+	snprintf(out, len, "%s %lld runs, %lld task rows, %lld questions and %lld metrics files",
+		 r->dry_run ? "would remove" : "removed", p->runs, p->tasks, p->queries,
+		 r->metrics_files);
+}
+
+int retention_housekeeping(struct store *st, const struct config *cfg, long long run_id,
+			   struct strbuf *err)
+{
+	struct retention_report r;
+	if (retention_apply(st, cfg, 0, 0, &r, err)) {
+		log_event(LOG_WARNING, run_id, NULL, "history", "%s", err->buf);
+		return -1;
+	}
+	if (r.pruned.runs || r.pruned.tasks || r.pruned.queries || r.metrics_files) {
+		char what[256];
+		retention_describe(&r, what, sizeof(what));
+		log_event(LOG_INFO, run_id, NULL, "history", "%s (retention.*)", what);
+	}
+	return 0;
+}
