@@ -182,12 +182,14 @@ static void test_public_writes_are_the_reviewed_ones(void **state)
 	}
 }
 
-/* "/api/runs/{id}" -> "/api/runs/1" */
+/* "/api/runs/{id}" -> "/api/runs/1", "/api/deployments/{name}/run" -> ".../nightly/run" */
 static void concrete_path(const char *pattern, char *out, size_t len)
 {
-	const char *hole = strstr(pattern, "{id}");
-	if (hole)
-		snprintf(out, len, "%.*s1%s", (int)(hole - pattern), pattern, hole + 4);
+	const char *id = strstr(pattern, "{id}"), *name = strstr(pattern, "{name}");
+	if (id)
+		snprintf(out, len, "%.*s1%s", (int)(id - pattern), pattern, id + 4);
+	else if (name)
+		snprintf(out, len, "%.*snightly%s", (int)(name - pattern), pattern, name + 6);
 	else
 		snprintf(out, len, "%s", pattern);
 }
