@@ -219,6 +219,7 @@ int main(int argc, char **argv)
 	app.config_file = g.config_file;
 	app.overrides = g.overrides;
 	app.noverrides = g.noverrides;
+	log_set_rotation(app.cfg.log_max_size, app.cfg.log_keep);
 	if (cmd->flags & CMD_NEEDS_STORE) {
 		if (store_open(&app.store, app.cfg.data_dir, &err))
 			die(EXIT_FATAL, "%s", err.buf);

@@ -104,6 +104,7 @@ static int open_folder(ragops *r)
 		/* As the command: a log that cannot be written is no reason to fail. */
 		char *logs = xasprintf("%s/logs", dir);
 		char *file = xasprintf("%s/pipeline.log", logs);
+		log_set_rotation(r->cfg.log_max_size, r->cfg.log_keep);
 		if (mkdir_p(logs) == 0)
 			log_open(file, r->cfg.log_level);
 		free(logs);

@@ -149,6 +149,8 @@ static const struct field fields[] = {
 	{ "retention.cached_tasks", F_UINT, OFF(retention.cached_tasks), "10", 0, 1000000, NULL },
 	{ "retention.queries", F_STRING, OFF(retention.queries), "90d", 0, 0, NULL },
 	{ "log.level", F_CHOICE, OFF(log_level), "info", 0, 0, levels },
+	{ "log.max_size", F_SIZE, OFF(log_max_size), "10M", 0, 1e15, NULL },
+	{ "log.keep", F_UINT, OFF(log_keep), "5", 0, 1000, NULL },
 };
 /* clang-format on */
 #define NFIELDS (sizeof(fields) / sizeof(fields[0]))

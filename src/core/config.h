@@ -147,6 +147,8 @@ struct config {
 		char *queries;         /* "90d": older questions leave the query log; "off" */
 	} retention;
 	char *log_level;
+	unsigned long long log_max_size; /* a log file past this is rotated; 0: never */
+	unsigned log_keep;               /* rotated files kept (FILE.1 .. FILE.N) */
 };
 
 /* The golden set the gate reads when none is configured: skipped when absent. */

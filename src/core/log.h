@@ -11,6 +11,8 @@ enum log_level { LOG_DEBUG, LOG_INFO, LOG_WARNING, LOG_ERROR };
 /* Open (append) the log file; NULL path logs to stderr only. */
 int log_open(const char *path, const char *level_name);
 void log_close(void);
+/* Rotate the file past max_size bytes (0: never), keeping `keep` old ones (FILE.1 newest). */
+void log_set_rotation(unsigned long long max_size, unsigned keep);
 /* Whether info lines also go to stderr (off by default: the run prints a summary). */
 void log_set_verbose(int verbose);
 

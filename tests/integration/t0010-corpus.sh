@@ -22,8 +22,8 @@ equals "second run: nothing written" "$(jq_py "$out" 'j["chunks"]')" "0"
 tasks=$(rg "$d" runs show 2 --json)
 equals "second run: every document task cached" \
 	"$(jq_py "$tasks" 'sorted(set(t["state"] for t in j["tasks"] if t["document"] != "(corpus)"))')" "['cached']"
-equals "second run: a task per document and stage, and the corpus' publish task" \
-	"$(jq_py "$tasks" 'len(j["tasks"])')" "$((nfiles * 5 + 1))"
+equals "second run: a task per document and stage, and the corpus' publish and history tasks" \
+	"$(jq_py "$tasks" 'len(j["tasks"])')" "$((nfiles * 5 + 2))"
 equals "second run: nothing changed, no new release" \
 	"$(jq_py "$tasks" '[t["state"] for t in j["tasks"] if t["stage"] == "publish"]')" "['cached']"
 equals "the first run's release is in production" "$(rg "$d" releases --json | jq_py "$(cat)" '[(r["id"], r["state"], r["run_id"]) for r in j]')" "[(1, 'production', 1)]"
