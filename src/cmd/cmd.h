@@ -82,6 +82,8 @@ void cmd_format_time(long long ms, char *out, size_t len);
  */
 struct run_options;
 int cmd_run_pipeline(struct app *app, const struct run_options *ro, int json, const char *who);
+/* `ragops run --watch`: runs on every batch of changes until SIGINT or SIGTERM. */
+int cmd_run_watch(struct app *app, const struct run_options *ro, int json);
 /* The exit code of `ragops ask` and `ragops eval` for a question's outcome. */
 int cmd_ask_exit_code(enum ask_result rc);
 

@@ -16,7 +16,7 @@
 #include "pipeline/run.h"
 
 static const char usage[] =
-	"usage: ragops run [--inbox DIR]... [--json]\n\n"
+	"usage: ragops run [--inbox DIR]... [--watch] [--json]\n\n"
 	"Collect, extract, clean, chunk and index the documents of the inbox folders.\n"
 	"Unchanged documents (same content hash and settings) are cached, changed ones\n"
 	"replaced, deleted ones removed.  When anything changed, the documents as they\n"
@@ -27,8 +27,15 @@ static const char usage[] =
 	"   --inbox DIR     a folder to ingest (repeatable); default: 'inbox' from the\n"
 	"                   configuration, else the folders of the last run\n"
 	"   --trigger NAME  what started the run, recorded with it (default: cli)\n"
+	"   --watch         stay in the foreground: run now, then again whenever files\n"
+	"                   are written, moved in or deleted under the inbox folders\n"
+	"                   (new sub-folders too; hidden and temporary names ignored),\n"
+	"                   once the changes stop for watch.debounce (default 5s); a\n"
+	"                   file still being written is taken again by the next run.\n"
+	"                   Ctrl-C or SIGTERM stops after the run in progress (twice:\n"
+	"                   at once; the next run completes the work).  Trigger \"watch\"\n"
 	"   --json          print the outcome as JSON\n\n"
-	"Exit codes: 0 completed, 1 completed but some documents failed (see the run's\n"
+	"Exit codes (--watch: 0 when stopped, 4 when watching failed): 0 completed, 1 completed but some documents failed (see the run's\n"
 	"tasks), 3 configuration error, 4 the run could not start or finish, 6 the\n"
 	"release was refused by the gate (production unchanged).\n";
 
@@ -130,15 +137,13 @@ cleanup:
 static int run_run(int argc, char **argv, struct app *app)
 {
 	static const struct option opts[] = {
-		{ "inbox", required_argument, NULL, 'i' },
-		{ "trigger", required_argument, NULL, 't' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+		{ "inbox", required_argument, NULL, 'i' }, { "trigger", required_argument, NULL, 't' },
+		{ "json", no_argument, NULL, 'j' },        { "watch", no_argument, NULL, 'w' },
+		{ "help", no_argument, NULL, 'h' },        { NULL, 0, NULL, 0 },
 	};
 	char **inbox = NULL, **last = NULL;
 	size_t ninbox = 0;
-	int json = 0, c, ret = EXIT_FATAL;
+	int json = 0, watch = 0, c, ret = EXIT_FATAL;
 	const char *trigger = "cli";
 
 	cmd_reset_getopt();
@@ -153,6 +158,9 @@ static int run_run(int argc, char **argv, struct app *app)
 			break;
 		case 'j':
 			json = 1;
+			break;
+		case 'w':
+			watch = 1;
 			break;
 		case 'h':
 			fputs(usage, stdout);
@@ -188,7 +196,7 @@ static int run_run(int argc, char **argv, struct app *app)
 		goto cleanup;
 	}
 	struct run_options ro = { .trigger = trigger, .inbox = inbox, .ninbox = ninbox };
-	ret = cmd_run_pipeline(app, &ro, json, "ragops run");
+	ret = watch ? cmd_run_watch(app, &ro, json) : cmd_run_pipeline(app, &ro, json, "ragops run");
 cleanup:
 	if (last)
 		for (char **p = last; *p; p++)

@@ -145,6 +145,7 @@ static const struct field fields[] = {
 	{ "serve.memory_reserve", F_SIZE, OFF(serve.memory_reserve), "64M", 0, 1LL << 40, NULL },
 	{ "flow.max_lateness", F_STRING, OFF(flow.max_lateness), "6h", 0, 0, NULL },
 	{ "flow.scheduler", F_CHOICE, OFF(flow.scheduler), "true", 0, 0, booleans },
+	{ "watch.debounce", F_STRING, OFF(watch.debounce), "5s", 0, 0, NULL },
 	{ "retention.runs", F_STRING, OFF(retention.runs), "180d", 0, 0, NULL },
 	{ "retention.cached_tasks", F_UINT, OFF(retention.cached_tasks), "10", 0, 1000000, NULL },
 	{ "retention.queries", F_STRING, OFF(retention.queries), "90d", 0, 0, NULL },
@@ -560,7 +561,8 @@ int config_validate(const struct config *cfg, struct strbuf *err)
 	const char *durations[][2] = { { "health.max_run_age", cfg->health.max_run_age },
 				       { "health.window", cfg->health.window },
 				       { "retrain.window", cfg->retrain.window },
-				       { "flow.max_lateness", cfg->flow.max_lateness } };
+				       { "flow.max_lateness", cfg->flow.max_lateness },
+				       { "watch.debounce", cfg->watch.debounce } };
 	for (size_t i = 0; i < sizeof(durations) / sizeof(durations[0]); i++) {
 		if (parse_duration_ms(durations[i][1]) < 0) {
 			strbuf_addf(err, "%s: '%s' must be a duration such as 30m, 24h or 7d, not '%s'",

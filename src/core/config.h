@@ -142,6 +142,9 @@ struct config {
 		char *scheduler;    /* "true": `ragops serve` runs the deployments' schedules */
 	} flow;
 	struct {
+		char *debounce; /* "5s": a batch of changes is over when none came for this long */
+	} watch;
+	struct {
 		char *runs;            /* "180d": older run records go, with their task rows; "off" */
 		unsigned cached_tasks; /* runs whose "cached" task rows are kept (the newest); 0: all */
 		char *queries;         /* "90d": older questions leave the query log; "off" */

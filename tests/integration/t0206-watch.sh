@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# ragops run --watch (issue 12) as a user leaves it running: a file copied
+# in, one moved in, a new sub-folder with a file in it, a deleted file,
+# each searchable (or gone) a moment after; hidden and temporary files and
+# the data folder inside the inbox start no run; a burst of files makes one
+# run; SIGTERM stops it cleanly, and a second signal during a run stops at
+# once without losing the work (the next run completes it).
+. "$(dirname "$0")/lib.sh"
+inbox="$scratch/inbox"
+sample_inbox "$inbox" notes
+d="$inbox/donnees" # a data folder inside the inbox must not make runs of its own
+mkdir -p "$d"
+out="$scratch/watch.log"
+"$RAGOPS" --data "$d" -c watch.debounce=1s run --watch --inbox "$inbox" >"$out" 2>&1 &
+pid=$!
+runs() { sql "$d" "SELECT count(*) FROM runs WHERE state != 'running'" 2>/dev/null || echo 0; }
+# until SECONDS CONDITION...: poll the condition every 0.2 s; its status at the end
+until_true() {
+	local limit=$1; shift
+	for _ in $(seq $((limit * 5))); do "$@" && return 0; sleep 0.2; done
+	"$@"
+}
+finds() { rg "$d" search "$1" 2>/dev/null | grep -q -- "$2"; }
+runs_are() { [[ $(runs) == "$1" ]]; }
+
+check "the first run indexes what is there" until_true 30 runs_are 1
+equals "... recorded with trigger 'watch'" "$(rg "$d" runs --json | jq_py "$(cat)" 'j[0]["trigger"]')" "watch"
+
+printf 'Le flash cobra règle sa puissance au quart.\n' >"$scratch/cobra.txt"
+cp "$scratch/cobra.txt" "$inbox/cobra.txt"
+check "a file copied in is searchable soon after" until_true 15 finds cobra cobra.txt
+printf 'La bague zeiss tourne sans jeu.\n' >"$scratch/zeiss.txt"
+mv "$scratch/zeiss.txt" "$inbox/zeiss.txt"
+check "a file moved in is searchable soon after" until_true 15 finds zeiss zeiss.txt
+mkdir -p "$inbox/nouveau/dossier"
+printf 'Le pied carbone gitzo pèse un kilo.\n' >"$inbox/nouveau/dossier/gitzo.txt"
+check "a file in a new sub-folder is searchable soon after" until_true 15 finds gitzo gitzo.txt
+sleep 1.5 # the sub-folder is watched now: a file written later is seen too
+printf 'Le posemètre sekonic mesure la lumière incidente.\n' >"$inbox/nouveau/dossier/sekonic.txt"
+check "... and so is one written there later" until_true 15 finds sekonic sekonic.txt
+rm "$inbox/cobra.txt"
+gone() { ! finds cobra cobra.txt; }
+check "a deleted file leaves the index soon after" until_true 15 gone
+
+before=$(runs)
+printf 'x' >"$inbox/.cache-file"
+printf 'x' >"$inbox/brouillon.txt.part"
+printf 'x' >"$inbox/notes.txt~"
+sleep 3
+equals "hidden and temporary files start no run, nor does the data folder's own writing" "$(runs)" "$before"
+
+for i in $(seq 30); do printf 'Fiche rafale %d : le déclencheur fuji numéro %d.\n' "$i" "$i" >"$scratch/r$i.txt"; done
+cp "$scratch"/r*.txt "$inbox/"
+check "a burst of 30 files is indexed" until_true 20 finds "déclencheur fuji numéro 30" r30.txt
+sleep 2
+equals "... by one run" "$(runs)" "$((before + 1))"
+
+kill -TERM "$pid"
+for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+if kill -0 "$pid" 2>/dev/null; then
+	not_ok "SIGTERM stops it within 5 s"
+	kill -9 "$pid"
+else
+	wait "$pid"
+	equals "SIGTERM stops it within 5 s, exit 0" "$?" "0"
+fi
+contains "... saying so" "$(cat "$out")" "stopped watching"
+equals "no run is left running" "$(sql "$d" "SELECT count(*) FROM runs WHERE state = 'running'")" "0"
+
+# A second signal in the middle of a run stops at once; the next run completes the work.
+for i in $(seq 300); do printf 'Lot %d : la lentille macro numéro %d.\n' "$i" "$i" >"$inbox/lot-$i.txt"; done
+RAGOPS_PAUSE_AT=validate "$RAGOPS" --data "$d" -c watch.debounce=1s run --watch --inbox "$inbox" \
+	>"$out" 2>&1 &
+pid=$!
+started() { [[ $(sql "$d" "SELECT count(*) FROM runs WHERE state = 'running'" 2>/dev/null) == 1 ]]; }
+until_true 20 started
+kill -INT "$pid"
+sleep 0.3 # two signals at once would be one
+kill -INT "$pid"
+wait "$pid"
+rc=$?
+equals "a second Ctrl-C stops the run at once (killed by SIGINT)" "$rc" "130"
+j=$(rg "$d" run --inbox "$inbox" --json 2>/dev/null)
+equals "the next run completes the work" \
+	"$(jq_py "$j" 'j["state"]')" "completed"
+check "every file of the stopped run is searchable" finds "lentille macro numéro 300" lot-300.txt
+finish
