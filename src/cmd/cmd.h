@@ -82,6 +82,15 @@ void cmd_format_time(long long ms, char *out, size_t len);
  */
 struct run_options;
 int cmd_run_pipeline(struct app *app, const struct run_options *ro, int json, const char *who);
+/*
+ * SIGINT and SIGTERM for a command that runs the pipeline: the first asks
+ * the run to stop (pipeline_request_stop: it ends "cancelled" once its
+ * documents in flight are done) and makes cmd_stop_fd() readable; a
+ * second one stops the process at once (the next run completes the work,
+ * as after kill -9).  0, or -1 with errno.
+ */
+int cmd_catch_stop_signals(void);
+int cmd_stop_fd(void);
 /* `ragops run --watch`: runs on every batch of changes until SIGINT or SIGTERM. */
 int cmd_run_watch(struct app *app, const struct run_options *ro, int json);
 /* The exit code of `ragops ask` and `ragops eval` for a question's outcome. */

@@ -264,7 +264,10 @@ static int run_now(struct app *app, const char *name, const struct options *o, l
 					  .ninbox = ninbox ? ninbox : app->cfg.inbox_nr,
 					  .deployment = name,
 					  .scheduled_for = scheduled_for };
-		ret = cmd_run_pipeline(app, &ro, o->json, "ragops deployment run");
+		/* The scheduler's serve stops it as a person would: SIGTERM, then a run "cancelled". */
+		ret = cmd_catch_stop_signals()
+			      ? EXIT_FATAL
+			      : cmd_run_pipeline(app, &ro, o->json, "ragops deployment run");
 	}
 	deployment_inbox_free(inbox, ninbox);
 	deployment_release(&d);

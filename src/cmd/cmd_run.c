@@ -1,6 +1,7 @@
 /*
  * ragops run: the pipeline flow over the inbox folders.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <jansson.h>
 #include <stdio.h>
@@ -35,9 +36,12 @@ static const char usage[] =
 	"                   Ctrl-C or SIGTERM stops after the run in progress (twice:\n"
 	"                   at once; the next run completes the work).  Trigger \"watch\"\n"
 	"   --json          print the outcome as JSON\n\n"
-	"Exit codes (--watch: 0 when stopped, 4 when watching failed): 0 completed, 1 completed but some documents failed (see the run's\n"
+	"Exit codes: 0 completed, 1 completed but some documents failed (see the run's\n"
 	"tasks), 3 configuration error, 4 the run could not start or finish, 6 the\n"
-	"release was refused by the gate (production unchanged).\n";
+	"release was refused by the gate (production unchanged), 7 stopped by SIGINT or\n"
+	"SIGTERM: the documents in flight were finished, nothing was published, the run\n"
+	"ended \"cancelled\" and the next run does the rest (a second signal stops at once).\n"
+	"With --watch: 0 when stopped, 4 when watching failed.\n";
 
 /*
  * retrain.auto: the policy after each run, and a retraining when it says
@@ -70,9 +74,10 @@ static void print_outcome(const struct run_outcome *o, struct app *app)
 {
 	const struct run_stats *s = &o->stats;
 	printf("run %lld %s in %.2f s\n", o->run_id,
-	       !strcmp(o->state, "refused")    ? "refused by the release gate"
-	       : strcmp(o->state, "completed") ? "completed with failures"
-					       : "completed",
+	       !strcmp(o->state, "refused")     ? "refused by the release gate"
+	       : !strcmp(o->state, "cancelled") ? "cancelled by a signal"
+	       : strcmp(o->state, "completed")  ? "completed with failures"
+						: "completed",
 	       o->seconds);
 	printf("  documents  %lld seen: %lld new, %lld changed, %lld unchanged, %lld renamed, "
 	       "%lld deleted, %lld failed\n",
@@ -87,6 +92,8 @@ static void print_outcome(const struct run_outcome *o, struct app *app)
 		printf("  metrics    %s\n", o->metrics_path);
 	if (s->docs_failed)
 		printf("  failures:  ragops runs show %lld --state failed\n", o->run_id);
+	if (!strcmp(o->state, "cancelled"))
+		printf("  stopped    before the end: the next run does the rest\n");
 }
 
 static void print_outcome_json(const struct run_outcome *o)
@@ -123,10 +130,11 @@ int cmd_run_pipeline(struct app *app, const struct run_options *ro, int json, co
 		print_outcome_json(&out);
 	else
 		print_outcome(&out, app);
-	ret = !strcmp(out.state, "refused")    ? EXIT_REFUSED
-	      : strcmp(out.state, "completed") ? EXIT_PARTIAL
-					       : EXIT_OK;
-	if (!strcmp(app->cfg.retrain.auto_retrain, "true"))
+	ret = !strcmp(out.state, "refused")     ? EXIT_REFUSED
+	      : !strcmp(out.state, "cancelled") ? EXIT_CANCELLED
+	      : strcmp(out.state, "completed")  ? EXIT_PARTIAL
+						: EXIT_OK;
+	if (!strcmp(app->cfg.retrain.auto_retrain, "true") && ret != EXIT_CANCELLED)
 		retrain_after_run(app, json);
 cleanup:
 	free(out.metrics_path);
@@ -196,6 +204,10 @@ static int run_run(int argc, char **argv, struct app *app)
 		goto cleanup;
 	}
 	struct run_options ro = { .trigger = trigger, .inbox = inbox, .ninbox = ninbox };
+	if (cmd_catch_stop_signals()) {
+		error("ragops run: cannot catch signals: %s", strerror(errno));
+		goto cleanup;
+	}
 	ret = watch ? cmd_run_watch(app, &ro, json) : cmd_run_pipeline(app, &ro, json, "ragops run");
 cleanup:
 	if (last)

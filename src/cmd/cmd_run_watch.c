@@ -1,15 +1,10 @@
 /*
  * ragops run --watch: a run now, then one after each batch of changes in
- * the inbox folders (pipeline/watch.h), until SIGINT or SIGTERM.  The
- * first signal lets a run in progress finish; a second one stops at once
- * (the next run completes the work, as after kill -9).
+ * the inbox folders (pipeline/watch.h), until SIGINT or SIGTERM (see
+ * cmd_catch_stop_signals: a run in progress ends "cancelled").
  */
-#include <errno.h>
-#include <fcntl.h>
-#include <signal.h>
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "cmd/cmd.h"
 #include "core/error.h"
@@ -17,47 +12,11 @@
 #include "pipeline/run.h"
 #include "pipeline/watch.h"
 
-static int stop_pipe[2] = { -1, -1 };
-static volatile sig_atomic_t stop_signals;
-
-static void on_stop_signal(int sig)
-{
-	int saved = errno;
-	if (stop_signals++) {
-		signal(sig, SIG_DFL);
-		raise(sig);
-	}
-	static const char msg[] =
-		"\nragops run --watch: stopping after the run in progress (again to stop now)\n";
-	(void)!write(STDERR_FILENO, msg, sizeof(msg) - 1);
-	(void)!write(stop_pipe[1], "x", 1);
-	errno = saved;
-}
-
-static int catch_stop_signals(void)
-{
-	if (pipe(stop_pipe))
-		return -1;
-	for (int i = 0; i < 2; i++)
-		if (fcntl(stop_pipe[i], F_SETFD, FD_CLOEXEC) || fcntl(stop_pipe[i], F_SETFL, O_NONBLOCK))
-			return -1;
-	struct sigaction sa = { .sa_handler = on_stop_signal };
-	sigemptyset(&sa.sa_mask);
-	sa.sa_flags = SA_RESTART;
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	return 0;
-}
-
 int cmd_run_watch(struct app *app, const struct run_options *ro, int json)
 {
 	long long debounce = parse_duration_ms(app->cfg.watch.debounce);
 	struct watcher *w = NULL;
 	struct strbuf err = STRBUF_INIT;
-	if (catch_stop_signals()) {
-		error("ragops run --watch: cannot catch signals: %s", strerror(errno));
-		return EXIT_FATAL;
-	}
 	/* Watching starts before the first run: what lands during it makes the next one. */
 	if (watcher_open(&w, ro->inbox, ro->ninbox, app->cfg.data_dir, &err)) {
 		error("ragops run --watch: %s", err.buf);
@@ -71,14 +30,14 @@ int cmd_run_watch(struct app *app, const struct run_options *ro, int json)
 		int rc = cmd_run_pipeline(app, &watched, json, "ragops run --watch");
 		if (rc == EXIT_FATAL)
 			ret = EXIT_FATAL; /* said why; the next batch tries again */
-		if (stop_signals)
+		if (pipeline_stop_requested())
 			break;
 		if (!json)
 			printf("watching %zu folder%s for changes (watch.debounce %s); Ctrl-C stops\n",
 			       ro->ninbox, ro->ninbox == 1 ? "" : "s", app->cfg.watch.debounce);
 		fflush(stdout);
 		struct watch_batch b;
-		enum watch_result wr = watcher_wait(w, debounce, stop_pipe[0], &b, &err);
+		enum watch_result wr = watcher_wait(w, debounce, cmd_stop_fd(), &b, &err);
 		if (wr == WATCH_STOPPED)
 			break;
 		if (wr == WATCH_FAILED) {

@@ -18,6 +18,7 @@ enum exit_code {
 	EXIT_FATAL = 4,     /* could not do the job at all (store, I/O) */
 	EXIT_NOT_FOUND = 5, /* the thing asked for does not exist */
 	EXIT_REFUSED = 6,   /* the release gate refused the run's candidate */
+	EXIT_CANCELLED = 7, /* stopped by SIGINT or SIGTERM: the run ended "cancelled" */
 };
 
 int error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

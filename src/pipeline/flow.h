@@ -48,6 +48,7 @@ struct flow {
 	size_t ncached, cached_alloc;
 	struct progress *progress;
 	double publish_seconds; /* the candidate release: embed, lexicon, gate, retention */
+	size_t not_done;        /* new or changed documents a stop request left for the next run */
 };
 
 /* Record a stage run once for the whole corpus (embed, lexicon, validate...) as a task on "(corpus)". */

@@ -132,6 +132,18 @@ static void crash_point(void)
 		raise(SIGKILL);
 }
 
+static volatile sig_atomic_t stop_requested;
+
+void pipeline_request_stop(void)
+{
+	stop_requested = 1;
+}
+
+int pipeline_stop_requested(void)
+{
+	return stop_requested != 0;
+}
+
 static void batch_flush(struct flow *fl, struct batch *b)
 {
 	/*
@@ -193,6 +205,17 @@ static void process_todo(struct flow *fl, struct todo *t, int nthreads)
 	}
 	struct batch batch = { .preparing = pa };
 	for (size_t i = 0; i < t->n; i++) {
+		if (stop_requested) {
+			/* The rest is the next run's: not counted as this one's new or changed. */
+			fl->not_done = t->n - i;
+			for (size_t j = i; j < t->n; j++) {
+				if (!t->records[j] || t->records[j]->status == DOC_DELETED)
+					fl->stats.docs_new--;
+				else
+					fl->stats.docs_changed--;
+			}
+			break; /* the files prepared ahead are let go */
+		}
 		struct doc_job *job = process_begin(fl, t->records[i], prepare_ahead_take(pa, i));
 		if (job)
 			batch_add(fl, &batch, job);
@@ -232,6 +255,27 @@ static void fail_run(struct store *st, long long run_id, const struct run_stats 
 		strbuf_addf(err, "; %s", more.buf);
 	strbuf_release(&more);
 	free(why);
+}
+
+/*
+ * A stop was asked for: the documents done are saved, the rest (and files
+ * gone from the inbox, and the release) wait for the next run.
+ */
+static int cancel_run(struct flow *fl, struct run_outcome *out, double t_start, struct strbuf *err)
+{
+	char why[256];
+	snprintf(why, sizeof(why),
+		 "stopped by a signal: %zu new or changed documents left, and nothing published; "
+		 "the next run does the rest",
+		 fl->not_done);
+	out->state = "cancelled";
+	out->release_verdict = "unchanged";
+	snprintf(out->release_message, sizeof(out->release_message), "nothing published (%s)",
+		 "the run was stopped");
+	out->stats = fl->stats;
+	out->seconds = time_mono() - t_start;
+	log_event(LOG_WARNING, fl->run_id, NULL, NULL, "run cancelled: %s", why);
+	return store_run_finish(fl->st, fl->run_id, "cancelled", &fl->stats, why, err);
 }
 
 /* The history the retention settings let go (ops/retention.h): a failure is only a warning. */
@@ -353,6 +397,10 @@ int pipeline_run(struct store *st, const struct config *cfg, const struct run_op
 	if (fl.ncached && store_tasks_add(st, fl.cached, fl.ncached, err)) {
 		log_event(LOG_ERROR, fl.run_id, NULL, NULL, "%s", err->buf);
 		strbuf_reset(err);
+	}
+	if (stop_requested) {
+		ret = cancel_run(&fl, out, t_start, err);
+		goto cleanup;
 	}
 
 	/* Files gone from a fully scanned inbox: their chunks go. */

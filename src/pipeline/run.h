@@ -25,9 +25,9 @@ struct run_options {
 
 struct run_outcome {
 	long long run_id;
-	const char *state;           /* "completed", "completed_with_failures" or "refused" */
-	long long release;           /* the release built (or the newest, when nothing changed) */
-	long long production;        /* in production after the run, 0 when none */
+	const char *state;    /* "completed", "completed_with_failures", "refused" or "cancelled" */
+	long long release;    /* the release built (or the newest, when nothing changed) */
+	long long production; /* in production after the run, 0 when none */
 	const char *release_verdict; /* "promoted", "refused", "unchanged" */
 	char release_message[1024];
 	struct run_stats stats;
@@ -41,6 +41,15 @@ struct run_outcome {
  * with who holds it in err.
  */
 int data_folder_lock(const struct config *cfg, struct strbuf *err);
+
+/*
+ * Ask the run in progress to stop (async-signal-safe: for a SIGINT or
+ * SIGTERM handler): it takes no further document, finishes those in
+ * flight, publishes nothing and ends "cancelled"; the next run does the
+ * rest.  A run started after the request stops at once the same way.
+ */
+void pipeline_request_stop(void);
+int pipeline_stop_requested(void);
 
 /*
  * Run the flow.  Returns 0 when the run finished (some documents may have
