@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cmd/cmd.h"
+#include "pipeline/heartbeat.h"
 #include "core/error.h"
 #include "ops/health.h"
 
@@ -25,6 +26,9 @@ static int run_health(int argc, char **argv, struct app *app)
 		return strcmp(argv[1], "--help") ? EXIT_USAGE : EXIT_OK;
 	}
 	struct health_report r;
+	struct strbuf reap_err = STRBUF_INIT;
+	heartbeat_reap(app->store, &app->cfg, &reap_err); /* a silent run is judged crashed */
+	strbuf_release(&reap_err);
 	health_run(app->store, &app->cfg, &r);
 	if (json) {
 		json_t *j = health_to_json(&r);

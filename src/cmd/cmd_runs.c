@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cmd/cmd.h"
+#include "pipeline/heartbeat.h"
 #include "core/error.h"
 #include "core/json.h"
 #include "core/strutil.h"
@@ -184,6 +185,10 @@ static int run_runs(int argc, char **argv, struct app *app)
 	int json = 0, c;
 	long long limit = 20;
 	const char *state = NULL;
+	/* A run that stopped beating (or whose process is gone) is shown as what it is: crashed. */
+	struct strbuf reap_err = STRBUF_INIT;
+	heartbeat_reap(app->store, &app->cfg, &reap_err);
+	strbuf_release(&reap_err);
 	cmd_reset_getopt();
 	while ((c = getopt_long(argc, argv, "n:s:jh", opts, NULL)) != -1) {
 		switch (c) {

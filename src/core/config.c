@@ -145,6 +145,7 @@ static const struct field fields[] = {
 	{ "serve.memory_reserve", F_SIZE, OFF(serve.memory_reserve), "64M", 0, 1LL << 40, NULL },
 	{ "flow.max_lateness", F_STRING, OFF(flow.max_lateness), "6h", 0, 0, NULL },
 	{ "flow.scheduler", F_CHOICE, OFF(flow.scheduler), "true", 0, 0, booleans },
+	{ "flow.heartbeat_timeout", F_STRING, OFF(flow.heartbeat_timeout), "5m", 0, 0, NULL },
 	{ "watch.debounce", F_STRING, OFF(watch.debounce), "5s", 0, 0, NULL },
 	{ "retention.runs", F_STRING, OFF(retention.runs), "180d", 0, 0, NULL },
 	{ "retention.cached_tasks", F_UINT, OFF(retention.cached_tasks), "10", 0, 1000000, NULL },
@@ -562,13 +563,19 @@ int config_validate(const struct config *cfg, struct strbuf *err)
 				       { "health.window", cfg->health.window },
 				       { "retrain.window", cfg->retrain.window },
 				       { "flow.max_lateness", cfg->flow.max_lateness },
-				       { "watch.debounce", cfg->watch.debounce } };
+				       { "watch.debounce", cfg->watch.debounce },
+				       { "flow.heartbeat_timeout", cfg->flow.heartbeat_timeout } };
 	for (size_t i = 0; i < sizeof(durations) / sizeof(durations[0]); i++) {
 		if (parse_duration_ms(durations[i][1]) < 0) {
 			strbuf_addf(err, "%s: '%s' must be a duration such as 30m, 24h or 7d, not '%s'",
 				    src, durations[i][0], durations[i][1]);
 			return -1;
 		}
+	}
+	if (parse_duration_ms(cfg->flow.heartbeat_timeout) < 1000) {
+		strbuf_addf(err, "%s: 'flow.heartbeat_timeout' must be at least 1s, not '%s'", src,
+			    cfg->flow.heartbeat_timeout);
+		return -1;
 	}
 	const char *windows[][2] = { { "retention.runs", cfg->retention.runs },
 				     { "retention.queries", cfg->retention.queries } };

@@ -138,8 +138,9 @@ struct config {
 		unsigned long long memory_reserve; /* bytes held for an allocation that fails; 0: none */
 	} serve;
 	struct {
-		char *max_lateness; /* "6h": a scheduled run later than this is skipped */
-		char *scheduler;    /* "true": `ragops serve` runs the deployments' schedules */
+		char *max_lateness;      /* "6h": a scheduled run later than this is skipped */
+		char *scheduler;         /* "true": `ragops serve` runs the deployments' schedules */
+		char *heartbeat_timeout; /* "5m": a running run silent this long is crashed */
 	} flow;
 	struct {
 		char *debounce; /* "5s": a batch of changes is over when none came for this long */

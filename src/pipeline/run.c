@@ -22,6 +22,7 @@
 #include "core/xalloc.h"
 #include "pipeline/collect.h"
 #include "pipeline/extract.h"
+#include "pipeline/heartbeat.h"
 #include "pipeline/prepare_ahead.h"
 #include "ops/retention.h"
 
@@ -304,7 +305,7 @@ int pipeline_run(struct store *st, const struct config *cfg, const struct run_op
 	int lock = data_folder_lock(cfg, err);
 	if (lock < 0)
 		return -1;
-	int reaped = store_runs_reap(st, err);
+	int reaped = heartbeat_reap(st, cfg, err);
 	if (reaped > 0)
 		log_event(LOG_WARNING, 0, NULL, NULL,
 			  "%d earlier run(s) stopped before the end; this run finishes their work",
@@ -328,6 +329,7 @@ int pipeline_run(struct store *st, const struct config *cfg, const struct run_op
 		return -1;
 	}
 	out->run_id = fl.run_id;
+	struct heartbeat *hb = heartbeat_start(cfg, fl.run_id);
 	log_event(LOG_INFO, fl.run_id, NULL, NULL, "run started (%s)", opts->trigger);
 
 	if (collect_scan(opts->inbox, opts->ninbox, cfg->data_dir, cfg, &scan, err) ||
@@ -468,6 +470,7 @@ int pipeline_run(struct store *st, const struct config *cfg, const struct run_op
 	log_event(LOG_INFO, fl.run_id, NULL, NULL, "run %s in %.3f s", out->state, out->seconds);
 	ret = 0;
 cleanup:
+	heartbeat_stop(&hb);
 	unlock_file(lock);
 	flow_release(&fl);
 	scan_release(&scan);

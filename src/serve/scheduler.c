@@ -15,6 +15,7 @@
 #include "core/xalloc.h"
 #include "ops/deployment.h"
 #include "ops/retention.h"
+#include "pipeline/heartbeat.h"
 #include "ops/schedule.h"
 #include "serve/run_trigger.h"
 #include "serve/scheduler.h"
@@ -223,6 +224,11 @@ static long long pass(struct scheduler *s)
 	size_t n = 0;
 	long long now = now_ms(s), soonest = now + RELOAD_MS;
 	struct store *st = store_pool_get(s->srv->pool);
+	/* A dead or silent run holds no deployment's turn (overlap) past its heartbeat. */
+	if (heartbeat_reap(st, s->srv->cfg, &err) < 0) {
+		log_event(LOG_WARNING, 0, NULL, "scheduler", "%s", err.buf);
+		strbuf_reset(&err);
+	}
 	if (store_deployments_list(st, &ds, &n, &err)) {
 		log_event(LOG_ERROR, 0, NULL, "scheduler", "%s", err.buf);
 	} else {

@@ -476,6 +476,12 @@ static const char *const migrations[] = {
 	"DROP TABLE runs;"
 	"ALTER TABLE runs_v11 RENAME TO runs;"
 	"CREATE INDEX runs_deployment ON runs(deployment, id) WHERE deployment IS NOT NULL;",
+
+	/*
+	 * 12: a run's heartbeat: a run that stops beating is crashed, even when
+	 * its pid lives on (reused, or the process hung on another host).
+	 */
+	"ALTER TABLE runs ADD COLUMN heartbeat_at INTEGER;",
 };
 
 /*
@@ -487,7 +493,7 @@ static const char *const migrations[] = {
 static const char *const version_bumps[] = {
 	USER_VERSION(1), USER_VERSION(2),  USER_VERSION(3),  USER_VERSION(4),
 	USER_VERSION(5), USER_VERSION(6),  USER_VERSION(7),  USER_VERSION(8),
-	USER_VERSION(9), USER_VERSION(10), USER_VERSION(11),
+	USER_VERSION(9), USER_VERSION(10), USER_VERSION(11), USER_VERSION(12),
 };
 _Static_assert(sizeof(version_bumps) / sizeof(version_bumps[0]) ==
 		       sizeof(migrations) / sizeof(migrations[0]),

@@ -254,7 +254,8 @@ static long long insert_run(struct store *st, const struct run_origin *origin, c
 	gethostname(host, sizeof(host) - 1);
 	if (sql_prepare(st,
 			"INSERT INTO runs (trigger, params, state, pid, host, started_at, ended_at,"
-			" error, deployment, scheduled_for) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+			" error, deployment, scheduled_for, heartbeat_at)"
+			" VALUES (?, ?, ?, ?, ?, ?6, ?, ?, ?, ?, ?6)",
 			&stmt, err))
 		return -1;
 	sqlite3_bind_text(stmt, 1, origin->trigger, -1, SQLITE_STATIC);
@@ -324,36 +325,63 @@ int store_run_finish(struct store *st, long long run_id, const char *state, cons
 	return ret;
 }
 
-int store_runs_reap(struct store *st, struct strbuf *err)
+/* Mark one run crashed (if it is still "running"); 1 when it was. */
+static int mark_crashed(struct store *st, long long id, const char *why)
+{
+	sqlite3_stmt *stmt = NULL;
+	if (sqlite3_prepare_v2(st->db,
+			       "UPDATE runs SET state = 'crashed', ended_at = ?, error = ?"
+			       " WHERE id = ? AND state = 'running'",
+			       -1, &stmt, NULL) != SQLITE_OK)
+		return 0;
+	sqlite3_bind_int64(stmt, 1, time_now_ms());
+	sqlite3_bind_text(stmt, 2, why, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(stmt, 3, id);
+	int done = sqlite3_step(stmt) == SQLITE_DONE && sqlite3_changes(st->db) > 0;
+	sqlite3_finalize(stmt);
+	return done;
+}
+
+int store_runs_reap(struct store *st, long long silent_before, struct strbuf *err)
 {
 	sqlite3_stmt *stmt = NULL;
 	char host[256] = "";
 	int reaped = 0;
 	gethostname(host, sizeof(host) - 1);
-	if (sql_prepare(st, "SELECT id, pid FROM runs WHERE state = 'running' AND host = ?", &stmt, err))
+	if (sql_prepare(st,
+			"SELECT id, pid, host = ?1, coalesce(heartbeat_at, started_at) < ?2"
+			" FROM runs WHERE state = 'running'",
+			&stmt, err))
 		return -1;
 	sqlite3_bind_text(stmt, 1, host, -1, SQLITE_STATIC);
-	long long dead[64];
-	int ndead = 0;
-	while (sqlite3_step(stmt) == SQLITE_ROW && ndead < 64) {
+	sqlite3_bind_int64(stmt, 2, silent_before);
+	long long dead[64], silent[64];
+	int ndead = 0, nsilent = 0;
+	while (sqlite3_step(stmt) == SQLITE_ROW) {
+		long long id = sqlite3_column_int64(stmt, 0);
 		pid_t pid = (pid_t)sqlite3_column_int64(stmt, 1);
-		if (pid != getpid() && kill(pid, 0) && errno == ESRCH)
-			dead[ndead++] = sqlite3_column_int64(stmt, 0);
+		int here = sqlite3_column_int(stmt, 2), quiet = sqlite3_column_int(stmt, 3);
+		if (here && pid != getpid() && kill(pid, 0) && errno == ESRCH && ndead < 64)
+			dead[ndead++] = id;
+		else if (quiet && silent_before > 0 && nsilent < 64)
+			silent[nsilent++] = id;
 	}
 	sqlite3_finalize(stmt);
-	for (int i = 0; i < ndead; i++) {
-		if (sql_prepare(st,
-				"UPDATE runs SET state = 'crashed', ended_at = ?,"
-				" error = 'the process running it stopped before the end' WHERE id = ?",
-				&stmt, err))
-			return -1;
-		sqlite3_bind_int64(stmt, 1, time_now_ms());
-		sqlite3_bind_int64(stmt, 2, dead[i]);
-		if (sqlite3_step(stmt) == SQLITE_DONE)
-			reaped++;
-		sqlite3_finalize(stmt);
-	}
+	for (int i = 0; i < ndead; i++)
+		reaped += mark_crashed(st, dead[i], "the process running it stopped before the end");
+	for (int i = 0; i < nsilent; i++)
+		reaped += mark_crashed(st, silent[i],
+				       "its heartbeat stopped (flow.heartbeat_timeout): the process "
+				       "running it died, hung or lost the store");
 	return reaped;
+}
+
+int store_run_heartbeat(struct store *st, long long run_id, struct strbuf *err)
+{
+	const long long now = time_now_ms();
+	const void *args[] = { &now, &run_id };
+	return sql_exec_bound(st, "UPDATE runs SET heartbeat_at = ? WHERE id = ? AND state = 'running'",
+			      "ii", args, "cannot record the run's heartbeat", err);
 }
 
 void sql_read_run(sqlite3_stmt *stmt, struct run_record *r)

@@ -82,8 +82,14 @@ long long store_run_skipped(struct store *st, const struct run_origin *origin, c
 			    const char *reason, struct strbuf *err);
 int store_run_finish(struct store *st, long long run_id, const char *state,
 		     const struct run_stats *stats, const char *error, struct strbuf *err);
-/* Runs left "running" by a process that is gone become "crashed"; returns how many. */
-int store_runs_reap(struct store *st, struct strbuf *err);
+/*
+ * Runs left "running" become "crashed" when the process running them is
+ * gone (this host) or when their heartbeat is older than silent_before
+ * (epoch ms; 0: not judged by heartbeat), whatever their pid; how many.
+ */
+int store_runs_reap(struct store *st, long long silent_before, struct strbuf *err);
+/* A running run says it is alive (see pipeline/heartbeat.h). */
+int store_run_heartbeat(struct store *st, long long run_id, struct strbuf *err);
 int store_runs_list(struct store *st, int limit, struct run_record **out, size_t *n, struct strbuf *err);
 enum lookup store_run_get(struct store *st, long long id, struct run_record *out, struct strbuf *err);
 void run_record_release(struct run_record *run);

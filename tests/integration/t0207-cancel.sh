@@ -4,7 +4,8 @@
 # flight are finished and saved, nothing is published, no worker is left;
 # the next run does the rest, and the index is then the one a run that was
 # never stopped builds.  A second signal stops at once, like kill -9, and
-# the next run completes that too.  RAGOPS_PAUSE_AT=extract makes each
+# the next run completes that too.  A run whose heartbeat stops (its
+# process frozen: alive, pid and all) is recorded as crashed.  RAGOPS_PAUSE_AT=extract makes each
 # document take three seconds, so that the signal lands mid-run.
 . "$(dirname "$0")/lib.sh"
 inbox="$scratch/inbox"
@@ -62,4 +63,24 @@ equals "the next run completes that too" "$(jq_py "$j" 'j["state"]')" "completed
 equals "... the stopped run is recorded as crashed" \
 	"$(rg "$d" runs --json | jq_py "$(cat)" 'j[1]["state"]')" "crashed"
 equals "... and the index is a clean run's" "$(chunks "$d")" "$(chunks "$clean")"
+# --- heartbeat --------------------------------------------------------------
+d=$(new_data heartbeat)
+hb=(-c flow.heartbeat_timeout=2s)
+RAGOPS_PAUSE_AT=extract "$RAGOPS" --data "$d" "${hb[@]}" run --inbox "$inbox" >/dev/null 2>&1 &
+pid=$!
+wait_running "$d" && sleep 3
+equals "a live run past its heartbeat timeout is still running (it beats)" \
+	"$(rg "$d" "${hb[@]}" runs --json | jq_py "$(cat)" 'j[0]["state"]')" "running"
+kill -STOP "$pid"
+sleep 3
+j=$(rg "$d" "${hb[@]}" runs --json)
+equals "a frozen run (its pid alive) is crashed once its heartbeat is older than the timeout" \
+	"$(jq_py "$j" '(j[0]["state"], "heartbeat" in j[0]["error"])')" "('crashed', True)"
+kill -0 "$pid" && ok "(its process is still there)" || not_ok "(its process is still there)"
+kill -9 "$pid"
+kill -CONT "$pid" 2>/dev/null
+wait "$pid" 2>/dev/null
+j=$(rg "$d" run --inbox "$inbox" --json 2>/dev/null)
+equals "the next run completes the work" "$(jq_py "$j" '(j["state"], j["documents"]["new"] + j["documents"]["unchanged"])')" "('completed', 120)"
+expect_exit 3 "flow.heartbeat_timeout under a second is refused" rg "$d" -c flow.heartbeat_timeout=0s runs
 finish
