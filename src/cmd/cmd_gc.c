@@ -6,10 +6,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <unistd.h>
 
 #include "cmd/cmd.h"
 #include "core/error.h"
+#include "core/log.h"
 #include "ops/retention.h"
 
 static const char usage[] =
@@ -29,13 +32,39 @@ static const char usage[] =
 	"   --json      machine-readable output\n\n"
 	"Exit codes: 0 success, 2 usage error, 3 bad retention setting, 4 the store failed.\n";
 
-/* A full rewrite writes the whole store again into the WAL beside it. */
-static int room_to_rewrite(struct app *app, long long store_bytes)
+static long long free_bytes(const char *dir)
 {
 	struct statvfs v;
-	if (statvfs(app->cfg.data_dir, &v))
-		return 0;
-	return (long long)v.f_bavail * (long long)v.f_frsize > 2 * store_bytes;
+	return statvfs(dir, &v) ? 0 : (long long)v.f_bavail * (long long)v.f_frsize;
+}
+
+/* Where SQLite writes a VACUUM's temporary copy (os_unix.c's order). */
+static const char *sqlite_temp_dir(void)
+{
+	const char *dirs[] = {
+		getenv("SQLITE_TMPDIR"), getenv("TMPDIR"), "/var/tmp", "/usr/tmp", "/tmp", "."
+	};
+	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		struct stat sb;
+		if (dirs[i] && !stat(dirs[i], &sb) && S_ISDIR(sb.st_mode) &&
+		    !access(dirs[i], W_OK | X_OK))
+			return dirs[i];
+	}
+	return ".";
+}
+
+/*
+ * A full rewrite builds a copy in the temporary folder, then writes it
+ * all into the WAL beside the store: room for both, or the folder
+ * lacking it in *short_of.
+ */
+static int room_to_rewrite(struct app *app, long long store_bytes, const char **short_of)
+{
+	const char *tmp = sqlite_temp_dir();
+	*short_of = free_bytes(app->cfg.data_dir) > 2 * store_bytes ? NULL : app->cfg.data_dir;
+	if (!*short_of && free_bytes(tmp) <= 2 * store_bytes)
+		*short_of = tmp;
+	return !*short_of;
 }
 
 static void print_bytes(const char *label, long long bytes)
@@ -74,7 +103,8 @@ static int run_gc(int argc, char **argv, struct app *app)
 		return EXIT_USAGE;
 	}
 	int can_shrink = store_shrinks_itself(app->store);
-	int rewrite = !can_shrink && room_to_rewrite(app, store_disk_bytes(app->store));
+	const char *short_of = NULL;
+	int rewrite = !can_shrink && room_to_rewrite(app, store_disk_bytes(app->store), &short_of);
 	struct retention_report r;
 	struct strbuf err = STRBUF_INIT;
 	if (retention_apply(app->store, &app->cfg, dry_run, rewrite, &r, &err)) {
@@ -83,7 +113,7 @@ static int run_gc(int argc, char **argv, struct app *app)
 		return EXIT_FATAL;
 	}
 	strbuf_release(&err);
-	int cannot_rewrite = !can_shrink && !rewrite && !dry_run;
+	int cannot_rewrite = !can_shrink && !r.rewritten && !dry_run;
 	if (json) {
 		json_t *j = retention_report_json(&r);
 		json_object_set_new(j, "shrinks_itself", json_boolean(can_shrink || r.rewritten));
@@ -98,11 +128,19 @@ static int run_gc(int argc, char **argv, struct app *app)
 		if (r.rewritten)
 			printf("the store was rewritten once: from now on it shrinks by itself\n");
 	}
-	if (cannot_rewrite)
+	if (cannot_rewrite && r.rewrite_error[0])
+		fprintf(stderr,
+			"ragops gc: warning: the store predates self-shrinking and could not be "
+			"rewritten (%s): its free pages are reused, not returned\n",
+			r.rewrite_error);
+	else if (cannot_rewrite)
 		fprintf(stderr,
 			"ragops gc: warning: the store predates self-shrinking and there is not twice "
 			"its size free in '%s' to rewrite it: its free pages are reused, not returned\n",
-			app->cfg.data_dir);
+			short_of);
+	char what[256];
+	retention_describe(&r, what, sizeof(what));
+	log_event(LOG_INFO, 0, NULL, "history", "ragops gc%s: %s", dry_run ? " --dry-run" : "", what);
 	return EXIT_OK;
 }
 

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "core/log.h"
@@ -49,13 +50,18 @@ static int cmp_id(const void *a, const void *b)
 }
 
 /*
- * metrics/run-N.json files whose run the store no longer records (or, in
- * a dry run, would not); -1 when the store fails.
+ * metrics/run-N.json files older than the runs' window whose run the
+ * store no longer records (or, in a dry run, would not); -1 when the
+ * store fails.  A newer file is kept though its run is unknown: the store
+ * may have been restored from an older backup.
  */
 static long long sweep_metrics_files(struct store *st, const struct config *cfg,
+				     const struct history_policy *policy,
 				     const struct history_pruned *pruned, int dry_run,
 				     struct strbuf *err)
 {
+	if (!policy->runs_before)
+		return 0;
 	char *dir = xasprintf("%s/metrics", cfg->data_dir);
 	DIR *d = opendir(dir);
 	long long removed = 0;
@@ -77,7 +83,9 @@ static long long sweep_metrics_files(struct store *st, const struct config *cfg,
 				continue;
 		}
 		char *path = xasprintf("%s/%s", dir, e->d_name);
-		if (dry_run || unlink(path) == 0)
+		struct stat sb;
+		int old = !stat(path, &sb) && (long long)sb.st_mtime * 1000 < policy->runs_before;
+		if (old && (dry_run || unlink(path) == 0))
 			removed++;
 		free(path);
 	}
@@ -99,14 +107,22 @@ int retention_apply(struct store *st, const struct config *cfg, int dry_run, int
 	out->bytes_before = store_disk_bytes(st);
 	if (store_history_prune(st, &policy, &out->pruned, err))
 		return -1;
-	out->metrics_files = sweep_metrics_files(st, cfg, &out->pruned, dry_run, err);
+	out->metrics_files = sweep_metrics_files(st, cfg, &policy, &out->pruned, dry_run, err);
 	free(out->pruned.dry_run_ids); /* the counts stay */
 	out->pruned.dry_run_ids = NULL;
 	if (out->metrics_files < 0)
 		return -1;
 	if (!dry_run) {
-		out->rewritten = rewrite && !store_shrinks_itself(st);
-		if (store_compact(st, rewrite, err))
+		int convert = rewrite && !store_shrinks_itself(st);
+		struct strbuf why = STRBUF_INIT;
+		/* A rewrite that fails (its temporary copy found no room) leaves the store as it was. */
+		if (convert && store_compact(st, 1, &why)) {
+			snprintf(out->rewrite_error, sizeof(out->rewrite_error), "%s", why.buf);
+			convert = 0;
+		}
+		strbuf_release(&why);
+		out->rewritten = convert;
+		if (!convert && store_compact(st, 0, err))
 			return -1;
 	}
 	out->bytes_after = store_disk_bytes(st);

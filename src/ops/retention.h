@@ -22,6 +22,7 @@ struct retention_report {
 	long long bytes_before, bytes_after; /* the store's files on disk */
 	long long free_after;                /* free pages left inside them */
 	int rewritten;                       /* converted by one VACUUM to shrink itself */
+	char rewrite_error[256];             /* why a rewrite asked for failed ("" when none) */
 };
 
 /* The policy of cfg's retention.* settings as of now_ms; -1 on a bad setting. */

@@ -436,7 +436,6 @@ int pipeline_run(struct store *st, const struct config *cfg, const struct run_op
 		fail_run(st, fl.run_id, &fl.stats, err);
 		goto cleanup;
 	}
-	prune_history(&fl);
 	out->release = pub.release;
 	out->production = pub.production;
 	out->release_verdict = pub.verdict == PUBLISH_PROMOTED   ? "promoted"
@@ -461,6 +460,7 @@ int pipeline_run(struct store *st, const struct config *cfg, const struct run_op
 	if (store_run_finish(st, fl.run_id, out->state, &fl.stats,
 			     pub.verdict == PUBLISH_REFUSED ? pub.message : NULL, err))
 		goto cleanup;
+	prune_history(&fl); /* after the run's end is recorded: a kill here loses nothing */
 	char *metrics_dir = xasprintf("%s/metrics", cfg->data_dir);
 	mkdir_p(metrics_dir);
 	remove_stale_temporaries(metrics_dir); /* a run killed while writing its metrics */

@@ -45,7 +45,8 @@ void api_deployments(struct server_ctx *ctx, const struct request *rq, struct re
 	deployments_free(ds, n);
 	strbuf_release(&err);
 	reply_json(rp, 200,
-		   json_pack("{s:o, s:b}", "items", arr, "scheduler", ctx->srv->scheduler != NULL));
+		   json_pack("{s:o, s:b}", "items", arr, "scheduler",
+			     scheduler_runs_deployments(ctx->srv)));
 }
 
 void api_deployment(struct server_ctx *ctx, const struct request *rq, struct reply *rp)

@@ -27,6 +27,8 @@
 #define SCHEDULER_LOG "logs/runs-started-by-scheduler.log"
 /* A server that only answers questions still lets its old history go (ops/retention.h). */
 #define RETENTION_EVERY_MS (24LL * 3600 * 1000)
+/* Without deployments to run (flow.scheduler: false) the thread wakes this often. */
+#define HOUSEKEEPING_MS (60 * 1000)
 
 /* A time that fell due while a run held the data folder, waiting (overlap: queue). */
 struct queued {
@@ -42,6 +44,7 @@ struct scheduler {
 	int stopping;
 	long long skew_ms;       /* RAGOPS_SCHEDULER_SKEW_MS: the tests' clock, shifted */
 	long long retention_due; /* wall ms of the next retention pass */
+	int runs_deployments;    /* flow.scheduler: else only the housekeeping (retention, reaping) */
 	struct queued *queue;
 	size_t nqueue;
 };
@@ -229,7 +232,9 @@ static long long pass(struct scheduler *s)
 		log_event(LOG_WARNING, 0, NULL, "scheduler", "%s", err.buf);
 		strbuf_reset(&err);
 	}
-	if (store_deployments_list(st, &ds, &n, &err)) {
+	if (!s->runs_deployments) {
+		soonest = now + HOUSEKEEPING_MS;
+	} else if (store_deployments_list(st, &ds, &n, &err)) {
 		log_event(LOG_ERROR, 0, NULL, "scheduler", "%s", err.buf);
 	} else {
 		for (size_t i = 0; i < n; i++) {
@@ -265,12 +270,13 @@ static void *scheduler_main(void *arg)
 
 int scheduler_start(struct server *srv)
 {
-	if (strcmp(srv->cfg->flow.scheduler, "true") || !srv->commands.deployment)
+	if (!srv->commands.deployment)
 		return 0;
 	struct scheduler *s = xcalloc(1, sizeof(*s));
 	const char *skew = getenv("RAGOPS_SCHEDULER_SKEW_MS");
 	s->srv = srv;
 	s->skew_ms = skew ? strtoll(skew, NULL, 10) : 0;
+	s->runs_deployments = !strcmp(srv->cfg->flow.scheduler, "true");
 	pthread_mutex_init(&s->lock, NULL);
 	pthread_cond_init(&s->wake, NULL); /* CLOCK_REALTIME: scheduled times are wall times */
 	if (pthread_create(&s->thread, NULL, scheduler_main, s)) {
@@ -281,7 +287,8 @@ int scheduler_start(struct server *srv)
 		return -1;
 	}
 	srv->scheduler = s;
-	log_event(LOG_INFO, 0, NULL, "scheduler", "started (tz database %s)", tz_data_version());
+	if (s->runs_deployments)
+		log_event(LOG_INFO, 0, NULL, "scheduler", "started (tz database %s)", tz_data_version());
 	return 0;
 }
 
@@ -302,4 +309,9 @@ void scheduler_stop(struct server *srv)
 	pthread_cond_destroy(&s->wake);
 	free(s);
 	srv->scheduler = NULL;
+}
+
+int scheduler_runs_deployments(const struct server *srv)
+{
+	return srv->scheduler && srv->scheduler->runs_deployments;
 }

@@ -10,8 +10,15 @@
 
 struct server;
 
-/* Start it when flow.scheduler is true and the server can start runs; 0, or -1 (logged). */
+/*
+ * Start the thread when the server can start runs: it runs the
+ * deployments when flow.scheduler is true, and in any case the
+ * housekeeping (runs that stopped beating are crashed; retention once a
+ * day).  0, or -1 (logged).
+ */
 int scheduler_start(struct server *srv);
+/* Whether it starts the deployments' runs (flow.scheduler). */
+int scheduler_runs_deployments(const struct server *srv);
 /*
  * `ragops ... deployment run NAME [--scheduled-for MS]` with the server's
  * configuration (free the array, not its strings); needs commands.deployment.

@@ -2,8 +2,12 @@
  * SQLite backend: retention of the history (runs, task rows, the question
  * log) and giving the space it held back to the file system.
  *
- * Deletes go in batches, each its own autocommit statement: a run or a
- * server writing meanwhile waits for one batch, not for the whole sweep.
+ * Deletes go in batches, each its own transaction: a run or a server
+ * writing meanwhile waits for one batch, not for the whole sweep.  The
+ * Prometheus counters never go down: a run deleted is added to
+ * retired_tallies first, in the same transaction, and a question past its
+ * window loses its text but keeps its row (its figures, and its id, which
+ * feedback may name, so no id is ever given twice).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,67 +22,128 @@
 
 /*
  * Runs old enough to go, minus those something still points at: one in
- * progress, the newest (health and the inbox default read it), the one
- * each kept release was built by, the last one of each deployment (what
+ * progress, the newest and the newest that ran (health, the inbox
+ * default and the scheduler read them), the one each kept release was
+ * built by, the last one of each deployment, and its last that ran (what
  * `deployment ls` shows).  ?1 is the cut-off in epoch ms.
  */
-#define OLD_RUNS                                                                \
-	"SELECT id FROM runs WHERE started_at < ?1 AND state != 'running'"      \
-	" AND id != (SELECT max(id) FROM runs)"                                 \
-	" AND id NOT IN (SELECT run_id FROM releases WHERE run_id IS NOT NULL)" \
-	" AND id NOT IN (SELECT max(id) FROM runs WHERE deployment IS NOT NULL" \
-	"   GROUP BY deployment)"
+#define OLD_RUNS                                                                      \
+	"SELECT id FROM runs WHERE started_at < ?1 AND state != 'running'"            \
+	" AND id != (SELECT max(id) FROM runs)"                                       \
+	" AND id != (SELECT coalesce(max(id), 0) FROM runs WHERE state != 'skipped')" \
+	" AND id NOT IN (SELECT run_id FROM releases WHERE run_id IS NOT NULL)"       \
+	" AND id NOT IN (SELECT max(id) FROM runs WHERE deployment IS NOT NULL"       \
+	"   GROUP BY deployment)"                                                     \
+	" AND id NOT IN (SELECT max(id) FROM runs WHERE deployment IS NOT NULL"       \
+	"   AND state != 'skipped' GROUP BY deployment)"
 
 /* "Cached" rows (work a run found already done) of runs before the newest ?2. */
 #define OLD_CACHED_TASKS                                                                      \
 	"SELECT id FROM tasks WHERE state = 'cached' AND run_id <"                            \
 	" (SELECT coalesce(min(id), 0) FROM (SELECT id FROM runs ORDER BY id DESC LIMIT ?2))" \
-	" AND run_id NOT IN (" OLD_RUNS ")" /* counted once in a dry run */
+	" AND run_id NOT IN (" OLD_RUNS ")" /* theirs go with their run */
 
-#define OLD_QUERIES "SELECT id FROM queries WHERE asked_at < ?3"
+#define OLD_QUERIES "SELECT id FROM queries WHERE asked_at < ?3 AND question != ''"
 
-/* The two forms of each sweep, put together at compile time (no SQL is printed: t0154). */
+/* The forms of each sweep, put together at compile time (no SQL is printed: t0154). */
+#define BATCH_OF(select)            "(" select " ORDER BY id LIMIT " BATCH ")"
 #define COUNT_OF(select)            "SELECT count(*) FROM (" select ")"
-#define DELETE_BATCH(table, select) "DELETE FROM " table " WHERE id IN (" select " LIMIT " BATCH ")"
-#define SWEEP(table, select)        table, COUNT_OF(select), DELETE_BATCH(table, select)
+#define DELETE_BATCH(table, select) "DELETE FROM " table " WHERE id IN " BATCH_OF(select)
 
-/*
- * Count what a sweep picks (dry run), or delete it batch by batch.  Every
- * statement gets the policy's three parameters.
- */
-static int sweep(struct store *st, const char *table, const char *count_sql, const char *delete_sql,
-		 const struct history_policy *p, long long *count, struct strbuf *err)
+struct sweep {
+	const char *what;   /* for errors: "runs" */
+	const char *count;  /* a dry run's count */
+	const char *retire; /* run first in each batch's transaction, or NULL */
+	const char *act;    /* deletes (or clears) one batch */
+};
+
+static int bind_policy(struct store *st, const char *sql, const struct history_policy *p,
+		       sqlite3_stmt **stmt, struct strbuf *err)
 {
-	int dry_run = p->dry_run;
-	sqlite3_stmt *stmt = NULL;
-	if (sql_prepare(st, dry_run ? count_sql : delete_sql, &stmt, err))
+	if (sql_prepare(st, sql, stmt, err))
 		return -1;
 	/* Unused ones are out of range for some statements: harmless. */
-	sqlite3_bind_int64(stmt, 1, p->runs_before);
-	sqlite3_bind_int64(stmt, 2, p->cached_task_runs);
-	sqlite3_bind_int64(stmt, 3, p->queries_before);
+	sqlite3_bind_int64(*stmt, 1, p->runs_before);
+	sqlite3_bind_int64(*stmt, 2, p->cached_task_runs);
+	sqlite3_bind_int64(*stmt, 3, p->queries_before);
+	return 0;
+}
+
+/* One statement to its end; -1 with the reason in err. */
+static int step_policy(struct store *st, const char *sql, const struct history_policy *p,
+		       const char *what, struct strbuf *err)
+{
+	sqlite3_stmt *stmt = NULL;
+	if (bind_policy(st, sql, p, &stmt, err))
+		return -1;
+	int rc = sqlite3_step(stmt);
+	sqlite3_finalize(stmt);
+	if (rc != SQLITE_DONE) {
+		strbuf_addf(err, "store: cannot remove old %s: %s", what, sqlite3_errmsg(st->db));
+		return -1;
+	}
+	return 0;
+}
+
+/* Count what a sweep picks (dry run), or act on it batch by batch. */
+static int sweep(struct store *st, const struct sweep *sw, const struct history_policy *p,
+		 long long *count, struct strbuf *err)
+{
 	*count = 0;
-	for (;;) {
-		int rc = sqlite3_step(stmt);
-		if (dry_run && rc == SQLITE_ROW) {
+	if (p->dry_run) {
+		sqlite3_stmt *stmt = NULL;
+		if (bind_policy(st, sw->count, p, &stmt, err))
+			return -1;
+		if (sqlite3_step(stmt) == SQLITE_ROW)
 			*count = sqlite3_column_int64(stmt, 0);
-			break;
-		}
-		if (rc != SQLITE_DONE) {
-			strbuf_addf(err, "store: cannot remove old %s: %s", table,
-				    sqlite3_errmsg(st->db));
-			sqlite3_finalize(stmt);
+		sqlite3_finalize(stmt);
+		return 0;
+	}
+	for (;;) {
+		if (sql_begin(st, err))
+			return -1;
+		if ((sw->retire && step_policy(st, sw->retire, p, sw->what, err)) ||
+		    step_policy(st, sw->act, p, sw->what, err)) {
+			sql_rollback(st);
 			return -1;
 		}
 		int changed = sqlite3_changes(st->db);
+		if (sql_commit(st, err))
+			return -1;
 		*count += changed;
-		sqlite3_reset(stmt);
 		if (!changed)
-			break;
+			return 0;
 	}
-	sqlite3_finalize(stmt);
-	return 0;
 }
+
+static const struct sweep old_run_tasks = {
+	"task rows",
+	COUNT_OF("SELECT id FROM tasks WHERE run_id IN (" OLD_RUNS ")"),
+	NULL,
+	DELETE_BATCH("tasks", "SELECT id FROM tasks WHERE run_id IN (" OLD_RUNS ")"),
+};
+static const struct sweep old_runs = {
+	"runs",
+	COUNT_OF(OLD_RUNS),
+	"INSERT INTO retired_tallies (tally, label, n)"
+	" SELECT 'runs', state, count(*) FROM runs WHERE id IN " BATCH_OF(
+		OLD_RUNS) " GROUP BY state"
+			  " ON CONFLICT (tally, label) DO UPDATE SET n = n + excluded.n",
+	DELETE_BATCH("runs", OLD_RUNS),
+};
+static const struct sweep old_cached_tasks = {
+	"task rows",
+	COUNT_OF(OLD_CACHED_TASKS),
+	NULL,
+	DELETE_BATCH("tasks", OLD_CACHED_TASKS),
+};
+static const struct sweep old_questions = {
+	"questions",
+	COUNT_OF(OLD_QUERIES),
+	NULL,
+	"UPDATE queries SET question = '', answer = '', sources = '[]'"
+	" WHERE id IN " BATCH_OF(OLD_QUERIES),
+};
 
 /* The ids OLD_RUNS picks, into out->dry_run_ids (out->runs of them). */
 static int list_old_runs(struct store *st, const struct history_policy *p, struct history_pruned *out,
@@ -110,22 +175,22 @@ int store_history_prune(struct store *st, const struct history_policy *p, struct
 {
 	memset(out, 0, sizeof(*out));
 	long long n = 0;
+	/* Cached rows first: "the newest N runs" must be the same runs a dry run saw. */
+	if (p->cached_task_runs > 0) {
+		if (sweep(st, &old_cached_tasks, p, &n, err))
+			goto fail;
+		out->tasks += n;
+	}
 	if (p->runs_before > 0) {
 		/* Their task rows first, counted, in batches; then the runs themselves. */
-		if (sweep(st, SWEEP("tasks", "SELECT id FROM tasks WHERE run_id IN (" OLD_RUNS ")"), p,
-			  &n, err))
+		if (sweep(st, &old_run_tasks, p, &n, err))
 			goto fail;
 		out->tasks += n;
 		if (p->dry_run ? list_old_runs(st, p, out, err)
-			       : sweep(st, SWEEP("runs", OLD_RUNS), p, &out->runs, err))
+			       : sweep(st, &old_runs, p, &out->runs, err))
 			goto fail;
 	}
-	if (p->cached_task_runs > 0) {
-		if (sweep(st, SWEEP("tasks", OLD_CACHED_TASKS), p, &n, err))
-			goto fail;
-		out->tasks += n;
-	}
-	if (p->queries_before > 0 && sweep(st, SWEEP("queries", OLD_QUERIES), p, &out->queries, err))
+	if (p->queries_before > 0 && sweep(st, &old_questions, p, &out->queries, err))
 		goto fail;
 	return 0;
 fail:

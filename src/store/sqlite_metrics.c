@@ -59,7 +59,9 @@ int store_series_histogram(struct store *st, enum store_series series, const dou
 }
 
 static const char *const tally_sql[] = {
-	[TALLY_RUNS_BY_STATE] = "SELECT state, count(*) FROM runs GROUP BY state",
+	[TALLY_RUNS_BY_STATE] = "SELECT state, sum(n) FROM (SELECT state, count(*) AS n FROM runs"
+				" GROUP BY state UNION ALL SELECT label, n FROM retired_tallies"
+				" WHERE tally = 'runs') GROUP BY state",
 	[TALLY_DOCUMENTS_BY_STATUS] = "SELECT status, count(*) FROM documents GROUP BY status",
 	[TALLY_PAGES_BY_METHOD] = "SELECT method, count(*) FROM pages GROUP BY method",
 	[TALLY_QUERIES_BY_RETRIEVER] = "SELECT retriever || (CASE WHEN abstained THEN ',abstained'"

@@ -482,6 +482,14 @@ static const char *const migrations[] = {
 	 * its pid lives on (reused, or the process hung on another host).
 	 */
 	"ALTER TABLE runs ADD COLUMN heartbeat_at INTEGER;",
+
+	/* 13: what retention deleted, still counted by the Prometheus counters */
+	"CREATE TABLE retired_tallies ("
+	"  tally TEXT NOT NULL,"
+	"  label TEXT NOT NULL,"
+	"  n INTEGER NOT NULL,"
+	"  PRIMARY KEY (tally, label)"
+	") WITHOUT ROWID;",
 };
 
 /*
@@ -491,9 +499,9 @@ static const char *const migrations[] = {
  */
 #define USER_VERSION(n) "PRAGMA user_version = " #n
 static const char *const version_bumps[] = {
-	USER_VERSION(1), USER_VERSION(2),  USER_VERSION(3),  USER_VERSION(4),
-	USER_VERSION(5), USER_VERSION(6),  USER_VERSION(7),  USER_VERSION(8),
-	USER_VERSION(9), USER_VERSION(10), USER_VERSION(11), USER_VERSION(12),
+	USER_VERSION(1),  USER_VERSION(2),  USER_VERSION(3),  USER_VERSION(4), USER_VERSION(5),
+	USER_VERSION(6),  USER_VERSION(7),  USER_VERSION(8),  USER_VERSION(9), USER_VERSION(10),
+	USER_VERSION(11), USER_VERSION(12), USER_VERSION(13),
 };
 _Static_assert(sizeof(version_bumps) / sizeof(version_bumps[0]) ==
 		       sizeof(migrations) / sizeof(migrations[0]),

@@ -14,7 +14,7 @@ r=$(rg "$d" releases --json)
 equals "the index it held is release 1, in production" \
 	"$(jq_py "$r" '[(x["id"], x["state"], x["documents"], x["changes"]) for x in j]')" \
 	"[(1, 'production', 4, {'migrated': True})]"
-equals "migrated to schema 12" "$(sql "$d" 'PRAGMA user_version')" "12"
+equals "migrated to schema 13" "$(sql "$d" 'PRAGMA user_version')" "13"
 runs_before=$(sql "$d" 'SELECT count(*) FROM runs')
 r=$(rg "$d" runs --json)
 equals "its runs are all there, started by no deployment" \
