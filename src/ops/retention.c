@@ -147,7 +147,7 @@ void retention_describe(const struct retention_report *r, char *out, size_t len)
 		snprintf(out, len, "nothing to remove");
 		return;
 	}
-	snprintf(out, len, "%s %lld runs, %lld task rows, %lld questions and %lld metrics files",
+	snprintf(out, len, "%s %lld runs, %lld task rows, %lld questions' text and %lld metrics files",
 		 r->dry_run ? "would remove" : "removed", p->runs, p->tasks, p->queries,
 		 r->metrics_files);
 }

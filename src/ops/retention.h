@@ -38,7 +38,7 @@ int retention_apply(struct store *st, const struct config *cfg, int dry_run, int
 int retention_housekeeping(struct store *st, const struct config *cfg, long long run_id,
 			   struct strbuf *err);
 json_t *retention_report_json(const struct retention_report *r);
-/* "removed 3 runs, 5,012 task rows, 40 questions and 3 metrics files" (or "nothing to remove"). */
+/* "removed 3 runs, 5012 task rows, 40 questions' text and 3 metrics files" (or "nothing to remove"). */
 void retention_describe(const struct retention_report *r, char *out, size_t len);
 
 #endif

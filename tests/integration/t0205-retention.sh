@@ -126,7 +126,7 @@ for _ in $(seq 50); do
 	sleep 0.1
 done
 equals "ragops serve lets old questions go by itself, scheduler off or not" "$(kept)" "0"
-contains "... and logs it" "$(cat "$d/logs/serve.log")" "1 questions"
+contains "... and logs it" "$(cat "$d/logs/serve.log")" "1 questions' text"
 m=$(curl -s "$SERVE_URL/metrics")
 equals "/metrics still counts every completed run, those deleted too" \
 	"$(grep '^ragops_runs_total{state="completed"}' <<<"$m" | awk '{print $2}')" "$((completed_before + 2))"
