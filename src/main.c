@@ -13,6 +13,7 @@
 
 #include "cmd/cmd.h"
 #include "core/error.h"
+#include "ops/notify.h"
 #include "core/fault.h"
 #include "core/fsutil.h"
 #include "core/log.h"
@@ -183,6 +184,8 @@ int main(int argc, char **argv)
 	json_set_alloc_funcs(xmalloc, free);
 	if (argc >= 2 && !strcmp(argv[1], WORKER_COMMAND))
 		return worker_exec_main(argc, argv);
+	if (argc >= 2 && !strcmp(argv[1], NOTIFY_COMMAND))
+		return notify_main(argc, argv);
 	worker_process_use_exec();
 	signal(SIGPIPE, SIG_IGN);
 	/* A fault injected from the first allocation on (RAGOPS_FAULTS, tests only). */

@@ -11,6 +11,7 @@
 #include "cmd/cmd.h"
 #include "core/error.h"
 #include "core/json.h"
+#include "ops/notify.h"
 #include "ops/retrain.h"
 #include "ops/retrain_policy.h"
 #include "core/xalloc.h"
@@ -124,8 +125,12 @@ int cmd_run_pipeline(struct app *app, const struct run_options *ro, int json, co
 	int ret = EXIT_FATAL;
 	if (pipeline_run(app->store, &app->cfg, ro, &out, &err)) {
 		fprintf(stderr, "%s: %s\n", who, err.buf);
+		if (out.run_id >
+		    0) /* it started, then failed: news (not a run refused the data folder) */
+			notify_run(app->store, &app->cfg, out.run_id);
 		goto cleanup;
 	}
+	notify_run(app->store, &app->cfg, out.run_id);
 	if (json)
 		print_outcome_json(&out);
 	else

@@ -143,6 +143,13 @@ struct config {
 		char *heartbeat_timeout; /* "5m": a running run silent this long is crashed */
 	} flow;
 	struct {
+		char *slack;      /* Slack/Mattermost incoming webhook: {"text": ...}; "" none */
+		char *webhook;    /* receives the event as JSON; "" none */
+		char *command;    /* run by /bin/sh with RAGOPS_EVENT... set; "" none */
+		double timeout;   /* seconds per attempt (and for the command) */
+		unsigned retries; /* more attempts, with backoff and jitter */
+	} notify;
+	struct {
 		char *debounce; /* "5s": a batch of changes is over when none came for this long */
 	} watch;
 	struct {

@@ -59,7 +59,7 @@ static int post(const char *url, const char *body, const struct http_options *op
 	} else if (status == 429 || status >= 500) {
 		strbuf_addf(err, "'%s' answered HTTP %ld", url, status);
 		ret = 1;
-	} else if (status != 200) {
+	} else if (status < 200 || status > 299) {
 		strbuf_addf(err, "'%s' answered HTTP %ld: %.200s", url, status, out->buf);
 		ret = -1;
 	} else {

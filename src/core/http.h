@@ -14,7 +14,7 @@ struct http_options {
 	unsigned retries;
 };
 
-/* POST `body` to `url`; the answer (HTTP 200) in `out`.  Errors name the URL. */
+/* POST `body` to `url`; the answer (HTTP 2xx) in `out`.  Errors name the URL. */
 int http_post_json(const char *url, const char *body, const struct http_options *opts,
 		   struct strbuf *out, struct strbuf *err);
 

@@ -4,12 +4,14 @@
 #include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "core/log.h"
 #include "core/strutil.h"
 #include "core/timeutil.h"
 #include "core/xalloc.h"
+#include "ops/notify.h"
 #include "pipeline/heartbeat.h"
 
 struct heartbeat {
@@ -102,5 +104,19 @@ void heartbeat_stop(struct heartbeat **phb)
 
 int heartbeat_reap(struct store *st, const struct config *cfg, struct strbuf *err)
 {
-	return store_runs_reap(st, time_now_ms() - timeout_ms(cfg), err);
+	long long since = time_now_ms();
+	int reaped = store_runs_reap(st, since - timeout_ms(cfg), err);
+	if (reaped <= 0 || !notify_enabled(cfg))
+		return reaped;
+	/* Those it just found crashed: the newest runs, ended from `since` on. */
+	struct run_record *runs = NULL;
+	size_t n = 0;
+	struct strbuf ignored = STRBUF_INIT;
+	if (!store_runs_list(st, 100, &runs, &n, &ignored))
+		for (size_t i = 0; i < n; i++)
+			if (!strcmp(runs[i].state, "crashed") && runs[i].ended_at >= since)
+				notify_run(st, cfg, runs[i].id);
+	run_records_free(runs, n);
+	strbuf_release(&ignored);
+	return reaped;
 }

@@ -14,6 +14,8 @@
 #include "core/timezone.h"
 #include "core/xalloc.h"
 #include "ops/deployment.h"
+#include "ops/health.h"
+#include "ops/notify.h"
 #include "ops/retention.h"
 #include "pipeline/heartbeat.h"
 #include "ops/schedule.h"
@@ -27,6 +29,8 @@
 #define SCHEDULER_LOG "logs/runs-started-by-scheduler.log"
 /* A server that only answers questions still lets its old history go (ops/retention.h). */
 #define RETENTION_EVERY_MS (24LL * 3600 * 1000)
+/* Health is looked at this often, for notifications when it changes. */
+#define HEALTH_EVERY_MS (60 * 1000)
 /* Without deployments to run (flow.scheduler: false) the thread wakes this often. */
 #define HOUSEKEEPING_MS (60 * 1000)
 
@@ -45,6 +49,8 @@ struct scheduler {
 	long long skew_ms;       /* RAGOPS_SCHEDULER_SKEW_MS: the tests' clock, shifted */
 	long long retention_due; /* wall ms of the next retention pass */
 	int runs_deployments;    /* flow.scheduler: else only the housekeeping (retention, reaping) */
+	long long health_due;    /* wall ms of the next health check (notifications) */
+	int health;              /* enum health_status seen last, -1 before the first */
 	struct queued *queue;
 	size_t nqueue;
 };
@@ -68,12 +74,15 @@ static void unqueue(struct scheduler *s, struct queued *q)
 	*q = s->queue[--s->nqueue];
 }
 
-static void record_skipped(struct store *st, const struct deployment *d, long long at,
-			   const char *reason)
+static void record_skipped(const struct config *cfg, struct store *st, const struct deployment *d,
+			   long long at, const char *reason)
 {
 	struct strbuf err = STRBUF_INIT;
 	struct run_origin origin = { "deployment", d->name, at };
-	if (store_run_skipped(st, &origin, d->params, reason, &err) < 0)
+	long long id = store_run_skipped(st, &origin, d->params, reason, &err);
+	if (id > 0)
+		notify_run(st, cfg, id);
+	if (id < 0)
 		log_event(LOG_ERROR, 0, NULL, "scheduler", "deployment %s: %s", d->name, err.buf);
 	else
 		log_event(LOG_WARNING, 0, NULL, "scheduler", "deployment %s: skipped: %s", d->name,
@@ -97,12 +106,13 @@ char **scheduler_command(const struct server *srv, const char *name, const char 
 }
 
 /* Claim scheduled time `at` and record it skipped: another server may have done it already. */
-static void skip(struct store *st, const struct deployment *d, long long at, const char *reason)
+static void skip(const struct config *cfg, struct store *st, const struct deployment *d, long long at,
+		 const char *reason)
 {
 	struct strbuf err = STRBUF_INIT;
 	int claimed = store_deployment_claim(st, d->name, at, &err);
 	if (claimed > 0)
-		record_skipped(st, d, at, reason);
+		record_skipped(cfg, st, d, at, reason);
 	else if (claimed < 0)
 		log_event(LOG_ERROR, 0, NULL, "scheduler", "deployment %s: %s", d->name, err.buf);
 	strbuf_release(&err);
@@ -135,7 +145,7 @@ static void start_run(struct scheduler *s, struct store *st, const struct deploy
 		log_event(LOG_INFO, 0, NULL, "scheduler", "deployment %s: run started (pid %ld)",
 			  d->name, (long)pid);
 	} else {
-		record_skipped(st, d, at, err.buf);
+		record_skipped(s->srv->cfg, st, d, at, err.buf);
 	}
 	free(log);
 	free(argv);
@@ -163,7 +173,7 @@ static long long tend(struct scheduler *s, struct store *st, const struct deploy
 				 step.reason);
 		else
 			snprintf(reason, sizeof(reason), "%s", step.reason);
-		skip(st, d, step.skipped_last, reason);
+		skip(s->srv->cfg, st, d, step.skipped_last, reason);
 	}
 	pthread_mutex_lock(&srv->run_lock);
 	int busy = server_job_busy(srv, &why);
@@ -174,7 +184,7 @@ static long long tend(struct scheduler *s, struct store *st, const struct deploy
 			snprintf(reason, sizeof(reason),
 				 "queued behind another run for %lld min, past flow.max_lateness",
 				 late / 60000);
-			skip(st, d, q->at, reason);
+			skip(s->srv->cfg, st, d, q->at, reason);
 		} else {
 			start_run(s, st, d, q->at);
 			busy = 1;
@@ -197,7 +207,7 @@ static long long tend(struct scheduler *s, struct store *st, const struct deploy
 			} else {
 				snprintf(reason, sizeof(reason), "%s (overlap: %s)", why.buf,
 					 q ? "queue, and one is already waiting" : d->overlap);
-				skip(st, d, step.run_at, reason);
+				skip(s->srv->cfg, st, d, step.run_at, reason);
 			}
 		}
 	}
@@ -217,6 +227,38 @@ static void prune_history(struct scheduler *s, struct store *st)
 	struct strbuf err = STRBUF_INIT;
 	retention_housekeeping(st, s->srv->cfg, 0, &err);
 	strbuf_release(&err);
+}
+
+/* Notify when health turns degraded or down, or comes back (a server starting unwell says so too). */
+static void watch_health(struct scheduler *s, struct store *st)
+{
+	const struct config *cfg = s->srv->cfg;
+	long long now = time_now_ms();
+	if (!notify_enabled(cfg) || now < s->health_due)
+		return;
+	s->health_due = now + HEALTH_EVERY_MS;
+	struct health_report r;
+	health_run(st, cfg, &r);
+	int previous = s->health;
+	if ((int)r.overall == previous || (previous < 0 && r.overall == HEALTH_OK)) {
+		s->health = (int)r.overall;
+		return;
+	}
+	s->health = (int)r.overall;
+	char text[1024];
+	size_t len = (size_t)snprintf(text, sizeof(text), "ragops: health %s%s%s",
+				      health_status_name(r.overall), previous < 0 ? "" : " (was ",
+				      previous < 0 ? ""
+						   : health_status_name((enum health_status)previous));
+	if (previous >= 0 && len < sizeof(text))
+		len += (size_t)snprintf(text + len, sizeof(text) - len, ")");
+	for (int i = 0; i < r.n && len < sizeof(text); i++)
+		if (r.checks[i].status >= HEALTH_DEGRADED)
+			len += (size_t)snprintf(text + len, sizeof(text) - len, "; %s: %s",
+						r.checks[i].name, r.checks[i].message);
+	char event[32];
+	snprintf(event, sizeof(event), "health_%s", health_status_name(r.overall));
+	notify_event(cfg, event, text, json_pack("{s:o}", "health", health_to_json(&r)));
 }
 
 /* One pass over the deployments; the time of the next pass. */
@@ -246,6 +288,7 @@ static long long pass(struct scheduler *s)
 		}
 	}
 	prune_history(s, st);
+	watch_health(s, st);
 	store_pool_put(s->srv->pool, st);
 	deployments_free(ds, n);
 	strbuf_release(&err);
@@ -277,6 +320,7 @@ int scheduler_start(struct server *srv)
 	s->srv = srv;
 	s->skew_ms = skew ? strtoll(skew, NULL, 10) : 0;
 	s->runs_deployments = !strcmp(srv->cfg->flow.scheduler, "true");
+	s->health = -1;
 	pthread_mutex_init(&s->lock, NULL);
 	pthread_cond_init(&s->wake, NULL); /* CLOCK_REALTIME: scheduled times are wall times */
 	if (pthread_create(&s->thread, NULL, scheduler_main, s)) {
