@@ -36,7 +36,7 @@ EXAMPLE_SRC := $(sort $(wildcard examples/*.c))
 EXAMPLE_BIN := $(EXAMPLE_SRC:examples/%.c=$(BUILD)/examples/%)
 EXAMPLE_CFLAGS := -std=c11 $(WARN) -Wpedantic $(OPT) -Iinclude
 
-.PHONY: all deps demo test unit integration bench clean check-style style fuzz fuzz-smoke hardening
+.PHONY: all deps demo test unit integration bench clean check-style style fuzz fuzz-smoke hardening install
 all: $(BUILD)/ragops $(BUILD)/libragops.a $(BUILD)/ragops.pc $(EXAMPLE_BIN)
 
 deps:
@@ -90,6 +90,39 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libragops.a
 	@echo "  TEST    $@"
 	@$(CC) $(CFLAGS) $(shell pkg-config --cflags cmocka) $(LDFLAGS) -o $@ $< $(BUILD)/libragops.a \
 		$(LDLIBS) $(shell pkg-config --libs cmocka)
+
+# ragops(1), written by the program from its own help text.
+$(BUILD)/ragops.1: $(BUILD)/ragops
+	@echo "  MAN     $@"
+	@$(BUILD)/ragops help --man >$@
+
+# make install [PREFIX=/usr/local] [DESTDIR=]: the program, its manual page,
+# bash completion, systemd units (serve; a nightly run for hosts without
+# serve), the example configuration, and the C API (header, library, .pc).
+PREFIX    ?= /usr/local
+BINDIR    := $(PREFIX)/bin
+MANDIR    := $(PREFIX)/share/man/man1
+DOCDIR    := $(PREFIX)/share/doc/ragops
+COMPDIR   := $(PREFIX)/share/bash-completion/completions
+UNITDIR   := $(PREFIX)/lib/systemd/system
+install: all $(BUILD)/ragops.1
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR) $(DESTDIR)$(DOCDIR) $(DESTDIR)$(COMPDIR) \
+		$(DESTDIR)$(UNITDIR) $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/lib/pkgconfig
+	install -m 755 $(BUILD)/ragops $(DESTDIR)$(BINDIR)/ragops
+	install -m 644 $(BUILD)/ragops.1 $(DESTDIR)$(MANDIR)/ragops.1
+	install -m 644 ragops.example.yaml README.md LICENSE $(DESTDIR)$(DOCDIR)/
+	install -m 644 contrib/bash-completion/ragops $(DESTDIR)$(COMPDIR)/ragops
+	for u in ragops.service ragops-run.service ragops-run.timer; do \
+		sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@DOCDIR@|$(DOCDIR)|g' contrib/systemd/$$u \
+			>$(DESTDIR)$(UNITDIR)/$$u && chmod 644 $(DESTDIR)$(UNITDIR)/$$u || exit 1; \
+	done
+	install -m 644 include/ragops.h $(DESTDIR)$(PREFIX)/include/ragops.h
+	install -m 644 $(BUILD)/libragops.a $(DESTDIR)$(PREFIX)/lib/libragops.a
+	printf '%s\n' 'prefix=$(PREFIX)' 'includedir=$${prefix}/include' 'libdir=$${prefix}/lib' '' \
+		'Name: ragops' 'Description: ragops C API (include/ragops.h), static library' \
+		'Version: $(shell sed -n 's/^#define RAGOPS_VERSION "\(.*\)"/\1/p' src/core/version.h)' \
+		'Cflags: -I$${includedir}' 'Libs: $${libdir}/libragops.a $(strip $(LDFLAGS) $(LDLIBS))' \
+		>$(DESTDIR)$(PREFIX)/lib/pkgconfig/ragops.pc
 
 demo:
 	@scripts/deps.sh demo

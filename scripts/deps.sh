@@ -14,7 +14,8 @@ build_pkgs=(
 	libtesseract-dev libleptonica-dev tesseract-ocr-fra tesseract-ocr-eng
 	libopenblas-dev liblapacke-dev libicu-dev
 )
-test_pkgs=(libcmocka-dev clang-format sqlite3 python3 util-linux curl nodejs npm chromium debian-reference-fr)
+test_pkgs=(libcmocka-dev clang-format sqlite3 python3 util-linux curl nodejs npm chromium debian-reference-fr
+	man-db systemd)
 bench_pkgs=(poppler-utils mupdf-tools hyperfine time python3 sqlite3 tesseract-ocr ocrmypdf img2pdf
 	python3-sklearn wrk)
 

@@ -37,14 +37,15 @@ void cmd_print_overview(void)
 	       "Turn a folder of documents into a searchable, versioned index.\n\n"
 	       "Commands:\n");
 	for (const struct cmd_entry *const *c = cmd_table; *c; c++)
-		printf("   %-9s %s\n", (*c)->name, (*c)->summary);
+		printf("   %-10s %s\n", (*c)->name, (*c)->summary);
 	printf("\nGlobal options (before or after the command):\n"
 	       "   --data DIR        data folder (store, logs, metrics); default ./ragops-data\n"
 	       "   --config FILE     configuration file; default ./ragops.yaml when present\n"
 	       "   -c KEY=VALUE      override one configuration key, e.g. -c chunk.target_chars=800\n"
 	       "   -v, --verbose     log every event on stderr too\n"
 	       "\nExit codes: 0 success, 1 completed with failures, 2 usage error,\n"
-	       "3 configuration error, 4 fatal error, 5 not found, 6 refused by the release gate.\n"
+	       "3 configuration error, 4 fatal error, 5 not found, 6 refused by the release gate,\n"
+	       "7 run cancelled (SIGINT or SIGTERM).\n"
 	       "'ragops <command> --help' describes a command.\n");
 }
 

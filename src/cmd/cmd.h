@@ -62,6 +62,8 @@ const struct cmd_entry *cmd_find(const char *name);
 
 /* Print `ragops help` (all commands) to stdout. */
 void cmd_print_overview(void);
+/* Print ragops(1) in roff, from the same text as the help. */
+void cmd_print_man(void);
 
 /* Print indented JSON and a newline to stdout, and drop the reference. */
 struct json_t;
