@@ -18,7 +18,7 @@
 #include "pipeline/run.h"
 
 static const char usage[] =
-	"usage: ragops run [--inbox DIR]... [--watch] [--json]\n\n"
+	"usage: ragops run [--inbox DIR]... [--watch] [--no-cache | --refresh STAGE] [--json]\n\n"
 	"Collect, extract, clean, chunk and index the documents of the inbox folders.\n"
 	"Unchanged documents (same content hash and settings) are cached, changed ones\n"
 	"replaced, deleted ones removed.  When anything changed, the documents as they\n"
@@ -29,6 +29,13 @@ static const char usage[] =
 	"   --inbox DIR     a folder to ingest (repeatable); default: 'inbox' from the\n"
 	"                   configuration, else the folders of the last run\n"
 	"   --trigger NAME  what started the run, recorded with it (default: cli)\n"
+	"   --no-cache      every document again, as if new, and every OCR page read\n"
+	"                   again (results are still cached for the next run)\n"
+	"   --refresh STAGE every document again from extraction (the stages of a\n"
+	"                   document run together): extract, clean, chunk or index;\n"
+	"                   ocr also reads every OCR page again.  Changing a setting\n"
+	"                   needs neither: it redoes the stages it affects by itself,\n"
+	"                   and OCR only when an OCR setting changed\n"
 	"   --watch         stay in the foreground: run now, then again whenever files\n"
 	"                   are written, moved in or deleted under the inbox folders\n"
 	"                   (new sub-folders too; hidden and temporary names ignored),\n"
@@ -152,11 +159,13 @@ static int run_run(int argc, char **argv, struct app *app)
 	static const struct option opts[] = {
 		{ "inbox", required_argument, NULL, 'i' }, { "trigger", required_argument, NULL, 't' },
 		{ "json", no_argument, NULL, 'j' },        { "watch", no_argument, NULL, 'w' },
+		{ "no-cache", no_argument, NULL, 'N' },    { "refresh", required_argument, NULL, 'R' },
 		{ "help", no_argument, NULL, 'h' },        { NULL, 0, NULL, 0 },
 	};
 	char **inbox = NULL, **last = NULL;
 	size_t ninbox = 0;
-	int json = 0, watch = 0, c, ret = EXIT_FATAL;
+	int json = 0, watch = 0, no_cache = 0, c, ret = EXIT_FATAL;
+	const char *refresh = NULL;
 	const char *trigger = "cli";
 
 	cmd_reset_getopt();
@@ -174,6 +183,20 @@ static int run_run(int argc, char **argv, struct app *app)
 			break;
 		case 'w':
 			watch = 1;
+			break;
+		case 'N':
+			no_cache = 1;
+			break;
+		case 'R':
+			if (!pipeline_is_stage(optarg)) {
+				fprintf(stderr,
+					"ragops run: --refresh takes a stage: extract, ocr, clean, chunk or "
+					"index, not '%s'\n",
+					optarg);
+				free(inbox);
+				return EXIT_USAGE;
+			}
+			refresh = optarg;
 			break;
 		case 'h':
 			fputs(usage, stdout);
@@ -208,7 +231,11 @@ static int run_run(int argc, char **argv, struct app *app)
 		ret = EXIT_USAGE;
 		goto cleanup;
 	}
-	struct run_options ro = { .trigger = trigger, .inbox = inbox, .ninbox = ninbox };
+	struct run_options ro = { .trigger = trigger,
+				  .inbox = inbox,
+				  .ninbox = ninbox,
+				  .no_cache = no_cache,
+				  .refresh = refresh };
 	if (cmd_catch_stop_signals()) {
 		error("ragops run: cannot catch signals: %s", strerror(errno));
 		goto cleanup;

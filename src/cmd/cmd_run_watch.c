@@ -28,6 +28,8 @@ int cmd_run_watch(struct app *app, const struct run_options *ro, int json)
 	int ret = EXIT_OK;
 	for (;;) {
 		int rc = cmd_run_pipeline(app, &watched, json, "ragops run --watch");
+		watched.no_cache = 0; /* --no-cache and --refresh are for the first run only */
+		watched.refresh = NULL;
 		if (rc == EXIT_FATAL)
 			ret = EXIT_FATAL; /* said why; the next batch tries again */
 		if (pipeline_stop_requested())

@@ -49,6 +49,7 @@ struct flow {
 	struct progress *progress;
 	double publish_seconds; /* the candidate release: embed, lexicon, gate, retention */
 	size_t not_done;        /* new or changed documents a stop request left for the next run */
+	int refresh_ocr; /* --no-cache, --refresh ocr: pages read again, not taken from the cache */
 };
 
 /* Record a stage run once for the whole corpus (embed, lexicon, validate...) as a task on "(corpus)". */

@@ -30,6 +30,7 @@ struct ocr_stage {
 	struct page_loader_pool *pool; /* for readers in this process */
 	struct page_reader **readers;  /* one per thread, kept from batch to batch */
 	char *settings;                /* what besides the image decides the result */
+	int skip_cache;                /* read every page again (results still cached) */
 };
 
 enum job_state { JOB_DONE, JOB_CACHED, JOB_FAILED };
@@ -173,9 +174,10 @@ static void run_job(struct doc_work *w, struct page_reader *reader, struct page_
 
 	char *cached = NULL;
 	pthread_mutex_lock(&s->lock);
-	int hit = store_ocr_cache_get(s->st, job->key, &cached, &job->error);
+	enum lookup hit = s->skip_cache ? LOOKUP_MISSING
+					: store_ocr_cache_get(s->st, job->key, &cached, &job->error);
 	pthread_mutex_unlock(&s->lock);
-	if (hit == 0 && ocr_result_from_json(cached, &job->result, &job->flagged) == 0) {
+	if (hit == LOOKUP_FOUND && ocr_result_from_json(cached, &job->result, &job->flagged) == 0) {
 		job->state = JOB_CACHED;
 		page_reader_drop(reader);
 	} else {
@@ -441,4 +443,9 @@ void ocr_documents(struct ocr_stage *s, struct ocr_input *docs, size_t ndocs, st
 	}
 	free(w.jobs);
 	total->wall_seconds += time_mono() - t0;
+}
+
+void ocr_stage_skip_cache(struct ocr_stage *s)
+{
+	s->skip_cache = 1;
 }

@@ -42,6 +42,8 @@ typedef void (*ocr_page_done_fn)(void *ctx);
 
 struct ocr_stage *ocr_stage_new(const struct config *cfg, struct store *st, ocr_page_done_fn on_page,
 				void *ctx);
+/* Read every page again rather than take its cached result (--no-cache, --refresh ocr). */
+void ocr_stage_skip_cache(struct ocr_stage *s);
 void ocr_stage_free(struct ocr_stage *stage);
 
 /* Pages of `doc` the stage would OCR under the current settings. */

@@ -215,8 +215,11 @@ void process_ocr(struct flow *fl, struct doc_job **jobs, size_t n)
 	long long started = time_now_ms();
 	double t0 = time_mono();
 	if (m) {
-		if (!fl->ocr)
+		if (!fl->ocr) {
 			fl->ocr = ocr_stage_new(fl->cfg, fl->st, progress_ocr_pages, fl->progress);
+			if (fl->ocr && fl->refresh_ocr)
+				ocr_stage_skip_cache(fl->ocr);
+		}
 		progress_ocr_expect(fl->progress, pages);
 		ocr_documents(fl->ocr, inputs, m, &fl->ocr_stats);
 	}

@@ -133,6 +133,14 @@ static void crash_point(void)
 		raise(SIGKILL);
 }
 
+int pipeline_is_stage(const char *name)
+{
+	for (int i = 0; i < NSTAGES; i++)
+		if (!strcmp(name, stage_names[i]))
+			return 1;
+	return 0;
+}
+
 static volatile sig_atomic_t stop_requested;
 
 void pipeline_request_stop(void)
@@ -319,6 +327,16 @@ int pipeline_run(struct store *st, const struct config *cfg, const struct run_op
 	for (size_t i = 0; i < opts->ninbox; i++)
 		json_array_append_new(inbox, json_str(opts->inbox[i]));
 	json_object_set_new(params, "inbox", inbox);
+	if (opts->no_cache)
+		json_object_set_new(params, "no_cache", json_true());
+	if (opts->refresh)
+		json_object_set_new(params, "refresh", json_string(opts->refresh));
+	/*
+	 * A stage done again means the document again (its stages run as one,
+	 * from extraction on); only OCR keeps results of its own, by page.
+	 */
+	int reprocess = opts->no_cache || opts->refresh;
+	fl.refresh_ocr = opts->no_cache || (opts->refresh && !strcmp(opts->refresh, "ocr"));
 	char *params_text = json_dumps(params, JSON_COMPACT | JSON_SORT_KEYS);
 	json_decref(params);
 	struct run_origin origin = { opts->trigger, opts->deployment, opts->scheduled_for };
@@ -369,7 +387,7 @@ int pipeline_run(struct store *st, const struct config *cfg, const struct run_op
 		}
 		stage_keys keys;
 		flow_cache_keys(&fl, f->sha256, keys);
-		if (d && is_current(d, keys, f->sha256)) {
+		if (d && !reprocess && is_current(d, keys, f->sha256)) {
 			fl.stats.docs_unchanged++;
 			flow_record_cached(&fl, f);
 			progress_document_done(fl.progress, 0);

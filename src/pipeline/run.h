@@ -21,7 +21,12 @@ struct run_options {
 	size_t ninbox;
 	const char *deployment;  /* the deployment that started it, or NULL */
 	long long scheduled_for; /* its scheduled time (epoch ms), 0 when none */
+	int no_cache;            /* every document again, every OCR page read again */
+	const char *refresh;     /* a stage done again for every document ("ocr": pages read again) */
 };
+
+/* Whether `name` is a stage --refresh takes (extract, ocr, clean, chunk, index). */
+int pipeline_is_stage(const char *name);
 
 struct run_outcome {
 	long long run_id;
