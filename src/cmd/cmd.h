@@ -93,6 +93,8 @@ int cmd_run_pipeline(struct app *app, const struct run_options *ro, int json, co
  */
 int cmd_catch_stop_signals(void);
 int cmd_stop_fd(void);
+/* Reconcile the deployments ragops.yaml declares (ops/deployment_declared.h); an exit code. */
+int cmd_reconcile_deployments(struct app *app, const char *who);
 /* `ragops run --watch`: runs on every batch of changes until SIGINT or SIGTERM. */
 int cmd_run_watch(struct app *app, const struct run_options *ro, int json);
 /* The exit code of `ragops ask` and `ragops eval` for a question's outcome. */

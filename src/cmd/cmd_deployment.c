@@ -12,7 +12,9 @@
 #include "core/error.h"
 #include "core/timeutil.h"
 #include "core/xalloc.h"
+#include "core/log.h"
 #include "ops/deployment.h"
+#include "ops/deployment_declared.h"
 #include "ops/run_report.h"
 #include "pipeline/run.h"
 
@@ -299,6 +301,22 @@ static int change(struct app *app, const char *cmd, const char *name)
 	return ret;
 }
 
+int cmd_reconcile_deployments(struct app *app, const char *who)
+{
+	struct strbuf report = STRBUF_INIT, err = STRBUF_INIT;
+	int ret = EXIT_OK;
+	if (deployments_reconcile(app->store, &app->cfg, &report, &err)) {
+		fprintf(stderr, "%s: %s\n", who, err.buf);
+		ret = EXIT_CONFIG;
+	} else if (report.len) {
+		fprintf(stderr, "%s: deployments in %s: %s\n", who, app->cfg.file, report.buf);
+		log_event(LOG_INFO, 0, NULL, "deployments", "from %s: %s", app->cfg.file, report.buf);
+	}
+	strbuf_release(&report);
+	strbuf_release(&err);
+	return ret;
+}
+
 static int run_deployment(int argc, char **argv, struct app *app)
 {
 	static const struct option opts[] = {
@@ -351,6 +369,11 @@ static int run_deployment(int argc, char **argv, struct app *app)
 		default:
 			goto usage;
 		}
+	}
+	/* What ragops.yaml declares is in the store before anything is read from it. */
+	if (!scheduled_for && (ret = cmd_reconcile_deployments(app, "ragops deployment")) != EXIT_OK) {
+		free(o.params);
+		return ret;
 	}
 	const char *sub = optind < argc ? argv[optind] : NULL;
 	const char *name = optind + 1 < argc ? argv[optind + 1] : NULL;

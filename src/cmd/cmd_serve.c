@@ -79,6 +79,9 @@ static int run_serve(int argc, char **argv, struct app *app)
 		fputs(usage, help ? stdout : stderr);
 		return help ? EXIT_OK : EXIT_USAGE;
 	}
+	int declared = cmd_reconcile_deployments(app, "ragops serve");
+	if (declared != EXIT_OK)
+		return declared;
 	/* The store was opened (and migrated) by main; the server opens its own pool. */
 	store_close(&app->store);
 	char *log = xasprintf("%s/logs/serve.log", app->cfg.data_dir);

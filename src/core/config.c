@@ -418,6 +418,23 @@ static int walk_list(struct yaml_walk *w, const struct field *f)
 	}
 }
 
+/* Pass over a value read elsewhere (deployments: ops/deployment_declared.c), nested or not. */
+static int skip_value(struct yaml_walk *w)
+{
+	int depth = 0;
+	do {
+		yaml_event_t ev;
+		if (next_event(w, &ev))
+			return -1;
+		if (ev.type == YAML_MAPPING_START_EVENT || ev.type == YAML_SEQUENCE_START_EVENT)
+			depth++;
+		else if (ev.type == YAML_MAPPING_END_EVENT || ev.type == YAML_SEQUENCE_END_EVENT)
+			depth--;
+		yaml_event_delete(&ev);
+	} while (depth > 0);
+	return 0;
+}
+
 static int walk_value(struct yaml_walk *w, const char *key, const yaml_mark_t *key_mark)
 {
 	char where[512];
@@ -425,6 +442,8 @@ static int walk_value(struct yaml_walk *w, const char *key, const yaml_mark_t *k
 	int ret = -1;
 	const struct field *f = find_field(key);
 
+	if (!strcmp(key, CONFIG_DEPLOYMENTS_KEY))
+		return skip_value(w);
 	where_at(w, key_mark, where, sizeof(where));
 	if (!f && !is_section(key)) {
 		strbuf_addf(w->err, "%s: unknown key '%s'", where, key);
@@ -559,51 +578,6 @@ int config_set(struct config *cfg, const char *key, const char *value, const cha
 		return -1;
 	}
 	return set_value(cfg, f, value, origin, err);
-}
-
-int config_validate(const struct config *cfg, struct strbuf *err)
-{
-	const char *src = cfg->file ? cfg->file : "configuration";
-	const char *durations[][2] = { { "health.max_run_age", cfg->health.max_run_age },
-				       { "health.window", cfg->health.window },
-				       { "retrain.window", cfg->retrain.window },
-				       { "flow.max_lateness", cfg->flow.max_lateness },
-				       { "watch.debounce", cfg->watch.debounce },
-				       { "flow.heartbeat_timeout", cfg->flow.heartbeat_timeout } };
-	for (size_t i = 0; i < sizeof(durations) / sizeof(durations[0]); i++) {
-		if (parse_duration_ms(durations[i][1]) < 0) {
-			strbuf_addf(err, "%s: '%s' must be a duration such as 30m, 24h or 7d, not '%s'",
-				    src, durations[i][0], durations[i][1]);
-			return -1;
-		}
-	}
-	if (parse_duration_ms(cfg->flow.heartbeat_timeout) < 1000) {
-		strbuf_addf(err, "%s: 'flow.heartbeat_timeout' must be at least 1s, not '%s'", src,
-			    cfg->flow.heartbeat_timeout);
-		return -1;
-	}
-	const char *windows[][2] = { { "retention.runs", cfg->retention.runs },
-				     { "retention.queries", cfg->retention.queries } };
-	for (size_t i = 0; i < sizeof(windows) / sizeof(windows[0]); i++) {
-		if (parse_window_ms(windows[i][1]) < 0) {
-			strbuf_addf(err, "%s: '%s' must be a duration such as 90d, or off, not '%s'",
-				    src, windows[i][0], windows[i][1]);
-			return -1;
-		}
-	}
-	if (cfg->chunk.overlap_chars * 2 > cfg->chunk.target_chars) {
-		strbuf_addf(err,
-			    "%s: 'chunk.overlap_chars' (%u) must be at most half of "
-			    "'chunk.target_chars' (%u)",
-			    src, cfg->chunk.overlap_chars, cfg->chunk.target_chars);
-		return -1;
-	}
-	if (cfg->chunk.min_chars > cfg->chunk.target_chars) {
-		strbuf_addf(err, "%s: 'chunk.min_chars' (%u) must not exceed 'chunk.target_chars' (%u)",
-			    src, cfg->chunk.min_chars, cfg->chunk.target_chars);
-		return -1;
-	}
-	return 0;
 }
 
 static void format_value(const struct config *cfg, const struct field *f, struct strbuf *out)

@@ -162,6 +162,9 @@ struct config {
 	unsigned log_keep;               /* rotated files kept (FILE.1 .. FILE.N) */
 };
 
+/* The top-level key declaring deployments, read by ops/deployment_declared.c, not the table. */
+#define CONFIG_DEPLOYMENTS_KEY "deployments"
+
 /* The golden set the gate reads when none is configured: skipped when absent. */
 #define VALIDATE_DEFAULT_GOLDEN "samples/golden.jsonl"
 

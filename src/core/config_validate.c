@@ -1,0 +1,51 @@
+/*
+ * Checks across keys and of values the table cannot type (durations,
+ * windows); see config_validate in config.h.
+ */
+#include "core/config.h"
+#include "core/strutil.h"
+
+int config_validate(const struct config *cfg, struct strbuf *err)
+{
+	const char *src = cfg->file ? cfg->file : "configuration";
+	const char *durations[][2] = { { "health.max_run_age", cfg->health.max_run_age },
+				       { "health.window", cfg->health.window },
+				       { "retrain.window", cfg->retrain.window },
+				       { "flow.max_lateness", cfg->flow.max_lateness },
+				       { "watch.debounce", cfg->watch.debounce },
+				       { "flow.heartbeat_timeout", cfg->flow.heartbeat_timeout } };
+	for (size_t i = 0; i < sizeof(durations) / sizeof(durations[0]); i++) {
+		if (parse_duration_ms(durations[i][1]) < 0) {
+			strbuf_addf(err, "%s: '%s' must be a duration such as 30m, 24h or 7d, not '%s'",
+				    src, durations[i][0], durations[i][1]);
+			return -1;
+		}
+	}
+	if (parse_duration_ms(cfg->flow.heartbeat_timeout) < 1000) {
+		strbuf_addf(err, "%s: 'flow.heartbeat_timeout' must be at least 1s, not '%s'", src,
+			    cfg->flow.heartbeat_timeout);
+		return -1;
+	}
+	const char *windows[][2] = { { "retention.runs", cfg->retention.runs },
+				     { "retention.queries", cfg->retention.queries } };
+	for (size_t i = 0; i < sizeof(windows) / sizeof(windows[0]); i++) {
+		if (parse_window_ms(windows[i][1]) < 0) {
+			strbuf_addf(err, "%s: '%s' must be a duration such as 90d, or off, not '%s'",
+				    src, windows[i][0], windows[i][1]);
+			return -1;
+		}
+	}
+	if (cfg->chunk.overlap_chars * 2 > cfg->chunk.target_chars) {
+		strbuf_addf(err,
+			    "%s: 'chunk.overlap_chars' (%u) must be at most half of "
+			    "'chunk.target_chars' (%u)",
+			    src, cfg->chunk.overlap_chars, cfg->chunk.target_chars);
+		return -1;
+	}
+	if (cfg->chunk.min_chars > cfg->chunk.target_chars) {
+		strbuf_addf(err, "%s: 'chunk.min_chars' (%u) must not exceed 'chunk.target_chars' (%u)",
+			    src, cfg->chunk.min_chars, cfg->chunk.target_chars);
+		return -1;
+	}
+	return 0;
+}
