@@ -143,6 +143,11 @@ struct config {
 		char *heartbeat_timeout; /* "5m": a running run silent this long is crashed */
 	} flow;
 	struct {
+		unsigned attempts; /* in all, for a failure that may pass (store busy, disk full) */
+		char *base_delay;  /* "1s": before the first retry; doubled each time */
+		char *max_delay;   /* "30s": the longest wait */
+	} retry;
+	struct {
 		char *slack;      /* Slack/Mattermost incoming webhook: {"text": ...}; "" none */
 		char *webhook;    /* receives the event as JSON; "" none */
 		char *command;    /* run by /bin/sh with RAGOPS_EVENT... set; "" none */

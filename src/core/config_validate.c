@@ -13,7 +13,9 @@ int config_validate(const struct config *cfg, struct strbuf *err)
 				       { "retrain.window", cfg->retrain.window },
 				       { "flow.max_lateness", cfg->flow.max_lateness },
 				       { "watch.debounce", cfg->watch.debounce },
-				       { "flow.heartbeat_timeout", cfg->flow.heartbeat_timeout } };
+				       { "flow.heartbeat_timeout", cfg->flow.heartbeat_timeout },
+				       { "retry.base_delay", cfg->retry.base_delay },
+				       { "retry.max_delay", cfg->retry.max_delay } };
 	for (size_t i = 0; i < sizeof(durations) / sizeof(durations[0]); i++) {
 		if (parse_duration_ms(durations[i][1]) < 0) {
 			strbuf_addf(err, "%s: '%s' must be a duration such as 30m, 24h or 7d, not '%s'",

@@ -122,7 +122,10 @@ int retention_apply(struct store *st, const struct config *cfg, int dry_run, int
 		}
 		strbuf_release(&why);
 		out->rewritten = convert;
-		if (!convert && store_compact(st, 0, err))
+		/* Nothing removed, nothing to give back: no checkpoint for nothing (a server's pass). */
+		const struct history_pruned *p = &out->pruned;
+		int removed = p->runs || p->tasks || p->queries;
+		if (!convert && (removed || rewrite) && store_compact(st, 0, err))
 			return -1;
 	}
 	out->bytes_after = store_disk_bytes(st);

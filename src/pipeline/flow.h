@@ -49,7 +49,8 @@ struct flow {
 	struct progress *progress;
 	double publish_seconds; /* the candidate release: embed, lexicon, gate, retention */
 	size_t not_done;        /* new or changed documents a stop request left for the next run */
-	int refresh_ocr; /* --no-cache, --refresh ocr: pages read again, not taken from the cache */
+	int refresh_ocr;   /* --no-cache, --refresh ocr: pages read again, not taken from the cache */
+	int retries_spent; /* a document used up its attempts: the others get one (retry.h) */
 };
 
 /* Record a stage run once for the whole corpus (embed, lexicon, validate...) as a task on "(corpus)". */

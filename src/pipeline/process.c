@@ -18,6 +18,7 @@
 #include "pipeline/extract.h"
 #include "pipeline/extract_source.h"
 #include "pipeline/flow.h"
+#include "pipeline/retry.h"
 #include "text/tokenize.h"
 
 struct doc_job {
@@ -282,6 +283,49 @@ size_t process_pages(const struct doc_job *job)
 	return job->doc.npages;
 }
 
+/*
+ * Save the document's new version, trying again while the failure may
+ * pass (retry.h); each failed attempt leaves a "retrying" task row.  Once
+ * a document has used up its attempts, the others of the run get one
+ * each: a disk that stays full is not waited for document after document.
+ */
+static int save_with_retries(struct flow *fl, struct doc_job *job, struct doc_record *next,
+			     const struct extracted *doc, const struct chunk_record *recs,
+			     size_t nchunks, struct strbuf *err)
+{
+	struct retry_policy policy;
+	retry_policy_from_config(fl->cfg, &policy);
+	struct task_record *index_task = &job->tasks[job->ntasks - 1];
+	for (unsigned attempt = 1;; attempt++) {
+		long long started = time_now_ms();
+		double t0 = time_mono();
+		index_task->attempts = (int)attempt;
+		int rc = store_doc_save(fl->st, next, doc->pages, doc->npages, recs, nchunks, 1,
+					job->tasks, job->ntasks, err);
+		if (!rc || !store_error_is_transient(fl->st))
+			return rc;
+		if (attempt >= policy.attempts || fl->retries_spent) {
+			fl->retries_spent = 1;
+			return rc;
+		}
+		long long wait = retry_delay_ms(&policy, attempt + 1, (double)rand() / RAND_MAX);
+		struct task_record t = flow_task(fl, job->f->relpath, STAGE_INDEX, TASK_RETRYING,
+						 started, (time_mono() - t0) * 1000, err->buf,
+						 job->keys);
+		t.attempts = (int)attempt;
+		t.doc_id = next->id > 0 ? next->id : 0;
+		struct strbuf ignored = STRBUF_INIT;
+		store_tasks_add(fl->st, &t, 1, &ignored);
+		strbuf_release(&ignored);
+		log_event(LOG_WARNING, fl->run_id, job->f->relpath, "index",
+			  "attempt %u failed (%s): trying again in %.1f s", attempt, err->buf,
+			  wait / 1000.0);
+		if (retry_wait(wait))
+			return rc; /* a stop was asked for: the next run tries again */
+		strbuf_reset(err);
+	}
+}
+
 void process_finish(struct flow *fl, struct doc_job *job)
 {
 	struct extracted *doc = &job->doc;
@@ -387,8 +431,7 @@ void process_finish(struct flow *fl, struct doc_job *job)
 	/* duration -1: measured by the store up to the moment it writes the task */
 	job->tasks[job->ntasks++] = flow_task(fl, f->relpath, STAGE_INDEX, TASK_COMPLETED, time_now_ms(),
 					      -1, NULL, job->keys);
-	int rc = store_doc_save(fl->st, &next, doc->pages, doc->npages, recs, nchunks, 1, job->tasks,
-				job->ntasks, &err);
+	int rc = save_with_retries(fl, job, &next, doc, recs, nchunks, &err);
 	free(recs);
 	fl->stage_seconds[STAGE_INDEX] += time_mono() - clock.t0;
 	if (rc) {

@@ -24,6 +24,7 @@
 #include "pipeline/extract.h"
 #include "pipeline/heartbeat.h"
 #include "pipeline/prepare_ahead.h"
+#include "pipeline/retry.h"
 #include "ops/retention.h"
 
 
@@ -287,6 +288,31 @@ static int cancel_run(struct flow *fl, struct run_outcome *out, double t_start, 
 	return store_run_finish(fl->st, fl->run_id, "cancelled", &fl->stats, why, err);
 }
 
+/*
+ * The release stage, tried again while its failure may pass (retry.h): it
+ * picks up the candidate an attempt left undecided, as the next run would.
+ */
+static int publish_with_retries(struct flow *fl, struct publish_outcome *pub, struct strbuf *err)
+{
+	struct retry_policy policy;
+	retry_policy_from_config(fl->cfg, &policy);
+	for (unsigned attempt = 1;; attempt++) {
+		long long started = time_now_ms();
+		double t0 = time_mono();
+		int rc = publish_release(fl, pub, err);
+		if (!rc || attempt >= policy.attempts || !store_error_is_transient(fl->st))
+			return rc;
+		long long wait = retry_delay_ms(&policy, attempt + 1, (double)rand() / RAND_MAX);
+		flow_corpus_task(fl, "publish", TASK_RETRYING, started, time_mono() - t0, err->buf);
+		log_event(LOG_WARNING, fl->run_id, NULL, "publish",
+			  "attempt %u failed (%s): trying again in %.1f s", attempt, err->buf,
+			  wait / 1000.0);
+		if (retry_wait(wait))
+			return rc;
+		strbuf_reset(err);
+	}
+}
+
 /* The history the retention settings let go (ops/retention.h): a failure is only a warning. */
 static void prune_history(struct flow *fl)
 {
@@ -446,7 +472,7 @@ int pipeline_run(struct store *st, const struct config *cfg, const struct run_op
 
 	/* validate and publish: the documents as they are now become a release, or not */
 	struct publish_outcome pub;
-	int published = publish_release(&fl, &pub, err);
+	int published = publish_with_retries(&fl, &pub, err);
 	progress_free(fl.progress); /* it showed the embedding and the lexicon too */
 	fl.progress = NULL;
 	if (published) {

@@ -12,6 +12,7 @@
 struct store {
 	sqlite3 *db;
 	char *path;
+	int failed_rc; /* SQLite's code for the last failure recorded (sql_fail, sql_exec) */
 };
 
 /* The migrations, applied in order; the schema version is PRAGMA user_version. */

@@ -20,6 +20,7 @@ int sql_fail(struct store *st, const char *what, struct strbuf *err)
 	/* Counted even when the allocation that failed was not ours (SQLite's own limits). */
 	if (sqlite3_errcode(st->db) == SQLITE_NOMEM)
 		xalloc_note_unrecovered();
+	st->failed_rc = sqlite3_extended_errcode(st->db);
 	strbuf_addf(err, "store: %s: %s", what, sqlite3_errmsg(st->db));
 	return -1;
 }
@@ -38,6 +39,7 @@ int sql_exec(struct store *st, const char *sql, struct strbuf *err)
 	char *msg = NULL;
 	if (sqlite3_exec(st->db, sql, NULL, NULL, &msg) == SQLITE_OK)
 		return 0;
+	st->failed_rc = sqlite3_extended_errcode(st->db);
 	strbuf_addf(err, "store: %s", msg ? msg : sqlite3_errmsg(st->db));
 	sqlite3_free(msg);
 	return -1;
@@ -76,7 +78,14 @@ char *sql_column_dup(sqlite3_stmt *stmt, int col)
 
 int sql_begin(struct store *st, struct strbuf *err)
 {
+	st->failed_rc = SQLITE_OK; /* what failed before this transaction is not its failure */
 	return sql_exec(st, "BEGIN IMMEDIATE", err);
+}
+
+int store_error_is_transient(const struct store *st)
+{
+	int rc = st->failed_rc & 0xff;
+	return rc == SQLITE_BUSY || rc == SQLITE_LOCKED || rc == SQLITE_FULL;
 }
 
 int sql_commit(struct store *st, struct strbuf *err)
@@ -88,6 +97,18 @@ void sql_rollback(struct store *st)
 {
 	if (!sqlite3_get_autocommit(st->db))
 		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+/* A file with no page yet: a store being created. */
+static int store_is_empty(struct store *st)
+{
+	sqlite3_stmt *stmt = NULL;
+	int empty = 0;
+	if (sqlite3_prepare_v2(st->db, "PRAGMA page_count", -1, &stmt, NULL) == SQLITE_OK &&
+	    sqlite3_step(stmt) == SQLITE_ROW)
+		empty = sqlite3_column_int64(stmt, 0) == 0;
+	sqlite3_finalize(stmt);
+	return empty;
 }
 
 int store_open(struct store **out, const char *data_dir, struct strbuf *err)
@@ -113,10 +134,12 @@ int store_open(struct store **out, const char *data_dir, struct strbuf *err)
 	 * secure_delete: deleted text is zeroed, not left in free pages (costs:
 	 * see sqlite_documents.c).  auto_vacuum takes effect only on a new
 	 * store (before its first table): retention's free pages then go back
-	 * to the file system (store_compact).
+	 * to the file system (store_compact).  Set on an existing store it
+	 * writes (a failing disk would refuse even a read-only command).
 	 */
-	if (sql_exec(st,
-		     "PRAGMA auto_vacuum = INCREMENTAL; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;"
+	if ((store_is_empty(st) && sql_exec(st, "PRAGMA auto_vacuum = INCREMENTAL", err)) ||
+	    sql_exec(st,
+		     "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;"
 		     "PRAGMA foreign_keys = ON; PRAGMA secure_delete = ON;",
 		     err) ||
 	    sqlite_register_tokenizer(st->db, err) || sqlite_migrate(st->db, err)) {

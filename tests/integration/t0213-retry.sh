@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Retries (issue 12): a document whose save fails because another process
+# holds the store's write lock past the busy timeout is tried again after
+# a backoff, and saved; each attempt is a task row ("retrying" with its
+# error, then "completed" after 2 attempts).  A corrupt file is a
+# permanent failure: one attempt, no retry.
+. "$(dirname "$0")/lib.sh"
+inbox="$scratch/inbox"
+mkdir -p "$inbox"
+printf 'Le flash annulaire éclaire la proxiphotographie sans ombre portée.\n' >"$inbox/flash.txt"
+d=$(new_data retry)
+RAGOPS_PAUSE_AT=extract "$RAGOPS" --data "$d" -c retry.base_delay=3s run --inbox "$inbox" --json \
+	>"$scratch/out.json" 2>"$scratch/err.txt" &
+pid=$!
+for _ in $(seq 100); do
+	[[ $(sql "$d" "SELECT count(*) FROM runs WHERE state = 'running'" 2>/dev/null) == 1 ]] && break
+	sleep 0.1
+done
+# Another writer holds the lock for 14 s: past the store's 10 s busy timeout.
+python3 -c '
+import sqlite3, sys, time
+c = sqlite3.connect(sys.argv[1], timeout=30, isolation_level=None)
+c.execute("BEGIN IMMEDIATE"); time.sleep(14); c.execute("ROLLBACK")' "$d/ragops.db"
+wait "$pid"
+equals "the run completes once the lock is let go" "$?:$(jq_py "$(cat "$scratch/out.json")" 'j["state"]')" \
+	"0:completed"
+j=$(rg "$d" runs show 1 --json)
+equals "the save is recorded twice: a retrying attempt with its error, then completed after 2" \
+	"$(jq_py "$j" '[(t["state"], t["attempts"], "locked" in (t["error"] or "")) for t in j["tasks"] if t["document"] == "flash.txt" and t["stage"] == "index"]')" \
+	"[('retrying', 1, True), ('completed', 2, False)]"
+contains "the log says it will try again" "$(cat "$d/logs/pipeline.log")" "attempt 1 failed"
+contains "search finds the document" "$(rg "$d" search proxiphotographie)" "flash.txt"
+
+printf '%%PDF-1.4\ngarbage, not a PDF\n' >"$inbox/casse.pdf"
+j=$(rg "$d" run --inbox "$inbox" --json 2>/dev/null)
+r=$(rg "$d" runs show 2 --json)
+equals "a corrupt file fails once, without a retry" \
+	"$(jq_py "$r" '([(t["stage"], t["state"], t["attempts"]) for t in j["tasks"] if t["document"] == "casse.pdf"], sum(t["state"] == "retrying" for t in j["tasks"]))')" \
+	"([('extract', 'failed', 1)], 0)"
+finish
