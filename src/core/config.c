@@ -611,11 +611,28 @@ static void format_value(const struct config *cfg, const struct field *f, struct
 	}
 }
 
+/* Values that hold a credential (a webhook's URL carries its token): shown as "(set)". */
+static int is_secret(const struct field *f)
+{
+	return !strcmp(f->key, "notify.slack") || !strcmp(f->key, "notify.webhook") ||
+	       !strcmp(f->key, "notify.command");
+}
+
+/* format_value, a secret's value replaced. */
+static void format_shown(const struct config *cfg, const struct field *f, struct strbuf *out)
+{
+	const char *value = *(char *const *)((const char *)cfg + f->offset);
+	if (is_secret(f) && value && *value)
+		strbuf_addstr(out, "(set)");
+	else
+		format_value(cfg, f, out);
+}
+
 void config_dump(const struct config *cfg, struct strbuf *out)
 {
 	for (size_t i = 0; i < NFIELDS; i++) {
 		strbuf_addf(out, "%s = ", fields[i].key);
-		format_value(cfg, &fields[i], out);
+		format_shown(cfg, &fields[i], out);
 		strbuf_addch(out, '\n');
 	}
 }
@@ -731,7 +748,7 @@ char *config_to_json(const struct config *cfg)
 				json_array_append_new(val, json_string(items[j]));
 		} else {
 			strbuf_reset(&v);
-			format_value(cfg, &fields[i], &v);
+			format_shown(cfg, &fields[i], &v);
 			val = json_string(v.buf);
 		}
 		json_object_set_new(obj, fields[i].key, val);

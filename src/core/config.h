@@ -195,7 +195,12 @@ void config_dump(const struct config *cfg, struct strbuf *out);
 /* The whole configuration as bytes for a worker process of the same binary, and back. */
 void config_wire_put(const struct config *cfg, struct strbuf *out);
 int config_wire_get(struct config *cfg, const char *data, size_t len, struct strbuf *err);
-/* A JSON object with every key, for run parameters; caller frees. */
+/*
+ * A JSON object with every key, for run parameters; caller frees.  Here
+ * and in config_dump, a value holding a credential (notify.slack,
+ * notify.webhook, notify.command) reads "(set)": run parameters are served
+ * by a public route.
+ */
 char *config_to_json(const struct config *cfg);
 /* Whether `key` says how work is done (threads, timeouts, an endpoint), not what it makes. */
 int config_key_is_operational(const char *key);

@@ -84,6 +84,9 @@ void notify_event(const struct config *cfg, const char *event, const char *text,
 	posix_spawn_file_actions_init(&files);
 	posix_spawn_file_actions_adddup2(&files, fds[0], 0);
 	posix_spawn_file_actions_addclose(&files, fds[1]);
+	/* Nothing of the caller's: a $(ragops run) or a pipe reading it must not wait for the sender. */
+	posix_spawn_file_actions_addopen(&files, 1, "/dev/null", O_WRONLY, 0);
+	posix_spawn_file_actions_addopen(&files, 2, "/dev/null", O_WRONLY, 0);
 	posix_spawnattr_init(&attr);
 	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
 	posix_spawnattr_setsigmask(&attr, &none);

@@ -24,7 +24,28 @@ static void redacted(const char *url, char *out, size_t len)
 	const char *host = strstr(url, "://");
 	host = host ? host + 3 : url;
 	size_t n = strcspn(host, "/?#");
-	snprintf(out, len, "%.*s%.*s/...", (int)(host - url), url, (int)n, host);
+	const char *at = memchr(host, '@', n); /* user:password@ goes too */
+	if (at) {
+		n -= (size_t)(at + 1 - host);
+		snprintf(out, len, "%.*s%.*s/...", (int)(host - url), url, (int)n, at + 1);
+	} else {
+		snprintf(out, len, "%.*s%.*s/...", (int)(host - url), url, (int)n, host);
+	}
+}
+
+/* `text` with every occurrence of `url` written as `shown`. */
+static void replace_url(const char *text, const char *url, const char *shown, struct strbuf *out)
+{
+	size_t n = strlen(url);
+	for (const char *p = text, *hit; *p; p = hit + n) {
+		hit = n ? strstr(p, url) : NULL;
+		if (!hit) {
+			strbuf_addstr(out, p);
+			return;
+		}
+		strbuf_add(out, p, (size_t)(hit - p));
+		strbuf_addstr(out, shown);
+	}
 }
 
 static void post(const char *url, const char *body, double timeout, unsigned retries, const char *event)
@@ -35,9 +56,10 @@ static void post(const char *url, const char *body, double timeout, unsigned ret
 	redacted(url, shown, sizeof(shown));
 	if (http_post_json(url, body, &ho, &out, &err)) {
 		/* The error names the URL: said again without its path. */
-		const char *why = strstr(err.buf, "': ");
-		log_event(LOG_WARNING, 0, NULL, "notify", "%s to %s failed: %s", event, shown,
-			  why ? why + 3 : "no answer");
+		struct strbuf why = STRBUF_INIT;
+		replace_url(err.buf, url, shown, &why);
+		log_event(LOG_WARNING, 0, NULL, "notify", "%s to %s failed: %s", event, shown, why.buf);
+		strbuf_release(&why);
 	} else {
 		log_event(LOG_INFO, 0, NULL, "notify", "%s sent to %s", event, shown);
 	}
@@ -56,6 +78,7 @@ static void run_command(const char *command, json_t *body, double timeout, const
 			 (long long)json_integer_value(json_object_get(run, "id")));
 	pid_t pid = fork();
 	if (pid == 0) {
+		setpgid(0, 0); /* its own group: what it starts is killed with it at the timeout */
 		setenv("RAGOPS_EVENT", event, 1);
 		setenv("RAGOPS_TEXT", json_string_value(json_object_get(body, "text")), 1);
 		setenv("RAGOPS_EVENT_JSON", event_json ? event_json : "{}", 1);
@@ -75,6 +98,7 @@ static void run_command(const char *command, json_t *body, double timeout, const
 	while ((done = waitpid(pid, &status, WNOHANG)) == 0 && time_mono() < deadline)
 		usleep(20000);
 	if (done == 0) {
+		kill(-pid, SIGKILL);
 		kill(pid, SIGKILL);
 		waitpid(pid, &status, 0);
 		log_event(LOG_WARNING, 0, NULL, "notify", "%s: notify.command killed after %.0f s",

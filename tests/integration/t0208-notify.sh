@@ -95,14 +95,20 @@ contains "... and the log says where it went, without the secret" "$(grep notify
 printf 'x' >"$inbox/lot-2.txt"
 printf '%%PDF-1.4\nbroken again\n' >"$inbox/casse.pdf"
 t0=$(date +%s.%N)
-rg "$d2" -c notify.webhook="$url/hang/s3cr3tT0ken" -c notify.timeout=5 -c notify.retries=0 run --inbox "$inbox" >/dev/null 2>&1
+# Its output captured, as a script or cron does: the sender holds none of it.
+captured=$(rg "$d2" -c notify.webhook="$url/hang/s3cr3tT0ken" -c notify.timeout=5 -c notify.retries=0 \
+	-c "notify.command=echo FROM-THE-COMMAND" run --inbox "$inbox" --json 2>/dev/null)
 took=$(python3 -c "print(round($(date +%s.%N) - $t0, 1))")
+equals "... nor writes into its output" "$(jq_py "$captured" 'j["state"]')" "completed_with_failures"
 python3 -c "import sys; sys.exit(0 if $took < 3 else 1)" &&
 	ok "a hanging endpoint does not hold the run up ($took s; notify.timeout 5 s)" ||
 	not_ok "a hanging endpoint does not hold the run up" "took $took s"
 for _ in $(seq 100); do grep -q "failed: " <(grep notify "$d2/logs/pipeline.log") && break; sleep 0.2; done
 contains "... its failure is logged once it gives up" "$(grep notify "$d2/logs/pipeline.log")" "to http://127.0.0.1:$port/... failed"
 lacks "no log holds the webhook's secret" "$(cat "$d/logs/"* "$d2/logs/"*)" "s3cr3tT0ken"
+lacks "nor do the runs' parameters (served by a public route)" "$(rg "$d" runs show 1 --json)" "s3cr3tT0ken"
+contains "... which say a target is set" "$(rg "$d" runs show 1 --json)" '"notify.webhook": "(set)"'
+
 
 # Health turning degraded in serve (short of room on the disk, as far as health.min_free_disk says)
 serve_start "$d" "${notify[@]}" -c health.min_free_disk=900000G ||
