@@ -41,14 +41,16 @@ static const char usage[] =
 	"                   (new sub-folders too; hidden and temporary names ignored),\n"
 	"                   once the changes stop for watch.debounce (default 5s); a\n"
 	"                   file still being written is taken again by the next run.\n"
-	"                   Ctrl-C or SIGTERM stops after the run in progress (twice:\n"
-	"                   at once; the next run completes the work).  Trigger \"watch\"\n"
+	"                   Ctrl-C or SIGTERM stops it (a run in progress ends as\n"
+	"                   below).  Its runs are recorded with trigger \"watch\"\n"
 	"   --json          print the outcome as JSON\n\n"
 	"Exit codes: 0 completed, 1 completed but some documents failed (see the run's\n"
 	"tasks), 3 configuration error, 4 the run could not start or finish, 6 the\n"
 	"release was refused by the gate (production unchanged), 7 stopped by SIGINT or\n"
-	"SIGTERM: the documents in flight were finished, nothing was published, the run\n"
-	"ended \"cancelled\" and the next run does the rest (a second signal stops at once).\n"
+	"SIGTERM while reading documents: those in flight were finished, nothing was\n"
+	"published, the run ended \"cancelled\" and the next run does the rest.  A signal\n"
+	"once the documents are done lets the run finish its release; a second signal\n"
+	"stops at once (the next run completes the work, as after kill -9).\n"
 	"With --watch: 0 when stopped, 4 when watching failed.\n";
 
 /*

@@ -23,7 +23,12 @@ static void on_stop_signal(int sig)
 	pipeline_request_stop();
 	static const char msg[] = "\nragops: stopping once the documents in flight are done; the "
 				  "run ends cancelled (a second signal stops at once)\n";
-	(void)!write(STDERR_FILENO, msg, sizeof(msg) - 1);
+	static const char late[] = "\nragops: the run is past its documents: it finishes its release "
+				   "first (a second signal stops at once)\n";
+	if (pipeline_stop_too_late())
+		(void)!write(STDERR_FILENO, late, sizeof(late) - 1);
+	else
+		(void)!write(STDERR_FILENO, msg, sizeof(msg) - 1);
 	(void)!write(stop_pipe[1], "x", 1);
 	errno = saved;
 }

@@ -2,11 +2,15 @@
  * A run's heartbeat; see heartbeat.h.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "core/fsutil.h"
 #include "core/log.h"
 #include "core/strutil.h"
 #include "core/timeutil.h"
@@ -16,12 +20,27 @@
 
 struct heartbeat {
 	struct store *st;
+	char *file; /* <data>/heartbeats/run-N, touched at every beat */
 	long long run_id, interval_ms;
 	pthread_t thread;
 	pthread_mutex_t lock;
 	pthread_cond_t wake;
 	int stopping;
 };
+
+static char *beat_file(const char *data_dir, long long run_id)
+{
+	return xasprintf("%s/heartbeats/run-%lld", data_dir, run_id);
+}
+
+static void touch(const char *path)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+	if (fd >= 0) {
+		futimens(fd, NULL);
+		close(fd);
+	}
+}
 
 static void *beat(void *arg)
 {
@@ -38,7 +57,12 @@ static void *beat(void *arg)
 			break;
 		pthread_mutex_unlock(&hb->lock);
 		strbuf_reset(&err);
-		/* A busy store (a long write of the run's) is tried again at the next beat. */
+		/*
+		 * The file first: the store may be busy with a long write of the
+		 * run's own, and the beat must not wait for it (a short busy
+		 * timeout on this connection; the next beat tries again).
+		 */
+		touch(hb->file);
 		int rc = store_run_heartbeat(hb->st, hb->run_id, &err);
 		if (rc && !failing++)
 			log_event(LOG_WARNING, hb->run_id, NULL, "heartbeat", "%s", err.buf);
@@ -65,18 +89,28 @@ struct heartbeat *heartbeat_start(const struct config *cfg, long long run_id)
 	if (hb->interval_ms < 100)
 		hb->interval_ms = 100;
 	hb->run_id = run_id;
+	char *dir = xasprintf("%s/heartbeats", cfg->data_dir);
+	mkdir_p(dir);
+	free(dir);
+	hb->file = beat_file(cfg->data_dir, run_id);
+	touch(hb->file);
 	if (store_open(&hb->st, cfg->data_dir, &err)) {
 		log_event(LOG_WARNING, run_id, NULL, "heartbeat", "cannot start: %s", err.buf);
 		strbuf_release(&err);
+		unlink(hb->file);
+		free(hb->file);
 		free(hb);
 		return NULL;
 	}
 	strbuf_release(&err);
+	store_set_busy_timeout(hb->st, 100);
 	pthread_mutex_init(&hb->lock, NULL);
 	pthread_cond_init(&hb->wake, NULL);
 	if (pthread_create(&hb->thread, NULL, beat, hb)) {
 		log_event(LOG_WARNING, run_id, NULL, "heartbeat", "cannot start its thread");
 		store_close(&hb->st);
+		unlink(hb->file);
+		free(hb->file);
 		pthread_mutex_destroy(&hb->lock);
 		pthread_cond_destroy(&hb->wake);
 		free(hb);
@@ -96,16 +130,44 @@ void heartbeat_stop(struct heartbeat **phb)
 	pthread_mutex_unlock(&hb->lock);
 	pthread_join(hb->thread, NULL);
 	store_close(&hb->st);
+	unlink(hb->file);
+	free(hb->file);
 	pthread_mutex_destroy(&hb->lock);
 	pthread_cond_destroy(&hb->wake);
 	free(hb);
 	*phb = NULL;
 }
 
+/* A run whose file was touched after the cut-off beats, whatever its row says (the store was busy). */
+static int file_beats(long long run_id, long long silent_before, void *ctx)
+{
+	const struct config *cfg = ctx;
+	char *path = beat_file(cfg->data_dir, run_id);
+	struct stat sb;
+	int fresh = !stat(path, &sb) &&
+		    (long long)sb.st_mtim.tv_sec * 1000 + sb.st_mtim.tv_nsec / 1000000 >= silent_before;
+	free(path);
+	return fresh;
+}
+
 int heartbeat_reap(struct store *st, const struct config *cfg, struct strbuf *err)
 {
 	long long since = time_now_ms();
-	int reaped = store_runs_reap(st, since - timeout_ms(cfg), err);
+	int reaped = store_runs_reap(st, since - timeout_ms(cfg), file_beats, (void *)cfg, err);
+	if (reaped > 0) { /* the files of the runs just found crashed go */
+		struct run_record *gone = NULL;
+		size_t ngone = 0;
+		struct strbuf ignored = STRBUF_INIT;
+		if (!store_runs_list(st, 100, &gone, &ngone, &ignored))
+			for (size_t i = 0; i < ngone; i++)
+				if (!strcmp(gone[i].state, "crashed") && gone[i].ended_at >= since) {
+					char *path = beat_file(cfg->data_dir, gone[i].id);
+					unlink(path);
+					free(path);
+				}
+		run_records_free(gone, ngone);
+		strbuf_release(&ignored);
+	}
 	if (reaped <= 0 || !notify_enabled(cfg))
 		return reaped;
 	/* Those it just found crashed: the newest runs, ended from `since` on. */

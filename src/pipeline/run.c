@@ -143,10 +143,16 @@ int pipeline_is_stage(const char *name)
 }
 
 static volatile sig_atomic_t stop_requested;
+static volatile sig_atomic_t past_documents; /* building the release: too late to cancel */
 
 void pipeline_request_stop(void)
 {
 	stop_requested = 1;
+}
+
+int pipeline_stop_too_late(void)
+{
+	return past_documents != 0;
 }
 
 int pipeline_stop_requested(void)
@@ -472,6 +478,7 @@ int pipeline_run(struct store *st, const struct config *cfg, const struct run_op
 
 	/* validate and publish: the documents as they are now become a release, or not */
 	struct publish_outcome pub;
+	past_documents = 1; /* a stop asked for from here on lets the release be finished */
 	int published = publish_with_retries(&fl, &pub, err);
 	progress_free(fl.progress); /* it showed the embedding and the lexicon too */
 	fl.progress = NULL;
@@ -514,6 +521,7 @@ int pipeline_run(struct store *st, const struct config *cfg, const struct run_op
 	log_event(LOG_INFO, fl.run_id, NULL, NULL, "run %s in %.3f s", out->state, out->seconds);
 	ret = 0;
 cleanup:
+	past_documents = 0;
 	heartbeat_stop(&hb);
 	unlock_file(lock);
 	flow_release(&fl);

@@ -49,12 +49,20 @@ int data_folder_lock(const struct config *cfg, struct strbuf *err);
 
 /*
  * Ask the run in progress to stop (async-signal-safe: for a SIGINT or
- * SIGTERM handler): it takes no further document, finishes those in
- * flight, publishes nothing and ends "cancelled"; the next run does the
- * rest.  A run started after the request stops at once the same way.
+ * SIGTERM handler): while it reads documents, it takes no further one,
+ * finishes those in flight, publishes nothing and ends "cancelled"; the
+ * next run does the rest.  Once past its documents it finishes (the
+ * release is built, checked and published or refused as usual).  A run
+ * started after the request stops at once the same way.
  */
 void pipeline_request_stop(void);
 int pipeline_stop_requested(void);
+/*
+ * Whether the run in progress is past its documents (building, checking,
+ * publishing the release, then retention): a stop asked for now lets it
+ * finish (async-signal-safe, for the handler's message).
+ */
+int pipeline_stop_too_late(void);
 
 /*
  * Run the flow.  Returns 0 when the run finished (some documents may have

@@ -365,7 +365,14 @@ static int mark_crashed(struct store *st, long long id, const char *why)
 	return done;
 }
 
-int store_runs_reap(struct store *st, long long silent_before, struct strbuf *err)
+void store_set_busy_timeout(struct store *st, int ms)
+{
+	sqlite3_busy_timeout(st->db, ms);
+}
+
+int store_runs_reap(struct store *st, long long silent_before,
+		    int (*still_alive)(long long run_id, long long silent_before, void *ctx), void *ctx,
+		    struct strbuf *err)
 {
 	sqlite3_stmt *stmt = NULL;
 	char host[256] = "";
@@ -386,7 +393,8 @@ int store_runs_reap(struct store *st, long long silent_before, struct strbuf *er
 		int here = sqlite3_column_int(stmt, 2), quiet = sqlite3_column_int(stmt, 3);
 		if (here && pid != getpid() && kill(pid, 0) && errno == ESRCH && ndead < 64)
 			dead[ndead++] = id;
-		else if (quiet && silent_before > 0 && nsilent < 64)
+		else if (quiet && silent_before > 0 && nsilent < 64 &&
+			 !(still_alive && still_alive(id, silent_before, ctx)))
 			silent[nsilent++] = id;
 	}
 	sqlite3_finalize(stmt);

@@ -91,11 +91,16 @@ int store_run_finish(struct store *st, long long run_id, const char *state,
 /*
  * Runs left "running" become "crashed" when the process running them is
  * gone (this host) or when their heartbeat is older than silent_before
- * (epoch ms; 0: not judged by heartbeat), whatever their pid; how many.
+ * (epoch ms; 0: not judged by heartbeat), whatever their pid, unless
+ * `still_alive` (may be NULL) knows better; how many.
  */
-int store_runs_reap(struct store *st, long long silent_before, struct strbuf *err);
+int store_runs_reap(struct store *st, long long silent_before,
+		    int (*still_alive)(long long run_id, long long silent_before, void *ctx), void *ctx,
+		    struct strbuf *err);
 /* A running run says it is alive (see pipeline/heartbeat.h). */
 int store_run_heartbeat(struct store *st, long long run_id, struct strbuf *err);
+/* How long a call on this connection waits for another writer (ms); the default is 10 s. */
+void store_set_busy_timeout(struct store *st, int ms);
 int store_runs_list(struct store *st, int limit, struct run_record **out, size_t *n, struct strbuf *err);
 enum lookup store_run_get(struct store *st, long long id, struct run_record *out, struct strbuf *err);
 void run_record_release(struct run_record *run);

@@ -63,6 +63,20 @@ equals "the next run completes that too" "$(jq_py "$j" 'j["state"]')" "completed
 equals "... the stopped run is recorded as crashed" \
 	"$(rg "$d" runs --json | jq_py "$(cat)" 'j[1]["state"]')" "crashed"
 equals "... and the index is a clean run's" "$(chunks "$d")" "$(chunks "$clean")"
+# --- too late to cancel ----------------------------------------------------
+d=$(new_data late)
+RAGOPS_PAUSE_AT=validate "$RAGOPS" --data "$d" run --inbox "$inbox" >"$scratch/out" 2>&1 &
+pid=$!
+# The candidate release exists: the run is building it (it waits 3 s at validate).
+for _ in $(seq 100); do [[ $(sql "$d" "SELECT count(*) FROM releases" 2>/dev/null) -ge 1 ]] && break; sleep 0.1; done
+sleep 1
+kill -TERM "$pid"
+wait "$pid"
+equals "SIGTERM once the documents are done: the run finishes its release (exit 0)" "$?" "0"
+contains "... and says so rather than promising a cancel" "$(cat "$scratch/out")" \
+	"the run is past its documents: it finishes its release first"
+equals "... which is in production" "$(rg "$d" releases --json | jq_py "$(cat)" 'j[0]["state"]')" "production"
+
 # --- heartbeat --------------------------------------------------------------
 d=$(new_data heartbeat)
 hb=(-c flow.heartbeat_timeout=2s)

@@ -2,14 +2,17 @@
 # Retries (issue 12): a document whose save fails because another process
 # holds the store's write lock past the busy timeout is tried again after
 # a backoff, and saved; each attempt is a task row ("retrying" with its
-# error, then "completed" after 2 attempts).  A corrupt file is a
-# permanent failure: one attempt, no retry.
+# error, then "completed" after 2 attempts), and the run, whose heartbeat
+# could not reach the store meanwhile, is not taken for crashed (its
+# heartbeat file says it lives).  A corrupt file is a permanent failure:
+# one attempt, no retry.
 . "$(dirname "$0")/lib.sh"
 inbox="$scratch/inbox"
 mkdir -p "$inbox"
 printf 'Le flash annulaire éclaire la proxiphotographie sans ombre portée.\n' >"$inbox/flash.txt"
 d=$(new_data retry)
-RAGOPS_PAUSE_AT=extract "$RAGOPS" --data "$d" -c retry.base_delay=3s run --inbox "$inbox" --json \
+RAGOPS_PAUSE_AT=extract "$RAGOPS" --data "$d" -c retry.base_delay=3s -c flow.heartbeat_timeout=2s \
+	run --inbox "$inbox" --json \
 	>"$scratch/out.json" 2>"$scratch/err.txt" &
 pid=$!
 for _ in $(seq 100); do
@@ -21,6 +24,9 @@ python3 -c '
 import sqlite3, sys, time
 c = sqlite3.connect(sys.argv[1], timeout=30, isolation_level=None)
 c.execute("BEGIN IMMEDIATE"); time.sleep(14); c.execute("ROLLBACK")' "$d/ragops.db"
+# Its heartbeat could not reach the store for 14 s (flow.heartbeat_timeout 2 s): it is alive all the same.
+equals "a run whose heartbeat the busy store kept out is not taken for crashed" \
+	"$(rg "$d" -c flow.heartbeat_timeout=2s runs --json | jq_py "$(cat)" 'j[0]["state"]')" "running"
 wait "$pid"
 equals "the run completes once the lock is let go" "$?:$(jq_py "$(cat "$scratch/out.json")" 'j["state"]')" \
 	"0:completed"
