@@ -12,6 +12,9 @@
 #include "pipeline/run.h"
 #include "pipeline/watch.h"
 
+/* A run that could not be done (the data folder's lock held) is tried again after this. */
+#define RETRY_MS 10000
+
 int cmd_run_watch(struct app *app, const struct run_options *ro, int json)
 {
 	long long debounce = parse_duration_ms(app->cfg.watch.debounce);
@@ -30,8 +33,16 @@ int cmd_run_watch(struct app *app, const struct run_options *ro, int json)
 		int rc = cmd_run_pipeline(app, &watched, json, "ragops run --watch");
 		watched.no_cache = 0; /* --no-cache and --refresh are for the first run only */
 		watched.refresh = NULL;
-		if (rc == EXIT_FATAL)
-			ret = EXIT_FATAL; /* said why; the next batch tries again */
+		if (rc == EXIT_FATAL) {
+			/* Said why (another run holds the data folder, say): tried again without a change. */
+			ret = EXIT_FATAL;
+			watcher_retry_in(w, RETRY_MS);
+			if (!json)
+				printf("the run could not be done: trying again in %d s, or at the next change\n",
+				       RETRY_MS / 1000);
+		} else {
+			ret = EXIT_OK;
+		}
 		if (pipeline_stop_requested())
 			break;
 		if (!json)

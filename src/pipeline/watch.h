@@ -3,7 +3,12 @@
  * (new ones included), for `ragops run --watch`.  A batch is over when
  * no change came for the debounce time; the caller then runs the
  * pipeline, whose full scan sees every change (so a lost event, or an
- * overflowed queue, costs nothing but that run).
+ * overflowed queue, costs nothing but that run: the folders are then
+ * walked again, so that those made meanwhile are watched).  An inbox
+ * folder removed is looked for every two seconds and watched again when
+ * it is back; a folder moved out of the inbox is no longer watched; one
+ * that cannot be watched (permissions, inotify's limit) is looked at
+ * every minute.
  *
  * A change is a file closed after writing, moved in or out, or deleted,
  * or a folder made or moved in; hidden and temporary names
@@ -43,5 +48,7 @@ enum watch_result {
  */
 enum watch_result watcher_wait(struct watcher *w, long long debounce_ms, int stop_fd,
 			       struct watch_batch *out, struct strbuf *err);
+/* The next watcher_wait ends after `ms` even when nothing changed (a run that could not be done). */
+void watcher_retry_in(struct watcher *w, long long ms);
 
 #endif

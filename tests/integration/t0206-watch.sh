@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # ragops run --watch (issue 12) as a user leaves it running: a file copied
 # in, one moved in, a new sub-folder with a file in it, a deleted file,
-# each searchable (or gone) a moment after; hidden and temporary files and
+# each searchable (or gone) a moment after; a folder moved out no longer
+# watched; a change that found the data folder busy done when it is free;
+# the inbox folder removed and made again watched again; hidden and temporary files and
 # the data folder inside the inbox start no run; a burst of files makes one
 # run; SIGTERM stops it cleanly, and a second signal during a run stops at
 # once without losing the work (the next run completes it).
@@ -40,6 +42,7 @@ printf 'Le posemètre sekonic mesure la lumière incidente.\n' >"$inbox/nouveau/
 check "... and so is one written there later" until_true 15 finds sekonic sekonic.txt
 rm "$inbox/cobra.txt"
 gone() { ! finds cobra cobra.txt; }
+gone_gitzo() { ! finds gitzo gitzo.txt; }
 check "a deleted file leaves the index soon after" until_true 15 gone
 
 before=$(runs)
@@ -55,6 +58,28 @@ check "a burst of 30 files is indexed" until_true 20 finds "déclencheur fuji nu
 sleep 2
 equals "... by one run" "$(runs)" "$((before + 1))"
 
+# A folder moved out of the inbox is no longer watched: writing there starts no run.
+mv "$inbox/nouveau" "$scratch/dehors"
+check "(the move out is a change: its files leave the index)" until_true 15 gone_gitzo
+sleep 2
+n_out=$(runs)
+printf 'Ailleurs.\n' >"$scratch/dehors/dossier/ailleurs.txt"
+sleep 3
+equals "a folder moved out of the inbox is no longer watched" "$(runs)" "$n_out"
+
+# Another run holds the data folder when a change lands: the watch's run is tried again.
+other="$scratch/other"
+mkdir -p "$other"
+printf 'Autre.\n' >"$other/autre.txt"
+RAGOPS_PAUSE_AT=extract "$RAGOPS" --data "$d" run --inbox "$other" >/dev/null 2>&1 &
+blocker=$!
+sleep 0.5
+printf 'Le déclencheur radio pocketwizard synchronise les flashes.\n' >"$inbox/pocketwizard.txt"
+check "a change that found the data folder busy is indexed once it is free" \
+	until_true 30 finds pocketwizard pocketwizard.txt
+wait "$blocker"
+contains "... having said it would try again" "$(cat "$out")" "trying again in 10 s"
+
 kill -TERM "$pid"
 for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
 if kill -0 "$pid" 2>/dev/null; then
@@ -66,6 +91,24 @@ else
 fi
 contains "... saying so" "$(cat "$out")" "stopped watching"
 equals "no run is left running" "$(sql "$d" "SELECT count(*) FROM runs WHERE state = 'running'")" "0"
+
+# The inbox folder itself removed, then made again: watched again when it is back.
+inbox2="$scratch/inbox2"
+mkdir -p "$inbox2"
+printf 'Première fiche.\n' >"$inbox2/premiere.txt"
+d2=$(new_data root)
+"$RAGOPS" --data "$d2" -c watch.debounce=1s run --watch --inbox "$inbox2" >"$scratch/watch2.log" 2>&1 &
+pid2=$!
+runs2() { sql "$d2" "SELECT count(*) FROM runs WHERE state != 'running'" 2>/dev/null || echo 0; }
+until_true 20 test "$(runs2)" -ge 1 >/dev/null
+rm -rf "$inbox2"
+sleep 3
+mkdir -p "$inbox2"
+printf 'Le trépied carbone manfrotto revient.\n' >"$inbox2/manfrotto.txt"
+finds2() { rg "$d2" search manfrotto 2>/dev/null | grep -q manfrotto.txt; }
+check "an inbox folder removed and made again is watched again" until_true 20 finds2
+kill -TERM "$pid2"
+wait "$pid2"
 
 # Ctrl-C in the middle of a run: it ends "cancelled", watching stops, and
 # the next run completes the work.
