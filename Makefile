@@ -141,6 +141,7 @@ bench:
 	bench/ocr.sh $(BUILD)/ragops
 	bench/retrieval.sh $(BUILD)/ragops
 	bench/serve.sh $(BUILD)/ragops
+	bench/orchestration.sh $(BUILD)/ragops
 	bench/releases.sh $(BUILD)/ragops
 	bench/retrain.sh $(BUILD)/ragops
 
