@@ -1,6 +1,6 @@
 /*
  * ragops dashboard: the shell.  Hash routes (#/ask, #/runs, #/runs/ID,
- * #/releases, #/releases/ID, #/quality, #/feedback), the FR/EN switch, and
+ * #/releases, #/releases/ID, #/deployments, #/quality, #/feedback), the FR/EN switch, and
  * the small components the views share (state badges, error boxes, tables,
  * the admin token).  Views live in ask.js, runs.js, releases.js, quality.js
  * and feedback.js; each renders from the data it keeps, so switching
@@ -154,11 +154,12 @@
 		release: () => RG.releaseView,
 		quality: () => RG.qualityView,
 		feedback: () => RG.feedbackView,
+		deployments: () => RG.deploymentsView,
 	};
 	let current = {name: null, param: null};
 
 	function parseHash() {
-		const m = /^#\/(ask|runs|releases|quality|feedback)(?:\/([^/?#]+))?\/?$/.exec(location.hash);
+		const m = /^#\/(ask|runs|releases|deployments|quality|feedback)(?:\/([^/?#]+))?\/?$/.exec(location.hash);
 		if (!m) return null;
 		if (m[1] === "runs" && m[2]) return {name: "run", param: decodeURIComponent(m[2])};
 		if (m[1] === "releases" && m[2]) return {name: "release", param: decodeURIComponent(m[2])};

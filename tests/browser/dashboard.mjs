@@ -441,6 +441,38 @@ try {
 			await page.waitForURL(/#\/feedback$/);
 		});
 
+		await check("Deployments lists nightly with its next three times at 02:00 Paris time; pause, resume and run it with the token", async () => {
+			await page.locator(testid("nav-deployments")).click();
+			await page.waitForURL(/#\/deployments$/);
+			const row = page.locator(testid("deployment-row")).filter({ hasText: "nightly" });
+			await row.waitFor();
+			const next = await row.locator(testid("deployment-next")).innerText();
+			assert((next.match(/ 02:00/g) || []).length === 3, `next runs shown as '${next}'`);
+			await row.locator(testid("deployment-pause")).click();
+			await page.locator(testid("deployment-done")).waitFor();
+			await row.locator(testid("deployment-resume")).waitFor();
+			assert((await getJson("/api/deployments")).items[0].paused === true, "the API does not say it is paused");
+			await row.locator(testid("deployment-resume")).click();
+			await row.locator(testid("deployment-pause")).waitFor();
+			assert((await getJson("/api/deployments")).items[0].paused === false, "the API says it is still paused");
+			await row.locator(testid("deployment-run")).click();
+			await page.locator(testid("deployment-done")).waitFor();
+			const deadline = Date.now() + 30000;
+			for (;;) {
+				await page.locator(testid("deployments-refresh")).click();
+				await page.waitForLoadState("networkidle");
+				const last = row.locator(testid("deployment-last-run"));
+				if ((await last.count()) &&
+				    (await row.locator("[data-state]").last().getAttribute("data-state")) === "completed")
+					break;
+				assert(Date.now() < deadline, "the deployment's run never showed up completed");
+				await page.waitForTimeout(500);
+			}
+			const runs = (await getJson("/api/runs?limit=1")).items;
+			assert(runs[0].trigger === "deployment", `the newest run was started by '${runs[0].trigger}'`);
+		});
+		await shot(page, "deployments-laptop.png", true);
+
 		await check("Roll back through the button, with the token: GET /api/releases reports release 1 in production", async () => {
 			await page.locator(testid("nav-releases")).click();
 			await page.waitForURL(/#\/releases$/);
@@ -597,6 +629,7 @@ try {
 		["#/releases", testid("release-row"), "releases-phone.png", true],
 		["#/releases/2", testid("release-check"), "release-phone.png", true],
 		["#/releases/1", testid("promote-form"), "release-promote-phone.png", false],
+		["#/deployments", testid("deployment-row"), "deployments-phone.png", true],
 		["#/quality", `${testid("charts")} figure`, "quality-phone.png", false],
 		["#/feedback", testid("feedback-item"), "feedback-phone.png", true],
 	]) {

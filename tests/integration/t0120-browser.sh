@@ -2,7 +2,7 @@
 # The web dashboard in headless Chromium (tests/browser/dashboard.mjs): ask a
 # question in French, open a source, rate the answer, find the feedback
 # through the API, then Runs, a run, Releases (roll back and promote through
-# the buttons), Quality (the retraining policy; Retrain now, followed to its
+# the buttons), Deployments (pause, resume, run now), Quality (the retraining policy; Retrain now, followed to its
 # outcome) and Feedback in English, and every page on a phone;
 # no console error or failed request on the way.
 # Screenshots go to the scratch folder and to /tmp/ragops-shots/.
@@ -60,6 +60,9 @@ check "a second run, one note added" rg "$d" run --inbox "$inbox" "${gate[@]}"
 out=$(rg "$d" releases --json 2>&1)
 equals "two releases, the second in production" \
 	"$(jq_py "$out" '" ".join("%d:%s" % (r["id"], r["state"]) for r in j)' 2>&1)" "2:production 1:archived"
+
+check "a nightly deployment in Paris" rg "$d" deployment create nightly --cron "0 2 * * *" \
+	--timezone Europe/Paris --param inbox="$inbox"
 
 token=browser-test-token-$$
 if ! RAGOPS_SERVE_TOKEN=$token serve_start "$d" "${gate[@]}"; then
