@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cmd/cmd.h"
+#include "ops/run_timeline.h"
 #include "pipeline/heartbeat.h"
 #include "core/error.h"
 #include "core/json.h"
@@ -17,8 +18,11 @@
 static const char usage[] =
 	"usage: ragops runs [--limit N] [--json]\n"
 	"       ragops runs show ID [--state STATE] [--json]\n\n"
-	"List recent runs (state, document counts, duration), or show one run with\n"
-	"every task (document x stage): state, attempts, duration and error.\n\n"
+	"List recent runs (state, document counts, duration), or show one run: a\n"
+	"timeline of its stages, its documents, and every task (document x stage,\n"
+	"one row per attempt): state, attempts, duration, cache key and error.  A run\n"
+	"still \"running\" whose process is gone or whose heartbeat stopped\n"
+	"(flow.heartbeat_timeout) is recorded as crashed first.\n\n"
 	"   -n, --limit N    how many runs to list (default 20)\n"
 	"   --state STATE    show only tasks in this state (completed, cached, failed...)\n"
 	"   --json           machine-readable output\n\n"
@@ -128,8 +132,10 @@ static void print_run(const struct run_detail *d, const char *state)
 		sep = ", ";
 	}
 	printf("%s\n\n", d->tasks.n ? "" : " none");
-	if (!state)
+	if (!state) {
+		run_timeline_print(d, stdout, 40);
 		print_documents(d->docs, d->ndocs);
+	}
 	printf("%-44s  %-8s  %-9s  %8s  %10s  %s\n", "DOCUMENT", "STAGE", "STATE", "ATTEMPTS", "MS",
 	       "ERROR");
 	for (size_t i = 0; i < d->tasks.n; i++) {

@@ -2,6 +2,7 @@
  * Runs as JSON; see run_report.h.
  */
 #include "ops/run_report.h"
+#include "ops/run_timeline.h"
 
 #include <string.h>
 
@@ -103,6 +104,7 @@ json_t *run_detail_to_json(const struct run_detail *d, const struct task_page *p
 						     t->cache_key, "error", json_str(t->error)));
 	}
 	json_object_set_new(j, "per_document", documents_json(d->docs, d->ndocs));
+	json_object_set_new(j, "timeline", run_timeline_json(d));
 	json_object_set_new(j, "tasks_total", json_integer((json_int_t)matching));
 	json_object_set_new(j, "tasks", arr);
 	return j;

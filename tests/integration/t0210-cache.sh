@@ -17,6 +17,11 @@ key() { rg "$d" runs show "$1" --json | jq_py "$(cat)" "[t['cache_key'] for t in
 
 rg "$d" run --inbox "$inbox" >/dev/null 2>&1
 equals "(the scan's page was read by OCR)" "$(ocr 1)" "1 0"
+t=$(rg "$d" runs show 1 --json)
+equals "runs show --json has the run's timeline: stages in the order they began, each within the run" \
+	"$(jq_py "$t" '([s["stage"] for s in j["timeline"]][:1], all(0 <= s["start_ms"] <= s["end_ms"] <= j["duration_s"] * 1000 + 50 for s in j["timeline"]), [s["stage"] for s in j["timeline"]].index("extract") < [s["stage"] for s in j["timeline"]].index("index") < [s["stage"] for s in j["timeline"]].index("publish"))')" \
+	"(['extract'], True, True)"
+contains "... and runs show draws it" "$(rg "$d" runs show 1)" "timeline ("
 j=$(rg "$d" run --json)
 equals "unchanged documents are cached" "$(jq_py "$j" 'j["documents"]["unchanged"]')" "$docs"
 k1=$(key 1 macro-handout.pdf chunk)
