@@ -621,8 +621,9 @@ static int is_secret(const struct field *f)
 /* format_value, a secret's value replaced. */
 static void format_shown(const struct config *cfg, const struct field *f, struct strbuf *out)
 {
-	const char *value = *(char *const *)((const char *)cfg + f->offset);
-	if (is_secret(f) && value && *value)
+	/* Secrets are strings: only they are read as one. */
+	const char *value = is_secret(f) ? *(char *const *)((const char *)cfg + f->offset) : NULL;
+	if (value && *value)
 		strbuf_addstr(out, "(set)");
 	else
 		format_value(cfg, f, out);
