@@ -155,6 +155,7 @@ static const struct field fields[] = {
 	{ "notify.timeout", F_DOUBLE, OFF(notify.timeout), "10", 0.1, 3600, NULL },
 	{ "notify.retries", F_UINT, OFF(notify.retries), "3", 0, 20, NULL },
 	{ "watch.debounce", F_STRING, OFF(watch.debounce), "5s", 0, 0, NULL },
+	{ "watch.serve", F_CHOICE, OFF(watch.serve), "false", 0, 0, booleans },
 	{ "retention.runs", F_STRING, OFF(retention.runs), "180d", 0, 0, NULL },
 	{ "retention.cached_tasks", F_UINT, OFF(retention.cached_tasks), "10", 0, 1000000, NULL },
 	{ "retention.queries", F_STRING, OFF(retention.queries), "90d", 0, 0, NULL },

@@ -156,6 +156,7 @@ struct config {
 	} notify;
 	struct {
 		char *debounce; /* "5s": a batch of changes is over when none came for this long */
+		char *serve;    /* "true": `ragops serve` watches the inbox and runs on changes */
 	} watch;
 	struct {
 		char *runs;            /* "180d": older run records go, with their task rows; "off" */

@@ -32,6 +32,7 @@
 #include "serve/memory_pressure.h"
 #include "serve/rate_limit.h"
 #include "serve/routes.h"
+#include "serve/inbox_watcher.h"
 #include "serve/scheduler.h"
 #include "serve/server_state.h"
 #include "serve/store_pool.h"
@@ -600,8 +601,12 @@ int server_run(const struct config *cfg, const struct server_commands *commands)
 	if (scheduler_start(&srv))
 		fprintf(stderr, "ragops serve: warning: the scheduler did not start: deployments will "
 				"not run (see logs/serve.log)\n");
+	if (inbox_watcher_start(&srv))
+		fprintf(stderr, "ragops serve: warning: the inbox is not watched (watch.serve; see "
+				"logs/serve.log)\n");
 	int sig;
 	sigwait(&stop, &sig);
+	inbox_watcher_stop(&srv);
 	scheduler_stop(&srv);
 	fprintf(stderr, "ragops serve: stopping (%s)\n", sig == SIGINT ? "interrupt" : "terminate");
 	int listen_fd;
@@ -617,6 +622,7 @@ int server_run(const struct config *cfg, const struct server_commands *commands)
 	log_event(LOG_INFO, 0, NULL, "serve", "stopped");
 	ret = 0;
 cleanup:
+	inbox_watcher_stop(&srv);
 	scheduler_stop(&srv);
 	handlers_stop(&srv);
 	xalloc_set_oom_handler(NULL);

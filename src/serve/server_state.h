@@ -26,17 +26,18 @@ struct server {
 	struct store_pool *pool;
 	struct rate_limit *limits;
 	struct http_stats *stats;
-	struct conn_guard *guard;        /* request deadlines, connection budget */
-	pthread_mutex_t health_lock;     /* guards the three below */
-	pthread_cond_t health_done;      /* a report was made */
-	struct health_report health;     /* the last report, reused for a few seconds */
-	double health_at;                /* time_mono() of the report, 0: none yet */
-	int health_running;              /* a request is making a new one (outside the lock) */
-	struct server_commands commands; /* the ragops commands it starts (NULL ones: none) */
-	struct scheduler *scheduler;     /* the deployments' scheduler thread, or NULL */
-	pthread_mutex_t run_lock;        /* guards run_pid, retrain_pid and probing run.lock */
-	pid_t run_pid;                   /* the last run started, 0 for none */
-	pid_t retrain_pid;               /* the last retraining started, 0 for none */
+	struct conn_guard *guard;            /* request deadlines, connection budget */
+	pthread_mutex_t health_lock;         /* guards the three below */
+	pthread_cond_t health_done;          /* a report was made */
+	struct health_report health;         /* the last report, reused for a few seconds */
+	double health_at;                    /* time_mono() of the report, 0: none yet */
+	int health_running;                  /* a request is making a new one (outside the lock) */
+	struct server_commands commands;     /* the ragops commands it starts (NULL ones: none) */
+	struct scheduler *scheduler;         /* the deployments' scheduler thread, or NULL */
+	struct inbox_watcher *inbox_watcher; /* watch.serve's thread, or NULL */
+	pthread_mutex_t run_lock;            /* guards run_pid, retrain_pid and probing run.lock */
+	pid_t run_pid;                       /* the last run started, 0 for none */
+	pid_t retrain_pid;                   /* the last retraining started, 0 for none */
 	/* Requests waiting for a handler thread (server.c). */
 	pthread_mutex_t jobs_lock; /* guards the queue, jobs_stopping and nhandlers */
 	pthread_cond_t jobs_ready; /* a request was queued, or stopping */

@@ -110,6 +110,22 @@ check "an inbox folder removed and made again is watched again" until_true 20 fi
 kill -TERM "$pid2"
 wait "$pid2"
 
+# ragops serve with watch.serve: the same, the runs started as the server's jobs.
+inbox3="$scratch/inbox3"
+mkdir -p "$inbox3"
+printf 'Une fiche.\n' >"$inbox3/une.txt"
+d3=$(new_data served)
+rg "$d3" run --inbox "$inbox3" >/dev/null 2>&1
+serve_start "$d3" -c watch.serve=true -c watch.debounce=1s || { not_ok "the server starts"; finish; exit 1; }
+printf 'La visée reflex montre le cadrage exact de l’objectif hasselblad.\n' >"$scratch/h.txt"
+cp "$scratch/h.txt" "$inbox3/hasselblad.txt"
+finds3() { rg "$d3" search hasselblad 2>/dev/null | grep -q hasselblad.txt; }
+check "ragops serve with watch.serve indexes a file copied into the inbox" until_true 20 finds3
+equals "... by a run with trigger 'watch'" "$(rg "$d3" runs --json | jq_py "$(cat)" 'j[0]["trigger"]')" "watch"
+check "... its output in logs/runs-started-by-watcher.log" test -s "$d3/logs/runs-started-by-watcher.log"
+serve_stop
+equals "... and the server stops cleanly" "$?" "0"
+
 # Ctrl-C in the middle of a run: it ends "cancelled", watching stops, and
 # the next run completes the work.
 for i in $(seq 300); do printf 'Lot %d : la lentille macro numéro %d.\n' "$i" "$i" >"$inbox/lot-$i.txt"; done
