@@ -14,9 +14,15 @@
 
 static const char usage[] =
 	"usage: ragops serve\n\n"
-	"Serve the dashboard (ask, runs, quality, feedback) and the JSON API on\n"
-	"http://127.0.0.1:8750/ until Ctrl-C or SIGTERM.  Routes are described in\n"
-	"docs/api.md; requests are logged to <data>/logs/serve.log.\n\n"
+	"Serve the dashboard (ask, runs, releases, deployments, quality, feedback)\n"
+	"and the JSON API on http://127.0.0.1:8750/ until Ctrl-C or SIGTERM.  Routes\n"
+	"are described in docs/api.md; requests are logged to <data>/logs/serve.log.\n\n"
+	"Besides answering, it starts the deployments' runs on time (flow.scheduler,\n"
+	"see 'ragops deployment'; those declared in ragops.yaml are brought into the\n"
+	"store first), lets old history go once a day (retention.*), records runs\n"
+	"that stopped beating as crashed, tells notify.* targets when health\n"
+	"changes, and with watch.serve: true starts a run after each batch of\n"
+	"changes in the inbox folders.\n\n"
 	"Settings (ragops.yaml, -c KEY=VALUE or RAGOPS_SERVE_*): serve.host, serve.port\n"
 	"(0: any free port), serve.threads, serve.max_body, serve.timeout,\n"
 	"serve.request_timeout (to send a whole request), serve.max_connections and\n"
