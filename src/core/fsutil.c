@@ -79,10 +79,24 @@ int read_file(const char *path, struct strbuf *out, size_t max_bytes, struct str
 	return 0;
 }
 
+/* This thread's last write failure: a full disk is worth trying again later (retry.h). */
+static _Thread_local int last_write_errno;
+
 /* Why a write failed, in words: a full disk says so first. */
 static const char *write_failure(int e)
 {
+	last_write_errno = e;
 	return e == ENOSPC ? "disk full (No space left on device)" : strerror(e);
+}
+
+void write_failure_clear(void)
+{
+	last_write_errno = 0;
+}
+
+int write_failure_is_transient(void)
+{
+	return last_write_errno == ENOSPC || last_write_errno == EDQUOT;
 }
 
 /* write(2), unless the fault injection (core/fault.h) fails it first. */

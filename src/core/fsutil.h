@@ -18,6 +18,13 @@ int read_file(const char *path, struct strbuf *out, size_t max_bytes, struct str
 /* Write via a temporary file + fsync + rename: readers see old or new, never half. */
 int write_file_atomic(const char *path, const void *data, size_t len, struct strbuf *err);
 /*
+ * Whether this thread's last failed write_file_atomic since
+ * write_failure_clear() failed on a full disk (ENOSPC, EDQUOT): room may
+ * come back, so it is worth trying again.
+ */
+void write_failure_clear(void);
+int write_failure_is_transient(void);
+/*
  * Remove the temporary files write_file_atomic left in `dir` when its
  * process was killed (named NAME.tmp.PID.SEQ, PID no longer running);
  * returns how many.

@@ -314,13 +314,15 @@ static int save_with_retries(struct flow *fl, struct doc_job *job, struct doc_re
 						 job->keys);
 		t.attempts = (int)attempt;
 		t.doc_id = next->id > 0 ? next->id : 0;
-		struct strbuf ignored = STRBUF_INIT;
-		store_tasks_add(fl->st, &t, 1, &ignored);
-		strbuf_release(&ignored);
 		log_event(LOG_WARNING, fl->run_id, job->f->relpath, "index",
 			  "attempt %u failed (%s): trying again in %.1f s", attempt, err->buf,
 			  wait / 1000.0);
-		if (retry_wait(wait))
+		int stopped = retry_wait(wait);
+		/* Recorded after the wait: a full disk or a held lock would have refused the row too. */
+		struct strbuf ignored = STRBUF_INIT;
+		store_tasks_add(fl->st, &t, 1, &ignored);
+		strbuf_release(&ignored);
+		if (stopped)
 			return rc; /* a stop was asked for: the next run tries again */
 		strbuf_reset(err);
 	}

@@ -305,15 +305,21 @@ static int publish_with_retries(struct flow *fl, struct publish_outcome *pub, st
 	for (unsigned attempt = 1;; attempt++) {
 		long long started = time_now_ms();
 		double t0 = time_mono();
+		write_failure_clear();
 		int rc = publish_release(fl, pub, err);
-		if (!rc || attempt >= policy.attempts || !store_error_is_transient(fl->st))
+		/* The store busy or full, or a model or lexicon file that found the disk full. */
+		int transient = store_error_is_transient(fl->st) || write_failure_is_transient();
+		if (!rc || attempt >= policy.attempts || !transient)
 			return rc;
 		long long wait = retry_delay_ms(&policy, attempt + 1, (double)rand() / RAND_MAX);
-		flow_corpus_task(fl, "publish", TASK_RETRYING, started, time_mono() - t0, err->buf);
+		double took = time_mono() - t0;
 		log_event(LOG_WARNING, fl->run_id, NULL, "publish",
 			  "attempt %u failed (%s): trying again in %.1f s", attempt, err->buf,
 			  wait / 1000.0);
-		if (retry_wait(wait))
+		int stopped = retry_wait(wait);
+		/* Recorded after the wait: a full disk would have refused the row too. */
+		flow_corpus_task(fl, "publish", TASK_RETRYING, started, took, err->buf);
+		if (stopped)
 			return rc;
 		strbuf_reset(err);
 	}

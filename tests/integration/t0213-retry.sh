@@ -37,9 +37,30 @@ equals "the save is recorded twice: a retrying attempt with its error, then comp
 contains "the log says it will try again" "$(cat "$d/logs/pipeline.log")" "attempt 1 failed"
 contains "search finds the document" "$(rg "$d" search proxiphotographie)" "flash.txt"
 
+# The disk fills up while the release is built (its lexicon file is written
+# after a 3 s pause here) and room comes back before the retry.
+ctl="$scratch/faults"
+echo none >"$ctl"
+printf 'Le déclencheur souple évite le flou de bougé.\n' >"$inbox/souple.txt"
+RAGOPS_FAULTS="$ctl" RAGOPS_PAUSE_AT=lexicon "$RAGOPS" --data "$d" -c retry.base_delay=4s \
+	run --inbox "$inbox" --json >"$scratch/out2.json" 2>/dev/null &
+pid=$!
+for _ in $(seq 100); do [[ $(sql "$d" "SELECT count(*) FROM releases" 2>/dev/null) -ge 2 ]] && break; sleep 0.1; done
+echo full >"$ctl"
+for _ in $(seq 150); do grep -q '"stage":"publish","msg":"attempt 1 failed' "$d/logs/pipeline.log" && break; sleep 0.1; done
+echo none >"$ctl"
+wait "$pid"
+equals "a release whose files found the disk full is built once room is back" \
+	"$?:$(jq_py "$(cat "$scratch/out2.json")" '(j["state"], j["release"]["verdict"])')" "0:('completed', 'promoted')"
+j=$(rg "$d" runs show 2 --json)
+equals "... the failed attempt recorded, naming the full disk" \
+	"$(jq_py "$j" '[("full" in (t["error"] or "")) for t in j["tasks"] if t["stage"] == "publish" and t["state"] == "retrying"]')" \
+	"[True]"
+contains "search finds the new document" "$(rg "$d" search souple)" "souple.txt"
+
 printf '%%PDF-1.4\ngarbage, not a PDF\n' >"$inbox/casse.pdf"
 j=$(rg "$d" run --inbox "$inbox" --json 2>/dev/null)
-r=$(rg "$d" runs show 2 --json)
+r=$(rg "$d" runs show 3 --json)
 equals "a corrupt file fails once, without a retry" \
 	"$(jq_py "$r" '([(t["stage"], t["state"], t["attempts"]) for t in j["tasks"] if t["document"] == "casse.pdf"], sum(t["state"] == "retrying" for t in j["tasks"]))')" \
 	"([('extract', 'failed', 1)], 0)"
