@@ -146,6 +146,11 @@ struct config {
 		unsigned attempts; /* in all, for a failure that may pass (store busy, disk full) */
 		char *base_delay;  /* "1s": before the first retry; doubled each time */
 		char *max_delay;   /* "30s": the longest wait */
+		/* Per step, over the three above: 0 / "" take them. */
+		struct retry_override {
+			unsigned attempts;
+			char *base_delay, *max_delay;
+		} document, release; /* a document's save; the release stage */
 	} retry;
 	struct {
 		char *slack;      /* Slack/Mattermost incoming webhook: {"text": ...}; "" none */

@@ -28,6 +28,18 @@ int config_validate(const struct config *cfg, struct strbuf *err)
 			    cfg->flow.heartbeat_timeout);
 		return -1;
 	}
+	const char *overrides[][2] = { { "retry.document.base_delay", cfg->retry.document.base_delay },
+				       { "retry.document.max_delay", cfg->retry.document.max_delay },
+				       { "retry.release.base_delay", cfg->retry.release.base_delay },
+				       { "retry.release.max_delay", cfg->retry.release.max_delay } };
+	for (size_t i = 0; i < sizeof(overrides) / sizeof(overrides[0]); i++) {
+		if (*overrides[i][1] && parse_duration_ms(overrides[i][1]) < 0) {
+			strbuf_addf(err,
+				    "%s: '%s' must be a duration such as 1s or 30s (or empty), not '%s'",
+				    src, overrides[i][0], overrides[i][1]);
+			return -1;
+		}
+	}
 	const char *windows[][2] = { { "retention.runs", cfg->retention.runs },
 				     { "retention.queries", cfg->retention.queries } };
 	for (size_t i = 0; i < sizeof(windows) / sizeof(windows[0]); i++) {

@@ -294,7 +294,7 @@ static int save_with_retries(struct flow *fl, struct doc_job *job, struct doc_re
 			     size_t nchunks, struct strbuf *err)
 {
 	struct retry_policy policy;
-	retry_policy_from_config(fl->cfg, &policy);
+	retry_policy_from_config(fl->cfg, RETRY_DOCUMENT, &policy);
 	struct task_record *index_task = &job->tasks[job->ntasks - 1];
 	for (unsigned attempt = 1;; attempt++) {
 		long long started = time_now_ms();

@@ -9,11 +9,14 @@
 #include "pipeline/retry.h"
 #include "pipeline/run.h"
 
-void retry_policy_from_config(const struct config *cfg, struct retry_policy *p)
+void retry_policy_from_config(const struct config *cfg, enum retry_step step, struct retry_policy *p)
 {
-	p->attempts = cfg->retry.attempts ? cfg->retry.attempts : 1;
-	p->base_ms = parse_duration_ms(cfg->retry.base_delay);
-	p->max_ms = parse_duration_ms(cfg->retry.max_delay);
+	const struct retry_override *o = step == RETRY_DOCUMENT ? &cfg->retry.document
+								: &cfg->retry.release;
+	unsigned attempts = o->attempts ? o->attempts : cfg->retry.attempts;
+	p->attempts = attempts ? attempts : 1;
+	p->base_ms = parse_duration_ms(*o->base_delay ? o->base_delay : cfg->retry.base_delay);
+	p->max_ms = parse_duration_ms(*o->max_delay ? o->max_delay : cfg->retry.max_delay);
 	if (p->max_ms < p->base_ms)
 		p->max_ms = p->base_ms;
 }

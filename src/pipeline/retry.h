@@ -17,7 +17,9 @@ struct retry_policy {
 	long long max_ms;  /* the cap of any one wait */
 };
 
-void retry_policy_from_config(const struct config *cfg, struct retry_policy *p);
+enum retry_step { RETRY_DOCUMENT, RETRY_RELEASE };
+/* retry.* with the step's own retry.document.* or retry.release.* over it. */
+void retry_policy_from_config(const struct config *cfg, enum retry_step step, struct retry_policy *p);
 /*
  * The wait before attempt `attempt` (2 = the first retry): base * 2^(n-2),
  * capped at max, then "equal jitter": a uniform share u (0 <= u < 1) of

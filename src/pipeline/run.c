@@ -301,7 +301,7 @@ static int cancel_run(struct flow *fl, struct run_outcome *out, double t_start, 
 static int publish_with_retries(struct flow *fl, struct publish_outcome *pub, struct strbuf *err)
 {
 	struct retry_policy policy;
-	retry_policy_from_config(fl->cfg, &policy);
+	retry_policy_from_config(fl->cfg, RETRY_RELEASE, &policy);
 	for (unsigned attempt = 1;; attempt++) {
 		long long started = time_now_ms();
 		double t0 = time_mono();

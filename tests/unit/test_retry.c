@@ -36,17 +36,27 @@ static void test_policy_from_the_configuration(void **state)
 	struct config cfg;
 	config_init(&cfg);
 	struct retry_policy p;
-	retry_policy_from_config(&cfg, &p);
+	retry_policy_from_config(&cfg, RETRY_DOCUMENT, &p);
 	assert_int_equal(p.attempts, 3);
 	assert_int_equal(p.base_ms, 1000);
 	assert_int_equal(p.max_ms, 30000);
 	struct strbuf err = STRBUF_INIT;
 	assert_int_equal(config_set(&cfg, "retry.base_delay", "10s", "test", &err), 0);
 	assert_int_equal(config_set(&cfg, "retry.max_delay", "2s", "test", &err), 0);
-	retry_policy_from_config(&cfg, &p);
+	retry_policy_from_config(&cfg, RETRY_DOCUMENT, &p);
 	/* A cap under the base is the base: the first retry waits what was asked. */
 	assert_int_equal(p.max_ms, 10000);
 	assert_int_equal(retry_delay_ms(&p, 3, 0), 10000);
+	/* A step's own settings over the common ones; the other step keeps those. */
+	assert_int_equal(config_set(&cfg, "retry.release.attempts", "7", "test", &err), 0);
+	assert_int_equal(config_set(&cfg, "retry.release.max_delay", "1m", "test", &err), 0);
+	retry_policy_from_config(&cfg, RETRY_RELEASE, &p);
+	assert_int_equal(p.attempts, 7);
+	assert_int_equal(p.base_ms, 10000);
+	assert_int_equal(p.max_ms, 60000);
+	retry_policy_from_config(&cfg, RETRY_DOCUMENT, &p);
+	assert_int_equal(p.attempts, 3);
+	assert_int_equal(p.max_ms, 10000);
 	strbuf_release(&err);
 	config_release(&cfg);
 }
