@@ -106,23 +106,23 @@ DOCDIR    := $(PREFIX)/share/doc/ragops
 COMPDIR   := $(PREFIX)/share/bash-completion/completions
 UNITDIR   := $(PREFIX)/lib/systemd/system
 install: all $(BUILD)/ragops.1
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR) $(DESTDIR)$(DOCDIR) $(DESTDIR)$(COMPDIR) \
-		$(DESTDIR)$(UNITDIR) $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/lib/pkgconfig
-	install -m 755 $(BUILD)/ragops $(DESTDIR)$(BINDIR)/ragops
-	install -m 644 $(BUILD)/ragops.1 $(DESTDIR)$(MANDIR)/ragops.1
-	install -m 644 ragops.example.yaml README.md LICENSE $(DESTDIR)$(DOCDIR)/
-	install -m 644 contrib/bash-completion/ragops $(DESTDIR)$(COMPDIR)/ragops
+	install -d "$(DESTDIR)$(BINDIR)" "$(DESTDIR)$(MANDIR)" "$(DESTDIR)$(DOCDIR)" "$(DESTDIR)$(COMPDIR)" \
+		"$(DESTDIR)$(UNITDIR)" "$(DESTDIR)$(PREFIX)/include" "$(DESTDIR)$(PREFIX)/lib/pkgconfig"
+	install -m 755 $(BUILD)/ragops "$(DESTDIR)$(BINDIR)/ragops"
+	install -m 644 $(BUILD)/ragops.1 "$(DESTDIR)$(MANDIR)/ragops.1"
+	install -m 644 ragops.example.yaml README.md LICENSE "$(DESTDIR)$(DOCDIR)/"
+	install -m 644 contrib/bash-completion/ragops "$(DESTDIR)$(COMPDIR)/ragops"
 	for u in ragops.service ragops-run.service ragops-run.timer; do \
 		sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@DOCDIR@|$(DOCDIR)|g' contrib/systemd/$$u \
-			>$(DESTDIR)$(UNITDIR)/$$u && chmod 644 $(DESTDIR)$(UNITDIR)/$$u || exit 1; \
+			>"$(DESTDIR)$(UNITDIR)/$$u" && chmod 644 "$(DESTDIR)$(UNITDIR)/$$u" || exit 1; \
 	done
-	install -m 644 include/ragops.h $(DESTDIR)$(PREFIX)/include/ragops.h
-	install -m 644 $(BUILD)/libragops.a $(DESTDIR)$(PREFIX)/lib/libragops.a
+	install -m 644 include/ragops.h "$(DESTDIR)$(PREFIX)/include/ragops.h"
+	install -m 644 $(BUILD)/libragops.a "$(DESTDIR)$(PREFIX)/lib/libragops.a"
 	printf '%s\n' 'prefix=$(PREFIX)' 'includedir=$${prefix}/include' 'libdir=$${prefix}/lib' '' \
 		'Name: ragops' 'Description: ragops C API (include/ragops.h), static library' \
 		'Version: $(shell sed -n 's/^#define RAGOPS_VERSION "\(.*\)"/\1/p' src/core/version.h)' \
 		'Cflags: -I$${includedir}' 'Libs: $${libdir}/libragops.a $(strip $(LDFLAGS) $(LDLIBS))' \
-		>$(DESTDIR)$(PREFIX)/lib/pkgconfig/ragops.pc
+		>"$(DESTDIR)$(PREFIX)/lib/pkgconfig/ragops.pc"
 
 demo:
 	@scripts/deps.sh demo

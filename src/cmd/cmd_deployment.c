@@ -91,6 +91,15 @@ static int create(struct app *app, const char *name, const struct options *o)
 		strbuf_release(&err);
 		return EXIT_USAGE;
 	}
+	if (o->replace && deployment_is_declared(&app->cfg, name)) {
+		fprintf(stderr,
+			"ragops deployment create: '%s' is declared in %s: change it there (it would "
+			"come back as declared at the next command)\n",
+			name, app->cfg.file);
+		deployment_release(&d);
+		strbuf_release(&err);
+		return EXIT_USAGE;
+	}
 	enum lookup put = store_deployment_put(app->store, &d, o->replace, &err);
 	if (put == LOOKUP_FAILED) {
 		fprintf(stderr, "ragops deployment create: %s\n", err.buf);
@@ -279,6 +288,13 @@ static int run_now(struct app *app, const char *name, const struct options *o, l
 
 static int change(struct app *app, const char *cmd, const char *name)
 {
+	if (!strcmp(cmd, "delete") && deployment_is_declared(&app->cfg, name)) {
+		fprintf(stderr,
+			"ragops deployment delete: '%s' is declared in %s: remove it there first (it "
+			"would come back at the next command); 'pause' stops it meanwhile\n",
+			name, app->cfg.file);
+		return EXIT_USAGE;
+	}
 	struct strbuf err = STRBUF_INIT;
 	enum lookup done = !strcmp(cmd, "delete") ? store_deployment_delete(app->store, name, &err)
 						  : store_deployment_pause(app->store, name,

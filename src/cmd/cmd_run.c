@@ -210,6 +210,14 @@ static int run_run(int argc, char **argv, struct app *app)
 			return EXIT_USAGE;
 		}
 	}
+	if (no_cache && refresh) {
+		fprintf(stderr,
+			"ragops run: --no-cache already does every stage again: give it or "
+			"--refresh %s, not both\n",
+			refresh);
+		free(inbox);
+		return EXIT_USAGE;
+	}
 	if (optind < argc) {
 		fprintf(stderr, "ragops run: unexpected argument '%s' (folders go after --inbox)\n",
 			argv[optind]);

@@ -28,6 +28,12 @@ int config_validate(const struct config *cfg, struct strbuf *err)
 			    cfg->flow.heartbeat_timeout);
 		return -1;
 	}
+	if (parse_duration_ms(cfg->retry.max_delay) < parse_duration_ms(cfg->retry.base_delay)) {
+		strbuf_addf(err,
+			    "%s: 'retry.max_delay' (%s) must not be shorter than 'retry.base_delay' (%s)",
+			    src, cfg->retry.max_delay, cfg->retry.base_delay);
+		return -1;
+	}
 	const char *overrides[][2] = { { "retry.document.base_delay", cfg->retry.document.base_delay },
 				       { "retry.document.max_delay", cfg->retry.document.max_delay },
 				       { "retry.release.base_delay", cfg->retry.release.base_delay },

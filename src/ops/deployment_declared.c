@@ -121,6 +121,11 @@ static int read_one(yaml_document_t *doc, const char *file, yaml_node_t *entry, 
 			goto done;
 		}
 	}
+	if (!spec.name) {
+		where(file, entry, err);
+		strbuf_addstr(err, "a deployment needs a name (name: nightly)");
+		goto done;
+	}
 	spec.params = params;
 	spec.nparams = nparams;
 	struct strbuf why = STRBUF_INIT;
@@ -251,4 +256,17 @@ done:
 	deployments_free(want.items, want.n);
 	deployments_free(have, nhave);
 	return ret < 0 ? -1 : 0;
+}
+
+int deployment_is_declared(const struct config *cfg, const char *name)
+{
+	struct declared list = { 0 };
+	struct strbuf ignored = STRBUF_INIT;
+	int found = 0;
+	if (cfg->file && read_declared(cfg->file, &list, &ignored) > 0)
+		for (size_t i = 0; i < list.n; i++)
+			found |= !strcmp(list.items[i].name, name);
+	deployments_free(list.items, list.n);
+	strbuf_release(&ignored);
+	return found;
 }

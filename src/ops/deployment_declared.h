@@ -32,4 +32,7 @@
 int deployments_reconcile(struct store *st, const struct config *cfg, struct strbuf *report,
 			  struct strbuf *err);
 
+/* Whether cfg's file declares a deployment of that name (then it is changed there, not by hand). */
+int deployment_is_declared(const struct config *cfg, const char *name);
+
 #endif

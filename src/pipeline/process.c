@@ -300,6 +300,7 @@ static int save_with_retries(struct flow *fl, struct doc_job *job, struct doc_re
 		long long started = time_now_ms();
 		double t0 = time_mono();
 		index_task->attempts = (int)attempt;
+		store_error_clear(fl->st);
 		int rc = store_doc_save(fl->st, next, doc->pages, doc->npages, recs, nchunks, 1,
 					job->tasks, job->ntasks, err);
 		if (!rc || !store_error_is_transient(fl->st))

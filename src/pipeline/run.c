@@ -295,8 +295,9 @@ static int cancel_run(struct flow *fl, struct run_outcome *out, double t_start, 
 }
 
 /*
- * The release stage, tried again while its failure may pass (retry.h): it
- * picks up the candidate an attempt left undecided, as the next run would.
+ * The release stage, tried again while its failure may pass (retry.h), as
+ * the next run would do it: a candidate the attempt left whole is
+ * validated again, one it left half-built is set aside for a new one.
  */
 static int publish_with_retries(struct flow *fl, struct publish_outcome *pub, struct strbuf *err)
 {
@@ -306,6 +307,7 @@ static int publish_with_retries(struct flow *fl, struct publish_outcome *pub, st
 		long long started = time_now_ms();
 		double t0 = time_mono();
 		write_failure_clear();
+		store_error_clear(fl->st);
 		int rc = publish_release(fl, pub, err);
 		/* The store busy or full, or a model or lexicon file that found the disk full. */
 		int transient = store_error_is_transient(fl->st) || write_failure_is_transient();

@@ -51,7 +51,8 @@ enum lookup store_deployment_put(struct store *st, const struct deployment *d, i
 {
 	/*
 	 * A new deployment's schedule starts now: it owes nothing from before
-	 * it existed.  An update keeps how far its schedule was handled.
+	 * it existed.  An update keeps how far its schedule was handled, unless
+	 * the schedule itself changed: then the new one starts now.
 	 */
 	static const char insert[] =
 		"INSERT INTO deployments (" DEPLOYMENT_COLUMNS ")"
@@ -62,7 +63,9 @@ enum lookup store_deployment_put(struct store *st, const struct deployment *d, i
 		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, coalesce(nullif(?10, 0), ?9))"
 		" ON CONFLICT (name) DO UPDATE SET cron = ?2, timezone = ?3, params = ?4,"
 		"  missed = ?5, overlap = ?6, paused = ?7, declared = ?8, updated_at = ?9,"
-		"  handled_through = coalesce(nullif(?10, 0), handled_through)";
+		/* a new schedule starts now: times of it that passed were never owed */
+		"  handled_through = CASE WHEN cron != ?2 OR timezone != ?3 THEN ?9"
+		"    ELSE coalesce(nullif(?10, 0), handled_through) END";
 	sqlite3_stmt *stmt = NULL;
 	if (sql_prepare(st, replace ? upsert : insert, &stmt, err))
 		return LOOKUP_FAILED;

@@ -78,8 +78,12 @@ char *sql_column_dup(sqlite3_stmt *stmt, int col)
 
 int sql_begin(struct store *st, struct strbuf *err)
 {
-	st->failed_rc = SQLITE_OK; /* what failed before this transaction is not its failure */
 	return sql_exec(st, "BEGIN IMMEDIATE", err);
+}
+
+void store_error_clear(struct store *st)
+{
+	st->failed_rc = SQLITE_OK;
 }
 
 int store_error_is_transient(const struct store *st)

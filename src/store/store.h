@@ -32,11 +32,14 @@ int store_connection_reset(struct store *st, struct strbuf *err);
 /* PRAGMA integrity_check + foreign_key_check + FTS integrity; 0 when clean. */
 int store_check(struct store *st, struct strbuf *report);
 /*
- * Whether the last failure of a call on this connection may pass when
+ * Whether the last failure recorded on this connection since
+ * store_error_clear may pass when
  * tried again: the store busy or locked by another writer past the busy
  * timeout, or the disk full.  A corrupt file or a bad statement is not.
  */
 int store_error_is_transient(const struct store *st);
+/* Forget the last failure: before an attempt, so that only its own failures count. */
+void store_error_clear(struct store *st);
 int store_schema_version(struct store *st);
 
 /* --- runs and tasks ------------------------------------------------------ */

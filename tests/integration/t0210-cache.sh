@@ -56,4 +56,5 @@ equals "the next run is cached again" "$(jq_py "$j" 'j["documents"]["unchanged"]
 out=$(rg "$d" run --refresh chunks 2>&1)
 contains "--refresh with no such stage is refused, naming the stages" "$out" \
 	"--refresh takes a stage: extract, ocr, clean, chunk or index, not 'chunks'"
+expect_exit 2 "--no-cache and --refresh together are refused" rg "$d" run --no-cache --refresh ocr
 finish

@@ -53,6 +53,17 @@ equals "... and kept" "$(names '[x["name"] for x in j]')" "['nightly', 'weekly']
 check "deleting it by hand works" rg "$d" --config "$cfg" deployment delete weekly
 lacks "... and it is not reported again" "$(rg "$d" --config "$cfg" deployment ls 2>&1)" "no longer declared"
 
+expect_exit 2 "deleting a deployment the file declares is refused" rg "$d" --config "$cfg" deployment delete nightly
+contains "... saying where to change it" "$(rg "$d" --config "$cfg" deployment delete nightly 2>&1)" \
+	"'nightly' is declared in $cfg: remove it there first"
+expect_exit 2 "so is replacing it by hand" \
+	rg "$d" --config "$cfg" deployment create nightly --cron "5 5 * * *" --replace
+cat >"$cfg" <<YAML
+deployments:
+  - cron: "0 2 * * *"
+YAML
+expect_exit 3 "a declaration without a name is refused" rg "$d" --config "$cfg" deployment ls
+contains "... saying so" "$(rg "$d" --config "$cfg" deployment ls 2>&1)" "a deployment needs a name"
 cat >"$cfg" <<YAML
 deployments:
   - name: broken

@@ -64,4 +64,6 @@ r=$(rg "$d" runs show 3 --json)
 equals "a corrupt file fails once, without a retry" \
 	"$(jq_py "$r" '([(t["stage"], t["state"], t["attempts"]) for t in j["tasks"] if t["document"] == "casse.pdf"], sum(t["state"] == "retrying" for t in j["tasks"]))')" \
 	"([('extract', 'failed', 1)], 0)"
+expect_exit 3 "retry.max_delay shorter than retry.base_delay is refused" \
+	rg "$d" -c retry.base_delay=1d -c retry.max_delay=30s runs
 finish

@@ -223,13 +223,22 @@ static void test_store_records(void **state)
 	assert_int_equal(store_deployment_claim(st, "nightly", t, &err), 1);
 	assert_int_equal(store_deployment_claim(st, "nightly", t, &err), 0);
 	assert_int_equal(store_deployment_claim(st, "nightly", t - 1000, &err), 0);
-	/* Replacing keeps how far the schedule was handled. */
+	/* Replacing its parameters keeps how far the schedule was handled... */
+	d.params = "{\"inbox\":[\"/b\"],\"settings\":{}}";
+	assert_int_equal(store_deployment_put(st, &d, 1, &err), LOOKUP_FOUND);
+	assert_int_equal(store_deployment_get(st, "nightly", &got, &err), LOOKUP_FOUND);
+	assert_int_equal(got.handled_through, t);
+	deployment_release(&got);
+	/* ... a new schedule starts now: its times that already passed were never owed. */
 	d.cron = "0 3 * * *";
+	long long changed = time_now_ms();
 	assert_int_equal(store_deployment_put(st, &d, 1, &err), LOOKUP_FOUND);
 	assert_int_equal(store_deployment_get(st, "nightly", &got, &err), LOOKUP_FOUND);
 	assert_string_equal(got.cron, "0 3 * * *");
-	assert_int_equal(got.handled_through, t);
+	assert_true(got.handled_through >= changed && got.handled_through < t);
 	deployment_release(&got);
+	/* (back to where the schedule had been handled, for what follows) */
+	assert_int_equal(store_deployment_claim(st, "nightly", t, &err), 1);
 	/* Pausing keeps it; resuming starts afresh from now (nothing caught up). */
 	assert_int_equal(store_deployment_pause(st, "nightly", 1, &err), LOOKUP_FOUND);
 	assert_int_equal(store_deployment_claim(st, "nightly", t + 1000, &err), 1);
