@@ -25,7 +25,8 @@ change() {
 d=$(new_data killed)
 rg "$d" deployment create nightly --cron "0 2 * * *" --param inbox="$inbox" >/dev/null
 killed=0
-for i in $(seq 20); do
+# Twenty kills mid-way: a run that ends before its kill (the moment is random) does not count.
+for ((i = 1; i <= 40 && killed < 20; i++)); do
 	change "$i"
 	"$RAGOPS" --data "$d" deployment run nightly >/dev/null 2>&1 &
 	pid=$!
@@ -35,8 +36,7 @@ for i in $(seq 20); do
 done
 clean=$(new_data clean)
 rg "$clean" run --inbox "$inbox" >/dev/null 2>&1
-[[ $killed -ge 15 ]] && ok "$killed of 20 deployment runs killed mid-way" ||
-	not_ok "most of 20 deployment runs killed mid-way" "only $killed were still running"
+equals "20 deployment runs killed mid-way (in $((i - 1)) tries)" "$killed" "20"
 equals "no worker process outlives its run" "$(orphan_workers)" ""
 j=$(rg "$d" deployment run nightly --json 2>/dev/null)
 equals "the next run completes" "$(jq_py "$j" 'j["state"]')" "completed"
