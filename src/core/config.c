@@ -3,8 +3,10 @@
  * events ourselves rather than map them with libcyaml because the table
  * also drives environment variables, -c overrides and `ragops config`, and
  * because every error, range errors included, must carry a line number.
+ * The table of keys is config_fields.c; checks across keys, config_validate.c.
  */
 #include "core/config.h"
+#include "core/config_fields.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -20,171 +22,20 @@
 #include "core/wire.h"
 #include "core/xalloc.h"
 
-enum field_type { F_STRING, F_STRING_EMPTY, F_UINT, F_DOUBLE, F_LIST, F_CHOICE, F_SIZE };
-
-struct field {
-	const char *key;
-	enum field_type type;
-	size_t offset;
-	const char *def;
-	double min, max;
-	const char *const *choices; /* F_CHOICE: the allowed words, NULL-terminated */
-};
-
-static const char *const levels[] = { "debug", "info", "warning", "error", NULL };
-static const char *const ocr_modes[] = { "auto", "force", "skip", NULL };
-static const char *const retrievers[] = { "bm25", "dense", "hybrid", NULL };
-static const char *const bm25_indexes[] = { "lexicon", "fts5", NULL };
-static const char *const vector_types[] = { "int8", "float32", NULL };
-static const char *const embedders[] = { "builtin", "openai", NULL };
-static const char *const answerers[] = { "extractive", "openai", NULL };
-static const char *const booleans[] = { "false", "true", NULL };
-
-#define OFF(member) offsetof(struct config, member)
-/* clang-format off */
-static const struct field fields[] = {
-	{ "data_dir", F_STRING, OFF(data_dir), "./ragops-data", 0, 0, NULL },
-	{ "inbox", F_LIST, OFF(inbox), "", 0, 0, NULL },
-	{ "collect.max_file_size", F_SIZE, OFF(collect.max_file_size), "200M", 1, 1e12, NULL },
-	{ "collect.max_pages", F_UINT, OFF(collect.max_pages), "2000", 1, 1000000, NULL },
-	{ "ingest.isolate", F_CHOICE, OFF(ingest.isolate), "true", 0, 0, booleans },
-	{ "ingest.threads", F_UINT, OFF(ingest.threads), "0", 0, 256, NULL },
-	{ "ingest.parser_timeout", F_DOUBLE, OFF(ingest.parser_timeout), "120", 1, 86400, NULL },
-	{ "ingest.parser_memory", F_SIZE, OFF(ingest.parser_memory), "2G", 64 << 20, 1e13, NULL },
-	{ "extract.heading_ratio", F_DOUBLE, OFF(extract.heading_ratio), "1.15", 1.0, 5.0, NULL },
-	{ "extract.min_page_chars", F_UINT, OFF(extract.min_page_chars), "20", 0, 100000, NULL },
-	{ "clean.repeated_line_ratio", F_DOUBLE, OFF(clean.repeated_line_ratio), "0.6", 0.1, 1.0, NULL },
-	{ "chunk.target_chars", F_UINT, OFF(chunk.target_chars), "600", 100, 100000, NULL },
-	{ "chunk.overlap_chars", F_UINT, OFF(chunk.overlap_chars), "100", 0, 50000, NULL },
-	{ "chunk.min_chars", F_UINT, OFF(chunk.min_chars), "200", 0, 100000, NULL },
-	{ "search.limit", F_UINT, OFF(search.limit), "10", 1, 1000, NULL },
-	{ "embed.embedder", F_CHOICE, OFF(embed.embedder), "builtin", 0, 0, embedders },
-	{ "embed.url", F_STRING_EMPTY, OFF(embed.url), "", 0, 0, NULL },
-	{ "embed.model", F_STRING_EMPTY, OFF(embed.model), "", 0, 0, NULL },
-	{ "embed.api_key_env", F_STRING_EMPTY, OFF(embed.api_key_env), "RAGOPS_API_KEY", 0, 0, NULL },
-	{ "embed.batch", F_UINT, OFF(embed.batch), "32", 1, 4096, NULL },
-	{ "embed.timeout", F_DOUBLE, OFF(embed.timeout), "30", 0.1, 3600, NULL },
-	{ "embed.retries", F_UINT, OFF(embed.retries), "3", 0, 20, NULL },
-	{ "embed.dim", F_UINT, OFF(embed.dim), "256", 2, 4096, NULL },
-	{ "embed.min_df", F_UINT, OFF(embed.min_df), "2", 1, 1000, NULL },
-	{ "embed.max_features", F_UINT, OFF(embed.max_features), "50000", 100, 2000000, NULL },
-	{ "embed.train_chunks", F_UINT, OFF(embed.train_chunks), "20000", 10, 10000000, NULL },
-	{ "embed.retrain_ratio", F_DOUBLE, OFF(embed.retrain_ratio), "0.2", 0, 1, NULL },
-	{ "retrieve.mode", F_CHOICE, OFF(retrieve.mode), "hybrid", 0, 0, retrievers },
-	{ "retrieve.candidates", F_UINT, OFF(retrieve.candidates), "50", 5, 1000, NULL },
-	{ "retrieve.rrf_k", F_UINT, OFF(retrieve.rrf_k), "60", 1, 1000, NULL },
-	{ "retrieve.dense_weight", F_DOUBLE, OFF(retrieve.dense_weight), "1", 0, 10, NULL },
-	{ "retrieve.per_document", F_UINT, OFF(retrieve.per_document), "3", 1, 100, NULL },
-	{ "retrieve.bm25_index", F_CHOICE, OFF(retrieve.bm25_index), "lexicon", 0, 0, bm25_indexes },
-	{ "retrieve.vectors", F_CHOICE, OFF(retrieve.vectors), "int8", 0, 0, vector_types },
-	{ "retrieve.query_max_bytes", F_UINT, OFF(retrieve.query_max_bytes), "2000", 16, 1000000, NULL },
-	{ "retrieve.query_max_terms", F_UINT, OFF(retrieve.query_max_terms), "64", 1, 100000, NULL },
-	{ "answer.answerer", F_CHOICE, OFF(answer.answerer), "extractive", 0, 0, answerers },
-	{ "answer.url", F_STRING_EMPTY, OFF(answer.url), "", 0, 0, NULL },
-	{ "answer.model", F_STRING_EMPTY, OFF(answer.model), "", 0, 0, NULL },
-	{ "answer.api_key_env", F_STRING_EMPTY, OFF(answer.api_key_env), "RAGOPS_API_KEY", 0, 0, NULL },
-	{ "answer.timeout", F_DOUBLE, OFF(answer.timeout), "60", 0.1, 3600, NULL },
-	{ "answer.retries", F_UINT, OFF(answer.retries), "2", 0, 20, NULL },
-	{ "answer.max_tokens", F_UINT, OFF(answer.max_tokens), "400", 16, 100000, NULL },
-	{ "answer.sources", F_UINT, OFF(answer.sources), "5", 1, 50, NULL },
-	{ "answer.min_evidence", F_DOUBLE, OFF(answer.min_evidence), "0.38", 0, 1, NULL },
-	{ "answer.min_similarity", F_DOUBLE, OFF(answer.min_similarity), "0.52", 0, 1, NULL },
-	{ "answer.max_sentences", F_UINT, OFF(answer.max_sentences), "4", 1, 20, NULL },
-	{ "answer.max_chars", F_UINT, OFF(answer.max_chars), "600", 80, 20000, NULL },
-	{ "ocr.mode", F_CHOICE, OFF(ocr.mode), "auto", 0, 0, ocr_modes },
-	{ "ocr.languages", F_STRING, OFF(ocr.languages), "fra+eng", 0, 0, NULL },
-	{ "ocr.tessdata", F_STRING, OFF(ocr.tessdata), "/usr/share/tesseract-ocr/5/tessdata", 0, 0, NULL },
-	{ "ocr.dpi", F_UINT, OFF(ocr.dpi), "300", 70, 1200, NULL },
-	{ "ocr.image_dpi", F_UINT, OFF(ocr.image_dpi), "300", 70, 1200, NULL },
-	{ "ocr.threads", F_UINT, OFF(ocr.threads), "0", 0, 256, NULL },
-	{ "ocr.min_confidence", F_DOUBLE, OFF(ocr.min_confidence), "70", 0, 100, NULL },
-	{ "ocr.min_chars", F_UINT, OFF(ocr.min_chars), "20", 0, 100000, NULL },
-	{ "ocr.low_word_confidence", F_DOUBLE, OFF(ocr.low_word_confidence), "60", 0, 100, NULL },
-	{ "ocr.garbage_line_confidence", F_DOUBLE, OFF(ocr.garbage_line_confidence), "40", 0, 100, NULL },
-	{ "ocr.max_megapixels", F_DOUBLE, OFF(ocr.max_megapixels), "250", 0.01, 10000, NULL },
-	{ "ocr.max_side", F_UINT, OFF(ocr.max_side), "32767", 16, 1000000, NULL },
-	{ "ocr.page_timeout", F_DOUBLE, OFF(ocr.page_timeout), "120", 0.001, 86400, NULL },
-	{ "validate.golden", F_LIST, OFF(validate.golden), VALIDATE_DEFAULT_GOLDEN, 0, 0, NULL },
-	{ "validate.max_recall_drop", F_DOUBLE, OFF(validate.max_recall_drop), "0.02", 0, 1, NULL },
-	{ "validate.max_mrr_drop", F_DOUBLE, OFF(validate.max_mrr_drop), "0.02", 0, 1, NULL },
-	{ "validate.min_recall_at_5", F_DOUBLE, OFF(validate.min_recall_at_5), "0", 0, 1, NULL },
-	{ "validate.max_weak_page_share", F_DOUBLE, OFF(validate.max_weak_page_share), "0.5", 0, 1, NULL },
-	{ "validate.max_chunk_chars", F_UINT, OFF(validate.max_chunk_chars), "20000", 100, 10000000, NULL },
-	{ "releases.keep", F_UINT, OFF(releases.keep), "5", 0, 10000, NULL },
-	{ "retrain.min_new_feedback", F_UINT, OFF(retrain.min_new_feedback), "20", 1, 1000000, NULL },
-	{ "retrain.window", F_STRING, OFF(retrain.window), "30d", 0, 0, NULL },
-	{ "retrain.min_ratings", F_UINT, OFF(retrain.min_ratings), "5", 1, 1000000, NULL },
-	{ "retrain.min_mean_rating", F_DOUBLE, OFF(retrain.min_mean_rating), "3.5", 1, 5, NULL },
-	{ "retrain.max_low_share", F_DOUBLE, OFF(retrain.max_low_share), "0.25", 0, 1, NULL },
-	{ "retrain.max_corpus_change", F_DOUBLE, OFF(retrain.max_corpus_change), "0.2", 0, 10, NULL },
-	{ "retrain.max_query_drift", F_DOUBLE, OFF(retrain.max_query_drift), "0.3", 0, 1, NULL },
-	{ "retrain.max_feedback_drop", F_DOUBLE, OFF(retrain.max_feedback_drop), "0.05", 0, 1, NULL },
-	{ "retrain.validation_share", F_DOUBLE, OFF(retrain.validation_share), "0.3", 0.05, 0.9, NULL },
-	{ "retrain.ranker_depth", F_UINT, OFF(retrain.ranker_depth), "20", 2, 200, NULL },
-	{ "retrain.expansion_weight", F_DOUBLE, OFF(retrain.expansion_weight), "0.5", 0, 2, NULL },
-	{ "retrain.auto", F_CHOICE, OFF(retrain.auto_retrain), "false", 0, 0, booleans },
-	{ "health.max_run_age", F_STRING, OFF(health.max_run_age), "7d", 0, 0, NULL },
-	{ "health.window", F_STRING, OFF(health.window), "7d", 0, 0, NULL },
-	{ "health.min_ocr_confidence", F_DOUBLE, OFF(health.min_ocr_confidence), "80", 0, 100, NULL },
-	{ "health.min_ocr_success", F_DOUBLE, OFF(health.min_ocr_success), "0.9", 0, 1, NULL },
-	{ "health.latency_p95_ms", F_DOUBLE, OFF(health.latency_p95_ms), "1000", 0.001, 1e7, NULL },
-	{ "health.min_rating", F_DOUBLE, OFF(health.min_rating), "3", 1, 5, NULL },
-	{ "health.min_free_disk", F_SIZE, OFF(health.min_free_disk), "500M", 0, 1e15, NULL },
-	{ "serve.host", F_STRING, OFF(serve.host), "127.0.0.1", 0, 0, NULL },
-	{ "serve.port", F_UINT, OFF(serve.port), "8750", 0, 65535, NULL },
-	{ "serve.threads", F_UINT, OFF(serve.threads), "0", 0, 256, NULL },
-	{ "serve.token_env", F_STRING, OFF(serve.token_env), "RAGOPS_SERVE_TOKEN", 0, 0, NULL },
-	{ "serve.max_body", F_SIZE, OFF(serve.max_body), "64K", 1024, 1e9, NULL },
-	{ "serve.timeout", F_UINT, OFF(serve.timeout), "30", 1, 86400, NULL },
-	{ "serve.request_timeout", F_UINT, OFF(serve.request_timeout), "10", 1, 3600, NULL },
-	{ "serve.max_connections", F_UINT, OFF(serve.max_connections), "256", 1, 100000, NULL },
-	{ "serve.max_client_connections", F_UINT, OFF(serve.max_client_connections), "64", 1, 100000, NULL },
-	{ "serve.rate_limit", F_UINT, OFF(serve.rate_limit), "60", 0, 1000000, NULL },
-	{ "serve.rate_burst", F_UINT, OFF(serve.rate_burst), "20", 1, 1000000, NULL },
-	{ "serve.cors_origin", F_STRING_EMPTY, OFF(serve.cors_origin), "", 0, 0, NULL },
-	{ "serve.memory_reserve", F_SIZE, OFF(serve.memory_reserve), "64M", 0, 1LL << 40, NULL },
-	{ "flow.max_lateness", F_STRING, OFF(flow.max_lateness), "6h", 0, 0, NULL },
-	{ "flow.scheduler", F_CHOICE, OFF(flow.scheduler), "true", 0, 0, booleans },
-	{ "flow.heartbeat_timeout", F_STRING, OFF(flow.heartbeat_timeout), "5m", 0, 0, NULL },
-	{ "retry.attempts", F_UINT, OFF(retry.attempts), "3", 1, 100, NULL },
-	{ "retry.base_delay", F_STRING, OFF(retry.base_delay), "1s", 0, 0, NULL },
-	{ "retry.max_delay", F_STRING, OFF(retry.max_delay), "30s", 0, 0, NULL },
-	{ "retry.document.attempts", F_UINT, OFF(retry.document.attempts), "0", 0, 100, NULL },
-	{ "retry.document.base_delay", F_STRING_EMPTY, OFF(retry.document.base_delay), "", 0, 0, NULL },
-	{ "retry.document.max_delay", F_STRING_EMPTY, OFF(retry.document.max_delay), "", 0, 0, NULL },
-	{ "retry.release.attempts", F_UINT, OFF(retry.release.attempts), "0", 0, 100, NULL },
-	{ "retry.release.base_delay", F_STRING_EMPTY, OFF(retry.release.base_delay), "", 0, 0, NULL },
-	{ "retry.release.max_delay", F_STRING_EMPTY, OFF(retry.release.max_delay), "", 0, 0, NULL },
-	{ "notify.slack", F_STRING_EMPTY, OFF(notify.slack), "", 0, 0, NULL },
-	{ "notify.webhook", F_STRING_EMPTY, OFF(notify.webhook), "", 0, 0, NULL },
-	{ "notify.command", F_STRING_EMPTY, OFF(notify.command), "", 0, 0, NULL },
-	{ "notify.timeout", F_DOUBLE, OFF(notify.timeout), "10", 0.1, 3600, NULL },
-	{ "notify.retries", F_UINT, OFF(notify.retries), "3", 0, 20, NULL },
-	{ "watch.debounce", F_STRING, OFF(watch.debounce), "5s", 0, 0, NULL },
-	{ "watch.serve", F_CHOICE, OFF(watch.serve), "false", 0, 0, booleans },
-	{ "retention.runs", F_STRING, OFF(retention.runs), "180d", 0, 0, NULL },
-	{ "retention.cached_tasks", F_UINT, OFF(retention.cached_tasks), "10", 0, 1000000, NULL },
-	{ "retention.queries", F_STRING, OFF(retention.queries), "90d", 0, 0, NULL },
-	{ "log.level", F_CHOICE, OFF(log_level), "info", 0, 0, levels },
-	{ "log.max_size", F_SIZE, OFF(log_max_size), "10M", 0, 1e15, NULL },
-	{ "log.keep", F_UINT, OFF(log_keep), "5", 0, 1000, NULL },
-};
-/* clang-format on */
-#define NFIELDS (sizeof(fields) / sizeof(fields[0]))
 
 static const struct field *find_field(const char *key)
 {
-	for (size_t i = 0; i < NFIELDS; i++)
-		if (!strcmp(fields[i].key, key))
-			return &fields[i];
+	for (size_t i = 0; i < config_nfields; i++)
+		if (!strcmp(config_fields[i].key, key))
+			return &config_fields[i];
 	return NULL;
 }
 
 static int is_section(const char *key)
 {
 	size_t n = strlen(key);
-	for (size_t i = 0; i < NFIELDS; i++)
-		if (!strncmp(fields[i].key, key, n) && fields[i].key[n] == '.')
+	for (size_t i = 0; i < config_nfields; i++)
+		if (!strncmp(config_fields[i].key, key, n) && config_fields[i].key[n] == '.')
 			return 1;
 	return 0;
 }
@@ -192,15 +43,16 @@ static int is_section(const char *key)
 /* Suggest a key, or a section ("chunks" -> "chunk"), close to a mistyped one. */
 static void suggest_key(const char *key, struct strbuf *err)
 {
-	const char *names[2 * NFIELDS + 1];
-	char *sections[NFIELDS];
+	const char **names = xcalloc(2 * config_nfields + 1, sizeof(*names));
+	char **sections = xcalloc(config_nfields, sizeof(*sections));
 	size_t n = 0, nsections = 0;
-	for (size_t i = 0; i < NFIELDS; i++) {
-		names[n++] = fields[i].key;
-		const char *dot = strchr(fields[i].key, '.');
+	for (size_t i = 0; i < config_nfields; i++) {
+		names[n++] = config_fields[i].key;
+		const char *dot = strchr(config_fields[i].key, '.');
 		if (dot && !strchr(key, '.'))
-			names[n++] = sections[nsections++] = xstrndup(fields[i].key,
-								      (size_t)(dot - fields[i].key));
+			names[n++] = sections[nsections++] = xstrndup(config_fields[i].key,
+								      (size_t)(dot -
+									       config_fields[i].key));
 	}
 	names[n] = NULL;
 	const char *best = closest_word(key, names);
@@ -208,6 +60,8 @@ static void suggest_key(const char *key, struct strbuf *err)
 		strbuf_addf(err, " (did you mean '%s'?)", best);
 	for (size_t i = 0; i < nsections; i++)
 		free(sections[i]);
+	free(sections);
+	free(names);
 }
 
 /* The items and count of a list field (the inbox, the golden sets). */
@@ -360,21 +214,21 @@ void config_init(struct config *cfg)
 {
 	struct strbuf err = STRBUF_INIT;
 	memset(cfg, 0, sizeof(*cfg));
-	for (size_t i = 0; i < NFIELDS; i++)
-		if (set_value(cfg, &fields[i], fields[i].def, "default", &err))
-			BUG("bad default for '%s': %s", fields[i].key, err.buf);
+	for (size_t i = 0; i < config_nfields; i++)
+		if (set_value(cfg, &config_fields[i], config_fields[i].def, "default", &err))
+			BUG("bad default for '%s': %s", config_fields[i].key, err.buf);
 	strbuf_release(&err);
 }
 
 void config_release(struct config *cfg)
 {
-	for (size_t i = 0; i < NFIELDS; i++)
-		if (fields[i].type == F_LIST)
-			list_clear(cfg, &fields[i]);
-	for (size_t i = 0; i < NFIELDS; i++)
-		if (fields[i].type == F_STRING || fields[i].type == F_STRING_EMPTY ||
-		    fields[i].type == F_CHOICE)
-			free(*(char **)((char *)cfg + fields[i].offset));
+	for (size_t i = 0; i < config_nfields; i++)
+		if (config_fields[i].type == F_LIST)
+			list_clear(cfg, &config_fields[i]);
+	for (size_t i = 0; i < config_nfields; i++)
+		if (config_fields[i].type == F_STRING || config_fields[i].type == F_STRING_EMPTY ||
+		    config_fields[i].type == F_CHOICE)
+			free(*(char **)((char *)cfg + config_fields[i].offset));
 	free(cfg->file);
 	memset(cfg, 0, sizeof(*cfg));
 }
@@ -562,13 +416,13 @@ static char *env_name(const char *key)
 
 int config_load_env(struct config *cfg, struct strbuf *err)
 {
-	for (size_t i = 0; i < NFIELDS; i++) {
-		char *name = env_name(fields[i].key);
+	for (size_t i = 0; i < config_nfields; i++) {
+		char *name = env_name(config_fields[i].key);
 		const char *value = getenv(name);
 		int ret = 0;
 		if (value) {
 			char *where = xasprintf("environment %s", name);
-			ret = set_value(cfg, &fields[i], value, where, err);
+			ret = set_value(cfg, &config_fields[i], value, where, err);
 			free(where);
 		}
 		free(name);
@@ -638,9 +492,9 @@ static void format_shown(const struct config *cfg, const struct field *f, struct
 
 void config_dump(const struct config *cfg, struct strbuf *out)
 {
-	for (size_t i = 0; i < NFIELDS; i++) {
-		strbuf_addf(out, "%s = ", fields[i].key);
-		format_shown(cfg, &fields[i], out);
+	for (size_t i = 0; i < config_nfields; i++) {
+		strbuf_addf(out, "%s = ", config_fields[i].key);
+		format_shown(cfg, &config_fields[i], out);
 		strbuf_addch(out, '\n');
 	}
 }
@@ -652,10 +506,10 @@ void config_dump(const struct config *cfg, struct strbuf *out)
 void config_wire_put(const struct config *cfg, struct strbuf *out)
 {
 	char num[64];
-	wire_put_u32(out, (uint32_t)NFIELDS);
-	for (size_t i = 0; i < NFIELDS; i++) {
-		const char *base = (const char *)cfg + fields[i].offset;
-		switch (fields[i].type) {
+	wire_put_u32(out, (uint32_t)config_nfields);
+	for (size_t i = 0; i < config_nfields; i++) {
+		const char *base = (const char *)cfg + config_fields[i].offset;
+		switch (config_fields[i].type) {
 		case F_STRING:
 		case F_STRING_EMPTY:
 		case F_CHOICE:
@@ -674,7 +528,7 @@ void config_wire_put(const struct config *cfg, struct strbuf *out)
 			break;
 		case F_LIST: {
 			size_t *nr;
-			char **items = *list_items((struct config *)cfg, &fields[i], &nr);
+			char **items = *list_items((struct config *)cfg, &config_fields[i], &nr);
 			wire_put_u32(out, (uint32_t)*nr);
 			for (size_t j = 0; j < *nr; j++)
 				wire_put_str(out, items[j]);
@@ -687,13 +541,13 @@ void config_wire_put(const struct config *cfg, struct strbuf *out)
 int config_wire_get(struct config *cfg, const char *data, size_t len, struct strbuf *err)
 {
 	struct wire_reader r = WIRE_READER(data, len);
-	if (wire_get_u32(&r) != NFIELDS) {
+	if (wire_get_u32(&r) != config_nfields) {
 		strbuf_addstr(err, "the configuration sent is of another build");
 		return -1;
 	}
-	for (size_t i = 0; i < NFIELDS && !r.bad; i++) {
-		char *base = (char *)cfg + fields[i].offset;
-		switch (fields[i].type) {
+	for (size_t i = 0; i < config_nfields && !r.bad; i++) {
+		char *base = (char *)cfg + config_fields[i].offset;
+		switch (config_fields[i].type) {
 		case F_STRING:
 		case F_STRING_EMPTY:
 		case F_CHOICE: {
@@ -708,7 +562,7 @@ int config_wire_get(struct config *cfg, const char *data, size_t len, struct str
 		case F_SIZE:
 		case F_DOUBLE: {
 			char *num = wire_get_strdup(&r);
-			if (num && fields[i].type == F_SIZE)
+			if (num && config_fields[i].type == F_SIZE)
 				*(unsigned long long *)base = strtoull(num, NULL, 10);
 			else if (num)
 				*(double *)base = strtod(num, NULL);
@@ -716,12 +570,12 @@ int config_wire_get(struct config *cfg, const char *data, size_t len, struct str
 			break;
 		}
 		case F_LIST: {
-			list_clear(cfg, &fields[i]);
+			list_clear(cfg, &config_fields[i]);
 			uint32_t n = wire_get_u32(&r);
 			for (uint32_t j = 0; j < n && !r.bad; j++) {
 				char *item = wire_get_strdup(&r);
 				if (item)
-					list_add(cfg, &fields[i], item);
+					list_add(cfg, &config_fields[i], item);
 				free(item);
 			}
 			break;
@@ -739,27 +593,27 @@ char *config_to_json(const struct config *cfg)
 {
 	json_t *obj = json_object();
 	struct strbuf v = STRBUF_INIT;
-	for (size_t i = 0; i < NFIELDS; i++) {
-		const char *base = (const char *)cfg + fields[i].offset;
+	for (size_t i = 0; i < config_nfields; i++) {
+		const char *base = (const char *)cfg + config_fields[i].offset;
 		json_t *val;
-		if (fields[i].type == F_UINT) {
+		if (config_fields[i].type == F_UINT) {
 			val = json_integer(*(const unsigned *)base);
-		} else if (fields[i].type == F_SIZE) {
+		} else if (config_fields[i].type == F_SIZE) {
 			val = json_integer((json_int_t) * (const unsigned long long *)base);
-		} else if (fields[i].type == F_DOUBLE) {
+		} else if (config_fields[i].type == F_DOUBLE) {
 			val = json_real(*(const double *)base);
-		} else if (fields[i].type == F_LIST) {
+		} else if (config_fields[i].type == F_LIST) {
 			size_t *nr;
-			char **items = *list_items((struct config *)cfg, &fields[i], &nr);
+			char **items = *list_items((struct config *)cfg, &config_fields[i], &nr);
 			val = json_array();
 			for (size_t j = 0; j < *nr; j++)
 				json_array_append_new(val, json_string(items[j]));
 		} else {
 			strbuf_reset(&v);
-			format_shown(cfg, &fields[i], &v);
+			format_shown(cfg, &config_fields[i], &v);
 			val = json_string(v.buf);
 		}
-		json_object_set_new(obj, fields[i].key, val);
+		json_object_set_new(obj, config_fields[i].key, val);
 	}
 	strbuf_release(&v);
 	char *s = json_dumps(obj, JSON_COMPACT | JSON_SORT_KEYS);
@@ -783,19 +637,19 @@ int config_key_is_operational(const char *key)
 
 void config_section_fingerprint(const struct config *cfg, const char *prefix, struct strbuf *out)
 {
-	for (size_t i = 0; i < NFIELDS; i++) {
-		if (!starts_with(fields[i].key, prefix))
+	for (size_t i = 0; i < config_nfields; i++) {
+		if (!starts_with(config_fields[i].key, prefix))
 			continue;
-		strbuf_addf(out, "%s=", fields[i].key);
+		strbuf_addf(out, "%s=", config_fields[i].key);
 		/*
 		 * An operational key counts at its default, whatever its value:
 		 * changing it changes no key, and keys made before it was left
 		 * out (with the default) stay the same.
 		 */
-		if (config_key_is_operational(fields[i].key))
-			strbuf_addstr(out, fields[i].def);
+		if (config_key_is_operational(config_fields[i].key))
+			strbuf_addstr(out, config_fields[i].def);
 		else
-			format_value(cfg, &fields[i], out);
+			format_value(cfg, &config_fields[i], out);
 		strbuf_addch(out, ';');
 	}
 }
