@@ -7,7 +7,6 @@
 #include <unistd.h>
 #include <pthread.h>
 #include <stdlib.h>
-#include <string.h>
 #include <time.h>
 
 #include "core/fsutil.h"
@@ -152,33 +151,15 @@ static int file_beats(long long run_id, long long silent_before, void *ctx)
 
 int heartbeat_reap(struct store *st, const struct config *cfg, struct strbuf *err)
 {
-	long long since = time_now_ms();
-	int reaped = store_runs_reap(st, since - timeout_ms(cfg), file_beats, (void *)cfg, err);
-	if (reaped > 0) { /* the files of the runs just found crashed go */
-		struct run_record *gone = NULL;
-		size_t ngone = 0;
-		struct strbuf ignored = STRBUF_INIT;
-		if (!store_runs_list(st, 100, &gone, &ngone, &ignored))
-			for (size_t i = 0; i < ngone; i++)
-				if (!strcmp(gone[i].state, "crashed") && gone[i].ended_at >= since) {
-					char *path = beat_file(cfg->data_dir, gone[i].id);
-					unlink(path);
-					free(path);
-				}
-		run_records_free(gone, ngone);
-		strbuf_release(&ignored);
+	struct runs_reap r = { .silent_before = time_now_ms() - timeout_ms(cfg),
+			       .still_alive = file_beats,
+			       .ctx = (void *)cfg };
+	int reaped = store_runs_reap(st, &r, err);
+	for (int i = 0; i < r.ncrashed; i++) {
+		char *path = beat_file(cfg->data_dir, r.crashed[i]);
+		unlink(path);
+		free(path);
+		notify_run(st, cfg, r.crashed[i]);
 	}
-	if (reaped <= 0 || !notify_enabled(cfg))
-		return reaped;
-	/* Those it just found crashed: the newest runs, ended from `since` on. */
-	struct run_record *runs = NULL;
-	size_t n = 0;
-	struct strbuf ignored = STRBUF_INIT;
-	if (!store_runs_list(st, 100, &runs, &n, &ignored))
-		for (size_t i = 0; i < n; i++)
-			if (!strcmp(runs[i].state, "crashed") && runs[i].ended_at >= since)
-				notify_run(st, cfg, runs[i].id);
-	run_records_free(runs, n);
-	strbuf_release(&ignored);
 	return reaped;
 }

@@ -374,41 +374,41 @@ void store_set_busy_timeout(struct store *st, int ms)
 	sqlite3_busy_timeout(st->db, ms);
 }
 
-int store_runs_reap(struct store *st, long long silent_before,
-		    int (*still_alive)(long long run_id, long long silent_before, void *ctx), void *ctx,
-		    struct strbuf *err)
+int store_runs_reap(struct store *st, struct runs_reap *r, struct strbuf *err)
 {
+	static const char *const why[] = {
+		"the process running it stopped before the end",
+		"its heartbeat stopped (flow.heartbeat_timeout): the process running it died, hung "
+		"or lost the store",
+	};
 	sqlite3_stmt *stmt = NULL;
 	char host[256] = "";
-	int reaped = 0;
 	gethostname(host, sizeof(host) - 1);
+	r->ncrashed = 0;
 	if (sql_prepare(st,
 			"SELECT id, pid, host = ?1, coalesce(heartbeat_at, started_at) < ?2"
 			" FROM runs WHERE state = 'running'",
 			&stmt, err))
 		return -1;
 	sqlite3_bind_text(stmt, 1, host, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(stmt, 2, silent_before);
-	long long dead[64], silent[64];
-	int ndead = 0, nsilent = 0;
-	while (sqlite3_step(stmt) == SQLITE_ROW) {
+	sqlite3_bind_int64(stmt, 2, r->silent_before);
+	long long found[REAP_MAX];
+	int silent[REAP_MAX], n = 0;
+	while (n < REAP_MAX && sqlite3_step(stmt) == SQLITE_ROW) {
 		long long id = sqlite3_column_int64(stmt, 0);
 		pid_t pid = (pid_t)sqlite3_column_int64(stmt, 1);
 		int here = sqlite3_column_int(stmt, 2), quiet = sqlite3_column_int(stmt, 3);
-		if (here && pid != getpid() && kill(pid, 0) && errno == ESRCH && ndead < 64)
-			dead[ndead++] = id;
-		else if (quiet && silent_before > 0 && nsilent < 64 &&
-			 !(still_alive && still_alive(id, silent_before, ctx)))
-			silent[nsilent++] = id;
+		if (here && pid != getpid() && kill(pid, 0) && errno == ESRCH)
+			found[n] = id, silent[n++] = 0;
+		else if (quiet && r->silent_before > 0 &&
+			 !(r->still_alive && r->still_alive(id, r->silent_before, r->ctx)))
+			found[n] = id, silent[n++] = 1;
 	}
 	sqlite3_finalize(stmt);
-	for (int i = 0; i < ndead; i++)
-		reaped += mark_crashed(st, dead[i], "the process running it stopped before the end");
-	for (int i = 0; i < nsilent; i++)
-		reaped += mark_crashed(st, silent[i],
-				       "its heartbeat stopped (flow.heartbeat_timeout): the process "
-				       "running it died, hung or lost the store");
-	return reaped;
+	for (int i = 0; i < n; i++)
+		if (mark_crashed(st, found[i], why[silent[i]]))
+			r->crashed[r->ncrashed++] = found[i];
+	return r->ncrashed;
 }
 
 int store_run_heartbeat(struct store *st, long long run_id, struct strbuf *err)

@@ -95,11 +95,19 @@ int store_run_finish(struct store *st, long long run_id, const char *state,
  * Runs left "running" become "crashed" when the process running them is
  * gone (this host) or when their heartbeat is older than silent_before
  * (epoch ms; 0: not judged by heartbeat), whatever their pid, unless
- * `still_alive` (may be NULL) knows better; how many.
+ * `still_alive` (may be NULL) knows better.  The runs it crashed are
+ * given back in `crashed`.
  */
-int store_runs_reap(struct store *st, long long silent_before,
-		    int (*still_alive)(long long run_id, long long silent_before, void *ctx), void *ctx,
-		    struct strbuf *err);
+#define REAP_MAX 64
+struct runs_reap {
+	long long silent_before;
+	int (*still_alive)(long long run_id, long long silent_before, void *ctx);
+	void *ctx;
+	long long crashed[REAP_MAX]; /* out */
+	int ncrashed;
+};
+/* How many it crashed, or -1. */
+int store_runs_reap(struct store *st, struct runs_reap *r, struct strbuf *err);
 /* A running run says it is alive (see pipeline/heartbeat.h). */
 int store_run_heartbeat(struct store *st, long long run_id, struct strbuf *err);
 /* How long a call on this connection waits for another writer (ms); the default is 10 s. */

@@ -420,7 +420,10 @@ static void test_reap_dead_run(void **state)
 	assert_int_equal(waitpid(pid, &status, 0), pid);
 	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 
-	assert_int_equal(store_runs_reap(f->st, 0, NULL, NULL, &f->err), 1);
+	struct runs_reap r = { 0 };
+	assert_int_equal(store_runs_reap(f->st, &r, &f->err), 1);
+	assert_int_equal(r.ncrashed, 1);
+	assert_int_equal(r.crashed[0], mine + 1);
 	assert_int_equal(store_run_get(f->st, mine + 1, &run, &f->err), LOOKUP_FOUND);
 	assert_int_equal(run.pid, pid);
 	assert_string_equal(run.state, "crashed");
@@ -430,9 +433,10 @@ static void test_reap_dead_run(void **state)
 	assert_int_equal(store_run_get(f->st, mine, &run, &f->err), LOOKUP_FOUND);
 	assert_string_equal(run.state, "running");
 	run_record_release(&run);
-	assert_int_equal(store_runs_reap(f->st, 0, NULL, NULL, &f->err), 0);
+	assert_int_equal(store_runs_reap(f->st, &r, &f->err), 0);
 	/* ... unless it stopped beating: a heartbeat older than the cut-off is a crash, pid or not */
-	assert_int_equal(store_runs_reap(f->st, time_now_ms() + 1000, NULL, NULL, &f->err), 1);
+	r.silent_before = time_now_ms() + 1000;
+	assert_int_equal(store_runs_reap(f->st, &r, &f->err), 1);
 	assert_int_equal(store_run_get(f->st, mine, &run, &f->err), LOOKUP_FOUND);
 	assert_string_equal(run.state, "crashed");
 	run_record_release(&run);
