@@ -2,9 +2,6 @@
  * Notifications, the side that raises them; see notify.h.
  */
 #include <errno.h>
-#include <fcntl.h>
-#include <signal.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,12 +10,11 @@
 
 #include "core/json.h"
 #include "core/log.h"
+#include "core/spawn.h"
 #include "core/timeutil.h"
 #include "core/xalloc.h"
 #include "ops/notify.h"
 #include "ops/run_report.h"
-
-extern char **environ;
 
 int notify_enabled(const struct config *cfg)
 {
@@ -72,34 +68,16 @@ void notify_event(const struct config *cfg, const char *event, const char *text,
 		free(payload);
 		return;
 	}
-	posix_spawn_file_actions_t files;
-	posix_spawnattr_t attr;
-	sigset_t none, defaults;
-	sigemptyset(&none);
-	sigemptyset(&defaults);
-	sigaddset(&defaults, SIGPIPE);
-	sigaddset(&defaults, SIGINT);
-	sigaddset(&defaults, SIGTERM);
-	sigaddset(&defaults, SIGCHLD);
-	posix_spawn_file_actions_init(&files);
-	posix_spawn_file_actions_adddup2(&files, fds[0], 0);
-	posix_spawn_file_actions_addclose(&files, fds[1]);
-	/* Nothing of the caller's: a $(ragops run) or a pipe reading it must not wait for the sender. */
-	posix_spawn_file_actions_addopen(&files, 1, "/dev/null", O_WRONLY, 0);
-	posix_spawn_file_actions_addopen(&files, 2, "/dev/null", O_WRONLY, 0);
-	posix_spawnattr_init(&attr);
-	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-	posix_spawnattr_setsigmask(&attr, &none);
-	posix_spawnattr_setsigdefault(&attr, &defaults);
+	/* Nothing of the caller's output: a $(ragops run) or a pipe reading it must not wait for it. */
+	struct spawn_io io = { .stdin_fd = fds[0], .close_fd = fds[1], .out_path = NULL };
 	char *argv[] = { "ragops", NOTIFY_COMMAND, NULL };
-	pid_t pid;
-	int rc = posix_spawn(&pid, "/proc/self/exe", &files, &attr, argv, environ);
-	posix_spawn_file_actions_destroy(&files);
-	posix_spawnattr_destroy(&attr);
+	struct strbuf why = STRBUF_INIT;
+	pid_t pid = spawn_self(argv, &io, &why);
+	int rc = pid < 0;
 	close(fds[0]);
 	if (rc) {
 		log_event(LOG_WARNING, 0, NULL, "notify", "cannot start the notifier for %s: %s", event,
-			  strerror(rc));
+			  why.buf);
 	} else {
 		write_all(fds[1], payload, strlen(payload));
 	}
@@ -109,6 +87,7 @@ void notify_event(const struct config *cfg, const char *event, const char *text,
 		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
 			;
 	free(payload);
+	strbuf_release(&why);
 }
 
 void notify_run(struct store *st, const struct config *cfg, long long run_id)
