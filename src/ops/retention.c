@@ -15,8 +15,9 @@
 #include "core/xalloc.h"
 #include "ops/retention.h"
 
-int retention_policy(const struct config *cfg, long long now_ms, struct history_policy *out,
-		     struct strbuf *err)
+/* The policy of cfg's retention.* settings as of now_ms; -1 on a bad setting. */
+static int retention_policy(const struct config *cfg, long long now_ms, struct history_policy *out,
+			    struct strbuf *err)
 {
 	long long runs = parse_window_ms(cfg->retention.runs);
 	long long queries = parse_window_ms(cfg->retention.queries);

@@ -25,9 +25,6 @@ struct retention_report {
 	char rewrite_error[256];             /* why a rewrite asked for failed ("" when none) */
 };
 
-/* The policy of cfg's retention.* settings as of now_ms; -1 on a bad setting. */
-int retention_policy(const struct config *cfg, long long now_ms, struct history_policy *out,
-		     struct strbuf *err);
 /*
  * Apply (or, dry_run, count) the policy.  With `rewrite`, a store made
  * before it could shrink itself is rewritten once (see store_compact).

@@ -313,6 +313,5 @@ enum watch_result watcher_wait(struct watcher *w, long long debounce_ms, int sto
 			}
 		}
 	}
-	out->unwatched = (int)w->unwatched;
 	return WATCH_CHANGED;
 }

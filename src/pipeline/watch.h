@@ -33,7 +33,6 @@ struct watch_batch {
 	size_t changes;    /* events that counted */
 	char example[256]; /* the first changed name, for the log */
 	int overflowed;    /* the kernel's queue overflowed: some events were lost */
-	int unwatched;     /* folders not watched (inotify's limit): they are rescanned each minute */
 };
 
 enum watch_result {
