@@ -108,7 +108,13 @@ int retention_apply(struct store *st, const struct config *cfg, int dry_run, int
 	out->bytes_before = store_disk_bytes(st);
 	if (store_history_prune(st, &policy, &out->pruned, err))
 		return -1;
-	out->metrics_files = sweep_metrics_files(st, cfg, &policy, &out->pruned, dry_run, err);
+	/*
+	 * Only when runs went: looking each file's run up at the end of every
+	 * run would grow with the history.  One left by a sweep cut short
+	 * goes with the next.
+	 */
+	if (out->pruned.runs)
+		out->metrics_files = sweep_metrics_files(st, cfg, &policy, &out->pruned, dry_run, err);
 	free(out->pruned.dry_run_ids); /* the counts stay */
 	out->pruned.dry_run_ids = NULL;
 	if (out->metrics_files < 0)
