@@ -197,15 +197,14 @@ void api_readyz(struct server_ctx *ctx, const struct request *rq, struct reply *
 
 /*
  * The report checks the whole store and probes the configured endpoints
- * (up to 5 s each when one hangs): a dashboard polling it shares one
- * report per HEALTH_CACHE_MS.  One request makes a new report, outside
- * the lock; the others meanwhile get the last one at once (its age in the
- * Age header), and wait only when there is none yet.
+ * (up to 5 s each when one hangs): a dashboard polling it, and the
+ * scheduler watching it for notifications, share one report per
+ * HEALTH_CACHE_MS.  One caller makes a new report, outside the lock; the
+ * others meanwhile get the last one at once, and wait only when there is
+ * none yet.
  */
-void api_health(struct server_ctx *ctx, const struct request *rq, struct reply *rp)
+double server_health(struct server *srv, struct store *st, struct health_report *r)
 {
-	struct server *srv = ctx->srv;
-	struct health_report r;
 	double age = 0;
 	pthread_mutex_lock(&srv->health_lock);
 	double now = time_mono();
@@ -213,21 +212,28 @@ void api_health(struct server_ctx *ctx, const struct request *rq, struct reply *
 	if (stale && !srv->health_running) {
 		srv->health_running = 1;
 		pthread_mutex_unlock(&srv->health_lock);
-		health_run(ctx->store, ctx->cfg, &r);
+		health_run(st, srv->cfg, r);
 		pthread_mutex_lock(&srv->health_lock);
-		srv->health = r;
+		srv->health = *r;
 		srv->health_at = time_mono();
 		srv->health_running = 0;
 		pthread_cond_broadcast(&srv->health_done);
 	} else {
 		while (!srv->health_at)
 			pthread_cond_wait(&srv->health_done, &srv->health_lock);
-		r = srv->health;
+		*r = srv->health;
 		age = now - srv->health_at;
 	}
 	pthread_mutex_unlock(&srv->health_lock);
 	/* Memory changes from one request to the next: never from the cached report. */
-	memory_health_check(&r);
+	memory_health_check(r);
+	return age;
+}
+
+void api_health(struct server_ctx *ctx, const struct request *rq, struct reply *rp)
+{
+	struct health_report r;
+	double age = server_health(ctx->srv, ctx->store, &r);
 	reply_header(rp, "Age", "%d", age > 0 ? (int)age : 0);
 	reply_json(rp, r.overall == HEALTH_DOWN ? 503 : 200, health_to_json(&r));
 }

@@ -238,27 +238,22 @@ static void watch_health(struct scheduler *s, struct store *st)
 		return;
 	s->health_due = now + HEALTH_EVERY_MS;
 	struct health_report r;
-	health_run(st, cfg, &r);
+	server_health(s->srv, st, &r);
 	int previous = s->health;
-	if ((int)r.overall == previous || (previous < 0 && r.overall == HEALTH_OK)) {
-		s->health = (int)r.overall;
-		return;
-	}
 	s->health = (int)r.overall;
-	char text[1024];
-	size_t len = (size_t)snprintf(text, sizeof(text), "ragops: health %s%s%s",
-				      health_status_name(r.overall), previous < 0 ? "" : " (was ",
-				      previous < 0 ? ""
-						   : health_status_name((enum health_status)previous));
-	if (previous >= 0 && len < sizeof(text))
-		len += (size_t)snprintf(text + len, sizeof(text) - len, ")");
-	for (int i = 0; i < r.n && len < sizeof(text); i++)
+	if ((int)r.overall == previous || (previous < 0 && r.overall == HEALTH_OK))
+		return;
+	struct strbuf text = STRBUF_INIT;
+	strbuf_addf(&text, "ragops: health %s", health_status_name(r.overall));
+	if (previous >= 0)
+		strbuf_addf(&text, " (was %s)", health_status_name((enum health_status)previous));
+	for (int i = 0; i < r.n; i++)
 		if (r.checks[i].status >= HEALTH_DEGRADED)
-			len += (size_t)snprintf(text + len, sizeof(text) - len, "; %s: %s",
-						r.checks[i].name, r.checks[i].message);
+			strbuf_addf(&text, "; %s: %s", r.checks[i].name, r.checks[i].message);
 	char event[32];
 	snprintf(event, sizeof(event), "health_%s", health_status_name(r.overall));
-	notify_event(cfg, event, text, json_pack("{s:o}", "health", health_to_json(&r)));
+	notify_event(cfg, event, text.buf, json_pack("{s:o}", "health", health_to_json(&r)));
+	strbuf_release(&text);
 }
 
 /* One pass over the deployments; the time of the next pass. */

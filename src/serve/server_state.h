@@ -91,6 +91,13 @@ struct reply;
 pid_t server_job_start(struct server_ctx *ctx, char *const *argv, const char *log_name, pid_t *slot,
 		       struct reply *rp);
 
+/*
+ * The health report of GET /health, made again at most every few seconds
+ * whoever asks (a request, the scheduler); its age in seconds.  In api_ops.c.
+ */
+struct health_report;
+double server_health(struct server *srv, struct store *st, struct health_report *r);
+
 /* 413, naming serve.max_body: for a body refused as it comes or once read. */
 void reply_too_large(struct server *srv, struct reply *rp);
 
