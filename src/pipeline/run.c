@@ -286,8 +286,8 @@ static int cancel_run(struct flow *fl, struct run_outcome *out, double t_start, 
 		 fl->not_done);
 	out->state = "cancelled";
 	out->release_verdict = "unchanged";
-	snprintf(out->release_message, sizeof(out->release_message), "nothing published (%s)",
-		 "the run was stopped");
+	snprintf(out->release_message, sizeof(out->release_message),
+		 "nothing published (the run was stopped)");
 	out->stats = fl->stats;
 	out->seconds = time_mono() - t_start;
 	log_event(LOG_WARNING, fl->run_id, NULL, NULL, "run cancelled: %s", why);
