@@ -100,11 +100,12 @@ bad:
 static int parse_field(const struct field *f, const char *text, uint64_t *bits, struct strbuf *err)
 {
 	char buf[128];
-	if (strlen(text) >= sizeof(buf)) {
+	size_t len = strlen(text);
+	if (len >= sizeof(buf)) {
 		strbuf_addf(err, "%s: too long", f->name);
 		return -1;
 	}
-	strcpy(buf, text);
+	memcpy(buf, text, len + 1);
 	*bits = 0;
 	for (char *save = NULL, *el = strtok_r(buf, ",", &save); el; el = strtok_r(NULL, ",", &save))
 		if (parse_element(f, el, bits, err))
@@ -132,11 +133,12 @@ int cron_parse(const char *expr, struct cron *c, struct strbuf *err)
 			    expr);
 		return -1;
 	}
-	if (strlen(expr) >= sizeof(buf)) {
+	size_t len = strlen(expr);
+	if (len >= sizeof(buf)) {
 		strbuf_addstr(err, "the schedule is too long");
 		return -1;
 	}
-	strcpy(buf, expr);
+	memcpy(buf, expr, len + 1);
 	for (char *save = NULL, *t = strtok_r(buf, " \t", &save); t; t = strtok_r(NULL, " \t", &save))
 		if (n < 6)
 			part[n++] = t;
