@@ -22,9 +22,10 @@ struct config {
 		unsigned max_pages;
 	} collect;
 	struct {
-		char *isolate;                    /* "true": parse in worker processes */
-		unsigned threads;                 /* documents parsed at once; 0: one per core */
-		double parser_timeout;            /* CPU seconds per document */
+		char *isolate;         /* "true": parse in worker processes */
+		unsigned threads;      /* documents parsed at once; 0: one per core */
+		unsigned range_pages;  /* a larger PDF is read in ranges of this many pages */
+		double parser_timeout; /* CPU seconds per document (per range of a PDF read in ranges) */
 		unsigned long long parser_memory; /* bytes of address space a worker may add */
 	} ingest;
 	struct {

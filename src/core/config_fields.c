@@ -22,6 +22,7 @@ const struct field config_fields[] = {
 	{ "collect.max_pages", F_UINT, OFF(collect.max_pages), "2000", 1, 1000000, NULL },
 	{ "ingest.isolate", F_CHOICE, OFF(ingest.isolate), "true", 0, 0, booleans },
 	{ "ingest.threads", F_UINT, OFF(ingest.threads), "0", 0, 256, NULL },
+	{ "ingest.range_pages", F_UINT, OFF(ingest.range_pages), "64", 0, 1000000, NULL },
 	{ "ingest.parser_timeout", F_DOUBLE, OFF(ingest.parser_timeout), "120", 1, 86400, NULL },
 	{ "ingest.parser_memory", F_SIZE, OFF(ingest.parser_memory), "2G", 64 << 20, 1e13, NULL },
 	{ "extract.heading_ratio", F_DOUBLE, OFF(extract.heading_ratio), "1.15", 1.0, 5.0, NULL },

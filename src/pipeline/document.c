@@ -10,15 +10,20 @@
 #include "core/strbuf.h"
 #include "core/xalloc.h"
 
-void extracted_add_block(struct extracted *doc, enum block_kind kind, int level, int page,
-			 const char *text, size_t len)
+void extracted_take_block(struct extracted *doc, enum block_kind kind, int level, int page, char *text)
 {
 	ALLOC_GROW(doc->blocks, doc->nblocks + 1, doc->blocks_alloc);
 	struct block *b = &doc->blocks[doc->nblocks++];
 	b->kind = kind;
 	b->level = level;
 	b->page = page;
-	b->text = xstrndup(text, len);
+	b->text = text;
+}
+
+void extracted_add_block(struct extracted *doc, enum block_kind kind, int level, int page,
+			 const char *text, size_t len)
+{
+	extracted_take_block(doc, kind, level, page, xstrndup(text, len));
 }
 
 void extracted_add_page(struct extracted *doc, int page_no, enum page_method method, int chars)

@@ -34,6 +34,8 @@ struct extracted {
 
 void extracted_add_block(struct extracted *doc, enum block_kind kind, int level, int page,
 			 const char *text, size_t len);
+/* The same, the document taking `text` (allocated) as it is. */
+void extracted_take_block(struct extracted *doc, enum block_kind kind, int level, int page, char *text);
 void extracted_add_page(struct extracted *doc, int page_no, enum page_method method, int chars);
 void extracted_release(struct extracted *doc);
 /* Record something the reader of the log should know ("tags nested too deep: dropped"). */

@@ -27,6 +27,13 @@ int extract_document(struct extractor *ex, const char *path, enum doc_type type,
 
 /* The format-specific parts, for extract_document and tests. */
 int extract_pdf(struct extractor *ex, const char *path, struct extracted *out, struct strbuf *err);
+/*
+ * The pages [first, first + limit) of a PDF (limit 0: to the end) into
+ * `out`, headings not decided (pdf_part.h); -1 with why in err.
+ */
+struct pdf_part;
+int pdf_scan(struct extractor *ex, const char *path, int first, int limit, struct pdf_part *out,
+	     struct strbuf *err);
 /* A page image file: every page needs OCR; only headers are read here. */
 int extract_image(struct extractor *ex, const char *path, enum doc_type type, struct extracted *out,
 		  struct strbuf *err);

@@ -1,10 +1,9 @@
 /*
  * PDF text layers through MuPDF, and the pages of image files (counted
- * from their headers: the OCR stage reads them).  Headings are found from
- * font sizes: the size carrying most characters is body text, and blocks
- * set clearly larger (extract.heading_ratio), or short bold lines, are
- * headings, ranked by size.  Pages without a usable text layer are marked
- * "needs OCR" rather than dropped.
+ * from their headers: the OCR stage reads them).  A PDF's pages are read
+ * into a pdf_part, whose headings are decided on the whole document
+ * (pdf_part.h).  Pages without a usable text layer are marked "needs OCR"
+ * rather than dropped.
  */
 #include <math.h>
 #include <mupdf/fitz.h>
@@ -16,6 +15,7 @@
 #include "core/xalloc.h"
 #include "pipeline/extract.h"
 #include "pipeline/page_image.h"
+#include "pipeline/pdf_part.h"
 
 struct extractor {
 	fz_context *ctx;
@@ -50,36 +50,6 @@ void extractor_free(struct extractor *ex)
 	free(ex);
 }
 
-/* A text block as MuPDF laid it out, before we know the body font size. */
-struct raw_block {
-	int page;
-	char *text;
-	float size; /* dominant font size of its characters */
-	int bold;   /* every character bold */
-	int lines;
-};
-
-struct raw_doc {
-	struct raw_block *blocks;
-	size_t n, alloc;
-	/* characters per font size (tenths of a point), to find the body size */
-	long long *size_chars;
-	size_t nsizes;
-};
-
-static void add_size(struct raw_doc *raw, float size, long long chars)
-{
-	size_t slot = (size_t)lrintf(size * 10);
-	if (slot > 5000)
-		slot = 5000;
-	if (slot >= raw->nsizes) {
-		raw->size_chars = xrealloc(raw->size_chars, (slot + 1) * sizeof(long long));
-		memset(raw->size_chars + raw->nsizes, 0, (slot + 1 - raw->nsizes) * sizeof(long long));
-		raw->nsizes = slot + 1;
-	}
-	raw->size_chars[slot] += chars;
-}
-
 static void append_utf8(struct strbuf *sb, int c)
 {
 	char buf[8];
@@ -93,8 +63,8 @@ struct page_scan {
 	double image_area, page_area;
 };
 
-/* Read one page's text blocks into `raw`; count what a page classifier needs. */
-static void scan_page(fz_context *ctx, fz_stext_page *tp, int page_no, struct raw_doc *raw,
+/* Read one page's text blocks into `part`; count what a page classifier needs. */
+static void scan_page(fz_context *ctx, fz_stext_page *tp, int page_no, struct pdf_part *part,
 		      struct page_scan *scan)
 {
 	struct strbuf text = STRBUF_INIT;
@@ -141,9 +111,9 @@ static void scan_page(fz_context *ctx, fz_stext_page *tp, int page_no, struct ra
 			if (size_counts[k] > size_counts[best])
 				best = k;
 		for (int k = 0; k < 64 && size_counts[k]; k++)
-			add_size(raw, sizes[k], size_counts[k]);
-		ALLOC_GROW(raw->blocks, raw->n + 1, raw->alloc);
-		struct raw_block *rb = &raw->blocks[raw->n++];
+			pdf_part_add_size(part, sizes[k], size_counts[k]);
+		ALLOC_GROW(part->blocks, part->nblocks + 1, part->blocks_alloc);
+		struct raw_block *rb = &part->blocks[part->nblocks++];
 		rb->page = page_no;
 		rb->text = strbuf_detach(&text, NULL);
 		rb->size = sizes[best];
@@ -184,59 +154,6 @@ static enum page_method classify_page(fz_context *ctx, fz_page *page, const stru
 	return page_has_marks(ctx, page) ? PAGE_NEEDS_OCR : PAGE_EMPTY;
 }
 
-/* Turn raw blocks into paragraphs and ranked headings. */
-static void classify_blocks(struct raw_doc *raw, const struct config *cfg,
-			    const unsigned char *page_has_text, struct extracted *out)
-{
-	size_t body_slot = 0;
-	for (size_t s = 0; s < raw->nsizes; s++)
-		if (raw->size_chars[s] > raw->size_chars[body_slot])
-			body_slot = s;
-	float body = (float)body_slot / 10.0f;
-	float threshold = body * (float)cfg->extract.heading_ratio;
-
-	/* Distinct heading sizes, largest first, give the levels. */
-	float levels[6];
-	int nlevels = 0;
-	for (size_t i = 0; i < raw->n; i++) {
-		float sz = raw->blocks[i].size;
-		if (sz < threshold || raw->blocks[i].lines > 3)
-			continue;
-		int known = 0;
-		for (int k = 0; k < nlevels; k++)
-			known |= fabsf(levels[k] - sz) < 0.5f;
-		if (!known && nlevels < 6)
-			levels[nlevels++] = sz;
-	}
-	for (int i = 0; i < nlevels; i++)
-		for (int j = i + 1; j < nlevels; j++)
-			if (levels[j] > levels[i]) {
-				float t = levels[i];
-				levels[i] = levels[j];
-				levels[j] = t;
-			}
-
-	for (size_t i = 0; i < raw->n; i++) {
-		struct raw_block *rb = &raw->blocks[i];
-		if (!page_has_text[rb->page - 1])
-			continue;
-		size_t len = strlen(rb->text);
-		int level = 0;
-		if (rb->size >= threshold && rb->lines <= 3 && len < 200) {
-			level = nlevels;
-			for (int k = 0; k < nlevels; k++)
-				if (fabsf(levels[k] - rb->size) < 0.5f) {
-					level = k + 1;
-					break;
-				}
-		} else if (rb->bold && rb->lines == 1 && len < 100 && rb->text[len - 1] != '.') {
-			level = nlevels + 1;
-		}
-		extracted_add_block(out, level ? BLOCK_HEADING : BLOCK_PARAGRAPH, level, rb->page,
-				    rb->text, len);
-	}
-}
-
 int extract_image(struct extractor *ex, const char *path, enum doc_type type, struct extracted *out,
 		  struct strbuf *err)
 {
@@ -258,7 +175,8 @@ const struct config *extractor_config(const struct extractor *ex)
 	return ex->cfg;
 }
 
-int extract_pdf(struct extractor *ex, const char *path, struct extracted *out, struct strbuf *err)
+int pdf_scan(struct extractor *ex, const char *path, int first, int limit, struct pdf_part *out,
+	     struct strbuf *err)
 {
 	fz_context *ctx = ex->ctx;
 	fz_stream *volatile stm = NULL;
@@ -266,15 +184,15 @@ int extract_pdf(struct extractor *ex, const char *path, struct extracted *out, s
 	fz_page *volatile page = NULL;
 	fz_stext_page *volatile tp = NULL;
 	/*
-	 * On the heap, not a local: a local changed inside fz_try is
-	 * indeterminate after MuPDF throws (longjmp), and clang -O1 kept these
-	 * fields in registers, so a page that failed to load after a good one
-	 * leaked the blocks read so far (fuzz/regressions/ingest/).
+	 * What is read goes straight to `out`, on the heap: a local changed
+	 * inside fz_try is indeterminate after MuPDF throws (longjmp), and
+	 * clang -O1 kept such fields in registers, so a page that failed to
+	 * load after a good one leaked the blocks read so far
+	 * (fuzz/regressions/ingest/).
 	 */
-	struct raw_doc *raw = xcalloc(1, sizeof(*raw));
-	unsigned char *volatile has_text = NULL;
 	volatile int ret = -1;
 
+	memset(out, 0, sizeof(*out));
 	ex->current_path = path;
 	fz_try(ctx)
 	{
@@ -289,31 +207,34 @@ int extract_pdf(struct extractor *ex, const char *path, struct extracted *out, s
 			fz_throw(ctx, FZ_ERROR_GENERIC,
 				 "the PDF has %d pages, over collect.max_pages (%u)", npages,
 				 ex->cfg->collect.max_pages);
+		if (first < 0 || first >= npages)
+			fz_throw(ctx, FZ_ERROR_GENERIC, "the PDF has no page %d (it has %d)", first + 1,
+				 npages);
+		int end = limit > 0 && limit < npages - first ? first + limit : npages;
+		out->npages = npages;
+		out->first = first;
 		char title[512];
 		if (fz_lookup_metadata(ctx, doc, FZ_META_INFO_TITLE, title, sizeof(title)) > 1)
 			out->title = xstrdup(title);
-		has_text = xcalloc((size_t)npages, 1);
 		fz_stext_options opts = { .flags = FZ_STEXT_PRESERVE_LIGATURES |
 						   FZ_STEXT_PRESERVE_IMAGES | FZ_STEXT_MEDIABOX_CLIP };
-		for (int i = 0; i < npages; i++) {
+		for (int i = first; i < end; i++) {
 			page = fz_load_page(ctx, doc, i);
 			struct page_scan scan = { 0 };
 			fz_rect box = fz_bound_page(ctx, page);
 			scan.page_area = (double)(box.x1 - box.x0) * (box.y1 - box.y0);
 			tp = fz_new_stext_page_from_page(ctx, page, &opts);
-			scan_page(ctx, tp, i + 1, raw, &scan);
+			scan_page(ctx, tp, i + 1, out, &scan);
 			fz_drop_stext_page(ctx, tp);
 			tp = NULL;
 			enum page_method method = classify_page(ctx, page, &scan,
 								ex->cfg->extract.min_page_chars);
 			if (method == PAGE_NEEDS_OCR)
 				scan.chars = 0;
-			has_text[i] = method == PAGE_TEXT;
-			extracted_add_page(out, i + 1, method, scan.chars);
+			pdf_part_add_page(out, method, scan.chars);
 			fz_drop_page(ctx, page);
 			page = NULL;
 		}
-		classify_blocks(raw, ex->cfg, has_text, out);
 		ret = 0;
 	}
 	fz_always(ctx)
@@ -335,12 +256,17 @@ int extract_pdf(struct extractor *ex, const char *path, struct extracted *out, s
 			strbuf_addf(err, "cannot read the PDF: %s", msg);
 		ret = -1;
 	}
-	for (size_t i = 0; i < raw->n; i++)
-		free(raw->blocks[i].text);
-	free(raw->blocks);
-	free(raw->size_chars);
-	free(raw);
-	free(has_text);
+	if (ret)
+		pdf_part_release(out);
 	ex->current_path = NULL;
 	return ret;
+}
+
+int extract_pdf(struct extractor *ex, const char *path, struct extracted *out, struct strbuf *err)
+{
+	struct pdf_part whole;
+	if (pdf_scan(ex, path, 0, 0, &whole, err))
+		return -1;
+	pdf_part_decide(&whole, ex->cfg, out);
+	return 0;
 }

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "core/beneath.h"
+#include "pipeline/pdf_part.h"
 
 void doc_source_name_in(struct strbuf *err, size_t from, const char *fd_path, const char *path)
 {
@@ -56,8 +57,9 @@ int doc_source_open(const struct doc_source *src, struct strbuf *err)
 	return fd;
 }
 
-int extract_source(struct extractor *ex, const struct doc_source *src, enum doc_type *type,
-		   struct extracted *out, struct strbuf *err)
+int extract_source_pages(struct extractor *ex, const struct doc_source *src, int first, int limit,
+			 enum doc_type *type, struct extracted *out, struct pdf_part *part,
+			 struct strbuf *err)
 {
 	*type = TYPE_BINARY;
 	int fd = doc_source_open(src, err);
@@ -72,7 +74,9 @@ int extract_source(struct extractor *ex, const struct doc_source *src, enum doc_
 	char fd_path[DOC_SOURCE_FD_PATH];
 	doc_source_fd_path(fd, fd_path);
 	size_t from = err->len;
-	rc = extract_document(ex, fd_path, *type, out, err);
+	int in_parts = part && *type == TYPE_PDF;
+	rc = in_parts ? pdf_scan(ex, fd_path, first, limit, part, err)
+		      : extract_document(ex, fd_path, *type, out, err);
 	doc_source_name_in(err, from, fd_path, src->path);
 	/* Written to while read: the text may be half old, half new. */
 	struct stat st;
@@ -80,13 +84,22 @@ int extract_source(struct extractor *ex, const struct doc_source *src, enum doc_
 	if (!rc && !fstat(fd, &st)) {
 		file_stamp_from(&now, &st);
 		if (changed(&now, &src->stamp, "while it was being read", err)) {
-			extracted_release(out);
+			if (in_parts)
+				pdf_part_release(part);
+			else
+				extracted_release(out);
 			rc = -1;
 		}
 	}
 out:
 	close(fd);
 	return rc;
+}
+
+int extract_source(struct extractor *ex, const struct doc_source *src, enum doc_type *type,
+		   struct extracted *out, struct strbuf *err)
+{
+	return extract_source_pages(ex, src, 0, 0, type, out, NULL, err);
 }
 
 void doc_source_fd_path(int fd, char out[DOC_SOURCE_FD_PATH])

@@ -36,5 +36,14 @@ void doc_source_name_in(struct strbuf *err, size_t from, const char *fd_path, co
 /* *type is set once known (TYPE_BINARY before); -1 with the reason in err. */
 int extract_source(struct extractor *ex, const struct doc_source *src, enum doc_type *type,
 		   struct extracted *out, struct strbuf *err);
+/*
+ * The same, but a PDF's pages [first, first + limit) (limit 0: to the end)
+ * go to `part`, headings not decided (pdf_part.h); other types, whole, to
+ * `out`.  *type says which was filled.
+ */
+struct pdf_part;
+int extract_source_pages(struct extractor *ex, const struct doc_source *src, int first, int limit,
+			 enum doc_type *type, struct extracted *out, struct pdf_part *part,
+			 struct strbuf *err);
 
 #endif

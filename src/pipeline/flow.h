@@ -107,11 +107,14 @@ struct prepared {
 };
 
 /*
- * Prepare `p->f`: in parser worker `slot` of `pool`, or in this process
- * with `ex` when `pool` is NULL.  Touches nothing but `p`.
+ * How process_prepare reads a file (extract_source, extract_source.h): in
+ * a parser worker, in page ranges on several, or in this process.
  */
-void process_prepare(const struct config *cfg, struct parser_pool *pool, int slot, struct extractor *ex,
-		     struct prepared *p);
+struct doc_source;
+typedef int extract_fn(void *ctx, const struct doc_source *src, enum doc_type *type,
+		       struct extracted *out, struct strbuf *err);
+/* Prepare `p->f`, reading it with `extract`.  Touches nothing but `p`. */
+void process_prepare(const struct config *cfg, extract_fn *extract, void *ctx, struct prepared *p);
 void prepared_release(struct prepared *p);
 
 /*

@@ -15,6 +15,7 @@
 #include "pipeline/document_wire.h"
 #include "pipeline/extract.h"
 #include "pipeline/extract_source.h"
+#include "pipeline/pdf_part.h"
 #include "pipeline/worker_process.h"
 
 struct parser_pool {
@@ -23,6 +24,12 @@ struct parser_pool {
 	int nworkers;
 };
 
+/*
+ * A request: the document's source, then the pages wanted of a PDF (first,
+ * limit, and 1 when they are wanted as a part).  The reply: the type, 1
+ * when a part follows (its outcome, then the part or why not), else the
+ * extracted document.
+ */
 static void extract_worker_main(int fd, const struct config *cfg)
 {
 	struct extractor *ex = extractor_new(cfg);
@@ -34,6 +41,8 @@ static void extract_worker_main(int fd, const struct config *cfg)
 		     *rel = wire_get_strdup(&r);
 		struct doc_source src = { path, root, rel, { 0 } };
 		wire_get_stamp(&r, &src.stamp);
+		int first = (int)wire_get_u32(&r), limit = (int)wire_get_u32(&r);
+		int want_part = (int)wire_get_u32(&r);
 		if (!wire_done(&r) || !path || !root || !rel) {
 			free(path);
 			free(root);
@@ -41,14 +50,28 @@ static void extract_worker_main(int fd, const struct config *cfg)
 			break;
 		}
 		struct extracted doc = { 0 };
+		struct pdf_part part = { 0 };
 		enum doc_type type = TYPE_BINARY;
 		strbuf_reset(&err);
 		strbuf_reset(&reply);
 		worker_fault("extract", path, &err);
-		int rc = err.len ? -1 : extract_source(ex, &src, &type, &doc, &err);
+		int rc = err.len ? -1
+				 : extract_source_pages(ex, &src, first, limit, &type, &doc,
+							want_part ? &part : NULL, &err);
+		int in_part = want_part && type == TYPE_PDF;
 		wire_put_u32(&reply, (uint32_t)type);
-		wire_put_extracted(&reply, rc, &doc, err.buf);
+		wire_put_u32(&reply, (uint32_t)in_part);
+		if (!in_part) {
+			wire_put_extracted(&reply, rc, &doc, err.buf);
+		} else {
+			wire_put_u32(&reply, (uint32_t)rc);
+			if (rc)
+				wire_put_str(&reply, err.buf);
+			else
+				wire_put_pdf_part(&reply, &part);
+		}
 		extracted_release(&doc);
+		pdf_part_release(&part);
 		free(path);
 		free(root);
 		free(rel);
@@ -88,8 +111,27 @@ int parser_pool_ready(struct parser_pool *pool, int slot)
 	return worker_process_running(&pool->workers[slot]);
 }
 
-int parser_pool_extract(struct parser_pool *pool, int slot, const struct doc_source *src,
-			enum doc_type *type, struct extracted *out, struct strbuf *err)
+/* The reply's part, or why there is none. */
+static int read_part(struct wire_reader *r, struct pdf_part *part, struct strbuf *err)
+{
+	int rc = (int)wire_get_u32(r);
+	if (!r->bad && rc) {
+		size_t n;
+		const char *msg = wire_get_str(r, &n);
+		if (msg)
+			strbuf_add(err, msg, n);
+		return r->bad || !wire_done(r) ? -2 : -1;
+	}
+	if (r->bad || wire_get_pdf_part(r, part) || !wire_done(r)) {
+		pdf_part_release(part);
+		return -2;
+	}
+	return 0;
+}
+
+int parser_pool_extract_pages(struct parser_pool *pool, int slot, const struct doc_source *src,
+			      int first, int limit, enum doc_type *type, struct extracted *out,
+			      struct pdf_part *part, struct strbuf *err)
 {
 	struct worker_process *worker = &pool->workers[slot];
 	struct strbuf request = STRBUF_INIT, reply = STRBUF_INIT;
@@ -97,6 +139,9 @@ int parser_pool_extract(struct parser_pool *pool, int slot, const struct doc_sou
 	wire_put_str(&request, src->root);
 	wire_put_str(&request, src->rel);
 	wire_put_stamp(&request, &src->stamp);
+	wire_put_u32(&request, (uint32_t)first);
+	wire_put_u32(&request, (uint32_t)limit);
+	wire_put_u32(&request, part != NULL);
 	int rc = -1;
 	if (!worker_process_running(worker) && worker_process_start(worker, &parser_worker, err))
 		goto out;
@@ -106,14 +151,29 @@ int parser_pool_extract(struct parser_pool *pool, int slot, const struct doc_sou
 	if (!rc) {
 		struct wire_reader r = WIRE_READER(reply.buf, reply.len);
 		*type = (enum doc_type)wire_get_u32(&r);
-		rc = r.bad ? -1 : wire_get_extracted(r.p, (size_t)(r.end - r.p), out, err);
-		if (r.bad)
+		int in_part = (int)wire_get_u32(&r);
+		if (r.bad || (in_part && !part))
+			rc = -2;
+		else if (in_part)
+			rc = read_part(&r, part, err);
+		else
+			rc = wire_get_extracted(r.p, (size_t)(r.end - r.p), out, err);
+		if (rc == -2) {
+			strbuf_reset(err);
 			strbuf_addstr(err, "the parser worker's reply is damaged");
+			rc = -1;
+		}
 	}
 out:
 	strbuf_release(&request);
 	strbuf_release(&reply);
 	return rc;
+}
+
+int parser_pool_extract(struct parser_pool *pool, int slot, const struct doc_source *src,
+			enum doc_type *type, struct extracted *out, struct strbuf *err)
+{
+	return parser_pool_extract_pages(pool, slot, src, 0, 0, type, out, NULL, err);
 }
 
 void parser_pool_free(struct parser_pool *pool)

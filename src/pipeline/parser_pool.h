@@ -43,5 +43,10 @@ void parser_pool_free(struct parser_pool *pool);
  */
 int parser_pool_extract(struct parser_pool *pool, int slot, const struct doc_source *src,
 			enum doc_type *type, struct extracted *out, struct strbuf *err);
+/* extract_source_pages (extract_source.h) in worker `slot`, as above. */
+struct pdf_part;
+int parser_pool_extract_pages(struct parser_pool *pool, int slot, const struct doc_source *src,
+			      int first, int limit, enum doc_type *type, struct extracted *out,
+			      struct pdf_part *part, struct strbuf *err);
 
 #endif

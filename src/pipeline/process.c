@@ -89,8 +89,7 @@ static struct stage_time time_from(long long started, double t0)
 	return (struct stage_time){ started, time_mono() - t0 };
 }
 
-void process_prepare(const struct config *cfg, struct parser_pool *pool, int slot, struct extractor *ex,
-		     struct prepared *p)
+void process_prepare(const struct config *cfg, extract_fn *extract, void *ctx, struct prepared *p)
 {
 	p->type = TYPE_BINARY;
 	strbuf_init(&p->error, 0);
@@ -99,8 +98,7 @@ void process_prepare(const struct config *cfg, struct parser_pool *pool, int slo
 	double t0 = time_mono();
 	const struct found_file *f = p->f;
 	struct doc_source src = { f->path, f->root, f->source, f->stamp };
-	int rc = pool ? parser_pool_extract(pool, slot, &src, &p->type, &p->doc, &p->error)
-		      : extract_source(ex, &src, &p->type, &p->doc, &p->error);
+	int rc = extract(ctx, &src, &p->type, &p->doc, &p->error);
 	p->extract = time_from(started, t0);
 	p->failed = rc != 0;
 	flow_crash_point("extracted");

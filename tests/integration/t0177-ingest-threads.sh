@@ -25,11 +25,16 @@ for threads in 1 4; do
 	rg "$scratch/t$threads" -c ingest.threads=$threads run --inbox "$in" >"$scratch/out$threads" 2>&1
 	equals "a run on $threads worker(s) completes" "$?" "0"
 done
+# The pages of each PDF read one by one on every worker (the samples' PDFs,
+# text and scanned, have 2 or 3 pages): the same headings, chunks and offsets.
+rg "$scratch/ranges" -c ingest.threads=3 -c ingest.range_pages=1 run --inbox "$in" >/dev/null 2>&1
+equals "a run reading PDFs a page at a time completes" "$?" "0"
 rg "$scratch/inproc" -c ingest.isolate=false run --inbox "$in" >/dev/null 2>&1
 equals "a run in the run's own process completes" "$?" "0"
 one=$(dump "$scratch/t1")
 check "the store holds every sample document" test "$(sql "$scratch/t1" "SELECT count(*) FROM documents WHERE status = 'indexed'")" -ge 29
 equals "4 workers store what 1 does, ids and offsets included" "$(dump "$scratch/t4" | sha256sum)" "$(sha256sum <<<"$one")"
+equals "PDFs read in ranges store what 1 worker does" "$(dump "$scratch/ranges" | sha256sum)" "$(sha256sum <<<"$one")"
 equals "and so does the run's own process" "$(dump "$scratch/inproc" | sha256sum)" "$(sha256sum <<<"$one")"
 equals "the same release is published" "$(sql "$scratch/t4" "SELECT chunks, documents FROM releases WHERE state = 'production'")" \
 	"$(sql "$scratch/t1" "SELECT chunks, documents FROM releases WHERE state = 'production'")"
