@@ -143,6 +143,31 @@ static void count_block(struct counter *c, size_t base, size_t n, int threads)
 	parallel_for(n, threads, count_range, c);
 }
 
+/*
+ * A document's features as pass 1 counted them: ids in the corpus's table
+ * and weights, in the order its own counts hold them, so that pass 2 makes
+ * its row without tokenising it again, adding in the order it would have
+ * (the same matrix, bit for bit).  Kept up to a budget; documents past it
+ * are counted again.
+ */
+#define KEPT_FEATURES_MAX (8u << 20) /* 64 MiB */
+
+struct doc_features {
+	int *ids;
+	float *weights;
+	size_t n;
+	int kept;
+};
+
+static void doc_features_release(struct doc_features *f, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(f[i].ids);
+		free(f[i].weights);
+	}
+	free(f);
+}
+
 static void counter_release(struct counter *c, int threads)
 {
 	for (int t = 0; t < threads; t++)
@@ -282,14 +307,22 @@ struct embedder *embedder_train(const struct embed_doc *docs, size_t n, const st
 		counter.toks[t] = tokenizer_new();
 	struct strmap all;
 	strmap_init(&all);
-	/* Pass 1: document frequencies. */
+	/* Pass 1: document frequencies, and each document's features. */
 	long *df = NULL;
-	size_t df_alloc = 0, nall = 0;
+	size_t df_alloc = 0, nall = 0, nkept = 0;
+	struct doc_features *feats = xcalloc(n, sizeof(*feats));
 	for (size_t base = 0; base < n; base += COUNT_BLOCK) {
 		size_t m = n - base < COUNT_BLOCK ? n - base : COUNT_BLOCK;
 		count_block(&counter, base, m, threads);
 		for (size_t d = 0; d < m; d++) {
 			struct counts *c = &counter.counts[d];
+			struct doc_features *f = &feats[base + d];
+			f->kept = nkept + c->map.n <= KEPT_FEATURES_MAX;
+			if (f->kept) {
+				nkept += c->map.n;
+				f->ids = xmalloc((c->map.n + 1) * sizeof(int));
+				f->weights = xmalloc((c->map.n + 1) * sizeof(float));
+			}
 			for (size_t i = 0; i < c->map.cap; i++) {
 				if (!c->map.keys[i])
 					continue;
@@ -300,6 +333,10 @@ struct embedder *embedder_train(const struct embed_doc *docs, size_t n, const st
 					*slot = (long)nall;
 				}
 				df[*slot - 1]++;
+				if (f->kept) {
+					f->ids[f->n] = (int)(*slot - 1);
+					f->weights[f->n++] = c->weights[c->map.values[i] - 1];
+				}
 			}
 			counts_release(c);
 		}
@@ -330,7 +367,6 @@ struct embedder *embedder_train(const struct embed_doc *docs, size_t n, const st
 		*strmap_slot(&e->index, all.keys[i], strlen(all.keys[i])) = k + 1;
 	}
 	free(order);
-	free(new_index);
 	free(df);
 	strmap_release(&all);
 
@@ -344,6 +380,8 @@ struct embedder *embedder_train(const struct embed_doc *docs, size_t n, const st
 			      "the corpus has too few distinct words to train the built-in embedder");
 		embedder_free(e);
 		counter_release(&counter, threads);
+		doc_features_release(feats, n);
+		free(new_index);
 		return NULL;
 	}
 	e->dim = dim;
@@ -353,14 +391,25 @@ struct embedder *embedder_train(const struct embed_doc *docs, size_t n, const st
 	size_t nnz = 0, nnz_alloc = 0;
 	for (size_t base = 0; base < n; base += COUNT_BLOCK) {
 		size_t m = n - base < COUNT_BLOCK ? n - base : COUNT_BLOCK;
-		count_block(&counter, base, m, threads);
+		int recount = !feats[base + m - 1].kept;
+		if (recount)
+			count_block(&counter, base, m, threads);
 		for (size_t d = 0; d < m; d++) {
 			struct counts *c = &counter.counts[d];
+			const struct doc_features *f = &feats[base + d];
 			size_t row0 = nnz;
 			double norm = 0;
-			for (size_t i = 0; i < c->map.cap; i++) {
-				long k;
-				float w = known_weight(e, c, i, &k);
+			size_t nslots = f->kept ? f->n : c->map.cap;
+			for (size_t i = 0; i < nslots; i++) {
+				long k = 0;
+				float w;
+				if (f->kept) {
+					k = new_index[f->ids[i]] - 1;
+					float tf = f->weights[i];
+					w = k < 0 ? 0 : (1.0f + logf(tf > 1 ? tf : 1)) * e->idf[k];
+				} else {
+					w = known_weight(e, c, i, &k);
+				}
 				if (w == 0)
 					continue;
 				if (nnz + 1 > nnz_alloc) {
@@ -376,10 +425,13 @@ struct embedder *embedder_train(const struct embed_doc *docs, size_t n, const st
 			for (size_t q = row0; q < nnz; q++)
 				a.val[q] /= norm > 0 ? (float)sqrt(norm) : 1.0f;
 			a.row_start[base + d + 1] = nnz;
-			counts_release(c);
+			if (recount)
+				counts_release(c);
 		}
 	}
 	counter_release(&counter, threads);
+	doc_features_release(feats, n);
+	free(new_index);
 	struct csr at = csr_transpose(&a, (size_t)kept);
 
 	/* Randomized SVD. */
