@@ -285,9 +285,37 @@ static int compare_df(const void *a, const void *b, void *ctx)
 	return x > y ? -1 : x < y;
 }
 
-struct embedder *embedder_train(const struct embed_doc *docs, size_t n, const struct embedder_params *p,
-				struct strbuf *err)
+/* The rows' vectors: each row of the TF-IDF matrix times the projection, unit length. */
+struct row_vectors {
+	const struct csr *a;
+	const struct embedder *e;
+	float *out;
+};
+
+static void vectors_rows(void *ctx, int worker, size_t begin, size_t end)
 {
+	(void)worker;
+	struct row_vectors *rv = ctx;
+	int dim = rv->e->dim;
+	for (size_t i = begin; i < end; i++) {
+		float *out = rv->out + i * (size_t)dim;
+		memset(out, 0, (size_t)dim * sizeof(float));
+		for (size_t q = rv->a->row_start[i]; q < rv->a->row_start[i + 1]; q++)
+			cblas_saxpy(dim, rv->a->val[q], rv->e->proj + (size_t)rv->a->col[q] * dim, 1,
+				    out, 1);
+		float norm = cblas_snrm2(dim, out, 1);
+		if (norm > 0)
+			cblas_sscal(dim, 1.0f / norm, out, 1);
+	}
+}
+
+#define TRAINED_VECTORS_MAX ((size_t)64 << 20)
+
+struct embedder *embedder_train(const struct embed_doc *docs, size_t n, const struct embedder_params *p,
+				float **vectors, struct strbuf *err)
+{
+	if (vectors)
+		*vectors = NULL;
 	if (n < 3) {
 		strbuf_addf(err, "the corpus has %zu chunks: too few to train the built-in embedder", n);
 		return NULL;
@@ -469,6 +497,11 @@ struct embedder *embedder_train(const struct embed_doc *docs, size_t n, const st
 		e->proj = xmalloc(V * (size_t)dim * sizeof(float));
 		for (size_t j = 0; j < V; j++)
 			memcpy(e->proj + j * dim, u + j * l, (size_t)dim * sizeof(float));
+		if (vectors && n * (size_t)dim * sizeof(float) <= TRAINED_VECTORS_MAX) {
+			struct row_vectors rv = { &a, e, xmalloc(n * (size_t)dim * sizeof(float)) };
+			parallel_for(n, threads, vectors_rows, &rv);
+			*vectors = rv.out;
+		}
 	}
 	free(omega);
 	free(y);

@@ -31,9 +31,15 @@ struct embedder_params {
 	int threads; /* counting and products on this many threads (the model is the same) */
 };
 
-/* Train on the documents (chunks).  NULL with the reason when it cannot. */
+/*
+ * Train on the documents (chunks).  NULL with the reason when it cannot.
+ * With `vectors`, *vectors gets the documents' own vectors too (n x dim,
+ * as embedder_embed gives them, to rounding), made from the matrix the
+ * training built instead of tokenising every document again; NULL when
+ * they would take more than 64 MiB.
+ */
 struct embedder *embedder_train(const struct embed_doc *docs, size_t n, const struct embedder_params *p,
-				struct strbuf *err);
+				float **vectors, struct strbuf *err);
 int embedder_save(const struct embedder *e, const char *path, struct strbuf *err);
 struct embedder *embedder_load(const char *path, struct strbuf *err);
 void embedder_free(struct embedder *e);

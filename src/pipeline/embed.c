@@ -43,9 +43,33 @@ static size_t embed_batch(void)
 	return n > 0 ? (size_t)n : EMBED_BATCH;
 }
 
+/* Vectors the training made, of chunks in ascending ids (embedder_train). */
+struct known_vectors {
+	const struct chunk_text *chunks;
+	size_t n;
+	const float *vectors;
+};
+
+/* The vector known for chunk `id`, or NULL. */
+static const float *known_vector(const struct known_vectors *k, long long id, int dim)
+{
+	if (!k->vectors)
+		return NULL;
+	size_t lo = 0, hi = k->n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (k->chunks[mid].id < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < k->n && k->chunks[lo].id == id ? k->vectors + lo * (size_t)dim : NULL;
+}
+
 /* A batch of chunks embedded on every thread, each vector in its chunk's place. */
 struct embedding {
 	const struct embedder *e;
+	const struct known_vectors *known;
 	const struct chunk_text *chunks; /* the batch's */
 	long long *ids;
 	float *vectors;
@@ -58,23 +82,37 @@ static void embed_range(void *ctx, int worker, size_t begin, size_t end)
 	int dim = embedder_dim(b->e);
 	for (size_t i = begin; i < end; i++) {
 		const struct chunk_text *c = &b->chunks[i];
-		char *input = chunk_input(c);
+		float *out = b->vectors + i * (size_t)dim;
+		const float *known = known_vector(b->known, c->id, dim);
 		b->ids[i] = c->id;
+		if (known) {
+			memcpy(out, known, (size_t)dim * sizeof(float));
+			continue;
+		}
+		char *input = chunk_input(c);
 		embedder_embed(b->e, b->toks[worker], input, strlen(input), lang_from_code(c->language),
-			       0, b->vectors + i * (size_t)dim);
+			       0, out);
 		free(input);
 	}
 }
 
-/* Embed `chunks` with `e` and save their vectors, a batch per transaction (the only writer). */
+/*
+ * Embed `chunks` with `e` (or take their vectors from `known`) and save
+ * them, a batch per transaction (the only writer).
+ */
 static int embed_chunks(struct store *st, const struct config *cfg, struct embedder *e,
-			long long model_id, struct chunk_text *chunks, size_t n, struct strbuf *err)
+			const struct known_vectors *known, long long model_id, struct chunk_text *chunks,
+			size_t n, struct strbuf *err)
 {
+	static const struct known_vectors none = { 0 };
 	int dim = embedder_dim(e);
 	int threads = parallel_threads(cfg->ingest.threads);
 	size_t batch = embed_batch();
 	size_t cap = n < batch ? n : batch;
-	struct embedding b = { e, NULL, xcalloc(cap + 1, sizeof(long long)),
+	struct embedding b = { e,
+			       known ? known : &none,
+			       NULL,
+			       xcalloc(cap + 1, sizeof(long long)),
 			       xcalloc((cap + 1) * (size_t)dim, sizeof(float)),
 			       xcalloc((size_t)threads, sizeof(struct tokenizer *)) };
 	for (int t = 0; t < threads; t++)
@@ -104,7 +142,8 @@ static int embed_chunks(struct store *st, const struct config *cfg, struct embed
  */
 static struct embedder *train(const struct config *cfg, struct chunk_text *chunks, size_t total,
 			      const char *const *extra, size_t nextra,
-			      char data_hash[SHA256_HEX_LEN + 1], struct strbuf *err)
+			      char data_hash[SHA256_HEX_LEN + 1], struct known_vectors *known,
+			      struct strbuf *err)
 {
 	size_t nchunks = total < cfg->embed.train_chunks ? total : cfg->embed.train_chunks;
 	size_t n = nchunks + nextra;
@@ -127,7 +166,10 @@ static struct embedder *train(const struct config *cfg, struct chunk_text *chunk
 	struct embedder_params p = { (int)cfg->embed.dim, (int)cfg->embed.min_df,
 				     (int)cfg->embed.max_features, 0,
 				     parallel_threads(cfg->ingest.threads) };
-	struct embedder *e = embedder_train(docs, n, &p, err);
+	/* Trained on every chunk: the training has their vectors (the first nchunks rows). */
+	float *vectors = NULL;
+	struct embedder *e = embedder_train(docs, n, &p, nchunks == total ? &vectors : NULL, err);
+	*known = (struct known_vectors){ chunks, nchunks, vectors };
 	for (size_t i = 0; i < n; i++)
 		free(inputs[i]);
 	free(inputs);
@@ -263,7 +305,8 @@ static int embed_trained(struct store *st, const struct config *cfg, long long r
 	int ret = -1;
 	if (store_release_chunks(st, release, 0, &all, &nall, err))
 		return -1;
-	struct embedder *e = train(cfg, all, nall, extra, nextra, data_hash, err);
+	struct known_vectors known = { 0 };
+	struct embedder *e = train(cfg, all, nall, extra, nextra, data_hash, &known, err);
 	if (!e)
 		goto cleanup;
 	/* Registered relative to the data folder, so that the folder can move. */
@@ -296,7 +339,7 @@ static int embed_trained(struct store *st, const struct config *cfg, long long r
 	 * after a run that stopped halfway, only the vectors it lacks are made.
 	 */
 	if (store_release_chunks(st, release, m.id, &todo, &ntodo, err) ||
-	    embed_chunks(st, cfg, e, m.id, todo, ntodo, err))
+	    embed_chunks(st, cfg, e, &known, m.id, todo, ntodo, err))
 		goto cleanup;
 	out->trained = 1;
 	out->embedded = ntodo;
@@ -305,6 +348,7 @@ static int embed_trained(struct store *st, const struct config *cfg, long long r
 	ret = 0;
 cleanup:
 	embedder_free(e);
+	free((float *)known.vectors);
 	chunk_texts_free(all, nall);
 	chunk_texts_free(todo, ntodo);
 	return ret;
@@ -336,7 +380,7 @@ int embed_release(struct store *st, const struct config *cfg, long long release,
 			char *file = xasprintf("%s/%s", cfg->data_dir, parent->embedder_path);
 			e = embedder_load(file, err);
 			free(file);
-			if (!e || embed_chunks(st, cfg, e, base, missing, nmissing, err))
+			if (!e || embed_chunks(st, cfg, e, NULL, base, missing, nmissing, err))
 				goto cleanup;
 		}
 		out->embedded = nmissing;
