@@ -15,6 +15,7 @@
 #include "pipeline/ocr.h"
 #include "pipeline/parser_pool.h"
 #include "pipeline/run.h"
+#include "text/tokenize.h"
 
 enum stage { STAGE_EXTRACT, STAGE_OCR, STAGE_CLEAN, STAGE_CHUNK, STAGE_INDEX, NSTAGES };
 extern const char *const stage_names[NSTAGES];
@@ -100,8 +101,9 @@ struct prepared {
 		long long started; /* ms since the epoch */
 		double seconds;
 	} extract, clean, chunk;
-	int chunked; /* cleaned and chunked: the rest is `cs`, `chunks` */
+	int chunked; /* cleaned and chunked: the rest is `cs`, `chunks`, `lang` */
 	struct clean_stats cs;
+	enum lang lang; /* of the cleaned text */
 	struct chunk *chunks;
 	size_t nchunks;
 };

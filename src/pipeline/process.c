@@ -89,6 +89,16 @@ static struct stage_time time_from(long long started, double t0)
 	return (struct stage_time){ started, time_mono() - t0 };
 }
 
+/* The language of the cleaned document's text. */
+static enum lang document_lang(const struct extracted *doc)
+{
+	size_t len;
+	char *text = document_text(doc, &len);
+	enum lang lang = lang_detect(text, len);
+	free(text);
+	return lang;
+}
+
 void process_prepare(const struct config *cfg, extract_fn *extract, void *ctx, struct prepared *p)
 {
 	p->type = TYPE_BINARY;
@@ -112,6 +122,7 @@ void process_prepare(const struct config *cfg, extract_fn *extract, void *ctx, s
 	started = time_now_ms();
 	t0 = time_mono();
 	chunk_document(&p->doc, cfg, &p->chunks, &p->nchunks);
+	p->lang = document_lang(&p->doc);
 	p->chunk = time_from(started, t0);
 	p->chunked = 1;
 }
@@ -396,10 +407,7 @@ void process_finish(struct flow *fl, struct doc_job *job)
 		return;
 	}
 	strbuf_release(&why);
-	size_t len;
-	char *text = document_text(doc, &len);
-	enum lang lang = lang_detect(text, len);
-	free(text);
+	enum lang lang = job->prepared.chunked ? job->prepared.lang : document_lang(doc);
 	struct chunk_record *recs = xcalloc(nchunks + 1, sizeof(*recs));
 	long long chars = 0;
 	for (size_t i = 0; i < nchunks; i++) {
