@@ -205,6 +205,7 @@ static void emit(struct chunk_list *cl, const char *text, const struct units *u,
 {
 	ALLOC_GROW(cl->items, cl->n + 1, cl->alloc);
 	struct chunk *c = &cl->items[cl->n++];
+	*c = (struct chunk){ 0 };
 	c->char_start = u->items[first].start;
 	c->char_end = u->items[last].end;
 	c->text = xstrndup(text + c->char_start, c->char_end - c->char_start);

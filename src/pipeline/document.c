@@ -57,6 +57,8 @@ void chunks_free(struct chunk *chunks, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		free(chunks[i].heading);
 		free(chunks[i].text);
+		free(chunks[i].text_tokens);
+		free(chunks[i].heading_tokens);
 	}
 	free(chunks);
 }

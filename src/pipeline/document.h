@@ -52,6 +52,9 @@ struct chunk {
 	char *heading;               /* heading path, " › " between levels */
 	size_t char_start, char_end; /* byte offsets in the cleaned document text */
 	char *text;
+	/* text's and heading's tokens recorded ahead for the index (token_list.h), or NULL */
+	char *text_tokens, *heading_tokens;
+	size_t text_tokens_len, heading_tokens_len;
 };
 
 void chunks_free(struct chunk *chunks, size_t n);

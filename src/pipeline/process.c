@@ -19,6 +19,7 @@
 #include "pipeline/extract_source.h"
 #include "pipeline/flow.h"
 #include "pipeline/retry.h"
+#include "text/token_list.h"
 #include "text/tokenize.h"
 
 struct doc_job {
@@ -99,6 +100,23 @@ static enum lang document_lang(const struct extracted *doc)
 	return lang;
 }
 
+/* The chunks' tokens, for the full-text index to replay (token_list.h). */
+static void record_tokens(struct chunk *chunks, size_t n, enum lang lang)
+{
+	struct tokenizer *tok = tokenizer_new();
+	struct strbuf sb = STRBUF_INIT;
+	for (size_t i = 0; i < n; i++) {
+		struct chunk *c = &chunks[i];
+		const char *heading = c->heading ? c->heading : "";
+		token_list_record(tok, lang, c->text, strlen(c->text), &sb);
+		c->text_tokens = strbuf_detach(&sb, &c->text_tokens_len);
+		token_list_record(tok, lang, heading, strlen(heading), &sb);
+		c->heading_tokens = strbuf_detach(&sb, &c->heading_tokens_len);
+	}
+	strbuf_release(&sb);
+	tokenizer_free(tok);
+}
+
 void process_prepare(const struct config *cfg, extract_fn *extract, void *ctx, struct prepared *p)
 {
 	p->type = TYPE_BINARY;
@@ -123,6 +141,7 @@ void process_prepare(const struct config *cfg, extract_fn *extract, void *ctx, s
 	t0 = time_mono();
 	chunk_document(&p->doc, cfg, &p->chunks, &p->nchunks);
 	p->lang = document_lang(&p->doc);
+	record_tokens(p->chunks, p->nchunks, p->lang);
 	p->chunk = time_from(started, t0);
 	p->chunked = 1;
 }
@@ -420,6 +439,10 @@ void process_finish(struct flow *fl, struct doc_job *job)
 			.char_start = chunks[i].char_start,
 			.char_end = chunks[i].char_end,
 			.text = chunks[i].text,
+			.text_tokens = chunks[i].text_tokens,
+			.text_tokens_len = chunks[i].text_tokens_len,
+			.heading_tokens = chunks[i].heading_tokens,
+			.heading_tokens_len = chunks[i].heading_tokens_len,
 		};
 		chars += (long long)strlen(chunks[i].text);
 	}

@@ -9,6 +9,7 @@
 #include "core/timeutil.h"
 #include "core/xalloc.h"
 #include "store/sqlite_internal.h"
+#include "text/stopwords.h"
 #include "store/store.h"
 
 static const char *const status_names[] = { "indexed", "needs_ocr", "failed", "deleted" };
@@ -250,21 +251,30 @@ static int insert_chunks(struct store *st, const struct doc_record *d, long long
 			" VALUES (?,?,?,?,?,?,?,?,?,?,?)",
 			&stmt, err))
 		return -1;
+	enum lang lang = lang_from_code(d->language ? d->language : "und");
 	for (size_t i = 0; i < n; i++) {
 		const struct chunk_record *c = &chunks[i];
+		const char *heading = c->heading ? c->heading : "";
+		/* The index's tokenizer replays these for the text and heading the trigger gives it. */
+		st->fts_hints[0] = (struct fts_hint){ c->text, strlen(c->text), lang, c->text_tokens,
+						      c->text_tokens_len };
+		st->fts_hints[1] = (struct fts_hint){ heading, strlen(heading), lang, c->heading_tokens,
+						      c->heading_tokens_len };
 		sqlite3_reset(stmt);
 		sqlite3_bind_int64(stmt, 1, d->id);
 		sqlite3_bind_int(stmt, 2, c->seq);
 		sqlite3_bind_int(stmt, 3, c->page_start);
 		sqlite3_bind_int(stmt, 4, c->page_end);
-		sqlite3_bind_text(stmt, 5, c->heading ? c->heading : "", -1, SQLITE_STATIC);
+		sqlite3_bind_text(stmt, 5, heading, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(stmt, 6, (long long)c->char_start);
 		sqlite3_bind_int64(stmt, 7, (long long)c->char_end);
 		sqlite3_bind_text(stmt, 8, d->language ? d->language : "und", -1, SQLITE_STATIC);
 		sqlite3_bind_text(stmt, 9, c->text, -1, SQLITE_STATIC);
 		sqlite3_bind_int(stmt, 10, c->low_confidence);
 		sqlite3_bind_int64(stmt, 11, version_id);
-		if (sqlite3_step(stmt) != SQLITE_DONE) {
+		int rc = sqlite3_step(stmt);
+		memset(st->fts_hints, 0, sizeof(st->fts_hints));
+		if (rc != SQLITE_DONE) {
 			sqlite3_finalize(stmt);
 			return sql_fail(st, "cannot save a chunk", err);
 		}

@@ -8,11 +8,22 @@
 
 #include "core/result.h"
 #include "core/strbuf.h"
+#include "text/stopwords.h"
+
+/* Tokens recorded ahead for a text the full-text index is about to receive. */
+struct fts_hint {
+	const char *text;
+	size_t len;
+	enum lang lang;
+	const char *tokens;
+	size_t tokens_len;
+};
 
 struct store {
 	sqlite3 *db;
 	char *path;
 	int failed_rc; /* SQLite's code for the last failure recorded (sql_fail, sql_exec) */
+	struct fts_hint fts_hints[2]; /* a chunk's text and heading, while it is inserted */
 };
 
 /* The migrations, applied in order; the schema version is PRAGMA user_version. */
@@ -29,8 +40,11 @@ int sqlite_faults_install(struct strbuf *err);
  * SQLite had already started.
  */
 int sqlite_memory_install(struct strbuf *err);
-/* Register the "ragops" FTS5 tokenizer on a connection. */
-int sqlite_register_tokenizer(sqlite3 *db, struct strbuf *err);
+/*
+ * Register the "ragops" FTS5 tokenizer on a connection; it replays the
+ * tokens `hints` holds for a text they match (store.h, chunk_record).
+ */
+int sqlite_register_tokenizer(sqlite3 *db, struct fts_hint hints[2], struct strbuf *err);
 
 /* Run SQL without results; the error names the statement's purpose. */
 int sql_exec(struct store *st, const char *sql, struct strbuf *err);

@@ -146,7 +146,7 @@ int store_open(struct store **out, const char *data_dir, struct strbuf *err)
 		     "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;"
 		     "PRAGMA foreign_keys = ON; PRAGMA secure_delete = ON;",
 		     err) ||
-	    sqlite_register_tokenizer(st->db, err) || sqlite_migrate(st->db, err)) {
+	    sqlite_register_tokenizer(st->db, st->fts_hints, err) || sqlite_migrate(st->db, err)) {
 		strbuf_addf(err, " (store '%s')", st->path);
 		goto fail;
 	}

@@ -9,10 +9,12 @@
 
 #include "core/xalloc.h"
 #include "store/sqlite_internal.h"
+#include "text/token_list.h"
 #include "text/tokenize.h"
 
 struct fts_tokenizer {
 	struct tokenizer *tok;
+	const struct fts_hint *hints; /* two */
 };
 
 struct fts_call {
@@ -21,10 +23,11 @@ struct fts_call {
 	size_t base;
 };
 
-static int fts_create(void *unused, const char **argv, int argc, Fts5Tokenizer **out)
+static int fts_create(void *hints, const char **argv, int argc, Fts5Tokenizer **out)
 {
 	struct fts_tokenizer *t = xcalloc(1, sizeof(*t));
 	t->tok = tokenizer_new();
+	t->hints = hints;
 	*out = (Fts5Tokenizer *)t;
 	return SQLITE_OK;
 }
@@ -66,6 +69,13 @@ static int fts_tokenize(Fts5Tokenizer *p, void *ctx, int flags, const char *text
 			call.base = (size_t)(close - text) + 1;
 		}
 	}
+	if (flags == FTS5_TOKENIZE_DOCUMENT && t->hints)
+		for (int i = 0; i < 2; i++) {
+			const struct fts_hint *h = &t->hints[i];
+			if (h->tokens && h->lang == lang && h->len == len - call.base &&
+			    !memcmp(h->text, text + call.base, h->len))
+				return token_list_replay(h->tokens, h->tokens_len, forward, &call);
+		}
 	unsigned tflags = 0;
 	if (flags & FTS5_TOKENIZE_QUERY)
 		tflags |= TOKENIZE_QUERY;
@@ -74,7 +84,7 @@ static int fts_tokenize(Fts5Tokenizer *p, void *ctx, int flags, const char *text
 	return tokenizer_run(t->tok, lang, tflags, text + call.base, len - call.base, forward, &call);
 }
 
-int sqlite_register_tokenizer(sqlite3 *db, struct strbuf *err)
+int sqlite_register_tokenizer(sqlite3 *db, struct fts_hint hints[2], struct strbuf *err)
 {
 	fts5_api *api = NULL;
 	sqlite3_stmt *stmt = NULL;
@@ -90,7 +100,7 @@ int sqlite_register_tokenizer(sqlite3 *db, struct strbuf *err)
 		return -1;
 	}
 	static fts5_tokenizer methods = { fts_create, fts_delete, fts_tokenize };
-	if (api->xCreateTokenizer(api, "ragops", NULL, &methods, NULL) != SQLITE_OK) {
+	if (api->xCreateTokenizer(api, "ragops", hints, &methods, NULL) != SQLITE_OK) {
 		strbuf_addf(err, "cannot register the FTS5 tokenizer: %s", sqlite3_errmsg(db));
 		return -1;
 	}

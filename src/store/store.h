@@ -255,6 +255,13 @@ struct chunk_record {
 	const char *heading; /* " › "-joined heading path */
 	size_t char_start, char_end;
 	const char *text;
+	/*
+	 * The tokens of text and heading in the document's language, recorded
+	 * ahead (text/token_list.h): the full-text index replays them instead
+	 * of tokenising on the writer.  NULL: tokenised there.
+	 */
+	const char *text_tokens, *heading_tokens;
+	size_t text_tokens_len, heading_tokens_len;
 };
 
 /* Every document the store knows, deleted ones included (to revive renames). */

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "text/stopwords.h"
+#include "text/token_list.h"
 #include "text/tokenize.h"
 
 #define MAX_TOKENS 64
@@ -294,6 +295,40 @@ static void test_no_empty_tokens(void **state)
 	strbuf_release(&folded);
 }
 
+/* Tokens recorded and replayed (text/token_list.h) are tokenizer_run's, offsets and all. */
+static void test_token_list_replays_tokenizer(void **state)
+{
+	(void)state;
+	static const struct {
+		enum lang lang;
+		const char *text;
+	} cases[] = {
+		{ LANG_FR, "L'exposition à f/8 — 1/125 s, ISO 400 : l'histogramme « bouché » !" },
+		{ LANG_EN, "Don't overexpose: the highlights clip at +2 EV; İstanbul naïve café." },
+		{ LANG_UNKNOWN, "Über-Bélichtung Ångström 日本語 テキスト" },
+		{ LANG_FR, "" },
+	};
+	struct tokenizer *tok = tokenizer_new();
+	for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
+		struct token_list direct = { 0 }, replayed = { 0 };
+		struct strbuf list = STRBUF_INIT;
+		size_t len = strlen(cases[k].text);
+		tokenizer_run(tok, cases[k].lang, 0, cases[k].text, len, collect, &direct);
+		token_list_record(tok, cases[k].lang, cases[k].text, len, &list);
+		assert_int_equal(token_list_replay(list.buf, list.len, collect, &replayed), 0);
+		assert_int_equal(replayed.n, direct.n);
+		for (size_t i = 0; i < direct.n; i++) {
+			assert_string_equal(replayed.text[i], direct.text[i]);
+			assert_int_equal(replayed.start[i], direct.start[i]);
+			assert_int_equal(replayed.end[i], direct.end[i]);
+			assert_int_equal(replayed.colocated[i], direct.colocated[i]);
+		}
+		assert_true(k == 3 || direct.n > 3);
+		strbuf_release(&list);
+	}
+	tokenizer_free(tok);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -308,6 +343,7 @@ int main(void)
 		cmocka_unit_test(test_lang_detect),
 		cmocka_unit_test(test_stopword_lists_sorted),
 		cmocka_unit_test(test_no_empty_tokens),
+		cmocka_unit_test(test_token_list_replays_tokenizer),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
