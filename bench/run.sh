@@ -153,11 +153,12 @@ if [[ $HAVE_MUTOOL == 1 ]]; then
 	J=$W/res/merged-ingest-1.out
 	expect "$J" documents.new 1; expect "$J" documents.failed 0; expect "$J" pages "$PAGES"
 	fact merged_pages "$PAGES"; fact merged_bytes "$(stat -c %s "$W/merged/all.pdf")"
-	say "timing ragops run vs pdftotext over the merged PDF"
+	say "timing ragops run vs pdftotext over the merged PDF (and ragops parsing in-process, and reading it whole)"
 	bench_cmds merged_ingest \
 		"rm -rf '$W/d-merged'" "'$BIN' --data '$W/d-merged' run --inbox '$W/merged'" \
 		"true" "pdftotext -q '$W/merged/all.pdf' /dev/null" \
-		"rm -rf '$W/d-merged'" "'$BIN' --data '$W/d-merged' -c ingest.isolate=false run --inbox '$W/merged'"
+		"rm -rf '$W/d-merged'" "'$BIN' --data '$W/d-merged' -c ingest.isolate=false run --inbox '$W/merged'" \
+		"rm -rf '$W/d-merged'" "'$BIN' --data '$W/d-merged' -c ingest.range_pages=0 run --inbox '$W/merged'"
 fi
 
 # --- 2. re-run over unchanged documents -----------------------------------
