@@ -150,7 +150,7 @@ static void count_block(struct counter *c, size_t base, size_t n, int threads)
  * (the same matrix, bit for bit).  Kept up to a budget; documents past it
  * are counted again.
  */
-#define KEPT_FEATURES_MAX (8u << 20) /* 64 MiB */
+#define KEPT_FEATURES_MAX ((size_t)8 << 20) /* 64 MiB */
 
 struct doc_features {
 	int *ids;
@@ -338,6 +338,8 @@ struct embedder *embedder_train(const struct embed_doc *docs, size_t n, const st
 	/* Pass 1: document frequencies, and each document's features. */
 	long *df = NULL;
 	size_t df_alloc = 0, nall = 0, nkept = 0;
+	size_t kept_max = p->kept_features_max ? p->kept_features_max : KEPT_FEATURES_MAX;
+	int over_budget = 0;
 	struct doc_features *feats = xcalloc(n, sizeof(*feats));
 	for (size_t base = 0; base < n; base += COUNT_BLOCK) {
 		size_t m = n - base < COUNT_BLOCK ? n - base : COUNT_BLOCK;
@@ -345,7 +347,9 @@ struct embedder *embedder_train(const struct embed_doc *docs, size_t n, const st
 		for (size_t d = 0; d < m; d++) {
 			struct counts *c = &counter.counts[d];
 			struct doc_features *f = &feats[base + d];
-			f->kept = nkept + c->map.n <= KEPT_FEATURES_MAX;
+			/* Kept in document order until the first that does not fit: none after it. */
+			f->kept = !over_budget && nkept + c->map.n <= kept_max;
+			over_budget = !f->kept;
 			if (f->kept) {
 				nkept += c->map.n;
 				f->ids = xmalloc((c->map.n + 1) * sizeof(int));
@@ -419,7 +423,9 @@ struct embedder *embedder_train(const struct embed_doc *docs, size_t n, const st
 	size_t nnz = 0, nnz_alloc = 0;
 	for (size_t base = 0; base < n; base += COUNT_BLOCK) {
 		size_t m = n - base < COUNT_BLOCK ? n - base : COUNT_BLOCK;
-		int recount = !feats[base + m - 1].kept;
+		int recount = 0;
+		for (size_t d = 0; d < m; d++)
+			recount |= !feats[base + d].kept;
 		if (recount)
 			count_block(&counter, base, m, threads);
 		for (size_t d = 0; d < m; d++) {

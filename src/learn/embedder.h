@@ -29,6 +29,8 @@ struct embedder_params {
 	int max_features;
 	unsigned seed;
 	int threads; /* counting and products on this many threads (the model is the same) */
+	/* features pass 1 keeps for pass 2 (0: 8 Mi, 64 MiB); past it, counted again (the same model) */
+	size_t kept_features_max;
 };
 
 /*

@@ -163,9 +163,12 @@ static struct embedder *train(const struct config *cfg, struct chunk_text *chunk
 		docs[nchunks + i] = (struct embed_doc){ inputs[nchunks + i], LANG_UNKNOWN };
 	}
 	sha256_finish(h, data_hash);
-	struct embedder_params p = { (int)cfg->embed.dim, (int)cfg->embed.min_df,
-				     (int)cfg->embed.max_features, 0,
-				     parallel_threads(cfg->ingest.threads) };
+	struct embedder_params p = { (int)cfg->embed.dim,
+				     (int)cfg->embed.min_df,
+				     (int)cfg->embed.max_features,
+				     0,
+				     parallel_threads(cfg->ingest.threads),
+				     0 };
 	/* Trained on every chunk: the training has their vectors (the first nchunks rows). */
 	float *vectors = NULL;
 	struct embedder *e = embedder_train(docs, n, &p, nchunks == total ? &vectors : NULL, err);
