@@ -25,9 +25,9 @@ static char *chunk_input(const struct chunk_text *c)
 }
 
 /*
- * Chunks embedded and saved per transaction.  A vector of 256 floats
- * takes a 4 KB overflow page of its own: 1024 of them are ~5 MB of WAL,
- * which store_embeddings_save keeps from piling up while a server reads,
+ * Chunks embedded and saved per transaction.  Vectors of 256 floats, three
+ * to a 4 KB page: 1024 of them are ~1.4 MB of WAL, which
+ * store_embeddings_save keeps from piling up while a server reads,
  * and the vectors in memory stay bounded too (all of them were held before
  * the first was saved).  Committed vectors are kept when a later batch
  * fails (a crash, a full disk): they are keyed by model and chunk, and the

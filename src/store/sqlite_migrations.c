@@ -490,6 +490,25 @@ static const char *const migrations[] = {
 	"  n INTEGER NOT NULL,"
 	"  PRIMARY KEY (tally, label)"
 	") WITHOUT ROWID;",
+
+	/*
+	 * 14: vectors in a rowid table.  A WITHOUT ROWID row keeps about 1 KB
+	 * in its page, so each 256-float vector (1,024 bytes and its key)
+	 * went to an overflow page of its own: 4 KB written, and read, per
+	 * vector.  A rowid table keeps it in the leaf.
+	 */
+	"CREATE TABLE embeddings_rows ("
+	"  id INTEGER PRIMARY KEY,"
+	"  chunk_id INTEGER NOT NULL REFERENCES chunks(id) ON DELETE CASCADE,"
+	"  model_id INTEGER NOT NULL REFERENCES models(id) ON DELETE CASCADE,"
+	"  vector BLOB NOT NULL,"
+	"  UNIQUE (model_id, chunk_id)"
+	");"
+	"INSERT INTO embeddings_rows (chunk_id, model_id, vector)"
+	"  SELECT chunk_id, model_id, vector FROM embeddings ORDER BY model_id, chunk_id;"
+	"DROP TABLE embeddings;"
+	"ALTER TABLE embeddings_rows RENAME TO embeddings;"
+	"CREATE INDEX embeddings_chunk ON embeddings(chunk_id);",
 };
 
 /*
@@ -499,9 +518,9 @@ static const char *const migrations[] = {
  */
 #define USER_VERSION(n) "PRAGMA user_version = " #n
 static const char *const version_bumps[] = {
-	USER_VERSION(1),  USER_VERSION(2),  USER_VERSION(3),  USER_VERSION(4), USER_VERSION(5),
-	USER_VERSION(6),  USER_VERSION(7),  USER_VERSION(8),  USER_VERSION(9), USER_VERSION(10),
-	USER_VERSION(11), USER_VERSION(12), USER_VERSION(13),
+	USER_VERSION(1),  USER_VERSION(2),  USER_VERSION(3),  USER_VERSION(4),  USER_VERSION(5),
+	USER_VERSION(6),  USER_VERSION(7),  USER_VERSION(8),  USER_VERSION(9),  USER_VERSION(10),
+	USER_VERSION(11), USER_VERSION(12), USER_VERSION(13), USER_VERSION(14),
 };
 _Static_assert(sizeof(version_bumps) / sizeof(version_bumps[0]) ==
 		       sizeof(migrations) / sizeof(migrations[0]),
