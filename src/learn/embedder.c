@@ -180,6 +180,20 @@ static void counter_release(struct counter *c, int threads)
 	free(c->counts);
 }
 
+/* The TF-IDF weight of feature `index` seen `tf` times (sublinear term frequency). */
+static float tfidf(const struct embedder *e, long index, float tf)
+{
+	return (1.0f + logf(tf > 1 ? tf : 1)) * e->idf[index];
+}
+
+/* Scale v to unit length (a zero vector stays zero). */
+static void unit_length(float *v, int dim)
+{
+	float norm = cblas_snrm2(dim, v, 1);
+	if (norm > 0)
+		cblas_sscal(dim, 1.0f / norm, v, 1);
+}
+
 /*
  * The TF-IDF weight (sublinear term frequency) of map slot `i` of a text's
  * counts, and its feature index; 0 for an empty slot or a feature the
@@ -192,9 +206,8 @@ static float known_weight(const struct embedder *e, const struct counts *c, size
 	const long *k = strmap_get(&e->index, c->map.keys[i], strlen(c->map.keys[i]));
 	if (!k)
 		return 0;
-	float tf = c->weights[c->map.values[i] - 1];
 	*index = *k - 1;
-	return (1.0f + logf(tf > 1 ? tf : 1)) * e->idf[*index];
+	return tfidf(e, *index, c->weights[c->map.values[i] - 1]);
 }
 
 /* --- training ------------------------------------------------------------ */
@@ -307,9 +320,7 @@ static void vectors_rows(void *ctx, int worker, size_t begin, size_t end)
 		for (size_t q = rv->a->row_start[i]; q < rv->a->row_start[i + 1]; q++)
 			cblas_saxpy(dim, rv->a->val[q], rv->e->proj + (size_t)rv->a->col[q] * dim, 1,
 				    out, 1);
-		float norm = cblas_snrm2(dim, out, 1);
-		if (norm > 0)
-			cblas_sscal(dim, 1.0f / norm, out, 1);
+		unit_length(out, dim);
 	}
 }
 
@@ -446,8 +457,7 @@ struct embedder *embedder_train(const struct embed_doc *docs, size_t n, const st
 				float w;
 				if (f->kept) {
 					k = new_index[kept_all.ids[f->start + i]] - 1;
-					float tf = kept_all.weights[f->start + i];
-					w = k < 0 ? 0 : (1.0f + logf(tf > 1 ? tf : 1)) * e->idf[k];
+					w = k < 0 ? 0 : tfidf(e, k, kept_all.weights[f->start + i]);
 				} else {
 					w = known_weight(e, c, i, &k);
 				}
@@ -554,9 +564,7 @@ void embedder_embed(const struct embedder *e, struct tokenizer *tok, const char 
 		if (w != 0)
 			cblas_saxpy(e->dim, w, e->proj + (size_t)k * e->dim, 1, out, 1);
 	}
-	float norm = cblas_snrm2(e->dim, out, 1);
-	if (norm > 0)
-		cblas_sscal(e->dim, 1.0f / norm, out, 1);
+	unit_length(out, e->dim);
 	counts_release(&c);
 }
 

@@ -42,11 +42,12 @@ void pdf_part_add_page(struct pdf_part *p, enum page_method method, int chars)
 
 void pdf_part_append(struct pdf_part *dst, struct pdf_part *next)
 {
-	for (size_t i = 0; i < next->nblocks; i++) {
-		ALLOC_GROW(dst->blocks, dst->nblocks + 1, dst->blocks_alloc);
-		dst->blocks[dst->nblocks++] = next->blocks[i];
+	if (next->nblocks) {
+		ALLOC_GROW(dst->blocks, dst->nblocks + next->nblocks, dst->blocks_alloc);
+		memcpy(dst->blocks + dst->nblocks, next->blocks, next->nblocks * sizeof(*next->blocks));
+		dst->nblocks += next->nblocks;
+		next->nblocks = 0; /* the texts are dst's now */
 	}
-	next->nblocks = 0;
 	grow_sizes(dst, next->nsizes);
 	for (size_t s = 0; s < next->nsizes; s++)
 		dst->size_chars[s] += next->size_chars[s];

@@ -108,18 +108,32 @@ static size_t next_work(struct prepare_ahead *pa, int slot, struct split **sp, i
 	return i;
 }
 
-/* Wait for the taker to fork this thread's worker again; 0 when it did, -1 when stopping. */
+/* With the lock held: wait on `room`, not counted busy meanwhile (the taker may fork). */
+static void wait_idle(struct prepare_ahead *pa)
+{
+	pa->busy--;
+	pthread_cond_broadcast(&pa->ready);
+	pthread_cond_wait(&pa->room, &pa->lock);
+	pa->busy++;
+}
+
+/*
+ * With the lock held: wait for the taker to fork this thread's worker
+ * again; 0 when it did, -1 when stopping.
+ */
+static int await_worker(struct prepare_ahead *pa, int slot)
+{
+	pa->want_workers++;
+	while (!pa->stopping && !parser_pool_ready(pa->pool, slot))
+		wait_idle(pa);
+	pa->want_workers--;
+	return pa->stopping ? -1 : 0;
+}
+
 static int wait_for_worker(struct prepare_ahead *pa, int slot)
 {
 	pthread_mutex_lock(&pa->lock);
-	pa->busy--;
-	pa->want_workers++;
-	pthread_cond_broadcast(&pa->ready);
-	while (!pa->stopping && !parser_pool_ready(pa->pool, slot))
-		pthread_cond_wait(&pa->room, &pa->lock);
-	pa->want_workers--;
-	pa->busy++;
-	int rc = pa->stopping ? -1 : 0;
+	int rc = await_worker(pa, slot);
 	pthread_mutex_unlock(&pa->lock);
 	return rc;
 }
@@ -168,15 +182,6 @@ static void read_range(struct prepare_ahead *pa, int slot, struct split *sp, int
 	strbuf_release(&err);
 }
 
-/* With the lock held: wait on `room`, not counted busy meanwhile (the taker may fork). */
-static void wait_idle(struct prepare_ahead *pa)
-{
-	pa->busy--;
-	pthread_cond_broadcast(&pa->ready);
-	pthread_cond_wait(&pa->room, &pa->lock);
-	pa->busy++;
-}
-
 /*
  * The pages past the first range, read by this thread and any other with
  * nothing to claim; 0 with the whole document in `whole`, or -1 with why.
@@ -219,11 +224,7 @@ static int read_in_ranges(struct prepare_ahead *pa, int slot, const struct doc_s
 			read_range(pa, slot, &sp, k);
 			pthread_mutex_lock(&pa->lock);
 		} else if (own_left && !pa->stopping && !parser_pool_ready(pa->pool, slot)) {
-			/* Lost between two ranges: ask the taker for it again, as a claimer does. */
-			pa->want_workers++;
-			while (!pa->stopping && !parser_pool_ready(pa->pool, slot))
-				wait_idle(pa);
-			pa->want_workers--;
+			await_worker(pa, slot); /* lost between two ranges, as a claimer's can be */
 		} else {
 			wait_idle(pa);
 		}
