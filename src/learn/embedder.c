@@ -2,17 +2,15 @@
  * The built-in embedder; see embedder.h.
  *
  * Training: the documents' features -> a sparse TF-IDF matrix A (documents
- * x features, rows unit length) -> randomized SVD (Halko, Martinsson and
- * Tropp): Y = A*Omega with two power iterations, Q = orth(Y), B = Q^T*A,
- * B = U*S*V^T by LAPACK -> the projection is the top `dim` rows of V^T.
+ * x features, rows unit length) -> its top right singular vectors by a
+ * randomized SVD (rsvd.c) -> the projection (features x dim).
  * Embedding: the text's TF-IDF vector times that projection, unit length.
  */
-#define _GNU_SOURCE /* qsort_r, M_PI */
+#define _GNU_SOURCE /* qsort_r */
 #include "learn/embedder.h"
 
 #include <cblas.h>
 #include <errno.h>
-#include <lapacke.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -24,6 +22,7 @@
 #include "core/parallel.h"
 #include "core/strmap.h"
 #include "core/xalloc.h"
+#include "learn/rsvd.h"
 #include "text/tokenize.h"
 
 #define MODEL_MAGIC "RAGOPS-LSA-1\n"
@@ -211,89 +210,6 @@ static float known_weight(const struct embedder *e, const struct counts *c, size
 }
 
 /* --- training ------------------------------------------------------------ */
-
-struct csr {
-	size_t rows;
-	size_t *row_start; /* rows + 1 */
-	int *col;
-	float *val;
-};
-
-static float gaussian(uint64_t *state)
-{
-	/* xorshift64* uniforms, Box-Muller */
-	double u[2];
-	for (int i = 0; i < 2; i++) {
-		*state ^= *state >> 12;
-		*state ^= *state << 25;
-		*state ^= *state >> 27;
-		u[i] = ((double)((*state * 2685821657736338717ULL) >> 11) + 0.5) / 9007199254740992.0;
-	}
-	return (float)(sqrt(-2.0 * log(u[0])) * cos(2 * M_PI * u[1]));
-}
-
-/* out = m * in, for rows [begin, end) of the sparse m; the products of one row in column order. */
-struct sparse_product {
-	const struct csr *m;
-	const float *in;
-	float *out;
-	int l;
-};
-
-static void product_rows(void *ctx, int worker, size_t begin, size_t end)
-{
-	(void)worker;
-	struct sparse_product *sp = ctx;
-	const struct csr *m = sp->m;
-	size_t l = (size_t)sp->l;
-	memset(sp->out + begin * l, 0, (end - begin) * l * sizeof(float));
-	for (size_t i = begin; i < end; i++)
-		for (size_t p = m->row_start[i]; p < m->row_start[i + 1]; p++)
-			cblas_saxpy(sp->l, m->val[p], sp->in + (size_t)m->col[p] * l, 1, sp->out + i * l,
-				    1);
-}
-
-/* Y (rows x l) = M (rows x cols) * X (cols x l), row-major, rows split among threads. */
-static void csr_times(const struct csr *m, const float *x, int l, float *y, int threads)
-{
-	struct sparse_product sp = { m, x, y, l };
-	parallel_for(m->rows, threads, product_rows, &sp);
-}
-
-/*
- * A^T as a CSR of its own (features x documents), documents in order in
- * each row: A^T * Y is then a product by rows too, on every thread, and
- * adds the same terms in the same order as walking A would.
- */
-static struct csr csr_transpose(const struct csr *a, size_t ncols)
-{
-	struct csr t = { ncols, xcalloc(ncols + 2, sizeof(size_t)), NULL, NULL };
-	size_t nnz = a->row_start[a->rows];
-	t.col = xmalloc((nnz + 1) * sizeof(int));
-	t.val = xmalloc((nnz + 1) * sizeof(float));
-	for (size_t p = 0; p < nnz; p++)
-		t.row_start[a->col[p] + 2]++;
-	for (size_t j = 2; j < ncols + 2; j++)
-		t.row_start[j] += t.row_start[j - 1];
-	for (size_t i = 0; i < a->rows; i++)
-		for (size_t p = a->row_start[i]; p < a->row_start[i + 1]; p++) {
-			size_t q = t.row_start[a->col[p] + 1]++;
-			t.col[q] = (int)i;
-			t.val[q] = a->val[p];
-		}
-	return t;
-}
-
-/* Orthonormalise the columns of m (rows x l, row-major) in place. */
-static int orthonormalise(float *m, int rows, int l)
-{
-	float *tau = xcalloc((size_t)l, sizeof(float));
-	int rc = LAPACKE_sgeqrf(LAPACK_ROW_MAJOR, rows, l, m, l, tau);
-	if (rc == 0)
-		rc = LAPACKE_sorgqr(LAPACK_ROW_MAJOR, rows, l, l, m, l, tau);
-	free(tau);
-	return rc;
-}
 
 static int compare_df(const void *a, const void *b, void *ctx)
 {
@@ -485,65 +401,26 @@ struct embedder *embedder_train(const struct embed_doc *docs, size_t n, const st
 	free(new_index);
 	struct csr at = csr_transpose(&a, (size_t)kept);
 
-	/* Randomized SVD. */
-	int l = dim + 10 < (int)n ? dim + 10 : (int)n;
-	if (l > kept)
-		l = kept;
-	size_t V = (size_t)kept;
-	float *omega = xmalloc(V * l * sizeof(float));
-	uint64_t state = p->seed ? p->seed : 0x9E3779B97F4A7C15ULL;
-	for (size_t i = 0; i < V * (size_t)l; i++)
-		omega[i] = gaussian(&state);
-	float *y = xmalloc(n * l * sizeof(float));
-	int rc = 0;
-	csr_times(&a, omega, l, y, threads);
-	for (int it = 0; it < 2 && !rc; it++) {
-		rc = orthonormalise(y, (int)n, l);
-		csr_times(&at, y, l, omega, threads);
-		rc = rc ? rc : orthonormalise(omega, kept, l);
-		csr_times(&a, omega, l, y, threads);
-	}
-	rc = rc ? rc : orthonormalise(y, (int)n, l);
-	/* B^T (V x l) = A^T Q: its SVD gives B's right singular vectors as its left ones. */
-	float *bt = omega;
-	csr_times(&at, y, l, bt, threads);
-	float *s = xcalloc((size_t)l, sizeof(float)), *u = NULL,
-	      *vt = xcalloc((size_t)l * l, sizeof(float));
-	if (!rc) {
-		u = xmalloc(V * l * sizeof(float));
-		rc = LAPACKE_sgesdd(LAPACK_ROW_MAJOR, 'S', kept, l, bt, l, s, u, l, vt, l);
-	}
+	/* The projection: the top right singular vectors of the TF-IDF matrix. */
+	e->proj = xmalloc((size_t)kept * dim * sizeof(float));
+	int rc = rsvd_right_vectors(&a, &at, dim, 10, p->seed ? p->seed : 0x9E3779B97F4A7C15ULL, threads,
+				    e->proj);
 	if (rc) {
 		strbuf_addf(err, "the SVD failed (LAPACK error %d)", rc);
-	} else {
-		/* The projection: the first `dim` left singular vectors of B^T. */
-		e->proj = xmalloc(V * (size_t)dim * sizeof(float));
-		for (size_t j = 0; j < V; j++)
-			memcpy(e->proj + j * dim, u + j * l, (size_t)dim * sizeof(float));
-		if (vectors && n * (size_t)dim * sizeof(float) <= TRAINED_VECTORS_MAX) {
-			struct row_vectors rv = { &a, e, xmalloc(n * (size_t)dim * sizeof(float)) };
-			parallel_for(n, threads, vectors_rows, &rv);
-			*vectors = rv.out;
-		}
+	} else if (vectors && n * (size_t)dim * sizeof(float) <= TRAINED_VECTORS_MAX) {
+		struct row_vectors rv = { &a, e, xmalloc(n * (size_t)dim * sizeof(float)) };
+		parallel_for(n, threads, vectors_rows, &rv);
+		*vectors = rv.out;
 	}
-	free(omega);
-	free(y);
-	free(s);
-	free(u);
-	free(vt);
-	free(a.row_start);
-	free(a.col);
-	free(a.val);
-	free(at.row_start);
-	free(at.col);
-	free(at.val);
+	csr_release(&a);
+	csr_release(&at);
 	if (rc) {
 		embedder_free(e);
 		return NULL;
 	}
 	/* The version names the content, so the same training gives the same name. */
 	struct sha256_ctx *h = sha256_begin();
-	sha256_update(h, e->proj, V * (size_t)dim * sizeof(float));
+	sha256_update(h, e->proj, (size_t)kept * dim * sizeof(float));
 	char hex[SHA256_HEX_LEN + 1];
 	sha256_finish(h, hex);
 	snprintf(e->version, sizeof(e->version), "builtin-lsa-%.12s", hex);
