@@ -244,22 +244,24 @@ static int insert_pages(struct store *st, long long doc_id, const struct page_re
 static int insert_chunks(struct store *st, const struct doc_record *d, long long version_id,
 			 const struct chunk_record *chunks, size_t n, struct strbuf *err)
 {
-	sqlite3_stmt *stmt = NULL;
+	sqlite3_stmt *stmt = NULL, *fts = NULL;
+	int ret = -1;
+	/* The index's text is the chunk's with its language first (\x1f fr \x1f), as chunks_fts_source gives it. */
 	if (sql_prepare(st,
 			"INSERT INTO chunks (doc_id, seq, page_start, page_end, heading,"
 			" char_start, char_end, language, text, low_confidence, version_id)"
 			" VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-			&stmt, err))
-		return -1;
-	enum lang lang = lang_from_code(d->language ? d->language : "und");
+			&stmt, err) ||
+	    sql_prepare(st,
+			"INSERT INTO chunks_fts (rowid, body, heading) VALUES (?1,"
+			" char(31) || ?2 || char(31) || ?3, char(31) || ?2 || char(31) || ?4)",
+			&fts, err))
+		goto out;
+	const char *language = d->language ? d->language : "und";
+	enum lang lang = lang_from_code(language);
 	for (size_t i = 0; i < n; i++) {
 		const struct chunk_record *c = &chunks[i];
 		const char *heading = c->heading ? c->heading : "";
-		/* The index's tokenizer replays these for the text and heading the trigger gives it. */
-		st->fts_hints[0] = (struct fts_hint){ c->text, strlen(c->text), lang, c->text_tokens,
-						      c->text_tokens_len };
-		st->fts_hints[1] = (struct fts_hint){ heading, strlen(heading), lang, c->heading_tokens,
-						      c->heading_tokens_len };
 		sqlite3_reset(stmt);
 		sqlite3_bind_int64(stmt, 1, d->id);
 		sqlite3_bind_int(stmt, 2, c->seq);
@@ -268,19 +270,36 @@ static int insert_chunks(struct store *st, const struct doc_record *d, long long
 		sqlite3_bind_text(stmt, 5, heading, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(stmt, 6, (long long)c->char_start);
 		sqlite3_bind_int64(stmt, 7, (long long)c->char_end);
-		sqlite3_bind_text(stmt, 8, d->language ? d->language : "und", -1, SQLITE_STATIC);
+		sqlite3_bind_text(stmt, 8, language, -1, SQLITE_STATIC);
 		sqlite3_bind_text(stmt, 9, c->text, -1, SQLITE_STATIC);
 		sqlite3_bind_int(stmt, 10, c->low_confidence);
 		sqlite3_bind_int64(stmt, 11, version_id);
-		int rc = sqlite3_step(stmt);
+		if (sqlite3_step(stmt) != SQLITE_DONE) {
+			sql_fail(st, "cannot save a chunk", err);
+			goto out;
+		}
+		/* The index's tokenizer replays these for the text and heading it is given. */
+		st->fts_hints[0] = (struct fts_hint){ c->text, strlen(c->text), lang, c->text_tokens,
+						      c->text_tokens_len };
+		st->fts_hints[1] = (struct fts_hint){ heading, strlen(heading), lang, c->heading_tokens,
+						      c->heading_tokens_len };
+		sqlite3_reset(fts);
+		sqlite3_bind_int64(fts, 1, sqlite3_last_insert_rowid(st->db));
+		sqlite3_bind_text(fts, 2, language, -1, SQLITE_STATIC);
+		sqlite3_bind_text(fts, 3, c->text, -1, SQLITE_STATIC);
+		sqlite3_bind_text(fts, 4, heading, -1, SQLITE_STATIC);
+		int rc = sqlite3_step(fts);
 		memset(st->fts_hints, 0, sizeof(st->fts_hints));
 		if (rc != SQLITE_DONE) {
-			sqlite3_finalize(stmt);
-			return sql_fail(st, "cannot save a chunk", err);
+			sql_fail(st, "cannot index a chunk", err);
+			goto out;
 		}
 	}
+	ret = 0;
+out:
 	sqlite3_finalize(stmt);
-	return 0;
+	sqlite3_finalize(fts);
+	return ret;
 }
 
 int store_doc_save(struct store *st, struct doc_record *doc, const struct page_record *pages,

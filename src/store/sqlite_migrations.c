@@ -509,6 +509,14 @@ static const char *const migrations[] = {
 	"DROP TABLE embeddings;"
 	"ALTER TABLE embeddings_rows RENAME TO embeddings;"
 	"CREATE INDEX embeddings_chunk ON embeddings(chunk_id);",
+
+	/*
+	 * 15: chunks reach the full-text index from store_doc_save, not from a
+	 * trigger.  A statement that fires a trigger opens a statement
+	 * savepoint, and FTS5 writes its pending terms to disk at every
+	 * savepoint: one index segment per chunk, merged again and again.
+	 */
+	"DROP TRIGGER chunks_fts_insert;",
 };
 
 /*
@@ -520,7 +528,7 @@ static const char *const migrations[] = {
 static const char *const version_bumps[] = {
 	USER_VERSION(1),  USER_VERSION(2),  USER_VERSION(3),  USER_VERSION(4),  USER_VERSION(5),
 	USER_VERSION(6),  USER_VERSION(7),  USER_VERSION(8),  USER_VERSION(9),  USER_VERSION(10),
-	USER_VERSION(11), USER_VERSION(12), USER_VERSION(13), USER_VERSION(14),
+	USER_VERSION(11), USER_VERSION(12), USER_VERSION(13), USER_VERSION(14), USER_VERSION(15),
 };
 _Static_assert(sizeof(version_bumps) / sizeof(version_bumps[0]) ==
 		       sizeof(migrations) / sizeof(migrations[0]),

@@ -16,7 +16,7 @@ r=$(rg "$d" releases --json)
 equals "the index it held is release 1, in production" \
 	"$(jq_py "$r" '[(x["id"], x["state"], x["documents"], x["changes"]) for x in j]')" \
 	"[(1, 'production', 4, {'migrated': True})]"
-equals "migrated to schema 14" "$(sql "$d" 'PRAGMA user_version')" "14"
+equals "migrated to schema 15" "$(sql "$d" 'PRAGMA user_version')" "15"
 # Migration 14 moved the vectors to a rowid table (t0185 checks their pages).
 equals "every vector is kept, byte for byte" "$(vectors)" "$vectors_before"
 runs_before=$(sql "$d" 'SELECT count(*) FROM runs')
@@ -43,4 +43,15 @@ lacks "its lexicon knows the text as it is" "$(jq_py "$j" '[s["document"] for s 
 lacks "health no longer mentions the lexicon" "$(rg "$d" health)" "lexicon"
 j=$(rg "$d" run --json 2>/dev/null)
 equals "a run after that changes nothing" "$(jq_py "$j" 'j["release"]["verdict"]')" "unchanged"
+
+# Migration 15 dropped the trigger that fed the full-text index: a new
+# document's chunks reach it from the save itself.
+printf 'Le daguerréotype fixe une image unique sur une plaque argentée.\n' >"$scratch/inbox/daguerre.txt"
+rg "$d" run --inbox "$scratch/inbox" >/dev/null 2>&1
+equals "every chunk is in the full-text index, the new one too" \
+	"$(sql "$d" 'SELECT (SELECT count(*) FROM chunks_fts_docsize) = (SELECT count(*) FROM chunks), (SELECT count(*) FROM chunks_fts_docsize)')" \
+	"1|$(sql "$d" 'SELECT count(*) FROM chunks')"
+j=$(rg "$d" ask --retriever bm25 --json "Qu'est-ce qu'un daguerréotype ?")
+equals "and a question finds it" "$(jq_py "$j" '[s["document"] for s in j["sources"]][:1]')" "['daguerre.txt']"
+check "the store still checks clean" rg "$d" check
 finish
