@@ -46,6 +46,26 @@ vectors() { sql "$1" "SELECT chunk_id, hex(vector) FROM embeddings ORDER BY chun
 equals "4 threads train the same embedder and lexicon as 1, bit for bit" "$(models "$scratch/t4")" "$(models "$scratch/t1")"
 equals "and embed every chunk to the same bytes" "$(vectors "$scratch/t4")" "$(vectors "$scratch/t1")"
 
+# A real document of the size users drop (the Référence Debian's PDF, 265
+# pages; its 17 pages of figures left for OCR): read in ranges, its many
+# blocks cleaned and its many chunks tokenised on every thread, it is
+# stored as one worker reading it whole stores it.
+ref=/usr/share/debian-reference/debian-reference.fr.pdf
+mkdir -p "$scratch/big" && cp "$ref" "$scratch/big/"
+for mode in "1 0" "4 64" "3 7"; do
+	set -- $mode
+	rg "$scratch/big-$1-$2" -c ocr.mode=skip -c ingest.threads=$1 -c ingest.range_pages=$2 run --inbox "$scratch/big" >/dev/null 2>&1
+	equals "the 265-page PDF on $1 worker(s), ranges of $2 pages, completes" "$?" "0"
+done
+check "it makes hundreds of chunks" test "$(sql "$scratch/big-1-0" "SELECT chunks FROM documents")" -ge 1000
+# The full-text index's own pages too: the tokens recorded on every thread are one thread's.
+fts() { sql "$1" "SELECT id, hex(block) FROM chunks_fts_data ORDER BY id" | sha256sum; }
+big=$(dump "$scratch/big-1-0"; vectors "$scratch/big-1-0"; fts "$scratch/big-1-0")
+equals "4 workers, ranges of 64 pages: the same chunks, offsets, vectors and full-text index" \
+	"$(dump "$scratch/big-4-64"; vectors "$scratch/big-4-64"; fts "$scratch/big-4-64")" "$big"
+equals "3 workers, ranges of 7 pages: the same" \
+	"$(dump "$scratch/big-3-7"; vectors "$scratch/big-3-7"; fts "$scratch/big-3-7")" "$big"
+
 # On a terminal a run shows documents, pages and pages/s, then what it does
 # once they are in; piped, it prints no progress at all.
 sample_inbox "$scratch/ttyin" notes pdf
