@@ -120,13 +120,18 @@ static void unknown_command(const char *name)
  *   each OCR thread's Tesseract fills a heap of its own, and with 4 KB pages
  *   the page faults cost a second thread ~0.3 s of system time on 10 pages
  *   (measured: 86,000 minor faults instead of 43,000; wall time all cores /
- *   one thread 0.57 -> 0.54).
+ *   one thread 0.57 -> 0.54);
+ * - OPENBLAS_NUM_THREADS=1: OpenBLAS starts a thread per core as it loads,
+ *   in the run and in each parser worker, and they spin (sched_yield) while
+ *   idle: 0.1 s of system time in a run over the 660-page benchmark PDF.
+ *   The embedder runs OpenBLAS on one thread anyway (rsvd.h).
  */
 static void prepare_ocr_process(char **argv)
 {
 	if (getenv("OMP_THREAD_LIMIT"))
 		return;
 	setenv("OMP_THREAD_LIMIT", "1", 1);
+	setenv("OPENBLAS_NUM_THREADS", "1", 0);
 	const char *tunables = getenv("GLIBC_TUNABLES");
 	if (!tunables || !strstr(tunables, "glibc.malloc.hugetlb")) {
 		char *with = xasprintf("%s%sglibc.malloc.hugetlb=1", tunables ? tunables : "",
