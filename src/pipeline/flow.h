@@ -115,8 +115,14 @@ struct prepared {
 struct doc_source;
 typedef int extract_fn(void *ctx, const struct doc_source *src, enum doc_type *type,
 		       struct extracted *out, struct strbuf *err);
-/* Prepare `p->f`, reading it with `extract`.  Touches nothing but `p`. */
-void process_prepare(const struct config *cfg, extract_fn *extract, void *ctx, struct prepared *p);
+/*
+ * Prepare `p->f`, reading it with `extract`.  Touches nothing but `p` and
+ * `tok`, the calling thread's tokenizer (kept from one document to the
+ * next: it remembers the words it has stemmed).
+ */
+struct tokenizer;
+void process_prepare(const struct config *cfg, extract_fn *extract, void *ctx, struct tokenizer *tok,
+		     struct prepared *p);
 void prepared_release(struct prepared *p);
 
 /*

@@ -27,6 +27,7 @@
 #include "pipeline/extract.h"
 #include "pipeline/extract_source.h"
 #include "pipeline/pdf_part.h"
+#include "text/tokenize.h"
 
 /* Files ready ahead of the taker, per thread: enough to ride out a slow one. */
 #define WINDOW_PER_THREAD 4
@@ -62,9 +63,11 @@ struct prepare_ahead {
 		int slot;
 		pthread_t thread;
 		int started;
+		struct tokenizer *tok;
 	} * threads;
 	int nthreads;
-	struct extractor *ex; /* the taker's own, when no thread prepares */
+	struct extractor *ex;  /* the taker's own, when no thread prepares */
+	struct tokenizer *tok; /* and its tokenizer */
 };
 
 /* With the lock held: a range to read now, of the oldest split with one left. */
@@ -292,7 +295,7 @@ static void *prepare_thread(void *arg)
 		}
 		if (!parser_pool_ready(pa->pool, me->slot) && wait_for_worker(pa, me->slot))
 			break;
-		process_prepare(pa->cfg, extract_shared, me, &pa->files[i]);
+		process_prepare(pa->cfg, extract_shared, me, me->tok, &pa->files[i]);
 		pthread_mutex_lock(&pa->lock);
 		pa->busy--;
 		pa->preparing--;
@@ -321,7 +324,7 @@ struct prepare_ahead *prepare_ahead_start(const struct config *cfg, struct parse
 	pa->threads = xcalloc((size_t)pa->nthreads, sizeof(*pa->threads));
 	/* One worker: prepared on the taker's thread, as a run always did. */
 	for (int t = 0; t < pa->nthreads && pa->nthreads > 1; t++) {
-		pa->threads[t] = (struct preparer){ .pa = pa, .slot = t };
+		pa->threads[t] = (struct preparer){ .pa = pa, .slot = t, .tok = tokenizer_new() };
 		pa->threads[t].started = !pthread_create(&pa->threads[t].thread, NULL, prepare_thread,
 							 &pa->threads[t]);
 	}
@@ -342,7 +345,9 @@ struct prepared *prepare_ahead_take(struct prepare_ahead *pa, size_t i)
 	if (!any_thread(pa)) {
 		if (!pa->pool && !pa->ex)
 			pa->ex = extractor_new(pa->cfg);
-		process_prepare(pa->cfg, extract_alone, pa, &pa->files[i]);
+		if (!pa->tok)
+			pa->tok = tokenizer_new();
+		process_prepare(pa->cfg, extract_alone, pa, pa->tok, &pa->files[i]);
 		pa->taken = i + 1;
 		return &pa->files[i];
 	}
@@ -398,6 +403,9 @@ void prepare_ahead_finish(struct prepare_ahead *pa)
 	pthread_cond_destroy(&pa->ready);
 	pthread_cond_destroy(&pa->room);
 	extractor_free(pa->ex);
+	tokenizer_free(pa->tok);
+	for (int t = 0; t < pa->nthreads; t++)
+		tokenizer_free(pa->threads[t].tok);
 	free(pa->threads);
 	free(pa->done);
 	free(pa);

@@ -111,13 +111,13 @@ static enum lang document_lang(const struct extracted *doc)
 struct token_job {
 	struct chunk *chunks;
 	enum lang lang;
+	struct tokenizer *caller; /* worker 0's; the others make their own */
 };
 
 static void record_tokens_range(void *ctx, int worker, size_t begin, size_t end)
 {
-	(void)worker;
 	struct token_job *job = ctx;
-	struct tokenizer *tok = tokenizer_new();
+	struct tokenizer *tok = worker ? tokenizer_new() : job->caller;
 	struct strbuf sb = STRBUF_INIT;
 	for (size_t i = begin; i < end; i++) {
 		struct chunk *c = &job->chunks[i];
@@ -128,17 +128,20 @@ static void record_tokens_range(void *ctx, int worker, size_t begin, size_t end)
 		c->heading_tokens = strbuf_detach(&sb, &c->heading_tokens_len);
 	}
 	strbuf_release(&sb);
-	tokenizer_free(tok);
+	if (worker)
+		tokenizer_free(tok);
 }
 
-static void record_tokens(const struct config *cfg, struct chunk *chunks, size_t n, enum lang lang)
+static void record_tokens(const struct config *cfg, struct tokenizer *tok, struct chunk *chunks,
+			  size_t n, enum lang lang)
 {
-	struct token_job job = { chunks, lang };
+	struct token_job job = { chunks, lang, tok };
 	parallel_for(n, n >= PARALLEL_CHUNKS ? parallel_threads(cfg->ingest.threads) : 1,
 		     record_tokens_range, &job);
 }
 
-void process_prepare(const struct config *cfg, extract_fn *extract, void *ctx, struct prepared *p)
+void process_prepare(const struct config *cfg, extract_fn *extract, void *ctx, struct tokenizer *tok,
+		     struct prepared *p)
 {
 	p->type = TYPE_BINARY;
 	strbuf_init(&p->error, 0);
@@ -162,7 +165,7 @@ void process_prepare(const struct config *cfg, extract_fn *extract, void *ctx, s
 	t0 = time_mono();
 	chunk_document(&p->doc, cfg, &p->chunks, &p->nchunks);
 	p->lang = document_lang(&p->doc);
-	record_tokens(cfg, p->chunks, p->nchunks, p->lang);
+	record_tokens(cfg, tok, p->chunks, p->nchunks, p->lang);
 	p->chunk = time_from(started, t0);
 	p->chunked = 1;
 }

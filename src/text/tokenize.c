@@ -10,13 +10,32 @@
 
 #include "core/error.h"
 #include "core/strbuf.h"
+#include "core/strmap.h"
 #include "core/xalloc.h"
 #include "text/normalize.h"
+
+/*
+ * What each word of a document became (its folded stem, or nothing: a stop
+ * word), kept per tokenizer: words repeat, and lowercasing, folding and
+ * stemming them again and again was most of the tokenizer's time.  The
+ * result is a function of the word, its language and the flags, so the
+ * tokens are the same; cleared when full, so it stays small.
+ */
+#define WORD_CACHE_MAX 32768
+
+struct word_result {
+	size_t at; /* in `results` */
+	int len;   /* -1: the word gives no token */
+};
 
 struct tokenizer {
 	struct sb_stemmer *fr;
 	struct sb_stemmer *en;
 	struct strbuf lower, folded, stem;
+	struct strmap words; /* language, flags and the word as written -> index + 1 */
+	struct strbuf key, results;
+	struct word_result *result;
+	size_t nresults, alloc_results;
 };
 
 struct tokenizer *tokenizer_new(void)
@@ -29,6 +48,9 @@ struct tokenizer *tokenizer_new(void)
 	strbuf_init(&tok->lower, 64);
 	strbuf_init(&tok->folded, 64);
 	strbuf_init(&tok->stem, 64);
+	strmap_init(&tok->words);
+	strbuf_init(&tok->key, 64);
+	strbuf_init(&tok->results, 0);
 	return tok;
 }
 
@@ -41,6 +63,10 @@ void tokenizer_free(struct tokenizer *tok)
 	strbuf_release(&tok->lower);
 	strbuf_release(&tok->folded);
 	strbuf_release(&tok->stem);
+	strmap_release(&tok->words);
+	strbuf_release(&tok->key);
+	strbuf_release(&tok->results);
+	free(tok->result);
 	free(tok);
 }
 
@@ -121,6 +147,52 @@ static void stem_fold(struct tokenizer *tok, struct sb_stemmer *stemmer, struct 
 	text_fold((const char *)s, (size_t)sb_stemmer_length(stemmer), out);
 }
 
+/* The word's lowercase and folded forms in tok->lower and tok->folded; whether it gives no token. */
+static int fold_word(struct tokenizer *tok, enum lang lang, unsigned flags, const char *word, size_t len)
+{
+	lowercase(word, len, &tok->lower);
+	strbuf_reset(&tok->folded);
+	text_fold(tok->lower.buf, tok->lower.len, &tok->folded);
+	if (!tok->folded.len)
+		return 1; /* combining marks with no letter: folding strips them all */
+	return ((flags & TOKENIZE_QUERY) || lang == LANG_UNKNOWN)
+		       ? stopword_any(tok->folded.buf, tok->folded.len)
+		       : stopword_is(lang, tok->folded.buf, tok->folded.len);
+}
+
+/* The one token a document's word gives (flags without TOKENIZE_QUERY): remembered, or made and kept. */
+static const struct word_result *document_word(struct tokenizer *tok, enum lang lang, unsigned flags,
+					       const char *word, size_t len)
+{
+	if (tok->words.n >= WORD_CACHE_MAX) {
+		strmap_release(&tok->words);
+		strmap_init(&tok->words);
+		strbuf_reset(&tok->results);
+		tok->nresults = 0;
+	}
+	strbuf_reset(&tok->key);
+	strbuf_addch(&tok->key, (char)('a' + (int)lang));
+	strbuf_addch(&tok->key, flags & TOKENIZE_NO_STEM ? 'f' : 's');
+	strbuf_add(&tok->key, word, len);
+	long *slot = strmap_slot(&tok->words, tok->key.buf, tok->key.len);
+	if (*slot)
+		return &tok->result[*slot - 1];
+	ALLOC_GROW(tok->result, tok->nresults + 1, tok->alloc_results);
+	struct word_result *r = &tok->result[tok->nresults++];
+	*slot = (long)tok->nresults;
+	*r = (struct word_result){ tok->results.len, -1 };
+	if (fold_word(tok, lang, flags, word, len))
+		return r;
+	const struct strbuf *token = &tok->folded;
+	if (!(flags & TOKENIZE_NO_STEM) && lang != LANG_UNKNOWN) {
+		stem_fold(tok, lang == LANG_FR ? tok->fr : tok->en, &tok->stem);
+		token = &tok->stem;
+	}
+	r->len = (int)token->len;
+	strbuf_add(&tok->results, token->buf, token->len);
+	return r;
+}
+
 int tokenizer_run(struct tokenizer *tok, enum lang lang, unsigned flags, const char *text, size_t len,
 		  token_fn fn, void *ctx)
 {
@@ -130,19 +202,18 @@ int tokenizer_run(struct tokenizer *tok, enum lang lang, unsigned flags, const c
 	while (!ret && text_next_word(text, len, &pos, &start, &end) == 0) {
 		if (end - start > TOKEN_MAX_BYTES)
 			continue; /* not a word: a hash, a URL fragment, OCR noise */
-		lowercase(text + start, end - start, &tok->lower);
-		strbuf_reset(&tok->folded);
-		text_fold(tok->lower.buf, tok->lower.len, &tok->folded);
-		if (!tok->folded.len)
-			continue; /* combining marks with no letter: folding strips them all */
-		int query = flags & TOKENIZE_QUERY;
-		if ((query || lang == LANG_UNKNOWN)
-			    ? stopword_any(tok->folded.buf, tok->folded.len)
-			    : stopword_is(lang, tok->folded.buf, tok->folded.len))
+		if (!(flags & TOKENIZE_QUERY)) {
+			const struct word_result *r = document_word(tok, lang, flags, text + start,
+								    end - start);
+			if (r->len >= 0)
+				ret = fn(ctx, tok->results.buf + r->at, (size_t)r->len, start, end, 0);
+			continue;
+		}
+		if (fold_word(tok, lang, flags, text + start, end - start))
 			continue;
 		if (flags & TOKENIZE_NO_STEM) {
 			ret = fn(ctx, tok->folded.buf, tok->folded.len, start, end, 0);
-		} else if (query) {
+		} else {
 			stem_fold(tok, tok->fr, &tok->stem);
 			ret = fn(ctx, tok->stem.buf, tok->stem.len, start, end, 0);
 			stem_fold(tok, tok->en, &alt);
@@ -151,11 +222,6 @@ int tokenizer_run(struct tokenizer *tok, enum lang lang, unsigned flags, const c
 			if (!ret && strcmp(tok->folded.buf, tok->stem.buf) &&
 			    strcmp(tok->folded.buf, alt.buf))
 				ret = fn(ctx, tok->folded.buf, tok->folded.len, start, end, 1);
-		} else if (lang == LANG_UNKNOWN) {
-			ret = fn(ctx, tok->folded.buf, tok->folded.len, start, end, 0);
-		} else {
-			stem_fold(tok, lang == LANG_FR ? tok->fr : tok->en, &tok->stem);
-			ret = fn(ctx, tok->stem.buf, tok->stem.len, start, end, 0);
 		}
 	}
 	strbuf_release(&alt);

@@ -2,7 +2,9 @@
  * Unit tests for the word tokenizer (text/tokenize.h): French elisions,
  * case and accent folding, Snowball stemming per language, stop words,
  * query alternatives, byte offsets, digits, over-long words, language
- * detection, and the sorted stop word lists that bsearch relies on.
+ * detection, the sorted stop word lists that bsearch relies on, and a
+ * tokenizer kept across texts (it remembers the words it stemmed) giving
+ * the tokens a new one gives.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,6 +15,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/strbuf.h"
 #include "text/stopwords.h"
 #include "text/token_list.h"
 #include "text/tokenize.h"
@@ -329,6 +332,59 @@ static void test_token_list_replays_tokenizer(void **state)
 	tokenizer_free(tok);
 }
 
+/* Serialized tokens of `text` (token_list.h) by `tok`, or by a new tokenizer when tok is NULL. */
+static void tokens_of(struct tokenizer *tok, enum lang lang, const char *text, struct strbuf *out)
+{
+	struct tokenizer *fresh = tok ? NULL : tokenizer_new();
+	token_list_record(tok ? tok : fresh, lang, text, strlen(text), out);
+	tokenizer_free(fresh);
+}
+
+static void test_kept_tokenizer_same_tokens(void **state)
+{
+	(void)state;
+	/* The same words in every language (their stems differ), stop words, accents, elisions. */
+	static const char *const texts[] = {
+		"Les chats regardent l'objectif ; the cats are watching the lens.",
+		"Réglez l'ouverture du diaphragme : f/2.8, puis l'exposition.",
+		"The exposure settings: aperture, shutter speed and ISO sensitivity.",
+		"chats chats CHATS Chats chat chatte",
+		"",
+	};
+	static const enum lang langs[] = { LANG_FR, LANG_EN, LANG_UNKNOWN };
+	struct tokenizer *kept = tokenizer_new();
+	struct strbuf got = STRBUF_INIT, want = STRBUF_INIT, word = STRBUF_INIT;
+	for (int round = 0; round < 3; round++) {
+		for (size_t t = 0; t < sizeof(texts) / sizeof(texts[0]); t++)
+			for (size_t l = 0; l < sizeof(langs) / sizeof(langs[0]); l++) {
+				strbuf_reset(&got);
+				strbuf_reset(&want);
+				tokens_of(kept, langs[l], texts[t], &got);
+				tokens_of(NULL, langs[l], texts[t], &want);
+				if (got.len != want.len || memcmp(got.buf, want.buf, got.len))
+					fail_msg("round %d, text %zu, language %zu: a kept tokenizer's tokens differ",
+						 round, t, l);
+			}
+		/* Past the words it remembers (32,768): it forgets them, and still agrees. */
+		for (int i = 0; i < 40000; i++) {
+			strbuf_reset(&word);
+			strbuf_addf(&word, "mot%dchats", i);
+			strbuf_reset(&got);
+			tokens_of(kept, LANG_FR, word.buf, &got);
+		}
+		strbuf_reset(&got);
+		strbuf_reset(&want);
+		tokens_of(kept, LANG_FR, "mot12chats mot39999chats", &got);
+		tokens_of(NULL, LANG_FR, "mot12chats mot39999chats", &want);
+		assert_int_equal(got.len, want.len);
+		assert_memory_equal(got.buf, want.buf, got.len);
+	}
+	strbuf_release(&got);
+	strbuf_release(&want);
+	strbuf_release(&word);
+	tokenizer_free(kept);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -344,6 +400,7 @@ int main(void)
 		cmocka_unit_test(test_stopword_lists_sorted),
 		cmocka_unit_test(test_no_empty_tokens),
 		cmocka_unit_test(test_token_list_replays_tokenizer),
+		cmocka_unit_test(test_kept_tokenizer_same_tokens),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
