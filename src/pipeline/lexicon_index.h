@@ -20,8 +20,18 @@ struct lexicon_outcome {
 	double seconds;
 };
 
-/* parent_lexicon: the model it follows (0: none), for the registry's lineage. */
-int lexicon_for_release(struct store *st, const struct config *cfg, long long release,
-			long long parent_lexicon, struct lexicon_outcome *out, struct strbuf *err);
+/*
+ * The lexicon is made on a thread of its own while the embedder trains
+ * (the two share nothing but the chunks they read), and its file written
+ * and registered after: lexicon_start reads the release's chunks and
+ * starts making it; lexicon_finish waits for it, writes the file and
+ * registers it (parent_lexicon: the model it follows, 0 for none, for the
+ * registry's lineage); lexicon_job_free after either.
+ */
+struct lexicon_job;
+struct lexicon_job *lexicon_start(struct store *st, const struct config *cfg, long long release);
+int lexicon_finish(struct store *st, struct lexicon_job *job, long long parent_lexicon,
+		   struct lexicon_outcome *out, struct strbuf *err);
+void lexicon_job_free(struct lexicon_job *job);
 
 #endif

@@ -44,6 +44,8 @@ static void build_models(struct flow *fl, const struct release_record *cand,
 			 const struct release_record *parent)
 {
 	struct strbuf err = STRBUF_INIT;
+	long long lexicon_started = time_now_ms();
+	struct lexicon_job *lexicon = lexicon_start(fl->st, fl->cfg, cand->id);
 	long long started = time_now_ms();
 	progress_phase(fl->progress, "embedding the chunks");
 	int rc = embed_release(fl->st, fl->cfg, cand->id, cand->chunks, parent, &fl->embed, &err);
@@ -57,12 +59,11 @@ static void build_models(struct flow *fl, const struct release_record *cand,
 			  fl->embed.trained ? "trained on and embedded" : "embedded", fl->embed.embedded,
 			  fl->embed.version);
 	strbuf_reset(&err);
-	started = time_now_ms();
 	progress_phase(fl->progress, "building the lexicon");
-	int lrc = lexicon_for_release(fl->st, fl->cfg, cand->id, parent ? parent->lexicon_id : 0,
-				      &fl->lexicon, &err);
-	flow_corpus_task(fl, "lexicon", lrc ? TASK_FAILED : TASK_COMPLETED, started, fl->lexicon.seconds,
-			 lrc ? err.buf : NULL);
+	int lrc = lexicon_finish(fl->st, lexicon, parent ? parent->lexicon_id : 0, &fl->lexicon, &err);
+	lexicon_job_free(lexicon);
+	flow_corpus_task(fl, "lexicon", lrc ? TASK_FAILED : TASK_COMPLETED, lexicon_started,
+			 fl->lexicon.seconds, lrc ? err.buf : NULL);
 	if (lrc)
 		log_event(LOG_ERROR, fl->run_id, NULL, "lexicon", "no lexicon for release %lld: %s",
 			  cand->id, err.buf);

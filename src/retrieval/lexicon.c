@@ -238,8 +238,8 @@ static void replay(struct builder *b, const struct strbuf *list)
 	}
 }
 
-int lexicon_build(const struct chunk_text *chunks, size_t n, int threads, const char *dir,
-		  struct lexicon_built *out, struct strbuf *err)
+void lexicon_make(const struct chunk_text *chunks, size_t n, int threads, struct lexicon_built *out,
+		  struct strbuf *data)
 {
 	struct builder b = { 0 };
 	uint32_t *tokens = xcalloc(n + 1, sizeof(uint32_t));
@@ -266,21 +266,17 @@ int lexicon_build(const struct chunk_text *chunks, size_t n, int threads, const 
 	for (int t = 0; t < threads; t++)
 		tokenizer_free(tz.toks[t]);
 	free(tz.toks);
-	struct strbuf data = STRBUF_INIT;
-	serialize(&b, chunks, tokens, n, &data);
+	strbuf_reset(data);
+	serialize(&b, chunks, tokens, n, data);
 	char hex[SHA256_HEX_LEN + 1];
-	sha256_hex(data.buf, data.len, hex);
+	sha256_hex(data->buf, data->len, hex);
 	memset(out, 0, sizeof(*out));
 	snprintf(out->version, sizeof(out->version), "lexicon-%.12s", hex);
 	snprintf(out->file, sizeof(out->file), "%s.bin", out->version);
 	out->terms = b.nterms;
-	out->bytes = data.len;
+	out->bytes = data->len;
 	for (size_t i = 0; i < b.nterms; i++)
 		out->postings += b.terms[i].n;
-	char *path = xasprintf("%s/%s", dir, out->file);
-	int rc = write_file_atomic(path, data.buf, data.len, err);
-	free(path);
-	strbuf_release(&data);
 	for (size_t i = 0; i < b.nterms; i++) {
 		free(b.terms[i].p);
 		free(b.terms[i].name);
@@ -288,6 +284,24 @@ int lexicon_build(const struct chunk_text *chunks, size_t n, int threads, const 
 	free(b.terms);
 	strmap_release(&b.ids);
 	free(tokens);
+}
+
+int lexicon_write(const char *dir, const struct lexicon_built *built, const struct strbuf *data,
+		  struct strbuf *err)
+{
+	char *path = xasprintf("%s/%s", dir, built->file);
+	int rc = write_file_atomic(path, data->buf, data->len, err);
+	free(path);
+	return rc;
+}
+
+int lexicon_build(const struct chunk_text *chunks, size_t n, int threads, const char *dir,
+		  struct lexicon_built *out, struct strbuf *err)
+{
+	struct strbuf data = STRBUF_INIT;
+	lexicon_make(chunks, n, threads, out, &data);
+	int rc = lexicon_write(dir, out, &data, err);
+	strbuf_release(&data);
 	return rc;
 }
 

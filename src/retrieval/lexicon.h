@@ -29,9 +29,16 @@ struct lexicon_built {
 
 /*
  * Tokenize every chunk (ascending ids) as the index does, on `threads`
- * threads, and write the lexicon to <dir>/<version>.bin, atomically (the
- * same bytes whatever the number of threads).
+ * threads, and make the lexicon file's bytes in *data (the same whatever
+ * the number of threads).  Touches no file: a thread may do it while
+ * another works on the store.
  */
+void lexicon_make(const struct chunk_text *chunks, size_t n, int threads, struct lexicon_built *out,
+		  struct strbuf *data);
+/* Write made bytes to <dir>/<out->file>, atomically. */
+int lexicon_write(const char *dir, const struct lexicon_built *built, const struct strbuf *data,
+		  struct strbuf *err);
+/* Both. */
 int lexicon_build(const struct chunk_text *chunks, size_t n, int threads, const char *dir,
 		  struct lexicon_built *out, struct strbuf *err);
 
