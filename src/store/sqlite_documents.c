@@ -106,7 +106,7 @@ static int upsert_doc(struct store *st, struct doc_record *d, struct strbuf *err
 			" encoding, cache_key, error, status, size, mtime, pages, pages_needing_ocr, chunks,"
 			" chars, updated_at, first_seen_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9,"
 			" ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?18)";
-	if (sql_prepare(st, sql, &stmt, err))
+	if (sql_prepare_kept(st, sql, &stmt, err))
 		return -1;
 	const char *texts[] = { d->root,
 				d->relpath,
@@ -131,7 +131,7 @@ static int upsert_doc(struct store *st, struct doc_record *d, struct strbuf *err
 	if (d->id)
 		sqlite3_bind_int64(stmt, 19, d->id);
 	int rc = sqlite3_step(stmt);
-	sqlite3_finalize(stmt);
+	sql_kept_done(st, stmt);
 	if (rc != SQLITE_DONE)
 		return sql_fail(st, "cannot save the document", err);
 	if (!d->id)
@@ -143,11 +143,11 @@ static int upsert_doc(struct store *st, struct doc_record *d, struct strbuf *err
 static int delete_pages(struct store *st, long long doc_id, struct strbuf *err)
 {
 	sqlite3_stmt *stmt = NULL;
-	if (sql_prepare(st, "DELETE FROM pages WHERE doc_id = ?", &stmt, err))
+	if (sql_prepare_kept(st, "DELETE FROM pages WHERE doc_id = ?", &stmt, err))
 		return -1;
 	sqlite3_bind_int64(stmt, 1, doc_id);
 	int rc = sqlite3_step(stmt);
-	sqlite3_finalize(stmt);
+	sql_kept_done(st, stmt);
 	return rc == SQLITE_DONE ? 0 : sql_fail(st, "cannot remove old pages", err);
 }
 
@@ -165,11 +165,12 @@ static long long insert_version(struct store *st, const struct doc_record *d,
 		ocr += pages[i].method == PAGE_OCR || pages[i].method == PAGE_OCR_FAILED;
 		weak += pages[i].flagged;
 	}
-	if (sql_prepare(st,
-			"INSERT INTO doc_versions (doc_id, sha256, title, language, pages,"
-			" pages_needing_ocr, ocr_pages, weak_pages, chunks, chars, run_id, created_at)"
-			" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-			&stmt, err))
+	if (sql_prepare_kept(
+		    st,
+		    "INSERT INTO doc_versions (doc_id, sha256, title, language, pages,"
+		    " pages_needing_ocr, ocr_pages, weak_pages, chunks, chars, run_id, created_at)"
+		    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+		    &stmt, err))
 		return -1;
 	sqlite3_bind_int64(stmt, 1, d->id);
 	sqlite3_bind_text(stmt, 2, d->sha256 ? d->sha256 : d->seen_sha256, -1, SQLITE_STATIC);
@@ -185,16 +186,16 @@ static long long insert_version(struct store *st, const struct doc_record *d,
 		sqlite3_bind_int64(stmt, 11, run_id);
 	sqlite3_bind_int64(stmt, 12, time_now_ms());
 	int rc = sqlite3_step(stmt);
-	sqlite3_finalize(stmt);
+	sql_kept_done(st, stmt);
 	if (rc != SQLITE_DONE)
 		return sql_fail(st, "cannot save the document's version", err);
 	long long id = sqlite3_last_insert_rowid(st->db);
-	if (sql_prepare(st, "UPDATE documents SET version_id = ? WHERE id = ?", &stmt, err))
+	if (sql_prepare_kept(st, "UPDATE documents SET version_id = ? WHERE id = ?", &stmt, err))
 		return -1;
 	sqlite3_bind_int64(stmt, 1, id);
 	sqlite3_bind_int64(stmt, 2, d->id);
 	rc = sqlite3_step(stmt);
-	sqlite3_finalize(stmt);
+	sql_kept_done(st, stmt);
 	return rc == SQLITE_DONE ? id : sql_fail(st, "cannot point the document at its version", err);
 }
 
@@ -208,10 +209,10 @@ static int insert_pages(struct store *st, long long doc_id, const struct page_re
 			struct strbuf *err)
 {
 	sqlite3_stmt *stmt = NULL;
-	if (sql_prepare(st,
-			"INSERT INTO pages (doc_id, page_no, method, chars, ocr_key, confidence,"
-			" words, low_words, flagged, seconds, error) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-			&stmt, err))
+	if (sql_prepare_kept(st,
+			     "INSERT INTO pages (doc_id, page_no, method, chars, ocr_key, confidence,"
+			     " words, low_words, flagged, seconds, error) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+			     &stmt, err))
 		return -1;
 	for (size_t i = 0; i < n; i++) {
 		const struct page_record *p = &pages[i];
@@ -233,11 +234,11 @@ static int insert_pages(struct store *st, long long doc_id, const struct page_re
 			sqlite3_bind_double(stmt, 10, p->seconds);
 		sqlite3_bind_text(stmt, 11, p->error, -1, SQLITE_STATIC);
 		if (sqlite3_step(stmt) != SQLITE_DONE) {
-			sqlite3_finalize(stmt);
+			sql_kept_done(st, stmt);
 			return sql_fail(st, "cannot save a page", err);
 		}
 	}
-	sqlite3_finalize(stmt);
+	sql_kept_done(st, stmt);
 	return 0;
 }
 
@@ -247,15 +248,15 @@ static int insert_chunks(struct store *st, const struct doc_record *d, long long
 	sqlite3_stmt *stmt = NULL, *fts = NULL;
 	int ret = -1;
 	/* The index's text is the chunk's with its language first (\x1f fr \x1f), as chunks_fts_source gives it. */
-	if (sql_prepare(st,
-			"INSERT INTO chunks (doc_id, seq, page_start, page_end, heading,"
-			" char_start, char_end, language, text, low_confidence, version_id)"
-			" VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-			&stmt, err) ||
-	    sql_prepare(st,
-			"INSERT INTO chunks_fts (rowid, body, heading) VALUES (?1,"
-			" char(31) || ?2 || char(31) || ?3, char(31) || ?2 || char(31) || ?4)",
-			&fts, err))
+	if (sql_prepare_kept(st,
+			     "INSERT INTO chunks (doc_id, seq, page_start, page_end, heading,"
+			     " char_start, char_end, language, text, low_confidence, version_id)"
+			     " VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+			     &stmt, err) ||
+	    sql_prepare_kept(st,
+			     "INSERT INTO chunks_fts (rowid, body, heading) VALUES (?1,"
+			     " char(31) || ?2 || char(31) || ?3, char(31) || ?2 || char(31) || ?4)",
+			     &fts, err))
 		goto out;
 	const char *language = d->language ? d->language : "und";
 	enum lang lang = lang_from_code(language);
@@ -297,8 +298,8 @@ static int insert_chunks(struct store *st, const struct doc_record *d, long long
 	}
 	ret = 0;
 out:
-	sqlite3_finalize(stmt);
-	sqlite3_finalize(fts);
+	sql_kept_done(st, stmt);
+	sql_kept_done(st, fts);
 	return ret;
 }
 

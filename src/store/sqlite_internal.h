@@ -19,11 +19,19 @@ struct fts_hint {
 	size_t tokens_len;
 };
 
+/* Statements kept prepared (sql_prepare_kept): the document save's. */
+#define KEPT_STATEMENTS 16
+
 struct store {
 	sqlite3 *db;
 	char *path;
 	int failed_rc; /* SQLite's code for the last failure recorded (sql_fail, sql_exec) */
 	struct fts_hint fts_hints[2]; /* a chunk's text and heading, while it is inserted */
+	struct kept_statement {
+		const char *sql; /* a string literal, known by its address */
+		sqlite3_stmt *stmt;
+		int busy;
+	} kept[KEPT_STATEMENTS];
 };
 
 /* The migrations, applied in order; the schema version is PRAGMA user_version. */
@@ -49,6 +57,16 @@ int sqlite_register_tokenizer(sqlite3 *db, struct fts_hint hints[2], struct strb
 /* Run SQL without results; the error names the statement's purpose. */
 int sql_exec(struct store *st, const char *sql, struct strbuf *err);
 int sql_prepare(struct store *st, const char *sql, sqlite3_stmt **stmt, struct strbuf *err);
+/*
+ * A statement run once per document or per chunk of the document save:
+ * prepared once per connection and kept (parsing each again was a tenth of
+ * the writer's time on 1,000 small documents).  `sql` must be a string
+ * literal: it is known by its address.  sql_kept_done resets it for the
+ * next use; one asked for while in use is prepared afresh, and finalized
+ * by sql_kept_done.
+ */
+int sql_prepare_kept(struct store *st, const char *sql, sqlite3_stmt **stmt, struct strbuf *err);
+void sql_kept_done(struct store *st, sqlite3_stmt *stmt);
 /* Record the connection's last error in err and return -1. */
 int sql_fail(struct store *st, const char *what, struct strbuf *err);
 /*

@@ -52,6 +52,42 @@ int sql_prepare(struct store *st, const char *sql, sqlite3_stmt **stmt, struct s
 	return sql_fail(st, "cannot prepare a statement", err);
 }
 
+int sql_prepare_kept(struct store *st, const char *sql, sqlite3_stmt **stmt, struct strbuf *err)
+{
+	struct kept_statement *free_slot = NULL;
+	for (int i = 0; i < KEPT_STATEMENTS; i++) {
+		struct kept_statement *k = &st->kept[i];
+		if (k->sql == sql) {
+			if (k->busy)
+				return sql_prepare(st, sql, stmt, err);
+			k->busy = 1;
+			*stmt = k->stmt;
+			return 0;
+		}
+		if (!k->sql && !free_slot)
+			free_slot = k;
+	}
+	if (sql_prepare(st, sql, stmt, err))
+		return -1;
+	if (free_slot)
+		*free_slot = (struct kept_statement){ sql, *stmt, 1 };
+	return 0;
+}
+
+void sql_kept_done(struct store *st, sqlite3_stmt *stmt)
+{
+	if (!stmt)
+		return;
+	for (int i = 0; i < KEPT_STATEMENTS; i++)
+		if (st->kept[i].stmt == stmt && st->kept[i].busy) {
+			sqlite3_reset(stmt);
+			sqlite3_clear_bindings(stmt);
+			st->kept[i].busy = 0;
+			return;
+		}
+	sqlite3_finalize(stmt);
+}
+
 /* Run one UPDATE/INSERT with int64 and text parameters ("i" / "t" in `types`). */
 int sql_exec_bound(struct store *st, const char *sql, const char *types, const void *const *args,
 		   const char *what, struct strbuf *err)
@@ -162,6 +198,8 @@ void store_close(struct store **pst)
 	struct store *st = *pst;
 	if (!st)
 		return;
+	for (int i = 0; i < KEPT_STATEMENTS; i++)
+		sqlite3_finalize(st->kept[i].stmt);
 	sqlite3_close(st->db);
 	free(st->path);
 	free(st);
@@ -537,10 +575,10 @@ int store_tasks_add(struct store *st, const struct task_record *tasks, size_t n,
 	int own_tx = sqlite3_get_autocommit(st->db);
 	if (own_tx && sql_begin(st, err))
 		return -1;
-	if (sql_prepare(st,
-			"INSERT INTO tasks (run_id, doc_id, doc_path, stage, state, attempts,"
-			" started_at, duration_ms, cache_key, error) VALUES (?,?,?,?,?,?,?,?,?,?)",
-			&stmt, err))
+	if (sql_prepare_kept(st,
+			     "INSERT INTO tasks (run_id, doc_id, doc_path, stage, state, attempts,"
+			     " started_at, duration_ms, cache_key, error) VALUES (?,?,?,?,?,?,?,?,?,?)",
+			     &stmt, err))
 		goto fail;
 	for (size_t i = 0; i < n; i++) {
 		const struct task_record *t = &tasks[i];
@@ -563,10 +601,10 @@ int store_tasks_add(struct store *st, const struct task_record *tasks, size_t n,
 			goto fail;
 		}
 	}
-	sqlite3_finalize(stmt);
+	sql_kept_done(st, stmt);
 	return own_tx ? sql_commit(st, err) : 0;
 fail:
-	sqlite3_finalize(stmt);
+	sql_kept_done(st, stmt);
 	if (own_tx)
 		sql_rollback(st);
 	return -1;
