@@ -10,7 +10,7 @@
 
 #include "core/xalloc.h"
 
-static uint64_t hash(const char *s, size_t len)
+uint64_t strmap_hash(const char *s, size_t len)
 {
 	uint64_t h = 1469598103934665603ULL;
 	for (size_t i = 0; i < len; i++) {
@@ -39,7 +39,7 @@ void strmap_release(struct strmap *m)
 
 static size_t find(const struct strmap *m, const char *key, size_t len)
 {
-	size_t i = hash(key, len) & (m->cap - 1);
+	size_t i = strmap_hash(key, len) & (m->cap - 1);
 	while (m->keys[i] && (strncmp(m->keys[i], key, len) || m->keys[i][len]))
 		i = (i + 1) & (m->cap - 1);
 	return i;

@@ -5,6 +5,7 @@
 #define CORE_STRMAP_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 struct strmap {
 	char **keys;
@@ -16,6 +17,8 @@ void strmap_init(struct strmap *m);
 void strmap_release(struct strmap *m);
 /* The value's slot for `key`, added with value 0 when new. */
 long *strmap_slot(struct strmap *m, const char *key, size_t len);
+/* The hash the map places `key` by (FNV-1a), for a caller that splits keys among maps. */
+uint64_t strmap_hash(const char *key, size_t len);
 /* The value for `key`, or NULL. */
 const long *strmap_get(const struct strmap *m, const char *key, size_t len);
 

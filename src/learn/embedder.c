@@ -135,6 +135,20 @@ static void count_range(void *ctx, int worker, size_t begin, size_t end)
 	}
 }
 
+static void release_range(void *ctx, int worker, size_t begin, size_t end)
+{
+	(void)worker;
+	struct counter *c = ctx;
+	for (size_t i = begin; i < end; i++)
+		counts_release(&c->counts[i]);
+}
+
+/* Free a block's counts, on every thread: thousands of small keys each (0.04 s on one). */
+static void release_block(struct counter *c, size_t n, int threads)
+{
+	parallel_for(n, threads, release_range, c);
+}
+
 /* Counts of documents [base, base + n) into `counts`, on `threads` threads. */
 static void count_block(struct counter *c, size_t base, size_t n, int threads)
 {
@@ -211,11 +225,115 @@ static float known_weight(const struct embedder *e, const struct counts *c, size
 
 /* --- training ------------------------------------------------------------ */
 
+/* Most frequent first, then in id order (qsort is not stable). */
 static int compare_df(const void *a, const void *b, void *ctx)
 {
 	const long *df = ctx;
-	long x = df[*(const int *)a], y = df[*(const int *)b];
-	return x > y ? -1 : x < y;
+	int i = *(const int *)a, j = *(const int *)b;
+	long x = df[i], y = df[j];
+	return x != y ? (x > y ? -1 : 1) : (i > j) - (i < j);
+}
+
+/*
+ * The corpus's features, cut into VOCAB_PARTS parts by hash, so that the
+ * documents' counts are merged into them on every thread at once: each
+ * thread takes its own parts and goes through every document in order.  A
+ * feature's id in its part is the order it was first seen in, whatever
+ * the number of threads; its id in the corpus, its part's offset plus
+ * that.  (Merged on one thread, this was 0.1 s of the 0.85 s training on
+ * 1,000 documents.)
+ */
+#define VOCAB_PARTS 16
+
+struct vocabulary {
+	struct vocab_part {
+		struct strmap map; /* feature -> id in the part + 1 */
+		long *df;
+		size_t n, alloc;
+	} part[VOCAB_PARTS];
+	size_t offset[VOCAB_PARTS]; /* once merged: ids before each part */
+	size_t n;
+};
+
+/* The high bits: the parts' own maps place keys by the low ones. */
+static unsigned vocab_part_of(const char *feature, size_t len)
+{
+	return (unsigned)(strmap_hash(feature, len) >> 60) % VOCAB_PARTS;
+}
+
+struct vocab_merge {
+	struct vocabulary *v;
+	const struct counts *counts; /* a block's */
+	size_t m;
+	struct kept_features *kept;
+	const struct doc_span *docs; /* the block's spans in kept->docs */
+};
+
+/* Parts [begin, end): every document's features of those parts, in document order. */
+static void merge_parts(void *ctx, int worker, size_t begin, size_t end)
+{
+	(void)worker;
+	const struct vocab_merge *vm = ctx;
+	for (size_t d = 0; d < vm->m; d++) {
+		const struct counts *c = &vm->counts[d];
+		const struct doc_span *f = &vm->docs[d];
+		size_t at = 0; /* the feature's place in the document's own order */
+		for (size_t i = 0; i < c->map.cap; i++) {
+			const char *key = c->map.keys[i];
+			if (!key)
+				continue;
+			size_t len = strlen(key), pos = at++;
+			unsigned p = vocab_part_of(key, len);
+			if (p < begin || p >= end)
+				continue;
+			struct vocab_part *part = &vm->v->part[p];
+			long *slot = strmap_slot(&part->map, key, len);
+			if (!*slot) {
+				ALLOC_GROW(part->df, part->n + 1, part->alloc);
+				part->df[part->n++] = 0;
+				*slot = (long)part->n;
+			}
+			part->df[*slot - 1]++;
+			if (f->kept) {
+				/* the part's id and the part, made the corpus's id once all are merged */
+				vm->kept->ids[f->start + pos] = (int)((*slot - 1) * VOCAB_PARTS + p);
+				vm->kept->weights[f->start + pos] = c->weights[c->map.values[i] - 1];
+			}
+		}
+	}
+}
+
+static void vocabulary_init(struct vocabulary *v)
+{
+	memset(v, 0, sizeof(*v));
+	for (int p = 0; p < VOCAB_PARTS; p++)
+		strmap_init(&v->part[p].map);
+}
+
+static void vocabulary_release(struct vocabulary *v)
+{
+	for (int p = 0; p < VOCAB_PARTS; p++) {
+		strmap_release(&v->part[p].map);
+		free(v->part[p].df);
+	}
+}
+
+/* Once every block is merged: the offsets, the corpus's df (returned), the kept ids in the corpus's numbering. */
+static long *vocabulary_finish(struct vocabulary *v, struct kept_features *kept)
+{
+	v->n = 0;
+	for (int p = 0; p < VOCAB_PARTS; p++) {
+		v->offset[p] = v->n;
+		v->n += v->part[p].n;
+	}
+	long *df = xmalloc((v->n + 1) * sizeof(long));
+	for (int p = 0; p < VOCAB_PARTS; p++)
+		memcpy(df + v->offset[p], v->part[p].df, v->part[p].n * sizeof(long));
+	for (size_t i = 0; i < kept->n; i++) {
+		int id = kept->ids[i];
+		kept->ids[i] = (int)v->offset[id % VOCAB_PARTS] + id / VOCAB_PARTS;
+	}
+	return df;
 }
 
 /* The rows' vectors: each row of the TF-IDF matrix times the projection, unit length. */
@@ -264,11 +382,9 @@ struct embedder *embedder_train(const struct embed_doc *docs, size_t n, const st
 				   xcalloc((size_t)threads, sizeof(struct tokenizer *)) };
 	for (int t = 0; t < threads; t++)
 		counter.toks[t] = tokenizer_new();
-	struct strmap all;
-	strmap_init(&all);
+	struct vocabulary vocab;
+	vocabulary_init(&vocab);
 	/* Pass 1: document frequencies, and each document's features. */
-	long *df = NULL;
-	size_t df_alloc = 0, nall = 0;
 	struct kept_features kept_all = { .max = p->kept_features_max ? p->kept_features_max
 								      : KEPT_FEATURES_MAX,
 					  .docs = xcalloc(n, sizeof(struct doc_span)) };
@@ -276,7 +392,7 @@ struct embedder *embedder_train(const struct embed_doc *docs, size_t n, const st
 		size_t m = n - base < COUNT_BLOCK ? n - base : COUNT_BLOCK;
 		count_block(&counter, base, m, threads);
 		for (size_t d = 0; d < m; d++) {
-			struct counts *c = &counter.counts[d];
+			const struct counts *c = &counter.counts[d];
 			struct doc_span *f = &kept_all.docs[base + d];
 			/* Kept in document order until the first that does not fit: none after it. */
 			f->kept = !kept_all.full && kept_all.n + c->map.n <= kept_all.max;
@@ -287,26 +403,15 @@ struct embedder *embedder_train(const struct embed_doc *docs, size_t n, const st
 				ALLOC_GROW(kept_all.weights, kept_all.n + c->map.n,
 					   kept_all.alloc_weights);
 				kept_all.n += c->map.n;
+				f->n = c->map.n;
 			}
-			for (size_t i = 0; i < c->map.cap; i++) {
-				if (!c->map.keys[i])
-					continue;
-				long *slot = strmap_slot(&all, c->map.keys[i], strlen(c->map.keys[i]));
-				if (!*slot) {
-					ALLOC_GROW(df, nall + 1, df_alloc);
-					df[nall++] = 0;
-					*slot = (long)nall;
-				}
-				df[*slot - 1]++;
-				if (f->kept) {
-					kept_all.ids[f->start + f->n] = (int)(*slot - 1);
-					kept_all.weights[f->start + f->n++] =
-						c->weights[c->map.values[i] - 1];
-				}
-			}
-			counts_release(c);
 		}
+		struct vocab_merge vm = { &vocab, counter.counts, m, &kept_all, kept_all.docs + base };
+		parallel_for(VOCAB_PARTS, threads, merge_parts, &vm);
+		release_block(&counter, m, threads);
 	}
+	long *df = vocabulary_finish(&vocab, &kept_all);
+	size_t nall = vocab.n;
 	/* The vocabulary: frequent enough, at most max_features, most frequent first. */
 	int *order = xmalloc((nall + 1) * sizeof(int));
 	int kept = 0;
@@ -324,17 +429,23 @@ struct embedder *embedder_train(const struct embed_doc *docs, size_t n, const st
 	long *new_index = xcalloc(nall + 1, sizeof(long)); /* feature id -> index + 1, 0 if dropped */
 	for (int k = 0; k < kept; k++)
 		new_index[order[k]] = k + 1;
-	for (size_t i = 0; i < all.cap; i++) {
-		if (!all.keys[i] || new_index[all.values[i] - 1] <= 0)
-			continue;
-		int k = (int)new_index[all.values[i] - 1] - 1;
-		e->features[k] = xstrdup(all.keys[i]);
-		e->idf[k] = (float)(log((double)(n + 1) / (double)(df[all.values[i] - 1] + 1)) + 1.0);
-		*strmap_slot(&e->index, all.keys[i], strlen(all.keys[i])) = k + 1;
+	for (int part = 0; part < VOCAB_PARTS; part++) {
+		const struct strmap *map = &vocab.part[part].map;
+		for (size_t i = 0; i < map->cap; i++) {
+			if (!map->keys[i])
+				continue;
+			size_t id = vocab.offset[part] + (size_t)map->values[i] - 1;
+			if (new_index[id] <= 0)
+				continue;
+			int k = (int)new_index[id] - 1;
+			e->features[k] = xstrdup(map->keys[i]);
+			e->idf[k] = (float)(log((double)(n + 1) / (double)(df[id] + 1)) + 1.0);
+			*strmap_slot(&e->index, map->keys[i], strlen(map->keys[i])) = k + 1;
+		}
 	}
 	free(order);
 	free(df);
-	strmap_release(&all);
+	vocabulary_release(&vocab);
 
 	int dim = p->dim;
 	if (dim > (int)n - 1)

@@ -4,7 +4,8 @@
  * that counting every document again gives, whatever the budget and
  * wherever in the corpus it runs out (a large document past it, small
  * ones after); the training documents' own vectors are embedder_embed's,
- * to rounding, and of unit length.
+ * to rounding, and of unit length; and a corpus of several counting
+ * blocks gives the same model and vectors on 1, 2 and 3 threads.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -115,10 +116,58 @@ static void test_budget_keeps_the_model(void **state)
 	embedder_free(reference);
 }
 
+/* More documents than one counting block (2,048) holds, on 1, 2 and 3 threads. */
+static void test_same_model_on_any_threads(void **state)
+{
+	(void)state;
+	enum { NBIG = 5000 };
+	struct embed_doc *docs = calloc(NBIG, sizeof(*docs));
+	uint64_t rng = 2463534242ULL;
+	for (int i = 0; i < NBIG; i++) {
+		struct strbuf sb = STRBUF_INIT;
+		for (int w = 0; w < 20; w++) {
+			rng ^= rng << 13;
+			rng ^= rng >> 7;
+			rng ^= rng << 17;
+			strbuf_addf(&sb, "%s%llu ", words[rng % NWORDS],
+				    (unsigned long long)(rng % 3000));
+		}
+		docs[i] = (struct embed_doc){ strbuf_detach(&sb, NULL), i % 3 ? LANG_FR : LANG_UNKNOWN };
+	}
+	struct embedder *first = NULL;
+	float *first_vectors = NULL;
+	for (int threads = 1; threads <= 3; threads++) {
+		struct embedder_params p = { 48, 2, 20000, 11, threads, 0 };
+		struct strbuf err = STRBUF_INIT;
+		float *v = NULL;
+		struct embedder *e = embedder_train(docs, NBIG, &p, &v, &err);
+		assert_non_null(e);
+		assert_non_null(v);
+		strbuf_release(&err);
+		if (!first) {
+			first = e;
+			first_vectors = v;
+			continue;
+		}
+		if (strcmp(embedder_version(e), embedder_version(first)))
+			fail_msg("%d threads train %s, 1 thread %s", threads, embedder_version(e),
+				 embedder_version(first));
+		assert_memory_equal(v, first_vectors, (size_t)NBIG * embedder_dim(e) * sizeof(float));
+		free(v);
+		embedder_free(e);
+	}
+	free(first_vectors);
+	embedder_free(first);
+	for (int i = 0; i < NBIG; i++)
+		free((char *)docs[i].text);
+	free(docs);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_budget_keeps_the_model),
+		cmocka_unit_test(test_same_model_on_any_threads),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
