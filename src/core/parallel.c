@@ -2,9 +2,11 @@
  * See parallel.h.  Threads are made per call: the calls it serves (the
  * embedder's passes) last long enough that a pool would save nothing.
  */
+#define _GNU_SOURCE /* sched_getaffinity, CPU_COUNT */
 #include "core/parallel.h"
 
 #include <pthread.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -57,6 +59,12 @@ void parallel_for(size_t n, int threads, parallel_fn fn, void *ctx)
 
 int parallel_threads(unsigned configured)
 {
+	if (configured)
+		return (int)configured;
+	/* The CPUs this process may run on (taskset, a container's cpuset), not all the machine's. */
+	cpu_set_t set;
+	if (sched_getaffinity(0, sizeof(set), &set) == 0 && CPU_COUNT(&set) > 0)
+		return CPU_COUNT(&set);
 	long cores = sysconf(_SC_NPROCESSORS_ONLN);
-	return configured ? (int)configured : (int)(cores > 0 ? cores : 1);
+	return cores > 0 ? (int)cores : 1;
 }

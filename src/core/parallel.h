@@ -14,7 +14,7 @@ typedef void (*parallel_fn)(void *ctx, int worker, size_t begin, size_t end);
 /* Run fn over [0, n) on up to `threads` threads (fewer for small n); returns when all are done. */
 void parallel_for(size_t n, int threads, parallel_fn fn, void *ctx);
 
-/* `configured` threads, or one per core when 0. */
+/* `configured` threads, or one per CPU this process may use (its affinity) when 0. */
 int parallel_threads(unsigned configured);
 
 #endif

@@ -12,6 +12,7 @@
 #include "core/error.h"
 #include "core/hash.h"
 #include "core/log.h"
+#include "core/parallel.h"
 #include "core/timeutil.h"
 #include "core/xalloc.h"
 #include "pipeline/clean.h"
@@ -96,8 +97,7 @@ void ocr_stage_free(struct ocr_stage *s)
 
 int ocr_thread_count(const struct config *cfg)
 {
-	long cores = sysconf(_SC_NPROCESSORS_ONLN);
-	return cfg->ocr.threads ? (int)cfg->ocr.threads : (int)(cores > 0 ? cores : 1);
+	return parallel_threads(cfg->ocr.threads);
 }
 
 static int wants_ocr(const struct config *cfg, const struct page_record *p)

@@ -24,15 +24,16 @@
 #include "core/fault.h"
 #include "core/log.h"
 #include "core/mem_reserve.h"
+#include "core/parallel.h"
 #include "core/strbuf.h"
 #include "core/timeutil.h"
 #include "core/xalloc.h"
 #include "serve/conn_guard.h"
 #include "serve/http_stats.h"
+#include "serve/inbox_watcher.h"
 #include "serve/memory_pressure.h"
 #include "serve/rate_limit.h"
 #include "serve/routes.h"
-#include "serve/inbox_watcher.h"
 #include "serve/scheduler.h"
 #include "serve/server_state.h"
 #include "serve/store_pool.h"
@@ -454,8 +455,8 @@ static int resolve(const char *host, unsigned port, struct sockaddr_storage *add
 /* Threads wait on SQLite and endpoints as much as on the CPU: two per core, four at least. */
 static unsigned server_threads(const struct config *cfg)
 {
-	long cores = sysconf(_SC_NPROCESSORS_ONLN);
-	return cfg->serve.threads ? cfg->serve.threads : (unsigned)(cores > 2 ? 2 * cores : 4);
+	unsigned cores = (unsigned)parallel_threads(0);
+	return cfg->serve.threads ? cfg->serve.threads : (cores > 2 ? 2 * cores : 4);
 }
 
 int server_open(struct server *srv, const struct config *cfg, const struct server_commands *commands,
