@@ -390,6 +390,17 @@ int pipeline_run(struct store *st, const struct config *cfg, const struct run_op
 	struct heartbeat *hb = heartbeat_start(cfg, fl.run_id);
 	log_event(LOG_INFO, fl.run_id, NULL, NULL, "run started (%s)", opts->trigger);
 
+	long long unindexed = 0;
+	if (store_fts_index_missing(st, &unindexed, err)) {
+		fail_run(st, fl.run_id, &fl.stats, err);
+		log_event(LOG_ERROR, fl.run_id, NULL, "index", "%s", err->buf);
+		goto cleanup;
+	}
+	if (unindexed)
+		log_event(LOG_WARNING, fl.run_id, NULL, "index",
+			  "%lld chunks were not in the full-text index (saved by an older ragops, "
+			  "still running when the store moved to schema 15): indexed now",
+			  unindexed);
 	if (collect_scan(opts->inbox, opts->ninbox, cfg->data_dir, cfg, &scan, err) ||
 	    store_docs_load(st, &known.docs, &known.n, err)) {
 		fail_run(st, fl.run_id, &fl.stats, err);

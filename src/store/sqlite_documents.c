@@ -344,6 +344,40 @@ fail:
 	return -1;
 }
 
+int store_fts_index_missing(struct store *st, long long *indexed, struct strbuf *err)
+{
+	sqlite3_stmt *stmt = NULL;
+	*indexed = 0;
+	if (sql_prepare(
+		    st,
+		    "SELECT (SELECT count(*) FROM chunks) - (SELECT count(*) FROM chunks_fts_docsize)",
+		    &stmt, err))
+		return -1;
+	int rc = sqlite3_step(stmt);
+	long long gap = rc == SQLITE_ROW ? sqlite3_column_int64(stmt, 0) : 0;
+	if (rc != SQLITE_ROW) {
+		sql_fail(st, "cannot count the chunks the full-text index holds", err);
+		sqlite3_finalize(stmt);
+		return -1;
+	}
+	sqlite3_finalize(stmt);
+	if (gap <= 0)
+		return 0;
+	if (sql_begin(st, err))
+		return -1;
+	if (sql_exec(st,
+		     "INSERT INTO chunks_fts (rowid, body, heading)"
+		     " SELECT id, char(31) || language || char(31) || text,"
+		     " char(31) || language || char(31) || heading FROM chunks"
+		     " WHERE id NOT IN (SELECT id FROM chunks_fts_docsize)",
+		     err)) {
+		sql_rollback(st);
+		return -1;
+	}
+	*indexed = sqlite3_changes(st->db);
+	return sql_commit(st, err) ? (sql_rollback(st), -1) : 0;
+}
+
 int store_doc_move(struct store *st, long long doc_id, const char *root, const char *relpath,
 		   long long mtime, struct strbuf *err)
 {

@@ -285,6 +285,14 @@ int store_doc_move(struct store *st, long long doc_id, const char *root, const c
 		   long long mtime, struct strbuf *err);
 /* A file gone from the inbox: it has no current version, its row stays as "deleted". */
 int store_doc_delete(struct store *st, long long doc_id, struct strbuf *err);
+/*
+ * Put into the full-text index the chunks it lacks; *indexed says how
+ * many.  Since schema 15 the document save indexes its chunks itself, and
+ * a ragops of an older schema still running when the store was migrated
+ * saves chunks without indexing them; a run does this first.  Two counts
+ * when nothing is missing.
+ */
+int store_fts_index_missing(struct store *st, long long *indexed, struct strbuf *err);
 
 /* --- OCR ---------------------------------------------------------------- */
 

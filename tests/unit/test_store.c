@@ -221,6 +221,47 @@ static void test_search_stems_folds_and_filters(void **state)
 	assert_store_ok(f->st);
 }
 
+/*
+ * A chunk saved with no full-text row, as a ragops of schema 14 (which
+ * left indexing to a trigger) still running when the store moved to 15
+ * saves one: check says so, search misses it, store_fts_index_missing
+ * indexes it (once), and search finds it.
+ */
+static void test_unindexed_chunks_are_indexed(void **state)
+{
+	struct fixture *f = *state;
+	save_doc(f, 0, "nuit.txt", "fr", fr_texts, 2);
+	char path[128];
+	snprintf(path, sizeof(path), "%s/ragops.db", f->dir);
+	sqlite3 *db = NULL;
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db,
+				      "INSERT INTO chunks (doc_id, seq, page_start, page_end, heading,"
+				      " char_start, char_end, language, text, low_confidence, version_id)"
+				      " SELECT doc_id, 2, 1, 1, '', 0, 30, 'fr',"
+				      " 'Le daguerr\xC3\xA9otype argent\xC3\xA9', 0, version_id"
+				      " FROM chunks LIMIT 1",
+				      NULL, NULL, NULL),
+			 SQLITE_OK);
+	sqlite3_close(db);
+
+	struct strbuf report = STRBUF_INIT;
+	assert_int_not_equal(store_check(f->st, &report), 0);
+	assert_non_null(strstr(report.buf, "1 chunks are not in the full-text index"));
+	assert_int_equal(count_doc_hits(f, "daguerreotype", NULL, "nuit.txt"), 0);
+
+	long long indexed = -1;
+	assert_int_equal(store_fts_index_missing(f->st, &indexed, &f->err), 0);
+	assert_int_equal(indexed, 1);
+	assert_int_equal(store_fts_index_missing(f->st, &indexed, &f->err), 0);
+	assert_int_equal(indexed, 0);
+	assert_int_equal(count_doc_hits(f, "daguerreotype", NULL, "nuit.txt"), 1);
+	strbuf_reset(&report);
+	store_check(f->st, &report);
+	assert_null(strstr(report.buf, "full-text"));
+	strbuf_release(&report);
+}
+
 static void test_stop_word_query_refused(void **state)
 {
 	struct fixture *f = *state;
@@ -598,6 +639,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_schema_and_doc_roundtrip, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_search_stems_folds_and_filters, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unindexed_chunks_are_indexed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stop_word_query_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_replace_and_delete, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_runs_and_tasks, setup, teardown),
