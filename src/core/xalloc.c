@@ -53,6 +53,20 @@ unsigned xalloc_unrecovered_take(void)
 
 static void out_of_memory(size_t size, int retried)
 {
+	/*
+	 * exit() is not safe on several threads at once (libraries' destructors
+	 * ran twice: a crash instead of the exit status): the first thread out
+	 * of memory exits, any other waits for it to (and the first, out of
+	 * memory again in an exit handler, leaves at once).
+	 */
+	static int exiting;
+	static _Thread_local int this_thread_exiting;
+	if (this_thread_exiting)
+		_exit(XALLOC_EXIT_CODE);
+	if (__atomic_exchange_n(&exiting, 1, __ATOMIC_SEQ_CST))
+		for (;;)
+			pause();
+	this_thread_exiting = 1;
 	fprintf(stderr, "fatal: out of memory allocating %zu bytes%s\n", size,
 		retried ? " (tried twice; no memory reserve left to give back)" : "");
 	if (oom_exits_at_once)
