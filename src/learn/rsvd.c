@@ -163,7 +163,7 @@ static int orthonormalise(float *m, size_t rows, int l)
 
 struct gram_job {
 	const float *m;
-	size_t rows;
+	size_t rows, block_rows;
 	int l;
 	double *partials; /* one l x l upper triangle per block */
 };
@@ -175,8 +175,8 @@ static void gram_blocks(void *ctx, int worker, size_t begin, size_t end)
 	size_t l = (size_t)job->l;
 	double *buf = xmalloc(CONVERT_ROWS * l * sizeof(double));
 	for (size_t b = begin; b < end; b++) {
-		size_t r1 = min_size(job->rows, (b + 1) * GRAM_ROWS);
-		for (size_t r = b * GRAM_ROWS; r < r1; r += CONVERT_ROWS) {
+		size_t r1 = min_size(job->rows, (b + 1) * job->block_rows);
+		for (size_t r = b * job->block_rows; r < r1; r += CONVERT_ROWS) {
 			size_t nr = min_size(CONVERT_ROWS, r1 - r);
 			for (size_t i = 0; i < nr * l; i++)
 				buf[i] = job->m[r * l + i];
@@ -190,8 +190,10 @@ static void gram_blocks(void *ctx, int worker, size_t begin, size_t end)
 /* g (l x l, both triangles) = m^T * m for m (rows x l), summed in double. */
 static void gram(const float *m, size_t rows, int l, double *g, int threads)
 {
-	size_t nblocks = (rows + GRAM_ROWS - 1) / GRAM_ROWS, ll = (size_t)l * l;
-	struct gram_job job = { m, rows, l, xcalloc(nblocks * ll, sizeof(double)) };
+	/* Blocks of 16 rows per column at least: the partials take about an eighth of m's memory. */
+	size_t block_rows = GRAM_ROWS > 16 * (size_t)l ? GRAM_ROWS : 16 * (size_t)l;
+	size_t nblocks = (rows + block_rows - 1) / block_rows, ll = (size_t)l * l;
+	struct gram_job job = { m, rows, block_rows, l, xcalloc(nblocks * ll, sizeof(double)) };
 	parallel_for(nblocks, threads, gram_blocks, &job);
 	memset(g, 0, ll * sizeof(double));
 	for (size_t b = 0; b < nblocks; b++)

@@ -208,13 +208,15 @@ static void normalize_blocks(void *ctx, int worker, size_t begin, size_t end)
 	strbuf_release(&norm);
 }
 
-void clean_document(struct extracted *doc, const struct config *cfg, struct clean_stats *stats)
+void clean_document(struct extracted *doc, const struct config *cfg, int threads,
+		    struct clean_stats *stats)
 {
 	struct clean_stats local = { 0 };
 	unsigned char *drop = xcalloc(doc->nblocks + 1, 1);
 	struct strbuf norm = STRBUF_INIT;
 
-	int threads = doc->nblocks >= PARALLEL_BLOCKS ? parallel_threads(cfg->ingest.threads) : 1;
+	if (doc->nblocks < PARALLEL_BLOCKS || threads < 1)
+		threads = 1;
 	struct normalize_job job = { doc->blocks, xcalloc((size_t)threads, sizeof(size_t)),
 				     xcalloc((size_t)threads, sizeof(size_t)) };
 	parallel_for(doc->nblocks, threads, normalize_blocks, &job);

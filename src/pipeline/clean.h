@@ -15,7 +15,9 @@ struct clean_stats {
 	size_t chars_in; /* characters other than white space before cleaning */
 };
 
-void clean_document(struct extracted *doc, const struct config *cfg, struct clean_stats *stats);
+/* `threads`: how many a document of many blocks may normalise them on (the result is the same). */
+void clean_document(struct extracted *doc, const struct config *cfg, int threads,
+		    struct clean_stats *stats);
 
 /*
  * An OCR line whose words Tesseract is unsure of and that is mostly

@@ -93,6 +93,7 @@ struct extractor;
  */
 struct prepared {
 	const struct found_file *f;
+	int threads; /* its cleaning and tokens may use (the preparing threads not busy, and its own) */
 	enum doc_type type;
 	int failed; /* detection or extraction: the reason is in `error` */
 	struct strbuf error;

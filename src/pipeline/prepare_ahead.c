@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "core/parallel.h"
 #include "core/xalloc.h"
 #include "pipeline/extract.h"
 #include "pipeline/extract_source.h"
@@ -295,6 +296,10 @@ static void *prepare_thread(void *arg)
 		}
 		if (!parser_pool_ready(pa->pool, me->slot) && wait_for_worker(pa, me->slot))
 			break;
+		/* A large document's own steps take the threads idle now, not every core again. */
+		pthread_mutex_lock(&pa->lock);
+		pa->files[i].threads = pa->nthreads - pa->busy + 1;
+		pthread_mutex_unlock(&pa->lock);
 		process_prepare(pa->cfg, extract_shared, me, me->tok, &pa->files[i]);
 		pthread_mutex_lock(&pa->lock);
 		pa->busy--;
@@ -347,6 +352,7 @@ struct prepared *prepare_ahead_take(struct prepare_ahead *pa, size_t i)
 			pa->ex = extractor_new(pa->cfg);
 		if (!pa->tok)
 			pa->tok = tokenizer_new();
+		pa->files[i].threads = parallel_threads(pa->cfg->ingest.threads);
 		process_prepare(pa->cfg, extract_alone, pa, pa->tok, &pa->files[i]);
 		pa->taken = i + 1;
 		return &pa->files[i];

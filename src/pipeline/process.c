@@ -132,12 +132,11 @@ static void record_tokens_range(void *ctx, int worker, size_t begin, size_t end)
 		tokenizer_free(tok);
 }
 
-static void record_tokens(const struct config *cfg, struct tokenizer *tok, struct chunk *chunks,
-			  size_t n, enum lang lang)
+static void record_tokens(int threads, struct tokenizer *tok, struct chunk *chunks, size_t n,
+			  enum lang lang)
 {
 	struct token_job job = { chunks, lang, tok };
-	parallel_for(n, n >= PARALLEL_CHUNKS ? parallel_threads(cfg->ingest.threads) : 1,
-		     record_tokens_range, &job);
+	parallel_for(n, n >= PARALLEL_CHUNKS ? threads : 1, record_tokens_range, &job);
 }
 
 void process_prepare(const struct config *cfg, extract_fn *extract, void *ctx, struct tokenizer *tok,
@@ -159,13 +158,13 @@ void process_prepare(const struct config *cfg, extract_fn *extract, void *ctx, s
 		return;
 	started = time_now_ms();
 	t0 = time_mono();
-	clean_document(&p->doc, cfg, &p->cs);
+	clean_document(&p->doc, cfg, p->threads, &p->cs);
 	p->clean = time_from(started, t0);
 	started = time_now_ms();
 	t0 = time_mono();
 	chunk_document(&p->doc, cfg, &p->chunks, &p->nchunks);
 	p->lang = document_lang(&p->doc);
-	record_tokens(cfg, tok, p->chunks, p->nchunks, p->lang);
+	record_tokens(p->threads, tok, p->chunks, p->nchunks, p->lang);
 	p->chunk = time_from(started, t0);
 	p->chunked = 1;
 }
@@ -405,7 +404,7 @@ void process_finish(struct flow *fl, struct doc_job *job)
 		stage_done(fl, job, STAGE_CLEAN, job->prepared.clean, TASK_COMPLETED, NULL);
 	} else {
 		stage_start(&clock);
-		clean_document(doc, fl->cfg, &cs);
+		clean_document(doc, fl->cfg, parallel_threads(fl->cfg->ingest.threads), &cs);
 		stage_end(fl, job, &clock, STAGE_CLEAN, TASK_COMPLETED, NULL);
 	}
 

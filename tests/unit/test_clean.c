@@ -129,7 +129,7 @@ static void test_soft_hyphen_at_line_end_joins(void **state)
 	config_init(&cfg);
 	extracted_add_page(&doc, 1, PAGE_TEXT, 100);
 	extracted_add_block(&doc, BLOCK_PARAGRAPH, 0, 1, raw, strlen(raw));
-	clean_document(&doc, &cfg, NULL);
+	clean_document(&doc, &cfg, 1, NULL);
 	int ok = doc.nblocks == 1 && !strcmp(doc.blocks[0].text, "une belle exposition");
 	if (!ok && doc.nblocks)
 		print_error("got \"%s\"\n", doc.blocks[0].text);
@@ -191,7 +191,7 @@ static void test_running_headers_removed(void **state)
 	struct clean_stats stats;
 	config_init(&cfg);
 	build_paged_doc(&doc);
-	clean_document(&doc, &cfg, &stats);
+	clean_document(&doc, &cfg, 1, &stats);
 	assert_int_equal(stats.repeated_removed, 6);
 	assert_false(doc_has_text(&doc, "Cours de photo"));
 	assert_false(doc_has_text(&doc, "Page "));
@@ -216,7 +216,7 @@ static void test_garbage_blocks(void **state)
 	extracted_add_page(&doc, 1, PAGE_TEXT, 100);
 	for (size_t i = 0; i < 4; i++)
 		extracted_add_block(&doc, BLOCK_PARAGRAPH, 0, 1, blocks[i], strlen(blocks[i]));
-	clean_document(&doc, &cfg, &stats);
+	clean_document(&doc, &cfg, 1, &stats);
 	assert_int_equal(stats.garbage_dropped, 1);
 	assert_int_equal(doc.nblocks, 2);
 	assert_string_equal(doc.blocks[0].text, "1/125 1/250 1/500");
@@ -236,7 +236,7 @@ static void test_clean_document_normalises_blocks(void **state)
 	extracted_add_page(&doc, 1, PAGE_TEXT, 100);
 	extracted_add_block(&doc, BLOCK_PARAGRAPH, 0, 1, raw, strlen(raw));
 	doc.title = strdup("  Titre\xC2\xA0 avec\nligne ");
-	clean_document(&doc, &cfg, &stats);
+	clean_document(&doc, &cfg, 1, &stats);
 	assert_int_equal(doc.nblocks, 1);
 	assert_string_equal(doc.blocks[0].text, "Le profil de l'exposition est r\xC3\xA9gl\xC3\xA9.");
 	assert_int_equal(stats.hyphens_joined, 1);
