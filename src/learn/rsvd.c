@@ -34,7 +34,8 @@
 /*
  * Eigenvalues of B*B^T below this fraction of the largest are rounding
  * noise (singular values under 3e-5 of the largest, near float's
- * precision): the corpus has fewer independent directions than asked for.
+ * precision): the corpus has fewer independent directions than asked for,
+ * and the basis is completed (complete_basis).
  */
 #define RANK_FLOOR 1e-9
 
@@ -233,10 +234,45 @@ static void dense_times(const float *m, size_t rows, int l, const float *t, int 
 }
 
 /*
- * The top `dim` left singular vectors of z (rows x l) into out (rows x
- * dim): z^T z = W diag(s^2) W^T, and u_k = z w_k / s_k.
+ * Columns [rank, dim) of u (rows x dim), past the matrix's rank: made
+ * orthonormal and orthogonal to the first `rank`, from a Gaussian sketch,
+ * as LAPACK's SVD completes its basis.  Left at zero they change what the
+ * dense similarity of a question means on a small or repetitive corpus
+ * (its vector no longer has mass outside the corpus's span), and the
+ * abstention thresholds were calibrated with a complete basis: the sample
+ * notes plus 300 near-identical files then answered an unanswerable golden
+ * question the full basis abstains on.
  */
-static int left_singular_vectors(const float *z, size_t rows, int l, int dim, int threads, float *out)
+static int complete_basis(float *u, size_t rows, int dim, int rank, uint64_t seed, int threads)
+{
+	int c = dim - rank;
+	if (c <= 0)
+		return 0;
+	float *g = xmalloc(rows * (size_t)c * sizeof(float));
+	fill_gaussian(g, rows, c, seed, threads);
+	if (rank > 0) {
+		/* g -= U_r (U_r^T g): U_r is u's first `rank` columns */
+		float *p = xmalloc((size_t)rank * c * sizeof(float));
+		cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, rank, c, (int)rows, 1.0f, u, dim, g,
+			    c, 0.0f, p, c);
+		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)rows, c, rank, -1.0f, u, dim,
+			    p, c, 1.0f, g, c);
+		free(p);
+	}
+	int rc = orthonormalise(g, rows, c);
+	for (size_t i = 0; i < rows && !rc; i++)
+		memcpy(u + i * dim + rank, g + i * c, (size_t)c * sizeof(float));
+	free(g);
+	return rc;
+}
+
+/*
+ * The top `dim` left singular vectors of z (rows x l) into out (rows x
+ * dim): z^T z = W diag(s^2) W^T, and u_k = z w_k / s_k; past z's rank, a
+ * completion (complete_basis).
+ */
+static int left_singular_vectors(const float *z, size_t rows, int l, int dim, uint64_t seed, int threads,
+				 float *out)
 {
 	double *g = xmalloc((size_t)l * l * sizeof(double)), *eigen = xcalloc((size_t)l, sizeof(double));
 	gram(z, rows, l, g, threads);
@@ -245,16 +281,19 @@ static int left_singular_vectors(const float *z, size_t rows, int l, int dim, in
 		/* dsyevd sorts eigenvalues in ascending order: vector k is column l - 1 - k. */
 		float *t = xcalloc((size_t)l * dim, sizeof(float));
 		double floor = eigen[l - 1] * RANK_FLOOR;
+		int rank = 0;
 		for (int k = 0; k < dim; k++) {
 			int j = l - 1 - k;
 			if (!(eigen[j] > floor))
-				continue;
+				break;
 			double scale = 1.0 / sqrt(eigen[j]);
 			for (int i = 0; i < l; i++)
 				t[(size_t)i * dim + k] = (float)(g[(size_t)i * l + j] * scale);
+			rank++;
 		}
 		dense_times(z, rows, l, t, dim, out, threads);
 		free(t);
+		rc = complete_basis(out, rows, dim, rank, seed, threads);
 	}
 	free(g);
 	free(eigen);
@@ -291,7 +330,7 @@ int rsvd_right_vectors(const struct csr *a, const struct csr *at, int dim, int o
 	if (!rc) {
 		/* B^T = A^T Q, into omega's room */
 		csr_times(at, y, l, omega, threads);
-		rc = left_singular_vectors(omega, cols, l, dim, threads, proj);
+		rc = left_singular_vectors(omega, cols, l, dim, splitmix64(seed), threads, proj);
 	}
 	free(omega);
 	free(y);

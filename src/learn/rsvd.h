@@ -34,8 +34,9 @@ void csr_times(const struct csr *m, const float *x, int l, float *y, int threads
  * The top `dim` right singular vectors of A (rows x cols; `at` is its
  * transpose), as proj (cols x dim, row-major: proj[j * dim + k] is
  * component j of vector k), by a sketch of dim + `oversample` columns and
- * a power iteration.  A direction where A has (numerically) no rank is
- * a zero column.  Returns 0, or the LAPACK error.
+ * a power iteration.  Past A's (numerical) rank, the columns are
+ * orthonormal directions outside A's row space, as LAPACK's SVD completes
+ * its basis.  Returns 0, or the LAPACK error.
  */
 int rsvd_right_vectors(const struct csr *a, const struct csr *at, int dim, int oversample, uint64_t seed,
 		       int threads, float *proj);

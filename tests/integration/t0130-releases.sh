@@ -79,9 +79,12 @@ r=$(rg "$d" releases show 2 --json)
 equals "releases show: state, parent, the changed documents" \
 	"$(jq_py "$r" '(j["state"], j["changes"]["parent"], j["changes"]["changed"] > 0, j["changes"]["chunks_after"] > j["changes"]["chunks_before"])')" \
 	"('refused', 1, True, True)"
+# Whether an unanswerable question still abstains on chunks cut this short
+# depends on the embedder's random sketch (it does under some seeds and not
+# others, before and after issue 14): not asserted.
 equals "and every gate check, with value and threshold for the figures" \
-	"$(jq_py "$r" '([(c["check"], c["ok"]) for c in j["checks"] if c["kind"] == "quality"], all("threshold" in c for c in j["checks"] if c["kind"] == "quality"))')" \
-	"([('recall@5', False), ('MRR', False), ('abstention', False)], True)"
+	"$(jq_py "$r" '([(c["check"], c["ok"] if c["check"] != "abstention" else "-") for c in j["checks"] if c["kind"] == "quality"], all("threshold" in c for c in j["checks"] if c["kind"] == "quality"))')" \
+	"([('recall@5', False), ('MRR', False), ('abstention', '-')], True)"
 contains "releases show says it for people" "$(rg "$d" releases show 2)" "recall@5            NO    quality"
 answers >"$scratch/after-refusal"
 check "production answers every golden question exactly as before" cmp "$scratch/before" "$scratch/after-refusal"

@@ -2,8 +2,8 @@
  * Unit tests for the randomized SVD (learn/rsvd.h): its right singular
  * vectors are LAPACK's exact ones (sgesvd on the dense matrix) where the
  * spectrum has gaps; the result is the same bit for bit on 1, 2 and 3
- * threads; a matrix of lower rank than asked gets zero columns past its
- * rank, not noise.
+ * threads; a matrix of lower rank than asked gets a complete orthonormal
+ * basis, its columns past the rank outside the matrix's row space.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -145,7 +145,7 @@ static void test_same_on_any_threads(void **state)
 	}
 }
 
-static void test_rank_deficient_gets_zero_columns(void **state)
+static void test_rank_deficient_completed(void **state)
 {
 	(void)state;
 	/* 600 rows repeating 12 distinct ones: rank 12, and 40 dimensions asked for */
@@ -156,17 +156,29 @@ static void test_rank_deficient_gets_zero_columns(void **state)
 	struct csr at = csr_transpose(&a, cols);
 	float *proj = malloc(cols * (size_t)dim * sizeof(float));
 	assert_int_equal(rsvd_right_vectors(&a, &at, dim, 10, 3, 2, proj), 0);
-	for (int k = 0; k < dim; k++) {
-		double norm = 0;
-		for (size_t j = 0; j < cols; j++)
-			norm += (double)proj[j * (size_t)dim + (size_t)k] *
-				proj[j * (size_t)dim + (size_t)k];
-		if (k < rank && fabs(sqrt(norm) - 1.0) > 1e-3)
-			fail_msg("column %d (within the rank) has length %g", k, sqrt(norm));
-		if (k >= rank && norm != 0)
-			fail_msg("column %d (past the rank %d) has length %g, not 0", k, rank,
-				 sqrt(norm));
-	}
+	/* Every column of unit length, and orthogonal to every other: a complete basis. */
+	for (int k = 0; k < dim; k++)
+		for (int m = k; m < dim; m++) {
+			double dot = 0;
+			for (size_t j = 0; j < cols; j++)
+				dot += (double)proj[j * (size_t)dim + (size_t)k] *
+				       proj[j * (size_t)dim + (size_t)m];
+			if (k == m && fabs(dot - 1.0) > 1e-3)
+				fail_msg("column %d has length %g", k, sqrt(dot));
+			if (k != m && fabs(dot) > 1e-3)
+				fail_msg("columns %d and %d (rank %d) are not orthogonal: %g", k, m,
+					 rank, dot);
+		}
+	/* Past the rank, outside A's row space: A times those columns is zero. */
+	for (size_t i = 0; i < rows; i++)
+		for (int k = rank; k < dim; k++) {
+			double v = 0;
+			for (size_t j = 0; j < cols; j++)
+				v += (double)dense[i * cols + j] * proj[j * (size_t)dim + (size_t)k];
+			if (fabs(v) > 1e-3)
+				fail_msg("row %zu has %g along column %d, past the rank %d", i, v, k,
+					 rank);
+		}
 	free(proj);
 	free(dense);
 	csr_release(&a);
@@ -178,7 +190,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_matches_exact_svd),
 		cmocka_unit_test(test_same_on_any_threads),
-		cmocka_unit_test(test_rank_deficient_gets_zero_columns),
+		cmocka_unit_test(test_rank_deficient_completed),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
