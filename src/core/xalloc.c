@@ -54,24 +54,21 @@ unsigned xalloc_unrecovered_take(void)
 static void out_of_memory(size_t size, int retried)
 {
 	/*
-	 * exit() is not safe on several threads at once (libraries' destructors
-	 * ran twice: a crash instead of the exit status): the first thread out
-	 * of memory exits, any other waits for it to (and the first, out of
-	 * memory again in an exit handler, leaves at once).
+	 * The first thread out of memory ends the process; any other waits for
+	 * it to.  With _exit(), not exit(): the libraries' destructors (exit()
+	 * on two threads ran Tesseract's twice, a crash instead of the exit
+	 * status) would run while the other threads still use them.  The store
+	 * needs none: an open transaction is rolled back when it is next opened.
 	 */
 	static int exiting;
-	static _Thread_local int this_thread_exiting;
-	if (this_thread_exiting)
-		_exit(XALLOC_EXIT_CODE);
 	if (__atomic_exchange_n(&exiting, 1, __ATOMIC_SEQ_CST))
 		for (;;)
 			pause();
-	this_thread_exiting = 1;
 	fprintf(stderr, "fatal: out of memory allocating %zu bytes%s\n", size,
 		retried ? " (tried twice; no memory reserve left to give back)" : "");
-	if (oom_exits_at_once)
-		_exit(XALLOC_EXIT_CODE);
-	exit(XALLOC_EXIT_CODE);
+	if (!oom_exits_at_once)
+		fflush(NULL); /* a forked worker's buffers are its parent's too */
+	_exit(XALLOC_EXIT_CODE);
 }
 
 /* One try each; an injected fault (core/fault.h) fails it as a real one would. */

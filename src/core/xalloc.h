@@ -49,9 +49,9 @@ void xalloc_note_unrecovered(void);
 /* How many allocations failed for good on this thread since the last call. */
 unsigned xalloc_unrecovered_take(void);
 /*
- * Out of memory ends the process with _exit(), not exit(): for a forked
- * worker, whose atexit handlers (a library's, a leak checker's) belong to
- * the process it was forked from.
+ * Out of memory ends the process with _exit() (never exit(): see xalloc.c),
+ * after flushing stdio; with this, without flushing: for a forked worker,
+ * whose buffers belong to the process it was forked from.
  */
 void xalloc_exit_at_once(void);
 
