@@ -298,7 +298,8 @@ static void *prepare_thread(void *arg)
 			break;
 		/* A large document's own steps take the threads idle now, not every core again. */
 		pthread_mutex_lock(&pa->lock);
-		pa->files[i].threads = pa->nthreads - pa->busy + 1;
+		int idle = pa->nthreads - pa->busy; /* a thread reading its own ranges counts twice */
+		pa->files[i].threads = idle > 0 ? idle + 1 : 1;
 		pthread_mutex_unlock(&pa->lock);
 		process_prepare(pa->cfg, extract_shared, me, me->tok, &pa->files[i]);
 		pthread_mutex_lock(&pa->lock);

@@ -361,7 +361,8 @@ int store_fts_index_missing(struct store *st, long long *indexed, struct strbuf 
 		return -1;
 	}
 	sqlite3_finalize(stmt);
-	if (gap <= 0)
+	/* Any difference: a row the index holds for no chunk may hide a chunk it lacks. */
+	if (gap == 0)
 		return 0;
 	if (sql_begin(st, err))
 		return -1;
@@ -371,6 +372,7 @@ int store_fts_index_missing(struct store *st, long long *indexed, struct strbuf 
 		     " char(31) || language || char(31) || heading FROM chunks"
 		     " WHERE id NOT IN (SELECT id FROM chunks_fts_docsize)",
 		     err)) {
+		strbuf_addstr(err, " (indexing the chunks the full-text index lacks)");
 		sql_rollback(st);
 		return -1;
 	}
