@@ -295,16 +295,6 @@ int lexicon_write(const char *dir, const struct lexicon_built *built, const stru
 	return rc;
 }
 
-int lexicon_build(const struct chunk_text *chunks, size_t n, int threads, const char *dir,
-		  struct lexicon_built *out, struct strbuf *err)
-{
-	struct strbuf data = STRBUF_INIT;
-	lexicon_make(chunks, n, threads, out, &data);
-	int rc = lexicon_write(dir, out, &data, err);
-	strbuf_release(&data);
-	return rc;
-}
-
 /* --- reading ------------------------------------------------------------ */
 
 int lexicon_matches(const struct lexicon *lx, const long long *ids, size_t n)

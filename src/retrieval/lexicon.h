@@ -38,9 +38,6 @@ void lexicon_make(const struct chunk_text *chunks, size_t n, int threads, struct
 /* Write made bytes to <dir>/<out->file>, atomically. */
 int lexicon_write(const char *dir, const struct lexicon_built *built, const struct strbuf *data,
 		  struct strbuf *err);
-/* Both. */
-int lexicon_build(const struct chunk_text *chunks, size_t n, int threads, const char *dir,
-		  struct lexicon_built *out, struct strbuf *err);
 
 
 /* Map a lexicon file; NULL with the reason when it is missing or damaged. */

@@ -55,7 +55,10 @@ static int setup(void **state)
 	struct strbuf err = STRBUF_INIT;
 	snprintf(dir, sizeof(dir), "/tmp/ragops-lexicon-XXXXXX");
 	assert_non_null(mkdtemp(dir));
-	assert_int_equal(lexicon_build(corpus, NCHUNKS, 1, dir, &built, &err), 0);
+	struct strbuf data = STRBUF_INIT;
+	lexicon_make(corpus, NCHUNKS, 1, &built, &data);
+	assert_int_equal(lexicon_write(dir, &built, &data, &err), 0);
+	strbuf_release(&data);
 	strbuf_release(&err);
 	return 0;
 }
