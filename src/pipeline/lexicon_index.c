@@ -66,10 +66,10 @@ static void lexicon_wait(struct lexicon_job *job)
 int lexicon_finish(struct store *st, struct lexicon_job *job, long long parent_lexicon,
 		   struct lexicon_outcome *out, struct strbuf *err)
 {
-	double t0 = time_mono();
 	int ret = -1;
 	memset(out, 0, sizeof(*out));
 	lexicon_wait(job);
+	double t0 = time_mono();     /* its seconds: making it, then writing and registering it */
 	flow_crash_point("lexicon"); /* for the crash and fault-injection tests */
 	if (job->read_failed) {
 		strbuf_add(err, job->error.buf, job->error.len);
