@@ -11,6 +11,7 @@
 
 #include "core/config.h"
 #include "core/strbuf.h"
+#include "retrieval/retrieve.h"
 #include "store/store.h"
 
 struct answer_source {
@@ -39,11 +40,25 @@ struct answer {
 	double curated_similarity;  /* how close the question is to the corrected one */
 };
 
+/*
+ * Parts of answering an evaluation can leave out, to measure what each
+ * brings (ragops eval --ablate); the first bits are retrieval's own.
+ */
+enum answer_without {
+	ANSWER_WITHOUT_RANKER = RETRIEVE_WITHOUT_RANKER,
+	ANSWER_WITHOUT_EXPANSION = RETRIEVE_WITHOUT_EXPANSION,
+	ANSWER_WITHOUT_CURATED = 1 << 8,     /* the answers users corrected */
+	ANSWER_WITHOUT_CALIBRATION = 1 << 9, /* the release's learned thresholds: the configured ones */
+	ANSWER_WITHOUT_SIMILARITY = 1 << 10, /* closeness in meaning as a reason to answer */
+	ANSWER_WITHOUT_ABSTENTION = 1 << 11, /* answer whatever the evidence */
+};
+
 struct ask_options {
 	long long release;     /* 0: the one in production */
 	const char *retriever; /* bm25 | dense | hybrid; NULL: retrieve.mode */
 	unsigned sources;      /* 0: answer.sources */
 	int no_log;            /* evaluation runs keep the log clean */
+	unsigned without;      /* enum answer_without */
 };
 
 /*

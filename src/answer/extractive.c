@@ -479,7 +479,9 @@ enum ask_result answer_question(struct store *st, const struct config *cfg, cons
 
 	/* retrieve */
 	unsigned k = opts && opts->sources ? opts->sources : cfg->answer.sources;
-	enum retrieve_result rc = retrieve(st, cfg, rel, question, retriever, k, &rt, err);
+	unsigned without = opts ? opts->without : 0;
+	enum retrieve_result rc = retrieve_traced(st, cfg, rel, question, retriever, k, NULL, without,
+						  &rt, err);
 	if (rc != RETRIEVE_OK) {
 		ret = ask_result_of(rc);
 		goto cleanup;
@@ -493,7 +495,10 @@ enum ask_result answer_question(struct store *st, const struct config *cfg, cons
 	double t1 = time_mono();
 
 	/* answer: a correction users gave to this question first */
-	enum lookup curated = curated_answer_try(st, cfg, rel, question, lang, hits, nhits, out, err);
+	enum lookup curated = without & ANSWER_WITHOUT_CURATED
+				      ? LOOKUP_MISSING
+				      : curated_answer_try(st, cfg, rel, question, lang, hits, nhits,
+							   out, err);
 	if (curated == LOOKUP_FAILED)
 		goto cleanup;
 	struct tokenizer *tok = tokenizer_new();
@@ -518,10 +523,16 @@ enum ask_result answer_question(struct store *st, const struct config *cfg, cons
 			out->similarity = s->similarity;
 	}
 	/* Enough of the question's words, or close enough in meaning (as the release learned). */
-	const struct learned *ln = rel->learned && rel->learned->has_thresholds ? rel->learned : NULL;
-	out->abstained = !nhits ||
-			 (out->evidence < (ln ? ln->min_evidence : cfg->answer.min_evidence) &&
-			  out->similarity < (ln ? ln->min_similarity : cfg->answer.min_similarity));
+	const struct learned *ln = rel->learned && rel->learned->has_thresholds &&
+						   !(without & ANSWER_WITHOUT_CALIBRATION)
+					   ? rel->learned
+					   : NULL;
+	double min_similarity = without & ANSWER_WITHOUT_SIMILARITY ? 2 /* never */
+				: ln                                ? ln->min_similarity
+								    : cfg->answer.min_similarity;
+	out->abstained = !nhits || (!(without & ANSWER_WITHOUT_ABSTENTION) &&
+				    out->evidence < (ln ? ln->min_evidence : cfg->answer.min_evidence) &&
+				    out->similarity < min_similarity);
 	if (!out->abstained && !strcmp(cfg->answer.answerer, "openai")) {
 		/* Weak evidence never reaches the model: it abstains above, as the extractive one does. */
 		enum chat_outcome oc;

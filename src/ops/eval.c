@@ -7,8 +7,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "answer/answer.h"
+#include "core/strmap.h"
 #include "core/xalloc.h"
 #include "text/normalize.h"
 
@@ -20,15 +22,23 @@ static char *dup_field(json_t *obj, const char *key)
 
 int golden_load(const char *path, struct golden_set *set, struct strbuf *err)
 {
+	memset(set, 0, sizeof(*set));
+	return golden_load_more(path, set, err);
+}
+
+int golden_load_more(const char *path, struct golden_set *set, struct strbuf *err)
+{
 	FILE *fp = fopen(path, "r");
 	char *line = NULL;
-	size_t cap = 0, alloc = 0, lineno = 0;
+	size_t cap = 0, alloc = set->n, lineno = 0, before = set->n;
 	int ret = -1;
-	memset(set, 0, sizeof(*set));
 	if (!fp) {
 		strbuf_addf(err, "cannot open golden set '%s'", path);
+		golden_release(set);
 		return -1;
 	}
+	set->files = xrealloc(set->files, (set->nfiles + 1) * sizeof(char *));
+	set->files[set->nfiles++] = xstrdup(path);
 	while (getline(&line, &cap, fp) > 0) {
 		lineno++;
 		if (strspn(line, " \t\r\n") == strlen(line))
@@ -55,6 +65,8 @@ int golden_load(const char *path, struct golden_set *set, struct strbuf *err)
 		g->doc = dup_field(obj, "doc");
 		g->lang = dup_field(obj, "lang");
 		g->kind = dup_field(obj, "kind");
+		g->format = dup_field(obj, "format");
+		g->file = set->nfiles - 1;
 		if (!g->kind)
 			g->kind = xstrdup(g->doc ? "keyword" : "unanswerable");
 		json_t *page = json_object_get(obj, "page");
@@ -71,7 +83,7 @@ int golden_load(const char *path, struct golden_set *set, struct strbuf *err)
 		}
 		json_decref(obj);
 	}
-	if (!set->n) {
+	if (set->n == before) {
 		strbuf_addf(err, "golden set '%s' has no question", path);
 		goto cleanup;
 	}
@@ -93,11 +105,15 @@ void golden_release(struct golden_set *set)
 		free(g->doc);
 		free(g->kind);
 		free(g->lang);
+		free(g->format);
 		for (size_t k = 0; k < g->nphrases; k++)
 			free(g->phrases[k]);
 		free(g->phrases);
 	}
 	free(set->items);
+	for (size_t i = 0; i < set->nfiles; i++)
+		free(set->files[i]);
+	free(set->files);
 	memset(set, 0, sizeof(*set));
 }
 
@@ -176,11 +192,55 @@ static void calibrate(const struct golden_set *set, struct eval_report *r)
 	}
 }
 
+/* The documents of the index read by OCR (their paths), to tell a scanned PDF from a text one. */
+static int ocr_documents(struct store *st, struct strmap *docs, struct strbuf *err)
+{
+	struct ocr_page_info *pages;
+	size_t n;
+	if (store_ocr_pages(st, &pages, &n, err))
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		*strmap_slot(docs, pages[i].doc, strlen(pages[i].doc)) = 1;
+	ocr_pages_free(pages, n);
+	return 0;
+}
+
+/* The format of the document a question expects, as a user would name it. */
+static const char *format_of(const struct golden_question *g, const struct strmap *ocr_docs)
+{
+	static const struct {
+		const char *ext, *format;
+	} formats[] = {
+		{ ".pdf", "pdf" },     { ".png", "image" },  { ".jpg", "image" }, { ".jpeg", "image" },
+		{ ".tif", "image" },   { ".tiff", "image" }, { ".txt", "txt" },   { ".md", "md" },
+		{ ".markdown", "md" }, { ".html", "html" },  { ".htm", "html" },
+	};
+	if (g->format)
+		return g->format;
+	if (!g->doc)
+		return "-";
+	const char *dot = strrchr(g->doc, '.');
+	for (size_t i = 0; dot && i < sizeof(formats) / sizeof(formats[0]); i++) {
+		if (strcasecmp(dot, formats[i].ext))
+			continue;
+		if (!strcmp(formats[i].format, "pdf") && strmap_get(ocr_docs, g->doc, strlen(g->doc)))
+			return "scanned pdf";
+		return formats[i].format;
+	}
+	return "other";
+}
+
 enum ask_result eval_run(struct store *st, const struct config *cfg, const struct golden_set *set,
-			 const char *retriever, long long release, struct eval_report *r,
-			 struct strbuf *err)
+			 const char *retriever, long long release, unsigned without,
+			 struct eval_report *r, struct strbuf *err)
 {
 	memset(r, 0, sizeof(*r));
+	struct strmap ocr_docs;
+	strmap_init(&ocr_docs);
+	if (ocr_documents(st, &ocr_docs, err)) {
+		strmap_release(&ocr_docs);
+		return ASK_FAILED;
+	}
 	r->retriever = retriever;
 	r->questions = set->n;
 	r->outcomes = xcalloc(set->n + 1, sizeof(*r->outcomes));
@@ -189,14 +249,18 @@ enum ask_result eval_run(struct store *st, const struct config *cfg, const struc
 	for (size_t i = 0; i < set->n; i++) {
 		const struct golden_question *g = &set->items[i];
 		struct eval_outcome *o = &r->outcomes[i];
-		struct ask_options opts = {
-			.release = release, .retriever = retriever, .sources = 5, .no_log = 1
-		};
+		struct ask_options opts = { .release = release,
+					    .retriever = retriever,
+					    .sources = 5,
+					    .no_log = 1,
+					    .without = without };
+		o->format = format_of(g, &ocr_docs);
 		struct answer a;
 		enum ask_result rc = answer_question(st, cfg, g->question, &opts, &a, err);
 		if (rc != ASK_OK) {
 			strbuf_addf(err, " (question %s)", g->id ? g->id : "?");
 			free(ms);
+			strmap_release(&ocr_docs);
 			eval_report_release(r);
 			return rc;
 		}
@@ -243,6 +307,7 @@ enum ask_result eval_run(struct store *st, const struct config *cfg, const struc
 	r->p50_ms = percentile(ms, set->n, 0.5);
 	r->p95_ms = percentile(ms, set->n, 0.95);
 	free(ms);
+	strmap_release(&ocr_docs);
 	calibrate(set, r);
 	return ASK_OK;
 }
@@ -251,4 +316,99 @@ void eval_report_release(struct eval_report *r)
 {
 	free(r->outcomes);
 	memset(r, 0, sizeof(*r));
+}
+
+static const char *group_of(const struct golden_set *set, const struct eval_report *r, size_t i,
+			    enum eval_group by)
+{
+	switch (by) {
+	case EVAL_BY_KIND:
+		return set->items[i].kind;
+	case EVAL_BY_FORMAT:
+		return r->outcomes[i].format;
+	case EVAL_BY_FILE:
+		break;
+	}
+	return set->files ? set->files[set->items[i].file] : "-";
+}
+
+static void add_outcome(struct eval_figures *f, const struct golden_question *g,
+			const struct eval_outcome *o)
+{
+	f->questions++;
+	if (!g->doc) {
+		f->unanswerable++;
+		f->abstain_recall += o->abstained;
+		return;
+	}
+	f->answerable++;
+	f->recall1 += o->rank == 1;
+	f->recall5 += o->rank >= 1 && o->rank <= 5;
+	f->mrr += o->rank ? 1.0 / o->rank : 0;
+	f->phrase_rate += o->phrase_hit;
+	f->dont_know += o->abstained;
+}
+
+static void finish_figures(struct eval_figures *f)
+{
+	if (f->answerable) {
+		double n = (double)f->answerable;
+		f->recall1 /= n;
+		f->recall5 /= n;
+		f->mrr /= n;
+		f->phrase_rate /= n;
+		f->dont_know /= n;
+	}
+	if (f->unanswerable)
+		f->abstain_recall /= (double)f->unanswerable;
+}
+
+void eval_totals(const struct golden_set *set, const struct eval_report *r, struct eval_figures *out)
+{
+	memset(out, 0, sizeof(*out));
+	for (size_t i = 0; i < set->n; i++)
+		add_outcome(out, &set->items[i], &r->outcomes[i]);
+	finish_figures(out);
+}
+
+size_t eval_breakdown(const struct golden_set *set, const struct eval_report *r, enum eval_group by,
+		      const char ***names, struct eval_figures **figs)
+{
+	size_t n = 0;
+	*names = xcalloc(set->n + 1, sizeof(**names));
+	*figs = xcalloc(set->n + 1, sizeof(**figs));
+	for (size_t i = 0; i < set->n; i++) {
+		const char *name = group_of(set, r, i, by);
+		size_t g = 0;
+		while (g < n && strcmp((*names)[g], name))
+			g++;
+		if (g == n)
+			(*names)[n++] = name;
+		add_outcome(&(*figs)[g], &set->items[i], &r->outcomes[i]);
+	}
+	for (size_t g = 0; g < n; g++)
+		finish_figures(&(*figs)[g]);
+	return n;
+}
+
+const struct eval_ablation eval_ablations[] = {
+	{ "bm25", "dense retrieval alone", 0, "dense" },
+	{ "dense", "BM25 alone", 0, "bm25" },
+	{ "ranker", "the fused order, no ranker learned from feedback", ANSWER_WITHOUT_RANKER, NULL },
+	{ "expansion", "the question's own words, no expansion", ANSWER_WITHOUT_EXPANSION, NULL },
+	{ "curated", "no answer users corrected", ANSWER_WITHOUT_CURATED, NULL },
+	{ "calibration", "the configured thresholds, not the release's learned ones",
+	  ANSWER_WITHOUT_CALIBRATION, NULL },
+	{ "similarity", "abstain on the question's words alone, not closeness in meaning",
+	  ANSWER_WITHOUT_SIMILARITY, NULL },
+	{ "abstention", "always answer", ANSWER_WITHOUT_ABSTENTION, NULL },
+	{ NULL, NULL, 0, NULL },
+};
+
+const struct eval_ablation *eval_ablation_find(const char *name)
+{
+	for (const struct eval_ablation *a = eval_ablations; a->name; a++)
+		if (!strcmp(a->name, name))
+			return a;
+	return NULL;
 }

@@ -547,7 +547,7 @@ int retrain_data_retrieve(struct store *st, const struct config *cfg, const stru
 		clear_retrieved(e);
 		e->trace.depth = cfg->retrain.ranker_depth;
 		enum retrieve_result rc = retrieve_traced(st, cfg, rel, e->question, NULL, 10, &e->trace,
-							  1, &rt, err);
+							  RETRIEVE_WITHOUT_RANKER, &rt, err);
 		if (rc == RETRIEVE_BAD_QUERY || rc == RETRIEVE_TOO_LONG || rc == RETRIEVE_NOT_READY) {
 			strbuf_reset(err);
 			continue; /* nothing to search for: it still teaches the curated answers */

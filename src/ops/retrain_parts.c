@@ -398,7 +398,7 @@ int retrain_thresholds(struct job *j, struct strbuf *err)
 	}
 	struct eval_report rep;
 	release_forget(j->cand);
-	if (eval_run(j->st, j->cfg, &both, NULL, j->cand, &rep, err) != ASK_OK) {
+	if (eval_run(j->st, j->cfg, &both, NULL, j->cand, 0, &rep, err) != ASK_OK) {
 		free(both.items);
 		return -1;
 	}

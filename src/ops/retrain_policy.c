@@ -165,7 +165,7 @@ static int feedback_eval_rule(struct store *st, const struct config *cfg, struct
 	retrain_data_release(&d);
 	if (set.n) {
 		struct eval_report rep;
-		if (eval_run(st, cfg, &set, NULL, prod->id, &rep, err) != ASK_OK) {
+		if (eval_run(st, cfg, &set, NULL, prod->id, 0, &rep, err) != ASK_OK) {
 			golden_release(&set);
 			ret = -1;
 			goto done;

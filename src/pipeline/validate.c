@@ -258,7 +258,6 @@ static int check_structure(struct store *st, const struct config *cfg, const str
 static int load_golden(const struct config *cfg, struct golden_set *all, int *skipped,
 		       struct strbuf *err)
 {
-	size_t alloc = 0;
 	memset(all, 0, sizeof(*all));
 	*skipped = 0;
 	if (cfg->validate.golden_nr == 1 && !strcmp(cfg->validate.golden[0], VALIDATE_DEFAULT_GOLDEN) &&
@@ -266,18 +265,9 @@ static int load_golden(const struct config *cfg, struct golden_set *all, int *sk
 		*skipped = 1;
 		return 0;
 	}
-	for (size_t i = 0; i < cfg->validate.golden_nr; i++) {
-		struct golden_set one;
-		if (golden_load(cfg->validate.golden[i], &one, err)) {
-			golden_release(all);
+	for (size_t i = 0; i < cfg->validate.golden_nr; i++)
+		if (golden_load_more(cfg->validate.golden[i], all, err))
 			return -1;
-		}
-		for (size_t q = 0; q < one.n; q++) {
-			ALLOC_GROW(all->items, all->n + 1, alloc);
-			all->items[all->n++] = one.items[q];
-		}
-		free(one.items); /* the questions moved */
-	}
 	return 0;
 }
 
@@ -327,7 +317,7 @@ int gate_measure_ranks(struct store *st, const struct config *cfg, const struct 
 	if (ranks)
 		memset(ranks, 0, set->n * sizeof(int));
 	f->release = release;
-	enum ask_result rc = eval_run(st, cfg, set, cfg->retrieve.mode, release, &rep, err);
+	enum ask_result rc = eval_run(st, cfg, set, cfg->retrieve.mode, release, 0, &rep, err);
 	if (rc == ASK_NOT_READY) {
 		/* An empty release answers nothing: every figure is zero. */
 		strbuf_reset(err);

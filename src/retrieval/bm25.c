@@ -16,13 +16,14 @@
 #define MAX_EXPANSIONS 12
 
 static enum retrieve_result from_lexicon(const struct release_view *rel, const char *query, unsigned k,
-					 struct search_hit **out, size_t *n, struct strbuf *err)
+					 int expand, struct search_hit **out, size_t *n,
+					 struct strbuf *err)
 {
 	long long *ids = xcalloc(k + 1, sizeof(long long));
 	double *scores = xcalloc(k + 1, sizeof(double));
 	struct tokenizer *tok = tokenizer_new();
 	struct expansion exp[MAX_EXPANSIONS];
-	size_t nexp = rel->learned
+	size_t nexp = rel->learned && expand
 			      ? vocabulary_expand(rel->learned->vocab, tok, query, exp, MAX_EXPANSIONS)
 			      : 0;
 	long got = lexicon_search_expanded(rel->lx, tok, query, exp, nexp, k, ids, scores);
@@ -43,13 +44,13 @@ static enum retrieve_result from_lexicon(const struct release_view *rel, const c
 }
 
 enum retrieve_result bm25_top(struct store *st, const struct config *cfg, const struct release_view *rel,
-			      const char *query, unsigned k, struct search_hit **out, size_t *n,
-			      struct strbuf *err)
+			      const char *query, unsigned k, unsigned without, struct search_hit **out,
+			      size_t *n, struct strbuf *err)
 {
 	*out = NULL;
 	*n = 0;
 	if (rel->lx && !strcmp(cfg->retrieve.bm25_index, "lexicon"))
-		return from_lexicon(rel, query, k, out, n, err);
+		return from_lexicon(rel, query, k, !(without & RETRIEVE_WITHOUT_EXPANSION), out, n, err);
 	struct search_opts so = { .release_id = rel->id, .query = query, .limit = k, .ids_only = 1 };
 	switch (store_search(st, &so, out, n, err)) {
 	case STORE_SEARCH_OK:

@@ -18,10 +18,11 @@
 
 /*
  * The `k` best chunks of release `rel` for `query`: ids and scores only,
- * best first.  RETRIEVE_BAD_QUERY: no searchable word.
+ * best first, without the parts `without` (enum retrieve_without) names.
+ * RETRIEVE_BAD_QUERY: no searchable word.
  */
 enum retrieve_result bm25_top(struct store *st, const struct config *cfg, const struct release_view *rel,
-			      const char *query, unsigned k, struct search_hit **out, size_t *n,
-			      struct strbuf *err);
+			      const char *query, unsigned k, unsigned without, struct search_hit **out,
+			      size_t *n, struct strbuf *err);
 
 #endif

@@ -192,7 +192,7 @@ enum retrieve_result retrieve(struct store *st, const struct config *cfg, const 
 
 enum retrieve_result retrieve_traced(struct store *st, const struct config *cfg,
 				     const struct release_view *rel, const char *query, const char *mode,
-				     unsigned k, struct retrieve_trace *trace, int no_ranker,
+				     unsigned k, struct retrieve_trace *trace, unsigned without,
 				     struct retrieval *out, struct strbuf *err)
 {
 	struct search_hit *bm = NULL, *dh = NULL;
@@ -233,7 +233,7 @@ enum retrieve_result retrieve_traced(struct store *st, const struct config *cfg,
 	double t0 = time_mono();
 	if (want_bm25) {
 		/* Ranks only: texts and snippets are made for the final hits alone. */
-		enum retrieve_result rc = bm25_top(st, cfg, rel, query, cand, &bm, &nbm, err);
+		enum retrieve_result rc = bm25_top(st, cfg, rel, query, cand, without, &bm, &nbm, err);
 		if (rc != RETRIEVE_OK) {
 			/* A question of stop words alone can still be found by meaning. */
 			if (!want_dense)
@@ -281,7 +281,8 @@ enum retrieve_result retrieve_traced(struct store *st, const struct config *cfg,
 	/* Diversity: at most per_document chunks of one document; look further down for the rest. */
 	ids = xcalloc(nf + 1, sizeof(long long));
 	size_t wanted = 4 * (size_t)k;
-	if (rel->learned && rel->learned->ranker && rel->learned->ranker->depth > wanted)
+	if (rel->learned && rel->learned->ranker && !(without & RETRIEVE_WITHOUT_RANKER) &&
+	    rel->learned->ranker->depth > wanted)
 		wanted = rel->learned->ranker->depth;
 	if (trace && trace->depth > wanted)
 		wanted = trace->depth;
@@ -292,7 +293,7 @@ enum retrieve_result retrieve_traced(struct store *st, const struct config *cfg,
 	tok = tokenizer_new();
 	/* The ranker learned from hybrid candidates: other modes keep their own order. */
 	rerank(rel, query, f, dh, nids, nbm ? bm : NULL, tok, trace,
-	       no_ranker || !want_bm25 || !want_dense);
+	       (without & RETRIEVE_WITHOUT_RANKER) || !want_bm25 || !want_dense);
 	out->hits = xcalloc(nids + 1, sizeof(*out->hits));
 	out->dense = xcalloc(nids + 1, sizeof(float));
 	for (size_t i = 0; i < nids && out->n < k; i++) {

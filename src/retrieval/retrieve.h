@@ -56,12 +56,21 @@ struct retrieve_trace {
 void retrieve_trace_release(struct retrieve_trace *t);
 
 /*
+ * Parts of retrieval a caller can leave out: the ranker's own training
+ * reads the fused order, an evaluation measures what each part brings.
+ */
+enum retrieve_without {
+	RETRIEVE_WITHOUT_RANKER = 1 << 0,    /* the fused order, as without a ranker */
+	RETRIEVE_WITHOUT_EXPANSION = 1 << 1, /* the question's own words only */
+};
+
+/*
  * retrieve, also filling `trace` (when not NULL) with the candidates
- * before the ranker; no_ranker: the fused order, as without one.
+ * before the ranker, without the parts `without` names.
  */
 enum retrieve_result retrieve_traced(struct store *st, const struct config *cfg,
 				     const struct release_view *rel, const char *query, const char *mode,
-				     unsigned k, struct retrieve_trace *trace, int no_ranker,
+				     unsigned k, struct retrieve_trace *trace, unsigned without,
 				     struct retrieval *out, struct strbuf *err);
 
 #endif

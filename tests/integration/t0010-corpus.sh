@@ -88,6 +88,7 @@ contains "an unknown retriever is a JSON error" "$(jq_py "$j" 'j["error"]')" "un
 equals "the run trained the built-in embedder" "$(jq_py "$(cat "$d/metrics/run-1.json")" 'j["embed"]["trained"]')" "True"
 equals "and gave every chunk a vector" "$(sql "$d" "SELECT count(*) FROM embeddings")" "$(sql "$d" "SELECT count(*) FROM chunks")"
 j=$(rg "$d" eval --json --compare bm25,dense,hybrid)
+cmp=$j
 echo "# $(jq_py "$j" '[(r["retriever"], round(r["recall_at_1"], 3), round(r["recall_at_5"], 3), round(r["mrr"], 3)) for r in j["retrievers"]]')"
 check "eval: hybrid recall@5 at least 0.9 ($(jq_py "$j" 'j["retrievers"][2]["recall_at_5"]'))" \
 	python3 -c "import json,sys; sys.exit(not json.loads(sys.argv[1])['retrievers'][2]['recall_at_5'] >= 0.9)" "$j"
@@ -106,6 +107,46 @@ printf '{"question": "ok"}\nnot json\n' >"$scratch/bad.jsonl"
 out=$(rg "$d" eval --golden "$scratch/bad.jsonl" 2>&1); rc=$?
 equals "a broken golden set exits 3" "$rc" "3"
 contains "naming the file and line" "$out" "bad.jsonl:2:"
+
+# Breakdowns: several golden files as one, by kind, by format, by file.
+golden="$TOP/samples/golden.jsonl"
+printf '%s\n' '{"id": "x1", "question": "Quelle vitesse minimale avec un 200 mm sur APS-C ?", "doc": "pdf/vitesse-obturation.pdf", "phrases": ["1/320 s"], "kind": "normal", "format": "handout"}' \
+	'{"id": "x2", "question": "Quel est le prix du boîtier Nikon Z9 en 2031 ?", "doc": null, "phrases": [], "kind": "unanswerable"}' >"$scratch/extra.jsonl"
+b=$(rg "$d" eval --golden "$golden" --golden "$scratch/extra.jsonl" --json)
+h=$(jq_py "$b" 'json.dumps(j["retrievers"][0])')
+equals "eval reads several golden files as one" "$(jq_py "$b" '(len(j["golden"]), j["retrievers"][0]["questions"])')" \
+	"(2, $(($(grep -c . "$golden") + 2)))"
+equals "each file's questions are counted apart" \
+	"$(jq_py "$h" '[(f["questions"], f["unanswerable"]) for f in j["by_file"].values()]')" \
+	"[($(grep -c . "$golden"), $(grep -c '"doc": null' "$golden")), (2, 1)]"
+want_kinds=$(python3 -c 'import json,sys,collections; c=collections.Counter(json.loads(l)["kind"] for l in open(sys.argv[1]) if l.strip()); c["normal"]+=1; c["unanswerable"]+=1; print(sorted(c.items()))' "$golden")
+equals "questions are counted by kind" "$(jq_py "$h" 'sorted((k, v["questions"]) for k, v in j["by_kind"].items())')" "$want_kinds"
+# A PDF read by OCR is a scanned PDF; the file's own "format" wins over the path.
+equals "questions on scanned PDFs are told from text PDFs by how the run read them" \
+	"$(jq_py "$h" '(j["by_format"]["scanned pdf"]["questions"], j["by_format"]["image"]["questions"], j["by_format"]["handout"]["questions"])')" \
+	"($(grep -c '"doc": "scans/' "$golden"), $(grep -c '"doc": "images/' "$golden"), 1)"
+check "a kind's recall@5 is its own questions' (not the whole set's)" \
+	python3 -c 'import json,sys; k=json.loads(sys.argv[1])["by_kind"]; sys.exit(not (k["keyword"]["recall_at_5"] > k["paraphrase"]["recall_at_5"]))' "$h"
+out=$(rg "$d" eval --golden "$golden" --golden "$scratch/extra.jsonl")
+contains "the table shows the breakdown by kind" "$out" "By kind of question (hybrid):"
+contains "by format" "$out" "scanned pdf"
+contains "and by golden file" "$out" "$scratch/extra.jsonl"
+
+# Ablation: one row per part left out, each a real run without it.
+a=$(rg "$d" eval --ablate dense,abstention --json)
+equals "leaving dense retrieval out is BM25 alone" \
+	"$(jq_py "$a" '[round(r["recall_at_5"], 6) for r in j["ablation"] if r["without"] == "dense"]')" \
+	"[$(jq_py "$cmp" 'round(j["retrievers"][0]["recall_at_5"], 6)')]"
+equals "without abstention no unanswerable question gets \"don't know\"" \
+	"$(jq_py "$a" '[r["by_kind"]["unanswerable"]["unanswerable_dont_know"] for r in j["ablation"] if r["without"] == "abstention"]')" "[0.0]"
+equals "while the full system abstains on all of them" "$(jq_py "$a" 'j["retrievers"][0]["abstention_recall"]')" "1.0"
+out=$(rg "$d" eval --ablate all)
+contains "--ablate all prints a row per part" "$out" "without calibration"
+out=$(rg "$d" eval --ablate rerankr 2>&1); rc=$?
+equals "an unknown part is a usage error" "$rc" "2"
+contains "naming it" "$out" "no part called 'rerankr'"
+out=$(rg "$d" eval --ablate dense --compare bm25 2>&1); rc=$?
+equals "--ablate with --compare is a usage error" "$rc" "2"
 
 out=$(rg "$d" runs)
 contains "runs lists both runs" "$out" "completed"
