@@ -13,6 +13,7 @@ build_pkgs=(
 	libjansson-dev libcmark-dev libssl-dev
 	libtesseract-dev libleptonica-dev tesseract-ocr-fra tesseract-ocr-eng
 	libopenblas-dev liblapacke-dev libicu-dev
+	dict-freedict-fra-eng dict-freedict-eng-fra
 )
 test_pkgs=(libcmocka-dev clang-format sqlite3 python3 util-linux curl nodejs npm chromium debian-reference-fr
 	man-db systemd)

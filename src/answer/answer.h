@@ -23,6 +23,14 @@ struct answer_source {
 	int low_confidence; /* drawn from a weak OCR page */
 };
 
+/* A word of the question, as the answerer weighed it: why it answered or abstained. */
+struct answer_term {
+	char *word;  /* as the index has it (folded, stemmed) */
+	double idf;  /* its weight */
+	int seen;    /* the release's index holds it */
+	int covered; /* the best source holds it */
+};
+
 struct answer {
 	char *question, *text;
 	const char *language; /* "fr" | "en" */
@@ -33,6 +41,8 @@ struct answer {
 	double similarity; /* best cosine, 0 without vectors */
 	struct answer_source *sources;
 	size_t nsources;
+	struct answer_term *terms;
+	size_t nterms;
 	double ms_retrieve, ms_fuse, ms_answer, ms_total;
 	long long query_id;         /* in the query log, 0 when not logged */
 	long long release_id;       /* the release every part of the answer came from */
@@ -47,6 +57,7 @@ struct answer {
 enum answer_without {
 	ANSWER_WITHOUT_RANKER = RETRIEVE_WITHOUT_RANKER,
 	ANSWER_WITHOUT_EXPANSION = RETRIEVE_WITHOUT_EXPANSION,
+	ANSWER_WITHOUT_TRANSLATION = RETRIEVE_WITHOUT_TRANSLATION,
 	ANSWER_WITHOUT_CURATED = 1 << 8,     /* the answers users corrected */
 	ANSWER_WITHOUT_CALIBRATION = 1 << 9, /* the release's learned thresholds: the configured ones */
 	ANSWER_WITHOUT_SIMILARITY = 1 << 10, /* closeness in meaning as a reason to answer */

@@ -25,13 +25,20 @@
 #include "pipeline/chunk.h"
 #include "retrieval/lexicon.h"
 #include "retrieval/retrieve.h"
+#include "retrieval/translate.h"
 #include "text/tokenize.h"
 
-/* A word of the question: its alternatives (stems in each language) and weight. */
+/* Alternatives of a word: its stems in each language, then translations the index holds. */
+#define TERM_ALTS 8
+
+/* A word of the question: its alternatives and weight. */
 struct term {
-	char *alts[3];
-	int nalts;
+	char *alts[TERM_ALTS];
+	int nalts, own;    /* the first `own` are the word's stems */
+	double translated; /* what it counts for when found by a translation */
+	size_t start, end; /* in the question */
 	double idf;
+	int seen;
 };
 
 struct question_terms {
@@ -39,6 +46,7 @@ struct question_terms {
 	size_t n, alloc;
 	double total;
 	size_t last_start;
+	enum lang lang; /* the question's */
 };
 
 static int collect_term(void *ctx, const char *tok, size_t len, size_t start, size_t end, int colocated)
@@ -49,8 +57,12 @@ static int collect_term(void *ctx, const char *tok, size_t len, size_t start, si
 		memset(&q->terms[q->n++], 0, sizeof(struct term));
 	}
 	struct term *t = &q->terms[q->n - 1];
-	if (t->nalts < 3)
+	if (t->nalts < 3) {
 		t->alts[t->nalts++] = xstrndup(tok, len);
+		t->own = t->nalts;
+	}
+	t->start = start;
+	t->end = end;
 	return 0;
 }
 
@@ -60,6 +72,25 @@ static long long term_chunks(struct store *st, const struct release_view *rel, c
 	return rel->lx ? lexicon_term_chunks(rel->lx, term) : store_term_chunks(st, term);
 }
 
+/* Each word's translations that the release holds count as the word (see translate.h). */
+static void add_translations(struct store *st, const struct config *cfg, const struct release_view *rel,
+			     struct tokenizer *tok, enum lang lang, const char *question,
+			     struct question_terms *q)
+{
+	struct strmap seen;
+	strmap_init(&seen);
+	for (size_t i = 0; i < q->n; i++)
+		for (int a = 0; a < q->terms[i].nalts; a++)
+			*strmap_slot(&seen, q->terms[i].alts[a], strlen(q->terms[i].alts[a])) = 1;
+	for (size_t i = 0; i < q->n; i++) {
+		struct term *t = &q->terms[i];
+		t->nalts += (int)translate_word(cfg, st, rel, tok, lang, question + t->start,
+						t->end - t->start, &seen, t->alts + t->nalts,
+						TERM_ALTS - (size_t)t->nalts, &t->translated);
+	}
+	strmap_release(&seen);
+}
+
 static void weigh_terms(struct store *st, const struct release_view *rel, struct question_terms *q)
 {
 	long long nchunks = rel->chunks;
@@ -67,13 +98,14 @@ static void weigh_terms(struct store *st, const struct release_view *rel, struct
 	for (size_t i = 0; i < q->n; i++) {
 		struct term *t = &q->terms[i];
 		long long best_df = 0;
-		for (int a = 0; a < t->nalts; a++) {
+		for (int a = 0; a < t->own; a++) {
 			long long df = term_chunks(st, rel, t->alts[a]);
 			if (df > best_df)
 				best_df = df;
 		}
 		/* A word the index never saw weighs most: it is what the question is about. */
 		t->idf = best_df ? log((double)(nchunks + 1) / ((double)best_df + 0.5)) : unseen;
+		t->seen = best_df > 0;
 		if (t->idf < 0.1)
 			t->idf = 0.1;
 		q->total += t->idf;
@@ -118,12 +150,14 @@ static double coverage_mask(struct tokenizer *tok, const struct question_terms *
 	double covered = 0;
 	tokenizer_run(tok, lang, 0, text, len, collect_token, &ts);
 	for (size_t i = 0; i < q->n; i++) {
-		int found = 0;
-		for (int a = 0; a < q->terms[i].nalts && !found; a++)
+		int found = 0, a = 0;
+		/* A page in the other language answers with the word's translations, weaker proof. */
+		int alts = lang != LANG_UNKNOWN && lang != q->lang ? q->terms[i].nalts : q->terms[i].own;
+		for (; a < alts && !found; a++)
 			for (size_t k = 0; k < ts.n && !found; k++)
 				found = !strcmp(ts.tokens[k], q->terms[i].alts[a]);
 		if (found) {
-			covered += q->terms[i].idf;
+			covered += q->terms[i].idf * (a > q->terms[i].own ? q->terms[i].translated : 1);
 			if (mask && i < 64)
 				*mask |= 1ULL << i;
 		}
@@ -505,7 +539,11 @@ enum ask_result answer_question(struct store *st, const struct config *cfg, cons
 	if (curated == LOOKUP_FOUND)
 		goto answered;
 	tokenizer_run(tok, LANG_UNKNOWN, TOKENIZE_QUERY, question, strlen(question), collect_term, &q);
+	q.lang = lang;
+	if (!(without & ANSWER_WITHOUT_TRANSLATION))
+		add_translations(st, cfg, rel, tok, lang, question, &q);
 	weigh_terms(st, rel, &q);
+	uint64_t best_mask = 0; /* the terms of the source with most evidence */
 	out->sources = xcalloc(nhits + 1, sizeof(*out->sources));
 	for (size_t i = 0; i < nhits; i++) {
 		struct answer_source *s = &out->sources[out->nsources++];
@@ -514,14 +552,23 @@ enum ask_result answer_question(struct store *st, const struct config *cfg, cons
 		/* The heading names what the chunk is about: it counts as its text. */
 		struct strbuf whole = STRBUF_INIT;
 		strbuf_addf(&whole, "%s\n\n%s", h->heading ? h->heading : "", h->text ? h->text : "");
-		s->evidence = coverage(tok, &q, whole.buf, whole.len, lang_from_code(h->language));
+		uint64_t mask = 0;
+		s->evidence = coverage_mask(tok, &q, whole.buf, whole.len, lang_from_code(h->language),
+					    &mask);
 		s->similarity = rt.dense ? rt.dense[i] : -1;
 		strbuf_release(&whole);
-		if (s->evidence > out->evidence)
+		if (s->evidence > out->evidence || !i) {
 			out->evidence = s->evidence;
+			best_mask = mask;
+		}
 		if (s->similarity > out->similarity)
 			out->similarity = s->similarity;
 	}
+	out->terms = xcalloc(q.n + 1, sizeof(*out->terms));
+	for (size_t i = 0; i < q.n; i++)
+		out->terms[out->nterms++] = (struct answer_term){ xstrdup(q.terms[i].alts[0]),
+								  q.terms[i].idf, q.terms[i].seen,
+								  i < 64 && (best_mask >> i & 1) };
 	/* Enough of the question's words, or close enough in meaning (as the release learned). */
 	const struct learned *ln = rel->learned && rel->learned->has_thresholds &&
 						   !(without & ANSWER_WITHOUT_CALIBRATION)
@@ -617,6 +664,9 @@ void answer_release(struct answer *a)
 		free(a->sources[i].snippet);
 	}
 	free(a->sources);
+	for (size_t i = 0; i < a->nterms; i++)
+		free(a->terms[i].word);
+	free(a->terms);
 	free(a->question);
 	free(a->text);
 	memset(a, 0, sizeof(*a));
@@ -634,6 +684,13 @@ json_t *answer_to_json(const struct answer *a)
 		"timings_ms", "retrieve", a->ms_retrieve, "fuse", a->ms_fuse, "answer", a->ms_answer,
 		"total", a->ms_total, "query_id", (json_int_t)a->query_id, "release",
 		(json_int_t)a->release_id);
+	json_t *terms = json_array();
+	for (size_t i = 0; i < a->nterms; i++)
+		json_array_append_new(terms,
+				      json_pack("{s:s, s:f, s:b, s:b}", "word", a->terms[i].word,
+						"weight", a->terms[i].idf, "indexed", a->terms[i].seen,
+						"in_best_source", a->terms[i].covered));
+	json_object_set_new(j, "terms", terms);
 	json_object_set_new(j, "curated",
 			    a->curated_feedback ? json_pack("{s:I, s:f}", "feedback_id",
 							    (json_int_t)a->curated_feedback,

@@ -30,7 +30,8 @@ static const char usage[] =
 	"   --golden FILE   a golden set; repeat it to ask several as one\n"
 	"   --compare LIST  retrievers side by side, e.g. bm25,dense,hybrid\n"
 	"   --ablate PARTS  one more row per part left out, or 'all': bm25, dense, ranker,\n"
-	"                   expansion, curated, calibration, similarity, abstention\n"
+	"                   expansion, translation, curated, calibration, similarity,\n"
+	"                   abstention\n"
 	"   --release ID    evaluate that release instead of the one in production\n"
 	"   --details       one line per question\n\n"
 	"Exit codes: 0 success, 2 usage error, 3 bad golden set, 5 no release (or empty).\n";

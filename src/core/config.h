@@ -64,6 +64,9 @@ struct config {
 		char *vectors;            /* int8 (scan, then float32 rescoring) | float32 */
 		unsigned query_max_bytes; /* a longer query is refused */
 		unsigned query_max_terms; /* ... and one with more distinct searchable words */
+		char *dictionary_fr_en; /* FreeDict dictd files (path without extension), "" for none */
+		char *dictionary_en_fr;
+		double translation_weight; /* of a translated word, a question's own being 1; 0: off */
 	} retrieve;
 	struct {
 		char *answerer;                  /* extractive | openai */

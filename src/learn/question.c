@@ -7,18 +7,9 @@
 
 #include "text/tokenize.h"
 
-static int take_first(void *ctx, const char *tok, size_t len, size_t start, size_t end, int colocated)
-{
-	(void)start, (void)end, (void)colocated;
-	strbuf_add(ctx, tok, len);
-	return 1;
-}
-
 int word_stem(struct tokenizer *tok, const char *word, size_t len, struct strbuf *out)
 {
-	strbuf_reset(out);
-	tokenizer_run(tok, LANG_FR, 0, word, len, take_first, out);
-	return out->len ? 0 : -1;
+	return tokenizer_stem(tok, LANG_FR, word, len, out);
 }
 
 size_t question_stems(struct tokenizer *tok, const char *question, struct strmap *stems)

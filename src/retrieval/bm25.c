@@ -11,21 +11,26 @@
 #include "learn/vocabulary.h"
 #include "retrieval/lexicon.h"
 #include "retrieval/retrieve.h"
+#include "retrieval/translate.h"
 
-/* Expansions per question at most: a few learned words, not a second question. */
-#define MAX_EXPANSIONS 12
+/* Expansions per question at most: a few learned or translated words, not a second question. */
+#define MAX_EXPANSIONS 24
 
-static enum retrieve_result from_lexicon(const struct release_view *rel, const char *query, unsigned k,
-					 int expand, struct search_hit **out, size_t *n,
+static enum retrieve_result from_lexicon(struct store *st, const struct config *cfg,
+					 const struct release_view *rel, const char *query, unsigned k,
+					 unsigned without, struct search_hit **out, size_t *n,
 					 struct strbuf *err)
 {
 	long long *ids = xcalloc(k + 1, sizeof(long long));
 	double *scores = xcalloc(k + 1, sizeof(double));
 	struct tokenizer *tok = tokenizer_new();
 	struct expansion exp[MAX_EXPANSIONS];
-	size_t nexp = rel->learned && expand
-			      ? vocabulary_expand(rel->learned->vocab, tok, query, exp, MAX_EXPANSIONS)
+	size_t nexp = rel->learned && !(without & RETRIEVE_WITHOUT_EXPANSION)
+			      ? vocabulary_expand(rel->learned->vocab, tok, query, exp,
+						  MAX_EXPANSIONS / 2)
 			      : 0;
+	if (!(without & RETRIEVE_WITHOUT_TRANSLATION))
+		nexp += translate_expand(cfg, st, rel, tok, query, exp + nexp, MAX_EXPANSIONS - nexp);
 	long got = lexicon_search_expanded(rel->lx, tok, query, exp, nexp, k, ids, scores);
 	tokenizer_free(tok);
 	if (got < 0) {
@@ -50,7 +55,7 @@ enum retrieve_result bm25_top(struct store *st, const struct config *cfg, const 
 	*out = NULL;
 	*n = 0;
 	if (rel->lx && !strcmp(cfg->retrieve.bm25_index, "lexicon"))
-		return from_lexicon(rel, query, k, !(without & RETRIEVE_WITHOUT_EXPANSION), out, n, err);
+		return from_lexicon(st, cfg, rel, query, k, without, out, n, err);
 	struct search_opts so = { .release_id = rel->id, .query = query, .limit = k, .ids_only = 1 };
 	switch (store_search(st, &so, out, n, err)) {
 	case STORE_SEARCH_OK:

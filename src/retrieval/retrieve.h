@@ -60,8 +60,9 @@ void retrieve_trace_release(struct retrieve_trace *t);
  * reads the fused order, an evaluation measures what each part brings.
  */
 enum retrieve_without {
-	RETRIEVE_WITHOUT_RANKER = 1 << 0,    /* the fused order, as without a ranker */
-	RETRIEVE_WITHOUT_EXPANSION = 1 << 1, /* the question's own words only */
+	RETRIEVE_WITHOUT_RANKER = 1 << 0,      /* the fused order, as without a ranker */
+	RETRIEVE_WITHOUT_EXPANSION = 1 << 1,   /* no word learned from feedback */
+	RETRIEVE_WITHOUT_TRANSLATION = 1 << 2, /* no word from the other language */
 };
 
 /*

@@ -281,3 +281,17 @@ enum lang lang_guess_short(const char *text, size_t len, enum lang fallback)
 		return fr > en ? LANG_FR : LANG_EN;
 	return fallback;
 }
+
+static int take_first(void *ctx, const char *tok, size_t len, size_t start, size_t end, int colocated)
+{
+	strbuf_add(ctx, tok, len);
+	return 1;
+}
+
+int tokenizer_stem(struct tokenizer *tok, enum lang lang, const char *word, size_t len,
+		   struct strbuf *out)
+{
+	strbuf_reset(out);
+	tokenizer_run(tok, lang, 0, word, len, take_first, out);
+	return out->len ? 0 : -1;
+}

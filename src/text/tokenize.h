@@ -39,6 +39,10 @@ void tokenizer_free(struct tokenizer *tok);
 int tokenizer_run(struct tokenizer *tok, enum lang lang, unsigned flags, const char *text, size_t len,
 		  token_fn fn, void *ctx);
 
+/* The index token of one word in `lang` (folded, stemmed) into out: 0, or -1 for a stop word. */
+int tokenizer_stem(struct tokenizer *tok, enum lang lang, const char *word, size_t len,
+		   struct strbuf *out);
+
 /*
  * Step to the next word in `text` from *pos; returns 0 and the word's
  * bounds, or -1 at the end.  Exposed for language detection and snippets.
