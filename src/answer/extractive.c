@@ -185,10 +185,61 @@ static double new_weight(const struct question_terms *q, uint64_t mask, uint64_t
 struct sentence {
 	size_t source;     /* index in the sources */
 	size_t start, end; /* in the source's text */
+	size_t shown_end;  /* end, or past what it announces ("as follows:") */
 	double score;
 	uint64_t terms; /* the question's terms it holds */
-	int chosen;
+	int chosen;     /* 0, or its rank among the picks from 1 */
+	int absorbed;   /* shown as what an earlier pick announced */
 };
+
+/*
+ * Take `pick` into the answer: what it announces comes along unless a
+ * sentence in it was already taken, and the sentences in it are not
+ * taken again.
+ */
+static void take(struct sentence *sn, size_t n, struct sentence *pick, int rank)
+{
+	struct sentence *end = sn + n;
+	for (struct sentence *s = pick + 1;
+	     s < end && s->source == pick->source && s->start < pick->shown_end; s++)
+		if (s->chosen)
+			pick->shown_end = pick->end;
+	for (struct sentence *s = pick + 1;
+	     s < end && s->source == pick->source && s->start < pick->shown_end; s++)
+		s->absorbed = 1;
+	pick->chosen = rank;
+}
+
+/* Longest block a sentence ending in ':' brings along: a command, a short list. */
+#define ANNOUNCED_MAX 240
+
+/*
+ * Where a sentence's text ends as shown: a sentence announcing what
+ * follows ("vous pouvez arrêter le système depuis la ligne de commandes :")
+ * is nothing without it, and what follows (a command line, a short
+ * example) is not a sentence of its own; the next block comes with it
+ * when short.
+ */
+static size_t announced_end(const char *text, size_t start, size_t end)
+{
+	size_t e = end;
+	while (e > start && strchr(" \t\n»\"", text[e - 1]))
+		e--;
+	if (e == start || text[e - 1] != ':')
+		return end;
+	size_t from = end;
+	while (text[from] == '\n' || text[from] == ' ')
+		from++;
+	const char *brk = strstr(text + from, "\n\n");
+	size_t to = brk ? (size_t)(brk - text) : strlen(text);
+	if (to == from || to - from > ANNOUNCED_MAX) {
+		const char *nl = memchr(text + from, '\n', to - from);
+		to = nl ? (size_t)(nl - text) : to;
+		if (to == from || to - from > ANNOUNCED_MAX)
+			return end;
+	}
+	return to;
+}
 
 static int is_heading_line(const char *s, size_t len)
 {
@@ -222,7 +273,9 @@ static void score_sentences(struct tokenizer *tok, const struct question_terms *
 						sn->source = h;
 						sn->start = p + s;
 						sn->end = p + ends[e];
+						sn->shown_end = announced_end(text, sn->start, sn->end);
 						sn->chosen = 0;
+						sn->absorbed = 0;
 						/* Earlier sources are likelier: a small bonus breaks ties. */
 						sn->terms = 0;
 						sn->score = coverage_mask(tok, q, text + sn->start,
@@ -291,8 +344,37 @@ static char *citation(const struct search_hit *h)
 	return strbuf_detach(&sb, NULL);
 }
 
+/* Whether two hits are cited alike: the same document and pages. */
+static int same_pages(const struct search_hit *a, const struct search_hit *b)
+{
+	return a->doc_path && b->doc_path && !strcmp(a->doc_path, b->doc_path) &&
+	       a->page_start == b->page_start && a->page_end == b->page_end;
+}
+
+/* Append a chosen sentence to the answer, its citation after the run of sentences it ends. */
+static void add_sentence(struct strbuf *sb, char **pending, const struct search_hit *hits,
+			 const struct sentence *s, const struct config *cfg)
+{
+	char *cite = citation(&hits[s->source]);
+	/* Consecutive sentences from the same pages share one citation. */
+	if (*pending && strcmp(*pending, cite))
+		strbuf_addstr(sb, *pending);
+	free(*pending);
+	*pending = cite;
+	if (sb->len)
+		strbuf_addch(sb, ' ');
+	const char *text = hits[s->source].text;
+	/* A sentence over the budget alone is cut on a character boundary. */
+	size_t len = s->shown_end - s->start;
+	size_t keep = len > cfg->answer.max_chars ? utf8_clip(text + s->start, cfg->answer.max_chars)
+						  : len;
+	add_quoted(sb, text + s->start, keep);
+	if (keep < len)
+		strbuf_addstr(sb, "…");
+}
+
 /*
- * The best sentences, in source then text order, citations merged.  Each
+ * The best sentences, the source of the best one first, citations merged.  Each
  * pick is the sentence that adds most of the question not yet answered
  * (a greedy cover: "flou de bougé" then "éviter"), and the sentence right
  * after a pick, which usually carries on with it.
@@ -309,7 +391,7 @@ static char *compose(const struct question_terms *q, struct search_hit *hits, st
 		struct sentence *pick = NULL;
 		double pick_gain = 0;
 		for (size_t i = 0; i < n; i++) {
-			if (sn[i].chosen || sn[i].score < best * 0.5)
+			if (sn[i].chosen || sn[i].absorbed || sn[i].score < best * 0.5)
 				continue;
 			/* New ground first, then the sentence's whole worth to break ties. */
 			double gain = new_weight(q, sn[i].terms, covered) + 0.1 * sn[i].score;
@@ -320,53 +402,61 @@ static char *compose(const struct question_terms *q, struct search_hit *hits, st
 		}
 		if (!pick)
 			break;
-		size_t len = pick->end - pick->start;
+		size_t len = pick->shown_end - pick->start;
 		if (chosen && chars + len > cfg->answer.max_chars)
 			break;
-		pick->chosen = 1;
+		take(sn, n, pick, (int)++chosen);
 		covered |= pick->terms;
-		chosen++;
-		chars += len;
+		chars += pick->shown_end - pick->start;
 		struct sentence *next = pick + 1;
 		if (next < sn + n && next->source == pick->source && next->start <= pick->end + 2 &&
-		    !next->chosen && chosen < cfg->answer.max_sentences &&
-		    chars + (next->end - next->start) <= cfg->answer.max_chars) {
-			next->chosen = 1;
+		    !next->chosen && !next->absorbed && chosen < cfg->answer.max_sentences &&
+		    chars + (next->shown_end - next->start) <= cfg->answer.max_chars) {
+			take(sn, n, next, (int)++chosen);
 			covered |= next->terms;
-			chosen++;
-			chars += next->end - next->start;
+			chars += next->shown_end - next->start;
 		}
+	}
+	/*
+	 * The source of the first pick leads (the sentence that answers comes
+	 * first), then the others in the order they were picked, each cited
+	 * once: chunks of the same pages of a document are one source.
+	 * Within a source, sentences keep the text's order.
+	 */
+	size_t nsources = n ? sn[n - 1].source + 1 : 0;
+	size_t *same = xcalloc(nsources + 1, sizeof(size_t));
+	int *first_pick = xcalloc(nsources + 1, sizeof(int));
+	for (size_t s = 0; s < nsources; s++) {
+		same[s] = s;
+		for (size_t o = 0; o < s && same[s] == s; o++)
+			if (same_pages(&hits[o], &hits[s]))
+				same[s] = o;
+	}
+	for (size_t i = 0; i < n; i++) {
+		size_t g = same[sn[i].source];
+		if (sn[i].chosen && (!first_pick[g] || sn[i].chosen < first_pick[g]))
+			first_pick[g] = sn[i].chosen;
 	}
 	struct strbuf sb = STRBUF_INIT;
 	char *pending = NULL; /* the citation of the sentences written since the last one */
-	for (size_t i = 0; i < n; i++) {
-		if (!sn[i].chosen)
-			continue;
-		char *cite = citation(&hits[sn[i].source]);
-		/* Consecutive sentences from the same pages share one citation. */
-		if (pending && strcmp(pending, cite))
-			strbuf_addstr(&sb, pending);
-		free(pending);
-		pending = cite;
-		if (sb.len)
-			strbuf_addch(&sb, ' ');
-		const char *text = hits[sn[i].source].text;
-		/* A sentence over the budget alone is cut on a character boundary. */
-		size_t len = sn[i].end - sn[i].start;
-		size_t keep = len > cfg->answer.max_chars
-				      ? utf8_clip(text + sn[i].start, cfg->answer.max_chars)
-				      : len;
-		add_quoted(&sb, text + sn[i].start, keep);
-		if (keep < len)
-			strbuf_addstr(&sb, "…");
-	}
+	for (int rank = 1; rank <= (int)chosen; rank++)
+		for (size_t i = 0; i < n; i++)
+			if (sn[i].chosen && first_pick[same[sn[i].source]] == rank)
+				add_sentence(&sb, &pending, hits, &sn[i], cfg);
+	free(first_pick);
+	free(same);
 	if (pending)
 		strbuf_addstr(&sb, pending);
 	free(pending);
 	/* Text carries the paragraph breaks of the page: one line reads better. */
-	for (size_t i = 0; i < sb.len; i++)
-		if (sb.buf[i] == '\n')
-			sb.buf[i] = ' ';
+	size_t kept = 0;
+	for (size_t i = 0; i < sb.len; i++) {
+		char ch = sb.buf[i] == '\n' ? ' ' : sb.buf[i];
+		if (ch == ' ' && kept && sb.buf[kept - 1] == ' ' && sb.buf[i] == '\n')
+			continue;
+		sb.buf[kept++] = ch;
+	}
+	strbuf_setlen(&sb, kept);
 	return strbuf_detach(&sb, NULL);
 }
 
