@@ -13,7 +13,8 @@ Everything is deterministic (reportlab invariant mode, seeded noise, img2pdf --n
 so re-running produces byte-identical files.
 
 Source markup (one block per paragraph, blocks separated by blank lines):
-    %key: value      metadata (lang, header, short, footer; scans: body = type size,
+    %key: value      metadata (lang, header, short, footer; text PDFs: author, creator
+                     for the PDF's properties; scans: body = type size,
                      layout = card for A5 pages instead of A4)
     # Title          document title            ## Heading   ### Sub-heading
     - item           bullet (continuation lines indented by two spaces)
@@ -288,8 +289,8 @@ def build_textpdf(rel, src, opts):
     title = next((t for k, t in blocks if k == 'title'), rel)
     doc = BaseDocTemplate(out, pagesize=A4, leftMargin=22 * mm, rightMargin=22 * mm,
                           topMargin=24 * mm, bottomMargin=24 * mm,
-                          title=plain(title), author='ragops sample corpus (CC0)',
-                          subject=meta.get('short', ''), creator='ragops make_corpus.py',
+                          title=plain(title), author=meta.get('author', 'ragops sample corpus (CC0)'),
+                          subject=meta.get('short', ''), creator=meta.get('creator', 'ragops make_corpus.py'),
                           lang=meta.get('lang', 'fr'), invariant=1, initialFontName='DV')
     frame = Frame(doc.leftMargin, doc.bottomMargin, doc.width, doc.height, id='f')
     doc.addPageTemplates([PageTemplate(id='p', frames=[frame])])
