@@ -182,8 +182,8 @@ PAGE = """<?xml version="1.0" encoding="UTF-8" standalone="no"?>
     <link rel="stylesheet" type="text/css" href="../debian-reference.css"/>
     <meta name="generator" content="DocBook XSL Stylesheets Vsnapshot"/>
     <meta http-equiv="Content-Type" content="text/html; charset=UTF-8"/>
-    <link rel="home" href="../index.fr.html" title="Référence Debian"/>
-    <link rel="up" href="../index.fr.html" title="{chapter}"/>
+    <link rel="home" href="../{index}" title="{book}"/>
+    <link rel="up" href="../{index}" title="{chapter}"/>
 {rel}  </head>
   <body>
     <div class="navheader">
@@ -206,14 +206,14 @@ PAGE = """<?xml version="1.0" encoding="UTF-8" standalone="no"?>
         <tr>
           <td width="40%" align="left">{prev_link} </td>
           <td width="20%" align="center">
-            <a accesskey="u" href="../index.fr.html">Niveau supérieur</a>
+            <a accesskey="u" href="../{index}">{up}</a>
           </td>
           <td width="40%" align="right"> {next_link}</td>
         </tr>
         <tr>
           <td width="40%" align="left" valign="top">{prev_title} </td>
           <td width="20%" align="center">
-            <a accesskey="h" href="../index.fr.html"><img src="../images/home.png" alt="Sommaire"/></a>
+            <a accesskey="h" href="../{index}"><img src="../images/home.png" alt="{home}"/></a>
           </td>
           <td width="40%" align="right" valign="top"> {next_title}</td>
         </tr>
@@ -224,8 +224,18 @@ PAGE = """<?xml version="1.0" encoding="UTF-8" standalone="no"?>
 """
 
 
-def page(doc, prev, nxt):
+# The words of the navigation, per language of the page.
+NAV = {
+    "fr": {"index": "index.fr.html", "book": "Référence Debian", "up": "Niveau supérieur",
+           "home": "Sommaire", "prev": "Précédent", "next": "Suivant"},
+    "en": {"index": "index.en.html", "book": "Debian Reference", "up": "Up",
+           "home": "Home", "prev": "Prev", "next": "Next"},
+}
+
+
+def page(doc, prev, nxt, lang="fr"):
     e = html.escape
+    nav = NAV[lang]
     rel = ""
     if prev:
         rel += '    <link rel="prev" href="../%s" title="%s"/>\n' % (prev["path"], e(prev["title"]))
@@ -234,11 +244,12 @@ def page(doc, prev, nxt):
     link = '<a accesskey="%s" href="../%s"><img src="../images/%s.png" alt="%s"/></a>'
     return PAGE.format(
         title=e(doc["title"]), chapter=e(doc["chapter"]), rel=rel,
-        prev_link=link % ("p", prev["path"], "prev", "Précédent") if prev else "",
-        next_link=link % ("n", nxt["path"], "next", "Suivant") if nxt else "",
+        prev_link=link % ("p", prev["path"], "prev", nav["prev"]) if prev else "",
+        next_link=link % ("n", nxt["path"], "next", nav["next"]) if nxt else "",
         prev_title=e(prev["title"]) if prev else "",
         next_title=e(nxt["title"]) if nxt else "",
-        body=doc["html"])
+        body=doc["html"], index=nav["index"], book=e(nav["book"]), up=nav["up"],
+        home=nav["home"])
 
 
 # ------------------------------------------------- HTML -> text or Markdown
