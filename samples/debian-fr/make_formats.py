@@ -75,15 +75,19 @@ FORMATS = [
     ("images/ch11-conversions-diverses.jpg", "fr", 11, "_miscellaneous_data_conversion", None, {"angle": -0.4}),
     ("images/ch12-conversion-code-paquet.png", "fr", 12, "_the_source_code_translation", "END", {"angle": 0.3}),
     ("en/ch03-systemd-init.html", "en", 3, "_systemd_init", None, {}),
-    ("en/ch03-system-management.txt", "en", 3, "_system_management_operations", "_the_udev_system", {}),
+    ("en/ch03-system-management.txt", "en", 3, "_system_management_operations", "_customizing_systemd", {}),
     ("en/ch06-web-browsers.md", "en", 6, "_web_browsers", None, {}),
     ("en/ch07-sandbox.html", "en", 7, "_sandbox", None, {}),
-    ("en/ch08-keyboard-input.txt", "en", 8, "_the_keyboard_input", None, {}),
+    ("en/ch07-remote-desktop.txt", "en", 7, "_remote_desktop", "_clipboard", {}),
     ("en/ch09-customizing-vim.html", "en", 9, "_customizing_vim", None, {}),
     ("en/ch10-git.pdf", "en", 10, "_git", None, {}),
     ("en/ch12-interpreted-languages.pdf", "en", 12, "_scripting_in_interpreted_languages", None, {}),
 ]
 
+# The English sections also stay clear of the facts the near misses of
+# unanswerable.jsonl ask for: 3.7 (sshd on port 22 by socket activation) is
+# left out of en/ch03-system-management.txt, and 8.2 (the console keyboard
+# layout) is not taken.
 FOLDERS = ("pdf", "scans", "images", "en")
 BOOK = {"fr": "Référence Debian", "en": "Debian Reference"}
 PACKAGE = {"fr": "debian-reference-fr", "en": "debian-reference-en"}
