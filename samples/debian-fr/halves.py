@@ -6,7 +6,12 @@ half: they may be looked at while a method is designed.  Even ids are the
 reported half: figures are given on them, and nothing is tuned on them.
 
 usage: halves.py OUT_DIR   (writes rephrase-tune.jsonl, rephrase-report.jsonl,
-                            unrelated-tune.jsonl, unrelated-report.jsonl)
+                            unrelated-tune.jsonl, unrelated-report.jsonl,
+                            eval-tune.jsonl, eval-report.jsonl)
+
+eval.jsonl is split the same way (ev01 tuning, ev02 reported...); its ids
+alternate within every kind, so each half holds every kind and, for the
+normal questions, every format.
 """
 import json
 import os
@@ -21,7 +26,7 @@ def number(q):
 
 def main():
     out = sys.argv[1]
-    for name in ("rephrase", "unrelated"):
+    for name in ("rephrase", "unrelated", "eval"):
         rows = [json.loads(l) for l in open(f"{HERE}/{name}.jsonl", encoding="utf-8") if l.strip()]
         for half, keep in (("tune", 1), ("report", 0)):
             with open(f"{out}/{name}-{half}.jsonl", "w", encoding="utf-8") as f:
