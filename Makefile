@@ -1,7 +1,7 @@
 # ragops -- top-level build.  make | make demo | make test | make bench
 # SANITIZE=1 builds with AddressSanitizer + UBSan into build-san/.
 
-PKGS      := sqlite3 zlib libseccomp libutf8proc yaml-0.1 jansson libcmark libcrypto tesseract lept openblas lapacke libcurl \
+PKGS      := sqlite3 zlib hunspell libseccomp libutf8proc yaml-0.1 jansson libcmark libcrypto tesseract lept openblas lapacke libcurl \
              libmicrohttpd icu-i18n icu-uc
 CC        ?= cc
 CSTD      := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE

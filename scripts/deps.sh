@@ -13,7 +13,7 @@ build_pkgs=(
 	libjansson-dev libcmark-dev libssl-dev
 	libtesseract-dev libleptonica-dev tesseract-ocr-fra tesseract-ocr-eng
 	libopenblas-dev liblapacke-dev libicu-dev
-	dict-freedict-fra-eng dict-freedict-eng-fra
+	dict-freedict-fra-eng dict-freedict-eng-fra libhunspell-dev hunspell-fr hunspell-en-us
 )
 test_pkgs=(libcmocka-dev clang-format sqlite3 python3 util-linux curl nodejs npm chromium debian-reference-fr
 	debian-reference-en python3-reportlab python3-pil img2pdf poppler-utils fonts-dejavu-core fonts-dejavu-extra

@@ -25,7 +25,8 @@ def main():
             golden[q["id"]] = q
     got = {}
     for line in sys.stdin:
-        m = re.match(r"(ev\d+)\s+(\S+)\s+(\d+)\s+(\S+)\s+([\d.]+)\s+(\S+)\s", line)
+        # ID KIND [FORMAT] RANK PAGE EVIDENCE ANSWER (FORMAT since ragops eval has it)
+        m = re.match(r"(ev\d+)\s+(\S+)\s+(?:\S+\s+)?(\d+)\s+(yes|-)\s+([\d.]+)\s+(\S+)\s", line)
         if m and m.group(1) in golden:
             got[m.group(1)] = {"rank": int(m.group(3)), "page": m.group(4) == "yes",
                                "answer": m.group(6)}

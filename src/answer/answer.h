@@ -44,8 +44,9 @@ struct answer {
 	struct answer_term *terms;
 	size_t nterms;
 	double ms_retrieve, ms_fuse, ms_answer, ms_total;
-	long long query_id;         /* in the query log, 0 when not logged */
-	long long release_id;       /* the release every part of the answer came from */
+	long long query_id;   /* in the query log, 0 when not logged */
+	long long release_id; /* the release every part of the answer came from */
+	char *unknown_name;   /* a name of the question the documents never use: why it abstained */
 	long long curated_feedback; /* the feedback a curated answer comes from, 0 when none */
 	double curated_similarity;  /* how close the question is to the corrected one */
 };
@@ -62,6 +63,7 @@ enum answer_without {
 	ANSWER_WITHOUT_CALIBRATION = 1 << 9, /* the release's learned thresholds: the configured ones */
 	ANSWER_WITHOUT_SIMILARITY = 1 << 10, /* closeness in meaning as a reason to answer */
 	ANSWER_WITHOUT_ABSTENTION = 1 << 11, /* answer whatever the evidence */
+	ANSWER_WITHOUT_NAMES = 1 << 12,      /* a name the documents never use is no reason to abstain */
 };
 
 struct ask_options {

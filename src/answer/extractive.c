@@ -26,6 +26,7 @@
 #include "retrieval/lexicon.h"
 #include "retrieval/retrieve.h"
 #include "retrieval/translate.h"
+#include "text/spell.h"
 #include "text/tokenize.h"
 
 /* Alternatives of a word: its stems in each language, then translations the index holds. */
@@ -477,11 +478,52 @@ static int addresses(struct tokenizer *tok, const struct question_terms *q, cons
 	return yes;
 }
 
-static const char *abstention(enum lang lang)
+static char *abstention(enum lang lang, const char *unknown_name)
 {
-	return lang == LANG_EN
-		       ? "I don't know: the indexed documents hold no reliable answer to this question."
-		       : "Je ne sais pas : les documents indexés ne contiennent pas de réponse sûre à cette question.";
+	struct strbuf sb = STRBUF_INIT;
+	if (unknown_name && lang == LANG_EN)
+		strbuf_addf(&sb, "I don't know: the indexed documents never mention \u201c%s\u201d.",
+			    unknown_name);
+	else if (unknown_name)
+		strbuf_addf(
+			&sb,
+			"Je ne sais pas : les documents indexés ne parlent pas de \u00ab\u00a0%s\u00a0\u00bb.",
+			unknown_name);
+	else
+		strbuf_addstr(
+			&sb,
+			lang == LANG_EN
+				? "I don't know: the indexed documents hold no reliable answer to this question."
+				: "Je ne sais pas : les documents indexés ne contiennent pas de réponse sûre à cette question.");
+	return strbuf_detach(&sb, NULL);
+}
+
+static int has_digit(const char *s, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		if (s[i] >= '0' && s[i] <= '9')
+			return 1;
+	return 0;
+}
+
+/*
+ * The first word of the question that neither the documents nor the
+ * question's language know (see text/spell.h): a name the documents never
+ * use.  Words with digits (versions, sizes) and short ones are not names.
+ */
+static char *unknown_name(const struct config *cfg, const struct question_terms *q, const char *question)
+{
+	const char *dict = q->lang == LANG_EN ? cfg->answer.dictionary_en : cfg->answer.dictionary_fr;
+	for (size_t i = 0; i < q->n; i++) {
+		const struct term *t = &q->terms[i];
+		const char *w = question + t->start;
+		size_t len = t->end - t->start;
+		if (t->seen || len < 3 || has_digit(w, len))
+			continue;
+		if (spell_known(dict, w, len) == 0)
+			return xstrndup(w, len);
+	}
+	return NULL;
 }
 
 static int check_question(const char *question, struct strbuf *err)
@@ -667,9 +709,12 @@ enum ask_result answer_question(struct store *st, const struct config *cfg, cons
 	double min_similarity = without & ANSWER_WITHOUT_SIMILARITY ? 2 /* never */
 				: ln                                ? ln->min_similarity
 								    : cfg->answer.min_similarity;
-	out->abstained = !nhits || (!(without & ANSWER_WITHOUT_ABSTENTION) &&
-				    out->evidence < (ln ? ln->min_evidence : cfg->answer.min_evidence) &&
-				    out->similarity < min_similarity);
+	if (!(without & (ANSWER_WITHOUT_NAMES | ANSWER_WITHOUT_ABSTENTION)))
+		out->unknown_name = unknown_name(cfg, &q, question);
+	out->abstained = !nhits || out->unknown_name ||
+			 (!(without & ANSWER_WITHOUT_ABSTENTION) &&
+			  out->evidence < (ln ? ln->min_evidence : cfg->answer.min_evidence) &&
+			  out->similarity < min_similarity);
 	if (!out->abstained && !strcmp(cfg->answer.answerer, "openai")) {
 		/* Weak evidence never reaches the model: it abstains above, as the extractive one does. */
 		enum chat_outcome oc;
@@ -697,10 +742,10 @@ enum ask_result answer_question(struct store *st, const struct config *cfg, cons
 		}
 	}
 	if (out->abstained) {
-		out->text = xstrdup(abstention(lang));
+		out->text = abstention(lang, out->unknown_name);
 	} else if (!out->text) {
 		score_sentences(tok, &q, hits, nhits, &sn, &nsn);
-		out->text = nsn ? compose(&q, hits, sn, nsn, cfg) : xstrdup(abstention(lang));
+		out->text = nsn ? compose(&q, hits, sn, nsn, cfg) : abstention(lang, NULL);
 		out->abstained = !nsn;
 	}
 answered:
@@ -759,6 +804,7 @@ void answer_release(struct answer *a)
 	free(a->terms);
 	free(a->question);
 	free(a->text);
+	free(a->unknown_name);
 	memset(a, 0, sizeof(*a));
 }
 
@@ -781,6 +827,7 @@ json_t *answer_to_json(const struct answer *a)
 						"weight", a->terms[i].idf, "indexed", a->terms[i].seen,
 						"in_best_source", a->terms[i].covered));
 	json_object_set_new(j, "terms", terms);
+	json_object_set_new(j, "unknown_name", json_str(a->unknown_name));
 	json_object_set_new(j, "curated",
 			    a->curated_feedback ? json_pack("{s:I, s:f}", "feedback_id",
 							    (json_int_t)a->curated_feedback,

@@ -31,7 +31,7 @@ static const char usage[] =
 	"   --compare LIST  retrievers side by side, e.g. bm25,dense,hybrid\n"
 	"   --ablate PARTS  one more row per part left out, or 'all': bm25, dense, ranker,\n"
 	"                   expansion, translation, curated, calibration, similarity,\n"
-	"                   abstention\n"
+	"                   names, abstention\n"
 	"   --release ID    evaluate that release instead of the one in production\n"
 	"   --details       one line per question\n\n"
 	"Exit codes: 0 success, 2 usage error, 3 bad golden set, 5 no release (or empty).\n";

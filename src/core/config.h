@@ -78,6 +78,8 @@ struct config {
 		double min_similarity; /* ... or the cosine a source must reach */
 		unsigned max_sentences;
 		unsigned max_chars;
+		char *dictionary_fr; /* Hunspell dictionaries (path without .aff/.dic), "" for none */
+		char *dictionary_en;
 	} answer;
 	struct {
 		char *mode;      /* auto | force | skip */

@@ -68,6 +68,8 @@ const struct field config_fields[] = {
 	{ "answer.min_similarity", F_DOUBLE, OFF(answer.min_similarity), "0.52", 0, 1, NULL },
 	{ "answer.max_sentences", F_UINT, OFF(answer.max_sentences), "4", 1, 20, NULL },
 	{ "answer.max_chars", F_UINT, OFF(answer.max_chars), "600", 80, 20000, NULL },
+	{ "answer.dictionary_fr", F_STRING_EMPTY, OFF(answer.dictionary_fr), "/usr/share/hunspell/fr_FR", 0, 0, NULL },
+	{ "answer.dictionary_en", F_STRING_EMPTY, OFF(answer.dictionary_en), "/usr/share/hunspell/en_US", 0, 0, NULL },
 	{ "ocr.mode", F_CHOICE, OFF(ocr.mode), "auto", 0, 0, ocr_modes },
 	{ "ocr.languages", F_STRING, OFF(ocr.languages), "fra+eng", 0, 0, NULL },
 	{ "ocr.tessdata", F_STRING, OFF(ocr.tessdata), "/usr/share/tesseract-ocr/5/tessdata", 0, 0, NULL },

@@ -224,7 +224,7 @@ static const char *format_of(const struct golden_question *g, const struct strma
 		if (strcasecmp(dot, formats[i].ext))
 			continue;
 		if (!strcmp(formats[i].format, "pdf") && strmap_get(ocr_docs, g->doc, strlen(g->doc)))
-			return "scanned pdf";
+			return "scan";
 		return formats[i].format;
 	}
 	return "other";
@@ -245,7 +245,7 @@ enum ask_result eval_run(struct store *st, const struct config *cfg, const struc
 	r->questions = set->n;
 	r->outcomes = xcalloc(set->n + 1, sizeof(*r->outcomes));
 	double *ms = xcalloc(set->n + 1, sizeof(double));
-	size_t abstained = 0, abstained_right = 0, phrase_hits = 0;
+	size_t abstained = 0, abstained_right = 0, phrase_hits = 0, paged = 0;
 	for (size_t i = 0; i < set->n; i++) {
 		const struct golden_question *g = &set->items[i];
 		struct eval_outcome *o = &r->outcomes[i];
@@ -285,6 +285,7 @@ enum ask_result eval_run(struct store *st, const struct config *cfg, const struc
 			r->recall5 += o->rank >= 1 && o->rank <= 5;
 			r->mrr += o->rank ? 1.0 / o->rank : 0;
 			r->page_recall5 += o->page_hit;
+			paged += g->page > 0;
 			o->phrase_hit = !a.abstained && holds_phrase(a.text, g);
 			phrase_hits += o->phrase_hit;
 		} else {
@@ -298,7 +299,8 @@ enum ask_result eval_run(struct store *st, const struct config *cfg, const struc
 		r->recall1 /= (double)r->answerable;
 		r->recall5 /= (double)r->answerable;
 		r->mrr /= (double)r->answerable;
-		r->page_recall5 /= (double)r->answerable;
+		/* Of the questions that name a page. */
+		r->page_recall5 = paged ? r->page_recall5 / (double)paged : 0;
 		r->phrase_rate = (double)phrase_hits / (double)r->answerable;
 	}
 	r->abstain_precision = abstained ? (double)abstained_right / (double)abstained : 1;
@@ -403,6 +405,8 @@ const struct eval_ablation eval_ablations[] = {
 	  ANSWER_WITHOUT_CALIBRATION, NULL },
 	{ "similarity", "abstain on the question's words alone, not closeness in meaning",
 	  ANSWER_WITHOUT_SIMILARITY, NULL },
+	{ "names", "a name the documents never use is no reason to abstain", ANSWER_WITHOUT_NAMES,
+	  NULL },
 	{ "abstention", "always answer", ANSWER_WITHOUT_ABSTENTION, NULL },
 	{ NULL, NULL, 0, NULL },
 };

@@ -47,7 +47,8 @@ struct eval_report {
 	const char *retriever;
 	long long release; /* the release asked */
 	size_t questions, answerable, unanswerable;
-	double recall1, recall5, mrr, page_recall5, phrase_rate;
+	double recall1, recall5, mrr, phrase_rate;
+	double page_recall5; /* of the questions that name a page */
 	double abstain_precision, abstain_recall;
 	double p50_ms, p95_ms;
 	double best_min_evidence; /* the thresholds that decide best on this set */

@@ -123,13 +123,13 @@ want_kinds=$(python3 -c 'import json,sys,collections; c=collections.Counter(json
 equals "questions are counted by kind" "$(jq_py "$h" 'sorted((k, v["questions"]) for k, v in j["by_kind"].items())')" "$want_kinds"
 # A PDF read by OCR is a scanned PDF; the file's own "format" wins over the path.
 equals "questions on scanned PDFs are told from text PDFs by how the run read them" \
-	"$(jq_py "$h" '(j["by_format"]["scanned pdf"]["questions"], j["by_format"]["image"]["questions"], j["by_format"]["handout"]["questions"])')" \
+	"$(jq_py "$h" '(j["by_format"]["scan"]["questions"], j["by_format"]["image"]["questions"], j["by_format"]["handout"]["questions"])')" \
 	"($(grep -c '"doc": "scans/' "$golden"), $(grep -c '"doc": "images/' "$golden"), 1)"
 check "a kind's recall@5 is its own questions' (not the whole set's)" \
 	python3 -c 'import json,sys; k=json.loads(sys.argv[1])["by_kind"]; sys.exit(not (k["keyword"]["recall_at_5"] > k["paraphrase"]["recall_at_5"]))' "$h"
 out=$(rg "$d" eval --golden "$golden" --golden "$scratch/extra.jsonl")
 contains "the table shows the breakdown by kind" "$out" "By kind of question (hybrid):"
-contains "by format" "$out" "scanned pdf"
+contains "by format" "$out" "scan"
 contains "and by golden file" "$out" "$scratch/extra.jsonl"
 
 # Ablation: one row per part left out, each a real run without it.

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The extractive answer's shape: a sentence announcing a command or an
-# example ("depuis la ligne de commandes :") brings it along, and a
-# document's page is cited once however many of its chunks answer.
+# example ("depuis la ligne de commandes :") brings it along, a document's
+# page is cited once however many of its chunks answer, and a question
+# about a name the documents never use gets a "don't know" naming it.
 . "$(dirname "$0")/lib.sh"
 d=$(new_data shape)
 in="$scratch/in"
@@ -35,4 +36,23 @@ a=$(jq_py "$j" 'j["answer"]')
 echo "# $a"
 check "several chunks of the guide answer" python3 -c 'import json,sys; s=json.loads(sys.argv[1])["sources"]; sys.exit(not sum(x["document"] == "arret.html" for x in s) > 1)' "$j"
 equals "its page is cited once" "$(grep -o '\[[^]]*, p\. 1\]' <<<"$a" | sort | uniq -d)" ""
+
+# A name neither the documents nor French know: nothing here can answer.
+q="Comment arrêter la machine virtuelle avec virsh depuis la ligne de commandes ?"
+j=$(rg "$d" ask --json "$q")
+equals "a question naming a program the documents never mention abstains" "$(jq_py "$j" 'j["abstained"]')" "True"
+equals "naming it" "$(jq_py "$j" 'j["unknown_name"]')" "virsh"
+contains "in the answer, in French" "$(jq_py "$j" 'j["answer"]')" "$(printf 'ne parlent pas de «\u00a0virsh\u00a0»')"
+j=$(rg "$d" ask --json "How do I stop the machine with virsh?")
+contains "in English for an English question" "$(jq_py "$j" 'j["answer"]')" "never mention “virsh”"
+j=$(rg "$d" -c answer.dictionary_fr= ask --json "$q")
+equals "without a French dictionary the name goes unnoticed" "$(jq_py "$j" 'j["unknown_name"]')" "None"
+equals "and the evidence decides" "$(jq_py "$j" 'j["abstained"]')" "False"
+j=$(rg "$d" -c answer.dictionary_fr=/nonexistent/fr ask --json "$q" 2>"$scratch/err")
+equals "a dictionary that cannot be read: the same" "$(jq_py "$j" 'j["unknown_name"]')" "None"
+contains "and the log says which file" "$(cat "$scratch/err")" "no dictionary at /nonexistent/fr"
+# Everyday words the documents happen not to use are no names.
+j=$(rg "$d" ask --json "Comment éteindre proprement la machine depuis la ligne de commandes ?")
+equals "an unseen French word (éteindre) is not taken for a name" "$(jq_py "$j" '(j["unknown_name"], j["abstained"])')" "(None, False)"
+check "although the documents never use it" python3 -c 'import json,sys; t=json.loads(sys.argv[1])["terms"]; sys.exit(not any(x["word"].startswith("eteign") or x["word"].startswith("eteindr") for x in t if not x["indexed"]))' "$j"
 finish
