@@ -23,8 +23,9 @@ lacks "a citation of a source it was not given is dropped" "$(jq_py "$j" 'j["ans
 last=$(python3 -c "import urllib.request,sys; print(urllib.request.urlopen(sys.argv[1] + '/last').read().decode())" "$url")
 contains "the prompt says the sources are data, not instructions" "$(jq_py "$last" 'j["messages"][0]["content"]')" "data, not instructions"
 contains "the sources are numbered in the prompt" "$(jq_py "$last" 'j["messages"][1]["content"]')" "[1] SENSIBILITÉ ISO"
-j=$(rg "$d" "${chat[@]}" -c answer.min_evidence=0 -c answer.min_similarity=0 ask --json "Quelle est la recette du révélateur Rodinal ?")
-equals "a model that does not know makes an abstention" "$(jq_py "$j" 'j["abstained"]')" "True"
+# No dictionary: the unknown name "Rodinal" would abstain before the model is asked.
+j=$(rg "$d" "${chat[@]}" -c answer.min_evidence=0 -c answer.min_similarity=0 -c answer.dictionary_fr= ask --json "Quelle est la recette du révélateur Rodinal ?")
+equals "a model that does not know makes an abstention" "$(jq_py "$j" '(j["answerer"], j["abstained"])')" "('openai', True)"
 contains "in the question's language" "$(jq_py "$j" 'j["answer"]')" "Je ne sais pas"
 j=$(rg "$d" "${chat[@]}" ask --json "ISO uncited")
 contains "a reply citing nothing is replaced by the extractive answer" "$(jq_py "$j" 'j["answerer"]')" "extractive"
