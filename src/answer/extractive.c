@@ -211,35 +211,54 @@ static void take(struct sentence *sn, size_t n, struct sentence *pick, int rank)
 	pick->chosen = rank;
 }
 
-/* Longest block a sentence ending in ':' brings along: a command, a short list. */
-#define ANNOUNCED_MAX 240
+/* Longest block a sentence brings along: a command or two, a short list. */
+#define ANNOUNCED_MAX 320
+
+/* A shell prompt opens the block: a command line, whatever the sentence before says. */
+static int starts_with_prompt(const char *s)
+{
+	return (s[0] == '$' || s[0] == '#' || s[0] == '%') && s[1] == ' ';
+}
 
 /*
- * Where a sentence's text ends as shown: a sentence announcing what
+ * Where a sentence's text ends as shown.  A sentence announcing what
  * follows ("vous pouvez arrêter le système depuis la ligne de commandes :")
- * is nothing without it, and what follows (a command line, a short
- * example) is not a sentence of its own; the next block comes with it
- * when short.
+ * is nothing without it, nor is the last sentence of a paragraph followed
+ * by a command line ("$ dmesg -n3"); and what follows is no sentence of
+ * its own.  The block after it comes along, its whole lines up to
+ * ANNOUNCED_MAX bytes.
  */
 static size_t announced_end(const char *text, size_t start, size_t end)
 {
-	size_t e = end;
+	size_t e = end, from = end;
 	while (e > start && strchr(" \t\n»\"", text[e - 1]))
 		e--;
-	if (e == start || text[e - 1] != ':')
-		return end;
-	size_t from = end;
+	while (text[from] == ' ')
+		from++;
+	int last_of_paragraph = text[from] == '\n' && text[from + 1] == '\n';
 	while (text[from] == '\n' || text[from] == ' ')
 		from++;
-	const char *brk = strstr(text + from, "\n\n");
-	size_t to = brk ? (size_t)(brk - text) : strlen(text);
-	if (to == from || to - from > ANNOUNCED_MAX) {
-		const char *nl = memchr(text + from, '\n', to - from);
-		to = nl ? (size_t)(nl - text) : to;
-		if (to == from || to - from > ANNOUNCED_MAX)
-			return end;
+	int announces = e > start && text[e - 1] == ':';
+	if (!announces && !(last_of_paragraph && starts_with_prompt(text + from)))
+		return end;
+	/* Its lines, and the command lines of the blocks right after it (one <pre> line each). */
+	size_t len = strlen(text), to = from, at = from;
+	for (int first = 1; at < len && (first || starts_with_prompt(text + at)); first = 0) {
+		const char *brk = strstr(text + at, "\n\n");
+		size_t block_end = brk ? (size_t)(brk - text) : len, line = at;
+		while (line < block_end) {
+			const char *nl = memchr(text + line, '\n', block_end - line);
+			size_t line_end = nl ? (size_t)(nl - text) : block_end;
+			if (line_end - from > ANNOUNCED_MAX)
+				return to > from ? to : end;
+			to = line_end;
+			line = line_end + 1;
+		}
+		at = block_end;
+		while (at < len && text[at] == '\n')
+			at++;
 	}
-	return to;
+	return to > from ? to : end;
 }
 
 static int is_heading_line(const char *s, size_t len)
