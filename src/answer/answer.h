@@ -86,6 +86,13 @@ enum ask_result {
 	ASK_FAILED = -1,       /* the store or an endpoint failed */
 };
 
+/*
+ * Read the dictionaries answers use (translations, Hunspell) now: a
+ * server does it at its start, so that no question waits for them and
+ * their memory is taken before any is asked.
+ */
+void answer_preload(const struct config *cfg);
+
 /* Answer `question`. */
 enum ask_result answer_question(struct store *st, const struct config *cfg, const char *question,
 				const struct ask_options *opts, struct answer *out, struct strbuf *err);

@@ -619,6 +619,13 @@ static enum ask_result ask_result_of(enum retrieve_result rc)
 	return ASK_FAILED;
 }
 
+void answer_preload(const struct config *cfg)
+{
+	translate_preload(cfg);
+	spell_preload(cfg->answer.dictionary_fr);
+	spell_preload(cfg->answer.dictionary_en);
+}
+
 enum ask_result answer_question(struct store *st, const struct config *cfg, const char *question,
 				const struct ask_options *opts, struct answer *out, struct strbuf *err)
 {

@@ -65,7 +65,7 @@ const struct field config_fields[] = {
 	{ "answer.max_tokens", F_UINT, OFF(answer.max_tokens), "400", 16, 100000, NULL },
 	{ "answer.sources", F_UINT, OFF(answer.sources), "5", 1, 50, NULL },
 	{ "answer.min_evidence", F_DOUBLE, OFF(answer.min_evidence), "0.38", 0, 1, NULL },
-	{ "answer.min_similarity", F_DOUBLE, OFF(answer.min_similarity), "0.6", 0, 1, NULL },
+	{ "answer.min_similarity", F_DOUBLE, OFF(answer.min_similarity), "1", 0, 1, NULL },
 	{ "answer.max_sentences", F_UINT, OFF(answer.max_sentences), "4", 1, 20, NULL },
 	{ "answer.max_chars", F_UINT, OFF(answer.max_chars), "600", 80, 20000, NULL },
 	{ "answer.dictionary_fr", F_STRING_EMPTY, OFF(answer.dictionary_fr), "/usr/share/hunspell/fr_FR", 0, 0, NULL },

@@ -52,6 +52,14 @@ static const struct bidict *dictionary(const char *path, enum lang from)
 	return d;
 }
 
+void translate_preload(const struct config *cfg)
+{
+	if (cfg->retrieve.translation_weight <= 0)
+		return;
+	dictionary(cfg->retrieve.dictionary_fr_en, LANG_FR);
+	dictionary(cfg->retrieve.dictionary_en_fr, LANG_EN);
+}
+
 static long long chunks_holding(struct store *st, const struct release_view *rel, const char *token)
 {
 	return rel->lx ? lexicon_term_chunks(rel->lx, token) : store_term_chunks(st, token);
@@ -70,10 +78,12 @@ static size_t known_translations(const struct config *cfg, struct store *st,
 				 char **tokens, size_t max, double *weight)
 {
 	enum lang to = lang == LANG_EN ? LANG_FR : LANG_EN;
+	if (cfg->retrieve.translation_weight <= 0)
+		return 0;
 	const struct bidict *d = dictionary(lang == LANG_EN ? cfg->retrieve.dictionary_en_fr
 							    : cfg->retrieve.dictionary_fr_en,
 					    lang == LANG_EN ? LANG_EN : LANG_FR);
-	if (!d || cfg->retrieve.translation_weight <= 0)
+	if (!d)
 		return 0;
 	struct strbuf stem = STRBUF_INIT;
 	const char *senses[SENSES_MAX];

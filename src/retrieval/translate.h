@@ -33,6 +33,9 @@ size_t translate_word(const struct config *cfg, struct store *st, const struct r
 		      struct tokenizer *tok, enum lang lang, const char *word, size_t len,
 		      struct strmap *seen, char **out, size_t max, double *weight);
 
+/* Read the configured dictionaries now rather than at the first question (a server's start). */
+void translate_preload(const struct config *cfg);
+
 /*
  * The translations of `query`'s words as expansions for BM25 (words
  * pointing into the dictionaries), up to `max`; returns how many.

@@ -20,6 +20,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "answer/answer.h"
 #include "core/error.h"
 #include "core/fault.h"
 #include "core/log.h"
@@ -535,6 +536,7 @@ int server_run(const struct config *cfg, const struct server_commands *commands)
 		fprintf(stderr, "ragops serve: %s\n", err.buf);
 		goto cleanup;
 	}
+	answer_preload(cfg);
 	/*
 	 * From here an allocation that fails gives back the reserve and is
 	 * tried again; only when the reserve is already spent and the second

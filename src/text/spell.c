@@ -46,6 +46,15 @@ static Hunhandle *dictionary(const char *base)
 	return h;
 }
 
+void spell_preload(const char *base)
+{
+	if (!base || !*base)
+		return;
+	pthread_mutex_lock(&lock);
+	dictionary(base);
+	pthread_mutex_unlock(&lock);
+}
+
 int spell_known(const char *base, const char *word, size_t len)
 {
 	if (!base || !*base)

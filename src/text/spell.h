@@ -13,6 +13,9 @@
 
 #include <stddef.h>
 
+/* Read the dictionary at `base` now rather than at its first use (a server's start). */
+void spell_preload(const char *base);
+
 /* 1: `word` is a word of the dictionary at `base`; 0: it is not; -1: no dictionary there. */
 int spell_known(const char *base, const char *word, size_t len);
 
