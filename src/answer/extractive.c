@@ -198,26 +198,48 @@ struct sentence {
  * sentence in it was already taken, and the sentences in it are not
  * taken again.
  */
-static void take(struct sentence *sn, size_t n, struct sentence *pick, int rank)
+static size_t take(struct sentence *sn, size_t n, struct sentence *pick, int rank,
+		   const struct search_hit *hits)
 {
 	struct sentence *end = sn + n;
+	size_t spent = 1;
 	for (struct sentence *s = pick + 1;
 	     s < end && s->source == pick->source && s->start < pick->shown_end; s++)
 		if (s->chosen)
 			pick->shown_end = pick->end;
 	for (struct sentence *s = pick + 1;
-	     s < end && s->source == pick->source && s->start < pick->shown_end; s++)
+	     s < end && s->source == pick->source && s->start < pick->shown_end; s++) {
 		s->absorbed = 1;
+		spent++;
+	}
 	pick->chosen = rank;
+	/* Overlapping chunks share sentences: the same words are not said twice. */
+	const char *text = hits[pick->source].text;
+	size_t len = pick->end - pick->start;
+	for (struct sentence *s = sn; s < end; s++) {
+		const char *other = hits[s->source].text;
+		if (s != pick && !s->chosen && s->end - s->start == len &&
+		    !memcmp(other + s->start, text + pick->start, len))
+			s->absorbed = 1;
+	}
+	return spent;
 }
 
 /* Longest block a sentence brings along: a command or two, a short list. */
 #define ANNOUNCED_MAX 320
 
-/* A shell prompt opens the block: a command line, whatever the sentence before says. */
+/*
+ * A shell prompt opens the block: a command line, whatever the sentence
+ * before says.  A line alone ("$", its space cleaned away) prompts the
+ * next; a line ending like a sentence is prose that happens to start so.
+ */
 static int starts_with_prompt(const char *s)
 {
-	return (s[0] == '$' || s[0] == '#' || s[0] == '%') && s[1] == ' ';
+	if ((s[0] != '$' && s[0] != '#' && s[0] != '%') || (s[1] != ' ' && s[1] != '\n'))
+		return 0;
+	const char *nl = strchr(s, '\n');
+	size_t len = nl ? (size_t)(nl - s) : strlen(s);
+	return len < 200 && !strchr(".!?", s[len ? len - 1 : 0]);
 }
 
 /*
@@ -388,9 +410,17 @@ static void add_sentence(struct strbuf *sb, char **pending, const struct search_
 	size_t len = s->shown_end - s->start;
 	size_t keep = len > cfg->answer.max_chars ? utf8_clip(text + s->start, cfg->answer.max_chars)
 						  : len;
+	size_t from = sb->len;
 	add_quoted(sb, text + s->start, keep);
-	if (keep < len)
+	if (keep < len) {
+		/* A bracket the cut left open would run into the citation after it. */
+		char *open = NULL;
+		for (char *p = sb->buf + from; p < sb->buf + sb->len; p++)
+			open = *p == '[' ? p : *p == ']' ? NULL : open;
+		if (open)
+			*open = '(';
 		strbuf_addstr(sb, "…");
+	}
 }
 
 /*
@@ -407,7 +437,8 @@ static char *compose(const struct question_terms *q, struct search_hit *hits, st
 	double best = 0;
 	for (size_t i = 0; i < n; i++)
 		best = sn[i].score > best ? sn[i].score : best;
-	while (chosen < cfg->answer.max_sentences) {
+	size_t spent = 0; /* sentences shown, those brought along included */
+	while (spent < cfg->answer.max_sentences) {
 		struct sentence *pick = NULL;
 		double pick_gain = 0;
 		for (size_t i = 0; i < n; i++) {
@@ -425,14 +456,14 @@ static char *compose(const struct question_terms *q, struct search_hit *hits, st
 		size_t len = pick->shown_end - pick->start;
 		if (chosen && chars + len > cfg->answer.max_chars)
 			break;
-		take(sn, n, pick, (int)++chosen);
+		spent += take(sn, n, pick, (int)++chosen, hits);
 		covered |= pick->terms;
 		chars += pick->shown_end - pick->start;
 		struct sentence *next = pick + 1;
 		if (next < sn + n && next->source == pick->source && next->start <= pick->end + 2 &&
-		    !next->chosen && !next->absorbed && chosen < cfg->answer.max_sentences &&
+		    !next->chosen && !next->absorbed && spent < cfg->answer.max_sentences &&
 		    chars + (next->shown_end - next->start) <= cfg->answer.max_chars) {
-			take(sn, n, next, (int)++chosen);
+			spent += take(sn, n, next, (int)++chosen, hits);
 			covered |= next->terms;
 			chars += next->shown_end - next->start;
 		}
@@ -525,21 +556,43 @@ static int has_digit(const char *s, size_t len)
 	return 0;
 }
 
+/* Bytes that continue a word as written: letters (any non-ASCII byte), digits, ' ’ and -. */
+static int in_written_word(const char *q, size_t at)
+{
+	unsigned char c = (unsigned char)q[at];
+	return c >= 0x80 || c == '\'' || c == '-' || (c >= '0' && c <= '9') ||
+	       ((c | 0x20) >= 'a' && (c | 0x20) <= 'z');
+}
+
 /*
- * The first word of the question that neither the documents nor the
- * question's language know (see text/spell.h): a name the documents never
- * use.  Words with digits (versions, sizes) and short ones are not names.
+ * The first word of the question that neither the documents nor a
+ * language know (see text/spell.h): a name the documents never use.  The
+ * word is taken whole as written ("Isn't", "prud'homme", not the token
+ * "isn"); words with digits (versions, sizes) and short ones are no names.
+ * The question's own language must have a dictionary to tell.
  */
 static char *unknown_name(const struct config *cfg, const struct question_terms *q, const char *question)
 {
-	const char *dict = q->lang == LANG_EN ? cfg->answer.dictionary_en : cfg->answer.dictionary_fr;
+	const char *own = q->lang == LANG_EN ? cfg->answer.dictionary_en : cfg->answer.dictionary_fr;
+	const char *other = q->lang == LANG_EN ? cfg->answer.dictionary_fr : cfg->answer.dictionary_en;
+	const char *own_probe = q->lang == LANG_EN ? "house" : "maison";
+	const char *other_probe = q->lang == LANG_EN ? "maison" : "house";
+	size_t qlen = strlen(question);
 	for (size_t i = 0; i < q->n; i++) {
 		const struct term *t = &q->terms[i];
-		const char *w = question + t->start;
-		size_t len = t->end - t->start;
+		size_t start = t->start, end = t->end;
+		while (start > 0 && in_written_word(question, start - 1))
+			start--;
+		while (end < qlen && in_written_word(question, end))
+			end++;
+		while (end > start && strchr("'-", question[end - 1]))
+			end--;
+		const char *w = question + start;
+		size_t len = end - start;
 		if (t->seen || len < 3 || has_digit(w, len))
 			continue;
-		if (spell_known(dict, w, len) == 0)
+		if (spell_known(own, own_probe, w, len) == 0 &&
+		    spell_known(other, other_probe, w, len) != 1)
 			return xstrndup(w, len);
 	}
 	return NULL;
@@ -622,8 +675,8 @@ static enum ask_result ask_result_of(enum retrieve_result rc)
 void answer_preload(const struct config *cfg)
 {
 	translate_preload(cfg);
-	spell_preload(cfg->answer.dictionary_fr);
-	spell_preload(cfg->answer.dictionary_en);
+	spell_preload(cfg->answer.dictionary_fr, "maison");
+	spell_preload(cfg->answer.dictionary_en, "house");
 }
 
 enum ask_result answer_question(struct store *st, const struct config *cfg, const char *question,

@@ -13,6 +13,7 @@
 #include "core/error.h"
 #include "answer/answer.h"
 #include "core/json.h"
+#include "core/utf8.h"
 #include "core/strutil.h"
 #include "core/xalloc.h"
 #include "ops/eval.h"
@@ -36,6 +37,7 @@ static const char usage[] =
 	"   --details       one line per question\n\n"
 	"Exit codes: 0 success, 2 usage error, 3 bad golden set, 5 no release (or empty).\n";
 
+/* Three retrievers, or one and every ablation. */
 #define MAX_ROWS 16
 
 /* A row of the report: a retriever compared, or an ablation. */
@@ -68,8 +70,13 @@ static json_t *breakdown_json(const struct golden_set *set, const struct eval_re
 	struct eval_figures *figs;
 	size_t n = eval_breakdown(set, r, by, &names, &figs);
 	json_t *j = json_object();
-	for (size_t i = 0; i < n; i++)
-		json_object_set_new(j, names[i], figures_json(&figs[i]));
+	for (size_t i = 0; i < n; i++) {
+		/* A key must be UTF-8 too: a Latin-1 file name would silently lose its figures. */
+		struct strbuf key = STRBUF_INIT;
+		utf8_repair(names[i], strlen(names[i]), &key);
+		json_object_set_new(j, key.buf, figures_json(&figs[i]));
+		strbuf_release(&key);
+	}
 	free(names);
 	free(figs);
 	return j;
@@ -224,35 +231,68 @@ static void print_details(const struct golden_set *set, const struct eval_report
 	}
 }
 
-/* The rows to run: each retriever of --compare, or everything then each part of --ablate. */
+static int usage_error(const char *fmt, const char *what)
+{
+	fprintf(stderr, "ragops eval: ");
+	fprintf(stderr, fmt, what);
+	fputc('\n', stderr);
+	return -1;
+}
+
+/* Whether `label` is among the first n rows already. */
+static int planned(const struct eval_row *rows, size_t n, const char *label)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(rows[i].label, label))
+			return 1;
+	return 0;
+}
+
+/*
+ * The rows to run: each retriever of --compare, or the configured one and
+ * then each part of --ablate.  Every name is checked before any question
+ * is asked: a typo found after an hour of questions helps nobody.
+ */
 static int plan_rows(const char *compare, const char *ablate, const char *mode, struct eval_row *rows,
 		     size_t *n, char **list)
 {
 	*n = 0;
 	*list = xstrdup(ablate ? mode : compare ? compare : mode);
 	char *save = NULL;
-	for (char *r = strtok_r(*list, ",", &save); r && *n < MAX_ROWS; r = strtok_r(NULL, ",", &save))
+	for (char *r = strtok_r(*list, ",", &save); r; r = strtok_r(NULL, ",", &save)) {
+		if (strcmp(r, "bm25") && strcmp(r, "dense") && strcmp(r, "hybrid"))
+			return usage_error("unknown retriever '%s': use bm25, dense or hybrid", r);
+		if (planned(rows, *n, r))
+			return usage_error("retriever '%s' is named twice", r);
 		rows[(*n)++] = (struct eval_row){ .label = r };
+	}
+	if (!*n)
+		return usage_error("%s: name at least one retriever (bm25, dense, hybrid)", "--compare");
 	if (!ablate)
 		return 0;
-	if (!strcmp(ablate, "all")) {
-		for (const struct eval_ablation *a = eval_ablations; a->name && *n < MAX_ROWS; a++)
-			rows[(*n)++] = (struct eval_row){ .label = a->name, .ablation = a };
-		return 0;
-	}
-	char *parts = xstrdup(ablate);
+	int all = !strcmp(ablate, "all");
+	char *parts = xstrdup(all ? "" : ablate);
 	int bad = 0;
 	save = NULL;
+	for (const struct eval_ablation *a = eval_ablations; all && a->name; a++)
+		if (!a->retriever || !strcmp(mode, "hybrid"))
+			rows[(*n)++] = (struct eval_row){ .label = a->name, .ablation = a };
 	for (char *p = strtok_r(parts, ",", &save); p && !bad; p = strtok_r(NULL, ",", &save)) {
 		const struct eval_ablation *a = eval_ablation_find(p);
-		if (!a || *n >= MAX_ROWS) {
-			fprintf(stderr, "ragops eval: --ablate: no part called '%s' (see --help)\n", p);
-			bad = 1;
-			break;
-		}
-		rows[(*n)++] = (struct eval_row){ .label = a->name, .ablation = a };
+		if (!a)
+			bad = usage_error("--ablate: no part called '%s' (see --help)", p);
+		else if (planned(rows + 1, *n - 1, a->name))
+			bad = usage_error("--ablate: '%s' is named twice", p);
+		else if (a->retriever && strcmp(mode, "hybrid"))
+			bad = usage_error("--ablate %s: there is nothing to leave out when the evaluated "
+					  "retriever is one already (retrieve.mode is not hybrid)",
+					  p);
+		else
+			rows[(*n)++] = (struct eval_row){ .label = a->name, .ablation = a };
 	}
 	free(parts);
+	if (!bad && *n == 1)
+		bad = usage_error("--ablate '%s': name the parts to leave out, or 'all'", ablate);
 	return bad ? -1 : 0;
 }
 
@@ -334,16 +374,10 @@ static int run_eval(int argc, char **argv, struct app *app)
 	}
 	for (; done < n; done++) {
 		struct eval_row *row = &rows[done];
-		const char *retriever = row->ablation ? rows[0].label : row->label;
-		if (row->ablation && row->ablation->retriever) {
-			if (!strcmp(row->ablation->retriever, retriever) || !strcmp(retriever, "bm25") ||
-			    !strcmp(retriever, "dense"))
-				retriever = NULL; /* nothing to leave out: retrieval is one already */
-			else
-				retriever = row->ablation->retriever;
-		}
-		enum ask_result rc = eval_run(app->store, &app->cfg, &set,
-					      retriever ? retriever : rows[0].label, release,
+		const char *retriever = !row->ablation             ? row->label
+					: row->ablation->retriever ? row->ablation->retriever
+								   : rows[0].label;
+		enum ask_result rc = eval_run(app->store, &app->cfg, &set, retriever, release,
 					      row->ablation ? row->ablation->without : 0, &row->report,
 					      &err);
 		if (rc != ASK_OK) {
@@ -355,7 +389,7 @@ static int run_eval(int argc, char **argv, struct app *app)
 	if (json) {
 		json_t *files = json_array(), *arr = json_array(), *abl = json_array();
 		for (size_t i = 0; i < set.nfiles; i++)
-			json_array_append_new(files, json_string(set.files[i]));
+			json_array_append_new(files, json_str(set.files[i]));
 		for (size_t i = 0; i < n; i++)
 			json_array_append_new(rows[i].ablation ? abl : arr, report_json(&set, &rows[i]));
 		json_t *j = json_pack("{s:o, s:o}", "golden", files, "retrievers", arr);

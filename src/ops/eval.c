@@ -4,6 +4,7 @@
 #include "ops/eval.h"
 
 #include <jansson.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,64 @@ static char *dup_field(json_t *obj, const char *key)
 	return json_is_string(v) ? xstrdup(json_string_value(v)) : NULL;
 }
 
+/* What a question's fields must be: a wrong type would silently change what is measured. */
+static int check_fields(json_t *obj, const char *path, size_t lineno, struct strbuf *err)
+{
+	static const char *const strings[] = { "id", "doc", "lang", "kind", "format" };
+	json_t *q = json_object_get(obj, "question"), *page = json_object_get(obj, "page");
+	json_t *phrases = json_object_get(obj, "phrases"), *p;
+	size_t i;
+	if (!json_is_string(q) || !*json_string_value(q)) {
+		strbuf_addf(err, "%s:%zu: 'question' must be a non-empty string", path, lineno);
+		return -1;
+	}
+	if (strlen(json_string_value(q)) > QUESTION_MAX_BYTES) {
+		strbuf_addf(err, "%s:%zu: 'question' is over %d bytes, more than ask takes", path,
+			    lineno, QUESTION_MAX_BYTES);
+		return -1;
+	}
+	for (i = 0; i < sizeof(strings) / sizeof(strings[0]); i++) {
+		json_t *v = json_object_get(obj, strings[i]);
+		if (v && !json_is_null(v) && (!json_is_string(v) || !*json_string_value(v))) {
+			strbuf_addf(err, "%s:%zu: '%s' must be a non-empty string or null", path, lineno,
+				    strings[i]);
+			return -1;
+		}
+	}
+	if (page && !json_is_null(page) &&
+	    (!json_is_integer(page) || json_integer_value(page) < 1 ||
+	     json_integer_value(page) > INT_MAX)) {
+		strbuf_addf(err, "%s:%zu: 'page' must be a page number (from 1) or null", path, lineno);
+		return -1;
+	}
+	if (phrases && !json_is_array(phrases)) {
+		strbuf_addf(err, "%s:%zu: 'phrases' must be an array of strings", path, lineno);
+		return -1;
+	}
+	json_array_foreach(phrases, i, p)
+	{
+		if (!json_is_string(p) || !*json_string_value(p)) {
+			strbuf_addf(err, "%s:%zu: 'phrases' must hold non-empty strings", path, lineno);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Whether `path` is a file of the set already (under another name too). */
+static int loaded_already(const struct golden_set *set, const char *path)
+{
+	char *real = realpath(path, NULL);
+	int seen = 0;
+	for (size_t i = 0; real && i < set->nfiles && !seen; i++) {
+		char *other = realpath(set->files[i], NULL);
+		seen = other && !strcmp(other, real);
+		free(other);
+	}
+	free(real);
+	return seen;
+}
+
 int golden_load(const char *path, struct golden_set *set, struct strbuf *err)
 {
 	memset(set, 0, sizeof(*set));
@@ -32,8 +91,13 @@ int golden_load_more(const char *path, struct golden_set *set, struct strbuf *er
 	char *line = NULL;
 	size_t cap = 0, alloc = set->n, lineno = 0, before = set->n;
 	int ret = -1;
-	if (!fp) {
-		strbuf_addf(err, "cannot open golden set '%s'", path);
+	int twice = fp && loaded_already(set, path);
+	if (!fp || twice) {
+		if (fp)
+			fclose(fp);
+		strbuf_addf(err,
+			    twice ? "golden set '%s' is given twice" : "cannot open golden set '%s'",
+			    path);
 		golden_release(set);
 		return -1;
 	}
@@ -51,12 +115,11 @@ int golden_load_more(const char *path, struct golden_set *set, struct strbuf *er
 			json_decref(obj);
 			goto cleanup;
 		}
-		json_t *q = json_object_get(obj, "question");
-		if (!json_is_string(q) || !*json_string_value(q)) {
-			strbuf_addf(err, "%s:%zu: 'question' must be a non-empty string", path, lineno);
+		if (check_fields(obj, path, lineno, err)) {
 			json_decref(obj);
 			goto cleanup;
 		}
+		json_t *q = json_object_get(obj, "question");
 		ALLOC_GROW(set->items, set->n + 1, alloc);
 		struct golden_question *g = &set->items[set->n++];
 		memset(g, 0, sizeof(*g));
@@ -76,8 +139,6 @@ int golden_load_more(const char *path, struct golden_set *set, struct strbuf *er
 		json_t *p;
 		json_array_foreach(phrases, i, p)
 		{
-			if (!json_is_string(p))
-				continue;
 			g->phrases = xrealloc(g->phrases, (g->nphrases + 1) * sizeof(char *));
 			g->phrases[g->nphrases++] = xstrdup(json_string_value(p));
 		}

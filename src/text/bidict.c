@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <zlib.h>
 
 #include "core/strmap.h"
@@ -33,8 +34,28 @@ struct bidict {
 	size_t n, alloc, headwords;
 };
 
+/* FreeDict's largest dictionaries are a few megabytes: more is no dictionary (or a gzip bomb). */
+#define DICT_TEXT_MAX (64u << 20)
+
+/* Only a regular file: a FIFO or a device would block or never end. */
+static int check_regular(const char *path, struct strbuf *err)
+{
+	struct stat sb;
+	if (stat(path, &sb)) {
+		strbuf_addf(err, "cannot open '%s': %s", path, strerror(errno));
+		return -1;
+	}
+	if (!S_ISREG(sb.st_mode)) {
+		strbuf_addf(err, "'%s' is not a regular file", path);
+		return -1;
+	}
+	return 0;
+}
+
 static int read_all_gz(const char *path, struct strbuf *out, struct strbuf *err)
 {
+	if (check_regular(path, err))
+		return -1;
 	gzFile gz = gzopen(path, "rb");
 	if (!gz) {
 		strbuf_addf(err, "cannot open '%s': %s", path, strerror(errno ? errno : ENOMEM));
@@ -42,8 +63,14 @@ static int read_all_gz(const char *path, struct strbuf *out, struct strbuf *err)
 	}
 	char buf[65536];
 	int got;
-	while ((got = gzread(gz, buf, sizeof(buf))) > 0)
+	while ((got = gzread(gz, buf, sizeof(buf))) > 0 && out->len <= DICT_TEXT_MAX)
 		strbuf_add(out, buf, (size_t)got);
+	if (out->len > DICT_TEXT_MAX) {
+		strbuf_addf(err, "'%s' holds more than %u MB of text: not a dictionary", path,
+			    DICT_TEXT_MAX >> 20);
+		gzclose(gz);
+		return -1;
+	}
 	int bad = got < 0;
 	if (bad) {
 		int code;
@@ -149,6 +176,8 @@ struct bidict *bidict_load(const char *base, enum lang from, struct strbuf *err)
 		goto done;
 	strbuf_reset(&path);
 	strbuf_addf(&path, "%s.index", base);
+	if (check_regular(path.buf, err))
+		goto done;
 	index = fopen(path.buf, "r");
 	if (!index) {
 		strbuf_addf(err, "cannot open '%s': %s", path.buf, strerror(errno));

@@ -147,6 +147,17 @@ equals "an unknown part is a usage error" "$rc" "2"
 contains "naming it" "$out" "no part called 'rerankr'"
 out=$(rg "$d" eval --ablate dense --compare bm25 2>&1); rc=$?
 equals "--ablate with --compare is a usage error" "$rc" "2"
+out=$(rg "$d" eval --compare , 2>&1); rc=$?
+equals "--compare naming no retriever is a usage error" "$rc:$out" "2:ragops eval: --compare: name at least one retriever (bm25, dense, hybrid)"
+out=$(rg "$d" eval --compare bm25,sparse 2>&1); rc=$?
+equals "an unknown retriever is refused before any question is asked" "$rc:$out" "2:ragops eval: unknown retriever 'sparse': use bm25, dense or hybrid"
+out=$(rg "$d" eval --golden "$golden" --golden "$TOP/samples/../samples/golden.jsonl" 2>&1); rc=$?
+equals "a golden file given twice (under another name) is refused" "$rc" "3"
+contains "saying so" "$out" "is given twice"
+printf '{"question": "Qu est-ce que l ISO ?", "doc": 5}\n' >"$scratch/types.jsonl"
+out=$(rg "$d" eval --golden "$scratch/types.jsonl" 2>&1); rc=$?
+equals "a field of the wrong type is refused (a number as doc would make the question unanswerable)" "$rc:$out" \
+	"3:ragops eval: $scratch/types.jsonl:1: 'doc' must be a non-empty string or null"
 
 out=$(rg "$d" runs)
 contains "runs lists both runs" "$out" "completed"

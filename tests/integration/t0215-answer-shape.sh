@@ -51,6 +51,17 @@ equals "and the evidence decides" "$(jq_py "$j" 'j["abstained"]')" "False"
 j=$(rg "$d" -c answer.dictionary_fr=/nonexistent/fr ask --json "$q" 2>"$scratch/err")
 equals "a dictionary that cannot be read: the same" "$(jq_py "$j" 'j["unknown_name"]')" "None"
 contains "and the log says which file" "$(cat "$scratch/err")" "no dictionary at /nonexistent/fr"
+mkdir -p "$scratch/damaged"
+printf 'SET UTF-8\n' >"$scratch/damaged/fr.aff"
+head -c 3000 /dev/urandom >"$scratch/damaged/fr.dic"
+j=$(rg "$d" -c answer.dictionary_fr="$scratch/damaged/fr" ask --json "$q" 2>"$scratch/err")
+equals "a damaged dictionary (it knows no ordinary word) is none" "$(jq_py "$j" 'j["unknown_name"]')" "None"
+contains "and the log says so" "$(cat "$scratch/err")" "does not know an ordinary word"
+# Words are taken whole, and written variants of dictionary words are no names.
+for q in "Isn't the machine stopped with shutdown?" "Why doesn’t the machine stop?" "Comment arrêter la machine d'une soeur ?" \
+	"Comment arrêter une machine sans electricite ?" "Machine stop head recommendations"; do
+	equals "no name in: $q" "$(jq_py "$(rg "$d" ask --json "$q")" 'j["unknown_name"]')" "None"
+done
 # Everyday words the documents happen not to use are no names.
 j=$(rg "$d" ask --json "Comment éteindre proprement la machine depuis la ligne de commandes ?")
 equals "an unseen French word (éteindre) is not taken for a name" "$(jq_py "$j" '(j["unknown_name"], j["abstained"])')" "(None, False)"

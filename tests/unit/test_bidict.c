@@ -4,7 +4,7 @@
  * a gzip'd text), read back: numbered senses, comma-separated synonyms,
  * glosses in brackets and long phrases left out, the description entries
  * skipped, an inflected form found by its stem, and errors that name the
- * file and line.  Then Debian's own fra-eng dictionary when installed.
+ * file and line; no FIFO or directory is read, nor more than 64 MB of text.  Then Debian's own fra-eng dictionary when installed.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -144,6 +145,26 @@ static void test_errors(void **state)
 	assert_null(bidict_load(base, LANG_FR, &err));
 	assert_non_null(strstr(err.buf, "broken.index:2:"));
 	free(base);
+
+	/* Not a regular file (a FIFO would block), and a gzip bomb. */
+	strbuf_reset(&path);
+	strbuf_addf(&path, "%s/dir.dict.dz", dir);
+	assert_int_equal(mkdir(path.buf, 0700), 0);
+	strbuf_setlen(&path, path.len - strlen(".dict.dz"));
+	strbuf_reset(&err);
+	assert_null(bidict_load(path.buf, LANG_FR, &err));
+	assert_non_null(strstr(err.buf, "not a regular file"));
+	strbuf_reset(&path);
+	strbuf_addf(&path, "%s/bomb.dict.dz", dir);
+	gzFile gz = gzopen(path.buf, "wb9");
+	static char zeros[1 << 16];
+	for (int i = 0; i < (65 << 20) / (int)sizeof(zeros); i++)
+		assert_int_equal(gzwrite(gz, zeros, sizeof(zeros)), (int)sizeof(zeros));
+	gzclose(gz);
+	strbuf_setlen(&path, path.len - strlen(".dict.dz"));
+	strbuf_reset(&err);
+	assert_null(bidict_load(path.buf, LANG_FR, &err));
+	assert_non_null(strstr(err.buf, "more than 64 MB"));
 	strbuf_release(&path);
 	strbuf_release(&err);
 }
