@@ -265,7 +265,9 @@ static size_t announced_end(const char *text, size_t start, size_t end)
 		return end;
 	/* Its lines, and the command lines of the blocks right after it (one <pre> line each). */
 	size_t len = strlen(text), to = from, at = from;
-	for (int first = 1; at < len && (first || starts_with_prompt(text + at)); first = 0) {
+	/* A block that is a prompt alone ("$") goes on with the block after it, whatever it is. */
+	for (int go_on = 1; at < len && (go_on || starts_with_prompt(text + at));) {
+		go_on = strchr("$#%", text[at]) && (at + 1 == len || text[at + 1] == '\n');
 		const char *brk = strstr(text + at, "\n\n");
 		size_t block_end = brk ? (size_t)(brk - text) : len, line = at;
 		while (line < block_end) {

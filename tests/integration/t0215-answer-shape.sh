@@ -37,6 +37,15 @@ echo "# $a"
 check "several chunks of the guide answer" python3 -c 'import json,sys; s=json.loads(sys.argv[1])["sources"]; sys.exit(not sum(x["document"] == "arret.html" for x in s) > 1)' "$j"
 equals "its page is cited once" "$(grep -o '\[[^]]*, p\. 1\]' <<<"$a" | sort | uniq -d)" ""
 
+# A prompt alone on its line ("$ " lost its space to cleaning): the command after it comes too.
+d2=$(new_data prompt)
+mkdir -p "$scratch/in2"
+printf 'Lister les fichiers\n\nPour lister tous les fichiers cachés du dossier, tapez ceci :\n\n$\n\nls -la --color\n\nLa sortie montre aussi les droits.\n' >"$scratch/in2/liste.txt"
+printf 'Le salon\n\nLe chat dort sur le canapé du salon tout l après-midi.\n' >"$scratch/in2/salon.txt"
+rg "$d2" run --inbox "$scratch/in2" >/dev/null 2>&1
+contains "a lone prompt brings the command after it" \
+	"$(rg "$d2" ask "Comment lister tous les fichiers cachés du dossier ?")" "tapez ceci : \$ ls -la --color"
+
 # A name neither the documents nor French know: nothing here can answer.
 q="Comment arrêter la machine virtuelle avec virsh depuis la ligne de commandes ?"
 j=$(rg "$d" ask --json "$q")
