@@ -191,6 +191,7 @@ struct sentence {
 	uint64_t terms; /* the question's terms it holds */
 	int chosen;     /* 0, or its rank among the picks from 1 */
 	int absorbed;   /* shown as what an earlier pick announced */
+	int row;        /* a table's row: the next one does not carry on with it */
 };
 
 /*
@@ -291,13 +292,65 @@ static int is_heading_line(const char *s, size_t len)
 }
 
 /* Split each source into sentences, skipping heading lines, and score them. */
+/* Where sentences are collected, and what they are scored against. */
+struct sentence_list {
+	struct sentence *items;
+	size_t n, alloc;
+	struct tokenizer *tok;
+	const struct question_terms *q;
+	size_t ends[256]; /* sentence_split's scratch */
+};
+
+static void add_unit(struct sentence_list *sl, const char *text, size_t start, size_t end, size_t source,
+		     enum lang lang, int row)
+{
+	while (start < end && text[start] == ' ')
+		start++;
+	if (end <= start + 15)
+		return;
+	ALLOC_GROW(sl->items, sl->n + 1, sl->alloc);
+	struct sentence *sn = &sl->items[sl->n++];
+	memset(sn, 0, sizeof(*sn));
+	sn->source = source;
+	sn->start = start;
+	sn->end = end;
+	sn->shown_end = announced_end(text, start, end);
+	sn->row = row;
+	/* Earlier sources are likelier: a small bonus breaks ties. */
+	sn->score = coverage_mask(sl->tok, sl->q, text + start, end - start, lang, &sn->terms) +
+		    0.05 / (double)(source + 1);
+}
+
+static void add_sentences(struct sentence_list *sl, const char *text, size_t start, size_t end,
+			  size_t source, enum lang lang)
+{
+	if (is_heading_line(text + start, end - start))
+		return;
+	size_t ne = sentence_split(text + start, end - start, sl->ends,
+				   sizeof(sl->ends) / sizeof(sl->ends[0]));
+	for (size_t e = 0, s = 0; e < ne; s = sl->ends[e++])
+		add_unit(sl, text, start + s, start + sl->ends[e], source, lang, 0);
+}
+
+static int is_table_row(const char *s, size_t len)
+{
+	for (size_t i = 0; i + 3 <= len; i++)
+		if (!memcmp(s + i, " | ", 3))
+			return 1;
+	return 0;
+}
+
+/*
+ * Split each source into sentences, skipping heading lines, and score
+ * them.  A table's rows ("fromdos(1) | CR-LF → LF") are sentences of their
+ * own: the answer is often one row, and a table has no full stops.
+ */
 static void score_sentences(struct tokenizer *tok, const struct question_terms *q,
 			    struct search_hit *hits, size_t nhits, struct sentence **out, size_t *n)
 {
-	size_t alloc = 0, max_ends = 256;
-	size_t *ends = xmalloc(max_ends * sizeof(size_t));
-	*out = NULL;
-	*n = 0;
+	struct sentence_list *sl = xcalloc(1, sizeof(*sl));
+	sl->tok = tok;
+	sl->q = q;
 	for (size_t h = 0; h < nhits && h < 3; h++) {
 		const char *text = hits[h].text ? hits[h].text : "";
 		enum lang lang = lang_from_code(hits[h].language);
@@ -305,35 +358,25 @@ static void score_sentences(struct tokenizer *tok, const struct question_terms *
 		for (size_t p = 0; p < len;) {
 			const char *brk = strstr(text + p, "\n\n");
 			size_t pend = brk ? (size_t)(brk - text) : len;
-			if (!is_heading_line(text + p, pend - p)) {
-				size_t ne = sentence_split(text + p, pend - p, ends, max_ends);
-				size_t s = 0;
-				for (size_t e = 0; e < ne; e++) {
-					while (s < ends[e] && text[p + s] == ' ')
-						s++;
-					if (ends[e] > s + 15) {
-						ALLOC_GROW(*out, *n + 1, alloc);
-						struct sentence *sn = &(*out)[(*n)++];
-						sn->source = h;
-						sn->start = p + s;
-						sn->end = p + ends[e];
-						sn->shown_end = announced_end(text, sn->start, sn->end);
-						sn->chosen = 0;
-						sn->absorbed = 0;
-						/* Earlier sources are likelier: a small bonus breaks ties. */
-						sn->terms = 0;
-						sn->score = coverage_mask(tok, q, text + sn->start,
-									  sn->end - sn->start, lang,
-									  &sn->terms) +
-							    0.05 / (double)(h + 1);
-					}
-					s = ends[e];
+			if (!is_table_row(text + p, pend - p)) {
+				add_sentences(sl, text, p, pend, h, lang);
+			} else {
+				for (size_t l = p; l < pend;) {
+					const char *nl = memchr(text + l, '\n', pend - l);
+					size_t lend = nl ? (size_t)(nl - text) : pend;
+					if (is_table_row(text + l, lend - l))
+						add_unit(sl, text, l, lend, h, lang, 1);
+					else
+						add_sentences(sl, text, l, lend, h, lang);
+					l = lend + 1;
 				}
 			}
 			p = brk ? pend + 2 : len;
 		}
 	}
-	free(ends);
+	*out = sl->items;
+	*n = sl->n;
+	free(sl);
 }
 
 static int holds_page(const char *s, size_t len)
@@ -462,8 +505,9 @@ static char *compose(const struct question_terms *q, struct search_hit *hits, st
 		covered |= pick->terms;
 		chars += pick->shown_end - pick->start;
 		struct sentence *next = pick + 1;
-		if (next < sn + n && next->source == pick->source && next->start <= pick->end + 2 &&
-		    !next->chosen && !next->absorbed && spent < cfg->answer.max_sentences &&
+		if (!pick->row && next < sn + n && next->source == pick->source &&
+		    next->start <= pick->end + 2 && !next->chosen && !next->absorbed &&
+		    spent < cfg->answer.max_sentences &&
 		    chars + (next->shown_end - next->start) <= cfg->answer.max_chars) {
 			spent += take(sn, n, next, (int)++chosen, hits);
 			covered |= next->terms;

@@ -60,6 +60,16 @@ char *clean_block_text(const char *text, size_t *hyphens_joined)
 				i = next - 1;
 				continue;
 			}
+			/* The rows of a pipe table ("| a | b |") stay lines: each can be an answer. */
+			size_t end = out.len;
+			while (end && out.buf[end - 1] == ' ')
+				end--;
+			if (end && out.buf[end - 1] == '|' && next < len && text[next] == '|') {
+				strbuf_setlen(&out, end);
+				strbuf_addch(&out, '\n');
+				i = next - 1;
+				continue;
+			}
 			c = ' ';
 		}
 		if (c == '\t')

@@ -136,7 +136,8 @@ int extract_markdown(const char *text, size_t len, struct extracted *out)
 			strbuf_addstr(&cur, cmark_node_get_literal(node));
 			break;
 		case CMARK_NODE_SOFTBREAK:
-			strbuf_addch(&cur, ' ');
+			/* A pipe table is a paragraph to CommonMark: its rows stay lines (see clean). */
+			strbuf_addch(&cur, cur.len && cur.buf[cur.len - 1] == '|' ? '\n' : ' ');
 			break;
 		case CMARK_NODE_LINEBREAK:
 			strbuf_addch(&cur, '\n');

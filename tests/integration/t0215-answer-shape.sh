@@ -46,6 +46,23 @@ rg "$d2" run --inbox "$scratch/in2" >/dev/null 2>&1
 contains "a lone prompt brings the command after it" \
 	"$(rg "$d2" ask "Comment lister tous les fichiers cachés du dossier ?")" "tapez ceci : \$ ls -la --color"
 
+# A table's rows are sentences of their own: the answer is the row, not the whole table.
+cat >"$scratch/in2/outils.md" <<'T'
+# Outils de conversion
+
+Les outils suivants convertissent les fichiers texte d'un système à l'autre.
+
+| outil | conversion |
+| --- | --- |
+| fromdos | fins de ligne CR-LF de Windows vers LF d'Unix |
+| iconv | codage des caractères, par exemple Latin-1 vers UTF-8 |
+| recode | codage des caractères et fins de ligne, en une fois |
+T
+rg "$d2" run --inbox "$scratch/in2" >/dev/null 2>&1
+a=$(rg "$d2" ask "Quel outil convertit les fins de ligne CR-LF de Windows ?")
+contains "a table row answers" "$a" "| fromdos | fins de ligne CR-LF de Windows vers LF d'Unix |"
+lacks "without the rows that do not" "$a" "Latin-1"
+
 # A name neither the documents nor French know: nothing here can answer.
 q="Comment arrêter la machine virtuelle avec virsh depuis la ligne de commandes ?"
 j=$(rg "$d" ask --json "$q")
