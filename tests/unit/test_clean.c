@@ -120,6 +120,17 @@ static void test_block_hyphenated_compound_kept(void **state)
 	assert_int_equal(joined, 0);
 }
 
+static void test_block_table_rows_stay_lines(void **state)
+{
+	/* a pipe table's rows stay lines (each can answer); other lines join */
+	(void)state;
+	char *s = clean_block_text(
+		"| outil | conversion |  \n| fromdos | CR-LF vers LF |\nsuite\nde texte |\n| x |", NULL);
+	assert_string_equal(
+		s, "| outil | conversion |\n| fromdos | CR-LF vers LF | suite de texte |\n| x |");
+	free(s);
+}
+
 static void test_soft_hyphen_at_line_end_joins(void **state)
 {
 	/* word processors mark the hyphenation point of a broken word with U+00AD */
@@ -339,6 +350,7 @@ int main(void)
 		cmocka_unit_test(test_normalize_drops_invisible_and_control),
 		cmocka_unit_test(test_block_dehyphenation),
 		cmocka_unit_test(test_block_hyphenated_compound_kept),
+		cmocka_unit_test(test_block_table_rows_stay_lines),
 		cmocka_unit_test(test_soft_hyphen_at_line_end_joins),
 		cmocka_unit_test(test_block_lines_and_whitespace),
 		cmocka_unit_test(test_running_headers_removed),
