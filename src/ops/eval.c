@@ -296,6 +296,8 @@ enum ask_result eval_run(struct store *st, const struct config *cfg, const struc
 			 struct eval_report *r, struct strbuf *err)
 {
 	memset(r, 0, sizeof(*r));
+	/* Latency is the questions': the dictionaries are read before the first one, as serve does. */
+	answer_preload(cfg);
 	struct strmap ocr_docs;
 	strmap_init(&ocr_docs);
 	if (ocr_documents(st, &ocr_docs, err)) {

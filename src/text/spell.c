@@ -11,6 +11,7 @@
 
 #include "core/log.h"
 #include "core/strbuf.h"
+#include "core/strmap.h"
 #include "core/xalloc.h"
 #include "text/normalize.h"
 
@@ -22,6 +23,15 @@ struct loaded {
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static struct loaded *loaded;
 static size_t nloaded;
+
+/*
+ * Words answered already, per dictionary: a suggestion costs tens of
+ * milliseconds, and the same unknown word comes back in question after
+ * question.  Emptied when full.
+ */
+#define ANSWERS_MAX 4096
+static struct strmap answers; /* initialised at the first word */
+static size_t nanswers;
 
 static int regular_file(const char *path)
 {
@@ -122,10 +132,26 @@ int spell_known(const char *base, const char *probe, const char *word, size_t le
 	if (!base || !*base)
 		return -1;
 	char *w = xstrndup(word, len);
+	struct strbuf key = STRBUF_INIT;
+	strbuf_addf(&key, "%s%c%s", base, 0x1f, w);
 	pthread_mutex_lock(&lock);
-	Hunhandle *h = dictionary(base, probe);
-	int known = !h ? -1 : Hunspell_spell(h, w) || spelling_variant(h, w);
+	if (!answers.cap)
+		strmap_init(&answers);
+	const long *seen = strmap_get(&answers, key.buf, key.len);
+	int known = seen ? (int)*seen - 2 : -1;
+	if (!seen) {
+		Hunhandle *h = dictionary(base, probe);
+		known = !h ? -1 : Hunspell_spell(h, w) || spelling_variant(h, w);
+		if (nanswers == ANSWERS_MAX) {
+			strmap_release(&answers);
+			strmap_init(&answers);
+			nanswers = 0;
+		}
+		*strmap_slot(&answers, key.buf, key.len) = known + 2;
+		nanswers++;
+	}
 	pthread_mutex_unlock(&lock);
+	strbuf_release(&key);
 	free(w);
 	return known;
 }
