@@ -77,7 +77,6 @@ static size_t known_translations(const struct config *cfg, struct store *st,
 				 const char *word, size_t len, struct strmap *seen, const char **surface,
 				 char **tokens, size_t max, double *weight)
 {
-	enum lang to = lang == LANG_EN ? LANG_FR : LANG_EN;
 	if (cfg->retrieve.translation_weight <= 0)
 		return 0;
 	const struct bidict *d = dictionary(lang == LANG_EN ? cfg->retrieve.dictionary_en_fr
@@ -86,23 +85,23 @@ static size_t known_translations(const struct config *cfg, struct store *st,
 	if (!d)
 		return 0;
 	struct strbuf stem = STRBUF_INIT;
-	const char *senses[SENSES_MAX];
+	const char *senses[SENSES_MAX], *stems[SENSES_MAX];
 	size_t n = 0, nsenses = 0;
 	if (!tokenizer_stem(tok, bidict_from(d), word, len, &stem)) {
-		nsenses = bidict_translations(d, stem.buf, stem.len, senses, SENSES_MAX);
+		nsenses = bidict_translations(d, stem.buf, stem.len, senses, stems, SENSES_MAX);
 		*weight = chunks_holding(st, rel, stem.buf) > 0 ? cfg->retrieve.translation_weight : 1.0;
 	}
 	for (size_t i = 0; i < nsenses && n < max; i++) {
+		const char *token = stems[i];
+		if (!token || strmap_get(seen, token, strlen(token)) ||
+		    chunks_holding(st, rel, token) <= 0)
+			continue;
+		*strmap_slot(seen, token, strlen(token)) = 1;
 		/* A two-word translation ("put out") is looked for by its last word. */
 		const char *last = strrchr(senses[i], ' ');
-		last = last ? last + 1 : senses[i];
-		if (tokenizer_stem(tok, to, last, strlen(last), &stem) ||
-		    strmap_get(seen, stem.buf, stem.len) || chunks_holding(st, rel, stem.buf) <= 0)
-			continue;
-		*strmap_slot(seen, stem.buf, stem.len) = 1;
-		surface[n] = last;
+		surface[n] = last ? last + 1 : senses[i];
 		if (tokens)
-			tokens[n] = xstrdup(stem.buf);
+			tokens[n] = xstrdup(token);
 		n++;
 	}
 	strbuf_release(&stem);

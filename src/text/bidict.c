@@ -24,6 +24,7 @@
 
 struct headword {
 	char *translations[TRANSLATIONS_MAX];
+	char *stems[TRANSLATIONS_MAX]; /* of each one's last word in the other language, NULL: none */
 	size_t n;
 };
 
@@ -150,12 +151,21 @@ static void add_entry(struct bidict *d, struct tokenizer *tok, const char *head,
 		*slot = (long)++d->n;
 	}
 	struct headword *h = &d->words[*slot - 1];
+	size_t had = h->n;
 	const char *line = body, *end = body + body_len;
 	while (line < end) {
 		const char *nl = memchr(line, '\n', (size_t)(end - line));
 		size_t n = nl ? (size_t)(nl - line) : (size_t)(end - line);
 		add_senses(h, line, n);
 		line += n + 1;
+	}
+	/* Stemmed once here, not at every question: a two-word translation by its last word. */
+	enum lang to = d->from == LANG_EN ? LANG_FR : LANG_EN;
+	for (size_t t = had; t < h->n; t++) {
+		const char *last = strrchr(h->translations[t], ' ');
+		last = last ? last + 1 : h->translations[t];
+		h->stems[t] = tokenizer_stem(tok, to, last, strlen(last), stem) ? NULL
+										: xstrdup(stem->buf);
 	}
 	d->headwords++;
 }
@@ -230,7 +240,7 @@ void bidict_free(struct bidict *d)
 		return;
 	for (size_t i = 0; i < d->n; i++)
 		for (size_t t = 0; t < d->words[i].n; t++)
-			free(d->words[i].translations[t]);
+			free(d->words[i].translations[t]), free(d->words[i].stems[t]);
 	free(d->words);
 	strmap_release(&d->by_stem);
 	free(d);
@@ -247,14 +257,17 @@ enum lang bidict_from(const struct bidict *d)
 }
 
 size_t bidict_translations(const struct bidict *d, const char *stem, size_t len, const char **out,
-			   size_t max)
+			   const char **stems, size_t max)
 {
 	const long *at = strmap_get(&d->by_stem, stem, len);
 	if (!at)
 		return 0;
 	const struct headword *h = &d->words[*at - 1];
 	size_t n = 0;
-	for (; n < h->n && n < max; n++)
+	for (; n < h->n && n < max; n++) {
 		out[n] = h->translations[n];
+		if (stems)
+			stems[n] = h->stems[n];
+	}
 	return n;
 }

@@ -32,10 +32,11 @@ enum lang bidict_from(const struct bidict *d);
 
 /*
  * The translations of the word whose stem (tokenizer_stem in the dictionary's
- * source language) is `stem`: up to `max` into out[],
- * pointing into the dictionary; returns how many.
+ * source language) is `stem`: up to `max` into out[], and when `stems` is
+ * not NULL the index token of each one's last word in the other language
+ * (NULL for a stop word), all pointing into the dictionary; returns how many.
  */
 size_t bidict_translations(const struct bidict *d, const char *stem, size_t len, const char **out,
-			   size_t max);
+			   const char **stems, size_t max);
 
 #endif

@@ -82,7 +82,7 @@ static char *lookup(const struct bidict *d, const char *word)
 	const char *tr[8];
 	size_t n = 0;
 	if (!tokenizer_stem(tok, bidict_from(d), word, strlen(word), &stem))
-		n = bidict_translations(d, stem.buf, stem.len, tr, 8);
+		n = bidict_translations(d, stem.buf, stem.len, tr, NULL, 8);
 	for (size_t i = 0; i < n; i++)
 		strbuf_addf(&out, "%s%s", i ? "|" : "", tr[i]);
 	strbuf_release(&stem);
@@ -121,6 +121,19 @@ static void test_senses(void **state)
 	expect(d, "obturateur", "shutter");
 	expect(d, "database", "");
 	expect(d, "inconnu", "");
+	/* Each translation's index token in English, by its last word ("out" is a stop word). */
+	struct tokenizer *tok = tokenizer_new();
+	struct strbuf stem = STRBUF_INIT;
+	const char *tr[8], *stems[8];
+	assert_int_equal(tokenizer_stem(tok, LANG_FR, "éteindre", strlen("éteindre"), &stem), 0);
+	assert_int_equal(bidict_translations(d, stem.buf, stem.len, tr, stems, 8), 2);
+	assert_string_equal(stems[0], "extinguish");
+	assert_null(stems[1]);
+	assert_int_equal(tokenizer_stem(tok, LANG_FR, "disques", strlen("disques"), &stem), 0);
+	assert_int_equal(bidict_translations(d, stem.buf, stem.len, tr, stems, 8), 3);
+	assert_string_equal(stems[2], "record");
+	strbuf_release(&stem);
+	tokenizer_free(tok);
 	bidict_free(d);
 	free(base);
 	strbuf_release(&err);
