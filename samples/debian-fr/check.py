@@ -157,28 +157,40 @@ def number(q):
     return int("".join(c for c in str(q.get("id")) if c.isdigit()) or 0)
 
 
+def read_rows(name, ids, bad):
+    """The questions of one file, each with its "_where" (file:line) and
+    "_line"; every field present, no id used twice across files."""
+    rows = []
+    with open(os.path.join(HERE, name), encoding="utf-8") as f:
+        for n, line in enumerate(f, 1):
+            where = "%s:%d" % (name, n)
+            if not line.strip():
+                bad(where, "empty line")
+                continue
+            try:
+                q = json.loads(line)
+            except ValueError as e:
+                bad(where, "not JSON: %s" % e)
+                continue
+            q["_where"], q["_line"] = where, n
+            rows.append(q)
+            for key in ("id", "question", "lang", "doc", "page", "phrases", "kind"):
+                if key not in q:
+                    bad(where, "no '%s'" % key)
+            if q.get("id") in ids:
+                bad(where, "id %s used twice" % q.get("id"))
+            ids.add(q.get("id"))
+    return rows
+
+
 def check_eval(corpus, ids, bad):
     """eval.jsonl: see the module's documentation.  Returns its rows."""
-    name, rows, pages_of, texts = "eval.jsonl", [], {}, {}
-    with open(os.path.join(HERE, name), encoding="utf-8") as f:
-        lines = f.readlines()
-    for n, line in enumerate(lines, 1):
-        where = "%s:%d" % (name, n)
-        try:
-            q = json.loads(line)
-        except ValueError as e:
-            bad(where, "not JSON: %s" % e)
-            continue
-        q["_where"] = where
-        rows.append(q)
-        for key in ("id", "question", "lang", "doc", "page", "phrases", "kind"):
-            if key not in q:
-                bad(where, "no '%s'" % key)
-        if q.get("id") != "ev%02d" % n:
-            bad(where, "id should be ev%02d" % n)
-        if q.get("id") in ids:
-            bad(where, "id %s used twice" % q.get("id"))
-        ids.add(q.get("id"))
+    pages_of, texts = {}, {}
+    rows = read_rows("eval.jsonl", ids, bad)
+    for q in rows:
+        where = q["_where"]
+        if q.get("id") != "ev%02d" % q["_line"]:
+            bad(where, "id should be ev%02d" % q["_line"])
         kind, lang, doc, page = q.get("kind"), q.get("lang"), q.get("doc"), q.get("page")
         if kind not in KINDS:
             bad(where, "kind %r is none of %s" % (kind, ", ".join(KINDS)))
@@ -272,63 +284,46 @@ def main():
         problems.append("%s: %s" % (where, msg))
 
     for name, kind in FILES.items():
-        rows = []
-        with open(os.path.join(HERE, name), encoding="utf-8") as f:
-            for n, line in enumerate(f, 1):
-                where = "%s:%d" % (name, n)
-                if not line.strip():
-                    bad(where, "empty line")
-                    continue
-                try:
-                    q = json.loads(line)
-                except ValueError as e:
-                    bad(where, "not JSON: %s" % e)
-                    continue
-                q["_where"] = where
-                rows.append(q)
-                for key in ("id", "question", "lang", "doc", "page", "phrases", "kind"):
-                    if key not in q:
-                        bad(where, "no '%s'" % key)
-                if q.get("id") in ids:
-                    bad(where, "id %s used twice" % q.get("id"))
-                ids.add(q.get("id"))
-                if q.get("lang") != "fr":
-                    bad(where, "lang is not fr")
-                if q.get("kind") != kind:
-                    bad(where, "kind should be %s" % kind)
-                if q.get("page") is not None:
-                    bad(where, "page should be null")
-                if not isinstance(q.get("question"), str) or len(q["question"]) < 10:
-                    bad(where, "question too short")
-                phrases = q.get("phrases")
-                if not isinstance(phrases, list) or not all(isinstance(p, str) and p for p in phrases):
-                    bad(where, "phrases must be a list of non-empty strings")
-                    phrases = []
-                if kind == "unanswerable":
-                    if q.get("doc") is not None or phrases:
-                        bad(where, "an unanswerable question has no doc and no phrase")
-                    continue
-                if not isinstance(q.get("group"), str):
-                    bad(where, "no group")
-                doc = q.get("doc")
-                path = os.path.join(corpus, doc) if isinstance(doc, str) else None
-                if not path or not os.path.isfile(path):
-                    bad(where, "doc %r not in the corpus" % doc)
-                    continue
-                if doc not in texts:
-                    texts[doc] = doc_text(path)
-                text = texts[doc]
-                if not phrases:
-                    bad(where, "no phrase")
-                for p in phrases:
-                    if collapse(p) not in text:
-                        bad(where, "phrase %r not in %s" % (p, doc))
-                qw, tw = words(q["question"]), words(text)
-                grams = {tuple(tw[i:i + 8]) for i in range(len(tw) - 7)}
-                for i in range(len(qw) - 7):
-                    if tuple(qw[i:i + 8]) in grams:
-                        bad(where, "question copies 8 words of %s: %s" % (doc, " ".join(qw[i:i + 8])))
-                        break
+        rows = read_rows(name, ids, bad)
+        for q in rows:
+            where = q["_where"]
+            if q.get("lang") != "fr":
+                bad(where, "lang is not fr")
+            if q.get("kind") != kind:
+                bad(where, "kind should be %s" % kind)
+            if q.get("page") is not None:
+                bad(where, "page should be null")
+            if not isinstance(q.get("question"), str) or len(q["question"]) < 10:
+                bad(where, "question too short")
+            phrases = q.get("phrases")
+            if not isinstance(phrases, list) or not all(isinstance(p, str) and p for p in phrases):
+                bad(where, "phrases must be a list of non-empty strings")
+                phrases = []
+            if kind == "unanswerable":
+                if q.get("doc") is not None or phrases:
+                    bad(where, "an unanswerable question has no doc and no phrase")
+                continue
+            if not isinstance(q.get("group"), str):
+                bad(where, "no group")
+            doc = q.get("doc")
+            path = os.path.join(corpus, doc) if isinstance(doc, str) else None
+            if not path or not os.path.isfile(path):
+                bad(where, "doc %r not in the corpus" % doc)
+                continue
+            if doc not in texts:
+                texts[doc] = doc_text(path)
+            text = texts[doc]
+            if not phrases:
+                bad(where, "no phrase")
+            for p in phrases:
+                if collapse(p) not in text:
+                    bad(where, "phrase %r not in %s" % (p, doc))
+            qw, tw = words(q["question"]), words(text)
+            grams = {tuple(tw[i:i + 8]) for i in range(len(tw) - 7)}
+            for i in range(len(qw) - 7):
+                if tuple(qw[i:i + 8]) in grams:
+                    bad(where, "question copies 8 words of %s: %s" % (doc, " ".join(qw[i:i + 8])))
+                    break
         sets[name] = rows
 
     train = {q["id"]: q for q in sets["train.jsonl"]}
