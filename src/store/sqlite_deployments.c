@@ -31,7 +31,7 @@ void deployments_free(struct deployment *list, size_t n)
 	free(list);
 }
 
-static void read_deployment(sqlite3_stmt *stmt, struct deployment *d)
+static void read_deployment(struct sql_stmt *stmt, struct deployment *d)
 {
 	d->name = sql_column_dup(stmt, 0);
 	d->cron = sql_column_dup(stmt, 1);
@@ -39,11 +39,11 @@ static void read_deployment(sqlite3_stmt *stmt, struct deployment *d)
 	d->params = sql_column_dup(stmt, 3);
 	d->missed = sql_column_dup(stmt, 4);
 	d->overlap = sql_column_dup(stmt, 5);
-	d->paused = sqlite3_column_int(stmt, 6);
-	d->declared = sqlite3_column_int(stmt, 7);
-	d->created_at = sqlite3_column_int64(stmt, 8);
-	d->updated_at = sqlite3_column_int64(stmt, 9);
-	d->handled_through = sqlite3_column_int64(stmt, 10);
+	d->paused = sql_column_int(stmt, 6);
+	d->declared = sql_column_int(stmt, 7);
+	d->created_at = sql_column_int64(stmt, 8);
+	d->updated_at = sql_column_int64(stmt, 9);
+	d->handled_through = sql_column_int64(stmt, 10);
 }
 
 enum lookup store_deployment_put(struct store *st, const struct deployment *d, int replace,
@@ -66,54 +66,54 @@ enum lookup store_deployment_put(struct store *st, const struct deployment *d, i
 		/* a new schedule starts now: times of it that passed were never owed */
 		"  handled_through = CASE WHEN cron != ?2 OR timezone != ?3 THEN ?9"
 		"    ELSE coalesce(nullif(?10, 0), handled_through) END";
-	sqlite3_stmt *stmt = NULL;
+	struct sql_stmt *stmt = NULL;
 	if (sql_prepare(st, replace ? upsert : insert, &stmt, err))
 		return LOOKUP_FAILED;
-	sqlite3_bind_text(stmt, 1, d->name, -1, SQLITE_STATIC);
-	sqlite3_bind_text(stmt, 2, d->cron, -1, SQLITE_STATIC);
-	sqlite3_bind_text(stmt, 3, d->timezone, -1, SQLITE_STATIC);
-	sqlite3_bind_text(stmt, 4, d->params ? d->params : "{}", -1, SQLITE_STATIC);
-	sqlite3_bind_text(stmt, 5, d->missed, -1, SQLITE_STATIC);
-	sqlite3_bind_text(stmt, 6, d->overlap, -1, SQLITE_STATIC);
-	sqlite3_bind_int(stmt, 7, d->paused);
-	sqlite3_bind_int(stmt, 8, d->declared);
-	sqlite3_bind_int64(stmt, 9, time_now_ms());
-	sqlite3_bind_int64(stmt, 10, d->handled_through);
-	int rc = sqlite3_step(stmt);
-	sqlite3_finalize(stmt);
-	if (rc != SQLITE_DONE) {
+	sql_bind_text(stmt, 1, d->name);
+	sql_bind_text(stmt, 2, d->cron);
+	sql_bind_text(stmt, 3, d->timezone);
+	sql_bind_text(stmt, 4, d->params ? d->params : "{}");
+	sql_bind_text(stmt, 5, d->missed);
+	sql_bind_text(stmt, 6, d->overlap);
+	sql_bind_int64(stmt, 7, d->paused);
+	sql_bind_int64(stmt, 8, d->declared);
+	sql_bind_int64(stmt, 9, time_now_ms());
+	sql_bind_int64(stmt, 10, d->handled_through);
+	int rc = sql_step(stmt);
+	sql_finalize(stmt);
+	if (rc != SQL_DONE) {
 		sql_fail(st, "cannot save the deployment", err);
 		return LOOKUP_FAILED;
 	}
-	return sqlite3_changes(st->db) ? LOOKUP_FOUND : LOOKUP_MISSING;
+	return sql_changes(st) ? LOOKUP_FOUND : LOOKUP_MISSING;
 }
 
 enum lookup store_deployment_get(struct store *st, const char *name, struct deployment *out,
 				 struct strbuf *err)
 {
-	sqlite3_stmt *stmt = NULL;
+	struct sql_stmt *stmt = NULL;
 	memset(out, 0, sizeof(*out));
 	if (sql_prepare(st, "SELECT " DEPLOYMENT_COLUMNS " FROM deployments WHERE name = ?", &stmt, err))
 		return LOOKUP_FAILED;
-	sqlite3_bind_text(stmt, 1, name, -1, SQLITE_STATIC);
-	int rc = sqlite3_step(stmt);
-	if (rc == SQLITE_ROW)
+	sql_bind_text(stmt, 1, name);
+	int rc = sql_step(stmt);
+	if (rc == SQL_ROW)
 		read_deployment(stmt, out);
 	enum lookup ret = sql_found(st, rc, "cannot read the deployment", err);
-	sqlite3_finalize(stmt);
+	sql_finalize(stmt);
 	return ret;
 }
 
 int store_deployments_list(struct store *st, struct deployment **out, size_t *n, struct strbuf *err)
 {
-	sqlite3_stmt *stmt = NULL;
+	struct sql_stmt *stmt = NULL;
 	size_t alloc = 0;
 	int rc;
 	*out = NULL;
 	*n = 0;
 	if (sql_prepare(st, "SELECT " DEPLOYMENT_COLUMNS " FROM deployments ORDER BY name", &stmt, err))
 		return -1;
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+	while ((rc = sql_step(stmt)) == SQL_ROW) {
 		ALLOC_GROW(*out, *n + 1, alloc);
 		memset(&(*out)[*n], 0, sizeof(**out));
 		read_deployment(stmt, &(*out)[(*n)++]);
@@ -133,7 +133,7 @@ static enum lookup change_one(struct store *st, const char *sql, const char *typ
 {
 	if (sql_exec_bound(st, sql, types, args, "cannot change the deployment", err))
 		return LOOKUP_FAILED;
-	return sqlite3_changes(st->db) ? LOOKUP_FOUND : LOOKUP_MISSING;
+	return sql_changes(st) ? LOOKUP_FOUND : LOOKUP_MISSING;
 }
 
 enum lookup store_deployment_pause(struct store *st, const char *name, int paused, struct strbuf *err)
@@ -165,36 +165,36 @@ int store_deployment_claim(struct store *st, const char *name, long long through
 			   " WHERE name = ?2 AND handled_through < ?1",
 			   "it", args, "cannot record the deployment's schedule", err))
 		return -1;
-	return sqlite3_changes(st->db) > 0;
+	return sql_changes(st) > 0;
 }
 
 int store_deployment_runs(struct store *st, const char *name, int limit, struct run_record **out,
 			  size_t *n, struct strbuf *err)
 {
-	sqlite3_stmt *stmt = NULL;
+	struct sql_stmt *stmt = NULL;
 	*out = NULL;
 	*n = 0;
 	if (sql_prepare(st,
 			"SELECT " RUN_COLUMNS " FROM runs WHERE deployment = ? ORDER BY id DESC LIMIT ?",
 			&stmt, err))
 		return -1;
-	sqlite3_bind_text(stmt, 1, name, -1, SQLITE_STATIC);
-	sqlite3_bind_int(stmt, 2, limit);
+	sql_bind_text(stmt, 1, name);
+	sql_bind_int64(stmt, 2, limit);
 	return sql_read_runs(st, stmt, out, n, err);
 }
 
 int store_deployment_running(struct store *st, const char *name, long long *run_id, struct strbuf *err)
 {
-	sqlite3_stmt *stmt = NULL;
+	struct sql_stmt *stmt = NULL;
 	*run_id = 0;
 	if (sql_prepare(st, "SELECT max(id) FROM runs WHERE deployment = ? AND state = 'running'", &stmt,
 			err))
 		return -1;
-	sqlite3_bind_text(stmt, 1, name, -1, SQLITE_STATIC);
-	int rc = sqlite3_step(stmt);
-	if (rc == SQLITE_ROW)
-		*run_id = sqlite3_column_int64(stmt, 0);
+	sql_bind_text(stmt, 1, name);
+	int rc = sql_step(stmt);
+	if (rc == SQL_ROW)
+		*run_id = sql_column_int64(stmt, 0);
 	enum lookup found = sql_found(st, rc, "cannot read the deployment's runs", err);
-	sqlite3_finalize(stmt);
+	sql_finalize(stmt);
 	return found == LOOKUP_FAILED ? -1 : 0;
 }

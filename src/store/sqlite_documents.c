@@ -51,7 +51,7 @@ void doc_records_free(struct doc_record *docs, size_t n)
 
 int store_docs_load(struct store *st, struct doc_record **out, size_t *n, struct strbuf *err)
 {
-	sqlite3_stmt *stmt = NULL;
+	struct sql_stmt *stmt = NULL;
 	size_t alloc = 0;
 	int rc;
 	*out = NULL;
@@ -62,10 +62,10 @@ int store_docs_load(struct store *st, struct doc_record **out, size_t *n, struct
 			" pages_needing_ocr, chunks, chars FROM documents ORDER BY id",
 			&stmt, err))
 		return -1;
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+	while ((rc = sql_step(stmt)) == SQL_ROW) {
 		ALLOC_GROW(*out, *n + 1, alloc);
 		struct doc_record *d = &(*out)[(*n)++];
-		d->id = sqlite3_column_int64(stmt, 0);
+		d->id = sql_column_int64(stmt, 0);
 		d->root = sql_column_dup(stmt, 1);
 		d->relpath = sql_column_dup(stmt, 2);
 		d->sha256 = sql_column_dup(stmt, 3);
@@ -76,13 +76,13 @@ int store_docs_load(struct store *st, struct doc_record **out, size_t *n, struct
 		d->encoding = sql_column_dup(stmt, 8);
 		d->cache_key = sql_column_dup(stmt, 9);
 		d->error = sql_column_dup(stmt, 10);
-		d->status = parse_status((const char *)sqlite3_column_text(stmt, 11));
-		d->size = sqlite3_column_int64(stmt, 12);
-		d->mtime = sqlite3_column_int64(stmt, 13);
-		d->pages = sqlite3_column_int(stmt, 14);
-		d->pages_needing_ocr = sqlite3_column_int(stmt, 15);
-		d->chunks = sqlite3_column_int(stmt, 16);
-		d->chars = sqlite3_column_int64(stmt, 17);
+		d->status = parse_status(sql_column_text(stmt, 11));
+		d->size = sql_column_int64(stmt, 12);
+		d->mtime = sql_column_int64(stmt, 13);
+		d->pages = sql_column_int(stmt, 14);
+		d->pages_needing_ocr = sql_column_int(stmt, 15);
+		d->chunks = sql_column_int(stmt, 16);
+		d->chars = sql_column_int64(stmt, 17);
 	}
 	if (sql_rows_end(st, stmt, rc, "cannot read the documents", err)) {
 		doc_records_free(*out, *n);
@@ -95,7 +95,7 @@ int store_docs_load(struct store *st, struct doc_record **out, size_t *n, struct
 
 static int upsert_doc(struct store *st, struct doc_record *d, struct strbuf *err)
 {
-	sqlite3_stmt *stmt = NULL;
+	struct sql_stmt *stmt = NULL;
 	long long now = time_now_ms();
 	const char *sql =
 		d->id ? "UPDATE documents SET root = ?1, relpath = ?2, sha256 = ?3, seen_sha256 = ?4,"
@@ -120,35 +120,35 @@ static int upsert_doc(struct store *st, struct doc_record *d, struct strbuf *err
 				d->error,
 				doc_status_name(d->status) };
 	for (int i = 0; i < 11; i++)
-		sqlite3_bind_text(stmt, i + 1, texts[i], -1, SQLITE_STATIC);
-	sqlite3_bind_int64(stmt, 12, d->size);
-	sqlite3_bind_int64(stmt, 13, d->mtime);
-	sqlite3_bind_int(stmt, 14, d->pages);
-	sqlite3_bind_int(stmt, 15, d->pages_needing_ocr);
-	sqlite3_bind_int(stmt, 16, d->chunks);
-	sqlite3_bind_int64(stmt, 17, d->chars);
-	sqlite3_bind_int64(stmt, 18, now);
+		sql_bind_text(stmt, i + 1, texts[i]);
+	sql_bind_int64(stmt, 12, d->size);
+	sql_bind_int64(stmt, 13, d->mtime);
+	sql_bind_int64(stmt, 14, d->pages);
+	sql_bind_int64(stmt, 15, d->pages_needing_ocr);
+	sql_bind_int64(stmt, 16, d->chunks);
+	sql_bind_int64(stmt, 17, d->chars);
+	sql_bind_int64(stmt, 18, now);
 	if (d->id)
-		sqlite3_bind_int64(stmt, 19, d->id);
-	int rc = sqlite3_step(stmt);
+		sql_bind_int64(stmt, 19, d->id);
+	int rc = sql_step(stmt);
 	sql_kept_done(st, stmt);
-	if (rc != SQLITE_DONE)
+	if (rc != SQL_DONE)
 		return sql_fail(st, "cannot save the document", err);
 	if (!d->id)
-		d->id = sqlite3_last_insert_rowid(st->db);
+		d->id = sql_last_insert_id(st);
 	return 0;
 }
 
 /* A document's pages describe its newest version only (its chunks stay with their version). */
 static int delete_pages(struct store *st, long long doc_id, struct strbuf *err)
 {
-	sqlite3_stmt *stmt = NULL;
+	struct sql_stmt *stmt = NULL;
 	if (sql_prepare_kept(st, "DELETE FROM pages WHERE doc_id = ?", &stmt, err))
 		return -1;
-	sqlite3_bind_int64(stmt, 1, doc_id);
-	int rc = sqlite3_step(stmt);
+	sql_bind_int64(stmt, 1, doc_id);
+	int rc = sql_step(stmt);
 	sql_kept_done(st, stmt);
-	return rc == SQLITE_DONE ? 0 : sql_fail(st, "cannot remove old pages", err);
+	return rc == SQL_DONE ? 0 : sql_fail(st, "cannot remove old pages", err);
 }
 
 /*
@@ -159,7 +159,7 @@ static long long insert_version(struct store *st, const struct doc_record *d,
 				const struct page_record *pages, size_t npages, long long run_id,
 				struct strbuf *err)
 {
-	sqlite3_stmt *stmt = NULL;
+	struct sql_stmt *stmt = NULL;
 	int ocr = 0, weak = 0;
 	for (size_t i = 0; i < npages; i++) {
 		ocr += pages[i].method == PAGE_OCR || pages[i].method == PAGE_OCR_FAILED;
@@ -172,31 +172,31 @@ static long long insert_version(struct store *st, const struct doc_record *d,
 		    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
 		    &stmt, err))
 		return -1;
-	sqlite3_bind_int64(stmt, 1, d->id);
-	sqlite3_bind_text(stmt, 2, d->sha256 ? d->sha256 : d->seen_sha256, -1, SQLITE_STATIC);
-	sqlite3_bind_text(stmt, 3, d->title, -1, SQLITE_STATIC);
-	sqlite3_bind_text(stmt, 4, d->language, -1, SQLITE_STATIC);
-	sqlite3_bind_int(stmt, 5, d->pages);
-	sqlite3_bind_int(stmt, 6, d->pages_needing_ocr);
-	sqlite3_bind_int(stmt, 7, ocr);
-	sqlite3_bind_int(stmt, 8, weak);
-	sqlite3_bind_int(stmt, 9, d->chunks);
-	sqlite3_bind_int64(stmt, 10, d->chars);
+	sql_bind_int64(stmt, 1, d->id);
+	sql_bind_text(stmt, 2, d->sha256 ? d->sha256 : d->seen_sha256);
+	sql_bind_text(stmt, 3, d->title);
+	sql_bind_text(stmt, 4, d->language);
+	sql_bind_int64(stmt, 5, d->pages);
+	sql_bind_int64(stmt, 6, d->pages_needing_ocr);
+	sql_bind_int64(stmt, 7, ocr);
+	sql_bind_int64(stmt, 8, weak);
+	sql_bind_int64(stmt, 9, d->chunks);
+	sql_bind_int64(stmt, 10, d->chars);
 	if (run_id)
-		sqlite3_bind_int64(stmt, 11, run_id);
-	sqlite3_bind_int64(stmt, 12, time_now_ms());
-	int rc = sqlite3_step(stmt);
+		sql_bind_int64(stmt, 11, run_id);
+	sql_bind_int64(stmt, 12, time_now_ms());
+	int rc = sql_step(stmt);
 	sql_kept_done(st, stmt);
-	if (rc != SQLITE_DONE)
+	if (rc != SQL_DONE)
 		return sql_fail(st, "cannot save the document's version", err);
-	long long id = sqlite3_last_insert_rowid(st->db);
+	long long id = sql_last_insert_id(st);
 	if (sql_prepare_kept(st, "UPDATE documents SET version_id = ? WHERE id = ?", &stmt, err))
 		return -1;
-	sqlite3_bind_int64(stmt, 1, id);
-	sqlite3_bind_int64(stmt, 2, d->id);
-	rc = sqlite3_step(stmt);
+	sql_bind_int64(stmt, 1, id);
+	sql_bind_int64(stmt, 2, d->id);
+	rc = sql_step(stmt);
 	sql_kept_done(st, stmt);
-	return rc == SQLITE_DONE ? id : sql_fail(st, "cannot point the document at its version", err);
+	return rc == SQL_DONE ? id : sql_fail(st, "cannot point the document at its version", err);
 }
 
 const char *page_method_name(enum page_method method)
@@ -208,7 +208,7 @@ const char *page_method_name(enum page_method method)
 static int insert_pages(struct store *st, long long doc_id, const struct page_record *pages, size_t n,
 			struct strbuf *err)
 {
-	sqlite3_stmt *stmt = NULL;
+	struct sql_stmt *stmt = NULL;
 	if (sql_prepare_kept(st,
 			     "INSERT INTO pages (doc_id, page_no, method, chars, ocr_key, confidence,"
 			     " words, low_words, flagged, seconds, error) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
@@ -217,23 +217,23 @@ static int insert_pages(struct store *st, long long doc_id, const struct page_re
 	for (size_t i = 0; i < n; i++) {
 		const struct page_record *p = &pages[i];
 		int ocr = p->method == PAGE_OCR || p->method == PAGE_OCR_FAILED;
-		sqlite3_reset(stmt);
-		sqlite3_clear_bindings(stmt);
-		sqlite3_bind_int64(stmt, 1, doc_id);
-		sqlite3_bind_int(stmt, 2, p->page_no);
-		sqlite3_bind_text(stmt, 3, page_method_name(p->method), -1, SQLITE_STATIC);
-		sqlite3_bind_int(stmt, 4, p->chars);
-		sqlite3_bind_text(stmt, 5, p->ocr_key, -1, SQLITE_STATIC);
+		sql_reset(stmt);
+		sql_clear_bindings(stmt);
+		sql_bind_int64(stmt, 1, doc_id);
+		sql_bind_int64(stmt, 2, p->page_no);
+		sql_bind_text(stmt, 3, page_method_name(p->method));
+		sql_bind_int64(stmt, 4, p->chars);
+		sql_bind_text(stmt, 5, p->ocr_key);
 		if (p->method == PAGE_OCR) {
-			sqlite3_bind_double(stmt, 6, p->confidence);
-			sqlite3_bind_int(stmt, 7, p->words);
-			sqlite3_bind_int(stmt, 8, p->low_words);
+			sql_bind_double(stmt, 6, p->confidence);
+			sql_bind_int64(stmt, 7, p->words);
+			sql_bind_int64(stmt, 8, p->low_words);
 		}
-		sqlite3_bind_int(stmt, 9, p->flagged);
+		sql_bind_int64(stmt, 9, p->flagged);
 		if (ocr)
-			sqlite3_bind_double(stmt, 10, p->seconds);
-		sqlite3_bind_text(stmt, 11, p->error, -1, SQLITE_STATIC);
-		if (sqlite3_step(stmt) != SQLITE_DONE) {
+			sql_bind_double(stmt, 10, p->seconds);
+		sql_bind_text(stmt, 11, p->error);
+		if (sql_step(stmt) != SQL_DONE) {
 			sql_kept_done(st, stmt);
 			return sql_fail(st, "cannot save a page", err);
 		}
@@ -245,7 +245,7 @@ static int insert_pages(struct store *st, long long doc_id, const struct page_re
 static int insert_chunks(struct store *st, const struct doc_record *d, long long version_id,
 			 const struct chunk_record *chunks, size_t n, struct strbuf *err)
 {
-	sqlite3_stmt *stmt = NULL, *fts = NULL;
+	struct sql_stmt *stmt = NULL, *fts = NULL;
 	int ret = -1;
 	/* The index's text is the chunk's with its language first (\x1f fr \x1f), as chunks_fts_source gives it. */
 	if (sql_prepare_kept(st,
@@ -263,19 +263,19 @@ static int insert_chunks(struct store *st, const struct doc_record *d, long long
 	for (size_t i = 0; i < n; i++) {
 		const struct chunk_record *c = &chunks[i];
 		const char *heading = c->heading ? c->heading : "";
-		sqlite3_reset(stmt);
-		sqlite3_bind_int64(stmt, 1, d->id);
-		sqlite3_bind_int(stmt, 2, c->seq);
-		sqlite3_bind_int(stmt, 3, c->page_start);
-		sqlite3_bind_int(stmt, 4, c->page_end);
-		sqlite3_bind_text(stmt, 5, heading, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(stmt, 6, (long long)c->char_start);
-		sqlite3_bind_int64(stmt, 7, (long long)c->char_end);
-		sqlite3_bind_text(stmt, 8, language, -1, SQLITE_STATIC);
-		sqlite3_bind_text(stmt, 9, c->text, -1, SQLITE_STATIC);
-		sqlite3_bind_int(stmt, 10, c->low_confidence);
-		sqlite3_bind_int64(stmt, 11, version_id);
-		if (sqlite3_step(stmt) != SQLITE_DONE) {
+		sql_reset(stmt);
+		sql_bind_int64(stmt, 1, d->id);
+		sql_bind_int64(stmt, 2, c->seq);
+		sql_bind_int64(stmt, 3, c->page_start);
+		sql_bind_int64(stmt, 4, c->page_end);
+		sql_bind_text(stmt, 5, heading);
+		sql_bind_int64(stmt, 6, (long long)c->char_start);
+		sql_bind_int64(stmt, 7, (long long)c->char_end);
+		sql_bind_text(stmt, 8, language);
+		sql_bind_text(stmt, 9, c->text);
+		sql_bind_int64(stmt, 10, c->low_confidence);
+		sql_bind_int64(stmt, 11, version_id);
+		if (sql_step(stmt) != SQL_DONE) {
 			sql_fail(st, "cannot save a chunk", err);
 			goto out;
 		}
@@ -284,14 +284,14 @@ static int insert_chunks(struct store *st, const struct doc_record *d, long long
 						      c->text_tokens_len };
 		st->fts_hints[1] = (struct fts_hint){ heading, strlen(heading), lang, c->heading_tokens,
 						      c->heading_tokens_len };
-		sqlite3_reset(fts);
-		sqlite3_bind_int64(fts, 1, sqlite3_last_insert_rowid(st->db));
-		sqlite3_bind_text(fts, 2, language, -1, SQLITE_STATIC);
-		sqlite3_bind_text(fts, 3, c->text, -1, SQLITE_STATIC);
-		sqlite3_bind_text(fts, 4, heading, -1, SQLITE_STATIC);
-		int rc = sqlite3_step(fts);
+		sql_reset(fts);
+		sql_bind_int64(fts, 1, sql_last_insert_id(st));
+		sql_bind_text(fts, 2, language);
+		sql_bind_text(fts, 3, c->text);
+		sql_bind_text(fts, 4, heading);
+		int rc = sql_step(fts);
 		memset(st->fts_hints, 0, sizeof(st->fts_hints));
-		if (rc != SQLITE_DONE) {
+		if (rc != SQL_DONE) {
 			sql_fail(st, "cannot index a chunk", err);
 			goto out;
 		}
@@ -346,21 +346,21 @@ fail:
 
 int store_fts_index_missing(struct store *st, long long *indexed, struct strbuf *err)
 {
-	sqlite3_stmt *stmt = NULL;
+	struct sql_stmt *stmt = NULL;
 	*indexed = 0;
 	if (sql_prepare(
 		    st,
 		    "SELECT (SELECT count(*) FROM chunks) - (SELECT count(*) FROM chunks_fts_docsize)",
 		    &stmt, err))
 		return -1;
-	int rc = sqlite3_step(stmt);
-	long long gap = rc == SQLITE_ROW ? sqlite3_column_int64(stmt, 0) : 0;
-	if (rc != SQLITE_ROW) {
+	int rc = sql_step(stmt);
+	long long gap = rc == SQL_ROW ? sql_column_int64(stmt, 0) : 0;
+	if (rc != SQL_ROW) {
 		sql_fail(st, "cannot count the chunks the full-text index holds", err);
-		sqlite3_finalize(stmt);
+		sql_finalize(stmt);
 		return -1;
 	}
-	sqlite3_finalize(stmt);
+	sql_finalize(stmt);
 	/* Any difference: a row the index holds for no chunk may hide a chunk it lacks. */
 	if (gap == 0)
 		return 0;
@@ -376,14 +376,14 @@ int store_fts_index_missing(struct store *st, long long *indexed, struct strbuf 
 		sql_rollback(st);
 		return -1;
 	}
-	*indexed = sqlite3_changes(st->db);
+	*indexed = sql_changes(st);
 	return sql_commit(st, err) ? (sql_rollback(st), -1) : 0;
 }
 
 int store_doc_move(struct store *st, long long doc_id, const char *root, const char *relpath,
 		   long long mtime, struct strbuf *err)
 {
-	sqlite3_stmt *stmt = NULL;
+	struct sql_stmt *stmt = NULL;
 	if (sql_prepare(
 		    st,
 		    "UPDATE documents SET root = ?, relpath = ?, mtime = ?, updated_at = ?,"
@@ -392,19 +392,19 @@ int store_doc_move(struct store *st, long long doc_id, const char *root, const c
 		    " ELSE status END WHERE id = ?",
 		    &stmt, err))
 		return -1;
-	sqlite3_bind_text(stmt, 1, root, -1, SQLITE_STATIC);
-	sqlite3_bind_text(stmt, 2, relpath, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(stmt, 3, mtime);
-	sqlite3_bind_int64(stmt, 4, time_now_ms());
-	sqlite3_bind_int64(stmt, 5, doc_id);
-	int rc = sqlite3_step(stmt);
-	sqlite3_finalize(stmt);
-	return rc == SQLITE_DONE ? 0 : sql_fail(st, "cannot record a rename", err);
+	sql_bind_text(stmt, 1, root);
+	sql_bind_text(stmt, 2, relpath);
+	sql_bind_int64(stmt, 3, mtime);
+	sql_bind_int64(stmt, 4, time_now_ms());
+	sql_bind_int64(stmt, 5, doc_id);
+	int rc = sql_step(stmt);
+	sql_finalize(stmt);
+	return rc == SQL_DONE ? 0 : sql_fail(st, "cannot record a rename", err);
 }
 
 int store_doc_delete(struct store *st, long long doc_id, struct strbuf *err)
 {
-	sqlite3_stmt *stmt = NULL;
+	struct sql_stmt *stmt = NULL;
 	if (sql_begin(st, err))
 		return -1;
 	/*
@@ -418,16 +418,16 @@ int store_doc_delete(struct store *st, long long doc_id, struct strbuf *err)
 			" title = NULL, updated_at = ? WHERE id = ?",
 			&stmt, err))
 		goto fail;
-	sqlite3_bind_int64(stmt, 1, time_now_ms());
-	sqlite3_bind_int64(stmt, 2, doc_id);
-	if (sqlite3_step(stmt) != SQLITE_DONE) {
+	sql_bind_int64(stmt, 1, time_now_ms());
+	sql_bind_int64(stmt, 2, doc_id);
+	if (sql_step(stmt) != SQL_DONE) {
 		sql_fail(st, "cannot mark the document deleted", err);
 		goto fail;
 	}
-	sqlite3_finalize(stmt);
+	sql_finalize(stmt);
 	return sql_commit(st, err);
 fail:
-	sqlite3_finalize(stmt);
+	sql_finalize(stmt);
 	sql_rollback(st);
 	return -1;
 }
@@ -461,7 +461,7 @@ int sqlite_purge_deleted_text(struct store *st, struct strbuf *err)
 
 int store_totals(struct store *st, struct store_totals *out, struct strbuf *err)
 {
-	sqlite3_stmt *stmt = NULL;
+	struct sql_stmt *stmt = NULL;
 	memset(out, 0, sizeof(*out));
 	if (sql_prepare(st,
 			"SELECT count(*) FILTER (WHERE status != 'deleted'),"
@@ -470,15 +470,15 @@ int store_totals(struct store *st, struct store_totals *out, struct strbuf *err)
 			" count(*) FILTER (WHERE status = 'failed') FROM documents",
 			&stmt, err))
 		return -1;
-	int rc = sqlite3_step(stmt);
-	if (rc == SQLITE_ROW) {
-		out->documents = sqlite3_column_int64(stmt, 0);
-		out->chunks = sqlite3_column_int64(stmt, 1);
-		out->pages = sqlite3_column_int64(stmt, 2);
-		out->pages_needing_ocr = sqlite3_column_int64(stmt, 3);
-		out->failed = sqlite3_column_int64(stmt, 4);
+	int rc = sql_step(stmt);
+	if (rc == SQL_ROW) {
+		out->documents = sql_column_int64(stmt, 0);
+		out->chunks = sql_column_int64(stmt, 1);
+		out->pages = sql_column_int64(stmt, 2);
+		out->pages_needing_ocr = sql_column_int64(stmt, 3);
+		out->failed = sql_column_int64(stmt, 4);
 	}
 	int ret = sql_found(st, rc, "cannot count the documents", err) == LOOKUP_FOUND ? 0 : -1;
-	sqlite3_finalize(stmt);
+	sql_finalize(stmt);
 	return ret;
 }

@@ -30,7 +30,7 @@ void feedback_records_free(struct feedback_record *f, size_t n)
 
 int store_feedback_add(struct store *st, struct feedback_record *f, struct strbuf *err)
 {
-	sqlite3_stmt *stmt = NULL;
+	struct sql_stmt *stmt = NULL;
 	f->created_at = time_now_ms();
 	if (sql_prepare(st,
 			"INSERT INTO feedback (created_at, query_id, question, answer, sources,"
@@ -38,22 +38,22 @@ int store_feedback_add(struct store *st, struct feedback_record *f, struct strbu
 			" VALUES (?,?,?,?,?,?,?,?,?,?)",
 			&stmt, err))
 		return -1;
-	sqlite3_bind_int64(stmt, 1, f->created_at);
+	sql_bind_int64(stmt, 1, f->created_at);
 	if (f->query_id > 0)
-		sqlite3_bind_int64(stmt, 2, f->query_id);
-	sqlite3_bind_text(stmt, 3, f->question, -1, SQLITE_STATIC);
-	sqlite3_bind_text(stmt, 4, f->answer, -1, SQLITE_STATIC);
-	sqlite3_bind_text(stmt, 5, f->sources ? f->sources : "[]", -1, SQLITE_STATIC);
-	sqlite3_bind_int(stmt, 6, f->rating);
-	sqlite3_bind_text(stmt, 7, f->text, -1, SQLITE_STATIC);
-	sqlite3_bind_text(stmt, 8, f->corrected, -1, SQLITE_STATIC);
-	sqlite3_bind_text(stmt, 9, f->helpful, -1, SQLITE_STATIC);
-	sqlite3_bind_text(stmt, 10, f->unhelpful, -1, SQLITE_STATIC);
-	int rc = sqlite3_step(stmt);
-	sqlite3_finalize(stmt);
-	if (rc != SQLITE_DONE)
+		sql_bind_int64(stmt, 2, f->query_id);
+	sql_bind_text(stmt, 3, f->question);
+	sql_bind_text(stmt, 4, f->answer);
+	sql_bind_text(stmt, 5, f->sources ? f->sources : "[]");
+	sql_bind_int64(stmt, 6, f->rating);
+	sql_bind_text(stmt, 7, f->text);
+	sql_bind_text(stmt, 8, f->corrected);
+	sql_bind_text(stmt, 9, f->helpful);
+	sql_bind_text(stmt, 10, f->unhelpful);
+	int rc = sql_step(stmt);
+	sql_finalize(stmt);
+	if (rc != SQL_DONE)
 		return sql_fail(st, "cannot save the feedback", err);
-	f->id = sqlite3_last_insert_rowid(st->db);
+	f->id = sql_last_insert_id(st);
 	return 0;
 }
 
@@ -62,15 +62,15 @@ int store_feedback_add(struct store *st, struct feedback_record *f, struct strbu
 	"id, created_at, coalesce(query_id, 0), question, answer, sources, rating, feedback_text," \
 	" corrected_answer, helpful_sources, unhelpful_sources"
 
-static void read_feedback(sqlite3_stmt *stmt, struct feedback_record *f)
+static void read_feedback(struct sql_stmt *stmt, struct feedback_record *f)
 {
-	f->id = sqlite3_column_int64(stmt, 0);
-	f->created_at = sqlite3_column_int64(stmt, 1);
-	f->query_id = sqlite3_column_int64(stmt, 2);
+	f->id = sql_column_int64(stmt, 0);
+	f->created_at = sql_column_int64(stmt, 1);
+	f->query_id = sql_column_int64(stmt, 2);
 	f->question = sql_column_dup(stmt, 3);
 	f->answer = sql_column_dup(stmt, 4);
 	f->sources = sql_column_dup(stmt, 5);
-	f->rating = sqlite3_column_int(stmt, 6);
+	f->rating = sql_column_int(stmt, 6);
 	f->text = sql_column_dup(stmt, 7);
 	f->corrected = sql_column_dup(stmt, 8);
 	f->helpful = sql_column_dup(stmt, 9);
@@ -80,23 +80,23 @@ static void read_feedback(sqlite3_stmt *stmt, struct feedback_record *f)
 enum lookup store_feedback_get(struct store *st, long long id, struct feedback_record *f,
 			       struct strbuf *err)
 {
-	sqlite3_stmt *stmt = NULL;
+	struct sql_stmt *stmt = NULL;
 	memset(f, 0, sizeof(*f));
 	if (sql_prepare(st, "SELECT " FEEDBACK_COLUMNS " FROM feedback WHERE id = ?", &stmt, err))
 		return LOOKUP_FAILED;
-	sqlite3_bind_int64(stmt, 1, id);
-	int rc = sqlite3_step(stmt);
-	if (rc == SQLITE_ROW)
+	sql_bind_int64(stmt, 1, id);
+	int rc = sql_step(stmt);
+	if (rc == SQL_ROW)
 		read_feedback(stmt, f);
 	enum lookup ret = sql_found(st, rc, "cannot read the feedback", err);
-	sqlite3_finalize(stmt);
+	sql_finalize(stmt);
 	return ret;
 }
 
 enum store_key store_feedback_key_begin(struct store *st, const char *key, const char *request_hash,
 					long long *feedback_id, struct strbuf *err)
 {
-	sqlite3_stmt *stmt = NULL;
+	struct sql_stmt *stmt = NULL;
 	*feedback_id = 0;
 	/* The write lock first: a second request with the key waits here until the first commits. */
 	if (sql_begin(st, err))
@@ -106,17 +106,17 @@ enum store_key store_feedback_key_begin(struct store *st, const char *key, const
 		sql_rollback(st);
 		return STORE_KEY_FAILED;
 	}
-	sqlite3_bind_text(stmt, 1, key, -1, SQLITE_STATIC);
-	int rc = sqlite3_step(stmt);
+	sql_bind_text(stmt, 1, key);
+	int rc = sql_step(stmt);
 	enum store_key ret = STORE_KEY_NEW;
-	if (rc == SQLITE_ROW) {
-		const char *hash = (const char *)sqlite3_column_text(stmt, 0);
-		*feedback_id = sqlite3_column_int64(stmt, 1);
+	if (rc == SQL_ROW) {
+		const char *hash = sql_column_text(stmt, 0);
+		*feedback_id = sql_column_int64(stmt, 1);
 		ret = hash && !strcmp(hash, request_hash) ? STORE_KEY_REPLAY : STORE_KEY_REUSED;
 	} else if (sql_found(st, rc, "cannot read the idempotency keys", err) == LOOKUP_FAILED) {
 		ret = STORE_KEY_FAILED;
 	}
-	sqlite3_finalize(stmt);
+	sql_finalize(stmt);
 	if (ret != STORE_KEY_NEW)
 		sql_rollback(st);
 	return ret;
@@ -145,7 +145,7 @@ int store_feedback_key_end(struct store *st, const char *key, const char *reques
 int store_feedback_list(struct store *st, const struct feedback_filter *flt,
 			struct feedback_record **out, size_t *n, struct strbuf *err)
 {
-	sqlite3_stmt *stmt = NULL;
+	struct sql_stmt *stmt = NULL;
 	size_t alloc = 0;
 	int rc;
 	*out = NULL;
@@ -156,11 +156,11 @@ int store_feedback_list(struct store *st, const struct feedback_filter *flt,
 			" ORDER BY id DESC LIMIT ?4",
 			&stmt, err))
 		return -1;
-	sqlite3_bind_int64(stmt, 1, flt->since_ms);
-	sqlite3_bind_int(stmt, 2, flt->min_rating ? flt->min_rating : 1);
-	sqlite3_bind_int(stmt, 3, flt->max_rating ? flt->max_rating : 5);
-	sqlite3_bind_int64(stmt, 4, flt->limit ? (long long)flt->limit : -1);
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+	sql_bind_int64(stmt, 1, flt->since_ms);
+	sql_bind_int64(stmt, 2, flt->min_rating ? flt->min_rating : 1);
+	sql_bind_int64(stmt, 3, flt->max_rating ? flt->max_rating : 5);
+	sql_bind_int64(stmt, 4, flt->limit ? (long long)flt->limit : -1);
+	while ((rc = sql_step(stmt)) == SQL_ROW) {
 		ALLOC_GROW(*out, *n + 1, alloc);
 		read_feedback(stmt, &(*out)[(*n)++]);
 	}
@@ -175,7 +175,7 @@ int store_feedback_list(struct store *st, const struct feedback_filter *flt,
 
 enum lookup store_document_path_known(struct store *st, const char *relpath, struct strbuf *err)
 {
-	sqlite3_stmt *stmt = NULL;
+	struct sql_stmt *stmt = NULL;
 	/*
 	 * A deleted document keeps its row (status 'deleted'), so a source an
 	 * older answer cited is still known.  No index leads with relpath
@@ -184,35 +184,35 @@ enum lookup store_document_path_known(struct store *st, const char *relpath, str
 	 */
 	if (sql_prepare(st, "SELECT 1 FROM documents WHERE relpath = ? LIMIT 1", &stmt, err))
 		return LOOKUP_FAILED;
-	sqlite3_bind_text(stmt, 1, relpath, -1, SQLITE_STATIC);
-	enum lookup found = sql_found(st, sqlite3_step(stmt), "cannot read the documents", err);
-	sqlite3_finalize(stmt);
+	sql_bind_text(stmt, 1, relpath);
+	enum lookup found = sql_found(st, sql_step(stmt), "cannot read the documents", err);
+	sql_finalize(stmt);
 	return found;
 }
 
 enum lookup store_query_get(struct store *st, long long id, char **question, char **answer,
 			    char **sources, struct strbuf *err)
 {
-	sqlite3_stmt *stmt = NULL;
+	struct sql_stmt *stmt = NULL;
 	enum lookup ret;
 	if (sql_prepare(st, "SELECT question, answer, sources FROM queries WHERE id = ?", &stmt, err))
 		return LOOKUP_FAILED;
-	sqlite3_bind_int64(stmt, 1, id);
-	int rc = sqlite3_step(stmt);
-	if (rc == SQLITE_ROW) {
+	sql_bind_int64(stmt, 1, id);
+	int rc = sql_step(stmt);
+	if (rc == SQL_ROW) {
 		*question = sql_column_dup(stmt, 0);
 		*answer = sql_column_dup(stmt, 1);
 		*sources = sql_column_dup(stmt, 2);
 	}
 	ret = sql_found(st, rc, "cannot read the logged question", err);
-	sqlite3_finalize(stmt);
+	sql_finalize(stmt);
 	return ret;
 }
 
 int store_query_latencies(struct store *st, long long since_ms, double **ms, size_t *n,
 			  struct strbuf *err)
 {
-	sqlite3_stmt *stmt = NULL;
+	struct sql_stmt *stmt = NULL;
 	size_t alloc = 0;
 	int rc;
 	*ms = NULL;
@@ -220,10 +220,10 @@ int store_query_latencies(struct store *st, long long since_ms, double **ms, siz
 	if (sql_prepare(st, "SELECT ms_total FROM queries WHERE asked_at >= ? ORDER BY ms_total", &stmt,
 			err))
 		return -1;
-	sqlite3_bind_int64(stmt, 1, since_ms);
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+	sql_bind_int64(stmt, 1, since_ms);
+	while ((rc = sql_step(stmt)) == SQL_ROW) {
 		ALLOC_GROW(*ms, *n + 1, alloc);
-		(*ms)[(*n)++] = sqlite3_column_double(stmt, 0);
+		(*ms)[(*n)++] = sql_column_double(stmt, 0);
 	}
 	if (sql_rows_end(st, stmt, rc, "cannot read the query latencies", err)) {
 		free(*ms);

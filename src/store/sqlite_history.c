@@ -58,14 +58,14 @@ struct sweep {
 };
 
 static int bind_policy(struct store *st, const char *sql, const struct history_policy *p,
-		       sqlite3_stmt **stmt, struct strbuf *err)
+		       struct sql_stmt **stmt, struct strbuf *err)
 {
 	if (sql_prepare(st, sql, stmt, err))
 		return -1;
 	/* Unused ones are out of range for some statements: harmless. */
-	sqlite3_bind_int64(*stmt, 1, p->runs_before);
-	sqlite3_bind_int64(*stmt, 2, p->cached_task_runs);
-	sqlite3_bind_int64(*stmt, 3, p->queries_before);
+	sql_bind_int64(*stmt, 1, p->runs_before);
+	sql_bind_int64(*stmt, 2, p->cached_task_runs);
+	sql_bind_int64(*stmt, 3, p->queries_before);
 	return 0;
 }
 
@@ -73,13 +73,13 @@ static int bind_policy(struct store *st, const char *sql, const struct history_p
 static int step_policy(struct store *st, const char *sql, const struct history_policy *p,
 		       const char *what, struct strbuf *err)
 {
-	sqlite3_stmt *stmt = NULL;
+	struct sql_stmt *stmt = NULL;
 	if (bind_policy(st, sql, p, &stmt, err))
 		return -1;
-	int rc = sqlite3_step(stmt);
-	sqlite3_finalize(stmt);
-	if (rc != SQLITE_DONE) {
-		strbuf_addf(err, "store: cannot remove old %s: %s", what, sqlite3_errmsg(st->db));
+	int rc = sql_step(stmt);
+	sql_finalize(stmt);
+	if (rc != SQL_DONE) {
+		strbuf_addf(err, "store: cannot remove old %s: %s", what, sql_errmsg(st));
 		return -1;
 	}
 	return 0;
@@ -91,12 +91,12 @@ static int sweep(struct store *st, const struct sweep *sw, const struct history_
 {
 	*count = 0;
 	if (p->dry_run) {
-		sqlite3_stmt *stmt = NULL;
+		struct sql_stmt *stmt = NULL;
 		if (bind_policy(st, sw->count, p, &stmt, err))
 			return -1;
-		if (sqlite3_step(stmt) == SQLITE_ROW)
-			*count = sqlite3_column_int64(stmt, 0);
-		sqlite3_finalize(stmt);
+		if (sql_step(stmt) == SQL_ROW)
+			*count = sql_column_int64(stmt, 0);
+		sql_finalize(stmt);
 		return 0;
 	}
 	for (;;) {
@@ -107,7 +107,7 @@ static int sweep(struct store *st, const struct sweep *sw, const struct history_
 			sql_rollback(st);
 			return -1;
 		}
-		int changed = sqlite3_changes(st->db);
+		int changed = sql_changes(st);
 		if (sql_commit(st, err))
 			return -1;
 		*count += changed;
@@ -149,17 +149,17 @@ static const struct sweep old_questions = {
 static int list_old_runs(struct store *st, const struct history_policy *p, struct history_pruned *out,
 			 struct strbuf *err)
 {
-	sqlite3_stmt *stmt = NULL;
+	struct sql_stmt *stmt = NULL;
 	if (sql_prepare(st, OLD_RUNS " ORDER BY id", &stmt, err))
 		return -1;
-	sqlite3_bind_int64(stmt, 1, p->runs_before);
+	sql_bind_int64(stmt, 1, p->runs_before);
 	size_t alloc = 0;
 	int rc;
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+	while ((rc = sql_step(stmt)) == SQL_ROW) {
 		if ((size_t)out->runs == alloc)
 			out->dry_run_ids = xrealloc(out->dry_run_ids, (alloc = alloc ? 2 * alloc : 64) *
 									      sizeof(*out->dry_run_ids));
-		out->dry_run_ids[out->runs++] = sqlite3_column_int64(stmt, 0);
+		out->dry_run_ids[out->runs++] = sql_column_int64(stmt, 0);
 	}
 	return sql_rows_end(st, stmt, rc, "cannot list old runs", err);
 }
@@ -206,12 +206,11 @@ static long long file_size(const char *path)
 
 static long long pragma_int(struct store *st, const char *sql)
 {
-	sqlite3_stmt *stmt = NULL;
+	struct sql_stmt *stmt = NULL;
 	long long v = -1;
-	if (sqlite3_prepare_v2(st->db, sql, -1, &stmt, NULL) == SQLITE_OK &&
-	    sqlite3_step(stmt) == SQLITE_ROW)
-		v = sqlite3_column_int64(stmt, 0);
-	sqlite3_finalize(stmt);
+	if (sql_prepare_quiet(st, sql, &stmt) == 0 && sql_step(stmt) == SQL_ROW)
+		v = sql_column_int64(stmt, 0);
+	sql_finalize(stmt);
 	return v;
 }
 

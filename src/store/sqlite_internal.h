@@ -8,6 +8,7 @@
 
 #include "core/result.h"
 #include "core/strbuf.h"
+#include "store/sql.h"
 #include "text/stopwords.h"
 
 /* Tokens recorded ahead for a text the full-text index is about to receive. */
@@ -29,7 +30,7 @@ struct store {
 	struct fts_hint fts_hints[2]; /* a chunk's text and heading, while it is inserted */
 	struct kept_statement {
 		const char *sql; /* a string literal, known by its address */
-		sqlite3_stmt *stmt;
+		struct sql_stmt *stmt;
 		int busy;
 	} kept[KEPT_STATEMENTS];
 };
@@ -56,7 +57,9 @@ int sqlite_register_tokenizer(sqlite3 *db, struct fts_hint hints[2], struct strb
 
 /* Run SQL without results; the error names the statement's purpose. */
 int sql_exec(struct store *st, const char *sql, struct strbuf *err);
-int sql_prepare(struct store *st, const char *sql, sqlite3_stmt **stmt, struct strbuf *err);
+int sql_prepare(struct store *st, const char *sql, struct sql_stmt **stmt, struct strbuf *err);
+/* sql_prepare for a statement whose failure is an answer (-1), not an error to report. */
+int sql_prepare_quiet(struct store *st, const char *sql, struct sql_stmt **stmt);
 /*
  * A statement run once per document or per chunk of the document save:
  * prepared once per connection and kept (parsing each again was a tenth of
@@ -65,8 +68,15 @@ int sql_prepare(struct store *st, const char *sql, sqlite3_stmt **stmt, struct s
  * next use; one asked for while in use is prepared afresh, and finalized
  * by sql_kept_done.
  */
-int sql_prepare_kept(struct store *st, const char *sql, sqlite3_stmt **stmt, struct strbuf *err);
-void sql_kept_done(struct store *st, sqlite3_stmt *stmt);
+int sql_prepare_kept(struct store *st, const char *sql, struct sql_stmt **stmt, struct strbuf *err);
+void sql_kept_done(struct store *st, struct sql_stmt *stmt);
+/* Finalize every kept statement (closing the connection). */
+void sql_kept_free(struct store *st);
+/* The connection's state after its last statement. */
+long long sql_changes(struct store *st);
+long long sql_last_insert_id(struct store *st);
+int sql_in_transaction(struct store *st);
+const char *sql_errmsg(struct store *st);
 /* Record the connection's last error in err and return -1. */
 int sql_fail(struct store *st, const char *what, struct strbuf *err);
 /*
@@ -76,12 +86,12 @@ int sql_fail(struct store *st, const char *what, struct strbuf *err);
  */
 enum lookup sql_found(struct store *st, int rc, const char *what, struct strbuf *err);
 /*
- * Finish a row loop (`while ((rc = sqlite3_step(stmt)) == SQLITE_ROW)`):
- * finalize stmt and return 0 when rc is SQLITE_DONE; otherwise record
- * "store: <what>: <SQLite's message>" in err and return -1 (the caller
+ * Finish a row loop (`while ((rc = sql_step(stmt)) == SQL_ROW)`):
+ * finalize stmt and return 0 when rc is SQL_DONE; otherwise record
+ * "store: <what>: <the database's message>" in err and return -1 (the caller
  * frees what it read so far).
  */
-int sql_rows_end(struct store *st, sqlite3_stmt *stmt, int rc, const char *what, struct strbuf *err);
+int sql_rows_end(struct store *st, struct sql_stmt *stmt, int rc, const char *what, struct strbuf *err);
 /* Run one statement with int64 and text parameters ("i" / "t" in `types`, one per argument). */
 int sql_exec_bound(struct store *st, const char *sql, const char *types, const void *const *args,
 		   const char *what, struct strbuf *err);
@@ -92,12 +102,12 @@ int sql_exec_bound(struct store *st, const char *sql, const char *types, const v
 	" docs_failed, pages, pages_needing_ocr, chunks, chars, ocr_pages, ocr_failed,"    \
 	" ocr_flagged, ocr_confidence, deployment, coalesce(scheduled_for, 0)"
 struct run_record;
-void sql_read_run(sqlite3_stmt *stmt, struct run_record *r);
+void sql_read_run(struct sql_stmt *stmt, struct run_record *r);
 /* Step a prepared SELECT of RUN_COLUMNS to its end into a fresh array (finalizes it). */
-int sql_read_runs(struct store *st, sqlite3_stmt *stmt, struct run_record **out, size_t *n,
+int sql_read_runs(struct store *st, struct sql_stmt *stmt, struct run_record **out, size_t *n,
 		  struct strbuf *err);
 /* A column as a fresh string (NULL stays NULL). */
-char *sql_column_dup(sqlite3_stmt *stmt, int col);
+char *sql_column_dup(struct sql_stmt *stmt, int col);
 int sql_begin(struct store *st, struct strbuf *err);
 int sql_commit(struct store *st, struct strbuf *err);
 void sql_rollback(struct store *st);
@@ -120,7 +130,7 @@ struct model_record;
 	"id, created_at, kind, name, version, path, params, metrics, state, coalesce(parent_id, 0)," \
 	" data_hash"
 /* A model row whose MODEL_COLUMNS start at column `col`. */
-void sql_read_model(sqlite3_stmt *stmt, int col, struct model_record *m);
+void sql_read_model(struct sql_stmt *stmt, int col, struct model_record *m);
 
 /* The language marker that prefixes indexed text so the tokenizer knows how to stem. */
 #define LANG_MARK '\x1f'

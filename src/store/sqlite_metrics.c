@@ -39,22 +39,22 @@ static const char *const series_sql[] = {
 int store_series_histogram(struct store *st, enum store_series series, const double *bounds,
 			   size_t nbounds, struct store_histogram *h, struct strbuf *err)
 {
-	sqlite3_stmt *stmt = NULL;
+	struct sql_stmt *stmt = NULL;
 	if (nbounds > HISTOGRAM_MAX_BOUNDS)
 		BUG("a histogram has at most %d bounds, not %zu", HISTOGRAM_MAX_BOUNDS, nbounds);
 	if (sql_prepare(st, series_sql[series], &stmt, err))
 		return -1;
 	for (size_t i = 0; i < nbounds; i++)
-		sqlite3_bind_double(stmt, (int)i + 1, bounds[i]);
-	if (sqlite3_step(stmt) != SQLITE_ROW) {
-		sqlite3_finalize(stmt);
+		sql_bind_double(stmt, (int)i + 1, bounds[i]);
+	if (sql_step(stmt) != SQL_ROW) {
+		sql_finalize(stmt);
 		return sql_fail(st, "cannot read a histogram", err);
 	}
-	h->count = sqlite3_column_int64(stmt, 0);
-	h->sum = sqlite3_column_double(stmt, 1);
+	h->count = sql_column_int64(stmt, 0);
+	h->sum = sql_column_double(stmt, 1);
 	for (size_t i = 0; i < nbounds; i++)
-		h->le[i] = (long long)sqlite3_column_double(stmt, (int)i + 2);
-	sqlite3_finalize(stmt);
+		h->le[i] = (long long)sql_column_double(stmt, (int)i + 2);
+	sql_finalize(stmt);
 	return 0;
 }
 
@@ -76,19 +76,18 @@ static const char *const tally_sql[] = {
 int store_tally(struct store *st, enum store_tally what, struct store_count **out, size_t *n,
 		struct strbuf *err)
 {
-	sqlite3_stmt *stmt = NULL;
+	struct sql_stmt *stmt = NULL;
 	size_t alloc = 0;
 	*out = NULL;
 	*n = 0;
 	if (sql_prepare(st, tally_sql[what], &stmt, err))
 		return -1;
 	int rc;
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+	while ((rc = sql_step(stmt)) == SQL_ROW) {
 		ALLOC_GROW(*out, *n + 1, alloc);
-		const unsigned char *label = sqlite3_column_text(stmt, 0);
-		snprintf((*out)[*n].label, sizeof((*out)[*n].label), "%s",
-			 label ? (const char *)label : "");
-		(*out)[*n].n = sqlite3_column_int64(stmt, 1);
+		const char *label = sql_column_text(stmt, 0);
+		snprintf((*out)[*n].label, sizeof((*out)[*n].label), "%s", label ? label : "");
+		(*out)[*n].n = sql_column_int64(stmt, 1);
 		(*n)++;
 	}
 	if (sql_rows_end(st, stmt, rc, "cannot count", err)) {

@@ -22,10 +22,10 @@ void model_record_release(struct model_record *m)
 	memset(m, 0, sizeof(*m));
 }
 
-void sql_read_model(sqlite3_stmt *stmt, int col, struct model_record *m)
+void sql_read_model(struct sql_stmt *stmt, int col, struct model_record *m)
 {
-	m->id = sqlite3_column_int64(stmt, col);
-	m->created_at = sqlite3_column_int64(stmt, col + 1);
+	m->id = sql_column_int64(stmt, col);
+	m->created_at = sql_column_int64(stmt, col + 1);
 	m->kind = sql_column_dup(stmt, col + 2);
 	m->name = sql_column_dup(stmt, col + 3);
 	m->version = sql_column_dup(stmt, col + 4);
@@ -33,35 +33,35 @@ void sql_read_model(sqlite3_stmt *stmt, int col, struct model_record *m)
 	m->params = sql_column_dup(stmt, col + 6);
 	m->metrics = sql_column_dup(stmt, col + 7);
 	m->state = sql_column_dup(stmt, col + 8);
-	m->parent_id = sqlite3_column_int64(stmt, col + 9);
+	m->parent_id = sql_column_int64(stmt, col + 9);
 	m->data_hash = sql_column_dup(stmt, col + 10);
 }
 
 enum lookup store_model_get(struct store *st, long long id, struct model_record *m, struct strbuf *err)
 {
-	sqlite3_stmt *stmt = NULL;
+	struct sql_stmt *stmt = NULL;
 	memset(m, 0, sizeof(*m));
 	if (sql_prepare(st, "SELECT " MODEL_COLUMNS " FROM models WHERE id = ?", &stmt, err))
 		return LOOKUP_FAILED;
-	sqlite3_bind_int64(stmt, 1, id);
-	int rc = sqlite3_step(stmt);
-	if (rc == SQLITE_ROW)
+	sql_bind_int64(stmt, 1, id);
+	int rc = sql_step(stmt);
+	if (rc == SQL_ROW)
 		sql_read_model(stmt, 0, m);
 	enum lookup ret = sql_found(st, rc, "cannot read the model registry", err);
-	sqlite3_finalize(stmt);
+	sql_finalize(stmt);
 	return ret;
 }
 
 int store_models_list(struct store *st, struct model_record **out, size_t *n, struct strbuf *err)
 {
-	sqlite3_stmt *stmt = NULL;
+	struct sql_stmt *stmt = NULL;
 	size_t alloc = 0;
 	int rc;
 	*out = NULL;
 	*n = 0;
 	if (sql_prepare(st, "SELECT " MODEL_COLUMNS " FROM models ORDER BY id DESC", &stmt, err))
 		return -1;
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+	while ((rc = sql_step(stmt)) == SQL_ROW) {
 		ALLOC_GROW(*out, *n + 1, alloc);
 		memset(&(*out)[*n], 0, sizeof(**out));
 		sql_read_model(stmt, 0, &(*out)[(*n)++]);
@@ -94,7 +94,7 @@ void chunk_texts_free(struct chunk_text *c, size_t n)
 
 int store_model_register(struct store *st, struct model_record *m, struct strbuf *err)
 {
-	sqlite3_stmt *stmt = NULL;
+	struct sql_stmt *stmt = NULL;
 	/* The same content (kind and version are a content hash) is the same model. */
 	if (sql_prepare(st,
 			"INSERT INTO models (kind, name, version, path, params, metrics, state,"
@@ -106,39 +106,39 @@ int store_model_register(struct store *st, struct model_record *m, struct strbuf
 		return -1;
 	const char *texts[] = { m->kind, m->name, m->version, m->path, m->params, m->metrics };
 	for (int i = 0; i < 6; i++)
-		sqlite3_bind_text(stmt, i + 1, texts[i], -1, SQLITE_STATIC);
-	sqlite3_bind_int64(stmt, 7, time_now_ms());
-	sqlite3_bind_int64(stmt, 8, m->parent_id);
-	sqlite3_bind_text(stmt, 9, m->data_hash, -1, SQLITE_STATIC);
-	int rc = sqlite3_step(stmt);
-	if (rc == SQLITE_ROW)
-		m->id = sqlite3_column_int64(stmt, 0);
-	sqlite3_finalize(stmt);
-	return rc == SQLITE_ROW ? 0 : sql_fail(st, "cannot register the model", err);
+		sql_bind_text(stmt, i + 1, texts[i]);
+	sql_bind_int64(stmt, 7, time_now_ms());
+	sql_bind_int64(stmt, 8, m->parent_id);
+	sql_bind_text(stmt, 9, m->data_hash);
+	int rc = sql_step(stmt);
+	if (rc == SQL_ROW)
+		m->id = sql_column_int64(stmt, 0);
+	sql_finalize(stmt);
+	return rc == SQL_ROW ? 0 : sql_fail(st, "cannot register the model", err);
 }
 
 enum lookup store_model_file_known(struct store *st, const char *path, struct strbuf *err)
 {
-	sqlite3_stmt *stmt = NULL;
+	struct sql_stmt *stmt = NULL;
 	if (sql_prepare(st, "SELECT 1 FROM models WHERE path = ?", &stmt, err))
 		return LOOKUP_FAILED;
-	sqlite3_bind_text(stmt, 1, path, -1, SQLITE_STATIC);
-	int rc = sqlite3_step(stmt);
+	sql_bind_text(stmt, 1, path);
+	int rc = sql_step(stmt);
 	enum lookup found = sql_found(st, rc, "cannot read the model registry", err);
-	sqlite3_finalize(stmt);
+	sql_finalize(stmt);
 	return found;
 }
 
 int store_model_set_params(struct store *st, long long id, const char *params, struct strbuf *err)
 {
-	sqlite3_stmt *stmt = NULL;
+	struct sql_stmt *stmt = NULL;
 	if (sql_prepare(st, "UPDATE models SET params = ? WHERE id = ?", &stmt, err))
 		return -1;
-	sqlite3_bind_text(stmt, 1, params, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(stmt, 2, id);
-	int rc = sqlite3_step(stmt);
-	sqlite3_finalize(stmt);
-	return rc == SQLITE_DONE ? 0 : sql_fail(st, "cannot record the model's parameters", err);
+	sql_bind_text(stmt, 1, params);
+	sql_bind_int64(stmt, 2, id);
+	int rc = sql_step(stmt);
+	sql_finalize(stmt);
+	return rc == SQL_DONE ? 0 : sql_fail(st, "cannot record the model's parameters", err);
 }
 
 int store_model_set_metrics(struct store *st, long long id, const char *metrics, struct strbuf *err)
@@ -184,7 +184,7 @@ static int commit_vectors(struct store *st, struct strbuf *err)
 int store_embeddings_save(struct store *st, long long model_id, const long long *chunk_ids,
 			  const float *vectors, size_t n, int dim, struct strbuf *err)
 {
-	sqlite3_stmt *stmt = NULL;
+	struct sql_stmt *stmt = NULL;
 	if (sql_prepare(st,
 			"INSERT OR REPLACE INTO embeddings (chunk_id, model_id, vector)"
 			" VALUES (?, ?, ?)",
@@ -194,24 +194,23 @@ int store_embeddings_save(struct store *st, long long model_id, const long long 
 		if (i % VECTORS_PER_COMMIT == 0 &&
 		    ((i && commit_vectors(st, err)) || sql_begin(st, err)))
 			goto fail;
-		sqlite3_reset(stmt);
-		sqlite3_bind_int64(stmt, 1, chunk_ids[i]);
-		sqlite3_bind_int64(stmt, 2, model_id);
-		sqlite3_bind_blob(stmt, 3, vectors + i * (size_t)dim, dim * (int)sizeof(float),
-				  SQLITE_STATIC);
-		if (sqlite3_step(stmt) != SQLITE_DONE) {
+		sql_reset(stmt);
+		sql_bind_int64(stmt, 1, chunk_ids[i]);
+		sql_bind_int64(stmt, 2, model_id);
+		sql_bind_blob(stmt, 3, vectors + i * (size_t)dim, (size_t)dim * sizeof(float));
+		if (sql_step(stmt) != SQL_DONE) {
 			sql_fail(st, "cannot save a vector", err);
 			goto fail;
 		}
 	}
-	sqlite3_finalize(stmt);
+	sql_finalize(stmt);
 	stmt = NULL;
 	if (n && commit_vectors(st, err))
 		goto fail;
 	return 0;
 fail:
 	/* A failed COMMIT (a full disk) may leave the transaction open: it goes. */
-	sqlite3_finalize(stmt);
+	sql_finalize(stmt);
 	sql_rollback(st);
 	return -1;
 }
@@ -219,7 +218,7 @@ fail:
 int store_chunks_get(struct store *st, const long long *ids, size_t n, struct search_hit **out,
 		     struct strbuf *err)
 {
-	sqlite3_stmt *stmt = NULL;
+	struct sql_stmt *stmt = NULL;
 	*out = xcalloc(n + 1, sizeof(**out));
 	/* The title is the version's: a release shows its documents as they were. */
 	if (sql_prepare(st,
@@ -231,25 +230,25 @@ int store_chunks_get(struct store *st, const long long *ids, size_t n, struct se
 		return -1;
 	for (size_t i = 0; i < n; i++) {
 		struct search_hit *h = &(*out)[i];
-		sqlite3_reset(stmt);
-		sqlite3_bind_int64(stmt, 1, ids[i]);
+		sql_reset(stmt);
+		sql_bind_int64(stmt, 1, ids[i]);
 		h->chunk_id = ids[i];
-		int rc = sqlite3_step(stmt);
-		if (rc == SQLITE_DONE)
+		int rc = sql_step(stmt);
+		if (rc == SQL_DONE)
 			continue; /* deleted since it was ranked: doc_path stays NULL */
-		if (rc != SQLITE_ROW) {
+		if (rc != SQL_ROW) {
 			sql_fail(st, "cannot read a chunk", err);
-			sqlite3_finalize(stmt);
+			sql_finalize(stmt);
 			return -1;
 		}
 		h->doc_path = sql_column_dup(stmt, 0);
 		h->title = sql_column_dup(stmt, 1);
 		h->heading = sql_column_dup(stmt, 2);
 		h->language = sql_column_dup(stmt, 3);
-		h->page_start = sqlite3_column_int(stmt, 4);
-		h->page_end = sqlite3_column_int(stmt, 5);
+		h->page_start = sql_column_int(stmt, 4);
+		h->page_end = sql_column_int(stmt, 5);
 		h->text = sql_column_dup(stmt, 6);
-		h->low_confidence = sqlite3_column_int(stmt, 7);
+		h->low_confidence = sql_column_int(stmt, 7);
 		/* A snippet for a hit found by meaning: the chunk's opening words. */
 		const char *t = h->text ? h->text : "";
 		size_t len = strlen(t) > 240 ? 240 : strlen(t);
@@ -260,6 +259,6 @@ int store_chunks_get(struct store *st, const long long *ids, size_t n, struct se
 			if (*c == '\n')
 				*c = ' ';
 	}
-	sqlite3_finalize(stmt);
+	sql_finalize(stmt);
 	return 0;
 }

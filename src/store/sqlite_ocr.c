@@ -13,16 +13,16 @@
 enum lookup store_ocr_cache_get(struct store *st, const char *key, char **result_json,
 				struct strbuf *err)
 {
-	sqlite3_stmt *stmt = NULL;
+	struct sql_stmt *stmt = NULL;
 	*result_json = NULL;
 	if (sql_prepare(st, "SELECT result FROM ocr_cache WHERE key = ?", &stmt, err))
 		return LOOKUP_FAILED;
-	sqlite3_bind_text(stmt, 1, key, -1, SQLITE_STATIC);
-	int rc = sqlite3_step(stmt);
-	if (rc == SQLITE_ROW)
+	sql_bind_text(stmt, 1, key);
+	int rc = sql_step(stmt);
+	if (rc == SQL_ROW)
 		*result_json = sql_column_dup(stmt, 0);
 	enum lookup ret = sql_found(st, rc, "cannot read the OCR cache", err);
-	sqlite3_finalize(stmt);
+	sql_finalize(stmt);
 	return ret;
 }
 
@@ -30,26 +30,26 @@ int store_ocr_cache_put(struct store *st, const char *key, const char *engine, c
 			int dpi, float confidence, int words, int low_words, double seconds,
 			const char *result_json, struct strbuf *err)
 {
-	sqlite3_stmt *stmt = NULL;
+	struct sql_stmt *stmt = NULL;
 	if (sql_prepare(st,
 			"INSERT OR REPLACE INTO ocr_cache (key, engine, languages, dpi,"
 			" confidence, words, low_words, seconds, result, created_at)"
 			" VALUES (?,?,?,?,?,?,?,?,?,?)",
 			&stmt, err))
 		return -1;
-	sqlite3_bind_text(stmt, 1, key, -1, SQLITE_STATIC);
-	sqlite3_bind_text(stmt, 2, engine, -1, SQLITE_STATIC);
-	sqlite3_bind_text(stmt, 3, languages, -1, SQLITE_STATIC);
-	sqlite3_bind_int(stmt, 4, dpi);
-	sqlite3_bind_double(stmt, 5, confidence);
-	sqlite3_bind_int(stmt, 6, words);
-	sqlite3_bind_int(stmt, 7, low_words);
-	sqlite3_bind_double(stmt, 8, seconds);
-	sqlite3_bind_text(stmt, 9, result_json, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(stmt, 10, time_now_ms());
-	int rc = sqlite3_step(stmt);
-	sqlite3_finalize(stmt);
-	return rc == SQLITE_DONE ? 0 : sql_fail(st, "cannot save to the OCR cache", err);
+	sql_bind_text(stmt, 1, key);
+	sql_bind_text(stmt, 2, engine);
+	sql_bind_text(stmt, 3, languages);
+	sql_bind_int64(stmt, 4, dpi);
+	sql_bind_double(stmt, 5, confidence);
+	sql_bind_int64(stmt, 6, words);
+	sql_bind_int64(stmt, 7, low_words);
+	sql_bind_double(stmt, 8, seconds);
+	sql_bind_text(stmt, 9, result_json);
+	sql_bind_int64(stmt, 10, time_now_ms());
+	int rc = sql_step(stmt);
+	sql_finalize(stmt);
+	return rc == SQL_DONE ? 0 : sql_fail(st, "cannot save to the OCR cache", err);
 }
 
 #define OCR_PAGE_COLUMNS                                                                     \
@@ -60,7 +60,7 @@ int store_ocr_cache_put(struct store *st, const char *key, const char *engine, c
 	" FROM pages p JOIN documents d ON d.id = p.doc_id"                                  \
 	" LEFT JOIN ocr_cache c ON c.key = p.ocr_key"
 
-static void read_page(sqlite3_stmt *stmt, struct ocr_page_info *p)
+static void read_page(struct sql_stmt *stmt, struct ocr_page_info *p)
 {
 	p->doc = sql_column_dup(stmt, 0);
 	p->language = sql_column_dup(stmt, 1);
@@ -68,19 +68,19 @@ static void read_page(sqlite3_stmt *stmt, struct ocr_page_info *p)
 	p->ocr_key = sql_column_dup(stmt, 3);
 	p->engine = sql_column_dup(stmt, 4);
 	p->languages = sql_column_dup(stmt, 5);
-	p->page_no = sqlite3_column_int(stmt, 6);
-	p->words = sqlite3_column_int(stmt, 7);
-	p->low_words = sqlite3_column_int(stmt, 8);
-	p->flagged = sqlite3_column_int(stmt, 9);
-	p->failed = sqlite3_column_int(stmt, 10);
-	p->dpi = sqlite3_column_int(stmt, 11);
-	p->confidence = (float)sqlite3_column_double(stmt, 12);
-	p->seconds = sqlite3_column_double(stmt, 13);
+	p->page_no = sql_column_int(stmt, 6);
+	p->words = sql_column_int(stmt, 7);
+	p->low_words = sql_column_int(stmt, 8);
+	p->flagged = sql_column_int(stmt, 9);
+	p->failed = sql_column_int(stmt, 10);
+	p->dpi = sql_column_int(stmt, 11);
+	p->confidence = (float)sql_column_double(stmt, 12);
+	p->seconds = sql_column_double(stmt, 13);
 }
 
 int store_ocr_pages(struct store *st, struct ocr_page_info **out, size_t *n, struct strbuf *err)
 {
-	sqlite3_stmt *stmt = NULL;
+	struct sql_stmt *stmt = NULL;
 	size_t alloc = 0;
 	int rc;
 	*out = NULL;
@@ -90,7 +90,7 @@ int store_ocr_pages(struct store *st, struct ocr_page_info **out, size_t *n, str
 			" AND d.status != 'deleted' ORDER BY d.relpath, p.page_no",
 			&stmt, err))
 		return -1;
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+	while ((rc = sql_step(stmt)) == SQL_ROW) {
 		ALLOC_GROW(*out, *n + 1, alloc);
 		memset(&(*out)[*n], 0, sizeof(**out));
 		read_page(stmt, &(*out)[(*n)++]);
@@ -107,7 +107,7 @@ int store_ocr_pages(struct store *st, struct ocr_page_info **out, size_t *n, str
 enum lookup store_ocr_page(struct store *st, const char *doc, int page_no, struct ocr_page_info *out,
 			   struct strbuf *err)
 {
-	sqlite3_stmt *stmt = NULL;
+	struct sql_stmt *stmt = NULL;
 	enum lookup ret = LOOKUP_MISSING;
 	memset(out, 0, sizeof(*out));
 	if (sql_prepare(st,
@@ -115,13 +115,13 @@ enum lookup store_ocr_page(struct store *st, const char *doc, int page_no, struc
 			" AND d.status != 'deleted' ORDER BY d.id DESC LIMIT 1",
 			&stmt, err))
 		return LOOKUP_FAILED;
-	sqlite3_bind_text(stmt, 1, doc, -1, SQLITE_STATIC);
-	sqlite3_bind_int(stmt, 2, page_no);
-	if (sqlite3_step(stmt) == SQLITE_ROW) {
+	sql_bind_text(stmt, 1, doc);
+	sql_bind_int64(stmt, 2, page_no);
+	if (sql_step(stmt) == SQL_ROW) {
 		read_page(stmt, out);
 		ret = LOOKUP_FOUND;
 	}
-	sqlite3_finalize(stmt);
+	sql_finalize(stmt);
 	return ret;
 }
 
@@ -146,7 +146,7 @@ void ocr_pages_free(struct ocr_page_info *pages, size_t n)
 int store_run_documents(struct store *st, long long run_id, struct run_document **out, size_t *n,
 			struct strbuf *err)
 {
-	sqlite3_stmt *stmt = NULL;
+	struct sql_stmt *stmt = NULL;
 	size_t alloc = 0;
 	int rc;
 	*out = NULL;
@@ -162,17 +162,17 @@ int store_run_documents(struct store *st, long long run_id, struct run_document 
 			" GROUP BY d.id ORDER BY d.relpath",
 			&stmt, err))
 		return -1;
-	sqlite3_bind_int64(stmt, 1, run_id);
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+	sql_bind_int64(stmt, 1, run_id);
+	while ((rc = sql_step(stmt)) == SQL_ROW) {
 		ALLOC_GROW(*out, *n + 1, alloc);
 		struct run_document *r = &(*out)[(*n)++];
 		r->doc = sql_column_dup(stmt, 0);
 		r->flagged_pages = sql_column_dup(stmt, 1);
-		r->pages = sqlite3_column_int(stmt, 2);
-		r->text_pages = sqlite3_column_int(stmt, 3);
-		r->ocr_pages = sqlite3_column_int(stmt, 4);
-		r->failed_pages = sqlite3_column_int(stmt, 5);
-		r->confidence = sqlite3_column_double(stmt, 6);
+		r->pages = sql_column_int(stmt, 2);
+		r->text_pages = sql_column_int(stmt, 3);
+		r->ocr_pages = sql_column_int(stmt, 4);
+		r->failed_pages = sql_column_int(stmt, 5);
+		r->confidence = sql_column_double(stmt, 6);
 		r->error = sql_column_dup(stmt, 7);
 	}
 	if (sql_rows_end(st, stmt, rc, "cannot read the run's documents", err)) {

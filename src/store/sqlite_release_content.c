@@ -15,15 +15,15 @@
 #define RELEASE_CHUNKS \
 	" release_docs rd JOIN chunks c ON c.version_id = rd.version_id WHERE rd.release_id = ?1"
 
-static int read_chunk_texts(struct store *st, sqlite3_stmt *stmt, struct chunk_text **out, size_t *n,
+static int read_chunk_texts(struct store *st, struct sql_stmt *stmt, struct chunk_text **out, size_t *n,
 			    struct strbuf *err)
 {
 	size_t alloc = 0;
 	int rc;
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+	while ((rc = sql_step(stmt)) == SQL_ROW) {
 		ALLOC_GROW(*out, *n + 1, alloc);
 		struct chunk_text *c = &(*out)[(*n)++];
-		c->id = sqlite3_column_int64(stmt, 0);
+		c->id = sql_column_int64(stmt, 0);
 		c->text = sql_column_dup(stmt, 1);
 		c->heading = sql_column_dup(stmt, 2);
 		c->language = sql_column_dup(stmt, 3);
@@ -40,7 +40,7 @@ static int read_chunk_texts(struct store *st, sqlite3_stmt *stmt, struct chunk_t
 int store_release_chunks(struct store *st, long long id, long long without_model,
 			 struct chunk_text **out, size_t *n, struct strbuf *err)
 {
-	sqlite3_stmt *stmt = NULL;
+	struct sql_stmt *stmt = NULL;
 	*out = NULL;
 	*n = 0;
 	if (sql_prepare(st,
@@ -49,15 +49,15 @@ int store_release_chunks(struct store *st, long long id, long long without_model
 			"   WHERE e.model_id = ?2 AND e.chunk_id = c.id)) ORDER BY c.id",
 			&stmt, err))
 		return -1;
-	sqlite3_bind_int64(stmt, 1, id);
-	sqlite3_bind_int64(stmt, 2, without_model);
+	sql_bind_int64(stmt, 1, id);
+	sql_bind_int64(stmt, 2, without_model);
 	return read_chunk_texts(st, stmt, out, n, err);
 }
 
 int store_release_doc_chunks(struct store *st, long long id, const char *relpath,
 			     struct chunk_text **out, size_t *n, struct strbuf *err)
 {
-	sqlite3_stmt *stmt = NULL;
+	struct sql_stmt *stmt = NULL;
 	*out = NULL;
 	*n = 0;
 	if (sql_prepare(st,
@@ -65,44 +65,44 @@ int store_release_doc_chunks(struct store *st, long long id, const char *relpath
 			" AND c.doc_id IN (SELECT id FROM documents WHERE relpath = ?2) ORDER BY c.id",
 			&stmt, err))
 		return -1;
-	sqlite3_bind_int64(stmt, 1, id);
-	sqlite3_bind_text(stmt, 2, relpath, -1, SQLITE_STATIC);
+	sql_bind_int64(stmt, 1, id);
+	sql_bind_text(stmt, 2, relpath);
 	return read_chunk_texts(st, stmt, out, n, err);
 }
 
 enum lookup store_release_has_document(struct store *st, long long id, const char *relpath,
 				       struct strbuf *err)
 {
-	sqlite3_stmt *stmt = NULL;
+	struct sql_stmt *stmt = NULL;
 	if (sql_prepare(st,
 			"SELECT 1 FROM release_docs rd JOIN doc_versions v ON v.id = rd.version_id"
 			" JOIN documents d ON d.id = v.doc_id WHERE rd.release_id = ? AND d.relpath = ?"
 			" LIMIT 1",
 			&stmt, err))
 		return LOOKUP_FAILED;
-	sqlite3_bind_int64(stmt, 1, id);
-	sqlite3_bind_text(stmt, 2, relpath, -1, SQLITE_STATIC);
-	int rc = sqlite3_step(stmt);
+	sql_bind_int64(stmt, 1, id);
+	sql_bind_text(stmt, 2, relpath);
+	int rc = sql_step(stmt);
 	enum lookup found = sql_found(st, rc, "cannot read the release's documents", err);
-	sqlite3_finalize(stmt);
+	sql_finalize(stmt);
 	return found;
 }
 
 int store_release_paths_digest(struct store *st, long long id, char out[SHA256_HEX_LEN + 1],
 			       struct strbuf *err)
 {
-	sqlite3_stmt *stmt = NULL;
+	struct sql_stmt *stmt = NULL;
 	if (sql_prepare(st,
 			"SELECT d.relpath FROM release_docs rd JOIN doc_versions v"
 			" ON v.id = rd.version_id JOIN documents d ON d.id = v.doc_id"
 			" WHERE rd.release_id = ? ORDER BY d.relpath",
 			&stmt, err))
 		return -1;
-	sqlite3_bind_int64(stmt, 1, id);
+	sql_bind_int64(stmt, 1, id);
 	struct sha256_ctx *h = sha256_begin();
 	int rc;
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		const char *p = (const char *)sqlite3_column_text(stmt, 0);
+	while ((rc = sql_step(stmt)) == SQL_ROW) {
+		const char *p = sql_column_text(stmt, 0);
 		sha256_update(h, p ? p : "", (p ? strlen(p) : 0) + 1);
 	}
 	sha256_finish(h, out);
@@ -112,17 +112,17 @@ int store_release_paths_digest(struct store *st, long long id, char out[SHA256_H
 int store_release_chunk_ids(struct store *st, long long id, long long **ids, size_t *n,
 			    struct strbuf *err)
 {
-	sqlite3_stmt *stmt = NULL;
+	struct sql_stmt *stmt = NULL;
 	size_t alloc = 0;
 	int rc;
 	*ids = NULL;
 	*n = 0;
 	if (sql_prepare(st, "SELECT c.id FROM" RELEASE_CHUNKS " ORDER BY c.id", &stmt, err))
 		return -1;
-	sqlite3_bind_int64(stmt, 1, id);
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+	sql_bind_int64(stmt, 1, id);
+	while ((rc = sql_step(stmt)) == SQL_ROW) {
 		ALLOC_GROW(*ids, *n + 1, alloc);
-		(*ids)[(*n)++] = sqlite3_column_int64(stmt, 0);
+		(*ids)[(*n)++] = sql_column_int64(stmt, 0);
 	}
 	if (sql_rows_end(st, stmt, rc, "cannot read the release's chunks", err)) {
 		free(*ids);
@@ -136,7 +136,7 @@ int store_release_chunk_ids(struct store *st, long long id, long long **ids, siz
 int store_release_vectors(struct store *st, long long id, long long model_id, int dim, long long **ids,
 			  float **vectors, size_t *n, struct strbuf *err)
 {
-	sqlite3_stmt *stmt = NULL;
+	struct sql_stmt *stmt = NULL;
 	size_t alloc = 0;
 	int rc;
 	*ids = NULL;
@@ -149,18 +149,18 @@ int store_release_vectors(struct store *st, long long id, long long model_id, in
 			" WHERE rd.release_id = ?1 ORDER BY c.id",
 			&stmt, err))
 		return -1;
-	sqlite3_bind_int64(stmt, 1, id);
-	sqlite3_bind_int64(stmt, 2, model_id);
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		if (sqlite3_column_bytes(stmt, 1) != dim * (int)sizeof(float))
+	sql_bind_int64(stmt, 1, id);
+	sql_bind_int64(stmt, 2, model_id);
+	while ((rc = sql_step(stmt)) == SQL_ROW) {
+		if (sql_column_bytes(stmt, 1) != (size_t)dim * sizeof(float))
 			continue; /* another dimension: the structural check reports it */
 		if (*n + 1 > alloc) {
 			alloc = alloc ? alloc * 2 : 1024;
 			*ids = xrealloc(*ids, alloc * sizeof(long long));
 			*vectors = xrealloc(*vectors, alloc * (size_t)dim * sizeof(float));
 		}
-		(*ids)[*n] = sqlite3_column_int64(stmt, 0);
-		memcpy(*vectors + *n * (size_t)dim, sqlite3_column_blob(stmt, 1),
+		(*ids)[*n] = sql_column_int64(stmt, 0);
+		memcpy(*vectors + *n * (size_t)dim, sql_column_blob(stmt, 1),
 		       (size_t)dim * sizeof(float));
 		(*n)++;
 	}
@@ -178,33 +178,33 @@ int store_release_vectors(struct store *st, long long id, long long model_id, in
 int store_vectors_get(struct store *st, long long model_id, int dim, const long long *ids, size_t n,
 		      float *vectors, unsigned char *found, struct strbuf *err)
 {
-	sqlite3_stmt *stmt = NULL;
+	struct sql_stmt *stmt = NULL;
 	if (sql_prepare(st, "SELECT vector FROM embeddings WHERE model_id = ? AND chunk_id = ?", &stmt,
 			err))
 		return -1;
 	for (size_t i = 0; i < n; i++) {
-		sqlite3_reset(stmt);
-		sqlite3_bind_int64(stmt, 1, model_id);
-		sqlite3_bind_int64(stmt, 2, ids[i]);
-		int rc = sqlite3_step(stmt);
-		found[i] = rc == SQLITE_ROW && sqlite3_column_bytes(stmt, 0) == dim * (int)sizeof(float);
+		sql_reset(stmt);
+		sql_bind_int64(stmt, 1, model_id);
+		sql_bind_int64(stmt, 2, ids[i]);
+		int rc = sql_step(stmt);
+		found[i] = rc == SQL_ROW && sql_column_bytes(stmt, 0) == (size_t)dim * sizeof(float);
 		if (found[i])
-			memcpy(vectors + i * (size_t)dim, sqlite3_column_blob(stmt, 0),
+			memcpy(vectors + i * (size_t)dim, sql_column_blob(stmt, 0),
 			       (size_t)dim * sizeof(float));
-		else if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		else if (rc != SQL_ROW && rc != SQL_DONE) {
 			sql_fail(st, "cannot read a vector", err);
-			sqlite3_finalize(stmt);
+			sql_finalize(stmt);
 			return -1;
 		}
 	}
-	sqlite3_finalize(stmt);
+	sql_finalize(stmt);
 	return 0;
 }
 
 int store_release_structure(struct store *st, long long id, unsigned max_chars,
 			    struct release_structure *out, struct strbuf *err)
 {
-	sqlite3_stmt *stmt = NULL;
+	struct sql_stmt *stmt = NULL;
 	memset(out, 0, sizeof(*out));
 	/*
 	 * One pass over the release's chunks (FTS5 keeps one docsize row per
@@ -224,18 +224,18 @@ int store_release_structure(struct store *st, long long id, unsigned max_chars,
 		    " FROM" RELEASE_CHUNKS,
 		    &stmt, err))
 		return -1;
-	sqlite3_bind_int64(stmt, 1, id);
-	sqlite3_bind_int64(stmt, 2, max_chars);
-	int rc = sqlite3_step(stmt);
-	if (rc == SQLITE_ROW) {
+	sql_bind_int64(stmt, 1, id);
+	sql_bind_int64(stmt, 2, max_chars);
+	int rc = sql_step(stmt);
+	if (rc == SQL_ROW) {
 		long long *v[] = { &out->chunk_rows,  &out->fts_missing, &out->empty_chunks,
 				   &out->long_chunks, &out->empty_docs,  &out->ocr_pages,
 				   &out->weak_pages };
 		for (int i = 0; i < 7; i++)
-			*v[i] = sqlite3_column_int64(stmt, i);
+			*v[i] = sql_column_int64(stmt, i);
 	}
-	sqlite3_finalize(stmt);
-	return rc == SQLITE_ROW ? 0 : sql_fail(st, "cannot check the release", err);
+	sql_finalize(stmt);
+	return rc == SQL_ROW ? 0 : sql_fail(st, "cannot check the release", err);
 }
 
 /*
@@ -248,7 +248,7 @@ int store_release_structure(struct store *st, long long id, unsigned max_chars,
  */
 int store_releases_gc(struct store *st, unsigned keep, struct release_gc *out, struct strbuf *err)
 {
-	sqlite3_stmt *stmt = NULL;
+	struct sql_stmt *stmt = NULL;
 	long long k = keep;
 	memset(out, 0, sizeof(*out));
 	if (sql_begin(st, err))
@@ -263,13 +263,13 @@ int store_releases_gc(struct store *st, unsigned keep, struct release_gc *out, s
 			   "   AND id NOT IN (SELECT id FROM kept) ORDER BY id DESC LIMIT ?1)",
 			   "i", args, "cannot remove old releases", err))
 		goto fail;
-	out->releases = sqlite3_changes(st->db);
+	out->releases = sql_changes(st);
 	if (sql_exec(st,
 		     "DELETE FROM doc_versions WHERE id NOT IN (SELECT version_id FROM release_docs)"
 		     " AND id NOT IN (SELECT version_id FROM documents WHERE version_id IS NOT NULL)",
 		     err))
 		goto fail;
-	out->versions = sqlite3_changes(st->db);
+	out->versions = sql_changes(st);
 	/* Files of the models no release holds (a URL for an endpoint's model is no file). */
 	if (sql_prepare(st,
 			"DELETE FROM models WHERE id NOT IN (SELECT model_id FROM release_model_ids)"
@@ -279,9 +279,9 @@ int store_releases_gc(struct store *st, unsigned keep, struct release_gc *out, s
 		goto fail;
 	size_t alloc = 0;
 	int rc;
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+	while ((rc = sql_step(stmt)) == SQL_ROW) {
 		out->models++;
-		if (sqlite3_column_type(stmt, 0) == SQLITE_NULL)
+		if (sql_column_is_null(stmt, 0))
 			continue;
 		ALLOC_GROW(out->files, out->nfiles + 1, alloc);
 		out->files[out->nfiles++] = sql_column_dup(stmt, 0);

@@ -46,7 +46,7 @@ void release_records_free(struct release_record *r, size_t n)
 	" FROM releases r LEFT JOIN models l ON l.id = r.lexicon_id"                                \
 	" LEFT JOIN models e ON e.id = r.embedder_id "
 
-static void read_release(sqlite3_stmt *stmt, struct release_record *r)
+static void read_release(struct sql_stmt *stmt, struct release_record *r)
 {
 	long long *ints[] = { &r->id,         &r->run_id,     &r->parent_id, &r->previous_id,
 			      &r->created_at, &r->decided_at, &r->documents, &r->chunks,
@@ -58,7 +58,7 @@ static void read_release(sqlite3_stmt *stmt, struct release_record *r)
 	};
 	int col = 0;
 	for (size_t i = 0; i < sizeof(ints) / sizeof(ints[0]); i++)
-		*ints[i] = sqlite3_column_int64(stmt, col++);
+		*ints[i] = sql_column_int64(stmt, col++);
 	for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++)
 		*texts[i] = sql_column_dup(stmt, col++);
 }
@@ -74,17 +74,17 @@ static const char *const release_pick_sql[] = {
 static int release_one(struct store *st, enum release_pick pick, long long id,
 		       struct release_record *out, struct strbuf *err)
 {
-	sqlite3_stmt *stmt = NULL;
+	struct sql_stmt *stmt = NULL;
 	memset(out, 0, sizeof(*out));
 	if (sql_prepare(st, release_pick_sql[pick], &stmt, err))
 		return -1;
 	if (pick == RELEASE_BY_ID)
-		sqlite3_bind_int64(stmt, 1, id);
-	int rc = sqlite3_step(stmt);
-	if (rc == SQLITE_ROW)
+		sql_bind_int64(stmt, 1, id);
+	int rc = sql_step(stmt);
+	if (rc == SQL_ROW)
 		read_release(stmt, out);
 	int ret = sql_found(st, rc, "cannot read the releases", err);
-	sqlite3_finalize(stmt);
+	sql_finalize(stmt);
 	return ret;
 }
 
@@ -103,15 +103,15 @@ enum lookup store_release_latest(struct store *st, struct release_record *out, s
 int store_releases_list(struct store *st, unsigned limit, struct release_record **out, size_t *n,
 			struct strbuf *err)
 {
-	sqlite3_stmt *stmt = NULL;
+	struct sql_stmt *stmt = NULL;
 	size_t alloc = 0;
 	int rc;
 	*out = NULL;
 	*n = 0;
 	if (sql_prepare(st, RELEASE_COLUMNS "ORDER BY r.id DESC LIMIT ?1", &stmt, err))
 		return -1;
-	sqlite3_bind_int64(stmt, 1, limit ? (long long)limit : -1);
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+	sql_bind_int64(stmt, 1, limit ? (long long)limit : -1);
+	while ((rc = sql_step(stmt)) == SQL_ROW) {
 		ALLOC_GROW(*out, *n + 1, alloc);
 		memset(&(*out)[*n], 0, sizeof(**out));
 		read_release(stmt, &(*out)[(*n)++]);
@@ -127,19 +127,19 @@ int store_releases_list(struct store *st, unsigned limit, struct release_record 
 
 long long store_release_production_id(struct store *st, struct strbuf *err)
 {
-	sqlite3_stmt *stmt = NULL;
+	struct sql_stmt *stmt = NULL;
 	if (sql_prepare(st, "SELECT id FROM releases WHERE state = 'production'", &stmt, err))
 		return -1;
-	int rc = sqlite3_step(stmt);
-	long long id = rc == SQLITE_ROW ? sqlite3_column_int64(stmt, 0) : 0;
+	int rc = sql_step(stmt);
+	long long id = rc == SQL_ROW ? sql_column_int64(stmt, 0) : 0;
 	enum lookup found = sql_found(st, rc, "cannot read the production release", err);
-	sqlite3_finalize(stmt);
+	sql_finalize(stmt);
 	return found == LOOKUP_FAILED ? -1 : id;
 }
 
 int store_release_is_current(struct store *st, long long id, int *current, struct strbuf *err)
 {
-	sqlite3_stmt *stmt = NULL;
+	struct sql_stmt *stmt = NULL;
 	/* Equal sets: nothing in one that is not in the other. */
 	if (sql_prepare(st,
 			"SELECT NOT EXISTS (SELECT version_id FROM documents"
@@ -149,11 +149,11 @@ int store_release_is_current(struct store *st, long long id, int *current, struc
 			"   EXCEPT SELECT version_id FROM documents WHERE version_id IS NOT NULL)",
 			&stmt, err))
 		return -1;
-	sqlite3_bind_int64(stmt, 1, id);
-	int rc = sqlite3_step(stmt);
-	*current = rc == SQLITE_ROW && sqlite3_column_int(stmt, 0);
-	sqlite3_finalize(stmt);
-	return rc == SQLITE_ROW ? 0 : sql_fail(st, "cannot compare a release with the documents", err);
+	sql_bind_int64(stmt, 1, id);
+	int rc = sql_step(stmt);
+	*current = rc == SQL_ROW && sql_column_int(stmt, 0);
+	sql_finalize(stmt);
+	return rc == SQL_ROW ? 0 : sql_fail(st, "cannot compare a release with the documents", err);
 }
 
 /* What changed between the parent and the new release, as JSON (lists capped, counts whole). */
@@ -184,7 +184,7 @@ static const char changes_sql[] =
 long long store_release_create(struct store *st, long long run_id, long long parent_id,
 			       const char *settings_json, struct strbuf *err)
 {
-	sqlite3_stmt *stmt = NULL;
+	struct sql_stmt *stmt = NULL;
 	long long id = -1;
 	if (sql_begin(st, err))
 		return -1;
@@ -193,17 +193,17 @@ long long store_release_create(struct store *st, long long run_id, long long par
 			" VALUES (nullif(?, 0), nullif(?, 0), 'candidate', ?, ?)",
 			&stmt, err))
 		goto fail;
-	sqlite3_bind_int64(stmt, 1, run_id);
-	sqlite3_bind_int64(stmt, 2, parent_id);
-	sqlite3_bind_text(stmt, 3, settings_json ? settings_json : "{}", -1, SQLITE_STATIC);
-	sqlite3_bind_int64(stmt, 4, time_now_ms());
-	if (sqlite3_step(stmt) != SQLITE_DONE) {
+	sql_bind_int64(stmt, 1, run_id);
+	sql_bind_int64(stmt, 2, parent_id);
+	sql_bind_text(stmt, 3, settings_json ? settings_json : "{}");
+	sql_bind_int64(stmt, 4, time_now_ms());
+	if (sql_step(stmt) != SQL_DONE) {
 		sql_fail(st, "cannot create the release", err);
 		goto fail;
 	}
-	sqlite3_finalize(stmt);
+	sql_finalize(stmt);
 	stmt = NULL;
-	id = sqlite3_last_insert_rowid(st->db);
+	id = sql_last_insert_id(st);
 	const char *steps[] = {
 		"INSERT INTO release_docs (release_id, version_id)"
 		" SELECT ?1, version_id FROM documents WHERE version_id IS NOT NULL",
@@ -219,21 +219,21 @@ long long store_release_create(struct store *st, long long run_id, long long par
 	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
 		if (sql_prepare(st, steps[i], &stmt, err))
 			goto fail;
-		sqlite3_bind_int64(stmt, 1, id);
+		sql_bind_int64(stmt, 1, id);
 		if (i == 2)
-			sqlite3_bind_int64(stmt, 2, parent_id);
-		if (sqlite3_step(stmt) != SQLITE_DONE) {
+			sql_bind_int64(stmt, 2, parent_id);
+		if (sql_step(stmt) != SQL_DONE) {
 			sql_fail(st, "cannot record the release's documents", err);
 			goto fail;
 		}
-		sqlite3_finalize(stmt);
+		sql_finalize(stmt);
 		stmt = NULL;
 	}
 	if (sql_commit(st, err))
 		goto fail;
 	return id;
 fail:
-	sqlite3_finalize(stmt);
+	sql_finalize(stmt);
 	sql_rollback(st);
 	return -1;
 }
@@ -260,22 +260,22 @@ int store_release_set_verdict(struct store *st, long long id, const char *metric
 static int audit(struct store *st, const char *action, long long from, long long to,
 		 const struct release_action *a, struct strbuf *err)
 {
-	sqlite3_stmt *stmt = NULL;
+	struct sql_stmt *stmt = NULL;
 	if (sql_prepare(st,
 			"INSERT INTO release_events (at, action, from_id, to_id, actor, forced,"
 			" reason) VALUES (?, ?, nullif(?, 0), nullif(?, 0), ?, ?, ?)",
 			&stmt, err))
 		return -1;
-	sqlite3_bind_int64(stmt, 1, time_now_ms());
-	sqlite3_bind_text(stmt, 2, action, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(stmt, 3, from);
-	sqlite3_bind_int64(stmt, 4, to);
-	sqlite3_bind_text(stmt, 5, a->actor ? a->actor : "unknown", -1, SQLITE_STATIC);
-	sqlite3_bind_int(stmt, 6, a->forced);
-	sqlite3_bind_text(stmt, 7, a->reason, -1, SQLITE_STATIC);
-	int rc = sqlite3_step(stmt);
-	sqlite3_finalize(stmt);
-	return rc == SQLITE_DONE ? 0 : sql_fail(st, "cannot audit the change", err);
+	sql_bind_int64(stmt, 1, time_now_ms());
+	sql_bind_text(stmt, 2, action);
+	sql_bind_int64(stmt, 3, from);
+	sql_bind_int64(stmt, 4, to);
+	sql_bind_text(stmt, 5, a->actor ? a->actor : "unknown");
+	sql_bind_int64(stmt, 6, a->forced);
+	sql_bind_text(stmt, 7, a->reason);
+	int rc = sql_step(stmt);
+	sql_finalize(stmt);
+	return rc == SQL_DONE ? 0 : sql_fail(st, "cannot audit the change", err);
 }
 
 /* The models of release `id` become production ones; the others that were are archived. */
@@ -362,7 +362,7 @@ enum store_release_change store_release_refuse(struct store *st, long long id,
 		sql_rollback(st);
 		return STORE_RELEASE_FAILED;
 	}
-	if (!sqlite3_changes(st->db)) {
+	if (!sql_changes(st)) {
 		sql_rollback(st);
 		strbuf_addf(err, "release %lld is no longer a candidate", id);
 		return STORE_RELEASE_DECIDED;
@@ -450,7 +450,7 @@ void release_events_free(struct release_event *e, size_t n)
 int store_release_events(struct store *st, long long release_id, unsigned limit,
 			 struct release_event **out, size_t *n, struct strbuf *err)
 {
-	sqlite3_stmt *stmt = NULL;
+	struct sql_stmt *stmt = NULL;
 	size_t alloc = 0;
 	int rc;
 	*out = NULL;
@@ -461,18 +461,18 @@ int store_release_events(struct store *st, long long release_id, unsigned limit,
 			" WHERE ?1 = 0 OR from_id = ?1 OR to_id = ?1 ORDER BY id DESC LIMIT ?2",
 			&stmt, err))
 		return -1;
-	sqlite3_bind_int64(stmt, 1, release_id);
-	sqlite3_bind_int64(stmt, 2, limit ? (long long)limit : -1);
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+	sql_bind_int64(stmt, 1, release_id);
+	sql_bind_int64(stmt, 2, limit ? (long long)limit : -1);
+	while ((rc = sql_step(stmt)) == SQL_ROW) {
 		ALLOC_GROW(*out, *n + 1, alloc);
 		struct release_event *e = &(*out)[(*n)++];
-		e->id = sqlite3_column_int64(stmt, 0);
-		e->at = sqlite3_column_int64(stmt, 1);
-		e->from_id = sqlite3_column_int64(stmt, 2);
-		e->to_id = sqlite3_column_int64(stmt, 3);
+		e->id = sql_column_int64(stmt, 0);
+		e->at = sql_column_int64(stmt, 1);
+		e->from_id = sql_column_int64(stmt, 2);
+		e->to_id = sql_column_int64(stmt, 3);
 		e->action = sql_column_dup(stmt, 4);
 		e->actor = sql_column_dup(stmt, 5);
-		e->forced = sqlite3_column_int(stmt, 6);
+		e->forced = sql_column_int(stmt, 6);
 		e->reason = sql_column_dup(stmt, 7);
 	}
 	if (sql_rows_end(st, stmt, rc, "cannot read the release history", err)) {

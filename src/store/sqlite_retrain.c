@@ -22,7 +22,7 @@ void release_models_free(struct release_model *m, size_t n)
 int store_release_models(struct store *st, long long release, struct release_model **out, size_t *n,
 			 struct strbuf *err)
 {
-	sqlite3_stmt *stmt = NULL;
+	struct sql_stmt *stmt = NULL;
 	size_t alloc = 0;
 	int rc;
 	*out = NULL;
@@ -33,12 +33,12 @@ int store_release_models(struct store *st, long long release, struct release_mod
 			" ORDER BY rm.kind",
 			&stmt, err))
 		return -1;
-	sqlite3_bind_int64(stmt, 1, release);
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+	sql_bind_int64(stmt, 1, release);
+	while ((rc = sql_step(stmt)) == SQL_ROW) {
 		ALLOC_GROW(*out, *n + 1, alloc);
 		struct release_model *m = &(*out)[(*n)++];
 		memset(m, 0, sizeof(*m));
-		snprintf(m->kind, sizeof(m->kind), "%s", (const char *)sqlite3_column_text(stmt, 0));
+		snprintf(m->kind, sizeof(m->kind), "%s", sql_column_text(stmt, 0));
 		sql_read_model(stmt, 1, &m->model);
 	}
 	if (sql_rows_end(st, stmt, rc, "cannot read the release's models", err)) {
@@ -78,11 +78,11 @@ long long store_release_derive(struct store *st, long long base, const char *cha
 			   " ?2, ?3 FROM releases WHERE id = ?1",
 			   "iti", args, "cannot derive a release", err))
 		goto fail;
-	if (!sqlite3_changes(st->db)) {
+	if (!sql_changes(st)) {
 		strbuf_addf(err, "no release %lld to derive from", base);
 		goto fail;
 	}
-	id = sqlite3_last_insert_rowid(st->db);
+	id = sql_last_insert_id(st);
 	const void *copy[] = { &id, &base };
 	if (sql_exec_bound(st,
 			   "INSERT INTO release_docs (release_id, version_id)"
@@ -103,7 +103,7 @@ fail:
 int store_release_diff(struct store *st, long long from, long long to, long long *added,
 		       long long *removed, struct strbuf *err)
 {
-	sqlite3_stmt *stmt = NULL;
+	struct sql_stmt *stmt = NULL;
 	*added = *removed = 0;
 	if (sql_prepare(st,
 			"SELECT"
@@ -115,31 +115,31 @@ int store_release_diff(struct store *st, long long from, long long to, long long
 			"   (SELECT version_id FROM release_docs WHERE release_id = ?2))",
 			&stmt, err))
 		return -1;
-	sqlite3_bind_int64(stmt, 1, from);
-	sqlite3_bind_int64(stmt, 2, to);
-	int rc = sqlite3_step(stmt);
-	if (rc == SQLITE_ROW) {
-		*added = sqlite3_column_int64(stmt, 0);
-		*removed = sqlite3_column_int64(stmt, 1);
+	sql_bind_int64(stmt, 1, from);
+	sql_bind_int64(stmt, 2, to);
+	int rc = sql_step(stmt);
+	if (rc == SQL_ROW) {
+		*added = sql_column_int64(stmt, 0);
+		*removed = sql_column_int64(stmt, 1);
 	}
 	enum lookup found = sql_found(st, rc, "cannot compare the releases", err);
-	sqlite3_finalize(stmt);
+	sql_finalize(stmt);
 	return found == LOOKUP_FAILED ? -1 : 0;
 }
 
 long long store_model_first_release(struct store *st, long long model_id, struct strbuf *err)
 {
-	sqlite3_stmt *stmt = NULL;
+	struct sql_stmt *stmt = NULL;
 	if (sql_prepare(st,
 			"SELECT coalesce(min(release_id), 0) FROM release_model_ids"
 			" WHERE model_id = ?",
 			&stmt, err))
 		return -1;
-	sqlite3_bind_int64(stmt, 1, model_id);
-	int rc = sqlite3_step(stmt);
-	long long id = rc == SQLITE_ROW ? sqlite3_column_int64(stmt, 0) : 0;
+	sql_bind_int64(stmt, 1, model_id);
+	int rc = sql_step(stmt);
+	long long id = rc == SQL_ROW ? sql_column_int64(stmt, 0) : 0;
 	enum lookup found = sql_found(st, rc, "cannot read the model's releases", err);
-	sqlite3_finalize(stmt);
+	sql_finalize(stmt);
 	return found == LOOKUP_FAILED ? -1 : id;
 }
 
@@ -169,7 +169,7 @@ long long store_retraining_begin(struct store *st, const char *actor, struct str
 			   "INSERT INTO retrainings (started_at, state, actor) VALUES (?, 'running', ?)",
 			   "it", args, "cannot record the retraining", err))
 		return -1;
-	return sqlite3_last_insert_rowid(st->db);
+	return sql_last_insert_id(st);
 }
 
 int store_retraining_finish(struct store *st, const struct retraining_record *r, struct strbuf *err)
@@ -194,13 +194,13 @@ int store_retraining_finish(struct store *st, const struct retraining_record *r,
 	"SELECT id, started_at, coalesce(ended_at, 0), coalesce(release_id, 0), feedback_upto," \
 	" state, actor, feedback_hash, report FROM retrainings "
 
-static void read_retraining(sqlite3_stmt *stmt, struct retraining_record *r)
+static void read_retraining(struct sql_stmt *stmt, struct retraining_record *r)
 {
-	r->id = sqlite3_column_int64(stmt, 0);
-	r->started_at = sqlite3_column_int64(stmt, 1);
-	r->ended_at = sqlite3_column_int64(stmt, 2);
-	r->release_id = sqlite3_column_int64(stmt, 3);
-	r->feedback_upto = sqlite3_column_int64(stmt, 4);
+	r->id = sql_column_int64(stmt, 0);
+	r->started_at = sql_column_int64(stmt, 1);
+	r->ended_at = sql_column_int64(stmt, 2);
+	r->release_id = sql_column_int64(stmt, 3);
+	r->feedback_upto = sql_column_int64(stmt, 4);
 	r->state = sql_column_dup(stmt, 5);
 	r->actor = sql_column_dup(stmt, 6);
 	r->feedback_hash = sql_column_dup(stmt, 7);
@@ -210,7 +210,7 @@ static void read_retraining(sqlite3_stmt *stmt, struct retraining_record *r)
 int store_retrainings_list(struct store *st, unsigned limit, int finished_only,
 			   struct retraining_record **out, size_t *n, struct strbuf *err)
 {
-	sqlite3_stmt *stmt = NULL;
+	struct sql_stmt *stmt = NULL;
 	size_t alloc = 0;
 	int rc;
 	*out = NULL;
@@ -220,9 +220,9 @@ int store_retrainings_list(struct store *st, unsigned limit, int finished_only,
 					   " ORDER BY id DESC LIMIT ?2",
 			&stmt, err))
 		return -1;
-	sqlite3_bind_int(stmt, 1, finished_only);
-	sqlite3_bind_int64(stmt, 2, limit ? (long long)limit : -1);
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+	sql_bind_int64(stmt, 1, finished_only);
+	sql_bind_int64(stmt, 2, limit ? (long long)limit : -1);
+	while ((rc = sql_step(stmt)) == SQL_ROW) {
 		ALLOC_GROW(*out, *n + 1, alloc);
 		memset(&(*out)[*n], 0, sizeof(**out));
 		read_retraining(stmt, &(*out)[(*n)++]);
@@ -238,7 +238,7 @@ int store_retrainings_list(struct store *st, unsigned limit, int finished_only,
 
 int store_retrainings_reap(struct store *st, struct strbuf *err)
 {
-	sqlite3_stmt *stmt = NULL;
+	struct sql_stmt *stmt = NULL;
 	long long *ids = NULL;
 	size_t n = 0, alloc = 0;
 	int rc;
@@ -251,15 +251,15 @@ int store_retrainings_reap(struct store *st, struct strbuf *err)
 			   " WHERE state = 'running'",
 			   "i", args, "cannot close stopped retrainings", err))
 		return -1;
-	int reaped = sqlite3_changes(st->db);
+	int reaped = sql_changes(st);
 	if (sql_prepare(st,
 			"SELECT id FROM releases WHERE state = 'candidate'"
 			" AND json_extract(changes, '$.retraining') IS NOT NULL",
 			&stmt, err))
 		return -1;
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+	while ((rc = sql_step(stmt)) == SQL_ROW) {
 		ALLOC_GROW(ids, n + 1, alloc);
-		ids[n++] = sqlite3_column_int64(stmt, 0);
+		ids[n++] = sql_column_int64(stmt, 0);
 	}
 	int ret = sql_rows_end(st, stmt, rc, "cannot find stopped retrainings' candidates", err);
 	for (size_t i = 0; i < n && !ret; i++)

@@ -45,7 +45,7 @@ enum store_search_result store_search(struct store *st, const struct search_opts
 				      struct search_hit **out, size_t *n, struct strbuf *err)
 {
 	struct strbuf match = STRBUF_INIT;
-	sqlite3_stmt *top = NULL, *detail = NULL;
+	struct sql_stmt *top = NULL, *detail = NULL;
 	struct tokenizer *tok = NULL;
 	size_t alloc = 0;
 	unsigned limit = opts->limit ? opts->limit : 10;
@@ -75,40 +75,40 @@ enum store_search_result store_search(struct store *st, const struct search_opts
 			" WHERE c.id = ?",
 			&detail, err))
 		goto cleanup;
-	sqlite3_bind_text(top, 1, match.buf, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(top, 3, opts->release_id);
+	sql_bind_text(top, 1, match.buf);
+	sql_bind_int64(top, 3, opts->release_id);
 	/* A language filter is applied after ranking: look further down for enough rows. */
-	sqlite3_bind_int(top, 2, (int)(opts->language ? limit * 8 : limit));
+	sql_bind_int64(top, 2, (int)(opts->language ? limit * 8 : limit));
 	tok = tokenizer_new();
 	int rc;
-	while (*n < limit && (rc = sqlite3_step(top)) == SQLITE_ROW) {
+	while (*n < limit && (rc = sql_step(top)) == SQL_ROW) {
 		if (opts->ids_only && !opts->language) {
 			ALLOC_GROW(*out, *n + 1, alloc);
 			memset(&(*out)[*n], 0, sizeof(**out));
-			(*out)[*n].chunk_id = sqlite3_column_int64(top, 0);
-			(*out)[(*n)++].score = sqlite3_column_double(top, 1);
+			(*out)[*n].chunk_id = sql_column_int64(top, 0);
+			(*out)[(*n)++].score = sql_column_double(top, 1);
 			continue;
 		}
-		sqlite3_reset(detail);
-		sqlite3_bind_int64(detail, 1, sqlite3_column_int64(top, 0));
-		if (sqlite3_step(detail) != SQLITE_ROW)
+		sql_reset(detail);
+		sql_bind_int64(detail, 1, sql_column_int64(top, 0));
+		if (sql_step(detail) != SQL_ROW)
 			continue;
-		const char *language = (const char *)sqlite3_column_text(detail, 4);
+		const char *language = sql_column_text(detail, 4);
 		if (opts->language && (!language || strcmp(language, opts->language)))
 			continue;
 		ALLOC_GROW(*out, *n + 1, alloc);
 		struct search_hit *h = &(*out)[(*n)++];
 		memset(h, 0, sizeof(*h));
-		h->chunk_id = sqlite3_column_int64(detail, 0);
+		h->chunk_id = sql_column_int64(detail, 0);
 		h->doc_path = sql_column_dup(detail, 1);
 		h->title = sql_column_dup(detail, 2);
 		h->heading = sql_column_dup(detail, 3);
 		h->language = sql_column_dup(detail, 4);
-		h->page_start = sqlite3_column_int(detail, 5);
-		h->page_end = sqlite3_column_int(detail, 6);
+		h->page_start = sql_column_int(detail, 5);
+		h->page_end = sql_column_int(detail, 6);
 		h->text = sql_column_dup(detail, 7);
-		h->low_confidence = sqlite3_column_int(detail, 8);
-		h->score = sqlite3_column_double(top, 1);
+		h->low_confidence = sql_column_int(detail, 8);
+		h->score = sql_column_double(top, 1);
 		h->snippet = highlight_snippet(tok, opts->query, h->text ? h->text : "",
 					       lang_from_code(h->language),
 					       opts->mark_open ? opts->mark_open : "",
@@ -117,8 +117,8 @@ enum store_search_result store_search(struct store *st, const struct search_opts
 	ret = STORE_SEARCH_OK;
 cleanup:
 	tokenizer_free(tok);
-	sqlite3_finalize(top);
-	sqlite3_finalize(detail);
+	sql_finalize(top);
+	sql_finalize(detail);
 	strbuf_release(&match);
 	if (ret != STORE_SEARCH_OK) {
 		search_hits_free(*out, *n);
@@ -143,21 +143,20 @@ void search_hits_free(struct search_hit *hits, size_t n)
 
 long long store_term_chunks(struct store *st, const char *term)
 {
-	sqlite3_stmt *stmt = NULL;
+	struct sql_stmt *stmt = NULL;
 	long long n = 0;
-	if (sqlite3_prepare_v2(st->db, "SELECT doc FROM chunks_vocab WHERE term = ?", -1, &stmt, NULL) !=
-	    SQLITE_OK)
+	if (sql_prepare_quiet(st, "SELECT doc FROM chunks_vocab WHERE term = ?", &stmt))
 		return -1;
-	sqlite3_bind_text(stmt, 1, term, -1, SQLITE_STATIC);
-	if (sqlite3_step(stmt) == SQLITE_ROW)
-		n = sqlite3_column_int64(stmt, 0);
-	sqlite3_finalize(stmt);
+	sql_bind_text(stmt, 1, term);
+	if (sql_step(stmt) == SQL_ROW)
+		n = sql_column_int64(stmt, 0);
+	sql_finalize(stmt);
 	return n;
 }
 
 long long store_query_log(struct store *st, const struct query_record *q, struct strbuf *err)
 {
-	sqlite3_stmt *stmt = NULL;
+	struct sql_stmt *stmt = NULL;
 	long long id = -1;
 	if (sql_prepare(st,
 			"INSERT INTO queries (asked_at, question, language, answer, abstained,"
@@ -168,27 +167,27 @@ long long store_query_log(struct store *st, const struct query_record *q, struct
 			"  ?11, ?12, ?13, ?14, ?15, ?16, nullif(?17, 0))",
 			&stmt, err))
 		return -1;
-	sqlite3_bind_int64(stmt, 1, time_now_ms());
-	sqlite3_bind_text(stmt, 2, q->question, -1, SQLITE_STATIC);
-	sqlite3_bind_text(stmt, 3, q->language, -1, SQLITE_STATIC);
-	sqlite3_bind_text(stmt, 4, q->answer, -1, SQLITE_STATIC);
-	sqlite3_bind_int(stmt, 5, q->abstained);
-	sqlite3_bind_double(stmt, 6, q->evidence);
-	sqlite3_bind_text(stmt, 7, q->sources_json, -1, SQLITE_STATIC);
-	sqlite3_bind_text(stmt, 8, q->retriever, -1, SQLITE_STATIC);
-	sqlite3_bind_text(stmt, 9, q->embedder, -1, SQLITE_STATIC);
-	sqlite3_bind_text(stmt, 10, q->answerer, -1, SQLITE_STATIC);
-	sqlite3_bind_double(stmt, 11, q->ms_retrieve);
-	sqlite3_bind_double(stmt, 12, q->ms_fuse);
-	sqlite3_bind_double(stmt, 13, q->ms_answer);
-	sqlite3_bind_double(stmt, 14, q->ms_total);
-	sqlite3_bind_int(stmt, 15, q->answer_chars);
-	sqlite3_bind_int(stmt, 16, q->source_count);
-	sqlite3_bind_int64(stmt, 17, q->release_id);
-	if (sqlite3_step(stmt) == SQLITE_DONE)
-		id = sqlite3_last_insert_rowid(st->db);
+	sql_bind_int64(stmt, 1, time_now_ms());
+	sql_bind_text(stmt, 2, q->question);
+	sql_bind_text(stmt, 3, q->language);
+	sql_bind_text(stmt, 4, q->answer);
+	sql_bind_int64(stmt, 5, q->abstained);
+	sql_bind_double(stmt, 6, q->evidence);
+	sql_bind_text(stmt, 7, q->sources_json);
+	sql_bind_text(stmt, 8, q->retriever);
+	sql_bind_text(stmt, 9, q->embedder);
+	sql_bind_text(stmt, 10, q->answerer);
+	sql_bind_double(stmt, 11, q->ms_retrieve);
+	sql_bind_double(stmt, 12, q->ms_fuse);
+	sql_bind_double(stmt, 13, q->ms_answer);
+	sql_bind_double(stmt, 14, q->ms_total);
+	sql_bind_int64(stmt, 15, q->answer_chars);
+	sql_bind_int64(stmt, 16, q->source_count);
+	sql_bind_int64(stmt, 17, q->release_id);
+	if (sql_step(stmt) == SQL_DONE)
+		id = sql_last_insert_id(st);
 	else
 		sql_fail(st, "cannot log the question", err);
-	sqlite3_finalize(stmt);
+	sql_finalize(stmt);
 	return id;
 }

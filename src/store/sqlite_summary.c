@@ -31,35 +31,35 @@ static const char runs_sql[] =
 	"   coalesce(ocr.read, 0), coalesce(ocr.conf, 0)"
 	" FROM w LEFT JOIN ocr ON ocr.run_id = w.id ORDER BY w.started_at, w.id";
 
-static void read_run(sqlite3_stmt *stmt, struct summary_run *r)
+static void read_run(struct sql_stmt *stmt, struct summary_run *r)
 {
-	const unsigned char *state = sqlite3_column_text(stmt, 1);
+	const char *state = sql_column_text(stmt, 1);
 	memset(r, 0, sizeof(*r));
-	r->id = sqlite3_column_int64(stmt, 0);
-	snprintf(r->state, sizeof(r->state), "%s", state ? (const char *)state : "");
-	r->started_at = sqlite3_column_int64(stmt, 2);
-	r->ended_at = sqlite3_column_int64(stmt, 3);
-	r->documents = sqlite3_column_int64(stmt, 4);
-	r->failed = sqlite3_column_int64(stmt, 5);
-	r->pages = sqlite3_column_int64(stmt, 6);
-	r->ocr_pages = sqlite3_column_int64(stmt, 7);
-	r->ocr_succeeded = sqlite3_column_int64(stmt, 8);
-	r->ocr_read = sqlite3_column_int64(stmt, 9);
-	r->ocr_confidence_sum = sqlite3_column_double(stmt, 10);
+	r->id = sql_column_int64(stmt, 0);
+	snprintf(r->state, sizeof(r->state), "%s", state ? state : "");
+	r->started_at = sql_column_int64(stmt, 2);
+	r->ended_at = sql_column_int64(stmt, 3);
+	r->documents = sql_column_int64(stmt, 4);
+	r->failed = sql_column_int64(stmt, 5);
+	r->pages = sql_column_int64(stmt, 6);
+	r->ocr_pages = sql_column_int64(stmt, 7);
+	r->ocr_succeeded = sql_column_int64(stmt, 8);
+	r->ocr_read = sql_column_int64(stmt, 9);
+	r->ocr_confidence_sum = sql_column_double(stmt, 10);
 }
 
 int store_summary_runs(struct store *st, long long since_ms, struct summary_run **out, size_t *n,
 		       struct strbuf *err)
 {
-	sqlite3_stmt *stmt = NULL;
+	struct sql_stmt *stmt = NULL;
 	size_t alloc = 0;
 	int rc;
 	*out = NULL;
 	*n = 0;
 	if (sql_prepare(st, runs_sql, &stmt, err))
 		return -1;
-	sqlite3_bind_int64(stmt, 1, since_ms);
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+	sql_bind_int64(stmt, 1, since_ms);
+	while ((rc = sql_step(stmt)) == SQL_ROW) {
 		ALLOC_GROW(*out, *n + 1, alloc);
 		read_run(stmt, &(*out)[(*n)++]);
 	}
@@ -75,7 +75,7 @@ int store_summary_runs(struct store *st, long long since_ms, struct summary_run 
 int store_summary_queries(struct store *st, long long since_ms, struct summary_query **out, size_t *n,
 			  struct strbuf *err)
 {
-	sqlite3_stmt *stmt = NULL;
+	struct sql_stmt *stmt = NULL;
 	size_t alloc = 0;
 	int rc;
 	*out = NULL;
@@ -85,15 +85,15 @@ int store_summary_queries(struct store *st, long long since_ms, struct summary_q
 			" FROM queries WHERE asked_at >= ? ORDER BY asked_at, id",
 			&stmt, err))
 		return -1;
-	sqlite3_bind_int64(stmt, 1, since_ms);
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+	sql_bind_int64(stmt, 1, since_ms);
+	while ((rc = sql_step(stmt)) == SQL_ROW) {
 		ALLOC_GROW(*out, *n + 1, alloc);
 		struct summary_query *q = &(*out)[(*n)++];
-		q->asked_at = sqlite3_column_int64(stmt, 0);
-		q->ms_total = sqlite3_column_double(stmt, 1);
-		q->answer_chars = sqlite3_column_int(stmt, 2);
-		q->source_count = sqlite3_column_int(stmt, 3);
-		q->abstained = sqlite3_column_int(stmt, 4);
+		q->asked_at = sql_column_int64(stmt, 0);
+		q->ms_total = sql_column_double(stmt, 1);
+		q->answer_chars = sql_column_int(stmt, 2);
+		q->source_count = sql_column_int(stmt, 3);
+		q->abstained = sql_column_int(stmt, 4);
 	}
 	if (sql_rows_end(st, stmt, rc, "cannot read the query log", err)) {
 		free(*out);
@@ -107,7 +107,7 @@ int store_summary_queries(struct store *st, long long since_ms, struct summary_q
 int store_summary_ratings(struct store *st, long long since_ms, struct summary_rating **out, size_t *n,
 			  struct strbuf *err)
 {
-	sqlite3_stmt *stmt = NULL;
+	struct sql_stmt *stmt = NULL;
 	size_t alloc = 0;
 	int rc;
 	*out = NULL;
@@ -117,11 +117,11 @@ int store_summary_ratings(struct store *st, long long since_ms, struct summary_r
 			" ORDER BY created_at, id",
 			&stmt, err))
 		return -1;
-	sqlite3_bind_int64(stmt, 1, since_ms);
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+	sql_bind_int64(stmt, 1, since_ms);
+	while ((rc = sql_step(stmt)) == SQL_ROW) {
 		ALLOC_GROW(*out, *n + 1, alloc);
-		(*out)[*n].created_at = sqlite3_column_int64(stmt, 0);
-		(*out)[(*n)++].rating = sqlite3_column_int(stmt, 1);
+		(*out)[*n].created_at = sql_column_int64(stmt, 0);
+		(*out)[(*n)++].rating = sql_column_int(stmt, 1);
 	}
 	if (sql_rows_end(st, stmt, rc, "cannot read the feedback", err)) {
 		free(*out);
