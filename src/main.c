@@ -24,6 +24,7 @@
 
 struct globals {
 	const char *data_dir;
+	const char *store_url;
 	const char *config_file;
 	const char **overrides; /* "key=value" from -c */
 	size_t noverrides;
@@ -42,15 +43,19 @@ static int take_globals(int argc, char **argv, struct globals *g)
 				argv[out++] = argv[i++];
 			break;
 		}
-		if (!strcmp(a, "--data") || !strcmp(a, "--config") || !strcmp(a, "-c")) {
+		if (!strcmp(a, "--data") || !strcmp(a, "--store") || !strcmp(a, "--config") ||
+		    !strcmp(a, "-c")) {
 			if (i + 1 >= argc)
 				die(EXIT_USAGE, "option '%s' needs a value", a);
 			value = argv[++i];
-		} else if (starts_with(a, "--data=") || starts_with(a, "--config=")) {
+		} else if (starts_with(a, "--data=") || starts_with(a, "--store=") ||
+			   starts_with(a, "--config=")) {
 			value = strchr(a, '=') + 1;
 		}
 		if (starts_with(a, "--data"))
 			g->data_dir = value;
+		else if (starts_with(a, "--store"))
+			g->store_url = value;
 		else if (starts_with(a, "--config"))
 			g->config_file = value;
 		else if (!strcmp(a, "-c")) {
@@ -90,6 +95,8 @@ static void load_config(struct config *cfg, const struct globals *g)
 			die(EXIT_CONFIG, "%s", err.buf);
 	}
 	if (g->data_dir && config_set(cfg, "data_dir", g->data_dir, "--data", &err))
+		die(EXIT_CONFIG, "%s", err.buf);
+	if (g->store_url && config_set(cfg, "store.url", g->store_url, "--store", &err))
 		die(EXIT_CONFIG, "%s", err.buf);
 	if (config_validate(cfg, &err))
 		die(EXIT_CONFIG, "%s", err.buf);
@@ -229,7 +236,7 @@ int main(int argc, char **argv)
 	app.noverrides = g.noverrides;
 	log_set_rotation(app.cfg.log_max_size, app.cfg.log_keep);
 	if (cmd->flags & CMD_NEEDS_STORE) {
-		if (store_open(&app.store, app.cfg.data_dir, &err))
+		if (store_open(&app.store, config_store_location(&app.cfg), &err))
 			die(EXIT_FATAL, "%s", err.buf);
 		char *logs = xasprintf("%s/logs", app.cfg.data_dir);
 		char *logfile = xasprintf("%s/pipeline.log", logs);

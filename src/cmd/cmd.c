@@ -33,13 +33,15 @@ const struct cmd_entry *cmd_find(const char *name)
 
 void cmd_print_overview(void)
 {
-	printf("usage: ragops [--data DIR] [--config FILE] [-c KEY=VALUE] [-v] <command> [<args>]\n\n"
+	printf("usage: ragops [--data DIR] [--store URL] [--config FILE] [-c KEY=VALUE] [-v] <command> [<args>]\n\n"
 	       "Turn a folder of documents into a searchable, versioned index.\n\n"
 	       "Commands:\n");
 	for (const struct cmd_entry *const *c = cmd_table; *c; c++)
 		printf("   %-10s %s\n", (*c)->name, (*c)->summary);
 	printf("\nGlobal options (before or after the command):\n"
 	       "   --data DIR        data folder (store, logs, metrics); default ./ragops-data\n"
+	       "   --store URL       the store on PostgreSQL (postgresql://user@host/db) instead\n"
+	       "                     of SQLite in the data folder (store.url)\n"
 	       "   --config FILE     configuration file; default ./ragops.yaml when present\n"
 	       "   -c KEY=VALUE      override one configuration key, e.g. -c chunk.target_chars=800\n"
 	       "   -v, --verbose     log every event on stderr too\n"

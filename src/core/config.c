@@ -479,9 +479,28 @@ static int is_secret(const struct field *f)
 	       !strcmp(f->key, "notify.command");
 }
 
+/* A URL with its password (scheme://user:PASSWORD@host) shown as "****". */
+static void add_url_masked(struct strbuf *out, const char *url)
+{
+	const char *authority = strstr(url, "://");
+	const char *at = authority ? strchr(authority + 3, '@') : NULL;
+	const char *colon = at ? memchr(authority + 3, ':', (size_t)(at - authority - 3)) : NULL;
+	if (!colon) {
+		strbuf_addstr(out, url);
+		return;
+	}
+	strbuf_add(out, url, (size_t)(colon + 1 - url));
+	strbuf_addstr(out, "****");
+	strbuf_addstr(out, at);
+}
+
 /* format_value, a secret's value replaced. */
 static void format_shown(const struct config *cfg, const struct field *f, struct strbuf *out)
 {
+	if (!strcmp(f->key, "store.url")) {
+		add_url_masked(out, cfg->store.url);
+		return;
+	}
 	/* Secrets are strings: only they are read as one. */
 	const char *value = is_secret(f) ? *(char *const *)((const char *)cfg + f->offset) : NULL;
 	if (value && *value)
@@ -652,4 +671,9 @@ void config_section_fingerprint(const struct config *cfg, const char *prefix, st
 			format_value(cfg, &config_fields[i], out);
 		strbuf_addch(out, ';');
 	}
+}
+
+const char *config_store_location(const struct config *cfg)
+{
+	return *cfg->store.url ? cfg->store.url : cfg->data_dir;
 }

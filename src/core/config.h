@@ -15,6 +15,9 @@
 struct config {
 	char *file; /* the YAML file read, or NULL */
 	char *data_dir;
+	struct {
+		char *url; /* a PostgreSQL store (postgresql://...); empty: SQLite under data_dir */
+	} store;
 	char **inbox;
 	size_t inbox_nr;
 	struct {
@@ -201,6 +204,9 @@ int config_set(struct config *cfg, const char *key, const char *value, const cha
 	       struct strbuf *err);
 /* Cross-field rules (overlap below target, ...), checked once at the end. */
 int config_validate(const struct config *cfg, struct strbuf *err);
+
+/* Where store_open finds the store: store.url when set, else data_dir. */
+const char *config_store_location(const struct config *cfg);
 
 /* Print "key = value" lines (for `ragops config`). */
 void config_dump(const struct config *cfg, struct strbuf *out);

@@ -17,6 +17,7 @@ static const char *const booleans[] = { "false", "true", NULL };
 /* clang-format off */
 const struct field config_fields[] = {
 	{ "data_dir", F_STRING, OFF(data_dir), "./ragops-data", 0, 0, NULL },
+	{ "store.url", F_STRING_EMPTY, OFF(store.url), "", 0, 0, NULL },
 	{ "inbox", F_LIST, OFF(inbox), "", 0, 0, NULL },
 	{ "collect.max_file_size", F_SIZE, OFF(collect.max_file_size), "200M", 1, 1e12, NULL },
 	{ "collect.max_pages", F_UINT, OFF(collect.max_pages), "2000", 1, 1000000, NULL },

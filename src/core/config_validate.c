@@ -55,6 +55,14 @@ int config_validate(const struct config *cfg, struct strbuf *err)
 			return -1;
 		}
 	}
+	if (*cfg->store.url && !starts_with(cfg->store.url, "postgresql://") &&
+	    !starts_with(cfg->store.url, "postgres://")) {
+		strbuf_addf(err,
+			    "%s: 'store.url' must be a PostgreSQL URL (postgresql://user@host/db)"
+			    " or empty (SQLite under data_dir), not '%s'",
+			    src, cfg->store.url);
+		return -1;
+	}
 	if (cfg->chunk.overlap_chars * 2 > cfg->chunk.target_chars) {
 		strbuf_addf(err,
 			    "%s: 'chunk.overlap_chars' (%u) must be at most half of "

@@ -93,7 +93,7 @@ struct heartbeat *heartbeat_start(const struct config *cfg, long long run_id)
 	free(dir);
 	hb->file = beat_file(cfg->data_dir, run_id);
 	touch(hb->file);
-	if (store_open(&hb->st, cfg->data_dir, &err)) {
+	if (store_open(&hb->st, config_store_location(cfg), &err)) {
 		log_event(LOG_WARNING, run_id, NULL, "heartbeat", "cannot start: %s", err.buf);
 		strbuf_release(&err);
 		unlink(hb->file);

@@ -262,7 +262,7 @@ static void *load_in_background(void *arg)
 	struct store *st = NULL;
 	struct strbuf err = STRBUF_INIT;
 	int none;
-	if (store_open(&st, job->cfg->data_dir, &err) ||
+	if (store_open(&st, config_store_location(job->cfg), &err) ||
 	    !load_into(&production_slot, st, job->cfg, job->id, &none, NULL, &err)) {
 		log_event(LOG_WARNING, 0, NULL, "release",
 			  "cannot load release %lld: %s (the release "

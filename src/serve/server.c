@@ -484,7 +484,7 @@ int server_open(struct server *srv, const struct config *cfg, const struct serve
 					 .request_timeout = cfg->serve.request_timeout };
 	srv->guard = conn_guard_new(&lim);
 	/* A connection per handler thread, one for the scheduler, one spare. */
-	return store_pool_open(&srv->pool, cfg->data_dir, server_threads(cfg) + 2, err);
+	return store_pool_open(&srv->pool, config_store_location(cfg), server_threads(cfg) + 2, err);
 }
 
 void server_close(struct server *srv)

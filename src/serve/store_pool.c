@@ -14,19 +14,19 @@ struct store_pool {
 	pthread_cond_t returned;
 	struct store **all, **idle;
 	size_t size, nidle;
-	char *data_dir;
+	char *location;
 };
 
-int store_pool_open(struct store_pool **out, const char *data_dir, size_t n, struct strbuf *err)
+int store_pool_open(struct store_pool **out, const char *location, size_t n, struct strbuf *err)
 {
 	struct store_pool *p = xcalloc(1, sizeof(*p));
 	pthread_mutex_init(&p->lock, NULL);
 	pthread_cond_init(&p->returned, NULL);
 	p->all = xcalloc(n, sizeof(*p->all));
 	p->idle = xcalloc(n, sizeof(*p->idle));
-	p->data_dir = xstrdup(data_dir);
+	p->location = xstrdup(location);
 	for (; p->size < n; p->size++) {
-		if (store_open(&p->all[p->size], data_dir, err) ||
+		if (store_open(&p->all[p->size], location, err) ||
 		    store_set_durable(p->all[p->size], err)) {
 			store_close(&p->all[p->size]);
 			store_pool_close(&p);
@@ -62,7 +62,7 @@ static struct store *fit_for_reuse(struct store_pool *p, struct store *st)
 	if (rc < 0) {
 		struct store *fresh = NULL;
 		strbuf_reset(&err);
-		if (store_open(&fresh, p->data_dir, &err) || store_set_durable(fresh, &err)) {
+		if (store_open(&fresh, p->location, &err) || store_set_durable(fresh, &err)) {
 			log_event(LOG_WARNING, 0, NULL, "serve",
 				  "cannot open a store connection in its "
 				  "place (it stays): %s",
@@ -102,7 +102,7 @@ void store_pool_close(struct store_pool **pp)
 	pthread_cond_destroy(&p->returned);
 	free(p->all);
 	free(p->idle);
-	free(p->data_dir);
+	free(p->location);
 	free(p);
 	*pp = NULL;
 }

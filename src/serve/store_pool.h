@@ -13,8 +13,8 @@
 
 struct store_pool;
 
-/* Open `n` connections to the store under data_dir, each with durable commits. */
-int store_pool_open(struct store_pool **out, const char *data_dir, size_t n, struct strbuf *err);
+/* Open `n` connections to the store at `location` (config_store_location), each with durable commits. */
+int store_pool_open(struct store_pool **out, const char *location, size_t n, struct strbuf *err);
 /* Borrow a connection, waiting for one when all are out. */
 struct store *store_pool_get(struct store_pool *p);
 /*
