@@ -17,14 +17,18 @@
 /*
  * The histogram of the values v(x): count, sum, then one cumulative bucket
  * per bound ?1..?16.  A bound left unbound is NULL, and `x <= NULL` is
- * NULL, which total() skips: unused buckets read 0.
+ * NULL, which the filter skips: unused buckets read 0.
  */
-#define HISTOGRAM_OF_V                                                        \
-	" SELECT count(*), total(x),"                                         \
-	" total(x <= ?1), total(x <= ?2), total(x <= ?3), total(x <= ?4),"    \
-	" total(x <= ?5), total(x <= ?6), total(x <= ?7), total(x <= ?8),"    \
-	" total(x <= ?9), total(x <= ?10), total(x <= ?11), total(x <= ?12)," \
-	" total(x <= ?13), total(x <= ?14), total(x <= ?15), total(x <= ?16) FROM v"
+#define HISTOGRAM_OF_V                                                         \
+	" SELECT count(*), coalesce(sum(x), 0),"                               \
+	" count(*) FILTER (WHERE x <= ?1), count(*) FILTER (WHERE x <= ?2),"   \
+	" count(*) FILTER (WHERE x <= ?3), count(*) FILTER (WHERE x <= ?4),"   \
+	" count(*) FILTER (WHERE x <= ?5), count(*) FILTER (WHERE x <= ?6),"   \
+	" count(*) FILTER (WHERE x <= ?7), count(*) FILTER (WHERE x <= ?8),"   \
+	" count(*) FILTER (WHERE x <= ?9), count(*) FILTER (WHERE x <= ?10),"  \
+	" count(*) FILTER (WHERE x <= ?11), count(*) FILTER (WHERE x <= ?12)," \
+	" count(*) FILTER (WHERE x <= ?13), count(*) FILTER (WHERE x <= ?14)," \
+	" count(*) FILTER (WHERE x <= ?15), count(*) FILTER (WHERE x <= ?16) FROM v"
 #define HISTOGRAM_MAX_BOUNDS 16
 
 static const char *const series_sql[] = {

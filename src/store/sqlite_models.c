@@ -186,8 +186,8 @@ int store_embeddings_save(struct store *st, long long model_id, const long long 
 {
 	struct sql_stmt *stmt = NULL;
 	if (sql_prepare(st,
-			"INSERT OR REPLACE INTO embeddings (chunk_id, model_id, vector)"
-			" VALUES (?, ?, ?)",
+			"INSERT INTO embeddings (chunk_id, model_id, vector) VALUES (?, ?, ?)"
+			" ON CONFLICT (model_id, chunk_id) DO UPDATE SET vector = excluded.vector",
 			&stmt, err))
 		return -1;
 	for (size_t i = 0; i < n; i++) {

@@ -32,9 +32,13 @@ int store_ocr_cache_put(struct store *st, const char *key, const char *engine, c
 {
 	struct sql_stmt *stmt = NULL;
 	if (sql_prepare(st,
-			"INSERT OR REPLACE INTO ocr_cache (key, engine, languages, dpi,"
+			"INSERT INTO ocr_cache (key, engine, languages, dpi,"
 			" confidence, words, low_words, seconds, result, created_at)"
-			" VALUES (?,?,?,?,?,?,?,?,?,?)",
+			" VALUES (?,?,?,?,?,?,?,?,?,?) ON CONFLICT (key) DO UPDATE SET"
+			" engine = excluded.engine, languages = excluded.languages, dpi = excluded.dpi,"
+			" confidence = excluded.confidence, words = excluded.words,"
+			" low_words = excluded.low_words, seconds = excluded.seconds,"
+			" result = excluded.result, created_at = excluded.created_at",
 			&stmt, err))
 		return -1;
 	sql_bind_text(stmt, 1, key);

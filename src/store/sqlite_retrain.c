@@ -56,8 +56,9 @@ int store_release_set_model(struct store *st, long long release, const char *kin
 	const void *args[] = { &release, kind, &model_id };
 	if (model_id)
 		return sql_exec_bound(st,
-				      "INSERT OR REPLACE INTO release_models (release_id, kind,"
-				      " model_id) VALUES (?, ?, ?)",
+				      "INSERT INTO release_models (release_id, kind, model_id)"
+				      " VALUES (?, ?, ?) ON CONFLICT (release_id, kind)"
+				      " DO UPDATE SET model_id = excluded.model_id",
 				      "iti", args, "cannot attach the model to the release", err);
 	return sql_exec_bound(st, "DELETE FROM release_models WHERE release_id = ? AND kind = ?", "it",
 			      args, "cannot detach the model from the release", err);
