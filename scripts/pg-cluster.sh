@@ -193,7 +193,9 @@ stop() {
 	local bindir user pid
 	[[ -e "$dir" ]] || return 0
 	dir=$(cd "$dir" && pwd -P)
-	# Only ever remove a folder start made.
+	# Only ever remove a folder start made, or an empty one (start gave up
+	# before writing to it: no server binaries, say).
+	if [[ ! -e "$dir/$marker" ]] && rmdir "$dir" 2>/dev/null; then return 0; fi
 	[[ -e "$dir/$marker" ]] || die "stop: $dir was not made by '$me start' (no $marker): not touching it"
 	if pid=$(live_pid); then
 		user=$(stat -c %U "$dir/data")
