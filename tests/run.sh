@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test: the cmocka unit tests in BUILD/tests/ and the integration
 # scripts tests/integration/t*.sh against BUILD/ragops.  Ends with the line
-# "N passed, N failed" and exits non-zero when anything failed.
+# "N passed, N failed" and exits non-zero when anything failed.  Unless
+# RAGOPS_TEST_PG_URL is set, a throwaway PostgreSQL cluster runs meanwhile.
 # Usage: tests/run.sh BUILD [pattern]
 set -uo pipefail
 build=${1:?usage: tests/run.sh BUILD [pattern]}
@@ -16,7 +17,30 @@ export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 passed=0 failed=0
 failures=()
 log=$(mktemp -d)
-trap 'rm -rf "$log"' EXIT
+pg_dir=
+# At exit: the throwaway PostgreSQL cluster, when this run started one, and the logs.
+cleanup() {
+	[[ -n "$pg_dir" ]] && "$top/scripts/pg-cluster.sh" stop "$pg_dir"
+	rm -rf "$log"
+}
+trap cleanup EXIT
+
+# PostgreSQL for the store's second backend (issue 15): a throwaway cluster
+# (scripts/pg-cluster.sh) unless RAGOPS_TEST_PG_URL names a server already.
+# Tests read RAGOPS_TEST_PG_URL and RAGOPS_TEST_PG_DIR.
+if [[ -z "${RAGOPS_TEST_PG_URL:-}" ]]; then
+	pg_dir=$(mktemp -d "${TMPDIR:-/tmp}/ragops-pg.XXXXXX")
+	if ! pg_env=$("$top/scripts/pg-cluster.sh" start "$pg_dir"); then
+		# pg-cluster.sh said why (for missing server binaries: the apt-get line).
+		echo "FAIL the tests' PostgreSQL cluster did not start (scripts/pg-cluster.sh start $pg_dir)"
+		echo
+		echo "failed: postgresql"
+		echo "0 passed, 1 failed"
+		exit 1
+	fi
+	eval "$pg_env"
+	export RAGOPS_TEST_PG_URL RAGOPS_TEST_PG_DIR
+fi
 
 # record NAME LOG RC PASSED FAILED DETAIL: add up one test program's result
 record() {
