@@ -2,6 +2,8 @@
  * Checks across keys and of values the table cannot type (durations,
  * windows); see config_validate in config.h.
  */
+#include <string.h>
+
 #include "core/config.h"
 #include "core/strutil.h"
 
@@ -61,6 +63,13 @@ int config_validate(const struct config *cfg, struct strbuf *err)
 			    "%s: 'store.url' must be a PostgreSQL URL (postgresql://user@host/db)"
 			    " or empty (SQLite under data_dir), not '%s'",
 			    src, cfg->store.url);
+		return -1;
+	}
+	if (*cfg->store.url && !strcmp(cfg->retrieve.bm25_index, "fts5")) {
+		strbuf_addf(err,
+			    "%s: 'retrieve.bm25_index: fts5' needs SQLite's full-text index; a"
+			    " PostgreSQL store (store.url) searches with the lexicon",
+			    src);
 		return -1;
 	}
 	if (cfg->chunk.overlap_chars * 2 > cfg->chunk.target_chars) {

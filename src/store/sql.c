@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "core/xalloc.h"
+#include "store/pg_conn.h"
 #include "store/sqlite_internal.h"
 #include "store/store.h"
 
@@ -13,84 +14,112 @@
 
 void sql_bind_int64(struct sql_stmt *s, int i, long long v)
 {
-	sqlite3_bind_int64(s->lite, i, v);
+	if (s->pg)
+		pg_bind_int64(s->pg, i, v);
+	else
+		sqlite3_bind_int64(s->lite, i, v);
 }
 
 void sql_bind_double(struct sql_stmt *s, int i, double v)
 {
-	sqlite3_bind_double(s->lite, i, v);
+	if (s->pg)
+		pg_bind_double(s->pg, i, v);
+	else
+		sqlite3_bind_double(s->lite, i, v);
 }
 
 void sql_bind_text(struct sql_stmt *s, int i, const char *text)
 {
-	sqlite3_bind_text(s->lite, i, text, -1, SQLITE_STATIC);
+	if (s->pg)
+		pg_bind_text(s->pg, i, text);
+	else
+		sqlite3_bind_text(s->lite, i, text, -1, SQLITE_STATIC);
 }
 
 void sql_bind_blob(struct sql_stmt *s, int i, const void *data, size_t len)
 {
-	sqlite3_bind_blob64(s->lite, i, data, len, SQLITE_STATIC);
+	if (s->pg)
+		pg_bind_blob(s->pg, i, data, len);
+	else
+		sqlite3_bind_blob64(s->lite, i, data, len, SQLITE_STATIC);
 }
 
 void sql_bind_null(struct sql_stmt *s, int i)
 {
-	sqlite3_bind_null(s->lite, i);
+	if (s->pg)
+		pg_bind_null(s->pg, i);
+	else
+		sqlite3_bind_null(s->lite, i);
 }
 
 int sql_step(struct sql_stmt *s)
 {
-	return sqlite3_step(s->lite);
+	return s->pg ? pg_step(s->pg) : sqlite3_step(s->lite);
 }
 
 long long sql_column_int64(struct sql_stmt *s, int col)
 {
-	return sqlite3_column_int64(s->lite, col);
+	return s->pg ? pg_column_int64(s->pg, col) : sqlite3_column_int64(s->lite, col);
 }
 
 int sql_column_int(struct sql_stmt *s, int col)
 {
-	return sqlite3_column_int(s->lite, col);
+	return s->pg ? (int)pg_column_int64(s->pg, col) : sqlite3_column_int(s->lite, col);
 }
 
 double sql_column_double(struct sql_stmt *s, int col)
 {
-	return sqlite3_column_double(s->lite, col);
+	return s->pg ? pg_column_double(s->pg, col) : sqlite3_column_double(s->lite, col);
 }
 
 const char *sql_column_text(struct sql_stmt *s, int col)
 {
+	if (s->pg)
+		return pg_column_text(s->pg, col);
 	return (const char *)sqlite3_column_text(s->lite, col);
 }
 
 const void *sql_column_blob(struct sql_stmt *s, int col)
 {
-	return sqlite3_column_blob(s->lite, col);
+	return s->pg ? pg_column_blob(s->pg, col) : sqlite3_column_blob(s->lite, col);
 }
 
 size_t sql_column_bytes(struct sql_stmt *s, int col)
 {
-	return (size_t)sqlite3_column_bytes(s->lite, col);
+	return s->pg ? pg_column_bytes(s->pg, col) : (size_t)sqlite3_column_bytes(s->lite, col);
 }
 
 int sql_column_is_null(struct sql_stmt *s, int col)
 {
+	if (s->pg)
+		return pg_column_is_null(s->pg, col);
 	return sqlite3_column_type(s->lite, col) == SQLITE_NULL;
 }
 
 void sql_reset(struct sql_stmt *s)
 {
-	sqlite3_reset(s->lite);
+	if (s->pg)
+		pg_reset(s->pg);
+	else
+		sqlite3_reset(s->lite);
 }
 
 void sql_clear_bindings(struct sql_stmt *s)
 {
-	sqlite3_clear_bindings(s->lite);
+	if (s->pg)
+		pg_clear_bindings(s->pg);
+	else
+		sqlite3_clear_bindings(s->lite);
 }
 
 void sql_finalize(struct sql_stmt *s)
 {
 	if (!s)
 		return;
-	sqlite3_finalize(s->lite);
+	if (s->pg)
+		pg_finalize(s->pg);
+	else
+		sqlite3_finalize(s->lite);
 	free(s);
 }
 
@@ -98,26 +127,31 @@ void sql_finalize(struct sql_stmt *s)
 
 long long sql_changes(struct store *st)
 {
-	return sqlite3_changes(st->db);
+	return st->pg ? pg_changes(st->pg) : sqlite3_changes(st->db);
 }
 
 long long sql_last_insert_id(struct store *st)
 {
-	return sqlite3_last_insert_rowid(st->db);
+	return st->pg ? pg_last_insert_id(st->pg) : sqlite3_last_insert_rowid(st->db);
 }
 
 int sql_in_transaction(struct store *st)
 {
-	return !sqlite3_get_autocommit(st->db);
+	return st->pg ? pg_in_transaction(st->pg) : !sqlite3_get_autocommit(st->db);
 }
 
 const char *sql_errmsg(struct store *st)
 {
-	return sqlite3_errmsg(st->db);
+	return st->pg ? pg_errmsg(st->pg) : sqlite3_errmsg(st->db);
 }
 
 int sql_fail(struct store *st, const char *what, struct strbuf *err)
 {
+	if (st->pg) {
+		st->failed_transient = pg_error_is_transient(st->pg);
+		strbuf_addf(err, "store: %s: %s", what, pg_errmsg(st->pg));
+		return -1;
+	}
 	/* Counted even when the allocation that failed was not ours (SQLite's own limits). */
 	if (sqlite3_errcode(st->db) == SQLITE_NOMEM)
 		xalloc_note_unrecovered();
@@ -147,6 +181,12 @@ enum lookup sql_found(struct store *st, int rc, const char *what, struct strbuf 
 
 int sql_exec(struct store *st, const char *sql, struct strbuf *err)
 {
+	if (st->pg) {
+		if (pg_exec(st->pg, sql, err) == 0)
+			return 0;
+		st->failed_transient = pg_error_is_transient(st->pg);
+		return -1;
+	}
 	char *msg = NULL;
 	if (sqlite3_exec(st->db, sql, NULL, NULL, &msg) == SQLITE_OK)
 		return 0;
@@ -160,6 +200,17 @@ int sql_prepare_quiet(struct store *st, const char *sql, struct sql_stmt **stmt)
 {
 	sqlite3_stmt *lite = NULL;
 	*stmt = NULL;
+	if (st->pg) {
+		struct strbuf ignored = STRBUF_INIT;
+		struct pg_stmt *pg = NULL;
+		int rc = pg_prepare(st->pg, sql, &pg, &ignored);
+		strbuf_release(&ignored);
+		if (rc)
+			return -1;
+		*stmt = xcalloc(1, sizeof(**stmt));
+		(*stmt)->pg = pg;
+		return 0;
+	}
 	if (sqlite3_prepare_v2(st->db, sql, -1, &lite, NULL) != SQLITE_OK)
 		return -1;
 	*stmt = xcalloc(1, sizeof(**stmt));
@@ -169,6 +220,15 @@ int sql_prepare_quiet(struct store *st, const char *sql, struct sql_stmt **stmt)
 
 int sql_prepare(struct store *st, const char *sql, struct sql_stmt **stmt, struct strbuf *err)
 {
+	if (st->pg) {
+		struct pg_stmt *pg = NULL;
+		*stmt = NULL;
+		if (pg_prepare(st->pg, sql, &pg, err))
+			return -1;
+		*stmt = xcalloc(1, sizeof(**stmt));
+		(*stmt)->pg = pg;
+		return 0;
+	}
 	if (sql_prepare_quiet(st, sql, stmt) == 0)
 		return 0;
 	return sql_fail(st, "cannot prepare a statement", err);
@@ -245,7 +305,8 @@ char *sql_column_dup(struct sql_stmt *stmt, int col)
 
 int sql_begin(struct store *st, struct strbuf *err)
 {
-	return sql_exec(st, "BEGIN IMMEDIATE", err);
+	/* SQLite: take the write lock now, not at the first write (no deadlock between two upgrades). */
+	return sql_exec(st, st->pg ? "BEGIN" : "BEGIN IMMEDIATE", err);
 }
 
 int sql_commit(struct store *st, struct strbuf *err)
@@ -255,17 +316,27 @@ int sql_commit(struct store *st, struct strbuf *err)
 
 void sql_rollback(struct store *st)
 {
-	if (sql_in_transaction(st))
+	if (!sql_in_transaction(st))
+		return;
+	if (st->pg) {
+		struct strbuf ignored = STRBUF_INIT;
+		pg_exec(st->pg, "ROLLBACK", &ignored);
+		strbuf_release(&ignored);
+	} else {
 		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+	}
 }
 
 void store_error_clear(struct store *st)
 {
 	st->failed_rc = SQLITE_OK;
+	st->failed_transient = 0;
 }
 
 int store_error_is_transient(const struct store *st)
 {
+	if (st->pg)
+		return st->failed_transient;
 	int rc = st->failed_rc & 0xff;
 	return rc == SQLITE_BUSY || rc == SQLITE_LOCKED || rc == SQLITE_FULL;
 }

@@ -253,10 +253,12 @@ static int insert_chunks(struct store *st, const struct doc_record *d, long long
 			     " char_start, char_end, language, text, low_confidence, version_id)"
 			     " VALUES (?,?,?,?,?,?,?,?,?,?,?)",
 			     &stmt, err) ||
-	    sql_prepare_kept(st,
-			     "INSERT INTO chunks_fts (rowid, body, heading) VALUES (?1,"
-			     " char(31) || ?2 || char(31) || ?3, char(31) || ?2 || char(31) || ?4)",
-			     &fts, err))
+	    /* PostgreSQL has no full-text index: BM25 reads the release's lexicon. */
+	    (st->db &&
+	     sql_prepare_kept(st,
+			      "INSERT INTO chunks_fts (rowid, body, heading) VALUES (?1,"
+			      " char(31) || ?2 || char(31) || ?3, char(31) || ?2 || char(31) || ?4)",
+			      &fts, err)))
 		goto out;
 	const char *language = d->language ? d->language : "und";
 	enum lang lang = lang_from_code(language);
@@ -279,6 +281,8 @@ static int insert_chunks(struct store *st, const struct doc_record *d, long long
 			sql_fail(st, "cannot save a chunk", err);
 			goto out;
 		}
+		if (!fts)
+			continue;
 		/* The index's tokenizer replays these for the text and heading it is given. */
 		st->fts_hints[0] = (struct fts_hint){ c->text, strlen(c->text), lang, c->text_tokens,
 						      c->text_tokens_len };
@@ -348,6 +352,8 @@ int store_fts_index_missing(struct store *st, long long *indexed, struct strbuf 
 {
 	struct sql_stmt *stmt = NULL;
 	*indexed = 0;
+	if (st->pg) /* no full-text index to repair */
+		return 0;
 	if (sql_prepare(
 		    st,
 		    "SELECT (SELECT count(*) FROM chunks) - (SELECT count(*) FROM chunks_fts_docsize)",
@@ -448,9 +454,13 @@ int sqlite_purge_deleted_text(struct store *st, struct strbuf *err)
 	int log = 0, done = 0;
 	if (sql_exec(st,
 		     "DELETE FROM ocr_cache WHERE key NOT IN"
-		     " (SELECT ocr_key FROM pages WHERE ocr_key IS NOT NULL);"
-		     "INSERT INTO chunks_fts(chunks_fts) VALUES ('optimize');",
+		     " (SELECT ocr_key FROM pages WHERE ocr_key IS NOT NULL)",
 		     err))
+		return -1;
+	/* PostgreSQL: deleted rows are gone once vacuumed (autovacuum); there is no index to merge. */
+	if (st->pg)
+		return 0;
+	if (sql_exec(st, "INSERT INTO chunks_fts(chunks_fts) VALUES ('optimize')", err))
 		return -1;
 	/* SQLITE_BUSY (a reader on an older snapshot) leaves frames for the next checkpoint. */
 	int rc = sqlite3_wal_checkpoint_v2(st->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, &log, &done);

@@ -216,6 +216,8 @@ static long long pragma_int(struct store *st, const char *sql)
 
 long long store_disk_bytes(struct store *st)
 {
+	if (st->pg)
+		return pragma_int(st, "SELECT pg_database_size(current_database())");
 	char wal[4096];
 	snprintf(wal, sizeof(wal), "%s-wal", st->path);
 	return file_size(st->path) + file_size(wal);
@@ -223,11 +225,15 @@ long long store_disk_bytes(struct store *st)
 
 long long store_free_bytes(struct store *st)
 {
+	if (st->pg) /* autovacuum's business, not measured here */
+		return 0;
 	return pragma_int(st, "PRAGMA freelist_count") * pragma_int(st, "PRAGMA page_size");
 }
 
 int store_shrinks_itself(struct store *st)
 {
+	if (st->pg) /* autovacuum */
+		return 1;
 	return pragma_int(st, "PRAGMA auto_vacuum") == 2;
 }
 
@@ -237,8 +243,10 @@ int store_compact(struct store *st, int rewrite, struct strbuf *err)
 	 * A store made before auto_vacuum was set keeps its free pages until
 	 * one VACUUM rewrites it; after that, incremental_vacuum hands them
 	 * back.  The checkpoint then moves the result into the main file
-	 * and truncates both.
+	 * and truncates both.  PostgreSQL's autovacuum does that work itself.
 	 */
+	if (st->pg)
+		return 0;
 	if (rewrite && !store_shrinks_itself(st) &&
 	    sql_exec(st, "PRAGMA auto_vacuum = INCREMENTAL; VACUUM", err))
 		return -1;

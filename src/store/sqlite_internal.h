@@ -23,10 +23,15 @@ struct fts_hint {
 /* Statements kept prepared (sql_prepare_kept): the document save's. */
 #define KEPT_STATEMENTS 16
 
+struct pg_conn;
+
+/* One of db (SQLite) and pg (PostgreSQL) is set. */
 struct store {
 	sqlite3 *db;
+	struct pg_conn *pg;
 	char *path;
-	int failed_rc; /* SQLite's code for the last failure recorded (sql_fail, sql_exec) */
+	int failed_rc;        /* SQLite's code for the last failure recorded (sql_fail, sql_exec) */
+	int failed_transient; /* PostgreSQL: whether that failure may pass when tried again */
 	struct fts_hint fts_hints[2]; /* a chunk's text and heading, while it is inserted */
 	struct kept_statement {
 		const char *sql; /* a string literal, known by its address */
@@ -34,6 +39,11 @@ struct store {
 		int busy;
 	} kept[KEPT_STATEMENTS];
 };
+
+/* The PostgreSQL backend's own parts (pg_store.c): opening by URL, version, check. */
+int pg_store_open(struct store **out, const char *url, struct strbuf *err);
+int pg_store_schema_version(struct store *st);
+int pg_store_check(struct store *st, struct strbuf *report);
 
 /* The migrations, applied in order; the schema version is PRAGMA user_version. */
 int sqlite_migrate(sqlite3 *db, struct strbuf *err);
@@ -54,6 +64,9 @@ int sqlite_memory_install(struct strbuf *err);
  * tokens `hints` holds for a text they match (store.h, chunk_record).
  */
 int sqlite_register_tokenizer(sqlite3 *db, struct fts_hint hints[2], struct strbuf *err);
+
+/* The statement for this store's backend, where the two dialects differ. */
+#define SQL_PICK(st, sqlite_sql, pg_sql) ((st)->pg ? (pg_sql) : (sqlite_sql))
 
 /* Run SQL without results; the error names the statement's purpose. */
 int sql_exec(struct store *st, const char *sql, struct strbuf *err);

@@ -174,7 +174,8 @@ static int commit_vectors(struct store *st, struct strbuf *err)
 	int frames = 0, moved = 0;
 	if (sql_commit(st, err))
 		return -1;
-	if (sqlite3_wal_checkpoint_v2(st->db, NULL, SQLITE_CHECKPOINT_PASSIVE, &frames, &moved) ==
+	if (st->db &&
+	    sqlite3_wal_checkpoint_v2(st->db, NULL, SQLITE_CHECKPOINT_PASSIVE, &frames, &moved) ==
 		    SQLITE_OK &&
 	    frames > WAL_FRAMES_BOUND)
 		sqlite3_wal_checkpoint_v2(st->db, NULL, SQLITE_CHECKPOINT_RESTART, NULL, NULL);

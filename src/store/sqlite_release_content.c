@@ -212,16 +212,20 @@ int store_release_structure(struct store *st, long long id, unsigned max_chars,
 	 */
 	if (sql_prepare(
 		    st,
-		    "SELECT count(*),"
-		    " coalesce(sum(NOT EXISTS (SELECT 1 FROM chunks_fts_docsize f WHERE f.id = c.id)), 0),"
-		    " coalesce(sum(length(trim(c.text)) = 0), 0), coalesce(sum(length(c.text) > ?2), 0),"
-		    " (SELECT count(*) FROM release_docs rd JOIN doc_versions v ON v.id = rd.version_id"
-		    "   WHERE rd.release_id = ?1 AND v.chunks = 0 AND v.pages_needing_ocr = 0),"
-		    " (SELECT coalesce(sum(v.ocr_pages), 0) FROM release_docs rd"
-		    "   JOIN doc_versions v ON v.id = rd.version_id WHERE rd.release_id = ?1),"
-		    " (SELECT coalesce(sum(v.weak_pages), 0) FROM release_docs rd"
-		    "   JOIN doc_versions v ON v.id = rd.version_id WHERE rd.release_id = ?1)"
-		    " FROM" RELEASE_CHUNKS,
+		    SQL_PICK(
+			    st,
+			    "SELECT count(*), count(*) FILTER (WHERE NOT EXISTS"
+			    "   (SELECT 1 FROM chunks_fts_docsize f WHERE f.id = c.id)),",
+			    /* No full-text index: BM25 reads the release's lexicon only. */
+			    "SELECT count(*), 0,") " count(*) FILTER (WHERE length(trim(c.text)) = 0),"
+						   " count(*) FILTER (WHERE length(c.text) > ?2),"
+						   " (SELECT count(*) FROM release_docs rd JOIN doc_versions v ON v.id = rd.version_id"
+						   "   WHERE rd.release_id = ?1 AND v.chunks = 0 AND v.pages_needing_ocr = 0),"
+						   " (SELECT coalesce(sum(v.ocr_pages), 0) FROM release_docs rd"
+						   "   JOIN doc_versions v ON v.id = rd.version_id WHERE rd.release_id = ?1),"
+						   " (SELECT coalesce(sum(v.weak_pages), 0) FROM release_docs rd"
+						   "   JOIN doc_versions v ON v.id = rd.version_id WHERE rd.release_id = ?1)"
+						   " FROM" RELEASE_CHUNKS,
 		    &stmt, err))
 		return -1;
 	sql_bind_int64(stmt, 1, id);

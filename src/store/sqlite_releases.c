@@ -181,6 +181,30 @@ static const char changes_sql[] =
 	"  'chunks_after', (SELECT coalesce(sum(chunks), 0) FROM cur))"
 	" WHERE id = ?1";
 
+static const char changes_sql_pg[] =
+	"WITH cur AS (SELECT v.doc_id, v.id AS vid, v.chunks FROM release_docs rd"
+	"   JOIN doc_versions v ON v.id = rd.version_id WHERE rd.release_id = ?1),"
+	" par AS (SELECT v.doc_id, v.id AS vid, v.chunks FROM release_docs rd"
+	"   JOIN doc_versions v ON v.id = rd.version_id WHERE rd.release_id = ?2),"
+	" added AS (SELECT doc_id FROM cur WHERE doc_id NOT IN (SELECT doc_id FROM par)),"
+	" changed AS (SELECT cur.doc_id FROM cur JOIN par ON par.doc_id = cur.doc_id"
+	"   WHERE cur.vid != par.vid),"
+	" removed AS (SELECT doc_id FROM par WHERE doc_id NOT IN (SELECT doc_id FROM cur))"
+	" UPDATE releases SET changes = json_build_object("
+	"  'parent', nullif(?2, 0),"
+	"  'added', (SELECT count(*) FROM added),"
+	"  'changed', (SELECT count(*) FROM changed),"
+	"  'removed', (SELECT count(*) FROM removed),"
+	"  'added_docs', (SELECT coalesce(json_agg(relpath), '[]') FROM (SELECT d.relpath FROM added"
+	"     JOIN documents d ON d.id = added.doc_id ORDER BY d.relpath LIMIT 200) l),"
+	"  'changed_docs', (SELECT coalesce(json_agg(relpath), '[]') FROM (SELECT d.relpath FROM changed"
+	"     JOIN documents d ON d.id = changed.doc_id ORDER BY d.relpath LIMIT 200) l),"
+	"  'removed_docs', (SELECT coalesce(json_agg(relpath), '[]') FROM (SELECT d.relpath FROM removed"
+	"     JOIN documents d ON d.id = removed.doc_id ORDER BY d.relpath LIMIT 200) l),"
+	"  'chunks_before', (SELECT coalesce(sum(chunks), 0) FROM par),"
+	"  'chunks_after', (SELECT coalesce(sum(chunks), 0) FROM cur))::text"
+	" WHERE id = ?1";
+
 long long store_release_create(struct store *st, long long run_id, long long parent_id,
 			       const char *settings_json, struct strbuf *err)
 {
@@ -206,13 +230,14 @@ long long store_release_create(struct store *st, long long run_id, long long par
 	id = sql_last_insert_id(st);
 	const char *steps[] = {
 		"INSERT INTO release_docs (release_id, version_id)"
-		" SELECT ?1, version_id FROM documents WHERE version_id IS NOT NULL",
+		" SELECT CAST(?1 AS bigint), version_id FROM documents WHERE version_id IS NOT NULL",
 		"UPDATE releases SET documents = (SELECT count(*) FROM release_docs WHERE release_id = ?1),"
 		" chunks = (SELECT coalesce(sum(v.chunks), 0) FROM release_docs rd"
 		"   JOIN doc_versions v ON v.id = rd.version_id WHERE rd.release_id = ?1) WHERE id = ?1",
-		changes_sql,
+		SQL_PICK(st, changes_sql, changes_sql_pg),
 		/* What retraining learned carries over to the new documents. */
-		"INSERT INTO release_models (release_id, kind, model_id) SELECT ?1, kind, model_id"
+		"INSERT INTO release_models (release_id, kind, model_id)"
+		" SELECT CAST(?1 AS bigint), kind, model_id"
 		" FROM release_models WHERE release_id = (SELECT id FROM releases"
 		"   WHERE state = 'production')",
 	};
@@ -383,12 +408,12 @@ int store_release_abandon(struct store *st, long long id, struct strbuf *err)
 	const void *args[] = { &id };
 	if (sql_begin(st, err))
 		return -1;
-	if (sql_exec_bound(st,
-			   "UPDATE releases SET state = 'archived', checks = json_array(json_object("
-			   "'check', 'abandoned', 'ok', json('false'), 'detail', 'its run stopped before"
-			   " the gate decided, and the documents changed since'))"
-			   " WHERE id = ?1 AND state = 'candidate'",
-			   "i", args, "cannot archive an abandoned candidate", err) ||
+	if (sql_exec_bound(
+		    st,
+		    "UPDATE releases SET state = 'archived', checks = '[{\"check\":"
+		    "\"abandoned\",\"ok\":false,\"detail\":\"its run stopped before the gate"
+		    " decided, and the documents changed since\"}]' WHERE id = ?1 AND state = 'candidate'",
+		    "i", args, "cannot archive an abandoned candidate", err) ||
 	    sql_exec_bound(st,
 			   "UPDATE models SET state = 'archived' WHERE state = 'candidate' AND id IN"
 			   " (SELECT model_id FROM release_model_ids WHERE release_id = ?1)",

@@ -246,16 +246,24 @@ int store_retrainings_reap(struct store *st, struct strbuf *err)
 	long long now = time_now_ms();
 	const void *args[] = { &now };
 	if (sql_exec_bound(st,
-			   "UPDATE retrainings SET state = 'failed', ended_at = ?, report ="
-			   " json_set(report, '$.reasons', json_array('it stopped before it decided "
-			   "(killed?); its candidate was archived'))"
-			   " WHERE state = 'running'",
+			   SQL_PICK(st,
+				    "UPDATE retrainings SET state = 'failed', ended_at = ?, report ="
+				    " json_set(report, '$.reasons', json_array('it stopped before it"
+				    " decided (killed?); its candidate was archived'))"
+				    " WHERE state = 'running'",
+				    "UPDATE retrainings SET state = 'failed', ended_at = ?, report ="
+				    " jsonb_set(report::jsonb, '{reasons}', jsonb_build_array('it stopped"
+				    " before it decided (killed?); its candidate was archived'))::text"
+				    " WHERE state = 'running'"),
 			   "i", args, "cannot close stopped retrainings", err))
 		return -1;
 	int reaped = sql_changes(st);
 	if (sql_prepare(st,
-			"SELECT id FROM releases WHERE state = 'candidate'"
-			" AND json_extract(changes, '$.retraining') IS NOT NULL",
+			SQL_PICK(st,
+				 "SELECT id FROM releases WHERE state = 'candidate'"
+				 " AND json_extract(changes, '$.retraining') IS NOT NULL",
+				 "SELECT id FROM releases WHERE state = 'candidate'"
+				 " AND changes::jsonb ->> 'retraining' IS NOT NULL"),
 			&stmt, err))
 		return -1;
 	while ((rc = sql_step(stmt)) == SQL_ROW) {

@@ -52,6 +52,11 @@ enum store_search_result store_search(struct store *st, const struct search_opts
 	enum store_search_result ret = STORE_SEARCH_FAILED;
 	*out = NULL;
 	*n = 0;
+	if (st->pg) {
+		strbuf_addstr(err, "store: a PostgreSQL store has no full-text index: BM25 reads the"
+				   " release's lexicon (retrieve.bm25_index: lexicon)");
+		goto cleanup;
+	}
 	if (build_match(opts->query, &match)) {
 		strbuf_addstr(err, QUERY_NO_WORDS);
 		ret = STORE_SEARCH_NO_WORDS;
@@ -145,6 +150,8 @@ long long store_term_chunks(struct store *st, const char *term)
 {
 	struct sql_stmt *stmt = NULL;
 	long long n = 0;
+	if (st->pg) /* no full-text index: the release's lexicon answers */
+		return -1;
 	if (sql_prepare_quiet(st, "SELECT doc FROM chunks_vocab WHERE term = ?", &stmt))
 		return -1;
 	sql_bind_text(stmt, 1, term);

@@ -12,6 +12,7 @@
 #include "core/fsutil.h"
 #include "core/timeutil.h"
 #include "core/xalloc.h"
+#include "store/pg_conn.h"
 #include "store/sqlite_internal.h"
 #include "store/store.h"
 
@@ -26,8 +27,11 @@ static int store_is_empty(struct store *st)
 	return empty;
 }
 
-int store_open(struct store **out, const char *data_dir, struct strbuf *err)
+int store_open(struct store **out, const char *location, struct strbuf *err)
 {
+	if (pg_is_url(location))
+		return pg_store_open(out, location, err);
+	const char *data_dir = location;
 	struct store *st = xcalloc(1, sizeof(*st));
 	*out = NULL;
 	if (mkdir_p(data_dir)) {
@@ -74,6 +78,7 @@ void store_close(struct store **pst)
 	if (!st)
 		return;
 	sql_kept_free(st);
+	pg_disconnect(&st->pg);
 	sqlite3_close(st->db);
 	free(st->path);
 	free(st);
@@ -83,8 +88,9 @@ void store_close(struct store **pst)
 int store_connection_reset(struct store *st, struct strbuf *err)
 {
 	int undone = 0;
-	/* Its owner still finalizes it: reset, not finalized. */
-	for (sqlite3_stmt *s = sqlite3_next_stmt(st->db, NULL); s; s = sqlite3_next_stmt(st->db, s)) {
+	/* Its owner still finalizes it: reset, not finalized.  (PostgreSQL has no statement left running.) */
+	sqlite3_stmt *first = st->db ? sqlite3_next_stmt(st->db, NULL) : NULL;
+	for (sqlite3_stmt *s = first; s; s = sqlite3_next_stmt(st->db, s)) {
 		if (sqlite3_stmt_busy(s)) {
 			sqlite3_reset(s);
 			undone = 1;
@@ -108,6 +114,8 @@ int store_schema_version(struct store *st)
 {
 	struct sql_stmt *stmt = NULL;
 	int v = -1;
+	if (st->pg)
+		return pg_store_schema_version(st);
 	if (sql_prepare_quiet(st, "PRAGMA user_version", &stmt) == 0 && sql_step(stmt) == SQL_ROW)
 		v = sql_column_int(stmt, 0);
 	sql_finalize(stmt);
@@ -141,6 +149,8 @@ static int collect_rows(struct store *st, const char *sql, const char *ok, struc
 
 int store_check(struct store *st, struct strbuf *report)
 {
+	if (st->pg)
+		return pg_store_check(st, report);
 	int bad = collect_rows(st, "PRAGMA integrity_check", "ok", report);
 	bad += collect_rows(st, "PRAGMA foreign_key_check", NULL, report);
 	/* Saved by a ragops of an older schema after the store moved on (store_fts_index_missing). */
@@ -288,7 +298,8 @@ static int mark_crashed(struct store *st, long long id, const char *why)
 
 void store_set_busy_timeout(struct store *st, int ms)
 {
-	sqlite3_busy_timeout(st->db, ms);
+	if (st->db)
+		sqlite3_busy_timeout(st->db, ms);
 }
 
 int store_runs_reap(struct store *st, struct runs_reap *r, struct strbuf *err)
@@ -429,11 +440,17 @@ char **store_last_inbox(struct store *st)
 {
 	struct sql_stmt *stmt = NULL;
 	char **list = NULL;
-	if (sql_prepare_quiet(st,
-			      "SELECT j.value FROM runs, json_each(runs.params, '$.inbox') AS j"
-			      " WHERE runs.id = (SELECT max(id) FROM runs"
-			      "   WHERE json_array_length(params, '$.inbox') > 0 AND state != 'skipped')",
-			      &stmt))
+	if (sql_prepare_quiet(
+		    st,
+		    SQL_PICK(st,
+			     "SELECT j.value FROM runs, json_each(runs.params, '$.inbox') AS j"
+			     " WHERE runs.id = (SELECT max(id) FROM runs"
+			     "   WHERE json_array_length(params, '$.inbox') > 0 AND state != 'skipped')",
+			     "SELECT j FROM runs, jsonb_array_elements_text(runs.params::jsonb -> 'inbox') AS j"
+			     " WHERE runs.id = (SELECT max(id) FROM runs WHERE state != 'skipped' AND"
+			     "   CASE WHEN jsonb_typeof(params::jsonb -> 'inbox') = 'array'"
+			     "   THEN jsonb_array_length(params::jsonb -> 'inbox') > 0 ELSE false END)"),
+		    &stmt))
 		return NULL;
 	size_t n = 0;
 	while (sql_step(stmt) == SQL_ROW) {
@@ -558,5 +575,6 @@ void task_list_release(struct task_list *list)
 
 int store_set_durable(struct store *st, struct strbuf *err)
 {
-	return sql_exec(st, "PRAGMA synchronous = FULL", err);
+	/* PostgreSQL's synchronous_commit is on unless its administrator says otherwise. */
+	return st->pg ? 0 : sql_exec(st, "PRAGMA synchronous = FULL", err);
 }
