@@ -2,7 +2,7 @@
 # SANITIZE=1 builds with AddressSanitizer + UBSan into build-san/.
 
 PKGS      := sqlite3 zlib hunspell libseccomp libutf8proc yaml-0.1 jansson libcmark libcrypto tesseract lept openblas lapacke libcurl \
-             libmicrohttpd icu-i18n icu-uc
+             libmicrohttpd icu-i18n icu-uc libpq
 CC        ?= cc
 CSTD      := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
 # -Wenum-conversion (in -Wextra for C since GCC 10, named so it stays) and -Wall's -Wenum-compare
