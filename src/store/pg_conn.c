@@ -25,6 +25,7 @@ enum { OID_BYTEA = 17, OID_INT8 = 20, OID_INT2 = 21, OID_INT4 = 23 };
 #define PG_MIN_VERSION 120000
 /* The protocol counts parameters in 16 bits. */
 #define PG_MAX_PARAMS 65535
+#define TEXT_OID      25 /* pg_type's oid for text (server/catalog/pg_type_d.h, not in libpq-fe.h) */
 
 struct pg_conn {
 	PGconn *db;
@@ -54,6 +55,7 @@ struct pg_stmt {
 	int *lengths;
 	int *formats;
 	char (*nums)[32];
+	Oid *types;     /* 0 (inferred) except for numbers the SQL does not use */
 	char *bind_err; /* a bind that could not be honoured, reported by the step */
 	PGresult *res;
 	int row; /* the current row; -1 before the first */
@@ -179,9 +181,17 @@ static int connect_fail(const char *url, const char *why, struct strbuf *err)
 
 /* ---- failures -------------------------------------------------------------------------- */
 
+/* The server's notices ("relation already exists, skipping") are not the user's business. */
+static void ignore_notice(void *arg, const char *message)
+{
+	(void)arg;
+	(void)message;
+}
+
 /* What every session needs; run again after a reset, which starts a new session. */
 static int session_setup(struct pg_conn *c)
 {
+	PQsetNoticeProcessor(c->db, ignore_notice, NULL);
 	PGresult *res = PQexec(c->db, "SET TIME ZONE 'UTC'; SET bytea_output = 'hex'");
 	int ok = PQresultStatus(res) == PGRES_COMMAND_OK;
 	PQclear(res);
@@ -504,7 +514,8 @@ static size_t skip_len(const char *sql, size_t i)
  * Rewrite sql's parameters as SQLite numbers them: ?N is $N, and a bare
  * '?' is one more than the largest number so far.
  */
-static int rewrite_params(const char *sql, struct strbuf *out, int *nparams, struct strbuf *err)
+static int rewrite_params(const char *sql, struct strbuf *out, int *nparams, struct strbuf *used,
+			  struct strbuf *err)
 {
 	long max = 0;
 	size_t i = 0;
@@ -520,20 +531,26 @@ static int rewrite_params(const char *sql, struct strbuf *out, int *nparams, str
 			continue;
 		}
 		long n = max + 1;
+		int overflow = 0;
 		if (sql[i + 1] >= '0' && sql[i + 1] <= '9') {
 			char *end;
 			errno = 0;
 			n = strtol(sql + i + 1, &end, 10);
+			overflow = errno !=
+				   0; /* errno is the parse's only here: a bare '?' leaves it stale */
 			i = (size_t)(end - sql);
 		} else {
 			i++;
 		}
-		if (n < 1 || n > PG_MAX_PARAMS || errno) {
+		if (n < 1 || n > PG_MAX_PARAMS || overflow) {
 			strbuf_addf(err, "store: parameter ?%ld out of range (1 to %d)", n,
 				    PG_MAX_PARAMS);
 			return -1;
 		}
 		strbuf_addf(out, "$%ld", n);
+		while ((long)used->len < n)
+			strbuf_addch(used, 0);
+		used->buf[n - 1] = 1;
 		if (n > max)
 			max = n;
 	}
@@ -545,11 +562,12 @@ static int rewrite_params(const char *sql, struct strbuf *out, int *nparams, str
 
 int pg_prepare(struct pg_conn *c, const char *sql, struct pg_stmt **out, struct strbuf *err)
 {
-	struct strbuf text = STRBUF_INIT;
+	struct strbuf text = STRBUF_INIT, used = STRBUF_INIT;
 	int n = 0;
 	*out = NULL;
-	if (rewrite_params(sql, &text, &n, err)) {
+	if (rewrite_params(sql, &text, &n, &used, err)) {
 		strbuf_release(&text);
+		strbuf_release(&used);
 		return -1;
 	}
 	struct pg_stmt *s = xcalloc(1, sizeof(*s));
@@ -561,20 +579,27 @@ int pg_prepare(struct pg_conn *c, const char *sql, struct pg_stmt **out, struct 
 		s->lengths = xcalloc((size_t)n, sizeof(*s->lengths));
 		s->formats = xcalloc((size_t)n, sizeof(*s->formats));
 		s->nums = xcalloc((size_t)n, sizeof(*s->nums));
+		/*
+		 * A number the SQL skips (?2 used, ?1 not: SQLite takes that) has
+		 * no context to infer a type from: it is sent as text.  The others
+		 * are inferred.
+		 */
+		s->types = xcalloc((size_t)n, sizeof(*s->types));
+		for (int i = 0; i < n; i++)
+			if (!used.buf[i])
+				s->types[i] = TEXT_OID;
 	}
+	strbuf_release(&used);
 	s->row = -1;
 	*out = s;
 	return 0;
 }
 
-/* Whether i names a parameter; if not, the step will say so. */
+/* Whether i names one of the statement's parameters. */
 static int param_ok(struct pg_stmt *s, int i)
 {
-	if (i >= 1 && i <= s->nparams)
-		return 1;
-	if (!s->bind_err)
-		s->bind_err = xasprintf("parameter %d bound, but the statement has %d", i, s->nparams);
-	return 0;
+	/* Beyond the statement's numbers it is ignored, as SQLite ignores it (SQLITE_RANGE). */
+	return i >= 1 && i <= s->nparams;
 }
 
 static void bind_value(struct pg_stmt *s, int i, const char *value, int length, int binary)
@@ -652,8 +677,8 @@ static int run(struct pg_stmt *s)
 		c->lost = 0;
 		return -1;
 	}
-	PGresult *res = PQexecParams(c->db, s->sql, s->nparams, NULL, s->values, s->lengths, s->formats,
-				     0);
+	PGresult *res = PQexecParams(c->db, s->sql, s->nparams, s->types, s->values, s->lengths,
+				     s->formats, 0);
 	ExecStatusType st = PQresultStatus(res);
 	if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK && st != PGRES_EMPTY_QUERY) {
 		conn_fail(c, res);
@@ -828,6 +853,7 @@ void pg_finalize(struct pg_stmt *s)
 	free(s->values);
 	free(s->lengths);
 	free(s->formats);
+	free(s->types);
 	free(s->nums);
 	free(s->sql);
 	free(s);

@@ -38,16 +38,16 @@
 	"   AND state != 'skipped' GROUP BY deployment)"
 
 /* "Cached" rows (work a run found already done) of runs before the newest ?2. */
-#define OLD_CACHED_TASKS                                                                      \
-	"SELECT id FROM tasks WHERE state = 'cached' AND run_id <"                            \
-	" (SELECT coalesce(min(id), 0) FROM (SELECT id FROM runs ORDER BY id DESC LIMIT ?2))" \
+#define OLD_CACHED_TASKS                                                                             \
+	"SELECT id FROM tasks WHERE state = 'cached' AND run_id <"                                   \
+	" (SELECT coalesce(min(id), 0) FROM (SELECT id FROM runs ORDER BY id DESC LIMIT ?2) newest)" \
 	" AND run_id NOT IN (" OLD_RUNS ")" /* theirs go with their run */
 
 #define OLD_QUERIES "SELECT id FROM queries WHERE asked_at < ?3 AND question != ''"
 
 /* The forms of each sweep, put together at compile time (no SQL is printed: t0154). */
 #define BATCH_OF(select)            "(" select " ORDER BY id LIMIT " BATCH ")"
-#define COUNT_OF(select)            "SELECT count(*) FROM (" select ")"
+#define COUNT_OF(select)            "SELECT count(*) FROM (" select ") swept"
 #define DELETE_BATCH(table, select) "DELETE FROM " table " WHERE id IN " BATCH_OF(select)
 
 struct sweep {

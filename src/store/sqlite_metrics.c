@@ -65,14 +65,14 @@ int store_series_histogram(struct store *st, enum store_series series, const dou
 static const char *const tally_sql[] = {
 	[TALLY_RUNS_BY_STATE] = "SELECT state, sum(n) FROM (SELECT state, count(*) AS n FROM runs"
 				" GROUP BY state UNION ALL SELECT label, n FROM retired_tallies"
-				" WHERE tally = 'runs') GROUP BY state",
+				" WHERE tally = 'runs') tallies GROUP BY state",
 	[TALLY_DOCUMENTS_BY_STATUS] = "SELECT status, count(*) FROM documents GROUP BY status",
 	[TALLY_PAGES_BY_METHOD] = "SELECT method, count(*) FROM pages GROUP BY method",
-	[TALLY_QUERIES_BY_RETRIEVER] = "SELECT retriever || (CASE WHEN abstained THEN ',abstained'"
+	[TALLY_QUERIES_BY_RETRIEVER] = "SELECT retriever || (CASE WHEN abstained <> 0 THEN ',abstained'"
 				       " ELSE ',answered' END), count(*) FROM queries GROUP BY 1",
 	[TALLY_GATE_OUTCOMES] = "SELECT CASE action WHEN 'refuse' THEN 'refused' ELSE 'promoted' END,"
 				" count(*) FROM release_events WHERE actor = 'gate' GROUP BY 1",
-	[TALLY_RELEASE_CHANGES] = "SELECT action || CASE WHEN forced THEN ' (forced)' ELSE '' END,"
+	[TALLY_RELEASE_CHANGES] = "SELECT action || CASE WHEN forced <> 0 THEN ' (forced)' ELSE '' END,"
 				  " count(*) FROM release_events WHERE actor NOT IN ('gate', 'migration')"
 				  " GROUP BY 1",
 };

@@ -147,6 +147,16 @@ void ocr_pages_free(struct ocr_page_info *pages, size_t n)
 	free(pages);
 }
 
+/* store_run_documents' columns after the flagged pages, which each dialect lists its own way. */
+#define RUN_DOCUMENTS_REST                                                                            \
+	" count(p.page_no), count(*) FILTER (WHERE p.method = 'text'),"                               \
+	" count(*) FILTER (WHERE p.method = 'ocr'), count(*) FILTER (WHERE p.method = 'ocr_failed')," \
+	" coalesce(avg(CASE WHEN p.method = 'ocr' THEN p.confidence END), 0),"                        \
+	" CASE WHEN d.status = 'failed' THEN d.error END"                                             \
+	" FROM documents d LEFT JOIN pages p ON p.doc_id = d.id"                                      \
+	" WHERE d.id IN (SELECT doc_id FROM tasks WHERE run_id = ? AND state != 'cached')"            \
+	" GROUP BY d.id ORDER BY d.relpath"
+
 int store_run_documents(struct store *st, long long run_id, struct run_document **out, size_t *n,
 			struct strbuf *err)
 {
@@ -157,18 +167,10 @@ int store_run_documents(struct store *st, long long run_id, struct run_document 
 	*n = 0;
 	if (sql_prepare(
 		    st,
-		    SQL_PICK(
-			    st,
-			    "SELECT d.relpath, group_concat(CASE WHEN p.flagged THEN p.page_no END),",
-			    "SELECT d.relpath, string_agg(p.page_no::text, ',' ORDER BY p.page_no)"
-			    " FILTER (WHERE p.flagged <> 0),") " count(p.page_no), count(*) FILTER (WHERE p.method = 'text'),"
-							       " count(*) FILTER (WHERE p.method = 'ocr'),"
-							       " count(*) FILTER (WHERE p.method = 'ocr_failed'),"
-							       " coalesce(avg(CASE WHEN p.method = 'ocr' THEN p.confidence END), 0),"
-							       " CASE WHEN d.status = 'failed' THEN d.error END"
-							       " FROM documents d LEFT JOIN pages p ON p.doc_id = d.id"
-							       " WHERE d.id IN (SELECT doc_id FROM tasks WHERE run_id = ? AND state != 'cached')"
-							       " GROUP BY d.id ORDER BY d.relpath",
+		    SQL_PICK(st,
+			     "SELECT d.relpath, group_concat(CASE WHEN p.flagged THEN p.page_no END)," RUN_DOCUMENTS_REST,
+			     "SELECT d.relpath, string_agg(p.page_no::text, ',' ORDER BY p.page_no)"
+			     " FILTER (WHERE p.flagged <> 0)," RUN_DOCUMENTS_REST),
 		    &stmt, err))
 		return -1;
 	sql_bind_int64(stmt, 1, run_id);

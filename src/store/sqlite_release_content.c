@@ -201,6 +201,18 @@ int store_vectors_get(struct store *st, long long model_id, int dim, const long 
 	return 0;
 }
 
+/* store_release_structure's columns after the full-text index's count. */
+#define STRUCTURE_REST                                                                       \
+	" count(*) FILTER (WHERE length(trim(c.text)) = 0),"                                 \
+	" count(*) FILTER (WHERE length(c.text) > ?2),"                                      \
+	" (SELECT count(*) FROM release_docs rd JOIN doc_versions v ON v.id = rd.version_id" \
+	"   WHERE rd.release_id = ?1 AND v.chunks = 0 AND v.pages_needing_ocr = 0),"         \
+	" (SELECT coalesce(sum(v.ocr_pages), 0) FROM release_docs rd"                        \
+	"   JOIN doc_versions v ON v.id = rd.version_id WHERE rd.release_id = ?1),"          \
+	" (SELECT coalesce(sum(v.weak_pages), 0) FROM release_docs rd"                       \
+	"   JOIN doc_versions v ON v.id = rd.version_id WHERE rd.release_id = ?1)"           \
+	" FROM" RELEASE_CHUNKS
+
 int store_release_structure(struct store *st, long long id, unsigned max_chars,
 			    struct release_structure *out, struct strbuf *err)
 {
@@ -212,20 +224,11 @@ int store_release_structure(struct store *st, long long id, unsigned max_chars,
 	 */
 	if (sql_prepare(
 		    st,
-		    SQL_PICK(
-			    st,
-			    "SELECT count(*), count(*) FILTER (WHERE NOT EXISTS"
-			    "   (SELECT 1 FROM chunks_fts_docsize f WHERE f.id = c.id)),",
-			    /* No full-text index: BM25 reads the release's lexicon only. */
-			    "SELECT count(*), 0,") " count(*) FILTER (WHERE length(trim(c.text)) = 0),"
-						   " count(*) FILTER (WHERE length(c.text) > ?2),"
-						   " (SELECT count(*) FROM release_docs rd JOIN doc_versions v ON v.id = rd.version_id"
-						   "   WHERE rd.release_id = ?1 AND v.chunks = 0 AND v.pages_needing_ocr = 0),"
-						   " (SELECT coalesce(sum(v.ocr_pages), 0) FROM release_docs rd"
-						   "   JOIN doc_versions v ON v.id = rd.version_id WHERE rd.release_id = ?1),"
-						   " (SELECT coalesce(sum(v.weak_pages), 0) FROM release_docs rd"
-						   "   JOIN doc_versions v ON v.id = rd.version_id WHERE rd.release_id = ?1)"
-						   " FROM" RELEASE_CHUNKS,
+		    SQL_PICK(st,
+			     "SELECT count(*), count(*) FILTER (WHERE NOT EXISTS"
+			     "   (SELECT 1 FROM chunks_fts_docsize f WHERE f.id = c.id))," STRUCTURE_REST,
+			     /* No full-text index: BM25 reads the release's lexicon only. */
+			     "SELECT count(*), 0," STRUCTURE_REST),
 		    &stmt, err))
 		return -1;
 	sql_bind_int64(stmt, 1, id);

@@ -157,7 +157,7 @@ int store_check(struct store *st, struct strbuf *report)
 	bad += collect_rows(st,
 			    "SELECT n || ' chunks are not in the full-text index: the next ragops run"
 			    " indexes them' FROM (SELECT count(*) AS n FROM chunks"
-			    " WHERE id NOT IN (SELECT id FROM chunks_fts_docsize)) WHERE n > 0",
+			    " WHERE id NOT IN (SELECT id FROM chunks_fts_docsize)) missing WHERE n > 0",
 			    NULL, report);
 	/* FTS5 reports a mismatch between index and content as an error. */
 	char *msg = NULL;
