@@ -128,7 +128,7 @@ static const struct sweep old_runs = {
 	"INSERT INTO retired_tallies (tally, label, n)"
 	" SELECT 'runs', state, count(*) FROM runs WHERE id IN " BATCH_OF(
 		OLD_RUNS) " GROUP BY state"
-			  " ON CONFLICT (tally, label) DO UPDATE SET n = n + excluded.n",
+			  " ON CONFLICT (tally, label) DO UPDATE SET n = retired_tallies.n + excluded.n",
 	DELETE_BATCH("runs", OLD_RUNS),
 };
 static const struct sweep old_cached_tasks = {

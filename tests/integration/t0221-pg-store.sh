@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# The store on PostgreSQL (--store URL), as a user moving off SQLite sees
+# it: the same run over the sample corpus leaves the same documents and
+# chunks (texts, offsets, pages) as on SQLite, answers and scores the same,
+# re-runs incrementally; a schema newer than the binary and bad credentials
+# are refused with a clear message that never shows the password.
+. "$(dirname "$0")/lib.sh"
+cd "$scratch" || exit 1
+
+if [[ -z "${RAGOPS_TEST_PG_URL:-}" ]]; then
+	not_ok "RAGOPS_TEST_PG_URL is set (run through tests/run.sh)"
+	finish; exit
+fi
+unset PGHOST PGHOSTADDR PGPORT PGUSER PGDATABASE PGSERVICE PGPASSWORD PGOPTIONS
+export PGPASSFILE="$scratch/no-pgpass" PGCONNECT_TIMEOUT=10
+pg() { psql -X -A -t -q -w -v ON_ERROR_STOP=1 "$@"; }
+# A database of its own, gone at the end: the cluster is shared by the run.
+db="t0221_$$"
+server=${RAGOPS_TEST_PG_URL%/*}
+pg "$RAGOPS_TEST_PG_URL" -c "CREATE DATABASE $db" >/dev/null
+trap 'pg "$RAGOPS_TEST_PG_URL" -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null 2>&1; rm -rf "$scratch"' EXIT
+url="$server/$db"
+
+lite=$(new_data lite)
+pgd=$(new_data pg)
+out=$(rg "$lite" run --inbox "$TOP/samples/corpus" 2>&1)
+contains "the SQLite run promotes its release" "$out" "promoted"
+out=$("$RAGOPS" --data "$pgd" --store "$url" run --inbox "$TOP/samples/corpus" 2>&1)
+rc=$?
+equals "the PostgreSQL run exits 0" "$rc" "0"
+contains "the PostgreSQL run promotes its release" "$out" "promoted"
+lacks "no server notice reaches the user" "$out" "NOTICE"
+lacks "and no warning" "$out" "warning"
+[[ -e "$pgd/ragops.db" ]] && not_ok "no SQLite file in the data folder" || ok "no SQLite file in the data folder"
+
+# Documents and chunks, row for row: path, sequence, pages, offsets, heading, text.
+chunks_sql="SELECT d.relpath, c.seq, c.page_start, c.page_end, c.char_start, c.char_end,
+  c.language, c.low_confidence, c.heading, c.text FROM chunks c JOIN documents d ON d.id = c.doc_id
+  ORDER BY d.relpath, c.seq"
+sqlite3 -separator '|' "$lite/ragops.db" "$chunks_sql" >lite.chunks
+pg "$url" -F '|' -c "$chunks_sql" >pg.chunks
+lines=$(wc -l <lite.chunks)
+[[ $lines -gt 200 ]] && ok "the SQLite store holds the corpus's chunks ($lines lines)" ||
+	not_ok "the SQLite store holds the corpus's chunks ($lines lines)"
+if cmp -s lite.chunks pg.chunks; then ok "PostgreSQL holds the very chunks SQLite holds"; else
+	not_ok "PostgreSQL holds the very chunks SQLite holds" "$(diff lite.chunks pg.chunks | head -20)"; fi
+docs_sql="SELECT relpath, type, language, status, pages, chunks, chars, sha256 FROM documents ORDER BY relpath"
+sqlite3 -separator '|' "$lite/ragops.db" "$docs_sql" >lite.docs
+pg "$url" -F '|' -c "$docs_sql" >pg.docs
+if cmp -s lite.docs pg.docs; then ok "and the same documents"; else
+	not_ok "and the same documents" "$(diff lite.docs pg.docs | head -20)"; fi
+
+# The same answers and the same scores on the golden questions.
+q="Quelle vitesse minimale faut-il avec un 200 mm sur un capteur APS-C ?"
+a_lite=$(rg "$lite" ask --json "$q" | jq_py "$(cat)" "j['answer']")
+a_pg=$("$RAGOPS" --data "$pgd" --store "$url" ask --json "$q" | jq_py "$(cat)" "j['answer']")
+[[ -n "$a_lite" && "$a_lite" == "$a_pg" ]] && ok "a question gets the same answer on both stores" ||
+	not_ok "a question gets the same answer on both stores" "sqlite: $a_lite
+postgresql: $a_pg"
+metrics='" ".join("%s=%.3f" % (k, j["retrievers"][0][k]) for k in ("recall_at_1", "recall_at_5", "mrr"))'
+e_lite=$(rg "$lite" eval --golden "$TOP/samples/golden.jsonl" --json 2>/dev/null)
+e_pg=$("$RAGOPS" --data "$pgd" --store "$url" eval --golden "$TOP/samples/golden.jsonl" --json 2>/dev/null)
+s_lite=$(jq_py "$e_lite" "$metrics" 2>&1)
+s_pg=$(jq_py "$e_pg" "$metrics" 2>&1)
+[[ "$s_lite" == recall* && "$s_lite" == "$s_pg" ]] && ok "eval scores the golden set the same ($s_pg)" ||
+	not_ok "eval scores the golden set the same" "sqlite: $s_lite
+postgresql: $s_pg"
+
+# Incremental: nothing changed, nothing redone.
+out=$("$RAGOPS" --data "$pgd" --store "$url" run --inbox "$TOP/samples/corpus" --json 2>err.log)
+equals "a re-run finds every document unchanged" "$(jq_py "$out" "j['documents']['unchanged'], j['documents']['new']" 2>&1)" "29 0"
+lacks "and warns of nothing (its history sweep included)" "$(cat err.log)" "warning"
+check "ragops check passes on the PostgreSQL store" "$RAGOPS" --data "$pgd" --store "$url" check
+out=$("$RAGOPS" --data "$pgd" --store "$url" releases 2>&1)
+contains "releases lists the promoted release" "$out" "production"
+
+# A store migrated by a newer ragops: refused, not written.
+pg "$url" -c "UPDATE schema_version SET version = version + 1" >/dev/null
+out=$("$RAGOPS" --data "$pgd" --store "$url" runs 2>&1)
+rc=$?
+[[ $rc -ne 0 ]] && ok "a schema newer than the binary is refused (exit $rc)" ||
+	not_ok "a schema newer than the binary is refused" "$out"
+contains "and the message says to upgrade ragops" "$out" "upgrade ragops"
+pg "$url" -c "UPDATE schema_version SET version = version - 1" >/dev/null
+
+# Bad credentials: a clear failure, the password never shown.
+host=${server#postgresql://*@}
+out=$("$RAGOPS" --data "$pgd" --store "postgresql://ragops_pw:wrong-secret@$host/ragops" runs 2>&1)
+rc=$?
+[[ $rc -ne 0 ]] && ok "a wrong password fails (exit $rc)" || not_ok "a wrong password fails" "$out"
+contains "and says authentication failed" "$out" "authentication failed"
+lacks "without showing the password" "$out" "wrong-secret"
+out=$("$RAGOPS" --data "$pgd" --store "postgresql://ragops_pw:wrong-secret@$host/ragops" config 2>&1)
+lacks "config masks the password in store.url" "$out" "wrong-secret"
+expect_exit 3 "a store.url that is not PostgreSQL's is a configuration error" \
+	"$RAGOPS" --data "$pgd" --store "mysql://x@y/z" runs
+expect_exit 3 "the FTS5 index cannot be asked of a PostgreSQL store" \
+	"$RAGOPS" --data "$pgd" --store "$url" -c retrieve.bm25_index=fts5 search photo
+
+finish
