@@ -17,18 +17,27 @@
 /*
  * The histogram of the values v(x): count, sum, then one cumulative bucket
  * per bound ?1..?16.  A bound left unbound is NULL, and `x <= NULL` is
- * NULL, which the filter skips: unused buckets read 0.
+ * NULL, which the filter skips: unused buckets read 0.  The bounds are
+ * doubles, whatever x's type (PostgreSQL would read them as x's).
  */
-#define HISTOGRAM_OF_V                                                         \
-	" SELECT count(*), coalesce(sum(x), 0),"                               \
-	" count(*) FILTER (WHERE x <= ?1), count(*) FILTER (WHERE x <= ?2),"   \
-	" count(*) FILTER (WHERE x <= ?3), count(*) FILTER (WHERE x <= ?4),"   \
-	" count(*) FILTER (WHERE x <= ?5), count(*) FILTER (WHERE x <= ?6),"   \
-	" count(*) FILTER (WHERE x <= ?7), count(*) FILTER (WHERE x <= ?8),"   \
-	" count(*) FILTER (WHERE x <= ?9), count(*) FILTER (WHERE x <= ?10),"  \
-	" count(*) FILTER (WHERE x <= ?11), count(*) FILTER (WHERE x <= ?12)," \
-	" count(*) FILTER (WHERE x <= ?13), count(*) FILTER (WHERE x <= ?14)," \
-	" count(*) FILTER (WHERE x <= ?15), count(*) FILTER (WHERE x <= ?16) FROM v"
+#define HISTOGRAM_OF_V                                                 \
+	" SELECT count(*), coalesce(sum(x), 0),"                       \
+	" count(*) FILTER (WHERE x <= CAST(?1 AS double precision)),"  \
+	" count(*) FILTER (WHERE x <= CAST(?2 AS double precision)),"  \
+	" count(*) FILTER (WHERE x <= CAST(?3 AS double precision)),"  \
+	" count(*) FILTER (WHERE x <= CAST(?4 AS double precision)),"  \
+	" count(*) FILTER (WHERE x <= CAST(?5 AS double precision)),"  \
+	" count(*) FILTER (WHERE x <= CAST(?6 AS double precision)),"  \
+	" count(*) FILTER (WHERE x <= CAST(?7 AS double precision)),"  \
+	" count(*) FILTER (WHERE x <= CAST(?8 AS double precision)),"  \
+	" count(*) FILTER (WHERE x <= CAST(?9 AS double precision)),"  \
+	" count(*) FILTER (WHERE x <= CAST(?10 AS double precision))," \
+	" count(*) FILTER (WHERE x <= CAST(?11 AS double precision))," \
+	" count(*) FILTER (WHERE x <= CAST(?12 AS double precision))," \
+	" count(*) FILTER (WHERE x <= CAST(?13 AS double precision))," \
+	" count(*) FILTER (WHERE x <= CAST(?14 AS double precision))," \
+	" count(*) FILTER (WHERE x <= CAST(?15 AS double precision))," \
+	" count(*) FILTER (WHERE x <= CAST(?16 AS double precision)) FROM v"
 #define HISTOGRAM_MAX_BOUNDS 16
 
 static const char *const series_sql[] = {

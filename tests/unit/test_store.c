@@ -1,6 +1,8 @@
 /*
  * Unit tests for the store (store/store.h) on a fresh SQLite file in a
- * temporary folder: schema, documents with pages and chunks, full-text
+ * temporary folder, and those that are not about SQLite's own parts again
+ * on a fresh PostgreSQL schema (RAGOPS_TEST_PG_URL, which tests/run.sh
+ * sets; a failure when unset): schema, documents with pages and chunks, full-text
  * search (stemming, accent folding, language filter, snippets), content
  * replacement and deletion, integrity checks, runs, tasks, reaping a
  * run whose process died, lists that fail half-way on a damaged file, and
@@ -22,13 +24,19 @@
 #include <unistd.h>
 
 #include "core/timeutil.h"
+#include "core/xalloc.h"
+#include "store/pg_conn.h"
 #include "store/store.h"
 
 struct fixture {
 	char dir[64];
+	const char *location; /* dir, or the PostgreSQL database's URL */
 	struct store *st;
 	struct strbuf err;
 };
+
+/* The PostgreSQL group's own database, made by its group setup. */
+static char *pg_url, *pg_name;
 
 static int setup(void **state)
 {
@@ -37,7 +45,68 @@ static int setup(void **state)
 	if (!mkdtemp(f->dir))
 		return -1;
 	strbuf_init(&f->err, 0);
-	if (store_open(&f->st, f->dir, &f->err)) {
+	f->location = f->dir;
+	if (store_open(&f->st, f->location, &f->err)) {
+		fprintf(stderr, "store_open: %s\n", f->err.buf);
+		return -1;
+	}
+	*state = f;
+	return 0;
+}
+
+/* Run one statement as the tests' role; 0 when it passed. */
+static int pg_run(const char *url, const char *sql)
+{
+	struct pg_conn *c = NULL;
+	struct strbuf err = STRBUF_INIT;
+	int rc = pg_connect(&c, url, &err) || pg_exec(c, sql, &err);
+	if (rc)
+		fprintf(stderr, "%s: %s\n", sql, err.buf);
+	pg_disconnect(&c);
+	strbuf_release(&err);
+	return rc ? -1 : 0;
+}
+
+static int group_setup_pg(void **state)
+{
+	const char *base = getenv("RAGOPS_TEST_PG_URL");
+	if (!base || !*base) {
+		fprintf(stderr, "RAGOPS_TEST_PG_URL is not set: run through tests/run.sh, which"
+				" starts a PostgreSQL cluster (scripts/pg-cluster.sh)\n");
+		return -1;
+	}
+	const char *slash = strrchr(base, '/');
+	pg_name = xasprintf("test_store_%ld", (long)getpid());
+	pg_url = xasprintf("%.*s/%s", (int)(slash - base), base, pg_name);
+	char *create = xasprintf("CREATE DATABASE %s", pg_name);
+	int rc = pg_run(base, create);
+	free(create);
+	return rc;
+}
+
+static int group_teardown_pg(void **state)
+{
+	const char *base = getenv("RAGOPS_TEST_PG_URL");
+	char *drop = xasprintf("DROP DATABASE IF EXISTS %s WITH (FORCE)", pg_name);
+	int rc = base ? pg_run(base, drop) : 0;
+	free(drop);
+	free(pg_url);
+	free(pg_name);
+	return rc;
+}
+
+/* A fresh store on PostgreSQL: the schema emptied, then migrated by store_open. */
+static int setup_pg(void **state)
+{
+	if (pg_run(pg_url, "DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+		return -1;
+	struct fixture *f = calloc(1, sizeof(*f));
+	snprintf(f->dir, sizeof(f->dir), "/tmp/ragops-test-store-XXXXXX");
+	if (!mkdtemp(f->dir))
+		return -1;
+	strbuf_init(&f->err, 0);
+	f->location = pg_url;
+	if (store_open(&f->st, f->location, &f->err)) {
 		fprintf(stderr, "store_open: %s\n", f->err.buf);
 		return -1;
 	}
@@ -450,7 +519,7 @@ static void test_reap_dead_run(void **state)
 		/* the child has its own connection and dies in the middle of its run */
 		struct store *st = NULL;
 		struct strbuf err = STRBUF_INIT;
-		int ok = !store_open(&st, f->dir, &err) &&
+		int ok = !store_open(&st, f->location, &err) &&
 			 store_run_begin(st, &(struct run_origin){ .trigger = "manual" }, "{}", &err) >
 				 0;
 		store_close(&st);
@@ -647,5 +716,14 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_list_fails_on_damaged_file, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_series_histogram, setup, teardown),
 	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	/* Search (replace_and_delete checks with it) and index repair are FTS5's, damage is to SQLite's file. */
+	const struct CMUnitTest pg_tests[] = {
+		cmocka_unit_test_setup_teardown(test_schema_and_doc_roundtrip, setup_pg, teardown),
+		cmocka_unit_test_setup_teardown(test_runs_and_tasks, setup_pg, teardown),
+		cmocka_unit_test_setup_teardown(test_reap_dead_run, setup_pg, teardown),
+		cmocka_unit_test_setup_teardown(test_series_histogram, setup_pg, teardown),
+	};
+	int failed = cmocka_run_group_tests_name("sqlite", tests, NULL, NULL);
+	return failed +
+	       cmocka_run_group_tests_name("postgresql", pg_tests, group_setup_pg, group_teardown_pg);
 }
