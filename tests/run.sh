@@ -61,8 +61,9 @@ for t in "$build"/tests/test_*; do
 	[[ -n "$pattern" && "$name" != *$pattern* ]] && continue
 	"$t" >"$log/$name" 2>&1
 	rc=$?
-	p=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' "$log/$name" | tail -1)
-	f=$(sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p' "$log/$name" | tail -1)
+	# A program may run several groups (test_store: SQLite, then PostgreSQL): each prints its sums.
+	p=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' "$log/$name" | awk '{s += $1} END {print s + 0}')
+	f=$(sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p' "$log/$name" | awk '{s += $1} END {print s + 0}')
 	record "$name" "$log/$name" "$rc" "${p:-0}" "${f:-0}" "${p:-0} tests"
 done
 
