@@ -54,14 +54,15 @@ static int migrate_one(struct store *st, int k, struct strbuf *err)
 	}
 	if (v >= k) /* done by another process while this one waited for the lock */
 		return sql_commit(st, err) ? (sql_rollback(st), -1) : 0;
-	struct strbuf bump = STRBUF_INIT;
-	strbuf_addf(&bump,
-		    "DELETE FROM schema_version;"
-		    " INSERT INTO schema_version (version, ragops_version) VALUES (%d, '%s')",
-		    k, RAGOPS_VERSION);
-	int rc = sql_exec(st, pg_migrations[k - 1], err) || sql_exec(st, bump.buf, err) ||
+	long long version = k;
+	const void *bump[] = { &version, RAGOPS_VERSION };
+	int rc = sql_exec(st, pg_migrations[k - 1], err) ||
+		 sql_exec(st, "DELETE FROM schema_version", err) ||
+		 sql_exec_bound(st,
+				"INSERT INTO schema_version (version, ragops_version)"
+				" VALUES (CAST(? AS bigint), ?)",
+				"it", bump, "cannot record the schema version", err) ||
 		 sql_commit(st, err);
-	strbuf_release(&bump);
 	if (rc) {
 		strbuf_addf(err, " (migration %d)", k);
 		goto fail;
