@@ -47,6 +47,7 @@ extern const struct cmd_entry cmd_serve_entry;
 extern const struct cmd_entry cmd_monitor_entry;
 extern const struct cmd_entry cmd_config_entry;
 extern const struct cmd_entry cmd_check_entry;
+extern const struct cmd_entry cmd_store_entry;
 extern const struct cmd_entry cmd_gc_entry;
 extern const struct cmd_entry cmd_help_entry;
 extern const struct cmd_entry cmd_releases_entry;

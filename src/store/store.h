@@ -42,6 +42,25 @@ int store_error_is_transient(const struct store *st);
 void store_error_clear(struct store *st);
 int store_schema_version(struct store *st);
 
+#define STORE_COPY_MAX_TABLES 32
+/* What store_copy copied: rows per table, in the order copied. */
+struct store_copy_report {
+	struct {
+		const char *table;
+		long long rows;
+	} tables[STORE_COPY_MAX_TABLES];
+	size_t n;
+};
+/*
+ * Copy every record of `from` (a SQLite store) into `to` (an empty
+ * PostgreSQL store at the same schema version) in one transaction, read
+ * both back and compare them value by value, and commit only when they
+ * match; on failure the target is left as it was and err names the table.
+ * The full-text index is not copied (PostgreSQL searches with lexicons).
+ */
+int store_copy(struct store *from, struct store *to, struct store_copy_report *report,
+	       struct strbuf *err);
+
 /* --- runs and tasks ------------------------------------------------------ */
 
 struct run_stats {
