@@ -16,7 +16,8 @@ import sys
 # Parents before children; documents.version_id (a cycle with doc_versions) is set after.
 ORDER = ["runs", "documents", "doc_versions", "pages", "chunks", "tasks", "ocr_cache", "queries",
          "feedback", "feedback_keys", "models", "embeddings", "releases", "release_docs",
-         "release_events", "release_models", "retrainings", "deployments", "retired_tallies"]
+         "release_events", "release_models", "retrainings", "deployments", "retired_tallies",
+         "artefacts"]
 TYPES = {"INTEGER": "i", "REAL": "d", "TEXT": "t", "BLOB": "b"}
 
 

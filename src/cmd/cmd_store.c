@@ -10,6 +10,7 @@
 #include "cmd/cmd.h"
 #include "core/error.h"
 #include "core/xalloc.h"
+#include "learn/artefact.h"
 
 static const char usage[] =
 	"usage: ragops [--store URL] store init\n"
@@ -59,6 +60,16 @@ static int store_migrate(struct app *app, const char *from_dir)
 		rows += report.tables[i].rows;
 	}
 	printf("copied %lld rows from %s, and verified them value by value\n", rows, from_dir);
+	/* The model files, for machines that share the store but not the data folder. */
+	size_t kept = 0;
+	if (artefact_keep_all(app->store, from_dir, &kept, &err)) {
+		fprintf(stderr,
+			"ragops store migrate: the rows are copied, but not every model file: %s\n"
+			"  (machines other than this one cannot load that model until it is rebuilt)\n",
+			err.buf);
+		goto out;
+	}
+	printf("kept %zu model files in the store\n", kept);
 	ret = EXIT_OK;
 out:
 	store_close(&from);

@@ -10,6 +10,7 @@
 #include "core/fsutil.h"
 #include "core/hash.h"
 #include "core/xalloc.h"
+#include "learn/artefact.h"
 #include "learn/curated.h"
 #include "learn/ranker.h"
 #include "learn/vocabulary.h"
@@ -27,18 +28,18 @@ static int kind_index(const char *kind)
 	return -1;
 }
 
-static int load_one(const struct config *cfg, struct learned *l, const struct release_model *m,
-		    struct strbuf *err)
+static int load_one(struct store *st, const struct config *cfg, struct learned *l,
+		    const struct release_model *m, struct strbuf *err)
 {
 	int k = kind_index(m->kind);
 	if (k < 0)
 		return 0; /* a kind this ragops does not know: a newer one made it */
-	char *path = xasprintf("%s/%s", cfg->data_dir, m->model.path);
 	struct strbuf text = STRBUF_INIT, why = STRBUF_INIT;
+	char *path = artefact_local(st, cfg, m->model.path, &why);
 	json_error_t jerr;
 	json_t *j = NULL;
 	int ok = 0;
-	if (read_file(path, &text, MAX_MODEL_BYTES, &why))
+	if (!path || read_file(path, &text, MAX_MODEL_BYTES, &why))
 		goto done;
 	j = json_loads(text.buf, 0, &jerr);
 	if (!j) {
@@ -68,7 +69,7 @@ static int load_one(const struct config *cfg, struct learned *l, const struct re
 done:
 	if (!ok)
 		strbuf_addf(err, "the %s model %s (%s) cannot be used: %s", m->kind, m->model.version,
-			    path, why.buf);
+			    m->model.path, why.buf);
 	json_decref(j);
 	free(path);
 	strbuf_release(&text);
@@ -89,7 +90,7 @@ int learned_load(struct store *st, const struct config *cfg, long long id, struc
 	struct learned *l = xcalloc(1, sizeof(*l));
 	int ret = 0;
 	for (size_t i = 0; i < n && !ret; i++)
-		ret = load_one(cfg, l, &models[i], err);
+		ret = load_one(st, cfg, l, &models[i], err);
 	release_models_free(models, n);
 	if (ret)
 		learned_free(l);
@@ -135,7 +136,7 @@ int learned_save(struct store *st, const struct config *cfg, const char *kind, j
 	}
 	if (!rc)
 		rc = write_file_atomic(path, text, strlen(text), err) ||
-		     store_model_register(st, &m, err);
+		     artefact_register(st, cfg, &m, err);
 	*model_id = rc ? 0 : m.id;
 	free(text);
 	free(dir);

@@ -14,6 +14,7 @@
 #include "core/timeutil.h"
 #include "core/xalloc.h"
 #include "learn/embedder.h"
+#include "learn/artefact.h"
 #include "learn/openai_embed.h"
 #include "pipeline/flow.h"
 #include "text/tokenize.h"
@@ -327,7 +328,7 @@ static int embed_trained(struct store *st, const struct config *cfg, long long r
 				  .metrics = "{}",
 				  .parent_id = base,
 				  .data_hash = data_hash };
-	int rc = mkdir_p(dir) || embedder_save(e, path, err) || store_model_register(st, &m, err);
+	int rc = mkdir_p(dir) || embedder_save(e, path, err) || artefact_register(st, cfg, &m, err);
 	free(dir);
 	free(relpath);
 	free(path);
@@ -380,8 +381,8 @@ int embed_release(struct store *st, const struct config *cfg, long long release,
 		out->model_id = base;
 		snprintf(out->version, sizeof(out->version), "%s", parent->embedder_version);
 		if (nmissing) {
-			char *file = xasprintf("%s/%s", cfg->data_dir, parent->embedder_path);
-			e = embedder_load(file, err);
+			char *file = artefact_local(st, cfg, parent->embedder_path, err);
+			e = file ? embedder_load(file, err) : NULL;
 			free(file);
 			if (!e || embed_chunks(st, cfg, e, NULL, base, missing, nmissing, err))
 				goto cleanup;

@@ -12,6 +12,7 @@
 #include "core/parallel.h"
 #include "core/timeutil.h"
 #include "core/xalloc.h"
+#include "learn/artefact.h"
 #include "pipeline/flow.h"
 #include "retrieval/lexicon.h"
 
@@ -97,7 +98,7 @@ int lexicon_finish(struct store *st, struct lexicon_job *job, long long parent_l
 				  .metrics = metrics,
 				  .parent_id = parent_lexicon,
 				  .data_hash = (char *)b->version + strlen("lexicon-") };
-	rc = store_model_register(st, &m, err);
+	rc = artefact_register(st, job->cfg, &m, err);
 	free(relpath);
 	free(params);
 	free(metrics);

@@ -12,6 +12,7 @@
 #include "answer/answer.h"
 #include "core/hash.h"
 #include "core/xalloc.h"
+#include "learn/artefact.h"
 #include "learn/embedder.h"
 #include "learn/learned.h"
 #include "ops/eval.h"
@@ -60,8 +61,8 @@ static void check_lexicon(struct store *st, const struct config *cfg, const stru
 	size_t n = 0;
 	struct lexicon *lx = NULL;
 	if (r->lexicon_path) {
-		char *path = xasprintf("%s/%s", cfg->data_dir, r->lexicon_path);
-		lx = lexicon_open(path, &err);
+		char *path = artefact_local(st, cfg, r->lexicon_path, &err);
+		lx = path ? lexicon_open(path, &err) : NULL;
 		free(path);
 	} else {
 		strbuf_addstr(&err, "no lexicon was built (see the run's lexicon task)");
@@ -97,12 +98,13 @@ static int vector_bytes(const struct config *cfg, const struct release_record *r
 }
 
 /* The built-in embedder's file reads (questions are embedded with it); an endpoint's has none. */
-static int embedder_loads(const struct config *cfg, const struct release_record *r, struct strbuf *why)
+static int embedder_loads(struct store *st, const struct config *cfg, const struct release_record *r,
+			  struct strbuf *why)
 {
 	if (!r->embedder_id || !r->embedder_name || !strcmp(r->embedder_name, "openai"))
 		return 1;
-	char *path = xasprintf("%s/%s", cfg->data_dir, r->embedder_path);
-	struct embedder *e = embedder_load(path, why);
+	char *path = artefact_local(st, cfg, r->embedder_path, why);
+	struct embedder *e = path ? embedder_load(path, why) : NULL;
 	free(path);
 	embedder_free(e);
 	return e != NULL;
@@ -228,7 +230,7 @@ static int check_structure(struct store *st, const struct config *cfg, const str
 	 */
 	int prod_vectors = prod && prod->embedder_id;
 	struct strbuf why = STRBUF_INIT;
-	int loads = embedder_loads(cfg, r, &why);
+	int loads = embedder_loads(st, cfg, r, &why);
 	int vectors_ok = r->embedder_id ? vectors == s.chunk_rows && dim > 0 && loads
 					: !prod_vectors || s.chunk_rows == 0;
 	c = add_check(g, "vectors", vectors_ok, 0);

@@ -12,6 +12,7 @@
 #include "core/timeutil.h"
 #include "core/xalloc.h"
 #include "learn/learned.h"
+#include "learn/artefact.h"
 #include "retrieval/lexicon.h"
 #include "retrieval/vectors.h"
 #include "store/store.h"
@@ -62,8 +63,8 @@ static struct lexicon *open_lexicon(struct store *st, const struct config *cfg,
 			 r->id);
 		return NULL;
 	}
-	char *path = xasprintf("%s/%s", cfg->data_dir, r->lexicon_path);
-	lx = lexicon_open(path, &err);
+	char *path = artefact_local(st, cfg, r->lexicon_path, &err);
+	lx = path ? lexicon_open(path, &err) : NULL;
 	free(path);
 	if (lx && !store_release_chunk_ids(st, r->id, &ids, &n, &err) && !lexicon_matches(lx, ids, n)) {
 		strbuf_addf(&err, "the lexicon %s does not index release %lld's chunks",

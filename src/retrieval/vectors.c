@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "core/xalloc.h"
+#include "learn/artefact.h"
 #include "learn/openai_embed.h"
 #include "retrieval/quantize.h"
 #include "text/tokenize.h"
@@ -121,8 +122,8 @@ struct vector_index *vectors_load(struct store *st, const struct config *cfg,
 			strbuf_addf(err, "the embedder %s has no dimension on record",
 				    r->embedder_version);
 	} else {
-		char *file = xasprintf("%s/%s", cfg->data_dir, r->embedder_path);
-		vi->e = embedder_load(file, err);
+		char *file = artefact_local(st, cfg, r->embedder_path, err);
+		vi->e = file ? embedder_load(file, err) : NULL;
 		free(file);
 		vi->dim = vi->e ? embedder_dim(vi->e) : 0;
 	}

@@ -75,8 +75,12 @@ fail:
 
 static int pg_migrate(struct store *st, struct strbuf *err)
 {
-	if (sql_exec(st, pg_version_table, err))
+	/* Under the lock: two first opens would both create the table (IF NOT EXISTS races). */
+	if (sql_exec(st, "BEGIN; SELECT pg_advisory_xact_lock(" MIGRATION_LOCK ")", err) ||
+	    sql_exec(st, pg_version_table, err) || sql_commit(st, err)) {
+		sql_rollback(st);
 		return -1;
+	}
 	long long v = recorded_version(st, err);
 	if (v < 0)
 		return -1;

@@ -517,6 +517,20 @@ static const char *const migrations[] = {
 	 * savepoint: one index segment per chunk, merged again and again.
 	 */
 	"DROP TRIGGER chunks_fts_insert;",
+
+	/*
+	 * 16: model files kept in the store, for machines sharing a
+	 * PostgreSQL store: each copies what it lacks into its own data folder,
+	 * checked by hash (pipeline/artefact.c).  A SQLite store's files are in
+	 * its data folder: the table stays empty there.
+	 */
+	"CREATE TABLE artefacts ("
+	"  id INTEGER PRIMARY KEY,"
+	"  path TEXT NOT NULL UNIQUE," /* as models.path names it: models/<file> */
+	"  sha256 TEXT NOT NULL,"
+	"  bytes BLOB NOT NULL,"
+	"  created_at INTEGER NOT NULL"
+	");",
 };
 
 /*
@@ -526,9 +540,10 @@ static const char *const migrations[] = {
  */
 #define USER_VERSION(n) "PRAGMA user_version = " #n
 static const char *const version_bumps[] = {
-	USER_VERSION(1),  USER_VERSION(2),  USER_VERSION(3),  USER_VERSION(4),  USER_VERSION(5),
-	USER_VERSION(6),  USER_VERSION(7),  USER_VERSION(8),  USER_VERSION(9),  USER_VERSION(10),
-	USER_VERSION(11), USER_VERSION(12), USER_VERSION(13), USER_VERSION(14), USER_VERSION(15),
+	USER_VERSION(1),  USER_VERSION(2),  USER_VERSION(3),  USER_VERSION(4),
+	USER_VERSION(5),  USER_VERSION(6),  USER_VERSION(7),  USER_VERSION(8),
+	USER_VERSION(9),  USER_VERSION(10), USER_VERSION(11), USER_VERSION(12),
+	USER_VERSION(13), USER_VERSION(14), USER_VERSION(15), USER_VERSION(16),
 };
 _Static_assert(sizeof(version_bumps) / sizeof(version_bumps[0]) ==
 		       sizeof(migrations) / sizeof(migrations[0]),

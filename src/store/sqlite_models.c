@@ -1,6 +1,7 @@
 /*
  * SQLite backend: the model registry and the chunk vectors.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -262,4 +263,48 @@ int store_chunks_get(struct store *st, const long long *ids, size_t n, struct se
 	}
 	sql_finalize(stmt);
 	return 0;
+}
+
+/* --- model files kept in the store ---------------------------------------- */
+
+int store_keeps_artefacts(const struct store *st)
+{
+	return st->pg != NULL;
+}
+
+int store_artefact_put(struct store *st, const char *path, const char *sha256, const void *data,
+		       size_t len, struct strbuf *err)
+{
+	struct sql_stmt *stmt = NULL;
+	/* A path names one content (its file name is its version): the first copy stands. */
+	if (sql_prepare(st,
+			"INSERT INTO artefacts (path, sha256, bytes, created_at) VALUES (?, ?, ?, ?)"
+			" ON CONFLICT (path) DO NOTHING",
+			&stmt, err))
+		return -1;
+	sql_bind_text(stmt, 1, path);
+	sql_bind_text(stmt, 2, sha256);
+	sql_bind_blob(stmt, 3, data, len);
+	sql_bind_int64(stmt, 4, time_now_ms());
+	int rc = sql_step(stmt);
+	sql_finalize(stmt);
+	return rc == SQL_DONE ? 0 : sql_fail(st, "cannot keep a model file in the store", err);
+}
+
+enum lookup store_artefact_get(struct store *st, const char *path, char sha256[65], struct strbuf *bytes,
+			       struct strbuf *err)
+{
+	struct sql_stmt *stmt = NULL;
+	if (sql_prepare(st, "SELECT sha256, bytes FROM artefacts WHERE path = ?", &stmt, err))
+		return LOOKUP_FAILED;
+	sql_bind_text(stmt, 1, path);
+	int rc = sql_step(stmt);
+	if (rc == SQL_ROW) {
+		const char *hash = sql_column_text(stmt, 0);
+		snprintf(sha256, 65, "%s", hash ? hash : "");
+		strbuf_add(bytes, sql_column_blob(stmt, 1), sql_column_bytes(stmt, 1));
+	}
+	enum lookup found = sql_found(st, rc, "cannot read a model file from the store", err);
+	sql_finalize(stmt);
+	return found;
 }

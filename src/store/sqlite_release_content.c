@@ -295,7 +295,8 @@ int store_releases_gc(struct store *st, unsigned keep, struct release_gc *out, s
 	}
 	if (sql_rows_end(st, stmt, rc, "cannot remove unused models", err))
 		goto fail;
-	if (sql_commit(st, err))
+	if (sql_exec(st, "DELETE FROM artefacts WHERE path NOT IN (SELECT path FROM models)", err) ||
+	    sql_commit(st, err))
 		goto fail;
 	/* The text of the versions removed must not outlive them in the store's files. */
 	if (out->versions && sqlite_purge_deleted_text(st, err)) {

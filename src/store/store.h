@@ -406,6 +406,18 @@ int store_model_register(struct store *st, struct model_record *m, struct strbuf
 int store_model_set_params(struct store *st, long long id, const char *params, struct strbuf *err);
 /* What the model was measured at (JSON), once it has been. */
 int store_model_set_metrics(struct store *st, long long id, const char *metrics, struct strbuf *err);
+/*
+ * Model files kept in the store, so that machines sharing it need not share
+ * a data folder (pipeline/artefact.c): on PostgreSQL only; a SQLite store's
+ * files are in its own data folder.  `path` is models.path; a path already
+ * kept is left as it is (a model's file name is its content's version).
+ */
+int store_keeps_artefacts(const struct store *st);
+int store_artefact_put(struct store *st, const char *path, const char *sha256, const void *data,
+		       size_t len, struct strbuf *err);
+/* The file's bytes appended to `bytes`, and the SHA-256 (hex) recorded with them. */
+enum lookup store_artefact_get(struct store *st, const char *path, char sha256[65], struct strbuf *bytes,
+			       struct strbuf *err);
 /* Whether a model is registered with this path (relative to the data folder). */
 enum lookup store_model_file_known(struct store *st, const char *path, struct strbuf *err);
 /* One model by id. */

@@ -36,6 +36,7 @@ rc=$?
 equals "migrate exits 0" "$rc" "0"
 contains "it says it verified the copy" "$out" "verified them value by value"
 contains "it copied the chunks" "$out" "chunks           239 rows"
+contains "and kept the model files in the store" "$out" "kept 2 model files in the store"
 
 # What was there is there, row for row.
 # (Columns of text and integers: the two print floating point differently; ragops compared those.)
@@ -55,6 +56,10 @@ equals "table queries holds the same rows on PostgreSQL" "$b" "$a"
 after=$("$RAGOPS" --data "$d" --store "$url" ask --json "$q")
 equals "the question gets the same answer from the copy" "$(jq_py "$after" "j['answer']")" \
 	"$(jq_py "$before" "j['answer']")"
+fresh=$(new_data fresh)
+other=$("$RAGOPS" --data "$fresh" --store "$url" ask --json "$q")
+equals "a machine with an empty data folder answers the same from the copy" \
+	"$(jq_py "$other" "j['answer']")" "$(jq_py "$before" "j['answer']")"
 out=$("$RAGOPS" --data "$d" --store "$url" feedback list --json)
 contains "the feedback came along" "$out" "1/200 s, ou 1/320 s en APS-C"
 out=$("$RAGOPS" --data "$d" --store "$url" run --inbox "$TOP/samples/corpus" --json 2>/dev/null)
