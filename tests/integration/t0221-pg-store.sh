@@ -33,6 +33,12 @@ lacks "no server notice reaches the user" "$out" "NOTICE"
 lacks "and no warning" "$out" "warning"
 [[ -e "$pgd/ragops.db" ]] && not_ok "no SQLite file in the data folder" || ok "no SQLite file in the data folder"
 
+# The schema: the same tables, columns, keys, constraints and indexes (FTS5 aside).
+out=$(bash "$TOP/tests/tools/compare_pg_schema.sh" "$lite/ragops.db" "$url" 2>&1)
+rc=$?
+[[ $rc -eq 0 ]] && ok "the two stores' schemas match ($(grep -o 'same: [0-9]* facts' <<<"$out"))" ||
+	not_ok "the two stores' schemas match" "$out"
+
 # Documents and chunks, row for row: path, sequence, pages, offsets, heading, text.
 chunks_sql="SELECT d.relpath, c.seq, c.page_start, c.page_end, c.char_start, c.char_end,
   c.language, c.low_confidence, c.heading, c.text FROM chunks c JOIN documents d ON d.id = c.doc_id
