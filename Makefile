@@ -36,7 +36,7 @@ EXAMPLE_SRC := $(sort $(wildcard examples/*.c))
 EXAMPLE_BIN := $(EXAMPLE_SRC:examples/%.c=$(BUILD)/examples/%)
 EXAMPLE_CFLAGS := -std=c11 $(WARN) -Wpedantic $(OPT) -Iinclude
 
-.PHONY: all deps demo test unit integration bench clean check-style style fuzz fuzz-smoke hardening install
+.PHONY: all deps demo test unit integration bench bench-pg clean check-style style fuzz fuzz-smoke hardening install
 all: $(BUILD)/ragops $(BUILD)/libragops.a $(BUILD)/ragops.pc $(EXAMPLE_BIN)
 
 deps:
@@ -144,6 +144,12 @@ bench:
 	bench/orchestration.sh $(BUILD)/ragops
 	bench/releases.sh $(BUILD)/ragops
 	bench/retrain.sh $(BUILD)/ragops
+
+# The store on PostgreSQL against SQLite (a throwaway cluster; needs the postgresql package).
+bench-pg:
+	@scripts/deps.sh bench
+	@$(MAKE) --no-print-directory all
+	bench/pg.sh $(BUILD)/ragops
 
 check-style:
 	@scripts/check-style.sh

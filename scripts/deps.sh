@@ -20,7 +20,7 @@ test_pkgs=(libcmocka-dev clang-format sqlite3 python3 util-linux curl nodejs npm
 	debian-reference-en python3-reportlab python3-pil img2pdf poppler-utils fonts-dejavu-core fonts-dejavu-extra
 	man-db systemd postgresql)
 bench_pkgs=(poppler-utils mupdf-tools hyperfine time python3 sqlite3 tesseract-ocr ocrmypdf img2pdf
-	python3-sklearn wrk)
+	python3-sklearn wrk postgresql)
 
 want=("${build_pkgs[@]}")
 case "${1:-build}" in
