@@ -35,6 +35,8 @@ struct pg_conn {
 	long long changes;
 	long long returned_id; /* from the last INSERT, when it had RETURNING <integer> */
 	int has_returned_id;
+	unsigned long session;  /* one more at each reset: server-side statements are gone */
+	unsigned long prepared; /* names given to server-side statements */
 };
 
 enum stmt_state { STMT_READY, STMT_RAN, STMT_FAILED };
@@ -55,8 +57,12 @@ struct pg_stmt {
 	int *lengths;
 	int *formats;
 	char (*nums)[32];
-	Oid *types;     /* 0 (inferred) except for numbers the SQL does not use */
-	char *bind_err; /* a bind that could not be honoured, reported by the step */
+	Oid *types; /* 0 (inferred) except for numbers the SQL does not use */
+	/* pg_keep: prepared on the server once per session, under this name */
+	int keep;
+	char name[32];
+	unsigned long prepared_in; /* the session it was prepared in, plus one; 0: not yet */
+	char *bind_err;            /* a bind that could not be honoured, reported by the step */
 	PGresult *res;
 	int row; /* the current row; -1 before the first */
 	enum stmt_state state;
@@ -230,6 +236,7 @@ static void conn_fail(struct pg_conn *c, const PGresult *res)
 	if (c->msg.buf[c->msg.len - 1] == '.')
 		strbuf_setlen(&c->msg, c->msg.len - 1); /* libpq's sentence, continued */
 	PQreset(c->db);
+	c->session++;
 	if (PQstatus(c->db) == CONNECTION_OK && !session_setup(c)) {
 		strbuf_addstr(&c->msg, "; reconnected");
 	} else {
@@ -677,8 +684,23 @@ static int run(struct pg_stmt *s)
 		c->lost = 0;
 		return -1;
 	}
-	PGresult *res = PQexecParams(c->db, s->sql, s->nparams, s->types, s->values, s->lengths,
-				     s->formats, 0);
+	PGresult *res;
+	if (s->keep) {
+		if (s->prepared_in != c->session + 1) {
+			res = PQprepare(c->db, s->name, s->sql, s->nparams, s->types);
+			if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+				conn_fail(c, res);
+				PQclear(res);
+				return -1;
+			}
+			PQclear(res);
+			s->prepared_in = c->session + 1;
+		}
+		res = PQexecPrepared(c->db, s->name, s->nparams, s->values, s->lengths, s->formats, 0);
+	} else {
+		res = PQexecParams(c->db, s->sql, s->nparams, s->types, s->values, s->lengths,
+				   s->formats, 0);
+	}
 	ExecStatusType st = PQresultStatus(res);
 	if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK && st != PGRES_EMPTY_QUERY) {
 		conn_fail(c, res);
@@ -690,6 +712,14 @@ static int run(struct pg_stmt *s)
 	s->row = -1;
 	s->state = STMT_RAN;
 	return 0;
+}
+
+void pg_keep(struct pg_stmt *s)
+{
+	if (s->keep)
+		return;
+	s->keep = 1;
+	snprintf(s->name, sizeof(s->name), "ragops_%lu", ++s->conn->prepared);
 }
 
 int pg_step(struct pg_stmt *s)
@@ -849,6 +879,13 @@ void pg_finalize(struct pg_stmt *s)
 	if (!s)
 		return;
 	pg_reset(s);
+	/* The server's copy goes too (a failure leaves it to the session's end). */
+	if (s->keep && s->prepared_in == s->conn->session + 1 &&
+	    PQstatus(s->conn->db) == CONNECTION_OK) {
+		char sql[64]; /* the name is ours (pg_keep), no value of anyone's */
+		snprintf(sql, sizeof(sql), "DEALLOCATE %s", s->name);
+		PQclear(PQexec(s->conn->db, sql));
+	}
 	free(s->bind_err);
 	free(s->values);
 	free(s->lengths);

@@ -65,9 +65,15 @@ void pg_bind_null(struct pg_stmt *s, int i);
  * connection while this one's rows are read (as SQLite lets them), but a
  * scan of millions of rows must be paged by its SQL (WHERE id > ? ORDER BY
  * id LIMIT n).  After SQL_DONE or SQL_ERROR it stays so until pg_reset (no
- * automatic re-run).  A bind outside 1..N fails the step.
+ * automatic re-run).  A bind outside 1..N is ignored, as SQLite ignores it.
  */
 int pg_step(struct pg_stmt *s);
+/*
+ * A statement that will run many times on this connection: prepared on the
+ * server (parsed and planned once) at its next run, and again after the
+ * connection was reset; deallocated by pg_finalize.
+ */
+void pg_keep(struct pg_stmt *s);
 /*
  * Values are parsed from their text: a boolean reads as 1 or 0, a real
  * read as an integer is truncated; a NULL or a column out of range reads

@@ -52,6 +52,12 @@ void sql_bind_null(struct sql_stmt *s, int i)
 		sqlite3_bind_null(s->lite, i);
 }
 
+void sql_repeat(struct sql_stmt *s)
+{
+	if (s->pg)
+		pg_keep(s->pg);
+}
+
 int sql_step(struct sql_stmt *s)
 {
 	return s->pg ? pg_step(s->pg) : sqlite3_step(s->lite);
@@ -251,8 +257,10 @@ int sql_prepare_kept(struct store *st, const char *sql, struct sql_stmt **stmt, 
 	}
 	if (sql_prepare(st, sql, stmt, err))
 		return -1;
-	if (free_slot)
+	if (free_slot) {
 		*free_slot = (struct kept_statement){ sql, *stmt, 1 };
+		sql_repeat(*stmt);
+	}
 	return 0;
 }
 

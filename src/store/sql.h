@@ -32,6 +32,13 @@ void sql_bind_text(struct sql_stmt *s, int i, const char *text);
 void sql_bind_blob(struct sql_stmt *s, int i, const void *data, size_t len);
 void sql_bind_null(struct sql_stmt *s, int i);
 
+/*
+ * The statement will run for many rows (reset, bound, stepped again):
+ * PostgreSQL then parses and plans it once, on the server.  SQLite always
+ * does.
+ */
+void sql_repeat(struct sql_stmt *s);
+
 /* SQL_ROW while rows come, then SQL_DONE; anything else is a failure (sql_fail says which). */
 int sql_step(struct sql_stmt *s);
 

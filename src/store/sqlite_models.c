@@ -192,6 +192,7 @@ int store_embeddings_save(struct store *st, long long model_id, const long long 
 			" ON CONFLICT (model_id, chunk_id) DO UPDATE SET vector = excluded.vector",
 			&stmt, err))
 		return -1;
+	sql_repeat(stmt);
 	for (size_t i = 0; i < n; i++) {
 		if (i % VECTORS_PER_COMMIT == 0 &&
 		    ((i && commit_vectors(st, err)) || sql_begin(st, err)))

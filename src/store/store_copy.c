@@ -102,6 +102,7 @@ static int copy_rows(struct store *from, struct store *to, const struct copy_tab
 	*rows = 0;
 	if (sql_prepare(from, t->select, &src, err) || sql_prepare(to, t->insert, &dst, err))
 		goto out;
+	sql_repeat(dst);
 	while ((rc = sql_step(src)) == SQL_ROW) {
 		sql_reset(dst);
 		sql_clear_bindings(dst);
@@ -138,6 +139,7 @@ static int link_document_versions(struct store *from, struct store *to, struct s
 			&src, err) ||
 	    sql_prepare(to, "UPDATE documents SET version_id = ? WHERE id = ?", &dst, err))
 		goto out;
+	sql_repeat(dst);
 	while ((rc = sql_step(src)) == SQL_ROW) {
 		sql_reset(dst);
 		sql_bind_int64(dst, 1, sql_column_int64(src, 1));

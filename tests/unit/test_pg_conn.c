@@ -489,6 +489,43 @@ static void test_lost_connection_is_reset(void **state)
 	free(new_pid);
 }
 
+/* A kept statement is prepared on the server once, again after a reset, and deallocated. */
+static void test_kept_statement(void **state)
+{
+	struct fixture *f = *state;
+	struct pg_stmt *s = prepare_ok(f, "SELECT CAST(? AS bigint) * 2");
+	pg_keep(s);
+	for (long long i = 1; i <= 3; i++) {
+		pg_reset(s);
+		pg_bind_int64(s, 1, i);
+		assert_int_equal(step(f, s), SQL_ROW);
+		assert_int_equal(pg_column_int64(s, 0), 2 * i);
+	}
+	assert_value(f, "SELECT count(*) FROM pg_prepared_statements", "1");
+
+	char *pid = one_value(f, "SELECT pg_backend_pid()");
+	struct pg_conn *other = NULL;
+	assert_int_equal(pg_connect(&other, server_url, &f->err), 0);
+	struct pg_stmt *kill = NULL;
+	assert_int_equal(pg_prepare(other, "SELECT pg_terminate_backend(?, 5000)", &kill, &f->err), 0);
+	pg_bind_int64(kill, 1, strtoll(pid, NULL, 10));
+	assert_int_equal(pg_step(kill), SQL_ROW);
+	pg_finalize(kill);
+	pg_disconnect(&other);
+	free(pid);
+	/* The session it was prepared in is gone: the first step fails and reconnects, the next prepares again. */
+	pg_reset(s);
+	pg_bind_int64(s, 1, 5);
+	assert_int_equal(pg_step(s), SQL_ERROR);
+	assert_true(pg_error_is_transient(f->c));
+	pg_reset(s);
+	pg_bind_int64(s, 1, 5);
+	assert_int_equal(step(f, s), SQL_ROW);
+	assert_int_equal(pg_column_int64(s, 0), 10);
+	pg_finalize(s);
+	assert_value(f, "SELECT count(*) FROM pg_prepared_statements", "0");
+}
+
 static void test_in_transaction(void **state)
 {
 	struct fixture *f = *state;
@@ -650,6 +687,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_failure_not_transient, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_transient_states, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lost_connection_is_reset, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_kept_statement, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_in_transaction, setup, teardown),
 		cmocka_unit_test(test_connect_errors),
 		cmocka_unit_test(test_session_settings),
