@@ -75,9 +75,15 @@ fail:
 
 static int pg_migrate(struct store *st, struct strbuf *err)
 {
-	/* Under the lock: two first opens would both create the table (IF NOT EXISTS races). */
-	if (sql_exec(st, "BEGIN; SELECT pg_advisory_xact_lock(" MIGRATION_LOCK ")", err) ||
-	    sql_exec(st, pg_version_table, err) || sql_commit(st, err)) {
+	/*
+	 * The version table is made under the migrations' lock too: two
+	 * first opens of an empty database at once would otherwise race in
+	 * CREATE ... IF NOT EXISTS (a duplicate key in pg_type) or deadlock
+	 * between its index and its first row.
+	 */
+	if (sql_exec(st, "BEGIN; SELECT pg_advisory_xact_lock(" MIGRATION_LOCK ")", err))
+		return -1;
+	if (sql_exec(st, pg_version_table, err) || sql_commit(st, err)) {
 		sql_rollback(st);
 		return -1;
 	}

@@ -80,6 +80,20 @@ check "ragops check passes on the PostgreSQL store" "$RAGOPS" --data "$pgd" --st
 out=$("$RAGOPS" --data "$pgd" --store "$url" releases 2>&1)
 contains "releases lists the promoted release" "$out" "production"
 
+# First opens of an empty database at once: one migrates, the others wait
+# for it (no duplicate key in pg_type, no deadlock on the version table).
+race=0
+for try in 1 2 3; do
+	pg "$RAGOPS_TEST_PG_URL" -c "DROP DATABASE IF EXISTS ${db}_m WITH (FORCE)" -c "CREATE DATABASE ${db}_m" >/dev/null
+	for i in $(seq 12); do
+		"$RAGOPS" --data "$scratch/m$i" --store "$server/${db}_m" runs >"m$i.out" 2>&1 &
+	done
+	for job in $(jobs -p); do wait "$job" || race=1; done
+done
+pg "$RAGOPS_TEST_PG_URL" -c "DROP DATABASE IF EXISTS ${db}_m WITH (FORCE)" >/dev/null
+[[ $race -eq 0 ]] && ok "twelve first opens of an empty database at once all succeed (3 tries)" ||
+	not_ok "twelve first opens of an empty database at once all succeed" "$(cat m*.out | sort | uniq -c)"
+
 # A store migrated by a newer ragops: refused, not written.
 pg "$url" -c "UPDATE schema_version SET version = version + 1" >/dev/null
 out=$("$RAGOPS" --data "$pgd" --store "$url" runs 2>&1)
