@@ -58,6 +58,14 @@ void sql_repeat(struct sql_stmt *s)
 		pg_keep(s->pg);
 }
 
+void sql_bind_limit(struct sql_stmt *s, int i, long long n)
+{
+	if (s->pg && n < 0)
+		pg_bind_null(s->pg, i);
+	else
+		sql_bind_int64(s, i, n);
+}
+
 int sql_step(struct sql_stmt *s)
 {
 	return s->pg ? pg_step(s->pg) : sqlite3_step(s->lite);

@@ -31,6 +31,11 @@ void sql_bind_double(struct sql_stmt *s, int i, double v);
 void sql_bind_text(struct sql_stmt *s, int i, const char *text);
 void sql_bind_blob(struct sql_stmt *s, int i, const void *data, size_t len);
 void sql_bind_null(struct sql_stmt *s, int i);
+/*
+ * A LIMIT's count: a negative one is no limit, as SQLite reads it
+ * (PostgreSQL refuses it, and reads NULL so instead).
+ */
+void sql_bind_limit(struct sql_stmt *s, int i, long long n);
 
 /*
  * The statement will run for many rows (reset, bound, stepped again):

@@ -179,7 +179,7 @@ int store_deployment_runs(struct store *st, const char *name, int limit, struct 
 			&stmt, err))
 		return -1;
 	sql_bind_text(stmt, 1, name);
-	sql_bind_int64(stmt, 2, limit);
+	sql_bind_limit(stmt, 2, limit);
 	return sql_read_runs(st, stmt, out, n, err);
 }
 

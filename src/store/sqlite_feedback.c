@@ -159,7 +159,7 @@ int store_feedback_list(struct store *st, const struct feedback_filter *flt,
 	sql_bind_int64(stmt, 1, flt->since_ms);
 	sql_bind_int64(stmt, 2, flt->min_rating ? flt->min_rating : 1);
 	sql_bind_int64(stmt, 3, flt->max_rating ? flt->max_rating : 5);
-	sql_bind_int64(stmt, 4, flt->limit ? (long long)flt->limit : SQL_NO_LIMIT);
+	sql_bind_limit(stmt, 4, flt->limit ? (long long)flt->limit : -1);
 	while ((rc = sql_step(stmt)) == SQL_ROW) {
 		ALLOC_GROW(*out, *n + 1, alloc);
 		read_feedback(stmt, &(*out)[(*n)++]);

@@ -65,9 +65,6 @@ int sqlite_memory_install(struct strbuf *err);
  */
 int sqlite_register_tokenizer(sqlite3 *db, struct fts_hint hints[2], struct strbuf *err);
 
-/* A LIMIT that keeps every row: SQLite reads -1 so, PostgreSQL refuses it. */
-#define SQL_NO_LIMIT 9223372036854775807LL
-
 /* The statement for this store's backend, where the two dialects differ. */
 #define SQL_PICK(st, sqlite_sql, pg_sql) ((st)->pg ? (pg_sql) : (sqlite_sql))
 

@@ -110,7 +110,7 @@ int store_releases_list(struct store *st, unsigned limit, struct release_record 
 	*n = 0;
 	if (sql_prepare(st, RELEASE_COLUMNS "ORDER BY r.id DESC LIMIT ?1", &stmt, err))
 		return -1;
-	sql_bind_int64(stmt, 1, limit ? (long long)limit : SQL_NO_LIMIT);
+	sql_bind_limit(stmt, 1, limit ? (long long)limit : -1);
 	while ((rc = sql_step(stmt)) == SQL_ROW) {
 		ALLOC_GROW(*out, *n + 1, alloc);
 		memset(&(*out)[*n], 0, sizeof(**out));
@@ -487,7 +487,7 @@ int store_release_events(struct store *st, long long release_id, unsigned limit,
 			&stmt, err))
 		return -1;
 	sql_bind_int64(stmt, 1, release_id);
-	sql_bind_int64(stmt, 2, limit ? (long long)limit : SQL_NO_LIMIT);
+	sql_bind_limit(stmt, 2, limit ? (long long)limit : -1);
 	while ((rc = sql_step(stmt)) == SQL_ROW) {
 		ALLOC_GROW(*out, *n + 1, alloc);
 		struct release_event *e = &(*out)[(*n)++];

@@ -222,7 +222,7 @@ int store_retrainings_list(struct store *st, unsigned limit, int finished_only,
 			&stmt, err))
 		return -1;
 	sql_bind_int64(stmt, 1, finished_only);
-	sql_bind_int64(stmt, 2, limit ? (long long)limit : SQL_NO_LIMIT);
+	sql_bind_limit(stmt, 2, limit ? (long long)limit : -1);
 	while ((rc = sql_step(stmt)) == SQL_ROW) {
 		ALLOC_GROW(*out, *n + 1, alloc);
 		memset(&(*out)[*n], 0, sizeof(**out));

@@ -416,7 +416,7 @@ int store_runs_list(struct store *st, int limit, struct run_record **out, size_t
 	*n = 0;
 	if (sql_prepare(st, "SELECT " RUN_COLUMNS " FROM runs ORDER BY id DESC LIMIT ?", &stmt, err))
 		return -1;
-	sql_bind_int64(stmt, 1, limit);
+	sql_bind_limit(stmt, 1, limit);
 	return sql_read_runs(st, stmt, out, n, err);
 }
 

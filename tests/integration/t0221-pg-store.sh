@@ -80,6 +80,22 @@ check "ragops check passes on the PostgreSQL store" "$RAGOPS" --data "$pgd" --st
 out=$("$RAGOPS" --data "$pgd" --store "$url" releases 2>&1)
 contains "releases lists the promoted release" "$out" "production"
 
+# Lists without a limit (SQLite's LIMIT -1, which PostgreSQL refuses): the
+# feedback export, the dashboard's summary, /metrics, the retrain status.
+check "feedback is added on the PostgreSQL store" "$RAGOPS" --data "$pgd" --store "$url" \
+	feedback add --question "it's a \"test\" ? \$1" --answer "a" --rating 2
+out=$("$RAGOPS" --data "$pgd" --store "$url" feedback export 2>&1)
+contains "feedback export lists it (no limit)" "$out" 'test\" ? $1'
+if serve_start "$pgd" --store "$url"; then
+	for route in /metrics /api/metrics/summary /api/retrain /api/feedback "/api/runs?limit=1" /readyz; do
+		code=$(curl -s -o route.out -w '%{http_code}' "$SERVE_URL$route")
+		equals "serve on PostgreSQL: GET $route answers 200 ($(head -c 80 route.out))" "$code" 200
+	done
+	serve_stop
+else
+	not_ok "serve starts on the PostgreSQL store"
+fi
+
 # First opens of an empty database at once: one migrates, the others wait
 # for it (no duplicate key in pg_type, no deadlock on the version table).
 race=0
