@@ -56,16 +56,20 @@ enum lookup store_deployment_put(struct store *st, const struct deployment *d, i
 	 */
 	static const char insert[] =
 		"INSERT INTO deployments (" DEPLOYMENT_COLUMNS ")"
-		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, coalesce(nullif(?10, 0), ?9))"
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9,"
+		"  coalesce(nullif(CAST(?10 AS BIGINT), 0), ?9))"
 		" ON CONFLICT (name) DO NOTHING";
 	static const char upsert[] =
 		"INSERT INTO deployments (" DEPLOYMENT_COLUMNS ")"
-		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, coalesce(nullif(?10, 0), ?9))"
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9,"
+		"  coalesce(nullif(CAST(?10 AS BIGINT), 0), ?9))"
 		" ON CONFLICT (name) DO UPDATE SET cron = ?2, timezone = ?3, params = ?4,"
 		"  missed = ?5, overlap = ?6, paused = ?7, declared = ?8, updated_at = ?9,"
 		/* a new schedule starts now: times of it that passed were never owed */
-		"  handled_through = CASE WHEN cron != ?2 OR timezone != ?3 THEN ?9"
-		"    ELSE coalesce(nullif(?10, 0), handled_through) END";
+		/* the row's own columns named with their table: PostgreSQL finds them ambiguous */
+		"  handled_through = CASE WHEN deployments.cron != ?2 OR deployments.timezone != ?3"
+		"    THEN ?9 ELSE coalesce(nullif(CAST(?10 AS BIGINT), 0), deployments.handled_through)"
+		"    END";
 	struct sql_stmt *stmt = NULL;
 	if (sql_prepare(st, replace ? upsert : insert, &stmt, err))
 		return LOOKUP_FAILED;
@@ -141,12 +145,14 @@ enum lookup store_deployment_pause(struct store *st, const char *name, int pause
 	long long p = paused, now = time_now_ms();
 	/*
 	 * Resuming starts the schedule afresh: what fell due while paused was
-	 * asked not to run, and is not caught up.
+	 * asked not to run, and is not caught up.  The casts (here and in
+	 * store_deployment_save): PostgreSQL would type ?1 integer in "?1 = 0",
+	 * bigint as paused's value, and fail (inconsistent types deduced).
 	 */
 	const void *args[] = { &p, &now, name };
 	return change_one(st,
 			  "UPDATE deployments SET paused = ?1, updated_at = ?2,"
-			  " handled_through = CASE WHEN ?1 = 0 AND paused = 1 THEN ?2"
+			  " handled_through = CASE WHEN CAST(?1 AS BIGINT) = 0 AND paused = 1 THEN ?2"
 			  "   ELSE handled_through END WHERE name = ?3",
 			  "iit", args, err);
 }

@@ -96,6 +96,18 @@ else
 	not_ok "serve starts on the PostgreSQL store"
 fi
 
+# Deployments: the statements whose parameters PostgreSQL types itself
+# (?1 = 0 next to a bigint column) and the upsert's own columns.
+rp() { "$RAGOPS" --data "$pgd" --store "$url" "$@"; }
+check "deployment create on PostgreSQL" rp deployment create nightly --cron "0 2 * * *"
+check "deployment create --replace (a new schedule)" rp deployment create nightly --cron "0 3 * * *" \
+	--timezone Europe/Paris --replace
+check "deployment pause" rp deployment pause nightly
+check "deployment resume" rp deployment resume nightly
+out=$(rp deployment show nightly 2>&1)
+contains "deployment show reads the new schedule" "$out" '"0 3 * * *" in Europe/Paris'
+check "deployment delete" rp deployment delete nightly
+
 # First opens of an empty database at once: one migrates, the others wait
 # for it (no duplicate key in pg_type, no deadlock on the version table).
 race=0
