@@ -223,8 +223,13 @@ int retrain_run(struct store *st, const struct config *cfg, const struct retrain
 	int lock = data_folder_lock(cfg, err);
 	if (lock < 0)
 		return -1;
+	if (store_runs_lock(st, err)) {
+		unlock_file(lock);
+		return -1;
+	}
 	int reaped = store_retrainings_reap(st, err);
 	if (reaped < 0) {
+		store_runs_unlock(st);
 		unlock_file(lock);
 		return -1;
 	}
@@ -239,12 +244,14 @@ int retrain_run(struct store *st, const struct config *cfg, const struct retrain
 			strbuf_addstr(
 				err,
 				"no release in production to retrain: run 'ragops run --inbox DIR' first");
+		store_runs_unlock(st);
 		unlock_file(lock);
 		return -1;
 	}
 	j.retraining = out->retraining = store_retraining_begin(st, o->actor ? o->actor : "?", err);
 	if (j.retraining < 0) {
 		release_record_release(&j.prod);
+		store_runs_unlock(st);
 		unlock_file(lock);
 		return -1;
 	}
@@ -290,6 +297,7 @@ int retrain_run(struct store *st, const struct config *cfg, const struct retrain
 	strbuf_release(&ferr);
 	free(rec.report);
 	job_release(&j);
+	store_runs_unlock(st);
 	unlock_file(lock);
 	return rc;
 }

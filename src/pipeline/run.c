@@ -353,6 +353,11 @@ int pipeline_run(struct store *st, const struct config *cfg, const struct run_op
 	int lock = data_folder_lock(cfg, err);
 	if (lock < 0)
 		return -1;
+	/* Nor two on one shared store (PostgreSQL), from other data folders or machines. */
+	if (store_runs_lock(st, err)) {
+		unlock_file(lock);
+		return -1;
+	}
 	int reaped = heartbeat_reap(st, cfg, err);
 	if (reaped > 0)
 		log_event(LOG_WARNING, 0, NULL, NULL,
@@ -383,6 +388,7 @@ int pipeline_run(struct store *st, const struct config *cfg, const struct run_op
 	fl.run_id = store_run_begin(st, &origin, params_text, err);
 	free(params_text);
 	if (fl.run_id < 0) {
+		store_runs_unlock(st);
 		unlock_file(lock);
 		return -1;
 	}
@@ -542,6 +548,7 @@ int pipeline_run(struct store *st, const struct config *cfg, const struct run_op
 cleanup:
 	past_documents = 0;
 	heartbeat_stop(&hb);
+	store_runs_unlock(st);
 	unlock_file(lock);
 	flow_release(&fl);
 	scan_release(&scan);

@@ -17,6 +17,9 @@
 /* pg_advisory_xact_lock's key for migrations: "ragops" in ASCII. */
 #define MIGRATION_LOCK "126943505068147"
 
+/* pg_advisory_lock's key for runs and retrainings (store_runs_lock): the next one. */
+#define RUNS_LOCK "126943505068148"
+
 /* The schema version on record, 0 for a new store, -1 when it cannot be read. */
 static long long recorded_version(struct store *st, struct strbuf *err)
 {
@@ -128,4 +131,31 @@ int pg_store_check(struct store *st, struct strbuf *report)
 		return 1;
 	}
 	return 0;
+}
+
+int store_runs_lock(struct store *st, struct strbuf *err)
+{
+	struct sql_stmt *stmt = NULL;
+	if (!st->pg)
+		return 0;
+	if (sql_prepare(st, "SELECT pg_try_advisory_lock(" RUNS_LOCK ")", &stmt, err))
+		return -1;
+	int rc = sql_step(stmt);
+	int taken = rc == SQL_ROW && sql_column_int(stmt, 0);
+	if (rc != SQL_ROW)
+		sql_fail(st, "cannot lock the store for a run", err);
+	else if (!taken)
+		strbuf_addstr(err, "another run or retraining holds the store (from another data "
+				   "folder or machine): wait for it to finish");
+	sql_finalize(stmt);
+	return taken ? 0 : -1;
+}
+
+void store_runs_unlock(struct store *st)
+{
+	if (!st->pg)
+		return;
+	struct strbuf ignored = STRBUF_INIT;
+	sql_exec(st, "SELECT pg_advisory_unlock(" RUNS_LOCK ")", &ignored);
+	strbuf_release(&ignored);
 }

@@ -38,6 +38,16 @@ int store_check(struct store *st, struct strbuf *report);
  * timeout, or the disk full.  A corrupt file or a bad statement is not.
  */
 int store_error_is_transient(const struct store *st);
+/*
+ * One run or retraining at a time on the store.  A SQLite store is one
+ * data folder's, whose run.lock does that: 0 at once there.  A PostgreSQL
+ * store may be shared by several data folders and machines: a session
+ * advisory lock, held until store_runs_unlock or the connection's end (a
+ * connection lost and reset lets it go).  -1, with why, when another
+ * process holds it.
+ */
+int store_runs_lock(struct store *st, struct strbuf *err);
+void store_runs_unlock(struct store *st);
 /* Forget the last failure: before an attempt, so that only its own failures count. */
 void store_error_clear(struct store *st);
 int store_schema_version(struct store *st);

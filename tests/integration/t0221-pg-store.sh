@@ -108,6 +108,18 @@ out=$(rp deployment show nightly 2>&1)
 contains "deployment show reads the new schedule" "$out" '"0 3 * * *" in Europe/Paris'
 check "deployment delete" rp deployment delete nightly
 
+# One run at a time on a shared store, whatever the data folder: a run
+# from another folder while one holds the store is refused (as a second
+# run in one data folder is), not run beside it to fail every document.
+pg "$url" -c "SELECT pg_advisory_lock(126943505068148), pg_sleep(4)" >/dev/null &
+holder=$!
+sleep 1
+out=$("$RAGOPS" --data "$scratch/other" --store "$url" run --inbox "$TOP/samples/corpus" 2>&1)
+rc=$?
+equals "a run from another data folder while one holds the store exits 4" "$rc" 4
+contains "and says why" "$out" "another run or retraining holds the store"
+wait "$holder"
+
 # First opens of an empty database at once: one migrates, the others wait
 # for it (no duplicate key in pg_type, no deadlock on the version table).
 race=0
