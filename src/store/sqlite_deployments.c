@@ -54,11 +54,10 @@ enum lookup store_deployment_put(struct store *st, const struct deployment *d, i
 	 * it existed.  An update keeps how far its schedule was handled, unless
 	 * the schedule itself changed: then the new one starts now.
 	 */
-	static const char insert[] =
-		"INSERT INTO deployments (" DEPLOYMENT_COLUMNS ")"
-		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9,"
-		"  coalesce(nullif(CAST(?10 AS BIGINT), 0), ?9))"
-		" ON CONFLICT (name) DO NOTHING";
+	static const char insert[] = "INSERT INTO deployments (" DEPLOYMENT_COLUMNS ")"
+				     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9,"
+				     "  coalesce(nullif(CAST(?10 AS BIGINT), 0), ?9))"
+				     " ON CONFLICT (name) DO NOTHING";
 	static const char upsert[] =
 		"INSERT INTO deployments (" DEPLOYMENT_COLUMNS ")"
 		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9,"
