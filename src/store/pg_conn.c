@@ -283,6 +283,22 @@ static void add_version(struct strbuf *sb, int v)
 		strbuf_addf(sb, "%d.%d.%d", v / 10000, v / 100 % 100, v % 100);
 }
 
+/*
+ * Whether the URL has more than one '@' before its host.  libpq takes the
+ * first as the end of user:password, so that the rest of a password with
+ * an '@' not written %40 would become the host, and its message ("could
+ * not translate host name") would show it.
+ */
+static int several_ats(const char *url)
+{
+	const char *scheme = strstr(url, "://");
+	if (!scheme)
+		return 0;
+	const char *host = scheme + 3;
+	const char *at = memchr(host, '@', strcspn(host, "/?#"));
+	return at && memchr(at + 1, '@', strcspn(at + 1, "/?#"));
+}
+
 int pg_connect(struct pg_conn **out, const char *url, struct strbuf *err)
 {
 	/*
@@ -294,6 +310,11 @@ int pg_connect(struct pg_conn **out, const char *url, struct strbuf *err)
 					    "client_encoding", NULL };
 	const char *const values[] = { "10", url, "ragops", "UTF8", NULL };
 	*out = NULL;
+	if (several_ats(url))
+		return connect_fail(url,
+				    "more than one '@' before the host: write an '@' of the user"
+				    " or the password as %40",
+				    err);
 	PGconn *db = PQconnectdbParams(keys, values, 1);
 	if (!db)
 		return connect_fail(url, "out of memory", err);

@@ -632,6 +632,13 @@ static void test_connect_errors(void **state)
 	free(url);
 	free(userinfo);
 
+	/* An '@' of the password not encoded: refused before libpq names a part of it as the host. */
+	userinfo = xasprintf("%s:Plain@At-Secret", user);
+	url = url_with(userinfo, "postgres", "");
+	assert_refused_masked(url, "At-Secret", "%40");
+	free(url);
+	free(userinfo);
+
 	/* password= as a parameter, and an unknown parameter that libpq names. */
 	url = url_with(user, "postgres", "?password=Query-Secret-9&nonsense=1");
 	assert_refused_masked(url, "Query-Secret-9", "nonsense");
