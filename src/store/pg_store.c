@@ -76,8 +76,39 @@ fail:
 	return -1;
 }
 
+/* Whether the version table exists: 1 or 0, -1 when that cannot be read. */
+static int has_version_table(struct store *st, struct strbuf *err)
+{
+	struct sql_stmt *stmt = NULL;
+	if (sql_prepare(st, "SELECT to_regclass('schema_version') IS NOT NULL", &stmt, err))
+		return -1;
+	int rc = sql_step(stmt);
+	int has = rc == SQL_ROW ? sql_column_int(stmt, 0) != 0 : -1;
+	if (rc != SQL_ROW)
+		sql_fail(st, "cannot look for the schema version", err);
+	sql_finalize(stmt);
+	return has;
+}
+
 static int pg_migrate(struct store *st, struct strbuf *err)
 {
+	/*
+	 * A store already at this version is opened without a lock and without
+	 * DDL: a role that may not create in the schema (a read-only one, say)
+	 * opens it too, and opens do not queue behind one another.
+	 */
+	int has = has_version_table(st, err);
+	if (has < 0)
+		return -1;
+	if (has) {
+		long long v = recorded_version(st, err);
+		if (v < 0)
+			return -1;
+		if (v > pg_migration_count)
+			return newer_than_code(v, err);
+		if (v == pg_migration_count)
+			return 0;
+	}
 	/*
 	 * The version table is made under the migrations' lock too: two
 	 * first opens of an empty database at once would otherwise race in

@@ -134,6 +134,20 @@ pg "$RAGOPS_TEST_PG_URL" -c "DROP DATABASE IF EXISTS ${db}_m WITH (FORCE)" >/dev
 [[ $race -eq 0 ]] && ok "twelve first opens of an empty database at once all succeed (3 tries)" ||
 	not_ok "twelve first opens of an empty database at once all succeed" "$(cat m*.out | sort | uniq -c)"
 
+# A role that may read but not create (no CREATE on the schema) opens a
+# store at this version: opening makes no table when none is missing.
+host_port=${server#postgresql://*@}
+ro_url="postgresql://ragops_pw:secret-pw@$host_port/$db"
+if pg "$ro_url" -c "SELECT 1" >/dev/null 2>&1; then
+	pg "$url" -c "GRANT USAGE ON SCHEMA public TO ragops_pw; GRANT SELECT ON ALL TABLES IN SCHEMA public TO ragops_pw" >/dev/null
+	out=$("$RAGOPS" --data "$pgd" --store "$ro_url" runs 2>&1)
+	rc=$?
+	equals "a read-only role opens the store and lists the runs (exit $rc)" "$rc" 0
+	lacks "without asking to create anything" "$out" "permission denied for schema"
+else
+	ok "a read-only role opens the store # SKIP no role ragops_pw with password secret-pw (scripts/pg-cluster.sh makes it)"
+fi
+
 # A store migrated by a newer ragops: refused, not written.
 pg "$url" -c "UPDATE schema_version SET version = version + 1" >/dev/null
 out=$("$RAGOPS" --data "$pgd" --store "$url" runs 2>&1)
