@@ -1,6 +1,7 @@
 /*
  * ragops serve: the HTTP API and the web dashboard.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -95,6 +96,15 @@ static int run_serve(int argc, char **argv, struct app *app)
 	if (log_open(log, app->cfg.log_level))
 		fprintf(stderr, "ragops serve: cannot write %s; logging to stderr only\n", log);
 	free(log);
+	/*
+	 * The jobs it starts use its store.  A URL given by --store is not in
+	 * their arguments (ps would show its password): the environment
+	 * carries it, as RAGOPS_STORE_URL; without it they would run on a
+	 * SQLite store of their own in the data folder.  Before any thread.
+	 */
+	if (*app->cfg.store.url && setenv("RAGOPS_STORE_URL", app->cfg.store.url, 1))
+		die(EXIT_FATAL, "ragops serve: cannot pass the store's URL to its jobs: %s",
+		    strerror(errno));
 	char **run = job_command(app, JOB_RUN), **retrain = job_command(app, JOB_RETRAIN),
 	     **deployment = job_command(app, JOB_DEPLOYMENT);
 	struct server_commands commands = { run, retrain, deployment };

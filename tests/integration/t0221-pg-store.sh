@@ -86,11 +86,24 @@ check "feedback is added on the PostgreSQL store" "$RAGOPS" --data "$pgd" --stor
 	feedback add --question "it's a \"test\" ? \$1" --answer "a" --rating 2
 out=$("$RAGOPS" --data "$pgd" --store "$url" feedback export 2>&1)
 contains "feedback export lists it (no limit)" "$out" 'test\" ? $1'
-if serve_start "$pgd" --store "$url"; then
+if RAGOPS_SERVE_TOKEN=t0221-token serve_start "$pgd" --store "$url"; then
 	for route in /metrics /api/metrics/summary /api/retrain /api/feedback "/api/runs?limit=1" /readyz; do
 		code=$(curl -s -o route.out -w '%{http_code}' "$SERVE_URL$route")
 		equals "serve on PostgreSQL: GET $route answers 200 ($(head -c 80 route.out))" "$code" 200
 	done
+	# The run it starts (POST /api/runs) is on its store, not on a SQLite one in the data folder.
+	code=$(curl -s -o route.out -w '%{http_code}' -X POST -H 'Authorization: Bearer t0221-token' \
+		"$SERVE_URL/api/runs")
+	equals "POST /api/runs starts a run ($(head -c 80 route.out))" "$code" 202
+	state=
+	for _ in $(seq 120); do
+		state=$(pg "$url" -c "SELECT state FROM runs WHERE trigger = 'api' ORDER BY id DESC LIMIT 1")
+		[[ -n "$state" && "$state" != running ]] && break
+		sleep 0.5
+	done
+	equals "the run serve started is recorded in PostgreSQL, and ends" "$state" completed
+	[[ -e "$pgd/ragops.db" ]] && not_ok "and made no SQLite store in the data folder" ||
+		ok "and made no SQLite store in the data folder"
 	serve_stop
 else
 	not_ok "serve starts on the PostgreSQL store"
