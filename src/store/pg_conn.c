@@ -9,6 +9,7 @@
 #include <libpq-fe.h>
 #include <limits.h>
 #include <math.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -245,6 +246,43 @@ static void conn_fail(struct pg_conn *c, const PGresult *res)
 	}
 }
 
+/*
+ * Before a statement outside a transaction: a connection the server
+ * closed while it sat idle (a restart, idle_session_timeout, a backend
+ * terminated) is found out here, where nothing of the statement has been
+ * sent, and opened again.  Otherwise the statement would fail on it, once
+ * for every connection a pool holds, with the server up again.  In a
+ * transaction it is left to fail: the transaction went with it, and its
+ * caller must know.  -1 (the failure recorded) when it cannot reconnect.
+ */
+static int revive(struct pg_conn *c)
+{
+	if (PQstatus(c->db) == CONNECTION_OK) {
+		if (PQtransactionStatus(c->db) != PQTRANS_IDLE)
+			return 0;
+		/* What the server sent since: its farewell (a FATAL), then the end of the stream. */
+		for (int i = 0; i < 4 && PQstatus(c->db) == CONNECTION_OK; i++) {
+			struct pollfd p = { .fd = PQsocket(c->db), .events = POLLIN };
+			if (poll(&p, 1, 0) <= 0 || !PQconsumeInput(c->db))
+				break;
+		}
+		if (PQstatus(c->db) == CONNECTION_OK) {
+			PQisBusy(c->db); /* a message read while idle goes to the notice processor */
+			return 0;
+		}
+	}
+	PQreset(c->db);
+	c->session++;
+	if (PQstatus(c->db) == CONNECTION_OK && !session_setup(c))
+		return 0;
+	snprintf(c->sqlstate, sizeof(c->sqlstate), "08006");
+	c->lost = 1;
+	strbuf_reset(&c->msg);
+	strbuf_addstr(&c->msg, "the connection to the server was lost; cannot reconnect: ");
+	add_one_line(&c->msg, PQerrorMessage(c->db));
+	return -1;
+}
+
 static int has_state(const PGresult *res, const char *state)
 {
 	const char *s = PQresultErrorField(res, PG_DIAG_SQLSTATE);
@@ -376,6 +414,10 @@ static void note_command(struct pg_conn *c, PGresult *res)
 
 int pg_exec(struct pg_conn *c, const char *sql, struct strbuf *err)
 {
+	if (revive(c)) {
+		strbuf_addf(err, "store: %s", c->msg.buf);
+		return -1;
+	}
 	PGresult *res = PQexec(c->db, sql);
 	ExecStatusType st = PQresultStatus(res);
 	int ret = 0;
@@ -705,6 +747,8 @@ static int run(struct pg_stmt *s)
 		c->lost = 0;
 		return -1;
 	}
+	if (revive(c))
+		return -1;
 	PGresult *res;
 	if (s->keep) {
 		if (s->prepared_in != c->session + 1) {
