@@ -101,6 +101,29 @@ enum store_key store_feedback_key_begin(struct store *st, const char *key, const
 	/* The write lock first: a second request with the key waits here until the first commits. */
 	if (sql_begin(st, err))
 		return STORE_KEY_FAILED;
+	/*
+	 * PostgreSQL's BEGIN takes no lock: the key's own, until the commit
+	 * (hashed: two keys that share a hash only wait for one another).
+	 * Without it both requests found no key, saved the feedback, and the
+	 * second failed on the key's primary key instead of replaying.
+	 */
+	if (st->pg) {
+		if (sql_prepare(st, "SELECT pg_advisory_xact_lock(1919379046, hashtext(?))", &stmt,
+				err)) {
+			sql_rollback(st);
+			return STORE_KEY_FAILED;
+		}
+		sql_bind_text(stmt, 1, key);
+		int locked = sql_step(stmt);
+		if (locked != SQL_ROW)
+			sql_fail(st, "cannot lock the idempotency key", err);
+		sql_finalize(stmt);
+		stmt = NULL;
+		if (locked != SQL_ROW) {
+			sql_rollback(st);
+			return STORE_KEY_FAILED;
+		}
+	}
 	if (sql_prepare(st, "SELECT request_hash, feedback_id FROM feedback_keys WHERE key = ?", &stmt,
 			err)) {
 		sql_rollback(st);

@@ -91,6 +91,18 @@ if RAGOPS_SERVE_TOKEN=t0221-token serve_start "$pgd" --store "$url"; then
 		code=$(curl -s -o route.out -w '%{http_code}' "$SERVE_URL$route")
 		equals "serve on PostgreSQL: GET $route answers 200 ($(head -c 80 route.out))" "$code" 200
 	done
+	# One Idempotency-Key sent ten times at once: one record, every answer its replay.
+	posts=()
+	for i in $(seq 10); do
+		curl -s -o "idem$i.out" -w '%{http_code}\n' -H 'Content-Type: application/json' \
+			-H 'Idempotency-Key: t0221-same-key' -d '{"question":"q","answer":"a","rating":4}' \
+			"$SERVE_URL/api/feedback" >"idem$i.code" &
+		posts+=($!)
+	done
+	wait "${posts[@]}"
+	equals "ten POST /api/feedback at once with one Idempotency-Key all answer 201" \
+		"$(cat idem*.code | sort | uniq -c | tr -s ' ')" " 10 201"
+	equals "with one record" "$(pg "$url" -c "SELECT count(*) FROM feedback WHERE question = 'q'")" 1
 	# The run it starts (POST /api/runs) is on its store, not on a SQLite one in the data folder.
 	code=$(curl -s -o route.out -w '%{http_code}' -X POST -H 'Authorization: Bearer t0221-token' \
 		"$SERVE_URL/api/runs")
@@ -138,10 +150,12 @@ wait "$holder"
 race=0
 for try in 1 2 3; do
 	pg "$RAGOPS_TEST_PG_URL" -c "DROP DATABASE IF EXISTS ${db}_m WITH (FORCE)" -c "CREATE DATABASE ${db}_m" >/dev/null
+	opens=()
 	for i in $(seq 12); do
 		"$RAGOPS" --data "$scratch/m$i" --store "$server/${db}_m" runs >"m$i.out" 2>&1 &
+		opens+=($!)
 	done
-	for job in $(jobs -p); do wait "$job" || race=1; done
+	for job in "${opens[@]}"; do wait "$job" || race=1; done
 done
 pg "$RAGOPS_TEST_PG_URL" -c "DROP DATABASE IF EXISTS ${db}_m WITH (FORCE)" >/dev/null
 [[ $race -eq 0 ]] && ok "twelve first opens of an empty database at once all succeed (3 tries)" ||
