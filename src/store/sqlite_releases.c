@@ -315,6 +315,24 @@ static int models_follow(struct store *st, long long id, struct strbuf *err)
 		"i", args, "cannot update the models' states", err);
 }
 
+/*
+ * A transaction that reads production and then changes it.  SQLite's
+ * BEGIN IMMEDIATE makes a second one wait; PostgreSQL's BEGIN does not,
+ * so there a transaction advisory lock does: two promotions at once gave
+ * one of them a raw unique violation (releases_one_production) instead of
+ * "production moved meanwhile".
+ */
+static int begin_production_change(struct store *st, struct strbuf *err)
+{
+	if (sql_begin(st, err))
+		return -1;
+	if (st->pg && sql_exec(st, "SELECT pg_advisory_xact_lock(126943505068149)", err)) {
+		sql_rollback(st);
+		return -1;
+	}
+	return 0;
+}
+
 /* Switch production from `from` (0: none) to `to` in the open transaction. */
 static int switch_production(struct store *st, long long from, long long to, int remember,
 			     struct strbuf *err)
@@ -341,7 +359,7 @@ enum store_release_change store_release_promote(struct store *st, long long id, 
 						const struct release_action *a, struct strbuf *err)
 {
 	struct release_record r;
-	if (sql_begin(st, err))
+	if (begin_production_change(st, err))
 		return STORE_RELEASE_FAILED;
 	enum lookup got = store_release_get(st, id, &r, err);
 	if (got != LOOKUP_FOUND) {
@@ -430,7 +448,7 @@ enum store_release_change store_release_rollback(struct store *st, const struct 
 {
 	struct release_record cur;
 	*from = *to = 0;
-	if (sql_begin(st, err))
+	if (begin_production_change(st, err))
 		return STORE_RELEASE_FAILED;
 	enum lookup got = store_release_get(st, 0, &cur, err);
 	if (got != LOOKUP_FOUND) {
