@@ -342,11 +342,17 @@ int pg_connect(struct pg_conn **out, const char *url, struct strbuf *err)
 	/*
 	 * The URL is expanded into libpq's parameters, and later ones win:
 	 * the URL may set its own connect_timeout (a reset after a lost
-	 * connection must not wait for TCP's minutes), not another encoding.
+	 * connection must not wait for TCP's minutes) and keepalives (a server
+	 * gone silent -- a partition -- fails the statement waiting on it
+	 * within a minute, where TCP alone would wait a quarter of an hour),
+	 * not another encoding.
 	 */
-	static const char *const keys[] = { "connect_timeout", "dbname", "fallback_application_name",
-					    "client_encoding", NULL };
-	const char *const values[] = { "10", url, "ragops", "UTF8", NULL };
+	static const char *const keys[] = {
+		"connect_timeout",           "keepalives_idle",  "keepalives_interval",
+		"keepalives_count",          "tcp_user_timeout", "dbname",
+		"fallback_application_name", "client_encoding",  NULL
+	};
+	const char *const values[] = { "10", "30", "10", "3", "60000", url, "ragops", "UTF8", NULL };
 	*out = NULL;
 	if (several_ats(url))
 		return connect_fail(url,

@@ -77,6 +77,10 @@ out=$("$RAGOPS" --data "$pgd" --store "$url" run --inbox "$TOP/samples/corpus" -
 equals "a re-run finds every document unchanged" "$(jq_py "$out" "j['documents']['unchanged'], j['documents']['new']" 2>&1)" "29 0"
 lacks "and warns of nothing (its history sweep included)" "$(cat err.log)" "warning"
 check "ragops check passes on the PostgreSQL store" "$RAGOPS" --data "$pgd" --store "$url" check
+pg "$url" -c "UPDATE documents SET chunks = chunks + 1 WHERE id = (SELECT min(id) FROM documents)"
+expect_exit 4 "ragops check finds a document whose count is not its chunks'" \
+	"$RAGOPS" --data "$pgd" --store "$url" check
+pg "$url" -c "UPDATE documents SET chunks = chunks - 1 WHERE id = (SELECT min(id) FROM documents)"
 out=$("$RAGOPS" --data "$pgd" --store "$url" releases 2>&1)
 contains "releases lists the promoted release" "$out" "production"
 
