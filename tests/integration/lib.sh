@@ -4,6 +4,11 @@
 set -u
 : "${RAGOPS:?RAGOPS must point at the ragops binary}"
 : "${TOP:?TOP must point at the source tree}"
+# The binary itself, for the tests that look at the file or its build folder
+# (RAGOPS is a wrapper when the store is on PostgreSQL: tests/run.sh).
+RAGOPS_BIN=${RAGOPS_REAL:-$RAGOPS}
+# sqlite or postgresql: where the store of every invocation is (tests/run.sh)
+RAGOPS_TEST_STORE=${RAGOPS_TEST_STORE:-sqlite}
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
 n=0 bad=0
@@ -54,7 +59,65 @@ sample_inbox() {
 rg() { local d=$1; shift; "$RAGOPS" --data "$d" "$@"; }
 # json FILE-OR-STRING EXPR: evaluate a Python expression on parsed JSON `j`
 jq_py() { python3 -c "import json,sys; j=json.loads(sys.stdin.read()); print($2)" <<<"$1"; }
-sql() { sqlite3 "$1/ragops.db" "$2"; }
+# sql DATA QUERY: a query on the data folder's store, as sqlite3 prints it
+# ("a|b" rows).  On PostgreSQL: the database tests/tools/ragops-pg gave the
+# folder (DATA/.pg-database), with SQLite's group_concat, hex, char and
+# strftime('%s','now') (tests/tools/pg-shim.sql) and booleans printed 1/0.
+sql() {
+	if [[ $RAGOPS_TEST_STORE != postgresql ]]; then
+		sqlite3 "$1/ragops.db" "$2"
+		return
+	fi
+	local db _ q out rc
+	read -r db _ 2>/dev/null <"$1/.pg-database" || { echo "sql: $1 has no PostgreSQL store (.pg-database)" >&2; return 1; }
+	q=$(sed -E 's/\bchar\(/chr(/g' <<<"$2")
+	out=$(PGOPTIONS="-c search_path=public,ragops_test_shim" \
+		psql -X -q -At -v ON_ERROR_STOP=1 -d "${RAGOPS_TEST_PG_URL%/*}/$db" -c "$q"); rc=$?
+	[[ -n "$out" ]] && awk -F'|' -v OFS='|' \
+		'{ for (i = 1; i <= NF; i++) { if ($i == "t") $i = 1; else if ($i == "f") $i = 0 } print }' <<<"$out"
+	return $rc
+}
+# sql_json DATA QUERY: the rows as a JSON array of objects keyed by column
+# name (name the columns: AS), on either store.
+sql_json() {
+	local out
+	if [[ $RAGOPS_TEST_STORE != postgresql ]]; then
+		out=$(sqlite3 -json "$1/ragops.db" "$2") || return
+	else
+		out=$(sql "$1" "SELECT coalesce(json_agg(row_to_json(q)), '[]') FROM ($2) AS q") || return
+	fi
+	echo "${out:-[]}"
+}
+# store_url DATA: the PostgreSQL URL of the data folder's store, empty on SQLite.
+store_url() {
+	local db _
+	[[ $RAGOPS_TEST_STORE == postgresql ]] || return 0
+	read -r db _ <"$1/.pg-database" && echo "${RAGOPS_TEST_PG_URL%/*}/$db"
+}
+# copy_data FROM TO: a copy of a data folder, store included (cp -a).  On
+# PostgreSQL its database is copied now (CREATE DATABASE ... TEMPLATE); left
+# to ragops-pg, the copy would be made at TO's first use, from FROM as it
+# is then.  No process may be connected to FROM's database.
+copy_data() {
+	cp -a "$1" "$2" || return
+	[[ $RAGOPS_TEST_STORE == postgresql ]] || return 0
+	local from _ to out
+	read -r from _ <"$1/.pg-database" || return
+	to="r_$(printf %s "$(realpath -m -- "$2")" | sha256sum | cut -c1-16)_$(od -An -N4 -tx4 /dev/urandom | tr -d ' ')"
+	out=$(psql -X -q -v ON_ERROR_STOP=1 -d "$RAGOPS_TEST_PG_URL" -c "CREATE DATABASE \"$to\" TEMPLATE \"$from\"" 2>&1) ||
+		{ echo "copy_data: $out" >&2; return 1; }
+	[[ -n "${RAGOPS_TEST_PG_STATE:-}" ]] && echo "$to" >>"$RAGOPS_TEST_PG_STATE/databases"
+	echo "$to $(realpath -m -- "$2")" >"$2/.pg-database"
+}
+# sqlite_only WHY: whether to run the checks it guards (if sqlite_only ...;
+# then ...; fi): on PostgreSQL they check SQLite's own (WHY) and are
+# skipped, saying so.  A whole test says "# store: sqlite-only (WHY)" near
+# its top instead (tests/run.sh).
+sqlite_only() {
+	[[ $RAGOPS_TEST_STORE != postgresql ]] && return 0
+	echo "# skipped on PostgreSQL: $1"
+	return 1
+}
 # Worker processes ("ragops __worker KIND RUN_PID") whose run is gone: none may be.
 orphan_workers() {
 	pgrep -af -- "__worker [a-z]+ [0-9]+$" | while read -r pid _ _ _ run; do
@@ -91,6 +154,17 @@ serve_stop() {
 
 finish() {
 	local db d
+	if [[ $RAGOPS_TEST_STORE == postgresql ]]; then
+		for db in "$scratch"/*/.pg-database "$scratch"/*/*/.pg-database; do
+			[[ -f "$db" ]] || continue
+			d=$(dirname "$db")
+			local out
+			out=$("$RAGOPS" --data "$d" check 2>&1) && ok "store intact: $(basename "$d")" ||
+				not_ok "store intact: $(basename "$d")" "$out"
+		done
+		[[ $bad -eq 0 ]]
+		return
+	fi
 	for db in "$scratch"/*/ragops.db "$scratch"/*/*/ragops.db; do
 		[[ -f "$db" ]] || continue
 		d=$(dirname "$db")
