@@ -57,7 +57,7 @@ j=$(rg "$d" -c chunk.target_chars=400 -c chunk.overlap_chars=50 run --json)
 equals "and then they are cached again" "$(jq_py "$j" 'j["documents"]["unchanged"]')" "5"
 prod="SELECT rd.version_id FROM release_docs rd JOIN releases r ON r.id = rd.release_id WHERE r.state = 'production'"
 equals "production holds one version of each document" \
-	"$(sql "$d" "SELECT count(*) FROM (SELECT v.doc_id FROM doc_versions v WHERE v.id IN ($prod) GROUP BY v.doc_id HAVING count(*) > 1)")" "0"
+	"$(sql "$d" "SELECT count(*) FROM (SELECT v.doc_id FROM doc_versions v WHERE v.id IN ($prod) GROUP BY v.doc_id HAVING count(*) > 1) AS dup")" "0"
 equals "no chunk of a deleted or failed document in production" \
 	"$(sql "$d" "SELECT count(*) FROM chunks c JOIN documents d ON d.id = c.doc_id WHERE c.version_id IN ($prod) AND d.status NOT IN ('indexed')")" "0"
 equals "chunk counts agree" "$(sql "$d" "SELECT sum(chunks) FROM documents")" "$(sql "$d" "SELECT count(*) FROM chunks WHERE version_id IN ($prod)")"

@@ -83,7 +83,7 @@ mv "$inbox/notes/photo-de-paysage.txt" "$inbox/notes/paysage.txt"
 rg "$d" run --inbox "$inbox" >/dev/null 2>&1
 equals "(the run saw the deletion and the rename)" \
 	"$(sql "$d" "SELECT group_concat(p, ' ') FROM (SELECT relpath || ':' || status AS p FROM documents
-		WHERE relpath != '$iso' ORDER BY relpath)")" \
+		WHERE relpath != '$iso' ORDER BY relpath) AS l")" \
 	"notes/backup-basics.txt:deleted notes/paysage.txt:indexed"
 out=$(rg "$d" feedback add --question "Sauvegardes ?" --answer "3-2-1" --rating 2 --unhelpful notes/backup-basics.txt --json 2>&1)
 equals "a deleted document's path is accepted" "$(jq_py "$out" 'j["unhelpful_sources"]')" "['notes/backup-basics.txt']"

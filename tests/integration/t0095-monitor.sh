@@ -47,7 +47,7 @@ equals "the run's row agrees" \
 	"$(jq_py "$j" '(j["runs"][0]["id"], j["runs"][0]["documents"], j["runs"][0]["ocr_pages"], j["runs"][0]["duration_s"] > 0)')" "(1, 7, 1, True)"
 equals "three questions, abstentions as logged" \
 	"$(jq_py "$j" '(j["rag"]["queries"], j["rag"]["abstained"])')" "(3, $(sql "$d" 'SELECT sum(abstained) FROM queries'))"
-ms=$(sql "$d" 'SELECT group_concat(ms_total) FROM (SELECT ms_total FROM queries ORDER BY ms_total)')
+ms=$(sql "$d" 'SELECT group_concat(ms_total) FROM (SELECT ms_total FROM queries ORDER BY ms_total) AS q')
 equals "latency p50 is the middle question, p95 the slowest of three" \
 	"$(jq_py "$j" "[round(j['rag'][k], 6) for k in ('latency_ms_p50', 'latency_ms_p95')] == [round(x, 6) for x in [$ms][1:3]]")" "True"
 equals "answer length and sources are the log's means" \

@@ -134,18 +134,15 @@ mv "$scratch/lexicon2" "$d/$lex2"
 
 # A server follows promotions and rollbacks, each answer from one release.
 loads_before=$(grep -c "loaded release" "$d/logs/serve.log")
-verdict=$(python3 - "$RAGOPS" "$d" "$SERVE_URL" <<'PY'
-import json, re, sqlite3, subprocess, sys, threading, time, urllib.request
+sql_json "$d" "SELECT rd.release_id AS r, d.relpath AS doc, c.text AS text FROM release_docs rd
+	JOIN chunks c ON c.version_id = rd.version_id JOIN documents d ON d.id = c.doc_id
+	WHERE rd.release_id IN (1, 2)" >"$scratch/release-texts.json"
+verdict=$(python3 - "$RAGOPS" "$d" "$SERVE_URL" "$scratch/release-texts.json" <<'PY'
+import json, re, subprocess, sys, threading, time, urllib.request
 binary, data, url = sys.argv[1:4]
-db = sqlite3.connect(f"file:{data}/ragops.db?mode=ro", uri=True)
-def chunks(release):
-    rows = db.execute("SELECT d.relpath, c.text FROM release_docs rd JOIN chunks c ON c.version_id = rd.version_id"
-                      " JOIN documents d ON d.id = c.doc_id WHERE rd.release_id = ?", (release,)).fetchall()
-    by_doc = {}
-    for doc, text in rows:
-        by_doc.setdefault(doc, []).append(" ".join(text.split()))
-    return by_doc
-texts = {1: chunks(1), 2: chunks(2)}
+texts = {1: {}, 2: {}}
+for row in json.load(open(sys.argv[4])):
+    texts[row["r"]].setdefault(row["doc"], []).append(" ".join(row["text"].split()))
 questions = ["Comment éviter le flou de bougé ?", "Qu'est-ce que la balance des blancs ?",
              "sauvegarde 3-2-1 des photos", "Quelle ouverture pour un portrait ?"]
 replies, failures, stop = [], [], threading.Event()

@@ -3,6 +3,7 @@
 # keeps answering: the index it held becomes release 1, in production, whose
 # stale lexicon is not trusted; the next run builds a complete release
 # without reprocessing any document.
+# store: sqlite-only (migrates an old SQLite store, tests/fixtures/store-v7)
 . "$(dirname "$0")/lib.sh"
 d=$(new_data migrated)
 fx="$TOP/tests/fixtures/store-v7"

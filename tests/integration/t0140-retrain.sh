@@ -104,7 +104,7 @@ for path in sets:
 PY
 }
 answers "$set_dir/train.jsonl" "$scratch/rephrase-report.jsonl" >"$scratch/before"
-cp -a "$d" "$scratch/control"	# the same store and feedback, for the control below
+copy_data "$d" "$scratch/control"	# the same store and feedback, for the control below
 
 # --- run ---------------------------------------------------------------------------------------
 out=$(r retrain run --json --report-set "$scratch/rephrase-report.jsonl" --report-set "$scratch/unrelated-report.jsonl"); rc=$?
@@ -166,7 +166,7 @@ if cmp -s "$scratch/before" "$scratch/after-rollback"; then ok "the answers afte
 
 # --- kill -9 during a retraining ----------------------------------------------------------------------------------
 k="$scratch/killed"
-cp -a "$scratch/control" "$k"
+copy_data "$scratch/control" "$k"
 RAGOPS_CRASH_AT=retrain "$RAGOPS" --data "$k" "${gold[@]}" retrain run >/dev/null 2>&1
 rg "$k" run --inbox "$corpus" >/dev/null 2>&1
 equals "killed mid-retraining, the next run never promotes its half-built candidate" \

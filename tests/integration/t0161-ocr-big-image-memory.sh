@@ -82,7 +82,7 @@ out=$(rg "$d" search autofocus)
 contains "and its text found" "$out" "poster.png"
 kb=$(tail -1 "$scratch/rss")
 echo "# peak RSS $((kb / 1024)) MB"
-if grep -qa __asan_init "$RAGOPS"; then
+if grep -qa __asan_init "$RAGOPS_BIN"; then
 	ok "peak RSS not bounded under AddressSanitizer ($((kb / 1024)) MB)"
 elif [[ $kb -lt 1000000 ]]; then
 	ok "peak RSS $((kb / 1024)) MB, under 1 GB (1.6 GB before)"

@@ -53,7 +53,7 @@ contains "UTF-16 with its byte-order mark is read (was: binary data)" "$(rg "$d"
 contains "big-endian too" "$(rg "$d" search sélénium)" "unicode-be.txt"
 contains "and an HTML page in UTF-16 is a page" "$(rg "$d" search bichromatée)" "page-le.html"
 equals "their encoding is recorded" \
-	"$(sql "$d" "SELECT group_concat(relpath || '=' || type || '/' || encoding, ' ') FROM (SELECT * FROM documents WHERE relpath LIKE '%-_e.%' ORDER BY relpath)")" \
+	"$(sql "$d" "SELECT group_concat(relpath || '=' || type || '/' || encoding, ' ') FROM (SELECT * FROM documents WHERE relpath LIKE '%-_e.%' ORDER BY relpath) AS l")" \
 	"page-le.html=html/utf-16le unicode-be.txt=text/utf-16be unicode-le.txt=text/utf-16le"
 contains "a cut last character is repaired, not the file refused" "$(rg "$d" search cyanotype)" "ajout.txt"
 contains "UTF-32 is read as UTF-32" "$(rg "$d" search charbon)" "large.txt"

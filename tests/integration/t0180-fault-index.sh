@@ -6,6 +6,7 @@
 # the save that failed: 'ragops check' said damaged and exited 4, health
 # said down), production keeps answering, and the next run, with room
 # again, indexes exactly what a clean run indexes.
+# store: sqlite-only (faults injected into SQLite's writes through its VFS shim)
 . "$(dirname "$0")/lib.sh"
 # Runs here have no golden set: the sample one asks about the whole corpus,
 # not these notes, and its few thousandths of recall move with the

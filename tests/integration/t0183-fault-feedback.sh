@@ -31,6 +31,7 @@ post "$(fb 4 premier)"
 equals "a first feedback is saved" "$code" "201"
 
 # --- POST /api/feedback on a full disk, then on a failing one -------------
+if sqlite_only "the store's writes faulted through SQLite's VFS"; then
 for fault in full eio; do
 	[[ $fault == full ]] && cause="database or disk is full" || cause="disk I/O error"
 	before=$(rows)
@@ -47,11 +48,12 @@ for fault in full eio; do
 	equals "$fault: once" "$(sql "$d" "SELECT count(*) FROM feedback WHERE feedback_text = '$fault'")" "1"
 done
 equals "a JSON copy per record" "$(copies)" "feedback-000001.json feedback-000002.json feedback-000003.json "
+fi
 
 # --- the store has room (its WAL is reused), the JSON copy has none -------
 for i in 1 2 3; do post "$(fb 5 "remplissage $i")"; done
 # Everything into the database: the server's next write starts the WAL over, in the space it has.
-sqlite3 "$d/ragops.db" "PRAGMA wal_checkpoint" >/dev/null
+[[ $RAGOPS_TEST_STORE == postgresql ]] || sqlite3 "$d/ragops.db" "PRAGMA wal_checkpoint" >/dev/null
 echo full >"$ctl"
 post "$(fb 3 "sans copie")"
 echo none >"$ctl"
@@ -69,6 +71,7 @@ equals "the copy holds the record" \
 equals "every record has its copy" "$(ls "$d/feedback" | wc -l)" "$(rows)"
 
 # --- ragops feedback add -------------------------------------------------
+if sqlite_only "the store's writes faulted through SQLite's VFS"; then
 before=$(rows)
 echo eio >"$ctl"
 out=$(rg "$d" feedback add --question "Et le bruit ?" --answer "Il monte avec l'ISO." --rating 3 2>&1)
@@ -81,6 +84,7 @@ out=$(rg "$d" feedback add --question "Et le bruit ?" --answer "Il monte avec l'
 equals "sent again, it is saved" "$?" "0"
 equals "once" "$(sql "$d" "SELECT count(*) FROM feedback WHERE question = 'Et le bruit ?'")" "1"
 equals "every record has its copy" "$(ls "$d/feedback" | wc -l)" "$(rows)"
+fi
 
 serve_stop
 equals "the server stops cleanly" "$?" "0"

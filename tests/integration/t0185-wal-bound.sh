@@ -5,6 +5,7 @@
 # never started over and took every vector of the run (398 MB for 88,000
 # chunks; see store_embeddings_save).  Here 3,000 new chunks in batches of
 # 100, under two questions a second: the WAL took all 14 MB of vectors.
+# store: sqlite-only (the size of SQLite's WAL file)
 . "$(dirname "$0")/lib.sh"
 cd "$scratch" || exit 1 # no golden set: the gate looks at structure only
 export RAGOPS_EMBED_BATCH=100

@@ -203,12 +203,15 @@ contains "the log says so" "$(cat "$d/logs/serve.log")" "memory: the reserve is 
 up || { not_ok "the server is up" "$(tail -3 "$SERVE_LOG")"; serve_stop; finish; exit 1; }
 
 # --- the sweeps ---------------------------------------------------------------
-for fault in malloc sqlite-nomem; do
+faults=(malloc)
+sqlite_only "SQLite's allocator (sqlite-nomem)" && faults+=(sqlite-nomem)
+for fault in "${faults[@]}"; do
 	for what in ${RAGOPS_ALLOC_WHAT:-post_feedback ask documents admin_write}; do sweep "$fault" "$what"; done
 done
 echo none >"$ctl"
 
 # --- SQLite out of memory for a while: every store request fails, the server stays up
+if sqlite_only "SQLite's allocator (sqlite-nomem-from)"; then
 echo "sqlite-nomem-from 1" >"$ctl"
 post_feedback "sustained-nomem"
 equals "sustained: feedback 503" "$code" "503"
@@ -220,6 +223,7 @@ equals "sustained: /healthz 200" "$(curl -s -o /dev/null -w '%{http_code}' "$SER
 echo none >"$ctl"
 for i in 1 2 3 4 5 6 7 8; do post_feedback "after-sustained-$i"; [[ $code == 201 ]] || break; done
 equals "memory back: feedback on every pooled connection is saved" "$code" "201"
+fi
 ask
 [[ $code == 200 ]] && answered=$((answered + 1))
 equals "... and questions answered" "$code" "200"
@@ -237,7 +241,7 @@ equals "the server stops cleanly" "$?" "0"
 # limit is lifted.  (A sanitizer build maps terabytes of shadow memory and its
 # allocator does not return NULL: skipped there.)
 releases() { curl -s "$SERVE_URL/metrics" | sed -n 's/^ragops_memory_reserve_releases_total //p'; }
-if ldd "$RAGOPS" | grep -q libasan; then
+if ldd "$RAGOPS_BIN" | grep -q libasan; then
 	ok "a real shortage: skipped (a sanitizer build)"
 else
 	echo none >"$ctl"
@@ -264,14 +268,14 @@ else
 	equals "... the server stops cleanly" "$?" "0"
 fi
 
-saved=$(python3 - "$d/ragops.db" "$sent" <<'PY'
-import sqlite3, sys
-db = sqlite3.connect(sys.argv[1])
+sql_json "$d" "SELECT feedback_text AS t, question AS q, answer AS a, rating AS r, corrected_answer AS c FROM feedback" >"$scratch/rows.json"
+sql_json "$d" "SELECT key AS k FROM feedback_keys" >"$scratch/keys.json"
+saved=$(python3 - "$scratch/rows.json" "$sent" "$scratch/keys.json" <<'PY'
+import json, sys
 rows = {}
-for text, q, a, rating, corrected in db.execute(
-        "SELECT feedback_text, question, answer, rating, corrected_answer FROM feedback"):
-    rows.setdefault(text, []).append((q, a, rating, corrected))
-keys = {k for (k,) in db.execute("SELECT key FROM feedback_keys")}
+for r in json.load(open(sys.argv[1])):
+    rows.setdefault(r["t"], []).append((r["q"], r["a"], r["r"], r["c"]))
+keys = {r["k"] for r in json.load(open(sys.argv[3]))}
 bad = []
 acked = 0
 for line in open(sys.argv[2]):
@@ -316,7 +320,7 @@ for at in 1 20 60 120 200; do
 	echo none >"$ctl"
 	equals "malloc-from $at: the server exits 4 (the feedback got '$code')" "$rc" "4"
 	contains "... saying why" "$(cat "$SERVE_LOG")" "fatal: out of memory allocating"
-	got=$(sql "$d" "SELECT count(*), coalesce(min(corrected_answer = 'Réponse corrigée never-back-$at'), 1) FROM feedback WHERE feedback_text = 'never-back-$at'")
+	got=$(sql "$d" "SELECT count(*), coalesce(min(CASE WHEN corrected_answer = 'Réponse corrigée never-back-$at' THEN 1 ELSE 0 END), 1) FROM feedback WHERE feedback_text = 'never-back-$at'")
 	[[ $got == "0|1" || $got == "1|1" ]] && ok "... the feedback saved whole or not at all ($got)" ||
 		not_ok "... the feedback saved whole or not at all" "$got"
 	[[ $code != 201 || $got == "1|1" ]] || not_ok "... acknowledged, it is saved" "$got"

@@ -74,7 +74,7 @@ rg "$d" "${keep[@]}" run --inbox "$in" >"$scratch/out" 2>&1
 equals "(no release holds the deleted files any more)" \
 	"$(sql "$d" "SELECT count(*) FROM doc_versions v JOIN documents d ON d.id = v.doc_id
 		WHERE d.relpath IN ('coffre.txt', 'coffre.html', 'macro-handout.pdf')")" "0"
-check "(the server still holds the store open: its WAL file is there)" test -f "$d/ragops.db-wal"
+sqlite_only "SQLite's WAL file" && check "(the server still holds the store open: its WAL file is there)" test -f "$d/ragops.db-wal"
 equals "no file of the data folder holds the canary (database, WAL, lexicons, logs, metrics)" \
 	"$(grep_data "$canary")" ""
 equals "nor the deleted scan's OCR text" "$(grep_data riverside)" ""

@@ -7,7 +7,7 @@
 # against the installed C API.
 . "$(dirname "$0")/lib.sh"
 prefix="$scratch/prefix"
-build=$(realpath --relative-to="$TOP" "$(dirname "$RAGOPS")")
+build=$(realpath --relative-to="$TOP" "$(dirname "$RAGOPS_BIN")")
 san=()
 [[ $build == build-san* ]] && san=(SANITIZE=1)
 out=$(make -s -C "$TOP" install BUILD="$build" "${san[@]}" PREFIX="$prefix" 2>&1)
