@@ -1,74 +1,18 @@
 /*
  * PostgreSQL under the store's statement interface (pg_conn.h), through
- * libpq.  A statement's '?' parameters become $N when it is prepared; it
- * runs with PQexecParams at its first step, and its whole result is kept
- * and read row by row (not single-row mode: see pg_conn.h).  Values come
- * back as text and the getters parse them, as SQLite converts.
+ * libpq: the connection, its failures and what it reports of the last
+ * command.  Statements are pg_stmt.c's, their parameters pg_params.c's.
  */
 #include <errno.h>
-#include <libpq-fe.h>
 #include <limits.h>
-#include <math.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "core/xalloc.h"
-#include "store/pg_conn.h"
+#include "store/pg_internal.h"
 #include "store/sql.h"
-
-/* Type OIDs from the server's pg_type.dat (no client header has them). */
-enum { OID_BYTEA = 17, OID_INT8 = 20, OID_INT2 = 21, OID_INT4 = 23 };
-
-/* The oldest server the store's SQL is written for (PQserverVersion's form). */
-#define PG_MIN_VERSION 120000
-/* The protocol counts parameters in 16 bits. */
-#define PG_MAX_PARAMS 65535
-#define TEXT_OID      25 /* pg_type's oid for text (server/catalog/pg_type_d.h, not in libpq-fe.h) */
-
-struct pg_conn {
-	PGconn *db;
-	struct strbuf msg; /* the last failure, one line */
-	char sqlstate[6];  /* its SQLSTATE; empty when libpq gave none */
-	int lost;          /* it found the connection broken (and reset it) */
-	long long changes;
-	long long returned_id; /* from the last INSERT, when it had RETURNING <integer> */
-	int has_returned_id;
-	unsigned long session;  /* one more at each reset: server-side statements are gone */
-	unsigned long prepared; /* names given to server-side statements */
-};
-
-enum stmt_state { STMT_READY, STMT_RAN, STMT_FAILED };
-
-/* A bytea column of the current row, decoded when first asked for. */
-struct pg_blob {
-	unsigned char *data;
-	size_t len;
-	int ready;
-};
-
-struct pg_stmt {
-	struct pg_conn *conn;
-	char *sql; /* with $N */
-	int nparams;
-	/* PQexecParams's arrays, nparams long; a number's text lives in nums */
-	const char **values;
-	int *lengths;
-	int *formats;
-	char (*nums)[32];
-	Oid *types; /* 0 (inferred) except for numbers the SQL does not use */
-	/* pg_keep: prepared on the server once per session, under this name */
-	int keep;
-	char name[32];
-	unsigned long prepared_in; /* the session it was prepared in, plus one; 0: not yet */
-	char *bind_err;            /* a bind that could not be honoured, reported by the step */
-	PGresult *res;
-	int row; /* the current row; -1 before the first */
-	enum stmt_state state;
-	struct pg_blob *blobs; /* PQnfields long, or NULL */
-};
 
 int pg_is_url(const char *location)
 {
@@ -210,7 +154,7 @@ static int session_setup(struct pg_conn *c)
  * broken connection is reset here, once: the caller's retry then finds a
  * working one, or fails again and resets again.
  */
-static void conn_fail(struct pg_conn *c, const PGresult *res)
+void pg_conn_fail(struct pg_conn *c, const PGresult *res)
 {
 	const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
 	const char *primary = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
@@ -255,7 +199,7 @@ static void conn_fail(struct pg_conn *c, const PGresult *res)
  * transaction it is left to fail: the transaction went with it, and its
  * caller must know.  -1 (the failure recorded) when it cannot reconnect.
  */
-static int revive(struct pg_conn *c)
+int pg_conn_revive(struct pg_conn *c)
 {
 	if (PQstatus(c->db) == CONNECTION_OK) {
 		if (PQtransactionStatus(c->db) != PQTRANS_IDLE)
@@ -400,7 +344,7 @@ void pg_disconnect(struct pg_conn **c)
 }
 
 /* After a command ran: what pg_changes and pg_last_insert_id report. */
-static void note_command(struct pg_conn *c, PGresult *res)
+void pg_note_command(struct pg_conn *c, PGresult *res)
 {
 	const char *cmd = PQcmdStatus(res);
 	int insert = !strncmp(cmd, "INSERT ", 7);
@@ -420,7 +364,7 @@ static void note_command(struct pg_conn *c, PGresult *res)
 
 int pg_exec(struct pg_conn *c, const char *sql, struct strbuf *err)
 {
-	if (revive(c)) {
+	if (pg_conn_revive(c)) {
 		strbuf_addf(err, "store: %s", c->msg.buf);
 		return -1;
 	}
@@ -428,9 +372,9 @@ int pg_exec(struct pg_conn *c, const char *sql, struct strbuf *err)
 	ExecStatusType st = PQresultStatus(res);
 	int ret = 0;
 	if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) {
-		note_command(c, res);
+		pg_note_command(c, res);
 	} else if (st != PGRES_EMPTY_QUERY) {
-		conn_fail(c, res);
+		pg_conn_fail(c, res);
 		strbuf_addf(err, "store: %s", c->msg.buf);
 		ret = -1;
 	}
@@ -463,7 +407,7 @@ static long long lastval(struct pg_conn *c, int in_transaction)
 	long long id = 0;
 	PGresult *failure = NULL;
 	if (!PQsendQuery(c->db, sql)) {
-		conn_fail(c, NULL);
+		pg_conn_fail(c, NULL);
 		return 0;
 	}
 	for (PGresult *res; (res = PQgetResult(c->db));) {
@@ -483,7 +427,7 @@ static long long lastval(struct pg_conn *c, int in_transaction)
 				      " RELEASE SAVEPOINT ragops_lastval"));
 	/* No sequence used yet is the answer "none", not a failure to report. */
 	if (!has_state(failure, "55000"))
-		conn_fail(c, failure);
+		pg_conn_fail(c, failure);
 	PQclear(failure);
 	return 0;
 }
@@ -501,468 +445,4 @@ long long pg_last_insert_id(struct pg_conn *c)
 		/* A failed transaction runs nothing until its ROLLBACK; no connection, nothing either. */
 		return 0;
 	}
-}
-
-/* ---- '?' to $N ------------------------------------------------------------------------- */
-
-static int is_ident_char(char ch)
-{
-	unsigned char u = (unsigned char)ch;
-	return u >= 0x80 || u == '_' || u == '$' || (u >= '0' && u <= '9') ||
-	       ((u | 0x20) >= 'a' && (u | 0x20) <= 'z');
-}
-
-/* The length of the quoted text at s (its quotes included); backslashes escape in E'...'. */
-static size_t quoted_len(const char *s, int backslashes)
-{
-	size_t i = 1;
-	while (s[i]) {
-		if (backslashes && s[i] == '\\' && s[i + 1]) {
-			i += 2;
-			continue;
-		}
-		if (s[i++] != s[0])
-			continue;
-		if (s[i] != s[0])
-			return i;
-		i++; /* a doubled quote stands for itself */
-	}
-	return i;
-}
-
-/* The length of the block comment at s; they nest in PostgreSQL. */
-static size_t block_comment_len(const char *s)
-{
-	size_t i = 2;
-	int depth = 1;
-	while (s[i] && depth) {
-		if (s[i] == '/' && s[i + 1] == '*') {
-			depth++;
-			i += 2;
-		} else if (s[i] == '*' && s[i + 1] == '/') {
-			depth--;
-			i += 2;
-		} else {
-			i++;
-		}
-	}
-	return i;
-}
-
-/* The length of the $tag$...$tag$ string at s, or 0 when s starts none ($1 is a parameter). */
-static size_t dollar_quoted_len(const char *s)
-{
-	size_t tag = 1;
-	while (s[tag] && s[tag] != '$' && is_ident_char(s[tag]))
-		tag++;
-	if (s[tag] != '$' || (s[1] >= '0' && s[1] <= '9'))
-		return 0;
-	tag++; /* the tag and both its dollars */
-	for (const char *end = strchr(s + tag, '$'); end; end = strchr(end + 1, '$'))
-		if (!strncmp(end, s, tag))
-			return (size_t)(end - s) + tag;
-	return strlen(s);
-}
-
-/* The length of the literal, quoted identifier or comment at sql + i, or 0. */
-static size_t skip_len(const char *sql, size_t i)
-{
-	const char *s = sql + i;
-	switch (*s) {
-	case '\'': {
-		int e = i && (s[-1] | 0x20) == 'e' && (i == 1 || !is_ident_char(s[-2]));
-		return quoted_len(s, e);
-	}
-	case '"':
-		return quoted_len(s, 0);
-	case '-':
-		return s[1] == '-' ? strcspn(s, "\n") : 0;
-	case '/':
-		return s[1] == '*' ? block_comment_len(s) : 0;
-	case '$':
-		return i && is_ident_char(s[-1]) ? 0 : dollar_quoted_len(s);
-	default:
-		return 0;
-	}
-}
-
-/*
- * Rewrite sql's parameters as SQLite numbers them: ?N is $N, and a bare
- * '?' is one more than the largest number so far.
- */
-static int rewrite_params(const char *sql, struct strbuf *out, int *nparams, struct strbuf *used,
-			  struct strbuf *err)
-{
-	long max = 0;
-	size_t i = 0;
-	while (sql[i]) {
-		size_t skip = skip_len(sql, i);
-		if (skip) {
-			strbuf_add(out, sql + i, skip);
-			i += skip;
-			continue;
-		}
-		if (sql[i] != '?') {
-			strbuf_addch(out, sql[i++]);
-			continue;
-		}
-		long n = max + 1;
-		int overflow = 0;
-		if (sql[i + 1] >= '0' && sql[i + 1] <= '9') {
-			char *end;
-			errno = 0;
-			n = strtol(sql + i + 1, &end, 10);
-			overflow = errno !=
-				   0; /* errno is the parse's only here: a bare '?' leaves it stale */
-			i = (size_t)(end - sql);
-		} else {
-			i++;
-		}
-		if (n < 1 || n > PG_MAX_PARAMS || overflow) {
-			strbuf_addf(err, "store: parameter ?%ld out of range (1 to %d)", n,
-				    PG_MAX_PARAMS);
-			return -1;
-		}
-		strbuf_addf(out, "$%ld", n);
-		while ((long)used->len < n)
-			strbuf_addch(used, 0);
-		used->buf[n - 1] = 1;
-		if (n > max)
-			max = n;
-	}
-	*nparams = (int)max;
-	return 0;
-}
-
-/* ---- statements ------------------------------------------------------------------------ */
-
-int pg_prepare(struct pg_conn *c, const char *sql, struct pg_stmt **out, struct strbuf *err)
-{
-	struct strbuf text = STRBUF_INIT, used = STRBUF_INIT;
-	int n = 0;
-	*out = NULL;
-	if (rewrite_params(sql, &text, &n, &used, err)) {
-		strbuf_release(&text);
-		strbuf_release(&used);
-		return -1;
-	}
-	struct pg_stmt *s = xcalloc(1, sizeof(*s));
-	s->conn = c;
-	s->sql = strbuf_detach(&text, NULL);
-	s->nparams = n;
-	if (n) {
-		s->values = xcalloc((size_t)n, sizeof(*s->values));
-		s->lengths = xcalloc((size_t)n, sizeof(*s->lengths));
-		s->formats = xcalloc((size_t)n, sizeof(*s->formats));
-		s->nums = xcalloc((size_t)n, sizeof(*s->nums));
-		/*
-		 * A number the SQL skips (?2 used, ?1 not: SQLite takes that) has
-		 * no context to infer a type from: it is sent as text.  The others
-		 * are inferred.
-		 */
-		s->types = xcalloc((size_t)n, sizeof(*s->types));
-		for (int i = 0; i < n; i++)
-			if (!used.buf[i])
-				s->types[i] = TEXT_OID;
-	}
-	strbuf_release(&used);
-	s->row = -1;
-	*out = s;
-	return 0;
-}
-
-/* Whether i names one of the statement's parameters. */
-static int param_ok(struct pg_stmt *s, int i)
-{
-	/* Beyond the statement's numbers it is ignored, as SQLite ignores it (SQLITE_RANGE). */
-	return i >= 1 && i <= s->nparams;
-}
-
-static void bind_value(struct pg_stmt *s, int i, const char *value, int length, int binary)
-{
-	s->values[i - 1] = value;
-	s->lengths[i - 1] = length;
-	s->formats[i - 1] = binary;
-}
-
-void pg_bind_int64(struct pg_stmt *s, int i, long long v)
-{
-	if (!param_ok(s, i))
-		return;
-	snprintf(s->nums[i - 1], sizeof(s->nums[i - 1]), "%lld", v);
-	bind_value(s, i, s->nums[i - 1], 0, 0);
-}
-
-void pg_bind_double(struct pg_stmt *s, int i, double v)
-{
-	if (!param_ok(s, i))
-		return;
-	/* %.17g reads back as the same double; printf's "inf" is not the server's spelling */
-	if (isnan(v))
-		snprintf(s->nums[i - 1], sizeof(s->nums[i - 1]), "NaN");
-	else if (isinf(v))
-		snprintf(s->nums[i - 1], sizeof(s->nums[i - 1]), "%sInfinity", v < 0 ? "-" : "");
-	else
-		snprintf(s->nums[i - 1], sizeof(s->nums[i - 1]), "%.17g", v);
-	bind_value(s, i, s->nums[i - 1], 0, 0);
-}
-
-void pg_bind_text(struct pg_stmt *s, int i, const char *text)
-{
-	if (param_ok(s, i))
-		bind_value(s, i, text, 0, 0);
-}
-
-void pg_bind_blob(struct pg_stmt *s, int i, const void *data, size_t len)
-{
-	if (!param_ok(s, i))
-		return;
-	if (len > INT_MAX) {
-		if (!s->bind_err)
-			s->bind_err = xasprintf("parameter %d: a blob of %zu bytes is too large", i,
-						len);
-		return;
-	}
-	/* Binary: no escaping, zero bytes pass.  No data binds NULL, as in SQLite. */
-	bind_value(s, i, data, (int)len, 1);
-}
-
-void pg_bind_null(struct pg_stmt *s, int i)
-{
-	if (param_ok(s, i))
-		bind_value(s, i, NULL, 0, 0);
-}
-
-static void release_blobs(struct pg_stmt *s)
-{
-	if (!s->blobs)
-		return;
-	for (int i = 0; i < PQnfields(s->res); i++)
-		free(s->blobs[i].data);
-	memset(s->blobs, 0, (size_t)PQnfields(s->res) * sizeof(*s->blobs));
-}
-
-static int run(struct pg_stmt *s)
-{
-	struct pg_conn *c = s->conn;
-	s->state = STMT_FAILED;
-	if (s->bind_err) {
-		strbuf_reset(&c->msg);
-		strbuf_addstr(&c->msg, s->bind_err);
-		c->sqlstate[0] = '\0';
-		c->lost = 0;
-		return -1;
-	}
-	if (revive(c))
-		return -1;
-	PGresult *res;
-	if (s->keep) {
-		if (s->prepared_in != c->session + 1) {
-			res = PQprepare(c->db, s->name, s->sql, s->nparams, s->types);
-			if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-				conn_fail(c, res);
-				PQclear(res);
-				return -1;
-			}
-			PQclear(res);
-			s->prepared_in = c->session + 1;
-		}
-		res = PQexecPrepared(c->db, s->name, s->nparams, s->values, s->lengths, s->formats, 0);
-	} else {
-		res = PQexecParams(c->db, s->sql, s->nparams, s->types, s->values, s->lengths,
-				   s->formats, 0);
-	}
-	ExecStatusType st = PQresultStatus(res);
-	if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK && st != PGRES_EMPTY_QUERY) {
-		conn_fail(c, res);
-		PQclear(res);
-		return -1;
-	}
-	note_command(c, res);
-	s->res = res;
-	s->row = -1;
-	s->state = STMT_RAN;
-	return 0;
-}
-
-void pg_keep(struct pg_stmt *s)
-{
-	if (s->keep)
-		return;
-	s->keep = 1;
-	snprintf(s->name, sizeof(s->name), "ragops_%lu", ++s->conn->prepared);
-}
-
-int pg_step(struct pg_stmt *s)
-{
-	if (s->state == STMT_READY && run(s))
-		return SQL_ERROR;
-	if (s->state == STMT_FAILED)
-		return SQL_ERROR;
-	release_blobs(s);
-	int rows = PQntuples(s->res);
-	if (s->row + 1 >= rows) {
-		s->row = rows;
-		return SQL_DONE;
-	}
-	s->row++;
-	return SQL_ROW;
-}
-
-/* The text of a column of the current row; NULL for SQL NULL or no such column. */
-static const char *value_at(struct pg_stmt *s, int col)
-{
-	if (!s->res || s->row < 0 || s->row >= PQntuples(s->res) || col < 0 ||
-	    col >= PQnfields(s->res) || PQgetisnull(s->res, s->row, col))
-		return NULL;
-	return PQgetvalue(s->res, s->row, col);
-}
-
-int pg_column_is_null(struct pg_stmt *s, int col)
-{
-	return !value_at(s, col);
-}
-
-long long pg_column_int64(struct pg_stmt *s, int col)
-{
-	const char *v = value_at(s, col);
-	if (!v)
-		return 0;
-	if (!strcmp(v, "t") || !strcmp(v, "f"))
-		return *v == 't';
-	char *end;
-	errno = 0;
-	long long n = strtoll(v, &end, 10);
-	if (!*end && !errno)
-		return n;
-	/* 2.5, 1e+20, Infinity: as SQLite converts a real, truncated and clamped */
-	double d = strtod(v, &end);
-	if (end == v || isnan(d))
-		return n;
-	if (d >= 9223372036854775807.0)
-		return LLONG_MAX;
-	if (d <= -9223372036854775808.0)
-		return LLONG_MIN;
-	return (long long)d;
-}
-
-double pg_column_double(struct pg_stmt *s, int col)
-{
-	const char *v = value_at(s, col);
-	if (!v)
-		return 0;
-	if (!strcmp(v, "t") || !strcmp(v, "f"))
-		return *v == 't';
-	return strtod(v, NULL);
-}
-
-const char *pg_column_text(struct pg_stmt *s, int col)
-{
-	return value_at(s, col);
-}
-
-static int hex_digit(char ch)
-{
-	if (ch >= '0' && ch <= '9')
-		return ch - '0';
-	ch |= 0x20;
-	return ch >= 'a' && ch <= 'f' ? ch - 'a' + 10 : -1;
-}
-
-/* Decode bytea's text output: \x and hex digits, or (bytea_output = escape) libpq's way. */
-static void decode_bytea(struct pg_blob *b, const char *v, size_t len)
-{
-	if (len >= 2 && v[0] == '\\' && v[1] == 'x') {
-		b->data = xmalloc(len / 2 + 1);
-		for (size_t i = 2; i + 1 < len; i += 2) {
-			int hi = hex_digit(v[i]), lo = hex_digit(v[i + 1]);
-			if (hi < 0 || lo < 0)
-				break;
-			b->data[b->len++] = (unsigned char)(hi << 4 | lo);
-		}
-	} else {
-		size_t n = 0;
-		unsigned char *raw = PQunescapeBytea((const unsigned char *)v, &n);
-		b->data = xmalloc(n + 1);
-		if (raw)
-			memcpy(b->data, raw, n);
-		b->len = raw ? n : 0;
-		PQfreemem(raw);
-	}
-	b->ready = 1;
-}
-
-/* The column's bytes: a bytea decoded (kept until the next row), anything else its text. */
-static const void *column_bytes(struct pg_stmt *s, int col, size_t *len)
-{
-	const char *v = value_at(s, col);
-	*len = 0;
-	if (!v)
-		return NULL;
-	if (PQftype(s->res, col) != OID_BYTEA) {
-		*len = (size_t)PQgetlength(s->res, s->row, col);
-		return v;
-	}
-	if (!s->blobs)
-		s->blobs = xcalloc((size_t)PQnfields(s->res), sizeof(*s->blobs));
-	struct pg_blob *b = &s->blobs[col];
-	if (!b->ready)
-		decode_bytea(b, v, (size_t)PQgetlength(s->res, s->row, col));
-	*len = b->len;
-	return b->data;
-}
-
-const void *pg_column_blob(struct pg_stmt *s, int col)
-{
-	size_t len;
-	const void *data = column_bytes(s, col, &len);
-	return len ? data : NULL; /* SQLite's answer for an empty blob */
-}
-
-size_t pg_column_bytes(struct pg_stmt *s, int col)
-{
-	size_t len;
-	column_bytes(s, col, &len);
-	return len;
-}
-
-void pg_reset(struct pg_stmt *s)
-{
-	release_blobs(s);
-	free(s->blobs);
-	s->blobs = NULL;
-	PQclear(s->res);
-	s->res = NULL;
-	s->row = -1;
-	s->state = STMT_READY;
-}
-
-void pg_clear_bindings(struct pg_stmt *s)
-{
-	for (int i = 1; i <= s->nparams; i++)
-		bind_value(s, i, NULL, 0, 0);
-	free(s->bind_err);
-	s->bind_err = NULL;
-}
-
-void pg_finalize(struct pg_stmt *s)
-{
-	if (!s)
-		return;
-	pg_reset(s);
-	/* The server's copy goes too (a failure leaves it to the session's end). */
-	if (s->keep && s->prepared_in == s->conn->session + 1 &&
-	    PQstatus(s->conn->db) == CONNECTION_OK) {
-		char sql[64]; /* the name is ours (pg_keep), no value of anyone's */
-		snprintf(sql, sizeof(sql), "DEALLOCATE %s", s->name);
-		PQclear(PQexec(s->conn->db, sql));
-	}
-	free(s->bind_err);
-	free(s->values);
-	free(s->lengths);
-	free(s->formats);
-	free(s->types);
-	free(s->nums);
-	free(s->sql);
-	free(s);
 }
