@@ -152,6 +152,31 @@ serve_stop() {
 	return $rc
 }
 
+# pg_database NAME: for a test of the store on PostgreSQL, a database NAME
+# of its own on the run's cluster (tests/run.sh starts it), dropped at exit;
+# sets db, server (the cluster's URL) and url (the database's).  pg runs
+# psql; a test's before_exit, when defined, runs first at exit.  Without
+# RAGOPS_TEST_PG_URL the test fails and stops.
+pg() { psql -X -A -t -q -w -v ON_ERROR_STOP=1 "$@"; }
+pg_database() {
+	if [[ -z "${RAGOPS_TEST_PG_URL:-}" ]]; then
+		not_ok "RAGOPS_TEST_PG_URL is set (run through tests/run.sh)"
+		finish; exit
+	fi
+	# Nothing from the caller's environment or home: only the URL speaks.
+	unset PGHOST PGHOSTADDR PGPORT PGUSER PGDATABASE PGSERVICE PGPASSWORD PGOPTIONS
+	export PGPASSFILE="$scratch/no-pgpass" PGCONNECT_TIMEOUT=10
+	db=$1 server=${RAGOPS_TEST_PG_URL%/*}
+	url="$server/$db"
+	pg "$RAGOPS_TEST_PG_URL" -c "CREATE DATABASE $db" >/dev/null
+	trap pg_database_drop EXIT
+}
+pg_database_drop() {
+	declare -F before_exit >/dev/null && before_exit
+	pg "$RAGOPS_TEST_PG_URL" -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null 2>&1
+	rm -rf "$scratch"
+}
+
 finish() {
 	local db d
 	if [[ $RAGOPS_TEST_STORE == postgresql ]]; then

@@ -11,7 +11,6 @@ fi
 # Nothing from the caller's environment or home: only the URL speaks.
 unset PGHOST PGHOSTADDR PGPORT PGUSER PGDATABASE PGSERVICE PGPASSWORD PGOPTIONS
 export PGPASSFILE="$scratch/no-pgpass" PGCONNECT_TIMEOUT=10
-pg() { psql -X -A -t -q -w -v ON_ERROR_STOP=1 "$@"; }
 url=$RAGOPS_TEST_PG_URL
 
 out=$(pg "$url" -c 'SELECT current_user, current_database()' 2>&1)

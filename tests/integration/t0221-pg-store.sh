@@ -7,19 +7,7 @@
 . "$(dirname "$0")/lib.sh"
 cd "$scratch" || exit 1
 
-if [[ -z "${RAGOPS_TEST_PG_URL:-}" ]]; then
-	not_ok "RAGOPS_TEST_PG_URL is set (run through tests/run.sh)"
-	finish; exit
-fi
-unset PGHOST PGHOSTADDR PGPORT PGUSER PGDATABASE PGSERVICE PGPASSWORD PGOPTIONS
-export PGPASSFILE="$scratch/no-pgpass" PGCONNECT_TIMEOUT=10
-pg() { psql -X -A -t -q -w -v ON_ERROR_STOP=1 "$@"; }
-# A database of its own, gone at the end: the cluster is shared by the run.
-db="t0221_$$"
-server=${RAGOPS_TEST_PG_URL%/*}
-pg "$RAGOPS_TEST_PG_URL" -c "CREATE DATABASE $db" >/dev/null
-trap 'pg "$RAGOPS_TEST_PG_URL" -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null 2>&1; rm -rf "$scratch"' EXIT
-url="$server/$db"
+pg_database "t0221_$$"
 
 lite=$(new_data lite)
 pgd=$(new_data pg)

@@ -6,17 +6,7 @@
 . "$(dirname "$0")/lib.sh"
 cd "$scratch" || exit 1
 
-if [[ -z "${RAGOPS_TEST_PG_URL:-}" ]]; then
-	not_ok "RAGOPS_TEST_PG_URL is set (run through tests/run.sh)"
-	finish; exit
-fi
-unset PGHOST PGHOSTADDR PGPORT PGUSER PGDATABASE PGSERVICE PGPASSWORD PGOPTIONS
-export PGPASSFILE="$scratch/no-pgpass" PGCONNECT_TIMEOUT=10
-pg() { psql -X -A -t -q -w -v ON_ERROR_STOP=1 "$@"; }
-db="t0222_$$"
-pg "$RAGOPS_TEST_PG_URL" -c "CREATE DATABASE $db" >/dev/null
-trap 'pg "$RAGOPS_TEST_PG_URL" -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null 2>&1; rm -rf "$scratch"' EXIT
-url="${RAGOPS_TEST_PG_URL%/*}/$db"
+pg_database "t0222_$$"
 
 d=$(new_data d)
 rg "$d" run --inbox "$TOP/samples/corpus" >/dev/null 2>&1

@@ -7,24 +7,12 @@
 . "$(dirname "$0")/lib.sh"
 cd "$scratch" || exit 1
 
-if [[ -z "${RAGOPS_TEST_PG_URL:-}" ]]; then
-	not_ok "RAGOPS_TEST_PG_URL is set (run through tests/run.sh)"
-	finish; exit
-fi
-unset PGHOST PGHOSTADDR PGPORT PGUSER PGDATABASE PGSERVICE PGPASSWORD PGOPTIONS
-export PGPASSFILE="$scratch/no-pgpass" PGCONNECT_TIMEOUT=10
-pg() { psql -X -A -t -q -w -v ON_ERROR_STOP=1 "$@"; }
-db="t0223_$$"
-pg "$RAGOPS_TEST_PG_URL" -c "CREATE DATABASE $db" >/dev/null
-cleanup() {
+pg_database "t0223_$$"
+before_exit() {
 	[[ -n "${pid2:-}" ]] && kill "$pid2" 2>/dev/null
 	[[ -n "${pid3:-}" ]] && kill "$pid3" 2>/dev/null
 	wait 2>/dev/null
-	pg "$RAGOPS_TEST_PG_URL" -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null 2>&1
-	rm -rf "$scratch"
 }
-trap cleanup EXIT
-url="${RAGOPS_TEST_PG_URL%/*}/$db"
 
 mkdir -p inbox
 cp -r "$TOP/samples/corpus/pdf" "$TOP/samples/corpus/notes" "$TOP/samples/corpus/md" inbox/
