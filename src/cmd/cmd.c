@@ -14,17 +14,12 @@
 #include "core/error.h"
 
 const struct cmd_entry *const cmd_table[] = {
-	&cmd_run_entry,     &cmd_search_entry,
-	&cmd_ask_entry,     &cmd_serve_entry,
-	&cmd_eval_entry,    &cmd_feedback_entry,
-	&cmd_runs_entry,    &cmd_releases_entry,
-	&cmd_deploy_entry,  &cmd_deployment_entry,
-	&cmd_models_entry,  &cmd_retrain_entry,
-	&cmd_health_entry,  &cmd_monitor_entry,
-	&cmd_ocr_entry,     &cmd_config_entry,
-	&cmd_check_entry,   &cmd_store_entry,
-	&cmd_gc_entry,      &cmd_help_entry,
-	&cmd_version_entry, NULL,
+	&cmd_run_entry,    &cmd_search_entry,     &cmd_ask_entry,     &cmd_serve_entry,
+	&cmd_eval_entry,   &cmd_feedback_entry,   &cmd_runs_entry,    &cmd_releases_entry,
+	&cmd_deploy_entry, &cmd_deployment_entry, &cmd_models_entry,  &cmd_retrain_entry,
+	&cmd_health_entry, &cmd_monitor_entry,    &cmd_ocr_entry,     &cmd_config_entry,
+	&cmd_check_entry,  &cmd_store_entry,      &cmd_worker_entry,  &cmd_workers_entry,
+	&cmd_gc_entry,     &cmd_help_entry,       &cmd_version_entry, NULL,
 };
 
 const struct cmd_entry *cmd_find(const char *name)

@@ -48,6 +48,8 @@ extern const struct cmd_entry cmd_monitor_entry;
 extern const struct cmd_entry cmd_config_entry;
 extern const struct cmd_entry cmd_check_entry;
 extern const struct cmd_entry cmd_store_entry;
+extern const struct cmd_entry cmd_worker_entry;
+extern const struct cmd_entry cmd_workers_entry;
 extern const struct cmd_entry cmd_gc_entry;
 extern const struct cmd_entry cmd_help_entry;
 extern const struct cmd_entry cmd_releases_entry;

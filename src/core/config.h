@@ -18,6 +18,11 @@ struct config {
 	struct {
 		char *url; /* a PostgreSQL store (postgresql://...); empty: SQLite under data_dir */
 	} store;
+	struct {
+		double lease_seconds; /* a claimed document's lease, renewed by heartbeat */
+		double poll_seconds;  /* an idle worker looks for work this often */
+		char *in_run;         /* "true": `ragops run` works on its documents too */
+	} worker;
 	char **inbox;
 	size_t inbox_nr;
 	struct {

@@ -18,6 +18,9 @@ static const char *const booleans[] = { "false", "true", NULL };
 const struct field config_fields[] = {
 	{ "data_dir", F_STRING, OFF(data_dir), "./ragops-data", 0, 0, NULL },
 	{ "store.url", F_STRING_EMPTY, OFF(store.url), "", 0, 0, NULL },
+	{ "worker.lease_seconds", F_DOUBLE, OFF(worker.lease_seconds), "30", 1, 86400, NULL },
+	{ "worker.poll_seconds", F_DOUBLE, OFF(worker.poll_seconds), "1", 0.05, 3600, NULL },
+	{ "worker.in_run", F_CHOICE, OFF(worker.in_run), "true", 0, 0, booleans },
 	{ "inbox", F_LIST, OFF(inbox), "", 0, 0, NULL },
 	{ "collect.max_file_size", F_SIZE, OFF(collect.max_file_size), "200M", 1, 1e12, NULL },
 	{ "collect.max_pages", F_UINT, OFF(collect.max_pages), "2000", 1, 1000000, NULL },

@@ -14,6 +14,8 @@
 #include "core/hash.h"
 #include "core/strbuf.h"
 
+struct work_claim;
+
 struct found_file {
 	char *root;    /* canonical inbox folder */
 	char *relpath; /* path under it */
@@ -23,6 +25,8 @@ struct found_file {
 	struct file_stamp stamp; /* of the descriptor hashed: see file_stamp_check_beneath */
 	char sha256[SHA256_HEX_LEN + 1];
 	char *refused; /* why the file cannot be taken, or NULL */
+	/* A queue worker's claim on it (store/work_queue.h): its save is fenced by it. NULL: a local run's. */
+	struct work_claim *claim;
 };
 
 struct scan {

@@ -12,6 +12,7 @@
 #include "core/timeutil.h"
 #include "core/xalloc.h"
 #include "pipeline/extract.h"
+#include "store/work_queue.h"
 
 const char *const stage_names[NSTAGES] = { "extract", "ocr", "clean", "chunk", "index" };
 static const char *const stage_config[NSTAGES] = { "extract.", "ocr.", "clean.", "chunk.", "index." };
@@ -74,10 +75,18 @@ void flow_save_failed(struct flow *fl, struct doc_record *d, const struct found_
 	free(d->error);
 	d->error = xasprintf("%s: %s", stage, error);
 	d->status = DOC_FAILED;
+	if (store_doc_save(fl->st, d, NULL, 0, NULL, 0, 0, tasks, ntasks, f->claim, &err) &&
+	    store_claim_lost(fl->st)) {
+		/* Another worker has the document now: its outcome is the one that counts. */
+		log_event(LOG_WARNING, fl->run_id, f->relpath, stage, "%s (it had failed: %s)", err.buf,
+			  error);
+		strbuf_release(&err);
+		return;
+	}
 	log_event(LOG_ERROR, fl->run_id, f->relpath, stage, "%s", error);
 	add_failure(fl, f->relpath, stage, error);
 	fl->stats.docs_failed++;
-	if (store_doc_save(fl->st, d, NULL, 0, NULL, 0, 0, tasks, ntasks, &err))
+	if (err.len)
 		log_event(LOG_ERROR, fl->run_id, f->relpath, "index", "cannot record the failure: %s",
 			  err.buf);
 	strbuf_release(&err);
@@ -148,4 +157,10 @@ void flow_crash_point(const char *where)
 	/* RAGOPS_PAUSE_AT=where[,where...]: three seconds there, for a test to act meanwhile. */
 	if (names(getenv("RAGOPS_PAUSE_AT"), where))
 		sleep(3);
+	/* RAGOPS_STOP_AT=where: stopped there (SIGSTOP), once, until the test sends SIGCONT. */
+	static volatile sig_atomic_t stopped;
+	if (!stopped && names(getenv("RAGOPS_STOP_AT"), where)) {
+		stopped = 1;
+		raise(SIGSTOP);
+	}
 }

@@ -52,6 +52,7 @@ struct flow {
 	size_t not_done;        /* new or changed documents a stop request left for the next run */
 	int refresh_ocr;   /* --no-cache, --refresh ocr: pages read again, not taken from the cache */
 	int retries_spent; /* a document used up its attempts: the others get one (retry.h) */
+	int ocr_elsewhere; /* a queue worker without OCR: documents that need it are handed over */
 };
 
 /* Record a stage run once for the whole corpus (embed, lexicon, validate...) as a task on "(corpus)". */
@@ -60,8 +61,10 @@ void flow_corpus_task(struct flow *fl, const char *stage, enum task_state state,
 /*
  * Fault injection for the crash tests: with RAGOPS_CRASH_AT=`where` the
  * process kills itself (SIGKILL, like kill -9) at that point; with
- * RAGOPS_PAUSE_AT=`where` it waits there three seconds (races).  Either
- * may name several points, separated by commas.
+ * RAGOPS_PAUSE_AT=`where` it waits there three seconds (races); with
+ * RAGOPS_STOP_AT=`where` it stops itself there once (SIGSTOP: a worker
+ * paused past its lease).  Each may name several points, separated by
+ * commas.
  */
 void flow_crash_point(const char *where);
 
@@ -139,9 +142,20 @@ struct doc_job *process_begin(struct flow *fl, struct doc_record *d, struct prep
 /* Pages of the job that want OCR (to size batches). */
 int process_ocr_pages(const struct flow *fl, const struct doc_job *job);
 void process_ocr(struct flow *fl, struct doc_job **jobs, size_t n);
+/* A queue worker without OCR gives a document that needs it back, for one with (frees the job). */
+void process_hand_over(struct flow *fl, struct doc_job *job);
 void process_finish(struct flow *fl, struct doc_job *job);
 /* Pages the document has (its job freed by process_finish). */
 size_t process_pages(const struct doc_job *job);
+
+/*
+ * New and changed files through the stages: prepared on `nthreads`
+ * workers, taken in order, each saved as one transaction.  `records[i]`
+ * is the store's record of files[i], or NULL.  A stop request leaves the
+ * rest: fl->not_done says how many, the last ones.
+ */
+void flow_process_files(struct flow *fl, struct doc_record **records, struct prepared *files, size_t n,
+			int nthreads);
 
 void write_run_metrics(struct flow *fl, const struct run_options *opts, const struct run_outcome *out,
 		       const char *path);

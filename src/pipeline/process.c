@@ -20,6 +20,7 @@
 #include "pipeline/extract_source.h"
 #include "pipeline/flow.h"
 #include "pipeline/retry.h"
+#include "store/work_queue.h"
 #include "text/token_list.h"
 #include "text/tokenize.h"
 
@@ -225,6 +226,23 @@ int process_ocr_pages(const struct flow *fl, const struct doc_job *job)
 	return ocr_pages_wanted(fl->cfg, &job->doc);
 }
 
+void process_hand_over(struct flow *fl, struct doc_job *job)
+{
+	struct strbuf err = STRBUF_INIT;
+	int rc = store_work_release(fl->st, job->f->claim, 1, &err);
+	if (rc > 0)
+		log_event(LOG_INFO, fl->run_id, job->f->relpath, "ocr",
+			  "%d page(s) need OCR, which this worker does not do: handed over",
+			  process_ocr_pages(fl, job));
+	else if (rc < 0)
+		log_event(LOG_WARNING, fl->run_id, job->f->relpath, "ocr",
+			  "cannot hand the document over for OCR (%s): it goes to another worker when "
+			  "its lease runs out",
+			  err.buf);
+	strbuf_release(&err);
+	job_free(job);
+}
+
 static void log_ocr(struct flow *fl, const struct doc_job *job)
 {
 	const struct ocr_stats *o = &job->ocr.stats;
@@ -273,6 +291,7 @@ void process_ocr(struct flow *fl, struct doc_job **jobs, size_t n)
 				ocr_stage_skip_cache(fl->ocr);
 		}
 		progress_ocr_expect(fl->progress, pages);
+		flow_crash_point("ocr");
 		ocr_documents(fl->ocr, inputs, m, &fl->ocr_stats);
 	}
 	/* The stage's time is the batch's elapsed time; each task's, its pages' time. */
@@ -285,6 +304,12 @@ void process_ocr(struct flow *fl, struct doc_job **jobs, size_t n)
 			/* The task's time: recognition time of its own pages (they ran in parallel). */
 			job->ocr = inputs[k++];
 			ms = job->ocr.stats.seconds * 1000;
+			if (job->f->claim) /* saved with the document, for the run's figures */
+				job->f->claim->ocr = (struct work_ocr){ job->ocr.stats.pages,
+									job->ocr.stats.failed,
+									job->ocr.stats.flagged,
+									job->ocr.stats.confidence_pages,
+									job->ocr.stats.confidence_sum };
 			state = job->ocr.failed                                 ? TASK_FAILED
 				: job->ocr.stats.cached == job->ocr.stats.pages ? TASK_CACHED
 										: TASK_COMPLETED;
@@ -353,7 +378,7 @@ static int save_with_retries(struct flow *fl, struct doc_job *job, struct doc_re
 		index_task->attempts = (int)attempt;
 		store_error_clear(fl->st);
 		int rc = store_doc_save(fl->st, next, doc->pages, doc->npages, recs, nchunks, 1,
-					job->tasks, job->ntasks, err);
+					job->tasks, job->ntasks, job->f->claim, err);
 		if (!rc || !store_error_is_transient(fl->st))
 			return rc;
 		if (attempt >= policy.attempts || fl->retries_spent) {
@@ -486,9 +511,19 @@ void process_finish(struct flow *fl, struct doc_job *job)
 	/* duration -1: measured by the store up to the moment it writes the task */
 	job->tasks[job->ntasks++] = flow_task(fl, f->relpath, STAGE_INDEX, TASK_COMPLETED, time_now_ms(),
 					      -1, NULL, job->keys);
+	flow_crash_point("save");
 	int rc = save_with_retries(fl, job, &next, doc, recs, nchunks, &err);
 	free(recs);
 	fl->stage_seconds[STAGE_INDEX] += time_mono() - clock.t0;
+	if (rc && store_claim_lost(fl->st)) {
+		/* Another worker took the document over: its result stands, this one goes. */
+		log_event(LOG_WARNING, fl->run_id, f->relpath, "index", "%s", err.buf);
+		free_version_fields(&next);
+		chunks_free(chunks, nchunks);
+		strbuf_release(&err);
+		job_free(job);
+		return;
+	}
 	if (rc) {
 		/* The transaction rolled back: the old version stands, and so does `d`. */
 		free_version_fields(&next);

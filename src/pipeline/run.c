@@ -24,7 +24,9 @@
 #include "pipeline/extract.h"
 #include "pipeline/heartbeat.h"
 #include "pipeline/prepare_ahead.h"
+#include "pipeline/queue.h"
 #include "pipeline/retry.h"
+#include "store/work_queue.h"
 #include "ops/retention.h"
 
 
@@ -207,33 +209,32 @@ static void todo_add(struct todo *t, struct doc_record *d, const struct found_fi
 	t->n++;
 }
 
-/*
- * Prepared on every worker, taken in order here, the one writer: each goes
- * on through OCR (in batches) and into the store as one transaction.
- */
-static void process_todo(struct flow *fl, struct todo *t, int nthreads)
+void flow_process_files(struct flow *fl, struct doc_record **records, struct prepared *files, size_t n,
+			int nthreads)
 {
 	struct prepare_ahead *pa = NULL;
-	if (t->n) {
+	if (n) {
 		if (fl->parsers)
 			parser_pool_start(fl->parsers);
-		pa = prepare_ahead_start(fl->cfg, fl->parsers, nthreads, t->files, t->n);
+		pa = prepare_ahead_start(fl->cfg, fl->parsers, nthreads, files, n);
 	}
 	struct batch batch = { .preparing = pa };
-	for (size_t i = 0; i < t->n; i++) {
+	for (size_t i = 0; i < n; i++) {
 		if (stop_requested) {
 			/* The rest is the next run's: not counted as this one's new or changed. */
-			fl->not_done = t->n - i;
-			for (size_t j = i; j < t->n; j++) {
-				if (!t->records[j] || t->records[j]->status == DOC_DELETED)
+			fl->not_done = n - i;
+			for (size_t j = i; j < n; j++) {
+				if (!records[j] || records[j]->status == DOC_DELETED)
 					fl->stats.docs_new--;
 				else
 					fl->stats.docs_changed--;
 			}
 			break; /* the files prepared ahead are let go */
 		}
-		struct doc_job *job = process_begin(fl, t->records[i], prepare_ahead_take(pa, i));
-		if (job)
+		struct doc_job *job = process_begin(fl, records[i], prepare_ahead_take(pa, i));
+		if (job && fl->ocr_elsewhere && process_ocr_pages(fl, job))
+			process_hand_over(fl, job);
+		else if (job)
 			batch_add(fl, &batch, job);
 		else
 			progress_document_done(fl->progress, 0);
@@ -241,8 +242,6 @@ static void process_todo(struct flow *fl, struct todo *t, int nthreads)
 	batch_flush(fl, &batch);
 	free(batch.jobs);
 	prepare_ahead_finish(pa);
-	free(t->records);
-	free(t->files);
 }
 
 static int root_scanned(const struct scan *scan, const char *root)
@@ -470,7 +469,20 @@ int pipeline_run(struct store *st, const struct config *cfg, const struct run_op
 			fl.stats.docs_changed++;
 		todo_add(&todo, d, f);
 	}
-	process_todo(&fl, &todo, nthreads);
+	if (store_keeps_artefacts(st)) {
+		/* A shared store: the documents go to the queue, for every worker (and this run). */
+		if (queue_run_documents(&fl, todo.records, todo.files, todo.n, nthreads, err)) {
+			fail_run(st, fl.run_id, &fl.stats, err);
+			log_event(LOG_ERROR, fl.run_id, NULL, "collect", "%s", err->buf);
+			free(todo.records);
+			free(todo.files);
+			goto cleanup;
+		}
+	} else {
+		flow_process_files(&fl, todo.records, todo.files, todo.n, nthreads);
+	}
+	free(todo.records);
+	free(todo.files);
 	if (fl.ncached && store_tasks_add(st, fl.cached, fl.ncached, err)) {
 		log_event(LOG_ERROR, fl.run_id, NULL, NULL, "%s", err->buf);
 		strbuf_reset(err);
@@ -547,6 +559,12 @@ int pipeline_run(struct store *st, const struct config *cfg, const struct run_op
 	ret = 0;
 cleanup:
 	past_documents = 0;
+	if (store_keeps_artefacts(st)) {
+		/* The queue is the run's while it runs (and those of runs crashed before it). */
+		struct strbuf ignored = STRBUF_INIT;
+		store_work_forget(st, fl.run_id, &ignored);
+		strbuf_release(&ignored);
+	}
 	heartbeat_stop(&hb);
 	store_runs_unlock(st);
 	unlock_file(lock);

@@ -49,6 +49,48 @@ void doc_records_free(struct doc_record *docs, size_t n)
 	free(docs);
 }
 
+#define DOC_COLUMNS                                                                           \
+	"id, root, relpath, sha256, seen_sha256, type, language, title, encoding, cache_key," \
+	" error, status, size, mtime, pages, pages_needing_ocr, chunks, chars"
+
+static void read_doc(struct sql_stmt *stmt, struct doc_record *d)
+{
+	d->id = sql_column_int64(stmt, 0);
+	d->root = sql_column_dup(stmt, 1);
+	d->relpath = sql_column_dup(stmt, 2);
+	d->sha256 = sql_column_dup(stmt, 3);
+	d->seen_sha256 = sql_column_dup(stmt, 4);
+	d->type = sql_column_dup(stmt, 5);
+	d->language = sql_column_dup(stmt, 6);
+	d->title = sql_column_dup(stmt, 7);
+	d->encoding = sql_column_dup(stmt, 8);
+	d->cache_key = sql_column_dup(stmt, 9);
+	d->error = sql_column_dup(stmt, 10);
+	d->status = parse_status(sql_column_text(stmt, 11));
+	d->size = sql_column_int64(stmt, 12);
+	d->mtime = sql_column_int64(stmt, 13);
+	d->pages = sql_column_int(stmt, 14);
+	d->pages_needing_ocr = sql_column_int(stmt, 15);
+	d->chunks = sql_column_int(stmt, 16);
+	d->chars = sql_column_int64(stmt, 17);
+}
+
+enum lookup store_doc_load(struct store *st, long long id, struct doc_record *out, struct strbuf *err)
+{
+	struct sql_stmt *stmt = NULL;
+	memset(out, 0, sizeof(*out));
+	if (sql_prepare(st, "SELECT " DOC_COLUMNS " FROM documents WHERE id = ?", &stmt, err))
+		return LOOKUP_FAILED;
+	sql_bind_int64(stmt, 1, id);
+	int rc = sql_step(stmt);
+	if (rc == SQL_ROW)
+		read_doc(stmt, out);
+	else if (rc != SQL_DONE)
+		sql_fail(st, "cannot read the document", err);
+	sql_finalize(stmt);
+	return rc == SQL_ROW ? LOOKUP_FOUND : rc == SQL_DONE ? LOOKUP_MISSING : LOOKUP_FAILED;
+}
+
 int store_docs_load(struct store *st, struct doc_record **out, size_t *n, struct strbuf *err)
 {
 	struct sql_stmt *stmt = NULL;
@@ -56,33 +98,11 @@ int store_docs_load(struct store *st, struct doc_record **out, size_t *n, struct
 	int rc;
 	*out = NULL;
 	*n = 0;
-	if (sql_prepare(st,
-			"SELECT id, root, relpath, sha256, seen_sha256, type, language, title,"
-			" encoding, cache_key, error, status, size, mtime, pages,"
-			" pages_needing_ocr, chunks, chars FROM documents ORDER BY id",
-			&stmt, err))
+	if (sql_prepare(st, "SELECT " DOC_COLUMNS " FROM documents ORDER BY id", &stmt, err))
 		return -1;
 	while ((rc = sql_step(stmt)) == SQL_ROW) {
 		ALLOC_GROW(*out, *n + 1, alloc);
-		struct doc_record *d = &(*out)[(*n)++];
-		d->id = sql_column_int64(stmt, 0);
-		d->root = sql_column_dup(stmt, 1);
-		d->relpath = sql_column_dup(stmt, 2);
-		d->sha256 = sql_column_dup(stmt, 3);
-		d->seen_sha256 = sql_column_dup(stmt, 4);
-		d->type = sql_column_dup(stmt, 5);
-		d->language = sql_column_dup(stmt, 6);
-		d->title = sql_column_dup(stmt, 7);
-		d->encoding = sql_column_dup(stmt, 8);
-		d->cache_key = sql_column_dup(stmt, 9);
-		d->error = sql_column_dup(stmt, 10);
-		d->status = parse_status(sql_column_text(stmt, 11));
-		d->size = sql_column_int64(stmt, 12);
-		d->mtime = sql_column_int64(stmt, 13);
-		d->pages = sql_column_int(stmt, 14);
-		d->pages_needing_ocr = sql_column_int(stmt, 15);
-		d->chunks = sql_column_int(stmt, 16);
-		d->chars = sql_column_int64(stmt, 17);
+		read_doc(stmt, &(*out)[(*n)++]);
 	}
 	if (sql_rows_end(st, stmt, rc, "cannot read the documents", err)) {
 		doc_records_free(*out, *n);
@@ -309,13 +329,16 @@ out:
 
 int store_doc_save(struct store *st, struct doc_record *doc, const struct page_record *pages,
 		   size_t npages, const struct chunk_record *chunks, size_t nchunks, int replace_content,
-		   const struct task_record *tasks, size_t ntasks, struct strbuf *err)
+		   const struct task_record *tasks, size_t ntasks, const struct work_claim *claim,
+		   struct strbuf *err)
 {
 	long long id_before = doc->id;
 	double t0 = time_mono();
 	if (sql_begin(st, err))
 		return -1;
-	if (upsert_doc(st, doc, err))
+	if (claim && work_fence_begin(st, claim, doc_status_name(doc->status), err))
+		goto fail;
+	if (upsert_doc(st, doc, err) || (claim && work_fence_end(st, claim, doc->id, err)))
 		goto fail;
 	if (replace_content) {
 		long long version;

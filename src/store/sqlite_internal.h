@@ -32,6 +32,7 @@ struct store {
 	char *path;
 	int failed_rc;        /* SQLite's code for the last failure recorded (sql_fail, sql_exec) */
 	int failed_transient; /* PostgreSQL: whether that failure may pass when tried again */
+	int claim_lost;       /* the last fenced save found its work item taken over (work_queue.h) */
 	struct fts_hint fts_hints[2]; /* a chunk's text and heading, while it is inserted */
 	struct kept_statement {
 		const char *sql; /* a string literal, known by its address */
@@ -64,6 +65,16 @@ int sqlite_memory_install(struct strbuf *err);
  * tokens `hints` holds for a text they match (store.h, chunk_record).
  */
 int sqlite_register_tokenizer(sqlite3 *db, struct fts_hint hints[2], struct strbuf *err);
+
+/*
+ * The fence of a save for a claimed work item (work_queue.c): begin marks
+ * the item done, first in the save's transaction, or fails (claim_lost)
+ * when the claim no longer holds it; end records the document saved.
+ */
+struct work_claim;
+int work_fence_begin(struct store *st, const struct work_claim *c, const char *outcome,
+		     struct strbuf *err);
+int work_fence_end(struct store *st, const struct work_claim *c, long long doc_id, struct strbuf *err);
 
 /* The statement for this store's backend, where the two dialects differ. */
 #define SQL_PICK(st, sqlite_sql, pg_sql) ((st)->pg ? (pg_sql) : (sqlite_sql))

@@ -531,6 +531,54 @@ static const char *const migrations[] = {
 	"  bytes BLOB NOT NULL,"
 	"  created_at INTEGER NOT NULL"
 	");",
+
+	/*
+	 * 17: the work queue of a store shared by several machines
+	 * (pipeline/queue.c): a run's new and changed documents as work items
+	 * that `ragops worker` processes claim under a lease, and the workers
+	 * with their heartbeats.  Times are the database server's, in epoch ms.
+	 * A SQLite store has one machine: its run works through its own list.
+	 */
+	"CREATE TABLE workers ("
+	"  id TEXT PRIMARY KEY," /* unique per process start: name@host:pid:start */
+	"  name TEXT NOT NULL,"
+	"  host TEXT NOT NULL,"
+	"  pid INTEGER NOT NULL,"
+	"  version TEXT NOT NULL,"
+	"  stages TEXT NOT NULL,"
+	"  started_at INTEGER NOT NULL,"
+	"  heartbeat_at INTEGER NOT NULL,"
+	"  stopped_at INTEGER"
+	");"
+	"CREATE TABLE work ("
+	"  id INTEGER PRIMARY KEY,"
+	"  run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,"
+	"  doc_id INTEGER," /* the store's record when the run enqueued it; NULL: a new document */
+	"  root TEXT NOT NULL,"
+	"  relpath TEXT NOT NULL,"
+	"  source TEXT NOT NULL,"
+	"  sha256 TEXT NOT NULL,"
+	"  size INTEGER NOT NULL,"
+	"  mtime INTEGER NOT NULL,"
+	"  settings TEXT NOT NULL," /* the run's stage settings: only a worker with the same claims it */
+	"  needs TEXT NOT NULL DEFAULT 'any' CHECK (needs IN ('any','ocr')),"
+	"  state TEXT NOT NULL DEFAULT 'queued'"
+	"    CHECK (state IN ('queued','claimed','done','cancelled')),"
+	"  owner TEXT,"
+	"  attempt INTEGER NOT NULL DEFAULT 0,"
+	"  lease_until INTEGER NOT NULL DEFAULT 0,"
+	"  enqueued_at INTEGER NOT NULL,"
+	"  finished_at INTEGER,"
+	"  outcome TEXT,"
+	"  ocr_pages INTEGER NOT NULL DEFAULT 0," /* the OCR figures of the document saved */
+	"  ocr_failed INTEGER NOT NULL DEFAULT 0,"
+	"  ocr_flagged INTEGER NOT NULL DEFAULT 0,"
+	"  ocr_read INTEGER NOT NULL DEFAULT 0,"
+	"  ocr_confidence_sum REAL NOT NULL DEFAULT 0,"
+	"  UNIQUE (run_id, root, relpath)"
+	");"
+	"CREATE INDEX work_waiting ON work(state, id);"
+	"CREATE INDEX work_owner ON work(owner);",
 };
 
 /*
@@ -540,10 +588,10 @@ static const char *const migrations[] = {
  */
 #define USER_VERSION(n) "PRAGMA user_version = " #n
 static const char *const version_bumps[] = {
-	USER_VERSION(1),  USER_VERSION(2),  USER_VERSION(3),  USER_VERSION(4),
-	USER_VERSION(5),  USER_VERSION(6),  USER_VERSION(7),  USER_VERSION(8),
-	USER_VERSION(9),  USER_VERSION(10), USER_VERSION(11), USER_VERSION(12),
-	USER_VERSION(13), USER_VERSION(14), USER_VERSION(15), USER_VERSION(16),
+	USER_VERSION(1),  USER_VERSION(2),  USER_VERSION(3),  USER_VERSION(4),  USER_VERSION(5),
+	USER_VERSION(6),  USER_VERSION(7),  USER_VERSION(8),  USER_VERSION(9),  USER_VERSION(10),
+	USER_VERSION(11), USER_VERSION(12), USER_VERSION(13), USER_VERSION(14), USER_VERSION(15),
+	USER_VERSION(16), USER_VERSION(17),
 };
 _Static_assert(sizeof(version_bumps) / sizeof(version_bumps[0]) ==
 		       sizeof(migrations) / sizeof(migrations[0]),

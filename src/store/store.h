@@ -296,6 +296,8 @@ struct chunk_record {
 /* Every document the store knows, deleted ones included (to revive renames). */
 int store_docs_load(struct store *st, struct doc_record **out, size_t *n, struct strbuf *err);
 void doc_records_free(struct doc_record *docs, size_t n);
+/* One document by id (a worker's, for the item it claimed). */
+enum lookup store_doc_load(struct store *st, long long id, struct doc_record *out, struct strbuf *err);
 
 /*
  * Save one processed document in a single transaction: the document row
@@ -304,11 +306,15 @@ void doc_records_free(struct doc_record *docs, size_t n);
  * task records.  A document that failed keeps the
  * chunks of its last good version (pages/chunks NULL and n = 0).
  * A task given with duration_ms < 0 is the saving itself: its duration is
- * measured up to the moment the task rows are written.
+ * measured up to the moment the task rows are written.  With `claim` (a
+ * queue worker's, work_queue.h) the save is fenced: it marks the item
+ * done, and writes nothing when the claim was lost (store_claim_lost).
  */
+struct work_claim;
 int store_doc_save(struct store *st, struct doc_record *doc, const struct page_record *pages,
 		   size_t npages, const struct chunk_record *chunks, size_t nchunks, int replace_content,
-		   const struct task_record *tasks, size_t ntasks, struct strbuf *err);
+		   const struct task_record *tasks, size_t ntasks, const struct work_claim *claim,
+		   struct strbuf *err);
 /* A renamed file: same content, new path. */
 int store_doc_move(struct store *st, long long doc_id, const char *root, const char *relpath,
 		   long long mtime, struct strbuf *err);

@@ -17,7 +17,7 @@ r=$(rg "$d" releases --json)
 equals "the index it held is release 1, in production" \
 	"$(jq_py "$r" '[(x["id"], x["state"], x["documents"], x["changes"]) for x in j]')" \
 	"[(1, 'production', 4, {'migrated': True})]"
-equals "migrated to schema 16" "$(sql "$d" 'PRAGMA user_version')" "16"
+equals "migrated to schema 17" "$(sql "$d" 'PRAGMA user_version')" "17"
 # Migration 14 moved the vectors to a rowid table (t0185 checks their pages).
 equals "every vector is kept, byte for byte" "$(vectors)" "$vectors_before"
 runs_before=$(sql "$d" 'SELECT count(*) FROM runs')

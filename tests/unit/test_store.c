@@ -179,7 +179,7 @@ static long long save_doc(struct fixture *f, long long id, const char *relpath, 
 	d.pages = 1;
 	d.chunks = (int)n;
 	d.chars = page.chars;
-	assert_int_equal(store_doc_save(f->st, &d, &page, 1, chunks, n, 1, NULL, 0, &f->err), 0);
+	assert_int_equal(store_doc_save(f->st, &d, &page, 1, chunks, n, 1, NULL, 0, NULL, &f->err), 0);
 	assert_true(d.id > 0);
 	return d.id;
 }

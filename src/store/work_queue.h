@@ -1,0 +1,116 @@
+/*
+ * The work queue of a store shared by several machines (PostgreSQL): a
+ * run's new and changed documents become work items; `ragops worker`
+ * processes (and the run itself) claim them under a lease they renew by
+ * heartbeat.  Every write of a claimed item's result is fenced by its
+ * claim (id, attempt, owner): a worker that lost its lease, paused past
+ * it say, writes nothing over the work of the one that took over.
+ * Times are the database server's clock, never a worker's.
+ */
+#ifndef STORE_WORK_QUEUE_H
+#define STORE_WORK_QUEUE_H
+
+#include "store/store.h"
+
+/* A document to enqueue: where the run found it and what it hashed. */
+struct work_new {
+	long long doc_id; /* the store's record, 0 for a new document */
+	const char *root, *relpath, *source, *sha256;
+	long long size, mtime;
+};
+
+/* Enqueue a run's documents in one transaction, for workers whose stage settings are `settings`. */
+int store_work_enqueue(struct store *st, long long run_id, const char *settings,
+		       const struct work_new *items, size_t n, struct strbuf *err);
+
+/* The OCR pages of a document, or of a run's documents. */
+struct work_ocr {
+	long long pages, failed, flagged;
+	long long read_pages; /* with words: those the confidence is the mean of */
+	double confidence_sum;
+};
+
+/* An item as claimed: what to read, and the fence its results carry. */
+struct work_claim {
+	long long id, run_id, doc_id, attempt;
+	char *root, *relpath, *source, *sha256, *owner;
+	long long size, mtime;
+	int needs_ocr;       /* handed over by a worker that does no OCR */
+	struct work_ocr ocr; /* set by the worker before the save: recorded with it */
+};
+void work_claims_free(struct work_claim *claims, size_t n);
+
+/* What a worker takes. */
+struct work_filter {
+	const char *settings; /* its stage settings: another run's items are not its to do */
+	int extract, ocr;     /* the stages it does: without ocr it hands such documents over */
+	long long run_id;     /* only this run's (the run working its own queue), 0: any */
+};
+
+/*
+ * Claim up to `max` items of one running run, queued ones or ones whose
+ * lease ran out (their worker is gone or paused), skipping those another
+ * claimer holds locked: each claim is a lease of `lease_ms` under a new
+ * attempt number.  *n may be 0.
+ */
+int store_work_claim(struct store *st, const char *owner, long long lease_ms,
+		     const struct work_filter *filter, size_t max, struct work_claim **out, size_t *n,
+		     struct strbuf *err);
+/*
+ * Give a claimed item back to the queue (a worker stopping before it
+ * started it; `needs_ocr`: for a worker that does OCR).  1 when given
+ * back, 0 when the claim was lost meanwhile, -1 on error.
+ */
+int store_work_release(struct store *st, const struct work_claim *claim, int needs_ocr,
+		       struct strbuf *err);
+/*
+ * Whether the last write refused was refused because its claim was lost:
+ * the item's lease ran out and another worker took it over.
+ */
+int store_claim_lost(const struct store *st);
+
+/* A worker process, as it registers. */
+struct worker_info {
+	const char *id; /* unique per process start */
+	const char *name, *host, *version, *stages;
+	long long pid;
+};
+int store_worker_register(struct store *st, const struct worker_info *w, struct strbuf *err);
+/*
+ * The worker is alive: its heartbeat, and the leases of what it holds
+ * renewed for `lease_ms`.  How many leases were renewed, or -1.
+ */
+long long store_worker_beat(struct store *st, const char *id, long long lease_ms, struct strbuf *err);
+/* The worker stopped: its record stays (stopped_at) until the next start prunes old ones. */
+int store_worker_stopped(struct store *st, const char *id, struct strbuf *err);
+
+/* A worker as `ragops workers` shows it. */
+struct worker_row {
+	char *id, *name, *host, *version, *stages;
+	long long pid, started_at, heartbeat_at, stopped_at; /* stopped_at 0 while running */
+	long long now;     /* the server's clock, to judge the heartbeat's age */
+	long long holding; /* items it holds a claim on */
+	char *held;        /* the first of them, comma-separated, or NULL */
+};
+int store_workers_list(struct store *st, struct worker_row **out, size_t *n, struct strbuf *err);
+void worker_rows_free(struct worker_row *rows, size_t n);
+
+/* A run's items by state; `expired`: claimed, and their lease ran out. */
+struct work_counts {
+	long long queued, claimed, done, cancelled, expired;
+};
+int store_work_counts(struct store *st, long long run_id, struct work_counts *out, struct strbuf *err);
+/* A run stops early: its queued items are not to be taken; claimed ones finish. */
+int store_work_cancel(struct store *st, long long run_id, struct strbuf *err);
+/* A run ended: its items go, and those of runs no longer running (crashed). */
+int store_work_forget(struct store *st, long long run_id, struct strbuf *err);
+/*
+ * What the run's workers did, read from what they saved: documents
+ * failed, pages, chunks and characters of the documents its items ended
+ * with (into `stats`), and the OCR pages of every document done, failed
+ * ones included.
+ */
+int store_work_run_stats(struct store *st, long long run_id, struct run_stats *stats,
+			 struct work_ocr *ocr, struct strbuf *err);
+
+#endif
