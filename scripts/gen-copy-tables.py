@@ -19,7 +19,7 @@ ORDER = ["runs", "documents", "doc_versions", "pages", "chunks", "tasks", "ocr_c
          "release_events", "release_models", "retrainings", "deployments", "retired_tallies",
          "artefacts"]
 # The work queue is a run's while it runs: a SQLite store's is empty, and nothing in it outlives its run.
-NOT_COPIED = {"work", "workers"}
+NOT_COPIED = {"work", "workers", "slots"}
 TYPES = {"INTEGER": "i", "REAL": "d", "TEXT": "t", "BLOB": "b"}
 
 

@@ -93,9 +93,10 @@ struct config {
 		char *mode;      /* auto | force | skip */
 		char *languages; /* Tesseract's "fra+eng" */
 		char *tessdata;
-		unsigned dpi;          /* PDF pages are rendered at this resolution */
-		unsigned image_dpi;    /* for images that carry no usable resolution */
-		unsigned threads;      /* 0: one per core */
+		unsigned dpi;       /* PDF pages are rendered at this resolution */
+		unsigned image_dpi; /* for images that carry no usable resolution */
+		unsigned threads;   /* 0: one per core */
+		unsigned cluster_slots; /* OCR threads at once on all the machines of a shared store; 0: no limit */
 		double min_confidence; /* a page below it is weak: retried, then flagged */
 		unsigned min_chars;
 		double low_word_confidence;

@@ -80,6 +80,7 @@ const struct field config_fields[] = {
 	{ "ocr.dpi", F_UINT, OFF(ocr.dpi), "300", 70, 1200, NULL },
 	{ "ocr.image_dpi", F_UINT, OFF(ocr.image_dpi), "300", 70, 1200, NULL },
 	{ "ocr.threads", F_UINT, OFF(ocr.threads), "0", 0, 256, NULL },
+	{ "ocr.cluster_slots", F_UINT, OFF(ocr.cluster_slots), "0", 0, 1000000, NULL },
 	{ "ocr.min_confidence", F_DOUBLE, OFF(ocr.min_confidence), "70", 0, 100, NULL },
 	{ "ocr.min_chars", F_UINT, OFF(ocr.min_chars), "20", 0, 100000, NULL },
 	{ "ocr.low_word_confidence", F_DOUBLE, OFF(ocr.low_word_confidence), "60", 0, 100, NULL },

@@ -53,6 +53,7 @@ struct flow {
 	int refresh_ocr;   /* --no-cache, --refresh ocr: pages read again, not taken from the cache */
 	int retries_spent; /* a document used up its attempts: the others get one (retry.h) */
 	int ocr_elsewhere; /* a queue worker without OCR: documents that need it are handed over */
+	struct queue_worker *worker; /* the queue worker doing the run's work here, or NULL */
 };
 
 /* Record a stage run once for the whole corpus (embed, lexicon, validate...) as a task on "(corpus)". */

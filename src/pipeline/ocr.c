@@ -27,6 +27,7 @@ struct ocr_stage {
 	ocr_page_done_fn on_page;
 	void *on_page_ctx;
 	int nthreads;
+	int limit;                     /* threads allowed to read (ocr_stage_limit), 0: nthreads */
 	int isolated;                  /* ingest.isolate: pages are read in worker processes */
 	struct page_loader_pool *pool; /* for readers in this process */
 	struct page_reader **readers;  /* one per thread, kept from batch to batch */
@@ -403,7 +404,8 @@ void ocr_documents(struct ocr_stage *s, struct ocr_input *docs, size_t ndocs, st
 	if (!s->pool && !s->isolated)
 		s->pool = page_loader_pool_new();
 	pthread_mutex_init(&w.next_lock, NULL);
-	read_pages(s, &w, s->nthreads < (int)w.njobs ? s->nthreads : (int)w.njobs);
+	int threads = s->limit && s->limit < s->nthreads ? s->limit : s->nthreads;
+	read_pages(s, &w, threads < (int)w.njobs ? threads : (int)w.njobs);
 	pthread_mutex_destroy(&w.next_lock);
 
 	/* Jobs are in document, then page order: apply them document by document. */
@@ -448,4 +450,9 @@ void ocr_documents(struct ocr_stage *s, struct ocr_input *docs, size_t ndocs, st
 void ocr_stage_skip_cache(struct ocr_stage *s)
 {
 	s->skip_cache = 1;
+}
+
+void ocr_stage_limit(struct ocr_stage *s, int threads)
+{
+	s->limit = threads;
 }

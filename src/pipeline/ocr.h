@@ -44,6 +44,8 @@ struct ocr_stage *ocr_stage_new(const struct config *cfg, struct store *st, ocr_
 				void *ctx);
 /* Read every page again rather than take its cached result (--no-cache, --refresh ocr). */
 void ocr_stage_skip_cache(struct ocr_stage *s);
+/* At most `threads` of the stage's threads read pages from now on (cluster slots); 0: all. */
+void ocr_stage_limit(struct ocr_stage *s, int threads);
 void ocr_stage_free(struct ocr_stage *stage);
 
 /* Pages of `doc` the stage would OCR under the current settings. */

@@ -19,6 +19,7 @@
 #include "pipeline/extract.h"
 #include "pipeline/extract_source.h"
 #include "pipeline/flow.h"
+#include "pipeline/queue.h"
 #include "pipeline/retry.h"
 #include "store/work_queue.h"
 #include "text/token_list.h"
@@ -291,8 +292,14 @@ void process_ocr(struct flow *fl, struct doc_job **jobs, size_t n)
 				ocr_stage_skip_cache(fl->ocr);
 		}
 		progress_ocr_expect(fl->progress, pages);
+		/* On a shared store, as many threads as the cluster's OCR slots allow. */
+		int want = ocr_thread_count(fl->cfg) < pages ? ocr_thread_count(fl->cfg) : pages;
+		int slots = fl->worker ? queue_worker_ocr_slots(fl->worker, want) : 0;
+		ocr_stage_limit(fl->ocr, slots);
 		flow_crash_point("ocr");
 		ocr_documents(fl->ocr, inputs, m, &fl->ocr_stats);
+		if (slots)
+			queue_worker_ocr_slots_done(fl->worker);
 	}
 	/* The stage's time is the batch's elapsed time; each task's, its pages' time. */
 	fl->stage_seconds[STAGE_OCR] += time_mono() - t0;

@@ -196,6 +196,41 @@ void queue_worker_stop(struct queue_worker **pw)
 	*pw = NULL;
 }
 
+int queue_worker_ocr_slots(struct queue_worker *w, int want)
+{
+	long long total = w->cfg->ocr.cluster_slots;
+	if (!total)
+		return 0;
+	struct strbuf err = STRBUF_INIT;
+	long long poll = (long long)(w->cfg->worker.poll_seconds * 1000);
+	int said = 0;
+	for (;;) {
+		strbuf_reset(&err);
+		long long got = store_slots_take(w->st, "ocr", total, w->id, lease_ms(w->cfg), want,
+						 &err);
+		if (got > 0) {
+			strbuf_release(&err);
+			return (int)got;
+		}
+		if (!said++)
+			log_event(LOG_INFO, 0, NULL, "ocr", "waiting for an OCR slot (%s)",
+				  got < 0 ? err.buf : "ocr.cluster_slots are all held");
+		/* Not cut short by a stop request: the documents held are finished first. */
+		struct timespec ts = { (time_t)(poll / 1000), (long)(poll % 1000) * 1000000L };
+		nanosleep(&ts, NULL);
+	}
+}
+
+void queue_worker_ocr_slots_done(struct queue_worker *w)
+{
+	struct strbuf err = STRBUF_INIT;
+	if (store_slots_give(w->st, "ocr", w->id, &err))
+		log_event(LOG_WARNING, 0, NULL, "ocr",
+			  "cannot give the OCR slots back (%s): they come free when the lease runs out",
+			  err.buf);
+	strbuf_release(&err);
+}
+
 /* What the run asked for that changes how pages are read: --no-cache, --refresh ocr. */
 static int run_refreshes_ocr(struct store *st, long long run_id)
 {
@@ -363,11 +398,14 @@ long long queue_worker_drain(struct queue_worker *w, long long only_run, struct 
 		for (size_t i = same; i < n; i++)
 			give_back(w, &claims[i], claims[i].needs_ocr);
 		if (run_flow && run_flow->run_id == claims[0].run_id) {
+			run_flow->worker = w;
 			process_claims(w, run_flow, claims, same);
+			run_flow->worker = NULL;
 		} else {
 			struct flow fl = { .st = w->st, .cfg = w->cfg, .run_id = claims[0].run_id };
 			fl.refresh_ocr = run_refreshes_ocr(w->st, fl.run_id);
 			fl.ocr_elsewhere = !w->stages.ocr;
+			fl.worker = w;
 			if (!strcmp(w->cfg->ingest.isolate, "true"))
 				fl.parsers = parser_pool_new(w->cfg, w->nthreads);
 			log_event(LOG_INFO, fl.run_id, NULL, "worker", "claimed %zu document(s)", same);

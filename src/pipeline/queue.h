@@ -44,6 +44,13 @@ long long queue_worker_drain(struct queue_worker *w, long long only_run, struct 
 			     struct strbuf *err);
 /* Whether the heartbeat is failing: claims wait until it beats again. */
 int queue_worker_beat_failing(struct queue_worker *w);
+/*
+ * OCR slots for a batch, when ocr.cluster_slots limits the cluster's OCR
+ * threads: up to `want`, waiting until one is free.  0 when there is no
+ * limit (then the batch uses every OCR thread).
+ */
+int queue_worker_ocr_slots(struct queue_worker *w, int want);
+void queue_worker_ocr_slots_done(struct queue_worker *w);
 /* Stop the heartbeat, record the worker stopped and free it. */
 void queue_worker_stop(struct queue_worker **w);
 

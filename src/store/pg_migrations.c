@@ -472,7 +472,14 @@ const char *const pg_migrations[] = {
 	"  UNIQUE (run_id, root, relpath)"
 	");"
 	"CREATE INDEX work_waiting ON work(state, id);"
-	"CREATE INDEX work_owner ON work(owner);",
+	"CREATE INDEX work_owner ON work(owner);"
+	"CREATE TABLE slots ("
+	"  kind text NOT NULL,"
+	"  n bigint NOT NULL,"
+	"  owner text,"
+	"  lease_until bigint NOT NULL DEFAULT 0,"
+	"  PRIMARY KEY (kind, n)"
+	");",
 };
 
 const int pg_migration_count = (int)(sizeof(pg_migrations) / sizeof(pg_migrations[0]));

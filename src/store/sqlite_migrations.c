@@ -578,7 +578,14 @@ static const char *const migrations[] = {
 	"  UNIQUE (run_id, root, relpath)"
 	");"
 	"CREATE INDEX work_waiting ON work(state, id);"
-	"CREATE INDEX work_owner ON work(owner);",
+	"CREATE INDEX work_owner ON work(owner);"
+	"CREATE TABLE slots (" /* cluster-wide limits: a row per slot, held under a lease */
+	"  kind TEXT NOT NULL,"
+	"  n INTEGER NOT NULL,"
+	"  owner TEXT,"
+	"  lease_until INTEGER NOT NULL DEFAULT 0,"
+	"  PRIMARY KEY (kind, n)"
+	");",
 };
 
 /*

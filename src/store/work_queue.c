@@ -289,7 +289,66 @@ long long store_worker_beat(struct store *st, const char *id, long long lease_ms
 	if (sql_exec_bound(st, "UPDATE work SET lease_until = ? WHERE owner = ? AND state = 'claimed'",
 			   "it", lease_args, "cannot renew the worker's leases", err))
 		return -1;
+	long long renewed = sql_changes(st);
+	if (sql_exec_bound(st, "UPDATE slots SET lease_until = ? WHERE owner = ?", "it", lease_args,
+			   "cannot renew the worker's slots", err))
+		return -1;
+	return renewed;
+}
+
+int store_slots_take(struct store *st, const char *kind, long long total, const char *owner,
+		     long long lease_ms, long long want, struct strbuf *err)
+{
+	struct sql_stmt *stmt = NULL;
+	long long now;
+	if (server_now(st, &now, err) || sql_prepare(st,
+						     "INSERT INTO slots (kind, n) VALUES (?, ?)"
+						     " ON CONFLICT (kind, n) DO NOTHING",
+						     &stmt, err))
+		return -1;
+	/* The rows up to the limit as configured now (a limit lowered leaves rows past it unused). */
+	sql_repeat(stmt);
+	for (long long n = 1; n <= total; n++) {
+		sql_bind_text(stmt, 1, kind);
+		sql_bind_int64(stmt, 2, n);
+		if (sql_step(stmt) != SQL_DONE) {
+			sql_finalize(stmt);
+			return sql_fail(st, "cannot create the cluster's slots", err);
+		}
+		sql_reset(stmt);
+	}
+	sql_finalize(stmt);
+	const char *sql = SQL_PICK(
+		st,
+		"UPDATE slots SET owner = ?1, lease_until = CAST(?2 AS bigint) + CAST(?3 AS bigint)"
+		" WHERE kind = ?4 AND n IN (SELECT n FROM slots WHERE kind = ?4 AND n <= ?5"
+		"   AND (owner IS NULL OR lease_until < CAST(?2 AS bigint)) ORDER BY n LIMIT ?6)",
+		"WITH picked AS (SELECT kind, n FROM slots WHERE kind = ?4 AND n <= ?5"
+		"   AND (owner IS NULL OR lease_until < CAST(?2 AS bigint)) ORDER BY n LIMIT ?6"
+		"   FOR UPDATE SKIP LOCKED)"
+		" UPDATE slots SET owner = ?1, lease_until = CAST(?2 AS bigint) + CAST(?3 AS bigint)"
+		" FROM picked WHERE slots.kind = picked.kind AND slots.n = picked.n");
+	if (sql_prepare(st, sql, &stmt, err))
+		return -1;
+	sql_bind_text(stmt, 1, owner);
+	sql_bind_int64(stmt, 2, now);
+	sql_bind_int64(stmt, 3, lease_ms);
+	sql_bind_text(stmt, 4, kind);
+	sql_bind_int64(stmt, 5, total);
+	sql_bind_limit(stmt, 6, want);
+	int rc = sql_step(stmt);
+	sql_finalize(stmt);
+	if (rc != SQL_DONE)
+		return sql_fail(st, "cannot take a slot", err);
 	return sql_changes(st);
+}
+
+int store_slots_give(struct store *st, const char *kind, const char *owner, struct strbuf *err)
+{
+	const void *args[] = { kind, owner };
+	return sql_exec_bound(
+		st, "UPDATE slots SET owner = NULL, lease_until = 0 WHERE kind = ? AND owner = ?", "tt",
+		args, "cannot give the slots back", err);
 }
 
 int store_worker_stopped(struct store *st, const char *id, struct strbuf *err)

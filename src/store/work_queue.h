@@ -84,6 +84,17 @@ long long store_worker_beat(struct store *st, const char *id, long long lease_ms
 /* The worker stopped: its record stays (stopped_at) until the next start prunes old ones. */
 int store_worker_stopped(struct store *st, const char *id, struct strbuf *err);
 
+/*
+ * Cluster-wide limits (ocr.cluster_slots): `total` slots of `kind`, a row
+ * each, held under the holder's lease like its claims (the heartbeat
+ * renews both), so a dead worker's run out.  Take up to `want` free ones:
+ * how many were taken (0 when all are held), or -1.
+ */
+int store_slots_take(struct store *st, const char *kind, long long total, const char *owner,
+		     long long lease_ms, long long want, struct strbuf *err);
+/* Give back every slot of `kind` the owner holds. */
+int store_slots_give(struct store *st, const char *kind, const char *owner, struct strbuf *err);
+
 /* A worker as `ragops workers` shows it. */
 struct worker_row {
 	char *id, *name, *host, *version, *stages;

@@ -24,7 +24,8 @@ cp -r "$TOP/tests/fixtures/ocr" inbox/a-scans # first in the queue: the first cl
 cp -r "$TOP/samples/corpus/." inbox/
 cp -r "$TOP/tests/fixtures/bad" inbox/bad
 settings=(-c collect.max_pages=500 -c ingest.threads=1)
-queue=(-c worker.lease_seconds=2 -c worker.poll_seconds=0.2)
+# Two OCR threads for the whole cluster (this machine's cores): the killed worker dies holding them.
+queue=(-c worker.lease_seconds=2 -c worker.poll_seconds=0.2 -c ocr.cluster_slots=2)
 
 lite=$(new_data lite)
 "$RAGOPS" --data "$lite" "${settings[@]}" run --inbox inbox >lite.out 2>&1
@@ -58,6 +59,9 @@ wait "$w1"
 equals "worker 1 is killed as it starts OCR" "$?" "137"
 held1=$(work "SELECT relpath FROM work WHERE owner LIKE 'w1@%' ORDER BY relpath")
 [[ -n "$held1" ]] && ok "it dies holding documents" || not_ok "it dies holding documents"
+held=$(work "SELECT count(*) FROM slots WHERE kind = 'ocr' AND owner LIKE 'w1@%'")
+[[ $held -ge 1 ]] && ok "and OCR slots of the cluster's two ($held)" ||
+	not_ok "and OCR slots of the cluster's two" "$(work 'SELECT * FROM slots')"
 w1_lost() {
 	out=$("$RAGOPS" --data "$coordinator" --store "$url" "${queue[@]}" workers)
 	grep -q '^w1 .* lost ' <<<"$out"
@@ -136,6 +140,8 @@ equals "the run's figures are the one-process run's (documents, pages, chunks, O
 	"$(jq_py "$(cat "$coordinator/metrics/run-1.json")" "$figures")" \
 	"$(jq_py "$(cat "$lite/metrics/run-1.json")" "$figures")"
 equals "the queue is empty once the run is over" "$(work "SELECT count(*) FROM work")" "0"
+equals "the OCR slots the killed worker held came free, and the others gave theirs back" \
+	"$(work "SELECT count(*) FROM slots WHERE owner IS NOT NULL")" "0"
 out=$("$RAGOPS" --data "$coordinator" --store "$url" ask "Quelle vitesse minimale avec un 200 mm ?")
 contains "the release built from the workers' documents answers" "$out" "1/200"
 
