@@ -12,8 +12,9 @@
 # whose subject is SQLite's own (the ragops.db file, WAL, FTS5, SQLite's
 # VFS, an old SQLite store) says so near its top with a line
 #   # store: sqlite-only (why)
-# and is skipped, with that reason, on PostgreSQL.  The unit tests open
-# their stores in temporary folders (SQLite) whatever this says.
+# and is skipped, with that reason, on PostgreSQL; one that compares the two
+# backends itself says "# store: both (why)" and gets the binary, not the
+# wrapper.  The unit tests open their stores as they do whatever this says.
 set -uo pipefail
 build=${1:?usage: tests/run.sh BUILD [pattern]}
 pattern=${2:-}
@@ -101,16 +102,20 @@ done
 for t in "$top"/tests/integration/t[0-9]*.sh; do
 	name=$(basename "$t" .sh)
 	[[ -n "$pattern" && "$name" != *$pattern* ]] && continue
-	# "# store: sqlite-only (why)" among its first 30 lines
-	marker=$(head -n 30 "$t" | grep -m 1 '^# store: sqlite-only')
-	if [[ $RAGOPS_TEST_STORE == postgresql && -n "$marker" ]]; then
+	# "# store: sqlite-only (why)" or "# store: both (why)" among its first 30 lines
+	marker=$(head -n 30 "$t" | grep -m 1 -E '^# store: (sqlite-only|both)')
+	if [[ $RAGOPS_TEST_STORE == postgresql && $marker == "# store: sqlite-only"* ]]; then
 		why=$(sed 's/^# store: sqlite-only *//; s/^(\(.*\))$/\1/' <<<"$marker")
 		skipped=$((skipped + 1)) skips+=("$name")
 		echo "skip $name (sqlite-only: ${why:-no reason given})"
 		continue
 	fi
+	# A test that puts its stores on both backends itself runs as by default: the binary, not the wrapper.
+	as=(RAGOPS="$RAGOPS" RAGOPS_TEST_STORE="$RAGOPS_TEST_STORE")
+	[[ $RAGOPS_TEST_STORE == postgresql && $marker == "# store: both"* ]] &&
+		as=(RAGOPS="$RAGOPS_REAL" RAGOPS_TEST_STORE=sqlite)
 	start=$(date +%s)
-	bash "$t" >"$log/$name" 2>&1
+	env "${as[@]}" bash "$t" >"$log/$name" 2>&1
 	rc=$?
 	p=$(grep -c '^ok ' "$log/$name")
 	f=$(grep -c '^not ok ' "$log/$name")

@@ -4,6 +4,7 @@
 # chunks (texts, offsets, pages) as on SQLite, answers and scores the same,
 # re-runs incrementally; a schema newer than the binary and bad credentials
 # are refused with a clear message that never shows the password.
+# store: both (a SQLite run beside a PostgreSQL one, compared)
 . "$(dirname "$0")/lib.sh"
 cd "$scratch" || exit 1
 

@@ -3,6 +3,7 @@
 # copied into a new PostgreSQL store, verified, and then used there as if
 # nothing had moved: the same answers, the same release, new ids after
 # the copied ones.  A store already in use is never merged into.
+# store: both (a SQLite store migrated into PostgreSQL)
 . "$(dirname "$0")/lib.sh"
 cd "$scratch" || exit 1
 
