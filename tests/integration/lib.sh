@@ -109,6 +109,29 @@ copy_data() {
 	[[ -n "${RAGOPS_TEST_PG_STATE:-}" ]] && echo "$to" >>"$RAGOPS_TEST_PG_STATE/databases"
 	echo "$to $(realpath -m -- "$2")" >"$2/.pg-database"
 }
+# model_away DATA RELPATH DEST, model_back DATA RELPATH DEST, model_lost DATA
+# RELPATH: a model file (models/...) out of reach, back, lost.  On
+# PostgreSQL the store keeps a copy of each (artefacts) that a data folder
+# lacking the file fetches: that copy is hidden, shown again, deleted too.
+model_away() {
+	mv "$1/$2" "$3" || return
+	[[ $RAGOPS_TEST_STORE != postgresql ]] ||
+		sql "$1" "UPDATE artefacts SET path = path || '.away' WHERE path = '$2'" >/dev/null
+}
+model_back() {
+	mv "$3" "$1/$2" || return
+	[[ $RAGOPS_TEST_STORE != postgresql ]] ||
+		sql "$1" "UPDATE artefacts SET path = '$2' WHERE path = '$2.away'" >/dev/null
+}
+model_lost() {
+	rm "$1/$2" || return
+	[[ $RAGOPS_TEST_STORE != postgresql ]] || sql "$1" "DELETE FROM artefacts WHERE path = '$2'" >/dev/null
+}
+# A model file model_away or model_lost took, as ragops says it on this store:
+# on PostgreSQL it looked in the store too.
+model_missing() {
+	if [[ $RAGOPS_TEST_STORE == postgresql ]]; then echo "is neither in the data folder nor kept in the store"; else echo "$1"; fi
+}
 # sqlite_only WHY: whether to run the checks it guards (if sqlite_only ...;
 # then ...; fi): on PostgreSQL they check SQLite's own (WHY) and are
 # skipped, saying so.  A whole test says "# store: sqlite-only (WHY)" near

@@ -126,11 +126,11 @@ contains "saying so" "$out" "nothing to roll back to"
 
 # Structural checks hold even against --force: release 2 without its lexicon file.
 lex2=$(sql "$d" "SELECT m.path FROM releases r JOIN models m ON m.id = r.lexicon_id WHERE r.id = 2")
-mv "$d/$lex2" "$scratch/lexicon2"
+model_away "$d" "$lex2" "$scratch/lexicon2"
 out=$(rg "$d" deploy promote 2 --force 2>&1); rc=$?
 equals "a release missing its lexicon is refused even by force" "$rc" "6"
-contains "naming the check" "$out" "lexicon: cannot read the lexicon"
-mv "$scratch/lexicon2" "$d/$lex2"
+contains "naming the check" "$out" "$(model_missing "lexicon: cannot read the lexicon")"
+model_back "$d" "$lex2" "$scratch/lexicon2"
 
 # A server follows promotions and rollbacks, each answer from one release.
 loads_before=$(grep -c "loaded release" "$d/logs/serve.log")

@@ -35,14 +35,14 @@ j=$(rg "$d" run --json 2>/dev/null); rc=$?
 equals "the documents back: a release like production, promoted" "$rc,$(verdict "$j"),$(prod)" "0,('promoted', 4),4"
 
 emb=$(sql "$d" "SELECT m.path FROM releases r JOIN models m ON m.id = r.embedder_id WHERE r.id = 2")
-mv "$d/$emb" "$scratch/embedder"
+model_away "$d" "$emb" "$scratch/embedder"
 out=$(rg "$d" deploy promote 2 --force 2>&1); rc=$?
 equals "a release whose embedder file is gone is refused, even by force" "$rc" "6"
 contains "naming the file" "$out" "the embedder does not load"
-mv "$scratch/embedder" "$d/$emb"
+model_back "$d" "$emb" "$scratch/embedder"
 lex=$(sql "$d" "SELECT m.path FROM releases r JOIN models m ON m.id = r.lexicon_id WHERE r.state = 'production'")
-rm "$d/$lex"
-contains "health says production's lexicon is missing" "$(rg "$d" health)" "cannot read the lexicon"
+model_lost "$d" "$lex"
+contains "health says production's lexicon is missing" "$(rg "$d" health)" "$(model_missing "cannot read the lexicon")"
 contains "searches still answer (FTS5)" "$(rg "$d" search "balance des blancs")" "balance"
 j=$(rg "$d" run --json 2>/dev/null)
 equals "the next run rebuilds a complete release" "$(verdict "$j")" "('promoted', 5)"
