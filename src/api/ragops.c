@@ -94,7 +94,7 @@ static int open_folder(ragops *r)
 			   dir, process_data_dir);
 		goto cleanup;
 	}
-	if (store_open(&r->store, dir, &r->err)) {
+	if (store_open(&r->store, config_store_location(&r->cfg), &r->err)) {
 		ret = RAGOPS_EIO;
 		goto cleanup;
 	}
