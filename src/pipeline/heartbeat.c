@@ -137,21 +137,30 @@ void heartbeat_stop(struct heartbeat **phb)
 	*phb = NULL;
 }
 
-/* A run whose file was touched after the cut-off beats, whatever its row says (the store was busy). */
+/*
+ * A run whose file was touched within the timeout beats, whatever its row
+ * says (the store was busy).  By this machine's clock, as the file's time:
+ * silent_before is the store's.
+ */
 static int file_beats(long long run_id, long long silent_before, void *ctx)
 {
+	(void)silent_before;
 	const struct config *cfg = ctx;
 	char *path = beat_file(cfg->data_dir, run_id);
 	struct stat sb;
 	int fresh = !stat(path, &sb) &&
-		    (long long)sb.st_mtim.tv_sec * 1000 + sb.st_mtim.tv_nsec / 1000000 >= silent_before;
+		    (long long)sb.st_mtim.tv_sec * 1000 + sb.st_mtim.tv_nsec / 1000000 >=
+			    time_now_ms() - timeout_ms(cfg);
 	free(path);
 	return fresh;
 }
 
 int heartbeat_reap(struct store *st, const struct config *cfg, struct strbuf *err)
 {
-	struct runs_reap r = { .silent_before = time_now_ms() - timeout_ms(cfg),
+	long long now;
+	if (store_clock_ms(st, &now, err))
+		return -1;
+	struct runs_reap r = { .silent_before = now - timeout_ms(cfg),
 			       .still_alive = file_beats,
 			       .ctx = (void *)cfg };
 	int reaped = store_runs_reap(st, &r, err);

@@ -204,12 +204,40 @@ const char *task_state_name(enum task_state state)
 	return names[state];
 }
 
+int store_clock_ms(struct store *st, long long *now, struct strbuf *err)
+{
+	if (!st->pg) {
+		*now = time_now_ms();
+		return 0;
+	}
+	struct sql_stmt *stmt = NULL;
+	if (sql_prepare(st, "SELECT CAST(extract(epoch FROM clock_timestamp()) * 1000 AS bigint)",
+			&stmt, err))
+		return -1;
+	int rc = sql_step(stmt);
+	if (rc == SQL_ROW)
+		*now = sql_column_int64(stmt, 0);
+	sql_finalize(stmt);
+	return rc == SQL_ROW ? 0 : sql_fail(st, "cannot read the database server's clock", err);
+}
+
+/* The store's clock, or this machine's when the server cannot be asked (the write fails next). */
+static long long clock_now(struct store *st)
+{
+	long long now;
+	struct strbuf ignored = STRBUF_INIT;
+	if (store_clock_ms(st, &now, &ignored))
+		now = time_now_ms();
+	strbuf_release(&ignored);
+	return now;
+}
+
 static long long insert_run(struct store *st, const struct run_origin *origin, const char *params_json,
 			    const char *reason, struct strbuf *err)
 {
 	struct sql_stmt *stmt = NULL;
 	char host[256] = "";
-	long long id = -1, now = time_now_ms();
+	long long id = -1, now = clock_now(st);
 	gethostname(host, sizeof(host) - 1);
 	if (sql_prepare(st,
 			"INSERT INTO runs (trigger, params, state, pid, host, started_at, ended_at,"
@@ -265,7 +293,7 @@ int store_run_finish(struct store *st, long long run_id, const char *state, cons
 			&stmt, err))
 		return -1;
 	sql_bind_text(stmt, 1, state);
-	sql_bind_int64(stmt, 2, time_now_ms());
+	sql_bind_int64(stmt, 2, clock_now(st));
 	sql_bind_text(stmt, 3, error);
 	const long long v[] = { s->docs_seen,      s->docs_new,     s->docs_changed,
 				s->docs_unchanged, s->docs_renamed, s->docs_deleted,
@@ -346,7 +374,7 @@ int store_runs_reap(struct store *st, struct runs_reap *r, struct strbuf *err)
 
 int store_run_heartbeat(struct store *st, long long run_id, struct strbuf *err)
 {
-	const long long now = time_now_ms();
+	const long long now = clock_now(st);
 	const void *args[] = { &now, &run_id };
 	return sql_exec_bound(st, "UPDATE runs SET heartbeat_at = ? WHERE id = ? AND state = 'running'",
 			      "ii", args, "cannot record the run's heartbeat", err);

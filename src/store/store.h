@@ -48,6 +48,12 @@ int store_error_is_transient(const struct store *st);
  */
 int store_runs_lock(struct store *st, struct strbuf *err);
 void store_runs_unlock(struct store *st);
+/*
+ * The store's clock in epoch ms: the database server's on PostgreSQL, so
+ * that machines sharing the store judge leases and heartbeats by one
+ * clock whatever theirs say; this machine's on SQLite.
+ */
+int store_clock_ms(struct store *st, long long *now, struct strbuf *err);
 /* Forget the last failure: before an attempt, so that only its own failures count. */
 void store_error_clear(struct store *st);
 int store_schema_version(struct store *st);
@@ -123,8 +129,8 @@ int store_run_finish(struct store *st, long long run_id, const char *state,
 /*
  * Runs left "running" become "crashed" when the process running them is
  * gone (this host) or when their heartbeat is older than silent_before
- * (epoch ms; 0: not judged by heartbeat), whatever their pid, unless
- * `still_alive` (may be NULL) knows better.  The runs it crashed are
+ * (epoch ms by store_clock_ms; 0: not judged by heartbeat), whatever
+ * their pid, unless `still_alive` (may be NULL) knows better.  The runs it crashed are
  * given back in `crashed`.
  */
 #define REAP_MAX 64

@@ -14,20 +14,9 @@
 #include "core/xalloc.h"
 #include "store/sqlite_internal.h"
 
-/* The server's clock in epoch ms: leases are judged by one clock, whatever the workers' say. */
 static int server_now(struct store *st, long long *now, struct strbuf *err)
 {
-	struct sql_stmt *stmt = NULL;
-	const char *sql = SQL_PICK(st,
-				   "SELECT CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)",
-				   "SELECT CAST(extract(epoch FROM clock_timestamp()) * 1000 AS bigint)");
-	if (sql_prepare(st, sql, &stmt, err))
-		return -1;
-	int rc = sql_step(stmt);
-	if (rc == SQL_ROW)
-		*now = sql_column_int64(stmt, 0);
-	sql_finalize(stmt);
-	return rc == SQL_ROW ? 0 : sql_fail(st, "cannot read the database server's clock", err);
+	return store_clock_ms(st, now, err);
 }
 
 int store_work_enqueue(struct store *st, long long run_id, const char *settings,
