@@ -15,10 +15,20 @@
 #  3. `ragops serve` answering POST /api/ask (wrk, 2 threads x 8
 #     connections, BENCH_PG_SERVE_SECONDS (10) s, cycling through the
 #     questions of samples/golden.jsonl, rate limit off) after an ingest of
-#     samples/corpus: requests/s and latency p50/p99.
+#     samples/corpus: requests/s and latency p50/p99;
+#  4. the work queue's coordination cost, PostgreSQL only (bench/claim_bench.c,
+#     built by make bench-pg): 1 and BENCH_PG_CLAIMERS (32) processes, each on
+#     its own connection, calling store_work_claim (1 item a claim) in a loop:
+#     claims/s and claim latency p50/p99, for
+#       - an empty queue, BENCH_PG_CLAIM_SECONDS (10) s: idle workers polling;
+#       - BENCH_PG_CLAIM_ITEMS (20000) items all claimed already (leases held,
+#         none finished), the same seconds: idle workers polling near the end
+#         of a big run;
+#       - the same number of items queued, drained until a claim comes back
+#         empty (a cap of BENCH_PG_CLAIM_CAP (900) s).
+#     Each in a database of its own, made for it.
 #
-# Not measured here (the work queue is not built yet): task claims with 32
-# claimers, and ingest with several `ragops worker` processes.
+# Not measured here: ingest with several `ragops worker` processes.
 set -Eeuo pipefail
 
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -27,9 +37,15 @@ TEXTS=${BENCH_PG_TEXTS:-900}
 PDFS=${BENCH_PG_PDFS:-100}
 RUNS=${BENCH_PG_RUNS:-5}
 SERVE_S=${BENCH_PG_SERVE_SECONDS:-10}
+CLAIMERS=${BENCH_PG_CLAIMERS:-32}
+CLAIM_S=${BENCH_PG_CLAIM_SECONDS:-10}
+CLAIM_ITEMS=${BENCH_PG_CLAIM_ITEMS:-20000}
+CLAIM_CAP=${BENCH_PG_CLAIM_CAP:-900}
 PY=/usr/bin/python3
 command -v hyperfine >/dev/null || die "hyperfine is missing: apt-get install -y hyperfine"
 command -v wrk >/dev/null || die "wrk is missing: apt-get install -y wrk"
+CLAIM_BENCH=${BENCH_PG_CLAIM_BENCH:-$(dirname "$BIN")/bench/claim_bench}
+[[ -x $CLAIM_BENCH ]] || die "'$CLAIM_BENCH' not found: build it with 'make build/bench/claim_bench' (make bench-pg does)"
 
 W=$(mktemp -d)
 PGDIR=$(mktemp -d /tmp/ragops-bench-pg.XXXXXX) # the server's user must reach it: not under $W
@@ -88,6 +104,24 @@ pg "CREATE DATABASE s"
 serve_bench sqlite --data "$W/s-lite"
 serve_bench postgresql --data "$W/s-pg" --store "$BASE/s"
 
+# claims NAME MODE CLAIMERS ITEMS SECONDS: one claim_bench, in a database of its own
+claims() {
+	local name=$1; shift
+	pg "DROP DATABASE IF EXISTS q WITH (FORCE)"
+	pg "CREATE DATABASE q"
+	say "claims: $name ($*)"
+	"$W/claim_bench" "$BASE/q" "$@" >"$W/res/claims-$name.txt"
+	cat "$W/res/claims-$name.txt" >&2
+}
+cp "$CLAIM_BENCH" "$W/claim_bench" # as the binary: a concurrent make may relink it mid-run
+for n in 1 "$CLAIMERS"; do
+	claims "empty-$n" poll "$n" 0 "$CLAIM_S"
+	claims "held-$n" poll "$n" "$CLAIM_ITEMS" "$CLAIM_S"
+	claims "drain-$n" drain "$n" "$CLAIM_ITEMS" "$CLAIM_CAP"
+done
+fact claimers "$CLAIMERS"
+fact claim_items "$CLAIM_ITEMS"
+
 machine_facts
 $PY - "$W/res" <<'EOF'
 import json, re, sys, os
@@ -121,5 +155,20 @@ print("%-30s %12s %12s %10s" % ("", "SQLite", "PostgreSQL", "PG/SQLite"))
 for label, a, b in rows:
     print("%-30s %12.3f %12.3f %9.2fx" % (label, a, b, b / a if a else float("nan")))
 facts = dict(line.rstrip("\n").split("\t", 1) for line in open(os.path.join(res, "facts.tsv")))
+
+def claims(name):
+    text = open(os.path.join(res, "claims-%s.txt" % name)).read()
+    return {k: v for k, v in (f.split("=", 1) for f in text.split())}
+many, items = facts["claimers"], facts["claim_items"]
+print("\nwork queue on PostgreSQL, claims of 1 item, by claimers:")
+print("%-36s %17s %17s %17s" % ("", "claims/s", "p50 ms", "p99 ms"))
+print("%-36s %8s %8s %8s %8s %8s %8s" % ("claimers", "1", many, "1", many, "1", many))
+for label, name in (("empty queue, polling", "empty"),
+                    ("%s items held, polling" % items, "held"),
+                    ("draining %s queued items" % items, "drain")):
+    one, lots = claims("%s-1" % name), claims("%s-%s" % (name, many))
+    print("%-36s %8.0f %8.0f %8.2f %8.2f %8.2f %8.2f" % (label,
+          float(one["claims_per_s"]), float(lots["claims_per_s"]),
+          float(one["p50_ms"]), float(lots["p50_ms"]), float(one["p99_ms"]), float(lots["p99_ms"])))
 print("\n%s cores, load %s, %s, commit %s" % (facts["nproc"], facts["loadavg_end"], facts["ragops_version"], facts["git_commit"]))
 EOF
