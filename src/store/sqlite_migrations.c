@@ -577,8 +577,9 @@ static const char *const migrations[] = {
 	"  ocr_confidence_sum REAL NOT NULL DEFAULT 0,"
 	"  UNIQUE (run_id, root, relpath)"
 	");"
-	"CREATE INDEX work_waiting ON work(state, id);"
+	"CREATE INDEX work_queued ON work(id) WHERE state = 'queued';"
 	"CREATE INDEX work_owner ON work(owner);"
+	"CREATE INDEX work_leases ON work(lease_until) WHERE state = 'claimed';"
 	"CREATE TABLE slots (" /* cluster-wide limits: a row per slot, held under a lease */
 	"  kind TEXT NOT NULL,"
 	"  n INTEGER NOT NULL,"

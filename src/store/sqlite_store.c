@@ -14,6 +14,7 @@
 #include "core/xalloc.h"
 #include "store/pg_conn.h"
 #include "store/sqlite_internal.h"
+#include "store/work_queue.h"
 #include "store/store.h"
 
 /* A file with no page yet: a store being created. */
@@ -211,8 +212,8 @@ int store_clock_ms(struct store *st, long long *now, struct strbuf *err)
 		return 0;
 	}
 	struct sql_stmt *stmt = NULL;
-	if (sql_prepare(st, "SELECT CAST(extract(epoch FROM clock_timestamp()) * 1000 AS bigint)",
-			&stmt, err))
+	if (sql_prepare(st, "SELECT CAST(extract(epoch FROM clock_timestamp()) * 1000 AS bigint)", &stmt,
+			err))
 		return -1;
 	int rc = sql_step(stmt);
 	if (rc == SQL_ROW)
@@ -321,11 +322,15 @@ static int mark_crashed(struct store *st, long long id, const char *why)
 			      " WHERE id = ? AND state = 'running'",
 			      &stmt))
 		return 0;
-	sql_bind_int64(stmt, 1, time_now_ms());
+	sql_bind_int64(stmt, 1, clock_now(st));
 	sql_bind_text(stmt, 2, why);
 	sql_bind_int64(stmt, 3, id);
 	int done = sql_step(stmt) == SQL_DONE && sql_changes(st) > 0;
 	sql_finalize(stmt);
+	/* Its queued documents go with it (work_queue.h): the next run queues what is left. */
+	struct strbuf ignored = STRBUF_INIT;
+	store_work_forget(st, id, &ignored);
+	strbuf_release(&ignored);
 	return done;
 }
 

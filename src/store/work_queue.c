@@ -79,56 +79,70 @@ void work_claims_free(struct work_claim *claims, size_t n)
 }
 
 /*
- * PostgreSQL picks in a CTE: a LIMIT in an IN (...) subquery may be
- * evaluated more than once and claim more than asked.  SQLite has one
- * writer at a time and no row locks to skip.
+ * A claim is two statements, each walking a partial index of its own:
+ * leases run out first (work_leases), then queued items in order
+ * (work_queued).  One statement with "queued OR lease expired" could use
+ * neither, and read every claimed row ahead of the first claimable one: a
+ * drain of 20,000 items went quadratic (bench/pg.sh).  Nor is `runs`
+ * joined (a planner without statistics then drove the scan from the run,
+ * through all its items): a run that ends takes its items with it
+ * (store_work_forget, and the reaping of a crashed run).  PostgreSQL
+ * picks in a CTE (a LIMIT in IN (...) may be evaluated more than once and
+ * claim more than asked) and skips rows another claimer holds locked;
+ * SQLite has one writer at a time.  The time is the server's, read in the
+ * statement: no round trip for it.
  */
-#define CLAIMABLE                                                                                   \
-	" FROM work w JOIN runs r ON r.id = w.run_id"                                               \
-	" WHERE r.state = 'running' AND w.settings = ?4"                                            \
-	" AND (w.state = 'queued' OR (w.state = 'claimed' AND w.lease_until < CAST(?2 AS bigint)))" \
-	" AND ((w.needs = 'any' AND ?5 = 1) OR (w.needs = 'ocr' AND ?6 = 1))"                       \
-	" AND (CAST(?7 AS bigint) = 0 OR w.run_id = CAST(?7 AS bigint))"                            \
-	" ORDER BY w.id LIMIT ?8"
+#define NOW_LITE "CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)"
+/* now(), not clock_timestamp(): a stable value can bound an index scan (work_leases). */
+#define NOW_PG "CAST(extract(epoch FROM now()) * 1000 AS bigint)"
+#define CLAIMABLE(which, order)                                               \
+	" FROM work w WHERE " which " AND w.settings = ?3"                    \
+	" AND ((w.needs = 'any' AND ?4 = 1) OR (w.needs = 'ocr' AND ?5 = 1))" \
+	" AND (CAST(?6 AS bigint) = 0 OR w.run_id = CAST(?6 AS bigint))"      \
+	" ORDER BY " order " LIMIT ?7"
+#define EXPIRED(now) "w.state = 'claimed' AND w.lease_until < " now
+#define QUEUED       "w.state = 'queued'"
 #define CLAIMED_COLUMNS(t)                                                                          \
 	" " t "id, " t "run_id, coalesce(" t "doc_id, 0), " t "root, " t "relpath, " t "source, " t \
 	"sha256, " t "size, " t "mtime, " t "attempt, " t "needs"
+#define CLAIM_LITE(which, order)                                                                       \
+	"WITH picked AS (SELECT w.id" CLAIMABLE(                                                       \
+		which, order) ")"                                                                      \
+			      " UPDATE work SET state = 'claimed', owner = ?1, attempt = attempt + 1," \
+			      " lease_until = " NOW_LITE " + CAST(?2 AS bigint)"                       \
+			      " WHERE id IN (SELECT id FROM picked) RETURNING" CLAIMED_COLUMNS("")
+#define CLAIM_PG(which, order)                                                                       \
+	"WITH picked AS (SELECT w.id" CLAIMABLE(                                                     \
+		which,                                                                               \
+		order) " FOR UPDATE SKIP LOCKED)"                                                    \
+		       " UPDATE work SET state = 'claimed', owner = ?1, attempt = work.attempt + 1," \
+		       " lease_until = " NOW_PG " + CAST(?2 AS bigint)"                              \
+		       " FROM picked WHERE work.id = picked.id RETURNING" CLAIMED_COLUMNS("work.")
 
-static const char claim_sqlite[] = "WITH picked AS (SELECT w.id" CLAIMABLE ")"
-				   " UPDATE work SET state = 'claimed', owner = ?1, attempt = attempt + 1,"
-				   " lease_until = CAST(?2 AS bigint) + CAST(?3 AS bigint)"
-				   " WHERE id IN (SELECT id FROM picked) RETURNING" CLAIMED_COLUMNS("");
-static const char claim_pg[] =
-	"WITH picked AS (SELECT w.id" CLAIMABLE " FOR UPDATE OF w SKIP LOCKED)"
-	" UPDATE work SET state = 'claimed', owner = ?1, attempt = work.attempt + 1,"
-	" lease_until = CAST(?2 AS bigint) + CAST(?3 AS bigint)"
-	" FROM picked WHERE work.id = picked.id RETURNING" CLAIMED_COLUMNS("work.");
+static const char rescue_lite[] = CLAIM_LITE(EXPIRED(NOW_LITE), "w.lease_until");
+static const char rescue_pg[] = CLAIM_PG(EXPIRED(NOW_PG), "w.lease_until");
+static const char take_lite[] = CLAIM_LITE(QUEUED, "w.id");
+static const char take_pg[] = CLAIM_PG(QUEUED, "w.id");
 
-int store_work_claim(struct store *st, const char *owner, long long lease_ms,
-		     const struct work_filter *filter, size_t max, struct work_claim **out, size_t *n,
-		     struct strbuf *err)
+/* One of the two claims: appends to *claims, up to max in all. */
+static int claim_with(struct store *st, const char *sql, const char *owner, long long lease_ms,
+		      const struct work_filter *filter, size_t max, struct work_claim **claims,
+		      size_t *count, size_t *alloc, struct strbuf *err)
 {
 	struct sql_stmt *stmt = NULL;
-	struct work_claim *claims = NULL;
-	size_t count = 0, alloc = 0;
-	long long now;
 	int rc;
-	*out = NULL;
-	*n = 0;
-	if (server_now(st, &now, err) ||
-	    sql_prepare(st, SQL_PICK(st, claim_sqlite, claim_pg), &stmt, err))
+	if (sql_prepare_kept(st, sql, &stmt, err))
 		return -1;
 	sql_bind_text(stmt, 1, owner);
-	sql_bind_int64(stmt, 2, now);
-	sql_bind_int64(stmt, 3, lease_ms);
-	sql_bind_text(stmt, 4, filter->settings);
-	sql_bind_int64(stmt, 5, filter->extract != 0);
-	sql_bind_int64(stmt, 6, filter->ocr != 0);
-	sql_bind_int64(stmt, 7, filter->run_id);
-	sql_bind_limit(stmt, 8, (long long)max);
+	sql_bind_int64(stmt, 2, lease_ms);
+	sql_bind_text(stmt, 3, filter->settings);
+	sql_bind_int64(stmt, 4, filter->extract != 0);
+	sql_bind_int64(stmt, 5, filter->ocr != 0);
+	sql_bind_int64(stmt, 6, filter->run_id);
+	sql_bind_limit(stmt, 7, (long long)(max - *count));
 	while ((rc = sql_step(stmt)) == SQL_ROW) {
-		ALLOC_GROW(claims, count + 1, alloc);
-		struct work_claim *c = &claims[count++];
+		ALLOC_GROW(*claims, *count + 1, *alloc);
+		struct work_claim *c = &(*claims)[(*count)++];
 		memset(c, 0, sizeof(*c));
 		c->id = sql_column_int64(stmt, 0);
 		c->run_id = sql_column_int64(stmt, 1);
@@ -144,7 +158,23 @@ int store_work_claim(struct store *st, const char *owner, long long lease_ms,
 		c->needs_ocr = needs && !strcmp(needs, "ocr");
 		c->owner = xstrdup(owner);
 	}
-	if (sql_rows_end(st, stmt, rc, "cannot claim work", err)) {
+	sql_kept_done(st, stmt);
+	return rc == SQL_DONE ? 0 : sql_fail(st, "cannot claim work", err);
+}
+
+int store_work_claim(struct store *st, const char *owner, long long lease_ms,
+		     const struct work_filter *filter, size_t max, struct work_claim **out, size_t *n,
+		     struct strbuf *err)
+{
+	struct work_claim *claims = NULL;
+	size_t count = 0, alloc = 0;
+	*out = NULL;
+	*n = 0;
+	if (claim_with(st, SQL_PICK(st, rescue_lite, rescue_pg), owner, lease_ms, filter, max, &claims,
+		       &count, &alloc, err) ||
+	    (count < max && claim_with(st, SQL_PICK(st, take_lite, take_pg), owner, lease_ms, filter,
+				       max, &claims, &count, &alloc, err))) {
+		/* What the first statement claimed stays claimed: its lease runs out for another. */
 		work_claims_free(claims, count);
 		return -1;
 	}
@@ -186,26 +216,24 @@ int work_fence_begin(struct store *st, const struct work_claim *c, const char *o
 		     struct strbuf *err)
 {
 	struct sql_stmt *stmt = NULL;
-	long long now;
 	st->claim_lost = 0;
-	if (server_now(st, &now, err) ||
-	    sql_prepare_kept(st,
-			     "UPDATE work SET state = 'done', finished_at = ?4, outcome = ?5,"
-			     " ocr_pages = ?6, ocr_failed = ?7, ocr_flagged = ?8, ocr_read = ?9,"
-			     " ocr_confidence_sum = ?10"
-			     " WHERE id = ?1 AND attempt = ?2 AND owner = ?3 AND state = 'claimed'",
-			     &stmt, err))
+#define FENCE(now)                                                             \
+	"UPDATE work SET state = 'done', finished_at = " now ", outcome = ?4," \
+	" ocr_pages = ?5, ocr_failed = ?6, ocr_flagged = ?7, ocr_read = ?8,"   \
+	" ocr_confidence_sum = ?9"                                             \
+	" WHERE id = ?1 AND attempt = ?2 AND owner = ?3 AND state = 'claimed'"
+	if (sql_prepare_kept(st, SQL_PICK(st, FENCE(NOW_LITE), FENCE(NOW_PG)), &stmt, err))
 		return -1;
+#undef FENCE
 	sql_bind_int64(stmt, 1, c->id);
 	sql_bind_int64(stmt, 2, c->attempt);
 	sql_bind_text(stmt, 3, c->owner);
-	sql_bind_int64(stmt, 4, now);
-	sql_bind_text(stmt, 5, outcome);
-	sql_bind_int64(stmt, 6, c->ocr.pages);
-	sql_bind_int64(stmt, 7, c->ocr.failed);
-	sql_bind_int64(stmt, 8, c->ocr.flagged);
-	sql_bind_int64(stmt, 9, c->ocr.read_pages);
-	sql_bind_double(stmt, 10, c->ocr.confidence_sum);
+	sql_bind_text(stmt, 4, outcome);
+	sql_bind_int64(stmt, 5, c->ocr.pages);
+	sql_bind_int64(stmt, 6, c->ocr.failed);
+	sql_bind_int64(stmt, 7, c->ocr.flagged);
+	sql_bind_int64(stmt, 8, c->ocr.read_pages);
+	sql_bind_double(stmt, 9, c->ocr.confidence_sum);
 	int rc = sql_step(stmt);
 	sql_kept_done(st, stmt);
 	if (rc != SQL_DONE)
