@@ -11,6 +11,9 @@
 #     BENCH_PG_PDFS (100) PDF copies (bench/gen_corpus.py mixed), with 1 and
 #     with 2 parser threads, each store fresh for every timed run
 #     (hyperfine --prepare), BENCH_PG_RUNS (5) runs: wall seconds, median;
+#     and on PostgreSQL by 2 `ragops worker` processes of 1 thread each
+#     while the run only queues (bench/pg_workers.sh), against SQLite on 2
+#     threads;
 #  2. the re-run over the same unchanged documents;
 #  3. `ragops serve` answering POST /api/ask (wrk, 2 threads x 8
 #     connections, BENCH_PG_SERVE_SECONDS (10) s, cycling through the
@@ -77,6 +80,13 @@ ingest() {
 }
 ingest 1
 ingest 2
+
+# The same first ingest done by 2 `ragops worker` processes of 1 thread each (the run only queues).
+say "first ingest by 2 workers"
+pg "DROP DATABASE IF EXISTS b WITH (FORCE)"
+hyperfine -N --runs "$RUNS" --export-json "$W/res/ingest-workers.json" \
+	--prepare "sh -c 'rm -rf $W/d-wk-*; psql -X -q -w $RAGOPS_TEST_PG_URL -c \"DROP DATABASE IF EXISTS b WITH (FORCE)\" -c \"CREATE DATABASE b\"'" \
+	--command-name postgresql "$HERE/pg_workers.sh $BIN $BASE/b $W/mixed $W/d-wk 2" >&2
 
 say "re-run over unchanged documents"
 hyperfine -N --runs "$RUNS" --warmup 1 --export-json "$W/res/rerun.json" \
@@ -147,6 +157,9 @@ for label, f in (("first ingest, 1 thread, s", "ingest-1.json"),
                  ("re-run, unchanged, s", "rerun.json")):
     m = medians(f)
     rows.append((label, m["sqlite"], m["postgresql"]))
+    if f == "ingest-2.json":  # SQLite on 2 threads against 2 workers of 1 thread each
+        rows.append(("first ingest, 2 workers x 1 thread, s", m["sqlite"],
+                     medians("ingest-workers.json")["postgresql"]))
 ls, lp = wrk("sqlite"), wrk("postgresql")
 rows.append(("serve /api/ask, requests/s", ls[0], lp[0]))
 rows.append(("serve /api/ask, p50 ms", ls[1], lp[1]))
