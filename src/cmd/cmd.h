@@ -95,6 +95,8 @@ int cmd_run_pipeline(struct app *app, const struct run_options *ro, int json, co
  * as after kill -9).  0, or -1 with errno.
  */
 int cmd_catch_stop_signals(void);
+/* What a stop signal makes the command say, instead of a run's words (a string literal). */
+void cmd_stop_says(const char *message);
 int cmd_stop_fd(void);
 /* Reconcile the deployments ragops.yaml declares (ops/deployment_declared.h); an exit code. */
 int cmd_reconcile_deployments(struct app *app, const char *who);

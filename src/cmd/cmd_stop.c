@@ -4,12 +4,19 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "cmd/cmd.h"
 #include "pipeline/run.h"
 
 static int stop_pipe[2] = { -1, -1 };
+static const char *stop_message; /* said instead of the run's (cmd_stop_says) */
+
+void cmd_stop_says(const char *message)
+{
+	stop_message = message;
+}
 static volatile sig_atomic_t signals_seen;
 
 /* Any thread may take it (OpenBLAS's too): only async-signal-safe calls. */
@@ -25,7 +32,9 @@ static void on_stop_signal(int sig)
 				  "run ends cancelled (a second signal stops at once)\n";
 	static const char late[] = "\nragops: the run is past its documents: it finishes its release "
 				   "first (a second signal stops at once)\n";
-	if (pipeline_stop_too_late())
+	if (stop_message)
+		(void)!write(STDERR_FILENO, stop_message, strlen(stop_message));
+	else if (pipeline_stop_too_late())
 		(void)!write(STDERR_FILENO, late, sizeof(late) - 1);
 	else
 		(void)!write(STDERR_FILENO, msg, sizeof(msg) - 1);

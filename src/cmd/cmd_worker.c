@@ -27,8 +27,22 @@ static const char usage[] =
 	"   --id NAME        the name `ragops workers` shows (default: the host's)\n"
 	"   --stages LIST    extract and/or ocr (default both); without ocr, a scanned\n"
 	"                    document is handed over to a worker that does OCR\n\n"
-	"Exit codes: 0 stopped by a signal, 2 usage error, 3 not a shared store,\n"
-	"4 the store failed or an inbox folder is missing here.\n";
+	"Exit codes: 0 stopped by a signal, 2 usage error, 3 not a shared store or\n"
+	"one last migrated by another ragops version, 4 the store failed or an inbox\n"
+	"folder is missing here.\n";
+
+/* A name `ragops workers` can print in its table: no control characters, no escapes. */
+#define NAME_MAX_BYTES 64
+static int name_is_fit(const char *name)
+{
+	size_t n = strlen(name);
+	if (!n || n > NAME_MAX_BYTES)
+		return 0;
+	for (const unsigned char *p = (const unsigned char *)name; *p; p++)
+		if (*p < 0x20 || *p == 0x7f)
+			return 0;
+	return 1;
+}
 
 static int worker_run(int argc, char **argv, struct app *app)
 {
@@ -44,8 +58,11 @@ static int worker_run(int argc, char **argv, struct app *app)
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'i':
-			if (!*optarg) {
-				fprintf(stderr, "ragops worker: --id needs a name\n");
+			if (!name_is_fit(optarg)) {
+				fprintf(stderr,
+					"ragops worker: --id: a name of 1 to %d printable characters "
+					"(no control characters)\n",
+					NAME_MAX_BYTES);
 				return EXIT_USAGE;
 			}
 			name = optarg;
@@ -81,11 +98,13 @@ static int worker_run(int argc, char **argv, struct app *app)
 		error("ragops worker: cannot catch signals: %s", strerror(errno));
 		return EXIT_FATAL;
 	}
+	cmd_stop_says("\nragops worker: stopping once the documents in hand are done; the ones "
+		      "not started go back to the queue (a second signal stops at once)\n");
 	int rc = queue_worker_serve(app->store, &app->cfg, name, &stages, &err);
 	if (rc)
 		fprintf(stderr, "ragops worker: %s\n", err.buf);
 	strbuf_release(&err);
-	return rc ? EXIT_FATAL : EXIT_OK;
+	return rc == -2 ? EXIT_CONFIG : rc ? EXIT_FATAL : EXIT_OK;
 }
 
 const struct cmd_entry cmd_worker_entry = {

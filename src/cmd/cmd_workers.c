@@ -19,7 +19,7 @@ static const char usage[] =
 	"than worker.lease_seconds is \"lost\": killed, paused or cut off; the documents\n"
 	"it held go to the others.  Stopped workers are kept a week.\n\n"
 	"   --json   machine-readable output\n\n"
-	"Exit codes: 0 success, 2 usage error, 4 the store failed.\n";
+	"Exit codes: 0 success, 2 usage error, 3 not a shared store, 4 the store failed.\n";
 
 static const char *worker_state(const struct worker_row *r, long long lease_ms)
 {
@@ -68,6 +68,13 @@ static int workers_run(int argc, char **argv, struct app *app)
 	if (optind < argc) {
 		fputs(usage, stderr);
 		return EXIT_USAGE;
+	}
+	if (!store_keeps_artefacts(app->store)) {
+		fprintf(stderr,
+			"ragops workers: the store is SQLite in %s, one machine's: it has no workers. "
+			"Workers share a PostgreSQL store (--store postgresql://..., store.url)\n",
+			app->cfg.data_dir);
+		return EXIT_CONFIG;
 	}
 	struct worker_row *rows = NULL;
 	size_t n = 0;

@@ -59,7 +59,7 @@ void flow_doc_from_file(struct doc_record *d, const struct found_file *f, const 
 	d->mtime = f->mtime;
 }
 
-static void add_failure(struct flow *fl, const char *doc, const char *stage, const char *error)
+void flow_add_failure(struct flow *fl, const char *doc, const char *stage, const char *error)
 {
 	ALLOC_GROW(fl->failures, fl->nfailures + 1, fl->failures_alloc);
 	struct failure *f = &fl->failures[fl->nfailures++];
@@ -84,7 +84,7 @@ void flow_save_failed(struct flow *fl, struct doc_record *d, const struct found_
 		return;
 	}
 	log_event(LOG_ERROR, fl->run_id, f->relpath, stage, "%s", error);
-	add_failure(fl, f->relpath, stage, error);
+	flow_add_failure(fl, f->relpath, stage, error);
 	fl->stats.docs_failed++;
 	if (err.len)
 		log_event(LOG_ERROR, fl->run_id, f->relpath, "index", "cannot record the failure: %s",

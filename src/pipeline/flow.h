@@ -81,6 +81,8 @@ struct task_record flow_task(struct flow *fl, const char *doc_path, enum stage s
 			     long long started, double ms, const char *error, stage_keys keys);
 /* Fill a document record from what is on disk; keeps its id and indexed content. */
 void flow_doc_from_file(struct doc_record *d, const struct found_file *f, const char *type);
+/* A failure for the run's report and metrics (the document, or documents, it is about). */
+void flow_add_failure(struct flow *fl, const char *doc, const char *stage, const char *error);
 /* Record a failed document (its last good chunks stay) with its tasks. */
 void flow_save_failed(struct flow *fl, struct doc_record *d, const struct found_file *f,
 		      const char *stage, const char *error, struct task_record *tasks, size_t ntasks);

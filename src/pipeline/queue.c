@@ -118,12 +118,16 @@ int queue_worker_beat_failing(struct queue_worker *w)
 	return failing;
 }
 
-/* The settings a document's stages depend on, whatever its content: claims match on them. */
+/*
+ * The settings a document's stages depend on, whatever its content, and
+ * the ragops that runs them: claims match on them, so a worker of another
+ * version or with other settings takes none of a run's documents.
+ */
 static void settings_key(const struct config *cfg, char out[SHA256_HEX_LEN + 1])
 {
 	struct flow fl = { .cfg = cfg };
 	stage_keys keys;
-	flow_cache_keys(&fl, "work-settings", keys);
+	flow_cache_keys(&fl, "work-settings ragops " RAGOPS_VERSION, keys);
 	memcpy(out, keys[STAGE_INDEX], SHA256_HEX_LEN + 1);
 }
 
@@ -370,6 +374,22 @@ static void process_claims(struct queue_worker *w, struct flow *fl, struct work_
 	free(taken);
 }
 
+/*
+ * A batch is over, and whatever of it is still claimed could not be saved
+ * (the store went away meanwhile): it goes back to the queue at once, not
+ * when the lease runs out, or is given up after WORK_MAX_ATTEMPTS.
+ */
+static int give_back_held(struct queue_worker *w, struct strbuf *err)
+{
+	int n = store_work_release_held(w->st, w->id, err);
+	if (n > 0)
+		log_event(LOG_WARNING, 0, NULL, "worker",
+			  "%d document(s) of the last batch were not saved: given back to the queue "
+			  "(or given up after %d attempts)",
+			  n, WORK_MAX_ATTEMPTS);
+	return n < 0 ? -1 : 0;
+}
+
 /* A batch: enough to keep this worker's threads busy, and some left for the others. */
 static size_t batch_size(const struct queue_worker *w)
 {
@@ -386,8 +406,8 @@ long long queue_worker_drain(struct queue_worker *w, long long only_run, struct 
 	while (!pipeline_stop_requested() && !w->inbox_missing && !queue_worker_beat_failing(w)) {
 		struct work_claim *claims = NULL;
 		size_t n = 0;
-		if (store_work_claim(w->st, w->id, lease_ms(w->cfg), &filter, batch_size(w), &claims, &n,
-				     err))
+		if (give_back_held(w, err) || store_work_claim(w->st, w->id, lease_ms(w->cfg), &filter,
+							       batch_size(w), &claims, &n, err))
 			return -1;
 		if (!n)
 			break;
@@ -415,19 +435,74 @@ long long queue_worker_drain(struct queue_worker *w, long long only_run, struct 
 		done += (long long)same;
 		work_claims_free(claims, n);
 	}
+	/* What the last batch could not save (the store was down): for another attempt. */
+	if (done > 0 && give_back_held(w, err))
+		return -1;
 	return done;
+}
+
+/*
+ * The store unreachable: said once, then once when it is back, and looked
+ * for less and less often (up to 10 s) meanwhile, not once per poll.
+ */
+struct outage {
+	int failures;
+};
+
+static long long outage_wait(struct outage *o, const struct config *cfg, long long run_id,
+			     const char *failure)
+{
+	long long poll = (long long)(cfg->worker.poll_seconds * 1000);
+	if (!failure) {
+		if (o->failures)
+			log_event(LOG_INFO, run_id, NULL, "worker", "the store answers again");
+		o->failures = 0;
+		return poll;
+	}
+	if (!o->failures++)
+		log_event(LOG_WARNING, run_id, NULL, "worker",
+			  "%s: trying again, less often while it lasts", failure);
+	long long wait = poll << (o->failures < 8 ? o->failures : 8);
+	return wait < 10000 ? wait : 10000;
+}
+
+/* Documents queued for other settings: said once, since this worker takes none of them. 1 when said. */
+static int tell_foreign(struct queue_worker *w)
+{
+	struct strbuf err = STRBUF_INIT;
+	long long n = store_work_foreign(w->st, w->settings, &err);
+	strbuf_release(&err);
+	if (n <= 0)
+		return 0;
+	log_event(LOG_WARNING, 0, NULL, "worker",
+		  "%lld document(s) are queued by a run whose stage settings (extract, ocr, clean, "
+		  "chunk) or ragops version differ from this worker's: it takes none of them",
+		  n);
+	return 1;
 }
 
 int queue_worker_serve(struct store *st, const struct config *cfg, const char *name,
 		       const struct worker_stages *stages, struct strbuf *err)
 {
+	/* Every machine runs the same ragops: the store says which migrated it last. */
+	char *store_version = store_migrated_by(st, err);
+	if (store_version && strcmp(store_version, RAGOPS_VERSION)) {
+		strbuf_addf(err,
+			    "the store was last migrated by ragops %s, and this is ragops %s: run the "
+			    "same ragops on every machine sharing the store",
+			    store_version, RAGOPS_VERSION);
+		free(store_version);
+		return -2;
+	}
+	free(store_version);
+	strbuf_reset(err);
 	struct queue_worker *w = queue_worker_start(st, cfg, name, stages, err);
 	if (!w)
 		return -1;
 	log_event(LOG_INFO, 0, NULL, "worker", "worker %s started (%d threads): waiting for work", w->id,
 		  w->nthreads);
-	long long poll = (long long)(cfg->worker.poll_seconds * 1000);
-	int rc = 0;
+	struct outage outage = { 0 };
+	int rc = 0, told_foreign = 0;
 	while (!pipeline_stop_requested()) {
 		if (w->inbox_missing) {
 			strbuf_addf(err,
@@ -444,12 +519,11 @@ int queue_worker_serve(struct store *st, const struct config *cfg, const char *n
 			rc = -1; /* not a failure that passes: say it and stop */
 			break;
 		}
-		if (done < 0) {
-			/* The store unreachable, say: the next claim tries again (it reconnects). */
-			log_event(LOG_WARNING, 0, NULL, "worker", "%s", err->buf);
-			strbuf_reset(err);
-		}
-		if (done <= 0 && retry_wait(poll))
+		if (done == 0 && !told_foreign)
+			told_foreign = tell_foreign(w);
+		if (done > 0)
+			told_foreign = 0;
+		if (done <= 0 && retry_wait(outage_wait(&outage, cfg, 0, done < 0 ? err->buf : NULL)))
 			break;
 	}
 	log_event(LOG_INFO, 0, NULL, "worker", "worker %s stopped", w->id);
@@ -489,27 +563,28 @@ int queue_run_documents(struct flow *fl, struct doc_record **records, struct pre
 	free(name);
 	if (!w)
 		return -1;
-	long long poll = (long long)(fl->cfg->worker.poll_seconds * 1000);
 	long long docs_failed_here = fl->stats.docs_failed;
 	struct work_counts counts = { 0 }, seen = { -1, -1, -1, -1, -1 };
 	long long still_since = time_now_ms();
+	struct outage outage = { 0 };
 	int warned = 0;
 	for (;;) {
 		store_error_clear(fl->st);
+		strbuf_reset(err);
 		long long done = queue_worker_drain(w, fl->run_id, fl, err);
 		if (done < 0 && !store_error_is_transient(fl->st)) {
 			queue_worker_stop(&w);
 			return -1;
 		}
-		if (done < 0) {
-			log_event(LOG_WARNING, fl->run_id, NULL, "worker", "%s", err->buf);
-			strbuf_reset(err);
-		}
+		int failed = done < 0;
 		if (pipeline_stop_requested()) {
-			/* The queued ones wait for the next run; those being worked on finish. */
+			/*
+			 * The queued ones wait for the next run, and so do those being
+			 * worked on: the run ends, and their fenced saves with it.
+			 */
 			struct work_counts left = { 0 };
 			if (!store_work_counts(fl->st, fl->run_id, &left, err))
-				fl->not_done = (size_t)left.queued;
+				fl->not_done = (size_t)(left.queued + left.claimed);
 			strbuf_reset(err);
 			if (store_work_cancel(fl->st, fl->run_id, err)) {
 				log_event(LOG_WARNING, fl->run_id, NULL, "worker", "%s", err->buf);
@@ -517,9 +592,10 @@ int queue_run_documents(struct flow *fl, struct doc_record **records, struct pre
 			}
 			break;
 		}
-		if (store_work_counts(fl->st, fl->run_id, &counts, err)) {
-			log_event(LOG_WARNING, fl->run_id, NULL, "worker", "%s", err->buf);
-			strbuf_reset(err);
+		if (!failed && store_work_counts(fl->st, fl->run_id, &counts, err)) {
+			failed = 1;
+		} else if (failed) {
+			/* the drain's failure is the one said */
 		} else if (!counts.queued && !counts.claimed) {
 			break;
 		} else if (memcmp(&counts, &seen, sizeof(counts))) {
@@ -533,8 +609,8 @@ int queue_run_documents(struct flow *fl, struct doc_record **records, struct pre
 				  counts.queued, counts.claimed);
 			warned = 1;
 		}
-		if (done <= 0)
-			retry_wait(poll);
+		if (done <= 0 || failed)
+			retry_wait(outage_wait(&outage, fl->cfg, fl->run_id, failed ? err->buf : NULL));
 	}
 	queue_worker_stop(&w);
 	/* The figures of every worker's documents, from what they saved. */
@@ -542,7 +618,21 @@ int queue_run_documents(struct flow *fl, struct doc_record **records, struct pre
 	struct work_ocr ocr = { 0 };
 	if (store_work_run_stats(fl->st, fl->run_id, &saved, &ocr, err))
 		return -1;
-	fl->stats.docs_failed = docs_failed_here + saved.docs_failed;
+	long long abandoned = 0;
+	char *names = store_work_abandoned(fl->st, fl->run_id, &abandoned, err);
+	if (abandoned) {
+		char why[160];
+		snprintf(why, sizeof(why),
+			 "given up after %d attempts: each worker that took it died or could not save "
+			 "it; the next run tries again",
+			 WORK_MAX_ATTEMPTS);
+		log_event(LOG_ERROR, fl->run_id, NULL, "worker", "%lld document(s) %s: %s", abandoned,
+			  why, names);
+		flow_add_failure(fl, names, "worker", why);
+	}
+	free(names);
+	strbuf_reset(err);
+	fl->stats.docs_failed = docs_failed_here + saved.docs_failed + abandoned;
 	fl->stats.pages = saved.pages;
 	fl->stats.pages_needing_ocr = saved.pages_needing_ocr;
 	fl->stats.chunks = saved.chunks;

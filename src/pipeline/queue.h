@@ -56,7 +56,8 @@ void queue_worker_stop(struct queue_worker **w);
 
 /*
  * `ragops worker`: work until a stop is requested (SIGTERM, SIGINT),
- * looking for work every worker.poll_seconds.
+ * looking for work every worker.poll_seconds.  -2 when the store was last
+ * migrated by another ragops version (refused), -1 on failure.
  */
 int queue_worker_serve(struct store *st, const struct config *cfg, const char *name,
 		       const struct worker_stages *stages, struct strbuf *err);

@@ -34,6 +34,23 @@ static long long recorded_version(struct store *st, struct strbuf *err)
 	return v;
 }
 
+char *store_migrated_by(struct store *st, struct strbuf *err)
+{
+	struct sql_stmt *stmt = NULL;
+	if (!st->pg)
+		return NULL;
+	if (sql_prepare(st, "SELECT ragops_version FROM schema_version", &stmt, err))
+		return NULL;
+	char *version = NULL;
+	int rc = sql_step(stmt);
+	if (rc == SQL_ROW)
+		version = sql_column_dup(stmt, 0);
+	else if (rc != SQL_DONE)
+		sql_fail(st, "cannot read which ragops migrated the store", err);
+	sql_finalize(stmt);
+	return version;
+}
+
 static int newer_than_code(long long version, struct strbuf *err)
 {
 	strbuf_addf(err,

@@ -57,6 +57,8 @@ int store_clock_ms(struct store *st, long long *now, struct strbuf *err);
 /* Forget the last failure: before an attempt, so that only its own failures count. */
 void store_error_clear(struct store *st);
 int store_schema_version(struct store *st);
+/* The ragops (`ragops version`) that last migrated a PostgreSQL store; NULL on SQLite or unknown. */
+char *store_migrated_by(struct store *st, struct strbuf *err);
 
 #define STORE_COPY_MAX_TABLES 32
 /* What store_copy copied: rows per table, in the order copied. */

@@ -170,6 +170,19 @@ int store_work_claim(struct store *st, const char *owner, long long lease_ms,
 	size_t count = 0, alloc = 0;
 	*out = NULL;
 	*n = 0;
+	/* A document whose last attempt's worker died is given up, not claimed again. */
+	long long most = WORK_MAX_ATTEMPTS;
+	const void *args[] = { &most };
+	if (sql_exec_bound(st,
+			   SQL_PICK(st,
+				    "UPDATE work SET state = 'done', outcome = 'abandoned'"
+				    " WHERE state = 'claimed' AND lease_until < " NOW_LITE
+				    " AND attempt >= ?",
+				    "UPDATE work SET state = 'done', outcome = 'abandoned'"
+				    " WHERE state = 'claimed' AND lease_until < " NOW_PG
+				    " AND attempt >= ?"),
+			   "i", args, "cannot give up work", err))
+		return -1;
 	if (claim_with(st, SQL_PICK(st, rescue_lite, rescue_pg), owner, lease_ms, filter, max, &claims,
 		       &count, &alloc, err) ||
 	    (count < max && claim_with(st, SQL_PICK(st, take_lite, take_pg), owner, lease_ms, filter,
@@ -221,7 +234,8 @@ int work_fence_begin(struct store *st, const struct work_claim *c, const char *o
 	"UPDATE work SET state = 'done', finished_at = " now ", outcome = ?4," \
 	" ocr_pages = ?5, ocr_failed = ?6, ocr_flagged = ?7, ocr_read = ?8,"   \
 	" ocr_confidence_sum = ?9"                                             \
-	" WHERE id = ?1 AND attempt = ?2 AND owner = ?3 AND state = 'claimed'"
+	" WHERE id = ?1 AND attempt = ?2 AND owner = ?3 AND state = 'claimed'" \
+	" AND lease_until >= " now " AND run_id IN (SELECT id FROM runs WHERE state = 'running')"
 	if (sql_prepare_kept(st, SQL_PICK(st, FENCE(NOW_LITE), FENCE(NOW_PG)), &stmt, err))
 		return -1;
 #undef FENCE
@@ -242,7 +256,8 @@ int work_fence_begin(struct store *st, const struct work_claim *c, const char *o
 		st->claim_lost = 1;
 		strbuf_addf(err,
 			    "lost its claim on '%s' (work item %lld, attempt %lld): its lease ran out "
-			    "and another worker took it over, so this result is dropped",
+			    "(another worker takes it over) or its run ended, so this result is "
+			    "dropped",
 			    c->relpath, c->id, c->attempt);
 		return -1;
 	}
@@ -268,11 +283,13 @@ int store_worker_register(struct store *st, const struct worker_info *w, struct 
 	long long now;
 	if (server_now(st, &now, err))
 		return -1;
-	/* Workers stopped or silent for a week are forgotten: a host's restarts add up. */
-	long long week = 7LL * 24 * 3600 * 1000;
-	const void *prune_args[] = { &(long long){ now - week } };
-	if (sql_exec_bound(st, "DELETE FROM workers WHERE heartbeat_at < ?", "i", prune_args,
-			   "cannot forget old workers", err))
+	/* Stopped workers are forgotten after a week, lost ones after a day: restarts add up. */
+	long long day = 24LL * 3600 * 1000;
+	const void *prune_args[] = { &(long long){ now - 7 * day }, &(long long){ now - day } };
+	if (sql_exec_bound(st,
+			   "DELETE FROM workers WHERE heartbeat_at < ?"
+			   " OR (stopped_at IS NULL AND heartbeat_at < ?)",
+			   "ii", prune_args, "cannot forget old workers", err))
 		return -1;
 	if (sql_prepare(st,
 			"INSERT INTO workers (id, name, host, pid, version, stages, started_at,"
@@ -294,23 +311,89 @@ int store_worker_register(struct store *st, const struct worker_info *w, struct 
 
 long long store_worker_beat(struct store *st, const char *id, long long lease_ms, struct strbuf *err)
 {
-	long long now;
-	if (server_now(st, &now, err))
+	const void *beat_args[] = { id };
+	if (sql_exec_bound(st,
+			   SQL_PICK(st, "UPDATE workers SET heartbeat_at = " NOW_LITE " WHERE id = ?",
+				    "UPDATE workers SET heartbeat_at = " NOW_PG " WHERE id = ?"),
+			   "t", beat_args, "cannot record the worker's heartbeat", err))
 		return -1;
-	const void *beat_args[] = { &now, id };
-	if (sql_exec_bound(st, "UPDATE workers SET heartbeat_at = ? WHERE id = ?", "it", beat_args,
-			   "cannot record the worker's heartbeat", err))
-		return -1;
-	long long until = now + lease_ms;
-	const void *lease_args[] = { &until, id };
-	if (sql_exec_bound(st, "UPDATE work SET lease_until = ? WHERE owner = ? AND state = 'claimed'",
+	/*
+	 * Only leases still running: one that ran out (the worker paused, or
+	 * the store was down longer) is another's to take, and its fenced save
+	 * fails; renewing it would bring back a claim nobody works on.
+	 */
+	const void *lease_args[] = { &lease_ms, id };
+#define RENEW(table, held, now)                                                               \
+	"UPDATE " table " SET lease_until = " now " + CAST(? AS bigint) WHERE owner = ?" held \
+	" AND lease_until >= " now
+	if (sql_exec_bound(st,
+			   SQL_PICK(st, RENEW("work", " AND state = 'claimed'", NOW_LITE),
+				    RENEW("work", " AND state = 'claimed'", NOW_PG)),
 			   "it", lease_args, "cannot renew the worker's leases", err))
 		return -1;
 	long long renewed = sql_changes(st);
-	if (sql_exec_bound(st, "UPDATE slots SET lease_until = ? WHERE owner = ?", "it", lease_args,
-			   "cannot renew the worker's slots", err))
+	if (sql_exec_bound(st, SQL_PICK(st, RENEW("slots", "", NOW_LITE), RENEW("slots", "", NOW_PG)),
+			   "it", lease_args, "cannot renew the worker's slots", err))
 		return -1;
+#undef RENEW
 	return renewed;
+}
+
+int store_work_release_held(struct store *st, const char *owner, struct strbuf *err)
+{
+	long long most = WORK_MAX_ATTEMPTS;
+	const void *args[] = { owner, &most };
+	if (sql_exec_bound(st,
+			   "UPDATE work SET state = 'done', outcome = 'abandoned'"
+			   " WHERE owner = ? AND state = 'claimed' AND attempt >= ?",
+			   "ti", args, "cannot give up the worker's claims", err))
+		return -1;
+	long long given_up = sql_changes(st);
+	if (sql_exec_bound(st,
+			   "UPDATE work SET state = 'queued', owner = NULL, lease_until = 0"
+			   " WHERE owner = ? AND state = 'claimed'",
+			   "t", args, "cannot give the worker's claims back", err))
+		return -1;
+	return (int)(given_up + sql_changes(st));
+}
+
+char *store_work_abandoned(struct store *st, long long run_id, long long *n, struct strbuf *err)
+{
+	struct sql_stmt *stmt = NULL;
+	struct strbuf list = STRBUF_INIT;
+	int rc;
+	*n = 0;
+	if (sql_prepare(st,
+			"SELECT relpath FROM work WHERE run_id = ? AND outcome = 'abandoned'"
+			" ORDER BY relpath",
+			&stmt, err))
+		return NULL;
+	sql_bind_int64(stmt, 1, run_id);
+	while ((rc = sql_step(stmt)) == SQL_ROW) {
+		strbuf_addf(&list, "%s%s", list.len ? ", " : "", sql_column_text(stmt, 0));
+		(*n)++;
+	}
+	if (sql_rows_end(st, stmt, rc, "cannot list the documents given up", err)) {
+		strbuf_release(&list);
+		*n = 0;
+		return NULL;
+	}
+	return *n ? strbuf_detach(&list, NULL) : (strbuf_release(&list), NULL);
+}
+
+long long store_work_foreign(struct store *st, const char *settings, struct strbuf *err)
+{
+	struct sql_stmt *stmt = NULL;
+	if (sql_prepare(st, "SELECT count(*) FROM work WHERE state = 'queued' AND settings <> ?", &stmt,
+			err))
+		return -1;
+	sql_bind_text(stmt, 1, settings);
+	int rc = sql_step(stmt);
+	long long n = rc == SQL_ROW ? sql_column_int64(stmt, 0) : -1;
+	sql_finalize(stmt);
+	if (rc != SQL_ROW)
+		return sql_fail(st, "cannot count the queued documents", err);
+	return n;
 }
 
 int store_slots_take(struct store *st, const char *kind, long long total, const char *owner,

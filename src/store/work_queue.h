@@ -30,6 +30,13 @@ struct work_ocr {
 	double confidence_sum;
 };
 
+/*
+ * Attempts at a document before it is given up (outcome "abandoned"): a
+ * document whose workers keep dying or whose save keeps failing must not
+ * hold the run, nor take worker after worker with it.
+ */
+#define WORK_MAX_ATTEMPTS 3
+
 /* An item as claimed: what to read, and the fence its results carry. */
 struct work_claim {
 	long long id, run_id, doc_id, attempt;
@@ -64,6 +71,14 @@ int store_work_claim(struct store *st, const char *owner, long long lease_ms,
 int store_work_release(struct store *st, const struct work_claim *claim, int needs_ocr,
 		       struct strbuf *err);
 /*
+ * Give back every item the owner still holds (a batch over, some saves
+ * failed with the store unreachable), or give it up when it has had
+ * WORK_MAX_ATTEMPTS: how many, or -1.
+ */
+int store_work_release_held(struct store *st, const char *owner, struct strbuf *err);
+/* Documents queued for workers of other settings or another ragops than `settings`: how many, or -1. */
+long long store_work_foreign(struct store *st, const char *settings, struct strbuf *err);
+/*
  * Whether the last write refused was refused because its claim was lost:
  * the item's lease ran out and another worker took it over.
  */
@@ -77,8 +92,8 @@ struct worker_info {
 };
 int store_worker_register(struct store *st, const struct worker_info *w, struct strbuf *err);
 /*
- * The worker is alive: its heartbeat, and the leases of what it holds
- * renewed for `lease_ms`.  How many leases were renewed, or -1.
+ * The worker is alive: its heartbeat, and the leases it holds that have
+ * not run out renewed for `lease_ms`.  How many were renewed, or -1.
  */
 long long store_worker_beat(struct store *st, const char *id, long long lease_ms, struct strbuf *err);
 /* The worker stopped: its record stays (stopped_at) until the next start prunes old ones. */
@@ -111,6 +126,8 @@ struct work_counts {
 	long long queued, claimed, done, cancelled, expired;
 };
 int store_work_counts(struct store *st, long long run_id, struct work_counts *out, struct strbuf *err);
+/* The documents of the run given up after WORK_MAX_ATTEMPTS, as "a, b, c" (caller frees), or NULL. */
+char *store_work_abandoned(struct store *st, long long run_id, long long *n, struct strbuf *err);
 /* A run stops early: its queued items are not to be taken; claimed ones finish. */
 int store_work_cancel(struct store *st, long long run_id, struct strbuf *err);
 /* A run ended: its items go, and those of runs no longer running (crashed). */

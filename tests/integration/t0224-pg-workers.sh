@@ -145,4 +145,13 @@ equals "the OCR slots the killed worker held came free, and the others gave thei
 out=$("$RAGOPS" --data "$coordinator" --store "$url" ask "Quelle vitesse minimale avec un 200 mm ?")
 contains "the release built from the workers' documents answers" "$out" "1/200"
 
+# A worker of another ragops than the one that migrated the store is refused.
+work "UPDATE schema_version SET ragops_version = '0.0.9'"
+out=$("$RAGOPS" --data "$(new_data w4)" --store "$url" worker --id w4 2>&1)
+equals "a worker of another ragops version is refused (exit 3)" "$?" "3"
+contains "and told why" "$out" "the store was last migrated by ragops 0.0.9, and this is ragops"
+out=$("$RAGOPS" --data "$(new_data sqlite-worker)" worker 2>&1)
+equals "a worker on a SQLite store is refused (exit 3)" "$?" "3"
+contains "and told to share a PostgreSQL store" "$out" "Workers share a PostgreSQL store"
+
 finish
