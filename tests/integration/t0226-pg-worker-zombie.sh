@@ -109,4 +109,36 @@ equals "the store holds the file's version (C), not the crashed run's (B)" \
 out=$("$RAGOPS" --data "$scratch/coord" --store "$url" ask "What is the aperture in the note?" 2>&1)
 lacks "the new run's release does not serve the crashed run's version" "$out" "Version B"
 
+# 3. A document that kills every worker that takes it (SIGKILL at its
+# save) is given up after its third attempt: the run ends, naming it.
+note "Version D: the shutter speed is 1/250."
+"$RAGOPS" --data "$scratch/coord" --store "$url" "${settings[@]}" -c worker.in_run=false \
+	run --inbox inbox >poison.out 2>&1 &
+run_pid=$!
+wait_for 30 queued || not_ok "the run queues the changed note"
+for i in 1 2 3; do
+	RAGOPS_CRASH_AT=save "$RAGOPS" --data "$scratch/poison-$i" --store "$url" "${settings[@]}" \
+		worker --id "poison-$i" >>poison-w.out 2>&1
+	[[ $? == 137 ]] || not_ok "worker $i dies at the save" "$(tail -3 poison-w.out)"
+	# its lease runs out before the next one claims
+	sleep 2.5
+done
+# A last worker finds the document given up, not claimable.
+"$RAGOPS" --data "$scratch/poison-4" --store "$url" "${settings[@]}" worker --id poison-4 \
+	>>poison-w.out 2>&1 &
+last=$!
+if wait_for 30 sh -c "! kill -0 $run_pid 2>/dev/null"; then
+	wait "$run_pid"
+	equals "the run ends with a failure when a document is given up after 3 attempts" "$?" "1"
+else
+	not_ok "the run ends once the document is given up (hung)"
+fi
+run_pid=
+kill -TERM "$last"
+wait "$last"
+contains "the run names the document given up" "$(cat poison.out)" "a-note.md"
+contains "and why" "$(cat "$scratch/coord/logs/pipeline.log")" "given up after 3 attempts"
+equals "the store keeps the last good version of the note" \
+	"$(work "SELECT count(*) FROM chunks c JOIN documents d ON d.id = c.doc_id WHERE d.relpath = 'a-note.md' AND c.text LIKE '%Version C%'")" "1"
+
 finish
