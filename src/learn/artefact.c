@@ -108,3 +108,17 @@ char *artefact_local(struct store *st, const struct config *cfg, const char *rel
 	}
 	return path;
 }
+
+char *artefact_fetch_again(struct store *st, const struct config *cfg, const char *relpath,
+			   struct strbuf *err)
+{
+	if (!st || !store_keeps_artefacts(st) || !is_model_file(relpath))
+		return NULL;
+	char *path = xasprintf("%s/%s", cfg->data_dir, relpath);
+	/* The store's copy is checked by hash before it replaces this one (atomically). */
+	if (fetch(st, relpath, path, err)) {
+		free(path);
+		return NULL;
+	}
+	return path;
+}

@@ -28,5 +28,12 @@ int artefact_keep_all(struct store *st, const char *data_dir, size_t *kept, stru
  */
 char *artefact_local(struct store *st, const struct config *cfg, const char *relpath,
 		     struct strbuf *err);
+/*
+ * The local copy of `relpath` found unreadable (damaged on this machine's
+ * disk): fetched again from the store, checked by hash, when the store
+ * keeps it; its path (caller frees), or NULL (err says why when it tried).
+ */
+char *artefact_fetch_again(struct store *st, const struct config *cfg, const char *relpath,
+			   struct strbuf *err);
 
 #endif

@@ -66,6 +66,20 @@ static struct lexicon *open_lexicon(struct store *st, const struct config *cfg,
 	char *path = artefact_local(st, cfg, r->lexicon_path, &err);
 	lx = path ? lexicon_open(path, &err) : NULL;
 	free(path);
+	if (!lx && store_keeps_artefacts(st)) {
+		/* This machine's copy is damaged: the store keeps the good one. */
+		struct strbuf why = STRBUF_INIT;
+		path = artefact_fetch_again(st, cfg, r->lexicon_path, &why);
+		lx = path ? lexicon_open(path, &why) : NULL;
+		if (lx)
+			log_event(LOG_WARNING, 0, NULL, "release",
+				  "the local copy of %s was unreadable (%s): fetched again from the store",
+				  r->lexicon_path, err.buf);
+		else
+			strbuf_addf(&err, "; fetched again from the store: %s", why.buf);
+		free(path);
+		strbuf_release(&why);
+	}
 	if (lx && !store_release_chunk_ids(st, r->id, &ids, &n, &err) && !lexicon_matches(lx, ids, n)) {
 		strbuf_addf(&err, "the lexicon %s does not index release %lld's chunks",
 			    r->lexicon_version, r->id);
