@@ -19,6 +19,7 @@
 #include "core/log.h"
 #include "core/parallel.h"
 #include "core/timeutil.h"
+#include "core/utf8.h"
 #include "core/xalloc.h"
 #include "pipeline/collect.h"
 #include "pipeline/extract.h"
@@ -74,6 +75,15 @@ static struct doc_record *known_find(struct known *k, const char *root, const ch
 			hi = mid;
 	}
 	return NULL;
+}
+
+static int name_is_utf8(const char *name)
+{
+	size_t len = strlen(name), n;
+	for (size_t i = 0; i < len; i += n)
+		if (!(n = utf8_sequence(name + i, len - i)))
+			return 0;
+	return 1;
 }
 
 /* Same content, same settings, indexed: nothing to do. */
@@ -427,6 +437,18 @@ int pipeline_run(struct store *st, const struct config *cfg, const struct run_op
 		fl.stats.docs_seen++;
 		if (d)
 			known.seen[d - known.docs] = 1;
+		if (!f->refused && store_keeps_artefacts(st) && !name_is_utf8(f->relpath)) {
+			/* Nothing of it can be recorded: the store would refuse its name too. */
+			static const char why[] =
+				"its name is not valid UTF-8 (an old Latin-1 name, say), which a "
+				"PostgreSQL store cannot hold: rename the file";
+			log_event(LOG_ERROR, fl.run_id, f->relpath, "collect", "%s", why);
+			flow_add_failure(&fl, f->relpath, "collect", why);
+			fl.stats.docs_failed++;
+			fl.stats.docs_new += !d;
+			progress_document_done(fl.progress, 0);
+			continue;
+		}
 		if (f->refused) {
 			struct doc_record fresh = { 0 };
 			struct doc_record *target = d ? d : &fresh;

@@ -72,9 +72,10 @@ static struct lexicon *open_lexicon(struct store *st, const struct config *cfg,
 		path = artefact_fetch_again(st, cfg, r->lexicon_path, &why);
 		lx = path ? lexicon_open(path, &why) : NULL;
 		if (lx)
-			log_event(LOG_WARNING, 0, NULL, "release",
-				  "the local copy of %s was unreadable (%s): fetched again from the store",
-				  r->lexicon_path, err.buf);
+			log_event(
+				LOG_WARNING, 0, NULL, "release",
+				"the local copy of %s was unreadable (%s): fetched again from the store",
+				r->lexicon_path, err.buf);
 		else
 			strbuf_addf(&err, "; fetched again from the store: %s", why.buf);
 		free(path);
