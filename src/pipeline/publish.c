@@ -39,11 +39,18 @@ static char *release_settings(const struct config *cfg)
 	return text;
 }
 
-/* Build the candidate's vectors and lexicon; each is a task of the run. */
-static void build_models(struct flow *fl, const struct release_record *cand,
-			 const struct release_record *parent)
+/*
+ * Build the candidate's vectors and lexicon; each is a task of the run.
+ * A part that failed for a reason that may pass (the disk full, the store
+ * busy or unreachable) fails the attempt, which is tried again (retry.h);
+ * any other failure leaves the part missing, and the gate refuses.
+ */
+static int build_models(struct flow *fl, const struct release_record *cand,
+			const struct release_record *parent, struct strbuf *failure)
 {
 	struct strbuf err = STRBUF_INIT;
+	write_failure_clear();
+	store_error_clear(fl->st);
 	long long lexicon_started = time_now_ms();
 	struct lexicon_job *lexicon = lexicon_start(fl->st, fl->cfg, cand->id);
 	long long started = time_now_ms();
@@ -54,6 +61,8 @@ static void build_models(struct flow *fl, const struct release_record *cand,
 	if (rc)
 		log_event(LOG_ERROR, fl->run_id, NULL, "embed", "no vectors for release %lld: %s",
 			  cand->id, err.buf);
+	if (rc)
+		strbuf_addstr(failure, err.buf);
 	else if (fl->embed.embedded)
 		log_event(LOG_INFO, fl->run_id, NULL, "embed", "%s %zu chunks with %s",
 			  fl->embed.trained ? "trained on and embedded" : "embedded", fl->embed.embedded,
@@ -64,18 +73,25 @@ static void build_models(struct flow *fl, const struct release_record *cand,
 	lexicon_job_free(lexicon);
 	flow_corpus_task(fl, "lexicon", lrc ? TASK_FAILED : TASK_COMPLETED, lexicon_started,
 			 fl->lexicon.seconds, lrc ? err.buf : NULL);
-	if (lrc)
+	if (lrc) {
 		log_event(LOG_ERROR, fl->run_id, NULL, "lexicon", "no lexicon for release %lld: %s",
 			  cand->id, err.buf);
-	else
+		strbuf_addf(failure, "%s%s", failure->len ? "; " : "", err.buf);
+	} else
 		log_event(LOG_INFO, fl->run_id, NULL, "lexicon", "%zu chunks, %zu terms: %s",
 			  fl->lexicon.chunks, fl->lexicon.terms, fl->lexicon.version);
 	strbuf_reset(&err);
+	if ((rc || lrc) && (write_failure_is_transient() || store_error_is_transient(fl->st))) {
+		strbuf_release(&err);
+		return -1;
+	}
+	strbuf_reset(failure);
 	/* A missing part is recorded as missing: the structural checks refuse the release. */
 	if (store_release_set_models(fl->st, cand->id, lrc ? 0 : fl->lexicon.model_id,
 				     rc ? 0 : fl->embed.model_id, &err))
 		log_event(LOG_ERROR, fl->run_id, NULL, "publish", "%s", err.buf);
 	strbuf_release(&err);
+	return 0;
 }
 
 /*
@@ -357,7 +373,10 @@ int publish_release(struct flow *fl, struct publish_outcome *out, struct strbuf 
 	out->release = cand_id;
 	if (store_release_get(fl->st, cand_id, &cand, err) != LOOKUP_FOUND)
 		goto cleanup;
-	build_models(fl, &cand, production);
+	if (build_models(fl, &cand, production, err)) {
+		release_record_release(&cand);
+		goto cleanup;
+	}
 	release_record_release(&cand);
 	if (store_release_get(fl->st, cand_id, &cand, err) != LOOKUP_FOUND ||
 	    decide(fl, &cand, production, out, err))
