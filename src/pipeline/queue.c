@@ -188,7 +188,8 @@ void queue_worker_stop(struct queue_worker **pw)
 	pthread_mutex_unlock(&w->lock);
 	pthread_join(w->thread, NULL);
 	struct strbuf err = STRBUF_INIT;
-	if (store_worker_stopped(w->beat_st, w->id, &err))
+	if (store_slots_give(w->beat_st, "ocr", w->id, &err) ||
+	    store_worker_stopped(w->beat_st, w->id, &err))
 		log_event(LOG_WARNING, 0, NULL, "worker", "%s", err.buf);
 	strbuf_release(&err);
 	store_close(&w->beat_st);

@@ -406,7 +406,11 @@ int store_slots_take(struct store *st, const char *kind, long long total, const 
 						     " ON CONFLICT (kind, n) DO NOTHING",
 						     &stmt, err))
 		return -1;
-	/* The rows up to the limit as configured now (a limit lowered leaves rows past it unused). */
+	/*
+	 * The rows up to the limit as configured now (a limit lowered leaves
+	 * rows past it unused).  The owner's own count as free: slots it could
+	 * not give back (the store was down) are its to take again.
+	 */
 	sql_repeat(stmt);
 	for (long long n = 1; n <= total; n++) {
 		sql_bind_text(stmt, 1, kind);
@@ -422,9 +426,9 @@ int store_slots_take(struct store *st, const char *kind, long long total, const 
 		st,
 		"UPDATE slots SET owner = ?1, lease_until = CAST(?2 AS bigint) + CAST(?3 AS bigint)"
 		" WHERE kind = ?4 AND n IN (SELECT n FROM slots WHERE kind = ?4 AND n <= ?5"
-		"   AND (owner IS NULL OR lease_until < CAST(?2 AS bigint)) ORDER BY n LIMIT ?6)",
+		"   AND (owner IS NULL OR owner = ?1 OR lease_until < CAST(?2 AS bigint)) ORDER BY n LIMIT ?6)",
 		"WITH picked AS (SELECT kind, n FROM slots WHERE kind = ?4 AND n <= ?5"
-		"   AND (owner IS NULL OR lease_until < CAST(?2 AS bigint)) ORDER BY n LIMIT ?6"
+		"   AND (owner IS NULL OR owner = ?1 OR lease_until < CAST(?2 AS bigint)) ORDER BY n LIMIT ?6"
 		"   FOR UPDATE SKIP LOCKED)"
 		" UPDATE slots SET owner = ?1, lease_until = CAST(?2 AS bigint) + CAST(?3 AS bigint)"
 		" FROM picked WHERE slots.kind = picked.kind AND slots.n = picked.n");
