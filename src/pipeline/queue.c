@@ -565,7 +565,7 @@ int queue_run_documents(struct flow *fl, struct doc_record **records, struct pre
 	if (!w)
 		return -1;
 	long long docs_failed_here = fl->stats.docs_failed;
-	struct work_counts counts = { 0 }, seen = { -1, -1, -1, -1, -1 };
+	struct work_counts counts = { 0 }, seen = { -1, -1, -1, -1, -1, -1 };
 	long long still_since = time_now_ms();
 	struct outage outage = { 0 };
 	int warned = 0;
@@ -605,9 +605,10 @@ int queue_run_documents(struct flow *fl, struct doc_record **records, struct pre
 		} else if (!warned && time_now_ms() - still_since > 60000) {
 			/* Nothing moved for a minute: say so once, in case no worker is there. */
 			log_event(LOG_WARNING, fl->run_id, NULL, "worker",
-				  "no document done for a minute: %lld queued, %lld claimed; is a "
-				  "`ragops worker` running with the run's settings? (`ragops workers`)",
-				  counts.queued, counts.claimed);
+				  "no document done for a minute: %lld queued (%lld of them waiting for "
+				  "a worker that does OCR), %lld claimed; is a `ragops worker` running "
+				  "with the run's settings? (`ragops workers`)",
+				  counts.queued, counts.waiting_for_ocr, counts.claimed);
 			warned = 1;
 		}
 		if (done <= 0 || failed)

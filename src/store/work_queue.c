@@ -541,7 +541,8 @@ int store_work_counts(struct store *st, long long run_id, struct work_counts *ou
 			" count(*) FILTER (WHERE state = 'claimed'),"
 			" count(*) FILTER (WHERE state = 'done'),"
 			" count(*) FILTER (WHERE state = 'cancelled'),"
-			" count(*) FILTER (WHERE state = 'claimed' AND lease_until < CAST(?2 AS bigint))"
+			" count(*) FILTER (WHERE state = 'claimed' AND lease_until < CAST(?2 AS bigint)),"
+			" count(*) FILTER (WHERE state = 'queued' AND needs = 'ocr')"
 			" FROM work WHERE run_id = ?1",
 			&stmt, err))
 		return -1;
@@ -554,6 +555,7 @@ int store_work_counts(struct store *st, long long run_id, struct work_counts *ou
 		out->done = sql_column_int64(stmt, 2);
 		out->cancelled = sql_column_int64(stmt, 3);
 		out->expired = sql_column_int64(stmt, 4);
+		out->waiting_for_ocr = sql_column_int64(stmt, 5);
 	}
 	sql_finalize(stmt);
 	return rc == SQL_ROW ? 0 : sql_fail(st, "cannot count the run's work", err);

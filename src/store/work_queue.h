@@ -124,6 +124,7 @@ void worker_rows_free(struct worker_row *rows, size_t n);
 /* A run's items by state; `expired`: claimed, and their lease ran out. */
 struct work_counts {
 	long long queued, claimed, done, cancelled, expired;
+	long long waiting_for_ocr; /* queued, handed over by workers that do no OCR */
 };
 int store_work_counts(struct store *st, long long run_id, struct work_counts *out, struct strbuf *err);
 /* The documents of the run given up after WORK_MAX_ATTEMPTS, as "a, b, c" (caller frees), or NULL. */
