@@ -323,16 +323,24 @@ long long store_worker_beat(struct store *st, const char *id, long long lease_ms
 	 * fails; renewing it would bring back a claim nobody works on.
 	 */
 	const void *lease_args[] = { &lease_ms, id };
-#define RENEW(table, held, now)                                                               \
-	"UPDATE " table " SET lease_until = " now " + CAST(? AS bigint) WHERE owner = ?" held \
-	" AND lease_until >= " now
+	/*
+	 * On PostgreSQL, rows locked are skipped, not waited for: the worker's
+	 * own save holds its document's row until it commits, and a beat that
+	 * waited for it would let the batch's other leases run out meanwhile.
+	 */
+#define RENEW(table, key, held, now, skip)                                                  \
+	"UPDATE " table " SET lease_until = " now " + CAST(? AS bigint) WHERE (" key ") IN" \
+	" (SELECT " key " FROM " table " WHERE owner = ?" held " AND lease_until >= " now skip ")"
 	if (sql_exec_bound(st,
-			   SQL_PICK(st, RENEW("work", " AND state = 'claimed'", NOW_LITE),
-				    RENEW("work", " AND state = 'claimed'", NOW_PG)),
+			   SQL_PICK(st, RENEW("work", "id", " AND state = 'claimed'", NOW_LITE, ""),
+				    RENEW("work", "id", " AND state = 'claimed'", NOW_PG,
+					  " FOR UPDATE SKIP LOCKED")),
 			   "it", lease_args, "cannot renew the worker's leases", err))
 		return -1;
 	long long renewed = sql_changes(st);
-	if (sql_exec_bound(st, SQL_PICK(st, RENEW("slots", "", NOW_LITE), RENEW("slots", "", NOW_PG)),
+	if (sql_exec_bound(st,
+			   SQL_PICK(st, RENEW("slots", "kind, n", "", NOW_LITE, ""),
+				    RENEW("slots", "kind, n", "", NOW_PG, " FOR UPDATE SKIP LOCKED")),
 			   "it", lease_args, "cannot renew the worker's slots", err))
 		return -1;
 #undef RENEW
