@@ -328,7 +328,8 @@ static long *vocabulary_finish(struct vocabulary *v, struct kept_features *kept)
 	}
 	long *df = xmalloc((v->n + 1) * sizeof(long));
 	for (int p = 0; p < VOCAB_PARTS; p++)
-		memcpy(df + v->offset[p], v->part[p].df, v->part[p].n * sizeof(long));
+		if (v->part[p].n) /* an empty part's df may be NULL (a corpus of a few words) */
+			memcpy(df + v->offset[p], v->part[p].df, v->part[p].n * sizeof(long));
 	for (size_t i = 0; i < kept->n; i++) {
 		int id = kept->ids[i];
 		kept->ids[i] = (int)v->offset[id % VOCAB_PARTS] + id / VOCAB_PARTS;
