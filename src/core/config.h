@@ -22,6 +22,7 @@ struct config {
 		double lease_seconds; /* a claimed document's lease, renewed by heartbeat */
 		double poll_seconds;  /* an idle worker looks for work this often */
 		char *in_run;         /* "true": `ragops run` works on its documents too */
+		unsigned ocr_slots;   /* OCR threads at once on all the machines; 0: no limit */
 	} worker;
 	char **inbox;
 	size_t inbox_nr;
@@ -93,10 +94,9 @@ struct config {
 		char *mode;      /* auto | force | skip */
 		char *languages; /* Tesseract's "fra+eng" */
 		char *tessdata;
-		unsigned dpi;       /* PDF pages are rendered at this resolution */
-		unsigned image_dpi; /* for images that carry no usable resolution */
-		unsigned threads;   /* 0: one per core */
-		unsigned cluster_slots; /* OCR threads at once on all the machines of a shared store; 0: no limit */
+		unsigned dpi;          /* PDF pages are rendered at this resolution */
+		unsigned image_dpi;    /* for images that carry no usable resolution */
+		unsigned threads;      /* 0: one per core */
 		double min_confidence; /* a page below it is weak: retried, then flagged */
 		unsigned min_chars;
 		double low_word_confidence;

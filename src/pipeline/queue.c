@@ -203,7 +203,7 @@ void queue_worker_stop(struct queue_worker **pw)
 
 int queue_worker_ocr_slots(struct queue_worker *w, int want)
 {
-	long long total = w->cfg->ocr.cluster_slots;
+	long long total = w->cfg->worker.ocr_slots;
 	if (!total)
 		return 0;
 	struct strbuf err = STRBUF_INIT;
@@ -219,7 +219,7 @@ int queue_worker_ocr_slots(struct queue_worker *w, int want)
 		}
 		if (!said++)
 			log_event(LOG_INFO, 0, NULL, "ocr", "waiting for an OCR slot (%s)",
-				  got < 0 ? err.buf : "ocr.cluster_slots are all held");
+				  got < 0 ? err.buf : "worker.ocr_slots are all held");
 		/* Not cut short by a stop request: the documents held are finished first. */
 		struct timespec ts = { (time_t)(poll / 1000), (long)(poll % 1000) * 1000000L };
 		nanosleep(&ts, NULL);

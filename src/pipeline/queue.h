@@ -45,7 +45,7 @@ long long queue_worker_drain(struct queue_worker *w, long long only_run, struct 
 /* Whether the heartbeat is failing: claims wait until it beats again. */
 int queue_worker_beat_failing(struct queue_worker *w);
 /*
- * OCR slots for a batch, when ocr.cluster_slots limits the cluster's OCR
+ * OCR slots for a batch, when worker.ocr_slots limits the cluster's OCR
  * threads: up to `want`, waiting until one is free.  0 when there is no
  * limit (then the batch uses every OCR thread).
  */

@@ -100,7 +100,7 @@ long long store_worker_beat(struct store *st, const char *id, long long lease_ms
 int store_worker_stopped(struct store *st, const char *id, struct strbuf *err);
 
 /*
- * Cluster-wide limits (ocr.cluster_slots): `total` slots of `kind`, a row
+ * Cluster-wide limits (worker.ocr_slots): `total` slots of `kind`, a row
  * each, held under the holder's lease like its claims (the heartbeat
  * renews both), so a dead worker's run out.  Take up to `want` free ones:
  * how many were taken (0 when all are held), or -1.

@@ -25,7 +25,7 @@ cp -r "$TOP/samples/corpus/." inbox/
 cp -r "$TOP/tests/fixtures/bad" inbox/bad
 settings=(-c collect.max_pages=500 -c ingest.threads=1)
 # Two OCR threads for the whole cluster (this machine's cores): the killed worker dies holding them.
-queue=(-c worker.lease_seconds=2 -c worker.poll_seconds=0.2 -c ocr.cluster_slots=2)
+queue=(-c worker.lease_seconds=2 -c worker.poll_seconds=0.2 -c worker.ocr_slots=2)
 
 lite=$(new_data lite)
 "$RAGOPS" --data "$lite" "${settings[@]}" run --inbox inbox >lite.out 2>&1
