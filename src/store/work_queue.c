@@ -200,7 +200,8 @@ int store_work_release(struct store *st, const struct work_claim *c, int needs_o
 {
 	struct sql_stmt *stmt = NULL;
 	if (sql_prepare(st,
-			"UPDATE work SET state = 'queued', owner = NULL, lease_until = 0, needs = ?4"
+			"UPDATE work SET state = 'queued', owner = NULL, lease_until = 0, needs = ?4,"
+			" attempt = attempt - 1"
 			" WHERE id = ?1 AND attempt = ?2 AND owner = ?3 AND state = 'claimed'",
 			&stmt, err))
 		return -1;

@@ -65,8 +65,9 @@ int store_work_claim(struct store *st, const char *owner, long long lease_ms,
 		     struct strbuf *err);
 /*
  * Give a claimed item back to the queue (a worker stopping before it
- * started it; `needs_ocr`: for a worker that does OCR).  1 when given
- * back, 0 when the claim was lost meanwhile, -1 on error.
+ * started it; `needs_ocr`: for a worker that does OCR), its attempt not
+ * counted towards WORK_MAX_ATTEMPTS: nothing of it was tried.  1 when
+ * given back, 0 when the claim was lost meanwhile, -1 on error.
  */
 int store_work_release(struct store *st, const struct work_claim *claim, int needs_ocr,
 		       struct strbuf *err);
