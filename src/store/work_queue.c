@@ -183,10 +183,15 @@ int store_work_claim(struct store *st, const char *owner, long long lease_ms,
 				    " AND attempt >= ?"),
 			   "i", args, "cannot give up work", err))
 		return -1;
-	if (claim_with(st, SQL_PICK(st, rescue_lite, rescue_pg), owner, lease_ms, filter, max, &claims,
+	/*
+	 * A document rescued is claimed alone: its worker died (or lost the
+	 * store) with a batch, and if one of the batch killed it, the others
+	 * must not share its attempts, nor be given up with it.
+	 */
+	if (claim_with(st, SQL_PICK(st, rescue_lite, rescue_pg), owner, lease_ms, filter, 1, &claims,
 		       &count, &alloc, err) ||
-	    (count < max && claim_with(st, SQL_PICK(st, take_lite, take_pg), owner, lease_ms, filter,
-				       max, &claims, &count, &alloc, err))) {
+	    (count == 0 && claim_with(st, SQL_PICK(st, take_lite, take_pg), owner, lease_ms, filter, max,
+				      &claims, &count, &alloc, err))) {
 		/* What the first statement claimed stays claimed: its lease runs out for another. */
 		work_claims_free(claims, count);
 		return -1;
