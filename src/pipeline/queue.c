@@ -67,7 +67,18 @@ struct queue_worker {
 	int stopping;
 	int beat_failing;    /* under lock */
 	char *inbox_missing; /* a folder this machine lacks: it claims no more */
+	struct flow *flow;   /* the run it works for, kept from batch to batch (run_flow_of) */
 };
+
+/* The kept run state (run_flow_of) let go: another run, or the worker stopping. */
+static void run_flow_release(struct queue_worker *w)
+{
+	if (!w->flow)
+		return;
+	flow_release(w->flow);
+	free(w->flow);
+	w->flow = NULL;
+}
 
 const char *queue_worker_id(const struct queue_worker *w)
 {
@@ -182,6 +193,7 @@ void queue_worker_stop(struct queue_worker **pw)
 	struct queue_worker *w = *pw;
 	if (!w)
 		return;
+	run_flow_release(w);
 	pthread_mutex_lock(&w->lock);
 	w->stopping = 1;
 	pthread_cond_signal(&w->wake);
@@ -391,6 +403,28 @@ static int give_back_held(struct queue_worker *w, struct strbuf *err)
 	return n < 0 ? -1 : 0;
 }
 
+/*
+ * The state in which this worker does a run's documents, kept from batch
+ * to batch of the same run: its parser processes and OCR engines start
+ * once per run, not once per batch (that cost 2 workers 2.7 times the
+ * time of one process on 1,000 documents).
+ */
+static struct flow *run_flow_of(struct queue_worker *w, long long run_id)
+{
+	if (w->flow && w->flow->run_id == run_id)
+		return w->flow;
+	run_flow_release(w);
+	struct flow *fl = xcalloc(1, sizeof(*fl));
+	*fl = (struct flow){ .st = w->st, .cfg = w->cfg, .run_id = run_id };
+	fl->refresh_ocr = run_refreshes_ocr(w->st, run_id);
+	fl->ocr_elsewhere = !w->stages.ocr;
+	fl->worker = w;
+	if (!strcmp(w->cfg->ingest.isolate, "true"))
+		fl->parsers = parser_pool_new(w->cfg, w->nthreads);
+	w->flow = fl;
+	return fl;
+}
+
 /* A batch: enough to keep this worker's threads busy, and some left for the others. */
 static size_t batch_size(const struct queue_worker *w)
 {
@@ -423,15 +457,9 @@ long long queue_worker_drain(struct queue_worker *w, long long only_run, struct 
 			process_claims(w, run_flow, claims, same);
 			run_flow->worker = NULL;
 		} else {
-			struct flow fl = { .st = w->st, .cfg = w->cfg, .run_id = claims[0].run_id };
-			fl.refresh_ocr = run_refreshes_ocr(w->st, fl.run_id);
-			fl.ocr_elsewhere = !w->stages.ocr;
-			fl.worker = w;
-			if (!strcmp(w->cfg->ingest.isolate, "true"))
-				fl.parsers = parser_pool_new(w->cfg, w->nthreads);
-			log_event(LOG_INFO, fl.run_id, NULL, "worker", "claimed %zu document(s)", same);
-			process_claims(w, &fl, claims, same);
-			flow_release(&fl);
+			struct flow *fl = run_flow_of(w, claims[0].run_id);
+			log_event(LOG_INFO, fl->run_id, NULL, "worker", "claimed %zu document(s)", same);
+			process_claims(w, fl, claims, same);
 		}
 		done += (long long)same;
 		work_claims_free(claims, n);
