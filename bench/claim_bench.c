@@ -265,7 +265,8 @@ static int claimer_main(int index, const struct options *o, int ready_fd, int go
 				    .host = "claim-bench",
 				    .version = "claim-bench",
 				    .stages = "extract,ocr",
-				    .pid = (long long)getpid() };
+				    .pid = (long long)getpid(),
+				    .lease_ms = LEASE_MS };
 	if (store_open(&st, o->store, &err) || store_worker_register(st, &info, &err)) {
 		fail("claimer connection", &err);
 		r.failed = 1;

@@ -16,19 +16,20 @@ static const char usage[] =
 	"The workers of the store, running ones first: name, host, pid, version,\n"
 	"stages, state, the age of the last heartbeat (by the database server's clock)\n"
 	"and the documents each holds a claim on.  A running worker silent for longer\n"
-	"than worker.lease_seconds is \"lost\": killed, paused or cut off; the documents\n"
+	"than its own worker.lease_seconds is \"lost\": killed, paused or cut off; the documents\n"
 	"it held go to the others.  Stopped workers are kept a week.\n\n"
 	"   --json   machine-readable output\n\n"
 	"Exit codes: 0 success, 2 usage error, 3 not a shared store, 4 the store failed.\n";
 
-static const char *worker_state(const struct worker_row *r, long long lease_ms)
+/* Lost: silent longer than its own lease (the others may have taken what it held). */
+static const char *worker_state(const struct worker_row *r)
 {
 	if (r->stopped_at)
 		return "stopped";
-	return r->now - r->heartbeat_at > lease_ms ? "lost" : "running";
+	return r->now - r->heartbeat_at > r->lease_ms ? "lost" : "running";
 }
 
-static json_t *worker_json(const struct worker_row *r, long long lease_ms)
+static json_t *worker_json(const struct worker_row *r)
 {
 	json_t *j = json_object();
 	json_object_set_new(j, "id", json_string(r->id));
@@ -37,10 +38,11 @@ static json_t *worker_json(const struct worker_row *r, long long lease_ms)
 	json_object_set_new(j, "pid", json_integer(r->pid));
 	json_object_set_new(j, "version", json_string(r->version));
 	json_object_set_new(j, "stages", json_string(r->stages));
-	json_object_set_new(j, "state", json_string(worker_state(r, lease_ms)));
+	json_object_set_new(j, "state", json_string(worker_state(r)));
 	json_object_set_new(j, "started_at", json_integer(r->started_at));
 	json_object_set_new(j, "heartbeat_at", json_integer(r->heartbeat_at));
 	json_object_set_new(j, "heartbeat_age_ms", json_integer(r->now - r->heartbeat_at));
+	json_object_set_new(j, "lease_ms", json_integer(r->lease_ms));
 	json_object_set_new(j, "stopped_at", r->stopped_at ? json_integer(r->stopped_at) : json_null());
 	json_object_set_new(j, "holding", json_integer(r->holding));
 	json_object_set_new(j, "held", r->held ? json_string(r->held) : json_null());
@@ -84,11 +86,10 @@ static int workers_run(int argc, char **argv, struct app *app)
 		strbuf_release(&err);
 		return EXIT_FATAL;
 	}
-	long long lease_ms = (long long)(app->cfg.worker.lease_seconds * 1000);
 	if (json) {
 		json_t *arr = json_array();
 		for (size_t i = 0; i < n; i++)
-			json_array_append_new(arr, worker_json(&rows[i], lease_ms));
+			json_array_append_new(arr, worker_json(&rows[i]));
 		cmd_print_json(arr);
 	} else if (!n) {
 		printf("no workers: start `ragops --store URL worker` on the machines sharing the "
@@ -101,7 +102,7 @@ static int workers_run(int argc, char **argv, struct app *app)
 			char age[32];
 			snprintf(age, sizeof(age), "%.1f s", (r->now - r->heartbeat_at) / 1000.0);
 			printf("%-20s  %-16s  %7lld  %-8s  %-11s  %-7s  %9s  %lld%s%s\n", r->name,
-			       r->host, r->pid, r->version, r->stages, worker_state(r, lease_ms),
+			       r->host, r->pid, r->version, r->stages, worker_state(r),
 			       r->stopped_at ? "-" : age, r->holding, r->held ? ": " : "",
 			       r->held ? r->held : "");
 		}

@@ -66,6 +66,7 @@ struct queue_worker {
 	pthread_cond_t wake;
 	int stopping;
 	int beat_failing;    /* under lock */
+	int in_ocr;          /* under lock: it holds OCR slots for a batch (the beat renews them) */
 	char *inbox_missing; /* a folder this machine lacks: it claims no more */
 	struct flow *flow;   /* the run it works for, kept from batch to batch (run_flow_of) */
 };
@@ -106,7 +107,10 @@ static void *beat(void *arg)
 			break;
 		pthread_mutex_unlock(&w->lock);
 		strbuf_reset(&err);
-		long long renewed = store_worker_beat(w->beat_st, w->id, lease_ms(w->cfg), &err);
+		pthread_mutex_lock(&w->lock);
+		int in_ocr = w->in_ocr;
+		pthread_mutex_unlock(&w->lock);
+		long long renewed = store_worker_beat(w->beat_st, w->id, lease_ms(w->cfg), in_ocr, &err);
 		pthread_mutex_lock(&w->lock);
 		if (renewed < 0 && !w->beat_failing)
 			log_event(LOG_WARNING, 0, NULL, "worker",
@@ -165,8 +169,13 @@ struct queue_worker *queue_worker_start(struct store *st, const struct config *c
 	w->id = xasprintf("%s@%s:%ld:%llx", name ? name : host, host, (long)getpid(),
 			  (unsigned long long)time_now_ms());
 	char *stage_list = stages_text(stages);
-	struct worker_info info = { w->id,          name ? name : host, host,
-				    RAGOPS_VERSION, stage_list,         (long long)getpid() };
+	struct worker_info info = { .id = w->id,
+				    .name = name ? name : host,
+				    .host = host,
+				    .version = RAGOPS_VERSION,
+				    .stages = stage_list,
+				    .pid = (long long)getpid(),
+				    .lease_ms = lease_ms(cfg) };
 	int rc = store_worker_register(st, &info, err);
 	free(stage_list);
 	if (rc || store_open(&w->beat_st, config_store_location(cfg), err)) {
@@ -227,6 +236,9 @@ int queue_worker_ocr_slots(struct queue_worker *w, int want)
 						 &err);
 		if (got > 0) {
 			strbuf_release(&err);
+			pthread_mutex_lock(&w->lock);
+			w->in_ocr = 1;
+			pthread_mutex_unlock(&w->lock);
 			return (int)got;
 		}
 		if (!said++)
@@ -240,11 +252,13 @@ int queue_worker_ocr_slots(struct queue_worker *w, int want)
 
 void queue_worker_ocr_slots_done(struct queue_worker *w)
 {
+	pthread_mutex_lock(&w->lock);
+	w->in_ocr = 0; /* the next beat gives back what this could not */
+	pthread_mutex_unlock(&w->lock);
 	struct strbuf err = STRBUF_INIT;
 	if (store_slots_give(w->st, "ocr", w->id, &err))
 		log_event(LOG_WARNING, 0, NULL, "ocr",
-			  "cannot give the OCR slots back (%s): they come free when the lease runs out",
-			  err.buf);
+			  "cannot give the OCR slots back (%s): the heartbeat gives them back", err.buf);
 	strbuf_release(&err);
 }
 

@@ -442,6 +442,7 @@ const char *const pg_migrations[] = {
 	"  stages text NOT NULL,"
 	"  started_at bigint NOT NULL,"
 	"  heartbeat_at bigint NOT NULL,"
+	"  lease_ms bigint NOT NULL,"
 	"  stopped_at bigint"
 	");"
 	"CREATE TABLE work ("

@@ -548,6 +548,7 @@ static const char *const migrations[] = {
 	"  stages TEXT NOT NULL,"
 	"  started_at INTEGER NOT NULL,"
 	"  heartbeat_at INTEGER NOT NULL,"
+	"  lease_ms INTEGER NOT NULL," /* its worker.lease_seconds: "lost" is judged by its own */
 	"  stopped_at INTEGER"
 	");"
 	"CREATE TABLE work ("

@@ -299,7 +299,7 @@ int store_worker_register(struct store *st, const struct worker_info *w, struct 
 		return -1;
 	if (sql_prepare(st,
 			"INSERT INTO workers (id, name, host, pid, version, stages, started_at,"
-			" heartbeat_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+			" heartbeat_at, lease_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
 			&stmt, err))
 		return -1;
 	sql_bind_text(stmt, 1, w->id);
@@ -310,12 +310,14 @@ int store_worker_register(struct store *st, const struct worker_info *w, struct 
 	sql_bind_text(stmt, 6, w->stages);
 	sql_bind_int64(stmt, 7, now);
 	sql_bind_int64(stmt, 8, now);
+	sql_bind_int64(stmt, 9, w->lease_ms);
 	int rc = sql_step(stmt);
 	sql_finalize(stmt);
 	return rc == SQL_DONE ? 0 : sql_fail(st, "cannot register the worker", err);
 }
 
-long long store_worker_beat(struct store *st, const char *id, long long lease_ms, struct strbuf *err)
+long long store_worker_beat(struct store *st, const char *id, long long lease_ms, int in_ocr,
+			    struct strbuf *err)
 {
 	const void *beat_args[] = { id };
 	if (sql_exec_bound(st,
@@ -344,11 +346,17 @@ long long store_worker_beat(struct store *st, const char *id, long long lease_ms
 			   "it", lease_args, "cannot renew the worker's leases", err))
 		return -1;
 	long long renewed = sql_changes(st);
-	if (sql_exec_bound(st,
-			   SQL_PICK(st, RENEW("slots", "kind, n", "", NOW_LITE, ""),
-				    RENEW("slots", "kind, n", "", NOW_PG, " FOR UPDATE SKIP LOCKED")),
-			   "it", lease_args, "cannot renew the worker's slots", err))
+	/* Slots live only while the worker reads pages: one it could not give back goes now. */
+	if (!in_ocr) {
+		if (store_slots_give(st, "ocr", id, err))
+			return -1;
+	} else if (sql_exec_bound(st,
+				  SQL_PICK(st, RENEW("slots", "kind, n", "", NOW_LITE, ""),
+					   RENEW("slots", "kind, n", "", NOW_PG,
+						 " FOR UPDATE SKIP LOCKED")),
+				  "it", lease_args, "cannot renew the worker's slots", err)) {
 		return -1;
+	}
 #undef RENEW
 	return renewed;
 }
@@ -518,8 +526,9 @@ int store_workers_list(struct store *st, struct worker_row **out, size_t *n, str
 		r->started_at = sql_column_int64(stmt, 6);
 		r->heartbeat_at = sql_column_int64(stmt, 7);
 		r->stopped_at = sql_column_int64(stmt, 8);
-		r->holding = sql_column_int64(stmt, 9);
-		r->held = sql_column_dup(stmt, 10);
+		r->lease_ms = sql_column_int64(stmt, 9);
+		r->holding = sql_column_int64(stmt, 10);
+		r->held = sql_column_dup(stmt, 11);
 		r->now = now;
 	}
 	if (sql_rows_end(st, stmt, rc, "cannot list the workers", err)) {

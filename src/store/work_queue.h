@@ -90,13 +90,16 @@ struct worker_info {
 	const char *id; /* unique per process start */
 	const char *name, *host, *version, *stages;
 	long long pid;
+	long long lease_ms; /* its lease: whoever looks judges it lost by this */
 };
 int store_worker_register(struct store *st, const struct worker_info *w, struct strbuf *err);
 /*
  * The worker is alive: its heartbeat, and the leases it holds that have
- * not run out renewed for `lease_ms`.  How many were renewed, or -1.
+ * not run out renewed for `lease_ms`; its OCR slots too while it reads
+ * pages (`in_ocr`), else given back.  How many claims were renewed, or -1.
  */
-long long store_worker_beat(struct store *st, const char *id, long long lease_ms, struct strbuf *err);
+long long store_worker_beat(struct store *st, const char *id, long long lease_ms, int in_ocr,
+			    struct strbuf *err);
 /* The worker stopped: its record stays (stopped_at) until the next start prunes old ones. */
 int store_worker_stopped(struct store *st, const char *id, struct strbuf *err);
 
@@ -115,6 +118,7 @@ int store_slots_give(struct store *st, const char *kind, const char *owner, stru
 struct worker_row {
 	char *id, *name, *host, *version, *stages;
 	long long pid, started_at, heartbeat_at, stopped_at; /* stopped_at 0 while running */
+	long long lease_ms;
 	long long now;     /* the server's clock, to judge the heartbeat's age */
 	long long holding; /* items it holds a claim on */
 	char *held;        /* the first of them, comma-separated, or NULL */
