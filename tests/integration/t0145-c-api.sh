@@ -67,7 +67,7 @@ equals "a data folder with no release: exit 1" "$rc" "1"
 contains "the message says what to do" "$out" \
 	"feedback_loop: ask: no release in production yet: run 'ragops run --inbox DIR' first"
 
-out=$("$example" "$d" "$scratch/afile/prep" 2>&1); rc=$?
+out=$(RAGOPS_STORE_URL=$(store_url "$d") "$example" "$d" "$scratch/afile/prep" 2>&1); rc=$?
 equals "a data folder under a file for the prepared data: exit 1" "$rc" "1"
 contains "the message names the folder" "$out" \
 	"feedback_loop: prepare_retraining_data: cannot create $scratch/afile/prep/train"
