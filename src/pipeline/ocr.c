@@ -27,7 +27,9 @@ struct ocr_stage {
 	ocr_page_done_fn on_page;
 	void *on_page_ctx;
 	int nthreads;
-	int limit;                     /* threads allowed to read (ocr_stage_limit), 0: nthreads */
+	int limit; /* threads allowed to read (ocr_stage_limit), 0: nthreads */
+	int (*before_page)(void *ctx, struct strbuf *why); /* ocr_stage_gate */
+	void *gate_ctx;
 	int isolated;                  /* ingest.isolate: pages are read in worker processes */
 	struct page_loader_pool *pool; /* for readers in this process */
 	struct page_reader **readers;  /* one per thread, kept from batch to batch */
@@ -203,6 +205,15 @@ static void *worker(void *arg)
 		pthread_mutex_unlock(&w->next_lock);
 		if (i >= w->njobs)
 			break;
+		if (w->stage->before_page) {
+			pthread_mutex_lock(&w->stage->lock);
+			int refused = w->stage->before_page(w->stage->gate_ctx, &w->jobs[i].error);
+			pthread_mutex_unlock(&w->stage->lock);
+			if (refused) {
+				w->jobs[i].state = JOB_FAILED;
+				continue;
+			}
+		}
 		run_job(w, reader, &w->jobs[i]);
 		if (w->stage->on_page) {
 			pthread_mutex_lock(&w->stage->lock);
@@ -455,4 +466,10 @@ void ocr_stage_skip_cache(struct ocr_stage *s)
 void ocr_stage_limit(struct ocr_stage *s, int threads)
 {
 	s->limit = threads;
+}
+
+void ocr_stage_gate(struct ocr_stage *s, int (*before_page)(void *ctx, struct strbuf *why), void *ctx)
+{
+	s->before_page = before_page;
+	s->gate_ctx = ctx;
 }

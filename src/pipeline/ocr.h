@@ -46,6 +46,13 @@ struct ocr_stage *ocr_stage_new(const struct config *cfg, struct store *st, ocr_
 void ocr_stage_skip_cache(struct ocr_stage *s);
 /* At most `threads` of the stage's threads read pages from now on (cluster slots); 0: all. */
 void ocr_stage_limit(struct ocr_stage *s, int threads);
+/*
+ * Called before each page is read, under the stage's lock (which also
+ * guards its store connection): nonzero leaves the page unread, failed
+ * with the message it wrote in `why` (a worker whose lease on its cluster
+ * OCR slots ran out while it was stopped reads nothing more).
+ */
+void ocr_stage_gate(struct ocr_stage *s, int (*before_page)(void *ctx, struct strbuf *why), void *ctx);
 void ocr_stage_free(struct ocr_stage *stage);
 
 /* Pages of `doc` the stage would OCR under the current settings. */

@@ -290,6 +290,8 @@ void process_ocr(struct flow *fl, struct doc_job **jobs, size_t n)
 			fl->ocr = ocr_stage_new(fl->cfg, fl->st, progress_ocr_pages, fl->progress);
 			if (fl->ocr && fl->refresh_ocr)
 				ocr_stage_skip_cache(fl->ocr);
+			if (fl->ocr && fl->worker && fl->cfg->worker.ocr_slots)
+				ocr_stage_gate(fl->ocr, queue_worker_slots_gate, fl->worker);
 		}
 		progress_ocr_expect(fl->progress, pages);
 		/* On a shared store, as many threads as the cluster's OCR slots allow. */

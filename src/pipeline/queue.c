@@ -67,6 +67,7 @@ struct queue_worker {
 	int stopping;
 	int beat_failing;    /* under lock */
 	int in_ocr;          /* under lock: it holds OCR slots for a batch (the beat renews them) */
+	int slots_held;      /* under lock: how many */
 	char *inbox_missing; /* a folder this machine lacks: it claims no more */
 	struct flow *flow;   /* the run it works for, kept from batch to batch (run_flow_of) */
 };
@@ -110,7 +111,9 @@ static void *beat(void *arg)
 		pthread_mutex_lock(&w->lock);
 		int in_ocr = w->in_ocr;
 		pthread_mutex_unlock(&w->lock);
-		long long renewed = store_worker_beat(w->beat_st, w->id, lease_ms(w->cfg), in_ocr, &err);
+		long long slots = 0;
+		long long renewed = store_worker_beat(w->beat_st, w->id, lease_ms(w->cfg), in_ocr,
+						      &slots, &err);
 		pthread_mutex_lock(&w->lock);
 		if (renewed < 0 && !w->beat_failing)
 			log_event(LOG_WARNING, 0, NULL, "worker",
@@ -238,6 +241,7 @@ int queue_worker_ocr_slots(struct queue_worker *w, int want)
 			strbuf_release(&err);
 			pthread_mutex_lock(&w->lock);
 			w->in_ocr = 1;
+			w->slots_held = (int)got;
 			pthread_mutex_unlock(&w->lock);
 			return (int)got;
 		}
@@ -250,10 +254,28 @@ int queue_worker_ocr_slots(struct queue_worker *w, int want)
 	}
 }
 
+int queue_worker_slots_gate(void *ctx, struct strbuf *why)
+{
+	struct queue_worker *w = ctx;
+	pthread_mutex_lock(&w->lock);
+	int held = w->slots_held;
+	pthread_mutex_unlock(&w->lock);
+	/* One query a page (a page takes a second or so): a stop past the lease is seen at once. */
+	struct strbuf err = STRBUF_INIT;
+	long long now_held = store_slots_held(w->st, "ocr", w->id, &err);
+	strbuf_release(&err);
+	if (now_held < 0 || now_held >= held)
+		return 0; /* the store unreachable: the beat says so, and the fence decides */
+	strbuf_addstr(why, "not read: this worker's lease on its OCR slots ran out (it was stopped "
+			   "or cut off), so its documents are another worker's now");
+	return -1;
+}
+
 void queue_worker_ocr_slots_done(struct queue_worker *w)
 {
 	pthread_mutex_lock(&w->lock);
 	w->in_ocr = 0; /* the next beat gives back what this could not */
+	w->slots_held = 0;
 	pthread_mutex_unlock(&w->lock);
 	struct strbuf err = STRBUF_INIT;
 	if (store_slots_give(w->st, "ocr", w->id, &err))

@@ -51,6 +51,12 @@ int queue_worker_beat_failing(struct queue_worker *w);
  */
 int queue_worker_ocr_slots(struct queue_worker *w, int want);
 void queue_worker_ocr_slots_done(struct queue_worker *w);
+/*
+ * An ocr_stage_gate: before each page, a worker whose slots ran out while
+ * it was stopped (SIGSTOP, a frozen VM) reads no more pages: others may
+ * hold the slots now, and its documents are theirs too.
+ */
+int queue_worker_slots_gate(void *ctx, struct strbuf *why);
 /* Stop the heartbeat, record the worker stopped and free it. */
 void queue_worker_stop(struct queue_worker **w);
 

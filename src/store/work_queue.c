@@ -317,8 +317,9 @@ int store_worker_register(struct store *st, const struct worker_info *w, struct 
 }
 
 long long store_worker_beat(struct store *st, const char *id, long long lease_ms, int in_ocr,
-			    struct strbuf *err)
+			    long long *slots_renewed, struct strbuf *err)
 {
+	*slots_renewed = 0;
 	const void *beat_args[] = { id };
 	if (sql_exec_bound(st,
 			   SQL_PICK(st, "UPDATE workers SET heartbeat_at = " NOW_LITE " WHERE id = ?",
@@ -356,6 +357,8 @@ long long store_worker_beat(struct store *st, const char *id, long long lease_ms
 						 " FOR UPDATE SKIP LOCKED")),
 				  "it", lease_args, "cannot renew the worker's slots", err)) {
 		return -1;
+	} else {
+		*slots_renewed = sql_changes(st);
 	}
 #undef RENEW
 	return renewed;
@@ -469,6 +472,27 @@ int store_slots_take(struct store *st, const char *kind, long long total, const 
 	return sql_changes(st);
 }
 
+long long store_slots_held(struct store *st, const char *kind, const char *owner, struct strbuf *err)
+{
+	struct sql_stmt *stmt = NULL;
+	if (sql_prepare_kept(st,
+			     SQL_PICK(st,
+				      "SELECT count(*) FROM slots WHERE kind = ? AND owner = ?"
+				      " AND lease_until >= " NOW_LITE,
+				      "SELECT count(*) FROM slots WHERE kind = ? AND owner = ?"
+				      " AND lease_until >= " NOW_PG),
+			     &stmt, err))
+		return -1;
+	sql_bind_text(stmt, 1, kind);
+	sql_bind_text(stmt, 2, owner);
+	int rc = sql_step(stmt);
+	long long n = rc == SQL_ROW ? sql_column_int64(stmt, 0) : -1;
+	sql_kept_done(st, stmt);
+	if (rc != SQL_ROW)
+		return sql_fail(st, "cannot count the worker's slots", err);
+	return n;
+}
+
 int store_slots_give(struct store *st, const char *kind, const char *owner, struct strbuf *err)
 {
 	const void *args[] = { kind, owner };
@@ -501,13 +525,13 @@ int store_workers_list(struct store *st, struct worker_row **out, size_t *n, str
 	const char *sql =
 		SQL_PICK(st,
 			 "SELECT k.id, k.name, k.host, k.pid, k.version, k.stages, k.started_at,"
-			 " k.heartbeat_at, coalesce(k.stopped_at, 0),"
+			 " k.heartbeat_at, coalesce(k.stopped_at, 0), k.lease_ms,"
 			 " (SELECT count(*) FROM work w WHERE w.owner = k.id AND w.state = 'claimed'),"
 			 " (SELECT group_concat(relpath, ', ') FROM (SELECT relpath FROM work w"
 			 "   WHERE w.owner = k.id AND w.state = 'claimed' ORDER BY w.id LIMIT 5))"
 			 " FROM workers k ORDER BY k.stopped_at IS NOT NULL, k.started_at DESC",
 			 "SELECT k.id, k.name, k.host, k.pid, k.version, k.stages, k.started_at,"
-			 " k.heartbeat_at, coalesce(k.stopped_at, 0),"
+			 " k.heartbeat_at, coalesce(k.stopped_at, 0), k.lease_ms,"
 			 " (SELECT count(*) FROM work w WHERE w.owner = k.id AND w.state = 'claimed'),"
 			 " (SELECT string_agg(relpath, ', ') FROM (SELECT relpath FROM work w"
 			 "   WHERE w.owner = k.id AND w.state = 'claimed' ORDER BY w.id LIMIT 5) held)"

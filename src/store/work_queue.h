@@ -99,7 +99,7 @@ int store_worker_register(struct store *st, const struct worker_info *w, struct 
  * pages (`in_ocr`), else given back.  How many claims were renewed, or -1.
  */
 long long store_worker_beat(struct store *st, const char *id, long long lease_ms, int in_ocr,
-			    struct strbuf *err);
+			    long long *slots_renewed, struct strbuf *err);
 /* The worker stopped: its record stays (stopped_at) until the next start prunes old ones. */
 int store_worker_stopped(struct store *st, const char *id, struct strbuf *err);
 
@@ -111,6 +111,8 @@ int store_worker_stopped(struct store *st, const char *id, struct strbuf *err);
  */
 int store_slots_take(struct store *st, const char *kind, long long total, const char *owner,
 		     long long lease_ms, long long want, struct strbuf *err);
+/* Slots of `kind` the owner holds under a lease still running: how many, or -1. */
+long long store_slots_held(struct store *st, const char *kind, const char *owner, struct strbuf *err);
 /* Give back every slot of `kind` the owner holds. */
 int store_slots_give(struct store *st, const char *kind, const char *owner, struct strbuf *err);
 
