@@ -314,11 +314,12 @@ void process_ocr(struct flow *fl, struct doc_job **jobs, size_t n)
 			job->ocr = inputs[k++];
 			ms = job->ocr.stats.seconds * 1000;
 			if (job->f->claim) /* saved with the document, for the run's figures */
-				job->f->claim->ocr = (struct work_ocr){ job->ocr.stats.pages,
-									job->ocr.stats.failed,
-									job->ocr.stats.flagged,
-									job->ocr.stats.confidence_pages,
-									job->ocr.stats.confidence_sum };
+				job->f->claim->ocr = (struct work_ocr){
+					job->ocr.stats.pages,          job->ocr.stats.failed,
+					job->ocr.stats.flagged,        job->ocr.stats.confidence_pages,
+					job->ocr.stats.confidence_sum, job->ocr.stats.cached,
+					job->ocr.stats.seconds
+				};
 			state = job->ocr.failed                                 ? TASK_FAILED
 				: job->ocr.stats.cached == job->ocr.stats.pages ? TASK_CACHED
 										: TASK_COMPLETED;

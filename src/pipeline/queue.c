@@ -703,13 +703,17 @@ int queue_run_documents(struct flow *fl, struct doc_record **records, struct pre
 	fl->stats.pages_needing_ocr = saved.pages_needing_ocr;
 	fl->stats.chunks = saved.chunks;
 	fl->stats.chars = saved.chars;
-	/* Recognition times and cache hits stay each worker's own (its log). */
+	/* Every worker's pages; the stage's elapsed time is the run's own (its OCR, if any). */
+	double wall = fl->ocr_stats.wall_seconds;
 	fl->ocr_stats = (struct ocr_stats){ .pages = (int)ocr.pages,
 					    .failed = (int)ocr.failed,
 					    .flagged = (int)ocr.flagged,
 					    .empty = (int)(ocr.pages - ocr.failed - ocr.read_pages),
 					    .succeeded = (int)(ocr.read_pages - ocr.flagged),
 					    .confidence_pages = (int)ocr.read_pages,
-					    .confidence_sum = ocr.confidence_sum };
+					    .confidence_sum = ocr.confidence_sum,
+					    .cached = (int)ocr.cached,
+					    .seconds = ocr.seconds,
+					    .wall_seconds = wall };
 	return 0;
 }

@@ -470,6 +470,8 @@ const char *const pg_migrations[] = {
 	"  ocr_flagged bigint NOT NULL DEFAULT 0,"
 	"  ocr_read bigint NOT NULL DEFAULT 0,"
 	"  ocr_confidence_sum double precision NOT NULL DEFAULT 0,"
+	"  ocr_cached bigint NOT NULL DEFAULT 0,"
+	"  ocr_seconds double precision NOT NULL DEFAULT 0,"
 	"  UNIQUE (run_id, root, relpath)"
 	");"
 	"CREATE INDEX work_queued ON work(id) WHERE state = 'queued';"

@@ -576,6 +576,8 @@ static const char *const migrations[] = {
 	"  ocr_flagged INTEGER NOT NULL DEFAULT 0,"
 	"  ocr_read INTEGER NOT NULL DEFAULT 0,"
 	"  ocr_confidence_sum REAL NOT NULL DEFAULT 0,"
+	"  ocr_cached INTEGER NOT NULL DEFAULT 0,"
+	"  ocr_seconds REAL NOT NULL DEFAULT 0,"
 	"  UNIQUE (run_id, root, relpath)"
 	");"
 	"CREATE INDEX work_queued ON work(id) WHERE state = 'queued';"

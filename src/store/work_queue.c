@@ -239,7 +239,7 @@ int work_fence_begin(struct store *st, const struct work_claim *c, const char *o
 #define FENCE(now)                                                             \
 	"UPDATE work SET state = 'done', finished_at = " now ", outcome = ?4," \
 	" ocr_pages = ?5, ocr_failed = ?6, ocr_flagged = ?7, ocr_read = ?8,"   \
-	" ocr_confidence_sum = ?9"                                             \
+	" ocr_confidence_sum = ?9, ocr_cached = ?10, ocr_seconds = ?11"        \
 	" WHERE id = ?1 AND attempt = ?2 AND owner = ?3 AND state = 'claimed'" \
 	" AND lease_until >= " now " AND run_id IN (SELECT id FROM runs WHERE state = 'running')"
 	if (sql_prepare_kept(st, SQL_PICK(st, FENCE(NOW_LITE), FENCE(NOW_PG)), &stmt, err))
@@ -254,6 +254,8 @@ int work_fence_begin(struct store *st, const struct work_claim *c, const char *o
 	sql_bind_int64(stmt, 7, c->ocr.flagged);
 	sql_bind_int64(stmt, 8, c->ocr.read_pages);
 	sql_bind_double(stmt, 9, c->ocr.confidence_sum);
+	sql_bind_int64(stmt, 10, c->ocr.cached);
+	sql_bind_double(stmt, 11, c->ocr.seconds);
 	int rc = sql_step(stmt);
 	sql_kept_done(st, stmt);
 	if (rc != SQL_DONE)
@@ -644,7 +646,8 @@ int store_work_run_stats(struct store *st, long long run_id, struct run_stats *s
 			" CAST(coalesce(sum(ocr_failed), 0) AS bigint),"
 			" CAST(coalesce(sum(ocr_flagged), 0) AS bigint),"
 			" CAST(coalesce(sum(ocr_read), 0) AS bigint),"
-			" coalesce(sum(ocr_confidence_sum), 0)"
+			" coalesce(sum(ocr_confidence_sum), 0),"
+			" CAST(coalesce(sum(ocr_cached), 0) AS bigint), coalesce(sum(ocr_seconds), 0)"
 			" FROM work WHERE run_id = ?1 AND state = 'done'",
 			&stmt, err))
 		return -1;
@@ -661,6 +664,8 @@ int store_work_run_stats(struct store *st, long long run_id, struct run_stats *s
 		ocr->flagged = sql_column_int64(stmt, 7);
 		ocr->read_pages = sql_column_int64(stmt, 8);
 		ocr->confidence_sum = sql_column_double(stmt, 9);
+		ocr->cached = sql_column_int64(stmt, 10);
+		ocr->seconds = sql_column_double(stmt, 11);
 	}
 	sql_finalize(stmt);
 	return rc == SQL_ROW ? 0 : sql_fail(st, "cannot add up the run's work", err);

@@ -28,6 +28,8 @@ struct work_ocr {
 	long long pages, failed, flagged;
 	long long read_pages; /* with words: those the confidence is the mean of */
 	double confidence_sum;
+	long long cached; /* taken from the OCR cache */
+	double seconds;   /* recognition time, summed over pages */
 };
 
 /*
