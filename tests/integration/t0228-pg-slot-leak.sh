@@ -79,9 +79,10 @@ else
 	not_ok "the run completes (hung)"
 fi
 run_pid=
-sleep 35 # over two leases, worker 1 idle
+sleep 8 # two heartbeats (one per 5 s), well under the 15 s lease: given back, not left to run out
 holder=$(work "SELECT coalesce(split_part(owner, '@', 1), 'nobody') FROM slots WHERE kind = 'ocr'")
-equals "two leases later the idle worker 1 holds no OCR slot" "$holder" "nobody"
+equals "within two heartbeats, before its lease would run out, the idle worker 1 holds no OCR slot" \
+	"$holder" "nobody"
 
 # Another worker gets the slot: it OCRs a second run's scan, of other
 # settings (ocr.min_chars) that worker 1 does not take.
