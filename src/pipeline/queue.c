@@ -111,9 +111,7 @@ static void *beat(void *arg)
 		pthread_mutex_lock(&w->lock);
 		int in_ocr = w->in_ocr;
 		pthread_mutex_unlock(&w->lock);
-		long long slots = 0;
-		long long renewed = store_worker_beat(w->beat_st, w->id, lease_ms(w->cfg), in_ocr,
-						      &slots, &err);
+		long long renewed = store_worker_beat(w->beat_st, w->id, lease_ms(w->cfg), in_ocr, &err);
 		pthread_mutex_lock(&w->lock);
 		if (renewed < 0 && !w->beat_failing)
 			log_event(LOG_WARNING, 0, NULL, "worker",
@@ -597,9 +595,8 @@ int queue_worker_serve(struct store *st, const struct config *cfg, const char *n
 }
 
 int queue_run_documents(struct flow *fl, struct doc_record **records, struct prepared *files, size_t n,
-			int nthreads, struct strbuf *err)
+			struct strbuf *err)
 {
-	(void)nthreads; /* the run's worker uses ingest.threads, as every worker does */
 	struct work_new *items = xcalloc(n + 1, sizeof(*items));
 	for (size_t i = 0; i < n; i++) {
 		const struct found_file *f = files[i].f;

@@ -74,6 +74,6 @@ int queue_worker_serve(struct store *st, const struct config *cfg, const char *n
  * every one is done, and take the run's figures from what was saved.
  */
 int queue_run_documents(struct flow *fl, struct doc_record **records, struct prepared *files, size_t n,
-			int nthreads, struct strbuf *err);
+			struct strbuf *err);
 
 #endif

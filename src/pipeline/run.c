@@ -493,7 +493,7 @@ int pipeline_run(struct store *st, const struct config *cfg, const struct run_op
 	}
 	if (store_keeps_artefacts(st)) {
 		/* A shared store: the documents go to the queue, for every worker (and this run). */
-		if (queue_run_documents(&fl, todo.records, todo.files, todo.n, nthreads, err)) {
+		if (queue_run_documents(&fl, todo.records, todo.files, todo.n, err)) {
 			fail_run(st, fl.run_id, &fl.stats, err);
 			log_event(LOG_ERROR, fl.run_id, NULL, "collect", "%s", err->buf);
 			free(todo.records);

@@ -14,11 +14,6 @@
 #include "core/xalloc.h"
 #include "store/sqlite_internal.h"
 
-static int server_now(struct store *st, long long *now, struct strbuf *err)
-{
-	return store_clock_ms(st, now, err);
-}
-
 int store_work_enqueue(struct store *st, long long run_id, const char *settings,
 		       const struct work_new *items, size_t n, struct strbuf *err)
 {
@@ -26,7 +21,7 @@ int store_work_enqueue(struct store *st, long long run_id, const char *settings,
 	long long now;
 	if (!n)
 		return 0;
-	if (server_now(st, &now, err) || sql_begin(st, err))
+	if (store_clock_ms(st, &now, err) || sql_begin(st, err))
 		return -1;
 	if (sql_prepare(st,
 			"INSERT INTO work (run_id, doc_id, root, relpath, source, sha256, size, mtime,"
@@ -289,7 +284,7 @@ int store_worker_register(struct store *st, const struct worker_info *w, struct 
 {
 	struct sql_stmt *stmt = NULL;
 	long long now;
-	if (server_now(st, &now, err))
+	if (store_clock_ms(st, &now, err))
 		return -1;
 	/* Stopped workers are forgotten after a week, lost ones after a day: restarts add up. */
 	long long day = 24LL * 3600 * 1000;
@@ -319,9 +314,8 @@ int store_worker_register(struct store *st, const struct worker_info *w, struct 
 }
 
 long long store_worker_beat(struct store *st, const char *id, long long lease_ms, int in_ocr,
-			    long long *slots_renewed, struct strbuf *err)
+			    struct strbuf *err)
 {
-	*slots_renewed = 0;
 	const void *beat_args[] = { id };
 	if (sql_exec_bound(st,
 			   SQL_PICK(st, "UPDATE workers SET heartbeat_at = " NOW_LITE " WHERE id = ?",
@@ -359,8 +353,6 @@ long long store_worker_beat(struct store *st, const char *id, long long lease_ms
 						 " FOR UPDATE SKIP LOCKED")),
 				  "it", lease_args, "cannot renew the worker's slots", err)) {
 		return -1;
-	} else {
-		*slots_renewed = sql_changes(st);
 	}
 #undef RENEW
 	return renewed;
@@ -428,10 +420,10 @@ int store_slots_take(struct store *st, const char *kind, long long total, const 
 {
 	struct sql_stmt *stmt = NULL;
 	long long now;
-	if (server_now(st, &now, err) || sql_prepare(st,
-						     "INSERT INTO slots (kind, n) VALUES (?, ?)"
-						     " ON CONFLICT (kind, n) DO NOTHING",
-						     &stmt, err))
+	if (store_clock_ms(st, &now, err) || sql_prepare(st,
+							 "INSERT INTO slots (kind, n) VALUES (?, ?)"
+							 " ON CONFLICT (kind, n) DO NOTHING",
+							 &stmt, err))
 		return -1;
 	/*
 	 * The rows up to the limit as configured now (a limit lowered leaves
@@ -506,7 +498,7 @@ int store_slots_give(struct store *st, const char *kind, const char *owner, stru
 int store_worker_stopped(struct store *st, const char *id, struct strbuf *err)
 {
 	long long now;
-	if (server_now(st, &now, err))
+	if (store_clock_ms(st, &now, err))
 		return -1;
 	const void *args[] = { &now, id };
 	return sql_exec_bound(st, "UPDATE workers SET stopped_at = ? WHERE id = ?", "it", args,
@@ -522,7 +514,7 @@ int store_workers_list(struct store *st, struct worker_row **out, size_t *n, str
 	int rc;
 	*out = NULL;
 	*n = 0;
-	if (server_now(st, &now, err))
+	if (store_clock_ms(st, &now, err))
 		return -1;
 	const char *sql =
 		SQL_PICK(st,
@@ -584,7 +576,7 @@ int store_work_counts(struct store *st, long long run_id, struct work_counts *ou
 	struct sql_stmt *stmt = NULL;
 	long long now;
 	memset(out, 0, sizeof(*out));
-	if (server_now(st, &now, err) ||
+	if (store_clock_ms(st, &now, err) ||
 	    sql_prepare(st,
 			"SELECT count(*) FILTER (WHERE state = 'queued'),"
 			" count(*) FILTER (WHERE state = 'claimed'),"

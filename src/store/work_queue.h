@@ -101,7 +101,7 @@ int store_worker_register(struct store *st, const struct worker_info *w, struct 
  * pages (`in_ocr`), else given back.  How many claims were renewed, or -1.
  */
 long long store_worker_beat(struct store *st, const char *id, long long lease_ms, int in_ocr,
-			    long long *slots_renewed, struct strbuf *err);
+			    struct strbuf *err);
 /* The worker stopped: its record stays (stopped_at) until the next start prunes old ones. */
 int store_worker_stopped(struct store *st, const char *id, struct strbuf *err);
 
