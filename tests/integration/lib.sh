@@ -194,6 +194,20 @@ pg_database() {
 	pg "$RAGOPS_TEST_PG_URL" -c "CREATE DATABASE $db" >/dev/null
 	trap pg_database_drop EXIT
 }
+# work QUERY: a query on the test's PostgreSQL database (pg_database), unaligned rows
+work() { pg "$url" -c "$1"; }
+# wait_for SECONDS COMMAND...: until the command succeeds, polled 5 times a second; 1 when it never did
+wait_for() {
+	local tries=$(($1 * 5))
+	shift
+	for _ in $(seq "$tries"); do
+		"$@" && return 0
+		sleep 0.2
+	done
+	return 1
+}
+stopped() { [[ $(ps -o stat= -p "$1" 2>/dev/null) == T* ]]; } # stopped PID: by SIGSTOP
+gone() { ! kill -0 "$1" 2>/dev/null; }                       # gone PID: no such process
 pg_database_drop() {
 	declare -F before_exit >/dev/null && before_exit
 	pg "$RAGOPS_TEST_PG_URL" -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null 2>&1

@@ -31,25 +31,13 @@ lite=$(new_data lite)
 "$RAGOPS" --data "$lite" "${settings[@]}" run --inbox inbox >lite.out 2>&1
 equals "the one-process SQLite run completes, with the hostile files failed" "$?" "1"
 
-# wait_for WHAT COMMAND...: until the command succeeds, 90 s at most
-wait_for() {
-	local what=$1
-	shift
-	for _ in $(seq 450); do
-		"$@" && return 0
-		sleep 0.2
-	done
-	not_ok "$what (timed out)"
-	return 1
-}
-work() { pg "$url" -c "$1"; }
-
 coordinator=$(new_data coordinator)
 "$RAGOPS" --data "$coordinator" --store "$url" "${settings[@]}" "${queue[@]}" -c worker.in_run=false \
 	run --inbox inbox >run.out 2>&1 &
 run_pid=$!
 queued() { [[ $(work "SELECT count(*) FROM work WHERE state = 'queued'" 2>/dev/null) -gt 50 ]]; }
-wait_for "the run queues its documents" queued && ok "the run queues its documents and waits"
+wait_for 90 queued && ok "the run queues its documents and waits" ||
+	not_ok "the run queues its documents and waits (timed out)"
 
 # w1 dies (SIGKILL, as kill -9) at its first OCR, holding its claims.
 RAGOPS_CRASH_AT=ocr "$RAGOPS" --data "$(new_data w1)" --store "$url" "${settings[@]}" "${queue[@]}" \
@@ -66,15 +54,15 @@ w1_lost() {
 	out=$("$RAGOPS" --data "$coordinator" --store "$url" "${queue[@]}" workers)
 	grep -q '^w1 .* lost ' <<<"$out"
 }
-wait_for "ragops workers shows it lost once its heartbeat is a lease old" w1_lost &&
-	ok "ragops workers shows it lost once its heartbeat is a lease old"
+wait_for 90 w1_lost && ok "ragops workers shows it lost once its heartbeat is a lease old" ||
+	not_ok "ragops workers shows it lost once its heartbeat is a lease old (timed out)"
 
 # w2 stops itself (SIGSTOP) just before its first save.
 RAGOPS_STOP_AT=save "$RAGOPS" --data "$(new_data w2)" --store "$url" "${settings[@]}" "${queue[@]}" \
 	worker --id w2 >w2.out 2>&1 &
 w2=$!
-stopped() { [[ $(ps -o stat= -p "$w2") == T* ]]; }
-wait_for "worker 2 stops before a save" stopped && ok "worker 2 is stopped (SIGSTOP) before a save"
+wait_for 90 stopped "$w2" && ok "worker 2 is stopped (SIGSTOP) before a save" ||
+	not_ok "worker 2 is stopped (SIGSTOP) before a save (timed out)"
 held2=$(work "SELECT relpath FROM work WHERE owner LIKE 'w2@%' AND state = 'claimed' ORDER BY relpath")
 [[ -n "$held2" ]] && ok "it is stopped holding claims" || not_ok "it is stopped holding claims"
 
@@ -88,7 +76,7 @@ taken_over() {
 	[[ $run != running ]] && return 0
 	[[ $(work "SELECT count(*) FROM work WHERE owner LIKE 'w2@%' AND state = 'claimed'") == 0 ]]
 }
-wait_for "worker 3 takes over worker 2's documents" taken_over
+wait_for 90 taken_over || not_ok "worker 3 takes over worker 2's documents (timed out)"
 rescued=$(work "SELECT count(*) FROM work WHERE owner NOT LIKE 'w1@%' AND attempt >= 2")
 [[ $rescued -ge 1 ]] && ok "documents of the dead and the paused worker are done again under a new attempt ($rescued)" ||
 	not_ok "documents of the dead and the paused worker are done again under a new attempt" \

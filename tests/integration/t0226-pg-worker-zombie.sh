@@ -19,17 +19,6 @@ before_exit() {
 	wait 2>/dev/null
 }
 settings=(-c ingest.threads=1 -c worker.lease_seconds=2 -c worker.poll_seconds=0.2)
-work() { pg "$url" -c "$1"; }
-wait_for() { # wait_for SECONDS COMMAND...
-	local tries=$(($1 * 5))
-	shift
-	for _ in $(seq "$tries"); do
-		"$@" && return 0
-		sleep 0.2
-	done
-	return 1
-}
-stopped() { [[ $(ps -o stat= -p "$1" 2>/dev/null) == T* ]]; }
 note() { printf '# Note\n\n%s\n' "$1" >inbox/a-note.md; }
 queued() { [[ $(work "SELECT count(*) FROM work WHERE state = 'queued'" 2>/dev/null) -gt 0 ]]; }
 claimed_by() { [[ $(work "SELECT count(*) FROM work WHERE owner LIKE '$1%' AND state = 'claimed'") -gt 0 ]]; }

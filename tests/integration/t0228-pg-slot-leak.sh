@@ -40,18 +40,6 @@ pgctl() {
 		(cd "$pgdir" && "$bindir/pg_ctl" -D "$pgdir/data" -l "$pgdir/server.log" -w "$@") >/dev/null
 	fi
 }
-wait_for() { # wait_for SECONDS COMMAND...
-	local tries=$(($1 * 5))
-	shift
-	for _ in $(seq "$tries"); do
-		"$@" && return 0
-		sleep 0.2
-	done
-	return 1
-}
-stopped() { [[ $(ps -o stat= -p "$1" 2>/dev/null) == T* ]]; }
-gone() { ! kill -0 "$1" 2>/dev/null; }
-work() { pg "$url" -c "$1"; }
 
 mkdir -p inbox
 cp "$TOP/tests/fixtures/ocr/rotated.png" inbox/

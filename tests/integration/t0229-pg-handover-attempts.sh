@@ -15,17 +15,6 @@ before_exit() {
 	done
 	wait 2>/dev/null
 }
-wait_for() { # wait_for SECONDS COMMAND...
-	local tries=$(($1 * 5))
-	shift
-	for _ in $(seq "$tries"); do
-		"$@" && return 0
-		sleep 0.2
-	done
-	return 1
-}
-work() { pg "$url" -c "$1"; }
-gone() { ! kill -0 "$1" 2>/dev/null; }
 
 mkdir -p inbox
 cp "$TOP/tests/fixtures/ocr/rotated.png" inbox/

@@ -16,18 +16,6 @@ before_exit() {
 	done
 	wait 2>/dev/null
 }
-wait_for() { # wait_for SECONDS COMMAND...
-	local tries=$(($1 * 5))
-	shift
-	for _ in $(seq "$tries"); do
-		"$@" && return 0
-		sleep 0.2
-	done
-	return 1
-}
-work() { pg "$url" -c "$1"; }
-stopped() { [[ $(ps -o stat= -p "$1" 2>/dev/null) == T* ]]; }
-gone() { ! kill -0 "$1" 2>/dev/null; }
 queued() { [[ $(work "SELECT count(*) FROM work" 2>/dev/null) -gt 0 ]]; }
 
 mkdir -p inbox
