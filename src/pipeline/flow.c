@@ -72,6 +72,7 @@ void flow_save_failed(struct flow *fl, struct doc_record *d, const struct found_
 		      const char *stage, const char *error, struct task_record *tasks, size_t ntasks)
 {
 	struct strbuf err = STRBUF_INIT;
+	flow_save_group_commit(fl); /* a failure record is never held in a group */
 	free(d->error);
 	d->error = xasprintf("%s: %s", stage, error);
 	d->status = DOC_FAILED;
@@ -148,6 +149,12 @@ static int names(const char *list, const char *where)
 			return 1;
 	}
 	return 0;
+}
+
+int flow_crash_point_armed(const char *where)
+{
+	return names(getenv("RAGOPS_CRASH_AT"), where) || names(getenv("RAGOPS_PAUSE_AT"), where) ||
+	       names(getenv("RAGOPS_STOP_AT"), where);
 }
 
 void flow_crash_point(const char *where)

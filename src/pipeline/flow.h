@@ -54,6 +54,9 @@ struct flow {
 	int retries_spent; /* a document used up its attempts: the others get one (retry.h) */
 	int ocr_elsewhere; /* a queue worker without OCR: documents that need it are handed over */
 	struct queue_worker *worker; /* the queue worker doing the run's work here, or NULL */
+	struct doc_save *group;      /* saves written in the store's open group, settled at its commit */
+	size_t ngroup, group_alloc;
+	double group_started; /* time_mono */
 };
 
 /* Record a stage run once for the whole corpus (embed, lexicon, validate...) as a task on "(corpus)". */
@@ -68,6 +71,14 @@ void flow_corpus_task(struct flow *fl, const char *stage, enum task_state state,
  * commas.
  */
 void flow_crash_point(const char *where);
+/* Whether a fault is set for `where`. */
+int flow_crash_point_armed(const char *where);
+
+/*
+ * Commit the documents saved in the open group (save.c) and settle them:
+ * before any other write of the run, and at the end of each batch.
+ */
+void flow_save_group_commit(struct flow *fl);
 
 typedef char stage_keys[NSTAGES][SHA256_HEX_LEN + 1];
 

@@ -1,8 +1,8 @@
 /*
  * One new or changed document through the stages: extract -> ocr -> clean
  * -> chunk -> index.  Everything happens in memory; the index stage saves
- * the document, its pages, chunks and task records in one transaction, so
- * a crash leaves the old version or the new one, never a mix.  OCR runs
+ * the document, its pages, chunks and task records in one transaction
+ * (save.c), so a crash leaves the old version or the new one, never a mix.  OCR runs
  * on batches of documents (see flow.h) so that every core has pages.
  */
 #include <libgen.h>
@@ -15,6 +15,7 @@
 #include "core/timeutil.h"
 #include "core/xalloc.h"
 #include "pipeline/chunk.h"
+#include "pipeline/doc_job.h"
 #include "pipeline/clean.h"
 #include "pipeline/extract.h"
 #include "pipeline/extract_source.h"
@@ -24,20 +25,6 @@
 #include "store/work_queue.h"
 #include "text/token_list.h"
 #include "text/tokenize.h"
-
-struct doc_job {
-	struct doc_record *d;
-	struct doc_record fresh; /* the record when the store had none */
-	const struct found_file *f;
-	enum doc_type type;
-	struct extracted doc;
-	stage_keys keys;
-	struct task_record tasks[NSTAGES];
-	size_t ntasks;
-	struct ocr_input ocr;
-	struct prepared prepared; /* its timings, and its chunks when the workers made them */
-	struct doc_source src;    /* where OCR reads its pages */
-};
 
 /* Times one stage of one document and records its task. */
 struct stage_clock {
@@ -60,7 +47,7 @@ static void stage_end(struct flow *fl, struct doc_job *job, struct stage_clock *
 					      error, job->keys);
 }
 
-static void job_free(struct doc_job *job)
+void job_free(struct doc_job *job)
 {
 	prepared_release(&job->prepared);
 	extracted_release(&job->doc);
@@ -69,7 +56,7 @@ static void job_free(struct doc_job *job)
 	free(job);
 }
 
-static void job_fail(struct flow *fl, struct doc_job *job, const char *stage, const char *error)
+void job_fail(struct flow *fl, struct doc_job *job, const char *stage, const char *error)
 {
 	flow_save_failed(fl, job->d, job->f, stage, error, job->tasks, job->ntasks);
 	job_free(job);
@@ -333,17 +320,6 @@ void process_ocr(struct flow *fl, struct doc_job **jobs, size_t n)
 	free(which);
 }
 
-/* The fields of a record that describe the indexed version. */
-static void free_version_fields(struct doc_record *r)
-{
-	free(r->sha256);
-	free(r->language);
-	free(r->title);
-	free(r->encoding);
-	free(r->cache_key);
-	free(r->error);
-}
-
 /* A chunk drawn from a weak OCR page carries the flag, for retrieval to weigh. */
 static int chunk_is_weak(const struct extracted *doc, const struct chunk *c)
 {
@@ -369,52 +345,6 @@ size_t process_pages(const struct doc_job *job)
 	return job->doc.npages;
 }
 
-/*
- * Save the document's new version, trying again while the failure may
- * pass (retry.h); each failed attempt leaves a "retrying" task row.  Once
- * a document has used up its attempts, the others of the run get one
- * each: a disk that stays full is not waited for document after document.
- */
-static int save_with_retries(struct flow *fl, struct doc_job *job, struct doc_record *next,
-			     const struct extracted *doc, const struct chunk_record *recs,
-			     size_t nchunks, struct strbuf *err)
-{
-	struct retry_policy policy;
-	retry_policy_from_config(fl->cfg, RETRY_DOCUMENT, &policy);
-	struct task_record *index_task = &job->tasks[job->ntasks - 1];
-	for (unsigned attempt = 1;; attempt++) {
-		long long started = time_now_ms();
-		double t0 = time_mono();
-		index_task->attempts = (int)attempt;
-		store_error_clear(fl->st);
-		int rc = store_doc_save(fl->st, next, doc->pages, doc->npages, recs, nchunks, 1,
-					job->tasks, job->ntasks, job->f->claim, err);
-		if (!rc || !store_error_is_transient(fl->st))
-			return rc;
-		if (attempt >= policy.attempts || fl->retries_spent) {
-			fl->retries_spent = 1;
-			return rc;
-		}
-		long long wait = retry_delay_ms(&policy, attempt + 1, (double)rand() / RAND_MAX);
-		struct task_record t = flow_task(fl, job->f->relpath, STAGE_INDEX, TASK_RETRYING,
-						 started, (time_mono() - t0) * 1000, err->buf,
-						 job->keys);
-		t.attempts = (int)attempt;
-		t.doc_id = next->id > 0 ? next->id : 0;
-		log_event(LOG_WARNING, fl->run_id, job->f->relpath, "index",
-			  "attempt %u failed (%s): trying again in %.1f s", attempt, err->buf,
-			  wait / 1000.0);
-		int stopped = retry_wait(wait);
-		/* Recorded after the wait: a full disk or a held lock would have refused the row too. */
-		struct strbuf ignored = STRBUF_INIT;
-		store_tasks_add(fl->st, &t, 1, &ignored);
-		strbuf_release(&ignored);
-		if (stopped)
-			return rc; /* a stop was asked for: the next run tries again */
-		strbuf_reset(err);
-	}
-}
-
 void process_finish(struct flow *fl, struct doc_job *job)
 {
 	struct extracted *doc = &job->doc;
@@ -438,6 +368,8 @@ void process_finish(struct flow *fl, struct doc_job *job)
 		job->prepared.nchunks = 0;
 		stage_done(fl, job, STAGE_CLEAN, job->prepared.clean, TASK_COMPLETED, NULL);
 	} else {
+		flow_save_group_commit(
+			fl); /* the group's write lock is not held while this one is cleaned */
 		stage_start(&clock);
 		clean_document(doc, fl->cfg, parallel_threads(fl->cfg->ingest.threads), &cs);
 		stage_end(fl, job, &clock, STAGE_CLEAN, TASK_COMPLETED, NULL);
@@ -521,42 +453,14 @@ void process_finish(struct flow *fl, struct doc_job *job)
 	/* duration -1: measured by the store up to the moment it writes the task */
 	job->tasks[job->ntasks++] = flow_task(fl, f->relpath, STAGE_INDEX, TASK_COMPLETED, time_now_ms(),
 					      -1, NULL, job->keys);
-	flow_crash_point("save");
-	int rc = save_with_retries(fl, job, &next, doc, recs, nchunks, &err);
-	free(recs);
-	fl->stage_seconds[STAGE_INDEX] += time_mono() - clock.t0;
-	if (rc && store_claim_lost(fl->st)) {
-		/* Another worker took the document over: its result stands, this one goes. */
-		log_event(LOG_WARNING, fl->run_id, f->relpath, "index", "%s", err.buf);
-		free_version_fields(&next);
-		chunks_free(chunks, nchunks);
-		strbuf_release(&err);
-		job_free(job);
-		return;
-	}
-	if (rc) {
-		/* The transaction rolled back: the old version stands, and so does `d`. */
-		free_version_fields(&next);
-		job->ntasks--;
-		chunks_free(chunks, nchunks);
-		job_fail(fl, job, "index", err.buf);
-		strbuf_release(&err);
-		return;
-	}
-	free_version_fields(d);
-	*d = next; /* the fields they share (path, type, seen hash) stay d's */
-	fl->stats.pages += (long long)doc->npages;
-	fl->stats.pages_needing_ocr += waiting;
-	fl->stats.chunks += (long long)nchunks;
-	fl->stats.chars += chars;
-	log_event(LOG_INFO, fl->run_id, f->relpath, "index", "%s, %s: %zu pages, %zu chunks%s",
-		  doc_type_name(job->type), d->language, doc->npages, nchunks,
-		  cs.repeated_removed ? ", running headers removed" : "");
-	if (waiting)
-		log_event(LOG_WARNING, fl->run_id, f->relpath, "extract",
-			  "%d of %zu pages have no usable text layer and need OCR (ocr.mode=%s)",
-			  waiting, doc->npages, fl->cfg->ocr.mode);
-	chunks_free(chunks, nchunks);
+	save_document(fl, &(struct doc_save){ .job = job,
+					      .next = next,
+					      .recs = recs,
+					      .chunks = chunks,
+					      .nchunks = nchunks,
+					      .waiting = waiting,
+					      .chars = chars,
+					      .headers_removed = cs.repeated_removed != 0,
+					      .t0 = clock.t0 });
 	strbuf_release(&err);
-	job_free(job);
 }

@@ -190,6 +190,7 @@ static void batch_flush(struct flow *fl, struct batch *b)
 		progress_document_done(fl->progress, pages);
 		crash_point();
 	}
+	flow_save_group_commit(fl);
 	b->n = 0;
 	b->pages = 0;
 }

@@ -319,28 +319,87 @@ char *sql_column_dup(struct sql_stmt *stmt, int col)
 
 /* --- transactions and failures ------------------------------------------- */
 
+/*
+ * Inside a group (store_group_begin) a transaction is a savepoint of the
+ * group's: its rollback undoes only its own writes, its commit waits for
+ * the group's.
+ */
 int sql_begin(struct store *st, struct strbuf *err)
 {
+	if (st->grouped) {
+		/* Outside a transaction a savepoint would start one of its own, committed alone. */
+		if (!sql_in_transaction(st)) {
+			strbuf_addstr(err,
+				      "the group's transaction was rolled back by a failure inside it");
+			return -1;
+		}
+		return sql_exec(st, "SAVEPOINT grouped", err);
+	}
 	/* SQLite: take the write lock now, not at the first write (no deadlock between two upgrades). */
 	return sql_exec(st, st->pg ? "BEGIN" : "BEGIN IMMEDIATE", err);
 }
 
 int sql_commit(struct store *st, struct strbuf *err)
 {
-	return sql_exec(st, "COMMIT", err);
+	return sql_exec(st, st->grouped ? "RELEASE SAVEPOINT grouped" : "COMMIT", err);
+}
+
+/* Statements whose failure only a later statement can tell (the transaction is gone). */
+static void exec_quietly(struct store *st, const char *sql)
+{
+	if (st->pg) {
+		struct strbuf ignored = STRBUF_INIT;
+		pg_exec(st->pg, sql, &ignored);
+		strbuf_release(&ignored);
+	} else {
+		sqlite3_exec(st->db, sql, NULL, NULL, NULL);
+	}
 }
 
 void sql_rollback(struct store *st)
 {
 	if (!sql_in_transaction(st))
 		return;
-	if (st->pg) {
-		struct strbuf ignored = STRBUF_INIT;
-		pg_exec(st->pg, "ROLLBACK", &ignored);
-		strbuf_release(&ignored);
-	} else {
-		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+	if (st->grouped) {
+		exec_quietly(st, "ROLLBACK TO SAVEPOINT grouped");
+		exec_quietly(st, "RELEASE SAVEPOINT grouped");
+		return;
 	}
+	exec_quietly(st, "ROLLBACK");
+}
+
+int store_group_begin(struct store *st, struct strbuf *err)
+{
+	if (st->grouped)
+		return 0;
+	int rc = sql_begin(st, err);
+	st->grouped = !rc;
+	return rc;
+}
+
+int store_group_commit(struct store *st, struct strbuf *err)
+{
+	if (!st->grouped)
+		return 0;
+	st->grouped = 0;
+	/*
+	 * A failure inside may have ended the transaction (SQLite rolls it
+	 * back on a full disk; a lost PostgreSQL connection takes it along):
+	 * then nothing of the group was written, which COMMIT would not say.
+	 */
+	if (!sql_in_transaction(st)) {
+		strbuf_addstr(err, "the group's transaction was rolled back by a failure inside it");
+		return -1;
+	}
+	if (!sql_commit(st, err))
+		return 0;
+	sql_rollback(st);
+	return -1;
+}
+
+int store_group_open(const struct store *st)
+{
+	return st->grouped;
 }
 
 void store_error_clear(struct store *st)
