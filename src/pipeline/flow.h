@@ -76,7 +76,8 @@ int flow_crash_point_armed(const char *where);
 
 /*
  * Commit the documents saved in the open group (save.c) and settle them:
- * before any other write of the run, and at the end of each batch.
+ * before any other write of the run, before the writer waits (for a file
+ * being prepared, for OCR), and when the documents are all in.
  */
 void flow_save_group_commit(struct flow *fl);
 

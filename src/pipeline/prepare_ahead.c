@@ -33,6 +33,9 @@
 /* Files ready ahead of the taker, per thread: enough to ride out a slow one. */
 #define WINDOW_PER_THREAD 4
 
+/* A file the taker prepares itself without a wait worth the name (prepare_ahead_ready). */
+#define PREPARED_AT_ONCE (256 * 1024)
+
 /* A PDF read in ranges of `range` pages. */
 struct split {
 	const struct doc_source *src;
@@ -369,6 +372,17 @@ struct prepared *prepare_ahead_take(struct prepare_ahead *pa, size_t i)
 	pthread_cond_broadcast(&pa->room);
 	pthread_mutex_unlock(&pa->lock);
 	return &pa->files[i];
+}
+
+int prepare_ahead_ready(struct prepare_ahead *pa, size_t i)
+{
+	/* The taker prepares it itself: a small file in milliseconds, a large one maybe seconds. */
+	if (!any_thread(pa))
+		return pa->files[i].f->size <= PREPARED_AT_ONCE;
+	pthread_mutex_lock(&pa->lock);
+	int ready = pa->done[i];
+	pthread_mutex_unlock(&pa->lock);
+	return ready;
 }
 
 void prepare_ahead_pause(struct prepare_ahead *pa)

@@ -174,33 +174,41 @@ int pipeline_stop_requested(void)
 
 static void batch_flush(struct flow *fl, struct batch *b)
 {
-	/*
-	 * OCR may start workers; linked into another program (libragops) they
-	 * are forks, and no thread may then be inside a library (an
-	 * allocator's lock).  The ragops binary starts them as new processes.
-	 */
-	if (b->pages)
+	if (b->pages) {
+		/* Reading pages takes long: the saves waiting in a group are written first. */
+		flow_save_group_commit(fl);
+		/*
+		 * OCR may start workers; linked into another program (libragops)
+		 * they are forks, and no thread may then be inside a library (an
+		 * allocator's lock).  The ragops binary starts them as new processes.
+		 */
 		prepare_ahead_pause(b->preparing);
-	process_ocr(fl, b->jobs, b->n);
-	if (b->pages)
+		process_ocr(fl, b->jobs, b->n);
 		prepare_ahead_resume(b->preparing);
+	}
 	for (size_t i = 0; i < b->n; i++) {
 		size_t pages = process_pages(b->jobs[i]);
 		process_finish(fl, b->jobs[i]);
 		progress_document_done(fl->progress, pages);
 		crash_point();
 	}
-	flow_save_group_commit(fl);
 	b->n = 0;
 	b->pages = 0;
 }
 
+/*
+ * Documents that want OCR wait in a batch, so that the pages of several
+ * share the OCR workers; the others behind them wait too (documents are
+ * saved in the order they were found).  A document with nothing to wait
+ * for is finished at once: holding it back would leave the preparing
+ * threads idle while the batch is written.
+ */
 static void batch_add(struct flow *fl, struct batch *b, struct doc_job *job)
 {
 	ALLOC_GROW(b->jobs, b->n + 1, b->alloc);
 	b->jobs[b->n++] = job;
 	b->pages += process_ocr_pages(fl, job);
-	if (b->pages >= 16 * ocr_thread_count(fl->cfg) || b->n >= 32)
+	if (!b->pages || b->pages >= 16 * ocr_thread_count(fl->cfg) || b->n >= 32)
 		batch_flush(fl, b);
 }
 
@@ -242,6 +250,9 @@ void flow_process_files(struct flow *fl, struct doc_record **records, struct pre
 			}
 			break; /* the files prepared ahead are let go */
 		}
+		/* The writer would wait: what it saved meanwhile is committed first (save.c). */
+		if (!prepare_ahead_ready(pa, i))
+			flow_save_group_commit(fl);
 		struct doc_job *job = process_begin(fl, records[i], prepare_ahead_take(pa, i));
 		if (job && fl->ocr_elsewhere && process_ocr_pages(fl, job))
 			process_hand_over(fl, job);
@@ -251,6 +262,7 @@ void flow_process_files(struct flow *fl, struct doc_record **records, struct pre
 			progress_document_done(fl->progress, 0);
 	}
 	batch_flush(fl, &batch);
+	flow_save_group_commit(fl);
 	free(batch.jobs);
 	prepare_ahead_finish(pa);
 }

@@ -4,7 +4,9 @@
  * the old version or the new one, never a mix.
  *
  * Consecutive saves share a transaction, the group (store_group_begin):
- * each is a savepoint of it, and one commit writes them all.  A commit per
+ * each is a savepoint of it, and one commit writes them all, when the
+ * writer would otherwise wait (flow_save_group_commit) or the group is
+ * large or old enough.  A commit per
  * document was about half the writer's time on a first ingest of many
  * small documents, and the writer is the one part of a run that no core
  * can share.  Only
@@ -190,9 +192,9 @@ void flow_save_group_commit(struct flow *fl)
 	fl->stage_seconds[STAGE_INDEX] += time_mono() - t0;
 	if (rc && n)
 		log_event(LOG_WARNING, fl->run_id, NULL, "index",
-			  "the saves of %zu documents could not be committed together (%s): "
-			  "each is saved again alone",
-			  n, err.buf);
+			  "the %s of %zu document%s could not be committed together (%s): "
+			  "saved again alone",
+			  n == 1 ? "save" : "saves", n, n == 1 ? "" : "s", err.buf);
 	for (size_t i = 0; i < n; i++) {
 		if (!rc) {
 			settle(fl, &saves[i], SAVE_WRITTEN, NULL);

@@ -70,8 +70,8 @@ wait "$pid"
 equals "the run completes once room is back" "$?:$(jq_py "$(cat "$scratch/full.json")" 'j["state"]')" \
 	"0:completed"
 log=$(cat "$d2/logs/pipeline.log")
-contains "the log says the group was saved again alone" "$log" \
-	"the saves of 5 documents could not be committed together"
+check "the log says the group was saved again alone" \
+	grep -Eq "the saves? of [0-9]+ documents? could not be committed together" <<<"$log"
 contains "... and that a save alone waits for room" "$log" "attempt 1 failed"
 equals "every document is indexed once" \
 	"$(sql "$d2" "SELECT count(*), sum(status = 'indexed') FROM documents") $(sql "$d2" "SELECT count(*) FROM doc_versions")" \
