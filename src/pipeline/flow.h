@@ -57,6 +57,8 @@ struct flow {
 	struct doc_save *group;      /* saves written in the store's open group, settled at its commit */
 	size_t ngroup, group_alloc;
 	double group_started; /* time_mono */
+	char *key_settings;   /* the settings' part of the cache keys (flow_cache_keys) */
+	size_t key_settings_end[NSTAGES];
 };
 
 /* Record a stage run once for the whole corpus (embed, lexicon, validate...) as a task on "(corpus)". */
@@ -87,7 +89,7 @@ typedef char stage_keys[NSTAGES][SHA256_HEX_LEN + 1];
  * Each stage's cache key for content `sha`: the hash, the stage versions
  * and every setting of the stages up to it.  Same key, same output.
  */
-void flow_cache_keys(const struct flow *fl, const char *sha, stage_keys keys);
+void flow_cache_keys(struct flow *fl, const char *sha, stage_keys keys);
 /* A task record; `keys` may be NULL for tasks outside the cached stages. */
 struct task_record flow_task(struct flow *fl, const char *doc_path, enum stage s, enum task_state state,
 			     long long started, double ms, const char *error, stage_keys keys);

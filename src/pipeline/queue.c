@@ -145,6 +145,7 @@ static void settings_key(const struct config *cfg, char out[SHA256_HEX_LEN + 1])
 	stage_keys keys;
 	flow_cache_keys(&fl, "work-settings ragops " RAGOPS_VERSION, keys);
 	memcpy(out, keys[STAGE_INDEX], SHA256_HEX_LEN + 1);
+	free(fl.key_settings);
 }
 
 static char *stages_text(const struct worker_stages *s)
