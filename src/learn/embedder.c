@@ -255,10 +255,10 @@ struct vocabulary {
 	size_t n;
 };
 
-/* The high bits: the parts' own maps place keys by the low ones. */
-static unsigned vocab_part_of(const char *feature, size_t len)
+/* By the hash's high bits: the parts' own maps place keys by the low ones. */
+static unsigned vocab_part_of(uint64_t hash)
 {
-	return (unsigned)(strmap_hash(feature, len) >> 60) % VOCAB_PARTS;
+	return (unsigned)(hash >> 60) % VOCAB_PARTS;
 }
 
 struct vocab_merge {
@@ -283,11 +283,12 @@ static void merge_parts(void *ctx, int worker, size_t begin, size_t end)
 			if (!key)
 				continue;
 			size_t len = strlen(key), pos = at++;
-			unsigned p = vocab_part_of(key, len);
+			uint64_t hash = strmap_hash(key, len);
+			unsigned p = vocab_part_of(hash);
 			if (p < begin || p >= end)
 				continue;
 			struct vocab_part *part = &vm->v->part[p];
-			long *slot = strmap_slot(&part->map, key, len);
+			long *slot = strmap_slot_hashed(&part->map, key, len, hash);
 			if (!*slot) {
 				ALLOC_GROW(part->df, part->n + 1, part->alloc);
 				part->df[part->n++] = 0;
