@@ -141,10 +141,12 @@ test:
 	@$(MAKE) --no-print-directory all $(UNIT_BIN)
 	tests/run.sh $(BUILD)
 
+# Where issue 14 (ingest on every core) started: its first ingest is timed beside today's.
+BENCH_BASELINE_COMMIT := 746b594
 bench:
 	@scripts/deps.sh bench
 	@$(MAKE) --no-print-directory all
-	bench/run.sh $(BUILD)/ragops
+	BENCH_BASELINE=$$(bench/baseline.sh $(BENCH_BASELINE_COMMIT) $(BUILD)/baseline) bench/run.sh $(BUILD)/ragops
 	bench/ocr.sh $(BUILD)/ragops
 	bench/retrieval.sh $(BUILD)/ragops
 	bench/serve.sh $(BUILD)/ragops

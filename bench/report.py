@@ -192,7 +192,8 @@ def main():
                              ("merged_pdf_one_thread", "merged-one", "merged PDF, 1 thread"),
                              ("mixed_docs", "mixed-ingest", "%d mixed docs" % ndocs),
                              ("mixed_docs_one_thread", "mixed-one", "%d mixed docs, 1 thread" % ndocs),
-                             ("mixed_docs_one_core", "mixed-core", "%d mixed docs, 1 CPU" % ndocs)):
+                             ("mixed_docs_one_core", "mixed-core", "%d mixed docs, 1 CPU" % ndocs),
+                             ("mixed_docs_baseline", "mixed-base", "%d mixed docs, baseline" % ndocs)):
         fi = fresh_ingests(res, name)
         if fi:
             fi["label"] = label
@@ -212,7 +213,10 @@ def main():
              % (f["nproc"], "PASS" if x >= 1.6 else "FAIL")),
             ("mixed_docs_one_core", "1 CPU", "one_cpu_duration_s", "cpu_speedup",
              lambda x: "%s CPUs vs pinned to one (taskset -c 0): what the second core buys"
-             % f["nproc"])):
+             % f["nproc"]),
+            ("mixed_docs_baseline", "baseline", "baseline_duration_s", "baseline_speedup",
+             lambda x: "vs %s (where issue 14 started); target >= 1.6x: %s"
+             % (f.get("baseline", "?"), "PASS" if x >= 1.6 else "FAIL"))):
         slow = ingests.get(key)
         if not slow:
             continue

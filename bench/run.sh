@@ -21,7 +21,10 @@
 # Knobs (environment): BENCH_COPIES (30: copies of each sample PDF),
 # BENCH_RUNS (10: timed runs per command), BENCH_RSS_RUNS (5),
 # BENCH_TEXTS (900) and BENCH_PDFS (100): the re-run set, BENCH_TARGET_S (0.15),
-# BENCH_STRICT=1: exit 1 when the re-run misses its target.
+# BENCH_STRICT=1: exit 1 when the re-run misses its target,
+# BENCH_BASELINE: another ragops binary (make bench builds the one issue 14
+# started from, bench/baseline.sh) whose first ingest of the mixed
+# documents is timed beside this one's.
 set -Eeuo pipefail
 
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -36,6 +39,7 @@ SRC_PDF=${BENCH_SRC_PDF:-$ROOT/samples/corpus/pdf}
 OUT=$HERE/out
 PY=/usr/bin/python3
 NDOCS=$((NTEXTS + NPDFS))
+BASELINE=${BENCH_BASELINE:-}
 
 # --- tools ---------------------------------------------------------------
 [[ -x $PY ]] || die "$PY is needed (standard library only)"
@@ -94,11 +98,11 @@ ingest_once() {
 	[[ -n ${ON_CORES:-} ]] && pin=(taskset -c "$ON_CORES")
 	rm -rf "$data"
 	if [[ -n $GNU_TIME ]]; then
-		"$GNU_TIME" -f %M -o "$W/res/$name.rss" "${pin[@]}" "$BIN" --data "$data" "${settings[@]}" run --inbox "$inbox" --json \
+		"$GNU_TIME" -f %M -o "$W/res/$name.rss" "${pin[@]}" "${RUN_BIN:-$BIN}" --data "$data" "${settings[@]}" run --inbox "$inbox" --json \
 			>"$W/res/$name.out" || rc=$?
 	else
 		# no GNU time: sample VmHWM of the process until it exits
-		"${pin[@]}" "$BIN" --data "$data" "${settings[@]}" run --inbox "$inbox" --json >"$W/res/$name.out" &
+		"${pin[@]}" "${RUN_BIN:-$BIN}" --data "$data" "${settings[@]}" run --inbox "$inbox" --json >"$W/res/$name.out" &
 		local pid=$! hwm=0 v
 		while kill -0 "$pid" 2>/dev/null; do
 			v=$(awk '/^VmHWM/{print $2}' "/proc/$pid/status" 2>/dev/null || true)
@@ -181,6 +185,11 @@ for k in $(seq 1 "$RSS_RUNS"); do ingest_once "mixed-one-$k" "$W/d-mixed" "$W/mi
 if command -v taskset >/dev/null && (($(nproc) > 1)); then
 	say "the same pinned to one CPU (taskset -c 0): what the second core buys"
 	for k in $(seq 1 "$RSS_RUNS"); do ON_CORES=0 ingest_once "mixed-core-$k" "$W/d-mixed" "$W/mixed"; done
+fi
+if [[ -n $BASELINE ]]; then
+	say "the same with the baseline binary ($BASELINE)"
+	for k in $(seq 1 "$RSS_RUNS"); do RUN_BIN=$BASELINE ingest_once "mixed-base-$k" "$W/d-mixed" "$W/mixed"; done
+	fact baseline "$(git -C "$(dirname "$BASELINE")/.." rev-parse --short HEAD 2>/dev/null || echo "$BASELINE")"
 fi
 J=$W/res/mixed-ingest-$RSS_RUNS.out
 expect "$J" documents.seen "$NDOCS"; expect "$J" documents.new "$NDOCS"; expect "$J" documents.failed 0
