@@ -17,4 +17,4 @@ if [[ ! -x $dir/build/ragops || $(git -C "$dir" rev-parse HEAD 2>/dev/null) != $
 	make -C "$dir" -j"$(nproc)" build/ragops >"$dir.log" 2>&1 ||
 		{ echo "bench/baseline.sh: building $commit failed, see $dir.log" >&2; exit 0; }
 fi
-echo "$dir/build/ragops"
+realpath "$dir/build/ragops"

@@ -39,7 +39,7 @@ SRC_PDF=${BENCH_SRC_PDF:-$ROOT/samples/corpus/pdf}
 OUT=$HERE/out
 PY=/usr/bin/python3
 NDOCS=$((NTEXTS + NPDFS))
-BASELINE=${BENCH_BASELINE:-}
+BASELINE=${BENCH_BASELINE:+$(realpath "$BENCH_BASELINE")}
 
 # --- tools ---------------------------------------------------------------
 [[ -x $PY ]] || die "$PY is needed (standard library only)"

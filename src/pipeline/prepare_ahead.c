@@ -33,8 +33,6 @@
 /* Files ready ahead of the taker, per thread: enough to ride out a slow one. */
 #define WINDOW_PER_THREAD 4
 
-/* A file the taker prepares itself without a wait worth the name (prepare_ahead_ready). */
-#define PREPARED_AT_ONCE (256 * 1024)
 
 /* A PDF read in ranges of `range` pages. */
 struct split {
@@ -376,9 +374,9 @@ struct prepared *prepare_ahead_take(struct prepare_ahead *pa, size_t i)
 
 int prepare_ahead_ready(struct prepare_ahead *pa, size_t i)
 {
-	/* The taker prepares it itself: a small file in milliseconds, a large one maybe seconds. */
+	/* The taker prepares it itself: how long that takes, its size does not tell (a slow parse). */
 	if (!any_thread(pa))
-		return pa->files[i].f->size <= PREPARED_AT_ONCE;
+		return 0;
 	pthread_mutex_lock(&pa->lock);
 	int ready = pa->done[i];
 	pthread_mutex_unlock(&pa->lock);

@@ -24,7 +24,7 @@ struct prepare_ahead *prepare_ahead_start(const struct config *cfg, struct parse
 					  int nthreads, struct prepared *files, size_t n);
 /* Wait until file `i` is prepared (take them in order, each once) and return it. */
 struct prepared *prepare_ahead_take(struct prepare_ahead *pa, size_t i);
-/* Whether taking file `i` would return at once (prepared, or prepared by the taker itself). */
+/* Whether taking file `i` would return at once: prepared by a thread (not by the taker itself). */
 int prepare_ahead_ready(struct prepare_ahead *pa, size_t i);
 /*
  * Let no thread start a file, and wait until none is preparing one; then
