@@ -100,4 +100,27 @@ equals "no document was saved half-way" \
 j=$(rg "$d3" run --inbox "$small" --json 2>/dev/null)
 equals "the next run saves all five" "$?:$(sql "$d3" "SELECT sum(status = 'indexed') FROM documents")" "0:5"
 fi
+
+# 4. One worker: the writer prepares each file itself, and a parse may take
+# long however small the file (a looping parser here, a slow PDF in life).
+# The group is committed before it: the write lock is not held meanwhile,
+# and another writer (feedback through serve) is not kept waiting.
+if sqlite_only "SQLite's write lock"; then
+slow="$scratch/slow-inbox"
+mkdir -p "$slow"
+echo "Le diaphragme règle la quantité de lumière." >"$slow/a.txt"
+echo "<html><body><p>Le sténopé est un appareil sans objectif.</p></body></html>" >"$slow/b.html"
+d4=$(new_data slow)
+RAGOPS_PARSER_FAULT="loop:b.html" "$RAGOPS" --data "$d4" -c validate.golden= -c ingest.threads=1 \
+	-c ingest.parser_timeout=5 run --inbox "$slow" >/dev/null 2>&1 &
+pid=$!
+cpu_ticks() { [[ -r /proc/$1/stat ]] && awk '{print $14 + $15}' "/proc/$1/stat" || echo 0; }
+looping() { local p; for p in $(pgrep -P $pid); do (( $(cpu_ticks $p) >= 50 )) && return 0; done; return 1; }
+wait_for 30 looping || not_ok "the parser loops on b.html"
+out=$(sqlite3 "$d4/ragops.db" ".timeout 1000" "BEGIN IMMEDIATE; ROLLBACK;" 2>&1)
+equals "while the parser loops, another writer takes the write lock at once" "$out" ""
+wait "$pid"
+equals "a.txt is saved, b.html failed" "$(sql "$d4" "SELECT relpath, status FROM documents ORDER BY 1" | tr '\n' ' ')" \
+	"a.txt|indexed b.html|failed "
+fi
 finish
