@@ -178,7 +178,8 @@ struct queue_worker *queue_worker_start(struct store *st, const struct config *c
 				    .stages = stage_list,
 				    .pid = (long long)getpid(),
 				    .lease_ms = lease_ms(cfg) };
-	int rc = store_worker_register(st, &info, err);
+	/* A transaction left open past the lease (the worker stopped) is the server's to end. */
+	int rc = store_set_idle_limit(st, lease_ms(cfg), err) || store_worker_register(st, &info, err);
 	free(stage_list);
 	if (rc || store_open(&w->beat_st, config_store_location(cfg), err)) {
 		free(w->id);

@@ -146,7 +146,21 @@ static int session_setup(struct pg_conn *c)
 	PGresult *res = PQexec(c->db, "SET TIME ZONE 'UTC'; SET bytea_output = 'hex'");
 	int ok = PQresultStatus(res) == PGRES_COMMAND_OK;
 	PQclear(res);
+	if (ok && c->idle_limit_ms > 0) {
+		char sql[96];
+		snprintf(sql, sizeof(sql), "SET idle_in_transaction_session_timeout = %lld",
+			 c->idle_limit_ms);
+		res = PQexec(c->db, sql);
+		ok = PQresultStatus(res) == PGRES_COMMAND_OK;
+		PQclear(res);
+	}
 	return ok ? 0 : -1;
+}
+
+int pg_set_idle_limit(struct pg_conn *c, long long ms)
+{
+	c->idle_limit_ms = ms;
+	return session_setup(c);
 }
 
 /*
@@ -391,6 +405,11 @@ int pg_in_transaction(struct pg_conn *c)
 {
 	PGTransactionStatusType t = PQtransactionStatus(c->db);
 	return t == PQTRANS_INTRANS || t == PQTRANS_INERROR || t == PQTRANS_ACTIVE;
+}
+
+int pg_transaction_failed(struct pg_conn *c)
+{
+	return PQtransactionStatus(c->db) == PQTRANS_INERROR;
 }
 
 /*

@@ -104,6 +104,14 @@ long long pg_changes(struct pg_conn *c);
 long long pg_last_insert_id(struct pg_conn *c);
 /* Whether a transaction is open on the connection (failed ones included). */
 int pg_in_transaction(struct pg_conn *c);
+/* Whether the open transaction failed: its COMMIT would roll it back and say COMMIT. */
+int pg_transaction_failed(struct pg_conn *c);
+/*
+ * The server ends this session's transactions left idle longer than `ms`
+ * (idle_in_transaction_session_timeout), in this session and those after a
+ * reset.  -1 when the server refused it.
+ */
+int pg_set_idle_limit(struct pg_conn *c, long long ms);
 /*
  * The last failure's message, one line (the server's DETAIL in parentheses);
  * it stays until the next failure.

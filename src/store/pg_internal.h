@@ -28,8 +28,9 @@ struct pg_conn {
 	long long changes;
 	long long returned_id; /* from the last INSERT, when it had RETURNING <integer> */
 	int has_returned_id;
-	unsigned long session;  /* one more at each reset: server-side statements are gone */
-	unsigned long prepared; /* names given to server-side statements */
+	unsigned long session;   /* one more at each reset: server-side statements are gone */
+	unsigned long prepared;  /* names given to server-side statements */
+	long long idle_limit_ms; /* idle_in_transaction_session_timeout, 0: the server's */
 };
 
 enum stmt_state { STMT_READY, STMT_RAN, STMT_FAILED };

@@ -391,6 +391,12 @@ int store_group_commit(struct store *st, struct strbuf *err)
 		strbuf_addstr(err, "the group's transaction was rolled back by a failure inside it");
 		return -1;
 	}
+	if (st->pg && pg_transaction_failed(st->pg)) {
+		strbuf_addstr(err,
+			      "a statement of the group's transaction failed outside its savepoints");
+		sql_rollback(st);
+		return -1;
+	}
 	if (!sql_commit(st, err))
 		return 0;
 	sql_rollback(st);
@@ -400,6 +406,14 @@ int store_group_commit(struct store *st, struct strbuf *err)
 int store_group_open(const struct store *st)
 {
 	return st->grouped;
+}
+
+int store_set_idle_limit(struct store *st, long long ms, struct strbuf *err)
+{
+	if (!st->pg || !pg_set_idle_limit(st->pg, ms))
+		return 0;
+	strbuf_addf(err, "store: cannot limit idle transactions: %s", pg_errmsg(st->pg));
+	return -1;
 }
 
 void store_error_clear(struct store *st)

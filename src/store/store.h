@@ -334,6 +334,12 @@ int store_doc_save(struct store *st, struct doc_record *doc, const struct page_r
 int store_group_begin(struct store *st, struct strbuf *err);
 int store_group_commit(struct store *st, struct strbuf *err);
 int store_group_open(const struct store *st);
+/*
+ * PostgreSQL ends this connection's transactions once idle for `ms` (a
+ * worker stopped with one open would otherwise hold its rows' locks, and
+ * the next run waiting on them, until it resumed).  SQLite: nothing.
+ */
+int store_set_idle_limit(struct store *st, long long ms, struct strbuf *err);
 /* A renamed file: same content, new path. */
 int store_doc_move(struct store *st, long long doc_id, const char *root, const char *relpath,
 		   long long mtime, struct strbuf *err);
