@@ -116,7 +116,7 @@ static void test_budget_keeps_the_model(void **state)
 	embedder_free(reference);
 }
 
-/* More documents than one counting block (2,048) holds, on 1, 2 and 3 threads. */
+/* More documents than one counting block (512) holds, on 1, 2 and 3 threads. */
 static void test_same_model_on_any_threads(void **state)
 {
 	(void)state;
