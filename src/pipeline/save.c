@@ -43,7 +43,8 @@ static void free_version_fields(struct doc_record *r)
 	free(r->error);
 }
 
-static int save_alone_once(struct flow *fl, struct doc_save *s, struct strbuf *err)
+/* One attempt at writing `s`: alone, or as a savepoint of the open group. */
+static int save_once(struct flow *fl, struct doc_save *s, struct strbuf *err)
 {
 	struct doc_job *job = s->job;
 	return store_doc_save(fl->st, &s->next, job->doc.pages, job->doc.npages, s->recs, s->nchunks, 1,
@@ -62,7 +63,7 @@ static int save_in_group(struct flow *fl, struct doc_save *s, struct strbuf *err
 		fl->group_started = time_mono();
 	}
 	s->id_before = s->next.id;
-	return save_alone_once(fl, s, err);
+	return save_once(fl, s, err);
 }
 
 enum saved { SAVE_FAILED = -1, SAVE_WRITTEN, SAVE_IN_GROUP };
@@ -87,7 +88,7 @@ static enum saved save_with_retries(struct flow *fl, struct doc_save *s, int alo
 		index_task->attempts = (int)attempt;
 		store_error_clear(fl->st);
 		int grouped = attempt == 1 && !alone;
-		int rc = grouped ? save_in_group(fl, s, err) : save_alone_once(fl, s, err);
+		int rc = grouped ? save_in_group(fl, s, err) : save_once(fl, s, err);
 		fl->stage_seconds[STAGE_INDEX] += time_mono() - t0;
 		if (!rc)
 			return grouped ? SAVE_IN_GROUP : SAVE_WRITTEN;
