@@ -147,11 +147,13 @@ static int session_setup(struct pg_conn *c)
 	int ok = PQresultStatus(res) == PGRES_COMMAND_OK;
 	PQclear(res);
 	if (ok && c->idle_limit_ms > 0) {
-		char sql[96];
-		snprintf(sql, sizeof(sql), "SET idle_in_transaction_session_timeout = %lld",
-			 c->idle_limit_ms);
-		res = PQexec(c->db, sql);
-		ok = PQresultStatus(res) == PGRES_COMMAND_OK;
+		char ms[24];
+		snprintf(ms, sizeof(ms), "%lld", c->idle_limit_ms);
+		const char *values[1] = { ms };
+		res = PQexecParams(c->db,
+				   "SELECT set_config('idle_in_transaction_session_timeout', $1, false)",
+				   1, NULL, values, NULL, NULL, 0);
+		ok = PQresultStatus(res) == PGRES_TUPLES_OK;
 		PQclear(res);
 	}
 	return ok ? 0 : -1;
