@@ -46,7 +46,7 @@ struct doc_save {
 };
 
 /*
- * Save `s` (taking what it holds): in the run's open group of saves when
+ * Save `saving` (taking what it holds): in the run's open group of saves when
  * it can be (store_group_begin), else alone with retries (retry.h).  Its
  * outcome (the record, the run's figures, the log) is settled when what
  * it wrote is committed.
