@@ -322,7 +322,10 @@ char *sql_column_dup(struct sql_stmt *stmt, int col)
 /*
  * Inside a group (store_group_begin) a transaction is a savepoint of the
  * group's: its rollback undoes only its own writes, its commit waits for
- * the group's.
+ * the group's.  The group's first one needs none: its rollback is the
+ * group's, which holds nothing else (a savepoint keeps a sub-journal of
+ * the pages it changes, in a temporary file: 0.3 ms a document when every
+ * document is a group of its own, as with one worker).
  */
 int sql_begin(struct store *st, struct strbuf *err)
 {
@@ -333,7 +336,8 @@ int sql_begin(struct store *st, struct strbuf *err)
 				      "the group's transaction was rolled back by a failure inside it");
 			return -1;
 		}
-		return sql_exec(st, "SAVEPOINT grouped", err);
+		st->group_bare = !st->group_holds;
+		return st->group_bare ? 0 : sql_exec(st, "SAVEPOINT grouped", err);
 	}
 	/* SQLite: take the write lock now, not at the first write (no deadlock between two upgrades). */
 	return sql_exec(st, st->pg ? "BEGIN" : "BEGIN IMMEDIATE", err);
@@ -341,7 +345,12 @@ int sql_begin(struct store *st, struct strbuf *err)
 
 int sql_commit(struct store *st, struct strbuf *err)
 {
-	return sql_exec(st, st->grouped ? "RELEASE SAVEPOINT grouped" : "COMMIT", err);
+	if (!st->grouped)
+		return sql_exec(st, "COMMIT", err);
+	if (!st->group_bare && sql_exec(st, "RELEASE SAVEPOINT grouped", err))
+		return -1;
+	st->group_holds++;
+	return 0;
 }
 
 /* Statements whose failure only a later statement can tell (the transaction is gone). */
@@ -360,11 +369,12 @@ void sql_rollback(struct store *st)
 {
 	if (!sql_in_transaction(st))
 		return;
-	if (st->grouped) {
+	if (st->grouped && !st->group_bare) {
 		exec_quietly(st, "ROLLBACK TO SAVEPOINT grouped");
 		exec_quietly(st, "RELEASE SAVEPOINT grouped");
 		return;
 	}
+	st->grouped = 0; /* the group's first: the group goes with it, holding nothing else */
 	exec_quietly(st, "ROLLBACK");
 }
 
@@ -374,6 +384,7 @@ int store_group_begin(struct store *st, struct strbuf *err)
 		return 0;
 	int rc = sql_begin(st, err);
 	st->grouped = !rc;
+	st->group_holds = 0;
 	return rc;
 }
 

@@ -33,7 +33,9 @@ struct store {
 	int failed_rc;        /* SQLite's code for the last failure recorded (sql_fail, sql_exec) */
 	int failed_transient; /* PostgreSQL: whether that failure may pass when tried again */
 	int claim_lost;       /* the last fenced save found its work item taken over (work_queue.h) */
-	int grouped; /* a group is open: transactions inside it are savepoints (store_group_begin) */
+	int grouped;     /* a group is open: transactions inside it are savepoints (store_group_begin) */
+	int group_holds; /* transactions the open group holds */
+	int group_bare;  /* the one inside it now is its first: no savepoint */
 	struct fts_hint fts_hints[2]; /* a chunk's text and heading, while it is inserted */
 	struct kept_statement {
 		const char *sql; /* a string literal, known by its address */
