@@ -33,7 +33,6 @@
 /* Files ready ahead of the taker, per thread: enough to ride out a slow one. */
 #define WINDOW_PER_THREAD 4
 
-
 /* A PDF read in ranges of `range` pages. */
 struct split {
 	const struct doc_source *src;

@@ -1,9 +1,9 @@
 /*
  * One new or changed document through the stages: extract -> ocr -> clean
  * -> chunk -> index.  Everything happens in memory; the index stage saves
- * the document, its pages, chunks and task records in one transaction
- * (save.c), so a crash leaves the old version or the new one, never a mix.  OCR runs
- * on batches of documents (see flow.h) so that every core has pages.
+ * the document, its pages, chunks and task records at once (save.c), so
+ * a crash leaves the old version or the new one, never a mix.  OCR runs on
+ * batches of documents (see flow.h) so that every core has pages.
  */
 #include <libgen.h>
 #include <stdlib.h>
@@ -368,8 +368,8 @@ void process_finish(struct flow *fl, struct doc_job *job)
 		job->prepared.nchunks = 0;
 		stage_done(fl, job, STAGE_CLEAN, job->prepared.clean, TASK_COMPLETED, NULL);
 	} else {
-		flow_save_group_commit(
-			fl); /* the group's write lock is not held while this one is cleaned */
+		/* The group's write lock is not held while this one is cleaned. */
+		flow_save_group_commit(fl);
 		stage_start(&clock);
 		clean_document(doc, fl->cfg, parallel_threads(fl->cfg->ingest.threads), &cs);
 		stage_end(fl, job, &clock, STAGE_CLEAN, TASK_COMPLETED, NULL);

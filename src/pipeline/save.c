@@ -1,19 +1,18 @@
 /*
  * The index stage's save of one document (doc_job.h): its new version,
- * pages, chunks and task rows in one transaction, so that a crash leaves
+ * pages, chunks and task rows all written or none, so that a crash leaves
  * the old version or the new one, never a mix.
  *
  * Consecutive saves share a transaction, the group (store_group_begin):
- * each is a savepoint of it, and one commit writes them all, when the
- * writer would otherwise wait (flow_save_group_commit) or the group is
- * large or old enough.  A commit per
- * document was about half the writer's time on a first ingest of many
- * small documents, and the writer is the one part of a run that no core
- * can share.  Only
- * plain successes wait in a group: a save that fails there, and every
- * failure record, first commits the group and then goes alone, with its
- * retries.  A group whose commit fails has written nothing, and its
- * documents are saved again one by one.
+ * each after the first is a savepoint of it, and one commit writes them
+ * all, when the writer would otherwise wait (flow_save_group_commit) or
+ * the group is large or old enough.  A commit per document was about half
+ * the writer's time on a first ingest of many small documents, and the
+ * writer is the one part of a run that no core can share.  Only plain
+ * successes wait in a group: a save that fails there, and every failure
+ * record, first commits the group and then goes alone, with its retries.
+ * A group whose commit fails has written nothing, and its documents are
+ * saved again one by one.
  */
 #include <stdlib.h>
 
