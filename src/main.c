@@ -118,8 +118,10 @@ static void unknown_command(const char *name)
 }
 
 /*
- * Settings a process that OCRs needs from its very start, so it sets them
- * and starts itself again (when exec fails we carry on, slower):
+ * Settings a process that OCRs needs from its very start.  Worker
+ * processes get them from spawn_worker; a run that reads pages itself
+ * (ingest.isolate=false) sets them and starts itself again (when exec
+ * fails we carry on, slower):
  * - Tesseract's OpenMP runtime reads OMP_THREAD_LIMIT once, as it loads,
  *   before main: with its default it starts a team per page on top of our
  *   own page threads, and OCR runs several times slower;
@@ -129,9 +131,10 @@ static void unknown_command(const char *name)
  *   (measured: 86,000 minor faults instead of 43,000; wall time all cores /
  *   one thread 0.57 -> 0.54);
  * - OPENBLAS_NUM_THREADS=1: OpenBLAS starts a thread per core as it loads,
- *   in the run and in each parser worker, and they spin (sched_yield) while
- *   idle: 0.1 s of system time in a run over the 660-page benchmark PDF.
- *   The embedder runs OpenBLAS on one thread anyway (rsvd.h).
+ *   and they spin (sched_yield) while idle.  The embedder runs OpenBLAS on
+ *   one thread anyway (rsvd.h).
+ * Starting again costs a second load of every library (~40 ms), which is
+ * why an isolated run, the default, does not.
  */
 static void prepare_ocr_process(char **argv)
 {
@@ -218,18 +221,20 @@ int main(int argc, char **argv)
 	const struct cmd_entry *cmd = cmd_find(argv[1]);
 	if (!cmd)
 		unknown_command(argv[1]);
-	if (cmd->flags & CMD_USES_OCR && !wants_help(argc - 1, argv + 1))
-		prepare_ocr_process(original_argv);
-	free(original_argv);
 	if (strcmp(cmd->name, "help") && wants_help(argc - 1, argv + 1)) {
 		fputs(cmd->usage, stdout);
 		free(g.overrides);
+		free(original_argv);
 		return EXIT_OK;
 	}
 
+	load_config(&app.cfg, &g);
+	if (cmd->flags & CMD_USES_OCR && strcmp(app.cfg.ingest.isolate, "true"))
+		prepare_ocr_process(original_argv);
+	free(original_argv);
+	/* After the exec: the signal mask would outlive it. */
 	if (cmd->flags & CMD_WAITS_FOR_STOP)
 		keep_stop_signals_for_main();
-	load_config(&app.cfg, &g);
 	app.verbose = g.verbose;
 	app.config_file = g.config_file;
 	app.overrides = g.overrides;

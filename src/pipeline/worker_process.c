@@ -349,6 +349,37 @@ void worker_process_use_exec(void)
 }
 
 /*
+ * The run's environment, plus what a worker needs from its very first
+ * instruction, before its libraries load (see main.c): one OpenMP thread
+ * per Tesseract (the worker's page threads are the parallelism), heaps on
+ * huge pages, and no OpenBLAS thread pool (a worker does no linear
+ * algebra).  A limit the user set is kept.  env[0] is allocated.
+ */
+static char **worker_environment(void)
+{
+	size_t n = 0;
+	while (environ[n])
+		n++;
+	char **env = xcalloc(n + 4, sizeof(char *));
+	const char *tunables = getenv("GLIBC_TUNABLES");
+	if (!tunables || !*tunables)
+		env[0] = xstrdup("GLIBC_TUNABLES=glibc.malloc.hugetlb=1");
+	else if (!strstr(tunables, "glibc.malloc.hugetlb"))
+		env[0] = xasprintf("GLIBC_TUNABLES=%s:glibc.malloc.hugetlb=1", tunables);
+	else
+		env[0] = xasprintf("GLIBC_TUNABLES=%s", tunables);
+	size_t k = 1;
+	env[k++] = "OPENBLAS_NUM_THREADS=1";
+	if (!getenv("OMP_THREAD_LIMIT"))
+		env[k++] = "OMP_THREAD_LIMIT=1";
+	for (size_t i = 0; i < n; i++)
+		if (strncmp(environ[i], "OPENBLAS_NUM_THREADS=", 21) &&
+		    strncmp(environ[i], "GLIBC_TUNABLES=", 15))
+			env[k++] = environ[i];
+	return env;
+}
+
+/*
  * Start the binary again as `ragops __worker KIND PID` on the socket: a
  * fresh process, whatever the run's other threads hold (a child forked
  * while another thread holds an allocator's lock can hang in it).
@@ -375,18 +406,10 @@ static int spawn_worker(struct worker_process *wp, const struct worker_kind *kin
 	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
 	posix_spawnattr_setsigmask(&attr, &none);
 	posix_spawnattr_setsigdefault(&attr, &defaults);
-	/* A worker does no linear algebra: no OpenBLAS thread pool in it. */
-	size_t n = 0;
-	while (environ[n])
-		n++;
-	char **env = xcalloc(n + 2, sizeof(char *));
-	size_t k = 0;
-	env[k++] = "OPENBLAS_NUM_THREADS=1";
-	for (size_t i = 0; i < n; i++)
-		if (strncmp(environ[i], "OPENBLAS_NUM_THREADS=", 21))
-			env[k++] = environ[i];
+	char **env = worker_environment();
 	pid_t pid;
 	int rc = posix_spawn(&pid, "/proc/self/exe", &files, &attr, argv, env);
+	free(env[0]);
 	free(env);
 	posix_spawn_file_actions_destroy(&files);
 	posix_spawnattr_destroy(&attr);
