@@ -37,4 +37,7 @@ int open_file_beneath(const char *root, const char *rel, struct file_stamp *stam
 int file_stamp_check_beneath(const char *root, const char *rel, const struct file_stamp *was,
 			     struct strbuf *why);
 
+/* Tests: take the walk one component at a time even where openat2 exists. */
+void beneath_walk_only(int on);
+
 #endif

@@ -96,8 +96,23 @@ static long long sweep_metrics_files(struct store *st, const struct config *cfg,
 	return removed;
 }
 
-int retention_apply(struct store *st, const struct config *cfg, int dry_run, int rewrite,
-		    struct retention_report *out, struct strbuf *err)
+/*
+ * Whether the automatic pass hands the space it freed back to the file
+ * system.  Not for a few pages: rows a re-run found unchanged are added
+ * and swept each run, and the next run's rows reuse their pages, where a
+ * checkpoint to give them back (and a sync) would cost more than the run.
+ * When runs went, or a quarter of the store is free, it does.
+ */
+static int worth_giving_back(struct store *st, const struct history_pruned *p)
+{
+	if (p->runs)
+		return 1;
+	long long disk = store_disk_bytes(st);
+	return disk > 0 && store_free_bytes(st) * 4 >= disk;
+}
+
+static int apply(struct store *st, const struct config *cfg, int dry_run, int rewrite,
+		 int always_give_back, struct retention_report *out, struct strbuf *err)
 {
 	struct history_policy policy;
 	memset(out, 0, sizeof(*out));
@@ -132,12 +147,19 @@ int retention_apply(struct store *st, const struct config *cfg, int dry_run, int
 		/* Nothing removed, nothing to give back: no checkpoint for nothing (a server's pass). */
 		const struct history_pruned *p = &out->pruned;
 		int removed = p->runs || p->tasks || p->queries;
-		if (!convert && (removed || rewrite) && store_compact(st, 0, err))
+		int give_back = removed && (always_give_back || worth_giving_back(st, p));
+		if (!convert && (give_back || rewrite) && store_compact(st, 0, err))
 			return -1;
 	}
 	out->bytes_after = store_disk_bytes(st);
 	out->free_after = store_free_bytes(st);
 	return 0;
+}
+
+int retention_apply(struct store *st, const struct config *cfg, int dry_run, int rewrite,
+		    struct retention_report *out, struct strbuf *err)
+{
+	return apply(st, cfg, dry_run, rewrite, 1, out, err);
 }
 
 json_t *retention_report_json(const struct retention_report *r)
@@ -166,7 +188,7 @@ int retention_housekeeping(struct store *st, const struct config *cfg, long long
 			   struct strbuf *err)
 {
 	struct retention_report r;
-	if (retention_apply(st, cfg, 0, 0, &r, err)) {
+	if (apply(st, cfg, 0, 0, 0, &r, err)) {
 		log_event(LOG_WARNING, run_id, NULL, "history", "%s", err->buf);
 		return -1;
 	}

@@ -18,7 +18,10 @@
 #include "sqlite_internal.h"
 #include "store/store.h"
 
-#define BATCH "5000"
+#define BATCH_ROWS  5000
+#define TEXT_OF_(x) #x
+#define TEXT_OF(x)  TEXT_OF_(x)
+#define BATCH       TEXT_OF(BATCH_ROWS)
 
 /*
  * Runs old enough to go, minus those something still points at: one in
@@ -37,18 +40,27 @@
 	" AND id NOT IN (SELECT max(id) FROM runs WHERE deployment IS NOT NULL"       \
 	"   AND state != 'skipped' GROUP BY deployment)"
 
-/* "Cached" rows (work a run found already done) of runs before the newest ?2. */
+/*
+ * "Cached" rows (work a run found already done) of runs before the newest
+ * ?2, found through the index on run_id and taken in its order: every
+ * unchanged re-run adds a row per document and stage, and a scan of the
+ * whole table at the end of each would grow with the history.
+ */
 #define OLD_CACHED_TASKS                                                                             \
-	"SELECT id FROM tasks WHERE state = 'cached' AND run_id <"                                   \
+	"SELECT id FROM tasks WHERE run_id <"                                                        \
 	" (SELECT coalesce(min(id), 0) FROM (SELECT id FROM runs ORDER BY id DESC LIMIT ?2) newest)" \
-	" AND run_id NOT IN (" OLD_RUNS ")" /* theirs go with their run */
+	" AND state = 'cached' AND run_id NOT IN (" OLD_RUNS ")" /* theirs go with their run */
+#define OLD_CACHED_TASKS_ORDER "run_id, id"
 
 #define OLD_QUERIES "SELECT id FROM queries WHERE asked_at < ?3 AND question != ''"
 
 /* The forms of each sweep, put together at compile time (no SQL is printed: t0154). */
-#define BATCH_OF(select)            "(" select " ORDER BY id LIMIT " BATCH ")"
+#define BATCH_BY(select, order)     "(" select " ORDER BY " order " LIMIT " BATCH ")"
+#define BATCH_OF(select)            BATCH_BY(select, "id")
 #define COUNT_OF(select)            "SELECT count(*) FROM (" select ") swept"
 #define DELETE_BATCH(table, select) "DELETE FROM " table " WHERE id IN " BATCH_OF(select)
+#define DELETE_BATCH_BY(table, select, order) \
+	"DELETE FROM " table " WHERE id IN " BATCH_BY(select, order)
 
 struct sweep {
 	const char *what;   /* for errors: "runs" */
@@ -111,7 +123,7 @@ static int sweep(struct store *st, const struct sweep *sw, const struct history_
 		if (sql_commit(st, err))
 			return -1;
 		*count += changed;
-		if (!changed)
+		if (changed < BATCH_ROWS) /* a short batch took all there was */
 			return 0;
 	}
 }
@@ -135,7 +147,7 @@ static const struct sweep old_cached_tasks = {
 	"task rows",
 	COUNT_OF(OLD_CACHED_TASKS),
 	NULL,
-	DELETE_BATCH("tasks", OLD_CACHED_TASKS),
+	DELETE_BATCH_BY("tasks", OLD_CACHED_TASKS, OLD_CACHED_TASKS_ORDER),
 };
 static const struct sweep old_questions = {
 	"questions",

@@ -186,5 +186,8 @@ int main(void)
 		cmocka_unit_test(test_fifo_is_refused_without_blocking),
 		cmocka_unit_test(test_dot_dot_and_empty_components_are_refused),
 	};
-	return cmocka_run_group_tests(tests, setup, teardown);
+	/* Once with openat2 where the kernel has it, once with the walk every kernel can do. */
+	int failed = cmocka_run_group_tests_name("openat2", tests, setup, teardown);
+	beneath_walk_only(1);
+	return failed + cmocka_run_group_tests_name("walk", tests, setup, teardown);
 }
