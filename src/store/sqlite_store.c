@@ -502,9 +502,41 @@ char **store_last_inbox(struct store *st)
 
 /* --- tasks --------------------------------------------------------------- */
 
+/*
+ * A document found unchanged has a cached row for each stage, alike but
+ * for the stage and its key.  They are stored as one row, stages and keys
+ * each joined by commas, and store_tasks_of_run gives them back one by
+ * one: an unchanged re-run writes (and retention later deletes) a row per
+ * document, not one per document and stage.  How many records from `t`
+ * on go into the row.
+ */
+static size_t cached_alike(const struct task_record *t, size_t n)
+{
+	size_t k = 1;
+	if (t->state != TASK_CACHED || !t->cache_key || !t->doc_path || t->error)
+		return 1;
+	while (k < n && t[k].state == TASK_CACHED && t[k].cache_key && !t[k].error &&
+	       t[k].run_id == t->run_id && t[k].doc_id == t->doc_id && t[k].doc_path &&
+	       !strcmp(t[k].doc_path, t->doc_path))
+		k++;
+	return k;
+}
+
+static void join_fields(const struct task_record *t, size_t k, struct strbuf *stages,
+			struct strbuf *keys)
+{
+	strbuf_reset(stages);
+	strbuf_reset(keys);
+	for (size_t i = 0; i < k; i++) {
+		strbuf_addf(stages, "%s%s", i ? "," : "", t[i].stage);
+		strbuf_addf(keys, "%s%s", i ? "," : "", t[i].cache_key);
+	}
+}
+
 int store_tasks_add(struct store *st, const struct task_record *tasks, size_t n, struct strbuf *err)
 {
 	struct sql_stmt *stmt = NULL;
+	struct strbuf stages = STRBUF_INIT, keys = STRBUF_INIT;
 	int own_tx = !sql_in_transaction(st);
 	if (own_tx && sql_begin(st, err))
 		return -1;
@@ -513,8 +545,11 @@ int store_tasks_add(struct store *st, const struct task_record *tasks, size_t n,
 			     " started_at, duration_ms, cache_key, error) VALUES (?,?,?,?,?,?,?,?,?,?)",
 			     &stmt, err))
 		goto fail;
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0, k; i < n; i += k) {
 		const struct task_record *t = &tasks[i];
+		k = cached_alike(t, n - i);
+		if (k > 1)
+			join_fields(t, k, &stages, &keys);
 		sql_reset(stmt);
 		sql_bind_int64(stmt, 1, t->run_id);
 		if (t->doc_id > 0)
@@ -522,12 +557,12 @@ int store_tasks_add(struct store *st, const struct task_record *tasks, size_t n,
 		else
 			sql_bind_null(stmt, 2);
 		sql_bind_text(stmt, 3, t->doc_path);
-		sql_bind_text(stmt, 4, t->stage);
+		sql_bind_text(stmt, 4, k > 1 ? stages.buf : t->stage);
 		sql_bind_text(stmt, 5, task_state_name(t->state));
 		sql_bind_int64(stmt, 6, t->attempts);
 		sql_bind_int64(stmt, 7, t->started_at);
 		sql_bind_double(stmt, 8, t->duration_ms);
-		sql_bind_text(stmt, 9, t->cache_key);
+		sql_bind_text(stmt, 9, k > 1 ? keys.buf : t->cache_key);
 		sql_bind_text(stmt, 10, t->error);
 		if (sql_step(stmt) != SQL_DONE) {
 			sql_fail(st, "cannot record a task", err);
@@ -535,9 +570,13 @@ int store_tasks_add(struct store *st, const struct task_record *tasks, size_t n,
 		}
 	}
 	sql_kept_done(st, stmt);
+	strbuf_release(&stages);
+	strbuf_release(&keys);
 	return own_tx ? sql_commit(st, err) : 0;
 fail:
 	sql_kept_done(st, stmt);
+	strbuf_release(&stages);
+	strbuf_release(&keys);
 	if (own_tx)
 		sql_rollback(st);
 	return -1;
@@ -564,6 +603,35 @@ static enum task_state parse_task_state(const char *s)
 {
 	int state = task_state_from_name(s);
 	return state < 0 ? TASK_FAILED : (enum task_state)state;
+}
+
+/*
+ * The list's last record, a row of cached stages packed by store_tasks_add,
+ * becomes a record per stage, in order.  A row whose keys do not match
+ * its stages one for one is left as it is.
+ */
+static void unpack_cached(struct task_list *out, size_t *alloc)
+{
+	struct task_record packed = out->items[out->n - 1];
+	size_t nstages = 1, nkeys = 1;
+	for (const char *c = packed.stage; *c; c++)
+		nstages += *c == ',';
+	for (const char *c = packed.cache_key; *c; c++)
+		nkeys += *c == ',';
+	if (nstages != nkeys)
+		return;
+	out->n--;
+	const char *stage = packed.stage, *key = packed.cache_key;
+	for (size_t i = 0; i < nstages; i++) {
+		size_t slen = strcspn(stage, ","), klen = strcspn(key, ",");
+		ALLOC_GROW(out->items, out->n + 1, *alloc);
+		struct task_record *t = &out->items[out->n++];
+		*t = packed;
+		t->stage = keep(out, xstrndup(stage, slen));
+		t->cache_key = keep(out, xstrndup(key, klen));
+		stage += slen + (stage[slen] == ',');
+		key += klen + (key[klen] == ',');
+	}
 }
 
 int store_tasks_of_run(struct store *st, long long run_id, struct task_list *out, struct strbuf *err)
@@ -594,6 +662,8 @@ int store_tasks_of_run(struct store *st, long long run_id, struct task_list *out
 		t->duration_ms = sql_column_double(stmt, 7);
 		t->cache_key = keep(out, sql_column_dup(stmt, 8));
 		t->error = keep(out, sql_column_dup(stmt, 9));
+		if (t->state == TASK_CACHED && t->stage && t->cache_key && strchr(t->stage, ','))
+			unpack_cached(out, &alloc);
 	}
 	if (sql_rows_end(st, stmt, rc, "cannot read the run's tasks", err)) {
 		task_list_release(out);

@@ -507,6 +507,66 @@ static void test_runs_and_tasks(void **state)
 	assert_store_ok(f->st);
 }
 
+/* A document's cached stages are one row in the store, and come back as a record each. */
+static void test_cached_stages_share_a_row(void **state)
+{
+	struct fixture *f = *state;
+	long long id = store_run_begin(f->st, &(struct run_origin){ .trigger = "cli" }, "{}", &f->err);
+	assert_true(id > 0);
+	static const char *const stages[] = { "extract", "ocr", "clean" };
+	static const char *const keys[] = { "k1", "k2", "k3" };
+	struct task_record t[8];
+	size_t n = 0;
+	for (int doc = 0; doc < 2; doc++)
+		for (int s = 0; s < 3; s++)
+			t[n++] = (struct task_record){ .run_id = id,
+						       .doc_path = doc ? "b.txt" : "a.txt",
+						       .stage = stages[s],
+						       .state = TASK_CACHED,
+						       .started_at = 7,
+						       .cache_key = keys[s] };
+	/* not packed: another state, and a cached task without a key */
+	t[n++] = (struct task_record){ .run_id = id,
+				       .doc_path = "c.pdf",
+				       .stage = "extract",
+				       .state = TASK_COMPLETED,
+				       .attempts = 1,
+				       .cache_key = "k9" };
+	t[n++] = (struct task_record){
+		.run_id = id, .doc_path = "(corpus)", .stage = "publish", .state = TASK_CACHED
+	};
+	assert_int_equal(store_tasks_add(f->st, t, n, &f->err), 0);
+
+	if (f->location == f->dir) { /* SQLite: look at the rows themselves */
+		char path[128], sql[128];
+		snprintf(path, sizeof(path), "%s/ragops.db", f->dir);
+		snprintf(sql, sizeof(sql), "SELECT count(*) FROM tasks WHERE run_id = %lld", id);
+		sqlite3 *db = NULL;
+		sqlite3_stmt *stmt = NULL;
+		assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+		assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &stmt, NULL), SQLITE_OK);
+		assert_int_equal(sqlite3_step(stmt), SQLITE_ROW);
+		assert_int_equal(sqlite3_column_int64(stmt, 0), 4);
+		sqlite3_finalize(stmt);
+		sqlite3_close(db);
+	}
+
+	struct task_list tasks;
+	assert_int_equal(store_tasks_of_run(f->st, id, &tasks, &f->err), 0);
+	assert_int_equal(tasks.n, n);
+	for (size_t i = 0; i < n; i++) {
+		assert_string_equal(tasks.items[i].doc_path, t[i].doc_path);
+		assert_string_equal(tasks.items[i].stage, t[i].stage);
+		assert_int_equal(tasks.items[i].state, t[i].state);
+		if (t[i].cache_key)
+			assert_string_equal(tasks.items[i].cache_key, t[i].cache_key);
+		else
+			assert_null(tasks.items[i].cache_key);
+	}
+	task_list_release(&tasks);
+	assert_store_ok(f->st);
+}
+
 static void test_reap_dead_run(void **state)
 {
 	struct fixture *f = *state;
@@ -712,6 +772,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_stop_word_query_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_replace_and_delete, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_runs_and_tasks, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_cached_stages_share_a_row, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reap_dead_run, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_list_fails_on_damaged_file, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_series_histogram, setup, teardown),
@@ -720,6 +781,7 @@ int main(void)
 	const struct CMUnitTest pg_tests[] = {
 		cmocka_unit_test_setup_teardown(test_schema_and_doc_roundtrip, setup_pg, teardown),
 		cmocka_unit_test_setup_teardown(test_runs_and_tasks, setup_pg, teardown),
+		cmocka_unit_test_setup_teardown(test_cached_stages_share_a_row, setup_pg, teardown),
 		cmocka_unit_test_setup_teardown(test_reap_dead_run, setup_pg, teardown),
 		cmocka_unit_test_setup_teardown(test_series_histogram, setup_pg, teardown),
 	};
