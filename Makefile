@@ -1,8 +1,15 @@
 # ragops -- top-level build.  make | make demo | make test | make bench
 # SANITIZE=1 builds with AddressSanitizer + UBSan into build-san/.
 
-PKGS      := sqlite3 zlib hunspell libseccomp libutf8proc yaml-0.1 jansson libcmark libcrypto tesseract lept openblas lapacke libcurl \
+PKGS      := sqlite3 zlib hunspell libseccomp libutf8proc yaml-0.1 jansson libcmark libcrypto openblas lapacke libcurl \
              libmicrohttpd icu-i18n icu-uc libpq
+# Loaded when a page is first read, not linked (src/pipeline/ocr_libs.h): their headers, and
+# the sonames this build compiled against.
+LOADED    := tesseract lept
+soname     = $(shell objdump -p $(shell pkg-config --variable=libdir $(1) 2>/dev/null)/lib$(2).so 2>/dev/null | \
+               awk '$$1 == "SONAME" { print $$2 }')
+TESSERACT_SONAME := $(call soname,tesseract,tesseract)
+LEPTONICA_SONAME := $(call soname,lept,lept)
 CC        ?= cc
 CSTD      := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
 # -Wenum-conversion (in -Wextra for C since GCC 10, named so it stays) and -Wall's -Wenum-compare
@@ -16,7 +23,7 @@ OPT       := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sa
 else
 BUILD     ?= build
 endif
-CFLAGS    += $(CSTD) $(WARN) $(OPT) -Isrc $(shell pkg-config --cflags $(PKGS) mupdf 2>/dev/null)
+CFLAGS    += $(CSTD) $(WARN) $(OPT) -Isrc $(shell pkg-config --cflags $(PKGS) $(LOADED) mupdf 2>/dev/null)
 LDLIBS    += $(shell pkg-config --libs $(PKGS) 2>/dev/null) \
              $(shell pkg-config --static --libs mupdf 2>/dev/null) -lharfbuzz -lstemmer -lpthread -lm
 LDFLAGS   += $(filter -fsanitize=%,$(OPT))
@@ -55,6 +62,9 @@ $(BUILD)/gen/assets.c: $(BUILD)/tools/embed_assets $(WEB_FILES) $(WEB_LIST)
 	@mkdir -p $(dir $@)
 	@echo "  EMBED   web/ ($(words $(WEB_FILES)) files)"
 	@$(BUILD)/tools/embed_assets $@ web/ $(WEB_FILES)
+
+$(BUILD)/src/pipeline/ocr_libs.o: CFLAGS += $(if $(TESSERACT_SONAME),-DTESSERACT_SONAME='"$(TESSERACT_SONAME)"') \
+	$(if $(LEPTONICA_SONAME),-DLEPTONICA_SONAME='"$(LEPTONICA_SONAME)"')
 
 $(BUILD)/gen/assets.o: $(BUILD)/gen/assets.c
 	@$(CC) $(CFLAGS) -c $< -o $@
@@ -96,7 +106,7 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libragops.a
 	@mkdir -p $(dir $@)
 	@echo "  TEST    $@"
 	@$(CC) $(CFLAGS) $(shell pkg-config --cflags cmocka) $(LDFLAGS) -o $@ $< $(BUILD)/libragops.a \
-		$(LDLIBS) $(shell pkg-config --libs cmocka)
+		$(LDLIBS) $(shell pkg-config --libs cmocka $(LOADED))
 
 # ragops(1), written by the program from its own help text.
 $(BUILD)/ragops.1: $(BUILD)/ragops

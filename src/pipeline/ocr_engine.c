@@ -11,6 +11,7 @@
 
 #include "core/timeutil.h"
 #include "core/xalloc.h"
+#include "pipeline/ocr_libs.h" /* after Tesseract's header: see there */
 
 struct ocr_engine {
 	TessBaseAPI *api;
@@ -18,6 +19,8 @@ struct ocr_engine {
 
 struct ocr_engine *ocr_engine_new(const char *tessdata, const char *languages, struct strbuf *err)
 {
+	if (ocr_libs_load(err))
+		return NULL;
 	struct ocr_engine *e = xcalloc(1, sizeof(*e));
 	e->api = TessBaseAPICreate();
 	if (TessBaseAPIInit3(e->api, tessdata, languages)) {
@@ -45,7 +48,11 @@ void ocr_engine_free(struct ocr_engine *e)
 
 const char *ocr_engine_version(void)
 {
-	return TessVersion();
+	struct strbuf ignored = STRBUF_INIT;
+	int missing = ocr_libs_load(&ignored);
+	strbuf_release(&ignored);
+	/* Without Tesseract every page fails, each saying why (ocr_engine_new). */
+	return missing ? "none" : TessVersion();
 }
 
 void ocr_result_release(struct ocr_result *r)

@@ -17,6 +17,7 @@
 
 #include "core/error.h"
 #include "core/xalloc.h"
+#include "pipeline/ocr_libs.h" /* after leptonica's header: see there */
 
 struct page_loader_pool {
 	fz_context *ctx;
@@ -54,8 +55,6 @@ struct page_loader_pool *page_loader_pool_new(void)
 	fz_set_warning_callback(pool->ctx, quiet, NULL);
 	fz_set_error_callback(pool->ctx, quiet, NULL);
 	fz_register_document_handlers(pool->ctx);
-	/* Leptonica reports through stderr; our errors carry the reason instead. */
-	setMsgSeverity(L_SEVERITY_NONE);
 	return pool;
 }
 
@@ -113,6 +112,8 @@ int image_page_count(const char *path, enum doc_type type, int *pages, struct st
 	*pages = 1;
 	if (type != TYPE_TIFF)
 		return 0;
+	if (ocr_libs_load(err))
+		return -1;
 	FILE *fp = fopen(path, "rb");
 	if (!fp) {
 		strbuf_addf(err, "cannot open: %s", strerror(errno));
@@ -517,6 +518,8 @@ int page_image_load(struct page_loader *pl, const char *path, enum doc_type type
 		    const struct config *cfg, struct page_image *out, struct strbuf *err)
 {
 	memset(out, 0, sizeof(*out));
+	if (ocr_libs_load(err))
+		return -1;
 	int rc = type == TYPE_PDF ? load_pdf_page(pl, path, page_no, cfg, out, err)
 				  : load_image_page(path, type, page_no, cfg, out, err);
 	if (rc == 0)
