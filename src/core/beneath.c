@@ -107,8 +107,10 @@ static int open_in_one_call(const char *root, const char *rel, int flags, int *e
 	int fd = (int)syscall(SYS_openat2, AT_FDCWD, path, &how, sizeof(how));
 	*e = errno;
 	free(path);
-	if (fd < 0 && (*e == ENOSYS || *e == EPERM || *e == EINVAL || *e == E2BIG)) {
-		if (*e != EINVAL)
+	/* ENAMETOOLONG: the whole path is over PATH_MAX, each step of the walk is not. */
+	if (fd < 0 &&
+	    (*e == ENOSYS || *e == EPERM || *e == EINVAL || *e == E2BIG || *e == ENAMETOOLONG)) {
+		if (*e != EINVAL && *e != ENAMETOOLONG)
 			atomic_store(&no_openat2, 1);
 		return -2;
 	}

@@ -107,10 +107,11 @@ void flow_record_cached(struct flow *fl, const struct found_file *f)
 {
 	stage_keys keys;
 	flow_cache_keys(fl, f->sha256, keys);
+	long long now = time_now_ms(); /* one time for all: the store keeps them as one row */
 	for (int s = 0; s < NSTAGES; s++) {
 		ALLOC_GROW(fl->cached, fl->ncached + 1, fl->cached_alloc);
-		struct task_record t = flow_task(fl, NULL, (enum stage)s, TASK_CACHED, time_now_ms(), 0,
-						 NULL, NULL);
+		struct task_record t = flow_task(fl, NULL, (enum stage)s, TASK_CACHED, now, 0, NULL,
+						 NULL);
 		t.doc_path = xstrdup(f->relpath);
 		t.cache_key = xstrdup(keys[s]);
 		fl->cached[fl->ncached++] = t;

@@ -507,17 +507,21 @@ char **store_last_inbox(struct store *st)
  * for the stage and its key.  They are stored as one row, stages and keys
  * each joined by commas, and store_tasks_of_run gives them back one by
  * one: an unchanged re-run writes (and retention later deletes) a row per
- * document, not one per document and stage.  How many records from `t`
+ * document, not one per document and stage.  Only records that differ in
+ * nothing else are packed, so nothing is lost.  How many records from `t`
  * on go into the row.
  */
 static size_t cached_alike(const struct task_record *t, size_t n)
 {
 	size_t k = 1;
-	if (t->state != TASK_CACHED || !t->cache_key || !t->doc_path || t->error)
+	if (t->state != TASK_CACHED || !t->cache_key || !t->doc_path || t->error ||
+	    strchr(t->stage, ',') || strchr(t->cache_key, ','))
 		return 1;
 	while (k < n && t[k].state == TASK_CACHED && t[k].cache_key && !t[k].error &&
-	       t[k].run_id == t->run_id && t[k].doc_id == t->doc_id && t[k].doc_path &&
-	       !strcmp(t[k].doc_path, t->doc_path))
+	       t[k].run_id == t->run_id && t[k].doc_id == t->doc_id && t[k].attempts == t->attempts &&
+	       t[k].started_at == t->started_at && t[k].duration_ms == t->duration_ms && t[k].doc_path &&
+	       !strcmp(t[k].doc_path, t->doc_path) && !strchr(t[k].stage, ',') &&
+	       !strchr(t[k].cache_key, ','))
 		k++;
 	return k;
 }

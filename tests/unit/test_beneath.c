@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -176,6 +177,36 @@ static void test_dot_dot_and_empty_components_are_refused(void **state)
 	strbuf_release(&err);
 }
 
+/* A path longer than PATH_MAX, each name in it short: opened all the same. */
+static void test_path_longer_than_path_max(void **state)
+{
+	(void)state;
+	char name[201], rel[6000] = "";
+	memset(name, 'd', 200);
+	name[200] = '\0';
+	int dir = open(root, O_RDONLY | O_DIRECTORY);
+	for (int i = 0; i < 24 && dir >= 0; i++) {
+		assert_true(mkdirat(dir, name, 0755) == 0 || errno == EEXIST);
+		int next = openat(dir, name, O_RDONLY | O_DIRECTORY);
+		close(dir);
+		dir = next;
+		snprintf(rel + strlen(rel), sizeof(rel) - strlen(rel), "%s/", name);
+	}
+	assert_true(dir >= 0);
+	int fd = openat(dir, "deep.txt", O_WRONLY | O_CREAT, 0644);
+	assert_true(fd >= 0);
+	close(fd);
+	close(dir);
+	strcat(rel, "deep.txt");
+	assert_true(strlen(root) + strlen(rel) > 4096);
+	struct strbuf err = STRBUF_INIT;
+	struct file_stamp stamp;
+	fd = open_file_beneath(root, rel, &stamp, &err);
+	assert_true(fd >= 0);
+	close(fd);
+	strbuf_release(&err);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -185,6 +216,7 @@ int main(void)
 		cmocka_unit_test(test_link_as_last_component_is_refused),
 		cmocka_unit_test(test_fifo_is_refused_without_blocking),
 		cmocka_unit_test(test_dot_dot_and_empty_components_are_refused),
+		cmocka_unit_test(test_path_longer_than_path_max),
 	};
 	/* Once with openat2 where the kernel has it, once with the walk every kernel can do. */
 	int failed = cmocka_run_group_tests_name("openat2", tests, setup, teardown);
