@@ -1,15 +1,17 @@
 # ragops -- top-level build.  make | make demo | make test | make bench
 # SANITIZE=1 builds with AddressSanitizer + UBSan into build-san/.
 
-PKGS      := sqlite3 zlib hunspell libseccomp libutf8proc yaml-0.1 jansson libcmark libcrypto openblas lapacke libcurl \
+PKGS      := sqlite3 zlib hunspell libseccomp libutf8proc yaml-0.1 jansson libcmark libcrypto libcurl \
              libmicrohttpd icu-i18n icu-uc libpq
-# Loaded when a page is first read, not linked (src/pipeline/ocr_libs.h): their headers, and
-# the sonames this build compiled against.
-LOADED    := tesseract lept
+# Loaded when first needed, not linked (src/pipeline/ocr_libs.h, src/learn/blas_libs.h): their
+# headers, and the sonames this build compiled against.
+LOADED    := tesseract lept openblas lapacke
 soname     = $(shell objdump -p $(shell pkg-config --variable=libdir $(1) 2>/dev/null)/lib$(2).so 2>/dev/null | \
                awk '$$1 == "SONAME" { print $$2 }')
 TESSERACT_SONAME := $(call soname,tesseract,tesseract)
 LEPTONICA_SONAME := $(call soname,lept,lept)
+OPENBLAS_SONAME  := $(call soname,openblas,openblas)
+LAPACKE_SONAME   := $(call soname,lapacke,lapacke)
 CC        ?= cc
 CSTD      := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
 # -Wenum-conversion (in -Wextra for C since GCC 10, named so it stays) and -Wall's -Wenum-compare
@@ -65,6 +67,9 @@ $(BUILD)/gen/assets.c: $(BUILD)/tools/embed_assets $(WEB_FILES) $(WEB_LIST)
 
 $(BUILD)/src/pipeline/ocr_libs.o: CFLAGS += $(if $(TESSERACT_SONAME),-DTESSERACT_SONAME='"$(TESSERACT_SONAME)"') \
 	$(if $(LEPTONICA_SONAME),-DLEPTONICA_SONAME='"$(LEPTONICA_SONAME)"')
+
+$(BUILD)/src/learn/blas_libs.o: CFLAGS += $(if $(OPENBLAS_SONAME),-DOPENBLAS_SONAME='"$(OPENBLAS_SONAME)"') \
+	$(if $(LAPACKE_SONAME),-DLAPACKE_SONAME='"$(LAPACKE_SONAME)"')
 
 $(BUILD)/gen/assets.o: $(BUILD)/gen/assets.c
 	@$(CC) $(CFLAGS) -c $< -o $@

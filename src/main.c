@@ -130,9 +130,9 @@ static void unknown_command(const char *name)
  *   the page faults cost a second thread ~0.3 s of system time on 10 pages
  *   (measured: 86,000 minor faults instead of 43,000; wall time all cores /
  *   one thread 0.57 -> 0.54);
- * - OPENBLAS_NUM_THREADS=1: OpenBLAS starts a thread per core as it loads,
- *   and they spin (sched_yield) while idle.  The embedder runs OpenBLAS on
- *   one thread anyway (rsvd.h).
+ * - OPENBLAS_NUM_THREADS=1 (set at the start of main, kept through the
+ *   exec): OpenBLAS starts a thread per core as it loads, and they spin
+ *   (sched_yield) while idle.  The embedder runs it on one thread anyway.
  * Starting again costs a second load of every library (~40 ms), which is
  * why an isolated run, the default, does not.
  */
@@ -141,7 +141,6 @@ static void prepare_ocr_process(char **argv)
 	if (getenv("OMP_THREAD_LIMIT"))
 		return;
 	setenv("OMP_THREAD_LIMIT", "1", 1);
-	setenv("OPENBLAS_NUM_THREADS", "1", 0);
 	const char *tunables = getenv("GLIBC_TUNABLES");
 	if (!tunables || !strstr(tunables, "glibc.malloc.hugetlb")) {
 		char *with = xasprintf("%s%sglibc.malloc.hugetlb=1", tunables ? tunables : "",
@@ -154,7 +153,7 @@ static void prepare_ocr_process(char **argv)
 
 static pthread_t main_thread;
 
-/* On a thread started before main (OpenBLAS's): the signal goes to the main thread. */
+/* On a thread a library started before main: the signal goes to the main thread. */
 static void forward_to_main(int sig)
 {
 	pthread_kill(main_thread, sig);
@@ -197,6 +196,11 @@ int main(int argc, char **argv)
 
 	/* jansson's allocations too die on out-of-memory, or wait on the server's reserve. */
 	json_set_alloc_funcs(xmalloc, free);
+	/*
+	 * Before any thread: OpenBLAS, loaded when first needed (blas_libs.h),
+	 * then starts no thread pool; the embedder runs it on one thread.
+	 */
+	setenv("OPENBLAS_NUM_THREADS", "1", 0);
 	if (argc >= 2 && !strcmp(argv[1], WORKER_COMMAND))
 		return worker_exec_main(argc, argv);
 	if (argc >= 2 && !strcmp(argv[1], NOTIFY_COMMAND))

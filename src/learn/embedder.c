@@ -22,6 +22,7 @@
 #include "core/parallel.h"
 #include "core/strmap.h"
 #include "core/xalloc.h"
+#include "learn/blas_libs.h" /* after cblas.h: see there */
 #include "learn/rsvd.h"
 #include "text/tokenize.h"
 
@@ -370,6 +371,7 @@ struct embedder *embedder_train(const struct embed_doc *docs, size_t n, const st
 {
 	if (vectors)
 		*vectors = NULL;
+	blas_libs_require();
 	if (n < 3) {
 		strbuf_addf(err, "the corpus has %zu chunks: too few to train the built-in embedder", n);
 		return NULL;
@@ -590,6 +592,7 @@ struct embedder *embedder_load(const char *path, struct strbuf *err)
 {
 	struct strbuf in = STRBUF_INIT;
 	struct embedder *e = NULL;
+	blas_libs_require();
 	if (read_file(path, &in, 0, err))
 		goto cleanup;
 	const char *p = in.buf, *end = in.buf + in.len;
