@@ -196,6 +196,8 @@ pg_database() {
 }
 # work QUERY: a query on the test's PostgreSQL database (pg_database), unaligned rows
 work() { pg "$url" -c "$1"; }
+# queued [N]: more than N (0) documents wait in the work queue
+queued() { [[ $(work "SELECT count(*) FROM work WHERE state = 'queued'" 2>/dev/null) -gt ${1:-0} ]]; }
 # wait_for SECONDS COMMAND...: until the command succeeds, polled 5 times a second; 1 when it never did
 wait_for() {
 	local tries=$(($1 * 5))

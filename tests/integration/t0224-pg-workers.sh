@@ -35,8 +35,7 @@ coordinator=$(new_data coordinator)
 "$RAGOPS" --data "$coordinator" --store "$url" "${settings[@]}" "${queue[@]}" -c worker.in_run=false \
 	run --inbox inbox >run.out 2>&1 &
 run_pid=$!
-queued() { [[ $(work "SELECT count(*) FROM work WHERE state = 'queued'" 2>/dev/null) -gt 50 ]]; }
-wait_for 90 queued && ok "the run queues its documents and waits" ||
+wait_for 90 queued 50 && ok "the run queues its documents and waits" ||
 	not_ok "the run queues its documents and waits (timed out)"
 
 # w1 dies (SIGKILL, as kill -9) at its first OCR, holding its claims.

@@ -43,7 +43,6 @@ pgctl() {
 		(cd "$pgdir" && "$bindir/pg_ctl" -D "$pgdir/data" -l "$pgdir/server.log" -w "$@") >/dev/null
 	fi
 }
-queued() { [[ $(work "SELECT count(*) FROM work WHERE state = 'queued'" 2>/dev/null) -gt 0 ]]; }
 
 mkdir -p inbox
 cp -r "$TOP/samples/corpus/md" "$TOP/samples/corpus/notes" "$TOP/samples/corpus/web" inbox/

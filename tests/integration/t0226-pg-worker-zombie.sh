@@ -20,7 +20,6 @@ before_exit() {
 }
 settings=(-c ingest.threads=1 -c worker.lease_seconds=2 -c worker.poll_seconds=0.2)
 note() { printf '# Note\n\n%s\n' "$1" >inbox/a-note.md; }
-queued() { [[ $(work "SELECT count(*) FROM work WHERE state = 'queued'" 2>/dev/null) -gt 0 ]]; }
 claimed_by() { [[ $(work "SELECT count(*) FROM work WHERE owner LIKE '$1%' AND state = 'claimed'") -gt 0 ]]; }
 
 # zombie_setup: run 1 queues the inbox and is killed (SIGKILL) while the

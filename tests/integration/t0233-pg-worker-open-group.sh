@@ -18,7 +18,6 @@ before_exit() {
 	wait 2>/dev/null
 }
 settings=(-c ingest.threads=1 -c worker.lease_seconds=2 -c worker.poll_seconds=0.2)
-queued() { [[ $(work "SELECT count(*) FROM work WHERE state = 'queued'" 2>/dev/null) -gt 0 ]]; }
 mkdir -p inbox
 cp "$TOP"/samples/corpus/md/*.md inbox/
 "$RAGOPS" --data "$scratch/coord" --store "$url" "${settings[@]}" -c worker.in_run=false \
