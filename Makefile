@@ -6,12 +6,17 @@ PKGS      := sqlite3 zlib hunspell libseccomp libutf8proc yaml-0.1 jansson libcm
 # Loaded when first needed, not linked (src/pipeline/ocr_libs.h, src/learn/blas_libs.h): their
 # headers, and the sonames this build compiled against.
 LOADED    := tesseract lept openblas lapacke
-soname     = $(shell objdump -p $(shell pkg-config --variable=libdir $(1) 2>/dev/null)/lib$(2).so 2>/dev/null | \
-               awk '$$1 == "SONAME" { print $$2 }')
-TESSERACT_SONAME := $(call soname,tesseract,tesseract)
-LEPTONICA_SONAME := $(call soname,lept,lept)
-OPENBLAS_SONAME  := $(call soname,openblas,openblas)
-LAPACKE_SONAME   := $(call soname,lapacke,lapacke)
+# soname PKG: the SONAME of the library pkg-config names first for PKG (liblept.so.5, or
+# libleptonica.so.6 where lept.pc says -lleptonica); empty, with a warning, when it cannot tell.
+soname     = $(or $(shell objdump -p $(shell pkg-config --variable=libdir $(1) 2>/dev/null)/lib$(patsubst \
+               -l%,%,$(firstword $(shell pkg-config --libs-only-l $(1) 2>/dev/null))).so 2>/dev/null | \
+               awk '$$1 == "SONAME" { print $$2 }'),$(warning cannot tell the soname of $(1): \
+               ragops will look for Debian 12's))
+# Expanded only where used: when ocr_libs.o and blas_libs.o are compiled.
+TESSERACT_SONAME = $(call soname,tesseract)
+LEPTONICA_SONAME = $(call soname,lept)
+OPENBLAS_SONAME  = $(call soname,openblas)
+LAPACKE_SONAME   = $(call soname,lapacke)
 CC        ?= cc
 CSTD      := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
 # -Wenum-conversion (in -Wextra for C since GCC 10, named so it stays) and -Wall's -Wenum-compare

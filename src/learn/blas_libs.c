@@ -4,14 +4,9 @@
 #define BLAS_LIBS_DEFINING
 #include "learn/blas_libs.h"
 
-#include <dlfcn.h>
-#include <pthread.h>
-#include <stdio.h>
-#include <stdlib.h>
+#include "core/dynlib.h"
 
-#include "core/error.h"
-
-/* The sonames the build saw (Makefile); Debian 12's by default. */
+/* The sonames the build compiled against (Makefile); Debian 12's by default. */
 #ifndef OPENBLAS_SONAME
 #define OPENBLAS_SONAME "libopenblas.so.0"
 #endif
@@ -21,55 +16,28 @@
 
 struct blas_libs blas_libs;
 
-static pthread_once_t once = PTHREAD_ONCE_INIT;
-static char load_error[512];
-
-static int resolve(void *lib, const char *soname, const char *const *names, void **slots, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		slots[i] = dlsym(lib, names[i]);
-		if (!slots[i]) {
-			snprintf(load_error, sizeof(load_error), "%s has no function %s", soname,
-				 names[i]);
-			return -1;
-		}
-	}
-	return 0;
-}
-
-static void load(void)
-{
 #define NAME(f) #f,
-	static const char *const blas_names[] = { OPENBLAS_FUNCTIONS(NAME) };
-	static const char *const lapacke_names[] = { LAPACKE_FUNCTIONS(NAME) };
+static const char *const openblas_names[] = { OPENBLAS_FUNCTIONS(NAME) };
+static const char *const lapacke_names[] = { LAPACKE_FUNCTIONS(NAME) };
 #undef NAME
-	struct blas_libs found;
-	void **slots = (void **)&found;
-	size_t nblas = sizeof(blas_names) / sizeof(blas_names[0]);
-	size_t nlapacke = sizeof(lapacke_names) / sizeof(lapacke_names[0]);
-	_Static_assert(sizeof(found) == sizeof(blas_names) + sizeof(lapacke_names),
-		       "a slot for each name");
-	/* Never closed: the process keeps using them. */
-	void *blas = dlopen(OPENBLAS_SONAME, RTLD_NOW | RTLD_LOCAL);
-	void *lapacke = blas ? dlopen(LAPACKE_SONAME, RTLD_NOW | RTLD_LOCAL) : NULL;
-	if (!blas || !lapacke) {
-		snprintf(load_error, sizeof(load_error), "%s", dlerror());
-		return;
-	}
-	if (resolve(blas, OPENBLAS_SONAME, blas_names, slots, nblas) ||
-	    resolve(lapacke, LAPACKE_SONAME, lapacke_names, slots + nblas, nlapacke))
-		return;
-	blas_libs = found;
-}
+#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
-void blas_libs_require(void)
+static const struct dynlib libs[] = {
+	{ OPENBLAS_SONAME, openblas_names, COUNT(openblas_names) },
+	{ LAPACKE_SONAME, lapacke_names, COUNT(lapacke_names) },
+};
+static struct dynlib_set set = { libs, COUNT(libs), "the libopenblas0 and liblapacke packages",
+				 PTHREAD_MUTEX_INITIALIZER, 0 };
+
+int blas_libs_load(struct strbuf *err)
 {
-	pthread_once(&once, load);
-	if (!*load_error)
-		return;
-	fprintf(stderr,
-		"ragops: cannot load the linear algebra libraries: %s (install the libopenblas0 "
-		"and liblapacke packages)\n",
-		load_error);
-	exit(EXIT_FATAL);
+	_Static_assert(sizeof(blas_libs) == sizeof(openblas_names) + sizeof(lapacke_names),
+		       "a slot for each name");
+	struct strbuf why = STRBUF_INIT;
+	int rc = dynlib_load(&set, (void **)&blas_libs, COUNT(openblas_names) + COUNT(lapacke_names),
+			     &why);
+	if (rc)
+		strbuf_addf(err, "no built-in embedder: %s", why.buf);
+	strbuf_release(&why);
+	return rc;
 }

@@ -9,13 +9,15 @@
  *
  * As with ocr_libs.h, a file that calls them includes this header after
  * theirs, and the names below go through the table.  Before the first
- * call, blas_libs_require must have run.
+ * call, blas_libs_load must have succeeded.
  */
 #ifndef LEARN_BLAS_LIBS_H
 #define LEARN_BLAS_LIBS_H
 
 #include <cblas.h>
 #include <lapacke.h>
+
+#include "core/strbuf.h"
 
 /* clang-format off */
 #define OPENBLAS_FUNCTIONS(X)        \
@@ -40,13 +42,8 @@ struct blas_libs {
 };
 extern struct blas_libs blas_libs;
 
-/*
- * Load both (once, from any thread).  Without them the process ends with
- * the reason and the package to install, as the dynamic loader ended it
- * at start when they were linked: they are a dependency of the package,
- * not an option.
- */
-void blas_libs_require(void);
+/* Load both (once; any thread): -1 with the reason and the packages to install. */
+int blas_libs_load(struct strbuf *err);
 
 #ifndef BLAS_LIBS_DEFINING
 #define cblas_dsyrk              (blas_libs.cblas_dsyrk)

@@ -371,7 +371,8 @@ struct embedder *embedder_train(const struct embed_doc *docs, size_t n, const st
 {
 	if (vectors)
 		*vectors = NULL;
-	blas_libs_require();
+	if (blas_libs_load(err))
+		return NULL;
 	if (n < 3) {
 		strbuf_addf(err, "the corpus has %zu chunks: too few to train the built-in embedder", n);
 		return NULL;
@@ -592,8 +593,7 @@ struct embedder *embedder_load(const char *path, struct strbuf *err)
 {
 	struct strbuf in = STRBUF_INIT;
 	struct embedder *e = NULL;
-	blas_libs_require();
-	if (read_file(path, &in, 0, err))
+	if (blas_libs_load(err) || read_file(path, &in, 0, err))
 		goto cleanup;
 	const char *p = in.buf, *end = in.buf + in.len;
 	size_t magic = strlen(MODEL_MAGIC);

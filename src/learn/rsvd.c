@@ -98,7 +98,6 @@ static void product_rows(void *ctx, int worker, size_t begin, size_t end)
 void csr_times(const struct csr *m, const float *x, int l, float *y, int threads)
 {
 	struct sparse_product sp = { m, x, y, l };
-	blas_libs_require();
 	parallel_for(m->rows, threads, product_rows, &sp);
 }
 
@@ -305,7 +304,11 @@ static int left_singular_vectors(const float *z, size_t rows, int l, int dim, ui
 int rsvd_right_vectors(const struct csr *a, const struct csr *at, int dim, int oversample, uint64_t seed,
 		       int threads, float *proj)
 {
-	blas_libs_require();
+	struct strbuf ignored = STRBUF_INIT;
+	int missing = blas_libs_load(&ignored); /* the embedder says why: embedder_train */
+	strbuf_release(&ignored);
+	if (missing)
+		return -1;
 	size_t n = a->rows, cols = at->rows;
 	int l = (int)min_size(min_size((size_t)dim + oversample, n), cols);
 	float *omega = xmalloc(cols * l * sizeof(float)), *y = xmalloc(n * l * sizeof(float));

@@ -27,7 +27,10 @@ struct csr {
 struct csr csr_transpose(const struct csr *a, size_t ncols);
 void csr_release(struct csr *m);
 
-/* Y (m->rows x l) = M * X (X: columns of M x l), row-major, rows split among threads. */
+/*
+ * Y (m->rows x l) = M * X (X: columns of M x l), row-major, rows split
+ * among threads.  OpenBLAS must be loaded (blas_libs_load).
+ */
 void csr_times(const struct csr *m, const float *x, int l, float *y, int threads);
 
 /*
@@ -36,7 +39,7 @@ void csr_times(const struct csr *m, const float *x, int l, float *y, int threads
  * component j of vector k), by a sketch of dim + `oversample` columns and
  * a power iteration.  Past A's (numerical) rank, the columns are
  * orthonormal directions outside A's row space, as LAPACK's SVD completes
- * its basis.  Returns 0, or the LAPACK error.
+ * its basis.  Returns 0, or the LAPACK error (-1 without LAPACK: blas_libs.h).
  */
 int rsvd_right_vectors(const struct csr *a, const struct csr *at, int dim, int oversample, uint64_t seed,
 		       int threads, float *proj);

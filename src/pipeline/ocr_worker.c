@@ -10,6 +10,7 @@
 #include "core/wire.h"
 #include "core/xalloc.h"
 #include "pipeline/document_wire.h"
+#include "pipeline/ocr_libs.h"
 #include "pipeline/page_image.h"
 #include "pipeline/page_reader.h"
 
@@ -107,7 +108,15 @@ static void ocr_worker_main(int fd, const struct config *cfg)
 	page_loader_pool_free(pool);
 }
 
-const struct worker_kind ocr_worker = { "ocr", ocr_worker_main };
+/* Tesseract and Leptonica (~60 MB of mappings) outside ingest.parser_memory; a failure is each page's to report. */
+static void load_ocr_libs(void)
+{
+	struct strbuf ignored = STRBUF_INIT;
+	ocr_libs_load(&ignored);
+	strbuf_release(&ignored);
+}
+
+const struct worker_kind ocr_worker = { "ocr", ocr_worker_main, load_ocr_libs };
 
 /* --- in the run ----------------------------------------------------------- */
 

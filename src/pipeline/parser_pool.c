@@ -84,7 +84,7 @@ static void extract_worker_main(int fd, const struct config *cfg)
 	extractor_free(ex);
 }
 
-const struct worker_kind parser_worker = { "parse", extract_worker_main };
+const struct worker_kind parser_worker = { "parse", extract_worker_main, NULL };
 
 struct parser_pool *parser_pool_new(const struct config *cfg, int nworkers)
 {

@@ -309,6 +309,8 @@ static void worker_child(pid_t parent, const struct worker_kind *kind, const str
 	signal(SIGPIPE, SIG_DFL);
 	default_crash_signals();
 	xalloc_exit_at_once();
+	if (kind->prepare)
+		kind->prepare();
 	worker_limits(cfg);
 	kind->main(WORKER_FD, cfg);
 	_exit(0); /* not exit(): the run's stdio buffers and atexit handlers are not ours */

@@ -36,6 +36,8 @@ struct worker_process {
 struct worker_kind {
 	const char *name; /* on the command line of a started worker */
 	void (*main)(int fd, const struct config *cfg);
+	/* Or NULL; run before the limits: what the worker loads is not the document's to pay for. */
+	void (*prepare)(void);
 };
 
 /* The ragops binary calls it once: its workers are started as new processes, not forked. */
