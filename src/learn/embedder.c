@@ -589,6 +589,11 @@ int embedder_save(const struct embedder *e, const char *path, struct strbuf *err
 	return rc;
 }
 
+int embedder_libraries(struct strbuf *err)
+{
+	return blas_libs_load(err);
+}
+
 struct embedder *embedder_load(const char *path, struct strbuf *err)
 {
 	struct strbuf in = STRBUF_INIT;

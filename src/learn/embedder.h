@@ -44,6 +44,12 @@ struct embedder *embedder_train(const struct embed_doc *docs, size_t n, const st
 				float **vectors, struct strbuf *err);
 int embedder_save(const struct embedder *e, const char *path, struct strbuf *err);
 struct embedder *embedder_load(const char *path, struct strbuf *err);
+/*
+ * 0 when the libraries the built-in embedder needs load (OpenBLAS and
+ * LAPACKE: learn/blas_libs.h); -1 with the reason.  A failure may pass (a
+ * memory limit lifted, a package installed): embedder_load tries again.
+ */
+int embedder_libraries(struct strbuf *err);
 void embedder_free(struct embedder *e);
 
 int embedder_dim(const struct embedder *e);

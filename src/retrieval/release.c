@@ -105,9 +105,15 @@ static int load_vectors(struct store *st, const struct config *cfg, struct relea
 	struct strbuf why = STRBUF_INIT;
 	int unusable, ret = 0;
 	v->vi = vectors_load(st, cfg, &v->record, from, &unusable, &why);
-	if (v->vi || unusable)
+	if (v->vi || unusable > 0)
 		v->vectors_tried = 1;
-	if (!v->vi && unusable) {
+	if (unusable < 0) {
+		/* No library, for now: BM25 this time, the vectors tried again by the next question. */
+		if (strncmp(v->vectors_problem, why.buf, sizeof(v->vectors_problem) - 1))
+			log_event(LOG_WARNING, 0, NULL, "release",
+				  "release %lld answers by BM25 alone for now: %s", v->id, why.buf);
+		snprintf(v->vectors_problem, sizeof(v->vectors_problem), "%s", why.buf);
+	} else if (!v->vi && unusable) {
 		snprintf(v->vectors_problem, sizeof(v->vectors_problem), "%s", why.buf);
 		log_event(LOG_WARNING, 0, NULL, "release", "release %lld answers by BM25 alone: %s",
 			  v->id, why.buf);

@@ -121,6 +121,10 @@ struct vector_index *vectors_load(struct store *st, const struct config *cfg,
 		if (vi->dim <= 0)
 			strbuf_addf(err, "the embedder %s has no dimension on record",
 				    r->embedder_version);
+	} else if (embedder_libraries(err)) {
+		*unusable = -1; /* for now */
+		vectors_free(vi);
+		return NULL;
 	} else {
 		char *file = artefact_local(st, cfg, r->embedder_path, err);
 		vi->e = file ? embedder_load(file, err) : NULL;

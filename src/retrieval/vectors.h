@@ -36,8 +36,9 @@ struct scored {
 
 /*
  * The vectors of release r's embedder for its chunks; NULL with the reason,
- * and *unusable set when the model itself cannot be used (its file missing
- * or damaged, no dimension on record) rather than the store failing.
+ * and *unusable 1 when the model itself cannot be used (its file missing
+ * or damaged, no dimension on record) rather than the store failing, -1
+ * when the embedder's libraries cannot be loaded now (embedder_libraries).
  * `from` (NULL or a release loaded before) lends the vectors it shares.
  */
 struct vector_index *vectors_load(struct store *st, const struct config *cfg,
