@@ -49,7 +49,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		goto cleanup;
 	fuzz_blocks(&doc, data + 3, size - 3);
 	if (data[0] & 0x80)
-		clean_document(&doc, &cfg, NULL);
+		clean_document(&doc, &cfg, 1, NULL);
 	chunk_document(&doc, &cfg, &chunks, &n);
 	fuzz_check_chunks(&doc, &cfg, chunks, n);
 	if (data[0] & 0x80)

@@ -28,7 +28,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	cfg.clean.repeated_line_ratio = 0.1 + 0.9 * data[0] / 255.0;
 	fuzz_blocks(&doc, data + 1, size - 1);
 	size_t before = doc.nblocks;
-	clean_document(&doc, &cfg, &stats);
+	clean_document(&doc, &cfg, 1, &stats);
 	FUZZ_CHECK(doc.nblocks <= before, "%zu blocks out of %zu", doc.nblocks, before);
 	fuzz_check_extracted(&doc);
 	for (size_t i = 0; i < doc.nblocks; i++) {

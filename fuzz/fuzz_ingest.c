@@ -48,7 +48,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		goto cleanup;
 	}
 	fuzz_check_extracted(&doc);
-	clean_document(&doc, cfg, NULL);
+	clean_document(&doc, cfg, 1, NULL);
 	chunk_document(&doc, cfg, &chunks, &n);
 	fuzz_check_chunks(&doc, cfg, chunks, n);
 	size_t len;

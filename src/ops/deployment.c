@@ -88,7 +88,7 @@ fail:
 
 int deployment_build(const struct deployment_spec *spec, struct deployment *d, struct strbuf *err)
 {
-	const char *tzname = spec->timezone ? spec->timezone : "UTC";
+	const char *zone = spec->timezone ? spec->timezone : "UTC";
 	const char *missed = spec->missed ? spec->missed : "skip";
 	const char *overlap = spec->overlap ? spec->overlap : "skip";
 	struct cron c;
@@ -109,7 +109,7 @@ int deployment_build(const struct deployment_spec *spec, struct deployment *d, s
 		strbuf_addf(err, "--overlap '%s': skip or queue", overlap);
 		return -1;
 	}
-	struct tz *z = tz_open(tzname, err);
+	struct tz *z = tz_open(zone, err);
 	if (!z)
 		return -1;
 	long long next;
@@ -127,7 +127,7 @@ int deployment_build(const struct deployment_spec *spec, struct deployment *d, s
 	json_decref(params);
 	d->name = xstrdup(spec->name);
 	d->cron = xstrdup(spec->cron);
-	d->timezone = xstrdup(tzname);
+	d->timezone = xstrdup(zone);
 	d->missed = xstrdup(missed);
 	d->overlap = xstrdup(overlap);
 	return 0;

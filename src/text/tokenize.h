@@ -24,7 +24,8 @@ enum tokenize_flags {
 };
 
 /*
- * Receives each token; `start`/`end` are byte offsets of the source word.
+ * Receives each token, `len` bytes with no NUL among them and none after
+ * (it is not a C string); `start`/`end` are byte offsets of the source word.
  * `colocated` is set for an alternative at the same position as the last
  * token.  Returning non-zero stops tokenizing and is passed back.
  */
