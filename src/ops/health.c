@@ -88,10 +88,12 @@ static void check_index(struct store *st, const struct config *cfg, struct healt
 		    "%.160s",
 		    rel.id, err.buf);
 	} else if (!release_vectors(view, st, cfg, &err)) {
+		char why[sizeof(view->vectors_problem)];
+		release_vectors_problem(view, why, sizeof(why));
 		add(r, "index", HEALTH_DEGRADED, value, "vectors",
 		    "release %lld: answers use BM25 alone "
 		    "(%.150s)",
-		    rel.id, view->vectors_problem[0] ? view->vectors_problem : "no embedder");
+		    rel.id, why[0] ? why : "no embedder");
 	} else {
 		add(r, "index", HEALTH_OK, value, "> 0 chunks", "%lld documents, embedder %s",
 		    rel.documents, view->embedder);

@@ -107,6 +107,8 @@ static int load_vectors(struct store *st, const struct config *cfg, struct relea
 	v->vi = vectors_load(st, cfg, &v->record, from, &unusable, &why);
 	if (v->vi || unusable > 0)
 		v->vectors_tried = 1;
+	if (v->vi)
+		v->vectors_problem[0] = '\0'; /* a reason from an earlier try is past */
 	if (unusable < 0) {
 		/* No library, for now: BM25 this time, the vectors tried again by the next question. */
 		if (strncmp(v->vectors_problem, why.buf, sizeof(v->vectors_problem) - 1))
@@ -136,6 +138,14 @@ const struct vector_index *release_vectors(const struct release_view *view, stru
 	int rc = v->vectors_tried ? 0 : load_vectors(st, cfg, v, NULL, err);
 	pthread_mutex_unlock(&v->vectors_lock);
 	return rc ? (const struct vector_index *)-1 : v->vi;
+}
+
+void release_vectors_problem(const struct release_view *view, char *out, size_t len)
+{
+	struct release_view *v = (struct release_view *)view;
+	pthread_mutex_lock(&v->vectors_lock);
+	snprintf(out, len, "%s", v->vectors_problem);
+	pthread_mutex_unlock(&v->vectors_lock);
 }
 
 /*

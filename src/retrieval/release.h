@@ -65,5 +65,7 @@ void release_forget(long long id);
  */
 const struct vector_index *release_vectors(const struct release_view *v, struct store *st,
 					   const struct config *cfg, struct strbuf *err);
+/* Why it has none (vectors_problem), copied under the lock the loader writes it with; "" if nothing. */
+void release_vectors_problem(const struct release_view *v, char *out, size_t len);
 
 #endif

@@ -221,8 +221,10 @@ enum retrieve_result retrieve_traced(struct store *st, const struct config *cfg,
 	}
 	if (want_dense && !vi) {
 		if (!strcmp(mode, "dense")) {
+			char why[sizeof(rel->vectors_problem)];
+			release_vectors_problem(rel, why, sizeof(why));
 			strbuf_addf(err, "release %lld has no vectors%s%s: search it with bm25", rel->id,
-				    rel->vectors_problem[0] ? " loaded: " : "", rel->vectors_problem);
+				    why[0] ? " loaded: " : "", why);
 			return RETRIEVE_NOT_READY;
 		}
 		want_dense = 0;
