@@ -46,6 +46,8 @@ int dynlib_load(struct dynlib_set *set, void **table, size_t nslots, struct strb
 		if (rc == 0) {
 			for (size_t i = 0; i < nslots; i++)
 				table[i] = found[i];
+			if (set->loaded_hook)
+				set->loaded_hook();
 			set->loaded = 1;
 		} else {
 			strbuf_addf(err, "%s (are %s installed?)", why.buf, set->packages);

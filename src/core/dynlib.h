@@ -20,7 +20,8 @@ struct dynlib {
 struct dynlib_set {
 	const struct dynlib *libs;
 	size_t nlibs;
-	const char *packages; /* for the message: "the libtesseract5 and liblept5 packages" */
+	const char *packages;      /* for the message: "the libtesseract5 and liblept5 packages" */
+	void (*loaded_hook)(void); /* or NULL: run once, under the lock, when the table is filled */
 	pthread_mutex_t lock;
 	int loaded;
 };

@@ -26,8 +26,9 @@ static const struct dynlib libs[] = {
 	{ OPENBLAS_SONAME, openblas_names, COUNT(openblas_names) },
 	{ LAPACKE_SONAME, lapacke_names, COUNT(lapacke_names) },
 };
-static struct dynlib_set set = { libs, COUNT(libs), "the libopenblas0 and liblapacke packages",
-				 PTHREAD_MUTEX_INITIALIZER, 0 };
+static struct dynlib_set set = {
+	libs, COUNT(libs), "the libopenblas0 and liblapacke packages", NULL, PTHREAD_MUTEX_INITIALIZER, 0
+};
 
 int blas_libs_load(struct strbuf *err)
 {

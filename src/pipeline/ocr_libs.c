@@ -26,21 +26,28 @@ static const struct dynlib libs[] = {
 	{ LEPTONICA_SONAME, leptonica_names, COUNT(leptonica_names) },
 	{ TESSERACT_SONAME, tesseract_names, COUNT(tesseract_names) },
 };
-static struct dynlib_set set = { libs, COUNT(libs), "the libtesseract5 and liblept5 packages",
-				 PTHREAD_MUTEX_INITIALIZER, 0 };
+/* Leptonica reports through stderr; our errors carry the reason instead. */
+static void quiet_leptonica(void)
+{
+	ocr_libs.setMsgSeverity(L_SEVERITY_NONE);
+}
+
+static struct dynlib_set set = { libs,
+				 COUNT(libs),
+				 "the libtesseract5 and liblept5 packages",
+				 quiet_leptonica,
+				 PTHREAD_MUTEX_INITIALIZER,
+				 0 };
 
 int ocr_libs_load(struct strbuf *err)
 {
 	_Static_assert(sizeof(ocr_libs) == sizeof(leptonica_names) + sizeof(tesseract_names),
 		       "a slot for each name");
-	int was_loaded = set.loaded;
 	struct strbuf why = STRBUF_INIT;
 	int rc = dynlib_load(&set, (void **)&ocr_libs, COUNT(leptonica_names) + COUNT(tesseract_names),
 			     &why);
 	if (rc)
 		strbuf_addf(err, "no OCR: %s", why.buf);
-	else if (!was_loaded)
-		ocr_libs.setMsgSeverity(L_SEVERITY_NONE); /* our errors carry the reason instead */
 	strbuf_release(&why);
 	return rc;
 }

@@ -64,7 +64,9 @@ float quantize_i16(const float *v, int n, int limit, int16_t *out)
  * (twice as wide), and the dynamic loader picks by CPU (an ifunc): 0.68
  * instead of 1.0 ms for 100,000 vectors of 256.
  */
-#if defined(__x86_64__) && defined(__GLIBC__) && defined(__GNUC__) && !defined(__clang__)
+/* Not under ThreadSanitizer: the resolver would run, instrumented, before its runtime starts. */
+#if defined(__x86_64__) && defined(__GLIBC__) && defined(__GNUC__) && !defined(__clang__) && \
+	!defined(__SANITIZE_THREAD__)
 #define SIMD_CLONES __attribute__((target_clones("avx2", "default")))
 #else
 #define SIMD_CLONES

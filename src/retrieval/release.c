@@ -104,17 +104,21 @@ static int load_vectors(struct store *st, const struct config *cfg, struct relea
 {
 	struct strbuf why = STRBUF_INIT;
 	int unusable, ret = 0;
-	v->vi = vectors_load(st, cfg, &v->record, from, &unusable, &why);
+	/* Written once, when loaded: a question may hold the view's vi after the lock. */
+	struct vector_index *vi = vectors_load(st, cfg, &v->record, from, &unusable, &why);
+	if (vi)
+		v->vi = vi;
 	if (v->vi || unusable > 0)
 		v->vectors_tried = 1;
 	if (v->vi)
 		v->vectors_problem[0] = '\0'; /* a reason from an earlier try is past */
 	if (unusable < 0) {
 		/* No library, for now: BM25 this time, the vectors tried again by the next question. */
-		if (strncmp(v->vectors_problem, why.buf, sizeof(v->vectors_problem) - 1))
+		if (strncmp(v->vectors_problem, why.buf, sizeof(v->vectors_problem) - 1)) {
 			log_event(LOG_WARNING, 0, NULL, "release",
 				  "release %lld answers by BM25 alone for now: %s", v->id, why.buf);
-		snprintf(v->vectors_problem, sizeof(v->vectors_problem), "%s", why.buf);
+			snprintf(v->vectors_problem, sizeof(v->vectors_problem), "%s", why.buf);
+		}
 	} else if (!v->vi && unusable) {
 		snprintf(v->vectors_problem, sizeof(v->vectors_problem), "%s", why.buf);
 		log_event(LOG_WARNING, 0, NULL, "release", "release %lld answers by BM25 alone: %s",
@@ -136,8 +140,9 @@ const struct vector_index *release_vectors(const struct release_view *view, stru
 		return NULL;
 	pthread_mutex_lock(&v->vectors_lock);
 	int rc = v->vectors_tried ? 0 : load_vectors(st, cfg, v, NULL, err);
+	const struct vector_index *vi = v->vi;
 	pthread_mutex_unlock(&v->vectors_lock);
-	return rc ? (const struct vector_index *)-1 : v->vi;
+	return rc ? (const struct vector_index *)-1 : vi;
 }
 
 void release_vectors_problem(const struct release_view *view, char *out, size_t len)
