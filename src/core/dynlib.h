@@ -11,6 +11,10 @@
 
 #include "core/strbuf.h"
 
+/* For a table's name list from its X-macro: { LIST(DYNLIB_NAME) }, and its length. */
+#define DYNLIB_NAME(f)  #f,
+#define DYNLIB_COUNT(a) (sizeof(a) / sizeof((a)[0]))
+
 struct dynlib {
 	const char *soname;
 	const char *const *functions; /* the names, in the table's order */

@@ -16,18 +16,16 @@
 
 struct blas_libs blas_libs;
 
-#define NAME(f) #f,
-static const char *const openblas_names[] = { OPENBLAS_FUNCTIONS(NAME) };
-static const char *const lapacke_names[] = { LAPACKE_FUNCTIONS(NAME) };
-#undef NAME
-#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
+static const char *const openblas_names[] = { OPENBLAS_FUNCTIONS(DYNLIB_NAME) };
+static const char *const lapacke_names[] = { LAPACKE_FUNCTIONS(DYNLIB_NAME) };
 
 static const struct dynlib libs[] = {
-	{ OPENBLAS_SONAME, openblas_names, COUNT(openblas_names) },
-	{ LAPACKE_SONAME, lapacke_names, COUNT(lapacke_names) },
+	{ OPENBLAS_SONAME, openblas_names, DYNLIB_COUNT(openblas_names) },
+	{ LAPACKE_SONAME, lapacke_names, DYNLIB_COUNT(lapacke_names) },
 };
 static struct dynlib_set set = {
-	libs, COUNT(libs), "the libopenblas0 and liblapacke packages", NULL, PTHREAD_MUTEX_INITIALIZER, 0
+	libs, DYNLIB_COUNT(libs),        "the libopenblas0 and liblapacke packages",
+	NULL, PTHREAD_MUTEX_INITIALIZER, 0
 };
 
 int blas_libs_load(struct strbuf *err)
@@ -35,8 +33,8 @@ int blas_libs_load(struct strbuf *err)
 	_Static_assert(sizeof(blas_libs) == sizeof(openblas_names) + sizeof(lapacke_names),
 		       "a slot for each name");
 	struct strbuf why = STRBUF_INIT;
-	int rc = dynlib_load(&set, (void **)&blas_libs, COUNT(openblas_names) + COUNT(lapacke_names),
-			     &why);
+	int rc = dynlib_load(&set, (void **)&blas_libs,
+			     DYNLIB_COUNT(openblas_names) + DYNLIB_COUNT(lapacke_names), &why);
 	if (rc)
 		strbuf_addf(err, "no built-in embedder: %s", why.buf);
 	strbuf_release(&why);

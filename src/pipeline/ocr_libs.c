@@ -16,15 +16,12 @@
 
 struct ocr_libs ocr_libs;
 
-#define NAME(f) #f,
-static const char *const leptonica_names[] = { LEPTONICA_FUNCTIONS(NAME) };
-static const char *const tesseract_names[] = { TESSERACT_FUNCTIONS(NAME) };
-#undef NAME
-#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
+static const char *const leptonica_names[] = { LEPTONICA_FUNCTIONS(DYNLIB_NAME) };
+static const char *const tesseract_names[] = { TESSERACT_FUNCTIONS(DYNLIB_NAME) };
 
 static const struct dynlib libs[] = {
-	{ LEPTONICA_SONAME, leptonica_names, COUNT(leptonica_names) },
-	{ TESSERACT_SONAME, tesseract_names, COUNT(tesseract_names) },
+	{ LEPTONICA_SONAME, leptonica_names, DYNLIB_COUNT(leptonica_names) },
+	{ TESSERACT_SONAME, tesseract_names, DYNLIB_COUNT(tesseract_names) },
 };
 /* Leptonica reports through stderr; our errors carry the reason instead. */
 static void quiet_leptonica(void)
@@ -33,7 +30,7 @@ static void quiet_leptonica(void)
 }
 
 static struct dynlib_set set = { libs,
-				 COUNT(libs),
+				 DYNLIB_COUNT(libs),
 				 "the libtesseract5 and liblept5 packages",
 				 quiet_leptonica,
 				 PTHREAD_MUTEX_INITIALIZER,
@@ -44,8 +41,8 @@ int ocr_libs_load(struct strbuf *err)
 	_Static_assert(sizeof(ocr_libs) == sizeof(leptonica_names) + sizeof(tesseract_names),
 		       "a slot for each name");
 	struct strbuf why = STRBUF_INIT;
-	int rc = dynlib_load(&set, (void **)&ocr_libs, COUNT(leptonica_names) + COUNT(tesseract_names),
-			     &why);
+	int rc = dynlib_load(&set, (void **)&ocr_libs,
+			     DYNLIB_COUNT(leptonica_names) + DYNLIB_COUNT(tesseract_names), &why);
 	if (rc)
 		strbuf_addf(err, "no OCR: %s", why.buf);
 	strbuf_release(&why);

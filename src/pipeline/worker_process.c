@@ -353,16 +353,16 @@ void worker_process_use_exec(void)
 /*
  * The run's environment, plus what a worker needs from its very first
  * instruction, before its libraries load (see main.c): one OpenMP thread
- * per Tesseract (the worker's page threads are the parallelism), heaps on
- * huge pages, and no OpenBLAS thread pool (a worker does no linear
- * algebra).  A limit the user set is kept.  env[0] is allocated.
+ * per Tesseract (the worker's page threads are the parallelism) and heaps
+ * on huge pages.  OPENBLAS_NUM_THREADS=1 is in the run's own (main.c).  A
+ * limit the user set is kept.  env[0] is allocated.
  */
 static char **worker_environment(void)
 {
 	size_t n = 0;
 	while (environ[n])
 		n++;
-	char **env = xcalloc(n + 4, sizeof(char *));
+	char **env = xcalloc(n + 3, sizeof(char *));
 	const char *tunables = getenv("GLIBC_TUNABLES");
 	if (!tunables || !*tunables)
 		env[0] = xstrdup("GLIBC_TUNABLES=glibc.malloc.hugetlb=1");
@@ -371,12 +371,10 @@ static char **worker_environment(void)
 	else
 		env[0] = xasprintf("GLIBC_TUNABLES=%s", tunables);
 	size_t k = 1;
-	env[k++] = "OPENBLAS_NUM_THREADS=1";
 	if (!getenv("OMP_THREAD_LIMIT"))
 		env[k++] = "OMP_THREAD_LIMIT=1";
 	for (size_t i = 0; i < n; i++)
-		if (strncmp(environ[i], "OPENBLAS_NUM_THREADS=", 21) &&
-		    strncmp(environ[i], "GLIBC_TUNABLES=", 15))
+		if (strncmp(environ[i], "GLIBC_TUNABLES=", 15))
 			env[k++] = environ[i];
 	return env;
 }
