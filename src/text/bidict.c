@@ -19,17 +19,17 @@
 #include "core/xalloc.h"
 #include "text/tokenize.h"
 
-/* Senses kept per headword: the first ones are the common ones. */
+/* Senses kept per dictd headword: the first ones are the common ones. */
 #define TRANSLATIONS_MAX 8
 
 struct headword {
-	char *translations[TRANSLATIONS_MAX];
-	char *stems[TRANSLATIONS_MAX]; /* of each one's last word in the other language, NULL: none */
-	size_t n;
+	char **translations;
+	char **stems; /* of each one's last word in `to`, NULL: a stop word */
+	size_t n, alloc;
 };
 
 struct bidict {
-	enum lang from;
+	enum lang from, to;
 	struct strmap by_stem; /* stem -> 1 + index in words */
 	struct headword *words;
 	size_t n, alloc, headwords;
@@ -109,6 +109,17 @@ static int word_count(const char *s, size_t len)
 	return words;
 }
 
+static void headword_push(struct headword *h, const char *word, size_t len)
+{
+	if (h->n == h->alloc) {
+		h->alloc = h->alloc ? 2 * h->alloc : 4;
+		h->translations = xrealloc(h->translations, h->alloc * sizeof(char *));
+		h->stems = xrealloc(h->stems, h->alloc * sizeof(char *));
+	}
+	h->stems[h->n] = NULL;
+	h->translations[h->n++] = xstrndup(word, len);
+}
+
 /* A sense line's translations: "1. stop", "dial, disc, record", "(fig) ..." pieces. */
 static void add_senses(struct headword *h, const char *line, size_t len)
 {
@@ -132,25 +143,48 @@ static void add_senses(struct headword *h, const char *line, size_t len)
 			b--;
 		/* Glosses in brackets and long phrases are explanations, not words to search. */
 		if (b > a && !memchr(line + a, '(', b - a) && word_count(line + a, b - a) <= 2)
-			h->translations[h->n++] = xstrndup(line + a, b - a);
+			headword_push(h, line + a, b - a);
 		i = end + 1;
 	}
 }
 
-static void add_entry(struct bidict *d, struct tokenizer *tok, const char *head, size_t head_len,
-		      const char *body, size_t body_len, struct strbuf *stem)
+/*
+ * The headword's entry (made when new), or NULL when it cannot be one:
+ * several words ("mot de passe" would need phrase matching) or a stop word.
+ */
+static struct headword *headword_of(struct bidict *d, struct tokenizer *tok, const char *head,
+				    size_t head_len, struct strbuf *stem)
 {
-	if (word_count(head, head_len) != 1)
-		return; /* multi-word headwords ("mot de passe") would need phrase matching */
-	if (tokenizer_stem(tok, d->from, head, head_len, stem))
-		return; /* a stop word */
+	if (word_count(head, head_len) != 1 || tokenizer_stem(tok, d->from, head, head_len, stem))
+		return NULL;
 	long *slot = strmap_slot(&d->by_stem, stem->buf, stem->len);
 	if (!*slot) {
 		ALLOC_GROW(d->words, d->n + 1, d->alloc);
 		memset(&d->words[d->n], 0, sizeof(d->words[0]));
 		*slot = (long)++d->n;
 	}
-	struct headword *h = &d->words[*slot - 1];
+	d->headwords++;
+	return &d->words[*slot - 1];
+}
+
+/* Stemmed once here, not at every question: a two-word entry by its last word. */
+static void stem_added(const struct bidict *d, struct tokenizer *tok, struct headword *h, size_t from,
+		       struct strbuf *stem)
+{
+	for (size_t t = from; t < h->n; t++) {
+		const char *last = strrchr(h->translations[t], ' ');
+		last = last ? last + 1 : h->translations[t];
+		h->stems[t] = tokenizer_stem(tok, d->to, last, strlen(last), stem) ? NULL
+										   : xstrdup(stem->buf);
+	}
+}
+
+static void add_entry(struct bidict *d, struct tokenizer *tok, const char *head, size_t head_len,
+		      const char *body, size_t body_len, struct strbuf *stem)
+{
+	struct headword *h = headword_of(d, tok, head, head_len, stem);
+	if (!h)
+		return;
 	size_t had = h->n;
 	const char *line = body, *end = body + body_len;
 	while (line < end) {
@@ -159,28 +193,41 @@ static void add_entry(struct bidict *d, struct tokenizer *tok, const char *head,
 		add_senses(h, line, n);
 		line += n + 1;
 	}
-	/* Stemmed once here, not at every question: a two-word translation by its last word. */
-	enum lang to = d->from == LANG_EN ? LANG_FR : LANG_EN;
-	for (size_t t = had; t < h->n; t++) {
-		const char *last = strrchr(h->translations[t], ' ');
-		last = last ? last + 1 : h->translations[t];
-		h->stems[t] = tokenizer_stem(tok, to, last, strlen(last), stem) ? NULL
-										: xstrdup(stem->buf);
+	stem_added(d, tok, h, had, stem);
+}
+
+struct bidict *bidict_new(enum lang from, enum lang to)
+{
+	struct bidict *d = xcalloc(1, sizeof(*d));
+	d->from = from;
+	d->to = to;
+	strmap_init(&d->by_stem);
+	return d;
+}
+
+void bidict_add(struct bidict *d, struct tokenizer *tok, const char *head, size_t head_len,
+		const char *const *words, const size_t *lens, size_t n)
+{
+	struct strbuf stem = STRBUF_INIT;
+	struct headword *h = headword_of(d, tok, head, head_len, &stem);
+	if (h) {
+		size_t had = h->n;
+		for (size_t i = 0; i < n; i++)
+			headword_push(h, words[i], lens[i]);
+		stem_added(d, tok, h, had, &stem);
 	}
-	d->headwords++;
+	strbuf_release(&stem);
 }
 
 struct bidict *bidict_load(const char *base, enum lang from, struct strbuf *err)
 {
 	struct strbuf path = STRBUF_INIT, text = STRBUF_INIT, stem = STRBUF_INIT;
-	struct bidict *d = xcalloc(1, sizeof(*d));
+	struct bidict *d = bidict_new(from, from == LANG_EN ? LANG_FR : LANG_EN);
 	struct tokenizer *tok = tokenizer_new();
 	char *line = NULL;
 	size_t cap = 0, lineno = 0;
 	FILE *index = NULL;
 	int ok = 0;
-	d->from = from;
-	strmap_init(&d->by_stem);
 	strbuf_addf(&path, "%s.dict.dz", base);
 	if (read_all_gz(path.buf, &text, err))
 		goto done;
@@ -238,9 +285,12 @@ void bidict_free(struct bidict *d)
 {
 	if (!d)
 		return;
-	for (size_t i = 0; i < d->n; i++)
+	for (size_t i = 0; i < d->n; i++) {
 		for (size_t t = 0; t < d->words[i].n; t++)
 			free(d->words[i].translations[t]), free(d->words[i].stems[t]);
+		free(d->words[i].translations);
+		free(d->words[i].stems);
+	}
 	free(d->words);
 	strmap_release(&d->by_stem);
 	free(d);
@@ -254,6 +304,11 @@ size_t bidict_size(const struct bidict *d)
 enum lang bidict_from(const struct bidict *d)
 {
 	return d->from;
+}
+
+enum lang bidict_to(const struct bidict *d)
+{
+	return d->to;
 }
 
 size_t bidict_translations(const struct bidict *d, const char *stem, size_t len, const char **out,
