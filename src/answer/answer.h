@@ -29,6 +29,9 @@ struct answer_term {
 	double idf;  /* its weight */
 	int seen;    /* the release's index holds it */
 	int covered; /* the best source holds it */
+	/* What bridges it to other words the index holds (retrieval/bridge.h), allocated. */
+	char **translations, **synonyms;
+	size_t ntranslations, nsynonyms;
 };
 
 struct answer {
@@ -59,6 +62,7 @@ enum answer_without {
 	ANSWER_WITHOUT_RANKER = RETRIEVE_WITHOUT_RANKER,
 	ANSWER_WITHOUT_EXPANSION = RETRIEVE_WITHOUT_EXPANSION,
 	ANSWER_WITHOUT_TRANSLATION = RETRIEVE_WITHOUT_TRANSLATION,
+	ANSWER_WITHOUT_SYNONYMS = RETRIEVE_WITHOUT_SYNONYMS,
 	ANSWER_WITHOUT_CURATED = 1 << 8,     /* the answers users corrected */
 	ANSWER_WITHOUT_CALIBRATION = 1 << 9, /* the release's learned thresholds: the configured ones */
 	ANSWER_WITHOUT_SIMILARITY = 1 << 10, /* closeness in meaning as a reason to answer */

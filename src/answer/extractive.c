@@ -23,7 +23,7 @@
 #include "core/xalloc.h"
 #include "learn/learned.h"
 #include "retrieval/retrieve.h"
-#include "retrieval/translate.h"
+#include "retrieval/bridge.h"
 #include "text/spell.h"
 #include "text/tokenize.h"
 
@@ -140,9 +140,21 @@ static enum ask_result ask_result_of(enum retrieve_result rc)
 
 void answer_preload(const struct config *cfg)
 {
-	translate_preload(cfg);
+	bridge_preload(cfg);
 	spell_preload(cfg->answer.dictionary_fr, "maison");
 	spell_preload(cfg->answer.dictionary_en, "house");
+}
+
+/* A question's word as the answer reports it: its stem and what bridges it. */
+static void answer_term_from(struct answer_term *out, const struct term *t, int covered)
+{
+	*out = (struct answer_term){ xstrdup(t->alts[0]), t->idf, t->seen, covered, NULL, NULL, 0, 0 };
+	out->translations = xcalloc((size_t)(t->synonyms - t->own) + 1, sizeof(char *));
+	for (int a = t->own; a < t->synonyms; a++)
+		out->translations[out->ntranslations++] = xstrdup(t->alts[a]);
+	out->synonyms = xcalloc((size_t)(t->nalts - t->synonyms) + 1, sizeof(char *));
+	for (int a = t->synonyms; a < t->nalts; a++)
+		out->synonyms[out->nsynonyms++] = xstrdup(t->alts[a]);
 }
 
 enum ask_result answer_question(struct store *st, const struct config *cfg, const char *question,
@@ -214,7 +226,8 @@ enum ask_result answer_question(struct store *st, const struct config *cfg, cons
 	if (curated == LOOKUP_FOUND)
 		goto answered;
 	question_terms_read(&q, st, cfg, rel, tok, question, lang,
-			    !(without & ANSWER_WITHOUT_TRANSLATION));
+			    !(without & ANSWER_WITHOUT_TRANSLATION),
+			    !(without & ANSWER_WITHOUT_SYNONYMS));
 	uint64_t best_mask = 0; /* the terms of the source with most evidence */
 	out->sources = xcalloc(nhits + 1, sizeof(*out->sources));
 	for (size_t i = 0; i < nhits; i++) {
@@ -238,9 +251,8 @@ enum ask_result answer_question(struct store *st, const struct config *cfg, cons
 	}
 	out->terms = xcalloc(q.n + 1, sizeof(*out->terms));
 	for (size_t i = 0; i < q.n; i++)
-		out->terms[out->nterms++] = (struct answer_term){ xstrdup(q.terms[i].alts[0]),
-								  q.terms[i].idf, q.terms[i].seen,
-								  i < 64 && (best_mask >> i & 1) };
+		answer_term_from(&out->terms[out->nterms++], &q.terms[i],
+				 i < 64 && (best_mask >> i & 1));
 	/* Enough of the question's words, or close enough in meaning (as the release learned). */
 	const struct learned *ln = rel->learned && rel->learned->has_thresholds &&
 						   !(without & ANSWER_WITHOUT_CALIBRATION)
@@ -339,13 +351,29 @@ void answer_release(struct answer *a)
 		free(a->sources[i].snippet);
 	}
 	free(a->sources);
-	for (size_t i = 0; i < a->nterms; i++)
-		free(a->terms[i].word);
+	for (size_t i = 0; i < a->nterms; i++) {
+		struct answer_term *t = &a->terms[i];
+		for (size_t k = 0; k < t->ntranslations; k++)
+			free(t->translations[k]);
+		for (size_t k = 0; k < t->nsynonyms; k++)
+			free(t->synonyms[k]);
+		free(t->translations);
+		free(t->synonyms);
+		free(t->word);
+	}
 	free(a->terms);
 	free(a->question);
 	free(a->text);
 	free(a->unknown_name);
 	memset(a, 0, sizeof(*a));
+}
+
+static json_t *strings_json(char *const *s, size_t n)
+{
+	json_t *a = json_array();
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(a, json_str(s[i]));
+	return a;
 }
 
 json_t *answer_to_json(const struct answer *a)
@@ -361,11 +389,15 @@ json_t *answer_to_json(const struct answer *a)
 		"total", a->ms_total, "query_id", (json_int_t)a->query_id, "release",
 		(json_int_t)a->release_id);
 	json_t *terms = json_array();
-	for (size_t i = 0; i < a->nterms; i++)
+	for (size_t i = 0; i < a->nterms; i++) {
+		const struct answer_term *t = &a->terms[i];
 		json_array_append_new(terms,
-				      json_pack("{s:s, s:f, s:b, s:b}", "word", a->terms[i].word,
-						"weight", a->terms[i].idf, "indexed", a->terms[i].seen,
-						"in_best_source", a->terms[i].covered));
+				      json_pack("{s:s, s:f, s:b, s:b, s:o, s:o}", "word", t->word,
+						"weight", t->idf, "indexed", t->seen, "in_best_source",
+						t->covered, "translations",
+						strings_json(t->translations, t->ntranslations),
+						"synonyms", strings_json(t->synonyms, t->nsynonyms)));
+	}
 	json_object_set_new(j, "terms", terms);
 	json_object_set_new(j, "unknown_name", json_str(a->unknown_name));
 	json_object_set_new(j, "curated",

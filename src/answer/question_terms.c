@@ -10,7 +10,7 @@
 #include "core/strmap.h"
 #include "core/xalloc.h"
 #include "retrieval/lexicon.h"
-#include "retrieval/translate.h"
+#include "retrieval/bridge.h"
 #include "text/spell.h"
 
 static int collect_term(void *ctx, const char *tok, size_t len, size_t start, size_t end, int colocated)
@@ -36,22 +36,37 @@ static long long term_chunks(struct store *st, const struct release_view *rel, c
 	return rel->lx ? lexicon_term_chunks(rel->lx, term) : store_term_chunks(st, term);
 }
 
-/* Each word's translations that the release holds count as the word (see translate.h). */
-static void add_translations(struct store *st, const struct config *cfg, const struct release_view *rel,
-			     struct tokenizer *tok, enum lang lang, const char *question,
-			     struct question_terms *q)
+/*
+ * Each word's translations that the release holds count as the word, and
+ * its synonyms are kept to be shown (see bridge.h).
+ */
+static void add_bridged(struct store *st, const struct config *cfg, const struct release_view *rel,
+			struct tokenizer *tok, enum lang lang, const char *question,
+			struct question_terms *q, int translations, int synonyms)
 {
 	struct strmap seen;
+	struct bridge_context c;
 	strmap_init(&seen);
+	bridge_context_read(&c, tok, question);
 	for (size_t i = 0; i < q->n; i++)
 		for (int a = 0; a < q->terms[i].nalts; a++)
 			*strmap_slot(&seen, q->terms[i].alts[a], strlen(q->terms[i].alts[a])) = 1;
 	for (size_t i = 0; i < q->n; i++) {
 		struct term *t = &q->terms[i];
-		t->nalts += (int)translate_word(cfg, st, rel, tok, lang, question + t->start,
-						t->end - t->start, &seen, t->alts + t->nalts,
-						TERM_ALTS - (size_t)t->nalts, &t->translated);
+		if (translations)
+			t->nalts += (int)bridge_word(cfg, st, rel, tok, BRIDGE_TRANSLATION, lang, &c,
+						     question + t->start, t->end - t->start, &seen,
+						     t->alts + t->nalts, TERM_ALTS - (size_t)t->nalts,
+						     &t->translated);
+		t->synonyms = t->nalts;
+		double unused;
+		if (synonyms)
+			t->nalts += (int)bridge_word(cfg, st, rel, tok, BRIDGE_SYNONYM, lang, &c,
+						     question + t->start, t->end - t->start, &seen,
+						     t->alts + t->nalts, TERM_ALTS - (size_t)t->nalts,
+						     &unused);
 	}
+	bridge_context_release(&c);
 	strmap_release(&seen);
 }
 
@@ -113,14 +128,19 @@ double question_coverage(struct tokenizer *tok, const struct question_terms *q, 
 	double covered = 0;
 	tokenizer_run(tok, lang, 0, text, len, collect_token, &ts);
 	for (size_t i = 0; i < q->n; i++) {
+		const struct term *t = &q->terms[i];
 		int found = 0, a = 0;
-		/* A page in the other language answers with the word's translations, weaker proof. */
-		int alts = lang != LANG_UNKNOWN && lang != q->lang ? q->terms[i].nalts : q->terms[i].own;
+		/*
+		 * A page in the other language answers with the word's translations,
+		 * weaker proof.  Synonyms are none: as evidence they made samples/golden's
+		 * unanswerable questions answered (abstention 1.00 -> 0.83).
+		 */
+		int alts = lang != LANG_UNKNOWN && lang != q->lang ? t->synonyms : t->own;
 		for (; a < alts && !found; a++)
 			for (size_t k = 0; k < ts.n && !found; k++)
-				found = !strcmp(ts.tokens[k], q->terms[i].alts[a]);
+				found = !strcmp(ts.tokens[k], t->alts[a]);
 		if (found) {
-			covered += q->terms[i].idf * (a > q->terms[i].own ? q->terms[i].translated : 1);
+			covered += t->idf * (a > t->own ? t->translated : 1);
 			if (mask && i < 64)
 				*mask |= 1ULL << i;
 		}
@@ -140,13 +160,15 @@ double question_new_weight(const struct question_terms *q, uint64_t mask, uint64
 
 void question_terms_read(struct question_terms *q, struct store *st, const struct config *cfg,
 			 const struct release_view *rel, struct tokenizer *tok, const char *question,
-			 enum lang lang, int translate)
+			 enum lang lang, int translations, int synonyms)
 {
 	memset(q, 0, sizeof(*q));
 	q->lang = lang;
 	tokenizer_run(tok, LANG_UNKNOWN, TOKENIZE_QUERY, question, strlen(question), collect_term, q);
-	if (translate)
-		add_translations(st, cfg, rel, tok, lang, question, q);
+	for (size_t i = 0; i < q->n; i++)
+		q->terms[i].synonyms = q->terms[i].own;
+	if (translations || synonyms)
+		add_bridged(st, cfg, rel, tok, lang, question, q, translations, synonyms);
 	weigh_terms(st, rel, q);
 }
 

@@ -1,7 +1,9 @@
 /*
  * The words of a question as the extractive answerer weighs them: each
- * word's stems in both languages, the translations the release holds, and
- * its weight (rarer words weigh more; a word the index never saw, most).
+ * word's stems in both languages, the translations the release holds
+ * (retrieval/bridge.h), and its weight (rarer words weigh more; a word the
+ * index never saw, most).  The synonyms BM25 searched with are kept to be
+ * shown, but are no evidence.
  * A text's evidence is the share of that weight it covers.
  */
 #ifndef ANSWER_QUESTION_TERMS_H
@@ -15,13 +17,14 @@
 #include "store/store.h"
 #include "text/tokenize.h"
 
-/* Alternatives of a word: its stems in each language, then translations the index holds. */
-#define TERM_ALTS 8
+/* Alternatives of a word: its stems in each language, then translations and synonyms the index holds. */
+#define TERM_ALTS 12
 
 /* A word of the question: its alternatives and weight. */
 struct term {
 	char *alts[TERM_ALTS];
 	int nalts, own;    /* the first `own` are the word's stems */
+	int synonyms;      /* alts[synonyms..nalts) are synonyms, alts[own..synonyms) translations */
 	double translated; /* what it counts for when found by a translation */
 	size_t start, end; /* in the question */
 	double idf;
@@ -38,11 +41,12 @@ struct question_terms {
 
 /*
  * Read `question` (in `lang`) into *q, with the translations of its words
- * unless `translate` is 0, weighed by release `rel`'s index.
+ * unless `translations` is 0 and their synonyms unless `synonyms` is 0,
+ * weighed by release `rel`'s index.
  */
 void question_terms_read(struct question_terms *q, struct store *st, const struct config *cfg,
 			 const struct release_view *rel, struct tokenizer *tok, const char *question,
-			 enum lang lang, int translate);
+			 enum lang lang, int translations, int synonyms);
 void question_terms_release(struct question_terms *q);
 
 /*

@@ -76,6 +76,9 @@ struct config {
 		char *dictionary_fr_en; /* FreeDict dictd files (path without extension), "" for none */
 		char *dictionary_en_fr;
 		double translation_weight; /* of a translated word, a question's own being 1; 0: off */
+		char *thesaurus_fr;        /* MyThes file (mythes-fr), "" for none */
+		char *thesaurus_en; /* WordNet's folder (wordnet-base), "" for none (the default: see README) */
+		double synonym_weight; /* of a synonym the corpus supports; 0: off */
 	} retrieve;
 	struct {
 		char *answerer;                  /* extractive | openai */

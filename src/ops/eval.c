@@ -463,6 +463,7 @@ const struct eval_ablation eval_ablations[] = {
 	{ "expansion", "no word learned from feedback", ANSWER_WITHOUT_EXPANSION, NULL },
 	{ "translation", "no word translated from the other language", ANSWER_WITHOUT_TRANSLATION,
 	  NULL },
+	{ "synonyms", "no synonym from a thesaurus", ANSWER_WITHOUT_SYNONYMS, NULL },
 	{ "curated", "no answer users corrected", ANSWER_WITHOUT_CURATED, NULL },
 	{ "calibration", "the configured thresholds, not the release's learned ones",
 	  ANSWER_WITHOUT_CALIBRATION, NULL },

@@ -11,9 +11,9 @@
 #include "learn/vocabulary.h"
 #include "retrieval/lexicon.h"
 #include "retrieval/retrieve.h"
-#include "retrieval/translate.h"
+#include "retrieval/bridge.h"
 
-/* Expansions per question at most: a few learned or translated words, not a second question. */
+/* Expansions per question at most: a few learned, translated or synonym words, not a second question. */
 #define MAX_EXPANSIONS 24
 
 static enum retrieve_result from_lexicon(struct store *st, const struct config *cfg,
@@ -29,8 +29,8 @@ static enum retrieve_result from_lexicon(struct store *st, const struct config *
 			      ? vocabulary_expand(rel->learned->vocab, tok, query, exp,
 						  MAX_EXPANSIONS / 2)
 			      : 0;
-	if (!(without & RETRIEVE_WITHOUT_TRANSLATION))
-		nexp += translate_expand(cfg, st, rel, tok, query, exp + nexp, MAX_EXPANSIONS - nexp);
+	nexp += bridge_expand(cfg, st, rel, tok, query, !(without & RETRIEVE_WITHOUT_TRANSLATION),
+			      !(without & RETRIEVE_WITHOUT_SYNONYMS), exp + nexp, MAX_EXPANSIONS - nexp);
 	long got = lexicon_search_expanded(rel->lx, tok, query, exp, nexp, k, ids, scores);
 	tokenizer_free(tok);
 	if (got < 0) {

@@ -409,6 +409,26 @@ long long lexicon_term_chunks(const struct lexicon *lx, const char *term)
 	return e ? e->df : 0;
 }
 
+long long lexicon_chunks_holding_both(const struct lexicon *lx, const char *a, const char *b)
+{
+	const struct term_entry *x = find_term(lx, a, strlen(a)), *y = find_term(lx, b, strlen(b));
+	if (!x || !y)
+		return 0;
+	/* Postings are in chunk order: a merge. */
+	const struct posting *p = lx->postings + x->postings, *q = lx->postings + y->postings;
+	uint32_t i = 0, j = 0;
+	long long both = 0;
+	while (i < x->df && j < y->df) {
+		if (p[i].chunk < q[j].chunk)
+			i++;
+		else if (p[i].chunk > q[j].chunk)
+			j++;
+		else
+			both++, i++, j++;
+	}
+	return both;
+}
+
 /* Zeroed arrays for one search: a spare one, or new (a search per thread at a time). */
 static struct scratch *scratch_get(struct lexicon *lx)
 {

@@ -63,6 +63,7 @@ enum retrieve_without {
 	RETRIEVE_WITHOUT_RANKER = 1 << 0,      /* the fused order, as without a ranker */
 	RETRIEVE_WITHOUT_EXPANSION = 1 << 1,   /* no word learned from feedback */
 	RETRIEVE_WITHOUT_TRANSLATION = 1 << 2, /* no word from the other language */
+	RETRIEVE_WITHOUT_SYNONYMS = 1 << 3,    /* no synonym from a thesaurus */
 };
 
 /*
