@@ -164,10 +164,13 @@ static size_t support(const struct release_view *rel, const struct bridge_contex
 	for (size_t i = 0; i < c->n; i++) {
 		if (c->word[i] == word || c->word[i] == last || !strcmp(c->tokens[i], token))
 			continue;
-		long long both = lexicon_chunks_holding_both(rel->lx, token, c->tokens[i]);
-		long long other = lexicon_term_chunks(rel->lx, c->tokens[i]);
 		/* Together more often than chance would put them: the same topic. */
-		if (both > 0 && (double)both * n >= SUPPORT_LIFT * (double)chunks * (double)other) {
+		long long other = lexicon_term_chunks(rel->lx, c->tokens[i]);
+		double need = SUPPORT_LIFT * (double)chunks * (double)other / n;
+		if (other <= 0 || need > (double)(chunks < other ? chunks : other))
+			continue; /* too common to tell */
+		long long enough = need < 1 ? 1 : (long long)need + ((double)(long long)need < need);
+		if (lexicon_chunks_holding_both(rel->lx, token, c->tokens[i], enough) >= enough) {
 			supported++;
 			last = c->word[i];
 		}

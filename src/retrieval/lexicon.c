@@ -409,22 +409,43 @@ long long lexicon_term_chunks(const struct lexicon *lx, const char *term)
 	return e ? e->df : 0;
 }
 
-long long lexicon_chunks_holding_both(const struct lexicon *lx, const char *a, const char *b)
+/* The first of p[from..n) whose chunk is at least `chunk`, by galloping then bisecting. */
+static uint32_t gallop(const struct posting *p, uint32_t from, uint32_t n, uint32_t chunk)
+{
+	uint32_t step = 1, lo = from, hi = from;
+	while (hi < n && p[hi].chunk < chunk) {
+		lo = hi + 1;
+		hi = n - hi > step ? hi + step : n;
+		step *= 2;
+	}
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+		if (p[mid].chunk < chunk)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+long long lexicon_chunks_holding_both(const struct lexicon *lx, const char *a, const char *b,
+				      long long enough)
 {
 	const struct term_entry *x = find_term(lx, a, strlen(a)), *y = find_term(lx, b, strlen(b));
 	if (!x || !y)
 		return 0;
-	/* Postings are in chunk order: a merge. */
+	if (x->df > y->df) {
+		const struct term_entry *t = x;
+		x = y;
+		y = t;
+	}
+	/* Postings are in chunk order: each of the rarer term's chunks is looked for in the other's. */
 	const struct posting *p = lx->postings + x->postings, *q = lx->postings + y->postings;
-	uint32_t i = 0, j = 0;
+	uint32_t at = 0;
 	long long both = 0;
-	while (i < x->df && j < y->df) {
-		if (p[i].chunk < q[j].chunk)
-			i++;
-		else if (p[i].chunk > q[j].chunk)
-			j++;
-		else
-			both++, i++, j++;
+	for (uint32_t i = 0; i < x->df && at < y->df && both < enough; i++) {
+		at = gallop(q, at, y->df, p[i].chunk);
+		both += at < y->df && q[at].chunk == p[i].chunk;
 	}
 	return both;
 }

@@ -49,8 +49,13 @@ int lexicon_matches(const struct lexicon *lx, const long long *ids, size_t n);
 size_t lexicon_chunks(const struct lexicon *lx);
 /* How many chunks hold `term` (an indexed token), as the full-text index would say. */
 long long lexicon_term_chunks(const struct lexicon *lx, const char *term);
-/* How many chunks hold both terms (indexed tokens). */
-long long lexicon_chunks_holding_both(const struct lexicon *lx, const char *a, const char *b);
+/*
+ * How many chunks hold both terms (indexed tokens), counting up to
+ * `enough` at most: the smaller list is looked up in the larger, so a
+ * rare term costs little against a common one.
+ */
+long long lexicon_chunks_holding_both(const struct lexicon *lx, const char *a, const char *b,
+				      long long enough);
 
 /*
  * The `k` best chunks for `query` by BM25 into ids[] and scores[] (best

@@ -1,8 +1,8 @@
 /*
  * Unit tests for the lexicon (retrieval/lexicon.h): BM25 scores equal to
  * the formula FTS5 uses (k1 1.2, b 0.75, headings weighing twice), ties
- * broken by chunk id, stop-word questions refused, k honoured, and a
- * damaged file refused rather than read.
+ * broken by chunk id, stop-word questions refused, k honoured, a
+ * damaged file refused rather than read, and the chunks two terms share.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -14,8 +14,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/strbuf.h"
 #include "core/xalloc.h"
 #include "retrieval/lexicon.h"
 
@@ -203,6 +205,60 @@ static void test_term_chunks(void **state)
 	lexicon_close(lx);
 }
 
+/* Chunks holding two terms, against a count of every chunk, on a corpus where some words are rare. */
+static void test_chunks_holding_both(void **state)
+{
+	enum { N = 3000, WORDS = 12 };
+	static const char *words[WORDS] = { "alfa", "bravo", "charlie", "delta", "echo", "foxtrot",
+					    "golf", "hotel", "india", "juliett", "kilo", "lima" };
+	struct chunk_text *chunks = xcalloc(N, sizeof(*chunks));
+	static int has[N][WORDS];
+	unsigned seed = 7;
+	for (size_t i = 0; i < N; i++) {
+		struct strbuf text = STRBUF_INIT;
+		for (int w = 0; w < WORDS; w++) {
+			seed = seed * 1103515245u + 12345u;
+			/* word w in about one chunk of 2^w */
+			has[i][w] = ((seed >> 8) & ((1u << w) - 1)) == 0;
+			if (has[i][w])
+				strbuf_addf(&text, "%s ", words[w]);
+		}
+		strbuf_addstr(&text, "zulu");
+		chunks[i] = (struct chunk_text){ (long long)i + 1, strbuf_detach(&text, NULL), (char *)"", (char *)"" };
+	}
+	struct strbuf data = STRBUF_INIT, err = STRBUF_INIT;
+	struct lexicon_built b;
+	char *sub = xasprintf("%s/both", dir);
+	assert_int_equal(mkdir(sub, 0700), 0);
+	lexicon_make(chunks, N, 2, &b, &data);
+	assert_int_equal(lexicon_write(sub, &b, &data, &err), 0);
+	char *path = xasprintf("%s/%s", sub, b.file);
+	struct lexicon *lx = lexicon_open(path, &err);
+	assert_non_null(lx);
+	for (int x = 0; x < WORDS; x++)
+		for (int y = 0; y < WORDS; y++) {
+			long long want = 0;
+			for (size_t i = 0; i < N; i++)
+				want += has[i][x] && has[i][y];
+			assert_int_equal(lexicon_chunks_holding_both(lx, words[x], words[y], N), want);
+			long long enough = want / 2 + 1;
+			long long got = lexicon_chunks_holding_both(lx, words[x], words[y], enough);
+			assert_true(got == (want < enough ? want : enough));
+		}
+	assert_int_equal(lexicon_chunks_holding_both(lx, "alfa", "absent", N), 0);
+	lexicon_close(lx);
+	unlink(path);
+	rmdir(sub);
+	free(path);
+	free(sub);
+	for (size_t i = 0; i < N; i++)
+		free(chunks[i].text);
+	free(chunks);
+	strbuf_release(&data);
+	strbuf_release(&err);
+	(void)state;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -213,6 +269,7 @@ int main(void)
 		cmocka_unit_test(test_damaged_file_refused),
 		cmocka_unit_test(test_matches_its_chunks_only),
 		cmocka_unit_test(test_term_chunks),
+		cmocka_unit_test(test_chunks_holding_both),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
