@@ -13,12 +13,12 @@ build_pkgs=(
 	libjansson-dev libcmark-dev libssl-dev
 	libtesseract-dev libleptonica-dev tesseract-ocr-fra tesseract-ocr-eng
 	libopenblas-dev liblapacke-dev libicu-dev
-	dict-freedict-fra-eng dict-freedict-eng-fra libhunspell-dev hunspell-fr hunspell-en-us
+	dict-freedict-fra-eng dict-freedict-eng-fra libhunspell-dev hunspell-fr hunspell-en-us mythes-fr
 	libpq-dev
 )
 test_pkgs=(libcmocka-dev clang-format sqlite3 python3 util-linux curl nodejs npm chromium debian-reference-fr
 	debian-reference-en python3-reportlab python3-pil img2pdf poppler-utils fonts-dejavu-core fonts-dejavu-extra
-	man-db systemd postgresql)
+	man-db systemd postgresql wordnet-base)
 bench_pkgs=(poppler-utils mupdf-tools hyperfine time python3 sqlite3 tesseract-ocr ocrmypdf img2pdf
 	python3-sklearn wrk postgresql)
 
