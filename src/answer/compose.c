@@ -120,6 +120,8 @@ static int is_heading_line(const char *s, size_t len)
 	return len < 90 && len > 0 && !strchr(".!?:;…", s[len - 1]);
 }
 
+#define NO_LEAD ((size_t)-1)
+
 /* Split each source into sentences, skipping heading lines, and score them. */
 /* Where sentences are collected, and what they are scored against. */
 struct sentence_list {
@@ -150,15 +152,36 @@ static void add_unit(struct sentence_list *sl, const char *text, size_t start, s
 		    0.05 / (double)(source + 1);
 }
 
+/*
+ * The sentences of text[start, end); the first one starts at `lead` instead
+ * when the paragraph is the description of the term line there (NO_LEAD:
+ * none).
+ */
 static void add_sentences(struct sentence_list *sl, const char *text, size_t start, size_t end,
-			  size_t source, enum lang lang)
+			  size_t source, enum lang lang, size_t lead)
 {
 	if (is_heading_line(text + start, end - start))
 		return;
 	size_t ne = sentence_split(text + start, end - start, sl->ends,
 				   sizeof(sl->ends) / sizeof(sl->ends[0]));
 	for (size_t e = 0, s = 0; e < ne; s = sl->ends[e++])
-		add_unit(sl, text, start + s, start + sl->ends[e], source, lang, 0);
+		add_unit(sl, text, e == 0 && lead != NO_LEAD ? lead : start + s,
+			 start + sl->ends[e], source, lang, 0);
+}
+
+/*
+ * A line that names a term a table describes in the paragraph after it, as
+ * an HTML table of two columns reads once its cells are paragraphs
+ * ("commande > toto 2>&1", then "rediriger à la fois la sortie standard
+ * ..."): short, no sentence, and written as commands, packages and paths
+ * are, not as a heading or a caption is (those start with a capital or a
+ * section number).
+ */
+static int is_term_line(const char *s, size_t len)
+{
+	if (!is_heading_line(s, len) || memchr(s, '\n', len))
+		return 0;
+	return (s[0] >= 'a' && s[0] <= 'z') || strchr("/~.-$<", s[0]);
 }
 
 static int is_table_row(const char *s, size_t len)
@@ -183,12 +206,13 @@ static void score_sentences(struct tokenizer *tok, const struct question_terms *
 	for (size_t h = 0; h < nhits && h < 3; h++) {
 		const char *text = hits[h].text ? hits[h].text : "";
 		enum lang lang = lang_from_code(hits[h].language);
-		size_t len = strlen(text);
+		size_t len = strlen(text), lead = NO_LEAD;
 		for (size_t p = 0; p < len;) {
 			const char *brk = strstr(text + p, "\n\n");
 			size_t pend = brk ? (size_t)(brk - text) : len;
+			size_t term = is_term_line(text + p, pend - p) ? p : NO_LEAD;
 			if (!is_table_row(text + p, pend - p)) {
-				add_sentences(sl, text, p, pend, h, lang);
+				add_sentences(sl, text, p, pend, h, lang, lead);
 			} else {
 				for (size_t l = p; l < pend;) {
 					const char *nl = memchr(text + l, '\n', pend - l);
@@ -196,10 +220,11 @@ static void score_sentences(struct tokenizer *tok, const struct question_terms *
 					if (is_table_row(text + l, lend - l))
 						add_unit(sl, text, l, lend, h, lang, 1);
 					else
-						add_sentences(sl, text, l, lend, h, lang);
+						add_sentences(sl, text, l, lend, h, lang, NO_LEAD);
 					l = lend + 1;
 				}
 			}
+			lead = term;
 			p = brk ? pend + 2 : len;
 		}
 	}

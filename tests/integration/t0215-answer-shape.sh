@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The extractive answer's shape: a sentence announcing a command or an
 # example ("depuis la ligne de commandes :") brings it along, a document's
-# page is cited once however many of its chunks answer, and a question
-# about a name the documents never use gets a "don't know" naming it.
+# page is cited once however many of its chunks answer, a table's row
+# brings the command it describes, and a question about a name the
+# documents never use gets a "don't know" naming it.
 . "$(dirname "$0")/lib.sh"
 d=$(new_data shape)
 in="$scratch/in"
@@ -88,6 +89,26 @@ for q in "Isn't the machine stopped with shutdown?" "Why doesn’t the machine s
 	"Comment arrêter une machine sans electricite ?" "Machine stop head recommendations"; do
 	equals "no name in: $q" "$(jq_py "$(rg "$d" ask --json "$q")" 'j["unknown_name"]')" "None"
 done
+# A two-column HTML table (command, what it does): the row that answers
+# brings the command it describes, its first cell.
+d2=$(new_data shape-table)
+mkdir -p "$scratch/table"
+cat >"$scratch/table/redirections.html" <<'T'
+<html><head><title>Redirections</title></head><body>
+<h1>Redirections de l'interpréteur</h1>
+<p>Voici les redirections les plus courantes de l'interpréteur de commandes.</p>
+<table><tr><th>commande</th><th>description</th></tr>
+<tr><td>commande &gt; toto</td><td>rediriger la sortie standard de la commande vers le fichier toto (l'écraser)</td></tr>
+<tr><td>commande &gt; toto 2&gt;&amp;1</td><td>rediriger à la fois la sortie standard et l'erreur standard de la commande vers le fichier toto</td></tr>
+<tr><td>commande &lt; toto</td><td>rediriger l'entrée standard de la commande depuis le fichier toto</td></tr>
+</table>
+</body></html>
+T
+rg "$d2" run --inbox "$scratch/table" >/dev/null 2>&1
+j=$(rg "$d2" ask --json "Comment rediriger à la fois la sortie standard et l'erreur standard vers un fichier ?")
+contains "the answer holds the command of the row that answers" "$(jq_py "$j" 'j["answer"]')" "commande > toto 2>&1"
+contains "and what the row says it does" "$(jq_py "$j" 'j["answer"]')" "rediriger à la fois"
+
 # Everyday words the documents happen not to use are no names.
 j=$(rg "$d" ask --json "Comment éteindre proprement la machine depuis la ligne de commandes ?")
 equals "an unseen French word (éteindre) is not taken for a name" "$(jq_py "$j" '(j["unknown_name"], j["abstained"])')" "(None, False)"
