@@ -165,8 +165,8 @@ static void add_sentences(struct sentence_list *sl, const char *text, size_t sta
 	size_t ne = sentence_split(text + start, end - start, sl->ends,
 				   sizeof(sl->ends) / sizeof(sl->ends[0]));
 	for (size_t e = 0, s = 0; e < ne; s = sl->ends[e++])
-		add_unit(sl, text, e == 0 && lead != NO_LEAD ? lead : start + s,
-			 start + sl->ends[e], source, lang, 0);
+		add_unit(sl, text, e == 0 && lead != NO_LEAD ? lead : start + s, start + sl->ends[e],
+			 source, lang, 0);
 }
 
 /*

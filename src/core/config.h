@@ -78,7 +78,7 @@ struct config {
 		double translation_weight; /* of a translated word, a question's own being 1; 0: off */
 		char *thesaurus_fr;        /* MyThes file (mythes-fr), "" for none */
 		char *thesaurus_en; /* WordNet's folder (wordnet-base), "" for none (the default: see README) */
-		double synonym_weight; /* of a synonym the corpus supports; 0: off */
+		double synonym_weight; /* of a synonym the corpus supports; 0: off (the default: see README) */
 	} retrieve;
 	struct {
 		char *answerer;                  /* extractive | openai */

@@ -63,7 +63,7 @@ const struct field config_fields[] = {
 	{ "retrieve.translation_weight", F_DOUBLE, OFF(retrieve.translation_weight), "0.25", 0, 1, NULL },
 	{ "retrieve.thesaurus_fr", F_STRING_EMPTY, OFF(retrieve.thesaurus_fr), "/usr/share/mythes/th_fr_FR_v2.dat", 0, 0, NULL },
 	{ "retrieve.thesaurus_en", F_STRING_EMPTY, OFF(retrieve.thesaurus_en), "", 0, 0, NULL },
-	{ "retrieve.synonym_weight", F_DOUBLE, OFF(retrieve.synonym_weight), "0.3", 0, 1, NULL },
+	{ "retrieve.synonym_weight", F_DOUBLE, OFF(retrieve.synonym_weight), "0", 0, 1, NULL },
 	{ "answer.answerer", F_CHOICE, OFF(answer.answerer), "extractive", 0, 0, answerers },
 	{ "answer.url", F_STRING_EMPTY, OFF(answer.url), "", 0, 0, NULL },
 	{ "answer.model", F_STRING_EMPTY, OFF(answer.model), "", 0, 0, NULL },

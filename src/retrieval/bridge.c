@@ -156,13 +156,14 @@ static size_t support(const struct release_view *rel, const struct bridge_contex
 {
 	if (!rel->lx || !c)
 		return 0;
-	size_t word = (size_t)-1, supported = 0, last = (size_t)-1;
+	size_t supported = 0, last = (size_t)-1;
 	double n = (double)lexicon_chunks(rel->lx);
-	for (size_t i = 0; i < c->n; i++)
-		if (!strcmp(c->tokens[i], own))
-			word = c->word[i];
 	for (size_t i = 0; i < c->n; i++) {
-		if (c->word[i] == word || c->word[i] == last || !strcmp(c->tokens[i], token))
+		/* Every occurrence of the word itself: a repeated word is no support for its synonym. */
+		int itself = 0;
+		for (size_t j = 0; j < c->n && !itself; j++)
+			itself = c->word[j] == c->word[i] && !strcmp(c->tokens[j], own);
+		if (itself || c->word[i] == last || !strcmp(c->tokens[i], token))
 			continue;
 		/* Together more often than chance would put them: the same topic. */
 		long long other = lexicon_term_chunks(rel->lx, c->tokens[i]);

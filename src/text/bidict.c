@@ -209,11 +209,18 @@ void bidict_add(struct bidict *d, struct tokenizer *tok, const char *head, size_
 		const char *const *words, const size_t *lens, size_t n)
 {
 	struct strbuf stem = STRBUF_INIT;
-	struct headword *h = headword_of(d, tok, head, head_len, &stem);
+	/*
+	 * A compound ("abaisse-langue", "no-show") stems as its first word: its
+	 * synonyms would be that word's ("abaisser": "spatule"), and a compound
+	 * synonym ("foie-de-bœuf") would be searched as its first word ("foie").
+	 */
+	struct headword *h = memchr(head, '-', head_len) ? NULL
+							 : headword_of(d, tok, head, head_len, &stem);
 	if (h) {
 		size_t had = h->n;
 		for (size_t i = 0; i < n; i++)
-			headword_push(h, words[i], lens[i]);
+			if (!memchr(words[i], '-', lens[i]))
+				headword_push(h, words[i], lens[i]);
 		stem_added(d, tok, h, had, &stem);
 	}
 	strbuf_release(&stem);

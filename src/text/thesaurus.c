@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 
 #include "core/fsutil.h"
+#include "core/utf8.h"
 #include "core/xalloc.h"
 #include "text/tokenize.h"
 
@@ -16,6 +17,12 @@
 #define THESAURUS_FILE_MAX (64u << 20)
 /* Words one headword may lead to: a longer line is no synonym list. */
 #define WORDS_MAX 256
+/*
+ * Words in all (mythes-fr has 413,000; WordNet's first three senses fewer):
+ * each costs about 80 bytes once stemmed, so a 64 MB file of one-letter
+ * words would take gigabytes.
+ */
+#define WORDS_TOTAL_MAX 2000000u
 
 /* Only a regular file: a FIFO or a device would block or never end. */
 static int read_regular(const char *path, struct strbuf *out, struct strbuf *err)
@@ -29,7 +36,19 @@ static int read_regular(const char *path, struct strbuf *out, struct strbuf *err
 		strbuf_addf(err, "'%s' is not a regular file", path);
 		return -1;
 	}
-	return read_file(path, out, THESAURUS_FILE_MAX, err);
+	if (read_file(path, out, THESAURUS_FILE_MAX, err))
+		return -1;
+	/* Text in UTF-8 without NUL bytes (a NUL would cut a word short, silently). */
+	for (size_t i = 0, line = 1, step; i < out->len; i += step) {
+		step = out->buf[i] ? utf8_sequence(out->buf + i, out->len - i) : 0;
+		if (!step) {
+			strbuf_addf(err, "%s:%zu: not UTF-8 text (%s at byte %zu)", path, line,
+				    out->buf[i] ? "an invalid sequence" : "a NUL byte", i);
+			return -1;
+		}
+		line += out->buf[i] == '\n';
+	}
+	return 0;
 }
 
 /* The next line of text[*at..len) without its end of line; NULL at the end. */
@@ -69,7 +88,7 @@ struct bidict *thesaurus_load_mythes(const char *path, enum lang lang, struct st
 	struct bidict *d = bidict_new(lang, lang);
 	struct tokenizer *tok = tokenizer_new();
 	const char *words[WORDS_MAX];
-	size_t lens[WORDS_MAX], at = 0, len, lineno = 1;
+	size_t lens[WORDS_MAX], at = 0, len, lineno = 1, total = 0;
 	const char *line = next_line(text.buf, text.len, &at, &len);
 	int ok = line && len == 5 && !strncmp(line, "UTF-8", 5);
 	if (!ok)
@@ -107,6 +126,11 @@ struct bidict *thesaurus_load_mythes(const char *path, enum lang lang, struct st
 					words[n++] = w;
 			}
 		}
+		if (ok && (total += n) > WORDS_TOTAL_MAX) {
+			strbuf_addf(err, "%s:%zu: more than %u synonyms: not a thesaurus", path, lineno,
+				    WORDS_TOTAL_MAX);
+			ok = 0;
+		}
 		if (ok)
 			bidict_add(d, tok, line, (size_t)(bar - line), words, lens, n);
 	}
@@ -134,9 +158,12 @@ static int synset_words(const struct strbuf *data, unsigned long offset, const c
 {
 	if (offset >= data->len)
 		return -1;
-	const char *p = data->buf + offset, *end = data->buf + data->len;
+	const char *p = data->buf + offset, *end = memchr(p, '\n', data->len - offset);
 	char *next;
-	if (strtoul(p, &next, 10) != offset || *next != ' ')
+	if (!end)
+		end = data->buf + data->len;
+	/* Only digits at `offset` (strtoul would skip spaces and newlines), then a space. */
+	if (*p < '0' || *p > '9' || strtoul(p, &next, 10) != offset || *next != ' ')
 		return -1;
 	/* offset lex_filenum ss_type w_cnt (hex), then w_cnt times: word lex_id */
 	strtoul(next, &next, 10);
@@ -145,7 +172,12 @@ static int synset_words(const struct strbuf *data, unsigned long offset, const c
 	while (next < end && *next != ' ')
 		next++;
 	unsigned long count = strtoul(next, &next, 16);
-	for (unsigned long i = 0; i < count && next < end; i++) {
+	/* w_cnt is two hex digits: more, or words past the line's end, is no synset. */
+	if (count > 0xff || next >= end)
+		return -1;
+	for (unsigned long i = 0; i < count; i++) {
+		if (next >= end)
+			return -1;
 		while (next < end && *next == ' ')
 			next++;
 		const char *w = next;
@@ -156,13 +188,16 @@ static int synset_words(const struct strbuf *data, unsigned long offset, const c
 			words[*n] = w;
 			lens[(*n)++] = wlen;
 		}
-		strtoul(next, &next, 16); /* lex_id */
+		while (next < end && *next == ' ')
+			next++;
+		while (next < end && ((*next >= '0' && *next <= '9') || (*next >= 'a' && *next <= 'f')))
+			next++; /* lex_id */
 	}
 	return 0;
 }
 
 static int wordnet_part(struct bidict *d, struct tokenizer *tok, const char *dir, const char *pos,
-			int senses, struct strbuf *err)
+			int senses, size_t *total, struct strbuf *err)
 {
 	struct strbuf path = STRBUF_INIT, index = STRBUF_INIT, data = STRBUF_INIT;
 	int ok = 0;
@@ -213,6 +248,11 @@ static int wordnet_part(struct bidict *d, struct tokenizer *tok, const char *dir
 				goto done;
 			}
 		}
+		if ((*total += n) > WORDS_TOTAL_MAX) {
+			strbuf_addf(err, "%s:%zu: more than %u synonyms: not WordNet", path.buf, lineno,
+				    WORDS_TOTAL_MAX);
+			goto done;
+		}
 		bidict_add(d, tok, line, lemma_len, words, lens, n);
 	}
 	ok = 1;
@@ -229,8 +269,9 @@ struct bidict *thesaurus_load_wordnet(const char *dir, int senses, struct strbuf
 	struct bidict *d = bidict_new(LANG_EN, LANG_EN);
 	struct tokenizer *tok = tokenizer_new();
 	int ok = 1;
+	size_t total = 0;
 	for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]) && ok; i++)
-		ok = !wordnet_part(d, tok, dir, parts[i], senses, err);
+		ok = !wordnet_part(d, tok, dir, parts[i], senses, &total, err);
 	tokenizer_free(tok);
 	if (!ok) {
 		bidict_free(d);

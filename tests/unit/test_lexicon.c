@@ -209,8 +209,8 @@ static void test_term_chunks(void **state)
 static void test_chunks_holding_both(void **state)
 {
 	enum { N = 3000, WORDS = 12 };
-	static const char *words[WORDS] = { "alfa", "bravo", "charlie", "delta", "echo", "foxtrot",
-					    "golf", "hotel", "india", "juliett", "kilo", "lima" };
+	static const char *words[WORDS] = { "alfa", "bravo", "charlie", "delta",   "echo", "foxtrot",
+					    "golf", "hotel", "india",   "juliett", "kilo", "lima" };
 	struct chunk_text *chunks = xcalloc(N, sizeof(*chunks));
 	static int has[N][WORDS];
 	unsigned seed = 7;
@@ -224,7 +224,8 @@ static void test_chunks_holding_both(void **state)
 				strbuf_addf(&text, "%s ", words[w]);
 		}
 		strbuf_addstr(&text, "zulu");
-		chunks[i] = (struct chunk_text){ (long long)i + 1, strbuf_detach(&text, NULL), (char *)"", (char *)"" };
+		chunks[i] = (struct chunk_text){ (long long)i + 1, strbuf_detach(&text, NULL),
+						 (char *)"", (char *)"" };
 	}
 	struct strbuf data = STRBUF_INIT, err = STRBUF_INIT;
 	struct lexicon_built b;

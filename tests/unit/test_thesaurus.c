@@ -67,19 +67,26 @@ static void test_mythes(void **state)
 					  "(Verbe)|placarder|mettre en vue\n"
 					  "objectif|1\n"
 					  "(Nom)|but (générique)|cible\n"
+					  "abaisse-langue|1\n"
+					  "(Nom)|spatule\n"
+					  "langue|1\n"
+					  "(Nom)|idiome|langue-de-bœuf\n"
 					  "mot de passe|1\n"
 					  "(Nom)|sésame\n"
 					  "rien|0\n");
 	struct strbuf err = STRBUF_INIT;
 	struct bidict *d = thesaurus_load(path, LANG_FR, &err);
 	assert_non_null(d);
-	assert_int_equal(bidict_size(d), 3); /* not the phrase */
+	assert_int_equal(bidict_size(d), 4); /* not the phrase, nor the compound */
 	assert_int_equal(bidict_from(d), LANG_FR);
 	assert_int_equal(bidict_to(d), LANG_FR);
 	expect(d, "afficher", "montrer|visualiser|placarder");
 	expect(d, "affiche", "montrer|visualiser|placarder"); /* by its stem */
 	expect(d, "objectifs", "but|cible");
 	expect(d, "rien", "");
+	/* A compound stems as its first word: "abaisse-langue" is not "abaisser". */
+	expect(d, "abaisser", "");
+	expect(d, "langue", "idiome");
 	/* Each word's index token, in the same language. */
 	struct tokenizer *tok = tokenizer_new();
 	struct strbuf stem = STRBUF_INIT;
@@ -114,6 +121,26 @@ static void test_mythes_errors(void **state)
 	strbuf_reset(&err);
 	assert_null(thesaurus_load(path, LANG_FR, &err));
 	assert_non_null(strstr(err.buf, "bad.dat:4: not a MyThes headword line"));
+	free(path);
+	/* A NUL byte would cut a word short, an invalid sequence would be searched as bytes. */
+	struct strbuf bytes = STRBUF_INIT;
+	strbuf_addstr(&bytes, "UTF-8\nvisu");
+	strbuf_addch(&bytes, '\0');
+	strbuf_addstr(&bytes, "alise|1\n(Nom)|voir\n");
+	struct strbuf nul = STRBUF_INIT;
+	strbuf_addf(&nul, "%s/nul.dat", dir);
+	FILE *fp = fopen(nul.buf, "w");
+	fwrite(bytes.buf, 1, bytes.len, fp);
+	fclose(fp);
+	strbuf_reset(&err);
+	assert_null(thesaurus_load(nul.buf, LANG_FR, &err));
+	assert_non_null(strstr(err.buf, "nul.dat:2: not UTF-8 text (a NUL byte"));
+	strbuf_release(&nul);
+	strbuf_release(&bytes);
+	path = write_file("latin.dat", "UTF-8\nvisu\xe9\n|1\n(Nom)|voir\n");
+	strbuf_reset(&err);
+	assert_null(thesaurus_load(path, LANG_FR, &err));
+	assert_non_null(strstr(err.buf, "latin.dat:2: not UTF-8 text (an invalid sequence"));
 	free(path);
 	struct strbuf fifo = STRBUF_INIT;
 	strbuf_addf(&fifo, "%s/fifo.dat", dir);
@@ -186,6 +213,14 @@ static void test_wordnet(void **state)
 	expect(d, "big", "large");
 	expect(d, "painting", "");
 	bidict_free(d);
+
+	/* A word count past the synset's line reads no other synset's words. */
+	const char *long_count[] = { "29 v ff shoot 0 film 0 000 | record on film",
+				     "29 v 01 banana 0 000 | a fruit" };
+	write_wordnet("wn", "verb", long_count, 2, "shoot v 1 0 1 1 00000049\n");
+	strbuf_reset(&err);
+	assert_null(thesaurus_load(sub.buf, LANG_EN, &err));
+	assert_non_null(strstr(err.buf, "index.verb:1: synset 49 is not in data.verb"));
 
 	/* An offset past the data names the index line. */
 	write_wordnet("wn", "verb", verbs, 1, "shoot v 1 0 1 1 00000049\nfilm v 1 0 1 1 00009999\n");
