@@ -5,6 +5,9 @@
 # RAGOPS_TEST_PG_URL is set, a throwaway PostgreSQL cluster runs meanwhile.
 # Usage: tests/run.sh BUILD [pattern]
 #
+# Test programs run RAGOPS_TEST_JOBS at a time (default: the CPUs plus one);
+# RAGOPS_TEST_JOBS=1 runs them one after another.
+#
 # RAGOPS_TEST_STORE=postgresql (issue 15; default sqlite): the integration
 # tests run with every ragops invocation's store on PostgreSQL: RAGOPS is
 # tests/tools/ragops-pg, which gives each data folder a database of its own
@@ -87,40 +90,98 @@ record() {
 	fi
 }
 
+# Test programs run side by side, RAGOPS_TEST_JOBS at a time (default: one
+# more than the CPUs, as many tests wait on a server, a child or a clock),
+# each in its own folders; their results are reported in name order as
+# soon as each one and those before it are done.
+jobs_max=${RAGOPS_TEST_JOBS:-$(($(nproc) + 1))}
+kinds=() paths=() # unit or integration, and the program: in the order reported
 for t in "$build"/tests/test_*; do
 	[[ -x "$t" ]] || continue
-	name=$(basename "$t")
-	[[ -n "$pattern" && "$name" != *$pattern* ]] && continue
-	"$t" >"$log/$name" 2>&1
-	rc=$?
-	# A program may run several groups (test_store: SQLite, then PostgreSQL): each prints its sums.
-	p=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' "$log/$name" | awk '{s += $1} END {print s + 0}')
-	f=$(sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p' "$log/$name" | awk '{s += $1} END {print s + 0}')
-	record "$name" "$log/$name" "$rc" "${p:-0}" "${f:-0}" "${p:-0} tests"
+	[[ -n "$pattern" && "$(basename "$t")" != *$pattern* ]] && continue
+	kinds+=(unit) paths+=("$t")
+done
+for t in "$top"/tests/integration/t[0-9]*.sh; do
+	[[ -n "$pattern" && "$(basename "$t" .sh)" != *$pattern* ]] && continue
+	kinds+=(integration) paths+=("$t")
 done
 
-for t in "$top"/tests/integration/t[0-9]*.sh; do
+# run_one KIND PATH: run one test program into $log/NAME, its exit code and seconds beside it
+# (NAME.rc last: the test is done once it is there).
+run_one() {
+	local kind=$1 t=$2 name start
+	if [[ $kind == unit ]]; then
+		name=$(basename "$t")
+		start=$(date +%s)
+		"$t" >"$log/$name" 2>&1
+	else
+		name=$(basename "$t" .sh)
+		# "# store: sqlite-only (why)" or "# store: both (why)" among its first 30 lines
+		local marker as
+		marker=$(head -n 30 "$t" | grep -m 1 -E '^# store: (sqlite-only|both)')
+		if [[ $RAGOPS_TEST_STORE == postgresql && $marker == "# store: sqlite-only"* ]]; then
+			sed 's/^# store: sqlite-only *//; s/^(\(.*\))$/\1/' <<<"$marker" >"$log/$name.skip"
+			echo 0 >"$log/$name.rc"
+			return
+		fi
+		# A test that puts its stores on both backends itself runs as by default: the binary, not the wrapper.
+		as=(RAGOPS="$RAGOPS" RAGOPS_TEST_STORE="$RAGOPS_TEST_STORE")
+		[[ $RAGOPS_TEST_STORE == postgresql && $marker == "# store: both"* ]] &&
+			as=(RAGOPS="$RAGOPS_REAL" RAGOPS_TEST_STORE=sqlite)
+		start=$(date +%s)
+		env "${as[@]}" bash "$t" >"$log/$name" 2>&1
+	fi
+	local rc=$?
+	echo $(($(date +%s) - start)) >"$log/$name.secs"
+	echo "$rc" >"$log/$name.rc.tmp" && mv "$log/$name.rc.tmp" "$log/$name.rc"
+}
+
+# report KIND PATH: add up a finished test program's result.
+report() {
+	local kind=$1 t=$2 name p f rc
+	if [[ $kind == unit ]]; then
+		name=$(basename "$t")
+		rc=$(cat "$log/$name.rc")
+		# A program may run several groups (test_store: SQLite, then PostgreSQL): each prints its sums.
+		p=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' "$log/$name" | awk '{s += $1} END {print s + 0}')
+		f=$(sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p' "$log/$name" | awk '{s += $1} END {print s + 0}')
+		record "$name" "$log/$name" "$rc" "${p:-0}" "${f:-0}" "${p:-0} tests"
+		return
+	fi
 	name=$(basename "$t" .sh)
-	[[ -n "$pattern" && "$name" != *$pattern* ]] && continue
-	# "# store: sqlite-only (why)" or "# store: both (why)" among its first 30 lines
-	marker=$(head -n 30 "$t" | grep -m 1 -E '^# store: (sqlite-only|both)')
-	if [[ $RAGOPS_TEST_STORE == postgresql && $marker == "# store: sqlite-only"* ]]; then
-		why=$(sed 's/^# store: sqlite-only *//; s/^(\(.*\))$/\1/' <<<"$marker")
+	if [[ -e "$log/$name.skip" ]]; then
+		local why
+		why=$(cat "$log/$name.skip")
 		skipped=$((skipped + 1)) skips+=("$name")
 		echo "skip $name (sqlite-only: ${why:-no reason given})"
-		continue
+		return
 	fi
-	# A test that puts its stores on both backends itself runs as by default: the binary, not the wrapper.
-	as=(RAGOPS="$RAGOPS" RAGOPS_TEST_STORE="$RAGOPS_TEST_STORE")
-	[[ $RAGOPS_TEST_STORE == postgresql && $marker == "# store: both"* ]] &&
-		as=(RAGOPS="$RAGOPS_REAL" RAGOPS_TEST_STORE=sqlite)
-	start=$(date +%s)
-	env "${as[@]}" bash "$t" >"$log/$name" 2>&1
-	rc=$?
+	rc=$(cat "$log/$name.rc")
 	p=$(grep -c '^ok ' "$log/$name")
 	f=$(grep -c '^not ok ' "$log/$name")
-	record "$name" "$log/$name" "$rc" "$p" "$f" "$p checks, $(( $(date +%s) - start )) s"
+	record "$name" "$log/$name" "$rc" "$p" "$f" "$p checks, $(cat "$log/$name.secs") s"
+}
+
+# done_name KIND PATH: the name its files have
+done_name() { if [[ $1 == unit ]]; then basename "$2"; else basename "$2" .sh; fi; }
+
+reported=0
+report_ready() {
+	while ((reported < ${#paths[@]})); do
+		[[ -e "$log/$(done_name "${kinds[$reported]}" "${paths[$reported]}").rc" ]] || return
+		report "${kinds[$reported]}" "${paths[$reported]}"
+		reported=$((reported + 1))
+	done
+}
+for i in "${!paths[@]}"; do
+	while (($(jobs -rp | wc -l) >= jobs_max)); do
+		wait -n
+		report_ready
+	done
+	run_one "${kinds[$i]}" "${paths[$i]}" &
 done
+wait
+report_ready
 
 echo
 [[ ${#failures[@]} -gt 0 ]] && echo "failed: ${failures[*]}"

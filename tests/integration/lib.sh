@@ -11,6 +11,8 @@ RAGOPS_BIN=${RAGOPS_REAL:-$RAGOPS}
 RAGOPS_TEST_STORE=${RAGOPS_TEST_STORE:-sqlite}
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
+# Marks this test's processes: tests run side by side (tests/run.sh).
+export RAGOPS_TEST_SCRATCH=$scratch
 n=0 bad=0
 
 ok() { n=$((n + 1)); echo "ok $n - $1"; }
@@ -141,9 +143,10 @@ sqlite_only() {
 	echo "# skipped on PostgreSQL: $1"
 	return 1
 }
-# Worker processes ("ragops __worker KIND RUN_PID") whose run is gone: none may be.
+# This test's worker processes ("ragops __worker KIND RUN_PID") whose run is gone: none may be.
 orphan_workers() {
 	pgrep -af -- "__worker [a-z]+ [0-9]+$" | while read -r pid _ _ _ run; do
+		tr '\0' '\n' <"/proc/$pid/environ" 2>/dev/null | grep -qxF "RAGOPS_TEST_SCRATCH=$scratch" || continue
 		[[ -e /proc/$run ]] || echo "$pid"
 	done
 }
