@@ -195,6 +195,19 @@ static void push_heading(struct heading_stack *hs, int level, const char *text, 
 	hs->names[level] = xstrndup(text, len);
 }
 
+/*
+ * Whether unit `u` announces what follows ("... au début du fichier comme
+ * suit :"): cut after it, a chunk would hold the announcement and the next
+ * one what it announces, and neither answers.
+ */
+static int announces(const char *text, const struct unit *u)
+{
+	size_t e = u->end;
+	while (e > u->start && strchr(" \t\n»\"", text[e - 1]))
+		e--;
+	return !u->heading && e > u->start && text[e - 1] == ':';
+}
+
 struct chunk_list {
 	struct chunk *items;
 	size_t n, alloc;
@@ -239,7 +252,10 @@ int chunk_document(const struct extracted *doc, const struct config *cfg, struct
 			size_t size = cur->end - u.items[first].start;
 			int section_break = cur->heading &&
 					    u.items[i - 1].end - u.items[first].start >= min_chars;
-			if (section_break || size > target) {
+			/* What an announcement announces stays with it, up to half a chunk more. */
+			int keep_together = !cur->heading && announces(text, &u.items[i - 1]) &&
+					    size <= target + target / 2;
+			if (section_break || (size > target && !keep_together)) {
 				emit(&cl, text, &u, first, i - 1, path);
 				open = 0;
 				/* Carry whole sentences back for context, within a section. */

@@ -2,8 +2,10 @@
  * The chunk stage: cleaned blocks become retrieval units that follow the
  * document's structure.  A heading starts a new chunk (unless the current
  * one is still under chunk.min_chars); paragraphs fill a chunk up to
- * chunk.target_chars; an overlong paragraph is cut between sentences, an
- * overlong sentence between words.  Consecutive chunks of a section share
+ * chunk.target_chars (half as much more to keep a sentence announcing what
+ * follows, "comme suit :", with what it announces); an overlong paragraph
+ * is cut between sentences, an overlong sentence between words.
+ * Consecutive chunks of a section share
  * up to chunk.overlap_chars of whole sentences.  Chunk text is always a
  * slice of the document text, so offsets point back into it.
  */
