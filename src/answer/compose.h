@@ -1,8 +1,10 @@
 /*
  * The extractive answer's text: the sentences of the best sources that
  * cover most of the question, the source of the best one first, each
- * source cited once as [title, p. N].  A sentence announcing a command
- * brings it along; a table's rows are sentences of their own.
+ * source cited once as [title, p. N].  A sentence announcing a command or
+ * a short list brings it along; a table's rows are sentences of their
+ * own; a sentence giving values the question does not (a command, an
+ * option, a figure) leads over one that only restates the question.
  */
 #ifndef ANSWER_COMPOSE_H
 #define ANSWER_COMPOSE_H

@@ -163,6 +163,7 @@ void question_terms_read(struct question_terms *q, struct store *st, const struc
 			 enum lang lang, int translations, int synonyms)
 {
 	memset(q, 0, sizeof(*q));
+	q->text = question;
 	q->lang = lang;
 	tokenizer_run(tok, LANG_UNKNOWN, TOKENIZE_QUERY, question, strlen(question), collect_term, q);
 	for (size_t i = 0; i < q->n; i++)

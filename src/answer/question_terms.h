@@ -32,6 +32,7 @@ struct term {
 };
 
 struct question_terms {
+	const char *text; /* the question, as asked */
 	struct term *terms;
 	size_t n, alloc;
 	double total;

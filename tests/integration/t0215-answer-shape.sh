@@ -109,6 +109,24 @@ j=$(rg "$d2" ask --json "Comment rediriger à la fois la sortie standard et l'er
 contains "the answer holds the command of the row that answers" "$(jq_py "$j" 'j["answer"]')" "commande > toto 2>&1"
 contains "and what the row says it does" "$(jq_py "$j" 'j["answer"]')" "rediriger à la fois"
 
+# A sentence announcing a list of terms, what each is and its command
+# brings the list along, the command asked for with it.
+d3=$(new_data shape-list)
+mkdir -p "$scratch/list"
+cat >"$scratch/list/liens.html" <<'T'
+<html><head><title>Liens</title></head><body>
+<h1>Les liens</h1>
+<p>En règle générale, il faudrait s'abstenir de créer des liens physiques ou des liens symboliques compliqués vers un fichier.</p>
+<p>Il existe deux méthodes pour associer le fichier « toto » avec un nom de fichier différent « titi » :</p>
+<dl><dt>Lien physique</dt><dd><p>Nom dupliqué d'un fichier existant</p><p>« ln toto titi »</p></dd>
+<dt>Lien symbolique</dt><dd><p>Fichier spécial pointant vers un autre fichier par son nom</p><p>« ln -s toto titi »</p></dd></dl>
+<p>Consultez l'exemple suivant pour les différences dans le résultat de la commande rm.</p>
+</body></html>
+T
+rg "$d3" run --inbox "$scratch/list" >/dev/null 2>&1
+j=$(rg "$d3" ask --json "Comment créer un lien symbolique vers un fichier ?")
+contains "the answer brings the announced list, with the command asked for" "$(jq_py "$j" 'j["answer"]')" "ln -s toto titi"
+
 # Everyday words the documents happen not to use are no names.
 j=$(rg "$d" ask --json "Comment éteindre proprement la machine depuis la ligne de commandes ?")
 equals "an unseen French word (éteindre) is not taken for a name" "$(jq_py "$j" '(j["unknown_name"], j["abstained"])')" "(None, False)"
