@@ -173,7 +173,16 @@ report_ready() {
 		reported=$((reported + 1))
 	done
 }
+# The long tests (a "# slow" line among their first 30) start first, so
+# that none of them is left running alone at the end.
+order=()
 for i in "${!paths[@]}"; do
+	[[ ${kinds[$i]} == integration ]] && head -n 30 "${paths[$i]}" | grep -qx '# slow' && order+=("$i")
+done
+for i in "${!paths[@]}"; do
+	[[ " ${order[*]} " == *" $i "* ]] || order+=("$i")
+done
+for i in "${order[@]}"; do
 	while (($(jobs -rp | wc -l) >= jobs_max)); do
 		wait -n
 		report_ready

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# slow
 # The sample corpus end to end: ingest, re-run (all cached), search, runs, metrics, log.
 . "$(dirname "$0")/lib.sh"
 d=$(new_data corpus)

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# slow
 # OCR: scanned PDFs and page images become text close to what was printed;
 # quality is recorded and reported; hostile pages fail alone; nothing is
 # OCR'd twice.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# slow
 # The improvement loop on documents we did not write (the French Référence
 # Debian, samples/debian-fr): with no feedback, nothing to do; a user rates
 # the training questions (5 with the right source when ragops is right; 2,

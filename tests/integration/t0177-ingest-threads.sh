@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# slow
 # Documents are prepared (extracted, cleaned, chunked) on ingest.threads
 # parser workers at once, and saved by one writer in the order of the
 # scan, and the embedder trained and the chunks embedded on as many

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# slow
 # ragops run --watch (issue 12) as a user leaves it running: a file copied
 # in, one moved in, a new sub-folder with a file in it, a deleted file,
 # each searchable (or gone) a moment after; a folder moved out no longer

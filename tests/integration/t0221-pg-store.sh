@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# slow
 # The store on PostgreSQL (--store URL), as a user moving off SQLite sees
 # it: the same run over the sample corpus leaves the same documents and
 # chunks (texts, offsets, pages) as on SQLite, answers and scores the same,

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# slow
 # Three `ragops worker` processes on one PostgreSQL store ingest the sample
 # corpus and the hostile documents of a run that only queues them: one is
 # killed (SIGKILL) as it starts OCR, one is stopped (SIGSTOP) before a save
