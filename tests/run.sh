@@ -95,6 +95,11 @@ record() {
 # each in its own folders; their results are reported in name order as
 # soon as each one and those before it are done.
 jobs_max=${RAGOPS_TEST_JOBS:-$(($(nproc) + 1))}
+# 0 or a negative count spun forever on `wait -n`; "2x" ran everything at once.
+if [[ ! $jobs_max =~ ^[1-9][0-9]*$ ]]; then
+	echo "tests/run.sh: RAGOPS_TEST_JOBS must be a positive count, not '$jobs_max'" >&2
+	exit 2
+fi
 kinds=() paths=() # unit or integration, and the program: in the order reported
 for t in "$build"/tests/test_*; do
 	[[ -x "$t" ]] || continue
@@ -191,6 +196,17 @@ for i in "${order[@]}"; do
 done
 wait
 report_ready
+# A program whose runner died (killed from outside) left no exit code: it failed, and
+# those after it are still reported rather than silently left out of the count.
+while ((reported < ${#paths[@]})); do
+	name=$(done_name "${kinds[$reported]}" "${paths[$reported]}")
+	if [[ ! -e "$log/$name.rc" ]]; then
+		echo 137 >"$log/$name.rc"
+		echo 0 >"$log/$name.secs"
+		echo "(no result: the process running this test died)" >>"$log/$name"
+	fi
+	report_ready
+done
 
 echo
 [[ ${#failures[@]} -gt 0 ]] && echo "failed: ${failures[*]}"

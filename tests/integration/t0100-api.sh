@@ -262,7 +262,7 @@ equals "a run takes no fields" "$status" "400"
 # A run from elsewhere (the command line) holds the folder's run.lock: held
 # here, so that it lasts (a run over unchanged documents takes a tenth of a second).
 exec 9>"$d/run.lock"
-flock -x 9
+flock -w 10 -x 9
 http POST /api/runs -H "Authorization: Bearer $API_TOKEN"
 equals "a run while another one holds the folder is 409" "$status" "409"
 contains "saying so" "$body" "already going"
