@@ -179,13 +179,20 @@ report_ready() {
 	done
 }
 # The long tests (a "# slow" line among their first 30) start first, so
-# that none of them is left running alone at the end.
-order=()
+# that none of them is left running alone at the end.  Those that time
+# something against a bound a busy neighbour could break (a "# serial"
+# line) run last, one at a time, alone.
+order=() serial=()
+marked() { [[ ${kinds[$1]} == integration ]] && head -n 30 "${paths[$1]}" | grep -qx "# $2"; }
 for i in "${!paths[@]}"; do
-	[[ ${kinds[$i]} == integration ]] && head -n 30 "${paths[$i]}" | grep -qx '# slow' && order+=("$i")
+	if marked "$i" serial; then
+		serial+=("$i")
+	elif marked "$i" slow; then
+		order+=("$i")
+	fi
 done
 for i in "${!paths[@]}"; do
-	[[ " ${order[*]} " == *" $i "* ]] || order+=("$i")
+	[[ " ${order[*]} ${serial[*]} " == *" $i "* ]] || order+=("$i")
 done
 for i in "${order[@]}"; do
 	while (($(jobs -rp | wc -l) >= jobs_max)); do
@@ -196,6 +203,10 @@ for i in "${order[@]}"; do
 done
 wait
 report_ready
+for i in "${serial[@]}"; do
+	run_one "${kinds[$i]}" "${paths[$i]}"
+	report_ready
+done
 # A program whose runner died (killed from outside) left no exit code: it failed, and
 # those after it are still reported rather than silently left out of the count.
 while ((reported < ${#paths[@]})); do

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# serial
 # ragops serve: every API route over real HTTP on loopback -- success, bad
 # JSON, missing fields, wrong types, oversize bodies, tokens, rate limits,
 # static files, and a clean stop.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# serial
 # Releases and the gate, as a user meets them: a run whose documents are
 # damaged (chunks cut to a hundred characters) is refused and production
 # keeps answering as before; promote --force and rollback move production,

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# serial
 # ragops serve against hostile requests, over real HTTP on loopback (issue
 # 13: defect 9's server parts and must-hold 5's limits):
 #  - HTTP/1.0 without a Host header is refused by the loopback host check

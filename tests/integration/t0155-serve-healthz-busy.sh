@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# serial
 # /healthz is answered ahead of everything: while every thread of the
 # server would be busy answering questions through a chat endpoint that
 # takes 2 s, liveness probes still come back at once (they waited for a

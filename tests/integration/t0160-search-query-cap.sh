@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# serial
 # A query has a length cap (retrieve.query_max_bytes, retrieve.query_max_terms)
 # enforced by retrieval itself, so search, ask and the API refuse alike: a
 # 1 MB query is refused at once with a message naming the limit (it ran

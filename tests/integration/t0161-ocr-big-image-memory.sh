@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# serial
 # A 225-megapixel page image (under ocr.max_megapixels, 250) is OCR'd within
 # a memory bound: PNGs are read a band at a time into 8-bit gray (pixRead
 # held libpng's rows and a 32-bit image: 1.5 GB for RGB), and recognition

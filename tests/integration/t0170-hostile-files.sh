@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# serial
 # Hostile inboxes (issue 13): deep HTML, symbolic links that lead out or
 # nowhere, a file written while it is being ingested.  Each costs at most
 # its own document; the good ones are indexed and deletions still happen.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# serial
 # Parsers run in worker processes (issue 13): a parser that crashes, aborts,
 # runs out of memory or loops fails its own document with that reason; the
 # run goes on with the others, and a parser cannot reach the network.

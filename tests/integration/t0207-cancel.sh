@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# serial
 # Stopping a run (issue 12): SIGTERM or Ctrl-C while documents are being
 # read ends the run "cancelled" within seconds (exit 7): the documents in
 # flight are finished and saved, nothing is published, no worker is left;

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# serial
 # Notifications (issue 12), received by a local HTTP listener: a run that
 # completes with failures, one cancelled, one found crashed, and health
 # turning down in `ragops serve` reach the Slack-style webhook ({"text"}),

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# serial
 # Retries (issue 12): a document whose save fails because another process
 # holds the store's write lock past the busy timeout is tried again after
 # a backoff, and saved; each attempt is a task row ("retrying" with its
