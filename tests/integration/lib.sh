@@ -153,17 +153,23 @@ orphan_workers() {
 
 # serve_start DATA [ragops serve options...]: start `ragops serve` on a free
 # loopback port; sets SERVE_URL (no trailing slash), SERVE_PID, SERVE_LOG.
+# A port found free can be taken by a neighbouring test before the server
+# binds it (tests run side by side): then another port is tried.
 serve_start() {
 	local d=$1; shift
-	local port
-	port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-	SERVE_URL="http://127.0.0.1:$port" SERVE_LOG="$scratch/serve-$port.log"
-	"$RAGOPS" --data "$d" serve -c serve.port="$port" "$@" >"$SERVE_LOG" 2>&1 &
-	SERVE_PID=$!
-	for _ in $(seq 100); do
-		curl -sf -o /dev/null "$SERVE_URL/healthz" && return 0
-		kill -0 "$SERVE_PID" 2>/dev/null || break
-		sleep 0.1
+	local port attempt
+	for attempt in 1 2 3; do
+		port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+		SERVE_URL="http://127.0.0.1:$port" SERVE_LOG="$scratch/serve-$port.log"
+		"$RAGOPS" --data "$d" serve -c serve.port="$port" "$@" >"$SERVE_LOG" 2>&1 &
+		SERVE_PID=$!
+		for _ in $(seq 100); do
+			curl -sf -o /dev/null "$SERVE_URL/healthz" && return 0
+			kill -0 "$SERVE_PID" 2>/dev/null || break
+			sleep 0.1
+		done
+		grep -q "cannot listen on 127.0.0.1 port $port" "$SERVE_LOG" || break
+		wait "$SERVE_PID" 2>/dev/null
 	done
 	echo "ragops serve did not start:" >&2; cat "$SERVE_LOG" >&2
 	return 1
