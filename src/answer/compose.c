@@ -7,9 +7,9 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "core/utf8.h"
-#include <strings.h>
 #include "core/xalloc.h"
 #include "pipeline/chunk.h"
 
