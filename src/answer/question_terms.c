@@ -45,9 +45,10 @@ static void add_bridged(struct store *st, const struct config *cfg, const struct
 			struct question_terms *q, int translations, int synonyms)
 {
 	struct strmap seen;
-	struct bridge_context c;
+	struct bridge_context c = { 0 };
 	strmap_init(&seen);
-	bridge_context_read(&c, tok, question);
+	if (synonyms && cfg->retrieve.synonym_weight > 0)
+		bridge_context_read(&c, tok, question);
 	for (size_t i = 0; i < q->n; i++)
 		for (int a = 0; a < q->terms[i].nalts; a++)
 			*strmap_slot(&seen, q->terms[i].alts[a], strlen(q->terms[i].alts[a])) = 1;

@@ -287,9 +287,11 @@ size_t bridge_expand(const struct config *cfg, struct store *st, const struct re
 	enum lang lang = lang_guess_short(query, len, LANG_FR);
 	struct strbuf folded = STRBUF_INIT, stem = STRBUF_INIT;
 	struct strmap seen;
-	struct bridge_context c;
+	struct bridge_context c = { 0 };
 	strmap_init(&seen);
-	bridge_context_read(&c, tok, query);
+	/* Only synonyms need the question's words again: each search would pay for it. */
+	if (synonyms && cfg->retrieve.synonym_weight > 0)
+		bridge_context_read(&c, tok, query);
 	/* The question's own words are not expansions of it (synonyms: see in_question). */
 	while (query_next_word(query, len, &pos, &start, &end, &folded) == 0)
 		if (!tokenizer_stem(tok, lang == LANG_EN ? LANG_FR : LANG_EN, query + start, end - start,
