@@ -40,6 +40,20 @@ int mkdir_p(const char *path)
 	return ret;
 }
 
+int check_regular_file(const char *path, struct strbuf *err)
+{
+	struct stat sb;
+	if (stat(path, &sb)) {
+		strbuf_addf(err, "cannot open '%s': %s", path, strerror(errno));
+		return -1;
+	}
+	if (!S_ISREG(sb.st_mode)) {
+		strbuf_addf(err, "'%s' is not a regular file", path);
+		return -1;
+	}
+	return 0;
+}
+
 int read_file(const char *path, struct strbuf *out, size_t max_bytes, struct strbuf *err)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);

@@ -15,6 +15,8 @@ int mkdir_p(const char *path);
  * is larger than `max_bytes` (0 = no limit).
  */
 int read_file(const char *path, struct strbuf *out, size_t max_bytes, struct strbuf *err);
+/* 0 when `path` is a regular file; -1 with the reason (a FIFO or a device would block or never end). */
+int check_regular_file(const char *path, struct strbuf *err);
 /* Write via a temporary file + fsync + rename: readers see old or new, never half. */
 int write_file_atomic(const char *path, const void *data, size_t len, struct strbuf *err);
 /*

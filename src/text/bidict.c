@@ -12,9 +12,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <zlib.h>
 
+#include "core/fsutil.h"
 #include "core/strmap.h"
 #include "core/xalloc.h"
 #include "text/tokenize.h"
@@ -38,24 +38,9 @@ struct bidict {
 /* FreeDict's largest dictionaries are a few megabytes: more is no dictionary (or a gzip bomb). */
 #define DICT_TEXT_MAX (64u << 20)
 
-/* Only a regular file: a FIFO or a device would block or never end. */
-static int check_regular(const char *path, struct strbuf *err)
-{
-	struct stat sb;
-	if (stat(path, &sb)) {
-		strbuf_addf(err, "cannot open '%s': %s", path, strerror(errno));
-		return -1;
-	}
-	if (!S_ISREG(sb.st_mode)) {
-		strbuf_addf(err, "'%s' is not a regular file", path);
-		return -1;
-	}
-	return 0;
-}
-
 static int read_all_gz(const char *path, struct strbuf *out, struct strbuf *err)
 {
-	if (check_regular(path, err))
+	if (check_regular_file(path, err))
 		return -1;
 	gzFile gz = gzopen(path, "rb");
 	if (!gz) {
@@ -240,7 +225,7 @@ struct bidict *bidict_load(const char *base, enum lang from, struct strbuf *err)
 		goto done;
 	strbuf_reset(&path);
 	strbuf_addf(&path, "%s.index", base);
-	if (check_regular(path.buf, err))
+	if (check_regular_file(path.buf, err))
 		goto done;
 	index = fopen(path.buf, "r");
 	if (!index) {

@@ -24,19 +24,10 @@
  */
 #define WORDS_TOTAL_MAX 2000000u
 
-/* Only a regular file: a FIFO or a device would block or never end. */
+/* A regular file's text, checked to be UTF-8 without NUL bytes. */
 static int read_regular(const char *path, struct strbuf *out, struct strbuf *err)
 {
-	struct stat sb;
-	if (stat(path, &sb)) {
-		strbuf_addf(err, "cannot open '%s': %s", path, strerror(errno));
-		return -1;
-	}
-	if (!S_ISREG(sb.st_mode)) {
-		strbuf_addf(err, "'%s' is not a regular file", path);
-		return -1;
-	}
-	if (read_file(path, out, THESAURUS_FILE_MAX, err))
+	if (check_regular_file(path, err) || read_file(path, out, THESAURUS_FILE_MAX, err))
 		return -1;
 	/* Text in UTF-8 without NUL bytes (a NUL would cut a word short, silently). */
 	for (size_t i = 0, line = 1, step; i < out->len; i += step) {
