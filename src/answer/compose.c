@@ -90,15 +90,13 @@ static int starts_with_prompt(const char *s)
  */
 static size_t announced_end(const char *text, size_t start, size_t end)
 {
-	size_t e = end, from = end;
-	while (e > start && strchr(" \t\n»\"", text[e - 1]))
-		e--;
+	size_t from = end;
 	while (text[from] == ' ')
 		from++;
 	int last_of_paragraph = text[from] == '\n' && text[from + 1] == '\n';
 	while (text[from] == '\n' || text[from] == ' ')
 		from++;
-	int announces = e > start && text[e - 1] == ':';
+	int announces = announces_what_follows(text + start, end - start);
 	if (!announces && !(last_of_paragraph && starts_with_prompt(text + from)))
 		return end;
 	/* Its lines, and the command lines of the blocks right after it (one <pre> line each). */
@@ -284,16 +282,7 @@ static int is_term_line(const char *s, size_t len)
 	if (!((s[0] >= 'a' && s[0] <= 'z') || strchr("/~.-$<", s[0])))
 		return 0;
 	/* A command, an option, a path in it: not a list item or a line of prose ("vérifier l'espace libre"). */
-	for (size_t i = 0; i < len;) {
-		while (i < len && s[i] == ' ')
-			i++;
-		size_t a = i;
-		while (i < len && s[i] != ' ')
-			i++;
-		if (is_value(s + a, i - a))
-			return 1;
-	}
-	return 0;
+	return new_values(s, 0, len, NULL) > 0;
 }
 
 static int is_table_row(const char *s, size_t len)

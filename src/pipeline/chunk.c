@@ -51,6 +51,13 @@ static int opens_sentence(const char *s, size_t len)
 	       cp == 0x201C || cp == '[' || cp == '-' || cp == 0x2014;
 }
 
+int announces_what_follows(const char *text, size_t len)
+{
+	while (len && strchr(" \t\n»\"", text[len - 1]))
+		len--;
+	return len && text[len - 1] == ':';
+}
+
 size_t sentence_split(const char *text, size_t len, size_t *ends, size_t max_ends)
 {
 	size_t n = 0;
@@ -195,19 +202,6 @@ static void push_heading(struct heading_stack *hs, int level, const char *text, 
 	hs->names[level] = xstrndup(text, len);
 }
 
-/*
- * Whether unit `u` announces what follows ("... au début du fichier comme
- * suit :"): cut after it, a chunk would hold the announcement and the next
- * one what it announces, and neither answers.
- */
-static int announces(const char *text, const struct unit *u)
-{
-	size_t e = u->end;
-	while (e > u->start && strchr(" \t\n»\"", text[e - 1]))
-		e--;
-	return !u->heading && e > u->start && text[e - 1] == ':';
-}
-
 struct chunk_list {
 	struct chunk *items;
 	size_t n, alloc;
@@ -253,7 +247,11 @@ int chunk_document(const struct extracted *doc, const struct config *cfg, struct
 			int section_break = cur->heading &&
 					    u.items[i - 1].end - u.items[first].start >= min_chars;
 			/* What an announcement announces stays with it, up to half a chunk more. */
-			int keep_together = !cur->heading && announces(text, &u.items[i - 1]) &&
+			const struct unit *last = &u.items[i - 1];
+			/* Cut after an announcement, neither chunk would answer. */
+			int keep_together = !cur->heading && !last->heading &&
+					    announces_what_follows(text + last->start,
+								   last->end - last->start) &&
 					    size <= target + target / 2;
 			if (section_break || (size > target && !keep_together)) {
 				emit(&cl, text, &u, first, i - 1, path);

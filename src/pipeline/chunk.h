@@ -25,5 +25,10 @@ int chunk_document(const struct extracted *doc, const struct config *cfg, struct
  * (after its punctuation).  Exposed for tests.
  */
 size_t sentence_split(const char *text, size_t len, size_t *ends, size_t max_ends);
+/*
+ * Whether text[0, len) announces what follows: it ends with a colon,
+ * spaces and closing quotes aside ("... comme suit :", "as follows:").
+ */
+int announces_what_follows(const char *text, size_t len);
 
 #endif
