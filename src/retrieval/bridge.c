@@ -145,36 +145,43 @@ void bridge_context_release(struct bridge_context *c)
 	memset(c, 0, sizeof(*c));
 }
 
+/* Whether `token` (held by `chunks` of the release's n chunks) and `other` share chunks more than chance would. */
+static int keeps_company(const struct lexicon *lx, const char *token, long long chunks,
+			 const char *other, double n)
+{
+	long long held = lexicon_term_chunks(lx, other);
+	double need = SUPPORT_LIFT * (double)chunks * (double)held / n;
+	if (held <= 0 || need > (double)(chunks < held ? chunks : held))
+		return 0; /* too common to tell */
+	long long enough = need < 1 ? 1 : (long long)need + ((double)(long long)need < need);
+	return lexicon_chunks_holding_both(lx, token, other, enough) >= enough;
+}
+
 /*
  * How many other words of the question keep company with `token` (held by
  * `chunks` chunks) in the release's chunks: a synonym in the sense the
  * question means does, one in another sense does not.  `own` is the
- * word's stem.  Without the lexicon, none.
+ * word's stem: no occurrence of the word itself supports its synonym.
+ * Without the lexicon, none.
  */
 static size_t support(const struct release_view *rel, const struct bridge_context *c, const char *own,
 		      const char *token, long long chunks)
 {
 	if (!rel->lx || !c)
 		return 0;
-	size_t supported = 0, last = (size_t)-1;
+	size_t supported = 0;
 	double n = (double)lexicon_chunks(rel->lx);
-	for (size_t i = 0; i < c->n; i++) {
-		/* Every occurrence of the word itself: a repeated word is no support for its synonym. */
+	/* A word's tokens (its stems in each language) are consecutive in the context. */
+	for (size_t g = 0, end; g < c->n; g = end) {
 		int itself = 0;
-		for (size_t j = 0; j < c->n && !itself; j++)
-			itself = c->word[j] == c->word[i] && !strcmp(c->tokens[j], own);
-		if (itself || c->word[i] == last || !strcmp(c->tokens[i], token))
-			continue;
-		/* Together more often than chance would put them: the same topic. */
-		long long other = lexicon_term_chunks(rel->lx, c->tokens[i]);
-		double need = SUPPORT_LIFT * (double)chunks * (double)other / n;
-		if (other <= 0 || need > (double)(chunks < other ? chunks : other))
-			continue; /* too common to tell */
-		long long enough = need < 1 ? 1 : (long long)need + ((double)(long long)need < need);
-		if (lexicon_chunks_holding_both(rel->lx, token, c->tokens[i], enough) >= enough) {
-			supported++;
-			last = c->word[i];
-		}
+		for (end = g; end < c->n && c->word[end] == c->word[g]; end++)
+			itself |= !strcmp(c->tokens[end], own);
+		for (size_t i = g; !itself && i < end; i++)
+			if (strcmp(c->tokens[i], token) &&
+			    keeps_company(rel->lx, token, chunks, c->tokens[i], n)) {
+				supported++;
+				break;
+			}
 	}
 	return supported;
 }
