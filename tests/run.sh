@@ -100,27 +100,25 @@ if [[ ! $jobs_max =~ ^[1-9][0-9]*$ ]]; then
 	echo "tests/run.sh: RAGOPS_TEST_JOBS must be a positive count, not '$jobs_max'" >&2
 	exit 2
 fi
-kinds=() paths=() # unit or integration, and the program: in the order reported
+kinds=() paths=() names=() # unit or integration, the program, its name: in the order reported
 for t in "$build"/tests/test_*; do
 	[[ -x "$t" ]] || continue
 	[[ -n "$pattern" && "$(basename "$t")" != *$pattern* ]] && continue
-	kinds+=(unit) paths+=("$t")
+	kinds+=(unit) paths+=("$t") names+=("$(basename "$t")")
 done
 for t in "$top"/tests/integration/t[0-9]*.sh; do
 	[[ -n "$pattern" && "$(basename "$t" .sh)" != *$pattern* ]] && continue
-	kinds+=(integration) paths+=("$t")
+	kinds+=(integration) paths+=("$t") names+=("$(basename "$t" .sh)")
 done
 
-# run_one KIND PATH: run one test program into $log/NAME, its exit code and seconds beside it
+# run_one I: run test program I into $log/NAME, its exit code and seconds beside it
 # (NAME.rc last: the test is done once it is there).
 run_one() {
-	local kind=$1 t=$2 name start
-	if [[ $kind == unit ]]; then
-		name=$(basename "$t")
+	local t=${paths[$1]} name=${names[$1]} start
+	if [[ ${kinds[$1]} == unit ]]; then
 		start=$(date +%s)
 		"$t" >"$log/$name" 2>&1
 	else
-		name=$(basename "$t" .sh)
 		# "# store: sqlite-only (why)" or "# store: both (why)" among its first 30 lines
 		local marker as
 		marker=$(head -n 30 "$t" | grep -m 1 -E '^# store: (sqlite-only|both)')
@@ -141,19 +139,9 @@ run_one() {
 	echo "$rc" >"$log/$name.rc.tmp" && mv "$log/$name.rc.tmp" "$log/$name.rc"
 }
 
-# report KIND PATH: add up a finished test program's result.
+# report I: add up finished test program I's result.
 report() {
-	local kind=$1 t=$2 name p f rc
-	if [[ $kind == unit ]]; then
-		name=$(basename "$t")
-		rc=$(cat "$log/$name.rc")
-		# A program may run several groups (test_store: SQLite, then PostgreSQL): each prints its sums.
-		p=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' "$log/$name" | awk '{s += $1} END {print s + 0}')
-		f=$(sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p' "$log/$name" | awk '{s += $1} END {print s + 0}')
-		record "$name" "$log/$name" "$rc" "${p:-0}" "${f:-0}" "${p:-0} tests"
-		return
-	fi
-	name=$(basename "$t" .sh)
+	local name=${names[$1]} p f rc
 	if [[ -e "$log/$name.skip" ]]; then
 		local why
 		why=$(cat "$log/$name.skip")
@@ -162,19 +150,22 @@ report() {
 		return
 	fi
 	rc=$(cat "$log/$name.rc")
-	p=$(grep -c '^ok ' "$log/$name")
-	f=$(grep -c '^not ok ' "$log/$name")
-	record "$name" "$log/$name" "$rc" "$p" "$f" "$p checks, $(cat "$log/$name.secs") s"
+	if [[ ${kinds[$1]} == unit ]]; then
+		# A program may run several groups (test_store: SQLite, then PostgreSQL): each prints its sums.
+		p=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' "$log/$name" | awk '{s += $1} END {print s + 0}')
+		f=$(sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p' "$log/$name" | awk '{s += $1} END {print s + 0}')
+		record "$name" "$log/$name" "$rc" "${p:-0}" "${f:-0}" "${p:-0} tests"
+	else
+		p=$(grep -c '^ok ' "$log/$name")
+		f=$(grep -c '^not ok ' "$log/$name")
+		record "$name" "$log/$name" "$rc" "$p" "$f" "$p checks, $(cat "$log/$name.secs") s"
+	fi
 }
-
-# done_name KIND PATH: the name its files have
-done_name() { if [[ $1 == unit ]]; then basename "$2"; else basename "$2" .sh; fi; }
 
 reported=0
 report_ready() {
-	while ((reported < ${#paths[@]})); do
-		[[ -e "$log/$(done_name "${kinds[$reported]}" "${paths[$reported]}").rc" ]] || return
-		report "${kinds[$reported]}" "${paths[$reported]}"
+	while ((reported < ${#paths[@]})) && [[ -e "$log/${names[$reported]}.rc" ]]; do
+		report "$reported"
 		reported=$((reported + 1))
 	done
 }
@@ -182,35 +173,34 @@ report_ready() {
 # that none of them is left running alone at the end.  Those that time
 # something against a bound a busy neighbour could break (a "# serial"
 # line) run last, one at a time, alone.
-order=() serial=()
+slow=() others=() serial=()
 marked() { [[ ${kinds[$1]} == integration ]] && head -n 30 "${paths[$1]}" | grep -qx "# $2"; }
 for i in "${!paths[@]}"; do
 	if marked "$i" serial; then
 		serial+=("$i")
 	elif marked "$i" slow; then
-		order+=("$i")
+		slow+=("$i")
+	else
+		others+=("$i")
 	fi
 done
-for i in "${!paths[@]}"; do
-	[[ " ${order[*]} ${serial[*]} " == *" $i "* ]] || order+=("$i")
-done
-for i in "${order[@]}"; do
+for i in "${slow[@]}" "${others[@]}"; do
 	while (($(jobs -rp | wc -l) >= jobs_max)); do
 		wait -n
 		report_ready
 	done
-	run_one "${kinds[$i]}" "${paths[$i]}" &
+	run_one "$i" &
 done
 wait
 report_ready
 for i in "${serial[@]}"; do
-	run_one "${kinds[$i]}" "${paths[$i]}"
+	run_one "$i"
 	report_ready
 done
 # A program whose runner died (killed from outside) left no exit code: it failed, and
 # those after it are still reported rather than silently left out of the count.
 while ((reported < ${#paths[@]})); do
-	name=$(done_name "${kinds[$reported]}" "${paths[$reported]}")
+	name=${names[$reported]}
 	if [[ ! -e "$log/$name.rc" ]]; then
 		echo 137 >"$log/$name.rc"
 		echo 0 >"$log/$name.secs"
