@@ -22,6 +22,7 @@
 #include "core/strbuf.h"
 #include "text/bidict.h"
 #include "text/tokenize.h"
+#include "wordmap_lookup.h"
 
 static char dir[] = "/tmp/test_bidict.XXXXXX";
 
@@ -72,29 +73,6 @@ static char *write_dict(const char *name, const char **entries, size_t n)
 	strbuf_release(&text);
 	strbuf_release(&index);
 	return strbuf_detach(&path, NULL);
-}
-
-/* The translations of `word` joined by '|'. */
-static char *lookup(const struct bidict *d, const char *word)
-{
-	struct tokenizer *tok = tokenizer_new();
-	struct strbuf stem = STRBUF_INIT, out = STRBUF_INIT;
-	const char *tr[8];
-	size_t n = 0;
-	if (!tokenizer_stem(tok, bidict_from(d), word, strlen(word), &stem))
-		n = bidict_translations(d, stem.buf, stem.len, tr, NULL, 8);
-	for (size_t i = 0; i < n; i++)
-		strbuf_addf(&out, "%s%s", i ? "|" : "", tr[i]);
-	strbuf_release(&stem);
-	tokenizer_free(tok);
-	return strbuf_detach(&out, NULL);
-}
-
-static void expect(const struct bidict *d, const char *word, const char *want)
-{
-	char *got = lookup(d, word);
-	assert_string_equal(got, want);
-	free(got);
 }
 
 static void test_senses(void **state)

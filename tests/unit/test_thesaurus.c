@@ -21,6 +21,7 @@
 #include "core/strbuf.h"
 #include "text/thesaurus.h"
 #include "text/tokenize.h"
+#include "wordmap_lookup.h"
 
 static char dir[] = "/tmp/test_thesaurus.XXXXXX";
 
@@ -33,29 +34,6 @@ static char *write_file(const char *name, const char *text)
 	fputs(text, fp);
 	fclose(fp);
 	return strbuf_detach(&path, NULL);
-}
-
-/* The words `word` leads to, joined by '|'. */
-static char *lookup(const struct bidict *d, const char *word)
-{
-	struct tokenizer *tok = tokenizer_new();
-	struct strbuf stem = STRBUF_INIT, out = STRBUF_INIT;
-	const char *to[64];
-	size_t n = 0;
-	if (!tokenizer_stem(tok, bidict_from(d), word, strlen(word), &stem))
-		n = bidict_translations(d, stem.buf, stem.len, to, NULL, 64);
-	for (size_t i = 0; i < n; i++)
-		strbuf_addf(&out, "%s%s", i ? "|" : "", to[i]);
-	strbuf_release(&stem);
-	tokenizer_free(tok);
-	return strbuf_detach(&out, NULL);
-}
-
-static void expect(const struct bidict *d, const char *word, const char *want)
-{
-	char *got = lookup(d, word);
-	assert_string_equal(got, want);
-	free(got);
 }
 
 static void test_mythes(void **state)
